@@ -1,0 +1,216 @@
+// Loads the config once at start-up: file (YAML or JSON) + HEXPATROL_* environment overrides,
+// validated against the schema (unknown keys are errors), cross-checked, then frozen.
+import { readFileSync, existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { Value } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { ConfigSchema, type Config } from './schema.js'
+import { HexpatrolError } from '../errors.js'
+
+export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
+
+/** HEXPATROL_<NAME> → config path, and how to coerce the string. */
+const ENV_MAP: ReadonlyArray<[string, string[], 'string' | 'int']> = [
+  ['HTTP_PORT', ['http', 'port'], 'int'],
+  ['HTTP_HOST', ['http', 'host'], 'string'],
+  ['ADMIN_TOKEN', ['http', 'admin_token'], 'string'],
+  ['MQTT_URL', ['mqtt', 'url'], 'string'],
+  ['MQTT_USERNAME', ['mqtt', 'username'], 'string'],
+  ['MQTT_PASSWORD', ['mqtt', 'password'], 'string'],
+  ['MQTT_CA_FILE', ['mqtt', 'ca_file'], 'string'],
+  ['MQTT_CLIENT_ID', ['mqtt', 'client_id'], 'string'],
+  ['MQTT_PORT', ['broker', 'port'], 'int'],
+  ['MQTT_HOST', ['broker', 'host'], 'string'],
+  ['CLICKHOUSE_URL', ['clickhouse', 'url'], 'string'],
+  ['CLICKHOUSE_USER', ['clickhouse', 'username'], 'string'],
+  ['CLICKHOUSE_PASSWORD', ['clickhouse', 'password'], 'string'],
+  ['CLICKHOUSE_DATABASE', ['clickhouse', 'database'], 'string'],
+  ['DATA_DIR', ['data_dir'], 'string'],
+  ['LOG_LEVEL', ['log_level'], 'string'],
+]
+
+export const ENV_VARS: readonly string[] = ['CONFIG', ...ENV_MAP.map(([n]) => n)].map((n) => `HEXPATROL_${n}`)
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv
+  /** Explicit path; otherwise HEXPATROL_CONFIG, otherwise config/hexpatrol.yaml if it exists. */
+  path?: string
+  /** Extra values merged over the file, under the env (tests). */
+  overrides?: Record<string, unknown>
+}
+
+function configError(message: string): HexpatrolError {
+  return new HexpatrolError('HEXP_ERR_CONFIG', message)
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[path[path.length - 1]!] = value
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k]
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+      : v
+  }
+  return out
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw configError(`cannot read config file ${path}: ${(err as Error).message}. Set HEXPATROL_CONFIG to an existing file.`)
+  }
+  let doc: unknown
+  try {
+    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (err) {
+    throw configError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`)
+  }
+  if (doc === null || doc === undefined) return {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw configError(`config file ${path} must hold a mapping of keys at the top level`)
+  return doc as Record<string, unknown>
+}
+
+function pointerToKey(pointer: string): string {
+  return pointer.replace(/^\//, '').replace(/\//g, '.') || '(top level)'
+}
+
+/** Validates a raw document (defaults applied) and returns the decoded, frozen config. */
+export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd()): Config {
+  const doc = Value.Default(ConfigSchema, structuredClone(raw))
+  const errors = [...Value.Errors(ConfigSchema, doc)]
+  if (errors.length > 0) {
+    // Report the most specific error per key: unknown keys, then types.
+    const seen = new Set<string>()
+    const lines: string[] = []
+    for (const e of errors) {
+      const key = pointerToKey(e.path)
+      if (seen.has(key)) continue
+      seen.add(key)
+      if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('Unexpected property')) {
+        lines.push(`${key}: unknown key (check the spelling against the README's configuration reference)`)
+      } else {
+        lines.push(`${key}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`)
+      }
+      if (lines.length >= 10) break
+    }
+    throw configError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  let config: Config
+  try {
+    config = Value.Decode(ConfigSchema, doc)
+  } catch (err) {
+    const e = err as { error?: { path?: string }; message: string }
+    const key = pointerToKey(e.error?.path ?? '')
+    throw configError(`invalid configuration:\n  ${key}: ${e.message}`)
+  }
+  resolveFiles(config, baseDir)
+  crossCheck(config)
+  return deepFreeze(config)
+}
+
+function resolveFiles(config: Config, baseDir: string): void {
+  for (const zone of config.zones) {
+    const g = zone.geometry
+    if ('file' in g) {
+      const path = resolve(baseDir, g.file)
+      const doc = readConfigFile(path) as { type?: string; geometry?: unknown; features?: Array<{ geometry?: unknown }> }
+      const geometry = doc.type === 'Feature' ? doc.geometry : doc.type === 'FeatureCollection' ? doc.features?.[0]?.geometry : doc
+      const t = (geometry as { type?: string } | undefined)?.type
+      if (t !== 'Polygon' && t !== 'MultiPolygon') {
+        throw configError(`zones.${zone.id}.geometry.file: ${path} holds no GeoJSON Polygon or MultiPolygon`)
+      }
+      ;(zone as { geometry: unknown }).geometry = geometry
+    }
+  }
+}
+
+function unique(kind: string, ids: string[]): void {
+  const seen = new Set<string>()
+  for (const id of ids) {
+    if (seen.has(id)) throw configError(`${kind}: id "${id}" appears twice; ids must be unique`)
+    seen.add(id)
+  }
+}
+
+function crossCheck(config: Config): void {
+  unique('units', config.units.map((u) => u.id))
+  unique('posts', config.posts.map((p) => p.id))
+  unique('zones', config.zones.map((z) => z.id))
+  unique('webhooks', config.webhooks.map((w) => w.id))
+  const posts = new Set(config.posts.map((p) => p.id))
+  const zones = new Set(config.zones.map((z) => z.id))
+  for (const u of config.units) {
+    if (u.post !== undefined && !posts.has(u.post)) throw configError(`units.${u.id}.post: no post with id "${u.post}" (known: ${[...posts].join(', ') || 'none'})`)
+    if (u.zone !== undefined && !zones.has(u.zone)) throw configError(`units.${u.id}.zone: no zone with id "${u.zone}" (known: ${[...zones].join(', ') || 'none'})`)
+  }
+  for (const w of config.webhooks) {
+    for (const z of w.zones ?? []) if (!zones.has(z)) throw configError(`webhooks.${w.id}.zones: no zone with id "${z}"`)
+    let url: URL
+    try {
+      url = new URL(w.url)
+    } catch {
+      throw configError(`webhooks.${w.id}.url: "${w.url}" is not a URL`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(`webhooks.${w.id}.url: only http and https are supported`)
+  }
+  for (const z of config.zones) {
+    for (const [i, p] of z.coverage.priority_cells.entries()) {
+      if (p.cell === undefined && (p.lat === undefined || p.lon === undefined)) {
+        throw configError(`zones.${z.id}.coverage.priority_cells.${i}: give either cell or lat and lon`)
+      }
+    }
+  }
+  if (config.mqtt.password !== undefined && config.mqtt.password_env !== undefined) {
+    throw configError('mqtt: give password or password_env, not both')
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/** Reads an environment-variable secret reference, failing with a message that names the key. */
+export function resolveSecret(key: string, inline: string | undefined, envName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (inline !== undefined) return inline
+  if (envName === undefined) return undefined
+  const v = env[envName]
+  if (v === undefined || v === '') throw configError(`${key}: environment variable ${envName} is not set`)
+  return v
+}
+
+/** The one entry point: file + env → validated, frozen config. */
+export function loadConfig(opts: LoadOptions = {}): { config: Config; path: string | null } {
+  const env = opts.env ?? process.env
+  const explicit = opts.path ?? env.HEXPATROL_CONFIG
+  const path = explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : null)
+  let raw: Record<string, unknown> = path === null ? {} : readConfigFile(path)
+  if (opts.overrides) raw = deepMerge(raw, opts.overrides)
+  for (const [name, keyPath, kind] of ENV_MAP) {
+    const v = env[`HEXPATROL_${name}`]
+    if (v === undefined || v === '') continue
+    if (kind === 'int') {
+      if (!/^\d+$/.test(v)) throw configError(`HEXPATROL_${name}: "${v}" is not a whole number`)
+      setPath(raw, keyPath, Number(v))
+    } else {
+      setPath(raw, keyPath, v)
+    }
+  }
+  const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)))
+  return { config, path }
+}

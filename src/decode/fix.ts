@@ -1,0 +1,89 @@
+// The typed records that leave the decode stage: an accepted position fix, or a
+// rejection with its reason. Everything downstream (journal, rules, sink) speaks these.
+
+/** One accepted GPS position. Times are epoch milliseconds (UTC). */
+export interface Fix {
+  unitId: string
+  /** Fix time (device clock), epoch ms. */
+  ts: number
+  /** Arrival time at the engine, epoch ms. */
+  receivedAt: number
+  lat: number
+  lon: number
+  /** H3 cell at the configured resolution, as h3-js hex string. Filled by the enrich stage. */
+  h3: string
+  /** m/s */
+  speed: number | null
+  /** degrees, 0..360 */
+  heading: number | null
+  /** metres */
+  accuracy: number | null
+  /** metres */
+  altitude: number | null
+  /** percent 0..100 */
+  battery: number | null
+  /** Device sequence number, when the device sends one. */
+  seq: number | null
+  /** Payload format that produced the fix: native | owntracks. */
+  source: string
+  /** MQTT topic the fix arrived on. */
+  topic: string
+  /** Bit flags set by later stages (see FixFlag). 0 when nothing is wrong. */
+  flags: number
+}
+
+/** Flags a stage may set on a fix that is stored but must not drive rules. */
+export const FixFlag = {
+  /** Implies an impossible speed from the unit's previous accepted fix. */
+  ImpossibleSpeed: 1,
+  /** Same unit and fix time as a fix already seen. */
+  Duplicate: 2,
+  /** Older than the allowed lateness: stored, but re-fires no edge. */
+  TooLate: 4,
+} as const
+
+/** Stable reasons for rejecting a payload or one element of a batch. */
+export type RejectReason =
+  | 'payload_too_large'
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'batch_too_large'
+  | 'missing_field'
+  | 'wrong_type'
+  | 'lat_out_of_range'
+  | 'lon_out_of_range'
+  | 'not_finite'
+  | 'value_out_of_range'
+  | 'ts_in_future'
+  | 'ts_too_old'
+  | 'invalid_ts'
+  | 'unit_mismatch'
+  | 'invalid_unit'
+  | 'unknown_topic'
+
+export const REJECT_REASONS: readonly RejectReason[] = [
+  'payload_too_large', 'invalid_json', 'not_an_object', 'batch_too_large', 'missing_field',
+  'wrong_type', 'lat_out_of_range', 'lon_out_of_range', 'not_finite', 'value_out_of_range',
+  'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic',
+]
+
+/** A rejected payload (or batch element), kept for the `rejects` table. */
+export interface Reject {
+  receivedAt: number
+  topic: string
+  /** Unit id from the topic, '' when the topic gives none. */
+  unitId: string
+  reason: RejectReason
+  /** Human-readable detail: which field, what was wrong. */
+  detail: string
+  /** The raw payload (or the offending element), truncated to the configured size. */
+  payload: string
+}
+
+/** What decoding one MQTT message yields: any mix of fixes and rejects, plus ignored non-location messages. */
+export interface DecodeResult {
+  fixes: Fix[]
+  rejects: Reject[]
+  /** Messages accepted but producing no fix (e.g. OwnTracks lwt/transition), by type. */
+  ignored: string | null
+}

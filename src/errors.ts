@@ -1,0 +1,33 @@
+// One catalogue of coded errors: a stable code, what it means, what to do, and an HTTP status
+// where it reaches the API. docs/errors.md lists every code (a test keeps them in step).
+
+export const ERRORS = {
+  HEXP_ERR_CONFIG: { status: 500, help: 'The configuration is invalid. The message names the key; fix it in the config file or the HEXPATROL_* environment and restart.' },
+  HEXP_ERR_BROKER_EXPOSED: { status: 500, help: 'The embedded broker would accept anonymous devices on a non-loopback address. Configure broker.users and set broker.allow_anonymous: false, or bind broker.host to 127.0.0.1.' },
+  HEXP_ERR_CLICKHOUSE_UNAVAILABLE: { status: 503, help: 'ClickHouse did not answer. Check clickhouse.url, credentials and network; fixes are kept in the journal meanwhile.' },
+  HEXP_ERR_JOURNAL_FULL: { status: 503, help: 'The journal reached journal.max_bytes because ClickHouse is not taking rows. MQTT acknowledgements are paused; restore ClickHouse or raise the bound.' },
+  HEXP_ERR_NOT_FOUND: { status: 404, help: 'No such resource. Check the id.' },
+  HEXP_ERR_BAD_REQUEST: { status: 400, help: 'The request is malformed. The message names the field.' },
+  HEXP_ERR_UNAUTHORIZED: { status: 401, help: 'Send the admin token as "Authorization: Bearer <token>" (http.admin_token).' },
+  HEXP_ERR_ADMIN_DISABLED: { status: 403, help: 'Admin endpoints are disabled: set http.admin_token or HEXPATROL_ADMIN_TOKEN.' },
+  HEXP_ERR_CONFLICT: { status: 409, help: 'The resource is not in a state that allows this action.' },
+  HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },
+  HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class HexpatrolError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'HexpatrolError'
+    this.code = code
+    this.statusCode = ERRORS[code].status
+  }
+  /** The message plus what to do about it. */
+  get help(): string {
+    return ERRORS[this.code].help
+  }
+}

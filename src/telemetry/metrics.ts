@@ -1,0 +1,34 @@
+// The prom-client registry and every metric the engine exports. Names follow Prometheus
+// practice: hexpatrol_ prefix, base units, counters end in _total. No unbounded labels.
+import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client'
+
+export function createMetrics(opts: { defaults?: boolean } = {}) {
+  const registry = new Registry()
+  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'hexpatrol_process_' })
+  const r = [registry]
+  const metrics = {
+    registry,
+    messagesReceived: new Counter({ name: 'hexpatrol_messages_received_total', help: 'MQTT messages received, by payload format.', labelNames: ['format'] as const, registers: r }),
+    messagesIgnored: new Counter({ name: 'hexpatrol_messages_ignored_total', help: 'Messages accepted that carry no position (e.g. OwnTracks lwt), by type.', labelNames: ['type'] as const, registers: r }),
+    fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format.', labelNames: ['format'] as const, registers: r }),
+    rejects: new Counter({ name: 'hexpatrol_rejects_total', help: 'Rejected payloads or batch elements, by reason.', labelNames: ['reason'] as const, registers: r }),
+    mqttConnected: new Gauge({ name: 'hexpatrol_mqtt_connected', help: '1 while the MQTT subscription is active.', registers: r }),
+    mqttReconnects: new Counter({ name: 'hexpatrol_mqtt_reconnects_total', help: 'MQTT reconnect attempts.', registers: r }),
+    ackWaitSeconds: new Histogram({ name: 'hexpatrol_ack_wait_seconds', help: 'Time an MQTT acknowledgement was held back for backpressure.', buckets: [0.001, 0.01, 0.1, 1, 10, 60], registers: r }),
+    journalBytes: new Gauge({ name: 'hexpatrol_journal_bytes', help: 'Bytes in the local journal not yet confirmed by ClickHouse.', registers: r }),
+    journalSegments: new Gauge({ name: 'hexpatrol_journal_segments', help: 'Journal segments not yet confirmed by ClickHouse.', registers: r }),
+    journalFull: new Gauge({ name: 'hexpatrol_journal_full', help: '1 while the journal is at its bound and MQTT acks are paused.', registers: r }),
+    journalCorruptRecords: new Counter({ name: 'hexpatrol_journal_corrupt_records_total', help: 'Journal records skipped at recovery because of a bad checksum or a torn tail.', registers: r }),
+    journalReplayedRecords: new Counter({ name: 'hexpatrol_journal_replayed_records_total', help: 'Journal records replayed at start-up.', registers: r }),
+    batchRows: new Histogram({ name: 'hexpatrol_sink_batch_rows', help: 'Rows per ClickHouse insert.', labelNames: ['table'] as const, buckets: [1, 10, 100, 1000, 5000, 10000, 20000, 50000, 100000], registers: r }),
+    insertSeconds: new Histogram({ name: 'hexpatrol_sink_insert_duration_seconds', help: 'ClickHouse insert duration.', labelNames: ['table'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r }),
+    insertErrors: new Counter({ name: 'hexpatrol_sink_insert_errors_total', help: 'Failed ClickHouse inserts, by kind (retriable | permanent).', labelNames: ['table', 'kind'] as const, registers: r }),
+    rowsCommitted: new Counter({ name: 'hexpatrol_sink_rows_committed_total', help: 'Rows confirmed by ClickHouse.', labelNames: ['table'] as const, registers: r }),
+    queueDepth: new Gauge({ name: 'hexpatrol_sink_queue_rows', help: 'Rows journaled but not yet confirmed by ClickHouse.', registers: r }),
+    lagSeconds: new Histogram({ name: 'hexpatrol_end_to_end_lag_seconds', help: 'Fix time to ClickHouse commit.', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600], registers: r }),
+    clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
+  }
+  return metrics
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
