@@ -12,6 +12,7 @@ export const ERRORS = {
   HEXP_ERR_ADMIN_DISABLED: { status: 403, help: 'Admin endpoints are disabled: set http.admin_token or HEXPATROL_ADMIN_TOKEN.' },
   HEXP_ERR_CONFLICT: { status: 409, help: 'The resource is not in a state that allows this action.' },
   HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },
+  HEXP_ERR_INTERNAL: { status: 500, help: 'An unexpected error; the engine log has the details (search for the request id).' },
   HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
 } as const
 

@@ -111,8 +111,8 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
   try {
     config = Value.Decode(ConfigSchema, doc)
   } catch (err) {
-    const e = err as { error?: { path?: string }; message: string }
-    const key = pointerToKey(e.error?.path ?? '')
+    const e = err as { path?: string; message: string }
+    const key = pointerToKey(e.path ?? '')
     throw configError(`invalid configuration:\n  ${key}: ${e.message}`)
   }
   resolveFiles(config, baseDir)

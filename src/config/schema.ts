@@ -175,8 +175,8 @@ export const ConfigSchema = Obj({
     max_speed_kmh: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), {
       default: { vehicle: 250, officer: 40, default: 250 },
     }),
-    /** Fixes arriving up to this late (fix time behind the unit's newest) are re-ordered; older ones are stored only. */
-    allowed_lateness: Duration('30s'),
+    /** Each unit's fixes are held this long (fix time, or wall time since arrival) so late, out-of-order ones are put in order; older ones are stored only. 0 = no hold. */
+    allowed_lateness: Duration('5s'),
     /** Two consecutive fixes at most this far apart in time and space have the H3 path between them credited. */
     path_max_gap: Duration('2m'),
     path_max_distance_m: Type.Number({ exclusiveMinimum: 0, default: 2000 }),

@@ -60,11 +60,12 @@ export type RejectReason =
   | 'unit_mismatch'
   | 'invalid_unit'
   | 'unknown_topic'
+  | 'sink_rejected'
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'payload_too_large', 'invalid_json', 'not_an_object', 'batch_too_large', 'missing_field',
   'wrong_type', 'lat_out_of_range', 'lon_out_of_range', 'not_finite', 'value_out_of_range',
-  'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic',
+  'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic', 'sink_rejected',
 ]
 
 /** A rejected payload (or batch element), kept for the `rejects` table. */

@@ -1,0 +1,443 @@
+// Delivers alert events to webhook subscriptions at least once: publish() only writes the durable
+// outbox (the pipeline never waits on a receiver); per subscription, due deliveries are attempted
+// up to max_concurrency at a time, one subject's events strictly in order, retried per the schedule
+// until the horizon, then dead-lettered. 410 disables a subscription; its deliveries stay queued.
+import { EventEmitter } from 'node:events'
+import http from 'node:http'
+import https from 'node:https'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { Registry } from 'prom-client'
+import type { Logger } from 'pino'
+import type { Config, WebhookConfig } from '../config/schema.js'
+import type { AlertEvent } from './event.js'
+import { Outbox, type DeliveryRecord } from './outbox.js'
+import { DeliveryQueue } from './delivery-queue.js'
+import { SubscriptionStore, validateWebhook, wants, redactUrl, type Subscription } from './subscriptions.js'
+import { AllowList, guardedLookup } from './ssrf.js'
+import { renderDelivery } from './formats.js'
+import { webhookHeaders } from './signing.js'
+import { sendOnce, type SendResult } from './http-sender.js'
+import { firstDelay, nextAttempt, parseRetryAfter, type RetryPolicy } from './retry-policy.js'
+import { createWebhookMetrics, type WebhookMetrics } from './webhook-metrics.js'
+
+export interface DispatcherOptions {
+  /** Directory owned by the dispatcher (the data dir): `outbox/`, `outbox/dead/`, `subscriptions.json`. */
+  dir: string
+  webhooks: readonly WebhookConfig[]
+  delivery: Config['delivery']
+  logger: Logger
+  registry?: Registry
+  now?: () => number
+  random?: () => number
+  env?: NodeJS.ProcessEnv
+  version?: string
+}
+
+export interface SubscriptionView {
+  id: string
+  /** Secrets (user info, query values, token-like path segments) masked. */
+  url: string
+  events: string[]
+  zones: string[] | null
+  format: WebhookConfig['format']
+  maxConcurrency: number
+  source: 'config' | 'api'
+  signed: boolean
+  enabled: boolean
+  disabledReason: string | null
+  disabledAt: number | null
+  pending: number
+  inFlight: number
+  /** Since start-up. */
+  delivered: number
+  failed: number
+  /** Dead letters held now. */
+  dead: number
+  lastStatus: number | null
+  lastError: string | null
+}
+
+export interface DeadLetterView {
+  deliveryId: string
+  subscriptionId: string
+  webhookId: string
+  eventId: string
+  type: string
+  subject: string
+  attempts: number
+  enqueuedAt: number
+  firstAttemptAt: number | null
+  deadAt: number | null
+  lastStatus: number | null
+  lastError: string | null
+}
+
+export interface DeliveredInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number; latencyMs: number }
+export interface FailedInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number | null; error: string; nextAttemptAt: number }
+export interface DeadInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number | null; error: string }
+export interface DisabledInfo { subscriptionId: string; status: number; reason: string }
+
+/** Timers cannot wait longer than this (Node clamps larger delays to 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Stable per event: the receiver's idempotency key, the same on every retry, restart and replay. */
+export function webhookIdFor(eventId: string): string {
+  return /^[A-Za-z0-9_.:-]{1,200}$/.test(eventId) ? `msg_${eventId}` : `msg_${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`
+}
+
+export class Dispatcher extends EventEmitter {
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly version: string
+  private readonly timeoutMs: number
+  private readonly policy: RetryPolicy
+  private readonly allow: AllowList
+  private readonly lookup: ReturnType<typeof guardedLookup>
+  private readonly outbox: Outbox
+  private readonly store: SubscriptionStore
+  private readonly metrics: WebhookMetrics
+  private readonly queues = new Map<string, DeliveryQueue>()
+  /** Pending deliveries by deliveryId (also how an in-flight attempt knows it was not dropped meanwhile). */
+  private readonly pending = new Map<string, DeliveryRecord>()
+  private readonly keys = new Set<string>()
+  private readonly dead = new Map<string, DeliveryRecord>()
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly agents = new Map<string, { http: http.Agent; https: https.Agent }>()
+  private readonly inflight = new Set<Promise<void>>()
+  private running = false
+
+  constructor(opts: DispatcherOptions) {
+    super()
+    this.log = opts.logger
+    this.now = opts.now ?? Date.now
+    this.version = opts.version ?? '0.0.0'
+    this.timeoutMs = opts.delivery.timeout
+    this.policy = { schedule: opts.delivery.schedule, horizonMs: opts.delivery.horizon, random: opts.random ?? Math.random }
+    this.allow = new AllowList(opts.delivery.allow_private_networks)
+    this.lookup = guardedLookup(this.allow)
+    this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.env ?? process.env)
+    this.outbox = new Outbox(opts.dir, this.now())
+    this.metrics = createWebhookMetrics(opts.registry ?? new Registry(), { depth: () => this.depth(), deadLetters: () => this.dead.size })
+    for (const sub of this.store.all()) this.warnUnsigned(sub)
+
+    const loaded = this.outbox.load()
+    for (const file of loaded.corrupt) this.log.error({ file }, 'An unreadable webhook outbox file was set aside as *.corrupt; its delivery cannot be resumed.')
+    for (const rec of loaded.dead) this.dead.set(rec.deliveryId, rec)
+    let orphans = 0
+    for (const rec of loaded.pending) {
+      if (this.store.get(rec.subscriptionId) === undefined) {
+        // Never drop silently: the subscription is gone from the config, so park it as a dead letter.
+        Object.assign(rec, { deadAt: this.now(), lastError: `subscription ${rec.subscriptionId} is no longer configured` })
+        this.outbox.burySync(rec)
+        this.dead.set(rec.deliveryId, rec)
+        orphans++
+        continue
+      }
+      this.enqueue(rec)
+    }
+    if (orphans > 0) this.log.warn({ deliveries: orphans }, 'Pending webhook deliveries for subscriptions no longer configured were moved to the dead letters.')
+    if (loaded.pending.length > 0) this.log.info({ deliveries: this.pending.size }, 'Resuming pending webhook deliveries from the outbox.')
+  }
+
+  private warnUnsigned(sub: Subscription): void {
+    if (sub.signer.empty && sub.cfg.format === 'standard') {
+      this.log.warn({ subscription: sub.cfg.id }, 'Webhook subscription has no secret: its deliveries are not signed. Set secret or secret_env.')
+    }
+  }
+
+  private queue(id: string): DeliveryQueue {
+    let q = this.queues.get(id)
+    if (q === undefined) this.queues.set(id, (q = new DeliveryQueue()))
+    return q
+  }
+
+  private enqueue(rec: DeliveryRecord): void {
+    this.pending.set(rec.deliveryId, rec)
+    this.keys.add(`${rec.subscriptionId}\n${rec.webhookId}`)
+    this.queue(rec.subscriptionId).add(rec)
+  }
+
+  private forget(rec: DeliveryRecord): void {
+    this.pending.delete(rec.deliveryId)
+    this.keys.delete(`${rec.subscriptionId}\n${rec.webhookId}`)
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    for (const id of this.queues.keys()) this.pump(id)
+  }
+
+  /** Stops timers and waits for in-flight attempts (each bounded by the timeout); pending deliveries stay in the outbox. */
+  async stop(): Promise<void> {
+    this.running = false
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    await Promise.allSettled([...this.inflight])
+    for (const a of this.agents.values()) {
+      a.http.destroy()
+      a.https.destroy()
+    }
+    this.agents.clear()
+  }
+
+  /** Durably enqueues the event for every matching enabled subscription; returns how many. Throws only if the outbox cannot be written. */
+  publish(event: AlertEvent): number {
+    const webhookId = webhookIdFor(event.eventId)
+    const now = this.now()
+    const recs: DeliveryRecord[] = []
+    for (const sub of this.store.all()) {
+      // A replayed event already pending for this subscription is not queued twice.
+      if (!sub.enabled || !wants(sub, event) || this.keys.has(`${sub.cfg.id}\n${webhookId}`)) continue
+      const seq = this.outbox.nextSeq()
+      recs.push({
+        v: 1, deliveryId: Outbox.deliveryId(seq, sub.cfg.id), seq, subscriptionId: sub.cfg.id, webhookId, subject: event.subject, event,
+        enqueuedAt: now, attempts: 0, firstAttemptAt: null, nextAttemptAt: now + firstDelay(this.policy),
+      })
+    }
+    this.outbox.addSync(recs)
+    for (const rec of recs) this.enqueue(rec)
+    for (const rec of recs) this.pump(rec.subscriptionId)
+    return recs.length
+  }
+
+  private pump(id: string): void {
+    const sub = this.store.get(id)
+    const q = this.queues.get(id)
+    if (!this.running || sub === undefined || !sub.enabled || q === undefined) return
+    const old = this.timers.get(id)
+    if (old !== undefined) clearTimeout(old)
+    this.timers.delete(id)
+    while (q.active < sub.cfg.max_concurrency) {
+      const next = q.take(this.now())
+      if (next === null) return
+      if ('wakeAt' in next) {
+        const timer = setTimeout(() => {
+          this.timers.delete(id)
+          this.pump(id)
+        }, Math.min(MAX_TIMER_MS, Math.max(0, next.wakeAt - this.now())))
+        timer.unref()
+        this.timers.set(id, timer)
+        return
+      }
+      const p = this.attempt(sub, q, next.rec).finally(() => {
+        this.inflight.delete(p)
+        this.pump(id)
+      })
+      this.inflight.add(p)
+    }
+  }
+
+  private agent(sub: Subscription, https_: boolean): http.Agent {
+    let a = this.agents.get(sub.cfg.id)
+    if (a === undefined) {
+      const o = { keepAlive: true, maxSockets: sub.cfg.max_concurrency }
+      this.agents.set(sub.cfg.id, (a = { http: new http.Agent(o), https: new https.Agent(o) }))
+    }
+    return https_ ? a.https : a.http
+  }
+
+  private async attempt(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord): Promise<void> {
+    const id = sub.cfg.id
+    const start = this.now()
+    rec.firstAttemptAt ??= start
+    rec.attempts++
+    this.metrics.attempts.inc({ subscription: id })
+    let result: SendResult
+    try {
+      const r = renderDelivery(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
+      const url = r.urlOverride ?? sub.cfg.url
+      const headers = { ...webhookHeaders(sub.signer, rec.webhookId, Math.floor(start / 1000), r.body, this.version), ...r.headers }
+      result = await sendOnce({ url, headers, body: r.body, timeoutMs: this.timeoutMs, allow: this.allow, lookup: this.lookup, agent: this.agent(sub, url.startsWith('https:')) })
+    } catch (err) {
+      result = { ok: false, error: (err as Error).message }
+    }
+    const end = this.now()
+    if (this.pending.get(rec.deliveryId) !== rec) return // removed while in flight
+    try {
+      if (result.ok) await this.onDelivered(sub, q, rec, result.status ?? 200, end)
+      else if (result.status === 410) await this.onGone(sub, q, rec, end)
+      else await this.onFailed(sub, q, rec, result, end)
+    } catch (err) {
+      this.log.error({ err, subscription: id, deliveryId: rec.deliveryId }, 'Writing the webhook outbox failed; the delivery stays queued in memory.')
+      q.release(rec)
+    }
+  }
+
+  private async onDelivered(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord, status: number, end: number): Promise<void> {
+    q.finish(rec)
+    this.forget(rec)
+    Object.assign(sub, { lastStatus: status, lastError: null })
+    sub.delivered++
+    const latencyMs = end - rec.event.at
+    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'delivered' })
+    this.metrics.latency.observe(Math.max(0, latencyMs) / 1000)
+    this.log.debug({ subscription: sub.cfg.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs }, 'Webhook delivered.')
+    this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
+    await this.outbox.remove(rec)
+  }
+
+  private async onGone(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord, end: number): Promise<void> {
+    Object.assign(rec, { lastStatus: 410, lastError: 'HTTP 410 Gone', nextAttemptAt: end })
+    Object.assign(sub, { lastStatus: 410, lastError: 'HTTP 410 Gone' })
+    await this.persist(rec)
+    q.release(rec)
+    if (!sub.enabled) return
+    const reason = `receiver answered 410 Gone at ${new Date(end).toISOString()}; re-enable after fixing the receiver`
+    this.store.disable(sub, reason, end)
+    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'disabled' })
+    this.log.warn({ subscription: sub.cfg.id, url: redactUrl(sub.cfg.url), pending: q.size }, 'Webhook subscription disabled: the receiver answered 410 Gone. Its deliveries stay in the outbox until it is re-enabled or removed.')
+    this.emit('disabled', { subscriptionId: sub.cfg.id, status: 410, reason } satisfies DisabledInfo)
+  }
+
+  private async onFailed(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord, result: SendResult, end: number): Promise<void> {
+    const status = result.status ?? null
+    const error = result.error ?? 'failed'
+    Object.assign(rec, { lastStatus: status ?? undefined, lastError: error })
+    Object.assign(sub, { lastStatus: status, lastError: error })
+    sub.failed++
+    const retryAfter = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, end) : null
+    const step = nextAttempt(this.policy, rec.attempts, rec.firstAttemptAt ?? end, end, retryAfter)
+    const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
+    if ('dead' in step) {
+      rec.deadAt = end
+      q.finish(rec)
+      this.forget(rec)
+      await this.outbox.bury(rec)
+      this.dead.set(rec.deliveryId, rec)
+      this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'dead' })
+      this.log.error({ ...info, type: rec.event.type, subject: rec.subject }, 'Webhook delivery dead-lettered: the retry horizon passed. Retry it from the admin API once the receiver works.')
+      this.emit('dead', info satisfies DeadInfo)
+      return
+    }
+    rec.nextAttemptAt = step.retryAt
+    await this.persist(rec)
+    q.release(rec)
+    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'failed' })
+    this.log.warn({ ...info, nextAttemptAt: new Date(step.retryAt).toISOString() }, 'Webhook attempt failed; it will be retried.')
+    this.emit('failed', { ...info, nextAttemptAt: step.retryAt } satisfies FailedInfo)
+  }
+
+  /** Writes the record unless it was dropped meanwhile (then the write is undone). */
+  private async persist(rec: DeliveryRecord): Promise<void> {
+    await this.outbox.update(rec)
+    if (this.pending.get(rec.deliveryId) !== rec) this.outbox.removeSync(rec)
+  }
+
+  subscriptions(): SubscriptionView[] {
+    const deadBy = new Map<string, number>()
+    for (const r of this.dead.values()) deadBy.set(r.subscriptionId, (deadBy.get(r.subscriptionId) ?? 0) + 1)
+    return [...this.store.all()].map((s) => ({
+      id: s.cfg.id,
+      url: redactUrl(s.cfg.url),
+      events: [...s.cfg.events],
+      zones: s.cfg.zones === undefined ? null : [...s.cfg.zones],
+      format: s.cfg.format,
+      maxConcurrency: s.cfg.max_concurrency,
+      source: s.source,
+      signed: !s.signer.empty,
+      enabled: s.enabled,
+      disabledReason: s.disabledReason,
+      disabledAt: s.disabledAt,
+      pending: this.queues.get(s.cfg.id)?.size ?? 0,
+      inFlight: this.queues.get(s.cfg.id)?.active ?? 0,
+      delivered: s.delivered,
+      failed: s.failed,
+      dead: deadBy.get(s.cfg.id) ?? 0,
+      lastStatus: s.lastStatus,
+      lastError: s.lastError,
+    }))
+  }
+
+  /**
+   * Adds a subscription, or replaces the one with the same id (its pending deliveries continue to the new
+   * settings). Validated like the config file; throws HexpatrolError (HEXP_ERR_BAD_REQUEST, HEXP_ERR_WEBHOOK_DESTINATION, HEXP_ERR_CONFIG for a missing secret_env).
+   */
+  addSubscription(cfg: WebhookConfig): void {
+    const valid = validateWebhook(cfg, this.allow)
+    this.dropAgents(valid.id)
+    const sub = this.store.add(valid)
+    this.warnUnsigned(sub)
+    this.log.info({ subscription: valid.id, url: redactUrl(valid.url) }, 'Webhook subscription added.')
+    this.pump(valid.id)
+  }
+
+  /** Removes a subscription and drops its pending deliveries (its dead letters stay visible). */
+  removeSubscription(id: string): boolean {
+    if (this.store.remove(id) === undefined) return false
+    const t = this.timers.get(id)
+    if (t !== undefined) clearTimeout(t)
+    this.timers.delete(id)
+    const dropped = this.queues.get(id)?.drain() ?? []
+    for (const rec of dropped) {
+      this.forget(rec)
+      this.outbox.removeSync(rec)
+    }
+    this.queues.delete(id)
+    this.dropAgents(id)
+    this.log.warn({ subscription: id, dropped: dropped.length }, 'Webhook subscription removed; its pending deliveries were dropped.')
+    return true
+  }
+
+  /** Re-enables a disabled subscription; its queued deliveries are due now, with a fresh horizon. */
+  enableSubscription(id: string): boolean {
+    const sub = this.store.get(id)
+    if (sub === undefined) return false
+    if (sub.enabled) return true
+    this.store.enable(sub)
+    const q = this.queues.get(id)
+    if (q !== undefined) {
+      const now = this.now()
+      for (const rec of q.all()) Object.assign(rec, { nextAttemptAt: now, firstAttemptAt: null })
+      q.rebuild()
+    }
+    this.log.info({ subscription: id }, 'Webhook subscription re-enabled.')
+    this.pump(id)
+    return true
+  }
+
+  private dropAgents(id: string): void {
+    const a = this.agents.get(id)
+    a?.http.destroy()
+    a?.https.destroy()
+    this.agents.delete(id)
+  }
+
+  deadLetters(): DeadLetterView[] {
+    return [...this.dead.values()].sort((a, b) => a.seq - b.seq).map((r) => ({
+      deliveryId: r.deliveryId,
+      subscriptionId: r.subscriptionId,
+      webhookId: r.webhookId,
+      eventId: r.event.eventId,
+      type: r.event.type,
+      subject: r.subject,
+      attempts: r.attempts,
+      enqueuedAt: r.enqueuedAt,
+      firstAttemptAt: r.firstAttemptAt,
+      deadAt: r.deadAt ?? null,
+      lastStatus: r.lastStatus ?? null,
+      lastError: r.lastError ?? null,
+    }))
+  }
+
+  /** Re-enqueues a dead letter (same webhook-id, fresh schedule and horizon). False if unknown or its subscription is gone. */
+  retryDeadLetter(deliveryId: string): boolean {
+    const rec = this.dead.get(deliveryId)
+    if (rec === undefined || this.store.get(rec.subscriptionId) === undefined) return false
+    const now = this.now()
+    const revived: DeliveryRecord = { ...rec, attempts: 0, firstAttemptAt: null, nextAttemptAt: now }
+    delete revived.deadAt
+    this.outbox.reviveSync(revived)
+    this.dead.delete(deliveryId)
+    this.enqueue(revived)
+    this.log.info({ subscription: rec.subscriptionId, deliveryId, webhookId: rec.webhookId }, 'Dead-lettered webhook delivery re-enqueued by an admin.')
+    this.pump(rec.subscriptionId)
+    return true
+  }
+
+  /** Pending deliveries (in the outbox, not dead). */
+  depth(): number {
+    return this.pending.size
+  }
+}

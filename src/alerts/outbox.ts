@@ -1,0 +1,186 @@
+// The durable webhook outbox: one JSON file per delivery (event × subscription) under <dir>/outbox,
+// written to a temp file, fsync'd and renamed (then the directory fsync'd) before publish() returns.
+// A file is removed only after a 2xx; after the horizon it moves to <dir>/outbox/dead. A restart
+// loads every pending file and resumes it with the same webhook-id and attempt count.
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
+import { open, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AlertEvent } from './event.js'
+
+export interface DeliveryRecord {
+  v: 1
+  /** `<seq, 16 digits>-<subscriptionId>`: the file name, and the admin API's handle. */
+  deliveryId: string
+  /** Global enqueue order; per-subject order to one subscription follows it. */
+  seq: number
+  subscriptionId: string
+  /** Stable across retries and restarts: the receiver's idempotency key. */
+  webhookId: string
+  subject: string
+  event: AlertEvent
+  enqueuedAt: number
+  attempts: number
+  firstAttemptAt: number | null
+  nextAttemptAt: number
+  lastStatus?: number
+  lastError?: string
+  deadAt?: number
+}
+
+export interface LoadResult {
+  pending: DeliveryRecord[]
+  dead: DeliveryRecord[]
+  /** Files that could not be parsed, renamed to *.corrupt (kept for inspection). */
+  corrupt: string[]
+}
+
+const isRecord = (x: unknown): x is DeliveryRecord => {
+  const r = x as DeliveryRecord
+  return typeof r === 'object' && r !== null && r.v === 1 && typeof r.deliveryId === 'string' && typeof r.seq === 'number' &&
+    typeof r.subscriptionId === 'string' && typeof r.webhookId === 'string' && typeof r.event === 'object' && r.event !== null
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export class Outbox {
+  readonly dir: string
+  readonly deadDir: string
+  private seq: number
+
+  constructor(baseDir: string, now: number = Date.now()) {
+    this.dir = join(baseDir, 'outbox')
+    this.deadDir = join(this.dir, 'dead')
+    mkdirSync(this.deadDir, { recursive: true })
+    // Start above the wall clock in µs so delivery ids stay unique across restarts even once drained.
+    this.seq = now * 1000
+  }
+
+  /** Reads every pending and dead record (sorted by seq); removes leftover temp files. */
+  load(): LoadResult {
+    const out: LoadResult = { pending: [], dead: [], corrupt: [] }
+    for (const [dir, into] of [[this.dir, out.pending], [this.deadDir, out.dead]] as const) {
+      for (const name of readdirSync(dir)) {
+        const file = join(dir, name)
+        if (name.endsWith('.tmp')) {
+          unlinkSync(file)
+          continue
+        }
+        if (!name.endsWith('.json')) continue
+        let rec: unknown
+        try {
+          rec = JSON.parse(readFileSync(file, 'utf8'))
+        } catch {
+          rec = null
+        }
+        if (!isRecord(rec)) {
+          renameSync(file, `${file}.corrupt`)
+          out.corrupt.push(file)
+          continue
+        }
+        into.push(rec)
+        this.seq = Math.max(this.seq, rec.seq)
+      }
+      into.sort((a, b) => a.seq - b.seq)
+    }
+    // A crash between the two steps of bury/revive leaves both copies: keep the pending one
+    // (at worst one more attempt), never lose the delivery.
+    const pendingIds = new Set(out.pending.map((r) => r.deliveryId))
+    out.dead = out.dead.filter((r) => {
+      if (!pendingIds.has(r.deliveryId)) return true
+      unlinkSync(this.path(r, true))
+      return false
+    })
+    return out
+  }
+
+  nextSeq(): number {
+    return ++this.seq
+  }
+
+  static deliveryId(seq: number, subscriptionId: string): string {
+    return `${String(seq).padStart(16, '0')}-${subscriptionId}`
+  }
+
+  private path(rec: DeliveryRecord, dead = false): string {
+    return join(dead ? this.deadDir : this.dir, `${rec.deliveryId}.json`)
+  }
+
+  /** Durable before it returns: write temp, fsync, rename, then one directory fsync for the batch. */
+  addSync(records: readonly DeliveryRecord[]): void {
+    if (records.length === 0) return
+    for (const rec of records) {
+      const file = this.path(rec)
+      const fd = openSync(`${file}.tmp`, 'w', 0o600)
+      try {
+        writeSync(fd, JSON.stringify(rec))
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(`${file}.tmp`, file)
+    }
+    fsyncDir(this.dir)
+  }
+
+  private async writeAtomic(file: string, rec: DeliveryRecord): Promise<void> {
+    const fh = await open(`${file}.tmp`, 'w', 0o600)
+    try {
+      await fh.writeFile(JSON.stringify(rec))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(`${file}.tmp`, file)
+  }
+
+  /** Persists the attempt count and next attempt time after a failed attempt. */
+  async update(rec: DeliveryRecord): Promise<void> {
+    await this.writeAtomic(this.path(rec), rec)
+  }
+
+  /** After a 2xx. A crash before the unlink only means one more (deduplicable) delivery. */
+  async remove(rec: DeliveryRecord): Promise<void> {
+    await unlink(this.path(rec)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+    })
+  }
+
+  /** Dropped on purpose (subscription removed). */
+  removeSync(rec: DeliveryRecord): void {
+    const file = this.path(rec)
+    if (existsSync(file)) unlinkSync(file)
+  }
+
+  /** Moves a delivery to the dead letters (its final state written first). */
+  async bury(rec: DeliveryRecord): Promise<void> {
+    await this.writeAtomic(this.path(rec, true), rec)
+    await this.remove(rec)
+  }
+
+  /** Start-up only: a pending delivery that can no longer be delivered goes straight to the dead letters. */
+  burySync(rec: DeliveryRecord): void {
+    const fd = openSync(`${this.path(rec, true)}.tmp`, 'w', 0o600)
+    try {
+      writeSync(fd, JSON.stringify(rec))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(`${this.path(rec, true)}.tmp`, this.path(rec, true))
+    this.removeSync(rec)
+  }
+
+  /** Moves a dead letter back to pending (sync: the admin call returns once it is durable). */
+  reviveSync(rec: DeliveryRecord): void {
+    this.addSync([rec])
+    const dead = this.path(rec, true)
+    if (existsSync(dead)) unlinkSync(dead)
+  }
+}

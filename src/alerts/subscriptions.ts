@@ -1,0 +1,186 @@
+// Webhook subscriptions: the config file's list merged with admin-API changes persisted in
+// <dir>/subscriptions.json (added, removed, disabled by a 410), event/zone filters compiled once.
+import { readFileSync, writeFileSync, renameSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
+import { resolveSecret } from '../config/load.js'
+import { HexpatrolError } from '../errors.js'
+import type { AlertEvent } from './event.js'
+import { Signer } from './signing.js'
+import { checkLiteralHost, type AllowList } from './ssrf.js'
+
+/** `*` matches any run of characters (dots included): `radius_breach.*`, `*.opened`, `*`. */
+export function globMatcher(patterns: readonly string[]): (type: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`))
+  return (type) => res.some((r) => r.test(type))
+}
+
+/**
+ * A secret from `secret` (string, or [old, new] during rotation) or `secret_env` (the variable may
+ * hold two secrets separated by a space or comma).
+ */
+export function resolveSecrets(cfg: WebhookConfig, env: NodeJS.ProcessEnv): string[] {
+  if (cfg.secret !== undefined) return Array.isArray(cfg.secret) ? [...cfg.secret] : [cfg.secret]
+  const v = resolveSecret(`webhooks.${cfg.id}.secret_env`, undefined, cfg.secret_env, env)
+  return v === undefined ? [] : v.split(/[\s,]+/).filter((s) => s !== '')
+}
+
+/** The URL without secrets: user info dropped, query values and token-like path segments masked. */
+export function redactUrl(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, '***')
+  u.pathname = u.pathname.split('/').map((seg) => (/^[A-Za-z0-9_-]{20,}$/.test(seg) ? '***' : seg)).join('/')
+  return u.toString().replace(/%2A%2A%2A/g, '***')
+}
+
+const WebhookSchema = ConfigSchema.properties.webhooks.items
+
+/** Validates an admin-API subscription like the config file does (unknown keys refused, defaults applied). */
+export function validateWebhook(raw: unknown, allow: AllowList): WebhookConfig {
+  const doc = Value.Default(WebhookSchema, structuredClone(raw))
+  const first = [...Value.Errors(WebhookSchema, doc)][0]
+  if (first !== undefined) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `webhook${first.path.replace(/\//g, '.')}: ${first.message}`)
+  const cfg = Value.Decode(WebhookSchema, doc) as WebhookConfig
+  let url: URL
+  try {
+    url = new URL(cfg.url)
+  } catch {
+    throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `webhook.url: "${cfg.url}" is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', 'webhook.url: only http and https are supported')
+  const literal = checkLiteralHost(url.hostname, allow)
+  if (literal !== null && !literal.ok) throw new HexpatrolError('HEXP_ERR_WEBHOOK_DESTINATION', `webhook.url: ${literal.reason}`)
+  return cfg
+}
+
+export interface Subscription {
+  cfg: WebhookConfig
+  source: 'config' | 'api'
+  signer: Signer
+  matchType: (type: string) => boolean
+  /** null: every event; otherwise only events whose zoneId is listed. */
+  zones: ReadonlySet<string> | null
+  enabled: boolean
+  disabledReason: string | null
+  disabledAt: number | null
+  delivered: number
+  failed: number
+  lastStatus: number | null
+  lastError: string | null
+}
+
+/** Whether the subscription wants this event (type globs, then the zone filter). */
+export function wants(sub: Pick<Subscription, 'matchType' | 'zones'>, event: AlertEvent): boolean {
+  if (!sub.matchType(event.type)) return false
+  return sub.zones === null || (event.zoneId !== undefined && sub.zones.has(event.zoneId))
+}
+
+interface Persisted {
+  v: 1
+  added: WebhookConfig[]
+  removed: string[]
+  disabled: Record<string, { reason: string; at: number }>
+}
+
+export class SubscriptionStore {
+  private readonly subs = new Map<string, Subscription>()
+  private state: Persisted = { v: 1, added: [], removed: [], disabled: {} }
+
+  constructor(
+    private readonly file: string,
+    configured: readonly WebhookConfig[],
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    if (existsSync(file)) {
+      try {
+        const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<Persisted>
+        this.state = { v: 1, added: s.added ?? [], removed: s.removed ?? [], disabled: s.disabled ?? {} }
+      } catch (err) {
+        throw new HexpatrolError('HEXP_ERR_CONFIG', `${file} is not valid JSON (${(err as Error).message}); fix or delete it to restore the config file's webhooks`)
+      }
+    }
+    const removed = new Set(this.state.removed)
+    for (const cfg of configured) if (!removed.has(cfg.id)) this.subs.set(cfg.id, this.build(cfg, 'config'))
+    // API additions win over a config entry of the same id (the admin changed it later).
+    for (const cfg of this.state.added) this.subs.set(cfg.id, this.build(cfg, 'api'))
+    for (const [id, d] of Object.entries(this.state.disabled)) {
+      const sub = this.subs.get(id)
+      if (sub) Object.assign(sub, { enabled: false, disabledReason: d.reason, disabledAt: d.at })
+    }
+  }
+
+  private build(cfg: WebhookConfig, source: Subscription['source']): Subscription {
+    return {
+      cfg,
+      source,
+      signer: new Signer(resolveSecrets(cfg, this.env)),
+      matchType: globMatcher(cfg.events),
+      zones: cfg.zones === undefined || cfg.zones.length === 0 ? null : new Set(cfg.zones),
+      enabled: true,
+      disabledReason: null,
+      disabledAt: null,
+      delivered: 0,
+      failed: 0,
+      lastStatus: null,
+      lastError: null,
+    }
+  }
+
+  all(): IterableIterator<Subscription> {
+    return this.subs.values()
+  }
+
+  get(id: string): Subscription | undefined {
+    return this.subs.get(id)
+  }
+
+  /** Adds (or replaces) a validated subscription and persists it. */
+  add(cfg: WebhookConfig): Subscription {
+    const sub = this.build(cfg, 'api')
+    this.subs.set(cfg.id, sub)
+    this.state.added = [...this.state.added.filter((c) => c.id !== cfg.id), cfg]
+    this.state.removed = this.state.removed.filter((id) => id !== cfg.id)
+    delete this.state.disabled[cfg.id]
+    this.persist()
+    return sub
+  }
+
+  remove(id: string): Subscription | undefined {
+    const sub = this.subs.get(id)
+    if (!sub) return undefined
+    this.subs.delete(id)
+    this.state.added = this.state.added.filter((c) => c.id !== id)
+    // A config-file subscription stays removed until re-added (also remove it from the file).
+    if (sub.source === 'config') this.state.removed.push(id)
+    delete this.state.disabled[id]
+    this.persist()
+    return sub
+  }
+
+  disable(sub: Subscription, reason: string, at: number): void {
+    Object.assign(sub, { enabled: false, disabledReason: reason, disabledAt: at })
+    this.state.disabled[sub.cfg.id] = { reason, at }
+    this.persist()
+  }
+
+  enable(sub: Subscription): void {
+    Object.assign(sub, { enabled: true, disabledReason: null, disabledAt: null })
+    delete this.state.disabled[sub.cfg.id]
+    this.persist()
+  }
+
+  /** Holds secrets of API-added subscriptions: written 0600, atomically. */
+  private persist(): void {
+    const tmp = `${this.file}.tmp`
+    writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 })
+    const fd = openSync(tmp, 'r')
+    try {
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, this.file)
+  }
+}

@@ -1,0 +1,38 @@
+// What the HTTP API needs from the running engine, as a small interface so the API can be
+// tested with fakes and started before every stage is up.
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Config } from '../config/schema.js'
+import type { RuleEngine } from '../rules/engine.js'
+import type { Dispatcher } from '../alerts/dispatcher.js'
+import type { AlertEvent } from '../alerts/event.js'
+
+export interface ComponentStatus {
+  ok: boolean
+  detail?: string
+}
+
+export interface TrackPoint {
+  ts: number
+  lat: number
+  lon: number
+  speed: number | null
+  accuracy: number | null
+  h3: string
+  flags: number
+}
+
+export interface ApiContext {
+  config: Config
+  logger: Logger
+  registry: Registry
+  now(): number
+  /** Component name → ready? /readyz is 200 only when all are ok. */
+  readiness(): Promise<Record<string, ComponentStatus>>
+  engine?: RuleEngine | undefined
+  dispatcher?: Dispatcher | undefined
+  /** Reads a unit's stored track from ClickHouse. */
+  track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
+  /** Journals and delivers a transition made through the API (alert acknowledgement). */
+  emit?(events: AlertEvent[]): void
+}

@@ -1,0 +1,7 @@
+// The contract between an MQTT source and the pipeline: hand over one message; the returned
+// promise (or undefined when done synchronously) settles once the message is durable, and only
+// then may the source acknowledge it (PUBACK).
+export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
+
+/** Publishes from the engine (alerts) through whichever broker is in use. */
+export type Publish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>

@@ -1,0 +1,115 @@
+// Subscribes to an external broker (Mosquitto, EMQX, …) with MQTT.js: QoS 1, persistent session
+// (stable client id, clean: false, session expiry on MQTT 5), so the broker keeps what we have not
+// acknowledged. MQTT.js sends PUBACK when handleMessage calls back and handles packets one at a
+// time, so the handler is synchronous in the common case (a journal append) and only defers the
+// callback when the pipeline applies backpressure (journal full).
+import { readFileSync } from 'node:fs'
+import mqtt, { type MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import { resolveSecret } from '../config/load.js'
+import type { Metrics } from '../telemetry/metrics.js'
+import type { MessageHandler, Publish } from './message-handler.js'
+
+export interface MqttSubscriber {
+  readonly subscribed: boolean
+  publish: Publish
+  close(): Promise<void>
+}
+
+export function clientOptions(config: Config, env: NodeJS.ProcessEnv = process.env): IClientOptions {
+  const m = config.mqtt
+  const password = resolveSecret('mqtt.password', m.password, m.password_env, env)
+  const opts: IClientOptions = {
+    clientId: m.client_id,
+    clean: false,
+    protocolVersion: m.protocol_version,
+    keepalive: Math.round(m.keepalive / 1000),
+    reconnectPeriod: m.reconnect_period,
+    connectTimeout: 10_000,
+    resubscribe: true,
+    rejectUnauthorized: m.reject_unauthorized,
+  }
+  if (m.protocol_version === 5) opts.properties = { sessionExpiryInterval: Math.round(m.session_expiry / 1000) }
+  if (m.username !== undefined) opts.username = m.username
+  if (password !== undefined) opts.password = password
+  if (m.ca_file !== undefined) opts.ca = readFileSync(m.ca_file)
+  if (m.cert_file !== undefined) opts.cert = readFileSync(m.cert_file)
+  if (m.key_file !== undefined) opts.key = readFileSync(m.key_file)
+  return opts
+}
+
+export function startMqttSubscriber(config: Config, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
+  const url = config.mqtt.url
+  if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
+  const log = logger.child({ component: 'mqtt' })
+  const client: MqttClient = mqtt.connect(url, clientOptions(config))
+  let subscribed = false
+  const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [s.topic, { qos: 1 as const }]))
+
+  client.handleMessage = (packet: IPublishPacket, callback) => {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    let result: void | Promise<void>
+    try {
+      result = onMessage(packet.topic, payload)
+    } catch (err) {
+      // Never ack what the pipeline could not take: drop the connection so the broker redelivers after reconnect.
+      log.error({ err: (err as Error).message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      client.stream.destroy()
+      return
+    }
+    if (result === undefined) return callback()
+    result.then(() => callback(), (err: Error) => {
+      log.error({ err: err.message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      client.stream.destroy()
+    })
+  }
+
+  client.on('connect', (connack) => {
+    log.info({ url: redactUrl(url), sessionPresent: connack.sessionPresent }, 'Connected to MQTT broker.')
+    // Subscribing again is harmless and covers a broker that lost the session.
+    client.subscribe(topics, (err, granted) => {
+      if (err) {
+        log.error({ err: err.message }, 'MQTT subscribe failed; will retry on reconnect.')
+        return
+      }
+      const refused = (granted ?? []).filter((g) => g.qos === 128)
+      if (refused.length > 0) log.error({ topics: refused.map((g) => g.topic) }, 'Broker refused subscriptions (check its ACL).')
+      subscribed = refused.length === 0
+      metrics.mqttConnected.set(subscribed ? 1 : 0)
+      log.info({ topics: Object.keys(topics) }, 'Subscribed.')
+    })
+  })
+  client.on('reconnect', () => {
+    metrics.mqttReconnects.inc()
+    log.info('Reconnecting to MQTT broker.')
+  })
+  client.on('close', () => {
+    if (subscribed) log.warn('MQTT connection closed.')
+    subscribed = false
+    metrics.mqttConnected.set(0)
+  })
+  client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error.'))
+
+  return {
+    get subscribed() {
+      return subscribed && client.connected
+    },
+    publish(topic, payload, opts) {
+      return new Promise((resolve, reject) => client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve())))
+    },
+    close() {
+      return new Promise((resolve) => client.end(false, {}, () => resolve()))
+    },
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(invalid url)'
+  }
+}

@@ -1,0 +1,471 @@
+// The write-ahead journal: every fix is appended here (synchronously) before its MQTT PUBACK,
+// and stays on disk until the shipper has it confirmed by ClickHouse. Segmented so that batch
+// boundaries are fixed at seal time: `journal-<segment id>` is a stable insert_deduplication_token.
+//
+// Durability trade-off (journal.fsync):
+//   never    – write() to the page cache only. Survives kill -9 and crashes of the engine, not a
+//              kernel panic or power loss. Fastest (~a plain write()).
+//   interval – as `never`, plus a timer fsyncs the active segment every fsyncIntervalMs: power loss
+//              costs at most that window of acknowledged fixes. Default; near `never` speed.
+//   always   – fsync before append() returns, so no acknowledged fix is lost even on power loss.
+//              Throughput is bounded by the disk's flush latency (hundreds/s on HDD, a few
+//              thousand/s on SSD, see bench/journal.ts).
+// Sealed segments are fsynced at seal time unless the policy is `never`; close() always fsyncs.
+//
+// Segment ids are never reused: the next id is max(largest id on disk + 1, clock at open in ms),
+// so even a wiped data directory does not hand out an id (dedup token) ClickHouse has already seen.
+import { EventEmitter } from 'node:events'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Logger } from 'pino'
+import type { Metrics } from '../telemetry/metrics.js'
+import { checkHeader, encodeFrame, encodeHeader, FRAME_OVERHEAD, HEADER_BYTES, scanFrames } from './segment-format.js'
+
+export interface JournalOptions {
+  dir: string
+  /** Disk bound for unconfirmed data (headers and framing included). */
+  maxBytes: number
+  segmentMaxRecords: number
+  segmentMaxAgeMs: number
+  fsync: 'never' | 'interval' | 'always'
+  fsyncIntervalMs: number
+  now?: () => number
+  /** After ENOSPC/EDQUOT, how often to let appends try the disk again (default 1000 ms). */
+  diskRetryMs?: number
+}
+
+export interface SealedSegment {
+  id: number
+  path: string
+  records: number
+  bytes: number
+  firstAt: number
+}
+
+export interface CorruptEvent {
+  segment: number
+  offset: number
+  reason: string
+  /** Records lost (a lower bound when reason is a bad header). */
+  records: number
+}
+
+export interface RecoveryReport {
+  segments: number
+  records: number
+  corrupt: number
+  truncatedBytes: number
+}
+
+export type JournalLogger = Pick<Logger, 'info' | 'warn' | 'error'>
+export type JournalMetrics = Pick<Metrics, 'journalBytes' | 'journalSegments' | 'journalFull' | 'journalCorruptRecords' | 'journalReplayedRecords'>
+
+/** The file operations the journal writes with; replaceable in tests to simulate a full disk. */
+export interface JournalIo {
+  writeSync: (fd: number, buf: Buffer, offset: number, length: number) => number
+  ftruncateSync: (fd: number, len: number) => void
+  fsyncSync: (fd: number) => void
+}
+
+export interface JournalDeps {
+  logger?: JournalLogger
+  metrics?: JournalMetrics
+  io?: Partial<JournalIo>
+}
+
+export const NOOP_LOGGER: JournalLogger = { info() {}, warn() {}, error() {} } as unknown as JournalLogger
+
+const SEGMENT_RE = /^(\d+)\.seg$/
+const ANY_SEGMENT_RE = /^(\d+)\.seg(?:\.corrupt)?$/
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT'])
+
+interface Active {
+  id: number
+  path: string
+  fd: number
+  records: number
+  bytes: number
+  firstAt: number
+  dirty: boolean
+}
+
+export function segmentFileName(id: number): string {
+  return `${String(id).padStart(16, '0')}.seg`
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code
+}
+
+export class Journal extends EventEmitter {
+  readonly recovery: RecoveryReport = { segments: 0, records: 0, corrupt: 0, truncatedBytes: 0 }
+
+  private readonly opts: Required<Omit<JournalOptions, 'now'>>
+  private readonly now: () => number
+  private readonly log: JournalLogger
+  private readonly metrics: JournalMetrics | undefined
+  private readonly io: JournalIo
+  private readonly sealed: SealedSegment[] = []
+  private active: Active | null = null
+  private nextId = 0
+  private total = 0
+  private closed = false
+  private fullReason: 'bound' | 'disk' | null = null
+  private refusedBytes = 0
+  private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+  private ageTimer: NodeJS.Timeout | null = null
+  private fsyncTimer: NodeJS.Timeout | null = null
+  private diskTimer: NodeJS.Timeout | null = null
+
+  private constructor(opts: JournalOptions, deps: JournalDeps) {
+    super()
+    if (!(opts.maxBytes > HEADER_BYTES + FRAME_OVERHEAD)) throw new RangeError(`journal maxBytes must exceed ${HEADER_BYTES + FRAME_OVERHEAD}`)
+    if (!(opts.segmentMaxRecords >= 1)) throw new RangeError('journal segmentMaxRecords must be at least 1')
+    this.opts = { diskRetryMs: 1000, ...opts }
+    this.now = opts.now ?? Date.now
+    this.log = deps.logger ?? NOOP_LOGGER
+    this.metrics = deps.metrics
+    this.io = {
+      writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
+      ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
+      fsyncSync: (fd) => fs.fsyncSync(fd),
+      ...deps.io,
+    }
+  }
+
+  /** Opens (creating if needed) the journal in opts.dir and recovers what a previous run left. */
+  static open(opts: JournalOptions, deps: JournalDeps = {}): Journal {
+    const j = new Journal(opts, deps)
+    j.recover()
+    if (opts.fsync === 'interval') {
+      j.fsyncTimer = setInterval(() => j.fsyncActive(), opts.fsyncIntervalMs)
+      j.fsyncTimer.unref()
+    }
+    return j
+  }
+
+  get full(): boolean {
+    return this.fullReason !== null
+  }
+
+  get bytes(): number {
+    return this.total
+  }
+
+  /**
+   * Appends one record durably (per the fsync policy) before returning true. Returns false, having
+   * written nothing, when the journal is full: wait for 'writable' / whenWritable() and retry.
+   * Throws on misuse (closed journal, record that can never fit) and on I/O errors other than a
+   * full disk; the caller must then not acknowledge the message.
+   */
+  append(record: Buffer): boolean {
+    if (this.closed) throw new Error('journal is closed')
+    if (!Buffer.isBuffer(record)) throw new TypeError('journal records must be Buffers')
+    const frameBytes = FRAME_OVERHEAD + record.length
+    if (HEADER_BYTES + frameBytes > this.opts.maxBytes) throw new RangeError(`record of ${record.length} bytes can never fit in journal.max_bytes`)
+    if (this.fullReason) return false
+
+    const now = this.now()
+    if (this.active && now - this.active.firstAt >= this.opts.segmentMaxAgeMs) this.sealActive()
+    const need = frameBytes + (this.active ? 0 : HEADER_BYTES)
+    if (this.total + need > this.opts.maxBytes) {
+      this.enterFull('bound', need)
+      return false
+    }
+
+    let a: Active
+    try {
+      a = this.active ?? this.createSegment(now)
+    } catch (err) {
+      if (!NO_SPACE.has(errCode(err) ?? '')) throw err
+      this.enterFull('disk', need)
+      return false
+    }
+    const frame = encodeFrame(record)
+    try {
+      this.writeAll(a.fd, frame)
+    } catch (err) {
+      if (!NO_SPACE.has(errCode(err) ?? '')) throw err
+      this.rollback(a)
+      this.enterFull('disk', need)
+      return false
+    }
+    a.records++
+    a.bytes += frame.length
+    this.total += frame.length
+    if (this.opts.fsync === 'always') this.io.fsyncSync(a.fd)
+    else a.dirty = true
+    this.metrics?.journalBytes.set(this.total)
+    if (a.records >= this.opts.segmentMaxRecords) this.sealActive()
+    return true
+  }
+
+  /** Resolves when append() may succeed again (immediately if not full); rejects on close(). */
+  whenWritable(): Promise<void> {
+    if (!this.fullReason) return Promise.resolve()
+    if (this.closed) return Promise.reject(new Error('journal is closed'))
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  /** Seals the active segment now; null if it has no records (its file is removed). */
+  sealActive(forceSync = false): SealedSegment | null {
+    const a = this.active
+    if (!a) return null
+    this.active = null
+    if (this.ageTimer) clearTimeout(this.ageTimer)
+    this.ageTimer = null
+    if (a.records === 0) {
+      fs.closeSync(a.fd)
+      this.removeFile(a.path)
+      this.total -= a.bytes
+      this.updateGauges()
+      return null
+    }
+    if (forceSync || this.opts.fsync !== 'never') this.io.fsyncSync(a.fd)
+    fs.closeSync(a.fd)
+    const seg: SealedSegment = { id: a.id, path: a.path, records: a.records, bytes: a.bytes, firstAt: a.firstAt }
+    this.sealed.push(seg)
+    this.updateGauges()
+    this.emit('sealed', seg)
+    return seg
+  }
+
+  /** Sealed segments not yet confirmed, oldest first. */
+  pending(): SealedSegment[] {
+    return this.sealed.slice()
+  }
+
+  /** Reads and verifies a sealed segment; damaged records are skipped, counted and reported. */
+  readSegment(seg: SealedSegment): Buffer[] {
+    let buf: Buffer
+    try {
+      buf = fs.readFileSync(seg.path)
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err
+      this.reportCorrupt({ segment: seg.id, offset: 0, reason: 'missing file', records: seg.records })
+      return []
+    }
+    // Only the length recorded at seal time is ours: anything after it is a write we rolled back.
+    const view = buf.subarray(0, seg.bytes)
+    const head = checkHeader(view)
+    if (head.kind !== 'ok') {
+      this.reportCorrupt({ segment: seg.id, offset: 0, reason: head.kind === 'bad' ? head.reason : 'torn header', records: seg.records })
+      return []
+    }
+    const scan = scanFrames(view)
+    if (scan.reason) this.reportCorrupt({ segment: seg.id, offset: scan.validEnd, reason: scan.reason, records: seg.records - scan.records.length })
+    return scan.records
+  }
+
+  /** The segment reached its destination: delete it and free its space. Idempotent. */
+  confirm(seg: SealedSegment): void {
+    const i = this.sealed.findIndex((s) => s.id === seg.id)
+    if (i < 0) return
+    const [mine] = this.sealed.splice(i, 1)
+    this.removeFile(mine!.path)
+    this.total -= mine!.bytes
+    this.updateGauges()
+    this.maybeWritable()
+  }
+
+  /** Seals and fsyncs the active segment, stops timers; pending segments stay for the next run. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const t of [this.fsyncTimer, this.diskTimer]) if (t) clearTimeout(t)
+    this.fsyncTimer = this.diskTimer = null
+    try {
+      this.sealActive(true)
+    } finally {
+      const waiters = this.waiters
+      this.waiters = []
+      for (const w of waiters) w.reject(new Error('journal is closed'))
+    }
+  }
+
+  // --- recovery -------------------------------------------------------------------------------
+
+  private recover(): void {
+    const dir = this.opts.dir
+    fs.mkdirSync(dir, { recursive: true })
+    const names = fs.readdirSync(dir)
+    let maxId = -1
+    const ids: number[] = []
+    for (const name of names) {
+      const any = ANY_SEGMENT_RE.exec(name)
+      if (any) maxId = Math.max(maxId, Number(any[1]))
+      const seg = SEGMENT_RE.exec(name)
+      if (seg) ids.push(Number(seg[1]))
+    }
+    ids.sort((a, b) => a - b)
+    const events: CorruptEvent[] = []
+    for (const id of ids) {
+      const e = this.recoverSegment(id)
+      if (e) events.push(e)
+    }
+    this.nextId = Math.max(maxId + 1, Math.floor(this.now()))
+    this.updateGauges()
+    this.metrics?.journalReplayedRecords.inc(this.recovery.records)
+    if (this.recovery.segments > 0 || this.recovery.corrupt > 0) this.log.info({ ...this.recovery, bytes: this.total }, 'Journal recovered segments left by the previous run.')
+    // open() is synchronous, so listeners attach after it returns: report damage on the next tick.
+    if (events.length > 0) process.nextTick(() => { for (const e of events) this.reportCorrupt(e) })
+  }
+
+  private recoverSegment(id: number): CorruptEvent | null {
+    const file = path.join(this.opts.dir, segmentFileName(id))
+    const buf = fs.readFileSync(file)
+    const head = checkHeader(buf)
+    if (head.kind === 'torn') {
+      // Crash while creating the file: its first record was never acknowledged.
+      this.removeFile(file)
+      return null
+    }
+    if (head.kind === 'bad') {
+      // Not ours or from a newer version: keep the bytes for a human, never ship or reuse the id.
+      fs.renameSync(file, `${file}.corrupt`)
+      this.recovery.corrupt += 1
+      this.recovery.truncatedBytes += buf.length
+      return { segment: id, offset: 0, reason: head.reason, records: 1 }
+    }
+    const scan = scanFrames(buf)
+    let event: CorruptEvent | null = null
+    if (scan.reason) {
+      this.recovery.corrupt += scan.corrupt
+      this.recovery.truncatedBytes += buf.length - scan.validEnd
+      event = { segment: id, offset: scan.validEnd, reason: scan.reason, records: scan.corrupt }
+    }
+    if (scan.records.length === 0) {
+      this.removeFile(file)
+      return event
+    }
+    if (scan.reason) fs.truncateSync(file, scan.validEnd)
+    this.sealed.push({ id, path: file, records: scan.records.length, bytes: scan.validEnd, firstAt: head.firstAt })
+    this.total += scan.validEnd
+    this.recovery.segments++
+    this.recovery.records += scan.records.length
+    return event
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private createSegment(now: number): Active {
+    const id = this.nextId++
+    const file = path.join(this.opts.dir, segmentFileName(id))
+    const fd = fs.openSync(file, 'ax')
+    const a: Active = { id, path: file, fd, records: 0, bytes: 0, firstAt: now, dirty: true }
+    try {
+      this.writeAll(fd, encodeHeader(now))
+    } catch (err) {
+      fs.closeSync(fd)
+      this.removeFile(file)
+      throw err
+    }
+    a.bytes = HEADER_BYTES
+    this.total += HEADER_BYTES
+    this.active = a
+    this.updateGauges()
+    if (this.opts.fsync !== 'never') this.fsyncDir()
+    this.scheduleAgeCheck(this.opts.segmentMaxAgeMs)
+    return a
+  }
+
+  private writeAll(fd: number, buf: Buffer): void {
+    let off = 0
+    while (off < buf.length) off += this.io.writeSync(fd, buf, off, buf.length - off)
+  }
+
+  /** Undo a partial frame so the file stays a valid prefix; if even that fails, seal what is valid. */
+  private rollback(a: Active): void {
+    try {
+      this.io.ftruncateSync(a.fd, a.bytes)
+    } catch (err) {
+      // readSegment only looks at the sealed length, so the torn bytes are never read back; new
+      // records go to a fresh segment instead of after the garbage.
+      this.log.error({ err, segment: a.id }, 'Journal could not roll back a partial write; sealing the segment early.')
+      this.sealActive()
+    }
+  }
+
+  private scheduleAgeCheck(delayMs: number): void {
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = null
+      const a = this.active
+      if (!a) return
+      const age = this.now() - a.firstAt
+      if (age >= this.opts.segmentMaxAgeMs) this.sealActive()
+      else this.scheduleAgeCheck(this.opts.segmentMaxAgeMs - age)
+    }, delayMs)
+    this.ageTimer.unref()
+  }
+
+  private fsyncActive(): void {
+    const a = this.active
+    if (!a || !a.dirty) return
+    try {
+      this.io.fsyncSync(a.fd)
+      a.dirty = false
+    } catch (err) {
+      this.log.error({ err, segment: a.id }, 'Journal fsync failed; data is in the page cache only.')
+    }
+  }
+
+  private fsyncDir(): void {
+    const fd = fs.openSync(this.opts.dir, 'r')
+    try {
+      this.io.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+  }
+
+  private removeFile(file: string): void {
+    try {
+      fs.unlinkSync(file)
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err
+    }
+  }
+
+  private enterFull(reason: 'bound' | 'disk', need: number): void {
+    this.refusedBytes = need
+    if (this.fullReason) return
+    this.fullReason = reason
+    this.metrics?.journalFull.set(1)
+    this.log.warn({ reason, bytes: this.total, maxBytes: this.opts.maxBytes }, 'Journal is full; appends are refused until segments are confirmed.')
+    if (reason === 'disk') {
+      // Space may come back from outside (another process frees disk): let the next append try.
+      this.diskTimer = setTimeout(() => { this.diskTimer = null; this.leaveFull() }, this.opts.diskRetryMs)
+      this.diskTimer.unref()
+    }
+    this.emit('full')
+  }
+
+  private maybeWritable(): void {
+    if (this.fullReason === 'bound' && this.total + this.refusedBytes > this.opts.maxBytes) return
+    this.leaveFull()
+  }
+
+  private leaveFull(): void {
+    if (!this.fullReason) return
+    this.fullReason = null
+    if (this.diskTimer) clearTimeout(this.diskTimer)
+    this.diskTimer = null
+    this.metrics?.journalFull.set(0)
+    this.log.info({ bytes: this.total }, 'Journal is writable again.')
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w.resolve()
+    this.emit('writable')
+  }
+
+  private reportCorrupt(e: CorruptEvent): void {
+    this.metrics?.journalCorruptRecords.inc(e.records)
+    this.log.warn(e, 'Journal skipped damaged records.')
+    this.emit('corrupt', e)
+  }
+
+  private updateGauges(): void {
+    this.metrics?.journalBytes.set(this.total)
+    this.metrics?.journalSegments.set(this.sealed.length + (this.active ? 1 : 0))
+  }
+}

@@ -1,0 +1,47 @@
+// Coverage gap (per zone, on tick): opens when, past the zone's grace period, the fresh share is
+// below min_ratio or any priority cell is overdue; resolves when neither holds. The alert lists
+// the stale cells a supervisor should send a car to: priority cells first, then oldest first.
+import type { AlertEvent, StaleCell } from '../alerts/event.js'
+import { formatDuration } from '../config/duration.js'
+import type { AlertBook } from './alert-book.js'
+import type { CoverageEval, ZoneCoverage } from './coverage.js'
+import type { ZoneSpec } from './deployment.js'
+import { summaries } from './summary.js'
+
+export const STALE_CELLS_IN_ALERT = 50
+
+export const coverageSubject = (zoneId: string) => `zone:${zoneId}`
+
+/** Up to `limit` stale cells: overdue priority cells first, then the zone's oldest. */
+export function staleList(zc: ZoneCoverage, ev: CoverageEval, now: number, limit: number): StaleCell[] {
+  const out = ev.stalePriority.slice(0, limit)
+  if (out.length >= limit) return out
+  const seen = new Set(out.map((c) => c.cell))
+  for (const c of zc.staleCells(now, limit + ev.stalePriority.length)) {
+    if (out.length >= limit) break
+    if (!seen.has(c.cell)) out.push(c)
+  }
+  return out
+}
+
+export function isGap(ev: CoverageEval): boolean {
+  return ev.belowMin || ev.stalePriority.length > 0
+}
+
+export function tickCoverageGap(book: AlertBook, zone: ZoneSpec, zc: ZoneCoverage, now: number): { ev: CoverageEval; event: AlertEvent | null } {
+  const ev = zc.evaluate(now)
+  const subject = coverageSubject(zone.id)
+  const open = book.isOpen('coverage_gap', subject)
+  const interval = formatDuration(zone.maxIntervalMs)
+  const base = { zoneId: zone.id, zoneName: zone.name, ratio: ev.ratio, minRatio: zone.minRatio, cellCount: ev.total }
+  if (!open && !ev.inGrace && isGap(ev)) {
+    const staleCells = staleList(zc, ev, now, STALE_CELLS_IN_ALERT)
+    const summary = summaries.coverageOpened(zone.name, ev.ratio, zone.minRatio, ev.total, interval, ev.stalePriority.length)
+    return { ev, event: book.openAlert('coverage_gap', subject, now, { ...base, staleCells, summary }) }
+  }
+  if (open && !isGap(ev)) {
+    const summary = summaries.coverageResolved(zone.name, ev.ratio, ev.total, interval)
+    return { ev, event: book.resolve('coverage_gap', subject, now, { ...base, staleCells: [], summary }) }
+  }
+  return { ev, event: null }
+}

@@ -1,0 +1,177 @@
+// Everything the rule engine needs that depends only on config, computed once at start-up:
+// units, posts and zones by id, compiled polygons, coverage cells and the cell → zones index,
+// so the per-fix path costs a few Map lookups however many zones and posts there are.
+import { cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js'
+import type { Config } from '../config/schema.js'
+import { compilePolygon, type CompiledPolygon, type ZoneGeometry } from '../geo/polygon.js'
+import { polygonCells } from '../geo/cells.js'
+import type { CoverageZoneSpec } from './coverage.js'
+
+export interface UnitSpec {
+  id: string
+  kind: string
+  /** Display name; the id when the config gives none. */
+  name: string
+  postId: string | null
+  zoneId: string | null
+  silentAfterMs: number
+}
+
+export interface PostSpec {
+  id: string
+  name: string
+  lat: number
+  lon: number
+  radiusM: number
+}
+
+export interface ZoneSpec {
+  id: string
+  name: string
+  /** Position in Deployment.zones; the values of the cell index. */
+  index: number
+  polygon: CompiledPolygon
+  /** What ZoneCoverage is built from: polyfill cells, priority cells, intervals, threshold. */
+  coverage: CoverageZoneSpec
+  resolution: number
+  minRatio: number
+  maxIntervalMs: number
+  responseRadiusM: number | null
+  credit: 'own' | 'any'
+}
+
+export interface RuleSettings {
+  radius: { dwellMs: number; hysteresisM: number; maxAccuracyM: number }
+  zone: { dwellMs: number; hysteresisM: number; maxAccuracyM: number }
+  silentAfterMs: number
+  allowedLatenessMs: number
+  pathMaxGapMs: number
+  pathMaxDistanceM: number
+  tickMs: number
+}
+
+export interface Deployment {
+  /** H3 resolution of Fix.h3 (config h3.resolution). */
+  ingestResolution: number
+  units: ReadonlyMap<string, UnitSpec>
+  posts: ReadonlyMap<string, PostSpec>
+  zones: readonly ZoneSpec[]
+  zonesById: ReadonlyMap<string, ZoneSpec>
+  /** Zone ids whose rules apply to a unit (its own zone); unknown units have none. */
+  zoneIdsOfUnit: ReadonlyMap<string, readonly string[]>
+  /** Distinct coverage resolutions, each with its cell → zone indices index. */
+  cellIndex: ReadonlyArray<{ resolution: number; zonesOfCell: ReadonlyMap<string, readonly number[]> }>
+  rules: RuleSettings
+  /** Max plausible speed for a unit kind, m/s (rules.max_speed_kmh, key `default` as fallback). */
+  maxSpeedMps(kind: string): number
+}
+
+function keyError(key: string, message: string): Error {
+  return new Error(`${key}: ${message}`)
+}
+
+function resolvePriorityCell(
+  p: Config['zones'][number]['coverage']['priority_cells'][number],
+  resolution: number,
+  key: string,
+): string {
+  if (p.cell !== undefined) {
+    if (!isValidCell(p.cell)) throw keyError(`${key}.cell`, `"${p.cell}" is not a valid H3 cell id`)
+    const res = getResolution(p.cell)
+    if (res < resolution) throw keyError(`${key}.cell`, `cell is at resolution ${res}, coarser than the zone's coverage resolution ${resolution}; give a cell at resolution ${resolution} or lat/lon`)
+    return res === resolution ? p.cell : cellToParent(p.cell, resolution)
+  }
+  // validateConfig guarantees lat and lon when cell is absent.
+  return latLngToCell(p.lat as number, p.lon as number, resolution)
+}
+
+function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
+  const key = `zones.${z.id}`
+  const geometry = z.geometry as unknown as ZoneGeometry
+  let polygon: CompiledPolygon
+  let cells: string[]
+  try {
+    polygon = compilePolygon(geometry)
+    cells = polygonCells(geometry, z.coverage.resolution)
+  } catch (err) {
+    // polygon.ts messages start with the path inside the geometry (`geometry.coordinates[0]: …`).
+    const msg = (err as Error).message
+    throw msg.startsWith('geometry') ? new Error(`${key}.${msg}`) : keyError(`${key}.geometry`, msg)
+  }
+  const c = z.coverage
+  if (cells.length === 0) {
+    throw keyError(`${key}.coverage.resolution`, `the zone holds no H3 cell centre at resolution ${c.resolution}; use a finer resolution`)
+  }
+  const priority = c.priority_cells.map((p, i) => {
+    const cell = resolvePriorityCell(p, c.resolution, `${key}.coverage.priority_cells.${i}`)
+    return { cell, ...(p.name === undefined ? {} : { name: p.name }), maxIntervalMs: p.max_interval }
+  })
+  return {
+    id: z.id,
+    name: z.name ?? z.id,
+    index,
+    polygon,
+    coverage: { id: z.id, cells, resolution: c.resolution, maxIntervalMs: c.max_interval, minRatio: c.min_ratio, priority },
+    resolution: c.resolution,
+    minRatio: c.min_ratio,
+    maxIntervalMs: c.max_interval,
+    responseRadiusM: c.response_radius_m ?? null,
+    credit: c.credit,
+  }
+}
+
+/** Compiles the deployment. Throws an Error naming the config key on bad geometry or cells. */
+export function compileDeployment(config: Config): Deployment {
+  const r = config.rules
+  const rules: RuleSettings = {
+    radius: { dwellMs: r.radius.dwell, hysteresisM: r.radius.hysteresis_m, maxAccuracyM: r.radius.max_accuracy_m },
+    zone: { dwellMs: r.zone.dwell, hysteresisM: r.zone.hysteresis_m, maxAccuracyM: r.zone.max_accuracy_m },
+    silentAfterMs: r.silent_after,
+    allowedLatenessMs: r.allowed_lateness,
+    pathMaxGapMs: r.path_max_gap,
+    pathMaxDistanceM: r.path_max_distance_m,
+    tickMs: r.tick,
+  }
+  const units = new Map<string, UnitSpec>()
+  const zoneIdsOfUnit = new Map<string, readonly string[]>()
+  for (const u of config.units) {
+    units.set(u.id, {
+      id: u.id,
+      kind: u.kind,
+      name: u.name ?? u.id,
+      postId: u.post ?? null,
+      zoneId: u.zone ?? null,
+      silentAfterMs: u.silent_after ?? r.silent_after,
+    })
+    zoneIdsOfUnit.set(u.id, u.zone === undefined ? [] : [u.zone])
+  }
+  const posts = new Map<string, PostSpec>()
+  for (const p of config.posts) posts.set(p.id, { id: p.id, name: p.name ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
+
+  const zones = config.zones.map(compileZone)
+  const zonesById = new Map(zones.map((z) => [z.id, z]))
+  const byRes = new Map<number, Map<string, number[]>>()
+  for (const z of zones) {
+    let m = byRes.get(z.resolution)
+    if (m === undefined) byRes.set(z.resolution, (m = new Map()))
+    // Priority cells may lie just outside the polyfill (a checkpoint over the boundary): index them too.
+    const tracked = new Set([...z.coverage.cells, ...z.coverage.priority.map((p) => p.cell)])
+    for (const cell of tracked) {
+      const list = m.get(cell)
+      if (list === undefined) m.set(cell, [z.index])
+      else list.push(z.index)
+    }
+  }
+  const cellIndex = [...byRes.entries()].sort((a, b) => a[0] - b[0]).map(([resolution, zonesOfCell]) => ({ resolution, zonesOfCell }))
+
+  const speeds = r.max_speed_kmh
+  const fallbackKmh = speeds.default ?? 250
+  const speedCache = new Map<string, number>()
+  const maxSpeedMps = (kind: string): number => {
+    let v = speedCache.get(kind)
+    if (v === undefined) speedCache.set(kind, (v = (speeds[kind] ?? fallbackKmh) / 3.6))
+    return v
+  }
+
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, zoneIdsOfUnit, cellIndex, rules, maxSpeedMps }
+}

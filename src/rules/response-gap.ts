@@ -1,0 +1,48 @@
+// Response gap (per zone with response_radius_m, on tick): the share of the zone's cells within
+// the response radius of a live unit; opens below min_ratio, resolves at or above it. Units are
+// pre-filtered by the zone's bounding box grown by the radius, so 1,000 zones stay cheap.
+import type { AlertEvent } from '../alerts/event.js'
+import { metresPerDegree } from '../geo/distance.js'
+import type { AlertBook } from './alert-book.js'
+import type { ZoneSpec } from './deployment.js'
+import type { ResponseCoverage } from './response-coverage.js'
+import { summaries } from './summary.js'
+
+export interface Position {
+  lat: number
+  lon: number
+}
+
+/** Positions that could reach some point of the zone's bounding box within `radiusM`. */
+export function nearZone(zone: ZoneSpec, radiusM: number, positions: readonly Position[]): Position[] {
+  const b = zone.polygon.bbox
+  const { perLat, perLon } = metresPerDegree(Math.max(Math.abs(b.minLat), Math.abs(b.maxLat)))
+  const dLat = radiusM / perLat
+  const dLon = radiusM / perLon
+  return positions.filter((p) => p.lat >= b.minLat - dLat && p.lat <= b.maxLat + dLat && p.lon >= b.minLon - dLon && p.lon <= b.maxLon + dLon)
+}
+
+/**
+ * Evaluates one zone and drives its alert. `mayOpen` is false during the start-up grace, when
+ * units have not had silent_after to report yet and a gap would be an artefact of the restart.
+ */
+export function tickResponseGap(
+  book: AlertBook,
+  zone: ZoneSpec,
+  rc: ResponseCoverage,
+  positions: readonly Position[],
+  now: number,
+  mayOpen: boolean,
+): { ratio: number; event: AlertEvent | null } {
+  const { ratio, total } = rc.evaluate(nearZone(zone, rc.radiusM, positions))
+  const subject = `zone:${zone.id}`
+  const open = book.isOpen('response_gap', subject)
+  const base = { zoneId: zone.id, zoneName: zone.name, ratio, minRatio: zone.minRatio, cellCount: total, radiusM: rc.radiusM }
+  if (!open && mayOpen && ratio < zone.minRatio) {
+    return { ratio, event: book.openAlert('response_gap', subject, now, { ...base, summary: summaries.responseOpened(zone.name, ratio, zone.minRatio, rc.radiusM) }) }
+  }
+  if (open && ratio >= zone.minRatio) {
+    return { ratio, event: book.resolve('response_gap', subject, now, { ...base, summary: summaries.responseResolved(zone.name, ratio, rc.radiusM) }) }
+  }
+  return { ratio, event: null }
+}

@@ -1,0 +1,76 @@
+// Opens the ClickHouse client: a server (clickhouse.url) over HTTP, or the embedded chdb engine
+// under <data_dir>/clickhouse plugged into the same @clickhouse/client API. One code path serves both.
+import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import type { Config } from '../../config/schema.js'
+import { resolveSecret } from '../../config/load.js'
+
+export interface ClickHouseHandle {
+  client: ClickHouseClient
+  target: 'embedded' | 'server'
+  /** Where the rows go, for logs: the URL without credentials, or the embedded path. */
+  where: string
+  database: string
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** Settings pinned on every query whose result depends on them (ClickHouse changed both defaults). */
+export const PINNED_SETTINGS = {
+  geotoh3_argument_order: 'lat_lon',
+  h3togeo_lon_lat_result_order: 0,
+} as const
+
+export function openClickHouse(config: Config, env: NodeJS.ProcessEnv = process.env): ClickHouseHandle {
+  const ch = config.clickhouse
+  const database = ch.database
+  if (ch.url !== undefined) {
+    const password = resolveSecret('clickhouse.password', ch.password, ch.password_env, env)
+    const client = createClient({
+      url: ch.url,
+      username: ch.username,
+      password: password ?? '',
+      request_timeout: ch.request_timeout,
+      // Below the server's keep-alive timeout (10 s self-hosted, 3 s Cloud) to avoid ECONNRESET.
+      keep_alive: { enabled: true, idle_socket_ttl: 2500 },
+      compression: { request: true, response: true },
+      clickhouse_settings: { date_time_input_format: 'basic' },
+    })
+    const url = new URL(ch.url)
+    url.username = ''
+    url.password = ''
+    return handle(client, 'server', url.toString(), database)
+  }
+  const path = resolve(join(config.data_dir, 'clickhouse'))
+  mkdirSync(path, { recursive: true })
+  const require = createRequire(import.meta.url)
+  const { createChdbConnection } = require('chdb/connection') as { createChdbConnection(o: { path: string }): unknown }
+  const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0])
+  return handle(client, 'embedded', path, database)
+}
+
+function handle(client: ClickHouseClient, target: 'embedded' | 'server', where: string, database: string): ClickHouseHandle {
+  let closed = false
+  return {
+    client,
+    target,
+    where,
+    database,
+    async ping() {
+      if (closed) return false
+      try {
+        const r = await client.ping()
+        return r.success
+      } catch {
+        return false
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await client.close()
+    },
+  }
+}

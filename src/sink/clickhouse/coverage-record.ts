@@ -1,0 +1,29 @@
+// Builds the periodic coverage snapshot record: one `coverage` row per zone cell (last visit,
+// fresh or not, centre for maps) and one `coverage_zones` row per zone (ratios over time).
+import { cellCentre } from '../../geo/cells.js'
+import type { RuleEngine } from '../../rules/engine.js'
+import { RecordBuilder, coverageRow, zoneStatsRow } from './rows.js'
+
+const centres = new Map<string, { lat: number; lon: number }>()
+function centre(cell: string): { lat: number; lon: number } {
+  let c = centres.get(cell)
+  if (c === undefined) centres.set(cell, (c = cellCentre(cell)))
+  return c
+}
+
+/** maxIntervalByZone: zone id → coverage max_interval (ms), from the config. */
+export function coverageRecord(engine: RuleEngine, now: number, maxIntervalByZone: ReadonlyMap<string, number>): Buffer | null {
+  const b = new RecordBuilder()
+  const live = new Map<string, number>()
+  for (const u of engine.units(now)) if (u.zone !== null && !u.silent && u.lastFix !== null) live.set(u.zone, (live.get(u.zone) ?? 0) + 1)
+  for (const z of engine.zones(now)) {
+    b.add('z', zoneStatsRow(now, { zoneId: z.id, ratio: z.ratio, fresh: z.fresh, cells: z.cellCount, responseRatio: z.responseRatio, liveUnits: live.get(z.id) ?? 0 }))
+  }
+  const interval = maxIntervalByZone
+  for (const c of engine.coverageSnapshot()) {
+    const max = interval.get(c.zoneId) ?? Number.POSITIVE_INFINITY
+    const { lat, lon } = centre(c.cell)
+    b.add('c', coverageRow(now, { zoneId: c.zoneId, cell: c.cell, lat, lon, lastVisit: c.lastVisit, fresh: c.lastVisit !== null && now - c.lastVisit <= max }))
+  }
+  return b.empty ? null : b.build()
+}

@@ -1,0 +1,106 @@
+// Ships one sealed journal segment to ClickHouse: one insert per table, each with a deterministic
+// insert_deduplication_token (instance id + segment id + table), so a segment re-sent after a crash
+// or a retry is stored once. Data errors are not retried: those rows go to `rejects` as sink_rejected.
+import { Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Metrics } from '../../telemetry/metrics.js'
+import { groupByTable, rejectRow, type TableName } from './rows.js'
+import { classifyFailure } from './retry-policy.js'
+
+export type BatchStatus = 'delivered' | 'retriable' | 'rejected'
+
+export interface DeliverDeps {
+  client: ClickHouseClient
+  database: string
+  /** Distinguishes this data directory's segment ids from any other's (see instance-id.ts). */
+  instanceId: string
+  logger: Logger
+  metrics: Metrics
+  now?: () => number
+  onHealth?: (up: boolean) => void
+}
+
+const LAG_KEY = '"ts":'
+
+export function createDeliver(deps: DeliverDeps) {
+  const { client, database, instanceId, logger, metrics } = deps
+  const now = deps.now ?? Date.now
+
+  async function insert(table: TableName, rows: string[], token: string): Promise<void> {
+    const started = process.hrtime.bigint()
+    // Rows are already JSON lines in the journal: send them as a raw body (no re-encoding).
+    const res = await client.exec({
+      query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.from(rows.join('\n'))], { objectMode: false }),
+      clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, date_time_input_format: 'basic' },
+    })
+    res.stream.resume()
+    await new Promise<void>((resolve, reject) => {
+      res.stream.once('end', resolve)
+      res.stream.once('close', resolve)
+      res.stream.once('error', reject)
+    })
+    metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9)
+    metrics.batchRows.observe({ table }, rows.length)
+    metrics.rowsCommitted.inc({ table }, rows.length)
+  }
+
+  function observeLag(rows: string[]): void {
+    const t = now()
+    for (const row of rows) {
+      const i = row.indexOf(LAG_KEY)
+      if (i < 0) continue
+      const ts = Number.parseInt(row.slice(i + LAG_KEY.length, i + LAG_KEY.length + 16), 10)
+      if (Number.isFinite(ts)) metrics.lagSeconds.observe(Math.max(0, (t - ts) / 1000))
+    }
+  }
+
+  /**
+   * Inserts rows; on a data error, bisects with derived tokens (deterministic, so retries still
+   * deduplicate) until the bad rows are isolated. Returns the rows ClickHouse refused.
+   */
+  async function insertIsolating(table: TableName, rows: string[], token: string): Promise<{ bad: string[]; error: string }> {
+    try {
+      await insert(table, rows, token)
+      return { bad: [], error: '' }
+    } catch (err) {
+      const kind = classifyFailure(err)
+      metrics.insertErrors.inc({ table, kind })
+      if (kind === 'retriable') throw err
+      if (rows.length === 1) return { bad: rows, error: (err as Error).message }
+      const mid = rows.length >> 1
+      const left = await insertIsolating(table, rows.slice(0, mid), `${token}-l`)
+      const right = await insertIsolating(table, rows.slice(mid), `${token}-r`)
+      return { bad: [...left.bad, ...right.bad], error: left.error || right.error }
+    }
+  }
+
+  return async function deliver(seg: { id: number }, records: Buffer[]): Promise<BatchStatus> {
+    const { tables, unknown } = groupByTable(records)
+    if (unknown > 0) logger.warn({ segment: seg.id, lines: unknown }, 'Journal segment holds lines of no known table; they were skipped.')
+    let status: BatchStatus = 'delivered'
+    for (const [table, rows] of tables) {
+      const token = `${instanceId}-${seg.id}-${table}`
+      try {
+        const { bad, error } = await insertIsolating(table, rows, token)
+        deps.onHealth?.(true)
+        if (table === 'positions') observeLag(rows)
+        if (bad.length === 0) continue
+        logger.error({ segment: seg.id, table, rows: bad.length, err: error }, 'ClickHouse refused rows as bad data; they are stored in the rejects table as sink_rejected.')
+        if (table === 'rejects') {
+          status = 'rejected'
+          continue
+        }
+        const at = now()
+        const moved = bad.map((row) => rejectRow({ receivedAt: at, topic: '', unitId: '', reason: 'sink_rejected', detail: `${table}: ${error}`.slice(0, 500), payload: row.slice(0, 2048) }))
+        await insert('rejects', moved, `${token}-sink-rejected`)
+      } catch (err) {
+        deps.onHealth?.(false)
+        logger.warn({ segment: seg.id, table, rows: rows.length, err: (err as Error).message }, 'ClickHouse insert failed; the segment stays in the journal and will be retried.')
+        return 'retriable'
+      }
+    }
+    return status
+  }
+}

@@ -1,0 +1,144 @@
+// The ClickHouse schema, created or migrated idempotently at start-up. Works on the embedded
+// engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every statement is IF NOT EXISTS,
+// and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
+import type { ClickHouseClient } from '@clickhouse/client'
+
+export interface SchemaOptions {
+  database: string
+  /** positions TTL in days; 0 keeps rows forever. */
+  ttlDays: number
+  rejectsTtlDays: number
+}
+
+/** Dedup window for retried inserts (insert_deduplication_token) on non-replicated MergeTree. */
+export const DEDUP_WINDOW = 10_000
+
+function ttl(column: string, days: number): string {
+  return days > 0 ? `TTL toDateTime(${column}) + INTERVAL ${days} DAY` : ''
+}
+
+export function schemaStatements(o: SchemaOptions): string[] {
+  const db = o.database
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${db}`,
+    // Read pattern: one unit's track over a time range, or everything in a time range. ORDER BY
+    // (unit_id, ts): the low-cardinality key first, then time, so a unit's track is one contiguous
+    // range and ts compresses as deltas within it. Monthly partitions keep the part count low at
+    // fleet rates and let TTL drop whole parts.
+    `CREATE TABLE IF NOT EXISTS ${db}.positions (
+      unit_id LowCardinality(String),
+      ts DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+      received_at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+      lat Float64 CODEC(Gorilla, ZSTD(1)),
+      lon Float64 CODEC(Gorilla, ZSTD(1)),
+      h3 UInt64 CODEC(ZSTD(1)),
+      speed Nullable(Float32) CODEC(ZSTD(1)),
+      heading Nullable(Float32) CODEC(ZSTD(1)),
+      accuracy Nullable(Float32) CODEC(ZSTD(1)),
+      altitude Nullable(Float32) CODEC(ZSTD(1)),
+      battery Nullable(Float32) CODEC(ZSTD(1)),
+      seq Nullable(UInt64) CODEC(ZSTD(1)),
+      source LowCardinality(String),
+      topic String CODEC(ZSTD(1)),
+      flags UInt8 CODEC(ZSTD(1))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMM(ts)
+    ORDER BY (unit_id, ts)
+    ${ttl('ts', o.ttlDays)}
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}, ttl_only_drop_parts = 1`,
+    `CREATE TABLE IF NOT EXISTS ${db}.rejects (
+      received_at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+      topic String CODEC(ZSTD(1)),
+      unit_id LowCardinality(String),
+      reason LowCardinality(String),
+      detail String CODEC(ZSTD(1)),
+      payload String CODEC(ZSTD(3))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(received_at)
+    ORDER BY (reason, received_at)
+    ${ttl('received_at', o.rejectsTtlDays)}
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Latest position per unit: a ReplacingMergeTree keyed by unit, versioned by fix time, fed by a
+    // materialized view. Read it with FINAL (a few hundred rows). Flagged fixes never become "latest".
+    `CREATE TABLE IF NOT EXISTS ${db}.positions_latest (
+      unit_id LowCardinality(String),
+      ts DateTime64(3, 'UTC'),
+      received_at DateTime64(3, 'UTC'),
+      lat Float64, lon Float64, h3 UInt64,
+      speed Nullable(Float32), heading Nullable(Float32), accuracy Nullable(Float32),
+      altitude Nullable(Float32), battery Nullable(Float32),
+      source LowCardinality(String)
+    ) ENGINE = ReplacingMergeTree(ts)
+    ORDER BY unit_id`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.positions_latest_mv TO ${db}.positions_latest AS
+      SELECT unit_id, ts, received_at, lat, lon, h3, speed, heading, accuracy, altitude, battery, source
+      FROM ${db}.positions WHERE flags = 0`,
+    // Full history of alert transitions (opened / acknowledged / resolved).
+    `CREATE TABLE IF NOT EXISTS ${db}.alerts (
+      at DateTime64(3, 'UTC'),
+      alert_id String,
+      event_id String,
+      kind LowCardinality(String),
+      state LowCardinality(String),
+      subject String,
+      opened_at DateTime64(3, 'UTC'),
+      unit_id LowCardinality(String),
+      zone_id LowCardinality(String),
+      post_id LowCardinality(String),
+      lat Nullable(Float64), lon Nullable(Float64),
+      ratio Nullable(Float64),
+      summary String,
+      data String CODEC(ZSTD(3))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (kind, subject, at)
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Coverage snapshots: one row per zone cell per snapshot, for coverage maps and history.
+    `CREATE TABLE IF NOT EXISTS ${db}.coverage (
+      snapshot_at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+      zone_id LowCardinality(String),
+      cell UInt64,
+      lat Float64, lon Float64,
+      last_visit Nullable(DateTime64(3, 'UTC')),
+      fresh UInt8
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMMDD(snapshot_at)
+    ORDER BY (zone_id, cell, snapshot_at)
+    TTL toDateTime(snapshot_at) + INTERVAL 30 DAY
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Per-zone coverage and response ratios over time (time series for Grafana).
+    `CREATE TABLE IF NOT EXISTS ${db}.coverage_zones (
+      at DateTime64(3, 'UTC') CODEC(DoubleDelta, ZSTD(1)),
+      zone_id LowCardinality(String),
+      ratio Float64 CODEC(Gorilla, ZSTD(1)),
+      fresh UInt32,
+      cells UInt32,
+      response_ratio Nullable(Float64),
+      live_units UInt32
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (zone_id, at)
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+  ]
+}
+
+/** TTLs follow the config on every start (MODIFY TTL is idempotent). */
+export function ttlStatements(o: SchemaOptions): string[] {
+  const db = o.database
+  const out: string[] = []
+  out.push(o.ttlDays > 0 ? `ALTER TABLE ${db}.positions MODIFY TTL toDateTime(ts) + INTERVAL ${o.ttlDays} DAY` : `ALTER TABLE ${db}.positions REMOVE TTL`)
+  out.push(o.rejectsTtlDays > 0 ? `ALTER TABLE ${db}.rejects MODIFY TTL toDateTime(received_at) + INTERVAL ${o.rejectsTtlDays} DAY` : `ALTER TABLE ${db}.rejects REMOVE TTL`)
+  return out
+}
+
+export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
+  for (const query of schemaStatements(o)) await client.command({ query })
+  for (const query of ttlStatements(o)) {
+    try {
+      await client.command({ query, clickhouse_settings: { materialize_ttl_after_modify: 0 } })
+    } catch (err) {
+      // REMOVE TTL on a table without one raises "no TTL": nothing to do.
+      if (!/TTL/i.test((err as Error).message)) throw err
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import t from 'tap'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadConfig, validateConfig, readConfigFile, resolveSecret, ENV_VARS } from '../../src/config/load.js'
+import { HexpatrolError } from '../../src/errors.js'
+import { tempDir } from '../helpers/harness.js'
+
+t.test('defaults give a runnable config', async (t) => {
+  const c = validateConfig({})
+  t.equal(c.http.port, 8080)
+  t.equal(c.broker.host, '127.0.0.1')
+  t.equal(c.broker.port, 1883)
+  t.equal(c.clickhouse.database, 'hexpatrol')
+  t.equal(c.data_dir, './data')
+  t.equal(c.h3.resolution, 9)
+  t.same(c.mqtt.subscriptions, [{ topic: 'fleet/+/position', format: 'native' }, { topic: 'owntracks/+/+', format: 'owntracks' }])
+  t.equal(c.rules.radius.dwell, 60_000, 'durations decode to ms')
+  t.same(c.delivery.schedule.slice(0, 3), [0, 5000, 300_000])
+  t.ok(Object.isFrozen(c) && Object.isFrozen(c.rules.radius), 'frozen')
+})
+
+t.test('unknown keys and bad values name the key', async (t) => {
+  t.throws(() => validateConfig({ htp: {} }), /htp: unknown key/)
+  t.throws(() => validateConfig({ rules: { radius: { dwel: '5s' } } }), /rules\.radius\.dwel: unknown key/)
+  t.throws(() => validateConfig({ http: { port: 'x' } }), /http\.port: Expected integer \(got "x"\)/)
+  t.throws(() => validateConfig({ rules: { radius: { dwell: 'soon' } } }), /rules\.radius\.dwell.*invalid duration "soon"/s)
+  const err = (() => { try { validateConfig({ zzz: 1 }) } catch (e) { return e } })()
+  t.ok(err instanceof HexpatrolError && err.code === 'HEXP_ERR_CONFIG' && err.help.length > 0, 'coded error with help')
+})
+
+t.test('cross-references are checked', async (t) => {
+  const base = { posts: [{ id: 's1', lat: 36.5, lon: 117.8, radius_m: 1500 }] }
+  t.throws(() => validateConfig({ ...base, units: [{ id: 'P-1', post: 's2' }] }), /units\.P-1\.post: no post with id "s2" \(known: s1\)/)
+  t.throws(() => validateConfig({ units: [{ id: 'P-1', zone: 'g1' }] }), /units\.P-1\.zone: no zone with id "g1" \(known: none\)/)
+  t.throws(() => validateConfig({ units: [{ id: 'a' }, { id: 'a' }] }), /units: id "a" appears twice/)
+  t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'ftp://x' }] }), /only http and https/)
+  t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'not a url' }] }), /is not a URL/)
+  t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'https://x', zones: ['nope'] }] }), /webhooks\.w\.zones: no zone with id "nope"/)
+  t.throws(() => validateConfig({ mqtt: { password: 'a', password_env: 'B' } }), /password or password_env, not both/)
+  const zone = { id: 'g1', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.9, 36.4], [117.9, 36.5], [117.8, 36.4]]] }, coverage: { priority_cells: [{ name: 'x' }] } }
+  t.throws(() => validateConfig({ zones: [zone] }), /priority_cells\.0: give either cell or lat and lon/)
+})
+
+t.test('file + env: env overrides file, zone geometry from a file', async (t) => {
+  const dir = tempDir()
+  mkdirSync(join(dir, 'zones'))
+  writeFileSync(join(dir, 'zones', 'g1.geojson'), JSON.stringify({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.9, 36.4], [117.9, 36.5], [117.8, 36.4]]] } }))
+  writeFileSync(join(dir, 'fc.geojson'), JSON.stringify({ type: 'FeatureCollection', features: [{ geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.9, 36.4], [117.9, 36.5], [117.8, 36.4]]] } }] }))
+  writeFileSync(join(dir, 'bad.geojson'), JSON.stringify({ type: 'Point', coordinates: [1, 2] }))
+  const path = join(dir, 'c.yaml')
+  writeFileSync(path, 'http:\n  port: 9000\nzones:\n  - id: g1\n    geometry: { file: zones/g1.geojson }\n  - id: g2\n    geometry: { file: fc.geojson }\n')
+  const { config } = loadConfig({ path, env: { HEXPATROL_HTTP_PORT: '9100', HEXPATROL_MQTT_URL: 'mqtt://b:1883', HEXPATROL_CLICKHOUSE_DATABASE: 'fleet', HEXPATROL_LOG_LEVEL: 'debug', HEXPATROL_DATA_DIR: '/tmp/x' } })
+  t.equal(config.http.port, 9100)
+  t.equal(config.mqtt.url, 'mqtt://b:1883')
+  t.equal(config.clickhouse.database, 'fleet')
+  t.equal(config.log_level, 'debug')
+  t.equal(config.data_dir, '/tmp/x')
+  t.equal((config.zones[0]!.geometry as { type: string }).type, 'Polygon')
+  t.equal((config.zones[1]!.geometry as { type: string }).type, 'Polygon')
+  t.throws(() => loadConfig({ path, env: { HEXPATROL_HTTP_PORT: 'eighty' } }), /HEXPATROL_HTTP_PORT: "eighty" is not a whole number/)
+  writeFileSync(path, 'zones:\n  - id: g1\n    geometry: { file: bad.geojson }\n')
+  t.throws(() => loadConfig({ path, env: {} }), /holds no GeoJSON Polygon/)
+  const jpath = join(dir, 'c.json')
+  writeFileSync(jpath, JSON.stringify({ http: { port: 9001 } }))
+  t.equal(loadConfig({ path: jpath, env: {} }).config.http.port, 9001)
+  t.equal(loadConfig({ env: { HEXPATROL_CONFIG: jpath } }).path, jpath)
+  t.equal(loadConfig({ path: jpath, env: {}, overrides: { http: { host: '::1' } } }).config.http.host, '::1')
+})
+
+t.test('unreadable or malformed files say so', async (t) => {
+  const dir = tempDir()
+  t.throws(() => readConfigFile(join(dir, 'missing.yaml')), /cannot read config file .*Set HEXPATROL_CONFIG/)
+  writeFileSync(join(dir, 'bad.yaml'), 'a: [1, 2\n')
+  t.throws(() => readConfigFile(join(dir, 'bad.yaml')), /not valid YAML/)
+  writeFileSync(join(dir, 'bad.json'), '{')
+  t.throws(() => readConfigFile(join(dir, 'bad.json')), /not valid JSON/)
+  writeFileSync(join(dir, 'list.yaml'), '- 1\n- 2\n')
+  t.throws(() => readConfigFile(join(dir, 'list.yaml')), /mapping of keys/)
+  writeFileSync(join(dir, 'empty.yaml'), '')
+  t.same(readConfigFile(join(dir, 'empty.yaml')), {})
+})
+
+t.test('secrets from the environment', async (t) => {
+  t.equal(resolveSecret('k', 'inline', 'X', {}), 'inline')
+  t.equal(resolveSecret('k', undefined, undefined, {}), undefined)
+  t.equal(resolveSecret('k', undefined, 'X', { X: 's3cret' }), 's3cret')
+  t.throws(() => resolveSecret('mqtt.password', undefined, 'X', {}), /mqtt\.password: environment variable X is not set/)
+})
+
+t.test('the sample deployment is valid', async (t) => {
+  const { config } = loadConfig({ path: 'config/hexpatrol.yaml', env: {} })
+  t.equal(config.zones.length, 6)
+  t.equal(config.posts.length, 11)
+  t.ok(config.units.length >= 24)
+})
+
+t.test('env var list matches the README', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const readme = readFileSync('README.md', 'utf8')
+  for (const v of ENV_VARS) t.ok(readme.includes(v), `${v} is documented`)
+})

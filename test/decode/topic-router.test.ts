@@ -1,0 +1,105 @@
+import t from 'tap'
+import { createTopicRouter, isValidUnitId } from '../../src/decode/topic-router.js'
+import { HexpatrolError } from '../../src/errors.js'
+
+const defaults = [
+  { topic: 'fleet/+/position', format: 'native' as const },
+  { topic: 'owntracks/+/+', format: 'owntracks' as const },
+]
+
+t.test('default subscriptions: native unit from +, owntracks user-device', async (t) => {
+  const route = createTopicRouter(defaults)
+  t.same(route('fleet/P-017/position'), { format: 'native', unitId: 'P-017' })
+  t.same(route('owntracks/jane/phone'), { format: 'owntracks', unitId: 'jane-phone' })
+  t.equal(route('fleet/P-017/status'), null)
+  t.equal(route('fleet/P-017/position/extra'), null)
+  t.equal(route('owntracks/jane/phone/event'), null, 'OwnTracks event subtopics are not location topics')
+  t.equal(route('owntracks/jane'), null)
+  t.equal(route('other/x/position'), null)
+  t.equal(route(''), null)
+})
+
+t.test('literal levels are matched literally, not as regex', async (t) => {
+  const route = createTopicRouter([{ topic: 'a.b/+/pos(1)', format: 'native' }])
+  t.same(route('a.b/u1/pos(1)'), { format: 'native', unitId: 'u1' })
+  t.equal(route('axb/u1/pos(1)'), null)
+  t.equal(route('a.b/u1/pos1'), null)
+})
+
+t.test('empty + level names no unit', async (t) => {
+  const route = createTopicRouter(defaults)
+  t.same(route('fleet//position'), { format: 'native', unitId: '' })
+  t.same(route('owntracks//phone'), { format: 'owntracks', unitId: '' })
+  t.same(route('owntracks/jane/'), { format: 'owntracks', unitId: '' })
+})
+
+t.test('# joins the remaining levels with -', async (t) => {
+  const route = createTopicRouter([{ topic: 'gps/#', format: 'native' }])
+  t.same(route('gps/region-1/P-017'), { format: 'native', unitId: 'region-1-P-017' })
+  t.same(route('gps/P-017'), { format: 'native', unitId: 'P-017' })
+  t.same(route('gps'), { format: 'native', unitId: '' }, '# matches the parent level, naming nothing')
+  t.equal(route('gpsx/a'), null)
+})
+
+t.test('+ and # together', async (t) => {
+  const route = createTopicRouter([{ topic: 'org/+/units/#', format: 'native' }])
+  t.same(route('org/north/units/a/b'), { format: 'native', unitId: 'north-a-b' })
+  t.same(route('org/north/units'), { format: 'native', unitId: 'north' })
+  t.same(route('org/north/units/'), { format: 'native', unitId: 'north' })
+})
+
+t.test('wildcards at the first level do not match $ topics (MQTT 4.7.2)', async (t) => {
+  const plus = createTopicRouter([{ topic: '+/position', format: 'native' }])
+  t.same(plus('P1/position'), { format: 'native', unitId: 'P1' })
+  t.equal(plus('$SYS/position'), null)
+  const hash = createTopicRouter([{ topic: '#', format: 'native' }])
+  t.same(hash('a/b'), { format: 'native', unitId: 'a-b' })
+  t.equal(hash('$SYS/broker/uptime'), null)
+})
+
+t.test('shared subscriptions route by the filter after $share/<group>/', async (t) => {
+  const route = createTopicRouter([{ topic: '$share/hexpatrol/fleet/+/position', format: 'native' }])
+  t.same(route('fleet/P-1/position'), { format: 'native', unitId: 'P-1' })
+})
+
+t.test('first matching subscription wins', async (t) => {
+  const route = createTopicRouter([
+    { topic: 'fleet/+/position', format: 'native' },
+    { topic: 'fleet/#', format: 'owntracks' },
+  ])
+  t.same(route('fleet/a/position'), { format: 'native', unitId: 'a' })
+  t.same(route('fleet/a/other'), { format: 'owntracks', unitId: 'a-other' })
+})
+
+t.test('no subscriptions: nothing routes', async (t) => {
+  t.equal(createTopicRouter([])('fleet/a/position'), null)
+})
+
+t.test('malformed filters stop start-up with a config error', async (t) => {
+  const bad = (topic: string, re: RegExp) => {
+    try {
+      createTopicRouter([{ topic, format: 'native' }])
+      t.fail(`${topic} accepted`)
+    } catch (err) {
+      t.ok(err instanceof HexpatrolError, topic)
+      t.equal((err as HexpatrolError).code, 'HEXP_ERR_CONFIG')
+      t.match((err as Error).message, re)
+    }
+  }
+  bad('fleet/#/position', /'#' before its last level/)
+  bad('fleet/a+/position', /wildcard inside the level "a\+"/)
+  bad('fleet/#x', /wildcard inside/)
+  bad('fleet/position', /no '\+' or '#'/)
+})
+
+t.test('unit id charset and length', async (t) => {
+  t.ok(isValidUnitId('P-017'))
+  t.ok(isValidUnitId('unit_1.a:b-c'))
+  t.ok(isValidUnitId('x'.repeat(64)))
+  t.notOk(isValidUnitId('x'.repeat(65)))
+  t.notOk(isValidUnitId(''))
+  t.notOk(isValidUnitId('a b'))
+  t.notOk(isValidUnitId('ünit'))
+  t.notOk(isValidUnitId('a\nb'))
+  t.notOk(isValidUnitId('a/b'))
+})

@@ -1,0 +1,19 @@
+// Reads back what the engine stored, for assertions against what was published.
+import type { ClickHouseClient } from '@clickhouse/client'
+
+export interface StoredFix { unit_id: string; ts: number; lat: number; lon: number; h3: string; seq: number | null; flags: number }
+
+export async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const rs = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+  return rs.json<T>()
+}
+
+export async function count(client: ClickHouseClient, db: string, table: string): Promise<number> {
+  const r = await rows<{ c: number }>(client, `SELECT count() AS c FROM ${db}.${table}`)
+  return Number(r[0]?.c ?? 0)
+}
+
+export async function storedFixes(client: ClickHouseClient, db: string): Promise<StoredFix[]> {
+  const r = await rows<StoredFix & { ts: string }>(client, `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts, lat, lon, lower(hex(h3)) AS h3, seq, flags FROM ${db}.positions`)
+  return r.map((x) => ({ ...x, ts: Number(x.ts), h3: x.h3.replace(/^0+/, '') }))
+}

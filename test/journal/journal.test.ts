@@ -1,0 +1,180 @@
+import t from 'tap'
+import fs from 'node:fs'
+import path from 'node:path'
+import { createMetrics } from '../../src/telemetry/metrics.js'
+import { Journal, segmentFileName, type SealedSegment } from '../../src/journal/journal.js'
+import { HEADER_BYTES } from '../../src/journal/segment-format.js'
+import { fakeClock, openJournal, readAll, segFiles, tempDir, until } from './fixtures/helpers.js'
+
+const rec = (s: string): Buffer => Buffer.from(s)
+
+t.test('seals by record count, reads back in order, confirm deletes', async (t) => {
+  const dir = tempDir()
+  const clock = fakeClock()
+  const j = openJournal(dir, { segmentMaxRecords: 3, now: clock.now })
+  const sealed: SealedSegment[] = []
+  j.on('sealed', (s: SealedSegment) => sealed.push(s))
+  t.equal(j.sealActive(), null, 'nothing to seal yet')
+  for (let i = 0; i < 7; i++) t.equal(j.append(rec(`r${i}`)), true)
+  t.equal(sealed.length, 2)
+  t.same(sealed.map((s) => s.records), [3, 3])
+  t.ok(sealed[1]!.id > sealed[0]!.id, 'ids increase')
+  t.equal(sealed[0]!.firstAt, clock.now())
+  t.same(j.pending(), sealed)
+  t.same(readAll(j), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5'])
+  t.equal(segFiles(dir).length, 3, 'two sealed + active')
+  t.equal(path.basename(sealed[0]!.path), segmentFileName(sealed[0]!.id))
+  t.match(path.basename(sealed[0]!.path), /^\d{16}\.seg$/)
+
+  const before = j.bytes
+  t.equal(before, sealed[0]!.bytes + sealed[1]!.bytes + HEADER_BYTES + 10)
+  j.confirm(sealed[0]!)
+  t.notOk(fs.existsSync(sealed[0]!.path), 'file deleted')
+  t.equal(j.bytes, before - sealed[0]!.bytes)
+  j.confirm(sealed[0]!) // idempotent
+  t.equal(j.pending().length, 1)
+
+  const last = j.sealActive()
+  t.equal(last?.records, 1)
+  t.same(j.readSegment(last!).map(String), ['r6'])
+  j.close()
+  j.close()
+  t.throws(() => j.append(rec('late')), /closed/)
+})
+
+t.test('seals by age: on append and by the timer', async (t) => {
+  const dir = tempDir()
+  const clock = fakeClock()
+  const j = openJournal(dir, { segmentMaxAgeMs: 30, now: clock.now })
+  t.teardown(() => j.close())
+  j.append(rec('a'))
+  clock.advance(29)
+  j.append(rec('b'))
+  t.equal(j.pending().length, 0, 'not old enough yet')
+  clock.advance(1)
+  j.append(rec('c'))
+  t.equal(j.pending().length, 1, 'sealed when the next record arrives')
+  t.same(readAll(j), ['a', 'b'])
+
+  // The timer fires after 30 real ms; the fake clock says only 10 ms passed, so it re-arms.
+  clock.advance(10)
+  await new Promise((r) => setTimeout(r, 60))
+  t.equal(j.pending().length, 1, 'timer does not seal a young segment')
+  clock.advance(20)
+  t.ok(await until(() => j.pending().length === 2), 'the timer seals it')
+  t.same(j.readSegment(j.pending()[1]!).map(String), ['c'])
+
+  // An active segment that was sealed by hand leaves the timer nothing to do.
+  j.append(rec('d'))
+  j.sealActive()
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(j.pending().length, 3)
+})
+
+t.test('ids stay monotonic across reopen, also when everything was confirmed', async (t) => {
+  const dir = tempDir()
+  const clock = fakeClock(5000)
+  let j = openJournal(dir, { segmentMaxRecords: 1, now: clock.now })
+  j.append(rec('x'))
+  j.append(rec('y'))
+  const ids1 = j.pending().map((s) => s.id)
+  t.same(ids1, [5000, 5001], 'first id comes from the clock')
+  j.close()
+
+  j = openJournal(dir, { segmentMaxRecords: 1, now: clock.now })
+  t.same(j.recovery, { segments: 2, records: 2, corrupt: 0, truncatedBytes: 0 })
+  j.append(rec('z'))
+  const ids2 = j.pending().map((s) => s.id)
+  t.same(ids2, [5000, 5001, 5002])
+  t.same(readAll(j), ['x', 'y', 'z'])
+  for (const s of j.pending()) j.confirm(s)
+  j.close()
+  t.same(segFiles(dir), [])
+
+  // Empty directory and a clock that has not moved: the clock floor alone would reuse 5000..5002,
+  // but a later clock never can. A clock that moved on gives fresh, larger ids.
+  clock.advance(10_000)
+  j = openJournal(dir, { segmentMaxRecords: 1, now: clock.now })
+  j.append(rec('w'))
+  t.equal(j.pending()[0]!.id, 15_000)
+  j.close()
+})
+
+t.test('close() seals a non-empty active segment and removes an empty one', async (t) => {
+  const dir = tempDir()
+  const j = openJournal(dir)
+  j.append(rec('only'))
+  j.close()
+  t.equal(segFiles(dir).length, 1)
+  const j2 = openJournal(dir)
+  t.same(readAll(j2), ['only'])
+  t.equal(j2.recovery.segments, 1)
+  j2.close()
+  t.equal(segFiles(dir).length, 1, 'the recovered segment stays pending')
+})
+
+t.test('misuse throws', async (t) => {
+  const dir = tempDir()
+  t.throws(() => openJournal(dir, { maxBytes: 10 }), RangeError)
+  t.throws(() => openJournal(dir, { segmentMaxRecords: 0 }), RangeError)
+  const j = openJournal(dir, { maxBytes: 100 })
+  t.throws(() => j.append('text' as unknown as Buffer), TypeError)
+  t.throws(() => j.append(Buffer.alloc(100)), RangeError)
+  t.equal(j.append(Buffer.alloc(100 - HEADER_BYTES - 8)), true, 'exactly the bound fits')
+  j.close()
+})
+
+t.test('fsync policies', async (t) => {
+  const run = async (fsync: 'never' | 'interval' | 'always'): Promise<number> => {
+    let syncs = 0
+    const io = { fsyncSync: (fd: number) => { syncs++; fs.fsyncSync(fd) } }
+    const j = openJournal(tempDir(), { fsync, fsyncIntervalMs: 10 }, { io })
+    for (let i = 0; i < 5; i++) j.append(rec(`r${i}`))
+    await new Promise((r) => setTimeout(r, 40))
+    const n = syncs
+    j.close()
+    return n
+  }
+  t.equal(await run('never'), 0, 'never: page cache only')
+  // always: directory at creation + one per record.
+  t.equal(await run('always'), 6)
+  // interval: directory at creation + the timer, once (not again while nothing new was written).
+  t.equal(await run('interval'), 2)
+})
+
+t.test('an fsync failure on the interval timer is logged, not thrown', async (t) => {
+  const errors: unknown[] = []
+  const logger = { info() {}, warn() {}, error: (o: unknown) => { errors.push(o) } }
+  let fail = false
+  const io = { fsyncSync: (fd: number) => { if (fail) throw Object.assign(new Error('EIO'), { code: 'EIO' }); fs.fsyncSync(fd) } }
+  const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 10 }, { io, logger: logger as never })
+  j.append(rec('a'))
+  fail = true
+  await new Promise((r) => setTimeout(r, 40))
+  t.ok(errors.length >= 1)
+  fail = false
+  j.close()
+})
+
+t.test('metrics follow the journal', async (t) => {
+  const metrics = createMetrics({ defaults: false })
+  const value = async (name: string): Promise<number> => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0
+  const dir = tempDir()
+  const j = openJournal(dir, { segmentMaxRecords: 2 }, { metrics })
+  j.append(rec('a'))
+  j.append(rec('b'))
+  j.append(rec('c'))
+  t.equal(await value('hexpatrol_journal_bytes'), j.bytes)
+  t.equal(await value('hexpatrol_journal_segments'), 2)
+  j.confirm(j.pending()[0]!)
+  t.equal(await value('hexpatrol_journal_segments'), 1)
+  t.equal(await value('hexpatrol_journal_full'), 0)
+  j.close()
+  const j2 = openJournal(dir, {}, { metrics })
+  t.equal(await value('hexpatrol_journal_replayed_records_total'), 1)
+  j2.close()
+})
+
+t.test('Journal cannot be constructed directly', async (t) => {
+  t.equal(typeof Journal.open, 'function')
+})
