@@ -252,14 +252,14 @@ export class Engine {
 
   private async track(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]> {
     const rs = await this.ch.client.query({
-      query: `SELECT toUnixTimestamp64Milli(ts) AS ts, lat, lon, speed, accuracy, lower(hex(h3)) AS h3, flags FROM ${this.ch.database}.positions
+      query: `SELECT toUnixTimestamp64Milli(ts) AS ts, lat, lon, speed, accuracy, h3ToString(h3) AS h3, flags FROM ${this.ch.database}.positions
               WHERE unit_id = {unit:String} AND ts BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
               ORDER BY ts LIMIT {limit:UInt32}`,
       query_params: { unit: unitId, from, to, limit },
       format: 'JSONEachRow',
     })
     const rows = await rs.json<{ ts: string | number; lat: number; lon: number; speed: number | null; accuracy: number | null; h3: string; flags: number }>()
-    return rows.map((r) => ({ ...r, ts: Number(r.ts), h3: r.h3.replace(/^0+/, '') }))
+    return rows.map((r) => ({ ...r, ts: Number(r.ts), h3: r.h3 }))
   }
 
   /** Graceful stop: no new messages, flush what is held, ship the journal (bounded), save rule state. */

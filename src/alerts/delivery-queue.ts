@@ -9,9 +9,6 @@ const before = (a: Entry, b: Entry): boolean => a.at < b.at || (a.at === b.at &&
 
 class MinHeap {
   private readonly items: Entry[] = []
-  get size(): number {
-    return this.items.length
-  }
   push(e: Entry): void {
     const a = this.items
     a.push(e)

@@ -68,9 +68,9 @@ export interface DeadLetterView {
   attempts: number
   enqueuedAt: number
   firstAttemptAt: number | null
-  deadAt: number | null
+  deadAt: number
   lastStatus: number | null
-  lastError: string | null
+  lastError: string
 }
 
 export interface DeliveredInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number; latencyMs: number }
@@ -241,7 +241,7 @@ export class Dispatcher extends EventEmitter {
   private async attempt(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord): Promise<void> {
     const id = sub.cfg.id
     const start = this.now()
-    rec.firstAttemptAt ??= start
+    const first = (rec.firstAttemptAt ??= start)
     rec.attempts++
     this.metrics.attempts.inc({ subscription: id })
     let result: SendResult
@@ -251,14 +251,15 @@ export class Dispatcher extends EventEmitter {
       const headers = { ...webhookHeaders(sub.signer, rec.webhookId, Math.floor(start / 1000), r.body, this.version), ...r.headers }
       result = await sendOnce({ url, headers, body: r.body, timeoutMs: this.timeoutMs, allow: this.allow, lookup: this.lookup, agent: this.agent(sub, url.startsWith('https:')) })
     } catch (err) {
+      // e.g. a record whose event cannot be rendered: it fails (and dead-letters) like any other attempt.
       result = { ok: false, error: (err as Error).message }
     }
     const end = this.now()
     if (this.pending.get(rec.deliveryId) !== rec) return // removed while in flight
     try {
-      if (result.ok) await this.onDelivered(sub, q, rec, result.status ?? 200, end)
+      if (result.ok) await this.onDelivered(sub, q, rec, result.status, end)
       else if (result.status === 410) await this.onGone(sub, q, rec, end)
-      else await this.onFailed(sub, q, rec, result, end)
+      else await this.onFailed(sub, q, rec, result, first, end)
     } catch (err) {
       this.log.error({ err, subscription: id, deliveryId: rec.deliveryId }, 'Writing the webhook outbox failed; the delivery stays queued in memory.')
       q.release(rec)
@@ -291,14 +292,14 @@ export class Dispatcher extends EventEmitter {
     this.emit('disabled', { subscriptionId: sub.cfg.id, status: 410, reason } satisfies DisabledInfo)
   }
 
-  private async onFailed(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord, result: SendResult, end: number): Promise<void> {
+  private async onFailed(sub: Subscription, q: DeliveryQueue, rec: DeliveryRecord, result: Extract<SendResult, { ok: false }>, first: number, end: number): Promise<void> {
     const status = result.status ?? null
-    const error = result.error ?? 'failed'
+    const error = result.error
     Object.assign(rec, { lastStatus: status ?? undefined, lastError: error })
     Object.assign(sub, { lastStatus: status, lastError: error })
     sub.failed++
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, end) : null
-    const step = nextAttempt(this.policy, rec.attempts, rec.firstAttemptAt ?? end, end, retryAfter)
+    const step = nextAttempt(this.policy, rec.attempts, first, end, retryAfter)
     const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
     if ('dead' in step) {
       rec.deadAt = end
@@ -415,9 +416,10 @@ export class Dispatcher extends EventEmitter {
       attempts: r.attempts,
       enqueuedAt: r.enqueuedAt,
       firstAttemptAt: r.firstAttemptAt,
-      deadAt: r.deadAt ?? null,
+      // Both set whenever a record is buried.
+      deadAt: r.deadAt as number,
       lastStatus: r.lastStatus ?? null,
-      lastError: r.lastError ?? null,
+      lastError: r.lastError as string,
     }))
   }
 

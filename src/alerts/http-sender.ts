@@ -19,16 +19,18 @@ export interface SendRequest {
   agent?: http.Agent
 }
 
-export interface SendResult {
-  ok: boolean
-  /** HTTP status when a response arrived. */
-  status?: number
-  retryAfter?: string
-  /** Why it failed: `HTTP 500`, `redirect …`, `timed out …`, `webhook destination … refused: …`, a socket error. */
-  error?: string
-  /** The destination guard refused it (no connection was made). */
-  refused?: boolean
-}
+export type SendResult =
+  | { ok: true; status: number }
+  | {
+      ok: false
+      /** HTTP status when a response arrived. */
+      status?: number
+      retryAfter?: string
+      /** Why it failed: `HTTP 500`, `redirect …`, `timed out …`, `webhook destination … refused: …`, a socket error. */
+      error: string
+      /** The destination guard refused it (no connection was made). */
+      refused?: boolean
+    }
 
 function classify(status: number, headers: http.IncomingHttpHeaders): SendResult {
   if (status >= 200 && status < 300) return { ok: true, status }
@@ -63,10 +65,12 @@ export function sendOnce(r: SendRequest): Promise<SendResult> {
         ...(r.agent !== undefined ? { agent: r.agent } : {}),
       },
       (res) => {
-        status = res.statusCode ?? 0
+        // A client-side response always has a status code.
+        const code = res.statusCode as number
+        status = code
         resHeaders = res.headers
         let read = 0
-        const settle = (): void => finish(classify(status ?? 0, resHeaders))
+        const settle = (): void => finish(classify(code, resHeaders))
         res.on('data', (chunk: Buffer) => {
           read += chunk.length
           if (read > MAX_RESPONSE_BYTES) {

@@ -73,7 +73,10 @@ export class FieldCheck {
     return v
   }
 
-  /** A required time: epoch ms number, or (when `allowIso`) an ISO-8601 string with a zone. NaN on failure. */
+  /**
+   * A required time in epoch ms: a number times `scale` (1 for epoch ms, 1000 for epoch seconds),
+   * or, when `allowIso`, an ISO-8601 string with a zone. NaN on failure.
+   */
   time(o: Record<string, unknown>, key: string, scale: number, allowIso: boolean): number {
     const v = own(o, key)
     if (typeof v === 'number') {

@@ -10,7 +10,7 @@ export interface Fix {
   receivedAt: number
   lat: number
   lon: number
-  /** H3 cell at the configured resolution, as h3-js hex string. Filled by the enrich stage. */
+  /** H3 cell at the configured resolution (h3.resolution), as an h3-js hex string; set by the decoder. */
   h3: string
   /** m/s */
   speed: number | null

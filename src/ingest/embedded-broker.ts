@@ -60,8 +60,9 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     authorizeSubscribe(client, sub, callback) {
       const user = (client as TaggedClient)[USER] ?? null
       if (auth.canSubscribe(user, sub.topic)) return callback(null, sub)
-      log.warn({ clientId: client.id, username: user, topic: sub.topic }, 'Device may not subscribe to this filter.')
-      callback(new Error(`not authorised to subscribe to ${sub.topic}`))
+      log.warn({ clientId: client.id, username: user, topic: sub.topic }, 'Device may not subscribe to this filter; refused in the SUBACK.')
+      // A null subscription refuses this filter (SUBACK 0x80) without dropping the connection.
+      callback(null, null)
     },
   }
   const aedes = await Aedes.createBroker(options)

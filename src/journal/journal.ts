@@ -77,7 +77,6 @@ export const NOOP_LOGGER: JournalLogger = { info() {}, warn() {}, error() {} } a
 
 const SEGMENT_RE = /^(\d+)\.seg$/
 const ANY_SEGMENT_RE = /^(\d+)\.seg(?:\.corrupt)?$/
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT'])
 
 interface Active {
   id: number
@@ -95,6 +94,11 @@ export function segmentFileName(id: number): string {
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = errCode(err)
+  return code === 'ENOSPC' || code === 'EDQUOT'
 }
 
 export class Journal extends EventEmitter {
@@ -177,7 +181,7 @@ export class Journal extends EventEmitter {
     try {
       a = this.active ?? this.createSegment(now)
     } catch (err) {
-      if (!NO_SPACE.has(errCode(err) ?? '')) throw err
+      if (!isNoSpace(err)) throw err
       this.enterFull('disk', need)
       return false
     }
@@ -185,7 +189,7 @@ export class Journal extends EventEmitter {
     try {
       this.writeAll(a.fd, frame)
     } catch (err) {
-      if (!NO_SPACE.has(errCode(err) ?? '')) throw err
+      if (!isNoSpace(err)) throw err
       this.rollback(a)
       this.enterFull('disk', need)
       return false
@@ -261,9 +265,10 @@ export class Journal extends EventEmitter {
   confirm(seg: SealedSegment): void {
     const i = this.sealed.findIndex((s) => s.id === seg.id)
     if (i < 0) return
-    const [mine] = this.sealed.splice(i, 1)
-    this.removeFile(mine!.path)
-    this.total -= mine!.bytes
+    const mine = this.sealed[i]!
+    this.removeFile(mine.path) // throws (and keeps the segment pending) if the file cannot go
+    this.sealed.splice(i, 1)
+    this.total -= mine.bytes
     this.updateGauges()
     this.maybeWritable()
   }
@@ -365,7 +370,7 @@ export class Journal extends EventEmitter {
     this.active = a
     this.updateGauges()
     if (this.opts.fsync !== 'never') this.fsyncDir()
-    this.scheduleAgeCheck(this.opts.segmentMaxAgeMs)
+    this.scheduleAgeCheck(a, this.opts.segmentMaxAgeMs)
     return a
   }
 
@@ -386,14 +391,13 @@ export class Journal extends EventEmitter {
     }
   }
 
-  private scheduleAgeCheck(delayMs: number): void {
+  private scheduleAgeCheck(a: Active, delayMs: number): void {
+    // Cleared by sealActive(), so when it fires `a` is still the active segment.
     this.ageTimer = setTimeout(() => {
       this.ageTimer = null
-      const a = this.active
-      if (!a) return
       const age = this.now() - a.firstAt
       if (age >= this.opts.segmentMaxAgeMs) this.sealActive()
-      else this.scheduleAgeCheck(this.opts.segmentMaxAgeMs - age)
+      else this.scheduleAgeCheck(a, this.opts.segmentMaxAgeMs - age)
     }, delayMs)
     this.ageTimer.unref()
   }
@@ -427,11 +431,14 @@ export class Journal extends EventEmitter {
   }
 
   private enterFull(reason: 'bound' | 'disk', need: number): void {
+    // Only called while writable: append() refuses early once full.
     this.refusedBytes = need
-    if (this.fullReason) return
     this.fullReason = reason
     this.metrics?.journalFull.set(1)
     this.log.warn({ reason, bytes: this.total, maxBytes: this.opts.maxBytes }, 'Journal is full; appends are refused until segments are confirmed.')
+    // Only confirmations free space, and only sealed segments get shipped: without this, an active
+    // segment holding most of the bound would wait for its age limit while nothing can be written.
+    if (this.active && this.active.records > 0) this.sealActive()
     if (reason === 'disk') {
       // Space may come back from outside (another process frees disk): let the next append try.
       this.diskTimer = setTimeout(() => { this.diskTimer = null; this.leaveFull() }, this.opts.diskRetryMs)

@@ -117,7 +117,8 @@ export class Shipper extends EventEmitter {
 
   private async ship(seg: SealedSegment): Promise<void> {
     let records: Buffer[] | null = null
-    for (let attempt = 1; ; attempt++) {
+    // Ends when stop() cuts a retry wait short (checked after each sleep).
+    for (let attempt = 1; this.running; attempt++) {
       let error: unknown
       try {
         records ??= this.journal.readSegment(seg)
@@ -143,7 +144,6 @@ export class Shipper extends EventEmitter {
       this.log.warn({ segment: seg.id, attempt, delayMs, err: error }, 'Journal segment not delivered; retrying.')
       this.emit('retry', { seg, attempt, delayMs, error } satisfies RetryEvent)
       await this.sleep(delayMs)
-      if (!this.running) return
     }
   }
 

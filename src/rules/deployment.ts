@@ -150,6 +150,11 @@ export function compileDeployment(config: Config): Deployment {
 
   const zones = config.zones.map(compileZone)
   const zonesById = new Map(zones.map((z) => [z.id, z]))
+  // validateConfig checks these too; the engine relies on them, so a hand-built config is checked here.
+  for (const u of units.values()) {
+    if (u.postId !== null && !posts.has(u.postId)) throw keyError(`units.${u.id}.post`, `no post with id "${u.postId}"`)
+    if (u.zoneId !== null && !zonesById.has(u.zoneId)) throw keyError(`units.${u.id}.zone`, `no zone with id "${u.zoneId}"`)
+  }
   const byRes = new Map<number, Map<string, number[]>>()
   for (const z of zones) {
     let m = byRes.get(z.resolution)

@@ -9,7 +9,7 @@ import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
 import { coverageSubject, tickCoverageGap } from './coverage-gap.js'
-import type { Deployment, ZoneSpec } from './deployment.js'
+import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
@@ -223,15 +223,16 @@ export class RuleEngine {
     const prev = u.lastReleased
     rememberReleased(u, f)
     const rules = this.dep.rules
+    // compileDeployment checked that every unit's post and zone exist.
     if (u.radius !== null) {
-      const post = this.dep.posts.get(u.radius.postId)
-      const e = post === undefined ? null : stepRadius(u.radius, post, f, rules.radius)
-      if (e !== null && post !== undefined) push(out, radiusTransition(this.book, u, post, f, e))
+      const post = this.dep.posts.get(u.radius.postId) as PostSpec
+      const e = stepRadius(u.radius, post, f, rules.radius)
+      if (e !== null) push(out, radiusTransition(this.book, u, post, f, e))
     }
     if (u.zone !== null) {
-      const zone = this.dep.zonesById.get(u.zone.zoneId)
-      const e = zone === undefined ? null : stepZoneExit(u.zone, zone.polygon, f, rules.zone)
-      if (e !== null && zone !== undefined) push(out, zoneTransition(this.book, u, zone, f, e))
+      const zone = this.dep.zonesById.get(u.zone.zoneId) as ZoneSpec
+      const e = stepZoneExit(u.zone, zone.polygon, f, rules.zone)
+      if (e !== null) push(out, zoneTransition(this.book, u, zone, f, e))
     }
     this.credit.credit(f, u.ownZone, prev)
   }

@@ -2,7 +2,7 @@
 // last impossible fix), the newest accepted fix for the live view, and each rule's state machine.
 // Plain data apart from the buffer, so a snapshot is a JSON round-trip.
 import type { Fix } from '../decode/fix.js'
-import type { Deployment, UnitSpec } from './deployment.js'
+import type { Deployment, UnitSpec, ZoneSpec } from './deployment.js'
 import type { FixPoint, QualityHistory } from './fix-quality.js'
 import { initialRadius, type RadiusState } from './radius-breach.js'
 import { ReorderBuffer } from './reorder.js'
@@ -57,7 +57,7 @@ export function createUnitState(dep: Deployment, id: string): UnitState {
     name: spec?.name ?? id,
     silentAfterMs: spec?.silentAfterMs ?? dep.rules.silentAfterMs,
     maxSpeedMps: dep.maxSpeedMps(kind),
-    ownZone: spec?.zoneId == null ? -1 : (dep.zonesById.get(spec.zoneId)?.index ?? -1),
+    ownZone: spec?.zoneId == null ? -1 : (dep.zonesById.get(spec.zoneId) as ZoneSpec).index,
     buffer: new ReorderBuffer(dep.rules.allowedLatenessMs),
     lastReleased: null,
     recent: [],

@@ -40,6 +40,10 @@ t.test('huge stale-cell lists are cut to stay under 20 kB, with a count', async 
   t.equal(data.staleCells.length + data.staleCellsTruncated, 2000)
   t.same(data.staleCells[0], cells[0], 'the first (most important) cells are kept')
   t.ok(validate(JSON.parse(body)))
+  // Big cells first: the average-size estimate overshoots and the cut shrinks until it fits.
+  const uneven = [...cells.slice(0, 60).map((c) => ({ ...c, name: 'x'.repeat(400) })), ...cells.slice(60)]
+  const unevenBody = standardBody(makeEvent('coverage_gap', 'opened', { staleCells: uneven }))
+  t.ok(Buffer.byteLength(unevenBody) <= MAX_BODY_BYTES)
   // A tiny limit still terminates (down to zero cells).
   const tiny = standardBodyObject(ev, 100)
   t.same(tiny.data.staleCells, [])

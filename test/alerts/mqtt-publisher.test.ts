@@ -44,5 +44,7 @@ t.test('retries, then gives up with a log line, never throws', async (t) => {
   // An event that cannot even be rendered is logged, not thrown.
   t.doesNotThrow(() => down.publish(null as never))
   t.match(lines.at(-1), { level: 50, msg: /could not be rendered/ })
+  t.doesNotThrow(() => down.publish(makeEvent('unit_silent', 'opened', { at: Number.NaN })))
+  t.match(lines.at(-1), { level: 50, eventId: 'al-unit_silent-1.opened', msg: /could not be rendered/ })
   await new MqttAlertPublisher(async () => {}, 'a', logger).idle()
 })

@@ -32,4 +32,5 @@ t.test('schedule steps, last step repeats, horizon caps and kills', async (t) =>
   t.same(nextAttempt(p, 1, now, now, 10_000_000), { retryAt: now + 600_000 })
   t.same(nextAttempt(p, 9, now, now + 590_000, null), { retryAt: now + 600_000 })
   t.same(nextAttempt(p, 10, now, now + 600_000, null), { dead: true })
+  t.same(nextAttempt({ ...p, schedule: [] }, 1, now, now, null), { retryAt: now })
 })

@@ -146,8 +146,12 @@ t.test('the shipped mosquitto.conf and acl on a real broker', { skip: bin !== nu
   got.length = 0
   const N = 1500
   for (let i = 0; i < N; i++) await dev1.publishAsync('fleet/P-001/position', String(i), { qos: 1 })
-  engine = await connect(engineOpts)
+  // The handler must be in place before CONNACK: the broker sends the queue right after it.
+  engine = mqtt.connect(url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, ...engineOpts })
+  clients.push(engine)
   engine.on('message', onMessage)
+  const connack = await new Promise<{ sessionPresent: boolean }>((r, j) => { engine.once('connect', r); engine.once('error', j) })
+  t.ok(connack.sessionPresent, 'the broker kept the engine\'s session')
   await waitFor(() => got.length >= N, `${N} queued messages (got ${got.length})`)
   t.equal(got.length, N, 'nothing dropped while the engine was offline')
   t.same(got.slice(0, 2), ['fleet/P-001/position 0', 'fleet/P-001/position 1'], 'queued in order')

@@ -14,6 +14,6 @@ export async function count(client: ClickHouseClient, db: string, table: string)
 }
 
 export async function storedFixes(client: ClickHouseClient, db: string): Promise<StoredFix[]> {
-  const r = await rows<StoredFix & { ts: string }>(client, `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts, lat, lon, lower(hex(h3)) AS h3, seq, flags FROM ${db}.positions`)
-  return r.map((x) => ({ ...x, ts: Number(x.ts), h3: x.h3.replace(/^0+/, '') }))
+  const r = await rows<StoredFix & { ts: string }>(client, `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts, lat, lon, h3ToString(h3) AS h3, seq, flags FROM ${db}.positions`)
+  return r.map((x) => ({ ...x, ts: Number(x.ts) }))
 }

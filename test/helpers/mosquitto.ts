@@ -1,7 +1,7 @@
 // Runs a real Mosquitto (Debian package) on a free loopback port with persistence on, for the
 // tests that need an external broker. Tests skip with a message when it is not installed.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { join } from 'node:path'
 import { tempDir } from './harness.js'
@@ -49,6 +49,8 @@ export async function startMosquitto(): Promise<Mosquitto> {
   const bin = mosquittoPath()
   if (bin === null) throw new Error('mosquitto is not installed (apt-get install -y mosquitto)')
   const dir = tempDir('hexp-mosq-')
+  // Mosquitto started as root drops to the mosquitto user: it must be able to write its persistence file.
+  chmodSync(dir, 0o777)
   const port = await freePort()
   const conf = join(dir, 'mosquitto.conf')
   // Persistence on, and no silent drops under load: unlimited queue for the engine's session.

@@ -88,7 +88,7 @@ t.test('ENOSPC mid-frame: the partial write is rolled back, the file stays valid
   void j.whenWritable().then(() => { writable = true })
   t.ok(await until(() => writable))
   t.equal(j.append(rec(1)), true)
-  t.same(readAll(j), [])
+  t.same(readAll(j), ['0000000000'], 'the segment before the failure was sealed for shipping')
   j.close()
   const again = openJournal(dir)
   t.same(readAll(again), ['0000000000', '0000000001'])
@@ -193,4 +193,17 @@ t.test('other write errors are thrown (the caller must not acknowledge)', async 
   const j2 = openJournal(tempDir(), {}, { io: io2 })
   t.throws(() => j2.append(rec(0)), /EIO/, 'on the frame after a good header too')
   j2.close()
+})
+
+t.test('at the bound, the active segment is sealed at once so the shipper can free space', async (t) => {
+  const j = openJournal(tempDir(), { maxBytes: HEADER_BYTES + 3 * FRAME, segmentMaxRecords: 1000, segmentMaxAgeMs: 3_600_000 })
+  const sealed: number[] = []
+  j.on('sealed', (s: { records: number }) => sealed.push(s.records))
+  for (let i = 0; i < 3; i++) t.equal(j.append(rec(i)), true)
+  t.equal(j.append(rec(3)), false)
+  t.same(sealed, [3], 'sealed without waiting an hour for its age limit')
+  j.confirm(j.pending()[0]!)
+  t.equal(j.full, false)
+  t.equal(j.append(rec(3)), true)
+  j.close()
 })

@@ -178,3 +178,36 @@ t.test('metrics follow the journal', async (t) => {
 t.test('Journal cannot be constructed directly', async (t) => {
   t.equal(typeof Journal.open, 'function')
 })
+
+t.test('confirm() surfaces a deletion failure other than "already gone"', async (t) => {
+  const dir = tempDir()
+  const j = openJournal(dir, { segmentMaxRecords: 1 })
+  j.append(rec('a'))
+  const seg = j.pending()[0]!
+  fs.unlinkSync(seg.path)
+  fs.mkdirSync(seg.path) // unlink() of a directory fails with EISDIR/EPERM
+  const bytes = j.bytes
+  t.throws(() => j.confirm(seg))
+  t.equal(j.pending().length, 1, 'still pending: its space is not free')
+  t.equal(j.bytes, bytes)
+  fs.rmdirSync(seg.path)
+  j.confirm(seg)
+  t.equal(j.pending().length, 0)
+  j.append(rec('b'))
+  const seg2 = j.pending()[0]!
+  fs.unlinkSync(seg2.path)
+  t.doesNotThrow(() => j.confirm(seg2), 'a file already gone is fine')
+  j.close()
+})
+
+t.test('without a logger, problems are swallowed silently', async (t) => {
+  let fail = false
+  const io = { fsyncSync: (fd: number) => { if (fail) throw new Error('EIO'); fs.fsyncSync(fd) } }
+  const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 5 }, { io })
+  j.append(rec('a'))
+  fail = true
+  await new Promise((r) => setTimeout(r, 30))
+  fail = false
+  j.close()
+  t.pass('no logger needed')
+})

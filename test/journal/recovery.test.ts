@@ -72,7 +72,7 @@ t.test('a flipped byte mid-segment: earlier records kept, the damaged one and th
   const middle = crashed.pending()[1]!
   const buf = fs.readFileSync(middle.path)
   const third = HEADER_BYTES + 2 * (FRAME_OVERHEAD + 1) // frame of record "7"
-  buf[third + FRAME_OVERHEAD] ^= 0x01
+  buf[third + FRAME_OVERHEAD] = buf[third + FRAME_OVERHEAD]! ^ 0x01
   fs.writeFileSync(middle.path, buf)
 
   const j = openJournal(dir, { segmentMaxRecords: 5 })
@@ -144,7 +144,7 @@ t.test('readSegment re-verifies: damage after sealing is skipped and reported', 
   t.same(j.readSegment(a).map(String), ['0', '1', '2'])
 
   const bufB = fs.readFileSync((b as { path: string }).path)
-  bufB[bufB.length - 1] ^= 0xff
+  bufB[bufB.length - 1] = bufB[bufB.length - 1]! ^ 0xff
   fs.writeFileSync((b as { path: string }).path, bufB)
   t.same(j.readSegment(b).map(String), ['3', '4'])
 

@@ -46,7 +46,6 @@ export function standardRaw(over: Record<string, unknown> = {}): Record<string, 
   }
 }
 
-let seq = 0
 export function fix(unitId: string, ts: number, p: { lat: number; lon: number }, extra: Partial<Fix> = {}): Fix {
   return {
     unitId,
@@ -60,7 +59,7 @@ export function fix(unitId: string, ts: number, p: { lat: number; lon: number },
     accuracy: 10,
     altitude: null,
     battery: null,
-    seq: seq++,
+    seq: null,
     source: 'native',
     topic: `fleet/${unitId}/position`,
     flags: 0,

@@ -15,7 +15,7 @@ export async function recoverVisits(ch: ClickHouseHandle, config: Config, now: n
     const units = cov.credit === 'own' ? config.units.filter((u) => u.zone === zone.id).map((u) => u.id) : null
     if (units !== null && units.length === 0) continue
     const rs = await ch.client.query({
-      query: `SELECT lower(hex(geoToH3(lat, lon, {res:UInt8}))) AS cell, toUnixTimestamp64Milli(max(ts)) AS last_visit
+      query: `SELECT h3ToString(geoToH3(lat, lon, {res:UInt8})) AS cell, toUnixTimestamp64Milli(max(ts)) AS last_visit
               FROM ${ch.database}.positions
               WHERE ts >= fromUnixTimestamp64Milli({since:Int64}) AND flags = 0 ${units === null ? '' : 'AND unit_id IN {units:Array(String)}'}
               GROUP BY cell`,
@@ -23,7 +23,7 @@ export async function recoverVisits(ch: ClickHouseHandle, config: Config, now: n
       clickhouse_settings: { ...PINNED_SETTINGS },
       format: 'JSONEachRow',
     })
-    for (const r of await rs.json<{ cell: string; last_visit: string | number }>()) out.push({ zoneId: zone.id, cell: r.cell.replace(/^0+/, ''), ts: Number(r.last_visit) })
+    for (const r of await rs.json<{ cell: string; last_visit: string | number }>()) out.push({ zoneId: zone.id, cell: r.cell, ts: Number(r.last_visit) })
   }
   logger.info({ visits: out.length }, 'Recovered coverage visits from ClickHouse.')
   return out

@@ -9,9 +9,23 @@ export const TABLE_CODES = { p: 'positions', r: 'rejects', a: 'alerts', c: 'cove
 export type TableCode = keyof typeof TABLE_CODES
 export type TableName = (typeof TABLE_CODES)[TableCode]
 
+// Patrol fleets revisit the same cells all day: cache the UInt64 decimal form of each cell
+// (a BigInt conversion otherwise paid per fix). Bounded: cleared when it grows past the limit.
+const DECIMAL_CACHE_LIMIT = 200_000
+const decimalCache = new Map<string, string>()
+export function cellDecimal(cell: string): string {
+  let d = decimalCache.get(cell)
+  if (d === undefined) {
+    if (decimalCache.size >= DECIMAL_CACHE_LIMIT) decimalCache.clear()
+    d = cellToDecimalString(cell)
+    decimalCache.set(cell, d)
+  }
+  return d
+}
+
 export function positionRow(f: Fix): string {
   // Hand-built for speed on the hot path; JSON.stringify on strings keeps it valid JSON.
-  return `{"unit_id":${JSON.stringify(f.unitId)},"ts":${f.ts},"received_at":${f.receivedAt},"lat":${f.lat},"lon":${f.lon},"h3":"${cellToDecimalString(f.h3)}","speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"altitude":${f.altitude},"battery":${f.battery},"seq":${f.seq},"source":"${f.source}","topic":${JSON.stringify(f.topic)},"flags":${f.flags}}`
+  return `{"unit_id":${JSON.stringify(f.unitId)},"ts":${f.ts},"received_at":${f.receivedAt},"lat":${f.lat},"lon":${f.lon},"h3":"${cellDecimal(f.h3)}","speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"altitude":${f.altitude},"battery":${f.battery},"seq":${f.seq},"source":"${f.source}","topic":${JSON.stringify(f.topic)},"flags":${f.flags}}`
 }
 
 export function rejectRow(r: Reject): string {
@@ -40,7 +54,7 @@ export function alertRow(e: AlertEvent): string {
 
 export interface CoverageCellRow { zoneId: string; cell: string; lat: number; lon: number; lastVisit: number | null; fresh: boolean }
 export function coverageRow(at: number, c: CoverageCellRow): string {
-  return `{"snapshot_at":${at},"zone_id":${JSON.stringify(c.zoneId)},"cell":"${cellToDecimalString(c.cell)}","lat":${c.lat},"lon":${c.lon},"last_visit":${c.lastVisit},"fresh":${c.fresh ? 1 : 0}}`
+  return `{"snapshot_at":${at},"zone_id":${JSON.stringify(c.zoneId)},"cell":"${cellDecimal(c.cell)}","lat":${c.lat},"lon":${c.lon},"last_visit":${c.lastVisit},"fresh":${c.fresh ? 1 : 0}}`
 }
 
 export interface ZoneStatsRow { zoneId: string; ratio: number; fresh: number; cells: number; responseRatio: number | null; liveUnits: number }

@@ -1,0 +1,154 @@
+// The ClickHouse sink against the embedded engine: schema idempotent, rows as written, a re-sent
+// segment stored once (deduplication token), bad rows isolated into rejects, failures sorted.
+import t from 'tap'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { latLngToCell } from 'h3-js'
+import { validateConfig } from '../../../src/config/load.js'
+import { openClickHouse, PINNED_SETTINGS } from '../../../src/sink/clickhouse/client.js'
+import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
+import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
+import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
+import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/sink/clickhouse/rows.js'
+import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
+import { createMetrics } from '../../../src/telemetry/metrics.js'
+import type { Fix } from '../../../src/decode/fix.js'
+import type { AlertEvent } from '../../../src/alerts/event.js'
+import { tempDir } from '../../helpers/harness.js'
+import { rows, count } from '../../helpers/clickhouse.js'
+
+const dir = tempDir()
+const config = validateConfig({ data_dir: dir, clickhouse: { ttl_days: 30 } })
+const ch = openClickHouse(config)
+const db = ch.database
+const metrics = createMetrics({ defaults: false })
+const logger = pino({ level: 'silent' })
+t.teardown(() => ch.close())
+
+function fix(unit: string, ts: number, lat = 36.49, lon = 117.86): Fix {
+  return { unitId: unit, ts, receivedAt: ts + 50, lat, lon, h3: latLngToCell(lat, lon, 9), speed: 8.5, heading: null, accuracy: 5, altitude: null, battery: 80, seq: 7, source: 'native', topic: `fleet/${unit}/position`, flags: 0 }
+}
+
+t.test('schema is created and re-created idempotently; TTL follows config', async (t) => {
+  t.equal(ch.target, 'embedded')
+  t.ok(ch.where.startsWith(join(dir, 'clickhouse')) || ch.where.includes('clickhouse'))
+  await migrate(ch.client, { database: db, ttlDays: 30, rejectsTtlDays: 30 })
+  await migrate(ch.client, { database: db, ttlDays: 0, rejectsTtlDays: 0 })
+  await migrate(ch.client, { database: db, ttlDays: 30, rejectsTtlDays: 30 })
+  const tables = await rows<{ name: string }>(ch.client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)
+  t.same(tables.map((r) => r.name), ['alerts', 'coverage', 'coverage_zones', 'positions', 'positions_latest', 'positions_latest_mv', 'rejects'])
+  const ddl = await rows<{ q: string }>(ch.client, `SELECT create_table_query AS q FROM system.tables WHERE database = '${db}' AND name = 'positions'`)
+  t.match(ddl[0]!.q, /TTL toDateTime\(ts\) \+ toIntervalDay\(30\)/)
+  t.match(ddl[0]!.q, /ORDER BY \(unit_id, ts\)/)
+  t.match(ddl[0]!.q, /non_replicated_deduplication_window = 10000/)
+  t.ok(await ch.ping())
+  t.equal(schemaStatements({ database: 'x', ttlDays: 0, rejectsTtlDays: 0 }).some((s) => s.includes('TTL toDateTime(ts)')), false, 'no positions TTL when ttl_days is 0')
+  t.match(ttlStatements({ database: 'x', ttlDays: 0, rejectsTtlDays: 5 }).join('\n'), /positions REMOVE TTL[\s\S]*rejects MODIFY TTL/)
+})
+
+t.test('a segment is inserted once, even when delivered again', async (t) => {
+  const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
+  const now = Date.now()
+  const rec = new RecordBuilder()
+  for (let i = 0; i < 100; i++) rec.add('p', positionRow(fix(`P-${i % 5}`, now - 10_000 + i)))
+  rec.add('r', rejectRow({ receivedAt: now, topic: 'fleet/x/position', unitId: 'x', reason: 'invalid_json', detail: 'bad', payload: '{' }))
+  const records = [rec.build()]
+  t.equal(await deliver({ id: 1 }, records), 'delivered')
+  t.equal(await deliver({ id: 1 }, records), 'delivered', 'a retry after a crash')
+  t.equal(await deliver({ id: 1 }, records), 'delivered')
+  t.equal(await count(ch.client, db, 'positions'), 100, 'positions stored once')
+  t.equal(await count(ch.client, db, 'rejects'), 1, 'rejects stored once')
+  // Control: another segment id with the same rows is a different batch and is stored.
+  t.equal(await deliver({ id: 2 }, records), 'delivered')
+  t.equal(await count(ch.client, db, 'positions'), 200, 'control: a different token is not deduplicated')
+  const stored = await rows<{ unit_id: string; h3: string; speed: number; heading: number | null }>(ch.client, `SELECT unit_id, h3ToString(h3) AS h3, speed, heading FROM ${db}.positions LIMIT 1`)
+  t.equal(stored[0]!.h3, latLngToCell(36.49, 117.86, 9))
+  t.equal(stored[0]!.heading, null, 'absent optional field stays NULL')
+  const latest = await rows<{ c: string }>(ch.client, `SELECT count() AS c FROM ${db}.positions_latest FINAL`)
+  t.equal(Number(latest[0]!.c), 5, 'one latest row per unit')
+  const h3sql = await rows<{ h: string }>(ch.client, `SELECT h3ToString(geoToH3(36.49, 117.86, 9)) AS h SETTINGS geotoh3_argument_order = '${PINNED_SETTINGS.geotoh3_argument_order}'`)
+  t.equal(h3sql[0]!.h, latLngToCell(36.49, 117.86, 9), 'ClickHouse geoToH3 agrees with h3-js under the pinned setting')
+})
+
+t.test('bad rows are isolated by bisection and stored as sink_rejected; neighbours land', async (t) => {
+  const before = await count(ch.client, db, 'positions')
+  const beforeRejects = await count(ch.client, db, 'rejects')
+  const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
+  const good = Array.from({ length: 9 }, (_, i) => positionRow(fix('B-1', Date.now() - 5000 + i)))
+  const bad = good[0]!.replace(/"lat":[^,]+/, '"lat":"not-a-number"')
+  const text = [...good.slice(0, 4), bad, ...good.slice(4)].map((r) => `p\t${r}\n`).join('')
+  t.equal(await deliver({ id: 3 }, [Buffer.from(text)]), 'delivered')
+  t.equal(await count(ch.client, db, 'positions'), before + 9, 'all good neighbours stored')
+  const rej = await rows<{ reason: string; payload: string }>(ch.client, `SELECT reason, payload FROM ${db}.rejects WHERE reason = 'sink_rejected'`)
+  t.equal(rej.length, 1, 'exactly the bad row went to rejects')
+  t.match(rej[0]!.payload, /not-a-number/)
+  t.equal(await count(ch.client, db, 'rejects'), beforeRejects + 1)
+  // A bad reject row itself cannot go anywhere: the segment is reported rejected.
+  const badReject = `r\t{"received_at":"never","topic":1}\n`
+  t.equal(await deliver({ id: 4 }, [Buffer.from(badReject)]), 'rejected')
+})
+
+t.test('alerts, coverage and zone stats rows are valid for their tables', async (t) => {
+  const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
+  const now = Date.now()
+  const ev: AlertEvent = { eventId: 'al_1.opened', alertId: 'al_1', type: 'radius_breach.opened', kind: 'radius_breach', state: 'opened', subject: 'unit:P-1/post:s1', at: now, openedAt: now, unitId: 'P-1', postId: 's1', position: { lat: 36.5, lon: 117.9, ts: now, accuracy: 5, h3: latLngToCell(36.5, 117.9, 9) }, distanceM: 1900, radiusM: 1500, summary: 'P-1 left its post' }
+  const rec = new RecordBuilder()
+  rec.add('c', coverageRow(now, { zoneId: 'g1', cell: latLngToCell(36.5, 117.9, 9), lat: 36.5, lon: 117.9, lastVisit: null, fresh: false }))
+  rec.add('c', coverageRow(now, { zoneId: 'g1', cell: latLngToCell(36.51, 117.9, 9), lat: 36.51, lon: 117.9, lastVisit: now - 1000, fresh: true }))
+  rec.add('z', zoneStatsRow(now, { zoneId: 'g1', ratio: 0.5, fresh: 1, cells: 2, responseRatio: null, liveUnits: 0 }))
+  t.equal(await deliver({ id: 5 }, [rec.build(), alertsRecord([ev]), Buffer.from('garbage line\nx\ty\n')]), 'delivered')
+  const a = await rows<{ kind: string; state: string; data: string }>(ch.client, `SELECT kind, state, data FROM ${db}.alerts`)
+  t.equal(a.length, 1)
+  t.same(JSON.parse(a[0]!.data).distanceM, 1900)
+  t.equal(await count(ch.client, db, 'coverage'), 2)
+  t.equal(await count(ch.client, db, 'coverage_zones'), 1)
+  t.equal(alertRow(ev).includes('"unit_id":"P-1"'), true)
+})
+
+t.test('groupByTable splits lines and counts unknown ones', async (t) => {
+  const { tables, unknown } = groupByTable([Buffer.from('p\t{"a":1}\nr\t{"b":2}\nq\t{}\n\nzz\np\t{"a":2}')])
+  t.same(tables.get('positions'), ['{"a":1}', '{"a":2}'])
+  t.same(tables.get('rejects'), ['{"b":2}'])
+  t.equal(unknown, 2)
+  t.equal(cellDecimal('8930a6b4557ffff'), BigInt('0x8930a6b4557ffff').toString())
+  t.equal(cellDecimal('8930a6b4557ffff'), BigInt('0x8930a6b4557ffff').toString(), 'cached')
+})
+
+t.test('coverage visits are recovered from positions', async (t) => {
+  const cfg = validateConfig({
+    data_dir: dir,
+    units: [{ id: 'P-0', zone: 'g1' }],
+    zones: [{ id: 'g1', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.6], [117.8, 36.4]]] } }, { id: 'g2', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.4]]] }, coverage: { credit: 'any' } }, { id: 'g3', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.4]]] } }],
+  })
+  const visits = await recoverVisits(ch, cfg, Date.now(), logger)
+  const g1 = visits.filter((v) => v.zoneId === 'g1')
+  t.same(g1.map((v) => v.cell), [latLngToCell(36.49, 117.86, 9)], 'own credit: only the zone units\' cells')
+  t.ok(visits.filter((v) => v.zoneId === 'g2').length >= 1, 'any credit: every unit')
+  t.equal(visits.filter((v) => v.zoneId === 'g3').length, 0, 'a zone without units recovers nothing')
+})
+
+t.test('failures are sorted into retriable and permanent', async (t) => {
+  t.equal(classifyFailure(Object.assign(new Error('x'), { code: '27' })), 'permanent')
+  t.equal(classifyFailure(Object.assign(new Error('x'), { code: '53' })), 'permanent')
+  t.equal(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNRESET' })), 'retriable')
+  t.equal(classifyFailure(Object.assign(new Error('x'), { code: '252' })), 'retriable', 'TOO_MANY_PARTS is retried')
+  t.equal(classifyFailure(new Error('timeout')), 'retriable')
+  t.equal(classifyFailure(null), 'retriable')
+})
+
+t.test('an unreachable server is a retriable failure and reports health', async (t) => {
+  const other = openClickHouse(validateConfig({ data_dir: dir, clickhouse: { url: 'http://127.0.0.1:1', request_timeout: '2s' } }))
+  t.teardown(() => other.close())
+  const health: boolean[] = []
+  const deliver = createDeliver({ client: other.client, database: db, instanceId: 'abcdef0123456789', logger, metrics, onHealth: (up) => health.push(up) })
+  t.equal(await deliver({ id: 9 }, [Buffer.from(`p\t${positionRow(fix('Z', Date.now()))}\n`)]), 'retriable')
+  t.same(health, [false])
+})
+
+t.test('server target: URL without credentials, secrets from env', async (t) => {
+  const h = openClickHouse(validateConfig({ data_dir: dir, clickhouse: { url: 'http://user:pw@127.0.0.1:1', password_env: 'CHPW' } }), { CHPW: 'x' })
+  t.equal(h.target, 'server')
+  t.equal(h.where, 'http://127.0.0.1:1/')
+  t.equal(await h.ping(), false, 'nothing listens on port 1')
+  await h.close()
+})
