@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
@@ -27,9 +28,15 @@ import type { AlertEvent } from './alerts/event.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus, TrackPoint } from './api/context.js'
 import { instanceId } from './instance-id.js'
+import { RecentFixes } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
+
+/** How many recent fixes are remembered to recognise a broker's re-deliveries. */
+const RECENT_FIXES = 200_000
+const RECENT_WINDOW_S = 120
+const RECENT_SEGMENTS = 4
 
 export interface EngineOptions {
   config: Config
@@ -40,6 +47,8 @@ export interface EngineOptions {
   http?: boolean
   /** Evaluate patrol rules (default true). */
   rules?: boolean
+  /** Wraps the ClickHouse client (fault injection in tests; instrumentation). */
+  wrapClickHouse?: (client: ClickHouseClient) => ClickHouseClient
 }
 
 export class Engine {
@@ -93,6 +102,7 @@ export class Engine {
     )
 
     this.ch = openClickHouse(config, this.env)
+    if (this.opts.wrapClickHouse !== undefined) this.ch = { ...this.ch, client: this.opts.wrapClickHouse(this.ch.client) }
     logger.info({ target: this.ch.target, where: this.ch.where, database: this.ch.database }, 'ClickHouse target.')
     const deliver = createDeliver({
       client: this.ch.client,
@@ -134,7 +144,9 @@ export class Engine {
     })
     this.dispatcher.start()
 
+    const recent = await this.seedRecentFixes()
     this.ingestor = new Ingestor({
+      recent,
       decode: createDecoder(decoderOptionsFromConfig(config)),
       journal: this.journal,
       rules: this.rules,
@@ -178,6 +190,31 @@ export class Engine {
       await this.api.listen({ port: config.http.port, host: config.http.host })
     }
     logger.info({ http: this.httpAddress(), mqtt: config.mqtt.url ?? `mqtt://${config.broker.host}:${this.broker?.port}`, rules: this.rules !== undefined }, 'hexpatrol started.')
+  }
+
+  /**
+   * Fixes accepted just before a crash are in the journal's newest segments or already in
+   * ClickHouse; remembering them lets the broker's re-deliveries be recognised and dropped.
+   */
+  private async seedRecentFixes(): Promise<RecentFixes> {
+    const recent = new RecentFixes(RECENT_FIXES)
+    if (this.migrated) {
+      try {
+        const rs = await this.ch.client.query({
+          query: `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts, lat, lon FROM ${this.ch.database}.positions
+                  WHERE received_at >= (SELECT max(received_at) FROM ${this.ch.database}.positions) - INTERVAL ${RECENT_WINDOW_S} SECOND
+                  ORDER BY received_at LIMIT ${RECENT_FIXES}`,
+          format: 'JSONEachRow',
+        })
+        for (const r of await rs.json<{ unit_id: string; ts: string | number; lat: number; lon: number }>()) recent.add(`${r.unit_id}|${Number(r.ts)}|${r.lat}|${r.lon}`)
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'Could not read recent positions from ClickHouse; re-delivered fixes from before the restart may be stored twice.')
+      }
+    }
+    const pending = this.journal.pending()
+    for (const seg of pending.slice(-RECENT_SEGMENTS)) recent.seedFromRecords(this.journal.readSegment(seg))
+    if (recent.size > 0) this.logger.info({ fixes: recent.size }, 'Remembering recently accepted fixes to recognise re-deliveries.')
+    return recent
   }
 
   httpAddress(): string | null {

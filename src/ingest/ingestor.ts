@@ -9,6 +9,7 @@ import type { AlertEvent } from '../alerts/event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertRow, positionRow, rejectRow } from '../sink/clickhouse/rows.js'
 import type { MessageHandler } from './message-handler.js'
+import { fixKey, type RecentFixes } from './recent-fixes.js'
 
 /** The journal as the ingestor sees it. */
 export interface JournalWriter {
@@ -31,6 +32,8 @@ export interface IngestorDeps {
   metrics: Metrics
   logger: Logger
   now?: () => number
+  /** Exact re-deliveries of a recent fix are dropped (see recent-fixes.ts). */
+  recent?: RecentFixes
   /** Rejections are logged at most this often (ms); every one is counted and stored. */
   rejectLogIntervalMs?: number
 }
@@ -58,15 +61,22 @@ export class Ingestor {
       const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
       const format = fixes[0]!.source
       metrics.messagesReceived.inc({ format })
-      metrics.fixesAccepted.inc({ format }, fixes.length)
+      const recent = this.deps.recent
+      let accepted = 0
       for (const fix of fixes) {
+        if (recent !== undefined && !recent.add(fixKey(fix.unitId, fix.ts, fix.lat, fix.lon))) {
+          metrics.redeliveries.inc()
+          continue
+        }
         if (rules !== undefined) {
           fix.flags = rules.classify(fix)
           const ev = rules.ingest(fix, receivedAt)
           if (ev.length > 0) (events ??= []).push(...ev)
         }
         rec.add('p', positionRow(fix))
+        accepted++
       }
+      if (accepted > 0) metrics.fixesAccepted.inc({ format }, accepted)
     } else if (result.ignored !== null) {
       metrics.messagesReceived.inc({ format: 'owntracks' })
       metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })

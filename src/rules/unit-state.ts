@@ -69,16 +69,27 @@ export function createUnitState(dep: Deployment, id: string): UnitState {
   }
 }
 
-/** The read-only view fix-quality needs. */
+const histories = new WeakMap<UnitState, QualityHistory>()
+
+/** The read-only view fix-quality needs; one per unit, built once (classify runs per fix). */
 export function historyOf(u: UnitState): QualityHistory {
-  return {
-    lastReleased: u.lastReleased,
-    seen: (ts) => u.buffer.has(ts) || u.recent.includes(ts),
-    // Held fixes are all newer than the last released one, so the buffer is searched first.
-    predecessor: (ts) => u.buffer.before(ts) ?? u.lastReleased,
-    lastImpossible: u.lastImpossible,
-    maxSpeedMps: u.maxSpeedMps,
+  let h = histories.get(u)
+  if (h === undefined) {
+    h = {
+      get lastReleased() {
+        return u.lastReleased
+      },
+      seen: (ts) => u.buffer.has(ts) || u.recent.includes(ts),
+      // Held fixes are all newer than the last released one, so the buffer is searched first.
+      predecessor: (ts) => u.buffer.before(ts) ?? u.lastReleased,
+      get lastImpossible() {
+        return u.lastImpossible
+      },
+      maxSpeedMps: u.maxSpeedMps,
+    }
+    histories.set(u, h)
   }
+  return h
 }
 
 export function rememberReleased(u: UnitState, fix: Fix): void {

@@ -44,10 +44,11 @@ t.test('two in-flight deliveries both answered 410: disabled once', async (t) =>
   d.on('disabled', (i: DisabledInfo) => void (disabled += i.status === 410 ? 1 : 0))
   d.start()
   d.publish(makeEvent('unit_silent', 'opened'))
-  d.publish(makeEvent('zone_exit', 'opened'))
+  d.publish(makeEvent('coverage_gap', 'opened')) // another subject: both in flight at once
   await until(() => rx.received.length === 2 && d.subscriptions()[0]!.inFlight === 0)
   t.equal(disabled, 1)
   t.equal(d.depth(), 2)
+  t.match(d.subscriptions()[0], { enabled: false, pending: 2, lastStatus: 410 })
 })
 
 t.test('removed while its failed attempt is being written: the record is not resurrected', async (t) => {

@@ -247,7 +247,7 @@ t.test('removing a subscription drops its pending deliveries, even mid-attempt',
   t.teardown(() => d.stop())
   d.start()
   d.publish(makeEvent('unit_silent', 'opened'))
-  d.publish(makeEvent('zone_exit', 'opened'))
+  d.publish(makeEvent('coverage_gap', 'opened'))
   await until(() => rx.received.length === 2)
   t.equal(d.removeSubscription('a'), true)
   t.equal(d.depth(), 0)

@@ -31,14 +31,14 @@ export function captureLogger(level = 'info') {
   return { logger: pino({ level }, stream), logs }
 }
 
-export async function startEngine(raw: Record<string, unknown> = {}, opts: { dataDir?: string; rules?: boolean; env?: NodeJS.ProcessEnv; now?: () => number } = {}): Promise<Harness> {
+export async function startEngine(raw: Record<string, unknown> = {}, opts: { dataDir?: string; rules?: boolean; env?: NodeJS.ProcessEnv; now?: () => number; wrapClickHouse?: (c: import('@clickhouse/client').ClickHouseClient) => import('@clickhouse/client').ClickHouseClient } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? tempDir()
   const base: Record<string, unknown> = { data_dir: dataDir, log_level: 'info', ...raw }
   base.http = { host: '127.0.0.1', port: 0, ...(raw.http as object | undefined) }
   base.broker = { host: '127.0.0.1', port: 0, ...(raw.broker as object | undefined) }
   const config = validateConfig(base)
   const { logger, logs } = captureLogger()
-  const engine = new Engine({ config, logger, env: opts.env ?? {}, ...(opts.rules === undefined ? {} : { rules: opts.rules }), ...(opts.now ? { now: opts.now } : {}) })
+  const engine = new Engine({ config, logger, env: opts.env ?? {}, ...(opts.rules === undefined ? {} : { rules: opts.rules }), ...(opts.now ? { now: opts.now } : {}), ...(opts.wrapClickHouse ? { wrapClickHouse: opts.wrapClickHouse } : {}) })
   await engine.start()
   const mqttUrl = config.mqtt.url ?? `mqtt://127.0.0.1:${engine.broker!.port}`
   return { engine, dataDir, logs, mqttUrl, httpUrl: engine.httpAddress() ?? '' }

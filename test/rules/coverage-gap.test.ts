@@ -135,6 +135,9 @@ t.test('a zone whose units all go silent: unit_silent each, coverage gap, respon
   const back = feed(e, fix('O-003', T0 + 1_210_000, BASE), T0 + 1_210_000)
   t.same(types(back), ['unit_silent.resolved'])
   const r = ofKind(e.tick(T0 + 1_215_000), 'response_gap')
+  // The exported ratio survives a restart.
+  const restored = RuleEngine.restore(compileDeployment(config(standardRaw(zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 })))), e.snapshot(), { startedAt: T0 + 1_300_000 })
+  t.equal(restored.zones(T0 + 1_300_000)[0]?.responseRatio, 1)
   t.same(types(r), ['response_gap.resolved'])
   t.match(r[0]?.summary, /^Grid 2: response coverage restored, 100% of the zone within 1\.5 km of a live unit$/)
 })
@@ -150,4 +153,20 @@ t.test('nearZone keeps only positions within the radius of the bounding box', as
   const spec = compileDeployment(config(standardRaw(zone({})))).zones[0]
   const ps = [BASE, offset(BASE, 1400, 0), offset(BASE, 0, -1600), offset(BASE, 3000, 0), offset(BASE, -1000, 3000)]
   t.same(nearZone(spec!, 500, ps), ps.slice(0, 2))
+})
+
+t.test('a fix without an ingest cell is indexed on the spot; coarser zones use the parent cell', async (t) => {
+  const e = engine({
+    zones: [
+      { id: 'grid-2', geometry: square(BASE, 1000) },
+      { id: 'coarse', geometry: square(BASE, 3000), coverage: { resolution: 7, credit: 'any' } },
+      { id: 'fine', geometry: square(BASE, 300), coverage: { resolution: 10, credit: 'any' } },
+    ],
+  })
+  feed(e, fix('O-003', T0, BASE, { h3: '' }))
+  feed(e, fix('P-020', T0, offset(BASE, 200, 200)))
+  const v = visited(e)
+  t.same(v.filter((c) => c.zoneId === 'grid-2').map((c) => c.cell), [latLngToCell(BASE.lat, BASE.lon, 9)])
+  t.same(v.filter((c) => c.zoneId === 'coarse').map((c) => c.cell), [latLngToCell(BASE.lat, BASE.lon, 7)])
+  t.equal(v.filter((c) => c.zoneId === 'fine').length, 2)
 })

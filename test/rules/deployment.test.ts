@@ -100,16 +100,28 @@ t.test('other geometry failures are reported under the geometry key', async (t) 
   t.throws(() => compile(config(standardRaw())), /^zones\.grid-2\.geometry: h3 said no$/)
 })
 
-t.test('the repository sample deployment compiles', async (t) => {
-  const path = 'config/hexpatrol.yaml'
-  if (!existsSync(path)) {
-    t.skip('config/hexpatrol.yaml is not there yet (the lead adds it)')
-    return
-  }
-  const { config: cfg } = loadConfig({ path, env: {} })
+const SAMPLE = 'config/hexpatrol.yaml'
+t.test('the repository sample deployment compiles', { skip: existsSync(SAMPLE) ? false : `${SAMPLE} is not there yet (the lead adds it)` }, async (t) => {
+  const { config: cfg } = loadConfig({ path: SAMPLE, env: {} })
   const dep = compileDeployment(cfg)
   t.equal(dep.zones.length, cfg.zones.length)
   t.equal(dep.posts.size, cfg.posts.length)
   t.equal(dep.units.size, cfg.units.length)
   for (const z of dep.zones) t.ok(z.coverage.cells.length > 0, `${z.id} has cells`)
+})
+
+t.test('overlapping zones share cells in the index', async (t) => {
+  const dep = compileDeployment(config(standardRaw({
+    zones: [
+      { id: 'grid-2', geometry: square(BASE, 1000) },
+      { id: 'b', geometry: square(BASE, 500) },
+    ],
+  })))
+  t.same(dep.cellIndex[0]?.zonesOfCell.get(latLngToCell(BASE.lat, BASE.lon, 9)), [0, 1])
+})
+
+t.test('a hand-built config with dangling unit references is refused', async (t) => {
+  const base = config(standardRaw())
+  t.throws(() => compileDeployment({ ...base, units: [{ id: 'U', kind: 'vehicle', post: 'nope' }] }), /^units\.U\.post: no post with id "nope"/)
+  t.throws(() => compileDeployment({ ...base, units: [{ id: 'U', kind: 'vehicle', zone: 'nope' }] }), /^units\.U\.zone: no zone with id "nope"/)
 })

@@ -229,8 +229,9 @@ t.test('views and nearest', async (t) => {
   t.same(e.nearest(BASE.lat, BASE.lon, { k: 5 }, later).map((u) => u.id), ['P-017', 'X-1'])
   t.same(e.nearest(BASE.lat, BASE.lon, { k: 5, includeSilent: true }, later).map((u) => u.id), ['P-017', 'X-1', 'O-003'])
   // Equal distances: ties broken by id.
+  feed(e, fix('Z-1', T0 + 1000, offset(BASE, 100, 0)))
   feed(e, fix('A-1', T0 + 1000, offset(BASE, 100, 0)))
-  t.same(e.nearest(BASE.lat, BASE.lon, { k: 2 }, now).map((u) => u.id), ['A-1', 'P-017'])
+  t.same(e.nearest(BASE.lat, BASE.lon, { k: 3 }, now).map((u) => u.id), ['A-1', 'P-017', 'Z-1'])
   const zones = e.zones(now)
   t.equal(zones.length, 1)
   t.match(zones[0], { id: 'grid-2', name: 'Grid 2', minRatio: 0.8, inGrace: true, responseRatio: null, openGap: false, openResponseGap: false })
@@ -249,4 +250,14 @@ t.test('seedVisits and coverageSnapshot', async (t) => {
   t.equal(snap.length, dep().zones[0]?.coverage.cells.length)
   t.same(snap.find((c) => c.cell === cell), { zoneId: 'grid-2', cell, lastVisit: T0 - 60_000 })
   t.equal(snap.filter((c) => c.lastVisit !== null).length, 1)
+})
+
+t.test('restore tolerates a silence without its alert (hand-edited or partial snapshot)', async (t) => {
+  const e = new RuleEngine(dep(), { startedAt: T0 })
+  e.tick(T0 + 120_000)
+  const snap = e.snapshot()
+  const r = RuleEngine.restore(dep(), { ...snap, alerts: { version: 1, open: [] } }, { startedAt: T0 })
+  const f = fix('O-003', T0 + 125_000, BASE)
+  t.same(feed(r, f), [], 'nothing to resolve')
+  t.equal(r.unit('O-003', T0 + 125_000)?.silent, false)
 })

@@ -61,7 +61,8 @@ function handle(client: ClickHouseClient, target: 'embedded' | 'server', where: 
     async ping() {
       if (closed) return false
       try {
-        const r = await client.ping()
+        // `this.client`, not the closure: a wrapped client (fault injection) must be the one pinged.
+        const r = await this.client.ping()
         return r.success
       } catch {
         return false

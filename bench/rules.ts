@@ -1,0 +1,165 @@
+// Rule-engine throughput: fixes/s through classify + ingest for (a) a deployment like the sample
+// (6 zones, 11 posts, 60 units) and (b) 10,000 posts and 1,000 zones, beside the bare cost of
+// latLngToCell for the same fixes (the enrich stage: the ingest ceiling); and the median time of
+// one tick() with a zone of ≥ 10,000 cells. Run: npx tsx bench/rules.ts
+import { latLngToCell } from 'h3-js'
+import { validateConfig } from '../src/config/load.js'
+import type { Fix } from '../src/decode/fix.js'
+import { metresPerDegree } from '../src/geo/distance.js'
+import { compileDeployment } from '../src/rules/deployment.js'
+import { RuleEngine } from '../src/rules/engine.js'
+
+const BASE = { lat: 36.49, lon: 117.86 }
+const T0 = Date.UTC(2025, 2, 1, 8, 0, 0)
+
+/** Deterministic PRNG so runs are comparable. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let x = s
+    x = Math.imul(x ^ (x >>> 15), x | 1)
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const off = (p: { lat: number; lon: number }, north: number, east: number) => {
+  const { perLat, perLon } = metresPerDegree(p.lat)
+  return { lat: p.lat + north / perLat, lon: p.lon + east / perLon }
+}
+
+function square(c: { lat: number; lon: number }, half: number) {
+  const sw = off(c, -half, -half)
+  const ne = off(c, half, half)
+  return { type: 'Polygon', coordinates: [[[sw.lon, sw.lat], [ne.lon, sw.lat], [ne.lon, ne.lat], [sw.lon, ne.lat], [sw.lon, sw.lat]]] }
+}
+
+interface Scenario {
+  zones: number
+  zoneHalfM: number
+  posts: number
+  units: number
+  spreadM: number
+}
+
+function buildConfig(s: Scenario, rand: () => number) {
+  const side = Math.ceil(Math.sqrt(s.zones))
+  const step = (2 * s.spreadM) / side
+  const zones = Array.from({ length: s.zones }, (_, i) => ({
+    id: `z${i}`,
+    geometry: square(off(BASE, -s.spreadM + step * (Math.floor(i / side) + 0.5), -s.spreadM + step * ((i % side) + 0.5)), s.zoneHalfM),
+    coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.8, response_radius_m: 1500 },
+  }))
+  const posts = Array.from({ length: s.posts }, (_, i) => {
+    const p = off(BASE, (rand() * 2 - 1) * s.spreadM, (rand() * 2 - 1) * s.spreadM)
+    return { id: `p${i}`, lat: p.lat, lon: p.lon, radius_m: 1500 }
+  })
+  const units = Array.from({ length: s.units }, (_, i) => ({
+    id: `u${i}`,
+    kind: i % 3 === 0 ? 'officer' : 'vehicle',
+    post: `p${i % s.posts}`,
+    zone: `z${i % s.zones}`,
+  }))
+  return validateConfig({ zones, posts, units, rules: { allowed_lateness: '5s' } })
+}
+
+/** Fixes every 5 s per unit, units wandering at plausible speeds around their post. */
+function buildFixes(s: Scenario, cfg: ReturnType<typeof buildConfig>, n: number, rand: () => number): Fix[] {
+  const pos = cfg.units.map((u) => {
+    const p = cfg.posts.find((x) => x.id === u.post) as { lat: number; lon: number }
+    return { lat: p.lat, lon: p.lon, kind: u.kind }
+  })
+  const fixes: Fix[] = []
+  for (let i = 0; i < n; i++) {
+    const ui = i % s.units
+    const p = pos[ui] as { lat: number; lon: number; kind: string }
+    const speed = p.kind === 'officer' ? 1.5 : 12
+    const a = rand() * 2 * Math.PI
+    const np = off(p, Math.cos(a) * speed * 5, Math.sin(a) * speed * 5)
+    p.lat = np.lat
+    p.lon = np.lon
+    const ts = T0 + Math.floor(i / s.units) * 5000
+    fixes.push({
+      unitId: `u${ui}`, ts, receivedAt: ts + 200, lat: p.lat, lon: p.lon, h3: '',
+      speed, heading: null, accuracy: 8, altitude: null, battery: null, seq: null, source: 'native', topic: `fleet/u${ui}/position`, flags: 0,
+    })
+  }
+  return fixes
+}
+
+function timeIt(fn: () => void): number {
+  const t = process.hrtime.bigint()
+  fn()
+  return Number(process.hrtime.bigint() - t) / 1e9
+}
+
+function throughput(name: string, s: Scenario, n: number) {
+  const rand = rng(42)
+  const cfg = buildConfig(s, rand)
+  const tCompile = timeIt(() => compileDeployment(cfg))
+  const dep = compileDeployment(cfg)
+  const fixes = buildFixes(s, cfg, n, rand)
+  const res = cfg.h3.resolution
+  // Ceiling: the enrich stage alone.
+  let sink = 0
+  const tCeil = timeIt(() => {
+    for (const f of fixes) sink += latLngToCell(f.lat, f.lon, res).length
+  })
+  const engine = new RuleEngine(dep, { startedAt: T0 })
+  let events = 0
+  let flagged = 0
+  const tRules = timeIt(() => {
+    for (const f of fixes) {
+      f.h3 = latLngToCell(f.lat, f.lon, res)
+      f.flags = engine.classify(f)
+      if (f.flags !== 0) flagged++
+      events += engine.ingest(f, f.receivedAt).length
+    }
+  })
+  if (sink < 0) console.log(sink)
+  return { name, n, compileMs: tCompile * 1000, ceil: n / tCeil, rules: n / tRules, events, flagged, cells: dep.zones.reduce((a, z) => a + z.coverage.cells.length, 0) }
+}
+
+function tickBench() {
+  const cfg = validateConfig({
+    zones: [{ id: 'big', geometry: square(BASE, 7000), coverage: { resolution: 10, max_interval: '30m', response_radius_m: 1500 } }],
+    units: Array.from({ length: 60 }, (_, i) => ({ id: `u${i}`, zone: 'big' })),
+  })
+  const dep = compileDeployment(cfg)
+  const zone = dep.zones[0]
+  const cells = zone?.coverage.cells ?? []
+  const engine = new RuleEngine(dep, { startedAt: T0 })
+  const rand = rng(7)
+  // Visits spread over the last 40 minutes, so ticks keep expiring cells.
+  engine.seedVisits(cells.map((cell) => ({ zoneId: 'big', cell, ts: T0 + Math.floor(rand() * 40 * 60_000) })))
+  for (let i = 0; i < 60; i++) {
+    const p = off(BASE, (rand() * 2 - 1) * 6000, (rand() * 2 - 1) * 6000)
+    const f: Fix = { unitId: `u${i}`, ts: T0 + 40 * 60_000, receivedAt: T0 + 40 * 60_000, lat: p.lat, lon: p.lon, h3: latLngToCell(p.lat, p.lon, 9), speed: null, heading: null, accuracy: 5, altitude: null, battery: null, seq: null, source: 'native', topic: '', flags: 0 }
+    engine.ingest(f, f.receivedAt)
+  }
+  const times: number[] = []
+  for (let k = 0; k < 60; k++) {
+    const now = T0 + 40 * 60_000 + k * 5000
+    times.push(timeIt(() => engine.tick(now)) * 1000)
+  }
+  times.sort((a, b) => a - b)
+  return { cells: cells.length, medianMs: times[Math.floor(times.length / 2)] as number, p90Ms: times[Math.floor(times.length * 0.9)] as number }
+}
+
+const a = throughput('sample-like: 6 zones, 11 posts, 60 units', { zones: 6, zoneHalfM: 1500, posts: 11, units: 60, spreadM: 5000 }, 200_000)
+const b = throughput('large: 1,000 zones, 10,000 posts, 10,000 units', { zones: 1000, zoneHalfM: 400, posts: 10_000, units: 10_000, spreadM: 20_000 }, 200_000)
+const tk = tickBench()
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+console.log(`node ${process.version}, ${process.platform}/${process.arch}`)
+console.log('')
+console.log('| deployment | fixes | zone cells | compile (ms) | latLngToCell only (fixes/s) | enrich + classify + ingest (fixes/s) | ratio | events | flagged |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+for (const r of [a, b]) {
+  console.log(`| ${r.name} | ${fmt(r.n)} | ${fmt(r.cells)} | ${fmt(r.compileMs)} | ${fmt(r.ceil)} | ${fmt(r.rules)} | ${(r.rules / r.ceil).toFixed(2)} | ${r.events} | ${r.flagged} |`)
+}
+console.log('')
+console.log('| tick() with one zone | cells | median (ms) | p90 (ms) |')
+console.log('|---|---:|---:|---:|')
+console.log(`| coverage + response (60 live units, 1.5 km) | ${fmt(tk.cells)} | ${tk.medianMs.toFixed(3)} | ${tk.p90Ms.toFixed(3)} |`)

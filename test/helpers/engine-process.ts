@@ -1,0 +1,79 @@
+// Runs the real engine (src/main.ts) as a child process, so a test can kill -9 it and start it
+// again on the same data directory, as a crash and a restart would.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import { freePort } from './mosquitto.js'
+
+export interface EngineProcess {
+  httpUrl: string
+  readonly child: ChildProcess | null
+  start(): Promise<void>
+  kill9(): Promise<void>
+  stop(): Promise<number | null>
+  /** Reads a counter or gauge from /metrics (sum over labels), NaN when unreachable. */
+  metric(name: string): Promise<number>
+  readyz(): Promise<{ status: number; body: Record<string, unknown> } | null>
+}
+
+export async function engineProcess(dataDir: string, config: Record<string, unknown>): Promise<EngineProcess> {
+  const port = await freePort()
+  const path = join(dataDir, 'hexpatrol.yaml')
+  writeFileSync(path, stringify({ data_dir: dataDir, log_level: 'warn', ...config, http: { host: '127.0.0.1', port, ...(config.http as object | undefined) } }))
+  const httpUrl = `http://127.0.0.1:${port}`
+  let child: ChildProcess | null = null
+  const exited = () => child === null || child.exitCode !== null || child.signalCode !== null
+  const api = {
+    httpUrl,
+    get child() {
+      return child
+    },
+    async start() {
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, HEXPATROL_CONFIG: path }, stdio: ['ignore', 'ignore', 'inherit'] })
+      const deadline = Date.now() + 60_000
+      for (;;) {
+        const r = await api.readyz()
+        if (r !== null && r.status === 200) return
+        if (exited()) throw new Error('engine exited during start-up')
+        if (Date.now() > deadline) throw new Error('engine did not become ready within 60 s')
+        await new Promise((res) => setTimeout(res, 100))
+      }
+    },
+    async kill9() {
+      const c = child
+      if (c === null || exited()) return
+      await new Promise<void>((res) => {
+        c.once('exit', () => res())
+        c.kill('SIGKILL')
+      })
+    },
+    async stop() {
+      const c = child
+      if (c === null || exited()) return c?.exitCode ?? null
+      return new Promise<number | null>((res) => {
+        c.once('exit', (code) => res(code))
+        c.kill('SIGTERM')
+      })
+    },
+    async metric(name: string) {
+      try {
+        const body = await (await fetch(`${httpUrl}/metrics`)).text()
+        let sum = 0
+        for (const line of body.split('\n')) if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+        return sum
+      } catch {
+        return Number.NaN
+      }
+    },
+    async readyz() {
+      try {
+        const r = await fetch(`${httpUrl}/readyz`)
+        return { status: r.status, body: (await r.json()) as Record<string, unknown> }
+      } catch {
+        return null
+      }
+    },
+  }
+  return api
+}
