@@ -37,6 +37,8 @@ import { recoverVisits } from './sink/clickhouse/recover.js'
 const RECENT_FIXES = 200_000
 const RECENT_WINDOW_S = 120
 const RECENT_SEGMENTS = 4
+/** Segments inserted in parallel: each has its own deduplication token, so order does not matter. */
+const SHIP_CONCURRENCY = 2
 
 export interface EngineOptions {
   config: Config
@@ -116,7 +118,7 @@ export class Engine {
     this.shipper = new Shipper(this.journal, async (seg, records) => {
       if (!this.migrated) return 'retriable'
       return deliver(seg, records)
-    }, { retryMinMs: j.retry_min, retryMaxMs: j.retry_max, logger: logger.child({ component: 'shipper' }) })
+    }, { retryMinMs: j.retry_min, retryMaxMs: j.retry_max, concurrency: SHIP_CONCURRENCY, logger: logger.child({ component: 'shipper' }) })
     await this.ensureSchema()
 
     // Rules and alert delivery.
@@ -174,6 +176,14 @@ export class Engine {
       this.every(config.rules.coverage_snapshot_interval, () => this.snapshotCoverage())
     }
     if (!this.migrated) this.every(5000, () => void this.ensureSchema())
+    // While inserts are failing, probe ClickHouse every second and retry at once when it answers,
+    // so a backlog starts draining the moment the server is back, not after the backoff.
+    this.every(1000, () => {
+      if (this.shipper.healthy) return
+      void this.ch.ping().then((ok) => {
+        if (ok && this.migrated) this.shipper.retryNow()
+      })
+    })
 
     if (this.opts.http !== false) {
       this.api = await buildApi({

@@ -91,6 +91,11 @@ export class Shipper extends EventEmitter {
     })
   }
 
+  /** Cuts every retry wait short: the sink is known to be back (e.g. a health probe succeeded). */
+  retryNow(): void {
+    for (const wake of [...this.sleepers]) wake()
+  }
+
   get backlog(): number {
     return this.journal.pending().length
   }

@@ -99,3 +99,17 @@ t.test('an event that cannot be rendered fails like any attempt and is dead-lett
   await dead
   t.equal(rx.received.length, 0)
 })
+
+t.test('removing a subscription waiting for its retry timer', async (t) => {
+  const rx = await startReceiver(() => ({ status: 500 }))
+  t.teardown(() => rx.close())
+  const { d } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { schedule: ['0s', '1h'] })
+  t.teardown(() => d.stop())
+  d.start()
+  const failed = waitFor(d, 'failed')
+  d.publish(makeEvent('unit_silent', 'opened'))
+  await failed
+  await until(() => d.subscriptions()[0]!.inFlight === 0)
+  t.equal(d.removeSubscription('a'), true)
+  t.equal(d.depth(), 0)
+})
