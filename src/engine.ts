@@ -136,7 +136,7 @@ export class Engine {
       }
     }
     this.dispatcher = new Dispatcher({
-      dir: join(this.dataDir, 'outbox'),
+      dir: this.dataDir,
       webhooks: config.webhooks,
       delivery: config.delivery,
       logger: logger.child({ component: 'webhooks' }),
