@@ -24,7 +24,7 @@ import { RuleEngine } from './rules/engine.js'
 import { RuleStateStore } from './rules/state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
-import type { AlertEvent } from './alerts/event.js'
+import { ALERT_KINDS, type AlertEvent } from './alerts/event.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus, TrackPoint } from './api/context.js'
 import { instanceId } from './instance-id.js'
@@ -271,9 +271,26 @@ export class Engine {
   /** Rule timers: silence, coverage, response coverage, release of held fixes. */
   tick(): void {
     if (this.rules === undefined) return
-    const events = this.rules.tick(this.now())
+    const now = this.now()
+    const started = performance.now()
+    const events = this.rules.tick(now)
+    this.metrics.ruleTickSeconds.observe((performance.now() - started) / 1000)
     if (events.length > 0) this.emit(events)
     this.stateStore?.save(this.rules.snapshot())
+    this.exportRuleGauges(now)
+  }
+
+  private exportRuleGauges(now: number): void {
+    const rules = this.rules!
+    const m = this.metrics
+    for (const z of rules.zones(now)) {
+      m.zoneCoverage.set({ zone: z.id }, z.ratio)
+      if (z.responseRatio !== null) m.zoneResponse.set({ zone: z.id }, z.responseRatio)
+    }
+    const open = new Map<string, number>(ALERT_KINDS.map((k) => [k, 0]))
+    for (const a of rules.openAlerts()) open.set(a.kind, (open.get(a.kind) ?? 0) + 1)
+    for (const [kind, n] of open) m.alertsOpen.set({ kind }, n)
+    m.unitsLive.set(rules.units(now).filter((u) => u.lastFix !== null && !u.silent).length)
   }
 
   snapshotCoverage(): void {
@@ -291,6 +308,7 @@ export class Engine {
 
   private deliverAlerts(events: AlertEvent[]): void {
     for (const e of events) {
+      this.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
       this.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
       this.dispatcher?.publish(e)
       this.alertPublisher?.publish(e)

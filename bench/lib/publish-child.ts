@@ -3,11 +3,13 @@
 // share an event loop (they do share the machine's two cores, as in a real single-box deployment).
 import mqtt from 'mqtt'
 
-const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1'] = process.argv.slice(2)
+const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0'] = process.argv.slice(2)
 const count = Number(countArg)
 const inflight = Number(inflightArg)
 const units = Number(unitsArg)
 const batch = Number(batchArg)
+/** Messages per second across all workers; 0 = as fast as the broker acknowledges. */
+const rate = Number(rateArg)
 
 const client = mqtt.connect(url, { clientId: `bench-pub-${process.pid}`, reconnectPeriod: 500 })
 await new Promise<void>((resolve, reject) => {
@@ -19,6 +21,12 @@ let next = 0
 const started = performance.now()
 async function worker(): Promise<void> {
   while (next < count) {
+    if (rate > 0) {
+      const due = started + (next / rate) * 1000
+      const wait = due - performance.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      if (next >= count) break
+    }
     const i = next
     next += batch
     const n = Math.min(batch, count - i)

@@ -4,7 +4,7 @@
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import type { Fix } from '../decode/fix.js'
+import { FixFlag, type Fix } from '../decode/fix.js'
 import type { AlertEvent } from '../alerts/event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertRow, positionRow, rejectRow } from '../sink/clickhouse/rows.js'
@@ -70,6 +70,7 @@ export class Ingestor {
         }
         if (rules !== undefined) {
           fix.flags = rules.classify(fix)
+          if (fix.flags !== 0) this.countFlags(fix.flags)
           const ev = rules.ingest(fix, receivedAt)
           if (ev.length > 0) (events ??= []).push(...ev)
         }
@@ -117,6 +118,13 @@ export class Ingestor {
     })
     this.blocked = tail
     return tail
+  }
+
+  private countFlags(flags: number): void {
+    const c = this.deps.metrics.fixesFlagged
+    if (flags & FixFlag.ImpossibleSpeed) c.inc({ flag: 'impossible_speed' })
+    if (flags & FixFlag.Duplicate) c.inc({ flag: 'duplicate' })
+    if (flags & FixFlag.TooLate) c.inc({ flag: 'too_late' })
   }
 
   private logReject(reason: string, detail: string, topic: string): void {

@@ -21,6 +21,9 @@ const SAMPLE_LABELS: Record<string, string> = {
   reason: 'invalid_json',
   table: 'positions',
   kind: 'retriable',
+  state: 'opened',
+  zone: 'grid-1',
+  flag: 'duplicate',
 }
 /** Labels that would carry unbounded values (one series per unit or device). */
 const FORBIDDEN_LABELS = ['unit', 'unit_id', 'unitid', 'device', 'device_id', 'client_id', 'topic', 'subject']

@@ -1,0 +1,26 @@
+// npm run bench: every benchmark in turn, each in its own process (one embedded ClickHouse per
+// process), printing its table. Figures are medians of runs within one process run: compare the
+// ratios, not absolute numbers across machines.
+import { spawnSync } from 'node:child_process'
+
+const quick = process.argv.includes('--quick')
+const scripts: Array<[string, string[]]> = [
+  ['bench/decode.ts', []],
+  ['bench/journal.ts', []],
+  ['bench/coverage.ts', []],
+  ['bench/rules.ts', []],
+  ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],
+  ['bench/webhooks.ts', quick ? ['500'] : []],
+  ['bench/alert-latency.ts', quick ? ['10', '500'] : []],
+  ['bench/api.ts', quick ? ['2'] : []],
+]
+let failed = 0
+for (const [script, args] of scripts) {
+  console.log(`\n=== ${script} ${args.join(' ')}`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit' })
+  if (r.status !== 0) {
+    failed++
+    console.log(`${script} exited ${r.status}`)
+  }
+}
+process.exit(failed === 0 ? 0 : 1)
