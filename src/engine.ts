@@ -179,6 +179,7 @@ export class Engine {
     // While inserts are failing, probe ClickHouse every second and retry at once when it answers,
     // so a backlog starts draining the moment the server is back, not after the backoff.
     this.every(1000, () => {
+      this.metrics.queueDepth.set(this.journal.pending().reduce((n, seg) => n + seg.records, 0))
       if (this.shipper.healthy) return
       void this.ch.ping().then((ok) => {
         if (ok && this.migrated) this.shipper.retryNow()

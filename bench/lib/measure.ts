@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { childEnv } from '../../test/helpers/child-env.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -9,7 +10,7 @@ export interface PublishResult { published: number; seconds: number; rate: numbe
 
 export function runPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): Promise<PublishResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as PublishResult) : reject(new Error(`publisher exited ${code}`))))

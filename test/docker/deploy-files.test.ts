@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { ENV_VARS, loadConfig } from '../../src/config/load.js'
+import { childEnv } from '../helpers/child-env.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const docker = join(root, 'docker')
@@ -254,7 +255,7 @@ async function runHealthcheck(port: number | null, status: number): Promise<numb
   const listening = (server.address() as AddressInfo).port
   try {
     return await new Promise<number>((resolveExit, reject) => {
-      const child = spawn(process.execPath, argv.slice(1), { env: { ...process.env, HEXPATROL_HTTP_PORT: String(port ?? listening) }, stdio: 'ignore' })
+      const child = spawn(process.execPath, argv.slice(1), { env: childEnv({ HEXPATROL_HTTP_PORT: String(port ?? listening) }), stdio: 'ignore' })
       const timer = setTimeout(() => { child.kill(); reject(new Error('healthcheck hung')) }, 15_000)
       child.on('exit', (code) => { clearTimeout(timer); resolveExit(code ?? -1) })
     })

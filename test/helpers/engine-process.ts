@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { freePort } from './mosquitto.js'
+import { childEnv } from './child-env.js'
 
 export interface EngineProcess {
   httpUrl: string
@@ -30,7 +31,7 @@ export async function engineProcess(dataDir: string, config: Record<string, unkn
       return child
     },
     async start() {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, HEXPATROL_CONFIG: path }, stdio: ['ignore', 'ignore', 'inherit'] })
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: childEnv({ HEXPATROL_CONFIG: path }), stdio: ['ignore', 'ignore', 'inherit'] })
       const deadline = Date.now() + 60_000
       for (;;) {
         const r = await api.readyz()

@@ -4,12 +4,13 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { checkSequence, openJournal, tempDir } from './fixtures/helpers.js'
+import { childEnv } from '../helpers/child-env.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/appender.ts', import.meta.url))
 
 function runAndKill(dir: string, fsync: string, target: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, fsync], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, fsync], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() })
     let buffered = ''
     let reported = 0
     let stderr = ''
