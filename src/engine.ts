@@ -28,7 +28,7 @@ import { ALERT_KINDS, type AlertEvent } from './alerts/event.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus, TrackPoint } from './api/context.js'
 import { instanceId } from './instance-id.js'
-import { RecentFixes } from './ingest/recent-fixes.js'
+import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
@@ -212,12 +212,12 @@ export class Engine {
     if (this.migrated) {
       try {
         const rs = await this.ch.client.query({
-          query: `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts, lat, lon FROM ${this.ch.database}.positions
+          query: `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon FROM ${this.ch.database}.positions
                   WHERE received_at >= (SELECT max(received_at) FROM ${this.ch.database}.positions) - INTERVAL ${RECENT_WINDOW_S} SECOND
                   ORDER BY received_at LIMIT ${RECENT_FIXES}`,
           format: 'JSONEachRow',
         })
-        for (const r of await rs.json<{ unit_id: string; ts: string | number; lat: number; lon: number }>()) recent.add(`${r.unit_id}|${Number(r.ts)}|${r.lat}|${r.lon}`)
+        for (const r of await rs.json<{ unit_id: string; ts_ms: string | number; lat: number; lon: number }>()) recent.add(fixKey(r.unit_id, Number(r.ts_ms), r.lat, r.lon))
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'Could not read recent positions from ClickHouse; re-delivered fixes from before the restart may be stored twice.')
       }
@@ -318,14 +318,15 @@ export class Engine {
 
   private async track(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]> {
     const rs = await this.ch.client.query({
-      query: `SELECT toUnixTimestamp64Milli(ts) AS ts, lat, lon, speed, accuracy, h3ToString(h3) AS h3, flags FROM ${this.ch.database}.positions
+      // Aliases must not shadow column names used in WHERE (ClickHouse resolves aliases there).
+      query: `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed, accuracy, h3ToString(h3) AS cell, flags FROM ${this.ch.database}.positions
               WHERE unit_id = {unit:String} AND ts BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
               ORDER BY ts LIMIT {limit:UInt32}`,
       query_params: { unit: unitId, from, to, limit },
       format: 'JSONEachRow',
     })
-    const rows = await rs.json<{ ts: string | number; lat: number; lon: number; speed: number | null; accuracy: number | null; h3: string; flags: number }>()
-    return rows.map((r) => ({ ...r, ts: Number(r.ts), h3: r.h3 }))
+    const rows = await rs.json<{ ts_ms: string | number; lat: number; lon: number; speed: number | null; accuracy: number | null; cell: string; flags: number }>()
+    return rows.map((r) => ({ ts: Number(r.ts_ms), lat: r.lat, lon: r.lon, speed: r.speed, accuracy: r.accuracy, h3: r.cell, flags: r.flags }))
   }
 
   /** Graceful stop: no new messages, flush what is held, ship the journal (bounded), save rule state. */

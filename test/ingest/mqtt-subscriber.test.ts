@@ -1,0 +1,63 @@
+// The external-broker subscriber against a real Mosquitto: QoS 1 persistent session, a pipeline
+// failure is never acknowledged (the broker redelivers), deferred acks wait for the pipeline.
+import t from 'tap'
+import { pino } from 'pino'
+import { validateConfig } from '../../src/config/load.js'
+import { startMqttSubscriber, clientOptions, redactUrl } from '../../src/ingest/mqtt-subscriber.js'
+import { createMetrics } from '../../src/telemetry/metrics.js'
+import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
+import { connect } from '../helpers/publisher.js'
+import { waitFor, tempDir } from '../helpers/harness.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+t.test('client options: persistent session, credentials, TLS files', async (t) => {
+  const dir = tempDir()
+  writeFileSync(join(dir, 'ca.pem'), 'CA')
+  const o = clientOptions(validateConfig({ mqtt: { url: 'mqtts://b:8883', username: 'hexpatrol', password_env: 'PW', ca_file: join(dir, 'ca.pem'), cert_file: join(dir, 'ca.pem'), key_file: join(dir, 'ca.pem'), client_id: 'engine-1' } }), { PW: 'secret' })
+  t.equal(o.clean, false)
+  t.equal(o.clientId, 'engine-1')
+  t.equal(o.password, 'secret')
+  t.same(o.properties, { sessionExpiryInterval: 3600 })
+  t.equal(String(o.ca), 'CA')
+  const v4 = clientOptions(validateConfig({ mqtt: { url: 'mqtt://b', protocol_version: 4 } }), {})
+  t.equal(v4.properties, undefined, 'no MQTT 5 properties on 3.1.1')
+  t.equal(redactUrl('mqtt://u:p@b:1883'), 'mqtt://u:***@b:1883')
+  t.equal(redactUrl('not a url'), '(invalid url)')
+  t.throws(() => startMqttSubscriber(validateConfig({}), () => undefined, pino({ level: 'silent' }), createMetrics({ defaults: false })), /needs mqtt\.url/)
+})
+
+t.test('a failing pipeline is never acked: the broker redelivers', { skip: mosquittoPath() === null ? 'mosquitto is not installed' : false }, async (t) => {
+  const mosq = await startMosquitto()
+  t.teardown(() => mosq.stop())
+  const config = validateConfig({ mqtt: { url: mosq.url, client_id: 'sub-test', reconnect_period: '100ms', protocol_version: 4 } })
+  const got: string[] = []
+  let failSync = 1
+  let failAsync = 1
+  let release: (() => void) | null = null
+  const sub = startMqttSubscriber(config, (_topic, payload) => {
+    const s = payload.toString()
+    if (s === 'sync-fail' && failSync-- > 0) throw new Error('disk on fire')
+    if (s === 'async-fail' && failAsync-- > 0) return Promise.reject(new Error('later'))
+    got.push(s)
+    if (s === 'slow') return new Promise<void>((r) => { release = r })
+    return undefined
+  }, pino({ level: 'silent' }), createMetrics({ defaults: false }))
+  t.teardown(() => sub.close())
+  await waitFor(() => sub.subscribed, 10_000)
+  const pub = await connect(mosq.url, { clientId: 'sub-test-pub' })
+  t.teardown(() => pub.endAsync())
+  await pub.publishAsync('fleet/P-1/position', 'sync-fail', { qos: 1 })
+  await pub.publishAsync('fleet/P-1/position', 'async-fail', { qos: 1 })
+  await waitFor(() => got.includes('sync-fail') && got.includes('async-fail'), 20_000)
+  t.pass('both failed messages were redelivered and then accepted')
+  await pub.publishAsync('fleet/P-1/position', 'slow', { qos: 1 })
+  await waitFor(() => release !== null, 10_000)
+  await pub.publishAsync('fleet/P-1/position', 'after-slow', { qos: 1 })
+  await new Promise((r) => setTimeout(r, 300))
+  t.notOk(got.includes('after-slow'), 'the next message waits until the held one is acked (one at a time)')
+  release!()
+  await waitFor(() => got.includes('after-slow'), 10_000)
+  await sub.publish('hexpatrol/alerts/test', 'x', { qos: 1, retain: false })
+  t.pass('publishes through the same connection')
+})
