@@ -8,21 +8,10 @@ import type { Fix } from '../src/decode/fix.js'
 import { metresPerDegree } from '../src/geo/distance.js'
 import { compileDeployment } from '../src/rules/deployment.js'
 import { RuleEngine } from '../src/rules/engine.js'
+import { rng } from '../test/helpers/workload.js'
 
 const BASE = { lat: 36.49, lon: 117.86 }
 const T0 = Date.UTC(2025, 2, 1, 8, 0, 0)
-
-/** Deterministic PRNG so runs are comparable. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let x = s
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const off = (p: { lat: number; lon: number }, north: number, east: number) => {
   const { perLat, perLon } = metresPerDegree(p.lat)
