@@ -308,6 +308,9 @@ export class Engine {
   }
 
   private deliverAlerts(events: AlertEvent[]): void {
+    // Persist rule state at every transition, not only every tick: after a kill -9 the engine
+    // must not open again an alert it already opened (and delivered).
+    if (this.rules !== undefined && events.length > 0) this.stateStore?.save(this.rules.snapshot())
     for (const e of events) {
       this.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
       this.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)

@@ -84,3 +84,19 @@ t.test('radius breach over MQTT, across a restart, into ClickHouse and onto the 
   t.same(rows.map((r) => r.type), ['radius_breach.opened', 'radius_breach.resolved'], 'the alerts table holds the full history')
   t.equal(rows[0]!.alert_id, rows[1]!.alert_id)
 })
+
+t.test('an alert transition is persisted at once, not at the next tick (kill -9 safety)', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const dataDir = tempDir()
+  const h = await startEngine({ ...config, rules: { ...config.rules, tick: '1h', coverage_snapshot_interval: '1h' } }, { dataDir })
+  t.teardown(() => h.engine.stop())
+  const pub = await connect(h.mqttUrl, { clientId: 'p-017c' })
+  t.teardown(() => pub.endAsync())
+  const start = Date.now() - 600_000
+  for (const f of [...track(start, 0, 6, 0), ...track(start, 6, 20, 0.018)]) await pub.publishAsync('fleet/P-017/position', JSON.stringify({ ...f, accuracy: 8 }), { qos: 1 })
+  await waitFor(() => h.engine.rules!.openAlerts().some((a) => a.kind === 'radius_breach'), 10_000)
+  const snap = readFileSync(join(dataDir, 'rules', 'snapshot.json'), 'utf8')
+  const id = h.engine.rules!.openAlerts().find((a) => a.kind === 'radius_breach')!.id
+  t.ok(snap.includes(id), 'the open breach is on disk before any tick ran')
+})
