@@ -13,6 +13,7 @@ import { validateConfig, loadConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
+import { committedPositions } from '../test/helpers/clickhouse.js'
 
 const FIXES = Number(process.argv[2] ?? 100_000)
 const RUNS = Number(process.argv[3] ?? 3)
@@ -56,10 +57,7 @@ async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate
   await engine.start()
   const url = mqttUrl ?? `mqtt://127.0.0.1:${engine.broker!.port}`
   if (mqttUrl !== null) while (engine.subscriber?.subscribed !== true) await sleep(50)
-  const committed = async () => {
-    const m = await engine.metrics.rowsCommitted.get()
-    return m.values.find((v) => v.labels.table === 'positions')?.value ?? 0
-  }
+  const committed = () => committedPositions(engine.metrics)
   const t0 = performance.now()
   const pub = await runPublisher(url, FIXES)
   while ((await committed()) < FIXES) await sleep(20)

@@ -276,8 +276,9 @@ export class Engine {
     const started = performance.now()
     const events = this.rules.tick(now)
     this.metrics.ruleTickSeconds.observe((performance.now() - started) / 1000)
+    // With events, emit() persists the state once they are journaled (deliverAlerts).
     if (events.length > 0) this.emit(events)
-    this.stateStore?.save(this.rules.snapshot())
+    else this.stateStore?.save(this.rules.snapshot())
     this.exportRuleGauges(now)
   }
 

@@ -8,6 +8,7 @@ import { startEngine, tempDir, waitFor } from './helpers/harness.js'
 import { clickhouseFault } from './helpers/faults.js'
 import { connect } from './helpers/publisher.js'
 import { freePort } from './helpers/mosquitto.js'
+import { committedPositions } from './helpers/clickhouse.js'
 
 const zoneConfig = {
   units: [{ id: 'P-1', zone: 'g1' }],
@@ -31,7 +32,7 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   t.ok(h.engine.journal.bytes > 0 || h.engine.journal.pending().length > 0, 'journaled while ClickHouse is down')
   fault.down = false
   await waitFor(async () => (await h.engine.readiness()).clickhouse!.ok, 20_000, 200)
-  const committed = async () => (await h.engine.metrics.rowsCommitted.get()).values.find((v) => v.labels.table === 'positions')?.value ?? 0
+  const committed = () => committedPositions(h.engine.metrics)
   await waitFor(async () => (await committed()) >= 20, 30_000)
   const track = await (await fetch(`${h.httpUrl}/api/v1/units/P-1/track?from=${now - 120_000}&to=${now}`)).json() as { points: Array<{ ts: number; lat: number }> }
   t.equal(track.points.length, 20, 'the stored track comes back in order')

@@ -35,16 +35,9 @@ export interface UnitState {
   silent: SilentState
 }
 
-export interface UnitStateJSON {
-  id: string
+/** The snapshot form: the rule state proper, without what is derived from the deployment. */
+export type UnitStateJSON = Pick<UnitState, 'id' | 'lastReleased' | 'recent' | 'lastImpossible' | 'latest' | 'radius' | 'zone' | 'silent'> & {
   held: Fix[]
-  lastReleased: Fix | null
-  recent: number[]
-  lastImpossible: FixPoint | null
-  latest: Fix | null
-  radius: RadiusState | null
-  zone: ZoneExitState | null
-  silent: SilentState
 }
 
 export function createUnitState(dep: Deployment, id: string): UnitState {

@@ -5,6 +5,7 @@ import { startEngine, waitFor } from '../helpers/harness.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
 import { connect } from '../helpers/publisher.js'
 import { compareLedger, summary } from '../helpers/ledger.js'
+import { storedKeys } from '../helpers/clickhouse.js'
 
 t.test('Mosquitto restart under load: no loss, no duplicates', { skip: mosquittoPath() === null ? 'mosquitto is not installed (apt-get install -y mosquitto); .ci/run installs it' : false }, async (t) => {
   const mosq = await startMosquitto()
@@ -35,10 +36,7 @@ t.test('Mosquitto restart under load: no loss, no duplicates', { skip: mosquitto
   t.ok(acked.length >= N * 0.99, `the broker acknowledged ${acked.length} of ${N} fixes across its restart`)
   const reconnects = (await h.engine.metrics.mqttReconnects.get()).values[0]?.value ?? 0
   t.ok(reconnects >= 1, `the engine reconnected (${reconnects} attempts)`)
-  const count = async () => {
-    const rs = await h.engine.ch.client.query({ query: `SELECT unit_id, seq FROM ${h.engine.ch.database}.positions`, format: 'JSONEachRow' })
-    return (await rs.json<{ unit_id: string; seq: string | number }>()).map((r) => `${r.unit_id}|${Number(r.seq)}`)
-  }
+  const count = () => storedKeys(h.engine.ch.client, h.engine.ch.database)
   let stored: string[] = []
   await waitFor(async () => { stored = await count(); return compareLedger(acked, stored).missing.length === 0 }, 120_000, 500)
   const diff = compareLedger(acked, stored)

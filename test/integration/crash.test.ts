@@ -9,6 +9,7 @@ import { engineProcess } from '../helpers/engine-process.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
 import { connect } from '../helpers/publisher.js'
 import { compareLedger, summary } from '../helpers/ledger.js'
+import { storedKeys } from '../helpers/clickhouse.js'
 import { rng } from '../helpers/workload.js'
 import { tempDir } from '../helpers/harness.js'
 
@@ -88,8 +89,7 @@ t.test(`kill -9 ×${KILLS} under ${FIXES.toLocaleString('en-US')} QoS 1 fixes th
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as { createChdbConnection(o: { path: string }): unknown }
   const client = createClient({ connection: createChdbConnection({ path: join(dataDir, 'clickhouse') }) } as Parameters<typeof createClient>[0])
   t.teardown(() => client.close())
-  const rs = await client.query({ query: 'SELECT unit_id, seq FROM hexpatrol.positions', format: 'JSONEachRow' })
-  const stored = (await rs.json<{ unit_id: string; seq: string | number }>()).map((x) => `${x.unit_id}|${Number(x.seq)}`)
+  const stored = await storedKeys(client, 'hexpatrol')
   const diff = compareLedger(published, stored)
   t.equal(diff.missing.length + diff.duplicated.length + diff.unexpected.length, 0, `after ${KILLS} kill -9: ${summary(diff)}`)
   t.equal(stored.length, FIXES, 'exactly one row per published fix')

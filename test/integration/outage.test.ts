@@ -12,15 +12,10 @@ import { runPublisher } from '../../bench/lib/measure.js'
 import { Journal } from '../../src/journal/journal.js'
 import { RecordBuilder, positionRow } from '../../src/sink/clickhouse/rows.js'
 import { latLngToCell } from 'h3-js'
+import { committedPositions, storedKeys } from '../helpers/clickhouse.js'
 
-async function storedKeys(h: Harness): Promise<string[]> {
-  const rs = await h.engine.ch.client.query({ query: `SELECT unit_id, seq FROM ${h.engine.ch.database}.positions`, format: 'JSONEachRow' })
-  return (await rs.json<{ unit_id: string; seq: string | number }>()).map((r) => `${r.unit_id}|${Number(r.seq)}`)
-}
-
-async function committed(h: Harness): Promise<number> {
-  return (await h.engine.metrics.rowsCommitted.get()).values.find((v) => v.labels.table === 'positions')?.value ?? 0
-}
+const stored = (h: Harness) => storedKeys(h.engine.ch.client, h.engine.ch.database)
+const committed = (h: Harness) => committedPositions(h.engine.metrics)
 
 t.test('ClickHouse outage under load: no loss, no duplicates, bounded memory, backlog drains', async (t) => {
   const fault = clickhouseFault()
@@ -52,7 +47,7 @@ t.test('ClickHouse outage under load: no loss, no duplicates, bounded memory, ba
   const drainSeconds = (performance.now() - t1) / 1000
   t.comment(`input ${(N / inputSeconds).toFixed(0)} fixes/s; drain ${(N / drainSeconds).toFixed(0)} fixes/s (${(inputSeconds / drainSeconds).toFixed(2)}× the input rate); RSS peak +${growthMb.toFixed(0)} MB`)
   const published = Array.from({ length: N }, (_, j) => `U-${j % UNITS}|${j}`)
-  const diff = compareLedger(published, await storedKeys(h))
+  const diff = compareLedger(published, await stored(h))
   t.equal(diff.missing.length + diff.duplicated.length + diff.unexpected.length, 0, summary(diff))
   t.ok(fault.failures > 0, 'the outage was real: ClickHouse calls failed')
 })
@@ -75,7 +70,7 @@ t.test('a corrupt journal tail: every valid record is recovered and the bad one 
   const h = await startEngine({}, { dataDir, rules: false })
   t.teardown(() => h.engine.stop())
   await waitFor(async () => (await committed(h)) >= 499, 60_000)
-  const keys = await storedKeys(h)
+  const keys = await stored(h)
   t.equal(keys.length, 499, 'all 499 intact records shipped')
   t.same(new Set(keys), new Set(Array.from({ length: 499 }, (_, i) => `J-1|${i}`)), 'exactly the records before the torn one')
   t.equal((await h.engine.metrics.journalCorruptRecords.get()).values[0]?.value, 1, 'the torn record is counted')
@@ -108,7 +103,7 @@ t.test('disk bound reached: acks stop, nothing is dropped, acks resume when spac
   await Promise.all(all)
   t.equal(acked, N, 'every message acknowledged once space returned')
   await waitFor(async () => (await committed(h)) >= N, 120_000)
-  const diff = compareLedger(Array.from({ length: N }, (_, j) => `U-${j % 50}|${j}`), await storedKeys(h))
+  const diff = compareLedger(Array.from({ length: N }, (_, j) => `U-${j % 50}|${j}`), await stored(h))
   t.equal(diff.missing.length + diff.duplicated.length + diff.unexpected.length, 0, summary(diff))
   await waitFor(() => !h.engine.journal.full, 10_000)
   t.equal((await h.engine.readiness()).journal!.ok, true, 'ready again')

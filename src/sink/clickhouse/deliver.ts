@@ -7,8 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { Metrics } from '../../telemetry/metrics.js'
 import { groupByTable, rejectRow, type TableName } from './rows.js'
 import { classifyFailure } from './retry-policy.js'
+import type { BatchStatus } from '../../journal/shipper.js'
 
-export type BatchStatus = 'delivered' | 'retriable' | 'rejected'
 
 export interface DeliverDeps {
   client: ClickHouseClient
