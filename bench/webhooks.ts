@@ -9,7 +9,7 @@ import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { Dispatcher } from '../src/alerts/dispatcher.js'
 import { validateConfig } from '../src/config/load.js'
-import type { AlertEvent } from '../src/alerts/event.js'
+import type { AlertEvent } from '../src/rules/alert-event.js'
 
 const N = Number(process.argv[2] ?? 2000)
 const C = Number(process.argv[3] ?? 8)

@@ -1,7 +1,7 @@
 // Renders one delivery of an alert for a subscription's format: the Standard Webhooks body, or a
 // readable message for Slack, DingTalk or WeCom robots. Pure: time comes in as a parameter.
 import { createHmac } from 'node:crypto'
-import type { AlertEvent, StaleCell } from './event.js'
+import type { AlertEvent, StaleCell } from '../rules/alert-event.js'
 
 export type WebhookFormat = 'standard' | 'slack' | 'dingtalk' | 'wecom'
 

@@ -4,14 +4,14 @@
 // the retained `opened`; subjects are bounded by the config, so the retained set is too).
 // Failures are retried a few times and logged; nothing is thrown into the pipeline.
 import type { Logger } from 'pino'
-import type { AlertEvent } from './event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 import { standardBody } from './formats.js'
 
 export type MqttPublish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>
 
 /** `${prefix}/${kind}/${subject}`; MQTT wildcards and NUL are stripped from the subject defensively. */
 export function alertTopic(prefix: string, event: AlertEvent): string {
-  const subject = event.subject.replace(/[+#\u0000]/g, '')
+  const subject = event.subject.replace(/[+#]|\0/g, '')
   return `${prefix.replace(/\/+$/, '')}/${event.kind}/${subject}`
 }
 

@@ -5,7 +5,7 @@
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { AlertEvent } from './event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 
 export interface DeliveryRecord {
   v: 1

@@ -75,7 +75,8 @@ export function ipv6Groups(ip: string): number[] {
 export function embeddedIPv4(ip: string): string | null {
   if (isIP(ip) !== 6) return null
   const g = ipv6Groups(ip)
-  const lo = g[6]!, lo2 = g[7]!
+  const lo = g[6]!
+  const lo2 = g[7]!
   const v4 = `${lo >> 8}.${lo & 255}.${lo2 >> 8}.${lo2 & 255}`
   const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0)
   if (zeroTo(5) && g[5] === 0xffff) return v4 // ::ffff:a.b.c.d

@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
 import { resolveSecret } from '../config/load.js'
 import { HexpatrolError } from '../errors.js'
-import type { AlertEvent } from './event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 import { Signer } from './signing.js'
 import { checkLiteralHost, type AllowList } from './ssrf.js'
 

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client'
 import type { Config } from '../config/schema.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
-import type { AlertEvent } from '../alerts/event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 
 export interface ComponentStatus {
   ok: boolean

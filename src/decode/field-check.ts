@@ -91,7 +91,7 @@ export class FieldCheck {
       return this.fail('invalid_ts', `${key} is not an ISO-8601 date-time with a timezone (Z or ±hh:mm): ${JSON.stringify(v.slice(0, MAX_TS_STRING))}`)
     }
     const ms = Date.parse(v)
-    if (ms !== ms) return this.fail('invalid_ts', `${key} is not a valid date-time: ${JSON.stringify(v)}`)
+    if (Number.isNaN(ms)) return this.fail('invalid_ts', `${key} is not a valid date-time: ${JSON.stringify(v)}`)
     return ms
   }
 

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
-import type { AlertEvent } from '../alerts/event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertRow, positionRow, rejectRow } from '../sink/clickhouse/rows.js'
 import type { MessageHandler } from './message-handler.js'

@@ -2,7 +2,7 @@
 // (optional) → resolved, each transition emitted once as an AlertEvent with deterministic ids
 // (alertId from kind, subject and opening time), so a replay produces byte-identical events.
 import { createHash } from 'node:crypto'
-import type { AlertEvent, AlertKind, AlertState } from '../alerts/event.js'
+import type { AlertEvent, AlertKind, AlertState } from './alert-event.js'
 import { summaries } from './summary.js'
 
 /** What a rule supplies for a transition; the book fills in ids, type, state and times. */

@@ -1,7 +1,7 @@
 // Coverage gap (per zone, on tick): opens when, past the zone's grace period, the fresh share is
 // below min_ratio or any priority cell is overdue; resolves when neither holds. The alert lists
 // the stale cells a supervisor should send a car to: priority cells first, then oldest first.
-import type { AlertEvent, StaleCell } from '../alerts/event.js'
+import type { AlertEvent, StaleCell } from './alert-event.js'
 import { formatDuration } from '../config/duration.js'
 import type { AlertBook } from './alert-book.js'
 import type { CoverageEval, ZoneCoverage } from './coverage.js'

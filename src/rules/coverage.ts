@@ -3,7 +3,7 @@
 // fresh count plus a min-heap of expiry times with at most one entry per cell, so the engine can
 // evaluate every zone every tick. Pure: time is passed in as epoch ms.
 import { getResolution, isValidCell } from 'h3-js'
-import type { StaleCell } from '../alerts/event.js'
+import type { StaleCell } from './alert-event.js'
 import { cellCentre, pathCells } from '../geo/cells.js'
 
 export interface CoverageZoneSpec {

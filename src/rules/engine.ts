@@ -2,7 +2,7 @@
 // classified fix, reorders it by fix time, and runs the unit rules and coverage credit on what is
 // released; tick() releases held fixes and evaluates silence, coverage and response coverage.
 // No I/O: the caller journals fixes, delivers the returned AlertEvents and persists snapshot().
-import type { AlertEvent, StaleCell } from '../alerts/event.js'
+import type { AlertEvent, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
 import { haversineM } from '../geo/distance.js'
 import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
@@ -46,7 +46,6 @@ interface ZoneState {
   responseRatio: number | null
 }
 
-const REJECTING = FixFlag.Duplicate | FixFlag.ImpossibleSpeed
 
 export class RuleEngine {
   private readonly dep: Deployment

@@ -1,7 +1,7 @@
 // Response gap (per zone with response_radius_m, on tick): the share of the zone's cells within
 // the response radius of a live unit; opens below min_ratio, resolves at or above it. Units are
 // pre-filtered by the zone's bounding box grown by the radius, so 1,000 zones stay cheap.
-import type { AlertEvent } from '../alerts/event.js'
+import type { AlertEvent } from './alert-event.js'
 import { metresPerDegree } from '../geo/distance.js'
 import type { AlertBook } from './alert-book.js'
 import type { ZoneSpec } from './deployment.js'

@@ -1,6 +1,6 @@
 // Turns unit-rule edges (radius breach, zone exit, silence) into alert-book transitions with
 // their subjects, unit/post/zone fields and summary sentences.
-import type { AlertEvent } from '../alerts/event.js'
+import type { AlertEvent } from './alert-event.js'
 import type { Fix } from '../decode/fix.js'
 import type { AlertBook, AlertFields } from './alert-book.js'
 import type { PostSpec, ZoneSpec } from './deployment.js'

@@ -1,5 +1,5 @@
 // Read-only views of the engine's state for the API: units, zones, alerts. Plain JSON objects.
-import type { StaleCell } from '../alerts/event.js'
+import type { StaleCell } from './alert-event.js'
 import { haversineM } from '../geo/distance.js'
 import type { Deployment } from './deployment.js'
 import { isSilentAt } from './silent-unit.js'

@@ -10,7 +10,7 @@ const rec = (seq: number, subject: string, nextAttemptAt: number): DeliveryRecor
 
 t.test('one subject in order; subjects independent; earliest due first', async (t) => {
   const q = new DeliveryQueue()
-  const a1 = rec(1, 'a', 10), a2 = rec(2, 'a', 0), b1 = rec(3, 'b', 5), c1 = rec(4, 'c', 5)
+  const [a1, a2, b1, c1] = [rec(1, 'a', 10), rec(2, 'a', 0), rec(3, 'b', 5), rec(4, 'c', 5)]
   for (const r of [a1, a2, b1, c1]) q.add(r)
   t.equal(q.size, 4)
   t.same(q.take(0), { wakeAt: 5 })
@@ -36,7 +36,7 @@ t.test('one subject in order; subjects independent; earliest due first', async (
 
 t.test('a revived record with an old seq goes back in front; rebuild and drain', async (t) => {
   const q = new DeliveryQueue()
-  const r5 = rec(5, 'a', 0), r2 = rec(2, 'a', 0), r9 = rec(9, 'a', 0)
+  const [r5, r2, r9] = [rec(5, 'a', 0), rec(2, 'a', 0), rec(9, 'a', 0)]
   q.add(r5)
   q.add(r9)
   q.add(r2)

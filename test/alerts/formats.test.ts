@@ -2,12 +2,13 @@ import t from 'tap'
 import fs from 'node:fs'
 import { createHmac } from 'node:crypto'
 import Ajv2020 from 'ajv/dist/2020.js'
-import { ALERT_KINDS, ALERT_STATES, type StaleCell } from '../../src/alerts/event.js'
+import { ALERT_KINDS, ALERT_STATES, type StaleCell } from '../../src/rules/alert-event.js'
 import { renderDelivery, standardBody, standardBodyObject, dingtalkSignedUrl, facts, MAX_BODY_BYTES } from '../../src/alerts/formats.js'
 import { makeEvent } from './fixtures/alerts.js'
 
 const schema = JSON.parse(fs.readFileSync(new URL('../../docs/webhook-payload.schema.json', import.meta.url), 'utf8')) as object
-const ajv = new Ajv2020.default({ allErrors: true, strict: false })
+const Ajv = Ajv2020.default
+const ajv = new Ajv({ allErrors: true, strict: false })
 // date-time format without ajv-formats: checked by round trip below.
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s)
 const validate = ajv.compile(schema)

@@ -24,7 +24,7 @@ t.test('unknown keys and bad values name the key', async (t) => {
   t.throws(() => validateConfig({ rules: { radius: { dwel: '5s' } } }), /rules\.radius\.dwel: unknown key/)
   t.throws(() => validateConfig({ http: { port: 'x' } }), /http\.port: Expected integer \(got "x"\)/)
   t.throws(() => validateConfig({ rules: { radius: { dwell: 'soon' } } }), /rules\.radius\.dwell.*invalid duration "soon"/s)
-  const err = (() => { try { validateConfig({ zzz: 1 }) } catch (e) { return e } })()
+  const err = (() => { try { validateConfig({ zzz: 1 }) } catch (e) { return e } return undefined })()
   t.ok(err instanceof HexpatrolError && err.code === 'HEXP_ERR_CONFIG' && err.help.length > 0, 'coded error with help')
 })
 

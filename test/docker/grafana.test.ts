@@ -14,7 +14,7 @@ import { latLngToCell } from 'h3-js'
 import { parse as parseYaml } from 'yaml'
 import { migrate } from '../../src/sink/clickhouse/schema.js'
 import { alertRow, coverageRow, positionRow, rejectRow, zoneStatsRow } from '../../src/sink/clickhouse/rows.js'
-import type { AlertEvent, AlertKind, AlertState } from '../../src/alerts/event.js'
+import type { AlertEvent, AlertKind, AlertState } from '../../src/rules/alert-event.js'
 import type { Fix } from '../../src/decode/fix.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 

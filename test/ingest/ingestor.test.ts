@@ -9,7 +9,7 @@ import { Ingestor, type JournalWriter, type RuleSink } from '../../src/ingest/in
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { groupByTable } from '../../src/sink/clickhouse/rows.js'
 import type { Fix } from '../../src/decode/fix.js'
-import type { AlertEvent } from '../../src/alerts/event.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
 
 const NOW = 1_800_000_000_000
 const decode = createDecoder(decoderOptionsFromConfig(validateConfig({})))

@@ -62,6 +62,7 @@ t.test(`kill -9 ×${KILLS} under ${FIXES.toLocaleString('en-US')} QoS 1 fixes th
   let kills = 0
   for (let k = 0; k < KILLS; k++) {
     const target = Math.floor(FIXES * (0.15 + 0.25 * k + r() * 0.15))
+    // eslint-disable-next-line no-unmodified-loop-condition -- `sent` advances in the publisher callback
     while (sent < target) await new Promise((res) => setTimeout(res, 20))
     await engine.kill9()
     kills++

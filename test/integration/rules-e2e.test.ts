@@ -3,7 +3,6 @@
 // engine restart in the middle of the breach does not open it again; coverage snapshots land in
 // ClickHouse for Grafana.
 import t from 'tap'
-import mqtt from 'mqtt'
 import { startEngine, tempDir, waitFor, type Harness } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 

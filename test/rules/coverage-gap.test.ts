@@ -1,6 +1,6 @@
 import t from 'tap'
 import { latLngToCell } from 'h3-js'
-import type { AlertEvent } from '../../src/alerts/event.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { nearZone } from '../../src/rules/response-gap.js'

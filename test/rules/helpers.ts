@@ -3,7 +3,7 @@
 import { latLngToCell } from 'h3-js'
 import { validateConfig } from '../../src/config/load.js'
 import type { Config } from '../../src/config/schema.js'
-import type { AlertEvent } from '../../src/alerts/event.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
 import type { Fix } from '../../src/decode/fix.js'
 import { metresPerDegree } from '../../src/geo/distance.js'
 import type { RuleEngine } from '../../src/rules/engine.js'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { FixFlag } from '../../src/decode/fix.js'
-import type { AlertEvent } from '../../src/alerts/event.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { initialRadius, radiusSide, stepRadius } from '../../src/rules/radius-breach.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { AlertEvent } from '../../src/alerts/event.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { compilePolygon } from '../../src/geo/polygon.js'

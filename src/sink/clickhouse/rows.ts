@@ -2,7 +2,7 @@
 // records. A journal record is UTF-8 text, one row per line: `<table code>\t<JSON row>\n`, so the
 // sink can group lines by table and send them on without parsing the JSON again.
 import type { Fix, Reject } from '../../decode/fix.js'
-import type { AlertEvent } from '../../alerts/event.js'
+import type { AlertEvent } from '../../rules/alert-event.js'
 import { cellToDecimalString } from '../../geo/h3-index.js'
 
 export const TABLE_CODES = { p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones' } as const

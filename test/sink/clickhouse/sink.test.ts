@@ -13,7 +13,7 @@ import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverage
 import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 import type { Fix } from '../../../src/decode/fix.js'
-import type { AlertEvent } from '../../../src/alerts/event.js'
+import type { AlertEvent } from '../../../src/rules/alert-event.js'
 import { tempDir } from '../../helpers/harness.js'
 import { rows, count } from '../../helpers/clickhouse.js'
 
