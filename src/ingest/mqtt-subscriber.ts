@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
 import { resolveSecret } from '../config/load.js'
 import type { Metrics } from '../telemetry/metrics.js'
-import type { MessageHandler, Publish } from './message-handler.js'
+import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
 
 export interface MqttSubscriber {
   readonly subscribed: boolean
@@ -39,11 +39,11 @@ export function clientOptions(config: Config, env: NodeJS.ProcessEnv = process.e
   return opts
 }
 
-export function startMqttSubscriber(config: Config, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
+export function startMqttSubscriber(config: Config, onMessage: MessageHandler, logger: Logger, metrics: Metrics, env: NodeJS.ProcessEnv = process.env): MqttSubscriber {
   const url = config.mqtt.url
   if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
   const log = logger.child({ component: 'mqtt' })
-  const client: MqttClient = mqtt.connect(url, clientOptions(config))
+  const client: MqttClient = mqtt.connect(url, clientOptions(config, env))
   let subscribed = false
   const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [s.topic, { qos: 1 as const }]))
 
@@ -53,14 +53,17 @@ export function startMqttSubscriber(config: Config, onMessage: MessageHandler, l
     try {
       result = onMessage(packet.topic, payload)
     } catch (err) {
+      // Stopping: leave the message unacknowledged but keep the connection (alerts are still
+      // published through it); the broker re-sends it to the persistent session after the restart.
+      if (err instanceof SourcePausedError) return callback(err)
       // Never ack what the pipeline could not take: drop the connection so the broker redelivers after reconnect.
-      log.error({ err: (err as Error).message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
       client.stream.destroy()
       return
     }
     if (result === undefined) return callback()
     result.then(() => callback(), (err: Error) => {
-      log.error({ err: err.message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
       client.stream.destroy()
     })
   }

@@ -9,7 +9,7 @@ import { openClickHouse, PINNED_SETTINGS } from '../../../src/sink/clickhouse/cl
 import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
 import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
 import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
-import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/sink/clickhouse/rows.js'
+import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/journal/record.js'
 import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 import type { Fix } from '../../../src/decode/fix.js'
