@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
-import type { Config } from './config/schema.js'
+import type { ResolvedConfig } from './config/resolve.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
 import { exportRuleGauges } from './telemetry/rule-gauges.js'
 import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
@@ -44,8 +44,10 @@ const SHIP_CONCURRENCY = 2
 const KEEP_SHIPPED_SEGMENTS = 4
 
 export interface EngineOptions {
-  config: Config
+  /** From loadConfig/validateConfig: checked, secrets resolved, frozen. */
+  config: ResolvedConfig
   logger: Logger
+  /** For webhook subscriptions added through the API with secret_env (default process.env). */
   env?: NodeJS.ProcessEnv
   now?: () => number
   /** Start the HTTP API (default true). */
@@ -69,7 +71,7 @@ export interface EngineTestHandle {
 }
 
 export class Engine {
-  readonly config: Config
+  readonly config: ResolvedConfig
   readonly logger: Logger
   readonly metrics: Metrics
   readonly #env: NodeJS.ProcessEnv
@@ -117,7 +119,7 @@ export class Engine {
       { logger: logger.child({ component: 'journal' }), metrics },
     )
 
-    let ch = openClickHouse(config, this.#env)
+    let ch = openClickHouse(config)
     if (this.#opts.wrapClickHouse !== undefined) ch = { ...ch, client: this.#opts.wrapClickHouse(ch.client) }
     this.#ch = ch
     logger.info({ target: ch.target, where: ch.where, database: ch.database }, 'ClickHouse target.')
@@ -168,7 +170,7 @@ export class Engine {
     shipper.start()
 
     // MQTT input: the external broker when configured, else the embedded one.
-    const source = this.#source = await startMqttSource(config, this.#env, ingestor.handle, logger, metrics)
+    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
     this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
     if (this.#rules !== undefined) {
@@ -210,7 +212,7 @@ export class Engine {
         dispatcher,
         track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
         emit: (events) => fanOut.emit(events),
-      }, this.#env)
+      })
       await this.#api.listen({ port: config.http.port, host: config.http.host })
     }
     logger.info({ http: this.httpAddress(), mqtt: source.address, rules: this.#rules !== undefined }, 'hexpatrol started.')

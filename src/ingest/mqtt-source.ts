@@ -3,7 +3,7 @@
 // closing the connection, so alerts can still be published during shutdown; a message arriving
 // while paused is not acknowledged, and the broker delivers it again after the restart.
 import type { Logger } from 'pino'
-import type { Config } from '../config/schema.js'
+import type { ResolvedConfig } from '../config/resolve.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { createBrokerAuth } from './broker-auth.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js'
@@ -22,14 +22,14 @@ export interface MqttSource {
   close(): Promise<void>
 }
 
-export async function startMqttSource(config: Config, env: NodeJS.ProcessEnv, onMessage: MessageHandler, logger: Logger, metrics: Metrics): Promise<MqttSource> {
+export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics): Promise<MqttSource> {
   let paused = false
   const gated: MessageHandler = (topic, payload) => {
     if (paused) throw new SourcePausedError()
     return onMessage(topic, payload)
   }
   if (config.mqtt.url !== undefined) {
-    const sub = startMqttSubscriber(config, gated, logger, metrics, env)
+    const sub = startMqttSubscriber(config, gated, logger, metrics)
     return {
       address: config.mqtt.url,
       broker: undefined,
@@ -40,7 +40,7 @@ export async function startMqttSource(config: Config, env: NodeJS.ProcessEnv, on
       close: () => sub.close(),
     }
   }
-  const broker = await startEmbeddedBroker(config, createBrokerAuth(config, env), gated, logger)
+  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger)
   metrics.mqttConnected.set(1)
   return {
     address: `mqtt://${config.broker.host}:${broker.port}`,
