@@ -229,7 +229,9 @@ export class Engine {
     return {
       mqtt: this.#source?.status() ?? { ok: false, detail: 'not started' },
       clickhouse: await this.#health!.status(),
-      journal: { ok: !journal.full, detail: journal.full ? `full (${journal.bytes} bytes): MQTT acknowledgements are paused until ClickHouse catches up` : `${journal.bytes} bytes pending` },
+      journal: journal.full
+        ? { ok: false, code: 'HEXP_ERR_JOURNAL_FULL', detail: `full (${journal.bytes} bytes): MQTT acknowledgements are paused until ClickHouse catches up` }
+        : { ok: true, detail: `${journal.bytes} bytes pending` },
     }
   }
 

@@ -25,6 +25,7 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   const ready = await h.engine.readiness()
   t.equal(ready.clickhouse!.ok, false)
   t.match(ready.clickhouse!.detail, /schema not created yet/)
+  t.equal(ready.clickhouse!.code, 'HEXP_ERR_CLICKHOUSE_UNAVAILABLE')
   const pub = await connect(h.mqttUrl, { clientId: 'p1' })
   const now = Date.now()
   for (let i = 0; i < 20; i++) await pub.publishAsync('fleet/P-1/position', JSON.stringify({ ts: now - 60_000 + i * 1000, lat: 36.485 + i * 0.0005, lon: 117.86, seq: i }), { qos: 1 })

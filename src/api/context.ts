@@ -6,10 +6,13 @@ import type { ResolvedConfig } from '../config/resolve.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { ErrorCode } from '../errors.js'
 
 export interface ComponentStatus {
   ok: boolean
   detail?: string
+  /** When not ok and the cause has a code (docs/errors.md): what to do about it. */
+  code?: ErrorCode
 }
 
 export interface TrackPoint {

@@ -98,6 +98,7 @@ t.test('disk bound reached: acks stop, nothing is dropped, acks resume when spac
   const ready = await h.engine.readiness()
   t.equal(ready.journal!.ok, false)
   t.match(ready.journal!.detail, /full .* MQTT acknowledgements are paused/)
+  t.equal(ready.journal!.code, 'HEXP_ERR_JOURNAL_FULL', 'the code says what to do (docs/errors.md)')
   t.equal((await h.engine.metrics.journalFull.get()).values[0]?.value, 1)
   fault.down = false
   await Promise.all(all)

@@ -7,7 +7,7 @@ import type { Metrics } from '../../telemetry/metrics.js'
 import type { ClickHouseHandle } from './client.js'
 import { migrate } from './schema.js'
 
-export interface SinkStatus { ok: boolean; detail: string }
+export interface SinkStatus { ok: boolean; detail: string; code?: 'HEXP_ERR_CLICKHOUSE_UNAVAILABLE' }
 
 export class ClickHouseHealth {
   readonly #ch: ClickHouseHandle
@@ -31,7 +31,7 @@ export class ClickHouseHealth {
 
   /** Records the outcome of a ClickHouse call: gauge, and a log line when the state changes. */
   report(up: boolean): void {
-    if (up !== this.#up) this.#logger[up ? 'info' : 'warn']({ target: this.#ch.target }, up ? 'ClickHouse is answering.' : 'ClickHouse is not answering; fixes are kept in the journal.')
+    if (up !== this.#up) this.#logger[up ? 'info' : 'warn']({ target: this.#ch.target, ...(up ? {} : { code: 'HEXP_ERR_CLICKHOUSE_UNAVAILABLE' }) }, up ? 'ClickHouse is answering.' : 'ClickHouse is not answering; fixes are kept in the journal.')
     this.#up = up
     this.#metrics.clickhouseUp.set(up ? 1 : 0)
   }
@@ -61,8 +61,8 @@ export class ClickHouseHealth {
 
   /** For /readyz: pings, changes nothing. */
   async status(): Promise<SinkStatus> {
-    if (!this.#migrated) return { ok: false, detail: 'schema not created yet (ClickHouse unreachable?)' }
-    const ok = await this.#ch.ping()
-    return { ok, detail: ok ? this.#ch.target : 'not answering' }
+    const down = { ok: false, code: 'HEXP_ERR_CLICKHOUSE_UNAVAILABLE' } as const
+    if (!this.#migrated) return { ...down, detail: 'schema not created yet (ClickHouse unreachable?)' }
+    return (await this.#ch.ping()) ? { ok: true, detail: this.#ch.target } : { ...down, detail: 'not answering' }
   }
 }
