@@ -42,7 +42,7 @@ async function run(lateness: string): Promise<number[]> {
   })
   const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {}, http: false })
   await engine.start()
-  const url = `mqtt://127.0.0.1:${engine.broker!.port}`
+  const url = `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   const background = BACKGROUND > 0 ? runPublisher(url, BACKGROUND * 600, { rate: BACKGROUND, units: 300, inflight: 50 }) : null
   const pub = mqtt.connect(url, { clientId: 'lat-pub' })
   await new Promise<void>((r) => pub.once('connect', () => r()))

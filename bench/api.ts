@@ -29,9 +29,9 @@ for (const [i, u] of config.units.entries()) {
   const lat = 36.47 + (i % 7) * 0.006
   const lon = 117.82 + (i % 9) * 0.008
   const fix = { unitId: u.id, ts: now - 1000, receivedAt: now, lat, lon, h3: latLngToCell(lat, lon, 9), speed: 5, heading: 90, accuracy: 5, altitude: null, battery: 90, seq: 1, source: 'native', topic: `fleet/${u.id}/position`, flags: 0 }
-  engine.rules!.ingest(fix, now)
+  engine.testHandle().rules!.ingest(fix, now)
 }
-engine.tick()
+engine.testHandle().tick()
 const base = engine.httpAddress()!
 const paths = ['/healthz', '/api/v1/units', '/api/v1/search/nearest?lat=36.49&lon=117.86&k=5', '/api/v1/zones', '/metrics']
 const rows: Array<Array<string | number>> = []

@@ -55,8 +55,8 @@ async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate
   const config = validateConfig(JSON.parse(JSON.stringify(raw)) as Record<string, unknown>)
   const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {}, rules, http: false })
   await engine.start()
-  const url = mqttUrl ?? `mqtt://127.0.0.1:${engine.broker!.port}`
-  if (mqttUrl !== null) while (engine.subscriber?.subscribed !== true) await sleep(50)
+  const url = mqttUrl ?? `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
+  if (mqttUrl !== null) while (engine.testHandle().source.subscriber?.subscribed !== true) await sleep(50)
   const committed = () => committedPositions(engine.metrics)
   const t0 = performance.now()
   const pub = await runPublisher(url, FIXES)

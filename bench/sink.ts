@@ -10,7 +10,7 @@ import { validateConfig } from '../src/config/load.js'
 import { openClickHouse } from '../src/sink/clickhouse/client.js'
 import { migrate } from '../src/sink/clickhouse/schema.js'
 import { createDeliver } from '../src/sink/clickhouse/deliver.js'
-import { RecordBuilder, positionRow } from '../src/sink/clickhouse/rows.js'
+import { RecordBuilder, positionRow } from '../src/journal/record.js'
 import { createMetrics } from '../src/telemetry/metrics.js'
 import { median, table } from './lib/measure.js'
 

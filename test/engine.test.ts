@@ -25,11 +25,12 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   const ready = await h.engine.readiness()
   t.equal(ready.clickhouse!.ok, false)
   t.match(ready.clickhouse!.detail, /schema not created yet/)
+  t.equal(ready.clickhouse!.code, 'HEXP_ERR_CLICKHOUSE_UNAVAILABLE')
   const pub = await connect(h.mqttUrl, { clientId: 'p1' })
   const now = Date.now()
   for (let i = 0; i < 20; i++) await pub.publishAsync('fleet/P-1/position', JSON.stringify({ ts: now - 60_000 + i * 1000, lat: 36.485 + i * 0.0005, lon: 117.86, seq: i }), { qos: 1 })
   await pub.endAsync()
-  t.ok(h.engine.journal.bytes > 0 || h.engine.journal.pending().length > 0, 'journaled while ClickHouse is down')
+  t.ok(h.engine.testHandle().journal.bytes > 0 || h.engine.testHandle().journal.pending().length > 0, 'journaled while ClickHouse is down')
   fault.down = false
   await waitFor(async () => (await h.engine.readiness()).clickhouse!.ok, 20_000, 200)
   const committed = () => committedPositions(h.engine.metrics)
@@ -37,7 +38,7 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   const track = await (await fetch(`${h.httpUrl}/api/v1/units/P-1/track?from=${now - 120_000}&to=${now}`)).json() as { points: Array<{ ts: number; lat: number }> }
   t.equal(track.points.length, 20, 'the stored track comes back in order')
   t.ok(track.points.every((p, i) => i === 0 || p.ts > track.points[i - 1]!.ts))
-  const ratioBefore = h.engine.rules!.zones(Date.now())[0]!.ratio
+  const ratioBefore = h.engine.testHandle().rules!.zones(Date.now())[0]!.ratio
   t.ok(ratioBefore > 0, 'the zone has fresh cells')
 
   // Restart without the rule snapshot: last visits come back from ClickHouse.
@@ -46,7 +47,7 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   t.ok(existsSync(snap))
   rmSync(snap)
   h = await startEngine(zoneConfig, { dataDir })
-  t.equal(h.engine.rules!.zones(Date.now())[0]!.ratio, ratioBefore, 'coverage recovered from positions, no false gap')
+  t.equal(h.engine.testHandle().rules!.zones(Date.now())[0]!.ratio, ratioBefore, 'coverage recovered from positions, no false gap')
   t.match(h.logs.map((l) => l.msg).join('\n'), /Remembering recently accepted fixes/, 're-delivery filter seeded from ClickHouse')
 })
 

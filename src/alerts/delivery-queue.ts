@@ -1,58 +1,18 @@
 // The in-memory schedule of one subscription's pending deliveries: a FIFO per subject (by seq) so a
 // later event of a subject waits for the earlier one, and a min-heap of the subjects' heads by next
-// attempt time so picking the next due delivery is O(log n). Heap entries are invalidated lazily.
+// attempt time (then seq) so picking the next due delivery is O(log n). Heap entries are
+// invalidated lazily.
 import type { DeliveryRecord } from './outbox.js'
-
-interface Entry { rec: DeliveryRecord; at: number }
-
-const before = (a: Entry, b: Entry): boolean => a.at < b.at || (a.at === b.at && a.rec.seq < b.rec.seq)
-
-class MinHeap {
-  private readonly items: Entry[] = []
-  push(e: Entry): void {
-    const a = this.items
-    a.push(e)
-    let i = a.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!before(a[i]!, a[p]!)) break
-      ;[a[i], a[p]] = [a[p]!, a[i]!]
-      i = p
-    }
-  }
-  peek(): Entry | undefined {
-    return this.items[0]
-  }
-  pop(): Entry | undefined {
-    const a = this.items
-    const top = a[0]
-    const last = a.pop()
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && before(a[l]!, a[m]!)) m = l
-        if (r < a.length && before(a[r]!, a[m]!)) m = r
-        if (m === i) break
-        ;[a[i], a[m]] = [a[m]!, a[i]!]
-        i = m
-      }
-    }
-    return top
-  }
-  clear(): void {
-    this.items.length = 0
-  }
-}
+import { MinHeap } from '../min-heap.js'
 
 export type Take = { rec: DeliveryRecord } | { wakeAt: number } | null
 
 export class DeliveryQueue {
   private readonly subjects = new Map<string, DeliveryRecord[]>()
+  /** (nextAttemptAt, seq) of each subject's head; entries go stale and are skipped lazily. */
   private readonly heap = new MinHeap()
+  /** seq → record, for the heap's values (seq is unique per outbox). */
+  private readonly bySeq = new Map<number, DeliveryRecord>()
   private readonly inFlight = new Set<DeliveryRecord>()
   private count = 0
 
@@ -70,7 +30,10 @@ export class DeliveryQueue {
 
   private offerHead(subject: string): void {
     const h = this.head(subject)
-    if (h !== undefined && !this.inFlight.has(h)) this.heap.push({ rec: h, at: h.nextAttemptAt })
+    if (h !== undefined && !this.inFlight.has(h)) {
+      this.bySeq.set(h.seq, h)
+      this.heap.push(h.nextAttemptAt, h.seq)
+    }
   }
 
   add(rec: DeliveryRecord): void {
@@ -87,10 +50,10 @@ export class DeliveryQueue {
   /** The due head with the earliest time (now marked in flight), the time the next one is due, or null. */
   take(now: number): Take {
     for (;;) {
-      const top = this.heap.peek()
-      if (top === undefined) return null
-      const { rec, at } = top
-      if (this.head(rec.subject) !== rec || this.inFlight.has(rec) || rec.nextAttemptAt !== at) {
+      if (this.heap.size === 0) return null
+      const at = this.heap.topKey()
+      const rec = this.bySeq.get(this.heap.topVal())
+      if (rec === undefined || this.head(rec.subject) !== rec || this.inFlight.has(rec) || rec.nextAttemptAt !== at) {
         this.heap.pop() // stale entry
         continue
       }
@@ -114,6 +77,7 @@ export class DeliveryQueue {
     const i = q?.indexOf(rec) ?? -1
     if (q === undefined || i < 0) return
     q.splice(i, 1)
+    this.bySeq.delete(rec.seq)
     this.count--
     if (q.length === 0) this.subjects.delete(rec.subject)
     else if (i === 0) this.offerHead(rec.subject)
@@ -122,6 +86,7 @@ export class DeliveryQueue {
   /** Re-offers every subject head after their times were changed from outside (subscription re-enabled). */
   rebuild(): void {
     this.heap.clear()
+    this.bySeq.clear()
     for (const subject of this.subjects.keys()) this.offerHead(subject)
   }
 
@@ -135,6 +100,7 @@ export class DeliveryQueue {
     const out = this.all()
     this.subjects.clear()
     this.heap.clear()
+    this.bySeq.clear()
     this.inFlight.clear()
     this.count = 0
     return out

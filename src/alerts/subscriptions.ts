@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync, renameSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
-import { resolveSecret } from '../config/load.js'
+import { resolveSecret } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import { Signer } from './signing.js'
@@ -23,16 +23,6 @@ export function resolveSecrets(cfg: WebhookConfig, env: NodeJS.ProcessEnv): stri
   if (cfg.secret !== undefined) return Array.isArray(cfg.secret) ? [...cfg.secret] : [cfg.secret]
   const v = resolveSecret(`webhooks.${cfg.id}.secret_env`, undefined, cfg.secret_env, env)
   return v === undefined ? [] : v.split(/[\s,]+/).filter((s) => s !== '')
-}
-
-/** The URL without secrets: user info dropped, query values and token-like path segments masked. */
-export function redactUrl(url: string): string {
-  const u = new URL(url)
-  u.username = ''
-  u.password = ''
-  for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, '***')
-  u.pathname = u.pathname.split('/').map((seg) => (/^[A-Za-z0-9_-]{20,}$/.test(seg) ? '***' : seg)).join('/')
-  return u.toString().replace(/%2A%2A%2A/g, '***')
 }
 
 const WebhookSchema = ConfigSchema.properties.webhooks.items
@@ -136,9 +126,18 @@ export class SubscriptionStore {
     return this.subs.get(id)
   }
 
-  /** Adds (or replaces) a validated subscription and persists it. */
+  /**
+   * Adds (or replaces) a validated subscription and persists it. A secret_env naming a variable the
+   * engine does not have is the client's mistake (HEXP_ERR_BAD_REQUEST), not a broken config.
+   */
   add(cfg: WebhookConfig): Subscription {
-    const sub = this.build(cfg, 'api')
+    let sub: Subscription
+    try {
+      sub = this.build(cfg, 'api')
+    } catch (err) {
+      if (err instanceof HexpatrolError && err.code === 'HEXP_ERR_CONFIG') throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `secret_env: the engine has no environment variable ${cfg.secret_env}; set it and restart, or send the secret itself`)
+      throw err
+    }
     this.subs.set(cfg.id, sub)
     this.state.added = [...this.state.added.filter((c) => c.id !== cfg.id), cfg]
     this.state.removed = this.state.removed.filter((id) => id !== cfg.id)

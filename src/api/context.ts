@@ -2,14 +2,17 @@
 // tested with fakes and started before every stage is up.
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { Config } from '../config/schema.js'
+import type { ResolvedConfig } from '../config/resolve.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { ErrorCode } from '../errors.js'
 
 export interface ComponentStatus {
   ok: boolean
   detail?: string
+  /** When not ok and the cause has a code (docs/errors.md): what to do about it. */
+  code?: ErrorCode
 }
 
 export interface TrackPoint {
@@ -23,7 +26,7 @@ export interface TrackPoint {
 }
 
 export interface ApiContext {
-  config: Config
+  config: ResolvedConfig
   logger: Logger
   registry: Registry
   now(): number

@@ -5,6 +5,8 @@ import { ERRORS, HexpatrolError } from '../errors.js'
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HexpatrolError, req, reply) => {
     if (err instanceof HexpatrolError) {
+      // Server-side faults are logged with their stack (pino's err serializer); 4xx are the client's.
+      if (err.statusCode >= 500) req.log[err.code === 'HEXP_ERR_NOT_READY' ? 'warn' : 'error']({ err }, 'Request failed.')
       return reply.status(err.statusCode).send({ code: err.code, message: err.message, help: err.help })
     }
     const status = err.statusCode ?? 500

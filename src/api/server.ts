@@ -1,6 +1,5 @@
 // Builds the fastify app: limits against hostile requests, coded errors, and one plugin per area.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { resolveSecret } from '../config/load.js'
 import type { ApiContext } from './context.js'
 import { installErrorHandler } from './errors.js'
 import { healthPlugin, metricsPlugin } from './health.js'
@@ -8,7 +7,7 @@ import { livePlugin } from './live.js'
 import { alertsPlugin } from './alerts.js'
 import { webhooksPlugin } from './webhooks.js'
 
-export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
+export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const h = ctx.config.http
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -23,7 +22,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   })
   installErrorHandler(app)
-  const adminToken = resolveSecret('http.admin_token', h.admin_token, h.admin_token_env, env)
+  const adminToken = h.admin_token
   await app.register(healthPlugin, { ctx })
   await app.register(metricsPlugin, { ctx })
   await app.register(livePlugin, { ctx })

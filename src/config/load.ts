@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
-import { HexpatrolError } from '../errors.js'
+import { compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -37,10 +37,6 @@ export interface LoadOptions {
   path?: string
   /** Extra values merged over the file, under the env (tests). */
   overrides?: Record<string, unknown>
-}
-
-function configError(message: string): HexpatrolError {
-  return new HexpatrolError('HEXP_ERR_CONFIG', message)
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -86,8 +82,11 @@ function pointerToKey(pointer: string): string {
   return pointer.replace(/^\//, '').replace(/\//g, '.') || '(top level)'
 }
 
-/** Validates a raw document (defaults applied) and returns the decoded, frozen config. */
-export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd()): Config {
+/**
+ * Validates a raw document (defaults applied) and returns the decoded, resolved, frozen config:
+ * every check that needs no I/O is done here, so nothing later fails on the configuration.
+ */
+export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const doc = Value.Default(ConfigSchema, structuredClone(raw))
   const errors = [...Value.Errors(ConfigSchema, doc)]
   if (errors.length > 0) {
@@ -101,7 +100,9 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
       if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('Unexpected property')) {
         lines.push(`${key}: unknown key (check the spelling against the README's configuration reference)`)
       } else {
-        lines.push(`${key}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`)
+        // A secret's value is never echoed (it may be a real password with a typo).
+        const shown = e.value !== undefined && typeof e.value !== 'object' && !SECRET_KEY.test(key)
+        lines.push(`${key}: ${e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`)
       }
       if (lines.length >= 10) break
     }
@@ -117,7 +118,9 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
   }
   resolveFiles(config, baseDir)
   crossCheck(config)
-  return deepFreeze(config)
+  const resolved = deepFreeze(resolveConfig(config, env))
+  compileGeometry(resolved)
+  return resolved
 }
 
 function resolveFiles(config: Config, baseDir: string): void {
@@ -172,9 +175,6 @@ function crossCheck(config: Config): void {
       }
     }
   }
-  if (config.mqtt.password !== undefined && config.mqtt.password_env !== undefined) {
-    throw configError('mqtt: give password or password_env, not both')
-  }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -185,17 +185,8 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** Reads an environment-variable secret reference, failing with a message that names the key. */
-export function resolveSecret(key: string, inline: string | undefined, envName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (inline !== undefined) return inline
-  if (envName === undefined) return undefined
-  const v = env[envName]
-  if (v === undefined || v === '') throw configError(`${key}: environment variable ${envName} is not set`)
-  return v
-}
-
-/** The one entry point: file + env → validated, frozen config. */
-export function loadConfig(opts: LoadOptions = {}): { config: Config; path: string | null } {
+/** The one entry point: file + env → validated, resolved, frozen config. Throws HexpatrolError. */
+export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; path: string | null } {
   const env = opts.env ?? process.env
   const explicit = opts.path ?? env.HEXPATROL_CONFIG
   const path = explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : null)
@@ -205,12 +196,12 @@ export function loadConfig(opts: LoadOptions = {}): { config: Config; path: stri
     const v = env[`HEXPATROL_${name}`]
     if (v === undefined || v === '') continue
     if (kind === 'int') {
-      if (!/^\d+$/.test(v)) throw configError(`HEXPATROL_${name}: "${v}" is not a whole number`)
+      if (!/^\d+$/.test(v)) throw configError(`HEXPATROL_${name}: "${v.slice(0, 32)}" is not a whole number`)
       setPath(raw, keyPath, Number(v))
     } else {
       setPath(raw, keyPath, v)
     }
   }
-  const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)))
+  const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env)
   return { config, path }
 }

@@ -2,9 +2,7 @@
 // once at start-up. Passwords are compared in constant time; a device publishes only to topics
 // its ACL patterns allow with %u replaced by its username (Mosquitto `pattern write` semantics).
 import { timingSafeEqual, createHash } from 'node:crypto'
-import type { Config } from '../config/schema.js'
-import { resolveSecret } from '../config/load.js'
-import { HexpatrolError } from '../errors.js'
+import type { ResolvedConfig } from '../config/resolve.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -24,23 +22,11 @@ function digest(b: Buffer | string): Buffer {
   return createHash('sha256').update(b).digest()
 }
 
-export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = process.env): BrokerAuth {
+/** The config is resolved: loadConfig refused an exposed anonymous broker and resolved every password. */
+export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const b = config.broker
-  if (b.allow_anonymous && !isLoopbackHost(b.host)) {
-    throw new HexpatrolError(
-      'HEXP_ERR_BROKER_EXPOSED',
-      `broker.host is ${b.host} (not loopback) and broker.allow_anonymous is true: devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
-    )
-  }
-  if (!b.allow_anonymous && b.users.length === 0) {
-    throw new HexpatrolError('HEXP_ERR_CONFIG', 'broker.allow_anonymous is false but broker.users is empty: no device could connect. Add broker.users entries.')
-  }
   const users = new Map<string, Buffer>()
-  for (const [i, u] of b.users.entries()) {
-    const secret = resolveSecret(`broker.users.${i}.password`, u.password, u.password_env, env)
-    if (secret === undefined) throw new HexpatrolError('HEXP_ERR_CONFIG', `broker.users.${i} (${u.username}): give password or password_env`)
-    users.set(u.username, digest(secret))
-  }
+  for (const u of b.users) users.set(u.username, digest(u.password))
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   const subscribeAcl = b.subscribe_acl

@@ -66,7 +66,7 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     },
   }
   const aedes = await Aedes.createBroker(options)
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT client error.'))
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'MQTT client error.'))
   const server: Server = createServer(aedes.handle)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -1,13 +1,13 @@
-// The pipeline's front door: one MQTT message in → decoded and validated → flagged and evaluated
-// by the rules → one journal record (positions, rejects, alert transitions) → acknowledged.
+// The pipeline's front door: one MQTT message in → decoded and validated → flagged → journaled →
+// only then fed to the rules (whose transitions are journaled next) → acknowledged.
 // Runs synchronously in the common case so MQTT.js can ack at full speed; when the journal is at
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import { FixFlag, type Fix } from '../decode/fix.js'
+import { FixFlag, type Fix, type Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
-import { RecordBuilder, alertRow, positionRow, rejectRow } from '../sink/clickhouse/rows.js'
+import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
 
@@ -38,12 +38,27 @@ export interface IngestorDeps {
   rejectLogIntervalMs?: number
 }
 
+/** One message on its way into the journal (a batch may take several records). */
+interface Job {
+  topic: string
+  format: string
+  receivedAt: number
+  fixes: Fix[]
+  rejects: Reject[]
+  /** Index of the next fix to journal. */
+  next: number
+  rejectsWritten: boolean
+}
+
 export class Ingestor {
   private readonly deps: IngestorDeps
   private readonly now: () => number
   private lastRejectLog = 0
   private suppressedRejects = 0
-  /** Records waiting for journal space, in order; while non-empty, new records queue behind them. */
+  /**
+   * Set while a record waits for journal space: later messages and records queue behind it, in
+   * order (a later fix must be classified after the earlier one reached the rules).
+   */
   private blocked: Promise<void> | null = null
 
   constructor(deps: IngestorDeps) {
@@ -51,73 +66,165 @@ export class Ingestor {
     this.now = deps.now ?? Date.now
   }
 
+  /**
+   * Nothing changes state (re-delivery filter, rule state, acceptance and reject counters) until
+   * the record holding the fix is appended: when the append throws, the message is not
+   * acknowledged, and its re-delivery is processed as if it were the first copy. A fix reaches
+   * the rules only after its record is durable, so with rules on each fix of a batch is its own
+   * record (the next fix's flags depend on the rules having seen the previous one).
+   */
   readonly handle: MessageHandler = (topic, payload) => {
-    const { decode, rules, metrics } = this.deps
     const receivedAt = this.now()
-    const result = decode(topic, payload, receivedAt)
-    const rec = new RecordBuilder()
-    let events: AlertEvent[] | null = null
-    if (result.fixes.length > 0) {
-      const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
-      const format = fixes[0]!.source
-      metrics.messagesReceived.inc({ format })
-      const recent = this.deps.recent
-      let accepted = 0
-      for (const fix of fixes) {
-        if (recent !== undefined && !recent.add(fixKey(fix.unitId, fix.ts, fix.lat, fix.lon))) {
-          metrics.redeliveries.inc()
-          continue
-        }
-        if (rules !== undefined) {
-          fix.flags = rules.classify(fix)
-          if (fix.flags !== 0) this.countFlags(fix.flags)
-          const ev = rules.ingest(fix, receivedAt)
-          if (ev.length > 0) (events ??= []).push(...ev)
-        }
-        rec.add('p', positionRow(fix))
-        accepted++
-      }
-      if (accepted > 0) metrics.fixesAccepted.inc({ format }, accepted)
-    } else if (result.ignored !== null) {
-      metrics.messagesReceived.inc({ format: 'owntracks' })
-      metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
-    } else {
-      metrics.messagesReceived.inc({ format: 'invalid' })
-    }
-    for (const r of result.rejects) {
-      metrics.rejects.inc({ reason: r.reason })
-      rec.add('r', rejectRow(r))
-      this.logReject(r.reason, r.detail, topic)
-    }
-    if (events !== null) for (const e of events) rec.add('a', alertRow(e))
-    if (rec.empty) return undefined
-    const done = this.write(rec.build())
-    if (events !== null) {
-      const ev = events
-      if (done === undefined) this.deps.onAlerts?.(ev)
-      else return done.then(() => this.deps.onAlerts?.(ev))
-    }
-    return done
+    if (this.blocked !== null) return this.queue(() => this.process(topic, payload, receivedAt))
+    return this.track(this.process(topic, payload, receivedAt))
   }
 
-  /** Journals records produced outside a message (rule ticks, coverage snapshots). */
+  /** Journals records produced outside a message (rule ticks, coverage snapshots, API transitions). */
   writeRecord(record: Buffer): void | Promise<void> {
-    return this.write(record)
+    if (this.blocked !== null) return this.queue(() => this.append(record))
+    return this.track(this.append(record))
   }
 
-  private write(record: Buffer): void | Promise<void> {
-    if (this.blocked === null && this.deps.journal.append(record)) return undefined
-    const started = this.now()
-    const prev = this.blocked ?? Promise.resolve()
-    const p = prev.then(async () => {
-      while (!this.deps.journal.append(record)) await this.deps.journal.whenWritable()
-      this.deps.metrics.ackWaitSeconds.observe((this.now() - started) / 1000)
-    })
-    const tail = p.finally(() => {
+  /** Resolves once nothing waits for journal space (or after timeoutMs): the engine's shutdown. */
+  async idle(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
+    try {
+      while (this.blocked !== null) await Promise.race([this.blocked.catch(() => undefined), timeout.then(() => { throw new Error('timeout') })])
+    } catch {
+      // Timed out: whatever still waits is not acknowledged and is delivered again after the restart.
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private queue(run: () => void | Promise<void>): Promise<void> {
+    // Run after the previous one whatever its outcome: its failure is its own message's.
+    const p = this.blocked!.catch(() => undefined).then(run)
+    return this.track(p)!
+  }
+
+  private track(p: void | Promise<void>): void | Promise<void> {
+    if (p === undefined) return undefined
+    const tail: Promise<void> = p.finally(() => {
       if (this.blocked === tail) this.blocked = null
     })
     this.blocked = tail
     return tail
+  }
+
+  private process(topic: string, payload: Buffer, receivedAt: number): void | Promise<void> {
+    const { decode, metrics } = this.deps
+    const result = decode(topic, payload, receivedAt)
+    let format: string
+    if (result.fixes.length > 0) {
+      format = result.fixes[0]!.source
+      metrics.messagesReceived.inc({ format })
+    } else if (result.ignored !== null) {
+      metrics.messagesReceived.inc({ format: 'owntracks' })
+      metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
+      format = 'owntracks'
+    } else {
+      metrics.messagesReceived.inc({ format: 'invalid' })
+      format = 'invalid'
+    }
+    const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
+    const job: Job = { topic, format, receivedAt, fixes, rejects: result.rejects, next: 0, rejectsWritten: result.rejects.length === 0 }
+    return this.run(job)
+  }
+
+  /** Journals the job's fixes from job.next on; returns a promise only when an append had to wait. */
+  private run(job: Job): void | Promise<void> {
+    const { rules, recent } = this.deps
+    const perFix = rules !== undefined
+    while (job.next < job.fixes.length || !job.rejectsWritten) {
+      const rec = new RecordBuilder()
+      const taken: Array<{ fix: Fix; key: string }> = []
+      const seen = new Set<string>()
+      let redelivered = 0
+      while (job.next < job.fixes.length) {
+        const fix = job.fixes[job.next]!
+        const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
+        if (recent?.has(key) === true || seen.has(key)) {
+          job.next++
+          redelivered++
+          continue
+        }
+        if (perFix && taken.length > 0) break
+        if (rules !== undefined) fix.flags = rules.classify(fix)
+        rec.add('p', positionRow(fix))
+        taken.push({ fix, key })
+        seen.add(key)
+        job.next++
+      }
+      if (redelivered > 0) this.deps.metrics.redeliveries.inc(redelivered)
+      // Rejects travel with the message's last record: a message cut short by a failed append and
+      // delivered again stores them once.
+      const withRejects = !job.rejectsWritten && job.next >= job.fixes.length
+      if (withRejects) for (const r of job.rejects) rec.add('r', rejectRow(r))
+      if (rec.empty) break
+      const done = this.append(rec.build())
+      const accept = () => {
+        if (withRejects) {
+          job.rejectsWritten = true
+          this.countRejects(job)
+        }
+        this.accept(job, taken)
+      }
+      if (done !== undefined) return done.then(() => { accept(); return this.run(job) })
+      accept()
+    }
+    return undefined
+  }
+
+  /** The record holding these fixes is durable: only now may they change state. */
+  private accept(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
+    if (taken.length === 0) return
+    const { rules, recent, metrics } = this.deps
+    metrics.fixesAccepted.inc({ format: job.format }, taken.length)
+    let events: AlertEvent[] | null = null
+    for (const { fix, key } of taken) {
+      recent?.add(key)
+      if (rules === undefined) continue
+      if (fix.flags !== 0) this.countFlags(fix.flags)
+      const ev = rules.ingest(fix, job.receivedAt)
+      if (ev.length > 0) (events ??= []).push(...ev)
+    }
+    if (events !== null) this.journalAlerts(events)
+  }
+
+  /**
+   * Journals transitions caused by a fix, then hands them on. The fix itself is durable already,
+   * so a failure here must not fail the message: the transitions are still delivered.
+   */
+  private journalAlerts(events: AlertEvent[]): void {
+    let done: void | Promise<void>
+    try {
+      done = this.append(alertsRecord(events))
+    } catch (err) {
+      this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled (they will be missing from the alerts table); delivering them anyway.')
+      done = undefined
+    }
+    if (done === undefined) this.deps.onAlerts?.(events)
+    else void done.then(() => this.deps.onAlerts?.(events))
+  }
+
+  private countRejects(job: Job): void {
+    for (const r of job.rejects) {
+      this.deps.metrics.rejects.inc({ reason: r.reason })
+      this.logReject(r.reason, r.detail, job.topic)
+    }
+  }
+
+  /** Appends now, or waits for space (in order); throws (not acknowledged) when the journal fails. */
+  private append(record: Buffer): void | Promise<void> {
+    const journal = this.deps.journal
+    if (journal.append(record)) return undefined
+    const started = this.now()
+    return (async () => {
+      while (!journal.append(record)) await journal.whenWritable()
+      this.deps.metrics.ackWaitSeconds.observe((this.now() - started) / 1000)
+    })()
   }
 
   private countFlags(flags: number): void {

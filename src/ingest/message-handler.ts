@@ -5,3 +5,11 @@ export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<
 
 /** Publishes from the engine (alerts) through whichever broker is in use. */
 export type Publish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>
+
+/** Thrown by a source's handler while the engine stops: the message is not acknowledged (the broker re-sends it after the restart). */
+export class SourcePausedError extends Error {
+  constructor() {
+    super('the engine is stopping; the message is not acknowledged and will be delivered again')
+    this.name = 'SourcePausedError'
+  }
+}

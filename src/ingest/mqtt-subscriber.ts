@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs'
 import mqtt, { type MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt'
 import type { Logger } from 'pino'
-import type { Config } from '../config/schema.js'
-import { resolveSecret } from '../config/load.js'
+import type { ResolvedConfig } from '../config/resolve.js'
+import { redactUrl } from '../telemetry/redact.js'
 import type { Metrics } from '../telemetry/metrics.js'
-import type { MessageHandler, Publish } from './message-handler.js'
+import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
 
 export interface MqttSubscriber {
   readonly subscribed: boolean
@@ -17,9 +17,8 @@ export interface MqttSubscriber {
   close(): Promise<void>
 }
 
-export function clientOptions(config: Config, env: NodeJS.ProcessEnv = process.env): IClientOptions {
+export function clientOptions(config: ResolvedConfig): IClientOptions {
   const m = config.mqtt
-  const password = resolveSecret('mqtt.password', m.password, m.password_env, env)
   const opts: IClientOptions = {
     clientId: m.client_id,
     clean: false,
@@ -32,14 +31,14 @@ export function clientOptions(config: Config, env: NodeJS.ProcessEnv = process.e
   }
   if (m.protocol_version === 5) opts.properties = { sessionExpiryInterval: Math.round(m.session_expiry / 1000) }
   if (m.username !== undefined) opts.username = m.username
-  if (password !== undefined) opts.password = password
+  if (m.password !== undefined) opts.password = m.password
   if (m.ca_file !== undefined) opts.ca = readFileSync(m.ca_file)
   if (m.cert_file !== undefined) opts.cert = readFileSync(m.cert_file)
   if (m.key_file !== undefined) opts.key = readFileSync(m.key_file)
   return opts
 }
 
-export function startMqttSubscriber(config: Config, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
+export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
   const url = config.mqtt.url
   if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
   const log = logger.child({ component: 'mqtt' })
@@ -53,14 +52,17 @@ export function startMqttSubscriber(config: Config, onMessage: MessageHandler, l
     try {
       result = onMessage(packet.topic, payload)
     } catch (err) {
+      // Stopping: leave the message unacknowledged but keep the connection (alerts are still
+      // published through it); the broker re-sends it to the persistent session after the restart.
+      if (err instanceof SourcePausedError) return callback(err)
       // Never ack what the pipeline could not take: drop the connection so the broker redelivers after reconnect.
-      log.error({ err: (err as Error).message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
       client.stream.destroy()
       return
     }
     if (result === undefined) return callback()
     result.then(() => callback(), (err: Error) => {
-      log.error({ err: err.message, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
+      log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
       client.stream.destroy()
     })
   }
@@ -70,7 +72,7 @@ export function startMqttSubscriber(config: Config, onMessage: MessageHandler, l
     // Subscribing again is harmless and covers a broker that lost the session.
     client.subscribe(topics, (err, granted) => {
       if (err) {
-        log.error({ err: err.message }, 'MQTT subscribe failed; will retry on reconnect.')
+        log.error({ err }, 'MQTT subscribe failed; will retry on reconnect.')
         return
       }
       const refused = (granted ?? []).filter((g) => g.qos === 128)
@@ -89,7 +91,7 @@ export function startMqttSubscriber(config: Config, onMessage: MessageHandler, l
     subscribed = false
     metrics.mqttConnected.set(0)
   })
-  client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error.'))
+  client.on('error', (err) => log.warn({ err }, 'MQTT client error.'))
 
   return {
     get subscribed() {
@@ -101,15 +103,5 @@ export function startMqttSubscriber(config: Config, onMessage: MessageHandler, l
     close() {
       return new Promise((resolve) => client.end(false, {}, () => resolve()))
     },
-  }
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '(invalid url)'
   }
 }

@@ -2,8 +2,11 @@
 // message whose PUBACK it did not see (engine killed between journaling and acking, broker or
 // network restart): the first copy is already journaled, so the second must not become a second
 // row. Bounded: remembers the most recent `capacity` fixes; at start-up it is seeded from the
-// journal's newest segments and from ClickHouse's most recent rows, which together hold every
-// fix accepted just before a crash.
+// journal's pending segments and the few shipped ones it keeps, which together hold every fix
+// accepted in the seconds before a crash: the cost does not depend on the size of `positions`.
+import type { Logger } from 'pino'
+import type { Journal } from '../journal/journal.js'
+import { readPositions } from '../journal/record.js'
 
 export function fixKey(unitId: string, ts: number, lat: number, lon: number): string {
   return `${unitId}|${ts}|${lat}|${lon}`
@@ -12,6 +15,10 @@ export function fixKey(unitId: string, ts: number, lat: number, lon: number): st
 export class RecentFixes {
   private readonly keys = new Set<string>()
   constructor(private readonly capacity: number) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key)
+  }
 
   /** Records the key; returns false when it was already present (a re-delivery). */
   add(key: string): boolean {
@@ -28,21 +35,15 @@ export class RecentFixes {
   get size(): number {
     return this.keys.size
   }
+}
 
-  /** Seeds from journal position rows (`p\t{json}` lines). Returns how many keys were added. */
-  seedFromRecords(records: Iterable<Buffer>): number {
-    let n = 0
-    for (const rec of records) {
-      for (const line of rec.toString('utf8').split('\n')) {
-        if (!line.startsWith('p\t')) continue
-        try {
-          const r = JSON.parse(line.slice(2)) as { unit_id: string; ts: number; lat: number; lon: number }
-          if (this.add(fixKey(r.unit_id, r.ts, r.lat, r.lon))) n++
-        } catch {
-          // A line that does not parse cannot match a fix either.
-        }
-      }
-    }
-    return n
-  }
+/** How many recent fixes are remembered to recognise a broker's re-deliveries. */
+export const RECENT_FIXES = 200_000
+
+/** Seeds the filter from the journal: its pending and kept shipped segments, oldest first. */
+export function seedRecentFixes(journal: Pick<Journal, 'recentRecords'>, logger: Logger, capacity = RECENT_FIXES): RecentFixes {
+  const recent = new RecentFixes(capacity)
+  for (const p of readPositions(journal.recentRecords())) recent.add(fixKey(p.unitId, p.ts, p.lat, p.lon))
+  if (recent.size > 0) logger.info({ fixes: recent.size }, 'Remembering recently accepted fixes to recognise re-deliveries.')
+  return recent
 }

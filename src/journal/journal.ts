@@ -32,6 +32,11 @@ export interface JournalOptions {
   now?: () => number
   /** After ENOSPC/EDQUOT, how often to let appends try the disk again (default 1000 ms). */
   diskRetryMs?: number
+  /**
+   * Confirmed segments kept as `<id>.seg.shipped` (newest N, default 0) for recentRecords(): not
+   * counted against maxBytes, never shipped again.
+   */
+  keepShipped?: number
 }
 
 export interface SealedSegment {
@@ -76,7 +81,8 @@ export interface JournalDeps {
 export const NOOP_LOGGER: JournalLogger = { info() {}, warn() {}, error() {} } as unknown as JournalLogger
 
 const SEGMENT_RE = /^(\d+)\.seg$/
-const ANY_SEGMENT_RE = /^(\d+)\.seg(?:\.corrupt)?$/
+const ANY_SEGMENT_RE = /^(\d+)\.seg(?:\.corrupt|\.shipped)?$/
+const SHIPPED_RE = /^(\d+)\.seg\.shipped$/
 
 interface Active {
   id: number
@@ -110,6 +116,8 @@ export class Journal extends EventEmitter {
   private readonly metrics: JournalMetrics | undefined
   private readonly io: JournalIo
   private readonly sealed: SealedSegment[] = []
+  /** Kept confirmed segments (paths), oldest first. */
+  private readonly shipped: string[] = []
   private active: Active | null = null
   private nextId = 0
   private total = 0
@@ -125,7 +133,7 @@ export class Journal extends EventEmitter {
     super()
     if (!(opts.maxBytes > HEADER_BYTES + FRAME_OVERHEAD)) throw new RangeError(`journal maxBytes must exceed ${HEADER_BYTES + FRAME_OVERHEAD}`)
     if (!(opts.segmentMaxRecords >= 1)) throw new RangeError('journal segmentMaxRecords must be at least 1')
-    this.opts = { diskRetryMs: 1000, ...opts }
+    this.opts = { diskRetryMs: 1000, keepShipped: 0, ...opts }
     this.now = opts.now ?? Date.now
     this.log = deps.logger ?? NOOP_LOGGER
     this.metrics = deps.metrics
@@ -266,11 +274,34 @@ export class Journal extends EventEmitter {
     const i = this.sealed.findIndex((s) => s.id === seg.id)
     if (i < 0) return
     const mine = this.sealed[i]!
-    this.removeFile(mine.path) // throws (and keeps the segment pending) if the file cannot go
+    // Either throws (and keeps the segment pending) if the file cannot go.
+    if (this.opts.keepShipped > 0) this.keepAsShipped(mine.path)
+    else this.removeFile(mine.path)
     this.sealed.splice(i, 1)
     this.total -= mine.bytes
     this.updateGauges()
     this.maybeWritable()
+  }
+
+  /**
+   * The records of the newest kept shipped segments and of the newest pending ones (up to
+   * keepShipped of each), oldest first: what was accepted in the last moments before a crash.
+   * A damaged kept segment yields what it can; it is never reported as lost (it was shipped).
+   */
+  recentRecords(): Buffer[] {
+    const n = this.opts.keepShipped
+    const out: Buffer[] = []
+    for (const file of this.shipped.slice(-n)) {
+      let buf: Buffer
+      try {
+        buf = fs.readFileSync(file)
+      } catch {
+        continue
+      }
+      if (checkHeader(buf).kind === 'ok') out.push(...scanFrames(buf).records)
+    }
+    for (const seg of n > 0 ? this.sealed.slice(-n) : []) out.push(...this.readSegment(seg))
+    return out
   }
 
   /** Seals and fsyncs the active segment, stops timers; pending segments stay for the next run. */
@@ -296,13 +327,18 @@ export class Journal extends EventEmitter {
     const names = fs.readdirSync(dir)
     let maxId = -1
     const ids: number[] = []
+    const shipped: number[] = []
     for (const name of names) {
       const any = ANY_SEGMENT_RE.exec(name)
       if (any) maxId = Math.max(maxId, Number(any[1]))
       const seg = SEGMENT_RE.exec(name)
       if (seg) ids.push(Number(seg[1]))
+      const kept = SHIPPED_RE.exec(name)
+      if (kept) shipped.push(Number(kept[1]))
     }
     ids.sort((a, b) => a - b)
+    for (const id of shipped.sort((a, b) => a - b)) this.shipped.push(`${path.join(dir, segmentFileName(id))}.shipped`)
+    this.pruneShipped()
     const events: CorruptEvent[] = []
     for (const id of ids) {
       const e = this.recoverSegment(id)
@@ -420,6 +456,16 @@ export class Journal extends EventEmitter {
     } finally {
       fs.closeSync(fd)
     }
+  }
+
+  private keepAsShipped(file: string): void {
+    fs.renameSync(file, `${file}.shipped`)
+    this.shipped.push(`${file}.shipped`)
+    this.pruneShipped()
+  }
+
+  private pruneShipped(): void {
+    while (this.shipped.length > this.opts.keepShipped) this.removeFile(this.shipped.shift()!)
   }
 
   private removeFile(file: string): void {

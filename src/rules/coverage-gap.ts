@@ -7,10 +7,9 @@ import type { AlertBook } from './alert-book.js'
 import type { CoverageEval, ZoneCoverage } from './coverage.js'
 import type { ZoneSpec } from './deployment.js'
 import { summaries } from './summary.js'
+import { zoneSubject } from './subject.js'
 
 export const STALE_CELLS_IN_ALERT = 50
-
-export const coverageSubject = (zoneId: string) => `zone:${zoneId}`
 
 /** Up to `limit` stale cells: overdue priority cells first, then the zone's oldest. */
 export function staleList(zc: ZoneCoverage, ev: CoverageEval, now: number, limit: number): StaleCell[] {
@@ -30,7 +29,7 @@ export function isGap(ev: CoverageEval): boolean {
 
 export function tickCoverageGap(book: AlertBook, zone: ZoneSpec, zc: ZoneCoverage, now: number): { ev: CoverageEval; event: AlertEvent | null } {
   const ev = zc.evaluate(now)
-  const subject = coverageSubject(zone.id)
+  const subject = zoneSubject(zone.id)
   const open = book.isOpen('coverage_gap', subject)
   const interval = formatDuration(zone.maxIntervalMs)
   const base = { zoneId: zone.id, zoneName: zone.name, ratio: ev.ratio, minRatio: zone.minRatio, cellCount: ev.total }

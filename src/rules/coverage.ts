@@ -5,6 +5,7 @@
 import { getResolution, isValidCell } from 'h3-js'
 import type { StaleCell } from './alert-event.js'
 import { cellCentre, pathCells } from '../geo/cells.js'
+import { MinHeap } from '../min-heap.js'
 
 export interface CoverageZoneSpec {
   id: string
@@ -32,64 +33,6 @@ export interface CoverageEval {
 
 const NEVER = -Infinity
 
-/**
- * Binary min-heap of (expiresAt, cell index) in typed arrays. Capacity is the number of tracked
- * cells, which the one-entry-per-cell invariant of ZoneCoverage makes sufficient.
- */
-class ExpiryHeap {
-  private readonly keys: Float64Array
-  private readonly vals: Int32Array
-  size = 0
-  constructor(capacity: number) {
-    this.keys = new Float64Array(capacity)
-    this.vals = new Int32Array(capacity)
-  }
-  clear(): void {
-    this.size = 0
-  }
-  topKey(): number {
-    return this.size === 0 ? Infinity : (this.keys[0] as number)
-  }
-  topVal(): number {
-    return this.vals[0] as number
-  }
-  push(key: number, val: number): void {
-    const k = this.keys
-    const v = this.vals
-    let i = this.size++
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const pk = k[parent] as number
-      if (pk <= key) break
-      k[i] = pk
-      v[i] = v[parent] as number
-      i = parent
-    }
-    k[i] = key
-    v[i] = val
-  }
-  pop(): void {
-    const k = this.keys
-    const v = this.vals
-    const n = --this.size
-    if (n === 0) return
-    const key = k[n] as number
-    const val = v[n] as number
-    let i = 0
-    for (;;) {
-      let c = 2 * i + 1
-      if (c >= n) break
-      if (c + 1 < n && (k[c + 1] as number) < (k[c] as number)) c++
-      if ((k[c] as number) >= key) break
-      k[i] = k[c] as number
-      v[i] = v[c] as number
-      i = c
-    }
-    k[i] = key
-    v[i] = val
-  }
-}
-
 interface PriorityEntry {
   index: number
   cell: string
@@ -109,7 +52,8 @@ export class ZoneCoverage {
   private readonly lastVisit: Float64Array
   /** 1 while the cell is counted fresh; exactly those cells have one entry in the heap. */
   private readonly counted: Uint8Array
-  private readonly heap: ExpiryHeap
+  /** (expiresAt, cell index); one entry per fresh cell, so the zone's cell count bounds it. */
+  private readonly heap: MinHeap
   private readonly priority: PriorityEntry[] = []
   private readonly priorityFlag: Uint8Array
   private freshCount = 0
@@ -135,7 +79,7 @@ export class ZoneCoverage {
     this.counted = new Uint8Array(n)
     this.priorityFlag = new Uint8Array(n)
     for (const p of this.priority) this.priorityFlag[p.index] = 1
-    this.heap = new ExpiryHeap(n)
+    this.heap = new MinHeap(n)
   }
 
   private track(cell: string): number {

@@ -57,8 +57,6 @@ export interface Deployment {
   posts: ReadonlyMap<string, PostSpec>
   zones: readonly ZoneSpec[]
   zonesById: ReadonlyMap<string, ZoneSpec>
-  /** Zone ids whose rules apply to a unit (its own zone); unknown units have none. */
-  zoneIdsOfUnit: ReadonlyMap<string, readonly string[]>
   /** Distinct coverage resolutions, each with its cell → zone indices index. */
   cellIndex: ReadonlyArray<{ resolution: number; zonesOfCell: ReadonlyMap<string, readonly number[]> }>
   rules: RuleSettings
@@ -120,8 +118,21 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
   }
 }
 
+// A frozen config cannot change, so its deployment is compiled once (validateConfig compiles it
+// to check the geometry; the engine then gets the same object).
+const compiled = new WeakMap<Config, Deployment>()
+
 /** Compiles the deployment. Throws an Error naming the config key on bad geometry or cells. */
 export function compileDeployment(config: Config): Deployment {
+  let d = compiled.get(config)
+  if (d === undefined) {
+    d = compile(config)
+    if (Object.isFrozen(config)) compiled.set(config, d)
+  }
+  return d
+}
+
+function compile(config: Config): Deployment {
   const r = config.rules
   const rules: RuleSettings = {
     radius: { dwellMs: r.radius.dwell, hysteresisM: r.radius.hysteresis_m, maxAccuracyM: r.radius.max_accuracy_m },
@@ -133,7 +144,6 @@ export function compileDeployment(config: Config): Deployment {
     tickMs: r.tick,
   }
   const units = new Map<string, UnitSpec>()
-  const zoneIdsOfUnit = new Map<string, readonly string[]>()
   for (const u of config.units) {
     units.set(u.id, {
       id: u.id,
@@ -143,7 +153,6 @@ export function compileDeployment(config: Config): Deployment {
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,
     })
-    zoneIdsOfUnit.set(u.id, u.zone === undefined ? [] : [u.zone])
   }
   const posts = new Map<string, PostSpec>()
   for (const p of config.posts) posts.set(p.id, { id: p.id, name: p.name ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
@@ -178,5 +187,5 @@ export function compileDeployment(config: Config): Deployment {
     return v
   }
 
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, zoneIdsOfUnit, cellIndex, rules, maxSpeedMps }
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps }
 }

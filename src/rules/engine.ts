@@ -8,14 +8,15 @@ import { haversineM } from '../geo/distance.js'
 import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
-import { coverageSubject, tickCoverageGap } from './coverage-gap.js'
+import { tickCoverageGap } from './coverage-gap.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
 import { isSilentAt, observeSilent, tickSilent } from './silent-unit.js'
-import { radiusTransition, silentOpened, silentResolved, unitSubject, zoneTransition } from './unit-alerts.js'
+import { radiusTransition, silentOpened, silentResolved, zoneTransition } from './unit-alerts.js'
+import { unitSubject, zoneSubject } from './subject.js'
 import { createUnitState, historyOf, rememberReleased, unitFromJSON, unitToJSON, type UnitState, type UnitStateJSON } from './unit-state.js'
 import { unitView, type UnitView, type ZoneCoverageView, type ZoneView } from './views.js'
 import { stepZoneExit } from './zone-exit.js'
@@ -247,7 +248,7 @@ export class RuleEngine {
 
   private zoneView(z: ZoneState, now: number): ZoneView {
     const ev = z.coverage.evaluate(now)
-    const subject = coverageSubject(z.spec.id)
+    const subject = zoneSubject(z.spec.id)
     return {
       id: z.spec.id,
       name: z.spec.name,

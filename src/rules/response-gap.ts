@@ -7,6 +7,7 @@ import type { AlertBook } from './alert-book.js'
 import type { ZoneSpec } from './deployment.js'
 import type { ResponseCoverage } from './response-coverage.js'
 import { summaries } from './summary.js'
+import { zoneSubject } from './subject.js'
 
 export interface Position {
   lat: number
@@ -35,7 +36,7 @@ export function tickResponseGap(
   mayOpen: boolean,
 ): { ratio: number; event: AlertEvent | null } {
   const { ratio, total } = rc.evaluate(nearZone(zone, rc.radiusM, positions))
-  const subject = `zone:${zone.id}`
+  const subject = zoneSubject(zone.id)
   const open = book.isOpen('response_gap', subject)
   const base = { zoneId: zone.id, zoneName: zone.name, ratio, minRatio: zone.minRatio, cellCount: total, radiusM: rc.radiusM }
   if (!open && mayOpen && ratio < zone.minRatio) {

@@ -8,9 +8,7 @@ import type { RadiusEdge } from './radius-breach.js'
 import { summaries, unitLabel } from './summary.js'
 import type { UnitState } from './unit-state.js'
 import type { ZoneExitEdge } from './zone-exit.js'
-
-export const unitSubject = (unitId: string) => `unit:${unitId}`
-export const radiusSubject = (unitId: string, postId: string) => `unit:${unitId}/post:${postId}`
+import { radiusSubject, unitSubject } from './subject.js'
 
 function unitFields(u: UnitState): Pick<AlertFields, 'unitId' | 'unitName' | 'unitKind'> {
   return { unitId: u.id, unitName: u.name, unitKind: u.kind }

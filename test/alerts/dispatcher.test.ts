@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { webhookIdFor, type DeliveredInfo, type FailedInfo, type DeadInfo, type DisabledInfo } from '../../src/alerts/dispatcher.js'
+import { type DeliveredInfo, type FailedInfo, type DeadInfo, type DisabledInfo } from '../../src/alerts/dispatcher.js'
 import { startReceiver, makeEvent, tmpDir, waitFor, until, SECRET, SECRET2, type Received } from './fixtures/alerts.js'
 import { makeDispatcher, metricValue } from './fixtures/dispatcher.js'
 
@@ -136,7 +136,7 @@ t.test('horizon → dead letter → retryDeadLetter delivers with the same webho
   t.match(info, { subscriptionId: 'a', eventId: ev.eventId, status: 502, error: 'HTTP 502' })
   t.ok(info!.attempts >= 2, 'the last attempt is placed at the horizon')
   const [dl] = d.deadLetters()
-  t.match(dl, { subscriptionId: 'a', webhookId: webhookIdFor(ev.eventId), type: 'coverage_gap.opened', subject: 'zone:grid-2', lastStatus: 502, lastError: 'HTTP 502' })
+  t.match(dl, { subscriptionId: 'a', webhookId: 'msg_al-coverage_gap-1.opened', type: 'coverage_gap.opened', subject: 'zone:grid-2', lastStatus: 502, lastError: 'HTTP 502' })
   t.ok(dl!.deadAt! - dl!.firstAttemptAt! >= 120)
   t.equal(d.depth(), 0)
   t.equal(await metricValue(registry, 'hexpatrol_webhook_dead_letters'), 1)
@@ -151,7 +151,7 @@ t.test('horizon → dead letter → retryDeadLetter delivers with the same webho
   const [ok] = (await delivered) as DeliveredInfo[]
   t.equal(ok!.attempts, 1)
   const last = rx.received.at(-1)!
-  t.equal(last.headers['webhook-id'], webhookIdFor(ev.eventId))
+  t.equal(last.headers['webhook-id'], 'msg_al-coverage_gap-1.opened')
   t.ok(verify(last, SECRET))
 })
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { globMatcher, resolveSecrets, redactUrl, validateWebhook, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
+import { globMatcher, resolveSecrets, validateWebhook, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
 import { AllowList } from '../../src/alerts/ssrf.js'
 import { makeEvent, testConfig, tmpDir, SECRET, SECRET2 } from './fixtures/alerts.js'
 
@@ -37,11 +37,6 @@ t.test('secrets', async (t) => {
   t.same(resolveSecrets(base!, {}), [])
 })
 
-t.test('urls are shown without secrets', async (t) => {
-  t.equal(redactUrl('https://user:pw@oapi.dingtalk.com/robot/send?access_token=abc123'), 'https://oapi.dingtalk.com/robot/send?access_token=***')
-  t.equal(redactUrl('https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX'), 'https://hooks.slack.com/services/T000/B000/***')
-  t.equal(redactUrl('https://duty.example.org/hooks/hexpatrol'), 'https://duty.example.org/hooks/hexpatrol')
-})
 
 t.test('admin-API validation', async (t) => {
   const allow = new AllowList([])

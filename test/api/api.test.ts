@@ -40,7 +40,7 @@ const ctx: ApiContext = {
   track: async (unit, from, to, limit) => [{ ts: from, lat: 36.49, lon: 117.86, speed: null, accuracy: 5, h3: latLngToCell(36.49, 117.86, 9), flags: 0 }].slice(0, limit),
   emit: (events) => emitted.push(...events),
 }
-const app = await buildApi(ctx, {})
+const app = await buildApi(ctx)
 t.teardown(() => app.close())
 
 function fix(unit: string, ts: number, lat: number, lon: number): Fix {
@@ -140,6 +140,11 @@ t.test('webhook administration', async (t) => {
   t.equal(r.json().id, 'ops')
   r = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth, payload: { id: 'ops', url: 'https://ops.example.org/h' } })
   t.equal(r.statusCode, 409)
+  r = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth, payload: { id: 'envless', url: 'https://ops.example.org/h', secret_env: 'HEXP_TEST_UNSET_VARIABLE' } })
+  t.equal(r.statusCode, 400, 'a secret_env the engine does not have is the client\'s mistake')
+  t.equal(r.json().code, 'HEXP_ERR_BAD_REQUEST')
+  t.match(r.json().message, /^secret_env: the engine has no environment variable HEXP_TEST_UNSET_VARIABLE/)
+  t.notOk((await app.inject({ url: '/api/v1/webhooks', headers: auth })).json().webhooks.some((w: { id: string }) => w.id === 'envless'), 'nothing was added')
   r = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth, payload: { id: 'x', url: 'gopher://x' } })
   t.equal(r.statusCode, 400)
   r = await app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth, payload: { id: 'x', url: 'nope' } })
@@ -173,7 +178,7 @@ t.test('hostile requests get clear errors', async (t) => {
 })
 
 t.test('admin endpoints are disabled without a token; missing engine is reported', async (t) => {
-  const bare = await buildApi({ ...ctx, config: validateConfig({}), engine: undefined, dispatcher: undefined, track: undefined }, {})
+  const bare = await buildApi({ ...ctx, config: validateConfig({}), engine: undefined, dispatcher: undefined, track: undefined })
   t.teardown(() => bare.close())
   const r = await bare.inject({ url: '/api/v1/webhooks', headers: auth })
   t.equal(r.statusCode, 403)
@@ -181,4 +186,23 @@ t.test('admin endpoints are disabled without a token; missing engine is reported
   t.equal((await bare.inject('/api/v1/units')).statusCode, 503)
   t.equal((await bare.inject('/api/v1/alerts')).statusCode, 503)
   t.equal((await bare.inject('/api/v1/units/P-1/track')).statusCode, 503)
+})
+
+t.test('server-side failures are logged with their stack; client mistakes are not logged as errors', async (t) => {
+  const lines: Array<{ level: number; msg: string; err?: { stack?: string; message?: string } }> = []
+  const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) })
+  const failing = await buildApi({ ...ctx, logger, track: async () => { throw new Error('boom in track') }, engine: undefined })
+  t.teardown(() => failing.close())
+  const r = await failing.inject(`/api/v1/units/P-1/track?from=${T0}&to=${T0 + 1000}`)
+  t.equal(r.statusCode, 500)
+  t.notMatch(r.body, /boom/, 'the client sees no internals')
+  const logged = lines.find((l) => l.err?.message === 'boom in track')
+  t.equal(logged?.level, 50, 'logged as an error')
+  t.match(logged?.err?.stack, /^Error: boom in track\n\s+at /, 'with its stack')
+  t.equal((await failing.inject('/api/v1/alerts')).statusCode, 503)
+  t.match(lines.find((l) => l.level === 40)?.err?.stack, /HexpatrolError: The rule engine is not running/, 'a 503 is a warning with its stack')
+  const before = lines.length
+  t.equal((await failing.inject('/nope')).statusCode, 404)
+  t.equal((await failing.inject({ method: 'POST', url: '/api/v1/alerts/x/ack', headers: { 'content-type': 'application/json' }, payload: '{' })).statusCode, 400)
+  t.equal(lines.length, before, '4xx are not logged')
 })

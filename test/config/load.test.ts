@@ -1,7 +1,9 @@
 import t from 'tap'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig, validateConfig, readConfigFile, resolveSecret, ENV_VARS } from '../../src/config/load.js'
+import { loadConfig, validateConfig, readConfigFile, ENV_VARS } from '../../src/config/load.js'
+import { resolveSecret } from '../../src/config/resolve.js'
+import { compileDeployment } from '../../src/rules/deployment.js'
 import { HexpatrolError } from '../../src/errors.js'
 import { tempDir } from '../helpers/harness.js'
 
@@ -36,7 +38,6 @@ t.test('cross-references are checked', async (t) => {
   t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'ftp://x' }] }), /only http and https/)
   t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'not a url' }] }), /is not a URL/)
   t.throws(() => validateConfig({ webhooks: [{ id: 'w', url: 'https://x', zones: ['nope'] }] }), /webhooks\.w\.zones: no zone with id "nope"/)
-  t.throws(() => validateConfig({ mqtt: { password: 'a', password_env: 'B' } }), /password or password_env, not both/)
   const zone = { id: 'g1', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.9, 36.4], [117.9, 36.5], [117.8, 36.4]]] }, coverage: { priority_cells: [{ name: 'x' }] } }
   t.throws(() => validateConfig({ zones: [zone] }), /priority_cells\.0: give either cell or lat and lon/)
 })
@@ -98,4 +99,93 @@ t.test('env var list matches the README', async (t) => {
   const { readFileSync } = await import('node:fs')
   const readme = readFileSync('README.md', 'utf8')
   for (const v of ENV_VARS) t.ok(readme.includes(v), `${v} is documented`)
+})
+
+/** The HexpatrolError validateConfig throws (fails the test when it does not throw). */
+function configErr(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): HexpatrolError {
+  try {
+    validateConfig(raw, undefined, env)
+  } catch (e) {
+    if (e instanceof HexpatrolError) return e
+    throw e
+  }
+  throw new Error('validateConfig accepted the config')
+}
+
+const square = (closed: boolean) => ({ type: 'Polygon', coordinates: [[[117.8, 36.4], [117.9, 36.4], [117.9, 36.5], [117.8, 36.5], ...(closed ? [[117.8, 36.4]] : [])]] })
+
+t.test('every check that needs no I/O is done by validateConfig, with a coded error naming the key', async (t) => {
+  const open = configErr({ zones: [{ id: 'g1', geometry: square(false) }] })
+  t.equal(open.code, 'HEXP_ERR_CONFIG')
+  t.match(open.message, /^zones\.g1\.geometry\.coordinates\[0\]: ring is not closed/)
+  t.match(configErr({ zones: [{ id: 'g1', geometry: square(true), coverage: { priority_cells: [{ cell: 'zz' }] } }] }).message, /zones\.g1\.coverage\.priority_cells\.0\.cell: "zz" is not a valid H3 cell/)
+
+  const exposed = configErr({ broker: { host: '0.0.0.0' } })
+  t.equal(exposed.code, 'HEXP_ERR_BROKER_EXPOSED')
+  t.match(exposed.message, /^broker\.allow_anonymous: true while broker\.host is 0\.0\.0\.0/)
+  t.doesNotThrow(() => validateConfig({ broker: { host: '0.0.0.0' }, mqtt: { url: 'mqtt://b' } }, undefined, {}), 'no embedded broker, nothing exposed')
+  t.match(configErr({ broker: { host: '0.0.0.0', allow_anonymous: false } }).message, /^broker\.users: empty while broker\.allow_anonymous is false/)
+  t.match(configErr({ broker: { allow_anonymous: false, users: [{ username: 'P-1' }] } }).message, /^broker\.users\.0 \(P-1\): give password or password_env/)
+
+  for (const [raw, key] of [
+    [{ mqtt: { password: 'a', password_env: 'B' } }, 'mqtt: give password or password_env, not both'],
+    [{ clickhouse: { password: 'a', password_env: 'B' } }, 'clickhouse: give password or password_env, not both'],
+    [{ broker: { users: [{ username: 'u', password: 'a', password_env: 'B' }] } }, 'broker.users.0: give password or password_env, not both'],
+    [{ http: { admin_token: 'a'.repeat(16), admin_token_env: 'B' } }, 'http: give admin_token or admin_token_env, not both'],
+    [{ webhooks: [{ id: 'w', url: 'https://x', secret: 'a', secret_env: 'B' }] }, 'webhooks.w: give secret or secret_env, not both'],
+  ] as const) t.equal(configErr(raw, { B: 'b' }).message, key)
+
+  for (const [raw, key] of [
+    [{ mqtt: { url: 'mqtt://b', password_env: 'MQ_PW' } }, 'mqtt.password_env: environment variable MQ_PW is not set'],
+    [{ clickhouse: { password_env: 'CH_PW' } }, 'clickhouse.password_env: environment variable CH_PW is not set'],
+    [{ broker: { users: [{ username: 'u', password_env: 'U_PW' }] } }, 'broker.users.0.password_env: environment variable U_PW is not set'],
+    [{ http: { admin_token_env: 'TOK' } }, 'http.admin_token_env: environment variable TOK is not set'],
+    [{ webhooks: [{ id: 'w', url: 'https://x', secret_env: 'WH' }] }, 'webhooks.w.secret_env: environment variable WH is not set'],
+  ] as const) {
+    const e = configErr(raw)
+    t.equal(e.code, 'HEXP_ERR_CONFIG')
+    t.equal(e.message, key)
+  }
+})
+
+t.test('the config comes back resolved: secrets are values, no *_env key is left, geometry compiled once', async (t) => {
+  const env = { MQ_PW: 'mq-secret', CH_PW: 'ch-secret', U_PW: 'dev-secret', TOK: 't'.repeat(20), WH: 'whsec_a, whsec_b' }
+  const c = validateConfig({
+    mqtt: { password_env: 'MQ_PW' },
+    clickhouse: { password_env: 'CH_PW' },
+    broker: { users: [{ username: 'u', password_env: 'U_PW' }, { username: 'v', password: 'inline' }] },
+    http: { admin_token_env: 'TOK' },
+    webhooks: [{ id: 'w', url: 'https://x', secret_env: 'WH' }, { id: 'one', url: 'https://y', secret_env: 'MQ_PW' }],
+    zones: [{ id: 'g1', geometry: square(true) }],
+  }, undefined, env)
+  t.equal(c.mqtt.password, 'mq-secret')
+  t.equal(c.clickhouse.password, 'ch-secret')
+  t.same(c.broker.users, [{ username: 'u', password: 'dev-secret' }, { username: 'v', password: 'inline' }])
+  t.equal(c.http.admin_token, 't'.repeat(20))
+  t.same(c.webhooks[0]!.secret, ['whsec_a', 'whsec_b'], 'two secrets during rotation')
+  t.equal(c.webhooks[1]!.secret, 'mq-secret')
+  t.notOk(JSON.stringify(c).includes('_env'), 'no env reference is left')
+  t.ok(Object.isFrozen(c.broker.users[0]))
+  t.equal(compileDeployment(c), compileDeployment(c), 'the frozen config\'s deployment is compiled once')
+  t.match(configErr({ http: { admin_token_env: 'TOK' } }, { TOK: 'short' }).message, /^http\.admin_token_env: the token in TOK is shorter than 16 characters$/)
+})
+
+t.test('config errors never print a secret', async (t) => {
+  const dir = tempDir()
+  const path = join(dir, 'c.yaml')
+  writeFileSync(path, 'mqtt:\n  password: 12345\n')
+  const cases: Array<[() => unknown, string]> = [
+    [() => loadConfig({ env: { HEXPATROL_ADMIN_TOKEN: 'tooShortSecret' } }), 'tooShortSecret'],
+    [() => loadConfig({ path, env: {} }), '12345'],
+    [() => validateConfig({ clickhouse: { password: 4242 } }, undefined, {}), '4242'],
+    [() => validateConfig({ webhooks: [{ id: 'w', url: 'https://x', secret: 777 }] }, undefined, {}), '777'],
+    [() => validateConfig({ webhooks: [{ id: 'w', url: 'https://x', dingtalk_secret: 31337 }] }, undefined, {}), '31337'],
+  ]
+  for (const [run, secret] of cases) {
+    const e = (() => { try { run() } catch (err) { return err as HexpatrolError } return undefined })()
+    t.equal(e?.code, 'HEXP_ERR_CONFIG')
+    t.match(e?.message, /password|secret|admin_token/, 'the key is named')
+    t.notOk(`${e?.message}${e?.help}`.includes(secret), `the value of ${secret.length} characters is not shown`)
+  }
+  t.match(configErr({ http: { port: 'x' } }).message, /\(got "x"\)/, 'other values are still shown')
 })

@@ -40,7 +40,7 @@ export async function startEngine(raw: Record<string, unknown> = {}, opts: { dat
   const { logger, logs } = captureLogger()
   const engine = new Engine({ config, logger, env: opts.env ?? {}, ...(opts.rules === undefined ? {} : { rules: opts.rules }), ...(opts.now ? { now: opts.now } : {}), ...(opts.wrapClickHouse ? { wrapClickHouse: opts.wrapClickHouse } : {}) })
   await engine.start()
-  const mqttUrl = config.mqtt.url ?? `mqtt://127.0.0.1:${engine.broker!.port}`
+  const mqttUrl = config.mqtt.url ?? `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   return { engine, dataDir, logs, mqttUrl, httpUrl: engine.httpAddress() ?? '' }
 }
 

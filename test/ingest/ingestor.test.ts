@@ -7,7 +7,8 @@ import { validateConfig } from '../../src/config/load.js'
 import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { Ingestor, type JournalWriter, type RuleSink } from '../../src/ingest/ingestor.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
-import { groupByTable } from '../../src/sink/clickhouse/rows.js'
+import { groupByTable } from '../../src/journal/record.js'
+import { RecentFixes } from '../../src/ingest/recent-fixes.js'
 import type { Fix } from '../../src/decode/fix.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
@@ -75,7 +76,7 @@ t.test('a batch is sorted by fix time for the rules, bad elements rejected besid
   t.equal((await metrics.rejects.get()).values[0]!.labels.reason, 'invalid_ts')
 })
 
-t.test('alert transitions are journaled with the fix and handed on after', async (t) => {
+t.test('alert transitions are journaled after the fix and handed on after', async (t) => {
   const ev = { eventId: 'a.opened', alertId: 'a', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
   const rules: RuleSink = { classify: () => 0, ingest: () => [ev] }
   const { ing, journal, alerts } = setup(rules)
@@ -102,15 +103,12 @@ t.test('ignored and invalid messages', async (t) => {
 
 t.test('a full journal holds acknowledgements, in order, until it has room', async (t) => {
   const ev = { eventId: 'b.opened', alertId: 'b', type: 'radius_breach.opened', kind: 'radius_breach', state: 'opened', subject: 'unit:P-1/post:s', at: NOW, openedAt: NOW, summary: 's' } as AlertEvent
-  let emit = false
-  const rules: RuleSink = { classify: () => 0, ingest: () => (emit ? [ev] : []) }
+  const rules: RuleSink = { classify: () => 0, ingest: (f) => (f.ts === NOW - 2000 ? [ev] : []) }
   const { ing, journal, alerts } = setup(rules)
   journal.full = true
   const order: number[] = []
   const p1 = ing.handle('fleet/P-1/position', msg(NOW - 3000))
-  emit = true
   const p2 = ing.handle('fleet/P-1/position', msg(NOW - 2000))
-  emit = false
   t.ok(p1 instanceof Promise && p2 instanceof Promise, 'acks deferred')
   void p1!.then(() => order.push(1))
   void p2!.then(() => order.push(2))
@@ -123,8 +121,102 @@ t.test('a full journal holds acknowledgements, in order, until it has room', asy
   journal.free()
   await Promise.all([p1, p2, p3])
   t.same(order, [1, 2, 3])
-  t.equal(journal.records.length, 3)
+  t.equal(journal.records.length, 4, 'three positions, then the transition the second one caused')
+  t.match(journal.records[2]!.toString(), /^a\t/)
   t.same(alerts, [[ev]])
   t.equal(ing.handle('fleet/P-1/position', msg(NOW - 500)), undefined, 'back to synchronous acks')
   t.equal(ing.writeRecord(Buffer.from('p\t{}\n')), undefined)
+})
+
+/** A journal whose next `failures` appends throw (a disk error, a closed journal), then accept. */
+class FlakyJournal extends FakeJournal {
+  constructor(public failures: number) { super() }
+  override append(r: Buffer): boolean {
+    if (this.failures > 0) {
+      this.failures--
+      throw new Error('EIO: i/o error, write')
+    }
+    return super.append(r)
+  }
+}
+
+function flakySetup(failures: number, withRules: boolean) {
+  const journal = new FlakyJournal(failures)
+  const metrics = createMetrics({ defaults: false })
+  const ingested: number[] = []
+  const rules: RuleSink | undefined = withRules
+    ? { classify: (f) => (ingested.includes(f.ts) ? 2 : 0), ingest: (f) => { ingested.push(f.ts); return [] } }
+    : undefined
+  const ing = new Ingestor({ decode, journal, rules, metrics, logger: pino({ level: 'silent' }), now: () => NOW, recent: new RecentFixes(100) })
+  return { ing, journal, metrics, ingested }
+}
+
+for (const withRules of [true, false]) {
+  t.test(`a failed append changes nothing: the re-delivery is stored exactly once (rules ${withRules ? 'on' : 'off'})`, async (t) => {
+    const { ing, journal, metrics, ingested } = flakySetup(1, withRules)
+    const payload = msg(NOW - 1000)
+    t.throws(() => ing.handle('fleet/P-1/position', payload), /EIO/, 'the source does not acknowledge')
+    t.same(ingested, [], 'the rules did not see the fix')
+    t.same((await metrics.fixesAccepted.get()).values, [], 'not counted as accepted')
+    t.equal(ing.handle('fleet/P-1/position', payload), undefined, 'the broker re-delivers it: acknowledged')
+    t.equal(journal.records.length, 1)
+    const rows = groupByTable(journal.records).tables.get('positions')!
+    t.equal(rows.length, 1, 'stored exactly once')
+    t.match(rows[0], /"flags":0/, 'not flagged as a duplicate of itself')
+    t.equal((await metrics.redeliveries.get()).values[0]?.value ?? 0, 0, 'not dropped as a re-delivery')
+    t.equal((await metrics.fixesAccepted.get()).values[0]!.value, 1)
+    if (withRules) t.same(ingested, [NOW - 1000], 'the rules saw it once')
+    t.equal(ing.handle('fleet/P-1/position', payload), undefined)
+    t.equal(journal.records.length, 1, 'a third copy (after the ack) is a real re-delivery: dropped')
+    t.equal((await metrics.redeliveries.get()).values[0]!.value, 1)
+  })
+}
+
+t.test('a batch interrupted by a failed append resumes where it stopped on re-delivery', async (t) => {
+  const { ing, journal, metrics, ingested } = flakySetup(0, true)
+  const batch = Buffer.from(`[{"ts":${NOW - 3000},"lat":36.49,"lon":117.86},{"ts":"bad","lat":1,"lon":2},{"ts":${NOW - 2000},"lat":36.49,"lon":117.86},{"ts":${NOW - 1000},"lat":36.49,"lon":117.86}]`)
+  let appends = 0
+  const append = journal.append.bind(journal)
+  journal.append = (r: Buffer) => {
+    if (++appends === 2) throw new Error('EIO: i/o error, write')
+    return append(r)
+  }
+  t.throws(() => ing.handle('fleet/P-1/position', batch), /EIO/)
+  t.same(ingested, [NOW - 3000], 'only the fix whose record is durable reached the rules')
+  t.equal(ing.handle('fleet/P-1/position', batch), undefined)
+  const { tables } = groupByTable(journal.records)
+  t.same(tables.get('positions')!.map((r) => JSON.parse(r).ts), [NOW - 3000, NOW - 2000, NOW - 1000], 'each fix stored once, in fix-time order')
+  t.equal(tables.get('rejects')!.length, 1, 'the bad element is stored once')
+  t.equal((await metrics.rejects.get()).values[0]!.value, 1, 'and counted once')
+  t.same(ingested, [NOW - 3000, NOW - 2000, NOW - 1000])
+  t.equal((await metrics.redeliveries.get()).values[0]!.value, 1, 'the durable first fix was recognised')
+})
+
+t.test('a transition that cannot be journaled is still delivered; the fix stays acknowledged', async (t) => {
+  const ev = { eventId: 'c.opened', alertId: 'c', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
+  const journal = new FakeJournal()
+  const lines: string[] = []
+  const alerts: AlertEvent[][] = []
+  const ing = new Ingestor({ decode, journal, rules: { classify: () => 0, ingest: () => [ev] }, metrics: createMetrics({ defaults: false }), logger: pino({}, { write: (l: string) => lines.push(l) }), now: () => NOW, onAlerts: (e) => alerts.push(e) })
+  const append = journal.append.bind(journal)
+  journal.append = (r: Buffer) => {
+    if (r.toString().startsWith('a\t')) throw new Error('EIO: i/o error, write')
+    return append(r)
+  }
+  t.equal(ing.handle('fleet/P-1/position', msg(NOW - 1000)), undefined, 'acknowledged: the fix is durable')
+  t.same(alerts, [[ev]])
+  t.match(lines.join(''), /"stack":"Error: EIO.*could not be journaled/, 'logged with its stack')
+})
+
+t.test('idle() waits for blocked records, bounded by its timeout', async (t) => {
+  const { ing, journal } = setup()
+  await ing.idle(10)
+  journal.full = true
+  const p = ing.handle('fleet/P-1/position', msg(NOW - 1000))
+  await ing.idle(20)
+  t.equal(journal.records.length, 0, 'timed out while the journal is full')
+  setTimeout(() => journal.free(), 10)
+  await ing.idle(5000)
+  await p
+  t.equal(journal.records.length, 1)
 })

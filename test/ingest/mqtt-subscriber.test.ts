@@ -3,7 +3,7 @@
 import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { startMqttSubscriber, clientOptions, redactUrl } from '../../src/ingest/mqtt-subscriber.js'
+import { startMqttSubscriber, clientOptions } from '../../src/ingest/mqtt-subscriber.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
 import { connect } from '../helpers/publisher.js'
@@ -14,16 +14,14 @@ import { join } from 'node:path'
 t.test('client options: persistent session, credentials, TLS files', async (t) => {
   const dir = tempDir()
   writeFileSync(join(dir, 'ca.pem'), 'CA')
-  const o = clientOptions(validateConfig({ mqtt: { url: 'mqtts://b:8883', username: 'hexpatrol', password_env: 'PW', ca_file: join(dir, 'ca.pem'), cert_file: join(dir, 'ca.pem'), key_file: join(dir, 'ca.pem'), client_id: 'engine-1' } }), { PW: 'secret' })
+  const o = clientOptions(validateConfig({ mqtt: { url: 'mqtts://b:8883', username: 'hexpatrol', password_env: 'PW', ca_file: join(dir, 'ca.pem'), cert_file: join(dir, 'ca.pem'), key_file: join(dir, 'ca.pem'), client_id: 'engine-1' } }, undefined, { PW: 'secret' }))
   t.equal(o.clean, false)
   t.equal(o.clientId, 'engine-1')
   t.equal(o.password, 'secret')
   t.same(o.properties, { sessionExpiryInterval: 3600 })
   t.equal(String(o.ca), 'CA')
-  const v4 = clientOptions(validateConfig({ mqtt: { url: 'mqtt://b', protocol_version: 4 } }), {})
+  const v4 = clientOptions(validateConfig({ mqtt: { url: 'mqtt://b', protocol_version: 4 } }, undefined, {}))
   t.equal(v4.properties, undefined, 'no MQTT 5 properties on 3.1.1')
-  t.equal(redactUrl('mqtt://u:p@b:1883'), 'mqtt://u:***@b:1883')
-  t.equal(redactUrl('not a url'), '(invalid url)')
   t.throws(() => startMqttSubscriber(validateConfig({}), () => undefined, pino({ level: 'silent' }), createMetrics({ defaults: false })), /needs mqtt\.url/)
 })
 

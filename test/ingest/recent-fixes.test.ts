@@ -1,5 +1,6 @@
 import t from 'tap'
-import { RecentFixes, fixKey } from '../../src/ingest/recent-fixes.js'
+import { pino } from 'pino'
+import { RecentFixes, fixKey, seedRecentFixes } from '../../src/ingest/recent-fixes.js'
 
 t.test('remembers recent fixes, evicting the oldest beyond capacity', async (t) => {
   const r = new RecentFixes(3)
@@ -12,15 +13,22 @@ t.test('remembers recent fixes, evicting the oldest beyond capacity', async (t) 
   t.ok(r.add(fixKey('a', 1, 36.5, 117.8)), 'the oldest key was evicted')
 })
 
-t.test('seeds from journal records, skipping other tables and garbage', async (t) => {
-  const r = new RecentFixes(100)
+t.test('seeds from the journal\'s recent records, skipping other tables and garbage', async (t) => {
   const rec = Buffer.from([
     'p\t{"unit_id":"P-1","ts":1000,"lat":36.5,"lon":117.8,"h3":"1"}',
     'r\t{"reason":"invalid_json"}',
     'p\t{not json',
-    'p\t{"unit_id":"P-1","ts":1000,"lat":36.5,"lon":117.8}',
+    'p\t{"unit_id":"P-1","ts":"1000","lat":36.5,"lon":117.8}',
+    'p\t{"unit_id":"P-2","ts":2000,"lat":36.5,"lon":117.8}',
     '',
   ].join('\n'))
-  t.equal(r.seedFromRecords([rec]), 1, 'one distinct fix')
+  const lines: string[] = []
+  const r = seedRecentFixes({ recentRecords: () => [rec] }, pino({}, { write: (l: string) => lines.push(l) }), 10)
+  t.equal(r.size, 2, 'two distinct fixes; the malformed rows match nothing')
   t.notOk(r.add(fixKey('P-1', 1000, 36.5, 117.8)))
+  t.ok(r.has(fixKey('P-2', 2000, 36.5, 117.8)))
+  t.match(lines.join(''), /"fixes":2.*Remembering recently accepted fixes/)
+  const quiet: string[] = []
+  t.equal(seedRecentFixes({ recentRecords: () => [] }, pino({}, { write: (l: string) => quiet.push(l) })).size, 0)
+  t.same(quiet, [], 'nothing to remember, nothing logged')
 })

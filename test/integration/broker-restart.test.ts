@@ -12,7 +12,7 @@ t.test('Mosquitto restart under load: no loss, no duplicates', { skip: mosquitto
   t.teardown(() => mosq.stop())
   const h = await startEngine({ mqtt: { url: mosq.url, client_id: 'hexpatrol-restart-test', reconnect_period: '200ms' }, journal: { fsync: 'never', segment_max_age: '250ms' } }, { rules: false })
   t.teardown(() => h.engine.stop())
-  await waitFor(() => h.engine.subscriber?.subscribed, 10_000)
+  await waitFor(() => h.engine.testHandle().source.subscriber?.subscribed, 10_000)
   // The publisher keeps its own session too, so messages it had in flight are re-sent.
   const pub = await connect(mosq.url, { clientId: 'restart-publisher', clean: false, reconnectPeriod: 200 })
   const N = 30_000
@@ -36,7 +36,7 @@ t.test('Mosquitto restart under load: no loss, no duplicates', { skip: mosquitto
   t.ok(acked.length >= N * 0.99, `the broker acknowledged ${acked.length} of ${N} fixes across its restart`)
   const reconnects = (await h.engine.metrics.mqttReconnects.get()).values[0]?.value ?? 0
   t.ok(reconnects >= 1, `the engine reconnected (${reconnects} attempts)`)
-  const count = () => storedKeys(h.engine.ch.client, h.engine.ch.database)
+  const count = () => storedKeys(h.engine.testHandle().ch.client, h.engine.testHandle().ch.database)
   let stored: string[] = []
   await waitFor(async () => { stored = await count(); return compareLedger(acked, stored).missing.length === 0 }, 120_000, 500)
   const diff = compareLedger(acked, stored)

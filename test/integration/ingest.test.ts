@@ -37,7 +37,7 @@ async function run(t: Test, h: Harness, w: Workload): Promise<void> {
   const pub = await connect(h.mqttUrl, { clientId: `pub-${process.pid}` })
   await publishAll(pub, w.messages)
   await pub.endAsync()
-  await checkStored(t, h.engine.ch.client, h.engine.ch.database, w)
+  await checkStored(t, h.engine.testHandle().ch.client, h.engine.testHandle().ch.database, w)
   const metrics = await h.engine.metrics.registry.getSingleMetricAsString('hexpatrol_rejects_total')
   t.match(metrics, /hexpatrol_rejects_total\{reason="invalid_json"\} \d+/, 'rejects are counted by reason')
 }
@@ -56,7 +56,7 @@ t.test('Mosquitto → embedded ClickHouse', { skip: mosquittoPath() === null ? '
   const w = makeWorkload({ messages: MESSAGES, seed: 12 })
   const h = await startEngine({ mqtt: { url: mosq.url, client_id: `hexp-it-${process.pid}` } })
   t.teardown(() => h.engine.stop())
-  await waitFor(() => h.engine.subscriber?.subscribed, 10_000)
+  await waitFor(() => h.engine.testHandle().source.subscriber?.subscribed, 10_000)
   await run(t, h, w)
 })
 
@@ -66,7 +66,7 @@ t.test('embedded broker → external ClickHouse server', { skip: chUrl === undef
   const db = `hexpatrol_it_${process.pid}`
   const h = await startEngine({ clickhouse: { url: chUrl, database: db, username: process.env.HEXPATROL_CLICKHOUSE_USER ?? 'default', password: process.env.HEXPATROL_CLICKHOUSE_PASSWORD ?? '' } })
   t.teardown(async () => {
-    await h.engine.ch.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined)
+    await h.engine.testHandle().ch.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => undefined)
     await h.engine.stop()
   })
   await run(t, h, w)

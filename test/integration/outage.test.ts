@@ -10,11 +10,11 @@ import { connect } from '../helpers/publisher.js'
 import { compareLedger, summary } from '../helpers/ledger.js'
 import { runPublisher } from '../../bench/lib/measure.js'
 import { Journal } from '../../src/journal/journal.js'
-import { RecordBuilder, positionRow } from '../../src/sink/clickhouse/rows.js'
+import { RecordBuilder, positionRow } from '../../src/journal/record.js'
 import { latLngToCell } from 'h3-js'
 import { committedPositions, storedKeys } from '../helpers/clickhouse.js'
 
-const stored = (h: Harness) => storedKeys(h.engine.ch.client, h.engine.ch.database)
+const stored = (h: Harness) => storedKeys(h.engine.testHandle().ch.client, h.engine.testHandle().ch.database)
 const committed = (h: Harness) => committedPositions(h.engine.metrics)
 
 t.test('ClickHouse outage under load: no loss, no duplicates, bounded memory, backlog drains', async (t) => {
@@ -33,7 +33,7 @@ t.test('ClickHouse outage under load: no loss, no duplicates, bounded memory, ba
   const inputSeconds = (performance.now() - t0) / 1000
   t.equal(pub.published, N, 'every fix acknowledged to the publisher during the outage')
   t.equal(await committed(h), 0, 'nothing reached ClickHouse during the outage')
-  const journalBytes = h.engine.journal.bytes
+  const journalBytes = h.engine.testHandle().journal.bytes
   t.ok(journalBytes > N * 100, `the backlog is on disk: ${(journalBytes / 1e6).toFixed(1)} MB journaled`)
   const ready = await h.engine.readiness()
   t.equal(ready.clickhouse!.ok, false, '/readyz reports ClickHouse down')
@@ -89,7 +89,7 @@ t.test('disk bound reached: acks stop, nothing is dropped, acks resume when spac
   for (let j = 0; j < N; j++) {
     all.push(pub.publishAsync(`fleet/U-${j % 50}/position`, JSON.stringify({ ts: Date.now() - 100_000 + j, lat: 36.45 + (j % 997) * 1e-4, lon: 117.8, seq: j, accuracy: 5, speed: 3.2, heading: 180 }), { qos: 1 }).then(() => { acked++ }))
   }
-  await waitFor(() => h.engine.journal.full, 60_000)
+  await waitFor(() => h.engine.testHandle().journal.full, 60_000)
   await new Promise((r) => setTimeout(r, 1000))
   const ackedWhileFull = acked
   t.ok(ackedWhileFull < N, `acks stopped at the bound (${ackedWhileFull} of ${N} acknowledged)`)
@@ -98,6 +98,7 @@ t.test('disk bound reached: acks stop, nothing is dropped, acks resume when spac
   const ready = await h.engine.readiness()
   t.equal(ready.journal!.ok, false)
   t.match(ready.journal!.detail, /full .* MQTT acknowledgements are paused/)
+  t.equal(ready.journal!.code, 'HEXP_ERR_JOURNAL_FULL', 'the code says what to do (docs/errors.md)')
   t.equal((await h.engine.metrics.journalFull.get()).values[0]?.value, 1)
   fault.down = false
   await Promise.all(all)
@@ -105,6 +106,6 @@ t.test('disk bound reached: acks stop, nothing is dropped, acks resume when spac
   await waitFor(async () => (await committed(h)) >= N, 120_000)
   const diff = compareLedger(Array.from({ length: N }, (_, j) => `U-${j % 50}|${j}`), await stored(h))
   t.equal(diff.missing.length + diff.duplicated.length + diff.unexpected.length, 0, summary(diff))
-  await waitFor(() => !h.engine.journal.full, 10_000)
+  await waitFor(() => !h.engine.testHandle().journal.full, 10_000)
   t.equal((await h.engine.readiness()).journal!.ok, true, 'ready again')
 })

@@ -20,7 +20,7 @@ function track(start: number, from: number, n: number, d: number): Array<{ ts: n
 }
 
 async function alertRows(h: Harness): Promise<Array<{ type: string; alert_id: string }>> {
-  const rs = await h.engine.ch.client.query({ query: `SELECT concat(kind, '.', state) AS type, alert_id FROM ${h.engine.ch.database}.alerts WHERE kind = 'radius_breach' ORDER BY at`, format: 'JSONEachRow' })
+  const rs = await h.engine.testHandle().ch.client.query({ query: `SELECT concat(kind, '.', state) AS type, alert_id FROM ${h.engine.testHandle().ch.database}.alerts WHERE kind = 'radius_breach' ORDER BY at`, format: 'JSONEachRow' })
   return rs.json()
 }
 
@@ -50,13 +50,13 @@ t.test('radius breach over MQTT, across a restart, into ClickHouse and onto the 
   await waitFor(() => seen.some((s) => s.type === 'radius_breach.opened'), 20_000)
   t.equal(seen.length, 1, 'exactly one opened')
   t.equal(seen[0]!.topic, 'hexpatrol/alerts/radius_breach/unit:P-017/post:station-03')
-  const unit = h.engine.rules!.unit('P-017', Date.now())!
+  const unit = h.engine.testHandle().rules!.unit('P-017', Date.now())!
   t.equal(unit.inBreach, true)
   await waitFor(async () => (await alertRows(h)).length === 1, 20_000)
 
   // Coverage snapshots reach ClickHouse.
   await waitFor(async () => {
-    const rs = await h.engine.ch.client.query({ query: `SELECT count() AS c, countIf(fresh = 1) AS f FROM ${h.engine.ch.database}.coverage`, format: 'JSONEachRow' })
+    const rs = await h.engine.testHandle().ch.client.query({ query: `SELECT count() AS c, countIf(fresh = 1) AS f FROM ${h.engine.testHandle().ch.database}.coverage`, format: 'JSONEachRow' })
     const [r] = await rs.json<{ c: string; f: string }>()
     return Number(r!.c) > 0 && Number(r!.f) > 0
   }, 20_000)
@@ -69,7 +69,7 @@ t.test('radius breach over MQTT, across a restart, into ClickHouse and onto the 
   h = await startEngine(config, { dataDir })
   sub = await listen(h.mqttUrl)
   pub = await connect(h.mqttUrl, { clientId: 'p-017b' })
-  t.equal(h.engine.rules!.unit('P-017', Date.now())!.inBreach, true, 'the breach survives the restart')
+  t.equal(h.engine.testHandle().rules!.unit('P-017', Date.now())!.inBreach, true, 'the breach survives the restart')
   await send(track(start, 26, 10, 0.018)) // still out: no second opened
   await send(track(start, 36, 20, 0)) // back at the post for longer than the dwell
   await waitFor(() => seen.some((s) => s.type === 'radius_breach.resolved'), 20_000)
@@ -94,8 +94,8 @@ t.test('an alert transition is persisted at once, not at the next tick (kill -9 
   t.teardown(() => pub.endAsync())
   const start = Date.now() - 600_000
   for (const f of [...track(start, 0, 6, 0), ...track(start, 6, 20, 0.018)]) await pub.publishAsync('fleet/P-017/position', JSON.stringify({ ...f, accuracy: 8 }), { qos: 1 })
-  await waitFor(() => h.engine.rules!.openAlerts().some((a) => a.kind === 'radius_breach'), 10_000)
+  await waitFor(() => h.engine.testHandle().rules!.openAlerts().some((a) => a.kind === 'radius_breach'), 10_000)
   const snap = readFileSync(join(dataDir, 'rules', 'snapshot.json'), 'utf8')
-  const id = h.engine.rules!.openAlerts().find((a) => a.kind === 'radius_breach')!.id
+  const id = h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'radius_breach')!.id
   t.ok(snap.includes(id), 'the open breach is on disk before any tick ran')
 })

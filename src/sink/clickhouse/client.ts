@@ -4,8 +4,8 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import type { Config } from '../../config/schema.js'
-import { resolveSecret } from '../../config/load.js'
+import type { ResolvedConfig } from '../../config/resolve.js'
+import { redactUrl } from '../../telemetry/redact.js'
 
 export interface ClickHouseHandle {
   client: ClickHouseClient
@@ -23,25 +23,21 @@ export const PINNED_SETTINGS = {
   h3togeo_lon_lat_result_order: 0,
 } as const
 
-export function openClickHouse(config: Config, env: NodeJS.ProcessEnv = process.env): ClickHouseHandle {
+export function openClickHouse(config: ResolvedConfig): ClickHouseHandle {
   const ch = config.clickhouse
   const database = ch.database
   if (ch.url !== undefined) {
-    const password = resolveSecret('clickhouse.password', ch.password, ch.password_env, env)
     const client = createClient({
       url: ch.url,
       username: ch.username,
-      password: password ?? '',
+      password: ch.password ?? '',
       request_timeout: ch.request_timeout,
       // Below the server's keep-alive timeout (10 s self-hosted, 3 s Cloud) to avoid ECONNRESET.
       keep_alive: { enabled: true, idle_socket_ttl: 2500 },
       compression: { request: true, response: true },
       clickhouse_settings: { date_time_input_format: 'basic' },
     })
-    const url = new URL(ch.url)
-    url.username = ''
-    url.password = ''
-    return handle(client, 'server', url.toString(), database)
+    return handle(client, 'server', redactUrl(ch.url), database)
   }
   const path = resolve(join(config.data_dir, 'clickhouse'))
   mkdirSync(path, { recursive: true })

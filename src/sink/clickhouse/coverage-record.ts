@@ -2,7 +2,7 @@
 // fresh or not, centre for maps) and one `coverage_zones` row per zone (ratios over time).
 import { cellCentre } from '../../geo/cells.js'
 import type { RuleEngine } from '../../rules/engine.js'
-import { RecordBuilder, coverageRow, zoneStatsRow } from './rows.js'
+import { RecordBuilder, coverageRow, zoneStatsRow } from '../../journal/record.js'
 
 const centres = new Map<string, { lat: number; lon: number }>()
 function centre(cell: string): { lat: number; lon: number } {

@@ -5,10 +5,9 @@ import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Metrics } from '../../telemetry/metrics.js'
-import { groupByTable, rejectRow, type TableName } from './rows.js'
+import { groupByTable, positionTs, rejectRow, type TableName } from '../../journal/record.js'
 import { classifyFailure } from './retry-policy.js'
 import type { BatchStatus } from '../../journal/shipper.js'
-
 
 export interface DeliverDeps {
   client: ClickHouseClient
@@ -20,8 +19,6 @@ export interface DeliverDeps {
   now?: () => number
   onHealth?: (up: boolean) => void
 }
-
-const LAG_KEY = '"ts":'
 
 export function createDeliver(deps: DeliverDeps) {
   const { client, database, instanceId, logger, metrics } = deps
@@ -49,9 +46,7 @@ export function createDeliver(deps: DeliverDeps) {
   function observeLag(rows: string[]): void {
     const t = now()
     for (const row of rows) {
-      const i = row.indexOf(LAG_KEY)
-      if (i < 0) continue
-      const ts = Number.parseInt(row.slice(i + LAG_KEY.length, i + LAG_KEY.length + 16), 10)
+      const ts = positionTs(row)
       if (Number.isFinite(ts)) metrics.lagSeconds.observe(Math.max(0, (t - ts) / 1000))
     }
   }
@@ -97,7 +92,7 @@ export function createDeliver(deps: DeliverDeps) {
         await insert('rejects', moved, `${token}-sink-rejected`)
       } catch (err) {
         deps.onHealth?.(false)
-        logger.warn({ segment: seg.id, table, rows: rows.length, err: (err as Error).message }, 'ClickHouse insert failed; the segment stays in the journal and will be retried.')
+        logger.warn({ segment: seg.id, table, rows: rows.length, err }, 'ClickHouse insert failed; the segment stays in the journal and will be retried.')
         return 'retriable'
       }
     }

@@ -9,7 +9,7 @@ import { openClickHouse, PINNED_SETTINGS } from '../../../src/sink/clickhouse/cl
 import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
 import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
 import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
-import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/sink/clickhouse/rows.js'
+import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/journal/record.js'
 import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 import type { Fix } from '../../../src/decode/fix.js'
@@ -146,7 +146,7 @@ t.test('an unreachable server is a retriable failure and reports health', async 
 })
 
 t.test('server target: URL without credentials, secrets from env', async (t) => {
-  const h = openClickHouse(validateConfig({ data_dir: dir, clickhouse: { url: 'http://user:pw@127.0.0.1:1', password_env: 'CHPW' } }), { CHPW: 'x' })
+  const h = openClickHouse(validateConfig({ data_dir: dir, clickhouse: { url: 'http://user:pw@127.0.0.1:1', password_env: 'CHPW' } }, undefined, { CHPW: 'x' }))
   t.equal(h.target, 'server')
   t.equal(h.where, 'http://127.0.0.1:1/')
   t.equal(await h.ping(), false, 'nothing listens on port 1')

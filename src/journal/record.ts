@@ -1,9 +1,11 @@
-// Maps engine records to ClickHouse rows (JSONEachRow objects) and packs them into journal
-// records. A journal record is UTF-8 text, one row per line: `<table code>\t<JSON row>\n`, so the
-// sink can group lines by table and send them on without parsing the JSON again.
-import type { Fix, Reject } from '../../decode/fix.js'
-import type { AlertEvent } from '../../rules/alert-event.js'
-import { cellToDecimalString } from '../../geo/h3-index.js'
+// The journal record format, its one owner: builds records and reads them back. A record is UTF-8
+// text, one row per line: `<table code>\t<JSON row>\n`, each row a ClickHouse JSONEachRow object of
+// its table, pre-encoded on the hot path so the sink sends lines on without parsing them again.
+// Only this module knows the layout: readers (the sink's table split, the re-delivery filter's
+// seed, the lag probe) go through the functions below, never through string searches of their own.
+import type { Fix, Reject } from '../decode/fix.js'
+import type { AlertEvent } from '../rules/alert-event.js'
+import { cellToDecimalString } from '../geo/h3-index.js'
 
 export const TABLE_CODES = { p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones' } as const
 export type TableCode = keyof typeof TABLE_CODES
@@ -24,7 +26,8 @@ export function cellDecimal(cell: string): string {
 }
 
 export function positionRow(f: Fix): string {
-  // Hand-built for speed on the hot path; JSON.stringify on strings keeps it valid JSON.
+  // Hand-built for speed on the hot path; JSON.stringify on strings keeps it valid JSON. The
+  // field order is part of the format: positionTs() reads `ts` right after `unit_id`.
   return `{"unit_id":${JSON.stringify(f.unitId)},"ts":${f.ts},"received_at":${f.receivedAt},"lat":${f.lat},"lon":${f.lon},"h3":"${cellDecimal(f.h3)}","speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"altitude":${f.altitude},"battery":${f.battery},"seq":${f.seq},"source":"${f.source}","topic":${JSON.stringify(f.topic)},"flags":${f.flags}}`
 }
 
@@ -113,4 +116,39 @@ export function alertsRecord(events: readonly AlertEvent[]): Buffer {
   const b = new RecordBuilder()
   for (const e of events) b.add('a', alertRow(e))
   return b.build()
+}
+
+/** The fields of a journaled position that identify the fix (see ingest/recent-fixes.ts). */
+export interface PositionIdentity { unitId: string; ts: number; lat: number; lon: number }
+
+/** Every position row of the records, parsed. Damaged lines are skipped (they cannot match a fix). */
+export function * readPositions(records: Iterable<Buffer>): Generator<PositionIdentity> {
+  for (const rec of records) {
+    for (const line of rec.toString('utf8').split('\n')) {
+      if (!line.startsWith('p\t')) continue
+      let r: { unit_id?: unknown; ts?: unknown; lat?: unknown; lon?: unknown }
+      try {
+        r = JSON.parse(line.slice(2)) as typeof r
+      } catch {
+        continue
+      }
+      if (typeof r.unit_id === 'string' && typeof r.ts === 'number' && typeof r.lat === 'number' && typeof r.lon === 'number') {
+        yield { unitId: r.unit_id, ts: r.ts, lat: r.lat, lon: r.lon }
+      }
+    }
+  }
+}
+
+/**
+ * The fix time (ms) of a position row as positionRow() wrote it, without parsing the JSON (the
+ * shipper measures end-to-end lag on every row). NaN for a row not in that layout.
+ */
+export function positionTs(row: string): number {
+  // `{"unit_id":"…","ts":<digits>,`: the unit id is JSON-encoded, so the first `","ts":` after its
+  // opening quote closes it (a quote inside the id is escaped as \").
+  const i = row.indexOf('","ts":')
+  if (!row.startsWith('{"unit_id":"') || i < 0) return Number.NaN
+  const start = i + 7
+  const end = row.indexOf(',', start)
+  return end < 0 ? Number.NaN : Number(row.slice(start, end))
 }

@@ -1,0 +1,59 @@
+// Where an alert transition goes once the rules produced it: first the journal (so ClickHouse's
+// `alerts` table gets it exactly once), then, only after the record is durable, the webhook
+// outbox, MQTT, the log and the transition counter. Transitions made inside a message are
+// journaled with the message's fixes (the ingestor calls deliver()); others (ticks, the API)
+// come through emit().
+import type { Logger } from 'pino'
+import type { AlertEvent } from '../rules/alert-event.js'
+import type { Metrics } from '../telemetry/metrics.js'
+
+export interface AlertSink {
+  publish(event: AlertEvent): unknown
+}
+
+export interface AlertFanOutDeps {
+  /** Appends a journal record holding the events; a promise while the journal applies backpressure. */
+  journal(events: readonly AlertEvent[]): void | Promise<void>
+  /** Runs before delivery: the rule state is persisted at every transition, so a kill -9 does not re-open a delivered alert. */
+  beforeDeliver?(): void
+  /** Webhook outbox, MQTT publication, live stream: each receives every event, in order. */
+  sinks: ReadonlyArray<AlertSink | undefined>
+  metrics: Pick<Metrics, 'alertTransitions'>
+  logger: Logger
+}
+
+export class AlertFanOut {
+  private readonly deps: AlertFanOutDeps
+  private readonly pending = new Set<Promise<void>>()
+
+  constructor(deps: AlertFanOutDeps) {
+    this.deps = deps
+  }
+
+  /** Journals transitions made outside a message, then delivers them. */
+  emit(events: AlertEvent[]): void {
+    if (events.length === 0) return
+    const done = this.deps.journal(events)
+    if (done === undefined) return this.deliver(events)
+    const p = done.then(() => this.deliver(events), (err: unknown) => {
+      this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled; they are not delivered.')
+    }).finally(() => this.pending.delete(p))
+    this.pending.add(p)
+  }
+
+  /** Delivers transitions whose journal record is already durable. */
+  deliver(events: AlertEvent[]): void {
+    if (events.length === 0) return
+    this.deps.beforeDeliver?.()
+    for (const e of events) {
+      this.deps.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
+      this.deps.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
+      for (const s of this.deps.sinks) s?.publish(e)
+    }
+  }
+
+  /** Resolves once every emit() waiting for journal space has been delivered (shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+}

@@ -1,0 +1,101 @@
+// Start-up, as a function so it runs in-process in tests: parse argv, load and check the config
+// once (exit 2 on any config error, before a file or connection is opened), start the engine
+// (exit 1 when it cannot start), stop cleanly on SIGTERM/SIGINT (exit 0, or 1 if the stop failed).
+// src/main.ts is the two-line process entry that calls it with the real process.
+import type { DestinationStream } from 'pino'
+import { loadConfig } from './config/load.js'
+import { createLogger } from './telemetry/logger.js'
+import { HexpatrolError } from './errors.js'
+import { Engine } from './engine.js'
+
+/** Process exit codes (README, "Exit codes"). */
+export const EXIT = { ok: 0, failed: 1, config: 2 } as const
+
+export interface MainIo {
+  argv: readonly string[]
+  env: NodeJS.ProcessEnv
+  stdout: { write(s: string): unknown }
+  stderr: { write(s: string): unknown }
+  exit(code: number): void
+  onSignal(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  /** Where log lines go (default: stdout, asynchronously). */
+  logDestination?: DestinationStream
+}
+
+const USAGE = `usage: hexpatrol [--config <file>] [--check]
+  --config <file>  the configuration file (default: $HEXPATROL_CONFIG, else config/hexpatrol.yaml)
+  --check          validate the configuration and exit (0 when valid, 2 when not)
+`
+
+function parseArgs(argv: readonly string[]): { path?: string; check: boolean } | string {
+  const out: { path?: string; check: boolean } = { check: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--check') out.check = true
+    else if (a === '--config' || a === '-c') {
+      const v = argv[++i]
+      if (v === undefined) return `${a} needs a file`
+      out.path = v
+    } else if (a.startsWith('--config=')) out.path = a.slice('--config='.length)
+    else return `unknown argument ${JSON.stringify(a.slice(0, 64))}`
+  }
+  return out
+}
+
+/** Runs hexpatrol; resolves with the running engine (null when it exited early). */
+export async function main(io: MainIo): Promise<Engine | null> {
+  const args = parseArgs(io.argv)
+  if (typeof args === 'string') {
+    io.stderr.write(`hexpatrol: ${args}\n${USAGE}`)
+    io.exit(EXIT.config)
+    return null
+  }
+  let loaded
+  try {
+    loaded = loadConfig({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
+  } catch (err) {
+    // Config messages name the key and never hold a secret (see config/resolve.ts).
+    io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${err.help}\n` : `hexpatrol: ${(err as Error).message}\n`)
+    io.exit(EXIT.config)
+    return null
+  }
+  const { config, path } = loaded
+  if (args.check) {
+    io.stdout.write(`hexpatrol: configuration ${path ?? '(defaults)'} is valid\n`)
+    io.exit(EXIT.ok)
+    return null
+  }
+  const logger = createLogger(config.log_level, io.logDestination)
+  logger.info({ config: path ?? '(defaults)', dataDir: config.data_dir }, 'Configuration loaded.')
+  const engine = new Engine({ config, logger, env: io.env })
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'Shutting down.')
+    engine.stop().then(
+      () => {
+        logger.flush()
+        io.exit(EXIT.ok)
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'Shutdown failed.')
+        logger.flush()
+        io.exit(EXIT.failed)
+      },
+    )
+  }
+  io.onSignal('SIGTERM', () => stop('SIGTERM'))
+  io.onSignal('SIGINT', () => stop('SIGINT'))
+  try {
+    await engine.start()
+  } catch (err) {
+    logger.fatal({ err, code: err instanceof HexpatrolError ? err.code : undefined }, 'hexpatrol could not start.')
+    stopping = true
+    await engine.stop(2000).catch(() => undefined)
+    logger.flush()
+    io.exit(EXIT.failed)
+    return null
+  }
+  return engine
+}

@@ -1,0 +1,112 @@
+// The checks and resolutions that need no I/O beyond reading the environment, run once by
+// validateConfig: secrets (`*_env` references) resolved to their values, pairs that exclude each
+// other, the embedded broker's exposure, zone geometry and coverage cells compiled. What comes out
+// is a ResolvedConfig: no `*_env` key is left, so no stage reads the environment again.
+import type { Config, WebhookConfig } from './schema.js'
+import { HexpatrolError } from '../errors.js'
+import { compileDeployment } from '../rules/deployment.js'
+import { isLoopbackHost } from '../ingest/broker-auth.js'
+
+type BrokerUser = Config['broker']['users'][number]
+
+/** The config after resolution: every secret is a value (or absent), never an env reference. */
+export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhouse' | 'webhooks'> & {
+  http: Omit<Config['http'], 'admin_token_env'>
+  mqtt: Omit<Config['mqtt'], 'password_env'>
+  broker: Omit<Config['broker'], 'users'> & { users: Array<Omit<BrokerUser, 'password_env' | 'password'> & { password: string }> }
+  clickhouse: Omit<Config['clickhouse'], 'password_env'>
+  webhooks: Array<Omit<WebhookConfig, 'secret_env'>>
+}
+
+/** Config keys whose values are secrets: an error message names them, never prints their value. */
+export const SECRET_KEY = /(^|\.)(password|secret|dingtalk_secret|admin_token|token)$/
+
+export function configError(message: string): HexpatrolError {
+  return new HexpatrolError('HEXP_ERR_CONFIG', message)
+}
+
+/** Reads an environment-variable secret reference, failing with a message that names the key. */
+export function resolveSecret(key: string, inline: string | undefined, envName: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (inline !== undefined) return inline
+  if (envName === undefined) return undefined
+  const v = env[envName]
+  if (v === undefined || v === '') throw configError(`${key}: environment variable ${envName} is not set`)
+  return v
+}
+
+function one(key: string, inlineKey: string, envKey: string, inline: unknown, envName: unknown): void {
+  if (inline !== undefined && envName !== undefined) throw configError(`${key}: give ${inlineKey} or ${envKey}, not both`)
+}
+
+/**
+ * Resolves every secret in place (the config is not frozen yet) and checks what needs no I/O.
+ * Throws HexpatrolError naming the key.
+ */
+export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const c = config as Config & Record<string, unknown>
+  const h = c.http
+  one('http', 'admin_token', 'admin_token_env', h.admin_token, h.admin_token_env)
+  const token = resolveSecret('http.admin_token_env', h.admin_token, h.admin_token_env, env)
+  if (token !== undefined && token.length < 16) throw configError(`http.admin_token_env: the token in ${h.admin_token_env} is shorter than 16 characters`)
+  setSecret(h, 'admin_token', 'admin_token_env', token)
+
+  const m = c.mqtt
+  one('mqtt', 'password', 'password_env', m.password, m.password_env)
+  setSecret(m, 'password', 'password_env', resolveSecret('mqtt.password_env', m.password, m.password_env, env))
+
+  const ch = c.clickhouse
+  one('clickhouse', 'password', 'password_env', ch.password, ch.password_env)
+  setSecret(ch, 'password', 'password_env', resolveSecret('clickhouse.password_env', ch.password, ch.password_env, env))
+
+  const b = c.broker
+  for (const [i, u] of b.users.entries()) {
+    const key = `broker.users.${i}`
+    one(key, 'password', 'password_env', u.password, u.password_env)
+    const pw = resolveSecret(`${key}.password_env`, u.password, u.password_env, env)
+    if (pw === undefined) throw configError(`${key} (${u.username}): give password or password_env`)
+    setSecret(u, 'password', 'password_env', pw)
+  }
+  // The embedded broker only: an external broker's exposure is its own configuration's business.
+  if (m.url === undefined) {
+    if (b.allow_anonymous && !isLoopbackHost(b.host)) {
+      throw new HexpatrolError(
+        'HEXP_ERR_BROKER_EXPOSED',
+        `broker.allow_anonymous: true while broker.host is ${b.host} (not loopback): devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
+      )
+    }
+    if (!b.allow_anonymous && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
+  }
+
+  for (const w of c.webhooks) {
+    const key = `webhooks.${w.id}`
+    one(key, 'secret', 'secret_env', w.secret, w.secret_env)
+    const v = resolveSecret(`${key}.secret_env`, undefined, w.secret_env, env)
+    // The variable may hold two secrets (rotation), separated by a space or comma.
+    if (v !== undefined) {
+      const secrets = v.split(/[\s,]+/).filter((s) => s !== '')
+      w.secret = secrets.length === 1 ? secrets[0]! : secrets
+    }
+    delete w.secret_env
+  }
+  return config as ResolvedConfig
+}
+
+/**
+ * Geometry and coverage cells, compiled once for the frozen config (compileDeployment keeps the
+ * result), so a ring that is not closed or a priority cell of the wrong resolution stops start-up
+ * before any file is opened.
+ */
+export function compileGeometry(config: ResolvedConfig): void {
+  try {
+    compileDeployment(config)
+  } catch (err) {
+    throw configError((err as Error).message)
+  }
+}
+
+function setSecret<T extends object>(obj: T, inlineKey: keyof T & string, envKey: keyof T & string, value: string | undefined): void {
+  const o = obj as Record<string, unknown>
+  delete o[envKey]
+  if (value === undefined) delete o[inlineKey]
+  else o[inlineKey] = value
+}

@@ -1,0 +1,12 @@
+// The one place alert subjects are spelled. A subject names what an alert is about; one alert is
+// open per (kind, subject), the webhook dispatcher orders deliveries per subject, and the MQTT
+// topic ends with it, so the spelling is persisted and must not drift between rules.
+
+/** `unit:P-017`: silence, zone exits. */
+export const unitSubject = (unitId: string): string => `unit:${unitId}`
+
+/** `unit:P-017/post:station-03`: a radius breach of a unit around its post. */
+export const radiusSubject = (unitId: string, postId: string): string => `unit:${unitId}/post:${postId}`
+
+/** `zone:grid-2`: coverage and response gaps. */
+export const zoneSubject = (zoneId: string): string => `zone:${zoneId}`

@@ -1,0 +1,53 @@
+// Alert fan-out: journal first, deliver only after the record is durable, in order to every sink;
+// a journal that fails means no delivery (and an error with its stack in the log).
+import t from 'tap'
+import { pino } from 'pino'
+import { AlertFanOut, type AlertSink } from '../../src/alerts/fan-out.js'
+import { createMetrics } from '../../src/telemetry/metrics.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
+
+const ev = (id: string) => ({ alertId: id, eventId: `${id}.opened`, kind: 'unit_silent', state: 'opened', type: 'unit_silent.opened', subject: 'unit:P-1', summary: `s ${id}` }) as AlertEvent
+
+function setup(journal: (e: readonly AlertEvent[]) => void | Promise<void>) {
+  const order: string[] = []
+  const lines: string[] = []
+  const metrics = createMetrics({ defaults: false })
+  const sink = (name: string): AlertSink => ({ publish: (e) => order.push(`${name}:${e.alertId}`) })
+  const f = new AlertFanOut({
+    journal: (e) => { order.push(`journal:${e.map((x) => x.alertId).join(',')}`); return journal(e) },
+    beforeDeliver: () => order.push('persist'),
+    sinks: [sink('webhooks'), undefined, sink('mqtt')],
+    metrics,
+    logger: pino({}, { write: (l: string) => lines.push(l) }),
+  })
+  return { f, order, lines, metrics }
+}
+
+t.test('journals, then persists state, then delivers to every sink in order', async (t) => {
+  const { f, order, lines, metrics } = setup(() => undefined)
+  f.emit([])
+  t.same(order, [], 'nothing to do for no events')
+  f.emit([ev('a'), ev('b')])
+  t.same(order, ['journal:a,b', 'persist', 'webhooks:a', 'mqtt:a', 'webhooks:b', 'mqtt:b'])
+  t.equal((await metrics.alertTransitions.get()).values[0]!.value, 2)
+  t.match(lines.join(''), /"alert":"a".*"msg":"s a"/)
+})
+
+t.test('waits for the journal, and delivers nothing when it fails', async (t) => {
+  let release!: () => void
+  const { f, order } = setup(() => new Promise<void>((resolve) => { release = resolve }))
+  f.emit([ev('a')])
+  t.same(order, ['journal:a'], 'delivery waits for the record')
+  const idle = f.idle()
+  release()
+  await idle
+  t.same(order, ['journal:a', 'persist', 'webhooks:a', 'mqtt:a'])
+
+  const failing = setup(() => Promise.reject(new Error('journal is closed')))
+  failing.f.emit([ev('x')])
+  await failing.f.idle()
+  t.same(failing.order, ['journal:x'], 'not delivered')
+  t.match(failing.lines.join(''), /"stack":"Error: journal is closed.*could not be journaled/)
+  failing.f.deliver([])
+  t.same(failing.order, ['journal:x'], 'deliver() of nothing does nothing')
+})
