@@ -15,7 +15,8 @@ import { Outbox, type DeliveryRecord } from './outbox.js'
 import { DeliveryQueue } from './delivery-queue.js'
 import { SubscriptionStore, validateWebhook, wants, redactUrl, type Subscription } from './subscriptions.js'
 import { AllowList, guardedLookup } from './ssrf.js'
-import { renderDelivery } from './formats.js'
+import { renderEvent } from './event-formats.js'
+import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
 import { webhookHeaders } from './signing.js'
 import { sendOnce, type SendResult } from './http-sender.js'
 import { firstDelay, nextAttempt, parseRetryAfter, type RetryPolicy } from './retry-policy.js'
@@ -182,9 +183,14 @@ export class Dispatcher extends EventEmitter {
     this.agents.clear()
   }
 
+  /** An alert transition: publishEvent of its outbound form (same webhook-id as before events were generalised). */
+  publish(alert: AlertEvent): number {
+    return this.publishEvent(alertToOutbound(alert))
+  }
+
   /** Durably enqueues the event for every matching enabled subscription; returns how many. Throws only if the outbox cannot be written. */
-  publish(event: AlertEvent): number {
-    const webhookId = webhookIdFor(event.eventId)
+  publishEvent(event: OutboundEvent): number {
+    const webhookId = webhookIdFor(event.id)
     const now = this.now()
     const recs: DeliveryRecord[] = []
     for (const sub of this.store.all()) {
@@ -192,7 +198,7 @@ export class Dispatcher extends EventEmitter {
       if (!sub.enabled || !wants(sub, event) || this.keys.has(`${sub.cfg.id}\n${webhookId}`)) continue
       const seq = this.outbox.nextSeq()
       recs.push({
-        v: 1, deliveryId: Outbox.deliveryId(seq, sub.cfg.id), seq, subscriptionId: sub.cfg.id, webhookId, subject: event.subject, event,
+        v: 2, deliveryId: Outbox.deliveryId(seq, sub.cfg.id), seq, subscriptionId: sub.cfg.id, webhookId, subject: event.subject, event,
         enqueuedAt: now, attempts: 0, firstAttemptAt: null, nextAttemptAt: now + firstDelay(this.policy),
       })
     }
@@ -246,7 +252,7 @@ export class Dispatcher extends EventEmitter {
     this.metrics.attempts.inc({ subscription: id })
     let result: SendResult
     try {
-      const r = renderDelivery(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
+      const r = renderEvent(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
       const url = r.urlOverride ?? sub.cfg.url
       const headers = { ...webhookHeaders(sub.signer, rec.webhookId, Math.floor(start / 1000), r.body, this.version), ...r.headers }
       result = await sendOnce({ url, headers, body: r.body, timeoutMs: this.timeoutMs, allow: this.allow, lookup: this.lookup, agent: this.agent(sub, url.startsWith('https:')) })
@@ -275,7 +281,7 @@ export class Dispatcher extends EventEmitter {
     this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'delivered' })
     this.metrics.latency.observe(Math.max(0, latencyMs) / 1000)
     this.log.debug({ subscription: sub.cfg.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs }, 'Webhook delivered.')
-    this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
+    this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
     await this.outbox.remove(rec)
   }
 
@@ -300,7 +306,7 @@ export class Dispatcher extends EventEmitter {
     sub.failed++
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, end) : null
     const step = nextAttempt(this.policy, rec.attempts, first, end, retryAfter)
-    const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
+    const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
     if ('dead' in step) {
       rec.deadAt = end
       q.finish(rec)
@@ -410,7 +416,7 @@ export class Dispatcher extends EventEmitter {
       deliveryId: r.deliveryId,
       subscriptionId: r.subscriptionId,
       webhookId: r.webhookId,
-      eventId: r.event.eventId,
+      eventId: r.event.id,
       type: r.event.type,
       subject: r.subject,
       attempts: r.attempts,

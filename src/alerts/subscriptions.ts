@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
 import { resolveSecret } from '../config/load.js'
 import { HexpatrolError } from '../errors.js'
-import type { AlertEvent } from '../rules/alert-event.js'
+import { eventZone, type OutboundEvent } from './outbound-event.js'
 import { Signer } from './signing.js'
 import { checkLiteralHost, type AllowList } from './ssrf.js'
 
@@ -72,9 +72,11 @@ export interface Subscription {
 }
 
 /** Whether the subscription wants this event (type globs, then the zone filter). */
-export function wants(sub: Pick<Subscription, 'matchType' | 'zones'>, event: AlertEvent): boolean {
+export function wants(sub: Pick<Subscription, 'matchType' | 'zones'>, event: OutboundEvent): boolean {
   if (!sub.matchType(event.type)) return false
-  return sub.zones === null || (event.zoneId !== undefined && sub.zones.has(event.zoneId))
+  if (sub.zones === null) return true
+  const zone = eventZone(event)
+  return zone !== undefined && sub.zones.has(zone)
 }
 
 interface Persisted {

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { globMatcher, resolveSecrets, redactUrl, validateWebhook, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
 import { AllowList } from '../../src/alerts/ssrf.js'
+import { alertToOutbound } from '../../src/alerts/outbound-event.js'
 import { makeEvent, testConfig, tmpDir, SECRET, SECRET2 } from './fixtures/alerts.js'
 
 t.test('event globs', async (t) => {
@@ -21,11 +22,11 @@ t.test('event globs', async (t) => {
 
 t.test('zone filter: events without a zone are not delivered to zone-filtered subscriptions', async (t) => {
   const sub = { matchType: () => true, zones: new Set(['grid-2']) }
-  t.ok(wants(sub, makeEvent('coverage_gap', 'opened')))
-  t.notOk(wants(sub, makeEvent('coverage_gap', 'opened', { zoneId: 'grid-3' })))
-  t.notOk(wants(sub, makeEvent('unit_silent', 'opened')))
-  t.ok(wants({ matchType: () => true, zones: null }, makeEvent('unit_silent', 'opened')))
-  t.notOk(wants({ matchType: () => false, zones: null }, makeEvent('unit_silent', 'opened')))
+  t.ok(wants(sub, alertToOutbound(makeEvent('coverage_gap', 'opened'))))
+  t.notOk(wants(sub, alertToOutbound(makeEvent('coverage_gap', 'opened', { zoneId: 'grid-3' }))))
+  t.notOk(wants(sub, alertToOutbound(makeEvent('unit_silent', 'opened'))))
+  t.ok(wants({ matchType: () => true, zones: null }, alertToOutbound(makeEvent('unit_silent', 'opened'))))
+  t.notOk(wants({ matchType: () => false, zones: null }, alertToOutbound(makeEvent('unit_silent', 'opened'))))
 })
 
 t.test('secrets', async (t) => {
