@@ -2,9 +2,10 @@
 // written to a temp file, fsync'd and renamed (then the directory fsync'd) before publish() returns.
 // A file is removed only after a 2xx; after the horizon it moves to <dir>/outbox/dead. A restart
 // loads every pending file and resumes it with the same webhook-id and attempt count.
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ensurePrivateDir } from '../private-files.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import { alertToOutbound, isOutboundEvent, type OutboundEvent } from './outbound-event.js'
 
@@ -66,7 +67,8 @@ export class Outbox {
   constructor(baseDir: string, now: number = Date.now()) {
     this.dir = join(baseDir, 'outbox')
     this.deadDir = join(this.dir, 'dead')
-    mkdirSync(this.deadDir, { recursive: true })
+    ensurePrivateDir(this.dir)
+    ensurePrivateDir(this.deadDir)
     // Start above the wall clock in µs so delivery ids stay unique across restarts even once drained.
     this.seq = now * 1000
   }
