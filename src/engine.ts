@@ -165,7 +165,7 @@ export class Engine {
       this.subscriber = startMqttSubscriber(config, this.ingestor.handle, logger, metrics)
       publish = this.subscriber.publish
     } else {
-      this.broker = await startEmbeddedBroker(config, createBrokerAuth(config, this.env), this.ingestor.handle, logger)
+      this.broker = await startEmbeddedBroker(config, createBrokerAuth(config, this.env), this.ingestor.handle, logger, { registry: metrics.registry })
       metrics.mqttConnected.set(1)
       publish = this.broker.publish
     }

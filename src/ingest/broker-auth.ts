@@ -1,19 +1,39 @@
 // Device authentication and per-device topic ACLs for the embedded broker, decided from config
-// once at start-up. Passwords are compared in constant time; a device publishes only to topics
-// its ACL patterns allow with %u replaced by its username (Mosquitto `pattern write` semantics).
+// once at start-up. Passwords are compared in constant time. A device reports only as itself: on
+// an ingested topic (one of mqtt.subscriptions) it may publish only where the topic router names
+// exactly its username as the unit id (so `P` cannot publish `owntracks/P/002`, which would be
+// unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
+// `pattern write` semantics), where %u must stand for a whole topic level.
 import { timingSafeEqual, createHash } from 'node:crypto'
+import { isIP } from 'node:net'
 import type { Config } from '../config/schema.js'
 import { resolveSecret } from '../config/load.js'
 import { HexpatrolError } from '../errors.js'
+import { createTopicRouter } from '../decode/topic-router.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
-
+/** A loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x) or `localhost`; never a name like `127.lan`. */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.')
+  if (host === 'localhost') return true
+  const h = host.replace(/^\[|\]$/g, '')
+  const v = isIP(h)
+  if (v === 4) return h.startsWith('127.')
+  if (v === 6) {
+    const l = h.toLowerCase()
+    return l === '::1' || l === '0:0:0:0:0:0:0:1' || (/^::ffff:127\./.test(l) && isIP(l.slice(7)) === 4)
+  }
+  return false
+}
+
+/** Anonymous devices: as configured, else only while no device has credentials. */
+export function anonymousAllowed(b: Config['broker']): boolean {
+  const explicit = b.allow_anonymous
+  return explicit ?? b.users.length === 0
 }
 
 export interface BrokerAuth {
+  /** Anonymous devices are accepted (see anonymousAllowed). */
+  readonly anonymous: boolean
   /** null = anonymous; returns false for a bad password or unknown user. */
   authenticate(username: string | undefined, password: Buffer | undefined): boolean
   canPublish(username: string | null, topic: string): boolean
@@ -26,13 +46,20 @@ function digest(b: Buffer | string): Buffer {
 
 export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = process.env): BrokerAuth {
   const b = config.broker
-  if (b.allow_anonymous && !isLoopbackHost(b.host)) {
+  const anonymousOk = anonymousAllowed(b)
+  if (b.allow_anonymous === true && b.users.length > 0) {
+    throw new HexpatrolError(
+      'HEXP_ERR_CONFIG',
+      `broker.allow_anonymous is true but broker.users lists ${b.users.length} device(s): anyone could publish as those units without their password. Remove broker.allow_anonymous (anonymous is then off) or the users.`,
+    )
+  }
+  if (anonymousOk && !isLoopbackHost(b.host)) {
     throw new HexpatrolError(
       'HEXP_ERR_BROKER_EXPOSED',
       `broker.host is ${b.host} (not loopback) and broker.allow_anonymous is true: devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
     )
   }
-  if (!b.allow_anonymous && b.users.length === 0) {
+  if (!anonymousOk && b.users.length === 0) {
     throw new HexpatrolError('HEXP_ERR_CONFIG', 'broker.allow_anonymous is false but broker.users is empty: no device could connect. Add broker.users entries.')
   }
   const users = new Map<string, Buffer>()
@@ -43,6 +70,7 @@ export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = proces
   }
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
+  const router = createTopicRouter(config.mqtt.subscriptions)
   const subscribeAcl = b.subscribe_acl
   const cache = new Map<string, TopicMatcher[]>()
   const aclFor = (user: string): TopicMatcher[] => {
@@ -54,8 +82,9 @@ export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = proces
     return m
   }
   return {
+    anonymous: anonymousOk,
     authenticate(username, password) {
-      if (username === undefined || username === '') return b.allow_anonymous && password === undefined
+      if (username === undefined || username === '') return anonymousOk && password === undefined
       const expected = users.get(username)
       if (expected === undefined || password === undefined) return false
       return timingSafeEqual(expected, digest(password))
@@ -64,8 +93,11 @@ export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = proces
       if (topic.startsWith('$')) return false
       // A username containing a wildcard or separator could widen its ACL: refuse it.
       if (username !== null && /[+#/]/.test(username)) return false
-      const matchers = username === null ? anonymous : aclFor(username)
-      return matchers.some((m) => m(topic))
+      if (username === null) return anonymous.some((m) => m(topic))
+      // Ingested: the unit the router derives must be the device itself, exactly (case included).
+      const route = router(topic)
+      if (route !== null) return route.unitId === username
+      return aclFor(username).some((m) => m(topic))
     },
     canSubscribe(_username, filter) {
       return subscribeAcl.some((allowed) => filterCovers(allowed, filter))

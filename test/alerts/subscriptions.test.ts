@@ -49,15 +49,15 @@ t.test('urls are shown without secrets', async (t) => {
 
 t.test('admin-API validation', async (t) => {
   const allow = new AllowList([])
-  const v = parseWebhook({ id: 'x', url: 'https://duty.example.org/h', secret: SECRET }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow })
+  const v = parseWebhook({ id: 'x', url: 'https://duty.example.org/h', secret: SECRET }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow })
   t.same(v.events, ['*'])
   t.equal(v.format, 'standard')
   t.equal(v.max_concurrency, 4)
-  t.throws(() => parseWebhook({ id: 'x', url: 'https://a.example/', bogus: 1 }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
-  t.throws(() => parseWebhook({ id: 'bad id', url: 'https://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
-  t.throws(() => parseWebhook({ id: 'x', url: 'not a url' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), /is not a URL/)
-  t.throws(() => parseWebhook({ id: 'x', url: 'ftp://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), /only http and https/)
-  t.throws(() => parseWebhook({ id: 'x', url: 'http://169.254.169.254/latest' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_WEBHOOK_DESTINATION' })
+  t.throws(() => parseWebhook({ id: 'x', url: 'https://a.example/', bogus: 1 }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
+  t.throws(() => parseWebhook({ id: 'bad id', url: 'https://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
+  t.throws(() => parseWebhook({ id: 'x', url: 'not a url' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow }), /is not a URL/)
+  t.throws(() => parseWebhook({ id: 'x', url: 'ftp://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow }), /only http and https/)
+  t.throws(() => parseWebhook({ id: 'x', url: 'http://169.254.169.254/latest' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow }), { code: 'HEXP_ERR_WEBHOOK_DESTINATION' })
   t.equal(parseWebhook({ id: 'x', url: 'http://127.0.0.1:9/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: new AllowList(['127.0.0.0/8']) }).id, 'x')
 })
 
