@@ -2,8 +2,8 @@
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
 // scheduler; alert fan-out (journal, then webhooks + MQTT); the HTTP API. No SQL, no policy:
 // each stage owns its own (see the modules imported below).
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { ensurePrivateDir } from './private-files.js'
 import type { FastifyInstance } from 'fastify'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
@@ -109,7 +109,7 @@ export class Engine {
   async start(): Promise<void> {
     const { config, logger, metrics } = this
     const now = this.#now
-    mkdirSync(this.dataDir, { recursive: true })
+    ensurePrivateDir(this.dataDir)
     const instance = instanceId(this.dataDir)
 
     // Journal first: whatever a previous run acknowledged but did not ship is recovered now.

@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
+import { webhookProblem } from '../alerts/webhook-validator.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -159,14 +160,8 @@ function crossCheck(config: Config): void {
     if (u.zone !== undefined && !zones.has(u.zone)) throw configError(`units.${u.id}.zone: no zone with id "${u.zone}" (known: ${[...zones].join(', ') || 'none'})`)
   }
   for (const w of config.webhooks) {
-    for (const z of w.zones ?? []) if (!zones.has(z)) throw configError(`webhooks.${w.id}.zones: no zone with id "${z}"`)
-    let url: URL
-    try {
-      url = new URL(w.url)
-    } catch {
-      throw configError(`webhooks.${w.id}.url: "${w.url}" is not a URL`)
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(`webhooks.${w.id}.url: only http and https are supported`)
+    const p = webhookProblem(w, { zones, secretEnvPrefix: config.delivery.secret_env_prefix })
+    if (p !== null) throw configError(`webhooks.${w.id.slice(0, 64)}.${p.key}: ${p.message}`)
   }
   for (const z of config.zones) {
     for (const [i, p] of z.coverage.priority_cells.entries()) {

@@ -5,7 +5,7 @@
 import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileDeployment } from '../rules/deployment.js'
-import { isLoopbackHost } from '../ingest/broker-auth.js'
+import { anonymousAllowed, isLoopbackHost } from '../ingest/broker-auth.js'
 
 type BrokerUser = Config['broker']['users'][number]
 
@@ -68,13 +68,17 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
   }
   // The embedded broker only: an external broker's exposure is its own configuration's business.
   if (m.url === undefined) {
-    if (b.allow_anonymous && !isLoopbackHost(b.host)) {
+    const anonymousOk = anonymousAllowed(b)
+    if (b.allow_anonymous === true && b.users.length > 0) {
+      throw configError(`broker.allow_anonymous: true while broker.users lists ${b.users.length} device(s): anyone could publish as those units without their password. Remove broker.allow_anonymous (anonymous is then off) or the users.`)
+    }
+    if (anonymousOk && !isLoopbackHost(b.host)) {
       throw new HexpatrolError(
         'HEXP_ERR_BROKER_EXPOSED',
-        `broker.allow_anonymous: true while broker.host is ${b.host} (not loopback): devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
+        `broker.allow_anonymous is in effect while broker.host is ${b.host} (not loopback): devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
       )
     }
-    if (!b.allow_anonymous && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
+    if (!anonymousOk && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
   }
 
   for (const w of c.webhooks) {

@@ -66,13 +66,31 @@ export const ConfigSchema = Obj({
   broker: Obj({
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
-    /** Anonymous devices; refused at start-up when the broker is not bound to loopback. */
-    allow_anonymous: Type.Boolean({ default: true }),
+    /** Anonymous devices. Unset: only while broker.users is empty. Refused on a non-loopback address, and with users. */
+    allow_anonymous: Type.Optional(Type.Boolean()),
     users: Type.Array(Obj({ username: Type.String({ minLength: 1 }), ...Secret }), { default: [] }),
     /** Topics a device may publish to; %u is its username (Mosquitto `pattern` style). */
     acl: Type.Array(Type.String(), { default: ['fleet/%u/position', 'owntracks/%u/+'] }),
     /** Topic filters any authenticated device may subscribe to. */
     subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/alerts/#'] }),
+    /** Bounds on what one client can make the embedded broker hold (see README: Embedded broker security). */
+    limits: Obj({
+      /** The largest packet is mqtt.max_payload_bytes plus this (topic, properties). */
+      packet_overhead_bytes: Type.Integer({ minimum: 64, default: 2048 }),
+      max_connect_bytes: Type.Integer({ minimum: 256, default: 4096 }),
+      max_subscriptions_per_client: Type.Integer({ minimum: 1, default: 16 }),
+      max_persistent_sessions_per_device: Type.Integer({ minimum: 0, default: 2 }),
+      max_persistent_sessions: Type.Integer({ minimum: 0, default: 1000 }),
+      /** Messages queued for one offline persistent session; more are dropped (counted). */
+      max_queued_per_client: Type.Integer({ minimum: 0, default: 1000 }),
+      /** Inbound QoS 2 messages awaiting PUBREL per client. */
+      max_inflight_per_client: Type.Integer({ minimum: 1, default: 32 }),
+      max_retained_per_device: Type.Integer({ minimum: 0, default: 8 }),
+      max_retained_total: Type.Integer({ minimum: 0, default: 10_000 }),
+      /** Wrong passwords allowed per client address before the back-off (doubling from 1 s). */
+      auth_free_failures: Type.Integer({ minimum: 0, default: 5 }),
+      auth_max_backoff: Duration('5m'),
+    }),
   }),
   clickhouse: Obj({
     /** ClickHouse server URL (http[s]://host:8123). Unset: embedded chdb under <data_dir>/clickhouse. */
@@ -206,6 +224,8 @@ export const ConfigSchema = Obj({
   delivery: Obj({
     /** CIDR ranges in private/loopback/link-local space that webhook destinations may use. */
     allow_private_networks: Type.Array(Type.String(), { default: [] }),
+    /** A webhook's `secret_env` may only name variables starting with this. */
+    secret_env_prefix: Type.String({ default: 'HEXPATROL_WEBHOOK_SECRET_', pattern: '^[A-Z][A-Z0-9_]{2,}$' }),
     timeout: Duration('15s'),
     /** Give up (dead-letter) after this long. */
     horizon: Duration('24h'),

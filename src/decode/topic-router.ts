@@ -1,6 +1,7 @@
 // Topic → (payload format, unit id), compiled once from the configured MQTT subscription filters.
 // The unit id is the `+`-matched levels joined with '-' (for `#`, the remaining levels joined with '-').
 import { HexpatrolError } from '../errors.js'
+import { matchLevels, splitFilter } from '../ingest/topic-filter.js'
 
 export type PayloadFormat = 'native' | 'owntracks'
 
@@ -24,73 +25,43 @@ export function isValidUnitId(id: string): boolean {
   return UNIT_ID.test(id)
 }
 
-const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g
-const SHARE_PREFIX = /^\$share\/[^/]+\//
-
 interface CompiledFilter {
   format: PayloadFormat
-  re: RegExp
-  /** Index of the capture group holding a `#` tail, whose '/' must become '-'; 0 when none. */
-  hashGroup: number
-  groups: number
+  levels: string[]
+  plus: number
+  hash: boolean
 }
 
 function filterError(filter: string, problem: string): HexpatrolError {
   return new HexpatrolError('HEXP_ERR_CONFIG', `mqtt.subscriptions: topic filter "${filter}" ${problem}`)
 }
 
-function compileFilter(spec: SubscriptionSpec): CompiledFilter {
-  // A shared subscription delivers topics without its `$share/<group>/` prefix.
-  const filter = spec.topic.replace(SHARE_PREFIX, '')
-  const levels = filter.split('/')
-  let source = '^'
-  let groups = 0
-  let hashGroup = 0
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i]!
-    // MQTT 4.7.2: wildcards at the first level never match topics starting with '$'.
-    const guard = i === 0 ? '(?!\\$)' : ''
-    if (level === '+') {
-      source += (i === 0 ? '' : '/') + guard + '([^/]*)'
-      groups++
-    } else if (level === '#') {
-      if (i !== levels.length - 1) throw filterError(spec.topic, "has '#' before its last level")
-      // `a/#` also matches `a` itself (zero levels), which yields an empty (invalid) unit id.
-      source += i === 0 ? guard + '(.*)' : '(?:/(.*))?'
-      groups++
-      hashGroup = groups
-    } else {
-      if (level.includes('+') || level.includes('#')) throw filterError(spec.topic, `has a wildcard inside the level "${level}"; '+' and '#' must stand alone`)
-      source += (i === 0 ? '' : '/') + level.replace(REGEX_SPECIAL, '\\$&')
+function compileSpec(spec: SubscriptionSpec): CompiledFilter {
+  const levels = splitFilter(spec.topic)
+  let wildcards = 0
+  for (const [i, level] of levels.entries()) {
+    if (level === '+' || level === '#') wildcards++
+    if (level === '#' && i !== levels.length - 1) throw filterError(spec.topic, "has '#' before its last level")
+    if (level !== '+' && level !== '#' && (level.includes('+') || level.includes('#'))) {
+      throw filterError(spec.topic, `has a wildcard inside the level "${level}"; '+' and '#' must stand alone`)
     }
   }
-  if (groups === 0) throw filterError(spec.topic, "has no '+' or '#' level to name the unit")
-  return { format: spec.format, re: new RegExp(source + '$'), hashGroup, groups }
+  if (wildcards === 0) throw filterError(spec.topic, "has no '+' or '#' level to name the unit")
+  return { format: spec.format, levels, plus: levels.filter((l) => l === '+').length, hash: levels.at(-1) === '#' }
 }
 
 /** Precompiled topic router: which subscription (format) a topic belongs to and the unit id it names, or null. */
 export function createTopicRouter(subscriptions: ReadonlyArray<SubscriptionSpec>): TopicRouter {
-  const filters = subscriptions.map(compileFilter)
-  const n = filters.length
+  const filters = subscriptions.map(compileSpec)
   return (topic: string): TopicRoute | null => {
-    for (let f = 0; f < n; f++) {
-      const c = filters[f]!
-      const m = c.re.exec(topic)
-      if (m === null) continue
-      // An empty `+` level (`fleet//position`) names no unit: the whole id becomes '' (invalid).
-      let unitId = ''
-      for (let g = 1; g <= c.groups; g++) {
-        const part = m[g]
-        if (g === c.hashGroup) {
-          // `#` may match zero levels; it then adds nothing rather than a dangling '-'.
-          if (!part) continue
-          unitId = unitId === '' ? part.replaceAll('/', '-') : unitId + '-' + part.replaceAll('/', '-')
-        } else {
-          if (!part) return { format: c.format, unitId: '' }
-          unitId = g === 1 ? part : unitId + '-' + part
-        }
-      }
-      return { format: c.format, unitId }
+    for (const c of filters) {
+      const parts = matchLevels(c.levels, topic)
+      if (parts === null) continue
+      // `#` matching `a/` (one empty level) adds nothing, like zero levels; an empty `+` level
+      // (`fleet//position`) names no unit: the whole id becomes '' (invalid).
+      if (c.hash && parts.length === c.plus + 1 && parts[c.plus] === '') parts.pop()
+      if (parts.length === 0 || parts.some((p) => p === '')) return { format: c.format, unitId: '' }
+      return { format: c.format, unitId: parts.map((p) => p.replaceAll('/', '-')).join('-') }
     }
     return null
   }

@@ -1,17 +1,38 @@
 // Device authentication and per-device topic ACLs for the embedded broker, decided from config
-// once at start-up. Passwords are compared in constant time; a device publishes only to topics
-// its ACL patterns allow with %u replaced by its username (Mosquitto `pattern write` semantics).
+// once at start-up. Passwords are compared in constant time. A device reports only as itself: on
+// an ingested topic (one of mqtt.subscriptions) it may publish only where the topic router names
+// exactly its username as the unit id (so `P` cannot publish `owntracks/P/002`, which would be
+// unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
+// `pattern write` semantics), where %u must stand for a whole topic level.
 import { timingSafeEqual, createHash } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
+import { createTopicRouter } from '../decode/topic-router.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
-
+/** A loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x) or `localhost`; never a name like `127.lan`. */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.')
+  if (host === 'localhost') return true
+  const h = host.replace(/^\[|\]$/g, '')
+  const v = isIP(h)
+  if (v === 4) return h.startsWith('127.')
+  if (v === 6) {
+    const l = h.toLowerCase()
+    return l === '::1' || l === '0:0:0:0:0:0:0:1' || (/^::ffff:127\./.test(l) && isIP(l.slice(7)) === 4)
+  }
+  return false
+}
+
+/** Anonymous devices: as configured, else only while no device has credentials. */
+export function anonymousAllowed(b: Config['broker']): boolean {
+  const explicit = b.allow_anonymous
+  return explicit ?? b.users.length === 0
 }
 
 export interface BrokerAuth {
+  /** Anonymous devices are accepted (see anonymousAllowed). */
+  readonly anonymous: boolean
   /** null = anonymous; returns false for a bad password or unknown user. */
   authenticate(username: string | undefined, password: Buffer | undefined): boolean
   canPublish(username: string | null, topic: string): boolean
@@ -22,13 +43,15 @@ function digest(b: Buffer | string): Buffer {
   return createHash('sha256').update(b).digest()
 }
 
-/** The config is resolved: loadConfig refused an exposed anonymous broker and resolved every password. */
+/** The config is resolved: loadConfig refused conflicting or exposed anonymous settings and resolved every password. */
 export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const b = config.broker
+  const anonymousOk = anonymousAllowed(b)
   const users = new Map<string, Buffer>()
   for (const u of b.users) users.set(u.username, digest(u.password))
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
+  const router = createTopicRouter(config.mqtt.subscriptions)
   const subscribeAcl = b.subscribe_acl
   const cache = new Map<string, TopicMatcher[]>()
   const aclFor = (user: string): TopicMatcher[] => {
@@ -40,8 +63,9 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
     return m
   }
   return {
+    anonymous: anonymousOk,
     authenticate(username, password) {
-      if (username === undefined || username === '') return b.allow_anonymous && password === undefined
+      if (username === undefined || username === '') return anonymousOk && password === undefined
       const expected = users.get(username)
       if (expected === undefined || password === undefined) return false
       return timingSafeEqual(expected, digest(password))
@@ -50,8 +74,11 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
       if (topic.startsWith('$')) return false
       // A username containing a wildcard or separator could widen its ACL: refuse it.
       if (username !== null && /[+#/]/.test(username)) return false
-      const matchers = username === null ? anonymous : aclFor(username)
-      return matchers.some((m) => m(topic))
+      if (username === null) return anonymous.some((m) => m(topic))
+      // Ingested: the unit the router derives must be the device itself, exactly (case included).
+      const route = router(topic)
+      if (route !== null) return route.unitId === username
+      return aclFor(username).some((m) => m(topic))
     },
     canSubscribe(_username, filter) {
       return subscribeAcl.some((allowed) => filterCovers(allowed, filter))

@@ -2,13 +2,21 @@
 // directly; messages on the configured subscription topics are handed to the pipeline inside
 // the broker's publish authorisation step, so the device's PUBACK is only sent once the
 // message is in the journal. Everything else a broker does (fan-out to other subscribers,
-// retained alerts for terminals) works as usual.
-import { createServer, type Server } from 'node:net'
+// retained alerts for terminals) works as usual, within bounds: packets are size-checked while
+// they arrive (packet-guard), password guessing backs off per address (auth-throttle), and what
+// a client can make the broker keep is capped (broker-limits). Ingested topics are never retained:
+// the engine is their consumer, and a rejected payload must not stay in the broker.
+import { createServer, type Server, type Socket } from 'node:net'
 import { Aedes, type AedesOptions, type Client } from 'aedes'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
-import type { BrokerAuth } from './broker-auth.js'
+import { HexpatrolError } from '../errors.js'
+import { isLoopbackHost, type BrokerAuth } from './broker-auth.js'
 import { compileFilter } from './topic-filter.js'
+import { guardConnection } from './packet-guard.js'
+import { AuthThrottle } from './auth-throttle.js'
+import { BrokerLimits } from './broker-limits.js'
 import type { MessageHandler, Publish } from './message-handler.js'
 
 export interface EmbeddedBroker {
@@ -20,34 +28,86 @@ export interface EmbeddedBroker {
   close(): Promise<void>
 }
 
+export interface EmbeddedBrokerOptions {
+  registry?: Registry
+  now?: () => number
+  /** How often refused authentications are summarised in one log line (default 60 s). */
+  authLogEveryMs?: number
+}
+
 const USER = Symbol('hexpatrol.username')
 type TaggedClient = Client & { [USER]?: string | null }
 
-export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMessage: MessageHandler, logger: Logger): Promise<EmbeddedBroker> {
+export type RefusedReason = 'connect_too_large' | 'packet_too_large' | 'malformed_length' | 'auth_failed' | 'auth_backoff' | 'sessions' | 'subscriptions' | 'retained' | 'not_own_topic'
+
+function brokerMetrics(registry: Registry, limits: BrokerLimits) {
+  const registers = [registry]
+  return {
+    refused: new Counter({ name: 'hexpatrol_broker_refused_total', help: 'Connections, packets, subscriptions and publishes the embedded broker refused, by reason.', labelNames: ['reason'] as const, registers }),
+    dropped: new Counter({ name: 'hexpatrol_broker_queue_dropped_total', help: 'Messages not queued for an offline persistent session because its queue was full (broker.limits.max_queued_per_client).', registers }),
+    gauges: [
+      new Gauge({ name: 'hexpatrol_broker_retained_messages', help: 'Retained messages set by devices.', registers, collect() { this.set(limits.retained) } }),
+      new Gauge({ name: 'hexpatrol_broker_persistent_sessions', help: 'Persistent (clean=false) device sessions the broker keeps.', registers, collect() { this.set(limits.persistentSessions) } }),
+      new Gauge({ name: 'hexpatrol_broker_queued_messages', help: 'Messages queued for offline persistent sessions.', registers, collect() { this.set(limits.queuedMessages) } }),
+    ],
+  }
+}
+
+export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMessage: MessageHandler, logger: Logger, opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const ingested = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   const isIngested = (topic: string) => ingested.some((m) => m(topic))
   const log = logger.child({ component: 'broker' })
+  const lim = config.broker.limits
+  const limits = new BrokerLimits(lim)
+  const metrics = brokerMetrics(opts.registry ?? new Registry(), limits)
+  const refuse = (reason: RefusedReason) => metrics.refused.inc({ reason })
+  const throttle = new AuthThrottle({ freeFailures: lim.auth_free_failures, baseBackoffMs: 1000, maxBackoffMs: lim.auth_max_backoff, forgetAfterMs: 15 * 60_000, maxAddresses: 10_000, ...(opts.now ? { now: opts.now } : {}) })
+  const addresses = new WeakMap<object, string>()
+  const addressOf = (client: Client): string => addresses.get((client as unknown as { conn: object }).conn) ?? 'unknown'
+  const packetLimits = { maxPacketBytes: config.mqtt.max_payload_bytes + lim.packet_overhead_bytes, maxConnectBytes: lim.max_connect_bytes }
 
   const options: AedesOptions = {
     id: 'hexpatrol-embedded',
+    maxClientsIdLength: 64,
+    ...({ maxInflightInbound: lim.max_inflight_per_client, maxTopicLevels: 16 } as object),
     authenticate(client, username, password, done) {
-      if (auth.authenticate(username, password)) {
-        ;(client as TaggedClient)[USER] = username === undefined || username === '' ? null : username
-        done(null, true)
-      } else {
-        log.warn({ clientId: client.id, username }, 'Device refused: bad username or password.')
-        const err = Object.assign(new Error('Bad username or password'), { returnCode: 4 as const })
-        done(err, null)
+      const address = addressOf(client)
+      const fail = (reason: RefusedReason, returnCode: 4 | 5) => {
+        refuse(reason)
+        done(Object.assign(new Error(reason === 'sessions' ? 'Not authorized' : 'Bad username or password'), { returnCode }), null)
       }
+      if (throttle.blocked(address)) return fail('auth_backoff', 4)
+      if (!auth.authenticate(username, password)) {
+        throttle.failed(address)
+        return fail('auth_failed', 4)
+      }
+      throttle.succeeded(address)
+      const user = username === undefined || username === '' ? null : username
+      if (!limits.session(user ?? '(anonymous)', client.id, client.clean)) {
+        log.warn({ clientId: client.id, username: user }, 'Persistent session refused: the device (or the broker) holds the most persistent sessions allowed (broker.limits).')
+        return fail('sessions', 5)
+      }
+      ;(client as TaggedClient)[USER] = user
+      done(null, true)
     },
     authorizePublish(client, packet, callback) {
       if (client === null) return callback(null)
       const user = (client as TaggedClient)[USER] ?? null
       if (!auth.canPublish(user, packet.topic)) {
-        log.warn({ clientId: client.id, username: user, topic: packet.topic }, 'Device may not publish to this topic; disconnecting it.')
-        return callback(new Error(`not authorised to publish to ${packet.topic}`))
+        refuse('not_own_topic')
+        log.warn({ clientId: client.id, username: user, topic: packet.topic.slice(0, 256) }, 'Device may not publish to this topic; disconnecting it.')
+        return callback(new Error('not authorised to publish to this topic'))
       }
-      if (!isIngested(packet.topic)) return callback(null)
+      if (!isIngested(packet.topic)) {
+        if (packet.retain && !limits.retain(user ?? '(anonymous)', packet.topic, packet.payload.length === 0)) {
+          refuse('retained')
+          log.warn({ clientId: client.id, username: user }, 'Retained message refused: over broker.limits.max_retained_per_device or max_retained_total; disconnecting.')
+          return callback(new Error('retained message limit'))
+        }
+        return callback(null)
+      }
+      // The engine consumes ingested topics; the broker keeps none of them (accepted or rejected).
+      packet.retain = false
       let result: void | Promise<void>
       try {
         result = onMessage(packet.topic, packet.payload as Buffer)
@@ -59,15 +119,61 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     },
     authorizeSubscribe(client, sub, callback) {
       const user = (client as TaggedClient)[USER] ?? null
-      if (auth.canSubscribe(user, sub.topic)) return callback(null, sub)
-      log.warn({ clientId: client.id, username: user, topic: sub.topic }, 'Device may not subscribe to this filter; refused in the SUBACK.')
-      // A null subscription refuses this filter (SUBACK 0x80) without dropping the connection.
-      callback(null, null)
+      if (!auth.canSubscribe(user, sub.topic)) {
+        refuse('subscriptions')
+        log.warn({ clientId: client.id, username: user, topic: sub.topic.slice(0, 256) }, 'Device may not subscribe to this filter; refused in the SUBACK.')
+        // A null subscription refuses this filter (SUBACK 0x80) without dropping the connection.
+        return callback(null, null)
+      }
+      if (!limits.subscribe(client.id, sub.topic)) {
+        refuse('subscriptions')
+        log.warn({ clientId: client.id, username: user, max: lim.max_subscriptions_per_client }, 'Subscription refused: the client holds broker.limits.max_subscriptions_per_client.')
+        return callback(null, null)
+      }
+      callback(null, sub)
     },
   }
   const aedes = await Aedes.createBroker(options)
+  // Offline persistent sessions queue at most max_queued_per_client messages each.
+  const persistence = (aedes as unknown as { persistence: unknown }).persistence as { outgoingEnqueueCombi: (subs: Array<{ clientId: string }>, packet: unknown) => Promise<void> }
+  const enqueue = persistence.outgoingEnqueueCombi.bind(persistence)
+  persistence.outgoingEnqueueCombi = (subs, packet) => {
+    const keep = subs.filter((s) => {
+      if (limits.enqueue(s.clientId)) return true
+      metrics.dropped.inc()
+      return false
+    })
+    return enqueue(keep, packet)
+  }
+  aedes.on('clientReady', (client) => limits.resumed(client.id))
+  aedes.on('unsubscribe', (unsubs, client) => {
+    for (const topic of unsubs) limits.unsubscribe(client.id, topic)
+  })
+  aedes.on('clientDisconnect', (client) => limits.disconnected(client.id, client.clean))
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'MQTT client error.'))
-  const server: Server = createServer(aedes.handle)
+
+  const summarise = () => {
+    const s = throttle.drain()
+    if (s !== null) log.warn(s, 'Refused MQTT authentications since the last summary (wrong credentials, or an address in its back-off).')
+  }
+  const summary = setInterval(summarise, opts.authLogEveryMs ?? 60_000)
+  summary.unref()
+
+  const server: Server = createServer((socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown'
+    // An address in its back-off is dropped before a single byte is parsed.
+    if (throttle.blocked(address)) {
+      refuse('auth_backoff')
+      socket.destroy()
+      return
+    }
+    const conn = guardConnection(socket, packetLimits, (v) => {
+      refuse(v.reason)
+      log.warn({ address, reason: v.reason, announced: v.announced, limit: v.limit }, 'MQTT packet over its size limit; connection closed before buffering it.')
+    })
+    addresses.set(conn, address)
+    aedes.handle(conn as unknown as Socket)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.broker.port, config.broker.host, () => {
@@ -77,8 +183,17 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   })
   const addr = server.address()
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.broker.port
+  // The name in broker.host passed the start-up check; what it resolved to must be loopback too.
+  const bound = typeof addr === 'object' && addr !== null ? addr.address : config.broker.host
+  if (auth.anonymous && !isLoopbackHost(bound)) {
+    clearInterval(summary)
+    await new Promise<void>((resolve) => aedes.close(() => resolve()))
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    throw new HexpatrolError('HEXP_ERR_BROKER_EXPOSED', `broker.host ${config.broker.host} resolved to ${bound}, not a loopback address, and anonymous devices are allowed. List devices under broker.users, or bind broker.host to 127.0.0.1.`)
+  }
   let listening = true
-  log.info({ host: config.broker.host, port, anonymous: config.broker.allow_anonymous, users: config.broker.users.length }, 'Embedded MQTT broker listening.')
+  log[auth.anonymous ? 'warn' : 'info']({ host: config.broker.host, address: bound, port, anonymous: auth.anonymous, users: config.broker.users.length },
+    auth.anonymous ? 'Embedded MQTT broker listening on loopback with anonymous devices allowed (no broker.users).' : 'Embedded MQTT broker listening.')
 
   return {
     port,
@@ -95,6 +210,8 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     async close() {
       if (!listening) return
       listening = false
+      clearInterval(summary)
+      summarise()
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

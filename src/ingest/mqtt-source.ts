@@ -40,7 +40,7 @@ export async function startMqttSource(config: ResolvedConfig, onMessage: Message
       close: () => sub.close(),
     }
   }
-  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger)
+  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger, { registry: metrics.registry })
   metrics.mqttConnected.set(1)
   return {
     address: `mqtt://${config.broker.host}:${broker.port}`,

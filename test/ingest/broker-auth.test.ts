@@ -4,23 +4,24 @@ import { createBrokerAuth, isLoopbackHost } from '../../src/ingest/broker-auth.j
 
 t.test('loopback detection', async (t) => {
   for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) t.ok(isLoopbackHost(h), h)
-  for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.org']) t.notOk(isLoopbackHost(h), h)
+  for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.org', '127.lan', '127.0.0.1.nip.io', '::ffff:10.0.0.1']) t.notOk(isLoopbackHost(h), h)
+  for (const h of ['[::1]', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) t.ok(isLoopbackHost(h), h)
 })
 
 
 t.test('credentials and per-device ACL', async (t) => {
-  const cfg = validateConfig({ broker: { host: '0.0.0.0', allow_anonymous: false, users: [{ username: 'P-1', password: 'pw1' }, { username: 'alice', password_env: 'ALICE_PW' }, { username: 'bad+user', password: 'x' }] } }, undefined, { ALICE_PW: 'pw2' })
+  const cfg = validateConfig({ broker: { host: '0.0.0.0', allow_anonymous: false, users: [{ username: 'P-1', password: 'pw1' }, { username: 'alice-phone', password_env: 'ALICE_PW' }, { username: 'bad+user', password: 'x' }] } }, undefined, { ALICE_PW: 'pw2' })
   const auth = createBrokerAuth(cfg)
   t.ok(auth.authenticate('P-1', Buffer.from('pw1')))
   t.notOk(auth.authenticate('P-1', Buffer.from('pw2')), 'wrong password')
   t.notOk(auth.authenticate('P-1', undefined), 'no password')
   t.notOk(auth.authenticate('nobody', Buffer.from('pw1')), 'unknown user')
   t.notOk(auth.authenticate(undefined, undefined), 'anonymous refused')
-  t.ok(auth.authenticate('alice', Buffer.from('pw2')), 'password from env')
+  t.ok(auth.authenticate('alice-phone', Buffer.from('pw2')), 'password from env')
   t.ok(auth.canPublish('P-1', 'fleet/P-1/position'))
   t.notOk(auth.canPublish('P-1', 'fleet/P-2/position'), 'may not report as another unit')
-  t.ok(auth.canPublish('alice', 'owntracks/alice/phone'))
-  t.notOk(auth.canPublish('alice', 'owntracks/bob/phone'))
+  t.ok(auth.canPublish('alice-phone', 'owntracks/alice/phone'), 'OwnTracks <user>/<device> is the unit <user>-<device>')
+  t.notOk(auth.canPublish('alice-phone', 'owntracks/bob/phone'))
   t.notOk(auth.canPublish('P-1', '$SYS/x'))
   t.notOk(auth.canPublish('bad+user', 'fleet/bad+user/position'), 'wildcards in usernames never widen an ACL')
   t.ok(auth.canSubscribe('P-1', 'hexpatrol/alerts/#'))

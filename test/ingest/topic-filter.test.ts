@@ -1,30 +1,53 @@
+// The one topic-filter matcher: the broker's ACLs, its ingestion check and the router agree.
 import t from 'tap'
-import { compileFilter, filterCovers } from '../../src/ingest/topic-filter.js'
+import { compileFilter, filterCovers, matchLevels, splitFilter, unshare } from '../../src/ingest/topic-filter.js'
+import { createTopicRouter } from '../../src/decode/topic-router.js'
+import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
+import { validateConfig } from '../../src/config/load.js'
 
-t.test('compileFilter matches MQTT wildcards', async (t) => {
-  const m = compileFilter('fleet/+/position')
-  t.ok(m('fleet/P-1/position'))
-  t.notOk(m('fleet/P-1/position/x'))
-  t.notOk(m('fleet/position'))
-  t.notOk(m('fleet/P-1/status'))
-  const h = compileFilter('owntracks/#')
-  t.ok(h('owntracks/a/b'))
-  t.ok(h('owntracks/a'))
-  t.notOk(h('fleet/a'))
-  t.ok(compileFilter('#')('anything/at/all'))
-  t.ok(compileFilter('a/b')('a/b'))
-  t.notOk(compileFilter('a/b')('a'))
+t.test('MQTT matching rules', async (t) => {
+  const cases: Array<[string, string, boolean]> = [
+    ['fleet/+/position', 'fleet/P-1/position', true],
+    ['fleet/+/position', 'fleet/P-1/position/x', false],
+    ['fleet/#', 'fleet', true],
+    ['fleet/#', 'fleet/a/b', true],
+    ['#', '$SYS/broker/uptime', false],
+    ['+/broker/uptime', '$SYS/broker/uptime', false],
+    ['$SYS/#', '$SYS/broker/uptime', true],
+    ['$share/grp/fleet/+/position', 'fleet/P-1/position', true],
+    ['$share/grp/#', '$SYS/x', false],
+    ['a/b', 'a/b', true],
+    ['a/b', 'a', false],
+  ]
+  for (const [f, topic, want] of cases) t.equal(compileFilter(f)(topic), want, `${f} ~ ${topic}`)
+  t.equal(unshare('$share/g/a/+'), 'a/+')
+  t.equal(unshare('$share/g+/a'), '$share/g+/a', 'not a valid share name')
+  t.same(matchLevels(splitFilter('org/+/units/#'), 'org/n/units/a/b'), ['n', 'a/b'])
+  t.same(matchLevels(splitFilter('org/+/units/#'), 'org/n/units'), ['n'])
 })
 
-t.test('filterCovers decides whether a subscription stays inside an allowed filter', async (t) => {
-  t.ok(filterCovers('hexpatrol/alerts/#', 'hexpatrol/alerts/#'))
-  t.ok(filterCovers('hexpatrol/alerts/#', 'hexpatrol/alerts/radius_breach/+'))
-  t.ok(filterCovers('hexpatrol/alerts/#', 'hexpatrol/alerts'))
-  t.notOk(filterCovers('hexpatrol/alerts/#', '#'), 'a device may never subscribe to #')
-  t.notOk(filterCovers('hexpatrol/alerts/#', 'hexpatrol/#'))
-  t.notOk(filterCovers('hexpatrol/alerts/#', '+/alerts/x'))
-  t.ok(filterCovers('a/+/c', 'a/b/c'))
-  t.notOk(filterCovers('a/+/c', 'a/b/c/d'))
-  t.notOk(filterCovers('a/b', 'a/#'))
-  t.notOk(filterCovers('a/b/c', 'a/b'))
+t.test('router and broker agree: a $share subscription and $SYS topics', async (t) => {
+  const subs = [{ topic: '$share/hexpatrol/fleet/+/position', format: 'native' as const }, { topic: '+/gps', format: 'native' as const }]
+  const route = createTopicRouter(subs)
+  t.same(route('fleet/P-1/position'), { format: 'native', unitId: 'P-1' })
+  t.equal(route('$SYS/gps'), null)
+  const auth = createBrokerAuth(validateConfig({ mqtt: { subscriptions: subs } }))
+  t.ok(auth.canPublish(null, 'fleet/P-1/position'), 'the broker ingests what the router routes')
+  t.notOk(auth.canPublish(null, '$SYS/gps'))
+})
+
+t.test('filterCovers', async (t) => {
+  const cases: Array<[string, string, boolean]> = [
+    ['hexpatrol/alerts/#', 'hexpatrol/alerts/#', true],
+    ['hexpatrol/alerts/#', 'hexpatrol/alerts/+/unit:P-1', true],
+    ['hexpatrol/alerts/+', 'hexpatrol/alerts/#', false],
+    ['hexpatrol/alerts/+', 'hexpatrol/alerts/x', true],
+    ['hexpatrol/alerts/x', 'hexpatrol/alerts/+', false],
+    ['a/b', 'a', false],
+    ['a', 'a/b', false],
+    ['#', '$SYS/#', false],
+    ['+/x', '$SYS/x', false],
+    ['$share/g/a/#', 'a/b', true],
+  ]
+  for (const [o, i, want] of cases) t.equal(filterCovers(o, i), want, `${o} ⊇ ${i}`)
 })
