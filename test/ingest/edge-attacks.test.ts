@@ -290,6 +290,10 @@ t.test('row 9: the resolved listen address decides, not the configured name', as
   t.throws(() => checkBoundAddress(true, 'broker.internal', '192.168.1.20'), { code: 'HEXP_ERR_BROKER_EXPOSED', message: /resolved to 192\.168\.1\.20/ })
   t.doesNotThrow(() => checkBoundAddress(true, 'localhost', '::1'))
   t.doesNotThrow(() => checkBoundAddress(false, '0.0.0.0', '0.0.0.0'), 'with credentials only, any address')
+  // A broker that finds itself on a network address with anonymous devices closes and refuses to start.
+  const cfg = validateConfig({ broker: { host: '0.0.0.0', port: 0, users } })
+  const anon = { ...createBrokerAuth(cfg), anonymous: true }
+  await t.rejects(startEmbeddedBroker(cfg, anon, () => undefined, captureLogger().logger), { code: 'HEXP_ERR_BROKER_EXPOSED' })
 })
 
 t.test('broker limits bookkeeping', async (t) => {
