@@ -1,7 +1,8 @@
-// Delivers alert events to webhook subscriptions at least once: publish() only writes the durable
+// The webhook delivery loop: delivers outbound events (alerts and others) at least once: publish() only writes the durable
 // outbox (the pipeline never waits on a receiver); per subscription, due deliveries are attempted
 // up to max_concurrency at a time, one subject's events strictly in order, retried per the schedule
 // until the horizon, then dead-lettered. 410 disables a subscription; its deliveries stay queued.
+// Dead letters (dead-letters.ts) and subscription administration (subscription-admin.ts) live apart.
 import { EventEmitter } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
@@ -15,7 +16,9 @@ import { Outbox, type DeliveryRecord } from './outbox.js'
 import { DeliveryQueue } from './delivery-queue.js'
 import { SubscriptionStore, wants, type Subscription } from './subscriptions.js'
 import { redactUrl } from '../telemetry/redact.js'
-import { parseWebhook, type WebhookRules } from './webhook-validator.js'
+import type { WebhookRules } from './webhook-validator.js'
+import { DeadLetters, type DeadLetterView } from './dead-letters.js'
+import { SubscriptionAdmin, warnUnsigned, type DeliveryControl, type SubscriptionView } from './subscription-admin.js'
 import { AllowList, guardedLookup } from './ssrf.js'
 import { renderEvent } from './event-formats.js'
 import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
@@ -37,44 +40,8 @@ export interface DispatcherOptions {
   version?: string
 }
 
-export interface SubscriptionView {
-  id: string
-  /** Secrets (user info, query values, token-like path segments) masked. */
-  url: string
-  events: string[]
-  zones: string[] | null
-  format: WebhookConfig['format']
-  maxConcurrency: number
-  source: 'config' | 'api'
-  signed: boolean
-  enabled: boolean
-  disabledReason: string | null
-  disabledAt: number | null
-  pending: number
-  inFlight: number
-  /** Since start-up. */
-  delivered: number
-  failed: number
-  /** Dead letters held now. */
-  dead: number
-  lastStatus: number | null
-  lastError: string | null
-}
-
-export interface DeadLetterView {
-  deliveryId: string
-  subscriptionId: string
-  webhookId: string
-  eventId: string
-  type: string
-  subject: string
-  attempts: number
-  enqueuedAt: number
-  firstAttemptAt: number | null
-  deadAt: number
-  lastStatus: number | null
-  lastError: string
-}
+export type { DeadLetterView } from './dead-letters.js'
+export type { SubscriptionView } from './subscription-admin.js'
 
 export interface DeliveredInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number; latencyMs: number }
 export interface FailedInfo { subscriptionId: string; deliveryId: string; eventId: string; webhookId: string; attempts: number; status: number | null; error: string; nextAttemptAt: number }
@@ -105,7 +72,8 @@ export class Dispatcher extends EventEmitter {
   /** Pending deliveries by deliveryId (also how an in-flight attempt knows it was not dropped meanwhile). */
   private readonly pending = new Map<string, DeliveryRecord>()
   private readonly keys = new Set<string>()
-  private readonly dead = new Map<string, DeliveryRecord>()
+  private readonly dead: DeadLetters
+  private readonly admin: SubscriptionAdmin
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly agents = new Map<string, { http: http.Agent; https: https.Agent }>()
   private readonly inflight = new Set<Promise<void>>()
@@ -124,19 +92,19 @@ export class Dispatcher extends EventEmitter {
     this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.env ?? process.env, this.rules)
     for (const s of this.store.skipped) this.log.error(s, 'A webhook subscription added through the API no longer passes validation; it is not loaded. Add it again with valid settings.')
     this.outbox = new Outbox(opts.dir, this.now())
+    this.dead = new DeadLetters(this.outbox)
+    this.admin = new SubscriptionAdmin(this.store, this.rules, this.control(), this.dead, this.log)
     this.metrics = createWebhookMetrics(opts.registry ?? new Registry(), { depth: () => this.depth(), deadLetters: () => this.dead.size })
-    for (const sub of this.store.all()) this.warnUnsigned(sub)
+    for (const sub of this.store.all()) warnUnsigned(this.log, sub)
 
     const loaded = this.outbox.load()
     for (const file of loaded.corrupt) this.log.error({ file }, 'An unreadable webhook outbox file was set aside as *.corrupt; its delivery cannot be resumed.')
-    for (const rec of loaded.dead) this.dead.set(rec.deliveryId, rec)
+    for (const rec of loaded.dead) this.dead.add(rec)
     let orphans = 0
     for (const rec of loaded.pending) {
       if (this.store.get(rec.subscriptionId) === undefined) {
         // Never drop silently: the subscription is gone from the config, so park it as a dead letter.
-        Object.assign(rec, { deadAt: this.now(), lastError: `subscription ${rec.subscriptionId} is no longer configured` })
-        this.outbox.burySync(rec)
-        this.dead.set(rec.deliveryId, rec)
+        this.dead.burySync(rec, this.now(), `subscription ${rec.subscriptionId} is no longer configured`)
         orphans++
         continue
       }
@@ -144,12 +112,6 @@ export class Dispatcher extends EventEmitter {
     }
     if (orphans > 0) this.log.warn({ deliveries: orphans }, 'Pending webhook deliveries for subscriptions no longer configured were moved to the dead letters.')
     if (loaded.pending.length > 0) this.log.info({ deliveries: this.pending.size }, 'Resuming pending webhook deliveries from the outbox.')
-  }
-
-  private warnUnsigned(sub: Subscription): void {
-    if (sub.signer.empty && sub.cfg.format === 'standard') {
-      this.log.warn({ subscription: sub.cfg.id }, 'Webhook subscription has no secret: its deliveries are not signed. Set secret or secret_env.')
-    }
   }
 
   private queue(id: string): DeliveryQueue {
@@ -359,7 +321,7 @@ export class Dispatcher extends EventEmitter {
       q.finish(rec)
       this.forget(rec)
       await this.outbox.bury(rec)
-      this.dead.set(rec.deliveryId, rec)
+      this.dead.add(rec)
       this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'dead' })
       this.log.error({ ...info, type: rec.event.type, subject: rec.subject }, 'Webhook delivery dead-lettered: the retry horizon passed. Retry it from the admin API once the receiver works.')
       this.emit('dead', info satisfies DeadInfo)
@@ -379,121 +341,75 @@ export class Dispatcher extends EventEmitter {
     if (this.pending.get(rec.deliveryId) !== rec) this.outbox.removeSync(rec)
   }
 
+  // Administration (admin API): see subscription-admin.ts and dead-letters.ts.
+
   subscriptions(): SubscriptionView[] {
-    const deadBy = new Map<string, number>()
-    for (const r of this.dead.values()) deadBy.set(r.subscriptionId, (deadBy.get(r.subscriptionId) ?? 0) + 1)
-    return [...this.store.all()].map((s) => ({
-      id: s.cfg.id,
-      url: redactUrl(s.cfg.url),
-      events: [...s.cfg.events],
-      zones: s.cfg.zones === undefined ? null : [...s.cfg.zones],
-      format: s.cfg.format,
-      maxConcurrency: s.cfg.max_concurrency,
-      source: s.source,
-      signed: !s.signer.empty,
-      enabled: s.enabled,
-      disabledReason: s.disabledReason,
-      disabledAt: s.disabledAt,
-      pending: this.queues.get(s.cfg.id)?.size ?? 0,
-      inFlight: this.queues.get(s.cfg.id)?.active ?? 0,
-      delivered: s.delivered,
-      failed: s.failed,
-      dead: deadBy.get(s.cfg.id) ?? 0,
-      lastStatus: s.lastStatus,
-      lastError: s.lastError,
-    }))
+    return this.admin.views()
   }
 
   /** Validates an admin-supplied subscription exactly as the config file's are (webhook-validator). */
   validateSubscription(raw: unknown): WebhookConfig {
-    return parseWebhook(raw, this.rules)
+    return this.admin.validate(raw)
   }
 
-  /**
-   * Adds a subscription, or replaces the one with the same id (its pending deliveries continue to the new
-   * settings). Validated like the config file; throws HexpatrolError (HEXP_ERR_BAD_REQUEST, HEXP_ERR_WEBHOOK_DESTINATION, HEXP_ERR_CONFIG for a missing secret_env).
-   */
+  /** Adds a subscription or replaces the one with the same id; throws HexpatrolError (HEXP_ERR_BAD_REQUEST, HEXP_ERR_WEBHOOK_DESTINATION). */
   addSubscription(cfg: unknown): void {
-    const valid = this.validateSubscription(cfg)
-    this.dropAgents(valid.id)
-    const sub = this.store.add(valid)
-    this.warnUnsigned(sub)
-    this.log.info({ subscription: valid.id, url: redactUrl(valid.url) }, 'Webhook subscription added.')
-    this.pump(valid.id)
+    this.admin.add(cfg)
   }
 
-  /** Removes a subscription and drops its pending deliveries (its dead letters stay visible). */
   removeSubscription(id: string): boolean {
-    if (this.store.remove(id) === undefined) return false
-    const t = this.timers.get(id)
-    if (t !== undefined) clearTimeout(t)
-    this.timers.delete(id)
-    const dropped = this.queues.get(id)?.drain() ?? []
-    for (const rec of dropped) {
-      this.forget(rec)
-      this.outbox.removeSync(rec)
-    }
-    this.queues.delete(id)
-    this.dropAgents(id)
-    this.log.warn({ subscription: id, dropped: dropped.length }, 'Webhook subscription removed; its pending deliveries were dropped.')
-    return true
+    return this.admin.remove(id)
   }
 
-  /** Re-enables a disabled subscription; its queued deliveries are due now, with a fresh horizon. */
   enableSubscription(id: string): boolean {
-    const sub = this.store.get(id)
-    if (sub === undefined) return false
-    if (sub.enabled) return true
-    this.store.enable(sub)
-    const q = this.queues.get(id)
-    if (q !== undefined) {
-      const now = this.now()
-      for (const rec of q.all()) Object.assign(rec, { nextAttemptAt: now, firstAttemptAt: null })
-      q.rebuild()
-    }
-    this.log.info({ subscription: id }, 'Webhook subscription re-enabled.')
-    this.pump(id)
-    return true
-  }
-
-  private dropAgents(id: string): void {
-    const a = this.agents.get(id)
-    a?.http.destroy()
-    a?.https.destroy()
-    this.agents.delete(id)
+    return this.admin.enable(id)
   }
 
   deadLetters(): DeadLetterView[] {
-    return [...this.dead.values()].sort((a, b) => a.seq - b.seq).map((r) => ({
-      deliveryId: r.deliveryId,
-      subscriptionId: r.subscriptionId,
-      webhookId: r.webhookId,
-      eventId: r.event.id,
-      type: r.event.type,
-      subject: r.subject,
-      attempts: r.attempts,
-      enqueuedAt: r.enqueuedAt,
-      firstAttemptAt: r.firstAttemptAt,
-      // Both set whenever a record is buried.
-      deadAt: r.deadAt as number,
-      lastStatus: r.lastStatus ?? null,
-      lastError: r.lastError as string,
-    }))
+    return this.dead.views()
   }
 
   /** Re-enqueues a dead letter (same webhook-id, fresh schedule and horizon). False if unknown or its subscription is gone. */
   retryDeadLetter(deliveryId: string): boolean {
-    const rec = this.dead.get(deliveryId)
-    if (rec === undefined || this.store.get(rec.subscriptionId) === undefined) return false
-    const now = this.now()
-    const revived: DeliveryRecord = { ...rec, attempts: 0, firstAttemptAt: null, nextAttemptAt: now }
-    delete revived.deadAt
-    this.outbox.reviveSync(revived)
-    this.dead.delete(deliveryId)
-    this.enqueue(revived)
+    const rec = this.dead.revive(deliveryId, this.now(), (id) => this.store.get(id) !== undefined)
+    if (rec === null) return false
+    this.enqueue(rec)
     this.log.info({ subscription: rec.subscriptionId, deliveryId, webhookId: rec.webhookId }, 'Dead-lettered webhook delivery re-enqueued by an admin.')
-    this.pump(rec.subscriptionId)
+    this.safePump(rec.subscriptionId)
     return true
+  }
+
+  /** The delivery loop as administration sees it. */
+  private control(): DeliveryControl {
+    return {
+      dropPending: (id) => {
+        const t = this.timers.get(id)
+        if (t !== undefined) clearTimeout(t)
+        this.timers.delete(id)
+        const dropped = this.queues.get(id)?.drain() ?? []
+        for (const rec of dropped) {
+          this.forget(rec)
+          this.outbox.removeSync(rec)
+        }
+        this.queues.delete(id)
+        return dropped.length
+      },
+      dueNow: (id) => {
+        const q = this.queues.get(id)
+        if (q === undefined) return
+        const now = this.now()
+        for (const rec of q.all()) Object.assign(rec, { nextAttemptAt: now, firstAttemptAt: null })
+        q.rebuild()
+      },
+      resetConnections: (id) => {
+        const a = this.agents.get(id)
+        a?.http.destroy()
+        a?.https.destroy()
+        this.agents.delete(id)
+      },
+      resume: (id) => this.safePump(id),
+      queueStats: (id) => ({ pending: this.queues.get(id)?.size ?? 0, inFlight: this.queues.get(id)?.active ?? 0 }),
+    }
   }
 
   /** Pending deliveries (in the outbox, not dead). */

@@ -53,6 +53,13 @@ function brokerMetrics(registry: Registry, limits: BrokerLimits) {
   }
 }
 
+/** Anonymous devices only on loopback: checked on the address `host` actually resolved to. */
+export function checkBoundAddress(anonymous: boolean, host: string, bound: string): void {
+  if (anonymous && !isLoopbackHost(bound)) {
+    throw new HexpatrolError('HEXP_ERR_BROKER_EXPOSED', `broker.host ${host} resolved to ${bound}, not a loopback address, and anonymous devices are allowed. List devices under broker.users, or bind broker.host to 127.0.0.1.`)
+  }
+}
+
 export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMessage: MessageHandler, logger: Logger, opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const ingested = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   const isIngested = (topic: string) => ingested.some((m) => m(topic))
@@ -185,11 +192,13 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.broker.port
   // The name in broker.host passed the start-up check; what it resolved to must be loopback too.
   const bound = typeof addr === 'object' && addr !== null ? addr.address : config.broker.host
-  if (auth.anonymous && !isLoopbackHost(bound)) {
+  try {
+    checkBoundAddress(auth.anonymous, config.broker.host, bound)
+  } catch (err) {
     clearInterval(summary)
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    throw new HexpatrolError('HEXP_ERR_BROKER_EXPOSED', `broker.host ${config.broker.host} resolved to ${bound}, not a loopback address, and anonymous devices are allowed. List devices under broker.users, or bind broker.host to 127.0.0.1.`)
+    throw err
   }
   let listening = true
   log[auth.anonymous ? 'warn' : 'info']({ host: config.broker.host, address: bound, port, anonymous: auth.anonymous, users: config.broker.users.length },

@@ -82,7 +82,10 @@ t.test('an outbox write failure is logged; the delivery stays queued in memory',
   fs.rmSync(path.join(dir, 'outbox'), { recursive: true })
   await until(() => lines.some((l) => /Writing the webhook outbox failed/.test(String(l.msg))))
   t.equal(d.depth(), 1)
-  t.throws(() => d.publish(makeEvent('zone_exit', 'opened')), { code: 'ENOENT' }, 'publish reports that it could not make the event durable')
+  // Issue 9 (row 10): publish runs inside the rule tick, so it never throws; the loss is logged with
+  // its cause and counted (hexpatrol_webhook_internal_errors_total) instead of crashing the engine.
+  t.equal(d.publish(makeEvent('zone_exit', 'opened')), 0, 'nothing could be made durable')
+  t.match(lines.at(-1), { level: 50, subscription: 'a', err: { code: 'ENOENT' }, msg: /could not be written to the outbox/ })
 })
 
 t.test('an event that cannot be rendered fails like any attempt and is dead-lettered at the horizon', async (t) => {
