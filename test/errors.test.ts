@@ -18,3 +18,11 @@ t.test('HexpatrolError carries code, status and help', async (t) => {
   t.match(e.help, /Check the id/)
   t.ok(e.cause instanceof Error)
 })
+
+t.test('every error code is raised or reported somewhere in src/ (no dead codes)', async (t) => {
+  const { readdirSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const files = (readdirSync('src', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && f !== 'errors.ts')
+  const text = files.map((f) => readFileSync(join('src', f), 'utf8')).join('\n')
+  for (const code of Object.keys(ERRORS)) t.ok(text.includes(`'${code}'`), `${code} is used`)
+})

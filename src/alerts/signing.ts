@@ -18,11 +18,6 @@ function signOne(key: Buffer, msgId: string, timestampSec: number, body: string)
   return `v1,${createHmac('sha256', key).update(`${msgId}.${timestampSec}.${body}`).digest('base64')}`
 }
 
-/** The `webhook-signature` value: one `v1,` signature per secret, space-separated. */
-export function signatureHeader(secrets: readonly string[], msgId: string, timestampSec: number, body: string): string {
-  return secrets.map((s) => signOne(secretKey(s), msgId, timestampSec, body)).join(' ')
-}
-
 /** Signs with keys decoded once (the dispatcher keeps one per subscription). */
 export class Signer {
   private readonly keys: Buffer[]
@@ -32,6 +27,7 @@ export class Signer {
   get empty(): boolean {
     return this.keys.length === 0
   }
+  /** The `webhook-signature` value: one `v1,` signature per secret, space-separated. */
   sign(msgId: string, timestampSec: number, body: string): string {
     return this.keys.map((k) => signOne(k, msgId, timestampSec, body)).join(' ')
   }

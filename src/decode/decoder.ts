@@ -12,8 +12,6 @@ import { owntracksFix } from './owntracks.js'
 import { createTopicRouter, isValidUnitId, type PayloadFormat } from './topic-router.js'
 import { truncateBuffer, truncateString } from './truncate.js'
 
-export { createTopicRouter, isValidUnitId } from './topic-router.js'
-export type { PayloadFormat, TopicRoute, TopicRouter, SubscriptionSpec } from './topic-router.js'
 
 export interface DecoderOptions {
   subscriptions: Array<{ topic: string; format: PayloadFormat }>

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { signatureHeader, secretKey, webhookHeaders, Signer } from '../../src/alerts/signing.js'
+import { secretKey, webhookHeaders, Signer } from '../../src/alerts/signing.js'
 import { SECRET, SECRET2 } from './fixtures/alerts.js'
 
 const body = JSON.stringify({ type: 'radius_breach.opened', timestamp: '2025-05-01T08:00:00.000Z', data: { a: 'é' } })
@@ -19,7 +19,7 @@ t.test('a whsec_ secret verifies with the reference library', async (t) => {
 })
 
 t.test('rotation sends both signatures; each secret verifies alone', async (t) => {
-  const sig = signatureHeader([SECRET, SECRET2], 'msg_2', ts, body)
+  const sig = new Signer([SECRET, SECRET2]).sign('msg_2', ts, body)
   t.equal(sig.split(' ').length, 2)
   const headers = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(ts), 'webhook-signature': sig }
   t.ok(new Webhook(SECRET).verify(body, headers))

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createDecoder, createTopicRouter, decoderOptionsFromConfig, isValidUnitId, type DecoderOptions } from '../../src/decode/decoder.js'
+import { createDecoder, decoderOptionsFromConfig, type DecoderOptions } from '../../src/decode/decoder.js'
 import { validateConfig } from '../../src/config/load.js'
 import { HexpatrolError } from '../../src/errors.js'
 
@@ -41,17 +41,12 @@ t.test('options from a custom config', async (t) => {
   })
 })
 
-t.test('the router is re-exported from the decoder module', async (t) => {
-  t.same(createTopicRouter([{ topic: 'fleet/+/position', format: 'native' }])('fleet/x/position'), { format: 'native', unitId: 'x' })
-  t.ok(isValidUnitId('x'))
-})
-
 t.test('bad options fail at construction, not per message', async (t) => {
   const good: DecoderOptions = {
     subscriptions: [{ topic: 'fleet/+/position', format: 'native' }],
     maxPayloadBytes: 1024, maxFutureSkewMs: 0, maxAgeMs: 1000, maxBatchElements: 1, rejectPayloadBytes: 64, h3Resolution: 0,
   }
-  t.type(createDecoder(good), 'function')
+  t.same(createDecoder(good)('fleet/P-1/position', Buffer.from('{"ts":1,"lat":36.49,"lon":117.86}'), 500).fixes.length, 1, 'good options decode')
   const cases: Array<[Partial<DecoderOptions>, RegExp]> = [
     [{ maxPayloadBytes: 0 }, /maxPayloadBytes must be a positive integer/],
     [{ maxBatchElements: 1.5 }, /maxBatchElements/],

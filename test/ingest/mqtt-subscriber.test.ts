@@ -4,6 +4,7 @@ import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
 import { startMqttSubscriber, clientOptions } from '../../src/ingest/mqtt-subscriber.js'
+import { SourcePausedError } from '../../src/ingest/message-handler.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
 import { connect } from '../helpers/publisher.js'
@@ -48,7 +49,7 @@ t.test('a failing pipeline is never acked: the broker redelivers', { skip: mosqu
   await pub.publishAsync('fleet/P-1/position', 'sync-fail', { qos: 1 })
   await pub.publishAsync('fleet/P-1/position', 'async-fail', { qos: 1 })
   await waitFor(() => got.includes('sync-fail') && got.includes('async-fail'), 20_000)
-  t.pass('both failed messages were redelivered and then accepted')
+  t.same(got.filter((s) => s.endsWith('-fail')).sort(), ['async-fail', 'sync-fail'], 'both failed messages were redelivered and then accepted, once each')
   await pub.publishAsync('fleet/P-1/position', 'slow', { qos: 1 })
   await waitFor(() => release !== null, 10_000)
   await pub.publishAsync('fleet/P-1/position', 'after-slow', { qos: 1 })
@@ -56,6 +57,35 @@ t.test('a failing pipeline is never acked: the broker redelivers', { skip: mosqu
   t.notOk(got.includes('after-slow'), 'the next message waits until the held one is acked (one at a time)')
   release!()
   await waitFor(() => got.includes('after-slow'), 10_000)
+  const listener = await connect(mosq.url, { clientId: 'sub-test-listener' })
+  t.teardown(() => listener.endAsync())
+  await listener.subscribeAsync('hexpatrol/alerts/#', { qos: 1 })
+  const heard = new Promise<string>((resolve) => listener.once('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)))
   await sub.publish('hexpatrol/alerts/test', 'x', { qos: 1, retain: false })
-  t.pass('publishes through the same connection')
+  t.equal(await heard, 'hexpatrol/alerts/test x', 'publishes through the same connection')
+})
+
+t.test('while stopping, a message is not acknowledged but the connection stays; the next session gets it again', { skip: mosquittoPath() === null ? 'mosquitto is not installed' : false }, async (t) => {
+  const mosq = await startMosquitto()
+  t.teardown(() => mosq.stop())
+  const config = validateConfig({ mqtt: { url: mosq.url, client_id: 'sub-pause', reconnect_period: '100ms', protocol_version: 4 } })
+  const seen: string[] = []
+  const first = startMqttSubscriber(config, (_topic, payload) => {
+    seen.push(payload.toString())
+    throw new SourcePausedError()
+  }, pino({ level: 'silent' }), createMetrics({ defaults: false }))
+  await waitFor(() => first.subscribed, 10_000)
+  const pub = await connect(mosq.url, { clientId: 'sub-pause-pub' })
+  t.teardown(() => pub.endAsync())
+  await pub.publishAsync('fleet/P-1/position', 'during-stop', { qos: 1 })
+  await waitFor(() => seen.includes('during-stop'), 10_000)
+  await new Promise((r) => setTimeout(r, 200))
+  t.ok(first.subscribed, 'the connection was not dropped (alerts can still be published)')
+  await first.publish('hexpatrol/alerts/x', 'still-up', { qos: 1, retain: false })
+  await first.close()
+  const got: string[] = []
+  const second = startMqttSubscriber(config, (_topic, payload) => { got.push(payload.toString()) }, pino({ level: 'silent' }), createMetrics({ defaults: false }))
+  t.teardown(() => second.close())
+  await waitFor(() => got.includes('during-stop'), 10_000)
+  t.same(got, ['during-stop'], 'the broker delivered the unacknowledged message to the next session')
 })
