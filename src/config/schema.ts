@@ -91,6 +91,8 @@ export const ConfigSchema = Obj({
     max_batch_elements: Type.Integer({ minimum: 1, default: 10_000 }),
     /** Raw payloads stored in `rejects` are cut to this many bytes. */
     reject_payload_bytes: Type.Integer({ minimum: 64, default: 2048 }),
+    /** Reject lat 0, lon 0 (a tracker without GPS lock) as `null_island`; false only for deployments in the Gulf of Guinea. */
+    reject_null_island: Type.Boolean({ default: true }),
   }),
   h3: Obj({ resolution: Type.Integer({ minimum: 0, maximum: 15, default: 9 }) }),
   journal: Obj({

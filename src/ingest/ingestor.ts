@@ -4,12 +4,15 @@
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import { FixFlag, type Fix } from '../decode/fix.js'
+import { FixFlag, type DecodeResult, type Fix } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertRow, positionRow, rejectRow } from '../sink/clickhouse/rows.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
+
+/** How a message reached the engine (a metric label). */
+export type Transport = 'mqtt' | 'http'
 
 /** The journal as the ingestor sees it. */
 export interface JournalWriter {
@@ -52,15 +55,23 @@ export class Ingestor {
   }
 
   readonly handle: MessageHandler = (topic, payload) => {
-    const { decode, rules, metrics } = this.deps
     const receivedAt = this.now()
-    const result = decode(topic, payload, receivedAt)
+    return this.ingest(this.deps.decode(topic, payload, receivedAt), receivedAt, 'mqtt')
+  }
+
+  /**
+   * The path every transport shares once a message is decoded (MQTT here, HTTP ingest through
+   * the API): flag, evaluate, journal. Settles once the record is durable, like `handle`.
+   */
+  ingest(result: DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
+    const { rules, metrics } = this.deps
     const rec = new RecordBuilder()
     let events: AlertEvent[] | null = null
+    // Labelled by the decode route's format, whatever the outcome (an empty batch is still native).
+    const format = result.format
+    metrics.messagesReceived.inc({ format, transport })
     if (result.fixes.length > 0) {
       const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
-      const format = fixes[0]!.source
-      metrics.messagesReceived.inc({ format })
       const recent = this.deps.recent
       let accepted = 0
       for (const fix of fixes) {
@@ -77,17 +88,15 @@ export class Ingestor {
         rec.add('p', positionRow(fix))
         accepted++
       }
-      if (accepted > 0) metrics.fixesAccepted.inc({ format }, accepted)
-    } else if (result.ignored !== null) {
-      metrics.messagesReceived.inc({ format: 'owntracks' })
+      if (accepted > 0) metrics.fixesAccepted.inc({ format, transport }, accepted)
+    }
+    if (result.ignored !== null) {
       metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
-    } else {
-      metrics.messagesReceived.inc({ format: 'invalid' })
     }
     for (const r of result.rejects) {
       metrics.rejects.inc({ reason: r.reason })
       rec.add('r', rejectRow(r))
-      this.logReject(r.reason, r.detail, topic)
+      this.logReject(r.reason, r.detail, r.topic)
     }
     if (events !== null) for (const e of events) rec.add('a', alertRow(e))
     if (rec.empty) return undefined

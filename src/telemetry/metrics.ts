@@ -8,9 +8,9 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   const r = [registry]
   const metrics = {
     registry,
-    messagesReceived: new Counter({ name: 'hexpatrol_messages_received_total', help: 'MQTT messages received, by payload format.', labelNames: ['format'] as const, registers: r }),
+    messagesReceived: new Counter({ name: 'hexpatrol_messages_received_total', help: 'Messages received (MQTT messages, HTTP ingest requests), by decode route format and transport.', labelNames: ['format', 'transport'] as const, registers: r }),
     messagesIgnored: new Counter({ name: 'hexpatrol_messages_ignored_total', help: 'Messages accepted that carry no position (e.g. OwnTracks lwt), by type.', labelNames: ['type'] as const, registers: r }),
-    fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format.', labelNames: ['format'] as const, registers: r }),
+    fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format and transport.', labelNames: ['format', 'transport'] as const, registers: r }),
     rejects: new Counter({ name: 'hexpatrol_rejects_total', help: 'Rejected payloads or batch elements, by reason.', labelNames: ['reason'] as const, registers: r }),
     redeliveries: new Counter({ name: 'hexpatrol_redelivered_fixes_dropped_total', help: 'Exact re-deliveries of an already journaled fix (same unit, time and position), dropped.', registers: r }),
     mqttConnected: new Gauge({ name: 'hexpatrol_mqtt_connected', help: '1 while the MQTT subscription is active.', registers: r }),
