@@ -32,6 +32,7 @@ import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
+import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 
 /** How many recent fixes are remembered to recognise a broker's re-deliveries. */
 const RECENT_FIXES = 200_000
@@ -69,6 +70,7 @@ export class Engine {
   broker: EmbeddedBroker | undefined
   subscriber: MqttSubscriber | undefined
   api: FastifyInstance | undefined
+  private osmandListener: FastifyInstance | undefined
   private stateStore: RuleStateStore | undefined
   private alertPublisher: MqttAlertPublisher | undefined
   private migrated = false
@@ -187,7 +189,12 @@ export class Engine {
     })
 
     if (this.opts.http !== false) {
+      // HTTP ingest shares the Ingestor (decode → rules → journal) with MQTT.
+      const httpIngest = config.http_ingest.enabled
+        ? new HttpIngest({ config, metrics, env: this.env, now: this.now, sink: { full: () => this.journal.full, ingest: (r, at) => this.ingestor.ingest(r, at, 'http') } })
+        : undefined
       this.api = await buildApi({
+        httpIngest,
         config,
         logger,
         registry: metrics.registry,
@@ -199,6 +206,7 @@ export class Engine {
         emit: (events) => this.emit(events),
       }, this.env)
       await this.api.listen({ port: config.http.port, host: config.http.host })
+      if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.osmandListener = await startOsmandListener(httpIngest, config, logger)
     }
     logger.info({ http: this.httpAddress(), mqtt: config.mqtt.url ?? `mqtt://${config.broker.host}:${this.broker?.port}`, rules: this.rules !== undefined }, 'hexpatrol started.')
   }
@@ -356,6 +364,7 @@ export class Engine {
     }
     this.journal?.close()
     await this.dispatcher?.stop()
+    await this.osmandListener?.close()
     await this.api?.close()
     await this.ch?.close()
     log.info('hexpatrol stopped.')

@@ -1,10 +1,9 @@
 // Device authentication and per-device topic ACLs for the embedded broker, decided from config
 // once at start-up. Passwords are compared in constant time; a device publishes only to topics
 // its ACL patterns allow with %u replaced by its username (Mosquitto `pattern write` semantics).
-import { timingSafeEqual, createHash } from 'node:crypto'
 import type { Config } from '../config/schema.js'
-import { resolveSecret } from '../config/load.js'
 import { HexpatrolError } from '../errors.js'
+import { DeviceCredentials } from './device-credentials.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -20,10 +19,6 @@ export interface BrokerAuth {
   canSubscribe(username: string | null, filter: string): boolean
 }
 
-function digest(b: Buffer | string): Buffer {
-  return createHash('sha256').update(b).digest()
-}
-
 export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = process.env): BrokerAuth {
   const b = config.broker
   if (b.allow_anonymous && !isLoopbackHost(b.host)) {
@@ -35,12 +30,7 @@ export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = proces
   if (!b.allow_anonymous && b.users.length === 0) {
     throw new HexpatrolError('HEXP_ERR_CONFIG', 'broker.allow_anonymous is false but broker.users is empty: no device could connect. Add broker.users entries.')
   }
-  const users = new Map<string, Buffer>()
-  for (const [i, u] of b.users.entries()) {
-    const secret = resolveSecret(`broker.users.${i}.password`, u.password, u.password_env, env)
-    if (secret === undefined) throw new HexpatrolError('HEXP_ERR_CONFIG', `broker.users.${i} (${u.username}): give password or password_env`)
-    users.set(u.username, digest(secret))
-  }
+  const users = new DeviceCredentials(config, env)
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   const subscribeAcl = b.subscribe_acl
@@ -56,9 +46,8 @@ export function createBrokerAuth(config: Config, env: NodeJS.ProcessEnv = proces
   return {
     authenticate(username, password) {
       if (username === undefined || username === '') return b.allow_anonymous && password === undefined
-      const expected = users.get(username)
-      if (expected === undefined || password === undefined) return false
-      return timingSafeEqual(expected, digest(password))
+      if (password === undefined) return false
+      return users.verify(username, password)
     },
     canPublish(username, topic) {
       if (topic.startsWith('$')) return false
