@@ -72,7 +72,9 @@ export function createHttpDecoders(opts: CoreOptions): HttpDecoders {
         } catch {
           return null
         }
-        return isObject(doc) ? { kind: 'json', doc, id: osmandDeviceId(doc), secret: qSecret, raw: core.raw(body) } : null
+        // Text that starts with '{' and parses is an object.
+        const obj = doc as Record<string, unknown>
+        return { kind: 'json', doc: obj, id: osmandDeviceId(obj), secret: qSecret, raw: core.raw(body) }
       }
       const text = body.toString('latin1')
       const params = osmandParams(text)

@@ -24,14 +24,6 @@ export class DeviceCredentials {
     }
   }
 
-  get size(): number {
-    return this.users.size
-  }
-
-  has(username: string): boolean {
-    return this.users.has(username)
-  }
-
   /** True only for a known user with the right password. */
   verify(username: string, password: Buffer | string): boolean {
     const expected = this.users.get(username)

@@ -30,7 +30,7 @@ export interface HttpIngestDeps {
   config: Config
   sink: HttpIngestSink
   metrics: Metrics
-  now?: () => number
+  now: () => number
   env?: NodeJS.ProcessEnv
 }
 
@@ -55,7 +55,7 @@ export class HttpIngest {
     this.config = c.http_ingest
     this.decoders = createHttpDecoders(decoderOptionsFromConfig(c))
     this.credentials = new DeviceCredentials(c, deps.env)
-    this.now = deps.now ?? Date.now
+    this.now = deps.now
     this.limiter = new RateLimiter(this.config.rate_limit_per_minute, this.config.rate_limit_burst, this.now)
     this.allow = new IpAllowList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
     this.units = new Set(c.units.map((u) => u.id))
@@ -119,7 +119,7 @@ const EMPTY = Buffer.alloc(0)
 const bodyOf = (req: FastifyRequest): Buffer => (Buffer.isBuffer(req.body) ? req.body : EMPTY)
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
+  return typeof v === 'string' ? v : undefined
 }
 
 /** The unit an OwnTracks request authenticated as, set by its onRequest hook. */
@@ -208,7 +208,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
   }
 }
 
-/** The dedicated OsmAnd listener on http_ingest.osmand_port (Traccar's default is 5055). */
+/** The dedicated OsmAnd listener on http_ingest.osmand_port (Traccar's default is 5055); started only when it is set. */
 export async function startOsmandListener(ingest: HttpIngest, config: Config, logger: Logger): Promise<FastifyInstance> {
   const h = config.http
   const app = Fastify({
@@ -221,6 +221,6 @@ export async function startOsmandListener(ingest: HttpIngest, config: Config, lo
     return503OnClosing: true,
   })
   await app.register(httpIngestPlugin, { ingest, dedicated: true })
-  await app.listen({ port: config.http_ingest.osmand_port ?? 5055, host: config.http_ingest.osmand_host ?? h.host })
+  await app.listen({ port: config.http_ingest.osmand_port!, host: config.http_ingest.osmand_host ?? h.host })
   return app
 }

@@ -248,12 +248,13 @@ t.test('OsmAnd with osmand_auth: credentials: the secret parameter or Basic auth
 
 t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
   const { httpIngest, config } = await setup()
-  const open = await startOsmandListener(httpIngest, validateConfig({ ...config, http_ingest: { osmand_port: 0, osmand_host: '127.0.0.1' } }), pino({ level: 'silent' }))
+  const open = await startOsmandListener(httpIngest, validateConfig({ ...config, http: { host: '127.0.0.1' }, http_ingest: { osmand_port: 0 } }), pino({ level: 'silent' }))
   t.teardown(() => open.close())
   const a = open.server.address() as { port: number }
   t.equal((await fetch(`http://127.0.0.1:${a.port}/?id=P-1&lat=36.49&lon=117.86`)).status, 200, 'Traccar Client posts to /')
   t.equal((await fetch(`http://127.0.0.1:${a.port}/any/path?id=P-1&lat=36.49&lon=117.87`, { method: 'POST' })).status, 200)
   t.equal((await fetch(`http://127.0.0.1:${a.port}/?lat=1&lon=1`)).status, 400)
+  t.equal((open.server.address() as { address: string }).address, '127.0.0.1', 'bound to http.host unless osmand_host is set')
 
   const listed = await setup({ http_ingest: { osmand_port: 0, osmand_host: '127.0.0.1', osmand_allow_ips: ['10.0.0.0/8', '::1'] } })
   const closed = await startOsmandListener(listed.httpIngest, listed.config, pino({ level: 'silent' }))
@@ -264,6 +265,20 @@ t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
   t.equal(((await r.json()) as { code: string }).code, 'HEXP_ERR_DEVICE_FORBIDDEN')
   t.equal(listed.journal.records.length, 0)
   t.equal(await refusals(listed.metrics, 'ip_not_allowed'), 1)
+})
+
+t.test('an unexpected failure is a coded 500, logged; client errors keep their status', async (t) => {
+  let thrown: Error = new Error('boom')
+  const { app, metrics } = await setup({}, { full: () => { throw thrown } })
+  let r = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1' })
+  t.equal(r.statusCode, 500)
+  t.same(r.json(), { code: 'HEXP_ERR_INTERNAL', message: 'Internal error; see the engine log.' })
+  t.equal(await count(metrics, 'osmand', '500'), 1)
+  thrown = Object.assign(new Error('teapot'), { statusCode: 418 })
+  r = await app.inject({ method: 'POST', url: '/ingest/owntracks', payload: loc(), headers: { authorization: basic('P-1', 'p1-pass') } })
+  t.equal(r.statusCode, 418)
+  t.same(r.json(), { code: 'HEXP_ERR_BAD_REQUEST', message: 'teapot' })
+  t.equal(await count(metrics, 'owntracks', '418'), 1)
 })
 
 t.test('http_ingest.enabled: false registers no ingest routes', async (t) => {
