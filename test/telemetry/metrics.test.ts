@@ -24,6 +24,9 @@ const SAMPLE_LABELS: Record<string, string> = {
   state: 'opened',
   zone: 'grid-1',
   flag: 'duplicate',
+  transport: 'http',
+  endpoint: 'osmand',
+  status: '200',
 }
 /** Labels that would carry unbounded values (one series per unit or device). */
 const FORBIDDEN_LABELS = ['unit', 'unit_id', 'unitid', 'device', 'device_id', 'client_id', 'topic', 'subject']
