@@ -52,7 +52,11 @@ async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boo
   const seen: DecodeResult[] = []
   const httpIngest = new HttpIngest({ config, metrics, now, sink: { full: opts.full ?? (() => journal.full && false), ingest: (r, at) => { seen.push(r); return ingestor.ingest(r, at, 'http') } } })
   const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest })
-  t.teardown(() => app.close())
+  t.teardown(() => {
+    // Keep-alive sockets of fetch() would otherwise hold the server open until they time out.
+    app.server.closeAllConnections()
+    return app.close()
+  })
   return { app, journal, metrics, seen, httpIngest, config }
 }
 
@@ -249,7 +253,10 @@ t.test('OsmAnd with osmand_auth: credentials: the secret parameter or Basic auth
 t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
   const { httpIngest, config } = await setup()
   const open = await startOsmandListener(httpIngest, validateConfig({ ...config, http: { host: '127.0.0.1' }, http_ingest: { osmand_port: 0 } }), pino({ level: 'silent' }))
-  t.teardown(() => open.close())
+  t.teardown(() => {
+    open.server.closeAllConnections()
+    return open.close()
+  })
   const a = open.server.address() as { port: number }
   t.equal((await fetch(`http://127.0.0.1:${a.port}/?id=P-1&lat=36.49&lon=117.86`)).status, 200, 'Traccar Client posts to /')
   t.equal((await fetch(`http://127.0.0.1:${a.port}/any/path?id=P-1&lat=36.49&lon=117.87`, { method: 'POST' })).status, 200)
@@ -258,7 +265,10 @@ t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
 
   const listed = await setup({ http_ingest: { osmand_port: 0, osmand_host: '127.0.0.1', osmand_allow_ips: ['10.0.0.0/8', '::1'] } })
   const closed = await startOsmandListener(listed.httpIngest, listed.config, pino({ level: 'silent' }))
-  t.teardown(() => closed.close())
+  t.teardown(() => {
+    closed.server.closeAllConnections()
+    return closed.close()
+  })
   const b = closed.server.address() as { port: number }
   const r = await fetch(`http://127.0.0.1:${b.port}/?id=P-1&lat=36.49&lon=117.88`)
   t.equal(r.status, 403, '127.0.0.1 is not in 10.0.0.0/8')
