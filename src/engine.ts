@@ -22,6 +22,7 @@ import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
 import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
+import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
@@ -30,6 +31,7 @@ import { RuleStateStore } from './rules/state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { AlertFanOut } from './alerts/fan-out.js'
+import { createReports, type Reports } from './reports/index.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
 import { instanceId } from './instance-id.js'
@@ -90,6 +92,8 @@ export class Engine {
   #alertPublisher: MqttAlertPublisher | undefined
   #source: MqttSource | undefined
   #api: FastifyInstance | undefined
+  #osmandListener: FastifyInstance | undefined
+  #reports: Reports | undefined
   readonly #timers: NodeJS.Timeout[] = []
   #stopping: Promise<void> | null = null
 
@@ -149,6 +153,9 @@ export class Engine {
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, env: this.#env, now,
     })
     dispatcher.start()
+    // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
+    if (config.reports.enabled) this.#reports = createReports({ config, db: ch, dataDir: this.dataDir, publisher: dispatcher, logger: logger.child({ component: 'reports' }), now })
+    this.#reports?.runner.start()
     const fanOut = this.#fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       beforeDeliver: () => this.#saveRuleState(),
@@ -202,7 +209,13 @@ export class Engine {
     })
 
     if (this.#opts.http !== false) {
+      // HTTP ingest shares the Ingestor (decode → journal → rules) with MQTT.
+      const httpIngest = config.http_ingest.enabled
+        ? new HttpIngest({ config, metrics, now, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
+        : undefined
       this.#api = await buildApi({
+        httpIngest,
+        reports: this.#reports?.api,
         config,
         logger,
         registry: metrics.registry,
@@ -214,6 +227,7 @@ export class Engine {
         emit: (events) => fanOut.emit(events),
       })
       await this.#api.listen({ port: config.http.port, host: config.http.host })
+      if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
     }
     logger.info({ http: this.httpAddress(), mqtt: source.address, rules: this.#rules !== undefined }, 'hexpatrol started.')
   }
@@ -277,6 +291,7 @@ export class Engine {
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
     this.#source?.pause()
+    await this.#osmandListener?.close()
     await this.#api?.close()
     await this.#ingestor?.idle(timeoutMs)
     // 2. Final tick; its transitions are journaled, then delivered; the rule state is saved.
@@ -284,6 +299,7 @@ export class Engine {
     this.#saveRuleState()
     // 3. Drain alert publication: webhooks are in the outbox already (publish is synchronous),
     //    MQTT publications finish, then the MQTT connection closes.
+    await this.#reports?.runner.stop()
     await this.#fanOut?.idle()
     await this.#alertPublisher?.idle()
     await this.#dispatcher?.stop()

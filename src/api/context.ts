@@ -7,6 +7,7 @@ import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { ErrorCode } from '../errors.js'
+import type { HttpIngest } from '../ingest/http-ingest.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -38,4 +39,6 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
+  /** HTTP ingest (OwnTracks, OsmAnd): its routes are registered when present. */
+  httpIngest?: HttpIngest | undefined
 }

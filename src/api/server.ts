@@ -6,6 +6,7 @@ import { healthPlugin, metricsPlugin } from './health.js'
 import { livePlugin } from './live.js'
 import { alertsPlugin } from './alerts.js'
 import { webhooksPlugin } from './webhooks.js'
+import { httpIngestPlugin } from '../ingest/http-ingest.js'
 
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const h = ctx.config.http
@@ -28,5 +29,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(livePlugin, { ctx })
   await app.register(alertsPlugin, { ctx, adminToken })
   await app.register(webhooksPlugin, { ctx, adminToken })
+  if (ctx.httpIngest !== undefined) await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
   return app
 }

@@ -63,6 +63,27 @@ export const ConfigSchema = Obj({
     /** Alerts are published as `${alerts_topic_prefix}/{kind}/{subject}`. */
     alerts_topic_prefix: Type.String({ default: 'hexpatrol/alerts' }),
   }),
+  /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). See README "Messages in". */
+  http_ingest: Obj({
+    enabled: Type.Boolean({ default: true }),
+    owntracks_path: Type.String({ default: '/ingest/owntracks', pattern: '^/' }),
+    osmand_path: Type.String({ default: '/ingest/osmand', pattern: '^/' }),
+    /** Also serve OsmAnd on its own port (Traccar's default is 5055), on every path. Unset: only on osmand_path of http.port. */
+    osmand_port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** Bind address of osmand_port (default: http.host). */
+    osmand_host: Type.Optional(Type.String()),
+    /** units: only ids listed under `units`; credentials: the device's broker.users password as the secret parameter or Basic auth. */
+    osmand_auth: Type.Union([Type.Literal('units'), Type.Literal('credentials')], { default: 'units' }),
+    osmand_secret_param: Type.String({ default: 'key', minLength: 1 }),
+    /** CIDRs allowed to reach osmand_port (empty: any address). */
+    osmand_allow_ips: Type.Array(Type.String(), { default: [] }),
+    body_limit_bytes: Type.Integer({ minimum: 1024, default: 262_144 }),
+    /** Per-device token bucket: average requests a minute, and the burst a device may send at once. */
+    rate_limit_per_minute: Type.Integer({ minimum: 1, default: 120 }),
+    rate_limit_burst: Type.Integer({ minimum: 1, default: 60 }),
+    /** Retry-After sent with 503 while the journal is at its bound. */
+    retry_after: Duration('30s'),
+  }),
   broker: Obj({
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
@@ -109,6 +130,8 @@ export const ConfigSchema = Obj({
     max_batch_elements: Type.Integer({ minimum: 1, default: 10_000 }),
     /** Raw payloads stored in `rejects` are cut to this many bytes. */
     reject_payload_bytes: Type.Integer({ minimum: 64, default: 2048 }),
+    /** Reject lat 0, lon 0 (a tracker without GPS lock) as `null_island`; false only for deployments in the Gulf of Guinea. */
+    reject_null_island: Type.Boolean({ default: true }),
   }),
   h3: Obj({ resolution: Type.Integer({ minimum: 0, maximum: 15, default: 9 }) }),
   journal: Obj({

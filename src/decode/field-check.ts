@@ -27,6 +27,12 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/
 const MAX_TS_STRING = 40
 
+/** Largest finite Float32: a larger value would be stored as inf by the Nullable(Float32) columns. */
+export const FLOAT32_MAX = 3.4028234663852886e38
+/** The range ClickHouse DateTime64(3) stores: 1900-01-01 to 2299-12-31 (UTC). */
+const DT64_MIN = Date.UTC(1900, 0, 1)
+const DT64_MAX = Date.UTC(2300, 0, 1) - 1
+
 export class FieldCheck {
   reason: RejectReason | null = null
   detail = ''
@@ -74,14 +80,32 @@ export class FieldCheck {
   }
 
   /**
+   * An optional measurement that cannot be negative (speed, heading, accuracy, battery), stored in
+   * a Nullable(Float32) column. Absent, null or negative → null: devices send -1 for "unknown"
+   * (OwnTracks vel/cog/acc, Traccar's negative speed). Above `max` → value_out_of_range.
+   */
+  measurement(o: Record<string, unknown>, key: string, max: number): number | null {
+    const v = own(o, key)
+    if (v === undefined || v === null) return null
+    if (typeof v !== 'number') return this.fail('wrong_type', `${key} must be a number or null, got ${typeName(v)}`)
+    if (v - v !== 0) return this.fail('not_finite', `${key} must be a finite number, got ${v}`)
+    if (v < 0) return null
+    if (v > max) return this.fail('value_out_of_range', `${key} ${v} is above its maximum ${max}`)
+    return v
+  }
+
+  /**
    * A required time in epoch ms: a number times `scale` (1 for epoch ms, 1000 for epoch seconds),
-   * or, when `allowIso`, an ISO-8601 string with a zone. NaN on failure.
+   * or, when `allowIso`, an ISO-8601 string with a zone. NaN on failure. Epoch milliseconds must
+   * be whole (the column is DateTime64(3)); seconds are rounded to the millisecond.
    */
   time(o: Record<string, unknown>, key: string, scale: number, allowIso: boolean): number {
     const v = own(o, key)
     if (typeof v === 'number') {
       if (v - v !== 0) return this.fail('not_finite', `${key} must be a finite number, got ${v}`)
-      return v * scale
+      if (scale !== 1) return Math.round(v * scale)
+      if (!Number.isInteger(v)) return this.fail('invalid_ts', `${key} ${v} must be whole epoch milliseconds`)
+      return v
     }
     if (v === undefined || v === null) return this.fail('missing_field', `required field ${key} is ${v === null ? 'null' : 'missing'}`)
     if (typeof v !== 'string' || !allowIso) {
@@ -112,7 +136,17 @@ export class FieldCheck {
       this.fail('ts_too_old', `${key} ${describeTime(ts)} is ${Math.round((receivedAt - ts) / 1000)} s before arrival (maximum age ${maxAgeMs / 1000} s)${hint}`)
       return false
     }
+    // Only reachable with a very wide validation window: a time the DateTime64 column cannot hold.
+    if (ts < DT64_MIN || ts > DT64_MAX) {
+      this.fail('invalid_ts', `${key} ${describeTime(ts)} is outside the range ClickHouse stores (1900-01-01 to 2299-12-31)`)
+      return false
+    }
     return true
+  }
+
+  /** (0, 0) is what many trackers send after losing GPS lock: not a position. */
+  nullIsland(lat: number, lon: number, reject: boolean): void {
+    if (reject && lat === 0 && lon === 0) this.fail('null_island', 'lat 0, lon 0 is what a tracker without GPS lock sends, not a position (validation.reject_null_island)')
   }
 }
 

@@ -24,9 +24,9 @@ export interface Fix {
   battery: number | null
   /** Device sequence number, when the device sends one. */
   seq: number | null
-  /** Payload format that produced the fix: native | owntracks. */
+  /** Payload format that produced the fix: native | owntracks | osmand. */
   source: string
-  /** MQTT topic the fix arrived on. */
+  /** MQTT topic the fix arrived on, or `http:owntracks` / `http:osmand` for HTTP ingest. */
   topic: string
   /** Bit flags set by later stages (see FixFlag). 0 when nothing is wrong. */
   flags: number
@@ -61,11 +61,14 @@ export type RejectReason =
   | 'invalid_unit'
   | 'unknown_topic'
   | 'sink_rejected'
+  | 'null_island'
+  | 'invalid_fix'
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'payload_too_large', 'invalid_json', 'not_an_object', 'batch_too_large', 'missing_field',
   'wrong_type', 'lat_out_of_range', 'lon_out_of_range', 'not_finite', 'value_out_of_range',
   'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic', 'sink_rejected',
+  'null_island', 'invalid_fix',
 ]
 
 /** A rejected payload (or batch element), kept for the `rejects` table. */
@@ -81,8 +84,16 @@ export interface Reject {
   payload: string
 }
 
-/** What decoding one MQTT message yields: any mix of fixes and rejects, plus ignored non-location messages. */
+/**
+ * The format of the decode route a message took (its metric label): the subscription's payload
+ * format, the HTTP endpoint's, or `unknown` when the topic matches no subscription.
+ */
+export type MessageFormat = 'native' | 'owntracks' | 'osmand' | 'unknown'
+
+/** What decoding one message yields: any mix of fixes and rejects, plus ignored non-location messages. */
 export interface DecodeResult {
+  /** The route's format, whatever the outcome (an empty native batch is still `native`). */
+  format: MessageFormat
   fixes: Fix[]
   rejects: Reject[]
   /** Messages accepted but producing no fix (e.g. OwnTracks lwt/transition), by type. */

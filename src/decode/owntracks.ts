@@ -1,13 +1,12 @@
 // The OwnTracks JSON format (booklet docs/tech/json.md). Only `_type: "location"` yields a fix:
 // lat, lon, tst (epoch SECONDS) required; acc, alt, vel (km/h), cog, batt optional — the app omits
-// acc/alt/cog/vel when they are zero, so absent is read as null (unknown), never as 0.
+// acc/alt/cog/vel when they are zero, so absent is read as null (unknown), never as 0; and real
+// clients send -1 for unknown vel/cog/acc/vac, also read as null.
 import type { Fix } from './fix.js'
-import { own, typeName, type FieldCheck } from './field-check.js'
+import { FLOAT32_MAX, own, typeName, type FieldCheck } from './field-check.js'
 import { newFix } from './new-fix.js'
 import type { DecodeLimits } from './native.js'
 import { cellFor } from '../geo/h3-index.js'
-
-const INF = Number.POSITIVE_INFINITY
 
 /**
  * Non-location message types from the booklet. The ignored type feeds a metric label, so any
@@ -34,11 +33,12 @@ export function owntracksFix(o: Record<string, unknown>, topic: string, unitId: 
   if (c.reason === null) c.window('tst', ts, receivedAt, lim.maxFutureSkewMs, lim.maxAgeMs, false)
   const lat = c.num(o, 'lat', -90, 90, 'lat_out_of_range')
   const lon = c.num(o, 'lon', -180, 180, 'lon_out_of_range')
-  const accuracy = c.opt(o, 'acc', 0, INF)
-  const altitude = c.opt(o, 'alt', -INF, INF)
-  const velKmh = c.opt(o, 'vel', 0, INF)
-  const heading = c.opt(o, 'cog', 0, 360)
-  const battery = c.opt(o, 'batt', 0, 100)
+  c.nullIsland(lat, lon, lim.rejectNullIsland)
+  const accuracy = c.measurement(o, 'acc', FLOAT32_MAX)
+  const altitude = c.opt(o, 'alt', -FLOAT32_MAX, FLOAT32_MAX)
+  const velKmh = c.measurement(o, 'vel', FLOAT32_MAX)
+  const heading = c.measurement(o, 'cog', 360)
+  const battery = c.measurement(o, 'batt', 100)
   if (c.reason !== null) return null
   return newFix(unitId, ts, receivedAt, lat, lon, cellFor(lat, lon, lim.h3Resolution),
     velKmh === null ? null : velKmh / 3.6, heading, accuracy, altitude, battery, null, 'owntracks', topic)

@@ -4,11 +4,11 @@
 // exactly its username as the unit id (so `P` cannot publish `owntracks/P/002`, which would be
 // unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
 // `pattern write` semantics), where %u must stand for a whole topic level.
-import { timingSafeEqual, createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { createTopicRouter } from '../decode/topic-router.js'
+import { DeviceCredentials } from './device-credentials.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
 /** A loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x) or `localhost`; never a name like `127.lan`. */
@@ -39,16 +39,11 @@ export interface BrokerAuth {
   canSubscribe(username: string | null, filter: string): boolean
 }
 
-function digest(b: Buffer | string): Buffer {
-  return createHash('sha256').update(b).digest()
-}
-
 /** The config is resolved: loadConfig refused conflicting or exposed anonymous settings and resolved every password. */
 export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const b = config.broker
   const anonymousOk = anonymousAllowed(b)
-  const users = new Map<string, Buffer>()
-  for (const u of b.users) users.set(u.username, digest(u.password))
+  const users = new DeviceCredentials(config)
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   const router = createTopicRouter(config.mqtt.subscriptions)
@@ -66,9 +61,8 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
     anonymous: anonymousOk,
     authenticate(username, password) {
       if (username === undefined || username === '') return anonymousOk && password === undefined
-      const expected = users.get(username)
-      if (expected === undefined || password === undefined) return false
-      return timingSafeEqual(expected, digest(password))
+      if (password === undefined) return false
+      return users.verify(username, password)
     },
     canPublish(username, topic) {
       if (topic.startsWith('$')) return false

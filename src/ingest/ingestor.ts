@@ -1,15 +1,18 @@
-// The pipeline's front door: one MQTT message in → decoded and validated → flagged → journaled →
+// The pipeline's front door: one message in (MQTT, or HTTP ingest through the API) → decoded and validated → flagged → journaled →
 // only then fed to the rules (whose transitions are journaled next) → acknowledged.
 // Runs synchronously in the common case so MQTT.js can ack at full speed; when the journal is at
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import { FixFlag, type Fix, type Reject } from '../decode/fix.js'
+import { FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
+
+/** How a message reached the engine (a label of the message and fix counters). */
+export type Transport = 'mqtt' | 'http'
 
 /** The journal as the ingestor sees it. */
 export interface JournalWriter {
@@ -40,8 +43,8 @@ export interface IngestorDeps {
 
 /** One message on its way into the journal (a batch may take several records). */
 interface Job {
-  topic: string
   format: string
+  transport: Transport
   receivedAt: number
   fixes: Fix[]
   rejects: Reject[]
@@ -75,8 +78,20 @@ export class Ingestor {
    */
   readonly handle: MessageHandler = (topic, payload) => {
     const receivedAt = this.now()
-    if (this.blocked !== null) return this.queue(() => this.process(topic, payload, receivedAt))
-    return this.track(this.process(topic, payload, receivedAt))
+    return this.enter(() => this.deps.decode(topic, payload, receivedAt), receivedAt, 'mqtt')
+  }
+
+  /**
+   * The path every transport shares once a message is decoded (HTTP ingest uses it directly):
+   * flag, journal, then evaluate. Settles once the record is durable, like `handle`.
+   */
+  ingest(result: DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
+    return this.enter(() => result, receivedAt, transport)
+  }
+
+  private enter(decode: () => DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
+    if (this.blocked !== null) return this.queue(() => this.process(decode(), receivedAt, transport))
+    return this.track(this.process(decode(), receivedAt, transport))
   }
 
   /** Journals records produced outside a message (rule ticks, coverage snapshots, API transitions). */
@@ -113,23 +128,14 @@ export class Ingestor {
     return tail
   }
 
-  private process(topic: string, payload: Buffer, receivedAt: number): void | Promise<void> {
-    const { decode, metrics } = this.deps
-    const result = decode(topic, payload, receivedAt)
-    let format: string
-    if (result.fixes.length > 0) {
-      format = result.fixes[0]!.source
-      metrics.messagesReceived.inc({ format })
-    } else if (result.ignored !== null) {
-      metrics.messagesReceived.inc({ format: 'owntracks' })
-      metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
-      format = 'owntracks'
-    } else {
-      metrics.messagesReceived.inc({ format: 'invalid' })
-      format = 'invalid'
-    }
+  private process(result: DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
+    const { metrics } = this.deps
+    // Labelled by the decode route's format, whatever the outcome (an empty batch is still native).
+    const format = result.format
+    metrics.messagesReceived.inc({ format, transport })
+    if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
-    const job: Job = { topic, format, receivedAt, fixes, rejects: result.rejects, next: 0, rejectsWritten: result.rejects.length === 0 }
+    const job: Job = { format, transport, receivedAt, fixes, rejects: result.rejects, next: 0, rejectsWritten: result.rejects.length === 0 }
     return this.run(job)
   }
 
@@ -181,7 +187,7 @@ export class Ingestor {
   private accept(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
     if (taken.length === 0) return
     const { rules, recent, metrics } = this.deps
-    metrics.fixesAccepted.inc({ format: job.format }, taken.length)
+    metrics.fixesAccepted.inc({ format: job.format, transport: job.transport }, taken.length)
     let events: AlertEvent[] | null = null
     for (const { fix, key } of taken) {
       recent?.add(key)
@@ -212,7 +218,7 @@ export class Ingestor {
   private countRejects(job: Job): void {
     for (const r of job.rejects) {
       this.deps.metrics.rejects.inc({ reason: r.reason })
-      this.logReject(r.reason, r.detail, job.topic)
+      this.logReject(r.reason, r.detail, r.topic)
     }
   }
 

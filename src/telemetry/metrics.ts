@@ -8,9 +8,9 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   const r = [registry]
   const metrics = {
     registry,
-    messagesReceived: new Counter({ name: 'hexpatrol_messages_received_total', help: 'MQTT messages received, by payload format.', labelNames: ['format'] as const, registers: r }),
+    messagesReceived: new Counter({ name: 'hexpatrol_messages_received_total', help: 'Messages received (MQTT messages, HTTP ingest requests), by decode route format and transport.', labelNames: ['format', 'transport'] as const, registers: r }),
     messagesIgnored: new Counter({ name: 'hexpatrol_messages_ignored_total', help: 'Messages accepted that carry no position (e.g. OwnTracks lwt), by type.', labelNames: ['type'] as const, registers: r }),
-    fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format.', labelNames: ['format'] as const, registers: r }),
+    fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format and transport.', labelNames: ['format', 'transport'] as const, registers: r }),
     rejects: new Counter({ name: 'hexpatrol_rejects_total', help: 'Rejected payloads or batch elements, by reason.', labelNames: ['reason'] as const, registers: r }),
     redeliveries: new Counter({ name: 'hexpatrol_redelivered_fixes_dropped_total', help: 'Exact re-deliveries of an already journaled fix (same unit, time and position), dropped.', registers: r }),
     mqttConnected: new Gauge({ name: 'hexpatrol_mqtt_connected', help: '1 while the MQTT subscription is active.', registers: r }),
@@ -34,6 +34,8 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     zoneResponse: new Gauge({ name: 'hexpatrol_zone_response_ratio', help: 'Share of a zone\'s cells within response_radius_m of a live unit, 0..1.', labelNames: ['zone'] as const, registers: r }),
     unitsLive: new Gauge({ name: 'hexpatrol_units_live', help: 'Units that reported within their silent_after.', registers: r }),
     ruleTickSeconds: new Histogram({ name: 'hexpatrol_rules_tick_duration_seconds', help: 'Time of one rule tick (silence, coverage, response coverage).', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
+    httpIngestRequests: new Counter({ name: 'hexpatrol_http_ingest_requests_total', help: 'HTTP ingest requests, by endpoint (owntracks | osmand) and response status.', labelNames: ['endpoint', 'status'] as const, registers: r }),
+    httpIngestAuthFailures: new Counter({ name: 'hexpatrol_http_ingest_auth_failures_total', help: 'HTTP ingest requests refused before decoding, by endpoint and reason.', labelNames: ['endpoint', 'reason'] as const, registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

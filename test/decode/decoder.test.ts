@@ -18,7 +18,9 @@ t.test('options from the default config', async (t) => {
     maxBatchElements: 10_000,
     rejectPayloadBytes: 2048,
     h3Resolution: 9,
+    rejectNullIsland: true,
   })
+  t.equal(decoderOptionsFromConfig(validateConfig({ validation: { reject_null_island: false } })).rejectNullIsland, false, 'validation.reject_null_island switches the rule off')
   const d = createDecoder(o)
   t.equal(d('fleet/P1/position', Buffer.from(`{"ts":${NOW},"lat":1,"lon":2}`), NOW).fixes[0]?.h3.length, 15)
   t.equal(d('owntracks/a/b', Buffer.from(`{"_type":"location","tst":${NOW / 1000},"lat":1,"lon":2}`), NOW).fixes[0]?.unitId, 'a-b')
@@ -38,13 +40,14 @@ t.test('options from a custom config', async (t) => {
     maxBatchElements: 5,
     rejectPayloadBytes: 100,
     h3Resolution: 11,
+    rejectNullIsland: true,
   })
 })
 
 t.test('bad options fail at construction, not per message', async (t) => {
   const good: DecoderOptions = {
     subscriptions: [{ topic: 'fleet/+/position', format: 'native' }],
-    maxPayloadBytes: 1024, maxFutureSkewMs: 0, maxAgeMs: 1000, maxBatchElements: 1, rejectPayloadBytes: 64, h3Resolution: 0,
+    maxPayloadBytes: 1024, maxFutureSkewMs: 0, maxAgeMs: 1000, maxBatchElements: 1, rejectPayloadBytes: 64, h3Resolution: 0, rejectNullIsland: true,
   }
   t.same(createDecoder(good)('fleet/P-1/position', Buffer.from('{"ts":1,"lat":36.49,"lon":117.86}'), 500).fixes.length, 1, 'good options decode')
   const cases: Array<[Partial<DecoderOptions>, RegExp]> = [
@@ -74,6 +77,7 @@ t.test('unknown topics and invalid units are rejected before the payload is read
   const d = createDecoder(decoderOptionsFromConfig(validateConfig({})))
   let r = d('fleet/P1/status', Buffer.from('not json'), NOW)
   t.same(r, {
+    format: 'unknown',
     fixes: [],
     rejects: [{ receivedAt: NOW, topic: 'fleet/P1/status', unitId: '', reason: 'unknown_topic', detail: 'no subscription matches topic "fleet/P1/status"', payload: 'not json' }],
     ignored: null,

@@ -15,6 +15,7 @@ const decode = createDecoder({
   maxBatchElements: 10_000,
   rejectPayloadBytes: 128,
   h3Resolution: 9,
+  rejectNullIsland: true,
 })
 const TOPIC = 'fleet/P-017/position'
 const OT = 'owntracks/jane/phone'

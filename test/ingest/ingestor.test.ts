@@ -220,3 +220,16 @@ t.test('idle() waits for blocked records, bounded by its timeout', async (t) => 
   await p
   t.equal(journal.records.length, 1)
 })
+
+t.test('messages are counted by the decode route format and transport (an empty native batch is native)', async (t) => {
+  const { ing, metrics } = setup()
+  const counts = async () => Object.fromEntries((await metrics.messagesReceived.get()).values.map((v) => [`${v.labels.format}/${v.labels.transport}`, v.value]))
+  ing.handle('fleet/P-1/position', Buffer.from('[]'))
+  t.same(await counts(), { 'native/mqtt': 1 }, 'not owntracks')
+  ing.handle('fleet/P-1/position', Buffer.from('not json'))
+  ing.handle('owntracks/a/b', Buffer.from('{"_type":"lwt"}'))
+  ing.handle('elsewhere/x', Buffer.from('{}'))
+  t.same(await counts(), { 'native/mqtt': 2, 'owntracks/mqtt': 1, 'unknown/mqtt': 1 })
+  ing.ingest({ format: 'osmand', fixes: [], rejects: [], ignored: 'empty' }, NOW, 'http')
+  t.equal((await counts())['osmand/http'], 1, 'HTTP ingest shares the path, labelled by transport')
+})

@@ -30,6 +30,9 @@ const SAMPLE_LABELS: Record<string, string> = {
   flag: 'duplicate',
   subscription: 'desk',
   outcome: 'delivered',
+  transport: 'http',
+  endpoint: 'osmand',
+  status: '200',
 }
 /** Labels that would carry unbounded values (one series per unit or device). */
 const FORBIDDEN_LABELS = ['unit', 'unit_id', 'unitid', 'device', 'device_id', 'client_id', 'topic', 'subject']

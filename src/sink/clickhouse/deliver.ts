@@ -7,6 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { Metrics } from '../../telemetry/metrics.js'
 import { groupByTable, positionTs, rejectRow, type TableName } from '../../journal/record.js'
 import { classifyFailure } from './retry-policy.js'
+import { truncateString } from '../../decode/truncate.js'
 import type { BatchStatus } from '../../journal/shipper.js'
 
 export interface DeliverDeps {
@@ -18,6 +19,19 @@ export interface DeliverDeps {
   metrics: Metrics
   now?: () => number
   onHealth?: (up: boolean) => void
+}
+
+/**
+ * Where a refused row came from, so its reject can be traced to a device: the row's own topic and
+ * unit id when it still parses as JSON (the refusal is about a value, not the syntax), else ''.
+ */
+export function origin(row: string): { topic: string; unitId: string } {
+  try {
+    const o = JSON.parse(row) as { topic?: unknown; unit_id?: unknown }
+    return { topic: typeof o.topic === 'string' ? truncateString(o.topic, 1024) : '', unitId: typeof o.unit_id === 'string' ? truncateString(o.unit_id, 256) : '' }
+  } catch {
+    return { topic: '', unitId: '' }
+  }
 }
 
 export function createDeliver(deps: DeliverDeps) {
@@ -88,7 +102,10 @@ export function createDeliver(deps: DeliverDeps) {
           continue
         }
         const at = now()
-        const moved = bad.map((row) => rejectRow({ receivedAt: at, topic: '', unitId: '', reason: 'sink_rejected', detail: `${table}: ${error}`.slice(0, 500), payload: row.slice(0, 2048) }))
+        const moved = bad.map((row) => {
+          const { topic, unitId } = origin(row)
+          return rejectRow({ receivedAt: at, topic, unitId, reason: 'sink_rejected', detail: `${table}: ${error}`.slice(0, 500), payload: row.slice(0, 2048) })
+        })
         await insert('rejects', moved, `${token}-sink-rejected`)
       } catch (err) {
         deps.onHealth?.(false)

@@ -7,7 +7,7 @@ import { latLngToCell } from 'h3-js'
 import { validateConfig } from '../../../src/config/load.js'
 import { openClickHouse, PINNED_SETTINGS } from '../../../src/sink/clickhouse/client.js'
 import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
-import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
+import { createDeliver, origin } from '../../../src/sink/clickhouse/deliver.js'
 import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
 import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/journal/record.js'
 import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
@@ -79,12 +79,17 @@ t.test('bad rows are isolated by bisection and stored as sink_rejected; neighbou
   const text = [...good.slice(0, 4), bad, ...good.slice(4)].map((r) => `p\t${r}\n`).join('')
   t.equal(await deliver({ id: 3 }, [Buffer.from(text)]), 'delivered')
   t.equal(await count(ch.client, db, 'positions'), before + 9, 'all good neighbours stored')
-  const rej = await rows<{ reason: string; payload: string }>(ch.client, `SELECT reason, payload FROM ${db}.rejects WHERE reason = 'sink_rejected'`)
+  const rej = await rows<{ reason: string; payload: string; topic: string; unit_id: string }>(ch.client, `SELECT reason, payload, topic, unit_id FROM ${db}.rejects WHERE reason = 'sink_rejected'`)
   t.equal(rej.length, 1, 'exactly the bad row went to rejects')
   t.match(rej[0]!.payload, /not-a-number/)
+  t.equal(rej[0]!.unit_id, 'B-1', 'the reject keeps the unit id of the refused row')
+  t.equal(rej[0]!.topic, 'fleet/B-1/position', 'and its topic')
   t.equal(await count(ch.client, db, 'rejects'), beforeRejects + 1)
   // A bad reject row itself cannot go anywhere: the segment is reported rejected.
   const badReject = `r\t{"received_at":"never","topic":1}\n`
+  t.same(origin('{"topic":1,"unit_id":null}'), { topic: '', unitId: '' }, 'fields that are not strings are not taken')
+  t.same(origin('{"topic":"a/b"'), { topic: '', unitId: '' }, 'a row that does not parse has no origin')
+  t.same(origin('null'), { topic: '', unitId: '' })
   t.equal(await deliver({ id: 4 }, [Buffer.from(badReject)]), 'rejected')
 })
 

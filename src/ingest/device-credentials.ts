@@ -1,0 +1,28 @@
+// Device credentials from `broker.users`, resolved once by loadConfig and shared by the embedded
+// broker and HTTP ingest, so a unit has one password whichever transport it uses. Passwords are
+// kept only as SHA-256 digests and compared in constant time; an unknown user costs the same
+// comparison as a known one.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { ResolvedConfig } from '../config/resolve.js'
+
+function digest(b: Buffer | string): Buffer {
+  return createHash('sha256').update(b).digest()
+}
+
+const NOBODY = digest('hexpatrol: no such user')
+
+export class DeviceCredentials {
+  private readonly users = new Map<string, Buffer>()
+
+  /** The config is resolved: every password_env is already a password (loadConfig checked them). */
+  constructor(config: Pick<ResolvedConfig, 'broker'>) {
+    for (const u of config.broker.users) this.users.set(u.username, digest(u.password))
+  }
+
+  /** True only for a known user with the right password. */
+  verify(username: string, password: Buffer | string): boolean {
+    const expected = this.users.get(username)
+    const ok = timingSafeEqual(expected ?? NOBODY, digest(password))
+    return ok && expected !== undefined
+  }
+}

@@ -1,0 +1,227 @@
+// HTTP ingest for phones: OwnTracks HTTP mode (POST owntracks_path) and the OsmAnd protocol of
+// Traccar Client and many trackers (GET|POST osmand_path, optionally on its own port). The routes
+// declare `config: { scope: 'device' }`: the API token hook skips them and they authenticate the
+// device themselves, before decoding anything. Fixes then take the MQTT path (decode → rules →
+// journal) and the response is sent only once the journal append is durable: an answered request
+// is kept. A journal at its bound answers 503 with Retry-After and takes nothing.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import type { ResolvedConfig } from '../config/resolve.js'
+import { ERRORS, type ErrorCode } from '../errors.js'
+import type { DecodeResult } from '../decode/fix.js'
+import { decoderOptionsFromConfig } from '../decode/decoder.js'
+import { createHttpDecoders, type HttpDecoders } from '../decode/http-decoders.js'
+import { isValidUnitId } from '../decode/topic-router.js'
+import type { Metrics } from '../telemetry/metrics.js'
+import { DeviceCredentials } from './device-credentials.js'
+import { IpAllowList } from './ip-allow-list.js'
+import { basicCredentials, owntracksUnit } from './owntracks-device.js'
+import { RateLimiter } from './rate-limiter.js'
+
+/** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
+export interface HttpIngestSink {
+  /** True while the journal is at its bound: nothing is taken. */
+  full(): boolean
+  /** Decoded request → rules → journal; settles once durable (throws when it could not be kept). */
+  ingest(result: DecodeResult, receivedAt: number): void | Promise<void>
+}
+
+export interface HttpIngestDeps {
+  /** Resolved by loadConfig: device passwords are values. */
+  config: ResolvedConfig
+  sink: HttpIngestSink
+  metrics: Metrics
+  now: () => number
+}
+
+type Endpoint = 'owntracks' | 'osmand'
+
+/** Everything fixed at start-up and shared by the API's routes and the dedicated OsmAnd port. */
+export class HttpIngest {
+  readonly config: Config['http_ingest']
+  readonly decoders: HttpDecoders
+  readonly credentials: DeviceCredentials
+  readonly limiter: RateLimiter
+  readonly allow: IpAllowList
+  readonly units: ReadonlySet<string>
+  readonly sink: HttpIngestSink
+  readonly metrics: Metrics
+  readonly now: () => number
+  readonly bodyLimit: number
+  private lastRefusalLog = 0
+
+  constructor(deps: HttpIngestDeps) {
+    const c = deps.config
+    this.config = c.http_ingest
+    this.decoders = createHttpDecoders(decoderOptionsFromConfig(c))
+    this.credentials = new DeviceCredentials(c)
+    this.now = deps.now
+    this.limiter = new RateLimiter(this.config.rate_limit_per_minute, this.config.rate_limit_burst, this.now)
+    this.allow = new IpAllowList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
+    this.units = new Set(c.units.map((u) => u.id))
+    this.sink = deps.sink
+    this.metrics = deps.metrics
+    this.bodyLimit = this.config.body_limit_bytes
+  }
+
+  /** Answers an error `{ code, message }` and counts it; refusals before decoding also count their reason. */
+  refuse(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, code: ErrorCode, reason: string, message: string): FastifyReply {
+    const status = ERRORS[code].status
+    this.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
+    if (code !== 'HEXP_ERR_JOURNAL_FULL') this.metrics.httpIngestAuthFailures.inc({ endpoint, reason })
+    // At most one log line a second: a misconfigured fleet must not flood the log. Never the secret.
+    const t = this.now()
+    if (t - this.lastRefusalLog >= 1000 && code !== 'HEXP_ERR_JOURNAL_FULL') {
+      this.lastRefusalLog = t
+      req.log.warn({ endpoint, reason, ip: req.ip }, 'Refused an HTTP ingest request (counted in hexpatrol_http_ingest_auth_failures_total).')
+    }
+    if (code === 'HEXP_ERR_DEVICE_UNAUTHORIZED' && endpoint === 'owntracks') reply.header('www-authenticate', 'Basic realm="hexpatrol", charset="UTF-8"')
+    if (code === 'HEXP_ERR_JOURNAL_FULL') reply.header('retry-after', String(Math.ceil(this.config.retry_after / 1000)))
+    return reply.status(status).send({ code, message })
+  }
+
+  /** Rate limit, then a full journal: both refuse before any state changes. */
+  admit(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, unit: string): boolean {
+    const wait = this.limiter.take(unit)
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)))
+      this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'rate_limited', `unit ${unit} is over http_ingest.rate_limit_per_minute`)
+      return false
+    }
+    if (this.sink.full()) {
+      this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_full', 'the journal is at its bound (ClickHouse is not taking rows); nothing was taken, retry later')
+      return false
+    }
+    return true
+  }
+
+  /** Hands the decoded request to the pipeline; false (and the request answered or aborted) when it could not be kept. */
+  async keep(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, result: DecodeResult, receivedAt: number): Promise<boolean> {
+    try {
+      await this.sink.ingest(result, receivedAt)
+      return true
+    } catch (err) {
+      req.log.error({ err, endpoint }, 'HTTP ingest could not journal a request; it was not acknowledged.')
+      if (endpoint === 'owntracks') {
+        // The OwnTracks app takes any response as delivered: close the connection unanswered so it retries.
+        this.metrics.httpIngestRequests.inc({ endpoint, status: 'aborted' })
+        reply.hijack()
+        reply.raw.destroy()
+      } else {
+        this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
+      }
+      return false
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+const bodyOf = (req: FastifyRequest): Buffer => (Buffer.isBuffer(req.body) ? req.body : EMPTY)
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** The unit an OwnTracks request authenticated as, set by its onRequest hook. */
+const owntracksUnits = new WeakMap<FastifyRequest, string>()
+
+/** Options: the shared HttpIngest; `dedicated` serves OsmAnd on every path (its own port) behind the IP allow-list. */
+export interface HttpIngestPluginOptions {
+  ingest: HttpIngest
+  dedicated?: boolean
+}
+
+/** The encapsulated plugin: raw-body parsing and its error handler stay inside it. */
+export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = async (app, { ingest, dedicated = false }) => {
+  const cfg = ingest.config
+  // Decoders read raw bytes (size, UTF-8 and JSON checks are theirs), whatever the content type.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ingest.bodyLimit }, (_req, body, done) => done(null, body))
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const status = err.statusCode ?? 500
+    const endpoint: Endpoint = req.url.startsWith(cfg.owntracks_path) && !dedicated ? 'owntracks' : 'osmand'
+    ingest.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
+    if (status >= 500) req.log.error({ err }, 'HTTP ingest request failed.')
+    const code: ErrorCode = status >= 500 ? 'HEXP_ERR_INTERNAL' : 'HEXP_ERR_BAD_REQUEST'
+    return reply.status(status).send({ code, message: status === 413 ? `body larger than http_ingest.body_limit_bytes (${ingest.bodyLimit})` : status >= 500 ? 'Internal error; see the engine log.' : err.message })
+  })
+
+  if (dedicated) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (!ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
+      return undefined
+    })
+  } else {
+    app.post(cfg.owntracks_path, {
+      config: { scope: 'device' },
+      bodyLimit: ingest.bodyLimit,
+      // Authentication before the body is read or anything is validated.
+      onRequest: async (req, reply) => {
+        const basic = basicCredentials(header(req, 'authorization'))
+        if (basic === null) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', 'send HTTP Basic auth with the device credentials of broker.users')
+        if (!ingest.credentials.verify(basic.user, basic.password)) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
+        const who = owntracksUnit(basic.user, header(req, 'x-limit-u'), header(req, 'x-limit-d'))
+        if ('mismatch' in who) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unit_mismatch', who.mismatch)
+        owntracksUnits.set(req, who.unit)
+        return undefined
+      },
+    }, async (req, reply) => {
+      const unit = owntracksUnits.get(req)!
+      if (!ingest.admit(req, reply, 'owntracks', unit)) return reply
+      const receivedAt = ingest.now()
+      const result = ingest.decoders.owntracks(unit, bodyOf(req), receivedAt)
+      if (!(await ingest.keep(req, reply, 'owntracks', result, receivedAt))) return reply
+      ingest.metrics.httpIngestRequests.inc({ endpoint: 'owntracks', status: '200' })
+      // The app reads the answer as an array of commands/cards/friends' locations: none.
+      return reply.status(200).header('content-type', 'application/json; charset=utf-8').send('[]')
+    })
+  }
+
+  const osmand = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const q = req.url.indexOf('?')
+    const r = ingest.decoders.osmandRequest(q < 0 ? '' : req.url.slice(q + 1), bodyOf(req), cfg.osmand_secret_param)
+    if (r === null || r.id === null || r.id === '') return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'no_id', 'id (or deviceid, or device_id in a JSON body) is required')
+    const id = r.id
+    if (!isValidUnitId(id)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'invalid_id', 'id must be 1-64 characters of A-Z a-z 0-9 _ . : -')
+    if (cfg.osmand_auth === 'units') {
+      if (!ingest.units.has(id)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unknown_unit', 'this id is not a configured unit')
+    } else {
+      const basic = basicCredentials(header(req, 'authorization'))
+      const secret = r.secret ?? (basic !== null && basic.user === id ? basic.password : null)
+      if (secret === null) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', `send the device password as the ${cfg.osmand_secret_param} parameter or HTTP Basic auth`)
+      if (!ingest.credentials.verify(id, secret)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown device or wrong password')
+    }
+    if (!ingest.admit(req, reply, 'osmand', id)) return reply
+    const receivedAt = ingest.now()
+    const result = ingest.decoders.osmand(r, id, receivedAt)
+    if (!(await ingest.keep(req, reply, 'osmand', result, receivedAt))) return reply
+    ingest.metrics.httpIngestRequests.inc({ endpoint: 'osmand', status: '200' })
+    return reply.status(200).send()
+  }
+  const route = { config: { scope: 'device' }, bodyLimit: ingest.bodyLimit }
+  if (dedicated) {
+    // Traccar Client posts to the server URL as given (usually `/`): any path.
+    app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: osmand })
+    app.route({ method: ['GET', 'POST'], url: '/*', ...route, handler: osmand })
+  } else {
+    app.route({ method: ['GET', 'POST'], url: cfg.osmand_path, ...route, handler: osmand })
+  }
+}
+
+/** The dedicated OsmAnd listener on http_ingest.osmand_port (Traccar's default is 5055); started only when it is set. */
+export async function startOsmandListener(ingest: HttpIngest, config: Config, logger: Logger): Promise<FastifyInstance> {
+  const h = config.http
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'osmand' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ingest.bodyLimit,
+    requestTimeout: h.request_timeout,
+    connectionTimeout: h.request_timeout,
+    keepAliveTimeout: 5000,
+    return503OnClosing: true,
+  })
+  await app.register(httpIngestPlugin, { ingest, dedicated: true })
+  await app.listen({ port: config.http_ingest.osmand_port!, host: config.http_ingest.osmand_host ?? h.host })
+  return app
+}
