@@ -32,6 +32,7 @@ import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
+import { createReports, type Reports } from './reports/index.js'
 
 /** How many recent fixes are remembered to recognise a broker's re-deliveries. */
 const RECENT_FIXES = 200_000
@@ -69,6 +70,7 @@ export class Engine {
   broker: EmbeddedBroker | undefined
   subscriber: MqttSubscriber | undefined
   api: FastifyInstance | undefined
+  reports: Reports | undefined
   private stateStore: RuleStateStore | undefined
   private alertPublisher: MqttAlertPublisher | undefined
   private migrated = false
@@ -145,6 +147,9 @@ export class Engine {
       now: this.now,
     })
     this.dispatcher.start()
+    // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
+    if (config.reports.enabled) this.reports = createReports({ config, db: this.ch, dataDir: this.dataDir, publisher: this.dispatcher, logger: logger.child({ component: 'reports' }), now: this.now })
+    this.reports?.runner.start()
 
     const recent = await this.seedRecentFixes()
     this.ingestor = new Ingestor({
@@ -197,6 +202,7 @@ export class Engine {
         dispatcher: this.dispatcher,
         track: (unit, from, to, limit) => this.track(unit, from, to, limit),
         emit: (events) => this.emit(events),
+        reports: this.reports?.api,
       }, this.env)
       await this.api.listen({ port: config.http.port, host: config.http.host })
     }
@@ -355,6 +361,7 @@ export class Engine {
       await this.shipper.stop()
     }
     this.journal?.close()
+    await this.reports?.runner.stop()
     await this.dispatcher?.stop()
     await this.api?.close()
     await this.ch?.close()
