@@ -57,8 +57,8 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
     return x
   }
   for (const a of inp.spans) {
-    const key = a.kind === 'coverage_gap' || a.kind === 'response_gap' ? `${a.kind}\n${a.zone_id}` : `${a.kind}\n${a.unit_id}`
-    addSpan(span(key), a.opened_at, a.resolved_at, period)
+    const key = a.k === 'coverage_gap' || a.k === 'response_gap' ? `${a.k}\n${a.zone}` : `${a.k}\n${a.unit}`
+    addSpan(span(key), a.opened_ms, a.resolved_ms, period)
   }
 
   // Units.

@@ -48,50 +48,54 @@ export async function unitCells(db: Db, p: { from: number; to: number; maxAccura
   return new Map(r.map((x) => [x.unit_id, Number(x.c)]))
 }
 
-export interface AlertSpanRow { alert_id: string; kind: string; subject: string; unit_id: string; zone_id: string; post_id: string; opened_at: number; resolved_at: number | null }
+export interface AlertSpanRow { alert_id: string; k: string; subj: string; unit: string; zone: string; post: string; opened_ms: number; resolved_ms: number | null }
 
 /** Alerts open at some time in [from, to): when each opened and (if it did) resolved. */
 export async function alertSpans(db: Db, p: { from: number; to: number }): Promise<AlertSpanRow[]> {
   return rows<AlertSpanRow>(db, `
-    SELECT alert_id, any(kind) AS kind, any(subject) AS subject, any(unit_id) AS unit_id, any(zone_id) AS zone_id, any(post_id) AS post_id,
-           toUnixTimestamp64Milli(min(opened_at)) AS opened_at,
-           if(countIf(state = 'resolved') = 0, NULL, toUnixTimestamp64Milli(minIf(at, state = 'resolved'))) AS resolved_at
+    SELECT alert_id, any(kind) AS k, any(subject) AS subj, any(unit_id) AS unit, any(zone_id) AS zone, any(post_id) AS post,
+           toUnixTimestamp64Milli(min(opened_at)) AS opened_ms,
+           if(countIf(state = 'resolved') = 0, NULL, toUnixTimestamp64Milli(minIf(at, state = 'resolved'))) AS resolved_ms
     FROM ${db.database}.alerts
     WHERE opened_at < fromUnixTimestamp64Milli({to:Int64})
     GROUP BY alert_id
-    HAVING resolved_at IS NULL OR resolved_at > {from:Int64}
-    ORDER BY opened_at, alert_id`, p)
+    HAVING resolved_ms IS NULL OR resolved_ms > {from:Int64}
+    ORDER BY opened_ms, alert_id`, p)
 }
 
 export interface EventRow { at: number; type: string; alert_id: string; subject: string; unit_id: string; zone_id: string; summary: string; lat: number | null; lon: number | null }
 
 /** Alert transitions in [from, to), optionally of one unit: Traccar's "events" report. */
 export async function events(db: Db, p: { from: number; to: number; unit?: string; limit: number }): Promise<EventRow[]> {
-  return rows<EventRow>(db, `
-    SELECT toUnixTimestamp64Milli(at) AS at, concat(kind, '.', state) AS type, alert_id, subject, unit_id, zone_id, summary, lat, lon
+  const r = await rows<EventRow & { at_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, concat(kind, '.', state) AS type, alert_id, subject, unit_id, zone_id, summary, lat, lon
     FROM ${db.database}.alerts
     WHERE at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
       ${p.unit === undefined ? '' : 'AND unit_id = {unit:String}'}
-    ORDER BY at, event_id LIMIT {limit:UInt32}`, { ...p, unit: p.unit ?? '' })
+    ORDER BY at_ms, event_id LIMIT {limit:UInt32}`, { ...p, unit: p.unit ?? '' })
+  return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
 }
 
 export interface RoutePoint { ts: number; lat: number; lon: number; speed: number | null; accuracy: number | null; flags: number }
 
 /** A unit's stored fixes in [from, to), flagged ones included (marked): Traccar's "route". */
 export async function route(db: Db, p: { unit: string; from: number; to: number; limit: number }): Promise<RoutePoint[]> {
-  return rows<RoutePoint>(db, `
-    SELECT toUnixTimestamp64Milli(ts) AS ts, lat, lon, speed, accuracy, flags FROM ${db.database}.positions
+  // Aliases must not shadow columns used in WHERE (ClickHouse resolves aliases there).
+  const r = await rows<Omit<RoutePoint, 'ts'> & { ts_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed, accuracy, flags FROM ${db.database}.positions
     WHERE unit_id = {unit:String} AND ${RANGE} ORDER BY ts LIMIT {limit:UInt32}`, p)
+  return r.map(({ ts_ms: ts, ...x }) => ({ ts, ...x }))
 }
 
 export interface ZoneSample { zone_id: string; at: number; ratio: number; response_ratio: number | null }
 
 /** The coverage ratio time series (one row per zone per snapshot) in [from, to). */
 export async function zoneSeries(db: Db, p: { from: number; to: number }): Promise<ZoneSample[]> {
-  return rows<ZoneSample>(db, `
-    SELECT zone_id, toUnixTimestamp64Milli(at) AS at, ratio, response_ratio FROM ${db.database}.coverage_zones
+  const r = await rows<Omit<ZoneSample, 'at'> & { at_ms: number }>(db, `
+    SELECT zone_id, toUnixTimestamp64Milli(at) AS at_ms, ratio, response_ratio FROM ${db.database}.coverage_zones
     WHERE at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
-    ORDER BY zone_id, at`, p)
+    ORDER BY zone_id, at_ms`, p)
+  return r.map(({ at_ms: atMs, ...z }) => ({ ...z, at: atMs }))
 }
 
 export interface CellSnapshots { zone_id: string; cell: string; s: Array<[number, number | null]> }
@@ -99,23 +103,25 @@ export interface CellSnapshots { zone_id: string; cell: string; s: Array<[number
 /** Priority cells' last visit at every snapshot: how overdue they got. `cells` are H3 ids (hex). */
 export async function prioritySnapshots(db: Db, p: { from: number; to: number; cells: string[] }): Promise<CellSnapshots[]> {
   if (p.cells.length === 0) return []
-  return rows<CellSnapshots>(db, `
-    SELECT zone_id, h3ToString(cell) AS cell,
+  const r = await rows<Omit<CellSnapshots, 'cell'> & { cell_id: string }>(db, `
+    SELECT zone_id, h3ToString(cell) AS cell_id,
            arraySort(groupArray((toUnixTimestamp64Milli(snapshot_at), if(last_visit IS NULL, NULL, toUnixTimestamp64Milli(assumeNotNull(last_visit)))))) AS s
     FROM ${db.database}.coverage
     WHERE snapshot_at >= fromUnixTimestamp64Milli({from:Int64}) AND snapshot_at < fromUnixTimestamp64Milli({to:Int64})
       AND cell IN (SELECT arrayJoin(arrayMap(c -> stringToH3(c), {cells:Array(String)})))
-    GROUP BY zone_id, cell ORDER BY zone_id, cell`, p)
+    GROUP BY zone_id, cell ORDER BY zone_id, cell_id`, p)
+  return r.map(({ cell_id: cell, ...x }) => ({ ...x, cell }))
 }
 
 export interface CellFreshness { zone_id: string; cell: string; fresh: number }
 
 /** Per zone cell, the share of snapshots in [from, to) in which it was fresh (the coverage map). */
 export async function cellFreshness(db: Db, p: { from: number; to: number }): Promise<CellFreshness[]> {
-  return rows<CellFreshness>(db, `
-    SELECT zone_id, h3ToString(cell) AS cell, avg(fresh) AS fresh FROM ${db.database}.coverage
+  const r = await rows<Omit<CellFreshness, 'cell' | 'fresh'> & { cell_id: string; fresh_share: number }>(db, `
+    SELECT zone_id, h3ToString(cell) AS cell_id, avg(fresh) AS fresh_share FROM ${db.database}.coverage
     WHERE snapshot_at >= fromUnixTimestamp64Milli({from:Int64}) AND snapshot_at < fromUnixTimestamp64Milli({to:Int64})
-    GROUP BY zone_id, cell ORDER BY zone_id, cell`, p)
+    GROUP BY zone_id, cell ORDER BY zone_id, cell_id`, p)
+  return r.map((x) => ({ zone_id: x.zone_id, cell: x.cell_id, fresh: x.fresh_share }))
 }
 
 export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
