@@ -1,7 +1,7 @@
 // Wires the stages into one running engine: MQTT source → Ingestor (decode, rules) → Journal →
 // Shipper → ClickHouse; rule ticks and coverage snapshots; alert delivery (webhooks + MQTT);
 // the HTTP API. start() and stop() are used by main.ts and by the integration tests.
-import { mkdirSync } from 'node:fs'
+import { ensurePrivateDir } from './private-files.js'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -95,7 +95,7 @@ export class Engine {
 
   async start(): Promise<void> {
     const { config, logger, metrics } = this
-    mkdirSync(this.dataDir, { recursive: true })
+    ensurePrivateDir(this.dataDir)
     const instance = instanceId(this.dataDir)
 
     // Journal first: whatever a previous run acknowledged but did not ship is recovered now.
