@@ -2,10 +2,11 @@
 // dispatcher, with the concise Markdown summary chat formats show: headline figures, the worst
 // zones and units, and links to the full report. Pure; the event id is deterministic so a
 // re-delivery after a crash carries the same webhook-id.
+import type { OutboundEvent } from '../alerts/outbound-event.js'
 import type { Report } from './model.js'
 
-/** As agreed in CONTRACTS.md ("Outbound events beyond alerts"); the dispatcher's own type is structurally the same. */
-export interface OutboundEvent { id: string; type: string; at: number; data: Record<string, unknown>; summary: string; subject: string }
+export type { OutboundEvent }
+/** The webhook dispatcher (Dispatcher.publishEvent: durable in its outbox before it returns). */
 export interface EventPublisher { publishEvent(e: OutboundEvent): unknown }
 
 export interface StoredBulletin { kind: 'daily' | 'weekly'; period: string; generatedAt: number; report: Report }

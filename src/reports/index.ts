@@ -29,14 +29,12 @@ export function scheduleOf(config: Config): Schedule {
   return { timezone: config.reports.timezone, dailyAt: config.reports.daily_at, weeklyOn: config.reports.weekly_on }
 }
 
-/** `publisher`: the webhook dispatcher; used when it can deliver outbound events (publishEvent). */
-export function createReports(o: { config: Config; db: Db; dataDir: string; publisher?: object | undefined; logger: Logger; now: () => number }): Reports {
+/** `publisher`: the webhook dispatcher; without one, bulletins are stored but not sent. */
+export function createReports(o: { config: Config; db: Db; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
   const schedule = scheduleOf(o.config)
   const service = new ReportService(o.db, reportSettings(o.config, compileDeployment(o.config)), o.now)
   const bulletins = new Bulletins(o.db, service)
-  const p = o.publisher as Partial<EventPublisher> | undefined
-  const publisher = typeof p?.publishEvent === 'function' ? (p as EventPublisher) : undefined
-  if (publisher === undefined) o.logger.warn('The webhook dispatcher cannot deliver outbound events; bulletins are stored but not sent.')
+  const publisher = o.publisher
   const baseUrl = o.config.reports.base_url
   const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, logger: o.logger, now: o.now })
   return {
