@@ -55,8 +55,10 @@ export function analyseTrack(all: readonly Bucket[], p: TrackParams): TrackFigur
     const next = all[i + 1]
     const gap = next !== undefined && next[2] - b[3] > p.silentAfterMs
     const end = next === undefined || gap ? b[3] : next[2]
-    const c = clip(b[2], end, p)
-    if (b[0] >= p.from && b[0] < p.to) segs.push({ ...c, to: Math.max(c.from, c.to), lat: b[4], lon: b[5], i, gapAfter: gap })
+    if (b[0] >= p.from && b[0] < p.to) {
+      const from = Math.max(b[2], p.from)
+      segs.push({ from, to: Math.max(from, Math.min(end, p.to)), lat: b[4], lon: b[5], i, gapAfter: gap })
+    }
     if (gap) {
       const g = clip(b[3], next[2], p)
       if (g.to > g.from) silent.push(g)
