@@ -107,6 +107,7 @@ t.test('the API: JSON, CSV, HTML, regeneration', async (t) => {
   t.teardown(() => app.close())
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers })
 
+  t.ok((await get('/api/v1/reports/bulletins')).json().bulletins.length >= 8, 'daily and weekly')
   const list = await get('/api/v1/reports/bulletins?kind=weekly')
   t.same(list.json().bulletins.map((b: { period: string }) => b.period), ['2026-11-30'])
   const json = await get('/api/v1/reports/bulletins/daily/2026-11-30')
@@ -116,7 +117,7 @@ t.test('the API: JSON, CSV, HTML, regeneration', async (t) => {
   t.match(csv.headers['content-type'], /text\/csv/)
   const lines = csv.body.trim().split('\r\n')
   t.match(lines[0], /^unitId,name,kind,postId,zoneId,fixes,/)
-  t.equal(lines.length, 5, 'header and four units')
+  t.equal(lines.length, 6, 'header and five units')
   t.match(lines[1], /^IDLE,/, 'worst first')
   const zones = await get('/api/v1/reports/bulletins/daily/2026-11-30?table=zones', { accept: 'text/csv' })
   t.match(zones.body, /^zoneId,name,minRatio,coverage\.samples/)

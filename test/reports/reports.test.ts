@@ -91,7 +91,9 @@ t.test('the scripted day in Asia/Shanghai (UTC+8)', async (t) => {
   const s1 = r.posts.find((x) => x.postId === 'station-01')!
   t.equal(s1.uncoveredMs, 12 * H, 'no unit within the radius before 08:00 and after 20:00')
   t.same(s1.units, ['DRIVE', 'PARK'])
-  t.equal(r.headline.unitsReporting, 3)
+  t.equal(r.headline.unitsReporting, 4)
+  t.equal(r.headline.unitsConfigured, 4)
+  t.match(u.GHOST, { kind: 'unknown', postId: null, zoneId: null, fixes: 10, inRadiusMs: null, inZoneMs: null, silent: { count: 0 } }, 'a unit not in the config is reported too')
   t.equal(r.headline.coverageGaps, 2)
   t.equal(r.headline.breaches, 1)
   t.equal(r.headline.silences, 1)
@@ -131,4 +133,6 @@ t.test('per-unit detail, route and events', async (t) => {
   const ev = await svc.events(DAY, DAY + 24 * H, 100, 'DRIVE')
   t.same(ev.map((e) => e.type), ['radius_breach.opened', 'radius_breach.acknowledged', 'radius_breach.resolved'])
   t.equal((await svc.events(DAY, DAY + 24 * H, 100)).length, 6)
+  const { prioritySnapshots: ps } = await import('../../src/reports/queries.js')
+  t.same(await ps(db, { from: DAY, to: DAY + H, cells: [] }), [], 'no priority cells, no query')
 })
