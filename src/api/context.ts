@@ -8,6 +8,7 @@ import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { ErrorCode } from '../errors.js'
 import type { HttpIngest } from '../ingest/http-ingest.js'
+import type { ReportsApi } from '../reports/index.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -41,4 +42,6 @@ export interface ApiContext {
   emit?(events: AlertEvent[]): void
   /** HTTP ingest (OwnTracks, OsmAnd): its routes are registered when present. */
   httpIngest?: HttpIngest | undefined
+  /** Reports and bulletins (src/reports/). */
+  reports?: ReportsApi | undefined
 }

@@ -7,6 +7,7 @@ import { livePlugin } from './live.js'
 import { alertsPlugin } from './alerts.js'
 import { webhooksPlugin } from './webhooks.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
+import { reportsPlugin } from './reports.js'
 
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const h = ctx.config.http
@@ -30,5 +31,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(alertsPlugin, { ctx, adminToken })
   await app.register(webhooksPlugin, { ctx, adminToken })
   if (ctx.httpIngest !== undefined) await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
+  if (ctx.reports !== undefined) await app.register(reportsPlugin, { reports: ctx.reports, now: () => ctx.now() })
   return app
 }

@@ -225,6 +225,32 @@ export const ConfigSchema = Obj({
     tick: Duration('5s'),
     coverage_snapshot_interval: Duration('60s'),
   }),
+  /** Patrol bulletins and reports (src/reports/). Periods are local days and weeks in `timezone`. */
+  reports: Obj({
+    enabled: Type.Boolean({ default: true }),
+    /** IANA time zone of the local days and weeks (checked at start-up). */
+    timezone: Type.String({ minLength: 1, default: 'Asia/Shanghai' }),
+    /** Local time (HH:MM) at which the previous day's bulletin is produced. */
+    daily_at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '08:00' }),
+    /** The weekly report (the 7 local days before this day) is produced on this day at daily_at. */
+    weekly_on: Type.Union(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => Type.Literal(d)), { default: 'monday' }),
+    /** Public URL of the API, for links in chat summaries (e.g. https://patrol.example.org). */
+    base_url: Type.Optional(Type.String()),
+    /** A stop: the unit stays within stop_radius_m for at least stop_min_duration. */
+    stop_radius_m: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+    stop_min_duration: Duration('5m'),
+    /** Distance counts only once the unit is this far from the last counted point (GPS noise floor). */
+    noise_m: Type.Number({ minimum: 0, default: 30 }),
+    /** Fixes less accurate than this are ignored by reports. */
+    max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
+    /** Compliance score weights (normalised by their sum). */
+    weights: Obj({
+      coverage: Type.Number({ minimum: 0, default: 0.4 }),
+      presence: Type.Number({ minimum: 0, default: 0.3 }),
+      breaches: Type.Number({ minimum: 0, default: 0.15 }),
+      silences: Type.Number({ minimum: 0, default: 0.15 }),
+    }),
+  }),
   webhooks: Type.Array(
     Obj({
       id: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),

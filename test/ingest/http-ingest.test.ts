@@ -9,7 +9,7 @@ import { Ingestor, type JournalWriter } from '../../src/ingest/ingestor.js'
 import { HttpIngest, startOsmandListener } from '../../src/ingest/http-ingest.js'
 import { buildApi } from '../../src/api/server.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
-import { groupByTable } from '../../src/sink/clickhouse/rows.js'
+import { groupByTable } from '../../src/journal/record.js'
 import type { DecodeResult } from '../../src/decode/fix.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)

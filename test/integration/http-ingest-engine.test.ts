@@ -19,13 +19,13 @@ t.test('HTTP ingest through the running engine', async (t) => {
   t.equal((await fetch(`http://127.0.0.1:${port}/?id=P-1&timestamp=${ts}&lat=36.49&lon=117.86`)).status, 200, 'the dedicated port')
   const ot = await fetch(`${h.httpUrl}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst: Math.floor(ts / 1000) + 1, lat: 36.491, lon: 117.861 }), headers: { authorization: `Basic ${Buffer.from('P-1:p1-secret').toString('base64')}` } })
   t.equal(ot.status, 200)
-  const ch = h.engine.ch
+  const ch = h.engine.testHandle().ch
   const stored = await waitFor(async () => {
     const r = await rows<{ topic: string; source: string }>(ch.client, `SELECT topic, source FROM ${ch.database}.positions ORDER BY ts`)
     return r.length >= 2 ? r : undefined
   }, 30_000, 200)
   t.same(stored, [{ topic: 'http:osmand', source: 'osmand' }, { topic: 'http:owntracks', source: 'owntracks' }])
-  const unit = h.engine.rules!.units(Date.now()).find((u) => u.id === 'P-1')
+  const unit = h.engine.testHandle().rules!.units(Date.now()).find((u) => u.id === 'P-1')
   t.ok(unit?.lastFix, 'the rules saw the HTTP fixes')
   await h.engine.stop()
   const closed = await fetch(`http://127.0.0.1:${port}/?id=P-1&lat=1&lon=1`).then(() => 'answered', () => 'refused')

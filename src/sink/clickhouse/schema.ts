@@ -119,6 +119,19 @@ export function schemaStatements(o: SchemaOptions): string[] {
     PARTITION BY toYYYYMM(at)
     ORDER BY (zone_id, at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Patrol bulletins (src/reports/): one row per generation of a period's bulletin; readers take
+    // the newest (ORDER BY generated_at DESC LIMIT 1), so a regeneration never loses the first one.
+    `CREATE TABLE IF NOT EXISTS ${db}.bulletins (
+      kind LowCardinality(String),
+      period String,
+      period_from DateTime64(3, 'UTC'),
+      period_to DateTime64(3, 'UTC'),
+      generated_at DateTime64(3, 'UTC'),
+      timezone String,
+      body String CODEC(ZSTD(3))
+    ) ENGINE = MergeTree
+    ORDER BY (kind, period, generated_at)
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
   ]
 }
 

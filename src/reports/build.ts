@@ -1,0 +1,202 @@
+// Assembles the report document from the query results: per unit (track figures, alert spans,
+// score), per zone (coverage series, gaps, priority cells, who patrolled it, map) and per post
+// (its units, time with no unit in its radius), then the headline. Pure; sorted worst first.
+import type { Deployment } from '../rules/deployment.js'
+import { haversineM } from '../geo/distance.js'
+import { addSpan, noSpans, priorityFigures, seriesStats, unionMs, type SpanStats } from './aggregate.js'
+import { mean, score, unitInputs, type Weights } from './assessment.js'
+import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './queries.js'
+import { analyseTrack, type Bucket, type Interval, type TrackFigures } from './track.js'
+import type { PostRow, Report, UnitDetail, UnitRow, ZoneRow } from './model.js'
+
+export interface ReportSettings {
+  dep: Deployment
+  timezone: string
+  stopRadiusM: number
+  stopMinMs: number
+  noiseM: number
+  maxAccuracyM: number
+  weights: Weights
+  /** Coverage snapshot spacing; a sample stands for at most 3× this. */
+  snapshotIntervalMs: number
+}
+
+export interface ReportInputs {
+  buckets: UnitBuckets[]
+  cells: ReadonlyMap<string, number>
+  spans: AlertSpanRow[]
+  series: ZoneSample[]
+  priority: CellSnapshots[]
+  freshness: CellFreshness[]
+}
+
+export interface ReportMeta { kind: Report['kind']; period: string; from: number; to: number; generatedAt: number }
+
+const MINUTE = 60_000
+
+/** Buckets and silence settings reach a little past the period so intervals across its ends clip exactly. */
+export function paddingMs(s: ReportSettings): number {
+  let max = s.dep.rules.silentAfterMs
+  for (const u of s.dep.units.values()) max = Math.max(max, u.silentAfterMs)
+  return max + MINUTE
+}
+
+export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMeta): { report: Report; details: Map<string, UnitDetail> } {
+  const { dep } = s
+  const period = { from: meta.from, to: meta.to }
+  const capMs = 3 * s.snapshotIntervalMs
+
+  // Zones first: a unit's score uses its zone's coverage.
+  const seriesBy = group(inp.series, (x) => x.zone_id)
+  const prioBy = new Map(inp.priority.map((p) => [`${p.zone_id}\n${p.cell}`, p.s]))
+  const freshBy = group(inp.freshness, (x) => x.zone_id)
+  const spanBy = new Map<string, SpanStats>()
+  const span = (key: string): SpanStats => {
+    let x = spanBy.get(key)
+    if (x === undefined) spanBy.set(key, (x = noSpans()))
+    return x
+  }
+  for (const a of inp.spans) {
+    const key = a.k === 'coverage_gap' || a.k === 'response_gap' ? `${a.k}\n${a.zone}` : `${a.k}\n${a.unit}`
+    addSpan(span(key), a.opened_ms, a.resolved_ms, period)
+  }
+
+  // Units.
+  const bucketsBy = new Map(inp.buckets.map((b) => [b.unitId, b.buckets]))
+  const ids = new Set([...dep.units.keys(), ...bucketsBy.keys()])
+  const tracks = new Map<string, TrackFigures>()
+  for (const id of ids) {
+    const spec = dep.units.get(id)
+    const post = spec?.postId == null ? null : dep.posts.get(spec.postId) ?? null
+    const zone = spec?.zoneId == null ? null : dep.zonesById.get(spec.zoneId) ?? null
+    tracks.set(id, analyseTrack(bucketsBy.get(id) ?? ([] as Bucket[]), {
+      ...period,
+      silentAfterMs: spec?.silentAfterMs ?? dep.rules.silentAfterMs,
+      stopRadiusM: s.stopRadiusM,
+      stopMinMs: s.stopMinMs,
+      noiseM: s.noiseM,
+      post: post === null ? null : { lat: post.lat, lon: post.lon, radiusM: post.radiusM },
+      zone: zone?.polygon ?? null,
+    }))
+  }
+
+  const zoneRows: ZoneRow[] = dep.zones.map((z) => {
+    const st = seriesStats(seriesBy.get(z.id) ?? [], z.minRatio, period, capMs)
+    const minutes = new Map<string, number>()
+    for (const [id, t] of tracks) {
+      let ms = 0
+      for (const seg of t.segments) if (z.polygon.contains(seg.lat, seg.lon)) ms += seg.to - seg.from
+      if (ms > 0) minutes.set(id, ms)
+    }
+    const total = [...minutes.values()].reduce((a, b) => a + b, 0)
+    const gaps = span(`coverage_gap\n${z.id}`)
+    return {
+      zoneId: z.id,
+      name: z.name,
+      minRatio: z.minRatio,
+      coverage: { samples: st.samples, mean: st.mean, min: st.min, belowMinMs: st.belowMinMs },
+      response: { mean: st.responseMean, min: st.responseMin },
+      gaps,
+      responseGaps: span(`response_gap\n${z.id}`),
+      priorityCells: z.coverage.priority.map((p) => priorityFigures({ cell: p.cell, name: p.name ?? null, maxIntervalMs: p.maxIntervalMs }, prioBy.get(`${z.id}\n${p.cell}`) ?? [], period, capMs)),
+      units: [...minutes].map(([unitId, ms]) => ({ unitId, minutes: Math.round(ms / MINUTE), share: Math.round((ms / total) * 10_000) / 10_000 })).sort((a, b) => b.share - a.share || (a.unitId < b.unitId ? -1 : 1)),
+      cells: (freshBy.get(z.id) ?? []).map((c) => ({ cell: c.cell, fresh: Math.round(c.fresh * 10_000) / 10_000 })),
+      assessment: score({ coverage: st.mean, presence: 1 - st.belowMinMs / (meta.to - meta.from), breaches: 1 - gaps.totalMs / (meta.to - meta.from), silences: null }, s.weights),
+    }
+  })
+  const zoneCov = new Map(zoneRows.map((z) => [z.zoneId, z.coverage.mean]))
+
+  const details = new Map<string, UnitDetail>()
+  for (const [id, t] of tracks) {
+    const spec = dep.units.get(id)
+    const breaches = span(`radius_breach\n${id}`)
+    const exits = span(`zone_exit\n${id}`)
+    const zoneId = spec?.zoneId ?? null
+    const row: UnitRow = {
+      unitId: id,
+      name: spec?.name ?? id,
+      kind: spec?.kind ?? 'unknown',
+      postId: spec?.postId ?? null,
+      zoneId,
+      fixes: t.fixes,
+      firstFixAt: t.firstFixAt,
+      lastFixAt: t.lastFixAt,
+      distanceKm: t.distanceKm,
+      reportingMs: t.reportingMs,
+      movingMs: t.movingMs,
+      stationaryMs: t.stationaryMs,
+      inRadiusMs: t.inRadiusMs,
+      inZoneMs: t.inZoneMs,
+      cellsVisited: inp.cells.get(id) ?? 0,
+      stops: t.stops.length,
+      trips: t.trips.length,
+      breaches: { count: breaches.count, totalMs: breaches.totalMs },
+      zoneExits: { count: exits.count, totalMs: exits.totalMs },
+      silent: { count: t.silent.count, totalMs: t.silent.totalMs },
+      assessment: score(unitInputs({ reportingMs: t.reportingMs, inZoneMs: t.inZoneMs, inRadiusMs: t.inRadiusMs, breachMs: breaches.totalMs + exits.totalMs, silentMs: t.silent.totalMs }, zoneId === null ? null : zoneCov.get(zoneId) ?? null), s.weights),
+    }
+    details.set(id, { ...row, stopList: t.stops, tripList: t.trips, silentPeriods: t.silent.periods })
+  }
+  const unitRows = [...details.values()].map(({ stopList: _s, tripList: _t, silentPeriods: _p, ...row }) => row)
+
+  const postRows: PostRow[] = [...dep.posts.values()].map((p) => {
+    const near: Interval[] = []
+    for (const t of tracks.values()) for (const seg of t.segments) if (haversineM(p.lat, p.lon, seg.lat, seg.lon) <= p.radiusM) near.push(seg)
+    const uncovered = meta.to - meta.from - unionMs(near, period)
+    const mine = unitRows.filter((u) => u.postId === p.id)
+    return {
+      postId: p.id,
+      name: p.name,
+      radiusM: p.radiusM,
+      units: mine.map((u) => u.unitId).sort(),
+      uncoveredMs: uncovered,
+      assessment: score({
+        coverage: mean(mine.map((u) => u.assessment.inputs.coverage ?? null)),
+        presence: 1 - uncovered / (meta.to - meta.from),
+        breaches: mean(mine.map((u) => u.assessment.inputs.breaches ?? null)),
+        silences: mean(mine.map((u) => u.assessment.inputs.silences ?? null)),
+      }, s.weights),
+    }
+  })
+
+  const worst = <T extends { assessment: { score: number } }>(xs: T[], id: (x: T) => string): T[] => xs.sort((a, b) => a.assessment.score - b.assessment.score || (id(a) < id(b) ? -1 : 1))
+  const covMeans = zoneRows.map((z) => z.coverage.mean)
+  const report: Report = {
+    kind: meta.kind,
+    period: meta.period,
+    from: meta.from,
+    to: meta.to,
+    timezone: s.timezone,
+    generatedAt: meta.generatedAt,
+    headline: {
+      unitsConfigured: dep.units.size,
+      unitsReporting: unitRows.filter((u) => u.fixes > 0).length,
+      distanceKm: Math.round(unitRows.reduce((a, u) => a + u.distanceKm, 0) * 10) / 10,
+      coverageMean: round4(mean(covMeans)),
+      zonesBelowMin: zoneRows.filter((z) => z.coverage.belowMinMs > 0).length,
+      coverageGaps: zoneRows.reduce((a, z) => a + z.gaps.count, 0),
+      breaches: unitRows.reduce((a, u) => a + u.breaches.count, 0),
+      zoneExits: unitRows.reduce((a, u) => a + u.zoneExits.count, 0),
+      silences: unitRows.reduce((a, u) => a + u.silent.count, 0),
+      meanUnitScore: round1(mean(unitRows.map((u) => u.assessment.score))),
+    },
+    units: worst(unitRows, (u) => u.unitId),
+    zones: worst(zoneRows, (z) => z.zoneId),
+    posts: worst(postRows, (p) => p.postId),
+  }
+  return { report, details }
+}
+
+function group<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>()
+  for (const x of xs) {
+    const k = key(x)
+    const list = m.get(k)
+    if (list === undefined) m.set(k, [x])
+    else list.push(x)
+  }
+  return m
+}
+
+const round4 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10_000) / 10_000)
+const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10)

@@ -1,0 +1,53 @@
+// The reports stage as the engine sees it: built once from the config at start-up (time zone
+// checked, deployment compiled), with the API's handle and the bulletin scheduler.
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import { compileDeployment } from '../rules/deployment.js'
+import type { EventPublisher, StoredBulletin } from './bulletin-event.js'
+import { bulletinEvent } from './bulletin-event.js'
+import { Bulletins } from './bulletins.js'
+import { checkTimeZone, type Schedule } from './periods.js'
+import type { Db } from './queries.js'
+import { BulletinRunner } from './runner.js'
+import { ReportService, reportSettings } from './service.js'
+
+/** What the reports API needs. */
+export interface ReportsApi {
+  service: ReportService
+  bulletins: Bulletins
+  schedule: Schedule
+  baseUrl: string | undefined
+  /** Delivers a regenerated bulletin again (a new event id per generation). */
+  redeliver(b: StoredBulletin): void
+}
+
+export interface Reports { api: ReportsApi; runner: BulletinRunner }
+
+export function scheduleOf(config: Config): Schedule {
+  checkTimeZone(config.reports.timezone)
+  return { timezone: config.reports.timezone, dailyAt: config.reports.daily_at, weeklyOn: config.reports.weekly_on }
+}
+
+/** `publisher`: the webhook dispatcher; without one, bulletins are stored but not sent. */
+export function createReports(o: { config: Config; db: Db; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
+  const schedule = scheduleOf(o.config)
+  const service = new ReportService(o.db, reportSettings(o.config, compileDeployment(o.config)), o.now)
+  const bulletins = new Bulletins(o.db, service)
+  const publisher = o.publisher
+  const baseUrl = o.config.reports.base_url
+  const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, logger: o.logger, now: o.now })
+  return {
+    runner,
+    api: {
+      service,
+      bulletins,
+      schedule,
+      baseUrl,
+      redeliver(b) {
+        const e = bulletinEvent(b, baseUrl)
+        publisher?.publishEvent({ ...e, id: `${e.id}.${b.generatedAt}` })
+      },
+    },
+  }
+}

@@ -1,0 +1,95 @@
+// The report document: what the API returns as JSON, what CSV and HTML render, and what a
+// bulletin stores as its body. Times are epoch ms (UTC); durations are ms; ratios are 0..1.
+import type { PriorityFigures, SpanStats } from './aggregate.js'
+import type { Interval, Stop, Trip } from './track.js'
+
+export interface Score {
+  /** 0..100, the weighted mean of the inputs (each 0..1) present. */
+  score: number
+  inputs: Record<string, number | null>
+  weights: Record<string, number>
+}
+
+export interface UnitRow {
+  unitId: string
+  name: string
+  kind: string
+  postId: string | null
+  zoneId: string | null
+  fixes: number
+  firstFixAt: number | null
+  lastFixAt: number | null
+  distanceKm: number
+  reportingMs: number
+  movingMs: number
+  stationaryMs: number
+  inRadiusMs: number | null
+  inZoneMs: number | null
+  cellsVisited: number
+  stops: number
+  trips: number
+  breaches: { count: number; totalMs: number }
+  zoneExits: { count: number; totalMs: number }
+  silent: { count: number; totalMs: number }
+  assessment: Score
+}
+
+export interface UnitDetail extends UnitRow {
+  stopList: Stop[]
+  tripList: Trip[]
+  silentPeriods: Interval[]
+}
+
+export interface ZoneRow {
+  zoneId: string
+  name: string
+  minRatio: number
+  coverage: { samples: number; mean: number | null; min: number | null; belowMinMs: number }
+  response: { mean: number | null; min: number | null }
+  gaps: SpanStats
+  responseGaps: SpanStats
+  priorityCells: PriorityFigures[]
+  /** Units seen inside the zone: their minutes there and share of all unit-minutes there. */
+  units: Array<{ unitId: string; minutes: number; share: number }>
+  /** Coverage map: per cell, the share of snapshots in which it was fresh. */
+  cells: Array<{ cell: string; fresh: number }>
+  assessment: Score
+}
+
+export interface PostRow {
+  postId: string
+  name: string
+  radiusM: number
+  units: string[]
+  /** Time no unit (of any post) was within the post's radius. */
+  uncoveredMs: number
+  assessment: Score
+}
+
+export interface Headline {
+  unitsConfigured: number
+  unitsReporting: number
+  distanceKm: number
+  coverageMean: number | null
+  zonesBelowMin: number
+  coverageGaps: number
+  breaches: number
+  zoneExits: number
+  silences: number
+  meanUnitScore: number | null
+}
+
+export interface Report {
+  kind: 'daily' | 'weekly' | 'custom'
+  /** Local start date for daily/weekly; '' for a custom range. */
+  period: string
+  from: number
+  to: number
+  timezone: string
+  generatedAt: number
+  headline: Headline
+  /** Worst first (lowest score). */
+  units: UnitRow[]
+  zones: ZoneRow[]
+  posts: PostRow[]
+}

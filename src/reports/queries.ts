@@ -1,0 +1,156 @@
+// Every SQL statement of the reports stage, in one place. All user input reaches ClickHouse as
+// typed query parameters ({name:Type}); only the database name (validated by the config schema
+// against ^[A-Za-z_][A-Za-z0-9_]*$) is spliced in. Plain SQL that runs on embedded chdb and on
+// ClickHouse server >= 24 (no experimental settings, no analyzer-only syntax).
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Bucket } from './track.js'
+
+export interface Db { client: ClickHouseClient; database: string }
+
+/** Numbers, not strings, for Int64/UInt64 results. */
+const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const
+
+async function rows<T>(db: Db, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const rs = await db.client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })
+  return rs.json<T>()
+}
+
+/** What a report may use: unflagged, accurate enough, not the (0,0) of a receiver without a fix. */
+const USABLE = `flags = 0 AND (accuracy IS NULL OR accuracy <= {maxAcc:Float64}) AND NOT (lat = 0 AND lon = 0)`
+const RANGE = `ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})`
+
+export interface UnitBuckets { unitId: string; buckets: Bucket[] }
+
+/**
+ * Fixes per unit and minute: count, first and last fix time and the median position. The median
+ * of a minute's fixes drops single outliers; the whole day comes back as ~1,440 buckets a unit.
+ */
+export async function unitBuckets(db: Db, p: { from: number; to: number; maxAccuracyM: number; units?: string[] }): Promise<UnitBuckets[]> {
+  const r = await rows<{ unit_id: string; b: Bucket[] }>(db, `
+    SELECT unit_id, arraySort(groupArray((b, n, t0, t1, mlat, mlon))) AS b
+    FROM (
+      SELECT unit_id, intDiv(toUnixTimestamp64Milli(ts), 60000) * 60000 AS b, toUInt32(count()) AS n,
+             toUnixTimestamp64Milli(min(ts)) AS t0, toUnixTimestamp64Milli(max(ts)) AS t1,
+             medianExact(lat) AS mlat, medianExact(lon) AS mlon
+      FROM ${db.database}.positions
+      WHERE ${RANGE} AND ${USABLE} ${p.units === undefined ? '' : 'AND unit_id IN {units:Array(String)}'}
+      GROUP BY unit_id, b
+    )
+    GROUP BY unit_id ORDER BY unit_id`, { from: p.from, to: p.to, maxAcc: p.maxAccuracyM, units: p.units ?? [] })
+  return r.map((x) => ({ unitId: x.unit_id, buckets: x.b }))
+}
+
+/** Distinct H3 cells (ingest resolution) each unit reported from. */
+export async function unitCells(db: Db, p: { from: number; to: number; maxAccuracyM: number }): Promise<Map<string, number>> {
+  const r = await rows<{ unit_id: string; c: number }>(db, `
+    SELECT unit_id, uniqExact(h3) AS c FROM ${db.database}.positions WHERE ${RANGE} AND ${USABLE} GROUP BY unit_id`,
+  { from: p.from, to: p.to, maxAcc: p.maxAccuracyM })
+  return new Map(r.map((x) => [x.unit_id, Number(x.c)]))
+}
+
+export interface AlertSpanRow { alert_id: string; k: string; subj: string; unit: string; zone: string; post: string; opened_ms: number; resolved_ms: number | null }
+
+/** Alerts open at some time in [from, to): when each opened and (if it did) resolved. */
+export async function alertSpans(db: Db, p: { from: number; to: number }): Promise<AlertSpanRow[]> {
+  return rows<AlertSpanRow>(db, `
+    SELECT alert_id, any(kind) AS k, any(subject) AS subj, any(unit_id) AS unit, any(zone_id) AS zone, any(post_id) AS post,
+           toUnixTimestamp64Milli(min(opened_at)) AS opened_ms,
+           if(countIf(state = 'resolved') = 0, NULL, toUnixTimestamp64Milli(minIf(at, state = 'resolved'))) AS resolved_ms
+    FROM ${db.database}.alerts
+    WHERE opened_at < fromUnixTimestamp64Milli({to:Int64})
+    GROUP BY alert_id
+    HAVING resolved_ms IS NULL OR resolved_ms > {from:Int64}
+    ORDER BY opened_ms, alert_id`, p)
+}
+
+export interface EventRow { at: number; type: string; alert_id: string; subject: string; unit_id: string; zone_id: string; summary: string; lat: number | null; lon: number | null }
+
+/** Alert transitions in [from, to), optionally of one unit: Traccar's "events" report. */
+export async function events(db: Db, p: { from: number; to: number; unit?: string; limit: number }): Promise<EventRow[]> {
+  const r = await rows<EventRow & { at_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, concat(kind, '.', state) AS type, alert_id, subject, unit_id, zone_id, summary, lat, lon
+    FROM ${db.database}.alerts
+    WHERE at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
+      ${p.unit === undefined ? '' : 'AND unit_id = {unit:String}'}
+    ORDER BY at_ms, event_id LIMIT {limit:UInt32}`, { ...p, unit: p.unit ?? '' })
+  return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
+}
+
+export interface RoutePoint { ts: number; lat: number; lon: number; speed: number | null; accuracy: number | null; flags: number }
+
+/** A unit's stored fixes in [from, to), flagged ones included (marked): Traccar's "route". */
+export async function route(db: Db, p: { unit: string; from: number; to: number; limit: number }): Promise<RoutePoint[]> {
+  // Aliases must not shadow columns used in WHERE (ClickHouse resolves aliases there).
+  const r = await rows<Omit<RoutePoint, 'ts'> & { ts_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed, accuracy, flags FROM ${db.database}.positions
+    WHERE unit_id = {unit:String} AND ${RANGE} ORDER BY ts LIMIT {limit:UInt32}`, p)
+  return r.map(({ ts_ms: ts, ...x }) => ({ ts, ...x }))
+}
+
+export interface ZoneSample { zone_id: string; at: number; ratio: number; response_ratio: number | null }
+
+/** The coverage ratio time series (one row per zone per snapshot) in [from, to). */
+export async function zoneSeries(db: Db, p: { from: number; to: number }): Promise<ZoneSample[]> {
+  const r = await rows<Omit<ZoneSample, 'at'> & { at_ms: number }>(db, `
+    SELECT zone_id, toUnixTimestamp64Milli(at) AS at_ms, ratio, response_ratio FROM ${db.database}.coverage_zones
+    WHERE at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
+    ORDER BY zone_id, at_ms`, p)
+  return r.map(({ at_ms: atMs, ...z }) => ({ ...z, at: atMs }))
+}
+
+export interface CellSnapshots { zone_id: string; cell: string; s: Array<[number, number | null]> }
+
+/** Priority cells' last visit at every snapshot: how overdue they got. `cells` are H3 ids (hex). */
+export async function prioritySnapshots(db: Db, p: { from: number; to: number; cells: string[] }): Promise<CellSnapshots[]> {
+  if (p.cells.length === 0) return []
+  const r = await rows<Omit<CellSnapshots, 'cell'> & { cell_id: string }>(db, `
+    SELECT zone_id, h3ToString(cell) AS cell_id,
+           arraySort(groupArray((toUnixTimestamp64Milli(snapshot_at), if(last_visit IS NULL, NULL, toUnixTimestamp64Milli(assumeNotNull(last_visit)))))) AS s
+    FROM ${db.database}.coverage
+    WHERE snapshot_at >= fromUnixTimestamp64Milli({from:Int64}) AND snapshot_at < fromUnixTimestamp64Milli({to:Int64})
+      AND cell IN (SELECT arrayJoin(arrayMap(c -> stringToH3(c), {cells:Array(String)})))
+    GROUP BY zone_id, cell ORDER BY zone_id, cell_id`, p)
+  return r.map(({ cell_id: cell, ...x }) => ({ ...x, cell }))
+}
+
+export interface CellFreshness { zone_id: string; cell: string; fresh: number }
+
+/** Per zone cell, the share of snapshots in [from, to) in which it was fresh (the coverage map). */
+export async function cellFreshness(db: Db, p: { from: number; to: number }): Promise<CellFreshness[]> {
+  const r = await rows<Omit<CellFreshness, 'cell' | 'fresh'> & { cell_id: string; fresh_share: number }>(db, `
+    SELECT zone_id, h3ToString(cell) AS cell_id, avg(fresh) AS fresh_share FROM ${db.database}.coverage
+    WHERE snapshot_at >= fromUnixTimestamp64Milli({from:Int64}) AND snapshot_at < fromUnixTimestamp64Milli({to:Int64})
+    GROUP BY zone_id, cell ORDER BY zone_id, cell_id`, p)
+  return r.map((x) => ({ zone_id: x.zone_id, cell: x.cell_id, fresh: x.fresh_share }))
+}
+
+export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
+
+export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
+  await db.client.insert({
+    table: `${db.database}.bulletins`,
+    values: [b],
+    format: 'JSONEachRow',
+    // A retried insert of the same generation is stored once.
+    clickhouse_settings: { insert_deduplication_token: `${b.kind}:${b.period}:${b.generated_at}` },
+  })
+}
+
+/** The newest generation of a period's bulletin, or null. */
+export async function getBulletin(db: Db, p: { kind: string; period: string }): Promise<BulletinRow | null> {
+  const r = await rows<BulletinRow>(db, `
+    SELECT kind, period, toUnixTimestamp64Milli(period_from) AS period_from, toUnixTimestamp64Milli(period_to) AS period_to,
+           toUnixTimestamp64Milli(generated_at) AS generated_at, timezone, body
+    FROM ${db.database}.bulletins WHERE kind = {kind:String} AND period = {period:String}
+    ORDER BY generated_at DESC LIMIT 1`, p)
+  return r[0] ?? null
+}
+
+export interface BulletinListing { kind: string; period: string; generated_at: number; generations: number }
+
+export async function listBulletins(db: Db, p: { kind?: string; limit: number }): Promise<BulletinListing[]> {
+  return rows<BulletinListing>(db, `
+    SELECT kind, period, toUnixTimestamp64Milli(max(generated_at)) AS generated_at, toUInt32(count()) AS generations
+    FROM ${db.database}.bulletins ${p.kind === undefined ? '' : 'WHERE kind = {kind:String}'}
+    GROUP BY kind, period ORDER BY period DESC, kind LIMIT {limit:UInt32}`, { kind: p.kind ?? '', limit: p.limit })
+}

@@ -1,0 +1,82 @@
+// The printable bulletin page: headline figures, a table per zone and per unit (worst first), the
+// posts, and a small static coverage map per zone. Self-contained HTML (inline CSS, inline SVG);
+// every value from data is escaped.
+import { coverageSvg } from './coverage-svg.js'
+import type { Report } from './model.js'
+
+const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const pct = (x: number | null): string => (x === null ? '–' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`)
+const dur = (ms: number | null): string => {
+  if (ms === null) return '–'
+  const m = Math.round(ms / 60_000)
+  return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
+}
+
+export function localTime(ms: number | null, tz: string): string {
+  if (ms === null) return '–'
+  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(ms))
+}
+
+function table(head: string[], rows: string[][]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+}
+
+export function titleOf(r: Pick<Report, 'kind' | 'period'>): string {
+  return r.kind === 'daily' ? `Daily patrol bulletin ${r.period}` : r.kind === 'weekly' ? `Weekly patrol report ${r.period}` : 'Patrol report'
+}
+
+export function reportHtml(r: Report): string {
+  const h = r.headline
+  const tz = r.timezone
+  const title = titleOf(r)
+  const headline: Array<[string, string]> = [
+    ['Units reporting', `${h.unitsReporting} / ${h.unitsConfigured}`],
+    ['Distance patrolled', `${h.distanceKm} km`],
+    ['Mean zone coverage', pct(h.coverageMean)],
+    ['Zones below minimum', String(h.zonesBelowMin)],
+    ['Coverage gaps', String(h.coverageGaps)],
+    ['Radius breaches', String(h.breaches)],
+    ['Zone exits', String(h.zoneExits)],
+    ['Silences', String(h.silences)],
+    ['Mean unit score', h.meanUnitScore === null ? '–' : String(h.meanUnitScore)],
+  ]
+  const zones = table(
+    ['Zone', 'Score', 'Coverage mean', 'Coverage min', 'Below min (h:mm)', 'Gaps', 'Longest gap', 'Response mean', 'Priority cells overdue', 'Units (share)'],
+    r.zones.map((z) => [
+      esc(z.name), String(z.assessment.score), pct(z.coverage.mean), pct(z.coverage.min), dur(z.coverage.belowMinMs), String(z.gaps.count), dur(z.gaps.longestMs), pct(z.response.mean),
+      esc(z.priorityCells.filter((p) => p.maxOverdueMs > 0).map((p) => `${p.name ?? p.cell} +${dur(p.maxOverdueMs)}`).join(', ') || '–'),
+      esc(z.units.slice(0, 5).map((u) => `${u.unitId} ${Math.round(u.share * 100)} %`).join(', ') || '–'),
+    ]),
+  )
+  const units = table(
+    ['Unit', 'Post', 'Zone', 'Score', 'km', 'Reporting', 'Moving', 'Stationary', 'In radius', 'In zone', 'Cells', 'Stops', 'Breaches', 'Zone exits', 'Silences (h:mm)', 'First fix', 'Last fix'],
+    r.units.map((u) => [
+      esc(u.name === u.unitId ? u.unitId : `${u.name} (${u.unitId})`), esc(u.postId ?? '–'), esc(u.zoneId ?? '–'), String(u.assessment.score), String(u.distanceKm),
+      dur(u.reportingMs), dur(u.movingMs), dur(u.stationaryMs), dur(u.inRadiusMs), dur(u.inZoneMs), String(u.cellsVisited), String(u.stops),
+      `${u.breaches.count} (${dur(u.breaches.totalMs)})`, `${u.zoneExits.count} (${dur(u.zoneExits.totalMs)})`, `${u.silent.count} (${dur(u.silent.totalMs)})`,
+      localTime(u.firstFixAt, tz), localTime(u.lastFixAt, tz),
+    ]),
+  )
+  const posts = table(
+    ['Post', 'Score', 'Units', 'No unit in radius (h:mm)'],
+    r.posts.map((p) => [esc(p.name), String(p.assessment.score), esc(p.units.join(', ') || '–'), dur(p.uncoveredMs)]),
+  )
+  const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, `Coverage map of ${z.name}`)}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>
+body{font:13px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}h1{font-size:1.4em;margin:0}h2{font-size:1.1em;margin-top:1.5em}
+.meta{color:#555}dl.head{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em}dl.head div{border:1px solid #ccc;padding:.4em}
+dt{color:#555;font-size:.85em}dd{margin:0;font-size:1.3em;font-weight:600}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left}
+th{background:#f0f0f0}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
+</style></head><body>
+<h1>${esc(title)}</h1>
+<p class="meta">${esc(localTime(r.from, tz))} – ${esc(localTime(r.to, tz))} (${esc(tz)}) · generated ${esc(new Date(r.generatedAt).toISOString())} · worst first</p>
+<dl class="head">${headline.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
+<h2>Zones</h2>${zones}
+<h2>Units</h2>${units}
+<h2>Posts</h2>${posts}
+<h2>Coverage maps</h2><div class="maps">${maps}</div>
+</body></html>
+`
+}

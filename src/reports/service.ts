@@ -1,0 +1,60 @@
+// Runs the report queries against ClickHouse and assembles the document: the one place the
+// reports stage does I/O for a report. Queries of one report run concurrently.
+import type { Config } from '../config/schema.js'
+import type { Deployment } from '../rules/deployment.js'
+import { buildReport, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
+import type { Report, UnitDetail } from './model.js'
+import * as q from './queries.js'
+
+export function reportSettings(config: Config, dep: Deployment): ReportSettings {
+  const r = config.reports
+  return {
+    dep,
+    timezone: r.timezone,
+    stopRadiusM: r.stop_radius_m,
+    stopMinMs: r.stop_min_duration,
+    noiseM: r.noise_m,
+    maxAccuracyM: r.max_accuracy_m,
+    weights: { ...r.weights },
+    snapshotIntervalMs: config.rules.coverage_snapshot_interval,
+  }
+}
+
+export class ReportService {
+  constructor(private readonly db: q.Db, readonly settings: ReportSettings, private readonly now: () => number = Date.now) {}
+
+  private async compute(meta: Omit<ReportMeta, 'generatedAt'>, units?: string[]): Promise<{ report: Report; details: Map<string, UnitDetail> }> {
+    const s = this.settings
+    const pad = paddingMs(s)
+    const p = { from: meta.from, to: meta.to }
+    const priorityCells = s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell))
+    const [buckets, cells, spans, series, priority, freshness] = await Promise.all([
+      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
+      q.unitCells(this.db, { ...p, maxAccuracyM: s.maxAccuracyM }),
+      q.alertSpans(this.db, p),
+      q.zoneSeries(this.db, p),
+      q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
+      q.cellFreshness(this.db, p),
+    ])
+    return buildReport(s, { buckets, cells, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+  }
+
+  /** The whole report (every unit, zone and post) for a period. */
+  async report(meta: Omit<ReportMeta, 'generatedAt'>): Promise<Report> {
+    return (await this.compute(meta)).report
+  }
+
+  /** One unit's figures with its stops, trips and silent periods (Traccar's summary/stops/trips). */
+  async unit(unitId: string, from: number, to: number): Promise<UnitDetail | null> {
+    const { details } = await this.compute({ kind: 'custom', period: '', from, to }, [unitId])
+    return details.get(unitId) ?? null
+  }
+
+  route(unitId: string, from: number, to: number, limit: number): Promise<q.RoutePoint[]> {
+    return q.route(this.db, { unit: unitId, from, to, limit })
+  }
+
+  events(from: number, to: number, limit: number, unitId?: string): Promise<q.EventRow[]> {
+    return q.events(this.db, { from, to, limit, ...(unitId === undefined ? {} : { unit: unitId }) })
+  }
+}
