@@ -8,6 +8,7 @@ import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { Dispatcher } from '../../src/alerts/dispatcher.js'
 import { buildApi } from '../../src/api/server.js'
+import { StreamHub } from '../../src/api/stream-hub.js'
 import type { ApiContext } from '../../src/api/context.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
@@ -39,6 +40,8 @@ const ctx: ApiContext = {
   dispatcher,
   track: async (unit, from, to, limit) => [{ ts: from, lat: 36.49, lon: 117.86, speed: null, accuracy: 5, h3: latLngToCell(36.49, 117.86, 9), flags: 0 }].slice(0, limit),
   emit: (events) => emitted.push(...events),
+  stream: new StreamHub(),
+  audit: () => undefined,
 }
 const app = await buildApi(ctx, {})
 t.teardown(() => app.close())
