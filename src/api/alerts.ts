@@ -129,6 +129,10 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
       body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
       response: responses({ 200: AlertEvent }),
     },
+    // No body at all is an acknowledgement without a note.
+    preValidation: async (req) => {
+      req.body ??= {}
+    },
   }, async (req) => {
     const by = req.principal!.name
     const note = req.body?.note

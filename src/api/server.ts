@@ -30,6 +30,8 @@ export interface RouteInfo {
   method: string
   url: string
   scope: RouteScope
+  /** Response schemas by status (TypeBox), for conformance tests. */
+  response: Record<string, unknown> | undefined
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>()
@@ -69,7 +71,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     // The docs UI and its assets are public (the OpenAPI document describes routes, not data).
     if (r.url === '/docs' || r.url.startsWith('/docs/')) r.config = { ...r.config, scope: 'public' }
     const scope: RouteScope = r.config?.scope ?? 'read'
-    for (const method of [r.method].flat()) table.push({ method, url: r.url, scope })
+    for (const method of [r.method].flat()) table.push({ method, url: r.url, scope, response: r.schema?.response as Record<string, unknown> | undefined })
     if (r.schema !== undefined && scope !== 'public') {
       r.schema = {
         ...r.schema,
