@@ -175,8 +175,8 @@ t.test('alerts: open list with filters and cursor, one alert, acknowledge (opera
   const paged: string[] = []
   let cursor: string | null = ''
   while (cursor !== null) {
-    const page = (await call('GET', `/api/v1/alerts?limit=1${cursor === '' ? '' : `&cursor=${cursor}`}`)).json()
-    paged.push(...page.alerts.map((a: { id: string }) => a.id))
+    const page: { alerts: Array<{ id: string }>; nextCursor: string | null } = (await call('GET', `/api/v1/alerts?limit=1${cursor === '' ? '' : `&cursor=${cursor}`}`)).json()
+    paged.push(...page.alerts.map((a) => a.id))
     cursor = page.nextCursor
   }
   t.same(paged, open.map((a) => a.id))
