@@ -28,7 +28,7 @@ for (const [name, gen] of [['a city', city], ['the world', world]] as const) {
         const points = pts.map((p, i) => ({ ...p, id: `u${i}` }))
         const g = new UnitGrid<P>()
         for (const p of points) g.set(p.id, p.lat, p.lon, p)
-        const got = g.nearest(q.lat, q.lon, k, { maxDistanceM: max ?? undefined, accept: kind === null ? undefined : (p) => p.kind === kind } as never)
+        const got = g.nearest(q.lat, q.lon, k, { maxDistanceM: max ?? undefined, accept: kind === null ? undefined : (p: P) => p.kind === kind } as never)
         const want = brute(points, q.lat, q.lon, k, max ?? Infinity, kind)
         return JSON.stringify(got.map((h) => [h.value.id, h.distanceM])) === JSON.stringify(want.map((w) => [w.id, w.d]))
       }), { numRuns: 300 })

@@ -2,6 +2,7 @@
 // state, filters, cursor pages, transitions in order (each once), the API routes on top, and audit
 // rows that survive a failed insert.
 import t from 'tap'
+import { Readable } from 'node:stream'
 import { pino } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { validateConfig } from '../../../src/config/load.js'
@@ -38,7 +39,7 @@ const events = [
 ]
 // Every row twice (a re-shipped segment without its dedup token): results must not double.
 const body = [...events, ...events].map(alertRow).join('\n')
-await ch.client.exec({ query: `INSERT INTO ${db}.alerts FORMAT JSONEachRow`, values: body })
+await ch.client.exec({ query: `INSERT INTO ${db}.alerts FORMAT JSONEachRow`, values: Readable.from([Buffer.from(body)], { objectMode: false }) })
 
 const range = { from: T - 1, to: T + 1000 }
 
