@@ -79,6 +79,7 @@ for (const units of [5000, 100_000]) {
     const ceiling = await cannon(bareUrl)
     const ours = await cannon(base + p, auth)
     rows.push([`${p} (${units.toLocaleString('en-US')} units)`, bareBody.length, ours.rps, ceiling.rps, (ours.rps / ceiling.rps).toFixed(2), ours.p50, ours.p99, ours.errors])
+    console.error(`measured ${p} with ${units} units`)
   }
   for (const k of [1, 10]) {
     const r = inProcess(engine, k)
