@@ -79,11 +79,12 @@ for (const units of [5000, 100_000]) {
     const ceiling = await cannon(bareUrl)
     const ours = await cannon(base + p, auth)
     rows.push([`${p} (${units.toLocaleString('en-US')} units)`, bareBody.length, ours.rps, ceiling.rps, (ours.rps / ceiling.rps).toFixed(2), ours.p50, ours.p99, ours.errors])
-    console.error(`measured ${p} with ${units} units`)
+    console.log(`| ${rows.at(-1)!.join(' | ')} |`)
   }
   for (const k of [1, 10]) {
     const r = inProcess(engine, k)
     inproc.push([units, k, r.p50.toFixed(3), r.p99.toFixed(3)])
+    console.log(`| in-process nearest | ${inproc.at(-1)!.join(' | ')} |`)
   }
   await app.close()
 }
