@@ -14,6 +14,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/alert-latency.ts', quick ? ['10', '500'] : []],
   ['bench/api.ts', quick ? ['2'] : []],
   ['bench/http-ingest.ts', quick ? ['2'] : []],
+  ['bench/stream.ts', quick ? ['3'] : []],
 ]
 let failed = 0
 for (const [script, args] of scripts) {

@@ -34,6 +34,8 @@ import { AlertFanOut } from './alerts/fan-out.js'
 import { createReports, type Reports } from './reports/index.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
+import { StreamHub } from './api/stream-hub.js'
+import { AuditLog } from './sink/clickhouse/audit.js'
 import { instanceId } from './instance-id.js'
 
 /** Segments inserted in parallel: each has its own deduplication token, so order does not matter. */
@@ -76,6 +78,8 @@ export class Engine {
   readonly config: ResolvedConfig
   readonly logger: Logger
   readonly metrics: Metrics
+  /** The live stream's hub (API): alert transitions are published here; other stages publish theirs. */
+  readonly stream: StreamHub
   readonly #env: NodeJS.ProcessEnv
   readonly #now: () => number
   readonly #opts: EngineOptions
@@ -94,6 +98,7 @@ export class Engine {
   #api: FastifyInstance | undefined
   #osmandListener: FastifyInstance | undefined
   #reports: Reports | undefined
+  #auditLog: AuditLog | undefined
   readonly #timers: NodeJS.Timeout[] = []
   #stopping: Promise<void> | null = null
 
@@ -104,6 +109,7 @@ export class Engine {
     this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
+    this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry })
   }
 
   get dataDir(): string {
@@ -159,7 +165,7 @@ export class Engine {
     const fanOut = this.#fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       beforeDeliver: () => this.#saveRuleState(),
-      sinks: [dispatcher, { publish: (e) => this.#alertPublisher?.publish(e) }],
+      sinks: [dispatcher, { publish: (e) => this.#alertPublisher?.publish(e) }, { publish: (e) => this.stream.publish('alert', e, { zone: e.zoneId, unit: e.unitId }) }],
       metrics,
       logger,
     })
@@ -213,8 +219,12 @@ export class Engine {
       const httpIngest = config.http_ingest.enabled
         ? new HttpIngest({ config, metrics, now, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
         : undefined
+      const auditLog = this.#auditLog = new AuditLog({ client: ch.client, database: ch.database, logger: logger.child({ component: 'audit' }), now })
       this.#api = await buildApi({
         httpIngest,
+        stream: this.stream,
+        audit: (e) => auditLog.write(e),
+        clickhouse: ch,
         reports: this.#reports?.api,
         config,
         logger,
@@ -311,7 +321,8 @@ export class Engine {
       await this.#shipper.stop()
     }
     this.#journal?.close()
-    // 5. ClickHouse last.
+    // 5. ClickHouse last (the audit log's buffered rows first).
+    await this.#auditLog?.close()
     await this.#ch?.close()
     log.info('hexpatrol stopped.')
   }

@@ -8,14 +8,16 @@ export const ERRORS = {
   HEXP_ERR_JOURNAL_FULL: { status: 503, help: 'The journal reached journal.max_bytes because ClickHouse is not taking rows. MQTT acknowledgements are paused; restore ClickHouse or raise the bound.' },
   HEXP_ERR_NOT_FOUND: { status: 404, help: 'No such resource. Check the id.' },
   HEXP_ERR_BAD_REQUEST: { status: 400, help: 'The request is malformed. The message names the field.' },
-  HEXP_ERR_UNAUTHORIZED: { status: 401, help: 'Send the admin token as "Authorization: Bearer <token>" (http.admin_token).' },
+  HEXP_ERR_UNAUTHORIZED: { status: 401, help: 'Send an API token as "Authorization: Bearer <token>" (api.tokens, or the admin token in <data dir>/admin-token), or log in at POST /api/v1/session for a browser session.' },
+  HEXP_ERR_FORBIDDEN: { status: 403, help: 'The token is valid but its scope is too small for this route (read < operate < admin). Use a token with the scope the route names.' },
+  HEXP_ERR_RATE_LIMITED: { status: 429, help: 'Too many requests from this client, token or device; wait for the Retry-After seconds (http.rate_limit; for HTTP ingest http_ingest.rate_limit_per_minute and rate_limit_burst).' },
+  HEXP_ERR_HOST_NOT_ALLOWED: { status: 421, help: 'The Host header is not in http.allowed_hosts (DNS-rebinding guard). Use the configured host name, or add it to http.allowed_hosts.' },
   HEXP_ERR_ADMIN_DISABLED: { status: 403, help: 'Admin endpoints are disabled: set http.admin_token or HEXPATROL_ADMIN_TOKEN.' },
   HEXP_ERR_CONFLICT: { status: 409, help: 'The resource is not in a state that allows this action.' },
   HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },
   HEXP_ERR_INTERNAL: { status: 500, help: 'An unexpected error; the engine log has the details (search for the request id).' },
   HEXP_ERR_DEVICE_UNAUTHORIZED: { status: 401, help: 'HTTP ingest: the device gave no valid credentials. OwnTracks: HTTP Basic auth with a broker.users username and password. OsmAnd with http_ingest.osmand_auth: credentials: the password as the secret parameter or Basic auth.' },
   HEXP_ERR_DEVICE_FORBIDDEN: { status: 403, help: 'HTTP ingest: the device may not report here (an id not listed under units, X-Limit-U naming another user, or an address outside http_ingest.osmand_allow_ips).' },
-  HEXP_ERR_RATE_LIMITED: { status: 429, help: 'HTTP ingest: the device sent more than http_ingest.rate_limit_per_minute requests (bursts up to rate_limit_burst). Retry after the Retry-After seconds.' },
   HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
 } as const
 

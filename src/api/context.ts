@@ -9,6 +9,11 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { ErrorCode } from '../errors.js'
 import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { ReportsApi } from '../reports/index.js'
+import type { AuditEntry } from '../sink/clickhouse/audit.js'
+import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
+import type { StreamHub } from './stream-hub.js'
+
+export type { AuditEntry } from '../sink/clickhouse/audit.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -44,4 +49,10 @@ export interface ApiContext {
   httpIngest?: HttpIngest | undefined
   /** Reports and bulletins (src/reports/). */
   reports?: ReportsApi | undefined
+  /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
+  stream: StreamHub
+  /** Writes a row to the ClickHouse `audit` table (every state-changing request gets one automatically). */
+  audit(e: AuditEntry): void
+  /** Read access to ClickHouse (alert history); absent when not connected. */
+  clickhouse?: ClickHouseReader | undefined
 }

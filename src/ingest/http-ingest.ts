@@ -154,7 +154,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
     })
   } else {
     app.post(cfg.owntracks_path, {
-      config: { scope: 'device' },
+      config: { scope: 'device' as const },
       bodyLimit: ingest.bodyLimit,
       // Authentication before the body is read or anything is validated.
       onRequest: async (req, reply) => {
@@ -199,7 +199,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
     ingest.metrics.httpIngestRequests.inc({ endpoint: 'osmand', status: '200' })
     return reply.status(200).send()
   }
-  const route = { config: { scope: 'device' }, bodyLimit: ingest.bodyLimit }
+  const route = { config: { scope: 'device' as const }, bodyLimit: ingest.bodyLimit }
   if (dedicated) {
     // Traccar Client posts to the server URL as given (usually `/`): any path.
     app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: osmand })

@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/config/load.js'
 import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { Ingestor, type JournalWriter } from '../../src/ingest/ingestor.js'
 import { HttpIngest, startOsmandListener } from '../../src/ingest/http-ingest.js'
+import { StreamHub } from '../../src/api/stream-hub.js'
 import { buildApi } from '../../src/api/server.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
 import { groupByTable } from '../../src/journal/record.js'
@@ -51,7 +52,7 @@ async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boo
   const ingestor = new Ingestor({ decode: createDecoder(decoderOptionsFromConfig(config)), journal, metrics, logger, now })
   const seen: DecodeResult[] = []
   const httpIngest = new HttpIngest({ config, metrics, now, sink: { full: opts.full ?? (() => journal.full && false), ingest: (r, at) => { seen.push(r); return ingestor.ingest(r, at, 'http') } } })
-  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest })
+  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined })
   t.teardown(() => {
     // Keep-alive sockets of fetch() would otherwise hold the server open until they time out.
     app.server.closeAllConnections()
@@ -294,7 +295,7 @@ t.test('an unexpected failure is a coded 500, logged; client errors keep their s
 t.test('http_ingest.enabled: false registers no ingest routes', async (t) => {
   const config = validateConfig({ http_ingest: { enabled: false } })
   t.equal(config.http_ingest.enabled, false)
-  const app = await buildApi({ config, logger: pino({ level: 'silent' }), registry: createMetrics({ defaults: false }).registry, now: () => NOW, readiness: async () => ({}) })
+  const app = await buildApi({ config, logger: pino({ level: 'silent' }), registry: createMetrics({ defaults: false }).registry, now: () => NOW, readiness: async () => ({}), stream: new StreamHub(), audit: () => undefined })
   t.teardown(() => app.close())
   t.equal((await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1' })).statusCode, 404)
 })
