@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config/schema.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
 import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
+import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
 import { openClickHouse, type ClickHouseHandle } from './sink/clickhouse/client.js'
@@ -21,7 +22,7 @@ import { startMqttSubscriber, type MqttSubscriber } from './ingest/mqtt-subscrib
 import type { Publish } from './ingest/message-handler.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
-import { RuleStateStore } from './rules/state-store.js'
+import { RuleStateStore } from './state/rule-state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { ALERT_KINDS, type AlertEvent } from './rules/alert-event.js'
@@ -72,7 +73,6 @@ export class Engine {
   private stateStore: RuleStateStore | undefined
   private alertPublisher: MqttAlertPublisher | undefined
   private migrated = false
-  private readonly maxIntervals: ReadonlyMap<string, number>
   private clickhouseUp = false
   private timers: NodeJS.Timeout[] = []
   private stopping: Promise<void> | null = null
@@ -84,7 +84,6 @@ export class Engine {
     this.env = opts.env ?? process.env
     this.now = opts.now ?? Date.now
     this.metrics = createMetrics()
-    this.maxIntervals = new Map(this.config.zones.map((z) => [z.id, z.coverage.max_interval]))
   }
 
   get dataDir(): string {
@@ -122,11 +121,13 @@ export class Engine {
     await this.ensureSchema()
 
     // Rules and alert delivery.
+    let reconcile = false
     if (this.opts.rules !== false) {
       const dep = compileDeployment(config)
       this.stateStore = new RuleStateStore(join(this.dataDir, 'rules'))
       const snap = this.stateStore.load()
       this.rules = snap === null ? new RuleEngine(dep, { startedAt: this.now() }) : RuleEngine.restore(dep, snap, { startedAt: this.now() })
+      reconcile = snap !== null
       if (snap === null && this.migrated) {
         const visits = await recoverVisits(this.ch, config, this.now(), logger).catch((err: Error) => {
           logger.warn({ err: err.message }, 'Could not recover coverage visits from ClickHouse; coverage starts from the grace period.')
@@ -149,7 +150,9 @@ export class Engine {
     const recent = await this.seedRecentFixes()
     this.ingestor = new Ingestor({
       recent,
-      decode: createDecoder(decoderOptionsFromConfig(config)),
+      decode: config.rules.known_units_only
+        ? rejectUnknownUnits(createDecoder(decoderOptionsFromConfig(config)), new Set(config.units.map((u) => u.id)), config.validation.reject_payload_bytes)
+        : createDecoder(decoderOptionsFromConfig(config)),
       journal: this.journal,
       rules: this.rules,
       onAlerts: (events) => this.deliverAlerts(events),
@@ -171,6 +174,8 @@ export class Engine {
     }
     this.alertPublisher = new MqttAlertPublisher(publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
+    // Alerts the changed deployment can no longer decide resolve now (config_changed), delivered like any transition.
+    if (reconcile) this.emitIfAny(this.rules!.reconcile(this.now()))
     if (this.rules !== undefined) {
       this.every(config.rules.tick, () => this.tick())
       this.every(config.rules.coverage_snapshot_interval, () => this.snapshotCoverage())
@@ -278,7 +283,7 @@ export class Engine {
     this.metrics.ruleTickSeconds.observe((performance.now() - started) / 1000)
     // With events, emit() persists the state once they are journaled (deliverAlerts).
     if (events.length > 0) this.emit(events)
-    else this.stateStore?.save(this.rules.snapshot())
+    else this.stateStore?.save(this.rules.takeDelta())
     this.exportRuleGauges(now)
   }
 
@@ -297,8 +302,12 @@ export class Engine {
 
   snapshotCoverage(): void {
     if (this.rules === undefined) return
-    const rec = coverageRecord(this.rules, this.now(), this.maxIntervals)
+    const rec = coverageRecord(this.rules, this.now())
     if (rec !== null) void this.ingestor.writeRecord(rec)
+  }
+
+  private emitIfAny(events: AlertEvent[]): void {
+    if (events.length > 0) this.emit(events)
   }
 
   /** Journals alert transitions made outside a message (ticks, API) and delivers them. */
@@ -311,7 +320,7 @@ export class Engine {
   private deliverAlerts(events: AlertEvent[]): void {
     // Persist rule state at every transition, not only every tick: after a kill -9 the engine
     // must not open again an alert it already opened (and delivered).
-    if (this.rules !== undefined && events.length > 0) this.stateStore?.save(this.rules.snapshot())
+    if (this.rules !== undefined && events.length > 0) this.stateStore?.save(this.rules.takeDelta())
     for (const e of events) {
       this.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
       this.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
@@ -347,7 +356,8 @@ export class Engine {
     await this.broker?.close().catch(() => undefined)
     if (this.rules !== undefined) {
       this.tick()
-      this.stateStore?.save(this.rules.snapshot())
+      this.stateStore?.save(this.rules.takeDelta())
+      await this.stateStore?.flush()
     }
     if (this.shipper !== undefined) {
       const drained = this.migrated ? await this.shipper.drain(timeoutMs) : false
