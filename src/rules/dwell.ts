@@ -22,7 +22,7 @@ export interface DwellState {
   activeSince: number | null
 }
 
-/** A run needs this many fixes however long it lasts: two fixes are never "sustained". */
+/** A run needs this many fixes however long it lasts (unless dwell is 0): two fixes are never "sustained". */
 export const MIN_RUN_FIXES = 3
 
 export interface DwellSettings {
@@ -54,7 +54,8 @@ export function stepDwell(s: DwellState, side: Side, ts: number, cfg: DwellSetti
   }
   s.pendingCount++
   s.pendingLast = ts
-  if (ts - s.pendingSince < cfg.dwellMs || s.pendingCount < MIN_RUN_FIXES) return null
+  // dwell 0 is the operator asking for immediate edges: one fix is enough then.
+  if (ts - s.pendingSince < cfg.dwellMs || (cfg.dwellMs > 0 && s.pendingCount < MIN_RUN_FIXES)) return null
   const since = s.pendingSince
   reset(s)
   s.active = !s.active
