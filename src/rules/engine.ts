@@ -141,7 +141,7 @@ export class RuleEngine {
       return out
     }
     if ((flags & FixFlag.ImpossibleSpeed) !== 0) {
-      rememberRejected(u, fix)
+      if (fix.lat !== 0 || fix.lon !== 0) rememberRejected(u, fix)
       return out
     }
     u.rejected = []

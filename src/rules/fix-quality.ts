@@ -74,6 +74,8 @@ export function closesChain(fix: FixPoint, h: QualityHistory): boolean {
  */
 export function qualityFlags(fix: FixPoint & { receivedAt: number }, h: QualityHistory): number {
   if (h.seen(fix.ts)) return FixFlag.Duplicate
+  // (0, 0) is a tracker that lost its lock, not a position (the decoder rejects it too; defence in depth).
+  if (fix.lat === 0 && fix.lon === 0) return FixFlag.ImpossibleSpeed
   if (fix.ts - fix.receivedAt > (h.clockOffsetMs ?? 0) + h.futureToleranceMs) return FixFlag.FutureTs
   const last = h.lastReleased
   if (last !== null && fix.ts < last.ts) {
