@@ -286,7 +286,7 @@ export class RuleEngine {
   snapshot(): RuleSnapshot {
     return {
       version: 1,
-      units: [...this.unitStates.values()].map(unitToJSON),
+      units: [...this.unitStates.values()].map((u) => unitToJSON(u)),
       alerts: this.book.toJSON(),
       coverage: this.zoneStates.map((z) => ({ zoneId: z.spec.id, state: z.coverage.toJSON() })),
       responseRatios: this.responseRatios(),
@@ -294,12 +294,13 @@ export class RuleEngine {
     }
   }
 
-  /** What changed since the last call (see RuleDelta); the first call after start covers what differs from nothing saved. */
+  /** What changed since the last call (see RuleDelta); serialise it before the next ingest/tick (it shares state). */
   takeDelta(): RuleDelta {
     const units: UnitStateJSON[] = []
     for (const id of this.dirty) {
       const u = this.unitStates.get(id)
-      if (u !== undefined) units.push(unitToJSON(u))
+      // Not cloned: the delta is serialised before the engine runs again.
+      if (u !== undefined) units.push(unitToJSON(u, false))
     }
     this.dirty.clear()
     const removed = [...this.removed]

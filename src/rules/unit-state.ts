@@ -135,8 +135,9 @@ export function observeClock(u: UnitState, fix: Fix): void {
   u.clockOffsetMs = sorted[sorted.length >> 1] as number
 }
 
-export function unitToJSON(u: UnitState): UnitStateJSON {
-  return structuredClone({
+/** The snapshot form; `clone` false shares the arrays (for a caller that serialises at once). */
+export function unitToJSON(u: UnitState, clone = true): UnitStateJSON {
+  const j: UnitStateJSON = {
     id: u.id,
     known: u.spec !== null,
     held: u.buffer.held,
@@ -150,7 +151,8 @@ export function unitToJSON(u: UnitState): UnitStateJSON {
     radius: u.radius,
     zone: u.zone,
     silent: u.silent,
-  })
+  }
+  return clone ? structuredClone(j) : j
 }
 
 /**

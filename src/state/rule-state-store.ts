@@ -18,7 +18,7 @@ import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/engine.js
 import type { AlertBookJSON } from '../rules/alert-book.js'
 
 /** Entries serialised per slice of a compaction (each slice is one synchronous step). */
-const SLICE = 500
+const SLICE = 100
 /** Compaction starts once the log is larger than this and larger than the base. */
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024
 
@@ -113,8 +113,9 @@ export class RuleStateStore {
 
   /** Appends one delta (synchronously: it is small) and starts a compaction when the log is due. */
   save(delta: RuleDelta): void {
-    this.apply(delta)
-    const line = `${JSON.stringify(delta)}\n`
+    // Each unit is serialised once: into the merged map and, joined, into the log line.
+    const units = this.apply(delta)
+    const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...delta, units: undefined }).slice(1)}\n`
     appendFileSync(this.log, line, { mode: 0o600 })
     this.logBytes += line.length
     if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) this.compacting = this.compact()
@@ -125,14 +126,19 @@ export class RuleStateStore {
     await this.compacting
   }
 
-  private apply(d: RuleDelta): void {
+  private apply(d: RuleDelta): string[] {
     const m = this.merged
-    for (const u of d.units) m.units.set(u.id, JSON.stringify(u))
+    const units = d.units.map((u) => {
+      const s = JSON.stringify(u)
+      m.units.set(u.id, s)
+      return s
+    })
     for (const id of d.removed) m.units.delete(id)
     if (d.alerts !== null) m.alerts = d.alerts
     for (const c of d.coverage) m.coverage.set(c.zoneId, JSON.stringify(c.state))
     m.responseRatios = d.responseRatios
     m.zoneTimers = d.zoneTimers
+    return units
   }
 
   /**

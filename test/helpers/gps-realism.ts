@@ -130,18 +130,18 @@ export function waypoints(points: Array<[number, LatLon]>): (tS: number) => LatL
 }
 
 /** The engine as the realism runner drives it. */
-export interface Drivable {
+export interface Drivable<E> {
   classify(f: Fix): number
-  ingest(f: Fix, now: number): Array<{ kind: string; state: string; at: number; subject: string }>
-  tick(now: number): Array<{ kind: string; state: string; at: number; subject: string }>
+  ingest(f: Fix, now: number): E[]
+  tick(now: number): E[]
 }
 
 /**
  * Feeds fixes in arrival order (each batch of equal arrival sorted by fix time, as the ingestor
  * does) with a tick every tickMs of engine clock, until `until`. Returns every event.
  */
-export function drive<E extends { kind: string; state: string; at: number; subject: string }>(
-  engine: Drivable & { ingest(f: Fix, now: number): E[]; tick(now: number): E[] },
+export function drive<E>(
+  engine: Drivable<E>,
   fixes: RealFix[],
   opts: { start: number; until: number; tickMs?: number },
 ): E[] {

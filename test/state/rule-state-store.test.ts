@@ -40,7 +40,7 @@ t.test('appends deltas, replays them, compacts asynchronously, survives a torn l
 t.test('a base with a bad header still loads its entries; a legacy snapshot.json is read once', async (t) => {
   const dir = join(tempDir(), 'rules')
   const legacy: RuleSnapshot = { version: 1, units: [unit('L', 1)], alerts: { version: 1, open: [] }, coverage: [], responseRatios: [{ zoneId: 'z', ratio: 0.5 }] }
-  new RuleStateStore(dir)
+  t.equal(new RuleStateStore(dir).load(), null, 'creates the directory')
   writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(legacy))
   const s = new RuleStateStore(dir).load()
   t.same(s?.units, [unit('L', 1)])
