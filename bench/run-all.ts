@@ -9,9 +9,11 @@ const scripts: Array<[string, string[]]> = [
   ['bench/journal.ts', []],
   ['bench/coverage.ts', []],
   ['bench/rules.ts', []],
+  ['bench/rule-quality.ts', quick ? ['5', '10'] : []],
+  ['bench/state.ts', quick ? ['20000', '5'] : []],
   ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],
   ['bench/webhooks.ts', quick ? ['500'] : []],
-  ['bench/alert-latency.ts', quick ? ['10', '500'] : []],
+  ['bench/alert-latency.ts', quick ? ['10', '2000'] : []],
   ['bench/api.ts', quick ? ['2'] : []],
 ]
 let failed = 0
