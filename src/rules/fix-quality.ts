@@ -76,7 +76,9 @@ export function qualityFlags(fix: FixPoint & { receivedAt: number }, h: QualityH
   if (h.seen(fix.ts)) return FixFlag.Duplicate
   // (0, 0) is a tracker that lost its lock, not a position (the decoder rejects it too; defence in depth).
   if (fix.lat === 0 && fix.lon === 0) return FixFlag.ImpossibleSpeed
-  if (fix.ts - fix.receivedAt > (h.clockOffsetMs ?? 0) + h.futureToleranceMs) return FixFlag.FutureTs
+  // Only an estimate AHEAD widens the allowance: an estimate behind may just be buffered fixes
+  // arriving late, and must not make a live fix look like it comes from the future.
+  if (fix.ts - fix.receivedAt > Math.max(0, h.clockOffsetMs ?? 0) + h.futureToleranceMs) return FixFlag.FutureTs
   const last = h.lastReleased
   if (last !== null && fix.ts < last.ts) {
     // No history kept before the last release: judge plausibility against that fix instead.

@@ -46,4 +46,5 @@ t.test('a fix stamped ahead of the unit clock by more than the tolerance is futu
   t.equal(qualityFlags(ahead, history({})), FixFlag.FutureTs, 'no clock estimate yet: assumed in sync')
   t.equal(qualityFlags(ahead, history({ clockOffsetMs: 590_000 })), 0, 'a device whose clock runs 10 min ahead is judged by its own clock')
   t.equal(qualityFlags({ ...pt(0, 0), ts: T0 + 59_000 }, history({ clockOffsetMs: 0 })), 0, 'within tolerance')
+  t.equal(qualityFlags({ ...pt(0, 0), ts: T0 - 1000 }, history({ clockOffsetMs: -300_000 })), 0, 'an estimate behind (a buffered first message) does not flag a live fix')
 })
