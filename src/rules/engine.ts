@@ -14,7 +14,7 @@ import { coverageSubject, tickCoverageGap } from './coverage-gap.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
-import { initialRadius, stepRadius } from './radius-breach.js'
+import { stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
 import { isSilentAt, observeSilent, tickSilent } from './silent-unit.js'
@@ -191,9 +191,8 @@ export class RuleEngine {
     for (const a of this.book.list()) {
       if (!this.orphaned(a)) continue
       const u = a.last.unitId === undefined ? undefined : this.unitStates.get(a.last.unitId)
-      if (u !== undefined && a.kind === 'radius_breach' && u.radius !== null && u.radius.active) {
-        u.radius = initialRadius(this.dep.posts.get(u.radius.postId) as PostSpec)
-      }
+      // A breach's subject names its post and a changed post already reset the state on restore;
+      // an exit saved under the old subject (`unit:<id>`) may still be active: start it over.
       if (u !== undefined && a.kind === 'zone_exit' && u.zone !== null && u.zone.active) u.zone = initialZoneExit(u.zone.zoneId, u.zone.zoneKey)
       if (u !== undefined) this.dirty.add(u.id)
       push(out, this.book.resolveForReason(a.kind, a.subject, now, 'config_changed', summaries.configChanged(a.last.summary)))

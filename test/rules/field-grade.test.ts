@@ -162,3 +162,23 @@ t.test('bounded unknown units: capped, evicted when idle, state deltas follow wh
   const restored = RuleEngine.restore(compileDeployment(config(standardRaw({ rules: { max_unknown_units: 0 } }))), roundTrip(e), { startedAt: T0 + 61 * MIN })
   t.equal(restored.unknownUnits, 0, 'the cap applies on restore')
 })
+
+t.test('reconcile: a legacy zone_exit subject and a removed response radius resolve; the exit is raised again', async (t) => {
+  const zoneRaw = (response: boolean) => standardRaw({
+    zones: [{ id: 'grid-2', name: 'Grid 2', geometry: square(BASE, 1000), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.8, ...(response ? { response_radius_m: 500 } : {}) } }],
+    rules: { response_gap: { dwell: '0s' }, silent_after: '1h' },
+  })
+  const e1 = new RuleEngine(compileDeployment(config(zoneRaw(true))), { startedAt: T0 - 2 * 3_600_000 })
+  for (let s = 0; s <= 120; s += 20) feed(e1, fix('P-017', T0 + s * 1000, offset(BASE, 2000, 0)))
+  t.same(ofKind(e1.tick(T0 + 130_000), 'response_gap').map((x) => x.state), ['opened'])
+  const snap = roundTrip(e1)
+  // As an older version saved it: the exit's subject without the zone.
+  for (const v of snap.alerts.open) if (v.kind === 'zone_exit') v.subject = 'unit:P-017'
+  const e2 = RuleEngine.restore(compileDeployment(config(zoneRaw(false))), snap, { startedAt: T0 + 140_000 })
+  const r = e2.reconcile(T0 + 140_000)
+  t.same(r.map((x) => x.type).sort(), ['response_gap.resolved', 'zone_exit.resolved'])
+  t.equal(e2.unit('P-017', T0 + 140_000)?.outsideZone, false, 'the exit state starts over')
+  const again = []
+  for (let s = 150; s <= 270; s += 20) again.push(...feed(e2, fix('P-017', T0 + s * 1000, offset(BASE, 2000, 0))))
+  t.same(ofKind(again, 'zone_exit').map((x) => x.subject), ['unit:P-017/zone:grid-2'])
+})
