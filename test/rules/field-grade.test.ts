@@ -182,3 +182,22 @@ t.test('reconcile: a legacy zone_exit subject and a removed response radius reso
   for (let s = 150; s <= 270; s += 20) again.push(...feed(e2, fix('P-017', T0 + s * 1000, offset(BASE, 2000, 0))))
   t.same(ofKind(again, 'zone_exit').map((x) => x.subject), ['unit:P-017/zone:grid-2'])
 })
+
+t.test('a unit state saved by the previous version restores with defaults; an active breach stays open', async (t) => {
+  const d = compileDeployment(config(standardRaw()))
+  const e1 = new RuleEngine(d, { startedAt: T0 })
+  for (let s = 0; s <= 120; s += 20) feed(e1, fix('P-020', T0 + s * 1000, offset(BASE, 2000, 0)))
+  t.equal(e1.unit('P-020', T0 + 120_000)?.inBreach, true)
+  const snap = roundTrip(e1)
+  for (const u of snap.units as unknown as Array<Record<string, unknown>>) {
+    // Old format: none of the new fields, dwell and silence states without their new members.
+    for (const k of ['rejected', 'offsets', 'clockOffsetMs', 'holdUntil', 'known']) delete u[k]
+    if (u.radius !== null) delete (u.radius as Record<string, unknown>).postKey
+    if (u.zone !== null) delete (u.zone as Record<string, unknown>).zoneKey
+  }
+  const e2 = RuleEngine.restore(d, snap, { startedAt: T0 + 130_000 })
+  t.equal(e2.unit('P-020', T0 + 130_000)?.inBreach, true, 'the state is kept (same post)')
+  t.equal(e2.unit('P-020', T0 + 130_000)?.clockOffsetMs, null)
+  t.same(e2.reconcile(T0 + 130_000).filter((x) => x.kind === 'radius_breach'), [], 'its alert is still decidable: not resolved')
+  t.equal(e2.unit('P-017', T0 + 130_000)?.outsideZone, false)
+})
