@@ -61,7 +61,7 @@ function makeEvent(i: number): AlertEvent {
   const now = Date.now()
   return {
     eventId: `al-${i}.opened`, alertId: `al-${i}`, type: 'radius_breach.opened', kind: 'radius_breach', state: 'opened',
-    subject: `unit:U-${i}/post:p-1`, at: now, openedAt: now, unitId: `U-${i}`, postId: 'p-1', distanceM: 400, radiusM: 300,
+    subject: `unit:U-${i}/post:p-1`, at: now, openedAt: now, unitId: `U-${i}`, unitName: `U-${i}`, unitKind: 'vehicle', postId: 'p-1', postName: 'p-1', distanceM: 400, radiusM: 300,
     position: { lat: 48.85, lon: 2.29, ts: now, accuracy: 5, h3: '891fb466257ffff' }, summary: `U-${i} is 400 m from p-1`,
   }
 }

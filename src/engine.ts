@@ -11,6 +11,7 @@ import type { ResolvedConfig } from './config/resolve.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
 import { exportRuleGauges } from './telemetry/rule-gauges.js'
 import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
+import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
 import { alertsRecord } from './journal/record.js'
@@ -27,7 +28,7 @@ import { seedRecentFixes } from './ingest/recent-fixes.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
-import { RuleStateStore } from './rules/state-store.js'
+import { RuleStateStore } from './state/rule-state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { AlertFanOut } from './alerts/fan-out.js'
@@ -141,11 +142,13 @@ export class Engine {
     await health.ensureSchema()
 
     // Rules: restored from the last snapshot, else coverage visits recovered from ClickHouse.
+    let reconcile = false
     if (this.#opts.rules !== false) {
       const dep = compileDeployment(config)
       this.#stateStore = new RuleStateStore(join(this.dataDir, 'rules'))
       const snap = this.#stateStore.load()
       const rules = this.#rules = snap === null ? new RuleEngine(dep, { startedAt: now() }) : RuleEngine.restore(dep, snap, { startedAt: now() })
+      reconcile = snap !== null
       if (snap === null && health.migrated) {
         rules.seedVisits(await recoverVisits(ch, config, now(), logger).catch((err: unknown) => {
           logger.warn({ err }, 'Could not recover coverage visits from ClickHouse; coverage starts from the grace period.')
@@ -172,7 +175,9 @@ export class Engine {
 
     const ingestor = this.#ingestor = new Ingestor({
       recent: seedRecentFixes(journal, logger),
-      decode: createDecoder(decoderOptionsFromConfig(config)),
+      decode: config.rules.known_units_only
+        ? rejectUnknownUnits(createDecoder(decoderOptionsFromConfig(config)), new Set(config.units.map((u) => u.id)), config.validation.reject_payload_bytes)
+        : createDecoder(decoderOptionsFromConfig(config)),
       journal,
       rules: this.#rules,
       onAlerts: (events) => fanOut.deliver(events),
@@ -188,7 +193,11 @@ export class Engine {
 
     if (this.#rules !== undefined) {
       const rules = this.#rules
-      const maxIntervals = new Map(config.zones.map((z) => [z.id, z.coverage.max_interval]))
+      // Alerts the changed deployment can no longer decide resolve now (config_changed), delivered like any transition.
+      if (reconcile) {
+        const resolved = rules.reconcile(now())
+        if (resolved.length > 0) fanOut.emit(resolved)
+      }
       const scheduler = this.#scheduler = new RuleScheduler({
         rules,
         tickMs: config.rules.tick,
@@ -196,7 +205,7 @@ export class Engine {
         emit: (events) => fanOut.emit(events),
         persist: () => this.#saveRuleState(),
         snapshot: (at) => {
-          const rec = coverageRecord(rules, at, maxIntervals)
+          const rec = coverageRecord(rules, at)
           if (rec !== null) void ingestor.writeRecord(rec)
         },
         ticked: (at, seconds) => {
@@ -278,7 +287,7 @@ export class Engine {
   }
 
   #saveRuleState(): void {
-    if (this.#rules !== undefined) this.#stateStore?.save(this.#rules.snapshot())
+    if (this.#rules !== undefined) this.#stateStore?.save(this.#rules.takeDelta())
   }
 
   #every(ms: number, fn: () => void): void {
@@ -307,6 +316,7 @@ export class Engine {
     // 2. Final tick; its transitions are journaled, then delivered; the rule state is saved.
     if (this.#scheduler !== undefined) this.#scheduler.tick(this.#now())
     this.#saveRuleState()
+    await this.#stateStore?.flush()
     // 3. Drain alert publication: webhooks are in the outbox already (publish is synchronous),
     //    MQTT publications finish, then the MQTT connection closes.
     await this.#reports?.runner.stop()

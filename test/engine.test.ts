@@ -45,9 +45,9 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
 
   // Restart without the rule snapshot: last visits come back from ClickHouse.
   await h.engine.stop()
-  const snap = join(dataDir, 'rules', 'snapshot.json')
+  const snap = join(dataDir, 'rules', 'changes.jsonl')
   t.ok(existsSync(snap))
-  rmSync(snap)
+  rmSync(join(dataDir, 'rules'), { recursive: true, force: true })
   h = await startEngine(zoneConfig, { dataDir })
   t.equal(h.engine.testHandle().rules!.zones(Date.now())[0]!.ratio, ratioBefore, 'coverage recovered from positions, no false gap')
   t.match(h.logs.map((l) => l.msg).join('\n'), /Remembering recently accepted fixes/, 're-delivery filter seeded from ClickHouse')

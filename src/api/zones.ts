@@ -100,7 +100,7 @@ export const zonesPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
     const inZone = spec.coverage.cells.length
     const want = req.query.state
     const cells = []
-    for (const [i, c] of engineOf(ctx).zoneCells(spec.id)!.entries()) {
+    for (const [i, c] of engineOf(ctx).zoneCells(spec.id, now)!.entries()) {
       const p = priority.get(c.cell)
       const maxIntervalMs = p?.maxIntervalMs ?? spec.maxIntervalMs
       const fresh = c.lastVisit !== null && now - c.lastVisit <= maxIntervalMs

@@ -257,6 +257,20 @@ export const ConfigSchema = Obj({
     /** How often coverage/response/silence are evaluated and coverage snapshots are written. */
     tick: Duration('5s'),
     coverage_snapshot_interval: Duration('60s'),
+    /** coverage_gap opens after the gap held at every tick for dwell; resolves once the fresh share is ≥ min_ratio + hysteresis (and no priority cell is overdue) for dwell. */
+    coverage_gap: Obj({ dwell: Duration('2m'), hysteresis: Type.Number({ minimum: 0, maximum: 1, default: 0.02 }) }),
+    /** response_gap: the same dwell/hysteresis rule on the response ratio. */
+    response_gap: Obj({ dwell: Duration('2m'), hysteresis: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }) }),
+    /** Fixes less accurate than this (metres) earn no coverage credit and draw no path fill. */
+    coverage_max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
+    /** A fix stamped more than this ahead of its unit's estimated clock is stored but drives no rule (future_ts). */
+    future_tolerance: Duration('60s'),
+    /** Units not in the config that the rules track at most; more are stored but not evaluated. */
+    max_unknown_units: Type.Integer({ minimum: 0, default: 10000 }),
+    /** An unknown unit silent this long (arrival time) is forgotten by the rules. */
+    unknown_idle_after: Duration('1h'),
+    /** Reject fixes from units not in the config (`unknown_unit`). */
+    known_units_only: Type.Boolean({ default: false }),
   }),
   /** Patrol bulletins and reports (src/reports/). Periods are local days and weeks in `timezone`. */
   reports: Obj({

@@ -40,6 +40,8 @@ export const FixFlag = {
   Duplicate: 2,
   /** Older than the allowed lateness: stored, but re-fires no edge. */
   TooLate: 4,
+  /** Stamped ahead of the unit's estimated device clock by more than rules.future_tolerance: stored, drives no rule. */
+  FutureTs: 8,
 } as const
 
 /** Stable reasons for rejecting a payload or one element of a batch. */
@@ -63,12 +65,13 @@ export type RejectReason =
   | 'sink_rejected'
   | 'null_island'
   | 'invalid_fix'
+  | 'unknown_unit'
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'payload_too_large', 'invalid_json', 'not_an_object', 'batch_too_large', 'missing_field',
   'wrong_type', 'lat_out_of_range', 'lon_out_of_range', 'not_finite', 'value_out_of_range',
   'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic', 'sink_rejected',
-  'null_island', 'invalid_fix',
+  'null_island', 'invalid_fix', 'unknown_unit',
 ]
 
 /** A rejected payload (or batch element), kept for the `rejects` table. */

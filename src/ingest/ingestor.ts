@@ -238,6 +238,7 @@ export class Ingestor {
     if (flags & FixFlag.ImpossibleSpeed) c.inc({ flag: 'impossible_speed' })
     if (flags & FixFlag.Duplicate) c.inc({ flag: 'duplicate' })
     if (flags & FixFlag.TooLate) c.inc({ flag: 'too_late' })
+    if (flags & FixFlag.FutureTs) c.inc({ flag: 'future_ts' })
   }
 
   private logReject(reason: string, detail: string, topic: string): void {

@@ -2,11 +2,11 @@
 // (optional) → resolved, each transition emitted once as an AlertEvent with deterministic ids
 // (alertId from kind, subject and opening time), so a replay produces byte-identical events.
 import { createHash } from 'node:crypto'
-import type { AlertEvent, AlertKind, AlertState } from './alert-event.js'
+import type { AlertEvent, AlertEventOf, AlertFieldsByKind, AlertKind, AlertState, ResolveReason } from './alert-event.js'
 import { summaries } from './summary.js'
 
-/** What a rule supplies for a transition; the book fills in ids, type, state and times. */
-export type AlertFields = Omit<AlertEvent, 'eventId' | 'alertId' | 'type' | 'kind' | 'state' | 'subject' | 'at' | 'openedAt'>
+/** What a rule supplies for a transition of kind K; the book fills in ids, type, state and times. */
+export type AlertFields<K extends AlertKind = AlertKind> = AlertFieldsByKind[K] & { summary: string; acknowledgedBy?: string; reason?: ResolveReason }
 
 export interface AlertView {
   id: string
@@ -40,6 +40,8 @@ export class AlertBook {
   private readonly open = new Map<string, AlertView>()
   private readonly byId = new Map<string, AlertView>()
   private readonly resolved: string[] = []
+  /** Bumped at every transition: the state store rewrites the open list only when it moved. */
+  changes = 0
 
   isOpen(kind: AlertKind, subject: string): boolean {
     return this.open.has(keyOf(kind, subject))
@@ -51,7 +53,7 @@ export class AlertBook {
   }
 
   /** Opens an alert; null when one is already open for (kind, subject). */
-  openAlert(kind: AlertKind, subject: string, at: number, fields: AlertFields): AlertEvent | null {
+  openAlert<K extends AlertKind>(kind: K, subject: string, at: number, fields: AlertFields<K>): AlertEventOf<K> | null {
     const key = keyOf(kind, subject)
     if (this.open.has(key)) return null
     let id = alertIdOf(kind, subject, at)
@@ -61,11 +63,12 @@ export class AlertBook {
     const view: AlertView = { id, kind, subject, state: 'opened', openedAt: at, last: ev }
     this.open.set(key, view)
     this.byId.set(id, view)
-    return ev
+    this.changes++
+    return ev as unknown as AlertEventOf<K>
   }
 
   /** Resolves the open alert for (kind, subject); null when none is open. */
-  resolve(kind: AlertKind, subject: string, at: number, fields: AlertFields): AlertEvent | null {
+  resolve<K extends AlertKind>(kind: K, subject: string, at: number, fields: AlertFields<K>): AlertEventOf<K> | null {
     const key = keyOf(kind, subject)
     const view = this.open.get(key)
     if (view === undefined) return null
@@ -76,8 +79,20 @@ export class AlertBook {
     view.resolvedAt = at
     view.last = ev
     this.resolved.push(view.id)
+    this.changes++
     if (this.resolved.length > RECENT_RESOLVED) this.byId.delete(this.resolved.shift() as string)
-    return ev
+    return ev as unknown as AlertEventOf<K>
+  }
+
+  /**
+   * Resolves an open alert the rule can no longer decide (its unit, post or zone changed or went
+   * away): the resolution carries the alert's last fields, `reason`, and the given summary.
+   */
+  resolveForReason(kind: AlertKind, subject: string, at: number, reason: ResolveReason, summary: string): AlertEvent | null {
+    const view = this.open.get(keyOf(kind, subject))
+    if (view === undefined) return null
+    const { eventId: _e, alertId: _a, type: _t, kind: _k, state: _s, subject: _su, at: _at, openedAt: _o, summary: _sm, acknowledgedBy: _b, ...rest } = view.last
+    return this.resolve(kind, subject, Math.max(at, view.openedAt), { ...(rest as AlertFields), reason, summary })
   }
 
   /** Acknowledges an open, not yet acknowledged alert; null otherwise (so the event is emitted once). */
@@ -86,7 +101,7 @@ export class AlertBook {
     if (view === undefined || view.state !== 'opened') return null
     const { eventId: _e, alertId: _a, type: _t, kind: _k, state: _s, subject: _su, at: _at, openedAt: _o, summary, ...rest } = view.last
     const ev = event(view.id, view.kind, 'acknowledged', view.subject, now, view.openedAt, {
-      ...rest,
+      ...(rest as AlertFields),
       acknowledgedBy: by,
       summary: summaries.acknowledged(summary, by),
     })
@@ -94,6 +109,7 @@ export class AlertBook {
     view.acknowledgedAt = now
     view.acknowledgedBy = by
     view.last = ev
+    this.changes++
     return ev
   }
 
@@ -124,5 +140,5 @@ export class AlertBook {
 }
 
 function event(alertId: string, kind: AlertKind, state: AlertState, subject: string, at: number, openedAt: number, fields: AlertFields): AlertEvent {
-  return { eventId: `${alertId}.${state}`, alertId, type: `${kind}.${state}`, kind, state, subject, at, openedAt, ...fields }
+  return { eventId: `${alertId}.${state}`, alertId, type: `${kind}.${state}`, kind, state, subject, at, openedAt, ...fields } as AlertEvent
 }

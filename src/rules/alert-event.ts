@@ -1,11 +1,17 @@
 // The alert transition event: what the rule engine emits and the delivery stage sends.
 // Its JSON form (camelCase keys as below) is the `data` of a webhook body and the MQTT alert payload.
+// AlertEvent is a union keyed by `kind`: a radius_breach always carries its unit, post, position
+// and distance; a coverage_gap its zone, ratio and stale cells; and so on. Fields that belong to
+// other kinds are declared absent (`?: undefined`) so generic consumers can still read them.
 
 export const ALERT_KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent'] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 export const ALERT_STATES = ['opened', 'acknowledged', 'resolved'] as const
 export type AlertState = (typeof ALERT_STATES)[number]
 export type AlertEventType = `${AlertKind}.${AlertState}`
+
+/** Why an alert resolved other than by the rule itself: the deployment changed under it. */
+export type ResolveReason = 'config_changed'
 
 export interface StaleCell {
   /** H3 cell id (hex). */
@@ -19,41 +25,99 @@ export interface StaleCell {
   name?: string
 }
 
-export interface AlertEvent {
+export interface AlertPosition { lat: number; lon: number; ts: number; accuracy: number | null; h3: string }
+
+/** Fields every transition has, whatever its kind. */
+export interface AlertBase<K extends AlertKind = AlertKind> {
   /** Unique per transition and deterministic: `${alertId}.${state}`. The webhook-id derives from it. */
   eventId: string
   /** Stable for the whole life of one alert (opened → resolved). */
   alertId: string
-  type: AlertEventType
-  kind: AlertKind
+  type: `${K}.${AlertState}`
+  kind: K
   state: AlertState
-  /** `unit:P-017`, `zone:grid-2`, or `unit:P-017/post:station-03`. One open alert per (kind, subject). */
+  /** `unit:P-017/post:station-03`, `unit:P-017/zone:grid-2`, `unit:P-017`, `zone:grid-2`. One open alert per (kind, subject). */
   subject: string
   /** Time of this transition, epoch ms (fix time for fix-driven edges, clock time for timers). */
   at: number
   /** When the alert opened, epoch ms. */
   openedAt: number
-  unitId?: string
-  unitName?: string
-  unitKind?: string
-  zoneId?: string
-  zoneName?: string
-  postId?: string
-  postName?: string
-  /** The fix that confirmed the transition (breach/exit/silent). */
-  position?: { lat: number; lon: number; ts: number; accuracy: number | null; h3: string }
-  /** Distance from the post (radius_breach) or outside the zone boundary (zone_exit), metres. */
-  distanceM?: number
-  radiusM?: number
-  /** coverage_gap / response_gap: share of fresh (or covered) cells, 0..1, and the threshold. */
-  ratio?: number
-  minRatio?: number
-  cellCount?: number
-  staleCells?: StaleCell[]
-  /** unit_silent: last fix time. */
-  lastFixAt?: number | null
-  /** acknowledged: who acknowledged. */
+  /** acknowledged (and later transitions): who acknowledged. */
   acknowledgedBy?: string
+  /** Set on a resolution the rule did not decide (the subject's post, zone or unit changed or went away). */
+  reason?: ResolveReason
   /** Human-readable one-liner for chat formats and logs. */
   summary: string
 }
+
+interface UnitFields {
+  unitId: string
+  unitName: string
+  unitKind: string
+}
+
+interface ZoneFields {
+  zoneId: string
+  zoneName: string
+}
+
+export interface RadiusBreachFields extends UnitFields {
+  postId: string
+  postName: string
+  /** The fix that confirmed the transition. */
+  position: AlertPosition
+  /** Distance from the post, metres. */
+  distanceM: number
+  radiusM: number
+}
+
+export interface ZoneExitFields extends UnitFields, ZoneFields {
+  position: AlertPosition
+  /** Distance outside (opened) or inside (resolved) the zone boundary, metres. */
+  distanceM: number
+}
+
+export interface UnitSilentFields extends UnitFields {
+  /** The unit's last known position, when it ever reported. */
+  position?: AlertPosition
+  /** Fix time (device clock) of the last fix, or null. */
+  lastFixAt: number | null
+}
+
+export interface CoverageGapFields extends ZoneFields {
+  /** Share of fresh cells, 0..1, and the threshold. */
+  ratio: number
+  minRatio: number
+  cellCount: number
+  staleCells: StaleCell[]
+}
+
+export interface ResponseGapFields extends ZoneFields {
+  /** Share of cells within the response radius of a live unit, 0..1, and the threshold. */
+  ratio: number
+  minRatio: number
+  cellCount: number
+  radiusM: number
+}
+
+/** Kind → the fields a rule supplies for it. */
+export interface AlertFieldsByKind {
+  radius_breach: RadiusBreachFields
+  zone_exit: ZoneExitFields
+  unit_silent: UnitSilentFields
+  coverage_gap: CoverageGapFields
+  response_gap: ResponseGapFields
+}
+
+type AllFields = RadiusBreachFields & ZoneExitFields & UnitSilentFields & CoverageGapFields & ResponseGapFields
+type Absent<T> = { [P in keyof T]?: undefined }
+
+export type AlertEventOf<K extends AlertKind> = AlertBase<K> & AlertFieldsByKind[K] & Absent<Omit<AllFields, keyof AlertFieldsByKind[K]>>
+
+export type RadiusBreachEvent = AlertEventOf<'radius_breach'>
+export type ZoneExitEvent = AlertEventOf<'zone_exit'>
+export type UnitSilentEvent = AlertEventOf<'unit_silent'>
+export type CoverageGapEvent = AlertEventOf<'coverage_gap'>
+export type ResponseGapEvent = AlertEventOf<'response_gap'>
+
+export type AlertEvent = RadiusBreachEvent | ZoneExitEvent | UnitSilentEvent | CoverageGapEvent | ResponseGapEvent

@@ -2,19 +2,33 @@
 // cell and credits the unit, plus the H3 path from the unit's previous fix when the two are close
 // enough in time and space to be a real drive. Zone lookups go through the precomputed
 // cell → zones index, so a fix costs O(resolutions) map lookups, not O(zones) polygon tests.
-import { cellToParent, latLngToCell } from 'h3-js'
+// A fix less accurate than rules.coverage_max_accuracy_m earns nothing, and path fill needs both
+// ends accurate: a phone on network location (±1 km) must not paint a zone fresh.
+import { latLngToCell } from 'h3-js'
 import type { Fix } from '../decode/fix.js'
 import { haversineM } from '../geo/distance.js'
 import { pathCells } from '../geo/cells.js'
 import type { Deployment } from './deployment.js'
 import type { ZoneCoverage } from './coverage.js'
 
-/** The fix's cell at `resolution`, reusing the ingest cell when it can. */
+/**
+ * The one way a point maps to a coverage cell: the cell containing the point at the zone's
+ * resolution (latLngToCell), as the polyfill (cell centres), priority cells (lat/lon) and the
+ * ClickHouse recovery (geoToH3) use. The parent of the ingest cell is NOT the same thing (H3
+ * children are not nested exactly in their parent), so it is never used.
+ */
+export function coverageCell(lat: number, lon: number, resolution: number): string {
+  return latLngToCell(lat, lon, resolution)
+}
+
+/** The fix's coverage cell at `resolution`, reusing the ingest cell when it is that cell. */
 export function cellAt(fix: Fix, resolution: number, ingestResolution: number): string {
-  if (fix.h3 === '') return latLngToCell(fix.lat, fix.lon, resolution)
-  if (resolution === ingestResolution) return fix.h3
-  if (resolution < ingestResolution) return cellToParent(fix.h3, resolution)
-  return latLngToCell(fix.lat, fix.lon, resolution)
+  return resolution === ingestResolution && fix.h3 !== '' ? fix.h3 : coverageCell(fix.lat, fix.lon, resolution)
+}
+
+/** True when a fix's accuracy allows coverage credit (unknown accuracy counts). */
+export function creditable(f: Fix, maxAccuracyM: number): boolean {
+  return f.accuracy === null || f.accuracy <= maxAccuracyM
 }
 
 export class CoverageCredit {
@@ -33,8 +47,10 @@ export class CoverageCredit {
   credit(fix: Fix, ownZone: number, prev: Fix | null): number {
     const dep = this.dep
     const r = dep.rules
+    if (!creditable(fix, r.coverageMaxAccuracyM)) return 0
     const usePath =
       prev !== null &&
+      creditable(prev, r.coverageMaxAccuracyM) &&
       fix.ts > prev.ts &&
       fix.ts - prev.ts <= r.pathMaxGapMs &&
       haversineM(prev.lat, prev.lon, fix.lat, fix.lon) <= r.pathMaxDistanceM

@@ -1,11 +1,14 @@
 // Coverage gap (per zone, on tick): opens when, past the zone's grace period, the fresh share is
-// below min_ratio or any priority cell is overdue; resolves when neither holds. The alert lists
+// below min_ratio or any priority cell is overdue at every tick for rules.coverage_gap.dwell;
+// resolves when the share is at least min_ratio + hysteresis and no priority cell is overdue for
+// the same dwell (gap-dwell.ts), so a share hovering at the threshold does not flap. The alert lists
 // the stale cells a supervisor should send a car to: priority cells first, then oldest first.
 import type { AlertEvent, StaleCell } from './alert-event.js'
 import { formatDuration } from '../config/duration.js'
 import type { AlertBook } from './alert-book.js'
 import type { CoverageEval, ZoneCoverage } from './coverage.js'
 import type { ZoneSpec } from './deployment.js'
+import { gapCondition, stepGapDwell, type GapDwellState } from './gap-dwell.js'
 import { summaries } from './summary.js'
 import { zoneSubject } from './subject.js'
 
@@ -23,22 +26,27 @@ export function staleList(zc: ZoneCoverage, ev: CoverageEval, now: number, limit
   return out
 }
 
-export function isGap(ev: CoverageEval): boolean {
-  return ev.belowMin || ev.stalePriority.length > 0
-}
-
-export function tickCoverageGap(book: AlertBook, zone: ZoneSpec, zc: ZoneCoverage, now: number): { ev: CoverageEval; event: AlertEvent | null } {
+export function tickCoverageGap(
+  book: AlertBook,
+  zone: ZoneSpec,
+  zc: ZoneCoverage,
+  now: number,
+  dwell: GapDwellState,
+  cfg: { dwellMs: number; hysteresis: number },
+): { ev: CoverageEval; event: AlertEvent | null } {
   const ev = zc.evaluate(now)
   const subject = zoneSubject(zone.id)
   const open = book.isOpen('coverage_gap', subject)
   const interval = formatDuration(zone.maxIntervalMs)
   const base = { zoneId: zone.id, zoneName: zone.name, ratio: ev.ratio, minRatio: zone.minRatio, cellCount: ev.total }
-  if (!open && !ev.inGrace && isGap(ev)) {
+  const cond = !open && ev.inGrace ? 'band' : gapCondition(ev.ratio, zone.minRatio, cfg.hysteresis, ev.stalePriority.length > 0)
+  const step = stepGapDwell(dwell, open, cond, now, cfg.dwellMs)
+  if (step === 'open') {
     const staleCells = staleList(zc, ev, now, STALE_CELLS_IN_ALERT)
     const summary = summaries.coverageOpened(zone.name, ev.ratio, zone.minRatio, ev.total, interval, ev.stalePriority.length)
     return { ev, event: book.openAlert('coverage_gap', subject, now, { ...base, staleCells, summary }) }
   }
-  if (open && !isGap(ev)) {
+  if (step === 'resolve') {
     const summary = summaries.coverageResolved(zone.name, ev.ratio, ev.total, interval)
     return { ev, event: book.resolve('coverage_gap', subject, now, { ...base, staleCells: [], summary }) }
   }

@@ -2,7 +2,7 @@
 // evaluate() is incremental (amortised O(expired · log n) per tick, not O(cells)): a running
 // fresh count plus a min-heap of expiry times with at most one entry per cell, so the engine can
 // evaluate every zone every tick. Pure: time is passed in as epoch ms.
-import { getResolution, isValidCell } from 'h3-js'
+import { getResolution, isValidCell, latLngToCell } from 'h3-js'
 import type { StaleCell } from './alert-event.js'
 import { cellCentre, pathCells } from '../geo/cells.js'
 import { MinHeap } from '../min-heap.js'
@@ -57,6 +57,8 @@ export class ZoneCoverage {
   private readonly priority: PriorityEntry[] = []
   private readonly priorityFlag: Uint8Array
   private freshCount = 0
+  /** Bumped whenever a last visit moves: the state store rewrites the zone only when it did. */
+  changes = 0
   /** Latest `now` seen by evaluate(); a clock that goes back forces a full recount. */
   private clock = -Infinity
 
@@ -108,6 +110,7 @@ export class ZoneCoverage {
   private credit(i: number, ts: number): void {
     if (!(ts > (this.lastVisit[i] as number))) return
     this.lastVisit[i] = ts
+    this.changes++
     // Zone cells already counted keep their (older) heap entry; it is re-pushed with the new
     // expiry when it surfaces, so the heap never holds more than one entry per cell.
     if (i < this.total && this.counted[i] === 0) {
@@ -220,16 +223,21 @@ export class ZoneCoverage {
     })
   }
 
-  /** Every tracked cell with its last visit (null = never), zone cells first. */
-  lastVisits(): Array<{ cell: string; lastVisit: number | null }> {
+  /**
+   * Every tracked cell with its last visit (null = never) and whether it is fresh at `now` by its
+   * own interval (a priority cell's, not the zone's), zone cells first.
+   */
+  lastVisits(now: number): Array<{ cell: string; lastVisit: number | null; fresh: boolean }> {
+    const intervals = new Map(this.priority.map((p) => [p.index, p.maxIntervalMs] as const))
     return this.cells.map((cell, i) => {
       const lv = this.lastVisit[i] as number
-      return { cell, lastVisit: lv === NEVER ? null : lv }
+      const max = Math.min(intervals.get(i) ?? Infinity, i < this.total ? this.spec.maxIntervalMs : Infinity)
+      return { cell, lastVisit: lv === NEVER ? null : lv, fresh: lv !== NEVER && now - lv <= max }
     })
   }
 
   /** Restart state: visited cells only. Zone geometry and intervals come from the config again. */
-  toJSON(): { version: 1; zone: string; historyStartedAt: number; cells: string[]; lastVisits: number[] } {
+  toJSON(): { version: 1; zone: string; resolution: number; historyStartedAt: number; cells: string[]; lastVisits: number[] } {
     const cells: string[] = []
     const lastVisits: number[] = []
     for (let i = 0; i < this.cells.length; i++) {
@@ -238,11 +246,16 @@ export class ZoneCoverage {
       cells.push(this.cells[i] as string)
       lastVisits.push(lv)
     }
-    return { version: 1, zone: this.spec.id, historyStartedAt: this.historyStartedAt, cells, lastVisits }
+    return { version: 1, zone: this.spec.id, resolution: this.spec.resolution, historyStartedAt: this.historyStartedAt, cells, lastVisits }
   }
 
-  /** Rebuilds from toJSON() output; cells no longer in the zone are dropped. Throws on a malformed document. */
-  static fromJSON(spec: CoverageZoneSpec, json: unknown): ZoneCoverage {
+  /**
+   * Rebuilds from toJSON() output; cells no longer in the zone are dropped. Throws on a malformed
+   * document. Saved at another resolution (the zone's resolution changed), each visit is carried
+   * to the cell holding the old cell's centre and the grace period starts again at `restartAt`:
+   * the history at the new resolution is incomplete, and a gap from it would be false.
+   */
+  static fromJSON(spec: CoverageZoneSpec, json: unknown, restartAt = -Infinity): ZoneCoverage {
     const bad = (why: string) => new Error(`zone ${spec.id}: coverage state is malformed: ${why}`)
     if (json === null || typeof json !== 'object') throw bad('not an object')
     const j = json as { version?: unknown; historyStartedAt?: unknown; cells?: unknown; lastVisits?: unknown }
@@ -252,11 +265,18 @@ export class ZoneCoverage {
     if (!Array.isArray(cells) || !Array.isArray(lastVisits) || cells.length !== lastVisits.length) {
       throw bad('cells and lastVisits must be arrays of the same length')
     }
-    const zc = new ZoneCoverage(spec, j.historyStartedAt)
+    const first: unknown = cells[0]
+    const savedRes = typeof first === 'string' && isValidCell(first) ? getResolution(first) : spec.resolution
+    const remap = savedRes !== spec.resolution
+    const zc = new ZoneCoverage(spec, remap ? Math.max(j.historyStartedAt, restartAt) : j.historyStartedAt)
     for (const [i, cell] of cells.entries()) {
       const ts: unknown = lastVisits[i]
       if (typeof cell !== 'string' || typeof ts !== 'number' || !Number.isFinite(ts)) throw bad(`entry ${i} is not a cell id with a finite time`)
-      zc.seed(cell, ts)
+      if (!remap) zc.seed(cell, ts)
+      else if (isValidCell(cell)) {
+        const { lat, lon } = cellCentre(cell)
+        zc.seed(latLngToCell(lat, lon, spec.resolution), ts)
+      }
     }
     return zc
   }

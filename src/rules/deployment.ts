@@ -1,6 +1,7 @@
 // Everything the rule engine needs that depends only on config, computed once at start-up:
 // units, posts and zones by id, compiled polygons, coverage cells and the cell → zones index,
 // so the per-fix path costs a few Map lookups however many zones and posts there are.
+import { createHash } from 'node:crypto'
 import { cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js'
 import type { Config } from '../config/schema.js'
 import { compilePolygon, type CompiledPolygon, type ZoneGeometry } from '../geo/polygon.js'
@@ -31,6 +32,8 @@ export interface ZoneSpec {
   /** Position in Deployment.zones; the values of the cell index. */
   index: number
   polygon: CompiledPolygon
+  /** Fingerprint of the geometry: a zone-exit state computed against other geometry starts over. */
+  geometryKey: string
   /** What ZoneCoverage is built from: polyfill cells, priority cells, intervals, threshold. */
   coverage: CoverageZoneSpec
   resolution: number
@@ -48,6 +51,13 @@ export interface RuleSettings {
   pathMaxGapMs: number
   pathMaxDistanceM: number
   tickMs: number
+  coverageGap: { dwellMs: number; hysteresis: number }
+  responseGap: { dwellMs: number; hysteresis: number }
+  /** Fixes with accuracy above this earn no coverage credit and no path fill. */
+  coverageMaxAccuracyM: number
+  futureToleranceMs: number
+  maxUnknownUnits: number
+  unknownIdleMs: number
 }
 
 export interface Deployment {
@@ -62,6 +72,8 @@ export interface Deployment {
   rules: RuleSettings
   /** Max plausible speed for a unit kind, m/s (rules.max_speed_kmh, key `default` as fallback). */
   maxSpeedMps(kind: string): number
+  /** Ceiling for a mode change (an officer boarding a car): the fastest configured kind, m/s. */
+  modeSpeedMps: number
 }
 
 function keyError(key: string, message: string): Error {
@@ -109,6 +121,7 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
     name: z.name ?? z.id,
     index,
     polygon,
+    geometryKey: createHash('sha256').update(JSON.stringify(z.geometry)).digest('hex').slice(0, 16),
     coverage: { id: z.id, cells, resolution: c.resolution, maxIntervalMs: c.max_interval, minRatio: c.min_ratio, priority },
     resolution: c.resolution,
     minRatio: c.min_ratio,
@@ -142,6 +155,12 @@ function compile(config: Config): Deployment {
     pathMaxGapMs: r.path_max_gap,
     pathMaxDistanceM: r.path_max_distance_m,
     tickMs: r.tick,
+    coverageGap: { dwellMs: r.coverage_gap.dwell, hysteresis: r.coverage_gap.hysteresis },
+    responseGap: { dwellMs: r.response_gap.dwell, hysteresis: r.response_gap.hysteresis },
+    coverageMaxAccuracyM: r.coverage_max_accuracy_m,
+    futureToleranceMs: r.future_tolerance,
+    maxUnknownUnits: r.max_unknown_units,
+    unknownIdleMs: r.unknown_idle_after,
   }
   const units = new Map<string, UnitSpec>()
   for (const u of config.units) {
@@ -187,5 +206,6 @@ function compile(config: Config): Deployment {
     return v
   }
 
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps }
+  const modeSpeedMps = Math.max(fallbackKmh, ...Object.values(speeds)) / 3.6
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps }
 }

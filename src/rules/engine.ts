@@ -1,7 +1,9 @@
-// The rule engine: a deterministic function of the ordered fixes and a clock. ingest() takes a
-// classified fix, reorders it by fix time, and runs the unit rules and coverage credit on what is
-// released; tick() releases held fixes and evaluates silence, coverage and response coverage.
-// No I/O: the caller journals fixes, delivers the returned AlertEvents and persists snapshot().
+// The rule engine: a deterministic function of the fixes (in arrival order) and a clock.
+// ingest() takes a classified fix and evaluates it AT ONCE when it is in order for its unit (the
+// common case: MQTT keeps a client's order); only a unit whose stream is out of order has its
+// fixes held in a reorder buffer for allowed_lateness, for DISORDER_HOLD_MS. tick() releases held
+// fixes and evaluates silence, coverage and response coverage.
+// No I/O: the caller journals fixes, delivers the returned AlertEvents and persists takeDelta().
 import type { AlertEvent, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
 import { UnitGrid } from '../geo/unit-grid.js'
@@ -11,18 +13,28 @@ import { CoverageCredit } from './coverage-credit.js'
 import { tickCoverageGap } from './coverage-gap.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
+import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
 import { stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
 import { isSilentAt, observeSilent, tickSilent } from './silent-unit.js'
+import { summaries } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, zoneTransition } from './unit-alerts.js'
-import { unitSubject, zoneSubject } from './subject.js'
-import { createUnitState, historyOf, rememberReleased, unitFromJSON, unitToJSON, type UnitState, type UnitStateJSON } from './unit-state.js'
+import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
+import {
+  createUnitState, historyOf, observeClock, rememberRejected, rememberReleased, unitFromJSON, unitToJSON,
+  type UnitState, type UnitStateJSON,
+} from './unit-state.js'
 import { unitView, type UnitView, type ZoneCoverageView, type ZoneView } from './views.js'
-import { stepZoneExit } from './zone-exit.js'
+import { initialZoneExit, stepZoneExit } from './zone-exit.js'
 
 export type { AlertView } from './alert-book.js'
 export type { UnitView, ZoneView, ZoneCoverageView } from './views.js'
+
+/** How long a unit whose stream went out of order keeps paying the reorder hold. */
+export const DISORDER_HOLD_MS = 5 * 60_000
+
+export interface ZoneTimersJSON { zoneId: string; coverage: GapDwellState; response: GapDwellState }
 
 export interface RuleSnapshot {
   version: 1
@@ -30,6 +42,21 @@ export interface RuleSnapshot {
   alerts: AlertBookJSON
   coverage: Array<{ zoneId: string; state: unknown }>
   responseRatios: Array<{ zoneId: string; ratio: number }>
+  zoneTimers?: ZoneTimersJSON[]
+}
+
+/**
+ * What changed since the previous takeDelta(): the units touched (their whole state), units
+ * forgotten, the open-alert list when it moved, zones whose coverage moved, and the small zone
+ * timers. Its size follows the change, never the size of the fleet.
+ */
+export interface RuleDelta {
+  units: UnitStateJSON[]
+  removed: string[]
+  alerts: AlertBookJSON | null
+  coverage: Array<{ zoneId: string; state: unknown }>
+  responseRatios: Array<{ zoneId: string; ratio: number }>
+  zoneTimers: ZoneTimersJSON[]
 }
 
 export interface NearestOptions {
@@ -45,8 +72,11 @@ interface ZoneState {
   coverage: ZoneCoverage
   response: ResponseCoverage | null
   responseRatio: number | null
+  coverageDwell: GapDwellState
+  responseDwell: GapDwellState
+  /** coverage.changes at the last takeDelta(). */
+  savedChanges: number
 }
-
 
 export class RuleEngine {
   private readonly dep: Deployment
@@ -59,17 +89,28 @@ export class RuleEngine {
   private readonly grid = new UnitGrid<UnitState>()
   /** One grid per unit kind too, so a search for a rare kind does not wade through the others. */
   private readonly kindGrids = new Map<string, UnitGrid<UnitState>>()
+  /** Units with held fixes: the only ones tick() has to release. */
+  private readonly holding = new Set<UnitState>()
+  private readonly dirty = new Set<string>()
+  private readonly removed = new Set<string>()
+  private unknownCount = 0
+  private savedBookChanges = -1
+  /** Fixes of unknown units the rules did not track because max_unknown_units was reached. */
+  untrackedFixes = 0
 
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
     this.startedAt = opts.startedAt
     // Configured units exist from the start, so silence is measured from engine start.
-    for (const id of dep.units.keys()) this.unitStates.set(id, createUnitState(dep, id))
+    for (const id of dep.units.keys()) this.unitStates.set(id, createUnitState(dep, id, opts.startedAt))
     this.zoneStates = dep.zones.map((spec) => ({
       spec,
       coverage: new ZoneCoverage(spec.coverage, opts.startedAt),
       response: spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM),
       responseRatio: null,
+      coverageDwell: initialGapDwell(),
+      responseDwell: initialGapDwell(),
+      savedChanges: -1,
     }))
     this.credit = new CoverageCredit(dep, this.zoneStates)
   }
@@ -77,55 +118,110 @@ export class RuleEngine {
   /** FixFlag bits the fix earns, without mutating state (the caller journals them before ingest). */
   classify(fix: Fix): number {
     const u = this.unitStates.get(fix.unitId)
-    return u === undefined ? 0 : qualityFlags(fix, historyOf(u))
+    return u === undefined ? 0 : qualityFlags(fix, historyOf(u, this.dep))
   }
 
-  /** Takes a fix whose flags are set; returns the alert transitions it caused. */
+  /** Takes a fix whose flags are set, arriving at engine clock `now`; returns the alert transitions it caused. */
   ingest(fix: Fix, now: number): AlertEvent[] {
-    const flags = fix.flags
-    if ((flags & FixFlag.Duplicate) !== 0) return []
-    const u = this.unitOf(fix.unitId)
-    if ((flags & FixFlag.ImpossibleSpeed) !== 0) {
-      u.lastImpossible = { lat: fix.lat, lon: fix.lon, ts: fix.ts, accuracy: fix.accuracy }
+    const u = this.unitOf(fix.unitId, now)
+    if (u === null) {
+      this.untrackedFixes++
       return []
     }
-    if ((flags & FixFlag.TooLate) !== 0) {
-      // A visit is a fact even when late (ZoneCoverage keeps the max); it fires no edge.
-      this.credit.credit(fix, u.ownZone, null)
-      return []
-    }
+    this.dirty.add(u.id)
     const out: AlertEvent[] = []
-    u.lastImpossible = null
+    // Every arrival is a sign of life, whatever its flags and device time.
+    if (observeSilent(u.silent, fix.ts, now) === 'resolved') {
+      push(out, silentResolved(this.book, u, fix, now, this.book.openedAt('unit_silent', unitSubject(u.id)) ?? now))
+    }
+    const flags = fix.flags
+    if ((flags & FixFlag.Duplicate) !== 0) return out
+    observeClock(u, fix)
+    if ((flags & FixFlag.FutureTs) !== 0) return out
+    if ((flags & FixFlag.TooLate) !== 0) {
+      // A visit is a fact even when late (ZoneCoverage keeps the max); it fires no edge. The
+      // stream is out of order: hold this unit's fixes for a while so the next late ones count.
+      u.holdUntil = now + DISORDER_HOLD_MS
+      if ((flags & FixFlag.ImpossibleSpeed) === 0) this.credit.credit(fix, u.ownZone, null)
+      return out
+    }
+    if ((flags & FixFlag.ImpossibleSpeed) !== 0) {
+      if (fix.lat !== 0 || fix.lon !== 0) rememberRejected(u, fix)
+      return out
+    }
+    u.rejected = []
     if (u.latest === null || fix.ts > u.latest.ts) {
       u.latest = fix
       this.index(u)
     }
-    if (observeSilent(u.silent, fix.ts, now, u.silentAfterMs) === 'resolved') {
-      push(out, silentResolved(this.book, u, fix, this.book.openedAt('unit_silent', unitSubject(u.id)) ?? fix.ts))
-    }
+    const newest = u.buffer.newest()
+    if (newest !== null && fix.ts < newest.ts) u.holdUntil = now + DISORDER_HOLD_MS
     u.buffer.insert(fix)
-    for (const f of u.buffer.release(now)) this.process(u, f, out)
+    this.releaseUnit(u, now, out)
     return out
   }
 
   /** Releases due fixes and evaluates silence, coverage and response coverage at clock `now`. */
   tick(now: number): AlertEvent[] {
     const out: AlertEvent[] = []
-    for (const u of this.unitStates.values()) for (const f of u.buffer.release(now)) this.process(u, f, out)
+    for (const u of [...this.holding]) this.releaseUnit(u, now, out)
     for (const u of this.unitStates.values()) {
-      if (tickSilent(u.silent, now, u.silentAfterMs, this.startedAt) === 'opened') push(out, silentOpened(this.book, u, now, this.startedAt))
+      if (u.spec === null) {
+        if (now - (u.silent.lastSeenAt ?? u.silent.since) >= this.dep.rules.unknownIdleMs) this.forget(u)
+        continue
+      }
+      if (tickSilent(u.silent, now, u.silentAfterMs) === 'opened') {
+        this.dirty.add(u.id)
+        push(out, silentOpened(this.book, u, now))
+      }
     }
-    for (const z of this.zoneStates) push(out, tickCoverageGap(this.book, z.spec, z.coverage, now).event)
+    const rules = this.dep.rules
+    for (const z of this.zoneStates) push(out, tickCoverageGap(this.book, z.spec, z.coverage, now, z.coverageDwell, rules.coverageGap).event)
     const live = this.livePositions(now)
     // Before silent_after has passed since start, a unit that has not reported yet is not known to be absent.
-    const mayOpen = now >= this.startedAt + this.dep.rules.silentAfterMs
+    const mayOpen = now >= this.startedAt + rules.silentAfterMs
     for (const z of this.zoneStates) {
       if (z.response === null) continue
-      const r = tickResponseGap(this.book, z.spec, z.response, live, now, mayOpen)
+      const r = tickResponseGap(this.book, z.spec, z.response, live, now, mayOpen, z.responseDwell, rules.responseGap)
       z.responseRatio = r.ratio
       push(out, r.event)
     }
     return out
+  }
+
+  /**
+   * After restore(): resolves, with reason `config_changed`, every open alert the current
+   * deployment can no longer decide — its unit, post or zone is gone, or the post or zone moved
+   * (the rule state for it was reset) — and resets the rule so a real condition re-opens anew.
+   */
+  reconcile(now: number): AlertEvent[] {
+    const out: AlertEvent[] = []
+    for (const a of this.book.list()) {
+      if (!this.orphaned(a)) continue
+      const u = a.last.unitId === undefined ? undefined : this.unitStates.get(a.last.unitId)
+      // A breach's subject names its post and a changed post already reset the state on restore;
+      // an exit saved under the old subject (`unit:<id>`) may still be active: start it over.
+      if (u !== undefined && a.kind === 'zone_exit' && u.zone !== null && u.zone.active) u.zone = initialZoneExit(u.zone.zoneId, u.zone.zoneKey)
+      if (u !== undefined) this.dirty.add(u.id)
+      push(out, this.book.resolveForReason(a.kind, a.subject, now, 'config_changed', summaries.configChanged(a.last.summary)))
+    }
+    return out
+  }
+
+  private orphaned(a: AlertView): boolean {
+    const u = a.last.unitId === undefined ? undefined : this.unitStates.get(a.last.unitId)
+    switch (a.kind) {
+      case 'radius_breach':
+        return !(u?.radius?.active === true && radiusSubject(u.id, u.radius.postId) === a.subject)
+      case 'zone_exit':
+        return !(u?.zone?.active === true && zoneExitSubject(u.id, u.zone.zoneId) === a.subject)
+      case 'unit_silent':
+        return !(u?.spec != null && u.silent.open)
+      case 'coverage_gap':
+        return !this.dep.zonesById.has(a.last.zoneId as string)
+      case 'response_gap':
+        return this.dep.zonesById.get(a.last.zoneId as string)?.responseRadiusM == null
+    }
   }
 
   /** Acknowledges an open alert; null if unknown, resolved or already acknowledged. */
@@ -142,12 +238,17 @@ export class RuleEngine {
   }
 
   units(now: number): UnitView[] {
-    return [...this.unitStates.values()].map((u) => unitView(this.dep, u, now, this.startedAt))
+    return [...this.unitStates.values()].map((u) => unitView(this.dep, u, now))
   }
 
   unit(id: string, now: number): UnitView | undefined {
     const u = this.unitStates.get(id)
-    return u === undefined ? undefined : unitView(this.dep, u, now, this.startedAt)
+    return u === undefined ? undefined : unitView(this.dep, u, now)
+  }
+
+  /** Units the rules track that are not in the config. */
+  get unknownUnits(): number {
+    return this.unknownCount
   }
 
   zones(now: number): ZoneView[] {
@@ -162,24 +263,25 @@ export class RuleEngine {
     return { zone: this.zoneView(z, now), staleCells }
   }
 
-  /** One zone's tracked cells with their last visit (zone cells first, then priority-only cells). */
-  zoneCells(zoneId: string): Array<{ cell: string; lastVisit: number | null }> | undefined {
-    const spec = this.dep.zonesById.get(zoneId)
-    return spec === undefined ? undefined : (this.zoneStates[spec.index] as ZoneState).coverage.lastVisits()
-  }
-
-  coverageSnapshot(): Array<{ zoneId: string; cell: string; lastVisit: number | null }> {
-    return this.zoneStates.flatMap((z) => z.coverage.lastVisits().map((v) => ({ zoneId: z.spec.id, cell: v.cell, lastVisit: v.lastVisit })))
+  /** Every tracked cell of every zone, with its last visit and freshness at `now` (by the cell's own interval). */
+  coverageSnapshot(now: number): Array<{ zoneId: string; cell: string; lastVisit: number | null; fresh: boolean }> {
+    return this.zoneStates.flatMap((z) => z.coverage.lastVisits(now).map((v) => ({ zoneId: z.spec.id, ...v })))
   }
 
   /** The k units nearest a point (live ones only unless includeSilent), nearest first, ties by id. */
   nearest(lat: number, lon: number, opts: NearestOptions, now: number): Array<UnitView & { distanceM: number }> {
     const accept = (u: UnitState): boolean =>
-      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.silentAfterMs, this.startedAt))
+      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.silentAfterMs))
     const grid = opts.kind === undefined ? this.grid : this.kindGrids.get(opts.kind)
     if (grid === undefined) return []
     return grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
-      .map(({ value: u, distanceM }) => ({ ...unitView(this.dep, u, now, this.startedAt), distanceM }))
+      .map(({ value: u, distanceM }) => ({ ...unitView(this.dep, u, now), distanceM }))
+  }
+
+  /** One zone's tracked cells with their last visit and freshness at `now` (zone cells first, then priority-only cells). */
+  zoneCells(zoneId: string, now: number): Array<{ cell: string; lastVisit: number | null; fresh: boolean }> | undefined {
+    const spec = this.dep.zonesById.get(zoneId)
+    return spec === undefined ? undefined : (this.zoneStates[spec.index] as ZoneState).coverage.lastVisits(now)
   }
 
   /** The compiled deployment (units, posts, zones with their cells), for read-only views. */
@@ -198,36 +300,99 @@ export class RuleEngine {
   snapshot(): RuleSnapshot {
     return {
       version: 1,
-      units: [...this.unitStates.values()].map(unitToJSON),
+      units: [...this.unitStates.values()].map((u) => unitToJSON(u)),
       alerts: this.book.toJSON(),
       coverage: this.zoneStates.map((z) => ({ zoneId: z.spec.id, state: z.coverage.toJSON() })),
-      responseRatios: this.zoneStates.flatMap((z) => (z.responseRatio === null ? [] : [{ zoneId: z.spec.id, ratio: z.responseRatio }])),
+      responseRatios: this.responseRatios(),
+      zoneTimers: this.zoneTimers(),
     }
+  }
+
+  /** What changed since the last call (see RuleDelta); serialise it before the next ingest/tick (it shares state). */
+  takeDelta(): RuleDelta {
+    const units: UnitStateJSON[] = []
+    for (const id of this.dirty) {
+      const u = this.unitStates.get(id)
+      // Not cloned: the delta is serialised before the engine runs again.
+      if (u !== undefined) units.push(unitToJSON(u, false))
+    }
+    this.dirty.clear()
+    const removed = [...this.removed]
+    this.removed.clear()
+    const alerts = this.book.changes === this.savedBookChanges ? null : this.book.toJSON()
+    this.savedBookChanges = this.book.changes
+    const coverage: RuleDelta['coverage'] = []
+    for (const z of this.zoneStates) {
+      if (z.coverage.changes === z.savedChanges) continue
+      z.savedChanges = z.coverage.changes
+      coverage.push({ zoneId: z.spec.id, state: z.coverage.toJSON() })
+    }
+    return { units, removed, alerts, coverage, responseRatios: this.responseRatios(), zoneTimers: this.zoneTimers() }
+  }
+
+  /** Marks everything changed, so the next takeDelta() carries the whole state (a store's first write). */
+  markAllChanged(): void {
+    for (const id of this.unitStates.keys()) this.dirty.add(id)
+    this.savedBookChanges = -1
+    for (const z of this.zoneStates) z.savedChanges = -1
   }
 
   /**
    * Rebuilds an engine after a restart: open alerts stay open (no second `opened`), rule states,
-   * held fixes and coverage resume. State for units, posts or zones no longer configured is dropped.
+   * held fixes and coverage resume. Configured units removed from the config are dropped; state
+   * for posts or zones that changed starts over (reconcile() then resolves their alerts).
    */
   static restore(dep: Deployment, snap: RuleSnapshot, opts: { startedAt: number }): RuleEngine {
     if (snap?.version !== 1) throw new Error(`rule snapshot version ${JSON.stringify(snap?.version)} is not supported`)
     const e = new RuleEngine(dep, opts)
     e.book = AlertBook.fromJSON(snap.alerts)
     for (const j of snap.units) {
-      const u = unitFromJSON(dep, j)
+      const configured = dep.units.has(j.id)
+      if (!configured && (j.known !== false || e.unknownCount >= dep.rules.maxUnknownUnits)) continue
+      const u = unitFromJSON(dep, j, opts.startedAt)
       e.unitStates.set(j.id, u)
       if (u.latest !== null) e.index(u)
+      if (!configured) e.unknownCount++
+      if (u.buffer.size > 0) e.holding.add(u)
     }
     for (const c of snap.coverage) {
       const spec = dep.zonesById.get(c.zoneId)
-      if (spec !== undefined) (e.zoneStates[spec.index] as ZoneState).coverage = ZoneCoverage.fromJSON(spec.coverage, c.state)
+      if (spec !== undefined) (e.zoneStates[spec.index] as ZoneState).coverage = ZoneCoverage.fromJSON(spec.coverage, c.state, opts.startedAt)
     }
     for (const r of snap.responseRatios) {
-      const spec = dep.zonesById.get(r.zoneId)
-      const z = spec === undefined ? undefined : e.zoneStates[spec.index]
+      const z = e.zoneOf(r.zoneId)
       if (z?.response != null) z.responseRatio = r.ratio
     }
+    for (const t of snap.zoneTimers ?? []) {
+      const z = e.zoneOf(t.zoneId)
+      if (z === undefined) continue
+      z.coverageDwell = { ...t.coverage }
+      z.responseDwell = { ...t.response }
+    }
     return e
+  }
+
+  private zoneOf(zoneId: string): ZoneState | undefined {
+    const spec = this.dep.zonesById.get(zoneId)
+    return spec === undefined ? undefined : this.zoneStates[spec.index]
+  }
+
+  private responseRatios(): RuleSnapshot['responseRatios'] {
+    return this.zoneStates.flatMap((z) => (z.responseRatio === null ? [] : [{ zoneId: z.spec.id, ratio: z.responseRatio }]))
+  }
+
+  private zoneTimers(): ZoneTimersJSON[] {
+    return this.zoneStates.map((z) => ({ zoneId: z.spec.id, coverage: { ...z.coverageDwell }, response: { ...z.responseDwell } }))
+  }
+
+  /** The unit's state, created on first sight; null for an unknown unit beyond max_unknown_units. */
+  private unitOf(id: string, now: number): UnitState | null {
+    let u = this.unitStates.get(id)
+    if (u !== undefined) return u
+    if (this.unknownCount >= this.dep.rules.maxUnknownUnits) return null
+    this.unitStates.set(id, (u = createUnitState(this.dep, id, now)))
+    this.unknownCount++
+    return u
   }
 
   private index(u: UnitState): void {
@@ -238,10 +403,23 @@ export class RuleEngine {
     g.set(u.id, f.lat, f.lon, u)
   }
 
-  private unitOf(id: string): UnitState {
-    let u = this.unitStates.get(id)
-    if (u === undefined) this.unitStates.set(id, (u = createUnitState(this.dep, id)))
-    return u
+  private forget(u: UnitState): void {
+    this.unitStates.delete(u.id)
+    this.grid.delete(u.id)
+    this.kindGrids.get(u.kind)?.delete(u.id)
+    this.holding.delete(u)
+    this.dirty.delete(u.id)
+    this.removed.add(u.id)
+    this.unknownCount--
+  }
+
+  /** Releases what is due: everything when the unit is in order, else what waited allowed_lateness. */
+  private releaseUnit(u: UnitState, now: number, out: AlertEvent[]): void {
+    const due = now < u.holdUntil ? u.buffer.release(now) : u.buffer.drain()
+    if (u.buffer.size > 0) this.holding.add(u)
+    else this.holding.delete(u)
+    if (due.length > 0) this.dirty.add(u.id)
+    for (const f of due) this.process(u, f, out)
   }
 
   /** One released fix, in fix-time order: unit rules, then coverage credit with path fill. */
@@ -267,7 +445,7 @@ export class RuleEngine {
     const out: Position[] = []
     for (const u of this.unitStates.values()) {
       const f = u.latest
-      if (f !== null && !isSilentAt(u.silent, now, u.silentAfterMs, this.startedAt)) out.push({ lat: f.lat, lon: f.lon })
+      if (f !== null && !isSilentAt(u.silent, now, u.silentAfterMs)) out.push({ lat: f.lat, lon: f.lon })
     }
     return out
   }

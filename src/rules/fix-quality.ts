@@ -12,16 +12,26 @@ export interface FixPoint {
 }
 
 export interface QualityHistory {
-  /** Fix time of the unit's last released fix, or null. */
+  /** The unit's last released fix, or null. */
   lastReleased: FixPoint | null
   /** True when a fix of this unit with exactly this fix time was already taken (held or recently released). */
   seen(ts: number): boolean
   /** The accepted fix of the unit with the greatest fix time below `ts` (held or released), or null. */
   predecessor(ts: number): FixPoint | null
-  /** The last fix flagged ImpossibleSpeed since the last accepted one, or null. */
-  lastImpossible: FixPoint | null
+  /** Fixes flagged ImpossibleSpeed since the last accepted one, oldest first (a few). */
+  rejected: readonly FixPoint[]
+  /** Estimated device clock offset (device − engine clock), ms; null before the first fix. */
+  clockOffsetMs: number | null
   maxSpeedMps: number
+  /** Ceiling for a sustained mode change (a consistent chain of fixes). */
+  modeSpeedMps: number
+  futureToleranceMs: number
 }
+
+/** A chain of this many mutually consistent fixes is accepted over the unit's predecessor. */
+export const CHAIN_FIXES = 3
+/** ...when it spans at most this much fix time. */
+export const CHAIN_WINDOW_MS = 120_000
 
 /**
  * Speed between two fixes, with the accuracy radii as slack: GPS jitter of a few tens of metres
@@ -35,14 +45,40 @@ export function impliedSpeedMps(a: FixPoint, b: FixPoint): number {
 }
 
 /**
- * Flags for `fix`: Duplicate alone when the same fix time was already taken; TooLate when older
- * than the last released fix; ImpossibleSpeed when too fast from its fix-time predecessor. An
- * impossible fix is accepted anyway when it is consistent with the previous impossible one: two
- * agreeing fixes mean the unit really is there (or the earlier accepted fix was the bad one),
- * and without this a single bad first fix would get every later good fix flagged.
+ * True when `fix` closes a chain of CHAIN_FIXES consecutive rejected fixes that agree with each
+ * other (every step at most the mode ceiling) within CHAIN_WINDOW_MS: the unit really moves like
+ * that (an officer got into a car), or the fix it was compared with was the bad one. One or two
+ * isolated jumps never form a chain.
  */
-export function qualityFlags(fix: FixPoint, h: QualityHistory): number {
+export function closesChain(fix: FixPoint, h: QualityHistory): boolean {
+  const r = h.rejected
+  const need = CHAIN_FIXES - 1
+  if (r.length < need) return false
+  const chain = [...r.slice(r.length - need), fix]
+  const first = chain[0] as FixPoint
+  if (fix.ts - first.ts > CHAIN_WINDOW_MS) return false
+  for (let i = 1; i < chain.length; i++) {
+    const a = chain[i - 1] as FixPoint
+    const b = chain[i] as FixPoint
+    if (!(b.ts > a.ts) || impliedSpeedMps(a, b) > h.modeSpeedMps) return false
+  }
+  return true
+}
+
+/**
+ * Flags for `fix` (receivedAt: its arrival on the engine clock): Duplicate alone when the same fix
+ * time was already taken; FutureTs when stamped ahead of the unit's estimated clock by more than
+ * the tolerance (a device clock glitch must not freeze the unit: such a fix never becomes the
+ * unit's newest); TooLate when older than the last released fix; ImpossibleSpeed when too fast
+ * from its fix-time predecessor and not the end of a consistent chain (closesChain).
+ */
+export function qualityFlags(fix: FixPoint & { receivedAt: number }, h: QualityHistory): number {
   if (h.seen(fix.ts)) return FixFlag.Duplicate
+  // (0, 0) is a tracker that lost its lock, not a position (the decoder rejects it too; defence in depth).
+  if (fix.lat === 0 && fix.lon === 0) return FixFlag.ImpossibleSpeed
+  // Only an estimate AHEAD widens the allowance: an estimate behind may just be buffered fixes
+  // arriving late, and must not make a live fix look like it comes from the future.
+  if (fix.ts - fix.receivedAt > Math.max(0, h.clockOffsetMs ?? 0) + h.futureToleranceMs) return FixFlag.FutureTs
   const last = h.lastReleased
   if (last !== null && fix.ts < last.ts) {
     // No history kept before the last release: judge plausibility against that fix instead.
@@ -50,7 +86,5 @@ export function qualityFlags(fix: FixPoint, h: QualityHistory): number {
   }
   const pred = h.predecessor(fix.ts)
   if (pred === null || impliedSpeedMps(pred, fix) <= h.maxSpeedMps) return 0
-  const bad = h.lastImpossible
-  if (bad !== null && bad.ts < fix.ts && impliedSpeedMps(bad, fix) <= h.maxSpeedMps) return 0
-  return FixFlag.ImpossibleSpeed
+  return closesChain(fix, h) ? 0 : FixFlag.ImpossibleSpeed
 }

@@ -1,4 +1,5 @@
-// Per-unit event-time reorder buffer. Fixes are held sorted by fix time and released in that
+// Per-unit event-time reorder buffer, used only while a unit's stream is out of order (see
+// RuleEngine.ingest: in-order fixes skip it). Fixes are held sorted by fix time and released in that
 // order when (a) a newer fix of the unit is at least allowed_lateness younger, or (b) the clock
 // has passed the held fix's arrival + allowed_lateness. Bounded: when full, the oldest goes out.
 import type { Fix } from '../decode/fix.js'
@@ -39,6 +40,11 @@ export class ReorderBuffer {
   /** Inserts a fix (the caller has already rejected duplicates). */
   insert(fix: Fix): void {
     this.held.splice(this.lowerBound(fix.ts), 0, fix)
+  }
+
+  /** Removes and returns every held fix, in fix-time order. */
+  drain(): Fix[] {
+    return this.held.splice(0, this.held.length)
   }
 
   /** Removes and returns, in fix-time order, every fix that is due at clock `now`. */

@@ -2,11 +2,14 @@
 // open per (kind, subject), the webhook dispatcher orders deliveries per subject, and the MQTT
 // topic ends with it, so the spelling is persisted and must not drift between rules.
 
-/** `unit:P-017`: silence, zone exits. */
+/** `unit:P-017`: silence. */
 export const unitSubject = (unitId: string): string => `unit:${unitId}`
 
 /** `unit:P-017/post:station-03`: a radius breach of a unit around its post. */
 export const radiusSubject = (unitId: string, postId: string): string => `unit:${unitId}/post:${postId}`
+
+/** `unit:P-017/zone:grid-2`: a zone exit names the zone, so an exit from a unit's new zone is its own alert. */
+export const zoneExitSubject = (unitId: string, zoneId: string): string => `unit:${unitId}/zone:${zoneId}`
 
 /** `zone:grid-2`: coverage and response gaps. */
 export const zoneSubject = (zoneId: string): string => `zone:${zoneId}`

@@ -33,11 +33,12 @@ export const summaries = {
   zoneOpened: (unit: string, zone: string, distanceM: number, since: number) =>
     `${unit} left ${zone}: ${fmtDistance(distanceM)} outside its boundary since ${fmtClock(since)}`,
   zoneResolved: (unit: string, zone: string, since: number) => `${unit} is back inside ${zone} since ${fmtClock(since)}`,
-  silentOpened: (unit: string, lastFixAt: number | null, now: number, startedAt: number) =>
-    lastFixAt === null
-      ? `${unit} has sent no fix since hexpatrol started at ${fmtClock(startedAt)} (${fmtSpan(now - startedAt)})`
-      : `${unit} has sent no fix for ${fmtSpan(now - lastFixAt)}, last at ${fmtClock(lastFixAt)}`,
-  silentResolved: (unit: string, at: number) => `${unit} is reporting again (fix at ${fmtClock(at)})`,
+  silentOpened: (unit: string, lastSeenAt: number | null, now: number, since: number) =>
+    lastSeenAt === null
+      ? `${unit} has sent no fix since hexpatrol started tracking it at ${fmtClock(since)} (${fmtSpan(now - since)})`
+      : `${unit} has sent no fix for ${fmtSpan(now - lastSeenAt)}, last received at ${fmtClock(lastSeenAt)}`,
+  silentResolved: (unit: string, at: number) => `${unit} is reporting again (fix received at ${fmtClock(at)})`,
+  configChanged: (what: string) => `${what}: resolved because the configuration changed`,
   coverageOpened: (zone: string, ratio: number, minRatio: number, cells: number, interval: string, stalePriority: number) =>
     `${zone}: ${fmtPercent(ratio)} of ${cells} cells patrolled within ${interval} (minimum ${fmtPercent(minRatio)})` +
     (stalePriority > 0 ? `; ${stalePriority} priority cell${stalePriority === 1 ? '' : 's'} overdue` : ''),

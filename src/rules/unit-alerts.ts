@@ -1,20 +1,24 @@
 // Turns unit-rule edges (radius breach, zone exit, silence) into alert-book transitions with
-// their subjects, unit/post/zone fields and summary sentences.
-import type { AlertEvent } from './alert-event.js'
+// their subjects, unit/post/zone fields and summary sentences. Subjects name what the alert is
+// about: the post for a breach and the zone for an exit, so an alert computed against an old
+// post or zone never blocks one against the new.
+import type { AlertEvent, AlertPosition } from './alert-event.js'
 import type { Fix } from '../decode/fix.js'
-import type { AlertBook, AlertFields } from './alert-book.js'
+import type { AlertBook } from './alert-book.js'
 import type { PostSpec, ZoneSpec } from './deployment.js'
 import type { RadiusEdge } from './radius-breach.js'
 import { summaries, unitLabel } from './summary.js'
 import type { UnitState } from './unit-state.js'
 import type { ZoneExitEdge } from './zone-exit.js'
-import { radiusSubject, unitSubject } from './subject.js'
+import { radiusSubject, unitSubject, zoneExitSubject } from './subject.js'
 
-function unitFields(u: UnitState): Pick<AlertFields, 'unitId' | 'unitName' | 'unitKind'> {
+export { radiusSubject, unitSubject, zoneExitSubject }
+
+function unitFields(u: UnitState): { unitId: string; unitName: string; unitKind: string } {
   return { unitId: u.id, unitName: u.name, unitKind: u.kind }
 }
 
-function position(f: Fix): NonNullable<AlertEvent['position']> {
+function position(f: Fix): AlertPosition {
   return { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 }
 }
 
@@ -30,29 +34,28 @@ export function radiusTransition(book: AlertBook, u: UnitState, post: PostSpec, 
 export function zoneTransition(book: AlertBook, u: UnitState, zone: ZoneSpec, fix: Fix, e: ZoneExitEdge): AlertEvent | null {
   const label = unitLabel(u.id, u.name)
   const fields = { ...unitFields(u), zoneId: zone.id, zoneName: zone.name, position: position(fix), distanceM: e.distanceM }
-  const subject = unitSubject(u.id)
+  const subject = zoneExitSubject(u.id, zone.id)
   return e.edge === 'opened'
     ? book.openAlert('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneOpened(label, zone.name, e.distanceM, e.since) })
     : book.resolve('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneResolved(label, zone.name, e.since) })
 }
 
-export function silentOpened(book: AlertBook, u: UnitState, now: number, startedAt: number): AlertEvent | null {
+export function silentOpened(book: AlertBook, u: UnitState, now: number): AlertEvent | null {
   const f = u.latest
   return book.openAlert('unit_silent', unitSubject(u.id), now, {
     ...unitFields(u),
     ...(f === null ? {} : { position: position(f) }),
     lastFixAt: u.silent.lastTs,
-    summary: summaries.silentOpened(unitLabel(u.id, u.name), u.silent.lastTs, now, startedAt),
+    summary: summaries.silentOpened(unitLabel(u.id, u.name), u.silent.lastSeenAt, now, u.silent.since),
   })
 }
 
-/** Resolution time: the fix time, but never before the alert opened (a delayed fix can be older). */
-export function silentResolved(book: AlertBook, u: UnitState, fix: Fix, openedAt: number): AlertEvent | null {
-  const at = Math.max(fix.ts, openedAt)
-  return book.resolve('unit_silent', unitSubject(u.id), at, {
+/** Resolved at the arrival of the fix (engine clock), never before the alert opened. */
+export function silentResolved(book: AlertBook, u: UnitState, fix: Fix, now: number, openedAt: number): AlertEvent | null {
+  return book.resolve('unit_silent', unitSubject(u.id), Math.max(now, openedAt), {
     ...unitFields(u),
     position: position(fix),
-    lastFixAt: fix.ts,
-    summary: summaries.silentResolved(unitLabel(u.id, u.name), fix.ts),
+    lastFixAt: u.silent.lastTs,
+    summary: summaries.silentResolved(unitLabel(u.id, u.name), now),
   })
 }

@@ -1,16 +1,20 @@
 // Per-unit rule state: the reorder buffer, what fix-quality needs (last release, recent fix times,
-// last impossible fix), the newest accepted fix for the live view, and each rule's state machine.
-// Plain data apart from the buffer, so a snapshot is a JSON round-trip.
+// recent rejected fixes, the device clock estimate), the newest accepted fix for the live view,
+// and each rule's state machine. Plain data apart from the buffer, so a snapshot is a JSON round-trip.
 import type { Fix } from '../decode/fix.js'
-import type { Deployment, UnitSpec, ZoneSpec } from './deployment.js'
+import type { Deployment, PostSpec, UnitSpec, ZoneSpec } from './deployment.js'
 import type { FixPoint, QualityHistory } from './fix-quality.js'
-import { initialRadius, type RadiusState } from './radius-breach.js'
+import { initialRadius, postKeyOf, type RadiusState } from './radius-breach.js'
 import { ReorderBuffer } from './reorder.js'
 import { initialSilent, type SilentState } from './silent-unit.js'
 import { initialZoneExit, type ZoneExitState } from './zone-exit.js'
 
 /** Released fix times remembered for duplicate detection (a device re-sending its last few). */
 const RECENT_TS = 32
+/** Rejected (impossible) fixes remembered for mode-change chains. */
+const REJECTED_KEPT = 4
+/** Clock offset samples (one per arrival time) the median is taken over. */
+const OFFSET_SAMPLES = 15
 
 /** Kind shown for units that report but are not in the config. */
 export const UNKNOWN_KIND = 'unknown'
@@ -27,7 +31,14 @@ export interface UnitState {
   buffer: ReorderBuffer
   lastReleased: Fix | null
   recent: number[]
-  lastImpossible: FixPoint | null
+  /** Fixes flagged ImpossibleSpeed since the last accepted one, oldest first. */
+  rejected: FixPoint[]
+  /** (fix time − arrival) per arrival time, newest last: the least-delayed fix of each message. */
+  offsets: Array<{ at: number; offset: number }>
+  /** Median of `offsets`: the device clock's estimated offset (device − engine), ms. */
+  clockOffsetMs: number | null
+  /** Engine clock until which the unit's fixes are held for allowed_lateness (its stream was out of order). */
+  holdUntil: number
   /** Newest accepted fix, held or released: the live position. */
   latest: Fix | null
   radius: RadiusState | null
@@ -36,13 +47,16 @@ export interface UnitState {
 }
 
 /** The snapshot form: the rule state proper, without what is derived from the deployment. */
-export type UnitStateJSON = Pick<UnitState, 'id' | 'lastReleased' | 'recent' | 'lastImpossible' | 'latest' | 'radius' | 'zone' | 'silent'> & {
+export type UnitStateJSON = Pick<UnitState, 'id' | 'lastReleased' | 'recent' | 'rejected' | 'offsets' | 'clockOffsetMs' | 'holdUntil' | 'latest' | 'radius' | 'zone' | 'silent'> & {
   held: Fix[]
+  /** Whether the unit was configured when saved: a configured unit removed from the config is dropped. */
+  known: boolean
 }
 
-export function createUnitState(dep: Deployment, id: string): UnitState {
+export function createUnitState(dep: Deployment, id: string, since: number): UnitState {
   const spec = dep.units.get(id) ?? null
   const kind = spec?.kind ?? UNKNOWN_KIND
+  const zone = spec?.zoneId == null ? null : (dep.zonesById.get(spec.zoneId) as ZoneSpec)
   return {
     id,
     spec,
@@ -50,22 +64,25 @@ export function createUnitState(dep: Deployment, id: string): UnitState {
     name: spec?.name ?? id,
     silentAfterMs: spec?.silentAfterMs ?? dep.rules.silentAfterMs,
     maxSpeedMps: dep.maxSpeedMps(kind),
-    ownZone: spec?.zoneId == null ? -1 : (dep.zonesById.get(spec.zoneId) as ZoneSpec).index,
+    ownZone: zone === null ? -1 : zone.index,
     buffer: new ReorderBuffer(dep.rules.allowedLatenessMs),
     lastReleased: null,
     recent: [],
-    lastImpossible: null,
+    rejected: [],
+    offsets: [],
+    clockOffsetMs: null,
+    holdUntil: 0,
     latest: null,
-    radius: spec?.postId == null ? null : initialRadius(spec.postId),
-    zone: spec?.zoneId == null ? null : initialZoneExit(spec.zoneId),
-    silent: initialSilent(),
+    radius: spec?.postId == null ? null : initialRadius(dep.posts.get(spec.postId) as PostSpec),
+    zone: zone === null ? null : initialZoneExit(zone.id, zone.geometryKey),
+    silent: initialSilent(since),
   }
 }
 
 const histories = new WeakMap<UnitState, QualityHistory>()
 
 /** The read-only view fix-quality needs; one per unit, built once (classify runs per fix). */
-export function historyOf(u: UnitState): QualityHistory {
+export function historyOf(u: UnitState, dep: Deployment): QualityHistory {
   let h = histories.get(u)
   if (h === undefined) {
     h = {
@@ -75,10 +92,15 @@ export function historyOf(u: UnitState): QualityHistory {
       seen: (ts) => u.buffer.has(ts) || u.recent.includes(ts),
       // Held fixes are all newer than the last released one, so the buffer is searched first.
       predecessor: (ts) => u.buffer.before(ts) ?? u.lastReleased,
-      get lastImpossible() {
-        return u.lastImpossible
+      get rejected() {
+        return u.rejected
+      },
+      get clockOffsetMs() {
+        return u.clockOffsetMs
       },
       maxSpeedMps: u.maxSpeedMps,
+      modeSpeedMps: dep.modeSpeedMps,
+      futureToleranceMs: dep.rules.futureToleranceMs,
     }
     histories.set(u, h)
   }
@@ -91,34 +113,68 @@ export function rememberReleased(u: UnitState, fix: Fix): void {
   if (u.recent.length > RECENT_TS) u.recent.shift()
 }
 
-export function unitToJSON(u: UnitState): UnitStateJSON {
-  return structuredClone({
+export function rememberRejected(u: UnitState, fix: Fix): void {
+  u.rejected.push({ lat: fix.lat, lon: fix.lon, ts: fix.ts, accuracy: fix.accuracy })
+  if (u.rejected.length > REJECTED_KEPT) u.rejected.shift()
+}
+
+/**
+ * One clock sample per arrival: fixes of one message share their arrival time and the newest of
+ * them is the least delayed, so a buffered flush counts once. The median of the last samples
+ * ignores isolated glitches (one future-stamped fix, one slow delivery).
+ */
+export function observeClock(u: UnitState, fix: Fix): void {
+  const offset = fix.ts - fix.receivedAt
+  const last = u.offsets[u.offsets.length - 1]
+  if (last !== undefined && last.at === fix.receivedAt) last.offset = Math.max(last.offset, offset)
+  else {
+    u.offsets.push({ at: fix.receivedAt, offset })
+    if (u.offsets.length > OFFSET_SAMPLES) u.offsets.shift()
+  }
+  const sorted = u.offsets.map((o) => o.offset).sort((a, b) => a - b)
+  u.clockOffsetMs = sorted[sorted.length >> 1] as number
+}
+
+/** The snapshot form; `clone` false shares the arrays (for a caller that serialises at once). */
+export function unitToJSON(u: UnitState, clone = true): UnitStateJSON {
+  const j: UnitStateJSON = {
     id: u.id,
+    known: u.spec !== null,
     held: u.buffer.held,
     lastReleased: u.lastReleased,
     recent: u.recent,
-    lastImpossible: u.lastImpossible,
+    rejected: u.rejected,
+    offsets: u.offsets,
+    clockOffsetMs: u.clockOffsetMs,
+    holdUntil: u.holdUntil,
     latest: u.latest,
     radius: u.radius,
     zone: u.zone,
     silent: u.silent,
-  })
+  }
+  return clone ? structuredClone(j) : j
 }
 
 /**
  * Restores a unit's state onto a fresh one built from the current deployment. A rule state is
- * kept only if it was computed against the same post/zone the unit has now.
+ * kept only if it was computed against the same post (position, radius) or zone (geometry) the
+ * unit has now; otherwise the rule starts over (and reconcile() resolves its open alert).
+ * Fields missing from an older snapshot take their initial values.
  */
-export function unitFromJSON(dep: Deployment, j: UnitStateJSON): UnitState {
-  const u = createUnitState(dep, j.id)
+export function unitFromJSON(dep: Deployment, j: UnitStateJSON, since: number): UnitState {
+  const u = createUnitState(dep, j.id, since)
   const s = structuredClone(j)
   u.buffer = new ReorderBuffer(dep.rules.allowedLatenessMs, s.held)
   u.lastReleased = s.lastReleased
   u.recent = s.recent
-  u.lastImpossible = s.lastImpossible
+  u.rejected = s.rejected ?? []
+  u.offsets = s.offsets ?? []
+  u.clockOffsetMs = s.clockOffsetMs ?? null
+  u.holdUntil = s.holdUntil ?? 0
   u.latest = s.latest
-  if (u.radius !== null && s.radius?.postId === u.radius.postId) u.radius = s.radius
-  if (u.zone !== null && s.zone?.zoneId === u.zone.zoneId) u.zone = s.zone
-  u.silent = s.silent
+  const post = u.radius === null ? undefined : (dep.posts.get(u.radius.postId) as PostSpec)
+  if (post !== undefined && s.radius?.postId === post.id && (s.radius.postKey ?? postKeyOf(post)) === postKeyOf(post)) u.radius = { ...u.radius, ...s.radius } as RadiusState
+  if (u.zone !== null && s.zone?.zoneId === u.zone.zoneId && (s.zone.zoneKey ?? u.zone.zoneKey) === u.zone.zoneKey) u.zone = { ...u.zone, ...s.zone }
+  u.silent = { ...u.silent, ...s.silent }
   return u
 }

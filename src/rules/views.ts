@@ -16,6 +16,10 @@ export interface UnitView {
   post: string | null
   zone: string | null
   lastFix: { lat: number; lon: number; ts: number; receivedAt: number; speed: number | null; heading: number | null; accuracy: number | null; h3: string } | null
+  /** When the engine last received anything from the unit (engine clock), or null. */
+  lastSeenAt: number | null
+  /** Estimated device clock offset, ms (device − engine; positive: the device clock runs ahead), or null. */
+  clockOffsetMs: number | null
   silent: boolean
   inBreach: boolean
   outsideZone: boolean
@@ -42,7 +46,7 @@ export interface ZoneCoverageView {
   staleCells: StaleCell[]
 }
 
-export function unitView(dep: Deployment, u: UnitState, now: number, startedAt: number): UnitView {
+export function unitView(dep: Deployment, u: UnitState, now: number): UnitView {
   const f = u.latest
   const post = u.spec?.postId == null ? undefined : dep.posts.get(u.spec.postId)
   return {
@@ -53,7 +57,9 @@ export function unitView(dep: Deployment, u: UnitState, now: number, startedAt: 
     post: u.spec?.postId ?? null,
     zone: u.spec?.zoneId ?? null,
     lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, receivedAt: f.receivedAt, speed: f.speed, heading: f.heading, accuracy: f.accuracy, h3: f.h3 },
-    silent: isSilentAt(u.silent, now, u.silentAfterMs, startedAt),
+    lastSeenAt: u.silent.lastSeenAt,
+    clockOffsetMs: u.clockOffsetMs,
+    silent: isSilentAt(u.silent, now, u.silentAfterMs),
     inBreach: u.radius?.active ?? false,
     outsideZone: u.zone?.active ?? false,
     distanceFromPostM: f === null || post === undefined ? null : haversineM(post.lat, post.lon, f.lat, f.lon),

@@ -7,7 +7,6 @@ import { globMatcher, SubscriptionStore } from '../../src/alerts/subscriptions.j
 import { parseWebhook, webhookProblem, WEBHOOK_LIMITS } from '../../src/alerts/webhook-validator.js'
 import { Outbox } from '../../src/alerts/outbox.js'
 import { validateConfig } from '../../src/config/load.js'
-import { RuleStateStore } from '../../src/rules/state-store.js'
 import { ensurePrivateDir } from '../../src/private-files.js'
 import { makeEvent, testConfig, tmpDir, captureLogger, SECRET, startReceiver, waitFor } from './fixtures/alerts.js'
 import { makeDispatcher, metricValue } from './fixtures/dispatcher.js'
@@ -139,10 +138,7 @@ t.test('row 14: rule snapshot, outbox and data directories are private (0600 fil
   fs.chmodSync(loose, 0o755)
   ensurePrivateDir(loose)
   t.equal(fs.statSync(loose).mode & 0o777, 0o700, 'an existing 0755 directory is tightened')
-  const store = new RuleStateStore(path.join(loose, 'rules'))
-  store.save({ v: 1 } as never)
-  t.equal(fs.statSync(path.join(loose, 'rules')).mode & 0o777, 0o700)
-  t.equal(fs.statSync(path.join(loose, 'rules', 'snapshot.json')).mode & 0o777, 0o600)
+  // The rule state's files and directory: test/state/rule-state-store.test.ts.
   const o = new Outbox(loose, 1)
   t.equal(fs.statSync(o.dir).mode & 0o777, 0o700)
   t.equal(fs.statSync(o.deadDir).mode & 0o777, 0o700)

@@ -280,7 +280,7 @@ function fix(unitId: string, ts: number, lat: number, lon: number, flags = 0): F
 }
 
 function alert(id: string, kind: AlertKind, state: AlertState, at: number, openedAt: number, extra: Partial<AlertEvent> = {}): AlertEvent {
-  return { eventId: `${id}.${state}`, alertId: id, type: `${kind}.${state}`, kind, state, subject: `unit:${id}`, at, openedAt, summary: `${kind} ${state}`, ...extra }
+  return { eventId: `${id}.${state}`, alertId: id, type: `${kind}.${state}`, kind, state, subject: `unit:${id}`, at, openedAt, summary: `${kind} ${state}`, ...extra } as AlertEvent
 }
 
 t.test('every ClickHouse panel query runs on the real schema and returns what its panel needs', async (t) => {

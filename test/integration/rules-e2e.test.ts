@@ -95,7 +95,7 @@ t.test('an alert transition is persisted at once, not at the next tick (kill -9 
   const start = Date.now() - 600_000
   for (const f of [...track(start, 0, 6, 0), ...track(start, 6, 20, 0.018)]) await pub.publishAsync('fleet/P-017/position', JSON.stringify({ ...f, accuracy: 8 }), { qos: 1 })
   await waitFor(() => h.engine.testHandle().rules!.openAlerts().some((a) => a.kind === 'radius_breach'), 10_000)
-  const snap = readFileSync(join(dataDir, 'rules', 'snapshot.json'), 'utf8')
+  const snap = readFileSync(join(dataDir, 'rules', 'changes.jsonl'), 'utf8')
   const id = h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'radius_breach')!.id
   t.ok(snap.includes(id), 'the open breach is on disk before any tick ran')
 })

@@ -3,7 +3,8 @@ import { AlertBook } from '../../src/rules/alert-book.js'
 import { fmtClock, fmtDistance, fmtPercent, fmtSpan, summaries, unitLabel } from '../../src/rules/summary.js'
 import { T0 } from './helpers.js'
 
-const fields = (summary: string) => ({ unitId: 'P-017', summary })
+// The book does not look inside the fields; a minimal set stands for any kind's.
+const fields = (summary: string) => ({ unitId: 'P-017', summary }) as never
 
 t.test('lifecycle: opened → acknowledged → resolved, one open per (kind, subject)', async (t) => {
   const b = new AlertBook()
@@ -91,4 +92,20 @@ t.test('summary formatting', async (t) => {
   t.equal(summaries.coverageOpened('Grid 2', 0.5, 0.8, 100, '30m', 0), 'Grid 2: 50% of 100 cells patrolled within 30m (minimum 80%)')
   t.equal(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, '30m', 1), 'Grid 2: 90% of 100 cells patrolled within 30m (minimum 80%); 1 priority cell overdue')
   t.match(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, '30m', 2), /2 priority cells overdue$/)
+})
+
+t.test('resolveForReason carries the last fields, the reason and the new summary', async (t) => {
+  const b = new AlertBook()
+  const o = b.openAlert('radius_breach', 'unit:P-017/post:s', T0, { unitId: 'P-017', postId: 's', distanceM: 1700, summary: 'out' } as never)
+  b.acknowledge(o?.alertId as string, 'sgt.li', T0 + 1)
+  const r = b.resolveForReason('radius_breach', 'unit:P-017/post:s', T0 - 50, 'config_changed', 'gone')
+  t.equal(r?.state, 'resolved')
+  t.equal(r?.reason, 'config_changed')
+  t.equal(r?.postId, 's')
+  t.equal(r?.distanceM, 1700)
+  t.equal(r?.acknowledgedBy, 'sgt.li')
+  t.equal(r?.summary, 'gone')
+  t.equal(r?.at, T0, 'never before it opened')
+  t.equal(b.resolveForReason('radius_breach', 'unit:P-017/post:s', T0, 'config_changed', 'x'), null, 'nothing open')
+  t.ok(b.changes >= 3, 'every transition bumps the change counter')
 })

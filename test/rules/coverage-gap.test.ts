@@ -11,8 +11,11 @@ const zone = (coverage: Record<string, unknown>, extra: Record<string, unknown> 
   zones: [{ id: 'grid-2', name: 'Grid 2', geometry: square(BASE, 1000), coverage }],
   ...extra,
 })
-const engine = (over: Record<string, unknown>) => new RuleEngine(compileDeployment(config(standardRaw(over))), { startedAt: T0 })
-const visited = (e: RuleEngine) => e.coverageSnapshot().filter((c) => c.lastVisit !== null)
+// These scenarios test the thresholds themselves, so gaps act at once (dwell 0, no hysteresis);
+// dwell and hysteresis are tested in gap-dwell.test.ts.
+const IMMEDIATE = { allowed_lateness: '0s', coverage_gap: { dwell: '0s', hysteresis: 0 }, response_gap: { dwell: '0s', hysteresis: 0 } }
+const engine = (over: Record<string, unknown>) => new RuleEngine(compileDeployment(config(standardRaw({ rules: IMMEDIATE, ...over }))), { startedAt: T0 })
+const visited = (e: RuleEngine) => e.coverageSnapshot(T0).filter((c) => c.lastVisit !== null)
 
 t.test('sparse fixes: the H3 path between consecutive fixes is credited', async (t) => {
   const e = engine(zone({}))
@@ -34,7 +37,7 @@ t.test('no path fill across a long gap in time or distance', async (t) => {
   feed(e, fix('O-003', T0, offset(BASE, 0, -900)))
   feed(e, fix('O-003', T0 + 200_000, offset(BASE, 0, 100))) // path_max_gap 2m
   t.equal(visited(e).length, 2)
-  const e2 = engine(zone({}, { rules: { allowed_lateness: '0s', path_max_distance_m: 500 } }))
+  const e2 = engine(zone({}, { rules: { ...IMMEDIATE, path_max_distance_m: 500 } }))
   feed(e2, fix('O-003', T0, offset(BASE, 0, -900)))
   feed(e2, fix('O-003', T0 + 100_000, offset(BASE, 0, 100)))
   t.equal(visited(e2).length, 2)
@@ -71,7 +74,7 @@ t.test('grace: no coverage alert during the first max_interval', async (t) => {
   t.same(ofKind(e.tick(T0 + 31 * MIN), 'coverage_gap'), [], 'opened once')
   t.equal(e.zones(T0 + 31 * MIN)[0]?.openGap, true)
   // Coverage restored (e.g. visits recovered): resolves.
-  e.seedVisits(e.coverageSnapshot().map((c) => ({ zoneId: c.zoneId, cell: c.cell, ts: T0 + 31 * MIN })))
+  e.seedVisits(e.coverageSnapshot(T0).map((c) => ({ zoneId: c.zoneId, cell: c.cell, ts: T0 + 31 * MIN })))
   const r = ofKind(e.tick(T0 + 32 * MIN), 'coverage_gap')
   t.same(types(r), ['coverage_gap.resolved'])
   t.equal(r[0]?.ratio, 1)
@@ -106,7 +109,7 @@ t.test('many stale priority cells: the alert lists 50 of them', async (t) => {
 t.test('a zone whose units all go silent: unit_silent each, coverage gap, response gap', async (t) => {
   const e = engine(zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 }))
   // Coverage recovered from storage at start-up: every cell fresh.
-  e.seedVisits(e.coverageSnapshot().map((c) => ({ zoneId: 'grid-2', cell: c.cell, ts: T0 })))
+  e.seedVisits(e.coverageSnapshot(T0).map((c) => ({ zoneId: 'grid-2', cell: c.cell, ts: T0 })))
   const evs: AlertEvent[] = []
   for (let s = 0; s <= 300; s += 30) {
     evs.push(...feed(e, fix('P-017', T0 + s * 1000, offset(BASE, 100, 0))))
@@ -136,7 +139,7 @@ t.test('a zone whose units all go silent: unit_silent each, coverage gap, respon
   t.same(types(back), ['unit_silent.resolved'])
   const r = ofKind(e.tick(T0 + 1_215_000), 'response_gap')
   // The exported ratio survives a restart.
-  const restored = RuleEngine.restore(compileDeployment(config(standardRaw(zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 })))), e.snapshot(), { startedAt: T0 + 1_300_000 })
+  const restored = RuleEngine.restore(compileDeployment(config(standardRaw({ rules: IMMEDIATE, ...zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 }) }))), e.snapshot(), { startedAt: T0 + 1_300_000 })
   t.equal(restored.zones(T0 + 1_300_000)[0]?.responseRatio, 1)
   t.same(types(r), ['response_gap.resolved'])
   t.match(r[0]?.summary, /^Grid 2: response coverage restored, 100% of the zone within 1\.5 km of a live unit$/)

@@ -52,10 +52,10 @@ t.test('a late fix never moves a visit backwards', async (t) => {
   z.visit(centre, T0 + 20 * MIN)
   t.equal(z.visit(centre, T0 + 5 * MIN), true, 'still in the zone')
   t.equal(z.visit(centre, T0 + 20 * MIN), true, 'same time again')
-  t.same(z.lastVisits().find((v) => v.cell === centre), { cell: centre, lastVisit: T0 + 20 * MIN })
+  t.same(z.lastVisits(T0 + 20 * MIN).find((v) => v.cell === centre), { cell: centre, lastVisit: T0 + 20 * MIN, fresh: true })
   t.equal(z.evaluate(T0 + 50 * MIN).fresh, 1, 'still fresh by the newer visit')
   z.visit(centre, Number.NaN)
-  t.same(z.lastVisits().find((v) => v.cell === centre), { cell: centre, lastVisit: T0 + 20 * MIN }, 'NaN ignored')
+  t.same(z.lastVisits(T0 + 20 * MIN).find((v) => v.cell === centre), { cell: centre, lastVisit: T0 + 20 * MIN, fresh: true }, 'NaN ignored')
   // A late fix older than max_interval credits a visit that is already stale.
   const other = zoneCells[1]!
   z.visit(other, T0)
@@ -127,27 +127,32 @@ t.test('seed, lastVisits, toJSON/fromJSON round-trip', async (t) => {
   z.seed('8f2830828052d25', T0)
   z.visit(zoneCells[1]!, T0 + MIN)
   z.visit(outside, T0 + 2 * MIN)
-  const visits = z.lastVisits()
+  const visits = z.lastVisits(T0)
   t.equal(visits.length, 38, 'zone cells and the priority cell outside')
-  t.same(visits[0], { cell: zoneCells[0], lastVisit: T0 - 10 * MIN })
-  t.same(visits[2], { cell: zoneCells[2], lastVisit: null })
-  t.same(visits[37], { cell: outside, lastVisit: T0 + 2 * MIN })
+  t.same(visits[0], { cell: zoneCells[0], lastVisit: T0 - 10 * MIN, fresh: true })
+  t.same(visits[2], { cell: zoneCells[2], lastVisit: null, fresh: false })
+  t.same(visits[37], { cell: outside, lastVisit: T0 + 2 * MIN, fresh: true })
+  // Freshness is by each cell's own interval: the overdue priority cell is not fresh by the zone's.
+  const later = z.lastVisits(T0 + 8 * MIN)
+  t.equal(later[0]?.fresh, true, 'zone cell: 18 min old, zone interval 30 min')
+  t.equal(later[37]?.fresh, false, 'priority cell: 6 min old, its interval is 5 min')
+  t.equal(later[5]?.fresh, false, 'priority cell inside the zone never visited')
 
   const json = JSON.parse(JSON.stringify(z)) as unknown
   t.same(json, {
-    version: 1, zone: 'grid-1', historyStartedAt: T0,
+    version: 1, zone: 'grid-1', resolution: s.resolution, historyStartedAt: T0,
     cells: [zoneCells[0], zoneCells[1], outside],
     lastVisits: [T0 - 10 * MIN, T0 + MIN, T0 + 2 * MIN],
   })
   const back = ZoneCoverage.fromJSON(s, json)
-  t.same(back.lastVisits(), visits)
+  t.same(back.lastVisits(T0), visits)
   t.equal(back.historyStartedAt, T0)
   t.same(back.evaluate(T0 + 5 * MIN), z.evaluate(T0 + 5 * MIN))
   t.same(back.toJSON(), z.toJSON())
 
   // A zone that shrank: cells no longer in it are dropped.
   const smaller = ZoneCoverage.fromJSON(spec({ cells: [zoneCells[1]!] }), json)
-  t.same(smaller.lastVisits(), [{ cell: zoneCells[1], lastVisit: T0 + MIN }])
+  t.same(smaller.lastVisits(T0 + MIN), [{ cell: zoneCells[1], lastVisit: T0 + MIN, fresh: true }])
 
   const bad = (j: unknown, re: RegExp) => t.throws(() => ZoneCoverage.fromJSON(s, j), re)
   bad(null, /zone grid-1: coverage state is malformed: not an object/)
@@ -283,6 +288,6 @@ t.test('incremental evaluate equals a naive full recount (randomized)', async (t
     // The restart state reproduces the same evaluation.
     const back = ZoneCoverage.fromJSON(s, JSON.parse(JSON.stringify(z)))
     t.same(back.evaluate(now), z.evaluate(now), `seed ${seedValue}: fromJSON evaluates the same`)
-    t.same(Object.fromEntries(z.lastVisits().filter((v) => v.lastVisit !== null).map((v) => [v.cell, v.lastVisit])), Object.fromEntries(model))
+    t.same(Object.fromEntries(z.lastVisits(T0).filter((v) => v.lastVisit !== null).map((v) => [v.cell, v.lastVisit])), Object.fromEntries(model))
   }
 })

@@ -1,12 +1,12 @@
 import t from 'tap'
 import { FixFlag } from '../../src/decode/fix.js'
-import { impliedSpeedMps, qualityFlags, type FixPoint, type QualityHistory } from '../../src/rules/fix-quality.js'
+import { closesChain, impliedSpeedMps, qualityFlags, type FixPoint, type QualityHistory } from '../../src/rules/fix-quality.js'
 import { BASE, T0, offset } from './helpers.js'
 
-const pt = (s: number, north: number, accuracy: number | null = null): FixPoint => ({ ...offset(BASE, north, 0), ts: T0 + s * 1000, accuracy })
+const pt = (s: number, north: number, accuracy: number | null = null): FixPoint & { receivedAt: number } => ({ ...offset(BASE, north, 0), ts: T0 + s * 1000, receivedAt: T0 + s * 1000, accuracy })
 
 function history(h: Partial<QualityHistory>): QualityHistory {
-  return { lastReleased: null, seen: () => false, predecessor: () => null, lastImpossible: null, maxSpeedMps: 250 / 3.6, ...h }
+  return { lastReleased: null, seen: () => false, predecessor: () => null, rejected: [], clockOffsetMs: null, maxSpeedMps: 250 / 3.6, modeSpeedMps: 250 / 3.6, futureToleranceMs: 60_000, ...h }
 }
 
 t.test('implied speed uses the accuracy radii as slack', async (t) => {
@@ -29,9 +29,22 @@ t.test('duplicate, too late, impossible', async (t) => {
   t.equal(qualityFlags(pt(11, 5000), history({ predecessor: () => pt(10, 0), maxSpeedMps: 10_000 })), 0, 'per-kind limit')
 })
 
-t.test('an impossible fix agreeing with the previous impossible one is accepted', async (t) => {
-  const h = history({ predecessor: () => pt(10, 0), lastImpossible: pt(11, 5000) })
-  t.equal(qualityFlags(pt(12, 5010), h), 0, 'two agreeing fixes: the unit is really there')
-  t.equal(qualityFlags(pt(12, 9000), h), FixFlag.ImpossibleSpeed, 'disagreeing: still impossible')
-  t.equal(qualityFlags(pt(12, 5010), history({ predecessor: () => pt(10, 0), lastImpossible: pt(13, 5000) })), FixFlag.ImpossibleSpeed, 'a later impossible fix does not vouch for an earlier one')
+t.test('a chain of three consistent fixes is accepted over the predecessor; one or two jumps are not', async (t) => {
+  const officer = { maxSpeedMps: 40 / 3.6 }
+  // Officer boards a car: 60 km/h = 16.7 m/s, fixes every 5 s (83 m apart).
+  const h = (rejected: FixPoint[]) => history({ ...officer, predecessor: () => pt(0, 0), rejected })
+  t.equal(qualityFlags(pt(5, 83), h([])), FixFlag.ImpossibleSpeed, 'first fast fix: rejected')
+  t.equal(qualityFlags(pt(10, 167), h([pt(5, 83)])), FixFlag.ImpossibleSpeed, 'two: still an isolated jump')
+  t.equal(qualityFlags(pt(15, 250), h([pt(5, 83), pt(10, 167)])), 0, 'three agreeing fixes: the mode changed')
+  t.equal(qualityFlags(pt(15, 250), h([pt(5, 83), pt(10, 5000)])), FixFlag.ImpossibleSpeed, 'chain broken by an inconsistent step')
+  t.equal(qualityFlags(pt(130, 2000), h([pt(5, 83), pt(10, 167)])), FixFlag.ImpossibleSpeed, 'chain spread over more than the window')
+  t.notOk(closesChain(pt(10, 167), history({ rejected: [pt(10, 83), pt(10, 90)] })), 'fix times must increase')
+})
+
+t.test('a fix stamped ahead of the unit clock by more than the tolerance is future_ts', async (t) => {
+  const ahead = { ...pt(0, 0), ts: T0 + 600_000 }
+  t.equal(qualityFlags(ahead, history({})), FixFlag.FutureTs, 'no clock estimate yet: assumed in sync')
+  t.equal(qualityFlags(ahead, history({ clockOffsetMs: 590_000 })), 0, 'a device whose clock runs 10 min ahead is judged by its own clock')
+  t.equal(qualityFlags({ ...pt(0, 0), ts: T0 + 59_000 }, history({ clockOffsetMs: 0 })), 0, 'within tolerance')
+  t.equal(qualityFlags({ ...pt(0, 0), ts: T0 - 1000 }, history({ clockOffsetMs: -300_000 })), 0, 'an estimate behind (a buffered first message) does not flag a live fix')
 })

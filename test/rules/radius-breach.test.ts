@@ -3,7 +3,7 @@ import { FixFlag } from '../../src/decode/fix.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
-import { initialRadius, radiusSide, stepRadius } from '../../src/rules/radius-breach.js'
+import { initialRadius, marginM, radiusSide, stepRadius } from '../../src/rules/radius-breach.js'
 import { BASE, T0, config, feed, fix, offset, standardRaw, types } from './helpers.js'
 
 // P-020 has only a post (station-03 at BASE, radius 1500 m); defaults: dwell 60 s, hysteresis 50 m.
@@ -69,15 +69,27 @@ t.test('a long excursion: one opened, one resolved, correct times', async (t) =>
   t.equal(e.getAlert(o.alertId)?.resolvedAt, T0 + 1_060_000)
 })
 
-t.test('a band fix neither resets nor confirms the pending run', async (t) => {
+t.test('a band fix breaks the run: only continuous evidence outside confirms (observation 1)', async (t) => {
   const e = setup()
-  const evs = drive(e, [[0, 1700], [30, 1520], [55, 1520], [60, 1700]])
+  t.same(drive(e, [[0, 1700], [30, 1520], [55, 1520], [60, 1700]]), [], 'two isolated outside fixes 60 s apart, band between: nothing')
+  const e2 = setup()
+  const evs = drive(e2, [[0, 1700], [20, 1700], [40, 1700], [60, 1700]])
   t.same(types(evs), ['radius_breach.opened'])
   t.equal(evs[0]?.at, T0 + 60_000)
   t.match(evs[0]?.summary, /since 14:00:00Z/)
-  const e2 = setup()
-  t.same(drive(e2, [[0, 1700], [30, 1400], [60, 1700], [100, 1700]]), [], 'an inside fix resets it')
-  t.same(types(drive(e2, [[120, 1700]])), ['radius_breach.opened'], 'dwell counted from the fix after the reset')
+  const e3 = setup()
+  t.same(drive(e3, [[0, 1700], [30, 1400], [60, 1700], [100, 1700]]), [], 'an inside fix resets it')
+  t.same(types(drive(e3, [[120, 1700]])), ['radius_breach.opened'], 'dwell counted from the fix after the reset')
+  const e4 = setup()
+  t.same(drive(e4, [[0, 1700], [60, 1700]]), [], 'two fixes spanning dwell are not sustained evidence')
+  t.same(drive(e4, [[200, 1700], [230, 1700]]), [], 'a gap longer than the run allows starts the run again')
+  t.same(types(drive(e4, [[260, 1700]])), ['radius_breach.opened'])
+  const e5 = setup()
+  // Accuracy 99 m: the evidence margin is the accuracy, so 1590 m is not outside (it was with hysteresis 50 m).
+  t.same(drive(e5, Array.from({ length: 20 }, (_, i) => [i * 10, 1590, { accuracy: 99 }] as [number, number, Record<string, unknown>])), [], 'inside the accuracy circle of the boundary: band')
+  t.equal(radiusSide(1590, 1500, marginM(99, 50)), 'band')
+  t.equal(marginM(null, 50), 50)
+  t.equal(marginM(20, 50), 50)
 })
 
 t.test('inaccurate fixes are ignored; null accuracy counts', async (t) => {
@@ -86,7 +98,7 @@ t.test('inaccurate fixes are ignored; null accuracy counts', async (t) => {
   t.same(bad, [], 'accuracy ≥ max_accuracy_m: no breach')
   const edge = drive(e, [[400, 5000, { accuracy: 100 }], [500, 5000, { accuracy: 100 }]])
   t.same(edge, [], 'accuracy equal to the maximum does not count either')
-  const ok = drive(e, [[600, 5000, { accuracy: null }], [660, 5000, { accuracy: null }]])
+  const ok = drive(e, [[600, 5000, { accuracy: null }], [630, 5000, { accuracy: null }], [660, 5000, { accuracy: null }]])
   t.same(types(ok), ['radius_breach.opened'])
 })
 
@@ -116,9 +128,9 @@ t.test('dwell 0 opens on the first outside fix; a post missing from the deployme
   const e = setup({ rules: { allowed_lateness: '0s', radius: { dwell: '0s' } } })
   t.same(types(drive(e, [[0, 1600]])), ['radius_breach.opened'])
   t.same(types(drive(e, [[10, 1400]])), ['radius_breach.resolved'])
-  const s = initialRadius('station-03')
   const post = { id: 'station-03', lat: BASE.lat, lon: BASE.lon, radiusM: 100 }
+  const s = initialRadius(post)
   const cfg = { dwellMs: 0, hysteresisM: 0, maxAccuracyM: 100 }
-  t.same(stepRadius(s, post, fix('X', T0, at(200)), cfg), { edge: 'opened', distanceM: stepRadius(initialRadius('p'), post, fix('X', T0, at(200)), cfg)?.distanceM, since: T0 })
+  t.same(stepRadius(s, post, fix('X', T0, at(200)), cfg), { edge: 'opened', distanceM: stepRadius(initialRadius(post), post, fix('X', T0, at(200)), cfg)?.distanceM, since: T0 })
   t.equal(s.activeSince, T0)
 })

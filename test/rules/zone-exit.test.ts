@@ -37,7 +37,7 @@ t.test('zone exit: opens after dwell outside, resolves after dwell back inside',
   const [o, r] = evs as [AlertEvent, AlertEvent]
   // First outside fix (> 1050 m): s = 60 (1100 m). Dwell 60 s → 120.
   t.equal(o.at, T0 + 120_000)
-  t.equal(o.subject, 'unit:O-003')
+  t.equal(o.subject, 'unit:O-003/zone:grid-2', 'the subject names the zone')
   t.equal(o.zoneId, 'grid-2')
   t.equal(o.zoneName, 'Grid 2')
   t.equal(o.unitKind, 'officer')
@@ -51,7 +51,7 @@ t.test('zone exit: opens after dwell outside, resolves after dwell back inside',
 t.test('zone exit resolves after dwell inside; band fixes at the edge do not flap', async (t) => {
   const e = setup()
   const out: AlertEvent[] = []
-  out.push(...walk(e, [[0, 1200], [60, 1200]]))
+  out.push(...walk(e, [[0, 1200], [30, 1200], [60, 1200]]))
   t.same(types(out), ['zone_exit.opened'])
   t.equal(e.unit('O-003', T0 + 60_000)?.outsideZone, true)
   // 200 fixes jittering within ±40 m of the edge: all in the band.

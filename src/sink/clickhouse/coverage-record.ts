@@ -11,19 +11,17 @@ function centre(cell: string): { lat: number; lon: number } {
   return c
 }
 
-/** maxIntervalByZone: zone id → coverage max_interval (ms), from the config. */
-export function coverageRecord(engine: RuleEngine, now: number, maxIntervalByZone: ReadonlyMap<string, number>): Buffer | null {
+/** Freshness comes from the engine, by each cell's own interval (an overdue priority cell is never fresh). */
+export function coverageRecord(engine: RuleEngine, now: number): Buffer | null {
   const b = new RecordBuilder()
   const live = new Map<string, number>()
   for (const u of engine.units(now)) if (u.zone !== null && !u.silent && u.lastFix !== null) live.set(u.zone, (live.get(u.zone) ?? 0) + 1)
   for (const z of engine.zones(now)) {
     b.add('z', zoneStatsRow(now, { zoneId: z.id, ratio: z.ratio, fresh: z.fresh, cells: z.cellCount, responseRatio: z.responseRatio, liveUnits: live.get(z.id) ?? 0 }))
   }
-  const interval = maxIntervalByZone
-  for (const c of engine.coverageSnapshot()) {
-    const max = interval.get(c.zoneId) ?? Number.POSITIVE_INFINITY
+  for (const c of engine.coverageSnapshot(now)) {
     const { lat, lon } = centre(c.cell)
-    b.add('c', coverageRow(now, { zoneId: c.zoneId, cell: c.cell, lat, lon, lastVisit: c.lastVisit, fresh: c.lastVisit !== null && now - c.lastVisit <= max }))
+    b.add('c', coverageRow(now, { zoneId: c.zoneId, cell: c.cell, lat, lon, lastVisit: c.lastVisit, fresh: c.fresh }))
   }
   return b.empty ? null : b.build()
 }

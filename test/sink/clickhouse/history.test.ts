@@ -24,7 +24,7 @@ await migrate(ch.client, { database: db, ttlDays: 0, rejectsTtlDays: 0 })
 
 const T = 1_800_000_000_000
 function ev(alertId: string, kind: AlertKind, state: AlertState, at: number, openedAt: number, extra: Partial<AlertEvent> = {}): AlertEvent {
-  return { eventId: `${alertId}.${state}`, alertId, type: `${kind}.${state}`, kind, state, subject: `unit:${extra.unitId ?? 'P-1'}`, at, openedAt, summary: `${kind} ${state}`, ...extra }
+  return { eventId: `${alertId}.${state}`, alertId, type: `${kind}.${state}`, kind, state, subject: `unit:${extra.unitId ?? 'P-1'}`, at, openedAt, summary: `${kind} ${state}`, ...extra } as AlertEvent
 }
 const events = [
   ev('al_a', 'radius_breach', 'opened', T, T, { unitId: 'P-1', postId: 's1' }),

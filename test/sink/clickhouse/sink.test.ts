@@ -96,7 +96,7 @@ t.test('bad rows are isolated by bisection and stored as sink_rejected; neighbou
 t.test('alerts, coverage and zone stats rows are valid for their tables', async (t) => {
   const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
   const now = Date.now()
-  const ev: AlertEvent = { eventId: 'al_1.opened', alertId: 'al_1', type: 'radius_breach.opened', kind: 'radius_breach', state: 'opened', subject: 'unit:P-1/post:s1', at: now, openedAt: now, unitId: 'P-1', postId: 's1', position: { lat: 36.5, lon: 117.9, ts: now, accuracy: 5, h3: latLngToCell(36.5, 117.9, 9) }, distanceM: 1900, radiusM: 1500, summary: 'P-1 left its post' }
+  const ev: AlertEvent = { eventId: 'al_1.opened', alertId: 'al_1', type: 'radius_breach.opened', kind: 'radius_breach', state: 'opened', subject: 'unit:P-1/post:s1', at: now, openedAt: now, unitId: 'P-1', unitName: 'P-1', unitKind: 'vehicle', postId: 's1', postName: 's1', position: { lat: 36.5, lon: 117.9, ts: now, accuracy: 5, h3: latLngToCell(36.5, 117.9, 9) }, distanceM: 1900, radiusM: 1500, summary: 'P-1 left its post' }
   const rec = new RecordBuilder()
   rec.add('c', coverageRow(now, { zoneId: 'g1', cell: latLngToCell(36.5, 117.9, 9), lat: 36.5, lon: 117.9, lastVisit: null, fresh: false }))
   rec.add('c', coverageRow(now, { zoneId: 'g1', cell: latLngToCell(36.51, 117.9, 9), lat: 36.51, lon: 117.9, lastVisit: now - 1000, fresh: true }))

@@ -1,0 +1,200 @@
+// Persists the rule engine's state (unit rule states, open alerts, coverage, zone timers) so a
+// restart neither re-fires open alerts nor forgets coverage. The cost of a save follows what
+// changed, never the size of the fleet: each save appends ONE line (the RuleDelta) to
+// `changes.jsonl`. When the log outgrows the base, the merged state is compacted into `base.jsonl`
+// asynchronously, in slices of a few hundred entries per event-loop turn, so no save or
+// compaction blocks the loop for more than a few milliseconds. Files are 0600 in a 0700 directory
+// (they hold live positions).
+//
+// Layout: base.jsonl = one header line {version, alerts, responseRatios, zoneTimers}, then one line
+// per zone ({c: zoneId, s: state}) and per unit ({u: UnitStateJSON}); changes.jsonl (and, during a
+// compaction, changes.old.jsonl) = one RuleDelta per line. Loading replays base, old log, log.
+// Replaying a delta twice is harmless (last write wins), so a crash at any point loses at most
+// the line being written, and a torn last line is ignored.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/engine.js'
+import type { AlertBookJSON } from '../rules/alert-book.js'
+
+/** Entries serialised per slice of a compaction (each slice is one synchronous step). */
+const SLICE = 100
+/** Compaction starts once the log is larger than this and larger than the base. */
+const MIN_COMPACT_BYTES = 4 * 1024 * 1024
+
+interface Merged {
+  alerts: AlertBookJSON
+  responseRatios: RuleSnapshot['responseRatios']
+  zoneTimers: ZoneTimersJSON[]
+  /** zone id → serialised coverage state */
+  coverage: Map<string, string>
+  /** unit id → serialised UnitStateJSON */
+  units: Map<string, string>
+}
+
+export interface StoreOptions {
+  /** Log size that triggers a compaction (default: 4 MB, or the base's size when larger). */
+  compactBytes?: number
+}
+
+export class RuleStateStore {
+  private readonly base: string
+  private readonly log: string
+  private readonly oldLog: string
+  /** The single-file snapshot of earlier versions, read once when no base exists yet. */
+  private readonly legacy: string
+  private readonly compactBytes: number
+  private merged: Merged = { alerts: { version: 1, open: [] }, responseRatios: [], zoneTimers: [], coverage: new Map(), units: new Map() }
+  private logBytes = 0
+  private baseBytes = 0
+  private compacting: Promise<void> | null = null
+  /** Compactions completed (for tests and metrics). */
+  compactions = 0
+
+  constructor(dir: string, opts: StoreOptions = {}) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    chmodSync(dir, 0o700)
+    this.base = join(dir, 'base.jsonl')
+    this.log = join(dir, 'changes.jsonl')
+    this.oldLog = join(dir, 'changes.old.jsonl')
+    this.legacy = join(dir, 'snapshot.json')
+    this.compactBytes = opts.compactBytes ?? MIN_COMPACT_BYTES
+  }
+
+  /** The saved state, or null when nothing was saved. Lines that do not parse (a torn tail) are skipped. */
+  load(): RuleSnapshot | null {
+    let found = false
+    if (!existsSync(this.base) && existsSync(this.legacy)) {
+      const snap = parse(readFileSync(this.legacy, 'utf8')) as RuleSnapshot | null
+      if (snap !== null) {
+        found = true
+        this.apply({ units: snap.units, removed: [], alerts: snap.alerts, coverage: snap.coverage, responseRatios: snap.responseRatios, zoneTimers: snap.zoneTimers ?? [] })
+      }
+    }
+    if (existsSync(this.base)) {
+      found = true
+      const text = readFileSync(this.base, 'utf8')
+      this.baseBytes = text.length
+      const lines = text.split('\n')
+      const header = parse(lines[0] ?? '') as { version?: number; alerts?: AlertBookJSON; responseRatios?: RuleSnapshot['responseRatios']; zoneTimers?: ZoneTimersJSON[] } | null
+      if (header?.version === 1 && header.alerts !== undefined) {
+        this.merged.alerts = header.alerts
+        this.merged.responseRatios = header.responseRatios ?? []
+        this.merged.zoneTimers = header.zoneTimers ?? []
+      }
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i] as string
+        const o = parse(line) as { u?: { id: string }; c?: string; s?: unknown } | null
+        if (o?.u !== undefined) this.merged.units.set(o.u.id, JSON.stringify(o.u))
+        else if (o?.c !== undefined) this.merged.coverage.set(o.c, JSON.stringify(o.s))
+      }
+    }
+    for (const file of [this.oldLog, this.log]) {
+      if (!existsSync(file)) continue
+      found = true
+      const text = readFileSync(file, 'utf8')
+      if (file === this.log) this.logBytes = text.length
+      for (const line of text.split('\n')) {
+        const d = parse(line) as RuleDelta | null
+        if (d !== null) this.apply(d)
+      }
+    }
+    if (!found) return null
+    const m = this.merged
+    return {
+      version: 1,
+      units: [...m.units.values()].map((s) => JSON.parse(s) as RuleSnapshot['units'][number]),
+      alerts: m.alerts,
+      coverage: [...m.coverage].map(([zoneId, s]) => ({ zoneId, state: JSON.parse(s) as unknown })),
+      responseRatios: m.responseRatios,
+      zoneTimers: m.zoneTimers,
+    }
+  }
+
+  /** Appends one delta (synchronously: it is small) and starts a compaction when the log is due. */
+  save(delta: RuleDelta): void {
+    // Each unit is serialised once: into the merged map and, joined, into the log line.
+    const units = this.apply(delta)
+    const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...delta, units: undefined }).slice(1)}\n`
+    appendFileSync(this.log, line, { mode: 0o600 })
+    this.logBytes += line.length
+    if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) this.compacting = this.compact()
+  }
+
+  /** Waits for a running compaction. */
+  async flush(): Promise<void> {
+    await this.compacting
+  }
+
+  private apply(d: RuleDelta): string[] {
+    const m = this.merged
+    const units = d.units.map((u) => {
+      const s = JSON.stringify(u)
+      m.units.set(u.id, s)
+      return s
+    })
+    for (const id of d.removed) m.units.delete(id)
+    if (d.alerts !== null) m.alerts = d.alerts
+    for (const c of d.coverage) m.coverage.set(c.zoneId, JSON.stringify(c.state))
+    m.responseRatios = d.responseRatios
+    m.zoneTimers = d.zoneTimers
+    return units
+  }
+
+  /**
+   * Rotates the log, then writes the merged state to a new base in slices, yielding between them.
+   * Deltas saved meanwhile go to the fresh log, which load() replays after the base.
+   */
+  private async compact(): Promise<void> {
+    renameSync(this.log, this.oldLog)
+    this.logBytes = 0
+    const tmp = `${this.base}.tmp`
+    const fh = await open(tmp, 'w', 0o600)
+    let bytes = 0
+    try {
+      const m = this.merged
+      const header = `${JSON.stringify({ version: 1, alerts: m.alerts, responseRatios: m.responseRatios, zoneTimers: m.zoneTimers })}\n`
+      await fh.write(header)
+      bytes += header.length
+      const lines = (function* () {
+        for (const [c, st] of m.coverage) yield `{"c":${JSON.stringify(c)},"s":${st}}`
+        // A live iterator: entries changed between slices are also in the fresh log.
+        for (const u of m.units.values()) yield `{"u":${u}}`
+      })()
+      let chunk: string[] = []
+      for (const line of lines) {
+        chunk.push(line)
+        if (chunk.length < SLICE) continue
+        bytes += await writeLines(fh, chunk)
+        chunk = []
+      }
+      bytes += await writeLines(fh, chunk)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    renameSync(tmp, this.base)
+    rmSync(this.oldLog, { force: true })
+    this.baseBytes = bytes
+    this.compactions++
+    this.compacting = null
+  }
+
+}
+
+async function writeLines(fh: FileHandle, lines: string[]): Promise<number> {
+  if (lines.length === 0) return 0
+  const text = `${lines.join('\n')}\n`
+  await fh.write(text)
+  return text.length
+}
+
+function parse(line: string): unknown {
+  if (line === '') return null
+  try {
+    return JSON.parse(line) as unknown
+  } catch {
+    // A line cut short by power loss: skip it rather than refuse to start.
+    return null
+  }
+}

@@ -1,0 +1,58 @@
+import t from 'tap'
+import { existsSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { RuleStateStore } from '../../src/state/rule-state-store.js'
+import type { RuleDelta, RuleSnapshot } from '../../src/rules/engine.js'
+import { tempDir } from '../helpers/harness.js'
+
+const unit = (id: string, n: number) => ({ id, n }) as unknown as RuleSnapshot['units'][number]
+const delta = (over: Partial<RuleDelta>): RuleDelta => ({ units: [], removed: [], alerts: null, coverage: [], responseRatios: [], zoneTimers: [], ...over })
+
+t.test('appends deltas, replays them, compacts asynchronously, survives a torn line; files are private', async (t) => {
+  const dir = join(tempDir(), 'rules')
+  const store = new RuleStateStore(dir, { compactBytes: 2000 })
+  t.equal(store.load(), null, 'nothing yet')
+  t.equal(statSync(dir).mode & 0o777, 0o700)
+  store.save(delta({ units: [unit('A', 1), unit('B', 1)], alerts: { version: 1, open: [] }, coverage: [{ zoneId: 'z', state: { v: 1 } }], zoneTimers: [{ zoneId: 'z', coverage: { pendingSince: 5 }, response: { pendingSince: null } }] }))
+  const before = readFileSync(join(dir, 'changes.jsonl'), 'utf8').length
+  store.save(delta({ units: [unit('A', 2)], removed: ['B'] }))
+  const grown = readFileSync(join(dir, 'changes.jsonl'), 'utf8').length - before
+  t.ok(grown < 200, `a save costs what changed (${grown} bytes), not the whole state`)
+  t.equal(statSync(join(dir, 'changes.jsonl')).mode & 0o777, 0o600)
+  let snap = new RuleStateStore(dir).load()
+  t.same(snap?.units, [unit('A', 2)], 'last write wins; removals applied')
+  t.same(snap?.coverage, [{ zoneId: 'z', state: { v: 1 } }])
+  t.same(snap?.zoneTimers, [], 'zone timers are whole in every delta: the latest wins')
+  // Grow the log past the threshold: a compaction runs and the log starts over.
+  for (let i = 0; i < 40; i++) store.save(delta({ units: [unit(`U-${i}`, i)] }))
+  await store.flush()
+  t.equal(store.compactions, 1)
+  t.ok(existsSync(join(dir, 'base.jsonl')))
+  t.equal(statSync(join(dir, 'base.jsonl')).mode & 0o777, 0o600)
+  t.notOk(existsSync(join(dir, 'changes.old.jsonl')))
+  store.save(delta({ units: Array.from({ length: 150 }, (_, i) => unit(`V-${i}`, i)) }))
+  await store.flush()
+  t.equal(store.compactions, 2, 'a compaction of more than one slice')
+  store.save(delta({ units: [unit('A', 3)] }))
+  appendFileSync(join(dir, 'changes.jsonl'), '{"units":[{"id":"A"')
+  snap = new RuleStateStore(dir).load()
+  t.equal(snap?.units.length, 191)
+  t.same(snap?.units.find((u) => u.id === 'A'), unit('A', 3), 'base + log; the torn tail is skipped')
+})
+
+t.test('a base with a bad header still loads its entries; a legacy snapshot.json is read once', async (t) => {
+  const dir = join(tempDir(), 'rules')
+  const legacy: RuleSnapshot = { version: 1, units: [unit('L', 1)], alerts: { version: 1, open: [] }, coverage: [], responseRatios: [{ zoneId: 'z', ratio: 0.5 }] }
+  t.equal(new RuleStateStore(dir).load(), null, 'creates the directory')
+  writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(legacy))
+  const s = new RuleStateStore(dir).load()
+  t.same(s?.units, [unit('L', 1)])
+  t.same(s?.responseRatios, [{ zoneId: 'z', ratio: 0.5 }])
+  writeFileSync(join(dir, 'snapshot.json'), '{"version":1,"units":[')
+  t.equal(new RuleStateStore(dir).load(), null, 'a torn legacy snapshot starts fresh')
+  writeFileSync(join(dir, 'base.jsonl'), 'not json\n{"u":{"id":"Q"}}\n{"c":"z","s":{"v":2}}\n')
+  const b = new RuleStateStore(dir).load()
+  t.same(b?.units, [{ id: 'Q' }])
+  t.same(b?.coverage, [{ zoneId: 'z', state: { v: 2 } }])
+  t.same(b?.alerts, { version: 1, open: [] })
+})
