@@ -148,3 +148,19 @@ t.test('a full run with secrets configured: none reaches the output; SIGTERM sto
   for (const [name, s] of Object.entries(secrets)) t.notOk(text.includes(s), `the ${name} secret is not in the output`)
   t.notOk(text.includes('access_token=abc'), 'URL tokens are masked')
 })
+
+t.test('a failed shutdown exits 1 with the error in the log', async (t) => {
+  const { main: mockedMain } = await t.mockImport<typeof import('../src/cli.js')>('../src/cli.js', {
+    '../src/engine.js': {
+      Engine: class {
+        async start() {}
+        async stop() { throw new Error('journal could not be sealed') }
+      },
+    },
+  })
+  const c = io(['--config', configFile({ data_dir: tempDir() })])
+  t.ok(await mockedMain(c.io))
+  c.signals.get('SIGTERM')!()
+  t.equal(await c.exited, EXIT.failed)
+  t.match(c.logs.join(''), /"stack":"Error: journal could not be sealed.*Shutdown failed/)
+})

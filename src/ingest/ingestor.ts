@@ -206,7 +206,8 @@ export class Ingestor {
   private journalAlerts(events: AlertEvent[]): void {
     let done: void | Promise<void>
     try {
-      done = this.append(alertsRecord(events))
+      // Tracked like any waiting record: idle() (shutdown) waits for it, later messages queue behind it.
+      done = this.track(this.append(alertsRecord(events)))
     } catch (err) {
       this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled (they will be missing from the alerts table); delivering them anyway.')
       done = undefined

@@ -233,3 +233,14 @@ t.test('messages are counted by the decode route format and transport (an empty 
   ing.ingest({ format: 'osmand', fixes: [], rejects: [], ignored: 'empty' }, NOW, 'http')
   t.equal((await counts())['osmand/http'], 1, 'HTTP ingest shares the path, labelled by transport')
 })
+
+t.test('a transition waits for journal space like any record, then is handed on', async (t) => {
+  const ev = { eventId: 'd.opened', alertId: 'd', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
+  const { ing, journal, alerts } = setup({ classify: () => 0, ingest: () => { journal.full = true; return [ev] } })
+  t.equal(ing.handle('fleet/P-1/position', msg(NOW - 1000)), undefined, 'the fix is durable: acknowledged at once')
+  t.same(alerts, [], 'the transition waits for its record')
+  journal.free()
+  await ing.idle(1000)
+  t.same(alerts, [[ev]])
+  t.match(journal.records.at(-1)!.toString(), /^a\t/)
+})
