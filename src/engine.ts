@@ -32,6 +32,7 @@ import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
+import { replaySource } from './sink/clickhouse/replay-queries.js'
 
 /** How many recent fixes are remembered to recognise a broker's re-deliveries. */
 const RECENT_FIXES = 200_000
@@ -197,6 +198,7 @@ export class Engine {
         dispatcher: this.dispatcher,
         track: (unit, from, to, limit) => this.track(unit, from, to, limit),
         emit: (events) => this.emit(events),
+        replay: replaySource(this.ch.client, this.ch.database),
       }, this.env)
       await this.api.listen({ port: config.http.port, host: config.http.host })
     }

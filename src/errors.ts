@@ -14,6 +14,7 @@ export const ERRORS = {
   HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },
   HEXP_ERR_INTERNAL: { status: 500, help: 'An unexpected error; the engine log has the details (search for the request id).' },
   HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
+  HEXP_ERR_MAP_NOT_BUILT: { status: 503, help: 'The live map bundle is missing: run `npm run build` (it bundles src/web into dist/web), then restart.' },
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { ReplaySource } from '../sink/clickhouse/replay-queries.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -35,4 +36,6 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
+  /** Stored positions and coverage snapshots for the map's replay. */
+  replay?: ReplaySource | undefined
 }

@@ -7,6 +7,8 @@ import { healthPlugin, metricsPlugin } from './health.js'
 import { livePlugin } from './live.js'
 import { alertsPlugin } from './alerts.js'
 import { webhooksPlugin } from './webhooks.js'
+import { replayPlugin } from './replay.js'
+import { webPlugin } from './web.js'
 
 export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const h = ctx.config.http
@@ -29,5 +31,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   await app.register(livePlugin, { ctx })
   await app.register(alertsPlugin, { ctx, adminToken })
   await app.register(webhooksPlugin, { ctx, adminToken })
+  await app.register(replayPlugin, { source: () => ctx.replay })
+  await app.register(webPlugin, { config: ctx.config })
   return app
 }
