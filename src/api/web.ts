@@ -1,7 +1,7 @@
 // Serves the live map: the page at `/` and `/login`, its bundle under `/assets/` (built by
-// `npm run build` into dist/web). Every route here is public: the page holds no data; it asks the
-// documented API for everything with the session cookie. An encapsulated plugin, so the static
-// handler and the hook that marks routes public stay inside it.
+// `npm run build` into dist/web). Every route here declares `config.scope: 'public'`: the page
+// holds no data, it asks the documented API for everything with the session cookie. An
+// encapsulated plugin, so the static-file decorator stays inside it.
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -36,9 +36,6 @@ export function defaultWebRoot(moduleUrl: string = import.meta.url): string {
 
 export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {
   const root = opts.root ?? defaultWebRoot()
-  app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config as object | undefined), scope: 'public' }
-  })
   const indexFile = join(root, 'index.html')
   const settings = `<script id="hexp-settings" type="application/json">${inlineJson(pageSettings(opts.config))}</script>`
   let page: string | null = null
@@ -49,7 +46,11 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
     }
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page)
   }
-  app.get('/', sendPage)
-  app.get('/login', sendPage)
-  await app.register(fastifyStatic, { root: join(root, 'assets'), prefix: '/assets/', decorateReply: false, index: false, wildcard: true })
+  const pub = { config: { scope: 'public' as const } }
+  app.get('/', pub, sendPage)
+  app.get('/login', pub, sendPage)
+  // serve: false — our own route, so it carries its scope like every other route; sendFile
+  // refuses paths outside the root.
+  await app.register(fastifyStatic, { root: join(root, 'assets'), serve: false })
+  app.get<{ Params: { '*': string } }>('/assets/*', pub, (req, reply) => reply.sendFile(req.params['*']))
 }
