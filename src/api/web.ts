@@ -27,11 +27,12 @@ export function inlineJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c')
 }
 
-/** dist/web next to the compiled server (dist/api/web.js) or the source tree (src/api/web.ts). */
+/** dist/web next to the compiled server (dist/api/web.js) or the source tree (src/api/web.ts); a
+ * built directory has assets/app.js (src/web itself holds only the sources). */
 export function defaultWebRoot(moduleUrl: string = import.meta.url): string {
   const here = fileURLToPath(new URL('.', moduleUrl))
   const candidates = [join(here, '..', 'web'), join(here, '..', '..', 'dist', 'web')]
-  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[1]!
+  return candidates.find((d) => existsSync(join(d, 'assets', 'app.js'))) ?? candidates[1]!
 }
 
 export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise<void> {

@@ -74,8 +74,11 @@ t.test('default root: dist/web beside the compiled server, else from the source 
   const compiled = pathToFileURL(join(pkg, 'dist', 'api', 'web.js')).href
   const source = pathToFileURL(join(pkg, 'src', 'api', 'web.ts')).href
   t.equal(defaultWebRoot(source), join(pkg, 'dist', 'web'), 'nothing built: the source tree\'s dist/web')
-  mkdirSync(join(pkg, 'dist', 'web'))
-  writeFileSync(join(pkg, 'dist', 'web', 'index.html'), '')
+  mkdirSync(join(pkg, 'src', 'web'))
+  writeFileSync(join(pkg, 'src', 'web', 'index.html'), '')
+  t.equal(defaultWebRoot(source), join(pkg, 'dist', 'web'), 'the sources are not a build')
+  mkdirSync(join(pkg, 'dist', 'web', 'assets'), { recursive: true })
+  writeFileSync(join(pkg, 'dist', 'web', 'assets', 'app.js'), '')
   t.equal(defaultWebRoot(compiled), join(pkg, 'dist', 'web'))
   t.equal(defaultWebRoot(source), join(pkg, 'dist', 'web'))
   t.type(defaultWebRoot(), 'string')

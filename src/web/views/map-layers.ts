@@ -57,7 +57,7 @@ export class MapView {
   onMapClick: (lat: number, lon: number) => void = () => undefined
   /** Called with (unit id, fix time) each time a marker moves (the latency benchmark listens). */
   onMarkerMoved: ((id: string, ts: number | null) => void) | null = null
-  private readonly unitRenderer = L.canvas({ padding: 0.2, tolerance: 4 })
+  private readonly unitRenderer: L.Canvas
   private readonly cellRenderer: L.Canvas
   private readonly markers = new Map<string, any>()
   private readonly trails = new Map<string, L.Polyline>()
@@ -73,9 +73,13 @@ export class MapView {
   private frame = 0
 
   constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings) {
-    this.map = L.map(el, { preferCanvas: true, renderer: this.unitRenderer, zoomControl: true, attributionControl: true, worldCopyJump: false })
+    this.map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, worldCopyJump: false })
+    // Three canvases: cells (redrawn when coverage changes), zones and posts (default overlay
+    // pane), units and trails on top (redrawn every frame units move, without the 20,000 cells).
     this.map.createPane('cells').style.zIndex = '350'
+    this.map.createPane('units').style.zIndex = '450'
     this.cellRenderer = L.canvas({ pane: 'cells', padding: 0.2 })
+    this.unitRenderer = L.canvas({ pane: 'units', padding: 0.2, tolerance: 4 })
     if (settings.tiles !== null) {
       L.tileLayer(settings.tiles.url, { attribution: settings.tiles.attribution, maxZoom: settings.tiles.maxZoom }).addTo(this.map)
     }
@@ -169,7 +173,7 @@ export class MapView {
     const colour = STATUS_COLOURS[unitStatus(u)]
     let m = this.markers.get(u.id)
     if (m === undefined) {
-      m = new UnitMarker([u.lat, u.lon], { radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
+      m = new UnitMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
       m.on('click', (e: L.LeafletMouseEvent) => {
         L.DomEvent.stopPropagation(e)
         this.onUnitClick(u.id)
@@ -185,7 +189,7 @@ export class MapView {
     const pts = this.store.trails.get(u.id) ?? []
     let tr = this.trails.get(u.id)
     if (tr === undefined) {
-      tr = L.polyline(pts, { color: colour, weight: 2, opacity: 0.45, interactive: false })
+      tr = L.polyline(pts, { renderer: this.unitRenderer, color: colour, weight: 2, opacity: 0.45, interactive: false })
       tr.addTo(this.trailsLayer)
       this.trails.set(u.id, tr)
     } else {
@@ -209,7 +213,7 @@ export class MapView {
     for (const id of unitIds) {
       const u = this.store.units.get(id)
       if (u?.lat == null || u.lon == null) continue
-      L.circleMarker([u.lat, u.lon], { radius: 13, color: '#ffb000', weight: 3, fill: false, interactive: false }).addTo(this.highlightLayer)
+      L.circleMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: 13, color: '#ffb000', weight: 3, fill: false, interactive: false }).addTo(this.highlightLayer)
     }
   }
 
