@@ -6,7 +6,11 @@ import type { Config } from '../config/schema.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
-import type { ReplaySource } from '../sink/clickhouse/replay-queries.js'
+import type { AuditEntry } from '../sink/clickhouse/audit.js'
+import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
+import type { StreamHub } from './stream-hub.js'
+
+export type { AuditEntry } from '../sink/clickhouse/audit.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -36,6 +40,10 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
-  /** Stored positions and coverage snapshots for the map's replay. */
-  replay?: ReplaySource | undefined
+  /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
+  stream: StreamHub
+  /** Writes a row to the ClickHouse `audit` table (every state-changing request gets one automatically). */
+  audit(e: AuditEntry): void
+  /** Read access to ClickHouse (alert history); absent when not connected. */
+  clickhouse?: ClickHouseReader | undefined
 }

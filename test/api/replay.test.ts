@@ -32,7 +32,7 @@ async function insert(table: string, lines: string[]): Promise<void> {
 async function app(withSource = true) {
   const a = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: true } } })
   installErrorHandler(a)
-  const source = replaySource(ch.client, db)
+  const source = replaySource(ch)
   await a.register(replayPlugin, { source: () => (withSource ? source : undefined) })
   return a
 }

@@ -1,7 +1,7 @@
 // The SQL behind the map's replay: stored positions of a time range (optionally thinned to one
 // fix per unit per step), and the coverage state of every zone at an instant (the latest coverage
 // snapshot at or before it, with the zone ratios of that moment).
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseReader } from './alert-history.js'
 
 export interface ReplayPosition { unitId: string; ts: number; lat: number; lon: number; speed: number | null }
 export interface ReplayCell { zone: string; cell: string; lastVisit: number | null }
@@ -18,9 +18,10 @@ const SNAPSHOT_LOOKBACK_MS = 24 * 3_600_000
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v))
 
-export function replaySource(client: ClickHouseClient, db: string): ReplaySource {
+export function replaySource(ch: ClickHouseReader): ReplaySource {
+  const db = ch.database
   const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> => {
-    const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' })
+    const rs = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
     return rs.json<T>()
   }
   return {

@@ -2,6 +2,7 @@
 // engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every statement is IF NOT EXISTS,
 // and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { auditTableStatement } from './audit.js'
 
 export interface SchemaOptions {
   database: string
@@ -119,6 +120,8 @@ export function schemaStatements(o: SchemaOptions): string[] {
     PARTITION BY toYYYYMM(at)
     ORDER BY (zone_id, at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Who changed what through the API (see src/sink/clickhouse/audit.ts).
+    auditTableStatement(db),
   ]
 }
 
