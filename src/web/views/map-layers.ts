@@ -55,7 +55,7 @@ export class MapView {
   now: () => number = () => Date.now()
   onUnitClick: (id: string) => void = () => undefined
   onMapClick: (lat: number, lon: number) => void = () => undefined
-  /** Called with (unit id, fix time) each time a marker moves (the latency benchmark listens). */
+  /** Called with (unit id, fix time) each time a marker is placed or moves (the latency benchmark listens). */
   onMarkerMoved: ((id: string, ts: number | null) => void) | null = null
   private readonly unitRenderer: L.Canvas
   private readonly cellRenderer: L.Canvas
@@ -172,6 +172,7 @@ export class MapView {
     if (u.lat === null || u.lon === null) return
     const colour = STATUS_COLOURS[unitStatus(u)]
     let m = this.markers.get(u.id)
+    let moved = true
     if (m === undefined) {
       m = new UnitMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
       m.on('click', (e: L.LeafletMouseEvent) => {
@@ -183,7 +184,8 @@ export class MapView {
       this.markers.set(u.id, m)
     } else {
       const ll = m.getLatLng()
-      if (ll.lat !== u.lat || ll.lng !== u.lon) m.setLatLng([u.lat, u.lon])
+      moved = ll.lat !== u.lat || ll.lng !== u.lon
+      if (moved) m.setLatLng([u.lat, u.lon])
       if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
     }
     const pts = this.store.trails.get(u.id) ?? []
@@ -196,7 +198,7 @@ export class MapView {
       tr.setLatLngs(pts)
       if (tr.options.color !== colour) tr.setStyle({ color: colour })
     }
-    this.onMarkerMoved?.(u.id, u.ts)
+    if (moved) this.onMarkerMoved?.(u.id, u.ts)
   }
 
   markerOf(id: string): { lat: number; lon: number; colour: string; shape: KindIcon } | null {
