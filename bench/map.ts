@@ -56,12 +56,14 @@ await page.evaluate(`(() => {
   const loop = (t) => { window.frames_.push(t - last); last = t; requestAnimationFrame(loop) }
   requestAnimationFrame(loop)
   window.moves_ = window.hexpatrol.recordMoves()
+  window.drops_ = 0
+  window.hexpatrol.store.subscribe((e) => { if (e.type === 'connection' && !e.live) window.drops_++ })
 })()`)
 const pub = await fleet(h.mqttUrl, seconds)
 await page.waitForTimeout(2500) // the last second's fixes reach the page
 const r = await page.evaluate(() => {
-  const w = window as unknown as { frames_: number[]; moves_: Array<[string, number, number]> }
-  return { frames: w.frames_.slice(5), lat: w.moves_.map(([, ts, drawn]) => drawn - ts), moved: w.moves_.length }
+  const w = window as unknown as { frames_: number[]; moves_: Array<[string, number, number]>; drops_: number }
+  return { frames: w.frames_.slice(5), lat: w.moves_.map(([, ts, drawn]) => drawn - ts), moved: w.moves_.length, drops: w.drops_ }
 })
 const lat = r.lat.filter((x) => x >= 0)
 console.log(table(`Live map, ${shown.units} units reporting every second (${Math.round(pub.rate)} fixes/s published), ${shown.cells} coverage cells, headless Chromium (canvas, no GPU)`,
@@ -70,6 +72,6 @@ console.log(table(`Live map, ${shown.units} units reporting every second (${Math
     ['frame interval (ms)', +quantile(r.frames, 0.5).toFixed(1), +quantile(r.frames, 0.99).toFixed(1), +Math.max(...r.frames).toFixed(1), r.frames.length],
     ['publish → marker moved (ms)', Math.round(quantile(lat, 0.5)), Math.round(quantile(lat, 0.99)), Math.round(Math.max(...lat)), lat.length],
   ]))
-console.log(`marker updates: ${r.moved} in ${seconds} s (${Math.round(r.moved / seconds)}/s); fps ≈ ${(1000 / quantile(r.frames, 0.5)).toFixed(0)}; fixes published late by > 1 s: ${pub.lateOver1s}`)
+console.log(`marker updates: ${r.moved} in ${seconds} s (${Math.round(r.moved / seconds)}/s); fps ≈ ${(1000 / quantile(r.frames, 0.5)).toFixed(0)}; fixes published late by > 1 s: ${pub.lateOver1s}; stream reconnects: ${r.drops}`)
 await s.close()
 await h.engine.stop()

@@ -144,7 +144,10 @@ export class MapView {
     for (const id of ids ?? this.cellPolys.keys()) {
       const c = this.store.cells.get(id)
       const poly = this.cellPolys.get(id)
-      if (c !== undefined && poly !== undefined) poly.setStyle(this.cellStyle(c, now))
+      if (c === undefined || poly === undefined) continue
+      // setStyle schedules a redraw of the cells canvas: only when the colour really changes.
+      const style = this.cellStyle(c, now)
+      if (style.fillColor !== poly.options.fillColor) poly.setStyle(style)
     }
   }
 
