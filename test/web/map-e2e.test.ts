@@ -113,7 +113,7 @@ t.test('a unit driving out of its post radius raises an alert in the panel; ackn
   await page.waitForFunction(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.markerOf('P-2')?.colour === '#d6312b', undefined, { timeout: 10_000 })
   const id = await item.getAttribute('data-alert')
   await item.click()
-  await page.waitForFunction(() => (window as unknown as { hexpatrol: { map: { map: { getZoom(): number } } } }).hexpatrol.map.map.getZoom() >= 16)
+  await page.waitForFunction(() => (window as unknown as { hexpatrol: { map: { map: { getZoom(): number } } } }).hexpatrol.map.map.getZoom() >= 15)
   t.pass('a click focuses the map on the unit')
   await page.click(`li.alert[data-alert="${id}"] button.ack`)
   await page.waitForSelector(`li.alert[data-alert="${id}"][data-state="acknowledged"]`, { timeout: 10_000 })

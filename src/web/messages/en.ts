@@ -78,6 +78,7 @@ export const en = {
   'replay.stop': 'Back to live',
   'replay.loaded': '{n} positions loaded',
   'replay.at': 'Replaying {time}',
+  'replay.noCoverage': 'no coverage snapshot yet at this time',
   'common.none': '—',
   'common.error': 'Request failed: {message}',
 } as const

@@ -80,6 +80,7 @@ export const zhCN: Record<MessageKey, string> = {
   'replay.stop': '返回实时',
   'replay.loaded': '已加载 {n} 个定位点',
   'replay.at': '回放时间 {time}',
+  'replay.noCoverage': '该时刻尚无覆盖快照',
   'common.none': '—',
   'common.error': '请求失败：{message}',
 }

@@ -230,7 +230,7 @@ export class MapView {
     if (g.getBounds().isValid()) this.map.fitBounds(g.getBounds(), { padding: [40, 40], maxZoom: 16 })
   }
 
-  focus(lat: number, lon: number, zoom = 16): void {
+  focus(lat: number, lon: number, zoom = 15): void {
     this.map.setView([lat, lon], Math.max(this.map.getZoom(), zoom))
   }
 

@@ -37,6 +37,7 @@ export class Replay {
   private lastWall = 0
   private lastCoverage = 0
   private coverageBusy = false
+  private noCoverage = false
 
   constructor(private readonly store: Store, private readonly map: MapView) {
     const now = Date.now()
@@ -105,7 +106,7 @@ export class Replay {
       })
       this.store.applyUnits(raw)
     }
-    this.status.textContent = t('replay.at', { time: fmtTime(this.clock) })
+    this.status.textContent = t('replay.at', { time: fmtTime(this.clock) }) + (this.noCoverage ? ` · ${t('replay.noCoverage')}` : '')
     if (wall - this.lastCoverage > COVERAGE_EVERY_MS) void this.loadCoverage()
     if (this.clock >= this.end) {
       this.running = false
@@ -121,6 +122,9 @@ export class Replay {
     this.lastCoverage = performance.now()
     try {
       const c = await api.get<CoverageAt>(`/api/v1/replay/coverage?at=${Math.round(this.clock)}`)
+      // No snapshot that early: the cells keep what they show rather than claim "never visited".
+      this.noCoverage = c.snapshotAt === null
+      if (this.noCoverage) return
       const seen = new Set(c.cells.map((x) => x.cell))
       for (const cell of this.store.cells.values()) if (!seen.has(cell.id)) cell.lastVisit = null
       for (const z of c.zones) this.store.applyCoverage({ zone: z.zone, ratio: z.ratio, responseRatio: z.responseRatio, changed: [] })
