@@ -4,7 +4,7 @@
 import { api, setUnauthorizedHandler, type Session } from './api.js'
 import { h } from './dom.js'
 import { label, onLangChange, relabel, t } from './i18n.js'
-import { Store } from './store.js'
+import { Store, setStreamUnauthorized } from './store.js'
 import { MapView, type PageSettings } from './views/map-layers.js'
 import { AlertPanel } from './views/alert-panel.js'
 import { UnitDetails } from './views/unit-details.js'
@@ -43,6 +43,7 @@ async function boot(): Promise<void> {
     return
   }
   setUnauthorizedHandler(() => location.assign('/login'))
+  setStreamUnauthorized(() => location.assign('/login'))
   startMap(root, session)
 }
 

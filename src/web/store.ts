@@ -7,6 +7,12 @@ import { toAlert, toUnit, type Alert, type Cell, type Unit, type ZoneInfo } from
 export const TRAIL_POINTS = 20
 /** Used when the API does not say a cell's max interval (the config default). */
 const DEFAULT_MAX_INTERVAL_MS = 30 * 60_000
+const RECONNECT_MS = 2000
+
+let onStreamUnauthorized: () => void = () => undefined
+export function setStreamUnauthorized(f: () => void): void {
+  onStreamUnauthorized = f
+}
 
 export interface Post { id: string; name: string; lat: number; lon: number; radiusM: number }
 export interface ZoneShape { info: ZoneInfo; geometry: GeoJSON.Geometry }
@@ -34,7 +40,7 @@ export class Store {
   paused = false
   connected = false
   private readonly listeners: Array<(e: StoreEvent) => void> = []
-  private source: EventSource | null = null
+  private abort: AbortController | null = null
 
   subscribe(f: (e: StoreEvent) => void): void {
     this.listeners.push(f)
@@ -79,29 +85,70 @@ export class Store {
     }
   }
 
-  /** Follows the live stream; EventSource reconnects by itself and resumes with Last-Event-ID. */
+  /**
+   * Follows the live stream. A streamed fetch, not EventSource: one read hands over many events,
+   * where EventSource dispatches each of 5,000 positions a second as its own task. Reconnects
+   * with Last-Event-ID (a fetch may set it), so nothing sent meanwhile is missed.
+   */
   connect(): void {
-    const es = new EventSource('/api/v1/stream?types=positions,alerts,coverage', { withCredentials: true })
-    this.source = es
-    es.onopen = () => this.setConnected(true)
-    es.onerror = () => this.setConnected(false)
-    es.addEventListener('snapshot', (m) => {
-      const d = JSON.parse((m as MessageEvent<string>).data) as Obj
+    this.abort = new AbortController()
+    void this.follow(this.abort.signal)
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
+    let lastId: string | null = null
+    while (!signal.aborted) {
+      try {
+        const headers: Record<string, string> = { accept: 'text/event-stream' }
+        if (lastId !== null) headers['last-event-id'] = lastId
+        const res = await fetch('/api/v1/stream?types=positions,alerts,coverage', { credentials: 'same-origin', headers, signal })
+        if (res.status === 401) return onStreamUnauthorized()
+        if (!res.ok || res.body === null) throw new Error(`stream answered ${res.status}`)
+        this.setConnected(true)
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+        let buf = ''
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          buf += value
+          let end: number
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const frame = buf.slice(0, end)
+            buf = buf.slice(end + 2)
+            let type = 'message'
+            let data = ''
+            for (const line of frame.split('\n')) {
+              if (line.startsWith('event:')) type = line.slice(6).trim()
+              else if (line.startsWith('data:')) data += (data === '' ? '' : '\n') + line.slice(5).replace(/^ /, '')
+              else if (line.startsWith('id:')) lastId = line.slice(3).trim()
+            }
+            if (data !== '') this.onEvent(type, data)
+          }
+        }
+      } catch {
+        // Network error or aborted: retried below unless closed.
+      }
+      this.setConnected(false)
+      if (!signal.aborted) await new Promise((r) => setTimeout(r, RECONNECT_MS))
+    }
+  }
+
+  private onEvent(type: string, data: string): void {
+    if (type === 'snapshot') {
+      const d = JSON.parse(data) as Obj
       if (!this.paused) this.applyUnits(listOf(d.units, 'units'))
       this.applyAlerts(listOf(d.alerts, 'alerts'), false, true)
       for (const z of listOf(d.zones, 'zones')) this.applyZoneRatios(z as Obj)
       this.emit({ type: 'zones' })
-    })
-    es.addEventListener('position', (m) => {
-      if (!this.paused) this.applyUnits([JSON.parse((m as MessageEvent<string>).data)])
-    })
-    es.addEventListener('alert', (m) => this.applyAlerts([JSON.parse((m as MessageEvent<string>).data)], true))
-    es.addEventListener('coverage', (m) => this.applyCoverage(JSON.parse((m as MessageEvent<string>).data) as Obj))
+    } else if (type === 'position') {
+      if (!this.paused) this.applyUnits([JSON.parse(data)])
+    } else if (type === 'alert') this.applyAlerts([JSON.parse(data)], true)
+    else if (type === 'coverage') this.applyCoverage(JSON.parse(data) as Obj)
   }
 
   close(): void {
-    this.source?.close()
-    this.source = null
+    this.abort?.abort()
+    this.abort = null
   }
 
   private setConnected(live: boolean): void {

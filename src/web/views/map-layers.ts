@@ -11,6 +11,11 @@ export interface PageSettings { tiles: { url: string; attribution: string; maxZo
 /** Cells are recoloured this often as they age (and at once on coverage events). */
 const RECOLOUR_MS = 10_000
 const MARKER_RADIUS = 7
+/** Unit updates are applied at most this often: each unit reports about once a second, so
+ * batching them costs ≤ 200 ms of latency and saves a full canvas redraw on most frames. */
+const FLUSH_MS = 200
+/** Trails are drawn from this zoom on: at district scale 5,000 trails are clutter and cost. */
+const TRAIL_MIN_ZOOM = 13
 
 /** A circle marker that draws a shape per unit kind on the canvas (car: rounded square, officer: circle, …). */
 // Leaflet's canvas internals (_renderer, _point, _fillStroke) are stable across 1.x but untyped.
@@ -70,7 +75,9 @@ export class MapView {
   private readonly highlightLayer = L.layerGroup()
   private readonly trackLayer = L.layerGroup()
   private readonly pending = new Set<string>()
-  private frame = 0
+  private scheduled = false
+  private lastFlush = 0
+  private trailsWanted = true
 
   constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings) {
     this.map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, worldCopyJump: false })
@@ -87,6 +94,7 @@ export class MapView {
     for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer]) l.addTo(this.map)
     this.map.setView([0, 0], 2)
     this.map.on('click', (e: L.LeafletMouseEvent) => this.onMapClick(e.latlng.lat, e.latlng.lng))
+    this.map.on('zoomend', () => this.showTrails())
     store.subscribe((e) => {
       if (e.type === 'loaded') this.drawStatic()
       else if (e.type === 'units') this.queueUnits(e.ids)
@@ -100,9 +108,20 @@ export class MapView {
   }
 
   setLayerVisible(name: keyof ReturnType<MapView['layers']>, on: boolean): void {
+    if (name === 'trails') {
+      this.trailsWanted = on
+      this.showTrails()
+      return
+    }
     const l = this.layers()[name]
     if (on) l.addTo(this.map)
     else l.remove()
+  }
+
+  private showTrails(): void {
+    const on = this.trailsWanted && this.map.getZoom() >= TRAIL_MIN_ZOOM
+    if (on && !this.map.hasLayer(this.trailsLayer)) this.trailsLayer.addTo(this.map)
+    else if (!on && this.map.hasLayer(this.trailsLayer)) this.trailsLayer.remove()
   }
 
   private drawStatic(): void {
@@ -130,6 +149,7 @@ export class MapView {
     this.queueUnits(new Set(this.store.units.keys()))
     for (const u of this.store.units.values()) if (u.lat !== null && u.lon !== null) bounds.extend([u.lat, u.lon])
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] })
+    this.showTrails()
   }
 
   private cellStyle(c: Cell, now: number): L.PathOptions {
@@ -158,12 +178,16 @@ export class MapView {
 
   private queueUnits(ids: Iterable<string>): void {
     for (const id of ids) this.pending.add(id)
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flushUnits())
+    if (this.scheduled) return
+    this.scheduled = true
+    const wait = Math.max(0, this.lastFlush + FLUSH_MS - performance.now())
+    setTimeout(() => requestAnimationFrame(() => this.flushUnits()), wait)
   }
 
   /** Applies every unit changed since the last frame: one redraw per frame, whatever the rate. */
   private flushUnits(): void {
-    this.frame = 0
+    this.scheduled = false
+    this.lastFlush = performance.now()
     for (const id of this.pending) {
       const u = this.store.units.get(id)
       if (u !== undefined) this.drawUnit(u)
