@@ -120,7 +120,10 @@ export class MapView {
 
   private showTrails(): void {
     const on = this.trailsWanted && this.map.getZoom() >= TRAIL_MIN_ZOOM
-    if (on && !this.map.hasLayer(this.trailsLayer)) this.trailsLayer.addTo(this.map)
+    if (on && !this.map.hasLayer(this.trailsLayer)) {
+      this.trailsLayer.addTo(this.map)
+      for (const u of this.store.units.values()) this.drawTrail(u.id, STATUS_COLOURS[unitStatus(u)])
+    }
     else if (!on && this.map.hasLayer(this.trailsLayer)) this.trailsLayer.remove()
   }
 
@@ -215,17 +218,22 @@ export class MapView {
       if (moved) m.setLatLng([u.lat, u.lon])
       if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
     }
-    const pts = this.store.trails.get(u.id) ?? []
-    let tr = this.trails.get(u.id)
+    if (this.map.hasLayer(this.trailsLayer)) this.drawTrail(u.id, colour)
+    if (moved) this.onMarkerMoved?.(u.id, u.ts)
+  }
+
+  /** Trails are only built while shown (projecting 5,000 hidden polylines would cost for nothing). */
+  private drawTrail(id: string, colour: string): void {
+    const pts = this.store.trails.get(id) ?? []
+    let tr = this.trails.get(id)
     if (tr === undefined) {
       tr = L.polyline(pts, { renderer: this.unitRenderer, color: colour, weight: 2, opacity: 0.45, interactive: false })
       tr.addTo(this.trailsLayer)
-      this.trails.set(u.id, tr)
+      this.trails.set(id, tr)
     } else {
       tr.setLatLngs(pts)
       if (tr.options.color !== colour) tr.setStyle({ color: colour })
     }
-    if (moved) this.onMarkerMoved?.(u.id, u.ts)
   }
 
   markerOf(id: string): { lat: number; lon: number; colour: string; shape: KindIcon } | null {
