@@ -11,6 +11,7 @@ import { HexpatrolError } from '../errors.js'
 import { scopeAllows, minScope, type Principal } from './scopes.js'
 import type { TokenBook } from './tokens.js'
 import type { SessionCodec } from './session-cookie.js'
+import { TokenLimit } from './token-limit.js'
 
 export interface AuthOptions {
   config: Config
@@ -85,7 +86,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
   // Per IP before authentication, so guessing tokens is throttled too.
   app.addHook('onRequest', app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}` }))
 
-  app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
+  const perToken = new TokenLimit(h.rate_limit.per_token, timeWindow, Date.now)
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     // No route matched: the not-found handler answers 404, which reveals nothing.
     if (req.is404) return
     const need = req.routeOptions.config.scope ?? 'read'
@@ -99,13 +101,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (a.via === 'cookie' && !SAFE_METHODS.has(req.method) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       throw new HexpatrolError('HEXP_ERR_FORBIDDEN', 'State-changing requests made with the session cookie must be sent as content-type: application/json.')
     }
+    const wait = perToken.take(a.principal.name)
+    if (wait !== null) {
+      reply.header('retry-after', String(wait))
+      throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Rate limit exceeded for token "${a.principal.name}": at most ${h.rate_limit.per_token} requests per ${timeWindow / 1000} s; retry in ${wait} s.`)
+    }
     req.principal = a.principal
   })
-
-  app.addHook('onRequest', app.rateLimit({
-    max: h.rate_limit.per_token,
-    timeWindow,
-    keyGenerator: (req) => `token:${(req.principal as Principal).name}`,
-    allowList: (req) => req.principal === null,
-  }))
 }, { name: 'hexpatrol-auth' })
