@@ -19,6 +19,7 @@ export const ERRORS = {
   HEXP_ERR_DEVICE_UNAUTHORIZED: { status: 401, help: 'HTTP ingest: the device gave no valid credentials. OwnTracks: HTTP Basic auth with a broker.users username and password. OsmAnd with http_ingest.osmand_auth: credentials: the password as the secret parameter or Basic auth.' },
   HEXP_ERR_DEVICE_FORBIDDEN: { status: 403, help: 'HTTP ingest: the device may not report here (an id not listed under units, X-Limit-U naming another user, or an address outside http_ingest.osmand_allow_ips).' },
   HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
+  HEXP_ERR_MAP_NOT_BUILT: { status: 503, help: 'The live map bundle is missing: run `npm run build` (it bundles src/web into dist/web), then restart.' },
 } as const
 
 export type ErrorCode = keyof typeof ERRORS

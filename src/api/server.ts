@@ -23,6 +23,9 @@ import { zonesPlugin } from './zones.js'
 import { alertsPlugin } from './alerts.js'
 import { streamPlugin } from './stream.js'
 import { webhooksPlugin } from './webhooks.js'
+import { replayPlugin } from './replay.js'
+import { webPlugin } from './web.js'
+import { replaySource } from '../sink/clickhouse/replay-queries.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
@@ -115,6 +118,8 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   await app.register(webhooksPlugin, { ctx })
   if (ctx.httpIngest !== undefined) await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
   if (ctx.reports !== undefined) await app.register(reportsPlugin, { reports: ctx.reports, now: () => ctx.now() })
+  await app.register(replayPlugin, { source: () => (ctx.clickhouse === undefined ? undefined : replaySource(ctx.clickhouse)) })
+  await app.register(webPlugin, { config: ctx.config })
   // Streams never end by themselves: close them so the server can stop.
   app.addHook('preClose', async () => ctx.stream.close())
   return app

@@ -233,6 +233,15 @@ export const ConfigSchema = Obj({
     }),
     { default: [] },
   ),
+  /** The live map at `/`. Without `tiles` it draws on a plain background (works offline). */
+  map: Obj({
+    /** Optional basemap: an XYZ URL template ({z}/{x}/{y}) with its attribution, e.g. a local tile server. */
+    tiles: Type.Optional(Type.Object({
+      url: Type.String({ minLength: 1, pattern: '\\{z\\}' }),
+      attribution: Type.String({ default: '' }),
+      max_zoom: Type.Integer({ minimum: 1, maximum: 24, default: 19 }),
+    }, { additionalProperties: false })),
+  }),
   rules: Obj({
     radius: Obj({
       dwell: Duration('60s'),

@@ -1,0 +1,48 @@
+// Bundles the live map (src/web) with esbuild into <out>/ (default dist/web): index.html and
+// /assets/ (app.js, app.css, Leaflet's images). Everything the page loads comes from here: no CDN.
+// Usage: node scripts/build-web.mjs [--out dir] [--quiet]
+import { build } from 'esbuild'
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+export async function buildWeb (out = join(root, 'dist', 'web')) {
+  const assets = join(out, 'assets')
+  mkdirSync(assets, { recursive: true })
+  await build({
+    absWorkingDir: root,
+    entryPoints: { app: 'src/web/main.ts', style: 'src/web/style.css' },
+    bundle: true,
+    minify: true,
+    sourcemap: false,
+    format: 'esm',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    outdir: assets,
+    entryNames: '[name]',
+    assetNames: '[name]',
+    loader: { '.png': 'file', '.svg': 'file' },
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  copyFileSync(join(root, 'src/web/index.html'), join(out, 'index.html'))
+  copyFileSync(join(root, 'src/web/favicon.svg'), join(assets, 'favicon.svg'))
+  const sizes = {}
+  for (const f of readdirSync(assets)) {
+    const p = join(assets, f)
+    if (statSync(p).isFile()) sizes[f] = { bytes: statSync(p).size, gzip: gzipSync(readFileSync(p)).length }
+  }
+  return { out, sizes }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--out')
+  const { out, sizes } = await buildWeb(i > 0 ? resolve(process.argv[i + 1]) : undefined)
+  if (!process.argv.includes('--quiet')) {
+    const total = Object.values(sizes).reduce((n, s) => n + s.gzip, 0)
+    for (const [f, s] of Object.entries(sizes)) console.log(`${f.padEnd(16)} ${String(s.bytes).padStart(8)} B  ${String(s.gzip).padStart(7)} B gzip`)
+    console.log(`map bundle in ${out}: ${(total / 1024).toFixed(1)} KiB gzipped`)
+  }
+}

@@ -1,0 +1,117 @@
+// `npm run screenshots`: starts the engine on the sample deployment (config/hexpatrol.yaml) with
+// its embedded broker and ClickHouse, drives a simulated shift over MQTT (40 minutes of patrol
+// history, one car out of its post radius, one silent officer), and photographs the map's main
+// views into docs/ with headless Chromium: login, overview, Chinese labels with the alert panel,
+// unit details with its track, nearest-unit search, replay.
+import { join } from 'node:path'
+import { readConfigFile } from '../src/config/load.js'
+import { startEngine, waitFor } from '../test/helpers/harness.js'
+import { connect, publishAll } from '../test/helpers/publisher.js'
+import { rng } from '../test/helpers/workload.js'
+import { buildWeb, chromiumPath, openPage } from '../test/helpers/browser.js'
+
+const root = join(import.meta.dirname, '..')
+const docs = join(root, 'docs')
+const TOKEN = 'screenshot-token-0123456789'
+
+if (chromiumPath() === null) {
+  console.error('No Chromium binary (/usr/bin/chromium): cannot take screenshots.')
+  process.exit(1)
+}
+buildWeb()
+const raw = readConfigFile(join(root, 'config', 'hexpatrol.yaml'))
+delete raw.webhooks
+raw.log_level = 'warn'
+raw.api = { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'SHOT_TOKEN' }] }
+raw.rules = { ...(raw.rules as object), allowed_lateness: '0s', tick: '1s', coverage_snapshot_interval: '10s' }
+const h = await startEngine(raw, { env: { SHOT_TOKEN: TOKEN } })
+
+interface U { id: string; kind: string; post?: string }
+const posts = new Map((raw.posts as Array<{ id: string; lat: number; lon: number }>).map((p) => [p.id, p]))
+const r = rng(7)
+const now = Date.now()
+const messages: Array<{ topic: string; payload: string }> = []
+const STEP = 20_000
+for (const u of raw.units as U[]) {
+  const post = posts.get(u.post ?? '')
+  if (post === undefined) continue
+  const speed = u.kind === 'officer' ? 1.4 : 9
+  let lat = post.lat + (r() - 0.5) * 0.01
+  let lon = post.lon + (r() - 0.5) * 0.012
+  let heading = r() * Math.PI * 2
+  const silent = u.id === 'O-136'
+  const breach = u.id === 'P-003'
+  const parked = u.id === 'P-008' || u.id === 'P-015'
+  const end = silent ? now - 10 * 60_000 : now - 2000
+  for (let ts = now - 40 * 60_000; ts <= end; ts += STEP) {
+    const last = ts + STEP > end
+    if (breach && ts > now - 4 * 60_000) {
+      // Drives 2.3 km north-east of its post and stays there.
+      lat = post.lat + 0.016 + (r() - 0.5) * 0.0004
+      lon = post.lon + 0.012 + (r() - 0.5) * 0.0004
+    } else if (!(parked && ts > now - 15 * 60_000)) {
+      heading += (r() - 0.5) * 0.9
+      const d = speed * STEP / 1000 / 111_000
+      lat += Math.cos(heading) * d
+      lon += Math.sin(heading) * d / Math.cos(lat * Math.PI / 180)
+      // Stay within ~1.3 km of the post: turn back towards it.
+      if (Math.hypot(lat - post.lat, (lon - post.lon) * 0.8) > 0.011) heading = Math.atan2(post.lon - lon, post.lat - lat)
+    }
+    const moving = !(parked && ts > now - 15 * 60_000)
+    messages.push({ topic: `fleet/${u.id}/position`, payload: JSON.stringify({ ts, lat: +lat.toFixed(6), lon: +lon.toFixed(6), accuracy: 5 + Math.round(r() * 10), speed: moving || last ? (moving ? speed : 0) : 0, battery: 40 + Math.round(r() * 60) }) })
+  }
+}
+messages.sort((a, b) => (JSON.parse(a.payload) as { ts: number }).ts - (JSON.parse(b.payload) as { ts: number }).ts)
+const pub = await connect(h.mqttUrl, { clientId: 'screenshots' })
+await publishAll(pub, messages, 100)
+await waitFor(() => h.engine.testHandle().rules!.openAlerts().some((a) => a.kind === 'radius_breach'), 30_000)
+// A coverage snapshot and the positions in ClickHouse, for the replay view.
+await new Promise((res) => setTimeout(res, 12_000))
+
+const s = await openPage(h.httpUrl, { width: 1500, height: 900 })
+const { page } = s
+const shot = async (name: string) => {
+  await page.waitForTimeout(600)
+  await page.screenshot({ path: join(docs, name) })
+  console.log(`docs/${name}`)
+}
+await page.goto(`${h.httpUrl}/`)
+await page.waitForSelector('#login-token')
+await shot('map-login.png')
+await page.fill('#login-token', TOKEN)
+await page.click('#login-submit')
+await page.waitForFunction(() => (window as unknown as { hexpatrol?: { ready: boolean } }).hexpatrol?.ready === true, undefined, { timeout: 20_000 })
+await page.waitForTimeout(1500)
+await shot('map-overview.png')
+
+await page.selectOption('#lang', 'zh-CN')
+await page.click('li.alert[data-kind="radius_breach"]')
+await shot('map-alerts-zh.png')
+await page.selectOption('#lang', 'en')
+
+await page.evaluate(() => (window as unknown as { hexpatrol: { map: { onUnitClick(id: string): void } } }).hexpatrol.map.onUnitClick('P-005'))
+await page.waitForSelector('#unit-details:not([hidden]) button.track')
+await page.click('#unit-details button.track')
+await page.waitForTimeout(1500)
+await shot('map-unit-track.png')
+await page.click('#unit-details button.close')
+
+await page.fill('#search-coords', '36.4850, 117.8400')
+await page.click('#search-go')
+await page.waitForSelector('#search-results li[data-unit]')
+await page.evaluate(() => { (window as unknown as { hexpatrol: { map: { map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map.map.setView([36.485, 117.84], 14) })
+await shot('map-search.png')
+
+const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16)
+await page.fill('#replay-from', local(now - 40 * 60_000))
+await page.selectOption('#replay-speed', '300')
+await page.click('#replay-play')
+await page.waitForFunction(() => /Replaying/.test(document.querySelector('#replay-status')?.textContent ?? ''), undefined, { timeout: 20_000 })
+await page.evaluate(() => { (window as unknown as { hexpatrol: { map: { map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map.map.setView([36.485, 117.86], 13) })
+await page.waitForTimeout(4000)
+await shot('map-replay.png')
+
+if (s.external.length > 0) console.error('requests left the machine:', s.external)
+await s.close()
+pub.end(true)
+await h.engine.stop()

@@ -1,0 +1,107 @@
+// Entry point: checks the session, shows the login page or the operations map, wires the views to
+// the store and the store to the stream. `window.hexpatrol` exposes read-only probes for tests
+// and benchmarks (marker positions, cell colours); it can do nothing the API does not allow.
+import { api, setUnauthorizedHandler, type Session } from './api.js'
+import { h } from './dom.js'
+import { label, onLangChange, relabel, t } from './i18n.js'
+import { Store, setStreamUnauthorized } from './store.js'
+import { MapView, type PageSettings } from './views/map-layers.js'
+import { AlertPanel } from './views/alert-panel.js'
+import { UnitDetails } from './views/unit-details.js'
+import { ResourceSearch } from './views/resource-search.js'
+import { Replay } from './views/replay.js'
+import { ZoneSummary } from './views/zone-summary.js'
+import { langSelect, showLogin } from './views/login.js'
+
+declare global {
+  interface Window { hexpatrol?: Record<string, unknown> }
+}
+
+function settings(): PageSettings {
+  const el = document.getElementById('hexp-settings')
+  try {
+    return { tiles: null, ...(JSON.parse(el?.textContent ?? '{}') as Partial<PageSettings>) }
+  } catch {
+    return { tiles: null }
+  }
+}
+
+async function boot(): Promise<void> {
+  const root = document.getElementById('app')!
+  document.title = t('app.title')
+  onLangChange(() => { document.title = t('app.title') })
+  relabel(document)
+  let session: Session | null = null
+  try {
+    session = await api.get<Session>('/api/v1/session')
+  } catch {
+    session = null
+  }
+  if (session === null || location.pathname === '/login') {
+    showLogin(root, () => location.assign('/'))
+    window.hexpatrol = { view: 'login' }
+    return
+  }
+  setUnauthorizedHandler(() => location.assign('/login'))
+  setStreamUnauthorized(() => location.assign('/login'))
+  startMap(root, session)
+}
+
+function startMap(root: HTMLElement, session: Session): void {
+  const store = new Store()
+  const mapEl = h('div', { id: 'map' })
+  const left = h('aside', { class: 'side left' })
+  const right = h('aside', { class: 'side right' })
+  const conn = h('span', { class: 'conn', id: 'conn' })
+  const logout = label(h('button', { type: 'button', id: 'logout' }), 'app.logout')
+  logout.onclick = () => void api.del('/api/v1/session').finally(() => location.assign('/login'))
+  const user = h('span', { class: 'user', id: 'user' })
+  const renderUser = () => { user.textContent = t('app.user', { name: session.name, scope: session.scope }) }
+  renderUser()
+  onLangChange(renderUser)
+  const header = h('header', {}, h('h1', { 'data-i18n': 'app.title' }, t('app.title')), conn, h('span', { class: 'spacer' }), user, langSelect(), logout)
+  root.replaceChildren(header, h('main', {}, left, mapEl, right))
+
+  const map = new MapView(mapEl, store, settings())
+  const alerts = new AlertPanel(store, map, session)
+  const details = new UnitDetails(store, map)
+  const search = new ResourceSearch(map)
+  const replay = new Replay(store, map)
+  const zones = new ZoneSummary(store, map)
+  map.onUnitClick = (id) => void details.show(id)
+  left.append(alerts.el, zones.el)
+  right.append(details.el, search.el, replay.el)
+  const renderConn = () => {
+    conn.className = `conn ${store.connected ? 'live' : 'down'}`
+    conn.textContent = store.connected ? t('app.live') : t('app.disconnected')
+  }
+  store.subscribe((e) => { if (e.type === 'connection') renderConn() })
+  onLangChange(renderConn)
+  renderConn()
+  relabel(document)
+
+  window.hexpatrol = {
+    view: 'map',
+    store,
+    map,
+    ready: false,
+    markerOf: (id: string) => map.markerOf(id),
+    cellColour: (id: string) => map.cellColour(id),
+    search: (lat: number, lon: number) => search.search(lat, lon),
+    replay,
+    /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
+    recordMoves: () => {
+      const moves: Array<[string, number, number]> = []
+      map.onMarkerMoved = (id, ts) => { if (ts !== null) moves.push([id, ts, Date.now()]) }
+      return moves
+    },
+  }
+  store.load().then(() => {
+    store.connect()
+    window.hexpatrol!.ready = true
+  }).catch((err: Error) => {
+    alerts.el.append(h('p', { class: 'error' }, t('common.error', { message: err.message })))
+  })
+}
+
+void boot()

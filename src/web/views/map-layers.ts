@@ -1,0 +1,275 @@
+// The map and its layers: zone polygons, coverage cells (own canvas, so unit updates never redraw
+// 20,000 cells), posts with their radius, units (shape by kind, colour by status) with trails,
+// search highlights. Leaflet's canvas renderers only: no WebGL, no tiles unless configured.
+import * as L from 'leaflet'
+import type { Store } from '../store.js'
+import { FRESHNESS_COLOURS, STATUS_COLOURS, freshness, kindIcon, unitStatus, type Cell, type KindIcon, type Unit } from '../model.js'
+import { t } from '../i18n.js'
+
+export interface PageSettings { tiles: { url: string; attribution: string; maxZoom: number } | null }
+
+/** Cells are recoloured this often as they age (and at once on coverage events). */
+const RECOLOUR_MS = 10_000
+const MARKER_RADIUS = 7
+/** Unit updates are applied at most this often: each unit reports about once a second, so
+ * batching them costs ≤ 200 ms of latency and saves a full canvas redraw on most frames. */
+const FLUSH_MS = 200
+/** Trails are drawn from this zoom on: at district scale 5,000 trails are clutter and cost. */
+const TRAIL_MIN_ZOOM = 13
+
+/** A circle marker that draws a shape per unit kind on the canvas (car: rounded square, officer: circle, …). */
+// Leaflet's canvas internals (_renderer, _point, _fillStroke) are stable across 1.x but untyped.
+const UnitMarker: any = (L.CircleMarker as any).extend({
+  _updatePath(this: any) {
+    const r = this._renderer
+    if (!r._drawing || this._empty()) return
+    const ctx: CanvasRenderingContext2D = r._ctx
+    const p = this._point
+    const s = this._radius
+    const shape: KindIcon = this.options.shape
+    ctx.beginPath()
+    if (shape === 'officer') {
+      ctx.arc(p.x, p.y, s * 0.8, 0, Math.PI * 2)
+    } else if (shape === 'armoured') {
+      for (let i = 0; i < 6; i++) {
+        const a = Math.PI / 6 + (i * Math.PI) / 3
+        ctx[i === 0 ? 'moveTo' : 'lineTo'](p.x + s * Math.cos(a), p.y + s * Math.sin(a))
+      }
+      ctx.closePath()
+    } else if (shape === 'motorcycle') {
+      ctx.moveTo(p.x, p.y - s)
+      ctx.lineTo(p.x + s, p.y + s * 0.8)
+      ctx.lineTo(p.x - s, p.y + s * 0.8)
+      ctx.closePath()
+    } else if (shape === 'vehicle') {
+      ctx.roundRect(p.x - s, p.y - s * 0.7, s * 2, s * 1.4, 3)
+    } else {
+      ctx.moveTo(p.x, p.y - s)
+      ctx.lineTo(p.x + s, p.y)
+      ctx.lineTo(p.x, p.y + s)
+      ctx.lineTo(p.x - s, p.y)
+      ctx.closePath()
+    }
+    r._fillStroke(ctx, this)
+  },
+})
+
+export class MapView {
+  readonly map: L.Map
+  /** What "now" is for cell ages: the wall clock, or the replay clock while replaying. */
+  now: () => number = () => Date.now()
+  onUnitClick: (id: string) => void = () => undefined
+  onMapClick: (lat: number, lon: number) => void = () => undefined
+  /** Called with (unit id, fix time) each time a marker is placed or moves (the latency benchmark listens). */
+  onMarkerMoved: ((id: string, ts: number | null) => void) | null = null
+  private readonly unitRenderer: L.Canvas
+  private readonly cellRenderer: L.Canvas
+  private readonly markers = new Map<string, any>()
+  private readonly trails = new Map<string, L.Polyline>()
+  private readonly cellPolys = new Map<string, L.Polygon>()
+  private readonly unitsLayer = L.layerGroup()
+  private readonly trailsLayer = L.layerGroup()
+  private readonly zonesLayer = L.layerGroup()
+  private readonly cellsLayer = L.layerGroup()
+  private readonly postsLayer = L.layerGroup()
+  private readonly highlightLayer = L.layerGroup()
+  private readonly trackLayer = L.layerGroup()
+  private readonly pending = new Set<string>()
+  private scheduled = false
+  private lastFlush = 0
+  private trailsWanted = true
+
+  constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings) {
+    this.map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, worldCopyJump: false })
+    // Three canvases: cells (redrawn when coverage changes), zones and posts (default overlay
+    // pane), units and trails on top (redrawn every frame units move, without the 20,000 cells).
+    this.map.createPane('cells').style.zIndex = '350'
+    this.map.createPane('units').style.zIndex = '450'
+    this.cellRenderer = L.canvas({ pane: 'cells', padding: 0.2 })
+    this.unitRenderer = L.canvas({ pane: 'units', padding: 0.2, tolerance: 4 })
+    if (settings.tiles !== null) {
+      L.tileLayer(settings.tiles.url, { attribution: settings.tiles.attribution, maxZoom: settings.tiles.maxZoom }).addTo(this.map)
+    }
+    this.map.attributionControl.setPrefix('hexpatrol · Leaflet')
+    for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer]) l.addTo(this.map)
+    this.map.setView([0, 0], 2)
+    this.map.on('click', (e: L.LeafletMouseEvent) => this.onMapClick(e.latlng.lat, e.latlng.lng))
+    this.map.on('zoomend', () => this.showTrails())
+    store.subscribe((e) => {
+      if (e.type === 'loaded') this.drawStatic()
+      else if (e.type === 'units') this.queueUnits(e.ids)
+      else if (e.type === 'coverage') this.recolourCells(e.cells)
+    })
+    setInterval(() => this.recolourCells(), RECOLOUR_MS)
+  }
+
+  layers(): Record<'units' | 'trails' | 'zones' | 'cells' | 'posts', L.LayerGroup> {
+    return { units: this.unitsLayer, trails: this.trailsLayer, zones: this.zonesLayer, cells: this.cellsLayer, posts: this.postsLayer }
+  }
+
+  setLayerVisible(name: keyof ReturnType<MapView['layers']>, on: boolean): void {
+    if (name === 'trails') {
+      this.trailsWanted = on
+      this.showTrails()
+      return
+    }
+    const l = this.layers()[name]
+    if (on) l.addTo(this.map)
+    else l.remove()
+  }
+
+  private showTrails(): void {
+    const on = this.trailsWanted && this.map.getZoom() >= TRAIL_MIN_ZOOM
+    if (on && !this.map.hasLayer(this.trailsLayer)) {
+      this.trailsLayer.addTo(this.map)
+      for (const u of this.store.units.values()) this.drawTrail(u.id, STATUS_COLOURS[unitStatus(u)])
+    }
+    else if (!on && this.map.hasLayer(this.trailsLayer)) this.trailsLayer.remove()
+  }
+
+  private drawStatic(): void {
+    this.zonesLayer.clearLayers()
+    const bounds = L.latLngBounds([])
+    for (const z of this.store.zones.values()) {
+      const g = L.geoJSON(z.geometry as GeoJSON.GeoJsonObject, { style: { color: '#2f6fbf', weight: 2, fill: false }, interactive: false })
+      g.addTo(this.zonesLayer)
+      bounds.extend(g.getBounds())
+    }
+    this.postsLayer.clearLayers()
+    for (const p of this.store.posts.values()) {
+      L.circle([p.lat, p.lon], { radius: p.radiusM, color: '#7b5ea7', weight: 1, dashArray: '4 4', fillOpacity: 0.03, interactive: false }).addTo(this.postsLayer)
+      L.circleMarker([p.lat, p.lon], { radius: 4, color: '#7b5ea7', fillColor: '#fff', fillOpacity: 1, weight: 2 }).bindTooltip(p.name).addTo(this.postsLayer)
+      bounds.extend([p.lat, p.lon])
+    }
+    this.cellsLayer.clearLayers()
+    this.cellPolys.clear()
+    const now = this.now()
+    for (const c of this.store.cells.values()) {
+      const poly = L.polygon(c.ring, { renderer: this.cellRenderer, interactive: false, ...this.cellStyle(c, now) })
+      this.cellPolys.set(c.id, poly)
+      poly.addTo(this.cellsLayer)
+    }
+    this.queueUnits(new Set(this.store.units.keys()))
+    for (const u of this.store.units.values()) if (u.lat !== null && u.lon !== null) bounds.extend([u.lat, u.lon])
+    if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] })
+    this.showTrails()
+  }
+
+  private cellStyle(c: Cell, now: number): L.PathOptions {
+    const colour = FRESHNESS_COLOURS[freshness(c.lastVisit, c.maxIntervalMs, now)]
+    return c.priority
+      ? { color: '#111', weight: 2, fillColor: colour, fillOpacity: 0.55 }
+      : { color: colour, weight: 0.5, opacity: 0.6, fillColor: colour, fillOpacity: 0.35 }
+  }
+
+  recolourCells(ids?: Iterable<string>): void {
+    const now = this.now()
+    for (const id of ids ?? this.cellPolys.keys()) {
+      const c = this.store.cells.get(id)
+      const poly = this.cellPolys.get(id)
+      if (c === undefined || poly === undefined) continue
+      // setStyle schedules a redraw of the cells canvas: only when the colour really changes.
+      const style = this.cellStyle(c, now)
+      if (style.fillColor !== poly.options.fillColor) poly.setStyle(style)
+    }
+  }
+
+  cellColour(id: string): string | null {
+    const poly = this.cellPolys.get(id)
+    return poly === undefined ? null : String(poly.options.fillColor)
+  }
+
+  private queueUnits(ids: Iterable<string>): void {
+    for (const id of ids) this.pending.add(id)
+    if (this.scheduled) return
+    this.scheduled = true
+    const wait = Math.max(0, this.lastFlush + FLUSH_MS - performance.now())
+    setTimeout(() => requestAnimationFrame(() => this.flushUnits()), wait)
+  }
+
+  /** Applies every unit changed since the last frame: one redraw per frame, whatever the rate. */
+  private flushUnits(): void {
+    this.scheduled = false
+    this.lastFlush = performance.now()
+    for (const id of this.pending) {
+      const u = this.store.units.get(id)
+      if (u !== undefined) this.drawUnit(u)
+    }
+    this.pending.clear()
+  }
+
+  private drawUnit(u: Unit): void {
+    if (u.lat === null || u.lon === null) return
+    const colour = STATUS_COLOURS[unitStatus(u)]
+    let m = this.markers.get(u.id)
+    let moved = true
+    if (m === undefined) {
+      m = new UnitMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
+      m.on('click', (e: L.LeafletMouseEvent) => {
+        L.DomEvent.stopPropagation(e)
+        this.onUnitClick(u.id)
+      })
+      m.bindTooltip(() => `${this.store.units.get(u.id)?.name ?? u.id} · ${t(`status.${unitStatus(this.store.units.get(u.id) ?? u)}`)}`)
+      m.addTo(this.unitsLayer)
+      this.markers.set(u.id, m)
+    } else {
+      const ll = m.getLatLng()
+      moved = ll.lat !== u.lat || ll.lng !== u.lon
+      if (moved) m.setLatLng([u.lat, u.lon])
+      if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
+    }
+    if (this.map.hasLayer(this.trailsLayer)) this.drawTrail(u.id, colour)
+    if (moved) this.onMarkerMoved?.(u.id, u.ts)
+  }
+
+  /** Trails are only built while shown (projecting 5,000 hidden polylines would cost for nothing). */
+  private drawTrail(id: string, colour: string): void {
+    const pts = this.store.trails.get(id) ?? []
+    let tr = this.trails.get(id)
+    if (tr === undefined) {
+      tr = L.polyline(pts, { renderer: this.unitRenderer, color: colour, weight: 2, opacity: 0.45, interactive: false })
+      tr.addTo(this.trailsLayer)
+      this.trails.set(id, tr)
+    } else {
+      tr.setLatLngs(pts)
+      if (tr.options.color !== colour) tr.setStyle({ color: colour })
+    }
+  }
+
+  markerOf(id: string): { lat: number; lon: number; colour: string; shape: KindIcon } | null {
+    const m = this.markers.get(id)
+    if (m === undefined) return null
+    const ll = m.getLatLng()
+    return { lat: ll.lat, lon: ll.lng, colour: m.options.fillColor, shape: m.options.shape }
+  }
+
+  /** Rings around the given units and a pin at the searched point. */
+  highlight(point: [number, number] | null, unitIds: string[]): void {
+    this.highlightLayer.clearLayers()
+    if (point !== null) L.circleMarker(point, { radius: 6, color: '#000', weight: 2, fillColor: '#ffd33d', fillOpacity: 1, interactive: false }).addTo(this.highlightLayer)
+    for (const id of unitIds) {
+      const u = this.store.units.get(id)
+      if (u?.lat == null || u.lon == null) continue
+      L.circleMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: 13, color: '#ffb000', weight: 3, fill: false, interactive: false }).addTo(this.highlightLayer)
+    }
+  }
+
+  showTrack(geojson: GeoJSON.GeoJsonObject | null): void {
+    this.trackLayer.clearLayers()
+    if (geojson === null) return
+    const g = L.geoJSON(geojson, { style: { color: '#e36209', weight: 3, dashArray: '6 4' }, pointToLayer: (_f, ll) => L.circleMarker(ll, { radius: 2, color: '#e36209' }) })
+    g.addTo(this.trackLayer)
+    if (g.getBounds().isValid()) this.map.fitBounds(g.getBounds(), { padding: [40, 40], maxZoom: 16 })
+  }
+
+  focus(lat: number, lon: number, zoom = 15): void {
+    this.map.setView([lat, lon], Math.max(this.map.getZoom(), zoom))
+  }
+
+  focusZone(id: string): void {
+    const z = this.store.zones.get(id)
+    if (z === undefined) return
+    const b = L.geoJSON(z.geometry as GeoJSON.GeoJsonObject).getBounds()
+    if (b.isValid()) this.map.fitBounds(b)
+  }
+}

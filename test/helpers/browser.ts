@@ -1,0 +1,55 @@
+// Headless Chromium for the map's tests and scripts, through playwright-core with the system
+// binary (nothing is downloaded). Every request the page makes is recorded; any that is not to
+// the engine's origin is aborted and reported, so a test can assert nothing left the machine.
+import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+export function chromiumPath(): string | null {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/chromium-headless-shell']) {
+    if (p !== undefined && p !== '' && existsSync(p)) return p
+  }
+  return null
+}
+
+/** Builds the map bundle into dist/web (what `npm run build` does), in a child process. */
+export function buildWeb(): void {
+  const root = join(import.meta.dirname, '..', '..')
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--quiet'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: '' } })
+  if (r.status !== 0) throw new Error(`map build failed: ${r.stderr}`)
+}
+
+export interface PageSession {
+  browser: Browser
+  context: BrowserContext
+  page: Page
+  requests: string[]
+  external: string[]
+  errors: string[]
+  close(): Promise<void>
+}
+
+export async function openPage(origin: string, opts: { width?: number; height?: number; locale?: string } = {}): Promise<PageSession> {
+  const executablePath = chromiumPath()
+  if (executablePath === null) throw new Error('no Chromium binary')
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS })
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, locale: opts.locale ?? 'en-GB' })
+  const requests: string[] = []
+  const external: string[] = []
+  const errors: string[] = []
+  await context.route('**/*', async (route) => {
+    const url = route.request().url()
+    requests.push(url)
+    if (url === origin || url.startsWith(`${origin}/`)) await route.continue()
+    else {
+      external.push(url)
+      await route.abort('blockedbyclient')
+    }
+  })
+  const page = await context.newPage()
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { browser, context, page, requests, external, errors, close: () => browser.close() }
+}
