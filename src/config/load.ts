@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { HexpatrolError } from '../errors.js'
+import { compileIncidents } from '../incidents/compile.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -171,6 +172,12 @@ function crossCheck(config: Config): void {
         throw configError(`zones.${z.id}.coverage.priority_cells.${i}: give either cell or lat and lon`)
       }
     }
+  }
+  // Plans, patrol levels: references to units, posts, zones and levels (src/incidents/compile.ts).
+  try {
+    compileIncidents(config)
+  } catch (err) {
+    throw configError((err as Error).message)
   }
   if (config.mqtt.password !== undefined && config.mqtt.password_env !== undefined) {
     throw configError('mqtt: give password or password_env, not both')

@@ -9,6 +9,7 @@ import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
 import { coverageSubject, tickCoverageGap } from './coverage-gap.js'
+import { applyOverride, overrideKey, type CoverageOverrides } from './coverage-overrides.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { stepRadius } from './radius-breach.js'
@@ -44,6 +45,8 @@ interface ZoneState {
   coverage: ZoneCoverage
   response: ResponseCoverage | null
   responseRatio: number | null
+  /** overrideKey() of the override the spec was built from ('' = as configured). */
+  overrideKey: string
 }
 
 
@@ -54,6 +57,7 @@ export class RuleEngine {
   private readonly unitStates = new Map<string, UnitState>()
   private readonly zoneStates: ZoneState[]
   private readonly credit: CoverageCredit
+  private overrides: CoverageOverrides | null = null
 
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
@@ -65,6 +69,7 @@ export class RuleEngine {
       coverage: new ZoneCoverage(spec.coverage, opts.startedAt),
       response: spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM),
       responseRatio: null,
+      overrideKey: '',
     }))
     this.credit = new CoverageCredit(dep, this.zoneStates)
   }
@@ -100,9 +105,36 @@ export class RuleEngine {
     return out
   }
 
+  /**
+   * Incidents stage seam (patrol levels, hotspots): `fn` is asked each tick for each zone's
+   * coverage override; a changed answer takes effect at that tick, visits are kept.
+   */
+  setCoverageOverrides(fn: CoverageOverrides | null): void {
+    this.overrides = fn
+  }
+
+  private applyOverrides(now: number): void {
+    const fn = this.overrides
+    for (const z of this.zoneStates) {
+      const o = fn === null ? null : fn(z.spec.id, now)
+      const key = overrideKey(o)
+      if (key === z.overrideKey) continue
+      const base = this.dep.zones[z.spec.index] as ZoneSpec
+      const spec = applyOverride(base, o)
+      z.coverage = ZoneCoverage.fromJSON(spec.coverage, z.coverage.toJSON())
+      if (spec.responseRadiusM !== z.response?.radiusM) {
+        z.response = spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM)
+        if (z.response === null) z.responseRatio = null
+      }
+      z.spec = spec
+      z.overrideKey = key
+    }
+  }
+
   /** Releases due fixes and evaluates silence, coverage and response coverage at clock `now`. */
   tick(now: number): AlertEvent[] {
     const out: AlertEvent[] = []
+    this.applyOverrides(now)
     for (const u of this.unitStates.values()) for (const f of u.buffer.release(now)) this.process(u, f, out)
     for (const u of this.unitStates.values()) {
       if (tickSilent(u.silent, now, u.silentAfterMs, this.startedAt) === 'opened') push(out, silentOpened(this.book, u, now, this.startedAt))
