@@ -32,6 +32,10 @@ import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
 import { coverageRecord } from './sink/clickhouse/coverage-record.js'
 import { alertsRecord } from './sink/clickhouse/rows.js'
 import { recoverVisits } from './sink/clickhouse/recover.js'
+import { compileIncidents } from './incidents/compile.js'
+import { createFanout } from './incidents/fanout.js'
+import { IncidentService } from './incidents/service.js'
+import { IncidentStore } from './incidents/store.js'
 
 /** How many recent fixes are remembered to recognise a broker's re-deliveries. */
 const RECENT_FIXES = 200_000
@@ -70,6 +74,9 @@ export class Engine {
   subscriber: MqttSubscriber | undefined
   api: FastifyInstance | undefined
   private stateStore: RuleStateStore | undefined
+  /** Incidents, hotspots, patrol levels, plans (with the rules). */
+  incidents: IncidentService | undefined
+  private incidentStore: IncidentStore | undefined
   private alertPublisher: MqttAlertPublisher | undefined
   private migrated = false
   private readonly maxIntervals: ReadonlyMap<string, number>
@@ -170,6 +177,7 @@ export class Engine {
       publish = this.broker.publish
     }
     this.alertPublisher = new MqttAlertPublisher(publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
+    if (this.rules !== undefined) this.startIncidents(publish)
 
     if (this.rules !== undefined) {
       this.every(config.rules.tick, () => this.tick())
@@ -197,6 +205,7 @@ export class Engine {
         dispatcher: this.dispatcher,
         track: (unit, from, to, limit) => this.track(unit, from, to, limit),
         emit: (events) => this.emit(events),
+        incidents: this.incidents,
       }, this.env)
       await this.api.listen({ port: config.http.port, host: config.http.host })
     }
@@ -269,6 +278,24 @@ export class Engine {
     this.timers.push(t)
   }
 
+  private startIncidents(mqtt: Publish): void {
+    const setup = compileIncidents(this.config)
+    const log = this.logger.child({ component: 'incidents' })
+    this.incidents = new IncidentService({
+      setup,
+      dep: compileDeployment(this.config),
+      rules: this.rules as RuleEngine,
+      store: () => (this.migrated ? (this.incidentStore ??= new IncidentStore(this.ch.client, this.ch.database)) : null),
+      dir: join(this.dataDir, 'incidents'),
+      now: this.now,
+      logger: log,
+      publish: createFanout({ webhooks: this.dispatcher as { publishEvent?(e: unknown): void } | undefined, mqtt, logger: log }),
+    })
+    const recompute = () => void this.incidents?.recomputeHotspots().catch((err: Error) => log.warn({ err: err.message }, 'Hotspot recomputation failed; the previous hotspots stay in force.'))
+    recompute()
+    this.every(setup.hotspots.recomputeEveryMs, recompute)
+  }
+
   /** Rule timers: silence, coverage, response coverage, release of held fixes. */
   tick(): void {
     if (this.rules === undefined) return
@@ -279,6 +306,7 @@ export class Engine {
     // With events, emit() persists the state once they are journaled (deliverAlerts).
     if (events.length > 0) this.emit(events)
     else this.stateStore?.save(this.rules.snapshot())
+    this.incidents?.tick(now)
     this.exportRuleGauges(now)
   }
 

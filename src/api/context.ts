@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { IncidentService } from '../incidents/service.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -35,4 +36,6 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
+  /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */
+  incidents?: IncidentService | undefined
 }

@@ -7,6 +7,7 @@ import { healthPlugin, metricsPlugin } from './health.js'
 import { livePlugin } from './live.js'
 import { alertsPlugin } from './alerts.js'
 import { webhooksPlugin } from './webhooks.js'
+import { incidentsPlugin } from './incidents.js'
 
 export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const h = ctx.config.http
@@ -29,5 +30,6 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   await app.register(livePlugin, { ctx })
   await app.register(alertsPlugin, { ctx, adminToken })
   await app.register(webhooksPlugin, { ctx, adminToken })
+  await app.register(incidentsPlugin, { ctx, adminToken })
   return app
 }
