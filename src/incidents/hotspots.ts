@@ -26,6 +26,18 @@ export interface Hotspot extends CellScore {
   zoneCell: string
 }
 
+/** Resolution incidents are stored at; hotspot cells are its ancestors. */
+export const INCIDENT_CELL_RESOLUTION = 15
+
+/**
+ * An incident's cell at `resolution`: the ancestor of its resolution-15 cell, exactly what the SQL
+ * computes (h3ToParent). Near cell edges this can differ from latLngToCell at `resolution`, since
+ * H3 children only approximately tile their parent.
+ */
+export function incidentCell(lat: number, lon: number, resolution: number): string {
+  return cellToParent(latLngToCell(lat, lon, INCIDENT_CELL_RESOLUTION), resolution)
+}
+
 export function typeWeight(spec: HotspotSpec, type: string): number {
   return spec.weights[type] ?? spec.weights.default ?? 1
 }
@@ -46,7 +58,7 @@ export function scoreIncidents(
   const by = new Map<string, CellScore>()
   for (const i of incidents) {
     if (i.ts < now - spec.windowMs || i.ts > now) continue
-    const cell = latLngToCell(i.lat, i.lon, spec.resolution)
+    const cell = incidentCell(i.lat, i.lon, spec.resolution)
     let c = by.get(cell)
     if (c === undefined) by.set(cell, (c = { cell, score: 0, count: 0 }))
     c.score += incidentScore(spec, i.type, i.ts, now)

@@ -4,7 +4,7 @@
 // resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
 import type { ClickHouseClient } from '@clickhouse/client'
 import { latLngToCell } from 'h3-js'
-import type { CellScore, HotspotSpec } from './hotspots.js'
+import { INCIDENT_CELL_RESOLUTION, type CellScore, type HotspotSpec } from './hotspots.js'
 import type { Incident } from './incident.js'
 import type { OutboundEvent } from './events.js'
 
@@ -86,7 +86,7 @@ export class IncidentStore {
         ts: ms(i.ts),
         lat: i.lat,
         lon: i.lon,
-        h3: BigInt(`0x${latLngToCell(i.lat, i.lon, 15)}`).toString(),
+        h3: BigInt(`0x${latLngToCell(i.lat, i.lon, INCIDENT_CELL_RESOLUTION)}`).toString(),
         zone_id: zone ?? '',
         address: i.address,
         description: i.description,
