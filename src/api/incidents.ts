@@ -57,7 +57,7 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     const body = req.body
     let inputs: IncidentInput[]
     let single = false
-    if (typeof body === 'string') inputs = parseCsv(body)
+    if (typeof body === 'string' && /^text\/csv/i.test(req.headers['content-type'] ?? '')) inputs = parseCsv(body)
     else if (Array.isArray(body)) inputs = body as IncidentInput[]
     else if (body !== null && typeof body === 'object' && Array.isArray((body as { incidents?: unknown }).incidents)) inputs = (body as { incidents: IncidentInput[] }).incidents
     else if (body !== null && typeof body === 'object') {

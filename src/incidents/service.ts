@@ -162,6 +162,7 @@ export class IncidentService {
 
   private watchRate(zoneId: string, ts: number, now: number, by: string): void {
     const rate = this.o.setup.rate
+    this.rate.add(zoneId, ts, now)
     if (!this.rate.shouldSuggest(zoneId, now)) return
     const current = this.levels.effective(zoneId, now)
     const target = this.levels.spec(rate.suggestLevel)!
