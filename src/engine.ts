@@ -291,7 +291,7 @@ export class Engine {
       logger: log,
       publish: createFanout({ webhooks: this.dispatcher as { publishEvent?(e: unknown): void } | undefined, mqtt, logger: log }),
     })
-    const recompute = () => void this.incidents?.recomputeHotspots().catch((err: Error) => log.warn({ err: err.message }, 'Hotspot recomputation failed; the previous hotspots stay in force.'))
+    const recompute = () => void this.incidents?.recomputeHotspots()
     recompute()
     this.every(setup.hotspots.recomputeEveryMs, recompute)
   }

@@ -148,7 +148,7 @@ export class IncidentService {
       if (f.zone !== null) this.watchRate(f.zone, f.incident.ts, now, opts.by)
       results.push(r)
     }
-    if (insert.length > 0) await this.recomputeHotspots().catch((err: Error) => this.o.logger.warn({ err: err.message }, 'Hotspot recomputation failed; the previous hotspots stay in force.'))
+    if (insert.length > 0) await this.recomputeHotspots()
     return results
   }
 
@@ -174,14 +174,21 @@ export class IncidentService {
     if (rate.autoApply) this.setLevel(zoneId, target.name, { reason: `automatic: ${count} incidents within ${windowH} h`, by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs })
   }
 
-  async recomputeHotspots(): Promise<void> {
+  /** Never throws: on failure the previous hotspots stay in force (logged); false then. */
+  async recomputeHotspots(): Promise<boolean> {
     const h = this.o.setup.hotspots
     const store = this.o.store()
-    if (!h.enabled || store === null) return
+    if (!h.enabled || store === null) return false
     const now = this.o.now()
-    const scores = await store.hotspotScores(h, now, HOTSPOT_FETCH)
-    this.hotspots = hotspotsByZone(h, scores, this.zoneCells)
-    this.hotspotsAt = now
+    try {
+      const scores = await store.hotspotScores(h, now, HOTSPOT_FETCH)
+      this.hotspots = hotspotsByZone(h, scores, this.zoneCells)
+      this.hotspotsAt = now
+      return true
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'Hotspot recomputation failed; the previous hotspots stay in force.')
+      return false
+    }
   }
 
   hotspotList(zoneId?: string): Hotspot[] {
