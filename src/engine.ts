@@ -1,7 +1,7 @@
 // Wires the stages into one running engine: MQTT source → Ingestor (decode, rules) → Journal →
 // Shipper → ClickHouse; rule ticks and coverage snapshots; alert delivery (webhooks + MQTT);
 // the HTTP API. start() and stop() are used by main.ts and by the integration tests.
-import { mkdirSync } from 'node:fs'
+import { ensurePrivateDir } from './private-files.js'
 import { join, resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ClickHouseClient } from '@clickhouse/client'
@@ -100,7 +100,7 @@ export class Engine {
 
   async start(): Promise<void> {
     const { config, logger, metrics } = this
-    mkdirSync(this.dataDir, { recursive: true })
+    ensurePrivateDir(this.dataDir)
     const instance = instanceId(this.dataDir)
 
     // Journal first: whatever a previous run acknowledged but did not ship is recovered now.
@@ -177,7 +177,7 @@ export class Engine {
       publish = this.broker.publish
     }
     this.alertPublisher = new MqttAlertPublisher(publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
-    if (this.rules !== undefined) this.startIncidents(publish)
+    if (this.rules !== undefined) this.startIncidents()
 
     if (this.rules !== undefined) {
       this.every(config.rules.tick, () => this.tick())
@@ -278,7 +278,7 @@ export class Engine {
     this.timers.push(t)
   }
 
-  private startIncidents(mqtt: Publish): void {
+  private startIncidents(): void {
     const setup = compileIncidents(this.config)
     const log = this.logger.child({ component: 'incidents' })
     this.incidents = new IncidentService({
@@ -289,7 +289,7 @@ export class Engine {
       dir: join(this.dataDir, 'incidents'),
       now: this.now,
       logger: log,
-      publish: createFanout({ webhooks: this.dispatcher as { publishEvent?(e: unknown): void } | undefined, mqtt, logger: log }),
+      publish: createFanout({ webhooks: this.dispatcher, mqtt: this.alertPublisher, logger: log }),
     })
     const recompute = () => void this.incidents?.recomputeHotspots()
     recompute()

@@ -13,9 +13,11 @@ import type { Config, WebhookConfig } from '../config/schema.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import { Outbox, type DeliveryRecord } from './outbox.js'
 import { DeliveryQueue } from './delivery-queue.js'
-import { SubscriptionStore, validateWebhook, wants, redactUrl, type Subscription } from './subscriptions.js'
+import { SubscriptionStore, wants, redactUrl, type Subscription } from './subscriptions.js'
+import { parseWebhook, type WebhookRules } from './webhook-validator.js'
 import { AllowList, guardedLookup } from './ssrf.js'
-import { renderDelivery } from './formats.js'
+import { renderEvent } from './event-formats.js'
+import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
 import { webhookHeaders } from './signing.js'
 import { sendOnce, type SendResult } from './http-sender.js'
 import { firstDelay, nextAttempt, parseRetryAfter, type RetryPolicy } from './retry-policy.js'
@@ -93,6 +95,7 @@ export class Dispatcher extends EventEmitter {
   private readonly timeoutMs: number
   private readonly policy: RetryPolicy
   private readonly allow: AllowList
+  private readonly rules: WebhookRules
   private readonly lookup: ReturnType<typeof guardedLookup>
   private readonly outbox: Outbox
   private readonly store: SubscriptionStore
@@ -116,7 +119,9 @@ export class Dispatcher extends EventEmitter {
     this.policy = { schedule: opts.delivery.schedule, horizonMs: opts.delivery.horizon, random: opts.random ?? Math.random }
     this.allow = new AllowList(opts.delivery.allow_private_networks)
     this.lookup = guardedLookup(this.allow)
-    this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.env ?? process.env)
+    this.rules = { secretEnvPrefix: opts.delivery.secret_env_prefix, allow: this.allow }
+    this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.env ?? process.env, this.rules)
+    for (const s of this.store.skipped) this.log.error(s, 'A webhook subscription added through the API no longer passes validation; it is not loaded. Add it again with valid settings.')
     this.outbox = new Outbox(opts.dir, this.now())
     this.metrics = createWebhookMetrics(opts.registry ?? new Registry(), { depth: () => this.depth(), deadLetters: () => this.dead.size })
     for (const sub of this.store.all()) this.warnUnsigned(sub)
@@ -182,9 +187,27 @@ export class Dispatcher extends EventEmitter {
     this.agents.clear()
   }
 
-  /** Durably enqueues the event for every matching enabled subscription; returns how many. Throws only if the outbox cannot be written. */
-  publish(event: AlertEvent): number {
-    const webhookId = webhookIdFor(event.eventId)
+  /** An alert transition: publishEvent of its outbound form (same webhook-id as before events were generalised). */
+  publish(alert: AlertEvent): number {
+    return this.publishEvent(alertToOutbound(alert))
+  }
+
+  /**
+   * Durably enqueues the event for every matching enabled subscription; returns how many. Never
+   * throws: a subscription whose delivery cannot be written is logged, counted and skipped, so one
+   * bad subscription (or a full disk) never takes the rule tick, and with it the engine, down.
+   */
+  publishEvent(event: OutboundEvent): number {
+    try {
+      return this.enqueueEvent(event)
+    } catch (err) {
+      this.internalError(err, null, 'An event could not be queued for webhook delivery; it is skipped.')
+      return 0
+    }
+  }
+
+  private enqueueEvent(event: OutboundEvent): number {
+    const webhookId = webhookIdFor(event.id)
     const now = this.now()
     const recs: DeliveryRecord[] = []
     for (const sub of this.store.all()) {
@@ -192,14 +215,43 @@ export class Dispatcher extends EventEmitter {
       if (!sub.enabled || !wants(sub, event) || this.keys.has(`${sub.cfg.id}\n${webhookId}`)) continue
       const seq = this.outbox.nextSeq()
       recs.push({
-        v: 1, deliveryId: Outbox.deliveryId(seq, sub.cfg.id), seq, subscriptionId: sub.cfg.id, webhookId, subject: event.subject, event,
+        v: 2, deliveryId: Outbox.deliveryId(seq, sub.cfg.id), seq, subscriptionId: sub.cfg.id, webhookId, subject: event.subject, event,
         enqueuedAt: now, attempts: 0, firstAttemptAt: null, nextAttemptAt: now + firstDelay(this.policy),
       })
     }
-    this.outbox.addSync(recs)
-    for (const rec of recs) this.enqueue(rec)
-    for (const rec of recs) this.pump(rec.subscriptionId)
-    return recs.length
+    let written = recs
+    try {
+      this.outbox.addSync(recs)
+    } catch {
+      // Find which subscriptions fail and keep the others (one directory fsync each: the slow path).
+      written = recs.filter((rec) => {
+        try {
+          this.outbox.addSync([rec])
+          return true
+        } catch (err) {
+          this.internalError(err, rec.subscriptionId, 'A webhook delivery could not be written to the outbox; this subscription misses the event.')
+          return false
+        }
+      })
+    }
+    for (const rec of written) this.enqueue(rec)
+    for (const rec of written) this.safePump(rec.subscriptionId)
+    return written.length
+  }
+
+  /** Logged with the stack and counted (hexpatrol_webhook_internal_errors_total), never thrown. */
+  private internalError(err: unknown, subscription: string | null, msg: string): void {
+    this.metrics.internalErrors.inc({ subscription: subscription ?? '' })
+    this.log.error({ err, subscription }, msg)
+  }
+
+  /** pump() from a timer or a settled attempt: an exception there would be uncaught and fatal. */
+  private safePump(id: string): void {
+    try {
+      this.pump(id)
+    } catch (err) {
+      this.internalError(err, id, 'Webhook delivery scheduling failed for this subscription; it is skipped until its next event.')
+    }
   }
 
   private pump(id: string): void {
@@ -215,7 +267,7 @@ export class Dispatcher extends EventEmitter {
       if ('wakeAt' in next) {
         const timer = setTimeout(() => {
           this.timers.delete(id)
-          this.pump(id)
+          this.safePump(id)
         }, Math.min(MAX_TIMER_MS, Math.max(0, next.wakeAt - this.now())))
         timer.unref()
         this.timers.set(id, timer)
@@ -223,7 +275,7 @@ export class Dispatcher extends EventEmitter {
       }
       const p = this.attempt(sub, q, next.rec).finally(() => {
         this.inflight.delete(p)
-        this.pump(id)
+        this.safePump(id)
       })
       this.inflight.add(p)
     }
@@ -246,7 +298,7 @@ export class Dispatcher extends EventEmitter {
     this.metrics.attempts.inc({ subscription: id })
     let result: SendResult
     try {
-      const r = renderDelivery(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
+      const r = renderEvent(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
       const url = r.urlOverride ?? sub.cfg.url
       const headers = { ...webhookHeaders(sub.signer, rec.webhookId, Math.floor(start / 1000), r.body, this.version), ...r.headers }
       result = await sendOnce({ url, headers, body: r.body, timeoutMs: this.timeoutMs, allow: this.allow, lookup: this.lookup, agent: this.agent(sub, url.startsWith('https:')) })
@@ -275,7 +327,7 @@ export class Dispatcher extends EventEmitter {
     this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'delivered' })
     this.metrics.latency.observe(Math.max(0, latencyMs) / 1000)
     this.log.debug({ subscription: sub.cfg.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs }, 'Webhook delivered.')
-    this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
+    this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
     await this.outbox.remove(rec)
   }
 
@@ -300,7 +352,7 @@ export class Dispatcher extends EventEmitter {
     sub.failed++
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, end) : null
     const step = nextAttempt(this.policy, rec.attempts, first, end, retryAfter)
-    const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.eventId, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
+    const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
     if ('dead' in step) {
       rec.deadAt = end
       q.finish(rec)
@@ -351,12 +403,17 @@ export class Dispatcher extends EventEmitter {
     }))
   }
 
+  /** Validates an admin-supplied subscription exactly as the config file's are (webhook-validator). */
+  validateSubscription(raw: unknown): WebhookConfig {
+    return parseWebhook(raw, this.rules)
+  }
+
   /**
    * Adds a subscription, or replaces the one with the same id (its pending deliveries continue to the new
    * settings). Validated like the config file; throws HexpatrolError (HEXP_ERR_BAD_REQUEST, HEXP_ERR_WEBHOOK_DESTINATION, HEXP_ERR_CONFIG for a missing secret_env).
    */
-  addSubscription(cfg: WebhookConfig): void {
-    const valid = validateWebhook(cfg, this.allow)
+  addSubscription(cfg: unknown): void {
+    const valid = this.validateSubscription(cfg)
     this.dropAgents(valid.id)
     const sub = this.store.add(valid)
     this.warnUnsigned(sub)
@@ -410,7 +467,7 @@ export class Dispatcher extends EventEmitter {
       deliveryId: r.deliveryId,
       subscriptionId: r.subscriptionId,
       webhookId: r.webhookId,
-      eventId: r.event.eventId,
+      eventId: r.event.id,
       type: r.event.type,
       subject: r.subject,
       attempts: r.attempts,

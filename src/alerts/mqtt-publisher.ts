@@ -2,10 +2,13 @@
 // topic `${prefix}/${kind}/${subject}`, payload = the standard webhook body. Every state is retained,
 // so a terminal that connects later sees each subject's latest state (a retained `resolved` replaces
 // the retained `opened`; subjects are bounded by the config, so the retained set is too).
+// Any other outbound event goes to the topic its stage chooses (publishEvent), same body shape,
+// not retained unless asked (a topic per incident would otherwise grow the retained store forever).
 // Failures are retried a few times and logged; nothing is thrown into the pipeline.
 import type { Logger } from 'pino'
 import type { AlertEvent } from '../rules/alert-event.js'
-import { standardBody } from './formats.js'
+import { eventBody } from './event-formats.js'
+import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
 
 export type MqttPublish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>
 
@@ -37,32 +40,48 @@ export class MqttAlertPublisher {
     this.backoffMs = opts.backoffMs ?? 200
   }
 
-  /** Fire and forget: returns at once, never throws. */
+  /** An alert transition on `${prefix}/${kind}/${subject}`, retained. Fire and forget: never throws. */
   publish(event: AlertEvent): void {
     let topic: string
-    let payload: string
+    let e: OutboundEvent
     try {
       topic = alertTopic(this.prefix, event)
-      payload = standardBody(event)
+      e = alertToOutbound(event)
     } catch (err) {
       this.logger.error({ err, eventId: event?.eventId }, 'Alert could not be rendered for MQTT; not published.')
       return
     }
-    const p = this.run(topic, payload, event.eventId).finally(() => this.inflight.delete(p))
+    this.publishEvent(topic, e, { retain: true })
+  }
+
+  /**
+   * Any event on `topic` (QoS 1; retained only with `retain: true`), payload the standard webhook body.
+   * Fire and forget: returns at once, never throws; a topic with wildcards or NUL is refused with a log line.
+   */
+  publishEvent(topic: string, e: OutboundEvent, opts: { retain?: boolean } = {}): void {
+    let payload: string
+    try {
+      if (typeof topic !== 'string' || topic === '' || /[+#\0]/.test(topic)) throw new Error(`not a topic name: ${JSON.stringify(topic)}`)
+      payload = eventBody(e)
+    } catch (err) {
+      this.logger.error({ err, eventId: e?.id, topic }, 'Event could not be rendered for MQTT; not published.')
+      return
+    }
+    const p = this.run(topic, payload, e.id, opts.retain === true).finally(() => this.inflight.delete(p))
     this.inflight.add(p)
   }
 
-  private async run(topic: string, payload: string, eventId: string): Promise<void> {
+  private async run(topic: string, payload: string, eventId: string, retain: boolean): Promise<void> {
     for (let i = 1; ; i++) {
       try {
-        await this.send(topic, payload, { qos: 1, retain: true })
+        await this.send(topic, payload, { qos: 1, retain })
         return
       } catch (err) {
         if (i >= this.attempts) {
-          this.logger.error({ err, topic, eventId, attempts: i }, 'Publishing an alert on MQTT failed; giving up (webhooks are unaffected).')
+          this.logger.error({ err, topic, eventId, attempts: i }, 'Publishing an event on MQTT failed; giving up (webhooks are unaffected).')
           return
         }
-        this.logger.warn({ err, topic, eventId, attempt: i }, 'Publishing an alert on MQTT failed; retrying.')
+        this.logger.warn({ err, topic, eventId, attempt: i }, 'Publishing an event on MQTT failed; retrying.')
         await new Promise((r) => setTimeout(r, this.backoffMs * 4 ** (i - 1)))
       }
     }

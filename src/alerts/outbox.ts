@@ -2,13 +2,16 @@
 // written to a temp file, fsync'd and renamed (then the directory fsync'd) before publish() returns.
 // A file is removed only after a 2xx; after the horizon it moves to <dir>/outbox/dead. A restart
 // loads every pending file and resumes it with the same webhook-id and attempt count.
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ensurePrivateDir } from '../private-files.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import { alertToOutbound, isOutboundEvent, type OutboundEvent } from './outbound-event.js'
 
 export interface DeliveryRecord {
-  v: 1
+  /** 2: `event` is an OutboundEvent. Version 1 files (an AlertEvent) are converted when loaded. */
+  v: 2
   /** `<seq, 16 digits>-<subscriptionId>`: the file name, and the admin API's handle. */
   deliveryId: string
   /** Global enqueue order; per-subject order to one subscription follows it. */
@@ -17,7 +20,7 @@ export interface DeliveryRecord {
   /** Stable across retries and restarts: the receiver's idempotency key. */
   webhookId: string
   subject: string
-  event: AlertEvent
+  event: OutboundEvent
   enqueuedAt: number
   attempts: number
   firstAttemptAt: number | null
@@ -36,8 +39,15 @@ export interface LoadResult {
 
 const isRecord = (x: unknown): x is DeliveryRecord => {
   const r = x as DeliveryRecord
-  return typeof r === 'object' && r !== null && r.v === 1 && typeof r.deliveryId === 'string' && typeof r.seq === 'number' &&
-    typeof r.subscriptionId === 'string' && typeof r.webhookId === 'string' && typeof r.event === 'object' && r.event !== null
+  return typeof r === 'object' && r !== null && r.v === 2 && typeof r.deliveryId === 'string' && typeof r.seq === 'number' &&
+    typeof r.subscriptionId === 'string' && typeof r.webhookId === 'string' && isOutboundEvent(r.event)
+}
+
+/** A record written before outbound events existed (v1: the event is an AlertEvent) keeps its ids. */
+function upgrade(x: unknown): unknown {
+  const r = x as { v?: unknown; event?: AlertEvent }
+  if (typeof r !== 'object' || r === null || r.v !== 1 || typeof r.event !== 'object' || r.event === null || typeof r.event.eventId !== 'string') return x
+  return { ...r, v: 2, event: alertToOutbound(r.event) }
 }
 
 function fsyncDir(dir: string): void {
@@ -57,7 +67,8 @@ export class Outbox {
   constructor(baseDir: string, now: number = Date.now()) {
     this.dir = join(baseDir, 'outbox')
     this.deadDir = join(this.dir, 'dead')
-    mkdirSync(this.deadDir, { recursive: true })
+    ensurePrivateDir(this.dir)
+    ensurePrivateDir(this.deadDir)
     // Start above the wall clock in µs so delivery ids stay unique across restarts even once drained.
     this.seq = now * 1000
   }
@@ -75,7 +86,7 @@ export class Outbox {
         if (!name.endsWith('.json')) continue
         let rec: unknown
         try {
-          rec = JSON.parse(readFileSync(file, 'utf8'))
+          rec = upgrade(JSON.parse(readFileSync(file, 'utf8')))
         } catch {
           rec = null
         }

@@ -1,18 +1,38 @@
 // Webhook subscriptions: the config file's list merged with admin-API changes persisted in
 // <dir>/subscriptions.json (added, removed, disabled by a 410), event/zone filters compiled once.
 import { readFileSync, writeFileSync, renameSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
-import { Value } from '@sinclair/typebox/value'
-import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
+import type { WebhookConfig } from '../config/schema.js'
 import { resolveSecret } from '../config/load.js'
 import { HexpatrolError } from '../errors.js'
-import type { AlertEvent } from '../rules/alert-event.js'
+import { eventZone, type OutboundEvent } from './outbound-event.js'
 import { Signer } from './signing.js'
-import { checkLiteralHost, type AllowList } from './ssrf.js'
+import { webhookProblem, type WebhookRules } from './webhook-validator.js'
 
-/** `*` matches any run of characters (dots included): `radius_breach.*`, `*.opened`, `*`. */
+/**
+ * `*` matches any run of characters (dots included): `radius_breach.*`, `*.opened`, `*`. Matched
+ * without backtracking: the literal pieces between stars are found left to right (the leftmost
+ * match is always a safe choice), so a pattern of many stars costs O(pattern × type), never more.
+ */
 export function globMatcher(patterns: readonly string[]): (type: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`))
-  return (type) => res.some((r) => r.test(type))
+  const compiled = patterns.map((p) => p.split('*'))
+  return (type) => compiled.some((pieces) => globTest(pieces, type))
+}
+
+function globTest(pieces: readonly string[], s: string): boolean {
+  if (pieces.length === 1) return s === pieces[0]
+  const first = pieces[0]!
+  const last = pieces[pieces.length - 1]!
+  if (s.length < first.length + last.length || !s.startsWith(first) || !s.endsWith(last)) return false
+  const end = s.length - last.length
+  let pos = first.length
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i]!
+    if (piece === '') continue
+    const at = s.indexOf(piece, pos)
+    if (at < 0 || at + piece.length > end) return false
+    pos = at + piece.length
+  }
+  return true
 }
 
 /**
@@ -35,26 +55,6 @@ export function redactUrl(url: string): string {
   return u.toString().replace(/%2A%2A%2A/g, '***')
 }
 
-const WebhookSchema = ConfigSchema.properties.webhooks.items
-
-/** Validates an admin-API subscription like the config file does (unknown keys refused, defaults applied). */
-export function validateWebhook(raw: unknown, allow: AllowList): WebhookConfig {
-  const doc = Value.Default(WebhookSchema, structuredClone(raw))
-  const first = [...Value.Errors(WebhookSchema, doc)][0]
-  if (first !== undefined) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `webhook${first.path.replace(/\//g, '.')}: ${first.message}`)
-  const cfg = Value.Decode(WebhookSchema, doc) as WebhookConfig
-  let url: URL
-  try {
-    url = new URL(cfg.url)
-  } catch {
-    throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `webhook.url: "${cfg.url}" is not a URL`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', 'webhook.url: only http and https are supported')
-  const literal = checkLiteralHost(url.hostname, allow)
-  if (literal !== null && !literal.ok) throw new HexpatrolError('HEXP_ERR_WEBHOOK_DESTINATION', `webhook.url: ${literal.reason}`)
-  return cfg
-}
-
 export interface Subscription {
   cfg: WebhookConfig
   source: 'config' | 'api'
@@ -72,9 +72,11 @@ export interface Subscription {
 }
 
 /** Whether the subscription wants this event (type globs, then the zone filter). */
-export function wants(sub: Pick<Subscription, 'matchType' | 'zones'>, event: AlertEvent): boolean {
+export function wants(sub: Pick<Subscription, 'matchType' | 'zones'>, event: OutboundEvent): boolean {
   if (!sub.matchType(event.type)) return false
-  return sub.zones === null || (event.zoneId !== undefined && sub.zones.has(event.zoneId))
+  if (sub.zones === null) return true
+  const zone = eventZone(event)
+  return zone !== undefined && sub.zones.has(zone)
 }
 
 interface Persisted {
@@ -87,11 +89,14 @@ interface Persisted {
 export class SubscriptionStore {
   private readonly subs = new Map<string, Subscription>()
   private state: Persisted = { v: 1, added: [], removed: [], disabled: {} }
+  /** Persisted API additions that no longer pass validation (e.g. a secret_env outside the prefix): not loaded. */
+  readonly skipped: Array<{ id: string; reason: string }> = []
 
   constructor(
     private readonly file: string,
     configured: readonly WebhookConfig[],
     private readonly env: NodeJS.ProcessEnv,
+    rules: WebhookRules,
   ) {
     if (existsSync(file)) {
       try {
@@ -104,7 +109,14 @@ export class SubscriptionStore {
     const removed = new Set(this.state.removed)
     for (const cfg of configured) if (!removed.has(cfg.id)) this.subs.set(cfg.id, this.build(cfg, 'config'))
     // API additions win over a config entry of the same id (the admin changed it later).
-    for (const cfg of this.state.added) this.subs.set(cfg.id, this.build(cfg, 'api'))
+    for (const cfg of this.state.added) {
+      const problem = webhookProblem(cfg, rules)
+      if (problem !== null) {
+        this.skipped.push({ id: String(cfg.id).slice(0, 64), reason: `${problem.key}: ${problem.message}` })
+        continue
+      }
+      this.subs.set(cfg.id, this.build(cfg, 'api'))
+    }
     for (const [id, d] of Object.entries(this.state.disabled)) {
       const sub = this.subs.get(id)
       if (sub) Object.assign(sub, { enabled: false, disabledReason: d.reason, disabledAt: d.at })

@@ -13,6 +13,12 @@ export function createWebhookMetrics(registry: Registry, read: { depth: () => nu
       labelNames: ['subscription', 'outcome'] as const,
       registers,
     }),
+    internalErrors: new Counter({
+      name: 'hexpatrol_webhook_internal_errors_total',
+      help: 'Webhook deliveries skipped because of an internal error (outbox write, scheduling); see the error log.',
+      labelNames: ['subscription'] as const,
+      registers,
+    }),
     attempts: new Counter({ name: 'hexpatrol_webhook_attempts_total', help: 'Webhook HTTP attempts.', labelNames: ['subscription'] as const, registers }),
     latency: new Histogram({
       name: 'hexpatrol_webhook_delivery_latency_seconds',

@@ -1,14 +1,10 @@
 // Webhook subscriptions and dead letters, managed with the admin token. Secrets are write-only.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Value } from '@sinclair/typebox/value'
 import { HexpatrolError } from '../errors.js'
-import { ConfigSchema, type WebhookConfig } from '../config/schema.js'
 import type { ApiContext } from './context.js'
 import { adminGuard } from './admin-auth.js'
 import { notFound } from './errors.js'
-
-const WebhookSchema = ConfigSchema.properties.webhooks.items
 
 export const webhooksPlugin = fp(async (app: FastifyInstance, opts: { ctx: ApiContext; adminToken: string | undefined }) => {
   const { ctx } = opts
@@ -21,17 +17,8 @@ export const webhooksPlugin = fp(async (app: FastifyInstance, opts: { ctx: ApiCo
     admin.addHook('preHandler', adminGuard(opts.adminToken))
     admin.get('/api/v1/webhooks', async () => ({ webhooks: dispatcher().subscriptions() }))
     admin.post<{ Body: unknown }>('/api/v1/webhooks', async (req, reply) => {
-      const raw = Value.Default(WebhookSchema, structuredClone(req.body ?? {}))
-      const first = Value.Errors(WebhookSchema, raw).First()
-      if (first !== undefined) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `${first.path.replace(/^\//, '') || 'body'}: ${first.message}`)
-      const cfg = Value.Decode(WebhookSchema, raw) as WebhookConfig
-      let url: URL
-      try {
-        url = new URL(cfg.url)
-      } catch {
-        throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `url: "${cfg.url}" is not a URL`)
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', 'url: only http and https are supported')
+      // The one webhook validator (the config file's rules): schema, limits, secret_env prefix, destination.
+      const cfg = dispatcher().validateSubscription(req.body)
       if (dispatcher().subscriptions().some((s) => s.id === cfg.id)) throw new HexpatrolError('HEXP_ERR_CONFLICT', `webhook ${cfg.id} exists; delete it first`)
       dispatcher().addSubscription(cfg)
       return reply.status(201).send(dispatcher().subscriptions().find((s) => s.id === cfg.id))

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileIncidents } from '../incidents/compile.js'
+import { webhookProblem } from '../alerts/webhook-validator.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -83,6 +84,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return doc as Record<string, unknown>
 }
 
+const isSecretKey = (key: string): boolean => key.split('.').some((k) => /password|token|secret/i.test(k) && !k.endsWith('_env'))
+
 function pointerToKey(pointer: string): string {
   return pointer.replace(/^\//, '').replace(/\//g, '.') || '(top level)'
 }
@@ -102,7 +105,9 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
       if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('Unexpected property')) {
         lines.push(`${key}: unknown key (check the spelling against the README's configuration reference)`)
       } else {
-        lines.push(`${key}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`)
+        // Never echo what a secret key holds (stderr and logs are not secret stores).
+        const echo = e.value !== undefined && typeof e.value !== 'object' && !isSecretKey(key)
+        lines.push(`${key}: ${e.message}${echo ? ` (got ${JSON.stringify(e.value)})` : ''}`)
       }
       if (lines.length >= 10) break
     }
@@ -157,14 +162,8 @@ function crossCheck(config: Config): void {
     if (u.zone !== undefined && !zones.has(u.zone)) throw configError(`units.${u.id}.zone: no zone with id "${u.zone}" (known: ${[...zones].join(', ') || 'none'})`)
   }
   for (const w of config.webhooks) {
-    for (const z of w.zones ?? []) if (!zones.has(z)) throw configError(`webhooks.${w.id}.zones: no zone with id "${z}"`)
-    let url: URL
-    try {
-      url = new URL(w.url)
-    } catch {
-      throw configError(`webhooks.${w.id}.url: "${w.url}" is not a URL`)
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw configError(`webhooks.${w.id}.url: only http and https are supported`)
+    const p = webhookProblem(w, { zones, secretEnvPrefix: config.delivery.secret_env_prefix })
+    if (p !== null) throw configError(`webhooks.${w.id.slice(0, 64)}.${p.key}: ${p.message}`)
   }
   for (const z of config.zones) {
     for (const [i, p] of z.coverage.priority_cells.entries()) {

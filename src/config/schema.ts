@@ -207,6 +207,8 @@ export const ConfigSchema = Obj({
   delivery: Obj({
     /** CIDR ranges in private/loopback/link-local space that webhook destinations may use. */
     allow_private_networks: Type.Array(Type.String(), { default: [] }),
+    /** A webhook's `secret_env` may only name variables starting with this. */
+    secret_env_prefix: Type.String({ default: 'HEXPATROL_WEBHOOK_SECRET_', pattern: '^[A-Z][A-Z0-9_]{2,}$' }),
     timeout: Duration('15s'),
     /** Give up (dead-letter) after this long. */
     horizon: Duration('24h'),

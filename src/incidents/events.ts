@@ -1,13 +1,2 @@
-// The outbound event shape the delivery stage sends (CONTRACTS.md, owner: edge). Declared here so
-// the incidents stage compiles on its own; structurally identical to the dispatcher's type.
-export interface OutboundEvent {
-  /** Stable and deterministic: the webhook-id derives from it. */
-  id: string
-  type: string
-  at: number
-  data: Record<string, unknown>
-  /** One-liner for chat formats and logs. */
-  summary: string
-  /** Orders deliveries per subject. */
-  subject: string
-}
+// The outbound event shape the delivery stage sends (CONTRACTS.md; owner: src/alerts/outbound-event.ts).
+export type { OutboundEvent } from '../alerts/outbound-event.js'

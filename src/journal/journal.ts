@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import type { Logger } from 'pino'
 import type { Metrics } from '../telemetry/metrics.js'
 import { checkHeader, encodeFrame, encodeHeader, FRAME_OVERHEAD, HEADER_BYTES, scanFrames } from './segment-format.js'
@@ -292,7 +293,7 @@ export class Journal extends EventEmitter {
 
   private recover(): void {
     const dir = this.opts.dir
-    fs.mkdirSync(dir, { recursive: true })
+    ensurePrivateDir(dir)
     const names = fs.readdirSync(dir)
     let maxId = -1
     const ids: number[] = []
@@ -356,7 +357,7 @@ export class Journal extends EventEmitter {
   private createSegment(now: number): Active {
     const id = this.nextId++
     const file = path.join(this.opts.dir, segmentFileName(id))
-    const fd = fs.openSync(file, 'ax')
+    const fd = fs.openSync(file, 'ax', PRIVATE_FILE_MODE)
     const a: Active = { id, path: file, fd, records: 0, bytes: 0, firstAt: now, dirty: true }
     try {
       this.writeAll(fd, encodeHeader(now))

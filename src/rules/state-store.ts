@@ -1,13 +1,14 @@
 // Persists the rule engine's snapshot (unit rule states, open alerts, coverage) so a restart
 // neither re-fires open alerts nor forgets coverage. Written atomically (tmp + rename).
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RuleSnapshot } from './engine.js'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 
 export class RuleStateStore {
   private readonly path: string
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true })
+    ensurePrivateDir(dir)
     this.path = join(dir, 'snapshot.json')
   }
 
@@ -23,7 +24,7 @@ export class RuleStateStore {
 
   save(snap: RuleSnapshot): void {
     const tmp = `${this.path}.tmp`
-    writeFileSync(tmp, JSON.stringify(snap))
+    writeFileSync(tmp, JSON.stringify(snap), { mode: PRIVATE_FILE_MODE })
     renameSync(tmp, this.path)
   }
 }

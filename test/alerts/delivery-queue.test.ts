@@ -1,10 +1,11 @@
 import t from 'tap'
 import { DeliveryQueue } from '../../src/alerts/delivery-queue.js'
 import type { DeliveryRecord } from '../../src/alerts/outbox.js'
+import { alertToOutbound } from '../../src/alerts/outbound-event.js'
 import { makeEvent } from './fixtures/alerts.js'
 
 const rec = (seq: number, subject: string, nextAttemptAt: number): DeliveryRecord => ({
-  v: 1, deliveryId: `d${seq}`, seq, subscriptionId: 's', webhookId: `w${seq}`, subject, event: makeEvent('unit_silent', 'opened'),
+  v: 2, deliveryId: `d${seq}`, seq, subscriptionId: 's', webhookId: `w${seq}`, subject, event: alertToOutbound(makeEvent('unit_silent', 'opened')),
   enqueuedAt: 0, attempts: 0, firstAttemptAt: null, nextAttemptAt,
 })
 

@@ -86,7 +86,7 @@ t.test('429 with Retry-After is honoured', async (t) => {
 
 t.test('503 with an HTTP-date Retry-After; a 410 disables the subscription, enable resumes', async (t) => {
   let gone = true
-  const rx = await startReceiver((_r, n) => (n === 1 ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 1000).toUTCString() } } : gone ? { status: 410 } : { status: 200 }))
+  const rx = await startReceiver((_r, n) => (n === 1 ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() } } : gone ? { status: 410 } : { status: 200 }))
   t.teardown(() => rx.close())
   const dir = tmpDir()
   const { d, lines, registry } = makeDispatcher(dir, [{ id: 'a', url: rx.url, secret: SECRET, max_concurrency: 1 }, { id: 'b', url: rx.url, secret: SECRET, events: ['zone_exit.*'] }])

@@ -2,13 +2,14 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Outbox, type DeliveryRecord } from '../../src/alerts/outbox.js'
+import { alertToOutbound } from '../../src/alerts/outbound-event.js'
 import { makeEvent, tmpDir } from './fixtures/alerts.js'
 
 const mk = (o: Outbox, sub = 's1'): DeliveryRecord => {
   const seq = o.nextSeq()
   return {
-    v: 1, deliveryId: Outbox.deliveryId(seq, sub), seq, subscriptionId: sub, webhookId: `msg_${seq}`, subject: 'unit:P-1',
-    event: makeEvent('unit_silent', 'opened'), enqueuedAt: 1, attempts: 0, firstAttemptAt: null, nextAttemptAt: 1,
+    v: 2, deliveryId: Outbox.deliveryId(seq, sub), seq, subscriptionId: sub, webhookId: `msg_${seq}`, subject: 'unit:P-1',
+    event: alertToOutbound(makeEvent('unit_silent', 'opened')), enqueuedAt: 1, attempts: 0, firstAttemptAt: null, nextAttemptAt: 1,
   }
 }
 

@@ -1,9 +1,13 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { globMatcher, resolveSecrets, redactUrl, validateWebhook, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
+import { globMatcher, resolveSecrets, redactUrl, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
+import { parseWebhook } from '../../src/alerts/webhook-validator.js'
 import { AllowList } from '../../src/alerts/ssrf.js'
+import { alertToOutbound } from '../../src/alerts/outbound-event.js'
 import { makeEvent, testConfig, tmpDir, SECRET, SECRET2 } from './fixtures/alerts.js'
+
+const RULES = { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_' }
 
 t.test('event globs', async (t) => {
   const m = globMatcher(['radius_breach.*', 'coverage_gap.opened', '*.resolved'])
@@ -21,11 +25,11 @@ t.test('event globs', async (t) => {
 
 t.test('zone filter: events without a zone are not delivered to zone-filtered subscriptions', async (t) => {
   const sub = { matchType: () => true, zones: new Set(['grid-2']) }
-  t.ok(wants(sub, makeEvent('coverage_gap', 'opened')))
-  t.notOk(wants(sub, makeEvent('coverage_gap', 'opened', { zoneId: 'grid-3' })))
-  t.notOk(wants(sub, makeEvent('unit_silent', 'opened')))
-  t.ok(wants({ matchType: () => true, zones: null }, makeEvent('unit_silent', 'opened')))
-  t.notOk(wants({ matchType: () => false, zones: null }, makeEvent('unit_silent', 'opened')))
+  t.ok(wants(sub, alertToOutbound(makeEvent('coverage_gap', 'opened'))))
+  t.notOk(wants(sub, alertToOutbound(makeEvent('coverage_gap', 'opened', { zoneId: 'grid-3' }))))
+  t.notOk(wants(sub, alertToOutbound(makeEvent('unit_silent', 'opened'))))
+  t.ok(wants({ matchType: () => true, zones: null }, alertToOutbound(makeEvent('unit_silent', 'opened'))))
+  t.notOk(wants({ matchType: () => false, zones: null }, alertToOutbound(makeEvent('unit_silent', 'opened'))))
 })
 
 t.test('secrets', async (t) => {
@@ -45,16 +49,16 @@ t.test('urls are shown without secrets', async (t) => {
 
 t.test('admin-API validation', async (t) => {
   const allow = new AllowList([])
-  const v = validateWebhook({ id: 'x', url: 'https://duty.example.org/h', secret: SECRET }, allow)
+  const v = parseWebhook({ id: 'x', url: 'https://duty.example.org/h', secret: SECRET }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow })
   t.same(v.events, ['*'])
   t.equal(v.format, 'standard')
   t.equal(v.max_concurrency, 4)
-  t.throws(() => validateWebhook({ id: 'x', url: 'https://a.example/', bogus: 1 }, allow), { code: 'HEXP_ERR_BAD_REQUEST' })
-  t.throws(() => validateWebhook({ id: 'bad id', url: 'https://a.example/' }, allow), { code: 'HEXP_ERR_BAD_REQUEST' })
-  t.throws(() => validateWebhook({ id: 'x', url: 'not a url' }, allow), /is not a URL/)
-  t.throws(() => validateWebhook({ id: 'x', url: 'ftp://a.example/' }, allow), /only http and https/)
-  t.throws(() => validateWebhook({ id: 'x', url: 'http://169.254.169.254/latest' }, allow), { code: 'HEXP_ERR_WEBHOOK_DESTINATION' })
-  t.equal(validateWebhook({ id: 'x', url: 'http://127.0.0.1:9/' }, new AllowList(['127.0.0.0/8'])).id, 'x')
+  t.throws(() => parseWebhook({ id: 'x', url: 'https://a.example/', bogus: 1 }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
+  t.throws(() => parseWebhook({ id: 'bad id', url: 'https://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_BAD_REQUEST' })
+  t.throws(() => parseWebhook({ id: 'x', url: 'not a url' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), /is not a URL/)
+  t.throws(() => parseWebhook({ id: 'x', url: 'ftp://a.example/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), /only http and https/)
+  t.throws(() => parseWebhook({ id: 'x', url: 'http://169.254.169.254/latest' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: allow }), { code: 'HEXP_ERR_WEBHOOK_DESTINATION' })
+  t.equal(parseWebhook({ id: 'x', url: 'http://127.0.0.1:9/' }, { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_', allow: new AllowList(['127.0.0.0/8']) }).id, 'x')
 })
 
 t.test('store merges the config with persisted admin changes', async (t) => {
@@ -64,7 +68,7 @@ t.test('store merges the config with persisted admin changes', async (t) => {
     { id: 'a', url: 'http://127.0.0.1/a', secret: SECRET, zones: ['grid-2'] },
     { id: 'b', url: 'http://127.0.0.1/b', zones: [] },
   ])
-  const s1 = new SubscriptionStore(file, webhooks, {})
+  const s1 = new SubscriptionStore(file, webhooks, {}, RULES)
   t.same([...s1.all()].map((s) => [s.cfg.id, s.source]), [['a', 'config'], ['b', 'config']])
   t.equal(s1.get('b')?.zones, null, 'an empty zone list is no filter')
   t.equal(s1.remove('zz'), undefined)
@@ -73,16 +77,16 @@ t.test('store merges the config with persisted admin changes', async (t) => {
   s1.disable(s1.get('a')!, 'gone', 7)
   s1.add({ ...webhooks[0]!, id: 'd' })
   s1.remove('d')
-  const s2 = new SubscriptionStore(file, webhooks, {})
+  const s2 = new SubscriptionStore(file, webhooks, {}, RULES)
   t.same([...s2.all()].map((s) => [s.cfg.id, s.source, s.enabled]), [['a', 'config', false], ['c', 'api', true]])
   t.equal(s2.get('a')?.disabledReason, 'gone')
   s2.enable(s2.get('a')!)
   s2.add({ ...webhooks[1]!, url: 'http://127.0.0.1/b2' })
-  const s3 = new SubscriptionStore(file, webhooks, {})
+  const s3 = new SubscriptionStore(file, webhooks, {}, RULES)
   t.same([...s3.all()].map((s) => [s.cfg.id, s.enabled, s.cfg.url]), [['a', true, 'http://127.0.0.1/a'], ['b', true, 'http://127.0.0.1/b2'], ['c', true, 'http://127.0.0.1/c']])
   t.equal(fs.statSync(file).mode & 0o777, 0o600)
   fs.writeFileSync(file, '{}')
-  t.equal([...new SubscriptionStore(file, webhooks, {}).all()].length, 2)
+  t.equal([...new SubscriptionStore(file, webhooks, {}, RULES).all()].length, 2)
   fs.writeFileSync(file, '{oops')
-  t.throws(() => new SubscriptionStore(file, webhooks, {}), { code: 'HEXP_ERR_CONFIG' })
+  t.throws(() => new SubscriptionStore(file, webhooks, {}, RULES), { code: 'HEXP_ERR_CONFIG' })
 })
