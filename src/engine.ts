@@ -26,6 +26,8 @@ import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { ALERT_KINDS, type AlertEvent } from './rules/alert-event.js'
 import { buildApi } from './api/server.js'
+import { StreamHub } from './api/stream-hub.js'
+import { AuditLog } from './sink/clickhouse/audit.js'
 import type { ComponentStatus, TrackPoint } from './api/context.js'
 import { instanceId } from './instance-id.js'
 import { RecentFixes, fixKey } from './ingest/recent-fixes.js'
@@ -73,6 +75,9 @@ export class Engine {
   broker: EmbeddedBroker | undefined
   subscriber: MqttSubscriber | undefined
   api: FastifyInstance | undefined
+  /** The live stream's hub (API): alert transitions are published here; other stages publish theirs. */
+  readonly stream: StreamHub
+  private auditLog: AuditLog | undefined
   private stateStore: RuleStateStore | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   incidents: IncidentService | undefined
@@ -91,6 +96,7 @@ export class Engine {
     this.env = opts.env ?? process.env
     this.now = opts.now ?? Date.now
     this.metrics = createMetrics()
+    this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.now, registry: this.metrics.registry })
     this.maxIntervals = new Map(this.config.zones.map((z) => [z.id, z.coverage.max_interval]))
   }
 
@@ -195,6 +201,7 @@ export class Engine {
     })
 
     if (this.opts.http !== false) {
+      const auditLog = (this.auditLog = new AuditLog({ client: this.ch.client, database: this.ch.database, logger: logger.child({ component: 'audit' }), now: this.now }))
       this.api = await buildApi({
         config,
         logger,
@@ -206,6 +213,9 @@ export class Engine {
         track: (unit, from, to, limit) => this.track(unit, from, to, limit),
         emit: (events) => this.emit(events),
         incidents: this.incidents,
+        stream: this.stream,
+        audit: (e) => auditLog.write(e),
+        clickhouse: this.ch,
       }, this.env)
       await this.api.listen({ port: config.http.port, host: config.http.host })
     }
@@ -289,7 +299,7 @@ export class Engine {
       dir: join(this.dataDir, 'incidents'),
       now: this.now,
       logger: log,
-      publish: createFanout({ webhooks: this.dispatcher, mqtt: this.alertPublisher, logger: log }),
+      publish: createFanout({ webhooks: this.dispatcher, mqtt: this.alertPublisher, hub: this.stream, logger: log }),
     })
     const recompute = () => void this.incidents?.recomputeHotspots()
     recompute()
@@ -345,6 +355,7 @@ export class Engine {
       this.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
       this.dispatcher?.publish(e)
       this.alertPublisher?.publish(e)
+      this.stream.publish('alert', e, { zone: e.zoneId, unit: e.unitId })
     }
   }
 
@@ -385,6 +396,7 @@ export class Engine {
     this.journal?.close()
     await this.dispatcher?.stop()
     await this.api?.close()
+    await this.auditLog?.close()
     await this.ch?.close()
     log.info('hexpatrol stopped.')
   }

@@ -7,6 +7,11 @@ import type { RuleEngine } from '../rules/engine.js'
 import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { IncidentService } from '../incidents/service.js'
+import type { AuditEntry } from '../sink/clickhouse/audit.js'
+import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
+import type { StreamHub } from './stream-hub.js'
+
+export type { AuditEntry } from '../sink/clickhouse/audit.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -38,4 +43,10 @@ export interface ApiContext {
   emit?(events: AlertEvent[]): void
   /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */
   incidents?: IncidentService | undefined
+  /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
+  stream: StreamHub
+  /** Writes a row to the ClickHouse `audit` table (every state-changing request gets one automatically). */
+  audit(e: AuditEntry): void
+  /** Read access to ClickHouse (alert history); absent when not connected. */
+  clickhouse?: ClickHouseReader | undefined
 }

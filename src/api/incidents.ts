@@ -1,6 +1,6 @@
 // Incidents, hotspots, patrol levels and emergency plans over HTTP (issue 14). Reads need scope
-// `read`, changes `operate` (declared as config.scope for the API's token hook; until that hook is
-// installed, changes fall back to the admin token). Every change is logged and audit-recorded.
+// `read`, changes `operate` (config.scope, enforced by the API's token hook before validation);
+// every change gets an audit row (audit hook) with the details set here, and a log line.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { cellToBoundary } from 'h3-js'
 import { HexpatrolError } from '../errors.js'
@@ -8,12 +8,8 @@ import type { IncidentService } from '../incidents/service.js'
 import { parseCsv, type IncidentInput } from '../incidents/incident.js'
 import { LevelError } from '../incidents/levels.js'
 import { PlanError } from '../incidents/plans.js'
-import { adminGuard } from './admin-auth.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
-
-type Principal = { name: string; scope: string } | null | undefined
-type AuditFn = (e: { actor: string; action: string; target: string; details: Record<string, unknown>; ip: string }) => unknown
 
 const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const
 const MAX_BULK = 100_000
@@ -27,31 +23,24 @@ function timeParam(value: string | undefined, fallback: number, key: string): nu
 
 const ring = (cell: string) => cellToBoundary(cell, true).concat([cellToBoundary(cell, true)[0] as [number, number]])
 
-export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiContext; adminToken: string | undefined }): Promise<void> {
+export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
   const { ctx } = opts
-  const admin = adminGuard(opts.adminToken)
   const svc = (): IncidentService => {
     const s = (ctx as ApiContext & { incidents?: IncidentService }).incidents
     if (s === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'The incidents stage is not running.')
     return s
   }
-  const principalOf = (req: FastifyRequest): Principal => (req as FastifyRequest & { principal?: Principal }).principal
-  // With the API's scope hook installed, request.principal is decorated and the hook has already
-  // checked `operate`; without it, state changes need the admin token (secure by default).
-  const operate = async (req: FastifyRequest): Promise<void> => {
-    if (principalOf(req) === undefined) await admin(req)
-  }
-  const actor = (req: FastifyRequest) => principalOf(req)?.name ?? 'admin'
+  // The token hook ran first: operate routes always have a principal.
+  const actor = (req: FastifyRequest) => (req.principal as { name: string }).name
   const audit = (req: FastifyRequest, action: string, target: string, details: Record<string, unknown>) => {
     req.log.info({ actor: actor(req), action, target, details }, `Audit: ${action} ${target}.`)
-    void Promise.resolve((ctx as ApiContext & { audit?: AuditFn }).audit?.({ actor: actor(req), action, target, details, ip: req.ip })).catch(() => undefined)
+    req.auditDetails = { target, ...details }
   }
 
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body))
 
   app.post<{ Body: unknown; Querystring: { import: boolean } }>('/api/v1/incidents', {
-    config: { scope: 'operate' },
-    preHandler: operate,
+    config: { scope: 'operate', action: 'incident.create' },
     schema: { querystring: { type: 'object', additionalProperties: false, properties: { import: { type: 'boolean', default: false } } } },
   }, async (req, reply: FastifyReply) => {
     const body = req.body
@@ -131,8 +120,7 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
   })
 
   app.put<{ Params: { id: string }; Body: { level: string; reason: string; until?: string } }>('/api/v1/zones/:id/level', {
-    config: { scope: 'operate' },
-    preHandler: operate,
+    config: { scope: 'operate', action: 'zone.level' },
     schema: {
       params: IdParams,
       body: {
@@ -166,8 +154,7 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
   })
 
   app.post<{ Params: { id: string }; Body: { incident_id?: string; lat?: number; lon?: number } | undefined }>('/api/v1/plans/:id/activate', {
-    config: { scope: 'operate' },
-    preHandler: operate,
+    config: { scope: 'operate', action: 'plan.activate' },
     schema: {
       params: IdParams,
       body: {
@@ -191,7 +178,7 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     return s.planStatus(req.params.id)
   })
 
-  app.post<{ Params: { id: string } }>('/api/v1/plans/:id/deactivate', { config: { scope: 'operate' }, preHandler: operate, schema: { params: IdParams } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/api/v1/plans/:id/deactivate', { config: { scope: 'operate', action: 'plan.deactivate' }, schema: { params: IdParams } }, async (req) => {
     const s = svc()
     if (!s.planSpecs().some((p) => p.id === req.params.id)) throw notFound(`plan ${req.params.id}`)
     const a = planCall(() => s.deactivate(req.params.id, actor(req)))

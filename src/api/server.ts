@@ -1,16 +1,53 @@
-// Builds the fastify app: limits against hostile requests, coded errors, and one plugin per area.
+// Builds the fastify app: limits against hostile requests, security headers, authentication
+// before anything else, coded errors, OpenAPI from the TypeBox schemas, and one plugin per area.
+import { randomBytes } from 'node:crypto'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import helmet from '@fastify/helmet'
+import cookie from '@fastify/cookie'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import { resolveSecret } from '../config/load.js'
 import type { ApiContext } from './context.js'
 import { installErrorHandler } from './errors.js'
+import { installJsonParser } from './json-body.js'
+import { installStrictQuery } from './strict-query.js'
 import { healthPlugin, metricsPlugin } from './health.js'
-import { livePlugin } from './live.js'
+import { authPlugin } from './auth.js'
+import { TokenBook } from './tokens.js'
+import { SessionCodec } from './session-cookie.js'
+import { sessionPlugin } from './session.js'
+import { installAudit } from './audit-hook.js'
+import { unitsPlugin } from './units.js'
+import { zonesPlugin } from './zones.js'
 import { alertsPlugin } from './alerts.js'
+import { streamPlugin } from './stream.js'
 import { webhooksPlugin } from './webhooks.js'
 import { incidentsPlugin } from './incidents.js'
+import { ErrorBody } from './schemas.js'
+import type { RouteScope } from './scopes.js'
+
+export interface RouteInfo {
+  method: string
+  url: string
+  scope: RouteScope
+  /** Response schemas by status (TypeBox), for conformance tests. */
+  response: Record<string, unknown> | undefined
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>()
+
+/** Every route registered on an app built by buildApi, with the scope it requires. */
+export function routesOf(app: FastifyInstance): RouteInfo[] {
+  return routeTables.get(app) ?? []
+}
 
 export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const h = ctx.config.http
+  const tokens = TokenBook.fromConfig(ctx.config, env, ctx.logger)
+  // Without a configured secret every start signs with a new one: a restart ends all sessions.
+  const secret = resolveSecret('http.session_secret', h.session_secret, h.session_secret_env, env) ?? randomBytes(32).toString('base64url')
+  const sessions = new SessionCodec({ ttlMs: h.session_ttl, now: ctx.now })
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request logs would dominate the log at fleet polling rates; errors are still logged.
@@ -19,17 +56,64 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     requestTimeout: h.request_timeout,
     connectionTimeout: h.request_timeout,
     keepAliveTimeout: 5000,
+    trustProxy: h.trust_proxy,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-  })
+  }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandler(app)
-  const adminToken = resolveSecret('http.admin_token', h.admin_token, h.admin_token_env, env)
+  installJsonParser(app)
+  installStrictQuery(app)
+  app.addSchema(ErrorBody)
+
+  const table: RouteInfo[] = []
+  routeTables.set(app, table)
+  app.addHook('onRoute', (r) => {
+    // The docs UI and its assets are public (the OpenAPI document describes routes, not data).
+    if (r.url === '/docs' || r.url.startsWith('/docs/')) r.config = { ...r.config, scope: 'public' }
+    const scope: RouteScope = r.config?.scope ?? 'read'
+    for (const method of [r.method].flat()) table.push({ method, url: r.url, scope, response: r.schema?.response as Record<string, unknown> | undefined })
+    if (r.schema !== undefined && scope !== 'public') {
+      r.schema = {
+        ...r.schema,
+        security: scope === 'device' ? [] : [{ bearer: [] }, { session: [] }],
+        description: `${r.schema.description === undefined ? '' : `${r.schema.description as string}\n\n`}Scope: \`${scope}\`.`,
+      }
+    }
+  })
+
+  await app.register(helmet, {
+    // HSTS only means something over TLS; behind a TLS proxy it is the proxy's header to set.
+    hsts: false,
+    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } },
+  })
+  await app.register(cookie, { secret })
+  await app.register(authPlugin, { config: ctx.config, tokens, sessions })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'hexpatrol API', version: '1', description: 'Live patrol state, tracks, coverage, alerts and their history. Every route but the public ones needs a token (Authorization: Bearer) or the session cookie.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (api.tokens) with the scope the route names.' },
+          session: { type: 'apiKey', in: 'cookie', name: 'hexpatrol_session', description: 'The browser session from POST /api/v1/session.' },
+        },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  installAudit(app, ctx)
+
   await app.register(healthPlugin, { ctx })
-  await app.register(metricsPlugin, { ctx })
-  await app.register(livePlugin, { ctx })
-  await app.register(alertsPlugin, { ctx, adminToken })
-  await app.register(webhooksPlugin, { ctx, adminToken })
-  await app.register(incidentsPlugin, { ctx, adminToken })
+  await app.register(metricsPlugin, { ctx, tokens, env })
+  await app.register(sessionPlugin, { tokens, sessions })
+  await app.register(unitsPlugin, { ctx })
+  await app.register(zonesPlugin, { ctx })
+  await app.register(alertsPlugin, { ctx })
+  await app.register(streamPlugin, { ctx })
+  await app.register(webhooksPlugin, { ctx })
+  await app.register(incidentsPlugin, { ctx })
+  // Streams never end by themselves: close them so the server can stop.
+  app.addHook('preClose', async () => ctx.stream.close())
   return app
 }

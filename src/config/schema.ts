@@ -31,13 +31,46 @@ export const ConfigSchema = Obj({
     { default: 'info' },
   ),
   http: Obj({
-    host: Type.String({ default: '0.0.0.0' }),
+    /** Loopback by default: live positions of officers are not served beyond this machine unless asked (README: HTTP API). */
+    host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     request_timeout: Duration('30s'),
     body_limit_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
     /** Bearer token for admin endpoints (webhook management, alert acknowledgement, dead-letter retry). */
     admin_token: Type.Optional(Type.String({ minLength: 16 })),
     admin_token_env: Type.Optional(Type.String()),
+    /** When set, GET /metrics needs "Authorization: Bearer <metrics_token>" (or any API token). */
+    metrics_token: Type.Optional(Type.String({ minLength: 16 })),
+    metrics_token_env: Type.Optional(Type.String()),
+    /** Signs the browser session cookie; unset: a random secret per start (a restart logs everyone out). */
+    session_secret: Type.Optional(Type.String({ minLength: 32 })),
+    session_secret_env: Type.Optional(Type.String()),
+    session_ttl: Duration('12h'),
+    /** Origins allowed to call the API from a browser (CORS); empty: none. */
+    cors_origins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** Host header values accepted (DNS rebinding guard); empty: any. */
+    allowed_hosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** Behind a TLS-terminating proxy: trust X-Forwarded-* (client IP, https for the Secure cookie flag). */
+    trust_proxy: Type.Boolean({ default: false }),
+    rate_limit: Obj({
+      /** Requests per window per client IP (before authentication). */
+      per_ip: Type.Integer({ minimum: 1, default: 1200 }),
+      /** Requests per window per token (after authentication). */
+      per_token: Type.Integer({ minimum: 1, default: 1200 }),
+      window: Duration('1m'),
+    }),
+  }),
+  api: Obj({
+    /** API tokens: { name, scope, token_env | token_sha256 } (never the token itself). */
+    tokens: Type.Array(Obj({
+      name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$' }),
+      scope: Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')]),
+      token_env: Type.Optional(Type.String({ minLength: 1 })),
+      token_sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    }), { default: [] }),
+    /** Live stream: per-client buffer bound (bytes) before a slow client is dropped, and heartbeat period. */
+    stream_buffer_bytes: Type.Integer({ minimum: 4096, default: 1_048_576 }),
+    stream_heartbeat: Duration('15s'),
   }),
   mqtt: Obj({
     /** External broker URL (mqtt://, mqtts://, ws://). Unset: start the embedded broker. */

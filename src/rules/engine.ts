@@ -4,7 +4,7 @@
 // No I/O: the caller journals fixes, delivers the returned AlertEvents and persists snapshot().
 import type { AlertEvent, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
-import { haversineM } from '../geo/distance.js'
+import { UnitGrid } from '../geo/unit-grid.js'
 import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
@@ -58,6 +58,8 @@ export class RuleEngine {
   private readonly zoneStates: ZoneState[]
   private readonly credit: CoverageCredit
   private overrides: CoverageOverrides | null = null
+  /** Live positions for nearest(): a grid index, so a search reads a few cells, not every unit. */
+  private readonly grid = new UnitGrid<UnitState>()
 
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
@@ -96,7 +98,10 @@ export class RuleEngine {
     }
     const out: AlertEvent[] = []
     u.lastImpossible = null
-    if (u.latest === null || fix.ts > u.latest.ts) u.latest = fix
+    if (u.latest === null || fix.ts > u.latest.ts) {
+      u.latest = fix
+      this.grid.set(u.id, fix.lat, fix.lon, u)
+    }
     if (observeSilent(u.silent, fix.ts, now, u.silentAfterMs) === 'resolved') {
       push(out, silentResolved(this.book, u, fix, this.book.openedAt('unit_silent', unitSubject(u.id)) ?? fix.ts))
     }
@@ -186,22 +191,27 @@ export class RuleEngine {
     return { zone: this.zoneView(z, now), staleCells }
   }
 
+  /** One zone's tracked cells with their last visit (zone cells first, then priority-only cells). */
+  zoneCells(zoneId: string): Array<{ cell: string; lastVisit: number | null }> | undefined {
+    const spec = this.dep.zonesById.get(zoneId)
+    return spec === undefined ? undefined : (this.zoneStates[spec.index] as ZoneState).coverage.lastVisits()
+  }
+
   coverageSnapshot(): Array<{ zoneId: string; cell: string; lastVisit: number | null }> {
     return this.zoneStates.flatMap((z) => z.coverage.lastVisits().map((v) => ({ zoneId: z.spec.id, cell: v.cell, lastVisit: v.lastVisit })))
   }
 
   /** The k units nearest a point (live ones only unless includeSilent), nearest first, ties by id. */
   nearest(lat: number, lon: number, opts: NearestOptions, now: number): Array<UnitView & { distanceM: number }> {
-    const found: Array<{ u: UnitState; d: number }> = []
-    for (const u of this.unitStates.values()) {
-      const f = u.latest
-      if (f === null || (opts.kind !== undefined && u.kind !== opts.kind)) continue
-      if (opts.includeSilent !== true && isSilentAt(u.silent, now, u.silentAfterMs, this.startedAt)) continue
-      const d = haversineM(lat, lon, f.lat, f.lon)
-      if (opts.maxDistanceM === undefined || d <= opts.maxDistanceM) found.push({ u, d })
-    }
-    found.sort((a, b) => a.d - b.d || (a.u.id < b.u.id ? -1 : 1))
-    return found.slice(0, Math.max(0, opts.k)).map(({ u, d }) => ({ ...unitView(this.dep, u, now, this.startedAt), distanceM: d }))
+    const accept = (u: UnitState): boolean =>
+      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.silentAfterMs, this.startedAt))
+    return this.grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
+      .map(({ value: u, distanceM }) => ({ ...unitView(this.dep, u, now, this.startedAt), distanceM }))
+  }
+
+  /** The compiled deployment (units, posts, zones with their cells), for read-only views. */
+  get deployment(): Deployment {
+    return this.dep
   }
 
   /** Last visits recovered from storage at start-up; unknown zones and cells are skipped. */
@@ -230,7 +240,11 @@ export class RuleEngine {
     if (snap?.version !== 1) throw new Error(`rule snapshot version ${JSON.stringify(snap?.version)} is not supported`)
     const e = new RuleEngine(dep, opts)
     e.book = AlertBook.fromJSON(snap.alerts)
-    for (const j of snap.units) e.unitStates.set(j.id, unitFromJSON(dep, j))
+    for (const j of snap.units) {
+      const u = unitFromJSON(dep, j)
+      e.unitStates.set(j.id, u)
+      if (u.latest !== null) e.grid.set(u.id, u.latest.lat, u.latest.lon, u)
+    }
     for (const c of snap.coverage) {
       const spec = dep.zonesById.get(c.zoneId)
       if (spec !== undefined) (e.zoneStates[spec.index] as ZoneState).coverage = ZoneCoverage.fromJSON(spec.coverage, c.state)

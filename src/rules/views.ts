@@ -15,7 +15,7 @@ export interface UnitView {
   known: boolean
   post: string | null
   zone: string | null
-  lastFix: { lat: number; lon: number; ts: number; speed: number | null; heading: number | null; accuracy: number | null; h3: string } | null
+  lastFix: { lat: number; lon: number; ts: number; receivedAt: number; speed: number | null; heading: number | null; accuracy: number | null; h3: string } | null
   silent: boolean
   inBreach: boolean
   outsideZone: boolean
@@ -52,7 +52,7 @@ export function unitView(dep: Deployment, u: UnitState, now: number, startedAt: 
     known: u.spec !== null,
     post: u.spec?.postId ?? null,
     zone: u.spec?.zoneId ?? null,
-    lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, speed: f.speed, heading: f.heading, accuracy: f.accuracy, h3: f.h3 },
+    lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, receivedAt: f.receivedAt, speed: f.speed, heading: f.heading, accuracy: f.accuracy, h3: f.h3 },
     silent: isSilentAt(u.silent, now, u.silentAfterMs, startedAt),
     inBreach: u.radius?.active ?? false,
     outsideZone: u.zone?.active ?? false,

@@ -3,6 +3,7 @@
 // and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
 import type { ClickHouseClient } from '@clickhouse/client'
 import { incidentSchemaStatements } from '../../incidents/store.js'
+import { auditTableStatement } from './audit.js'
 
 export interface SchemaOptions {
   database: string
@@ -120,6 +121,8 @@ export function schemaStatements(o: SchemaOptions): string[] {
     PARTITION BY toYYYYMM(at)
     ORDER BY (zone_id, at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Who changed what through the API (see src/sink/clickhouse/audit.ts).
+    auditTableStatement(db),
   ]
 }
 

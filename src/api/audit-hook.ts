@@ -1,0 +1,36 @@
+// Every state-changing request (POST, PUT, PATCH, DELETE) that reached a route leaves a row in
+// the ClickHouse `audit` table: token name, method and route, target id, status, client address.
+// Device ingest routes are data, not operator actions, and are not audited. A route adds details
+// (an acknowledgement's note) with request.auditDetails.
+import type { FastifyInstance } from 'fastify'
+import type { ApiContext } from './context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Extra fields for this request's audit row. */
+    auditDetails: Record<string, unknown> | null
+  }
+  interface FastifyContextConfig {
+    /** Audit action name (default `<METHOD> <route url>`). */
+    action?: string
+  }
+}
+
+const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
+  app.decorateRequest('auditDetails', null)
+  app.addHook('onResponse', async (req, reply) => {
+    if (!CHANGING.has(req.method) || req.is404) return
+    const config = req.routeOptions.config
+    if (config.scope === 'device') return
+    const params = (req.params ?? {}) as Record<string, unknown>
+    ctx.audit({
+      actor: req.principal?.name ?? 'anonymous',
+      action: config.action ?? `${req.method} ${req.routeOptions.url as string}`,
+      target: typeof params.id === 'string' ? params.id : '',
+      details: { status: reply.statusCode, ...req.auditDetails },
+      ip: req.ip,
+    })
+  })
+}

@@ -1,0 +1,214 @@
+// The live stream's fan-out: every event is serialized once, kept in a bounded ring (so a client
+// reconnecting with Last-Event-ID gets what it missed) and written to each subscribed client
+// whose filter matches. Positions are coalesced per unit (the latest wins, flushed once per
+// second). A client whose socket buffer grows past the bound is told (`overflow`) and dropped:
+// publish() never waits for a client, so a slow browser cannot slow ingestion.
+import { randomBytes } from 'node:crypto'
+import { Counter, Gauge, type Registry } from 'prom-client'
+
+export interface PublishOptions {
+  zone?: string | undefined
+  unit?: string | undefined
+}
+
+/** What a client asked for: event types (null = all) and zones (null = all). */
+export interface StreamFilter {
+  types: ReadonlySet<string> | null
+  zones: ReadonlySet<string> | null
+}
+
+/** The part of an HTTP response the hub writes to (node's ServerResponse satisfies it). */
+export interface StreamSocket {
+  write(chunk: string): boolean
+  end(): void
+  destroy(): void
+  readonly writableLength: number
+}
+
+interface Frame {
+  seq: number
+  type: string
+  zone: string | undefined
+  text: string
+}
+
+export interface StreamHubOptions {
+  /** Events kept for Last-Event-ID resumption. */
+  ringSize?: number
+  /** A client with more than this many bytes waiting in its socket buffer is dropped. */
+  bufferBytes?: number
+  heartbeatMs?: number
+  /** Position coalescing period per unit. */
+  coalesceMs?: number
+  now?: () => number
+  registry?: Registry
+}
+
+class Client {
+  constructor(readonly socket: StreamSocket, readonly filter: StreamFilter) {}
+  wants(f: Frame): boolean {
+    const { types, zones } = this.filter
+    return (types === null || types.has(f.type)) && (zones === null || f.zone === undefined || zones.has(f.zone))
+  }
+}
+
+/** `positions,alerts` → the event types `position`, `alert` (both spellings are accepted). */
+export function parseTypes(list: string | undefined): Set<string> | null {
+  if (list === undefined || list.trim() === '') return null
+  const out = new Set<string>()
+  for (const raw of list.split(',')) {
+    const t = raw.trim()
+    if (t === '') continue
+    out.add(t)
+    if (t.endsWith('s')) out.add(t.slice(0, -1))
+  }
+  return out
+}
+
+export function parseList(list: string | undefined): Set<string> | null {
+  if (list === undefined || list.trim() === '') return null
+  return new Set(list.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+}
+
+export class StreamHub {
+  /** Distinguishes this process's event ids from a previous run's. */
+  readonly boot = randomBytes(4).toString('hex')
+  private seq = 0
+  private readonly ring: Array<Frame | undefined>
+  private readonly clients = new Set<Client>()
+  private readonly pending = new Map<string, { data: unknown; opts: PublishOptions }>()
+  private flushTimer: NodeJS.Timeout | null = null
+  private heartbeat: NodeJS.Timeout | null = null
+  private readonly bufferBytes: number
+  private readonly heartbeatMs: number
+  private readonly coalesceMs: number
+  private readonly now: () => number
+  private readonly m: { clients: Gauge; events: Counter; dropped: Counter } | null
+
+  constructor(opts: StreamHubOptions = {}) {
+    this.ring = new Array(opts.ringSize ?? 10_000)
+    this.bufferBytes = opts.bufferBytes ?? 1_048_576
+    this.heartbeatMs = opts.heartbeatMs ?? 15_000
+    this.coalesceMs = opts.coalesceMs ?? 1000
+    this.now = opts.now ?? Date.now
+    const r = opts.registry
+    this.m = r === undefined
+      ? null
+      : {
+          clients: new Gauge({ name: 'hexpatrol_stream_clients', help: 'Clients connected to the live stream.', registers: [r] }),
+          events: new Counter({ name: 'hexpatrol_stream_events_total', help: 'Events published on the live stream, by type.', labelNames: ['type'], registers: [r] }),
+          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected because they fell behind.', registers: [r] }),
+        }
+  }
+
+  get clientCount(): number {
+    return this.clients.size
+  }
+
+  /** The id of the newest event (what a heartbeat carries, so resuming from it loses nothing). */
+  get lastId(): string {
+    return `${this.boot}-${this.seq}`
+  }
+
+  /** Publishes an event to every client that asked for its type (and zone). Never blocks. */
+  publish(type: string, data: unknown, opts: PublishOptions = {}): void {
+    if (type === 'position' && opts.unit !== undefined) {
+      this.pending.set(opts.unit, { data, opts })
+      if (this.flushTimer === null) {
+        this.flushTimer = setTimeout(() => this.flushPositions(), this.coalesceMs)
+        this.flushTimer.unref()
+      }
+      return
+    }
+    this.emitNow(type, data, opts)
+  }
+
+  /** Sends the coalesced positions at once (the timer does this every coalesceMs). */
+  flushPositions(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    const batch = [...this.pending.values()]
+    this.pending.clear()
+    for (const p of batch) this.emitNow('position', p.data, p.opts)
+  }
+
+  private emitNow(type: string, data: unknown, opts: PublishOptions): void {
+    const seq = ++this.seq
+    const f: Frame = { seq, type, zone: opts.zone, text: `id: ${this.boot}-${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n` }
+    this.ring[seq % this.ring.length] = f
+    this.m?.events.inc({ type })
+    for (const c of this.clients) if (c.wants(f)) this.send(c, f.text)
+  }
+
+  /**
+   * Adds a client. With a Last-Event-ID from this process still in the ring, it gets the events it
+   * missed; otherwise it gets `snapshot()` first. Returns whether it resumed.
+   */
+  subscribe(socket: StreamSocket, filter: StreamFilter, lastEventId: string | undefined, snapshot: () => unknown): { client: object; resumed: boolean } {
+    const c = new Client(socket, filter)
+    socket.write('retry: 2000\n\n')
+    const missed = this.missedSince(lastEventId)
+    if (missed === null) {
+      this.send(c, `id: ${this.lastId}\nevent: snapshot\ndata: ${JSON.stringify(snapshot())}\n\n`)
+    } else {
+      for (const f of missed) if (c.wants(f)) this.send(c, f.text)
+    }
+    this.clients.add(c)
+    this.m?.clients.set(this.clients.size)
+    this.startHeartbeat()
+    return { client: c, resumed: missed !== null }
+  }
+
+  unsubscribe(client: object): void {
+    if (this.clients.delete(client as Client)) this.m?.clients.set(this.clients.size)
+    if (this.clients.size === 0 && this.heartbeat !== null) {
+      clearInterval(this.heartbeat)
+      this.heartbeat = null
+    }
+  }
+
+  /** Frames after `id`, or null when the id is not this process's or has left the ring. */
+  private missedSince(id: string | undefined): Frame[] | null {
+    const m = id === undefined ? null : /^([0-9a-f]{8})-(\d{1,15})$/.exec(id)
+    if (m === null || m[1] !== this.boot) return null
+    const after = Number(m[2])
+    if (after > this.seq || after < this.seq - this.ring.length) return null
+    const out: Frame[] = []
+    for (let s = after + 1; s <= this.seq; s++) out.push(this.ring[s % this.ring.length] as Frame)
+    return out
+  }
+
+  private send(c: Client, text: string): void {
+    c.socket.write(text)
+    if (c.socket.writableLength > this.bufferBytes) this.drop(c)
+  }
+
+  private drop(c: Client): void {
+    this.unsubscribe(c)
+    this.m?.dropped.inc()
+    c.socket.write(`event: overflow\ndata: ${JSON.stringify({ message: 'The client fell behind the live stream and is disconnected; reconnect (with Last-Event-ID) to resume.', lastId: this.lastId })}\n\n`)
+    c.socket.end()
+    // end() waits for the backlog to drain; a client that stopped reading never drains it.
+    setTimeout(() => c.socket.destroy(), 5000).unref()
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== null) return
+    this.heartbeat = setInterval(() => {
+      const text = `id: ${this.lastId}\nevent: heartbeat\ndata: {"at":${this.now()}}\n\n`
+      for (const c of this.clients) this.send(c, text)
+    }, this.heartbeatMs)
+    this.heartbeat.unref()
+  }
+
+  /** Ends every client (server shutdown); clients reconnect to the next process. */
+  close(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    for (const c of this.clients) c.socket.end()
+    this.clients.clear()
+    this.m?.clients.set(0)
+    if (this.heartbeat !== null) clearInterval(this.heartbeat)
+    this.heartbeat = null
+  }
+}

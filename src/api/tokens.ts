@@ -1,0 +1,94 @@
+// API tokens: built once at start from api.tokens (token_env or token_sha256, never plaintext in
+// the file) and the legacy admin token (http.admin_token / HEXPATROL_ADMIN_TOKEN). With none
+// configured, an admin token is created in <data dir>/admin-token (mode 0600) so the API is never
+// open by accident. Lookups hash the presented token and compare digests in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.js'
+import { resolveSecret } from '../config/load.js'
+import { HexpatrolError } from '../errors.js'
+import type { Principal, Scope } from './scopes.js'
+
+export const ADMIN_TOKEN_FILE = 'admin-token'
+const MIN_TOKEN_LENGTH = 16
+
+interface Entry {
+  name: string
+  scope: Scope
+  digest: Buffer
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
+
+export class TokenBook {
+  private readonly entries: Entry[]
+  /** Set when the admin token was generated or read from <data dir>/admin-token. */
+  readonly bootstrapFile: string | null
+
+  constructor(entries: Entry[], bootstrapFile: string | null = null) {
+    this.entries = entries
+    this.bootstrapFile = bootstrapFile
+  }
+
+  /** The principal a token belongs to, or null. Every entry is compared, so timing says nothing. */
+  verify(token: string): Principal | null {
+    const d = sha256(token)
+    let found: Entry | null = null
+    for (const e of this.entries) if (timingSafeEqual(d, e.digest) && found === null) found = e
+    return found === null ? null : { name: found.name, scope: found.scope }
+  }
+
+  /** The current scope of a token name (sessions re-check it), or null if no longer configured. */
+  scopeOf(name: string): Scope | null {
+    return this.entries.find((e) => e.name === name)?.scope ?? null
+  }
+
+  get size(): number {
+    return this.entries.length
+  }
+
+  static fromConfig(config: Config, env: NodeJS.ProcessEnv, logger: Logger): TokenBook {
+    const entries: Entry[] = []
+    const names = new Set<string>()
+    for (const [i, t] of config.api.tokens.entries()) {
+      const key = `api.tokens.${i}`
+      if (names.has(t.name)) throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}.name: token name "${t.name}" appears twice; names must be unique (they are recorded in the audit table)`)
+      names.add(t.name)
+      if ((t.token_env === undefined) === (t.token_sha256 === undefined)) {
+        throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}: give exactly one of token_env (an environment variable holding the token) or token_sha256 (its SHA-256, hex)`)
+      }
+      let digest: Buffer
+      if (t.token_sha256 !== undefined) {
+        digest = Buffer.from(t.token_sha256.toLowerCase(), 'hex')
+      } else {
+        const v = resolveSecret(`${key}.token_env`, undefined, t.token_env, env) as string
+        if (v.length < MIN_TOKEN_LENGTH) throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}.token_env: the token in ${t.token_env} is shorter than ${MIN_TOKEN_LENGTH} characters`)
+        digest = sha256(v)
+      }
+      entries.push({ name: t.name, scope: t.scope, digest })
+    }
+    const h = config.http
+    const admin = resolveSecret('http.admin_token', h.admin_token, h.admin_token_env, env)
+    if (admin !== undefined) {
+      if (names.has('admin')) throw new HexpatrolError('HEXP_ERR_CONFIG', 'api.tokens: the name "admin" is taken by http.admin_token (HEXPATROL_ADMIN_TOKEN); choose another name')
+      entries.push({ name: 'admin', scope: 'admin', digest: sha256(admin) })
+    }
+    if (entries.length > 0) return new TokenBook(entries)
+    const file = join(resolve(config.data_dir), ADMIN_TOKEN_FILE)
+    const created = !existsSync(file)
+    if (created) {
+      mkdirSync(resolve(config.data_dir), { recursive: true })
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
+    }
+    // An older file may have been copied with looser permissions: tighten it every start.
+    chmodSync(file, 0o600)
+    const token = readFileSync(file, 'utf8').trim()
+    if (token.length < MIN_TOKEN_LENGTH) throw new HexpatrolError('HEXP_ERR_CONFIG', `${file} holds no usable token (shorter than ${MIN_TOKEN_LENGTH} characters); delete it to have a new one created`)
+    logger.warn({ file }, created
+      ? 'No API token is configured: created an admin token in this file (mode 0600). Configure api.tokens for your users.'
+      : 'No API token is configured: the admin token is the one in this file.')
+    return new TokenBook([{ name: 'admin', scope: 'admin', digest: sha256(token) }], file)
+  }
+}
