@@ -13,6 +13,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/webhooks.ts', quick ? ['500'] : []],
   ['bench/alert-latency.ts', quick ? ['10', '500'] : []],
   ['bench/api.ts', quick ? ['2'] : []],
+  ['bench/incidents.ts', quick ? ['20000', '10000'] : []],
 ]
 let failed = 0
 for (const [script, args] of scripts) {

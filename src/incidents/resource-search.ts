@@ -1,8 +1,9 @@
 // Resource search: the k nearest available units to a point, with straight-line distance and an
 // ETA from a per-kind speed and a detour factor. Pure: candidates (live, not silent) come from the
 // rule engine, committed units (manning an active plan) from the plan board.
-// O(n log k) with a bounded, sorted selection: 100,000 units take a few milliseconds.
-import { haversineM } from '../geo/distance.js'
+// One pass with a bounded, sorted selection of k; once k are held, a cheap planar distance
+// prunes units clearly farther than the k-th before the haversine is computed.
+import { haversineM, metresPerDegree } from '../geo/distance.js'
 
 export interface Candidate {
   id: string
@@ -47,6 +48,13 @@ export function etaSeconds(distanceM: number, kind: string, s: Pick<SearchSettin
 
 const before = (d1: number, id1: string, d2: number, id2: string) => d1 < d2 || (d1 === d2 && id1 < id2)
 
+/**
+ * Within half a degree the equirectangular distance is within ~1 % of the great-circle one, so a
+ * unit whose planar distance exceeds the k-th best by this factor cannot enter the selection.
+ */
+const PRUNE_MARGIN = 1.05
+const PRUNE_DEG = 0.5
+
 /** Nearest first, ties by unit id; units in `exclude` (committed to a plan) are skipped. */
 export function searchUnits(
   candidates: Iterable<Candidate>,
@@ -59,8 +67,17 @@ export function searchUnits(
   const best: Array<{ c: Candidate; d: number }> = []
   if (k === 0) return []
   const limit = s.maxDistanceM > 0 ? s.maxDistanceM : Infinity
+  const { perLat, perLon } = metresPerDegree(lat)
+  let bound = Infinity
   for (const c of candidates) {
     if (exclude.has(c.id)) continue
+    const dLat = c.lat - lat
+    const dLon = c.lon - lon
+    if (bound < Infinity && dLat < PRUNE_DEG && dLat > -PRUNE_DEG && dLon < PRUNE_DEG && dLon > -PRUNE_DEG) {
+      const y = dLat * perLat
+      const x = dLon * perLon
+      if (x * x + y * y > bound) continue
+    }
     const d = haversineM(lat, lon, c.lat, c.lon)
     if (d > limit) continue
     if (best.length === k) {
@@ -76,6 +93,7 @@ export function searchUnits(
       i--
     }
     best.splice(i, 0, { c, d })
+    if (best.length === k) bound = ((best[k - 1] as { d: number }).d * PRUNE_MARGIN) ** 2
   }
   return best.map(({ c, d }) => ({
     unitId: c.id,

@@ -53,6 +53,10 @@ t.test('distance limit, ties by id, fewer candidates than k, k = 0', async (t) =
   t.same(searchUnits(cands, p.lat, p.lon, { ...S, k: 10, maxDistanceM: 1000 }).map((x) => x.unitId), ['A', 'B', 'D'])
   t.same(searchUnits(cands, p.lat, p.lon, { ...S, k: 0 }), [])
   t.same(searchUnits(cands, p.lat, p.lon, { ...S, k: 2 }, new Set(['A'])).map((x) => x.unitId), ['B', 'D'])
+  // Units beyond the planar prune window (±0.5°) take the haversine path; nearer ones are pruned.
+  const far = [c('F1', 2), c('F2', -2), { ...c('F3', 0), lon: p.lon + 3 }, { ...c('F4', 0), lon: p.lon - 3 }, c('N', 0.3)]
+  t.same(searchUnits([...cands, ...far], p.lat, p.lon, { ...S, k: 2 }).map((x) => x.unitId), ['A', 'B'])
+  t.same(searchUnits([...far, ...cands], p.lat, p.lon, { ...S, k: 5 }).map((x) => x.unitId), ['A', 'B', 'D', 'C', 'N'])
   const [first] = searchUnits(cands, p.lat, p.lon, { ...S, k: 1 })
   t.match(first, { unitId: 'A', name: 'A', kind: 'vehicle', post: 'st', zone: 'g', lastFixAt: 5, distanceM: 111 })
   // 111.2 m × 1.5 at 10 m/s = 16.7 s → 17
