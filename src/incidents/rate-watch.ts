@@ -19,9 +19,10 @@ export class RateWatch {
   count(zoneId: string, now: number): number {
     const list = this.times.get(zoneId) ?? []
     const from = now - this.windowMs
-    const kept = list.filter((t) => t >= from && t <= now)
+    // Drop what slid out of the window; keep incidents timed ahead of the clock for later.
+    const kept = list.filter((t) => t >= from)
     this.times.set(zoneId, kept)
-    return kept.length
+    return kept.filter((t) => t <= now).length
   }
 
   /** True exactly once per crossing of the threshold. */

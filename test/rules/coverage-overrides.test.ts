@@ -55,6 +55,8 @@ t.test('min_ratio and hotspot priority cells; cells outside the zone are ignored
   t.match(ev[0]!.summary, /1 priority cell overdue/)
   const spec = applyOverride(d.zones[0]!, { priority: [{ cell: configured, maxIntervalMs: 20 * MIN }, { cell: outside, maxIntervalMs: MIN }] })
   t.same(spec.coverage.priority, [{ cell: configured, name: 'bank', maxIntervalMs: 10 * MIN }], 'tighter configured interval kept, outside cell dropped')
+  const unnamed = applyOverride(d.zones[0]!, { priority: [{ cell: cells[2]!, maxIntervalMs: MIN }] })
+  t.same(unnamed.coverage.priority.at(-1), { cell: cells[2], maxIntervalMs: MIN }, 'a new cell without a name')
   t.equal(applyOverride(d.zones[0]!, null), d.zones[0])
   const r = applyOverride(d.zones[0]!, { minRatio: 0.95, maxIntervalMs: MIN })
   t.match(r, { minRatio: 0.95, maxIntervalMs: MIN, coverage: { minRatio: 0.95, maxIntervalMs: MIN } })
