@@ -68,7 +68,8 @@ export function scoreIncidents(
 }
 
 export function sortScores<T extends CellScore>(cells: T[]): T[] {
-  return cells.sort((a, b) => b.score - a.score || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : 0))
+  // Cells are unique within one list, so ids never tie.
+  return cells.sort((a, b) => b.score - a.score || (a.cell < b.cell ? -1 : 1))
 }
 
 /** A cell expressed at another resolution: its parent when coarser, its centre child when finer. */
