@@ -2,7 +2,7 @@
 // returns), the stored track through the API, coverage visits recovered from ClickHouse after a
 // restart without a rule snapshot, and readiness when the external broker is unreachable.
 import t from 'tap'
-import { rmSync, existsSync } from 'node:fs'
+import { rmSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEngine, tempDir, waitFor } from './helpers/harness.js'
 import { clickhouseFault } from './helpers/faults.js'
@@ -34,7 +34,9 @@ t.test('starts with ClickHouse down, journals, creates the schema when it return
   await waitFor(async () => (await h.engine.readiness()).clickhouse!.ok, 20_000, 200)
   const committed = () => committedPositions(h.engine.metrics)
   await waitFor(async () => (await committed()) >= 20, 30_000)
-  const track = await (await fetch(`${h.httpUrl}/api/v1/units/P-1/track?from=${now - 120_000}&to=${now}`)).json() as { points: Array<{ ts: number; lat: number }> }
+  // No token configured: the engine created one in <data dir>/admin-token.
+  const auth = { authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}` }
+  const track = await (await fetch(`${h.httpUrl}/api/v1/units/P-1/track?from=${now - 120_000}&to=${now}`, { headers: auth })).json() as { points: Array<{ ts: number; lat: number }> }
   t.equal(track.points.length, 20, 'the stored track comes back in order')
   t.ok(track.points.every((p, i) => i === 0 || p.ts > track.points[i - 1]!.ts))
   const ratioBefore = h.engine.rules!.zones(Date.now())[0]!.ratio

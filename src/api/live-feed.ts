@@ -75,7 +75,8 @@ export class LiveFeed {
 
   /** The coverage event for a zone, or null when nothing changed since the last one. */
   private coverageOf(e: RuleEngine, z: ZoneView): { zone: string; ratio: number; responseRatio: number | null; changed: Array<{ cell: string; lastVisit: number | null }> } | null {
-    const cells = e.zoneCells(z.id) ?? []
+    // Zone views come from the same engine, so the zone exists.
+    const cells = e.zoneCells(z.id)!
     const prev = this.visits.get(z.id)
     const changed = cells.filter((c, i) => prev?.[i] !== c.lastVisit)
     this.visits.set(z.id, cells.map((c) => c.lastVisit))

@@ -29,8 +29,8 @@ function rowOf(lat: number): number {
   return Math.min(ROWS - 1, Math.max(0, Math.floor((lat + 90) / CELL_DEG)))
 }
 function colOf(lon: number): number {
-  const c = Math.floor((lon + 180) / CELL_DEG) % COLS
-  return c < 0 ? c + COLS : c
+  // lon = 180 wraps to column 0 (the same meridian as -180).
+  return Math.floor((lon + 180) / CELL_DEG) % COLS
 }
 
 export class UnitGrid<T> {
@@ -93,11 +93,15 @@ export class UnitGrid<T> {
     }
     let scanned = false
     if (k <= 0) return []
+    // Looking up more cells than are occupied costs more than reading every point: scan instead.
+    const lookupBudget = 2 * this.cells.size + 64
+    let lookups = 0
     for (let r = 0; ; r++) {
       // Nearest any point outside rings 0..r can be: r whole cells in latitude, or in longitude at
       // the ring's widest latitude (cells narrow towards the poles).
       const maxAbsLat = Math.min(90, Math.max(Math.abs(lat - (r + 1) * CELL_DEG), Math.abs(lat + (r + 1) * CELL_DEG)))
-      if (r > MAX_RINGS || maxAbsLat > 85 || 2 * r + 1 >= COLS) {
+      lookups += r === 0 ? 1 : 8 * r
+      if (r > MAX_RINGS || maxAbsLat > 85 || lookups > lookupBudget) {
         found.length = 0
         for (const e of this.byKey.values()) consider(e)
         scanned = true
@@ -113,8 +117,8 @@ export class UnitGrid<T> {
   }
 
   private ring(row: number, col: number, r: number, visit: (e: Entry<T>) => void): void {
+    // Rows stay inside the grid: rings stop (and scan) before they reach within 5° of a pole.
     const cellAt = (rr: number, cc: number): void => {
-      if (rr < 0 || rr >= ROWS) return
       const m = this.cells.get(rr * COLS + (((cc % COLS) + COLS) % COLS))
       if (m !== undefined) for (const e of m.values()) visit(e)
     }
@@ -131,5 +135,6 @@ export class UnitGrid<T> {
 }
 
 function byDistance(a: { d: number; key: string }, b: { d: number; key: string }): number {
-  return a.d - b.d || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  // Keys are unique, so they never tie.
+  return a.d - b.d || (a.key < b.key ? -1 : 1)
 }

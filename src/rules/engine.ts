@@ -60,6 +60,8 @@ export class RuleEngine {
   private overrides: CoverageOverrides | null = null
   /** Live positions for nearest(): a grid index, so a search reads a few cells, not every unit. */
   private readonly grid = new UnitGrid<UnitState>()
+  /** One grid per unit kind too, so a search for a rare kind does not wade through the others. */
+  private readonly kindGrids = new Map<string, UnitGrid<UnitState>>()
 
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
@@ -100,7 +102,7 @@ export class RuleEngine {
     u.lastImpossible = null
     if (u.latest === null || fix.ts > u.latest.ts) {
       u.latest = fix
-      this.grid.set(u.id, fix.lat, fix.lon, u)
+      this.index(u)
     }
     if (observeSilent(u.silent, fix.ts, now, u.silentAfterMs) === 'resolved') {
       push(out, silentResolved(this.book, u, fix, this.book.openedAt('unit_silent', unitSubject(u.id)) ?? fix.ts))
@@ -205,7 +207,9 @@ export class RuleEngine {
   nearest(lat: number, lon: number, opts: NearestOptions, now: number): Array<UnitView & { distanceM: number }> {
     const accept = (u: UnitState): boolean =>
       (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.silentAfterMs, this.startedAt))
-    return this.grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
+    const grid = opts.kind === undefined ? this.grid : this.kindGrids.get(opts.kind)
+    if (grid === undefined) return []
+    return grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
       .map(({ value: u, distanceM }) => ({ ...unitView(this.dep, u, now, this.startedAt), distanceM }))
   }
 
@@ -243,7 +247,7 @@ export class RuleEngine {
     for (const j of snap.units) {
       const u = unitFromJSON(dep, j)
       e.unitStates.set(j.id, u)
-      if (u.latest !== null) e.grid.set(u.id, u.latest.lat, u.latest.lon, u)
+      if (u.latest !== null) e.index(u)
     }
     for (const c of snap.coverage) {
       const spec = dep.zonesById.get(c.zoneId)
@@ -255,6 +259,14 @@ export class RuleEngine {
       if (z?.response != null) z.responseRatio = r.ratio
     }
     return e
+  }
+
+  private index(u: UnitState): void {
+    const f = u.latest as Fix
+    this.grid.set(u.id, f.lat, f.lon, u)
+    let g = this.kindGrids.get(u.kind)
+    if (g === undefined) this.kindGrids.set(u.kind, (g = new UnitGrid()))
+    g.set(u.id, f.lat, f.lon, u)
   }
 
   private unitOf(id: string): UnitState {

@@ -83,6 +83,7 @@ t.test('nearest units: sorted great-circle distance, filters, strict numbers', a
   res = await call('GET', '/api/v1/units/nearest?lat=36.49&lon=117.86&k=5')
   t.same(res.json().units.map((u: { id: string }) => u.id), ['O-2', 'P-1'])
   t.same((await call('GET', '/api/v1/search/nearest?lat=36.49&lon=117.86&k=1')).json().units[0].id, 'O-2', 'the old path still answers')
+  t.same((await call('GET', '/api/v1/units/nearest?lat=36.49&lon=117.86&kind=boat')).json().units, [], 'a kind nobody has')
   for (const q of ['lat=91&lon=0', 'lat=Infinity&lon=0', 'lat=-Infinity&lon=0', 'lat=1e400&lon=0', 'lat=0x10&lon=0', 'lat=%20&lon=0', 'lat=NaN&lon=0', 'lat=1&lon=2&k=0', 'lat=1&lon=2&k=1.5', 'lat=1&lon=2&evil=1', 'lon=2']) {
     res = await call('GET', `/api/v1/units/nearest?${q}`)
     t.equal(res.statusCode, 400, q)

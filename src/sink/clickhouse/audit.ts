@@ -76,7 +76,9 @@ export class AuditLog {
       try {
         await this.o.client.insert({ table: `${this.o.database}.audit`, values: rows, format: 'JSONEachRow' })
       } catch (err) {
-        this.queue = rows.concat(this.queue).slice(-this.o.maxQueued)
+        const all = rows.concat(this.queue)
+        this.dropped += Math.max(0, all.length - this.o.maxQueued)
+        this.queue = all.slice(-this.o.maxQueued)
         this.o.logger.warn({ err: (err as Error).message, queued: this.queue.length }, 'Could not write audit rows to ClickHouse; retrying.')
         if (this.retry === null) {
           this.retry = setTimeout(() => {

@@ -1,0 +1,261 @@
+// The live stream: the hub's filtering, coalescing, ring and drop policy with fake sockets, then
+// Server-Sent Events over real HTTP: snapshot, coalesced positions, coverage, alerts, resume with
+// Last-Event-ID, and a client that stops reading is dropped while the others keep up.
+import t from 'tap'
+import { request, type IncomingMessage } from 'node:http'
+import { connect } from 'node:net'
+import { Registry } from 'prom-client'
+import { StreamHub, parseList, parseTypes, type StreamSocket } from '../../src/api/stream-hub.js'
+import { T0, as, fix, rig, testConfig } from './helpers.js'
+
+class FakeSocket implements StreamSocket {
+  chunks: string[] = []
+  writableLength = 0
+  ended = false
+  destroyed = false
+  write(chunk: string): boolean {
+    this.chunks.push(chunk)
+    return true
+  }
+  end(): void {
+    this.ended = true
+  }
+  destroy(): void {
+    this.destroyed = true
+  }
+  events(): Array<{ id?: string; event?: string; data?: unknown }> {
+    return this.chunks.flatMap(parseFrames)
+  }
+}
+
+function parseFrames(text: string): Array<{ id?: string; event?: string; data?: unknown }> {
+  return text.split('\n\n').filter((f) => f.trim() !== '' && !f.startsWith('retry:')).map((f) => {
+    const o: { id?: string; event?: string; data?: unknown } = {}
+    for (const line of f.split('\n')) {
+      const i = line.indexOf(': ')
+      const k = line.slice(0, i)
+      const v = line.slice(i + 2)
+      if (k === 'id') o.id = v
+      else if (k === 'event') o.event = v
+      else if (k === 'data') o.data = JSON.parse(v)
+    }
+    return o
+  })
+}
+
+const all = { types: null, zones: null }
+
+t.test('types and zones in the query', async (t) => {
+  t.same([...parseTypes('positions, alerts,,coverage')!], ['positions', 'position', 'alerts', 'alert', 'coverage'])
+  t.equal(parseTypes(undefined), null)
+  t.equal(parseTypes(' '), null)
+  t.same([...parseList('g1,g2, ')!], ['g1', 'g2'])
+  t.equal(parseList(''), null)
+})
+
+t.test('hub: filters, snapshot first, coalesced positions, resume from the ring', async (t) => {
+  const registry = new Registry()
+  const hub = new StreamHub({ ringSize: 4, registry })
+  const a = new FakeSocket()
+  const b = new FakeSocket()
+  const ca = hub.subscribe(a, all, undefined, () => ({ units: [], alerts: [], zones: [] }))
+  t.equal(ca.resumed, false)
+  hub.subscribe(b, { types: parseTypes('alerts,incident'), zones: parseList('g1') }, undefined, () => ({ units: [1] }))
+  t.equal(hub.clientCount, 2)
+  t.same(a.events()[0]!.event, 'snapshot')
+  t.same(b.events()[0]!.data, { units: [1] })
+  hub.publish('alert', { n: 1 }, { zone: 'g1' })
+  hub.publish('alert', { n: 2 }, { zone: 'g2' })
+  hub.publish('alert', { n: 3 })
+  hub.publish('incident', { n: 4 }, { zone: 'g1' })
+  hub.publish('position', { v: 1 }, { unit: 'P-1', zone: 'g1' })
+  hub.publish('position', { v: 2 }, { unit: 'P-1', zone: 'g1' })
+  hub.publish('position', { v: 1 }, { unit: 'P-2' })
+  t.same(a.events().filter((e) => e.event === 'position'), [], 'positions wait for the coalescing flush')
+  hub.flushPositions()
+  const aPos = a.events().filter((e) => e.event === 'position').map((e) => e.data)
+  t.same(aPos, [{ v: 2 }, { v: 1 }], 'one position per unit per flush, the latest')
+  t.same(b.events().slice(1).map((e) => (e.data as { n: number }).n), [1, 3, 4], 'b gets alerts and incidents of g1 (and zoneless ones), no positions')
+  const ids = a.events().slice(1).map((e) => e.id!)
+  t.equal(new Set(ids).size, ids.length, 'every event has its own id')
+  t.equal(ids.at(-1), hub.lastId)
+  // Resume: the ring holds the last 4 events.
+  const c = new FakeSocket()
+  const resumed = hub.subscribe(c, all, ids[3], () => ({ snap: true }))
+  t.equal(resumed.resumed, true)
+  t.same(c.events().map((e) => e.id), ids.slice(4), 'only what was missed, no snapshot')
+  const d = new FakeSocket()
+  t.equal(hub.subscribe(d, all, ids[0], () => ({ snap: true })).resumed, false, 'fell out of the ring: snapshot')
+  t.equal(hub.subscribe(new FakeSocket(), all, `00000000-${ids.length}`, () => ({})).resumed, false, 'another process: snapshot')
+  t.equal(hub.subscribe(new FakeSocket(), all, 'garbage', () => ({})).resumed, false)
+  t.equal(hub.subscribe(new FakeSocket(), all, `${hub.boot}-99999`, () => ({})).resumed, false, 'from the future: snapshot')
+  t.match(await registry.metrics(), /hexpatrol_stream_clients 7/)
+  t.match(await registry.metrics(), /hexpatrol_stream_events_total\{type="position"\} 2/)
+  hub.unsubscribe(ca.client)
+  t.equal(hub.clientCount, 6)
+  hub.publish('position', { v: 3 }, { unit: 'P-3' })
+  hub.close()
+  t.equal(hub.clientCount, 0)
+  t.ok(b.ended)
+})
+
+t.test('hub: a client over its buffer bound is told and dropped; the others are untouched', async (t) => {
+  const registry = new Registry()
+  const hub = new StreamHub({ bufferBytes: 1000, registry })
+  const slow = new FakeSocket()
+  const fast = new FakeSocket()
+  hub.subscribe(slow, all, undefined, () => ({}))
+  hub.subscribe(fast, all, undefined, () => ({}))
+  slow.writableLength = 5000
+  hub.publish('alert', { big: 'x'.repeat(100) })
+  t.equal(hub.clientCount, 1)
+  t.equal(slow.events().at(-1)!.event, 'overflow')
+  t.ok(slow.ended)
+  hub.publish('alert', { n: 2 })
+  t.equal(slow.events().filter((e) => e.event === 'alert').length, 1, 'nothing more is written to it')
+  t.equal(fast.events().filter((e) => e.event === 'alert').length, 2)
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total 1/)
+  hub.close()
+})
+
+t.test('hub: heartbeats carry the last id', async (t) => {
+  const hub = new StreamHub({ heartbeatMs: 20, now: () => 42 })
+  const s = new FakeSocket()
+  const { client } = hub.subscribe(s, all, undefined, () => ({}))
+  await new Promise((r) => setTimeout(r, 70))
+  const hb = s.events().filter((e) => e.event === 'heartbeat')
+  t.ok(hb.length >= 1)
+  t.same(hb[0], { id: hub.lastId, event: 'heartbeat', data: { at: 42 } })
+  hub.unsubscribe(client)
+  hub.unsubscribe(client)
+  hub.close()
+})
+
+interface SseClient { res: IncomingMessage; events: Array<{ id?: string; event?: string; data?: unknown }>; next(event: string, pred?: (d: any) => boolean, ms?: number): Promise<any>; close(): void }
+
+function sse(base: string, path: string, headers: Record<string, string>): Promise<SseClient> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      const events: SseClient['events'] = []
+      let buf = ''
+      const waiters: Array<() => void> = []
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buf += chunk
+        const i = buf.lastIndexOf('\n\n')
+        if (i === -1) return
+        events.push(...parseFrames(buf.slice(0, i + 2)))
+        buf = buf.slice(i + 2)
+        for (const w of waiters.splice(0)) w()
+      })
+      const client: SseClient = {
+        res,
+        events,
+        next: (event, pred = () => true, ms = 10_000) => new Promise((ok, fail) => {
+          const deadline = setTimeout(() => fail(new Error(`no ${event} event within ${ms} ms`)), ms)
+          const check = () => {
+            const e = events.find((x) => x.event === event && pred(x.data))
+            if (e !== undefined) {
+              clearTimeout(deadline)
+              ok(e)
+            } else {
+              waiters.push(check)
+            }
+          }
+          check()
+        }),
+        close: () => req.destroy(),
+      }
+      resolve(client)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+t.test('SSE over HTTP: auth, snapshot, positions, coverage, alerts, Last-Event-ID, slow client dropped', async (t) => {
+  const hub = new StreamHub({ bufferBytes: 1024 * 1024 })
+  const x = await rig({ config: testConfig({ rules: { tick: '1s', allowed_lateness: '0s' } }), ctx: { stream: hub, now: () => x.clock.now } })
+  x.clock.now = Date.now()
+  await x.app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => x.app.close())
+  const base = `http://127.0.0.1:${(x.app.server.address() as { port: number }).port}`
+
+  const denied = await sse(base, '/api/v1/stream', {})
+  t.equal(denied.res.statusCode, 401)
+  denied.close()
+
+  const cookie = String((await x.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: 'read-token-0123456789' } })).headers['set-cookie']).split(';')[0]!
+  const a = await sse(base, '/api/v1/stream?types=positions,alerts,coverage', { cookie })
+  t.equal(a.res.statusCode, 200)
+  t.match(a.res.headers['content-type'], /text\/event-stream/)
+  t.equal(a.res.headers['x-content-type-options'], 'nosniff', 'security headers on the stream too')
+  const snap = await a.next('snapshot')
+  t.same(snap.data.units.map((u: { id: string }) => u.id).sort(), ['O-2', 'P-1'])
+  t.same(snap.data.zones.map((z: { id: string }) => z.id), ['g1'])
+  t.same(snap.data.alerts, [])
+  const onlyG2 = await sse(base, '/api/v1/stream?zone=g2', as('read'))
+  t.same((await onlyG2.next('snapshot')).data, { units: [], alerts: [], zones: [] }, 'the zone filter applies to the snapshot')
+
+  // Five fixes within a second: at most one position event for P-1 in that second.
+  for (let i = 0; i < 5; i++) x.ingest(fix('P-1', x.clock.now - 1000 + i * 100, 36.49 + i * 0.00001, 117.86))
+  const pos = await a.next('position', (d) => d.id === 'P-1')
+  t.equal(pos.data.lastFix.lat.toFixed(5), '36.49004', 'the latest of the burst')
+  t.equal(a.events.filter((e) => e.event === 'position').length, 1)
+  const cov = await a.next('coverage', (d) => d.changed.length > 0)
+  t.equal(cov.data.zone, 'g1')
+  t.ok(cov.data.changed.length >= 1, 'the visited cells are listed')
+  t.ok(cov.data.changed.every((c: { lastVisit: number | null }) => c.lastVisit !== null))
+
+  hub.publish('alert', { eventId: 'al_1.opened', zoneId: 'g1' }, { zone: 'g1' })
+  hub.publish('incident', { id: 'inc-1' })
+  const al = await a.next('alert')
+  t.equal(al.data.eventId, 'al_1.opened')
+  t.notOk(a.events.some((e) => e.event === 'incident'), 'types not asked for are not sent')
+  t.notOk(onlyG2.events.some((e) => e.event === 'alert'), 'another zone\'s alert is not sent')
+  onlyG2.close()
+
+  // Reconnect with Last-Event-ID: what was published meanwhile, no snapshot.
+  const lastId = al.id as string
+  a.close()
+  hub.publish('alert', { eventId: 'al_2.opened' })
+  hub.publish('alert', { eventId: 'al_3.opened' })
+  const back = await sse(base, '/api/v1/stream?types=alerts', { cookie, 'last-event-id': lastId })
+  await back.next('alert', (d) => d.eventId === 'al_3.opened')
+  t.same(back.events.map((e) => (e.data as { eventId: string }).eventId), ['al_2.opened', 'al_3.opened'])
+  t.notOk(back.events.some((e) => e.event === 'snapshot'))
+
+  // A client that connects and then never reads.
+  const port = (x.app.server.address() as { port: number }).port
+  const stuck = connect(port, '127.0.0.1')
+  await new Promise((r) => stuck.once('connect', r))
+  stuck.write(`GET /api/v1/stream?types=alerts HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer read-token-0123456789\r\n\r\n`)
+  stuck.pause()
+  await new Promise((r) => setTimeout(r, 200))
+  t.equal(hub.clientCount, 2)
+  const payload = 'x'.repeat(64 * 1024)
+  const started = performance.now()
+  for (let i = 0; i < 3000 && hub.clientCount > 1; i++) {
+    hub.publish('alert', { eventId: `bulk.${i}`, payload })
+    // Let the sockets flush so the reading client keeps up.
+    await new Promise((r) => setImmediate(r))
+  }
+  const elapsed = performance.now() - started
+  t.equal(hub.clientCount, 1, 'the stuck client was dropped')
+  t.comment(`published until the stuck client was dropped in ${elapsed.toFixed(0)} ms`)
+  hub.publish('alert', { eventId: 'after.drop' })
+  await back.next('alert', (d) => d.eventId === 'after.drop')
+  t.pass('the reading client still gets every event')
+  stuck.destroy()
+  back.close()
+})
+
+t.test('the stream survives without an engine', async (t) => {
+  const x = await rig({ ctx: { engine: undefined } })
+  await x.app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => x.app.close())
+  const c = await sse(`http://127.0.0.1:${(x.app.server.address() as { port: number }).port}`, '/api/v1/stream', as('read'))
+  t.same((await c.next('snapshot')).data, { units: [], alerts: [], zones: [] })
+  c.close()
+  t.equal(T0 > 0, true)
+})
