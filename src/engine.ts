@@ -397,6 +397,8 @@ export class Engine {
     await this.dispatcher?.stop()
     await this.api?.close()
     await this.auditLog?.close()
+    // Hotspot queries and plan-event inserts still running must finish before the client closes.
+    await this.incidents?.idle()
     await this.ch?.close()
     log.info('hexpatrol stopped.')
   }

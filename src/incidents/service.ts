@@ -51,6 +51,8 @@ export class IncidentService {
   private hotspots = new Map<string, Hotspot[]>()
   private readonly zoneCells: ZoneCells[]
   hotspotsAt: number | null = null
+  /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
+  private readonly pending = new Set<Promise<unknown>>()
 
   constructor(o: IncidentServiceOptions) {
     this.o = o
@@ -174,8 +176,23 @@ export class IncidentService {
     if (rate.autoApply) this.setLevel(zoneId, target.name, { reason: `automatic: ${count} incidents within ${windowH} h`, by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs })
   }
 
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p)
+    void p.finally(() => this.pending.delete(p))
+    return p
+  }
+
+  /** Resolves when no ClickHouse work of this stage is in flight (before the client is closed). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+
   /** Never throws: on failure the previous hotspots stay in force (logged); false then. */
-  async recomputeHotspots(): Promise<boolean> {
+  recomputeHotspots(): Promise<boolean> {
+    return this.track(this.computeHotspots())
+  }
+
+  private async computeHotspots(): Promise<boolean> {
     const h = this.o.setup.hotspots
     const store = this.o.store()
     if (!h.enabled || store === null) return false
@@ -243,7 +260,7 @@ export class IncidentService {
     this.write('plans.json', this.board.toJSON())
     for (const e of events) this.o.publish(e)
     const store = this.o.store()
-    if (store !== null) void store.insertPlanEvents(events).catch((err: Error) => this.o.logger.warn({ err: err.message, events: events.length }, 'Plan events could not be stored in ClickHouse; they were delivered.'))
+    if (store !== null) void this.track(store.insertPlanEvents(events)).catch((err: Error) => this.o.logger.warn({ err: err.message, events: events.length }, 'Plan events could not be stored in ClickHouse; they were delivered.'))
   }
 
   /** Per rule tick: level expiries, plan tracking. */
