@@ -178,7 +178,9 @@ export class IncidentService {
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.pending.add(p)
-    void p.finally(() => this.pending.delete(p))
+    // then(done, done), not finally(): a derived promise must not re-raise the rejection unhandled.
+    const done = () => this.pending.delete(p)
+    p.then(done, done)
     return p
   }
 

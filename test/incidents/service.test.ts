@@ -90,7 +90,7 @@ t.test('plan events reach publish even when ClickHouse refuses them; state files
   t.same(svc.planSpecs().map((p) => p.id), ['p'])
   t.equal(svc.activate('nope', { by: 'x', incidentId: null, centre: null }), null)
   svc.activate('p', { by: 'x', incidentId: null, centre: null })
-  await new Promise((r) => setImmediate(r))
+  await svc.idle()
   t.ok(logs.some((l) => l.msg === 'Plan events could not be stored in ClickHouse; they were delivered.'))
   t.same(svc.search(BASE.lat, BASE.lon, now.t), [], 'no live unit yet')
   for (let s = 0; s <= 40; s += 10) {
