@@ -17,6 +17,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/api.ts', quick ? ['2'] : []],
   ['bench/http-ingest.ts', quick ? ['2'] : []],
   ['bench/stream.ts', quick ? ['3'] : []],
+  ['bench/incidents.ts', quick ? ['20000', '10000'] : []],
 ]
 let failed = 0
 for (const [script, args] of scripts) {

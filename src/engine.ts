@@ -33,6 +33,10 @@ import { Dispatcher } from './alerts/dispatcher.js'
 import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { AlertFanOut } from './alerts/fan-out.js'
 import { createReports, type Reports } from './reports/index.js'
+import { compileIncidents } from './incidents/compile.js'
+import { createFanout } from './incidents/fanout.js'
+import { IncidentService } from './incidents/service.js'
+import { IncidentStore } from './incidents/store.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
 import { StreamHub } from './api/stream-hub.js'
@@ -100,6 +104,8 @@ export class Engine {
   #osmandListener: FastifyInstance | undefined
   #reports: Reports | undefined
   #auditLog: AuditLog | undefined
+  /** Incidents, hotspots, patrol levels, plans (with the rules). */
+  #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
   #stopping: Promise<void> | null = null
 
@@ -189,7 +195,27 @@ export class Engine {
 
     // MQTT input: the external broker when configured, else the embedded one.
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
-    this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
+    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
+
+    // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
+    if (this.#rules !== undefined) {
+      const setup = compileIncidents(config)
+      const log = logger.child({ component: 'incidents' })
+      let store: IncidentStore | undefined
+      const incidents = this.#incidents = new IncidentService({
+        setup,
+        dep: compileDeployment(config),
+        rules: this.#rules,
+        store: () => (health.migrated ? (store ??= new IncidentStore(ch.client, ch.database)) : null),
+        dir: join(this.dataDir, 'incidents'),
+        now,
+        logger: log,
+        publish: createFanout({ webhooks: dispatcher, mqtt: alertPublisher, hub: this.stream, logger: log }),
+      })
+      const recompute = () => void incidents.recomputeHotspots()
+      recompute()
+      this.#every(setup.hotspots.recomputeEveryMs, recompute)
+    }
 
     if (this.#rules !== undefined) {
       const rules = this.#rules
@@ -209,6 +235,7 @@ export class Engine {
           if (rec !== null) void ingestor.writeRecord(rec)
         },
         ticked: (at, seconds) => {
+          this.#incidents?.tick(at)
           metrics.ruleTickSeconds.observe(seconds)
           exportRuleGauges(metrics, rules, at)
         },
@@ -231,6 +258,7 @@ export class Engine {
       const auditLog = this.#auditLog = new AuditLog({ client: ch.client, database: ch.database, logger: logger.child({ component: 'audit' }), now })
       this.#api = await buildApi({
         httpIngest,
+        incidents: this.#incidents,
         stream: this.stream,
         audit: (e) => auditLog.write(e),
         clickhouse: ch,
@@ -331,8 +359,9 @@ export class Engine {
       await this.#shipper.stop()
     }
     this.#journal?.close()
-    // 5. ClickHouse last (the audit log's buffered rows first).
+    // 5. ClickHouse last (the audit log's buffered rows, hotspot queries and plan-event inserts first).
     await this.#auditLog?.close()
+    await this.#incidents?.idle()
     await this.#ch?.close()
     log.info('hexpatrol stopped.')
   }

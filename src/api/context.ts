@@ -9,6 +9,7 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { ErrorCode } from '../errors.js'
 import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { ReportsApi } from '../reports/index.js'
+import type { IncidentService } from '../incidents/service.js'
 import type { AuditEntry } from '../sink/clickhouse/audit.js'
 import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
 import type { StreamHub } from './stream-hub.js'
@@ -49,6 +50,8 @@ export interface ApiContext {
   httpIngest?: HttpIngest | undefined
   /** Reports and bulletins (src/reports/). */
   reports?: ReportsApi | undefined
+  /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */
+  incidents?: IncidentService | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
   stream: StreamHub
   /** Writes a row to the ClickHouse `audit` table (every state-changing request gets one automatically). */

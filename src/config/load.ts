@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
+import { compileIncidents } from '../incidents/compile.js'
 import { webhookProblem } from '../alerts/webhook-validator.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
@@ -169,6 +170,12 @@ function crossCheck(config: Config): void {
         throw configError(`zones.${z.id}.coverage.priority_cells.${i}: give either cell or lat and lon`)
       }
     }
+  }
+  // Plans, patrol levels: references to units, posts, zones and levels (src/incidents/compile.ts).
+  try {
+    compileIncidents(config)
+  } catch (err) {
+    throw configError((err as Error).message)
   }
 }
 

@@ -2,6 +2,7 @@
 // (additionalProperties: false everywhere). Durations are decoded to milliseconds.
 import { Type, type Static, type StaticDecode, type TSchema } from '@sinclair/typebox'
 import { parseDuration } from './duration.js'
+import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from '../incidents/config-schema.js'
 
 const Duration = (def?: string) =>
   Type.Transform(Type.Union([Type.String(), Type.Number({ minimum: 0 })], def === undefined ? {} : { default: def }))
@@ -340,6 +341,10 @@ export const ConfigSchema = Obj({
       default: ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '24h'],
     }),
   }),
+  // Incidents, hotspots, patrol levels, emergency plans (src/incidents/config-schema.ts).
+  incidents: IncidentsSchema,
+  patrol_levels: PatrolLevelsSchema,
+  plans: PlansSchema,
 })
 
 export type ConfigInput = Static<typeof ConfigSchema>

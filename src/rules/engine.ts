@@ -11,6 +11,7 @@ import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
 import { tickCoverageGap } from './coverage-gap.js'
+import { applyOverride, overrideKey, type CoverageOverrides } from './coverage-overrides.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
@@ -76,6 +77,8 @@ interface ZoneState {
   responseDwell: GapDwellState
   /** coverage.changes at the last takeDelta(). */
   savedChanges: number
+  /** overrideKey() of the override the spec was built from ('' = as configured). */
+  overrideKey: string
 }
 
 export class RuleEngine {
@@ -85,6 +88,7 @@ export class RuleEngine {
   private readonly unitStates = new Map<string, UnitState>()
   private readonly zoneStates: ZoneState[]
   private readonly credit: CoverageCredit
+  private overrides: CoverageOverrides | null = null
   /** Live positions for nearest(): a grid index, so a search reads a few cells, not every unit. */
   private readonly grid = new UnitGrid<UnitState>()
   /** One grid per unit kind too, so a search for a rare kind does not wade through the others. */
@@ -111,6 +115,7 @@ export class RuleEngine {
       coverageDwell: initialGapDwell(),
       responseDwell: initialGapDwell(),
       savedChanges: -1,
+      overrideKey: '',
     }))
     this.credit = new CoverageCredit(dep, this.zoneStates)
   }
@@ -161,9 +166,36 @@ export class RuleEngine {
     return out
   }
 
+  /**
+   * Incidents stage seam (patrol levels, hotspots): `fn` is asked each tick for each zone's
+   * coverage override; a changed answer takes effect at that tick, visits are kept.
+   */
+  setCoverageOverrides(fn: CoverageOverrides | null): void {
+    this.overrides = fn
+  }
+
+  private applyOverrides(now: number): void {
+    const fn = this.overrides
+    for (const z of this.zoneStates) {
+      const o = fn === null ? null : fn(z.spec.id, now)
+      const key = overrideKey(o)
+      if (key === z.overrideKey) continue
+      const base = this.dep.zones[z.spec.index] as ZoneSpec
+      const spec = applyOverride(base, o)
+      z.coverage = ZoneCoverage.fromJSON(spec.coverage, z.coverage.toJSON())
+      if (spec.responseRadiusM !== z.response?.radiusM) {
+        z.response = spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM)
+        if (z.response === null) z.responseRatio = null
+      }
+      z.spec = spec
+      z.overrideKey = key
+    }
+  }
+
   /** Releases due fixes and evaluates silence, coverage and response coverage at clock `now`. */
   tick(now: number): AlertEvent[] {
     const out: AlertEvent[] = []
+    this.applyOverrides(now)
     for (const u of [...this.holding]) this.releaseUnit(u, now, out)
     for (const u of this.unitStates.values()) {
       if (u.spec === null) {

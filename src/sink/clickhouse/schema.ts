@@ -2,6 +2,7 @@
 // engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every statement is IF NOT EXISTS,
 // and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { incidentSchemaStatements } from '../../incidents/store.js'
 import { auditTableStatement } from './audit.js'
 
 export interface SchemaOptions {
@@ -149,6 +150,8 @@ export function ttlStatements(o: SchemaOptions): string[] {
 
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
   for (const query of schemaStatements(o)) await client.command({ query })
+  // incidents, plan_events (src/incidents/store.ts).
+  for (const query of incidentSchemaStatements(o.database)) await client.command({ query })
   for (const query of ttlStatements(o)) {
     try {
       await client.command({ query, clickhouse_settings: { materialize_ttl_after_modify: 0 } })

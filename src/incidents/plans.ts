@@ -1,0 +1,266 @@
+// Emergency plans with preset positions: activating a plan places its checkpoints (fixed, or
+// offsets from the scene), then each tick tracks the responsible units — distance, ETA, whether
+// they are closing in — records an arrival once a unit has stayed within the checkpoint radius for
+// the dwell (by fix time), raises checkpoint.missed when arrive_within passes first (resolved by
+// the arrival), and plan.completed when every checkpoint is manned. Pure and clocked; returns
+// OutboundEvents with deterministic ids, the service delivers and persists.
+import { haversineM, metresPerDegree } from '../geo/distance.js'
+import type { OutboundEvent } from './events.js'
+
+export interface CheckpointSpec {
+  name: string
+  lat?: number
+  lon?: number
+  northM?: number
+  eastM?: number
+  /** Responsible units, posts already expanded to their units. */
+  units: readonly string[]
+  arriveWithinMs: number
+  radiusM: number
+}
+
+export interface PlanSpec {
+  id: string
+  name: string
+  positions: 'absolute' | 'scene'
+  dwellMs: number
+  checkpoints: readonly CheckpointSpec[]
+}
+
+export interface UnitPosition {
+  lat: number
+  lon: number
+  ts: number
+  kind: string
+}
+
+type Eta = (distanceM: number, kind: string) => number
+
+interface UnitTrack {
+  /** Fix time of the first fix of the current stay within the radius; null when outside. */
+  insideSince: number | null
+  distanceM: number | null
+  /** Distance shrank by more than the noise margin since the previous tick. */
+  approaching: boolean | null
+}
+
+export interface CheckpointState {
+  index: number
+  name: string
+  lat: number
+  lon: number
+  radiusM: number
+  deadline: number
+  units: string[]
+  state: 'pending' | 'missed' | 'reached'
+  reachedAt: number | null
+  reachedBy: string | null
+  missedAt: number | null
+  tracks: Record<string, UnitTrack>
+}
+
+export interface Activation {
+  activationId: string
+  planId: string
+  planName: string
+  incidentId: string | null
+  centre: { lat: number; lon: number } | null
+  activatedAt: number
+  by: string
+  dwellMs: number
+  completedAt: number | null
+  checkpoints: CheckpointState[]
+}
+
+export class PlanError extends Error {
+  constructor(readonly code: 'conflict' | 'bad_request', message: string) {
+    super(message)
+  }
+}
+
+/** A distance change below this is GPS noise, not movement towards the checkpoint. */
+const APPROACH_MARGIN_M = 10
+
+export function placeCheckpoint(cp: CheckpointSpec, centre: { lat: number; lon: number } | null): { lat: number; lon: number } {
+  if (cp.lat !== undefined && cp.lon !== undefined) return { lat: cp.lat, lon: cp.lon }
+  const c = centre as { lat: number; lon: number }
+  const { perLat, perLon } = metresPerDegree(c.lat)
+  return { lat: c.lat + (cp.northM ?? 0) / perLat, lon: c.lon + (cp.eastM ?? 0) / perLon }
+}
+
+export class PlanBoard {
+  private readonly active = new Map<string, Activation>()
+
+  constructor(private readonly eta: Eta) {}
+
+  get(planId: string): Activation | undefined {
+    return this.active.get(planId)
+  }
+
+  list(): Activation[] {
+    return [...this.active.values()]
+  }
+
+  /** Units responsible for a checkpoint of an active plan: not proposed for new incidents. */
+  committedUnits(): Set<string> {
+    const out = new Set<string>()
+    for (const a of this.active.values()) for (const c of a.checkpoints) for (const u of c.units) out.add(u)
+    return out
+  }
+
+  activate(spec: PlanSpec, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }, now: number): { activation: Activation; events: OutboundEvent[] } {
+    if (this.active.has(spec.id)) throw new PlanError('conflict', `plan ${spec.id} is already active`)
+    const needsCentre = spec.checkpoints.some((c) => c.lat === undefined || c.lon === undefined)
+    if (needsCentre && o.centre === null) throw new PlanError('bad_request', `plan ${spec.id} is placed relative to the scene: give an incident or a position`)
+    const activationId = `${spec.id}.${now}`
+    const a: Activation = {
+      activationId,
+      planId: spec.id,
+      planName: spec.name,
+      incidentId: o.incidentId,
+      centre: o.centre,
+      activatedAt: now,
+      by: o.by,
+      dwellMs: spec.dwellMs,
+      completedAt: null,
+      checkpoints: spec.checkpoints.map((cp, index) => ({
+        index,
+        name: cp.name,
+        ...placeCheckpoint(cp, o.centre),
+        radiusM: cp.radiusM,
+        deadline: now + cp.arriveWithinMs,
+        units: [...cp.units],
+        state: 'pending',
+        reachedAt: null,
+        reachedBy: null,
+        missedAt: null,
+        tracks: Object.fromEntries(cp.units.map((u) => [u, { insideSince: null, distanceM: null, approaching: null }])),
+      })),
+    }
+    this.active.set(spec.id, a)
+    const summary = `Plan ${spec.name} activated by ${o.by}${o.incidentId === null ? '' : ` for incident ${o.incidentId}`}: ${a.checkpoints.length} checkpoints`
+    return { activation: a, events: [event(a, 'plan.activated', now, `${activationId}.activated`, summary, { checkpoints: a.checkpoints.map(cpData) })] }
+  }
+
+  deactivate(planId: string, by: string, now: number): { activation: Activation; events: OutboundEvent[] } {
+    const a = this.active.get(planId)
+    if (a === undefined) throw new PlanError('conflict', `plan ${planId} is not active`)
+    this.active.delete(planId)
+    const manned = a.checkpoints.filter((c) => c.state === 'reached').length
+    const summary = `Plan ${a.planName} deactivated by ${by}: ${manned} of ${a.checkpoints.length} checkpoints manned`
+    return { activation: a, events: [event(a, 'plan.deactivated', now, `${a.activationId}.deactivated`, summary, { by, manned })] }
+  }
+
+  /** One evaluation at clock `now` over the live units' latest positions. */
+  tick(now: number, positions: ReadonlyMap<string, UnitPosition>): OutboundEvent[] {
+    const out: OutboundEvent[] = []
+    for (const a of this.active.values()) {
+      for (const c of a.checkpoints) {
+        if (c.state !== 'reached') this.track(a, c, positions, out)
+        if (c.state === 'pending' && now > c.deadline) {
+          c.state = 'missed'
+          c.missedAt = now
+          const summary = `Checkpoint ${c.name} of plan ${a.planName} not manned within ${Math.round((c.deadline - a.activatedAt) / 60_000)} min (${c.units.join(', ')})`
+          out.push(event(a, 'checkpoint.missed', now, `${a.activationId}.${c.index}.missed`, summary, { checkpoint: cpData(c), state: 'opened', units: this.unitData(c, positions) }))
+        }
+      }
+      if (a.completedAt === null && a.checkpoints.every((c) => c.state === 'reached')) {
+        a.completedAt = now
+        const slowest = Math.max(...a.checkpoints.map((c) => (c.reachedAt as number) - a.activatedAt))
+        out.push(event(a, 'plan.completed', now, `${a.activationId}.completed`, `Plan ${a.planName}: all ${a.checkpoints.length} checkpoints manned, the last after ${Math.round(slowest / 1000)} s`, { slowestMs: slowest }))
+      }
+    }
+    return out
+  }
+
+  private track(a: Activation, c: CheckpointState, positions: ReadonlyMap<string, UnitPosition>, out: OutboundEvent[]): void {
+    for (const unitId of c.units) {
+      const t = c.tracks[unitId] as UnitTrack
+      const p = positions.get(unitId)
+      if (p === undefined) continue
+      const d = haversineM(c.lat, c.lon, p.lat, p.lon)
+      t.approaching = t.distanceM === null ? null : d < t.distanceM - APPROACH_MARGIN_M ? true : d > t.distanceM + APPROACH_MARGIN_M ? false : t.approaching
+      t.distanceM = d
+      // Only fixes taken after the activation prove an arrival.
+      if (d > c.radiusM || p.ts < a.activatedAt) {
+        t.insideSince = null
+        continue
+      }
+      t.insideSince ??= p.ts
+      if (p.ts - t.insideSince < a.dwellMs) continue
+      const wasMissed = c.state === 'missed'
+      c.state = 'reached'
+      c.reachedAt = t.insideSince
+      c.reachedBy = unitId
+      const elapsed = t.insideSince - a.activatedAt
+      const summary = `Checkpoint ${c.name} of plan ${a.planName} manned by ${unitId} after ${Math.round(elapsed / 1000)} s${wasMissed ? ' (late; the missed alert is resolved)' : ''}`
+      out.push(event(a, 'checkpoint.reached', p.ts, `${a.activationId}.${c.index}.reached`, summary, {
+        checkpoint: cpData(c),
+        unitId,
+        elapsedMs: elapsed,
+        late: wasMissed,
+        // The checkpoint.missed alert this arrival resolves, if any.
+        resolves: wasMissed ? `${a.activationId}.${c.index}.missed` : null,
+      }))
+      return
+    }
+  }
+
+  private unitData(c: CheckpointState, positions: ReadonlyMap<string, UnitPosition>) {
+    return c.units.map((unitId) => {
+      const t = c.tracks[unitId] as UnitTrack
+      const p = positions.get(unitId)
+      const d = p === undefined ? null : haversineM(c.lat, c.lon, p.lat, p.lon)
+      return {
+        unitId,
+        live: p !== undefined,
+        distanceM: d === null ? null : Math.round(d),
+        etaS: d === null || p === undefined ? null : this.eta(Math.max(0, d - c.radiusM), p.kind),
+        approaching: t.approaching,
+        inside: t.insideSince !== null,
+      }
+    })
+  }
+
+  /** The status document of GET /api/v1/plans/{id} for an active plan. */
+  status(planId: string, now: number, positions: ReadonlyMap<string, UnitPosition>) {
+    const a = this.active.get(planId)
+    if (a === undefined) return null
+    return {
+      activationId: a.activationId,
+      incidentId: a.incidentId,
+      centre: a.centre,
+      activatedAt: a.activatedAt,
+      by: a.by,
+      completedAt: a.completedAt,
+      elapsedMs: now - a.activatedAt,
+      checkpoints: a.checkpoints.map((c) => ({ ...cpData(c), units: this.unitData(c, positions) })),
+    }
+  }
+
+  toJSON(): { version: 1; active: Activation[] } {
+    return { version: 1, active: this.list() }
+  }
+
+  /** Restores active plans; those whose plan is no longer configured are dropped. */
+  restore(json: unknown, known: (planId: string) => boolean): void {
+    const j = json as { version?: unknown; active?: unknown } | null
+    if (j?.version !== 1 || !Array.isArray(j.active)) return
+    for (const a of j.active as Activation[]) if (typeof a?.planId === 'string' && known(a.planId) && Array.isArray(a.checkpoints)) this.active.set(a.planId, a)
+  }
+}
+
+function cpData(c: CheckpointState) {
+  return { index: c.index, name: c.name, lat: c.lat, lon: c.lon, radiusM: c.radiusM, deadline: c.deadline, state: c.state, reachedAt: c.reachedAt, reachedBy: c.reachedBy, missedAt: c.missedAt, responsible: c.units }
+}
+
+function event(a: Activation, type: string, at: number, id: string, summary: string, extra: Record<string, unknown>): OutboundEvent {
+  return {
+    id,
+    type,
+    at,
+    subject: `plan:${a.planId}`,
+    summary,
+    data: { activationId: a.activationId, planId: a.planId, planName: a.planName, incidentId: a.incidentId, activatedAt: a.activatedAt, ...extra },
+  }
+}

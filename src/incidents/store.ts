@@ -1,0 +1,172 @@
+// ClickHouse I/O of the incidents stage, all SQL in one place: the `incidents` and `plan_events`
+// tables, inserts, the incident query and the hotspot density (parameterised; no string-built
+// values). Tables work on the embedded engine and on ClickHouse server >= 24. Cells are stored at
+// resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
+import type { ClickHouseClient } from '@clickhouse/client'
+import { latLngToCell } from 'h3-js'
+import { INCIDENT_CELL_RESOLUTION, type CellScore, type HotspotSpec } from './hotspots.js'
+import type { Incident } from './incident.js'
+import type { OutboundEvent } from './events.js'
+
+export function incidentSchemaStatements(db: string): string[] {
+  return [
+    // Idempotent by id: the service inserts only ids it does not hold; ReplacingMergeTree ordered
+    // by id also folds a retried insert. A few hundred thousand rows a year: no partitioning needed.
+    `CREATE TABLE IF NOT EXISTS ${db}.incidents (
+      id String,
+      type LowCardinality(String),
+      priority UInt8,
+      ts DateTime64(3, 'UTC'),
+      lat Float64,
+      lon Float64,
+      h3 UInt64,
+      zone_id LowCardinality(String),
+      address String CODEC(ZSTD(1)),
+      description String CODEC(ZSTD(3)),
+      source LowCardinality(String),
+      created_at DateTime64(3, 'UTC')
+    ) ENGINE = ReplacingMergeTree(created_at)
+    ORDER BY id`,
+    // Plan activations, arrivals, misses, completion and deactivation; event_id folds retries.
+    `CREATE TABLE IF NOT EXISTS ${db}.plan_events (
+      at DateTime64(3, 'UTC'),
+      event_id String,
+      type LowCardinality(String),
+      activation_id String,
+      plan_id LowCardinality(String),
+      incident_id String,
+      checkpoint String,
+      unit_id LowCardinality(String),
+      elapsed_ms Nullable(Int64),
+      summary String,
+      data String CODEC(ZSTD(3))
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (plan_id, activation_id, event_id)`,
+  ]
+}
+
+export interface IncidentRow {
+  id: string
+  type: string
+  priority: number
+  ts: number
+  lat: number
+  lon: number
+  zone: string
+  address: string
+  description: string
+}
+
+const ms = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '')
+
+export class IncidentStore {
+  constructor(private readonly client: ClickHouseClient, private readonly db: string) {}
+
+  /** Which of `ids` are stored already. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set()
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT id FROM ${this.db}.incidents WHERE id IN {ids:Array(String)}`,
+      query_params: { ids },
+      format: 'JSONEachRow',
+    })
+    return new Set((await rs.json<{ id: string }>()).map((r) => r.id))
+  }
+
+  async insert(rows: ReadonlyArray<{ incident: Incident; zone: string | null }>, source: string, now: number): Promise<void> {
+    if (rows.length === 0) return
+    await this.client.insert({
+      table: `${this.db}.incidents`,
+      format: 'JSONEachRow',
+      values: rows.map(({ incident: i, zone }) => ({
+        id: i.id,
+        type: i.type,
+        priority: i.priority,
+        ts: ms(i.ts),
+        lat: i.lat,
+        lon: i.lon,
+        h3: BigInt(`0x${latLngToCell(i.lat, i.lon, INCIDENT_CELL_RESOLUTION)}`).toString(),
+        zone_id: zone ?? '',
+        address: i.address,
+        description: i.description,
+        source,
+        created_at: ms(now),
+      })),
+    })
+  }
+
+  async query(q: { from: number; to: number; type?: string; zone?: string; id?: string; limit: number }): Promise<IncidentRow[]> {
+    const rs = await this.client.query({
+      // Aliases must not shadow columns used in WHERE (ClickHouse resolves aliases there).
+      query: `SELECT id, type, priority, toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, zone_id, address, description
+              FROM ${this.db}.incidents FINAL
+              WHERE ts BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
+                AND ({type:String} = '' OR type = {type:String}) AND ({zone:String} = '' OR zone_id = {zone:String}) AND ({id:String} = '' OR id = {id:String})
+              ORDER BY ts DESC, id LIMIT {limit:UInt32}`,
+      query_params: { from: q.from, to: q.to, type: q.type ?? '', zone: q.zone ?? '', id: q.id ?? '', limit: q.limit },
+      format: 'JSONEachRow',
+    })
+    const rows = await rs.json<{ id: string; type: string; priority: number; ts_ms: string | number; lat: number; lon: number; zone_id: string; address: string; description: string }>()
+    return rows.map((r) => ({ id: r.id, type: r.type, priority: Number(r.priority), ts: Number(r.ts_ms), lat: r.lat, lon: r.lon, zone: r.zone_id, address: r.address, description: r.description }))
+  }
+
+  async get(id: string): Promise<IncidentRow | null> {
+    const rows = await this.query({ from: 0, to: 8_000_000_000_000, id, limit: 1 })
+    return rows[0] ?? null
+  }
+
+  /** Incident density per cell at `now` (hotspots.ts scoreIncidents() is the reference), best first. */
+  async hotspotScores(spec: HotspotSpec, now: number, limit: number): Promise<CellScore[]> {
+    const types = Object.keys(spec.weights).filter((k) => k !== 'default')
+    const rs = await this.client.query({
+      query: `SELECT h3ToString(h3ToParent(h3, {res:UInt8})) AS cell,
+                     sum(transform(toString(type), {types:Array(String)}, {weights:Array(Float64)}, {def:Float64})
+                         * pow(0.5, ({now:Int64} - toUnixTimestamp64Milli(ts)) / {half:Float64})) AS score,
+                     count() AS n
+              FROM ${this.db}.incidents FINAL
+              WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({now:Int64})
+              GROUP BY cell
+              HAVING score >= {min:Float64}
+              ORDER BY score DESC, cell
+              LIMIT {limit:UInt32}`,
+      query_params: {
+        res: spec.resolution,
+        types,
+        weights: types.map((t) => spec.weights[t] as number),
+        def: spec.weights.default ?? 1,
+        now,
+        half: spec.halfLifeMs,
+        from: now - spec.windowMs,
+        min: spec.minScore,
+        limit,
+      },
+      format: 'JSONEachRow',
+    })
+    return (await rs.json<{ cell: string; score: number; n: string | number }>()).map((r) => ({ cell: r.cell, score: Number(r.score), count: Number(r.n) }))
+  }
+
+  async insertPlanEvents(events: readonly OutboundEvent[]): Promise<void> {
+    if (events.length === 0) return
+    await this.client.insert({
+      table: `${this.db}.plan_events`,
+      format: 'JSONEachRow',
+      values: events.map((e) => {
+        const d = e.data as { activationId: string; planId: string; incidentId: string | null; checkpoint?: { name: string }; unitId?: string; elapsedMs?: number }
+        return {
+          at: ms(e.at),
+          event_id: e.id,
+          type: e.type,
+          activation_id: d.activationId,
+          plan_id: d.planId,
+          incident_id: d.incidentId ?? '',
+          checkpoint: d.checkpoint?.name ?? '',
+          unit_id: d.unitId ?? '',
+          elapsed_ms: d.elapsedMs ?? null,
+          summary: e.summary,
+          data: JSON.stringify(e.data),
+        }
+      }),
+    })
+  }
+}
