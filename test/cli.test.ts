@@ -120,12 +120,12 @@ t.test('a full run with secrets configured: none reaches the output; SIGTERM sto
     broker: { port: 0, allow_anonymous: false, users: [{ username: 'P-1', password: secrets.device }, { username: 'P-2', password_env: 'HEXP_DEV2' }] },
     webhooks: [
       { id: 'desk', url: 'https://duty.example.org/hook?access_token=abc', secret: secrets.webhook },
-      { id: 'env', url: 'https://ops.example.org/hook', secret_env: 'HEXP_WH' },
+      { id: 'env', url: 'https://ops.example.org/hook', secret_env: 'HEXPATROL_WEBHOOK_SECRET_ENV' },
       { id: 'ding', url: 'https://oapi.dingtalk.com/robot/send', format: 'dingtalk', dingtalk_secret: secrets.ding },
     ],
     delivery: { allow_private_networks: [] },
   })
-  const c = io(['--config', path], { HEXP_ADMIN: secrets.admin, HEXP_DEV2: secrets.deviceEnv, HEXP_WH: secrets.webhookEnv })
+  const c = io(['--config', path], { HEXP_ADMIN: secrets.admin, HEXP_DEV2: secrets.deviceEnv, HEXPATROL_WEBHOOK_SECRET_ENV: secrets.webhookEnv })
   const engine = await main(c.io)
   t.ok(engine, 'running')
   t.equal(c.code(), null, 'not exited')

@@ -75,7 +75,7 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
     if (anonymousOk && !isLoopbackHost(b.host)) {
       throw new HexpatrolError(
         'HEXP_ERR_BROKER_EXPOSED',
-        `broker.allow_anonymous is in effect while broker.host is ${b.host} (not loopback): devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
+        `broker.allow_anonymous: true while broker.host is ${b.host} (not loopback)${b.allow_anonymous === undefined ? ' (anonymous is on by default while broker.users is empty)' : ''}: devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
       )
     }
     if (!anonymousOk && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')

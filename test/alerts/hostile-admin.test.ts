@@ -107,7 +107,7 @@ t.test('row 12: secret_env may only name variables with the configured prefix', 
   t.equal(parseWebhook({ id: 'x', url: 'https://a.example/', secret_env: 'HEXPATROL_WEBHOOK_SECRET_DESK' }, RULES).secret_env, 'HEXPATROL_WEBHOOK_SECRET_DESK')
   t.throws(() => testConfig([{ id: 'x', url: 'https://a.example/', secret_env: 'HEXPATROL_ADMIN_TOKEN' }]), { code: 'HEXP_ERR_CONFIG', message: /webhooks\.x\.secret_env/ })
   // The prefix is configurable.
-  t.equal(testConfig([{ id: 'x', url: 'https://a.example/', secret_env: 'HOOK_DESK' }], { secret_env_prefix: 'HOOK_' }).webhooks[0]!.secret_env, 'HOOK_DESK')
+  t.equal(testConfig([{ id: 'x', url: 'https://a.example/', secret_env: 'HOOK_DESK' }], { secret_env_prefix: 'HOOK_' }, undefined, { HOOK_DESK: SECRET }).webhooks[0]!.secret_env, undefined, 'resolved at load: no *_env key is left')
   // The API answers 400 for a variable outside the prefix, whether or not it exists: nothing to probe.
   const { d } = makeDispatcher(tmpDir(), [], {}, { env })
   for (const name of ['HEXPATROL_ADMIN_TOKEN', 'HEXPATROL_NOPE']) {

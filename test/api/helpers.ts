@@ -33,6 +33,8 @@ export function testConfig(extra: Record<string, unknown> = {}) {
     posts: [{ id: 's1', name: 'Station 1', lat: 36.49, lon: 117.86, radius_m: 1500 }],
     zones: [{ id: 'g1', name: 'Grid 1', geometry: { type: 'Polygon', coordinates: [[[117.84, 36.47], [117.88, 36.47], [117.88, 36.51], [117.84, 36.51], [117.84, 36.47]]] }, coverage: { response_radius_m: 1500, priority_cells: [{ lat: 36.49, lon: 117.86, name: 'Station gate', max_interval: '10m' }] } }],
     webhooks: [{ id: 'desk', url: 'https://duty.example.org/hook', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }],
+    // Gaps open at the first tick that sees them: these tests are about the API, not the gap dwell.
+    rules: { coverage_gap: { dwell: '0s' }, response_gap: { dwell: '0s' } },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'http' && k !== 'api')),
   })
 }

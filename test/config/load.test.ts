@@ -132,15 +132,15 @@ t.test('every check that needs no I/O is done by validateConfig, with a coded er
     [{ clickhouse: { password: 'a', password_env: 'B' } }, 'clickhouse: give password or password_env, not both'],
     [{ broker: { users: [{ username: 'u', password: 'a', password_env: 'B' }] } }, 'broker.users.0: give password or password_env, not both'],
     [{ http: { admin_token: 'a'.repeat(16), admin_token_env: 'B' } }, 'http: give admin_token or admin_token_env, not both'],
-    [{ webhooks: [{ id: 'w', url: 'https://x', secret: 'a', secret_env: 'B' }] }, 'webhooks.w: give secret or secret_env, not both'],
-  ] as const) t.equal(configErr(raw, { B: 'b' }).message, key)
+    [{ webhooks: [{ id: 'w', url: 'https://x', secret: 'a', secret_env: 'HEXPATROL_WEBHOOK_SECRET_B' }] }, 'webhooks.w: give secret or secret_env, not both'],
+  ] as const) t.equal(configErr(raw, { B: 'b', HEXPATROL_WEBHOOK_SECRET_B: 'b' }).message, key)
 
   for (const [raw, key] of [
     [{ mqtt: { url: 'mqtt://b', password_env: 'MQ_PW' } }, 'mqtt.password_env: environment variable MQ_PW is not set'],
     [{ clickhouse: { password_env: 'CH_PW' } }, 'clickhouse.password_env: environment variable CH_PW is not set'],
     [{ broker: { users: [{ username: 'u', password_env: 'U_PW' }] } }, 'broker.users.0.password_env: environment variable U_PW is not set'],
     [{ http: { admin_token_env: 'TOK' } }, 'http.admin_token_env: environment variable TOK is not set'],
-    [{ webhooks: [{ id: 'w', url: 'https://x', secret_env: 'WH' }] }, 'webhooks.w.secret_env: environment variable WH is not set'],
+    [{ webhooks: [{ id: 'w', url: 'https://x', secret_env: 'HEXPATROL_WEBHOOK_SECRET_WH' }] }, 'webhooks.w.secret_env: environment variable HEXPATROL_WEBHOOK_SECRET_WH is not set'],
   ] as const) {
     const e = configErr(raw)
     t.equal(e.code, 'HEXP_ERR_CONFIG')
@@ -149,13 +149,13 @@ t.test('every check that needs no I/O is done by validateConfig, with a coded er
 })
 
 t.test('the config comes back resolved: secrets are values, no *_env key is left, geometry compiled once', async (t) => {
-  const env = { MQ_PW: 'mq-secret', CH_PW: 'ch-secret', U_PW: 'dev-secret', TOK: 't'.repeat(20), WH: 'whsec_a, whsec_b' }
+  const env = { MQ_PW: 'mq-secret', CH_PW: 'ch-secret', U_PW: 'dev-secret', TOK: 't'.repeat(20), HEXPATROL_WEBHOOK_SECRET_WH: 'whsec_a, whsec_b', HEXPATROL_WEBHOOK_SECRET_ONE: 'mq-secret' }
   const c = validateConfig({
     mqtt: { password_env: 'MQ_PW' },
     clickhouse: { password_env: 'CH_PW' },
     broker: { users: [{ username: 'u', password_env: 'U_PW' }, { username: 'v', password: 'inline' }] },
     http: { admin_token_env: 'TOK' },
-    webhooks: [{ id: 'w', url: 'https://x', secret_env: 'WH' }, { id: 'one', url: 'https://y', secret_env: 'MQ_PW' }],
+    webhooks: [{ id: 'w', url: 'https://x', secret_env: 'HEXPATROL_WEBHOOK_SECRET_WH' }, { id: 'one', url: 'https://y', secret_env: 'HEXPATROL_WEBHOOK_SECRET_ONE' }],
     zones: [{ id: 'g1', geometry: square(true) }],
   }, undefined, env)
   t.equal(c.mqtt.password, 'mq-secret')
