@@ -1,7 +1,9 @@
 // Which unit an OwnTracks HTTP request reports for. The device authenticates with HTTP Basic
-// (a broker.users username); the app also names its user and device in X-Limit-U / X-Limit-D.
-// The unit id is the one the same phone would have over MQTT (`owntracks/<user>/<device>` →
-// `<user>-<device>`), and the headers may only narrow the credentials, never name another user.
+// (a broker.users username) and reports only as itself: the unit id is the username, exactly as
+// over MQTT, where a phone publishing `owntracks/<user>/<device>` must log in as `<user>-<device>`.
+// The app also names its user and device in X-Limit-U / X-Limit-D; they must agree with the
+// credentials (X-Limit-U = username, or `<X-Limit-U>-<X-Limit-D>` = username) and never lengthen
+// or change the unit id, so device `P` can never report as unit `P-002`.
 
 export type OwntracksUnit = { unit: string } | { mismatch: string }
 
@@ -13,9 +15,7 @@ export function owntracksUnit(username: string, limitU: string | undefined, limi
   if (u !== undefined && u !== username && !whole) {
     return { mismatch: `X-Limit-U names user ${JSON.stringify(u.slice(0, 64))}, but the credentials are those of ${JSON.stringify(username.slice(0, 64))}` }
   }
-  if (d === undefined || whole) return { unit: username }
-  if (u === undefined && username.endsWith(`-${d}`)) return { unit: username }
-  return { unit: `${username}-${d}` }
+  return { unit: username }
 }
 
 /** user and password of an `Authorization: Basic …` header, or null. */
