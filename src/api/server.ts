@@ -47,6 +47,12 @@ export function routesOf(app: FastifyInstance): RouteInfo[] {
   return routeTables.get(app) ?? []
 }
 
+/** The origin of an absolute XYZ tile URL template (for the CSP), or nothing for a same-origin path. */
+export function tileOrigin(template: string | undefined): string[] {
+  if (template === undefined || !/^https?:\/\//i.test(template)) return []
+  return [new URL(template.replace(/\{[a-z]\}/gi, '0')).origin]
+}
+
 export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const h = ctx.config.http
   const tokens = TokenBook.fromConfig(ctx.config, env, ctx.logger)
@@ -90,7 +96,8 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   await app.register(helmet, {
     // HSTS only means something over TLS; behind a TLS proxy it is the proxy's header to set.
     hsts: false,
-    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } },
+    // Images from the engine only, plus the configured basemap's tile server (map.tiles), if any.
+    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigin(ctx.config.map.tiles?.url)] } },
   })
   await app.register(cookie, { secret })
   await app.register(authPlugin, { config: ctx.config, tokens, sessions })

@@ -83,3 +83,10 @@ t.test('default root: dist/web beside the compiled server, else from the source 
   t.equal(defaultWebRoot(source), join(pkg, 'dist', 'web'))
   t.type(defaultWebRoot(), 'string')
 })
+
+t.test('the CSP admits the configured tile server, and only it', async (t) => {
+  const { tileOrigin } = await import('../../src/api/server.js')
+  t.same(tileOrigin(undefined), [])
+  t.same(tileOrigin('/tiles/{z}/{x}/{y}.png'), [], 'a same-origin path needs nothing')
+  t.same(tileOrigin('https://tiles.example.org:8443/osm/{z}/{x}/{y}.png'), ['https://tiles.example.org:8443'])
+})
