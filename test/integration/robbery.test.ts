@@ -29,7 +29,7 @@ const raw = {
     { id: 'g1', geometry: square(BASE, 1000), coverage: { max_interval: '5m', min_ratio: 0, credit: 'any' } },
     { id: 'g2', geometry: square(G2, 300), coverage: { max_interval: '5m', min_ratio: 0.5, credit: 'any' } },
   ],
-  rules: { tick: '1h', coverage_snapshot_interval: '1h', allowed_lateness: '0s', silent_after: '180s' },
+  rules: { tick: '1h', coverage_snapshot_interval: '1h', allowed_lateness: '0s', silent_after: '180s', coverage_gap: { dwell: '0s' } },
   patrol_levels: { ladder: [{ name: 'normal' }, { name: 'high', max_interval: '2m', min_ratio: 0.9, hotspot_interval: '1m' }] },
   incidents: { search: { k: 3 }, hotspots: { top_per_zone: 2, min_score: 1, max_interval: '3m', recompute_every: '1h' }, rate: { threshold: 3, window: '24h', suggest_level: 'high' } },
   plans: [{ id: 'ring', name: 'Robbery ring', positions: 'scene', dwell: '20s', checkpoints: [
@@ -66,7 +66,7 @@ t.test('robbery scenario', async (t) => {
   for (const u of ['O-03', 'O-04']) await send(h.engine, u, jitter(home.get(u)!))
   // V-08 drives through g2's cells, 30 s apart.
   const g2cells = h.engine.testHandle().rules!.zoneCoverage('g2', clock, 0)!.zone.cellCount
-  const g2 = (h.engine as unknown as { incidents: { o: { dep: { zonesById: Map<string, { coverage: { cells: string[] } }> } } } }).incidents.o.dep.zonesById.get('g2')!.coverage.cells
+  const g2 = h.engine.testHandle().rules!.deployment.zonesById.get('g2')!.coverage.cells
   t.equal(g2.length, g2cells)
   clock = T0 + 5 * MIN
   for (const [i, c] of g2.entries()) await send(h.engine, 'V-08', cellCentre(c), clock + i * 30_000)
