@@ -58,10 +58,10 @@ t.test(`stop ${delayMs} ms after an acknowledgement, while fixes and requests ar
   const statuses: Array<number | 'refused'> = []
   const request = (path: string, init?: RequestInit) => fetch(`${h.httpUrl}${path}`, init).then((r) => { statuses.push(r.status); return r.status }, () => { statuses.push('refused'); return 'refused' as const })
   const gets = (async () => {
-    while (load.running) await request('/api/v1/alerts')
+    while (load.running) await request('/api/v1/alerts', { headers: { authorization: `Bearer ${TOKEN}` } })
   })()
   await new Promise((r) => setTimeout(r, 300))
-  const ack = request(`/api/v1/alerts/${breach.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ by: 'sgt-wang' }) })
+  const ack = request(`/api/v1/alerts/${breach.id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'shutdown drill' }) })
   if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
   const stopped = h.engine.stop()
   await stopped

@@ -10,7 +10,8 @@ import { BASE, T0, config, feed, fix, square, ofKind, standardRaw } from './help
 import { cellCentre } from '../../src/geo/cells.js'
 
 const MIN = 60_000
-const raw = (coverage: Record<string, unknown> = {}) => standardRaw({ zones: [{ id: 'grid-2', name: 'Grid 2', geometry: square(BASE, 300), coverage: { max_interval: '30m', min_ratio: 0.8, ...coverage } }] })
+const raw = (coverage: Record<string, unknown> = {}) => standardRaw({ zones: [{ id: 'grid-2', name: 'Grid 2', geometry: square(BASE, 300), coverage: { max_interval: '30m', min_ratio: 0.8, ...coverage } }], rules: { allowed_lateness: '0s', coverage_gap: { dwell: '0s' } } })
+// The gap dwell is off: these tests are about what an override changes at the next tick.
 const dep = (coverage?: Record<string, unknown>) => compileDeployment(config(raw(coverage)))
 
 /** Visits every zone cell once, 30 s apart (a plausible drive). */
