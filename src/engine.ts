@@ -56,7 +56,7 @@ export interface EngineOptions {
   /** From loadConfig/validateConfig: checked, secrets resolved, frozen. */
   config: ResolvedConfig
   logger: Logger
-  /** For webhook subscriptions added through the API with secret_env (default process.env). */
+  /** Environment for what the API resolves at start (api.tokens token_env, session and metrics secrets) and for webhook subscriptions added with secret_env (default process.env). */
   env?: NodeJS.ProcessEnv
   now?: () => number
   /** Start the HTTP API (default true). */
@@ -272,7 +272,7 @@ export class Engine {
         dispatcher,
         track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
         emit: (events) => fanOut.emit(events),
-      })
+      }, this.#env)
       await this.#api.listen({ port: config.http.port, host: config.http.host })
       if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
     }
