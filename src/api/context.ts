@@ -13,6 +13,7 @@ import type { IncidentService } from '../incidents/service.js'
 import type { AuditEntry } from '../sink/clickhouse/audit.js'
 import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
 import type { StreamHub } from './stream-hub.js'
+import type { StoredPoint } from '../sink/clickhouse/queries.js'
 
 export type { AuditEntry } from '../sink/clickhouse/audit.js'
 
@@ -23,15 +24,8 @@ export interface ComponentStatus {
   code?: ErrorCode
 }
 
-export interface TrackPoint {
-  ts: number
-  lat: number
-  lon: number
-  speed: number | null
-  accuracy: number | null
-  h3: string
-  flags: number
-}
+/** One stored fix of a unit's track (read from ClickHouse `positions`). */
+export type TrackPoint = StoredPoint
 
 export interface ApiContext {
   config: ResolvedConfig

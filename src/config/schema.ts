@@ -1,16 +1,9 @@
 // The config file's schema: every key, its type, its default. Unknown keys are an error
 // (additionalProperties: false everywhere). Durations are decoded to milliseconds.
-import { Type, type Static, type StaticDecode, type TSchema } from '@sinclair/typebox'
-import { parseDuration } from './duration.js'
+import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
+import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from '../incidents/config-schema.js'
 
-const Duration = (def?: string) =>
-  Type.Transform(Type.Union([Type.String(), Type.Number({ minimum: 0 })], def === undefined ? {} : { default: def }))
-    .Decode((v) => parseDuration(v))
-    .Encode((ms) => `${ms / 1000}s`)
-
-const Obj = <T extends Record<string, TSchema>>(props: T, opts: { default?: unknown } = {}) =>
-  Type.Object(props, { additionalProperties: false, default: opts.default ?? {} })
 
 const Secret = {
   /** Inline secret (avoid in files under version control). */

@@ -1,16 +1,9 @@
 // Config keys of the incidents stage: `incidents` (resource search, hotspots, rate suggestion),
 // `patrol_levels` (the ladder and each zone's base level) and `plans` (emergency plans with
 // checkpoints). Plugged into the root schema by src/config/schema.ts; cross-checks in compile.ts.
-import { Type, type TSchema } from '@sinclair/typebox'
-import { parseDuration } from '../config/duration.js'
+import { Type } from '@sinclair/typebox'
+import { Duration, Obj } from '../config/schema-parts.js'
 
-const Duration = (def?: string) =>
-  Type.Transform(Type.Union([Type.String(), Type.Number({ minimum: 0 })], def === undefined ? {} : { default: def }))
-    .Decode((v) => parseDuration(v))
-    .Encode((ms) => `${ms / 1000}s`)
-
-const Obj = <T extends Record<string, TSchema>>(props: T, opts: { default?: unknown } = {}) =>
-  Type.Object(props, { additionalProperties: false, default: opts.default ?? {} })
 
 const Speeds = (def: Record<string, number>) => Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), { default: def })
 
