@@ -21,7 +21,7 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
   const osmandPort = await freePort()
   const engine = await engineProcess(dataDir, {
     units: [{ id: 'P-1' }, { id: 'P-2' }, { id: 'O-7', kind: 'officer' }],
-    broker: { allow_anonymous: false, users: [{ username: 'jane', password: 'jane-secret-1' }, { username: 'P-2', password: 'p2-secret-1' }] },
+    broker: { allow_anonymous: false, users: [{ username: 'jane-phone', password: 'jane-secret-1' }, { username: 'P-2', password: 'p2-secret-1' }] },
     http_ingest: { osmand_port: osmandPort, osmand_host: '127.0.0.1' },
     // Nothing is shipped to ClickHouse before the kill: the segment stays open for an hour.
     journal: { fsync: 'never', segment_max_age: '1h', segment_max_records: 1_000_000 },
@@ -48,7 +48,7 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
     const tst = Math.floor(now / 1000) - 600 + i * 5
     const lat = 36.45 + r() * 0.05
     const lon = 117.8 + r() * 0.1
-    const res = await ok(fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst, lat, lon, vel: i % 3 === 0 ? -1 : 20, acc: 8 }), headers: { 'content-type': 'application/json', authorization: basic('jane', 'jane-secret-1'), 'x-limit-u': 'jane', 'x-limit-d': 'phone' } }))
+    const res = await ok(fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst, lat, lon, vel: i % 3 === 0 ? -1 : 20, acc: 8 }), headers: { 'content-type': 'application/json', authorization: basic('jane-phone', 'jane-secret-1'), 'x-limit-u': 'jane', 'x-limit-d': 'phone' } }))
     t.equal(await res.text(), '[]')
     expected.push(key('jane-phone', tst * 1000, lat, lon, 'http:owntracks', 'owntracks'))
   }
@@ -80,7 +80,7 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
 
   // Refused: no credentials, a wrong password, an unknown id, no id. Nothing of them is kept.
   t.equal((await fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst: Math.floor(now / 1000), lat: 36.5, lon: 117.9 }) })).status, 401)
-  t.equal((await fetch(`${api}/ingest/owntracks`, { method: 'POST', body: '{}', headers: { authorization: basic('jane', 'guess') } })).status, 401)
+  t.equal((await fetch(`${api}/ingest/owntracks`, { method: 'POST', body: '{}', headers: { authorization: basic('jane-phone', 'guess') } })).status, 401)
   t.equal((await fetch(`${dedicated}/?id=STRANGER&lat=36.5&lon=117.9`)).status, 403)
   t.equal((await fetch(`${dedicated}/?lat=36.5&lon=117.9`)).status, 400)
 
