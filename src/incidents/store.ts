@@ -46,16 +46,9 @@ export function incidentSchemaStatements(db: string): string[] {
   ]
 }
 
-export interface IncidentRow {
-  id: string
-  type: string
-  priority: number
-  ts: number
-  lat: number
-  lon: number
+/** An incident as stored: the record plus the zone it fell in. */
+export interface IncidentRow extends Incident {
   zone: string
-  address: string
-  description: string
 }
 
 const ms = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '')

@@ -1,7 +1,7 @@
 // The report document: what the API returns as JSON, what CSV and HTML render, and what a
 // bulletin stores as its body. Times are epoch ms (UTC); durations are ms; ratios are 0..1.
 import type { PriorityFigures, SpanStats } from './aggregate.js'
-import type { Interval, Stop, Trip } from './track.js'
+import type { Interval, Stop, TrackFigures, Trip } from './track.js'
 
 export interface Score {
   /** 0..100, the weighted mean of the inputs (each 0..1) present. */
@@ -10,21 +10,13 @@ export interface Score {
   weights: Record<string, number>
 }
 
-export interface UnitRow {
+/** The per-unit figures a report row shows: the track analysis's scalars plus counts and the score. */
+export interface UnitRow extends Pick<TrackFigures, 'fixes' | 'firstFixAt' | 'lastFixAt' | 'distanceKm' | 'reportingMs' | 'movingMs' | 'stationaryMs' | 'inRadiusMs' | 'inZoneMs'> {
   unitId: string
   name: string
   kind: string
   postId: string | null
   zoneId: string | null
-  fixes: number
-  firstFixAt: number | null
-  lastFixAt: number | null
-  distanceKm: number
-  reportingMs: number
-  movingMs: number
-  stationaryMs: number
-  inRadiusMs: number | null
-  inZoneMs: number | null
   cellsVisited: number
   stops: number
   trips: number
