@@ -1,6 +1,6 @@
 // Issue 9, rows 1–3 and 5–9, against the real embedded broker with raw sockets and MQTT.js clients.
 import t from 'tap'
-import net from 'node:net'
+import { fixedHeader, streamUntilClosed } from '../helpers/raw-mqtt.js'
 import mqtt from 'mqtt'
 import { Registry } from 'prom-client'
 import { validateConfig } from '../../src/config/load.js'
@@ -37,62 +37,28 @@ async function client(port: number, opts: mqtt.IClientOptions) {
   })
 }
 
-/** The fixed header of an MQTT packet announcing `length` bytes (varint remaining length). */
-function header(type: number, length: number, flags = 0): Buffer {
-  const bytes = [(type << 4) | flags]
-  let n = length
-  do {
-    let b = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) b |= 0x80
-    bytes.push(b)
-  } while (n > 0)
-  return Buffer.from(bytes)
-}
-
-/** Writes the header then streams filler until the server closes; resolves with the bytes sent. */
-function stream(port: number, first: Buffer, budget: number): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    let sent = 0
-    const chunk = Buffer.alloc(64 * 1024, 0x41)
-    const pump = () => {
-      while (sent < budget && !s.destroyed) {
-        sent += chunk.length
-        if (!s.write(chunk)) return void s.once('drain', pump)
-      }
-      s.end()
-    }
-    s.on('connect', () => {
-      s.write(first)
-      pump()
-    })
-    s.on('error', () => undefined)
-    s.on('close', () => resolve(sent))
-  })
-}
 
 t.test('packet scanner: follows packet boundaries across chunks and refuses by announced length', async (t) => {
   const sc = new PacketScanner({ maxPacketBytes: 1000, maxConnectBytes: 100 })
-  const connect = Buffer.concat([header(1, 10), Buffer.alloc(10)])
-  const pub = Buffer.concat([header(3, 1000), Buffer.alloc(1000)])
-  const all = Buffer.concat([connect, pub, header(12, 0), pub])
+  const connect = Buffer.concat([fixedHeader(1, 10), Buffer.alloc(10)])
+  const pub = Buffer.concat([fixedHeader(3, 1000), Buffer.alloc(1000)])
+  const all = Buffer.concat([connect, pub, fixedHeader(12, 0), pub])
   for (let i = 0; i < all.length; i += 7) t.equal(sc.push(all.subarray(i, i + 7)), null)
-  t.same(sc.push(header(3, 1001)), { reason: 'packet_too_large', announced: 1001, limit: 1000 })
-  t.same(new PacketScanner({ maxPacketBytes: 1000, maxConnectBytes: 100 }).push(header(3, 500)), { reason: 'connect_too_large', announced: 500, limit: 100 }, 'the first packet is held to the CONNECT limit')
+  t.same(sc.push(fixedHeader(3, 1001)), { reason: 'packet_too_large', announced: 1001, limit: 1000 })
+  t.same(new PacketScanner({ maxPacketBytes: 1000, maxConnectBytes: 100 }).push(fixedHeader(3, 500)), { reason: 'connect_too_large', announced: 500, limit: 100 }, 'the first packet is held to the CONNECT limit')
   const later = new PacketScanner({ maxPacketBytes: 1000, maxConnectBytes: 100 })
   later.push(connect)
-  t.match(later.push(header(1, 200)), { reason: 'connect_too_large' })
+  t.match(later.push(fixedHeader(1, 200)), { reason: 'connect_too_large' })
   t.match(new PacketScanner({ maxPacketBytes: 10, maxConnectBytes: 10 }).push(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff])), { reason: 'malformed_length' })
   // 268 MB announced in 4 length bytes: refused on the header alone.
-  t.match(new PacketScanner({ maxPacketBytes: 10, maxConnectBytes: 10 }).push(header(1, 268_435_455)), { announced: 268_435_455 })
+  t.match(new PacketScanner({ maxPacketBytes: 10, maxConnectBytes: 10 }).push(fixedHeader(1, 268_435_455)), { announced: 268_435_455 })
 })
 
 t.test('rows 1 and 2: a huge CONNECT or PUBLISH is refused while it arrives, never buffered', async (t) => {
   const { b, got, metric, lines } = await startBroker({}, { max_payload_bytes: 262_144 })
   t.teardown(() => b.close())
   // Row 1: an unauthenticated 250 MB CONNECT; the server closes after the header.
-  const sent = await stream(b.port, header(1, 250 * 1024 * 1024), 250 * 1024 * 1024)
+  const sent = await streamUntilClosed(b.port, fixedHeader(1, 250 * 1024 * 1024), 250 * 1024 * 1024)
   t.ok(sent < 32 * 1024 * 1024, `closed after ${sent} bytes of 250 MB`)
   t.equal(await metric('hexpatrol_broker_refused_total', { reason: 'connect_too_large' }), 1)
   t.ok(lines.some((l) => l.reason === 'connect_too_large' && l.announced === 250 * 1024 * 1024))

@@ -2,12 +2,12 @@
 // engine in a child process: its RSS (/proc/<pid>/status) must stay within MAX_GROWTH_MB of what it
 // was before the attack. On the code before the packet guard the same attack grew it by ~1–2.3 GB.
 import t from 'tap'
-import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import mqttPacket from 'mqtt-packet'
 import { engineProcess } from '../helpers/engine-process.js'
 import { freePort } from '../helpers/mosquitto.js'
 import { tempDir } from '../helpers/harness.js'
+import { streamUntilClosed, varint } from '../helpers/raw-mqtt.js'
 
 /** The stated bound: what the whole attack may add to the engine's resident memory. */
 const MAX_GROWTH_MB = 150
@@ -18,39 +18,9 @@ function rssMb(pid: number): number {
   return m === null ? Number.NaN : Number(m[1]) / 1024
 }
 
-function varint(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) b |= 0x80
-    out.push(b)
-  } while (n > 0)
-  return out
-}
 
 /** Opens a raw connection, writes `first`, then streams up to `budget` bytes until the engine closes it. */
-function attack(port: number, first: Buffer, budget: number): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1')
-    let sent = 0
-    const chunk = Buffer.alloc(256 * 1024, 0x41)
-    const pump = () => {
-      while (sent < budget && !s.destroyed) {
-        sent += chunk.length
-        if (!s.write(chunk)) return void s.once('drain', pump)
-      }
-      s.end()
-    }
-    s.on('connect', () => {
-      s.write(first)
-      pump()
-    })
-    s.on('error', () => undefined)
-    s.on('close', () => resolve(sent))
-    s.setTimeout(20_000, () => s.destroy())
-  })
-}
+const attack = (port: number, first: Buffer, budget: number) => streamUntilClosed(port, first, budget, { chunkBytes: 256 * 1024, timeoutMs: 20_000 })
 
 const connect = (user: string, pw: string) =>
   mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `atk-${Math.random().toString(36).slice(2)}`, keepalive: 60, username: user, password: Buffer.from(pw) })
