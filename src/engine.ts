@@ -151,7 +151,9 @@ export class Engine {
     let reconcile = false
     if (this.#opts.rules !== false) {
       const dep = compileDeployment(config)
-      this.#stateStore = new RuleStateStore(join(this.dataDir, 'rules'))
+      this.#stateStore = new RuleStateStore(join(this.dataDir, 'rules'), {
+        onError: (err) => this.logger.error({ err }, 'Saving the rule state failed; the engine runs on and saves it again at the next change (check the data directory\'s disk space and permissions).'),
+      })
       const snap = this.#stateStore.load()
       const rules = this.#rules = snap === null ? new RuleEngine(dep, { startedAt: now() }) : RuleEngine.restore(dep, snap, { startedAt: now() })
       reconcile = snap !== null
@@ -229,7 +231,7 @@ export class Engine {
         tickMs: config.rules.tick,
         snapshotMs: config.rules.coverage_snapshot_interval,
         emit: (events) => fanOut.emit(events),
-        persist: () => this.#saveRuleState(),
+        persist: () => void this.#saveRuleState(),
         snapshot: (at) => {
           const rec = coverageRecord(rules, at)
           if (rec !== null) void ingestor.writeRecord(rec)
@@ -314,8 +316,9 @@ export class Engine {
     }
   }
 
-  #saveRuleState(): void {
-    if (this.#rules !== undefined) this.#stateStore?.save(this.#rules.takeDelta())
+  #saveRuleState(): Promise<void> | undefined {
+    if (this.#rules !== undefined) return this.#stateStore?.save(this.#rules.takeDelta())
+    return undefined
   }
 
   #every(ms: number, fn: () => void): void {

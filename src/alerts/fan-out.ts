@@ -14,8 +14,12 @@ export interface AlertSink {
 export interface AlertFanOutDeps {
   /** Appends a journal record holding the events; a promise while the journal applies backpressure. */
   journal(events: readonly AlertEvent[]): void | Promise<void>
-  /** Runs before delivery: the rule state is persisted at every transition, so a kill -9 does not re-open a delivered alert. */
-  beforeDeliver?(): void
+  /**
+   * Runs before delivery: the rule state is persisted at every transition, so a kill -9 does not
+   * re-open a delivered alert. A promise (the state is written asynchronously) holds this and
+   * every later delivery until it settles, so events stay in order.
+   */
+  beforeDeliver?(): void | Promise<void>
   /** Webhook outbox, MQTT publication, live stream: each receives every event, in order. */
   sinks: ReadonlyArray<AlertSink | undefined>
   metrics: Pick<Metrics, 'alertTransitions'>
@@ -25,6 +29,8 @@ export interface AlertFanOutDeps {
 export class AlertFanOut {
   private readonly deps: AlertFanOutDeps
   private readonly pending = new Set<Promise<void>>()
+  /** The delivery chain while a beforeDeliver() promise is outstanding, else null. */
+  private chain: Promise<void> | null = null
 
   constructor(deps: AlertFanOutDeps) {
     this.deps = deps
@@ -44,7 +50,16 @@ export class AlertFanOut {
   /** Delivers transitions whose journal record is already durable. */
   deliver(events: AlertEvent[]): void {
     if (events.length === 0) return
-    this.deps.beforeDeliver?.()
+    const saved = this.deps.beforeDeliver?.()
+    if (saved === undefined && this.chain === null) return this.publish(events)
+    const p: Promise<void> = (this.chain ?? Promise.resolve()).then(() => saved).then(() => {
+      this.publish(events)
+      if (this.chain === p) this.chain = null
+    })
+    this.chain = p
+  }
+
+  private publish(events: AlertEvent[]): void {
     for (const e of events) {
       this.deps.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
       this.deps.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
@@ -54,6 +69,6 @@ export class AlertFanOut {
 
   /** Resolves once every emit() waiting for journal space has been delivered (shutdown). */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+    while (this.pending.size > 0 || this.chain !== null) await Promise.allSettled([...this.pending, this.chain])
   }
 }

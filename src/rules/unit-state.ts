@@ -47,10 +47,12 @@ export interface UnitState {
 }
 
 /** The snapshot form: the rule state proper, without what is derived from the deployment. */
-export type UnitStateJSON = Pick<UnitState, 'id' | 'lastReleased' | 'recent' | 'rejected' | 'offsets' | 'clockOffsetMs' | 'holdUntil' | 'latest' | 'radius' | 'zone' | 'silent'> & {
+export type UnitStateJSON = Pick<UnitState, 'id' | 'recent' | 'rejected' | 'offsets' | 'clockOffsetMs' | 'holdUntil' | 'latest' | 'radius' | 'zone' | 'silent'> & {
   held: Fix[]
   /** Whether the unit was configured when saved: a configured unit removed from the config is dropped. */
   known: boolean
+  /** Absent when it is the same fix as `latest` (the common case: it halves what a save writes). */
+  lastReleased?: Fix | null
 }
 
 export function createUnitState(dep: Deployment, id: string, since: number): UnitState {
@@ -135,23 +137,28 @@ export function observeClock(u: UnitState, fix: Fix): void {
   u.clockOffsetMs = sorted[sorted.length >> 1] as number
 }
 
-/** The snapshot form; `clone` false shares the arrays (for a caller that serialises at once). */
+/**
+ * The snapshot form. `clone` true: a deep copy. `clone` false: a copy of everything the engine
+ * mutates in place (arrays, the rule states) that still shares the immutable fixes, cheap enough
+ * to take for every changed unit at a tick and safe to serialise later, in slices, while the
+ * engine runs on.
+ */
 export function unitToJSON(u: UnitState, clone = true): UnitStateJSON {
   const j: UnitStateJSON = {
     id: u.id,
     known: u.spec !== null,
-    held: u.buffer.held,
-    lastReleased: u.lastReleased,
-    recent: u.recent,
-    rejected: u.rejected,
-    offsets: u.offsets,
+    held: u.buffer.held.slice(),
+    recent: u.recent.slice(),
+    rejected: u.rejected.slice(),
+    offsets: u.offsets.map((o) => ({ ...o })),
     clockOffsetMs: u.clockOffsetMs,
     holdUntil: u.holdUntil,
     latest: u.latest,
-    radius: u.radius,
-    zone: u.zone,
-    silent: u.silent,
+    radius: u.radius === null ? null : { ...u.radius },
+    zone: u.zone === null ? null : { ...u.zone },
+    silent: { ...u.silent },
   }
+  if (u.lastReleased !== u.latest) j.lastReleased = u.lastReleased
   return clone ? structuredClone(j) : j
 }
 
@@ -165,7 +172,7 @@ export function unitFromJSON(dep: Deployment, j: UnitStateJSON, since: number): 
   const u = createUnitState(dep, j.id, since)
   const s = structuredClone(j)
   u.buffer = new ReorderBuffer(dep.rules.allowedLatenessMs, s.held)
-  u.lastReleased = s.lastReleased
+  u.lastReleased = s.lastReleased === undefined ? s.latest : s.lastReleased
   u.recent = s.recent
   u.rejected = s.rejected ?? []
   u.offsets = s.offsets ?? []

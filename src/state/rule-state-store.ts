@@ -1,9 +1,11 @@
 // Persists the rule engine's state (unit rule states, open alerts, coverage, zone timers) so a
 // restart neither re-fires open alerts nor forgets coverage. The cost of a save follows what
 // changed, never the size of the fleet: each save appends ONE line (the RuleDelta) to
-// `changes.jsonl`. When the log outgrows the base, the merged state is compacted into `base.jsonl`
-// asynchronously, in slices of a few hundred entries per event-loop turn, so no save or
-// compaction blocks the loop for more than a few milliseconds. Files are 0600 in a 0700 directory
+// `changes.jsonl`. save() only queues the delta: its units are serialised in slices of SLICE per
+// event-loop turn and the line is written asynchronously, in order, once whole (a line is the
+// unit of durability: it is written complete or, on a crash, torn and ignored). When the log
+// outgrows the base, the merged state is compacted into `base.jsonl` the same way, so neither a
+// save nor a compaction blocks the loop for more than a few milliseconds. Files are 0600 in a 0700 directory
 // (they hold live positions).
 //
 // Layout: base.jsonl = one header line {version, alerts, responseRatios, zoneTimers}, then one line
@@ -11,13 +13,14 @@
 // compaction, changes.old.jsonl) = one RuleDelta per line. Loading replays base, old log, log.
 // Replaying a delta twice is harmless (last write wins), so a crash at any point loses at most
 // the line being written, and a torn last line is ignored.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs'
+import { appendFile, open, type FileHandle } from 'node:fs/promises'
+import { setImmediate as turn } from 'node:timers/promises'
 import { join } from 'node:path'
 import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/engine.js'
 import type { AlertBookJSON } from '../rules/alert-book.js'
 
-/** Entries serialised per slice of a compaction (each slice is one synchronous step). */
+/** Entries serialised per slice of a save or a compaction (each slice is one synchronous step). */
 const SLICE = 100
 /** Compaction starts once the log is larger than this and larger than the base. */
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024
@@ -35,6 +38,8 @@ interface Merged {
 export interface StoreOptions {
   /** Log size that triggers a compaction (default: 4 MB, or the base's size when larger). */
   compactBytes?: number
+  /** A write or compaction that failed (disk full, permissions): the engine logs it and runs on. */
+  onError?: (err: unknown) => void
 }
 
 export class RuleStateStore {
@@ -48,6 +53,12 @@ export class RuleStateStore {
   private logBytes = 0
   private baseBytes = 0
   private compacting: Promise<void> | null = null
+  /** Deltas saved and not yet written, oldest first; `writing` drains them. */
+  private readonly queue: Array<{ delta: RuleDelta; written: () => void }> = []
+  private readonly onError: (err: unknown) => void
+  private writing: Promise<void> | null = null
+  /** Slices run by saves (for tests: a large delta takes several event-loop turns). */
+  saveSlices = 0
   /** Compactions completed (for tests and metrics). */
   compactions = 0
 
@@ -59,6 +70,7 @@ export class RuleStateStore {
     this.oldLog = join(dir, 'changes.old.jsonl')
     this.legacy = join(dir, 'snapshot.json')
     this.compactBytes = opts.compactBytes ?? MIN_COMPACT_BYTES
+    this.onError = opts.onError ?? (() => {})
   }
 
   /** The saved state, or null when nothing was saved. Lines that do not parse (a torn tail) are skipped. */
@@ -111,34 +123,66 @@ export class RuleStateStore {
     }
   }
 
-  /** Appends one delta (synchronously: it is small) and starts a compaction when the log is due. */
-  save(delta: RuleDelta): void {
-    // Each unit is serialised once: into the merged map and, joined, into the log line.
-    const units = this.apply(delta)
-    const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...delta, units: undefined }).slice(1)}\n`
-    appendFileSync(this.log, line, { mode: 0o600 })
-    this.logBytes += line.length
-    if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) this.compacting = this.compact()
+  /**
+   * Queues one delta; it is written as one line after the deltas queued before it. The delta must
+   * not change afterwards (RuleEngine.takeDelta() hands over copies). The promise resolves once
+   * the line is written (or its failure was reported to onError): it never rejects.
+   */
+  save(delta: RuleDelta): Promise<void> {
+    const written = new Promise<void>((resolve) => this.queue.push({ delta, written: resolve }))
+    this.writing ??= this.drain()
+    return written
   }
 
-  /** Waits for a running compaction. */
+  /** Waits until every saved delta is written and a running compaction is done. */
   async flush(): Promise<void> {
+    await this.writing
     await this.compacting
   }
 
-  private apply(d: RuleDelta): string[] {
+  private async drain(): Promise<void> {
+    for (let q = this.queue.shift(); q !== undefined; q = this.queue.shift()) {
+      try {
+        await this.write(q.delta)
+      } catch (err) {
+        this.onError(err)
+      }
+      q.written()
+    }
+    this.writing = null
+  }
+
+  private async write(d: RuleDelta): Promise<void> {
+    const units: string[] = []
+    for (let i = 0; i < d.units.length; i += SLICE) {
+      if (i > 0) await turn()
+      this.saveSlices++
+      for (const u of d.units.slice(i, i + SLICE)) {
+        const s = JSON.stringify(u)
+        this.merged.units.set(u.id, s)
+        units.push(s)
+      }
+    }
+    this.apply({ ...d, units: [] })
+    const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...d, units: undefined }).slice(1)}\n`
+    await appendFile(this.log, line, { mode: 0o600 })
+    this.logBytes += line.length
+    if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) {
+      this.compacting = this.compact().catch((err: unknown) => {
+        this.compacting = null
+        this.onError(err)
+      })
+    }
+  }
+
+  private apply(d: RuleDelta): void {
     const m = this.merged
-    const units = d.units.map((u) => {
-      const s = JSON.stringify(u)
-      m.units.set(u.id, s)
-      return s
-    })
+    for (const u of d.units) m.units.set(u.id, JSON.stringify(u))
     for (const id of d.removed) m.units.delete(id)
     if (d.alerts !== null) m.alerts = d.alerts
     for (const c of d.coverage) m.coverage.set(c.zoneId, JSON.stringify(c.state))
     m.responseRatios = d.responseRatios
     m.zoneTimers = d.zoneTimers
-    return units
   }
 
   /**

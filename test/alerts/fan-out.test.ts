@@ -15,7 +15,7 @@ function setup(journal: (e: readonly AlertEvent[]) => void | Promise<void>) {
   const sink = (name: string): AlertSink => ({ publish: (e) => order.push(`${name}:${e.alertId}`) })
   const f = new AlertFanOut({
     journal: (e) => { order.push(`journal:${e.map((x) => x.alertId).join(',')}`); return journal(e) },
-    beforeDeliver: () => order.push('persist'),
+    beforeDeliver: () => { order.push('persist') },
     sinks: [sink('webhooks'), undefined, sink('mqtt')],
     metrics,
     logger: pino({}, { write: (l: string) => lines.push(l) }),
@@ -50,4 +50,32 @@ t.test('waits for the journal, and delivers nothing when it fails', async (t) =>
   t.match(failing.lines.join(''), /"stack":"Error: journal is closed.*could not be journaled/)
   failing.f.deliver([])
   t.same(failing.order, ['journal:x'], 'deliver() of nothing does nothing')
+})
+
+t.test('an asynchronous state save holds this and later deliveries, which stay in order', async (t) => {
+  const order: string[] = []
+  const saves: Array<() => void> = []
+  const sink: AlertSink = { publish: (e) => order.push(`sink:${e.alertId}`) }
+  let async = true
+  const f = new AlertFanOut({
+    journal: () => undefined,
+    beforeDeliver: () => {
+      order.push('persist')
+      return async ? new Promise<void>((resolve) => saves.push(resolve)) : undefined
+    },
+    sinks: [sink],
+    metrics: createMetrics({ defaults: false }),
+    logger: pino({ level: 'silent' }),
+  })
+  f.deliver([ev('a')])
+  async = false
+  f.deliver([ev('b')])
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(order, ['persist', 'persist'], 'nothing delivered before the state is written')
+  const idle = f.idle()
+  saves[0]!()
+  await idle
+  t.same(order, ['persist', 'persist', 'sink:a', 'sink:b'], 'then both, in order')
+  f.deliver([ev('c')])
+  t.same(order.at(-1), 'sink:c', 'with no save outstanding, delivery is immediate again')
 })
