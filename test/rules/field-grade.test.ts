@@ -5,7 +5,7 @@ import t from 'tap'
 import { cellToChildren, cellToLatLng, cellToParent, latLngToCell } from 'h3-js'
 import { FixFlag } from '../../src/decode/fix.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
-import { RuleEngine, type RuleSnapshot } from '../../src/rules/engine.js'
+import { RuleEngine, UNKNOWN_SWEEP, type RuleSnapshot } from '../../src/rules/engine.js'
 import { gapCondition, initialGapDwell, stepGapDwell } from '../../src/rules/gap-dwell.js'
 import { cellAt } from '../../src/rules/coverage-credit.js'
 import { BASE, T0, config, feed, fix, offset, square, standardRaw, types, ofKind } from './helpers.js'
@@ -161,6 +161,23 @@ t.test('bounded unknown units: capped, evicted when idle, state deltas follow wh
   t.same(e.takeDelta().units.map((u) => u.id).sort(), ['O-003', 'P-017', 'P-020'], 'markAllChanged: the next delta carries every unit (X-1 was evicted idle)')
   const restored = RuleEngine.restore(compileDeployment(config(standardRaw({ rules: { max_unknown_units: 0 } }))), roundTrip(e), { startedAt: T0 + 61 * MIN })
   t.equal(restored.unknownUnits, 0, 'the cap applies on restore')
+})
+
+t.test('the idle sweep of unknown units visits UNKNOWN_SWEEP units per tick and resumes where it stopped', async (t) => {
+  const d = compileDeployment(config(standardRaw({ rules: { max_unknown_units: 20_000, unknown_idle_after: '10m' } })))
+  const e = new RuleEngine(d, { startedAt: T0 })
+  for (let i = 0; i < 12_000; i++) feed(e, fix(`X-${i}`, T0, BASE))
+  t.equal(e.unknownUnits, 12_000)
+  feed(e, fix('X-7', T0 + 9 * MIN, BASE))
+  const left: number[] = []
+  for (let k = 1; k <= 4; k++) {
+    e.tick(T0 + 10 * MIN + k * 5000)
+    left.push(e.unknownUnits)
+  }
+  t.ok(left[0]! > 12_000 - UNKNOWN_SWEEP - 1 && left[0]! < 12_000, `one tick forgets at most ${UNKNOWN_SWEEP} (${left[0]} left)`)
+  t.ok(left[1]! < left[0]!, 'the next tick resumes the sweep')
+  t.equal(left[3], 1, 'within a few ticks every idle one is gone; the one that reported stays')
+  t.ok(e.unit('X-7', T0 + 11 * MIN))
 })
 
 t.test('reconcile: a legacy zone_exit subject and a removed response radius resolve; the exit is raised again', async (t) => {
