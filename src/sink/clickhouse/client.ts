@@ -17,12 +17,6 @@ export interface ClickHouseHandle {
   close(): Promise<void>
 }
 
-/** Settings pinned on every query whose result depends on them (ClickHouse changed both defaults). */
-export const PINNED_SETTINGS = {
-  geotoh3_argument_order: 'lat_lon',
-  h3togeo_lon_lat_result_order: 0,
-} as const
-
 export function openClickHouse(config: ResolvedConfig): ClickHouseHandle {
   const ch = config.clickhouse
   const database = ch.database

@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { latLngToCell } from 'h3-js'
 import { validateConfig } from '../../../src/config/load.js'
-import { openClickHouse, PINNED_SETTINGS } from '../../../src/sink/clickhouse/client.js'
+import { openClickHouse } from '../../../src/sink/clickhouse/client.js'
 import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
 import { createDeliver, origin } from '../../../src/sink/clickhouse/deliver.js'
 import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
 import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/journal/record.js'
-import { recoverVisits } from '../../../src/sink/clickhouse/recover.js'
+import { geoToH3Order, recoverVisits } from '../../../src/sink/clickhouse/recover.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 import type { Fix } from '../../../src/decode/fix.js'
 import type { AlertEvent } from '../../../src/rules/alert-event.js'
@@ -66,8 +66,8 @@ t.test('a segment is inserted once, even when delivered again', async (t) => {
   t.equal(stored[0]!.heading, null, 'absent optional field stays NULL')
   const latest = await rows<{ c: string }>(ch.client, `SELECT count() AS c FROM ${db}.positions_latest FINAL`)
   t.equal(Number(latest[0]!.c), 5, 'one latest row per unit')
-  const h3sql = await rows<{ h: string }>(ch.client, `SELECT h3ToString(geoToH3(36.49, 117.86, 9)) AS h SETTINGS geotoh3_argument_order = '${PINNED_SETTINGS.geotoh3_argument_order}'`)
-  t.equal(h3sql[0]!.h, latLngToCell(36.49, 117.86, 9), 'ClickHouse geoToH3 agrees with h3-js under the pinned setting')
+  t.equal(await geoToH3Order(ch), 'lat_lon', 'this ClickHouse takes geoToH3(lat, lon)')
+  t.equal(await geoToH3Order(ch, { geotoh3_argument_order: 'lon_lat' }), 'lon_lat', 'an older server\'s order (lon, lat) is detected')
 })
 
 t.test('bad rows are isolated by bisection and stored as sink_rejected; neighbours land', async (t) => {
@@ -125,11 +125,18 @@ t.test('coverage visits are recovered from positions', async (t) => {
     units: [{ id: 'P-0', zone: 'g1' }],
     zones: [{ id: 'g1', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.6], [117.8, 36.4]]] } }, { id: 'g2', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.4]]] }, coverage: { credit: 'any' } }, { id: 'g3', geometry: { type: 'Polygon', coordinates: [[[117.8, 36.4], [117.95, 36.4], [117.95, 36.6], [117.8, 36.4]]] } }],
   })
-  const visits = await recoverVisits(ch, cfg, Date.now(), logger)
-  const g1 = visits.filter((v) => v.zoneId === 'g1')
-  t.same(g1.map((v) => v.cell), [latLngToCell(36.49, 117.86, 9)], 'own credit: only the zone units\' cells')
-  t.ok(visits.filter((v) => v.zoneId === 'g2').length >= 1, 'any credit: every unit')
-  t.equal(visits.filter((v) => v.zoneId === 'g3').length, 0, 'a zone without units recovers nothing')
+  // P-0 also reported from far away on network location (accuracy 800 m): the live rules would not credit that.
+  const inaccurate = { ...fix('P-0', Date.now() - 60_000, 36.55, 117.9), accuracy: 800 }
+  const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
+  t.equal(await deliver({ id: 77 }, [Buffer.from(`p\t${positionRow(inaccurate)}\n`)]), 'delivered')
+  for (const settings of [{}, { geotoh3_argument_order: 'lon_lat' }] as Array<Record<string, string>>) {
+    const visits = await recoverVisits(ch, cfg, Date.now(), logger, settings)
+    const g1 = visits.filter((v) => v.zoneId === 'g1')
+    t.same(g1.map((v) => v.cell), [latLngToCell(36.49, 117.86, 9)], `own credit: only the zone units' cells, never the inaccurate fix's (${JSON.stringify(settings)})`)
+    t.ok(visits.filter((v) => v.zoneId === 'g2').length >= 1, 'any credit: every unit')
+    t.equal(visits.filter((v) => v.zoneId === 'g3').length, 0, 'a zone without units recovers nothing')
+  }
+  t.same(await recoverVisits(ch, validateConfig({ data_dir: dir }), Date.now(), logger), [], 'no zones: nothing to recover, no query')
 })
 
 t.test('failures are sorted into retriable and permanent', async (t) => {
