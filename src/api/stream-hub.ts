@@ -1,7 +1,8 @@
 // The live stream's fan-out: every event is serialized once, kept in a bounded ring (so a client
 // reconnecting with Last-Event-ID gets what it missed) and written to each subscribed client
 // whose filter matches. Positions are coalesced per unit (the latest wins, flushed once per
-// second). A client whose socket buffer grows past the bound is told (`overflow`) and dropped:
+// second) and a flush is ONE write per client, its text shared by every client with the same
+// filter: 2,000 moving units and 100 clients cost 100 writes a second, not 200,000. A client whose socket buffer grows past the bound is told (`overflow`) and dropped:
 // publish() never waits for a client, so a slow browser cannot slow ingestion.
 import { randomBytes } from 'node:crypto'
 import { Counter, Gauge, type Registry } from 'prom-client'
@@ -45,7 +46,13 @@ export interface StreamHubOptions {
 }
 
 class Client {
-  constructor(readonly socket: StreamSocket, readonly filter: StreamFilter) {}
+  /** Clients with equal keys want the same frames. */
+  readonly key: string
+  constructor(readonly socket: StreamSocket, readonly filter: StreamFilter) {
+    const list = (s: ReadonlySet<string> | null) => (s === null ? '*' : [...s].sort().join(','))
+    this.key = `${list(filter.types)}|${list(filter.zones)}`
+  }
+
   wants(f: Frame): boolean {
     const { types, zones } = this.filter
     return (types === null || types.has(f.type)) && (zones === null || f.zone === undefined || zones.has(f.zone))
@@ -127,17 +134,28 @@ export class StreamHub {
   flushPositions(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer)
     this.flushTimer = null
-    const batch = [...this.pending.values()]
+    const frames = [...this.pending.values()].map((p) => this.frame('position', p.data, p.opts))
     this.pending.clear()
-    for (const p of batch) this.emitNow('position', p.data, p.opts)
+    const texts = new Map<string, string>()
+    for (const c of this.clients) {
+      let text = texts.get(c.key)
+      if (text === undefined) texts.set(c.key, (text = frames.filter((f) => c.wants(f)).map((f) => f.text).join('')))
+      if (text !== '') this.send(c, text)
+    }
   }
 
   private emitNow(type: string, data: unknown, opts: PublishOptions): void {
+    const f = this.frame(type, data, opts)
+    for (const c of this.clients) if (c.wants(f)) this.send(c, f.text)
+  }
+
+  /** Serialises one event (once, whoever receives it) and keeps it in the ring. */
+  private frame(type: string, data: unknown, opts: PublishOptions): Frame {
     const seq = ++this.seq
     const f: Frame = { seq, type, zone: opts.zone, text: `id: ${this.boot}-${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n` }
     this.ring[seq % this.ring.length] = f
     this.m?.events.inc({ type })
-    for (const c of this.clients) if (c.wants(f)) this.send(c, f.text)
+    return f
   }
 
   /**

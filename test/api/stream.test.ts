@@ -99,6 +99,25 @@ t.test('hub: filters, snapshot first, coalesced positions, resume from the ring'
   t.ok(b.ended)
 })
 
+t.test('hub: a position flush is one write per client, serialised once for clients with the same filter', async (t) => {
+  const hub = new StreamHub()
+  const sockets = Array.from({ length: 3 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, all, undefined, () => ({}))
+  const g2 = new FakeSocket()
+  hub.subscribe(g2, { types: null, zones: parseList('g2') }, undefined, () => ({}))
+  const alertsOnly = new FakeSocket()
+  hub.subscribe(alertsOnly, { types: parseTypes('alerts'), zones: null }, undefined, () => ({}))
+  const before = sockets.map((s) => s.chunks.length)
+  for (let i = 0; i < 500; i++) hub.publish('position', { i }, { unit: `U-${i}`, zone: i % 2 === 0 ? 'g1' : 'g2' })
+  hub.flushPositions()
+  t.same(sockets.map((s, k) => s.chunks.length - before[k]!), [1, 1, 1], '500 positions: one write each')
+  t.equal(sockets[0]!.chunks.at(-1), sockets[2]!.chunks.at(-1), 'the same text for the same filter')
+  t.equal(sockets[0]!.events().filter((e) => e.event === 'position').length, 500, 'still one event (and id) per unit')
+  t.same(g2.events().filter((e) => e.event === 'position').map((e) => (e.data as { i: number }).i % 2), Array(250).fill(1), 'a zone filter gets its zone\'s units only')
+  t.equal(alertsOnly.chunks.length, 2, 'a client that wants no positions gets no write (retry + snapshot only)')
+  hub.close()
+})
+
 t.test('hub: a client over its buffer bound is told and dropped; the others are untouched', async (t) => {
   const registry = new Registry()
   const hub = new StreamHub({ bufferBytes: 1000, registry })
