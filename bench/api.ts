@@ -1,7 +1,9 @@
 // HTTP API latency and throughput with autocannon: GET /units/{id}, /units/nearest with 5,000 and
 // 100,000 live units, /zones/{id}/cells, each beside a bare fastify route answering the same bytes
 // in the same process (the ratio is what to read), plus the nearest search alone in-process (p99
-// over 20,000 random queries). npx tsx bench/api.ts [seconds=5] [connections=10]
+// over 20,000 random queries) and over HTTP one request at a time (2,000 random queries on a
+// keep-alive connection: the latency a dispatcher sees, without autocannon's queueing).
+// npx tsx bench/api.ts [seconds=5] [connections=10]
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,6 +61,21 @@ function inProcess(engine: RuleEngine, k: number): { p50: number; p99: number } 
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
 }
 
+async function overHttp(base: string, k: number): Promise<{ p50: number; p99: number }> {
+  const rnd = mulberry32(13)
+  const times: number[] = []
+  for (let i = 0; i < 2000; i++) {
+    const lat = (36.3 + rnd() * 0.4).toFixed(5)
+    const lon = (117.6 + rnd() * 0.5).toFixed(5)
+    const t0 = performance.now()
+    const r = await fetch(`${base}/api/v1/units/nearest?lat=${lat}&lon=${lon}&k=${k}`, { headers: auth })
+    await r.arrayBuffer()
+    if (r.status !== 200) throw new Error(`nearest answered ${r.status}`)
+    times.push(performance.now() - t0)
+  }
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
+}
+
 const bare = Fastify()
 let bareBody = ''
 bare.get('/', async (_req, reply) => reply.type('application/json').send(bareBody))
@@ -83,12 +100,13 @@ for (const units of [5000, 100_000]) {
   }
   for (const k of [1, 10]) {
     const r = inProcess(engine, k)
-    inproc.push([units, k, r.p50.toFixed(3), r.p99.toFixed(3)])
-    console.log(`| in-process nearest | ${inproc.at(-1)!.join(' | ')} |`)
+    const h = await overHttp(base, k)
+    inproc.push([units, k, r.p50.toFixed(3), r.p99.toFixed(3), h.p50.toFixed(2), h.p99.toFixed(2)])
+    console.log(`| nearest | ${inproc.at(-1)!.join(' | ')} |`)
   }
   await app.close()
 }
 await bare.close()
 console.log(table(`HTTP API, autocannon ${CONNECTIONS} connections × ${SECONDS} s per row, beside a bare fastify route answering the same bytes`, ['path', 'bytes', 'req/s', 'bare fastify req/s', 'ratio', 'p50 ms', 'p99 ms', 'errors'], rows))
-console.log(table('Nearest-unit search in-process (grid index), 20,000 random queries over the district', ['live units', 'k', 'p50 ms', 'p99 ms'], inproc))
+console.log(table('Nearest-unit search (grid index): in-process over 20,000 random queries, and GET /units/nearest over HTTP one at a time over 2,000', ['live units', 'k', 'in-process p50 ms', 'in-process p99 ms', 'HTTP p50 ms', 'HTTP p99 ms'], inproc))
 process.exit(0)
