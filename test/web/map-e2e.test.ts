@@ -9,6 +9,10 @@ import { cellToLatLng, latLngToCell } from 'h3-js'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { buildWeb, chromiumPath, openPage } from '../helpers/browser.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir } from '../helpers/harness.js'
+import { solidPng, tilesCovering, writePmtiles } from '../helpers/pmtiles.js'
 
 if (chromiumPath() === null) {
   t.pass('SKIPPED: no Chromium binary (/usr/bin/chromium); the map\'s browser test needs one (apt-get install chromium)')
@@ -18,7 +22,14 @@ if (chromiumPath() === null) {
 const OPERATE = 'op-token-0123456789abcdef'
 const READ = 'read-token-0123456789abcdef'
 const STATION = { lat: 36.49, lon: 117.86 }
+// A local PMTiles basemap of the district (one solid colour), served by the engine itself.
+const BASEMAP_RGB: [number, number, number] = [214, 232, 200]
+const bounds: [number, number, number, number] = [117.83, 36.47, 117.90, 36.52]
+const basemap = join(tempDir('hexp-basemap-'), 'district.pmtiles')
+const tilePng = solidPng(BASEMAP_RGB)
+writeFileSync(basemap, writePmtiles([11, 12, 13, 14, 15, 16].flatMap((z) => tilesCovering(bounds, z)).map((c) => ({ ...c, data: tilePng })), { bounds }))
 const config = {
+  map: { tiles: { pmtiles: basemap, attribution: 'Test basemap', max_zoom: 18 } },
   units: [
     { id: 'P-1', kind: 'vehicle', name: 'Patrol car 1', post: 'station-a', zone: 'grid-a' },
     { id: 'P-2', kind: 'vehicle', name: 'Patrol car 2', post: 'station-a', zone: 'grid-a' },
@@ -77,6 +88,22 @@ t.test('the page needs a login; a wrong token is refused, a right one opens the 
   const c = cookies.find((x) => x.name === 'hexpatrol_session')
   t.ok(c?.httpOnly === true && c.sameSite === 'Strict', 'an HttpOnly, SameSite=Strict session cookie')
   t.notOk(s.requests.some((u) => u.includes(OPERATE)), 'the token never travels in a URL')
+})
+
+t.test('the PMTiles basemap: read from the engine by byte ranges, drawn as tiles', async (t) => {
+  // Leaflet marks a tile loaded once its image decoded; the reader made it from the archive's bytes.
+  await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.leaflet-tile-loaded')].some((i) => i.src.startsWith('blob:') && i.naturalWidth === 256), undefined, { timeout: 20_000 })
+  const rgb = await page.evaluate(() => {
+    const img = [...document.querySelectorAll<HTMLImageElement>('img.leaflet-tile-loaded')].find((i) => i.src.startsWith('blob:'))!
+    const c = document.createElement('canvas')
+    c.width = c.height = 1
+    const ctx = c.getContext('2d')!
+    ctx.drawImage(img, 128, 128, 1, 1, 0, 0, 1, 1)
+    return [...ctx.getImageData(0, 0, 1, 1).data.slice(0, 3)]
+  })
+  t.same(rgb, BASEMAP_RGB, 'the tile shows the archive\'s image')
+  t.ok(s.requests.some((u) => u.endsWith('/api/v1/map/tiles.pmtiles')), 'the archive was read from the engine')
+  t.match(await page.textContent('.leaflet-control-attribution'), /Test basemap/)
 })
 
 t.test('units appear where they are, shaped by kind, and follow the stream', async (t) => {
