@@ -112,7 +112,8 @@ export class AlertPanel {
     }
   }
 
-  private flash(text: string): void {
+  /** Shows a line in the banner for a few seconds (new alerts, new incidents, errors). */
+  flash(text: string): void {
     this.banner.textContent = text
     this.banner.hidden = false
     clearTimeout(this.bannerTimer)
