@@ -153,12 +153,15 @@ await waitFor(async () => {
   return cps[0]!.state === 'reached' && cps[1]!.state === 'missed'
 }, 30_000)
 await page.waitForSelector('#plan-list li[data-checkpoint="0"][data-state="reached"]', { timeout: 20_000 })
+// The imported incidents show with the page's next poll (every 30 s).
+await page.waitForFunction(() => document.querySelectorAll('#incident-list li[data-incident]').length >= 15, undefined, { timeout: 45_000 })
 await page.waitForSelector('#plan-list li[data-checkpoint="1"][data-state="missed"]', { timeout: 20_000 })
 // Without the coverage cells and the search rings, so incidents, hotspots and the plan stand out.
-await page.uncheck('#layer-cells')
 await page.evaluate(([lat, lon]) => {
   const m = (window as unknown as { hexpatrol: { map: { highlight(p: null, ids: string[]): void; map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map
   m.highlight(null, [])
+  ;(m as unknown as { setLayerVisible(name: string, on: boolean): void }).setLayerVisible('cells', false)
+  document.querySelector('#ops')?.scrollIntoView()
   m.map.setView([lat!, lon!], 15)
 }, [SCENE.lat + 0.001, SCENE.lon])
 await page.waitForTimeout(1500)

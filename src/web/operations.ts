@@ -24,7 +24,7 @@ export type OpsEvent = { type: 'incidents'; opened: Incident[] } | { type: 'hots
 /** How long ago incidents are loaded from; the stream adds new ones. */
 const INCIDENT_WINDOW_MS = 24 * 3_600_000
 const INCIDENT_LIMIT = 500
-/** Hotspots are recomputed on the engine's schedule and after imports: polled this often. */
+/** Hotspots are recomputed on the engine's schedule and after imports: polled this often (and incidents with them). */
 const HOTSPOT_POLL_MS = 30_000
 /** Units' distance and ETA to their checkpoint change with every fix: active plans are re-read this often. */
 const PLAN_POLL_MS = 5_000
@@ -98,7 +98,8 @@ export class Operations {
 
   async load(): Promise<void> {
     await Promise.all([this.loadIncidents(), this.loadHotspots(), this.loadLevels(), this.loadPlans()])
-    setInterval(() => void this.loadHotspots(), HOTSPOT_POLL_MS)
+    // Imports of past incidents announce nothing: they show with the next poll, like their hotspots.
+    setInterval(() => void Promise.all([this.loadHotspots(), this.loadIncidents()]), HOTSPOT_POLL_MS)
     setInterval(() => { for (const id of this.plans.keys()) void this.loadPlan(id) }, PLAN_POLL_MS)
   }
 

@@ -36,11 +36,11 @@ export class ZoneSummary {
 
   render(): void {
     clear(this.table)
-    this.table.append(h('tr', {}, h('th', {}, ''), h('th', {}, t('zones.coverage')), h('th', {}, t('zones.response')), h('th', {}, t('zones.level'))))
+    this.table.append(h('tr', {}, h('th', {}, ''), h('th', {}, t('zones.coverage')), h('th', {}, t('zones.response'))))
     for (const z of this.store.zones.values()) {
       const low = z.info.ratio !== null && z.info.minRatio !== null && z.info.ratio < z.info.minRatio
       const tr = h('tr', { 'data-zone': z.info.id, class: low ? 'low' : '' },
-        h('td', {}, z.info.name), h('td', { class: 'ratio' }, formatPercent(z.info.ratio)), h('td', { class: 'response' }, formatPercent(z.info.responseRatio)), h('td', { class: 'level' }, this.levelOf(z.info.id)))
+        h('td', {}, z.info.name, h('div', { class: 'level', title: t('zones.level') }, this.levelOf(z.info.id))), h('td', { class: 'ratio' }, formatPercent(z.info.ratio)), h('td', { class: 'response' }, formatPercent(z.info.responseRatio)))
       tr.onclick = () => this.map.focusZone(z.info.id)
       this.table.append(tr)
     }
