@@ -2,7 +2,7 @@
 // /assets/ (app.js, app.css, Leaflet's images). Everything the page loads comes from here: no CDN.
 // Usage: node scripts/build-web.mjs [--out dir] [--quiet]
 import { build } from 'esbuild'
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -11,6 +11,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 export async function buildWeb (out = join(root, 'dist', 'web')) {
   const assets = join(out, 'assets')
+  // A fresh directory: chunk names carry a hash, old ones must not linger (or count in the size).
+  rmSync(assets, { recursive: true, force: true })
   mkdirSync(assets, { recursive: true })
   await build({
     absWorkingDir: root,
@@ -19,6 +21,9 @@ export async function buildWeb (out = join(root, 'dist', 'web')) {
     minify: true,
     sourcemap: false,
     format: 'esm',
+    // Code loaded on demand (the PMTiles reader) goes into its own chunk.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     target: ['chrome110', 'firefox110', 'safari16'],
     outdir: assets,
     entryNames: '[name]',

@@ -2,7 +2,9 @@
 // its embedded broker and ClickHouse, drives a simulated shift over MQTT (40 minutes of patrol
 // history, one car out of its post radius, one silent officer), and photographs the map's main
 // views into docs/ with headless Chromium: login, overview, Chinese labels with the alert panel,
-// unit details with its track, nearest-unit search, replay.
+// unit details with its track, nearest-unit search, replay, and incident-guided patrol (past
+// incidents and their hotspots, a zone at a raised patrol level, a live robbery with an active
+// plan: one checkpoint manned, one missed, one with its unit on the way).
 import { join } from 'node:path'
 import { readConfigFile } from '../src/config/load.js'
 import { startEngine, waitFor } from '../test/helpers/harness.js'
@@ -24,7 +26,6 @@ delete raw.webhooks
 raw.log_level = 'warn'
 raw.api = { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'SHOT_TOKEN' }] }
 raw.rules = { ...(raw.rules as object), allowed_lateness: '0s', tick: '1s', coverage_snapshot_interval: '10s' }
-const h = await startEngine(raw, { env: { SHOT_TOKEN: TOKEN } })
 
 interface U { id: string; kind: string; post?: string }
 const posts = new Map((raw.posts as Array<{ id: string; lat: number; lon: number }>).map((p) => [p.id, p]))
@@ -61,6 +62,20 @@ for (const u of raw.units as U[]) {
     messages.push({ topic: `fleet/${u.id}/position`, payload: JSON.stringify({ ts, lat: +lat.toFixed(6), lon: +lon.toFixed(6), accuracy: 5 + Math.round(r() * 10), speed: moving || last ? (moving ? speed : 0) : 0, battery: 40 + Math.round(r() * 60) }) })
   }
 }
+// Where each unit ends up: the robbery plan's checkpoints are placed around them.
+const lastAt = new Map<string, { lat: number; lon: number }>()
+for (const m of messages) lastAt.set(m.topic.split('/')[1]!, JSON.parse(m.payload) as { lat: number; lon: number })
+const P1 = lastAt.get('P-001')!
+const P2 = lastAt.get('P-002')!
+const O123 = lastAt.get('O-123')!
+const SCENE = { lat: (P1.lat + P2.lat + O123.lat) / 3, lon: (P1.lon + P2.lon + O123.lon) / 3 }
+raw.plans = [{ id: 'robbery-ring', name: 'Robbery ring', positions: 'absolute', dwell: '2s', checkpoints: [
+  { name: 'North exit', lat: P1.lat + 0.0005, lon: P1.lon, units: ['P-001'], arrive_within: '10m', radius_m: 100 },
+  { name: 'East bridge', lat: P2.lat + 0.004, lon: P2.lon + 0.006, units: ['P-002'], arrive_within: '5s', radius_m: 100 },
+  { name: 'School gate', lat: O123.lat - 0.003, lon: O123.lon + 0.002, units: ['O-123'], arrive_within: '15m', radius_m: 60 },
+] }]
+raw.incidents = { hotspots: { top_per_zone: 4, min_score: 1 } }
+const h = await startEngine(raw, { env: { SHOT_TOKEN: TOKEN } })
 messages.sort((a, b) => (JSON.parse(a.payload) as { ts: number }).ts - (JSON.parse(b.payload) as { ts: number }).ts)
 const pub = await connect(h.mqttUrl, { clientId: 'screenshots' })
 await publishAll(pub, messages, 100)
@@ -110,6 +125,47 @@ await page.waitForFunction(() => /Replaying/.test(document.querySelector('#repla
 await page.evaluate(() => { (window as unknown as { hexpatrol: { map: { map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map.map.setView([36.485, 117.86], 13) })
 await page.waitForTimeout(4000)
 await shot('map-replay.png')
+
+await page.click('#replay-stop')
+await page.waitForFunction(() => (window as unknown as { hexpatrol: { store: { paused: boolean } } }).hexpatrol.store.paused === false)
+const call = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return res.json() as Promise<Record<string, unknown>>
+}
+// A series of robberies and snatch thefts over the last day, clustered near the scene.
+const types = ['robbery', 'snatch_theft', 'burglary', 'theft']
+await call('POST', '/api/v1/incidents', Array.from({ length: 14 }, (_, i) => ({
+  id: `CAD-${1000 + i}`, type: types[i % 4], priority: 2 + (i % 3), time: new Date(now - (i + 1) * 80 * 60_000).toISOString(),
+  lat: SCENE.lat + 0.002 + (r() - 0.5) * 0.004, lon: SCENE.lon - 0.003 + (r() - 0.5) * 0.004, address: `No. ${10 + i} Jingshi Road`,
+})))
+await waitFor(async () => ((await call('GET', '/api/v1/hotspots')).features as unknown[]).length > 0, 30_000)
+await call('PUT', '/api/v1/zones/grid-1/level', { level: 'high', reason: 'robbery series' })
+await call('POST', '/api/v1/incidents', { id: 'CAD-2001', type: 'robbery', priority: 1, lat: SCENE.lat, lon: SCENE.lon, address: 'Jingshi Road market' })
+await call('POST', '/api/v1/plans/robbery-ring/activate', { incident_id: 'CAD-2001' })
+// P-001 drives to its checkpoint and stays past the dwell (real-time fixes: the tracker reads each tick).
+for (let i = 0; i < 6; i++) {
+  await pub.publishAsync('fleet/P-001/position', JSON.stringify({ ts: Date.now(), lat: P1.lat + 0.0005 + (i % 2) * 0.00002, lon: P1.lon, accuracy: 5, speed: 0 }), { qos: 1 })
+  await new Promise((res) => setTimeout(res, 700))
+}
+await waitFor(async () => {
+  const cps = ((await call('GET', '/api/v1/plans/robbery-ring')).active as { checkpoints: Array<{ state: string }> }).checkpoints
+  return cps[0]!.state === 'reached' && cps[1]!.state === 'missed'
+}, 30_000)
+await page.waitForSelector('#plan-list li[data-checkpoint="0"][data-state="reached"]', { timeout: 20_000 })
+// The imported incidents show with the page's next poll (every 30 s).
+await page.waitForFunction(() => document.querySelectorAll('#incident-list li[data-incident]').length >= 15, undefined, { timeout: 45_000 })
+await page.waitForSelector('#plan-list li[data-checkpoint="1"][data-state="missed"]', { timeout: 20_000 })
+// Without the coverage cells and the search rings, so incidents, hotspots and the plan stand out.
+await page.evaluate(([lat, lon]) => {
+  const m = (window as unknown as { hexpatrol: { map: { highlight(p: null, ids: string[]): void; map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map
+  m.highlight(null, [])
+  ;(m as unknown as { setLayerVisible(name: string, on: boolean): void }).setLayerVisible('cells', false)
+  document.querySelector('#ops')?.scrollIntoView()
+  m.map.setView([lat!, lon!], 15)
+}, [SCENE.lat + 0.001, SCENE.lon])
+await page.waitForTimeout(1500)
+await shot('map-incidents.png')
 
 if (s.external.length > 0) console.error('requests left the machine:', s.external)
 await s.close()

@@ -27,6 +27,7 @@ export const LastFix = Type.Object({
   speed: Nullable(Type.Number()),
   heading: Nullable(Type.Number()),
   accuracy: Nullable(Type.Number()),
+  battery: Nullable(Type.Number({ description: 'Battery level of the last fix, %, or null when the device did not say.' })),
   h3: Type.String(),
 })
 

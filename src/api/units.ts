@@ -42,7 +42,7 @@ export function filterUnits(units: UnitView[], f: Static<typeof UnitFilter>): Un
 export function unitFeature(u: UnitView): { type: 'Feature'; id: string; geometry: { type: string; coordinates: number[] }; properties: Record<string, unknown> } {
   const f = u.lastFix!
   const { lastFix: _l, ...rest } = u
-  return { type: 'Feature', id: u.id, geometry: { type: 'Point', coordinates: [f.lon, f.lat] }, properties: { ...rest, ts: f.ts, speed: f.speed, heading: f.heading, accuracy: f.accuracy, h3: f.h3 } }
+  return { type: 'Feature', id: u.id, geometry: { type: 'Point', coordinates: [f.lon, f.lat] }, properties: { ...rest, ts: f.ts, speed: f.speed, heading: f.heading, accuracy: f.accuracy, battery: f.battery, h3: f.h3 } }
 }
 
 const NearestQuery = Type.Object({

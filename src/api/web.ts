@@ -1,10 +1,11 @@
 // Serves the live map: the page at `/` and `/login`, its bundle under `/assets/` (built by
 // `npm run build` into dist/web). Every route here declares `config.scope: 'public'`: the page
-// holds no data, it asks the documented API for everything with the session cookie. An
+// holds no data, it asks the documented API for everything with the session cookie (the one
+// data route here, a configured PMTiles basemap, needs scope read like the API). An
 // encapsulated plugin, so the static-file decorator stays inside it.
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import type { Config } from '../config/schema.js'
@@ -19,8 +20,13 @@ export interface WebOptions {
 /** The page's own settings, inlined as JSON (a data block, not a script, so CSP allows it). */
 export function pageSettings(config: Config): Record<string, unknown> {
   const t = config.map.tiles
-  return { tiles: t === undefined ? null : { url: t.url, attribution: t.attribution, maxZoom: t.max_zoom } }
+  if (t === undefined) return { tiles: null }
+  if (t.pmtiles !== undefined) return { tiles: { pmtiles: PMTILES_ROUTE, attribution: t.attribution, maxZoom: t.max_zoom } }
+  return { tiles: { url: t.url, attribution: t.attribution, maxZoom: t.max_zoom } }
 }
+
+/** Where the engine serves a configured local PMTiles basemap (map.tiles.pmtiles). */
+export const PMTILES_ROUTE = '/api/v1/map/tiles.pmtiles'
 
 /** `</script>` in a value must not end the data block. */
 export function inlineJson(v: unknown): string {
@@ -54,4 +60,14 @@ export async function webPlugin(app: FastifyInstance, opts: WebOptions): Promise
   // refuses paths outside the root.
   await app.register(fastifyStatic, { root: join(root, 'assets'), serve: false })
   app.get<{ Params: { '*': string } }>('/assets/*', pub, (req, reply) => reply.sendFile(req.params['*']))
+  const archive = opts.config.map.tiles?.pmtiles
+  if (archive !== undefined) {
+    // Scope read like the data it lies under (a basemap can show where stations are). The
+    // browser's PMTiles reader asks for byte ranges: send answers Range with 206, and
+    // If-Range/ETag so a replaced archive is never mixed with cached parts of the old one.
+    app.get(PMTILES_ROUTE, {
+      config: { scope: 'read' },
+      schema: { tags: ['map'], summary: 'The configured PMTiles basemap (map.tiles.pmtiles), with HTTP Range support', produces: ['application/octet-stream'] },
+    }, (_req, reply) => reply.type('application/vnd.pmtiles').header('cache-control', 'private, no-cache').sendFile(basename(archive), dirname(archive), { cacheControl: false }))
+  }
 }

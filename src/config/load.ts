@@ -2,6 +2,7 @@
 // validated against the schema (unknown keys are errors), cross-checked, then frozen.
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { checkMapTiles } from './map-tiles.js'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
@@ -126,6 +127,7 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
 }
 
 function resolveFiles(config: Config, baseDir: string): void {
+  if (config.map.tiles !== undefined) config.map.tiles.pmtiles = checkMapTiles(config.map.tiles, baseDir)
   for (const zone of config.zones) {
     const g = zone.geometry
     if ('file' in g) {

@@ -229,9 +229,12 @@ export const ConfigSchema = Obj({
   ),
   /** The live map at `/`. Without `tiles` it draws on a plain background (works offline). */
   map: Obj({
-    /** Optional basemap: an XYZ URL template ({z}/{x}/{y}) with its attribution, e.g. a local tile server. */
+    /** Optional basemap, one of: `url`, an XYZ URL template ({z}/{x}/{y}), e.g. a local tile server;
+     * or `pmtiles`, a local PMTiles v3 raster archive (path relative to the config file) that the
+     * engine serves itself at GET /api/v1/map/tiles.pmtiles. With its attribution. */
     tiles: Type.Optional(Type.Object({
-      url: Type.String({ minLength: 1, pattern: '\\{z\\}' }),
+      url: Type.Optional(Type.String({ minLength: 1, pattern: '\\{z\\}' })),
+      pmtiles: Type.Optional(Type.String({ minLength: 1 })),
       attribution: Type.String({ default: '' }),
       max_zoom: Type.Integer({ minimum: 1, maximum: 24, default: 19 }),
     }, { additionalProperties: false })),

@@ -15,7 +15,7 @@ export interface UnitView {
   known: boolean
   post: string | null
   zone: string | null
-  lastFix: { lat: number; lon: number; ts: number; receivedAt: number; speed: number | null; heading: number | null; accuracy: number | null; h3: string } | null
+  lastFix: { lat: number; lon: number; ts: number; receivedAt: number; speed: number | null; heading: number | null; accuracy: number | null; battery: number | null; h3: string } | null
   /** When the engine last received anything from the unit (engine clock), or null. */
   lastSeenAt: number | null
   /** Estimated device clock offset, ms (device − engine; positive: the device clock runs ahead), or null. */
@@ -56,7 +56,7 @@ export function unitView(dep: Deployment, u: UnitState, now: number): UnitView {
     known: u.spec !== null,
     post: u.spec?.postId ?? null,
     zone: u.spec?.zoneId ?? null,
-    lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, receivedAt: f.receivedAt, speed: f.speed, heading: f.heading, accuracy: f.accuracy, h3: f.h3 },
+    lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, receivedAt: f.receivedAt, speed: f.speed, heading: f.heading, accuracy: f.accuracy, battery: f.battery, h3: f.h3 },
     lastSeenAt: u.silent.lastSeenAt,
     clockOffsetMs: u.clockOffsetMs,
     silent: isSilentAt(u.silent, now, u.silentAfterMs),

@@ -26,6 +26,11 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   return s.replace(/\{(\w+)\}/g, (_m, k: string) => String(params[k] ?? ''))
 }
 
+/** A catalogue entry by a key built from data (a level or incident type), or the fallback when there is none. */
+export function tOr(key: string, fallback: string): string {
+  return CATALOGUE[lang][key as MessageKey] ?? en[key as MessageKey] ?? fallback
+}
+
 export function setLang(l: Lang): void {
   lang = l
   globalThis.localStorage?.setItem(STORAGE_KEY, l)

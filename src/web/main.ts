@@ -12,6 +12,9 @@ import { ResourceSearch } from './views/resource-search.js'
 import { Replay } from './views/replay.js'
 import { ZoneSummary } from './views/zone-summary.js'
 import { langSelect, showLogin } from './views/login.js'
+import { Operations } from './operations.js'
+import { OpsLayers } from './views/ops-layers.js'
+import { OpsPanel } from './views/ops-panel.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -67,9 +70,14 @@ function startMap(root: HTMLElement, session: Session): void {
   const details = new UnitDetails(store, map)
   const search = new ResourceSearch(map)
   const replay = new Replay(store, map)
-  const zones = new ZoneSummary(store, map)
+  const ops = new Operations()
+  store.onOther = (type, data) => ops.onEvent(type, data)
+  const opsLayers = new OpsLayers(map, store, ops)
+  const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text))
+  onLangChange(() => opsLayers.relabel())
+  const zones = new ZoneSummary(store, map, ops)
   map.onUnitClick = (id) => void details.show(id)
-  left.append(alerts.el, zones.el)
+  left.append(alerts.el, opsPanel.el, zones.el)
   right.append(details.el, search.el, replay.el)
   const renderConn = () => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`
@@ -89,6 +97,8 @@ function startMap(root: HTMLElement, session: Session): void {
     cellColour: (id: string) => map.cellColour(id),
     search: (lat: number, lon: number) => search.search(lat, lon),
     replay,
+    ops,
+    opsProbe: opsLayers.probe(),
     /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
     recordMoves: () => {
       const moves: Array<[string, number, number]> = []
@@ -96,7 +106,7 @@ function startMap(root: HTMLElement, session: Session): void {
       return moves
     },
   }
-  store.load().then(() => {
+  Promise.all([store.load(), ops.load()]).then(() => {
     store.connect()
     window.hexpatrol!.ready = true
   }).catch((err: Error) => {

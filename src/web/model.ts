@@ -34,6 +34,8 @@ export interface Alert {
   position: { lat: number; lon: number } | null
   summary: string
   acknowledgedBy: string | null
+  /** The transition's structured fields (unitName, postName, distanceM, ratio, …): the page words the alert from them. */
+  details: Obj
 }
 
 export interface Cell {
@@ -118,6 +120,7 @@ export function toAlert(raw: unknown): Alert | null {
     position: lat !== null && lon !== null ? { lat, lon } : null,
     summary: str(last.summary) ?? `${kind} ${str(raw.subject) ?? ''}`,
     acknowledgedBy: str(raw.acknowledgedBy) ?? str(last.acknowledgedBy),
+    details: last,
   }
 }
 

@@ -101,7 +101,7 @@ export class Store {
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' }
         if (lastId !== null) headers['last-event-id'] = lastId
-        const res = await fetch('/api/v1/stream?types=positions,alerts,coverage', { credentials: 'same-origin', headers, signal })
+        const res = await fetch('/api/v1/stream?types=positions,alerts,coverage,incident,plan,patrol_level', { credentials: 'same-origin', headers, signal })
         if (res.status === 401) return onStreamUnauthorized()
         if (!res.ok || res.body === null) throw new Error(`stream answered ${res.status}`)
         this.setConnected(true)
@@ -144,7 +144,11 @@ export class Store {
       if (!this.paused) this.applyUnits([JSON.parse(data)])
     } else if (type === 'alert') this.applyAlerts([JSON.parse(data)], true)
     else if (type === 'coverage') this.applyCoverage(JSON.parse(data) as Obj)
+    else this.onOther?.(type, JSON.parse(data) as Obj)
   }
+
+  /** Other event types (incident, plan, patrol_level) go to whoever follows them. */
+  onOther: ((type: string, data: Obj) => void) | null = null
 
   close(): void {
     this.abort?.abort()

@@ -212,7 +212,7 @@ t.test('acknowledge', async (t) => {
 
 t.test('views and nearest', async (t) => {
   const e = new RuleEngine(dep(), { startedAt: T0 })
-  feed(e, fix('P-017', T0, offset(BASE, 100, 0), { speed: 12, heading: 90 }))
+  feed(e, fix('P-017', T0, offset(BASE, 100, 0), { speed: 12, heading: 90, battery: 64 }))
   feed(e, fix('O-003', T0, offset(BASE, 0, 600)))
   feed(e, fix('X-1', T0, offset(BASE, 200, 0)))
   const now = T0 + 10_000
@@ -220,7 +220,8 @@ t.test('views and nearest', async (t) => {
   t.same(units.map((u) => u.id), ['P-017', 'O-003', 'P-020', 'X-1'])
   const p = e.unit('P-017', now)
   t.match(p, { id: 'P-017', name: 'Patrol car 17', kind: 'vehicle', known: true, post: 'station-03', zone: 'grid-2', silent: false, inBreach: false, outsideZone: false })
-  t.match(p?.lastFix, { ts: T0, speed: 12, heading: 90, accuracy: 10 })
+  t.match(p?.lastFix, { ts: T0, speed: 12, heading: 90, accuracy: 10, battery: 64 })
+  t.equal(e.unit('O-003', now)?.lastFix?.battery, null, 'no battery reported')
   t.ok(Math.abs((p?.distanceFromPostM as number) - 100) < 1)
   t.equal(e.unit('O-003', now)?.distanceFromPostM, null, 'no post')
   t.equal(e.unit('P-020', now)?.lastFix, null)

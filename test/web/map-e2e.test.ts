@@ -9,6 +9,10 @@ import { cellToLatLng, latLngToCell } from 'h3-js'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { buildWeb, chromiumPath, openPage } from '../helpers/browser.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir } from '../helpers/harness.js'
+import { solidPng, tilesCovering, writePmtiles } from '../helpers/pmtiles.js'
 
 if (chromiumPath() === null) {
   t.pass('SKIPPED: no Chromium binary (/usr/bin/chromium); the map\'s browser test needs one (apt-get install chromium)')
@@ -18,7 +22,14 @@ if (chromiumPath() === null) {
 const OPERATE = 'op-token-0123456789abcdef'
 const READ = 'read-token-0123456789abcdef'
 const STATION = { lat: 36.49, lon: 117.86 }
+// A local PMTiles basemap of the district (one solid colour), served by the engine itself.
+const BASEMAP_RGB: [number, number, number] = [214, 232, 200]
+const bounds: [number, number, number, number] = [117.83, 36.47, 117.90, 36.52]
+const basemap = join(tempDir('hexp-basemap-'), 'district.pmtiles')
+const tilePng = solidPng(BASEMAP_RGB)
+writeFileSync(basemap, writePmtiles([11, 12, 13, 14, 15, 16].flatMap((z) => tilesCovering(bounds, z)).map((c) => ({ ...c, data: tilePng })), { bounds }))
 const config = {
+  map: { tiles: { pmtiles: basemap, attribution: 'Test basemap', max_zoom: 18 } },
   units: [
     { id: 'P-1', kind: 'vehicle', name: 'Patrol car 1', post: 'station-a', zone: 'grid-a' },
     { id: 'P-2', kind: 'vehicle', name: 'Patrol car 2', post: 'station-a', zone: 'grid-a' },
@@ -47,7 +58,7 @@ const api = async <T>(path: string): Promise<T> => {
   const r = await fetch(`${h.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATE}` } })
   return r.json() as Promise<T>
 }
-const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number; speed?: number }>) => {
+const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number; speed?: number; battery?: number }>) => {
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, ...f }), { qos: 1 })
 }
 type Probe = { markerOf(id: string): { lat: number; lon: number; colour: string; shape: string } | null; cellColour(id: string): string | null; ready: boolean; view: string }
@@ -57,7 +68,7 @@ const probe = <T>(fn: (hx: Probe) => T) => page.evaluate(fn as never) as Promise
 const t0 = Date.now() - 60_000
 await send('P-1', [{ ts: t0, lat: 36.4905, lon: 117.8605 }])
 await send('O-3', [{ ts: t0, lat: 36.4952, lon: 117.8698 }])
-await send('P-4', [{ ts: t0, lat: 36.505, lon: 117.88 }])
+await send('P-4', [{ ts: t0, lat: 36.505, lon: 117.88, battery: 77 }])
 await send('P-2', [{ ts: t0, lat: 36.4899, lon: 117.8601 }])
 
 t.test('the page needs a login; a wrong token is refused, a right one opens the map', async (t) => {
@@ -77,6 +88,22 @@ t.test('the page needs a login; a wrong token is refused, a right one opens the 
   const c = cookies.find((x) => x.name === 'hexpatrol_session')
   t.ok(c?.httpOnly === true && c.sameSite === 'Strict', 'an HttpOnly, SameSite=Strict session cookie')
   t.notOk(s.requests.some((u) => u.includes(OPERATE)), 'the token never travels in a URL')
+})
+
+t.test('the PMTiles basemap: read from the engine by byte ranges, drawn as tiles', async (t) => {
+  // Leaflet marks a tile loaded once its image decoded; the reader made it from the archive's bytes.
+  await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.leaflet-tile-loaded')].some((i) => i.src.startsWith('blob:') && i.naturalWidth === 256), undefined, { timeout: 20_000 })
+  const rgb = await page.evaluate(() => {
+    const img = [...document.querySelectorAll<HTMLImageElement>('img.leaflet-tile-loaded')].find((i) => i.src.startsWith('blob:'))!
+    const c = document.createElement('canvas')
+    c.width = c.height = 1
+    const ctx = c.getContext('2d')!
+    ctx.drawImage(img, 128, 128, 1, 1, 0, 0, 1, 1)
+    return [...ctx.getImageData(0, 0, 1, 1).data.slice(0, 3)]
+  })
+  t.same(rgb, BASEMAP_RGB, 'the tile shows the archive\'s image')
+  t.ok(s.requests.some((u) => u.endsWith('/api/v1/map/tiles.pmtiles')), 'the archive was read from the engine')
+  t.match(await page.textContent('.leaflet-control-attribution'), /Test basemap/)
 })
 
 t.test('units appear where they are, shaped by kind, and follow the stream', async (t) => {
@@ -99,6 +126,7 @@ t.test('units appear where they are, shaped by kind, and follow the stream', asy
   await page.mouse.click(pt.x, pt.y)
   await page.waitForSelector('#unit-details:not([hidden]) dd[data-field="unit.post"]')
   t.equal(await page.textContent('#unit-details dd[data-field="unit.post"]'), 'station-b')
+  t.equal(await page.textContent('#unit-details dd[data-field="unit.battery"]'), '77 %', 'the last fix\'s battery')
   t.match(await page.textContent('#unit-details h2'), /P-4/)
 })
 
@@ -108,6 +136,7 @@ t.test('a unit driving out of its post radius raises an alert in the panel; ackn
   await send('P-2', Array.from({ length: 5 }, (_, i) => ({ ts: start + i * 2000, lat: STATION.lat + 0.0135 + (i % 2) * 0.00005, lon: STATION.lon, speed: 10 })))
   const item = await page.waitForSelector('li.alert[data-kind="radius_breach"]', { timeout: 15_000 })
   t.match(await item.textContent(), /P-2/)
+  t.match(await page.textContent(`li.alert[data-kind="radius_breach"] .alert-summary`), /^Patrol car 2 \(P-2\) is 1\.5 km from Station A, outside its 600 m radius$/, 'worded by the page from the alert\'s fields')
   t.match(await page.textContent('#alert-banner'), /New alert/, 'announced visibly')
   t.equal(await page.isVisible('#alert-banner'), true)
   await page.waitForFunction(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.markerOf('P-2')?.colour === '#d6312b', undefined, { timeout: 10_000 })
@@ -168,6 +197,8 @@ t.test('the language switch relabels the page', async (t) => {
   await page.selectOption('#lang', 'zh-CN')
   t.equal(await page.textContent('#alerts h2'), '未处理告警')
   t.equal(await page.textContent('#search h2'), '最近警力')
+  t.equal(await page.textContent('li.alert[data-kind="radius_breach"] .alert-kind'), '超出岗位半径')
+  t.match(await page.textContent('li.alert[data-kind="radius_breach"] .alert-summary'), /^Patrol car 2 \(P-2\) 距 Station A 1\.5 km，超出 600 m 巡逻半径$/, 'the alert text in Chinese, not the engine\'s English summary')
   t.equal(await page.getAttribute('html', 'lang'), 'zh-CN')
   await page.selectOption('#lang', 'en')
   t.equal(await page.textContent('#search h2'), 'Nearest units')

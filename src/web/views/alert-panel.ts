@@ -1,6 +1,7 @@
 // Open alerts, newest first, filterable by kind and zone. A click focuses the map on the alert's
 // subject; users with operate scope acknowledge from here. New alerts announce themselves: a
 // banner (role=alert, read by screen readers) and, when switched on, a short tone.
+import { alertText } from '../alert-text.js'
 import { api, canOperate, type Session } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
@@ -68,7 +69,7 @@ export class AlertPanel {
   private item(a: Alert): HTMLLIElement {
     const li = h('li', { class: `alert ${a.kind} ${a.state}`, 'data-alert': a.id, 'data-kind': a.kind, 'data-state': a.state },
       h('div', { class: 'alert-kind' }, t(`alert.${a.kind}` as MessageKey)),
-      h('div', { class: 'alert-summary' }, a.summary),
+      h('div', { class: 'alert-summary' }, alertText(a)),
       h('div', { class: 'alert-time' }, `${fmtTime(a.openedAt)} · ${a.subject}`),
     )
     if (a.state === 'acknowledged') li.append(h('div', { class: 'alert-acked' }, t('alerts.acked', { by: a.acknowledgedBy ?? '?' })))
@@ -99,7 +100,7 @@ export class AlertPanel {
   }
 
   private announce(a: Alert): void {
-    this.flash(t('alerts.new', { summary: a.summary }))
+    this.flash(t('alerts.new', { summary: alertText(a) }))
     if (this.sound.checked && this.audio !== null) {
       const osc = this.audio.createOscillator()
       const gain = this.audio.createGain()
@@ -111,7 +112,8 @@ export class AlertPanel {
     }
   }
 
-  private flash(text: string): void {
+  /** Shows a line in the banner for a few seconds (new alerts, new incidents, errors). */
+  flash(text: string): void {
     this.banner.textContent = text
     this.banner.hidden = false
     clearTimeout(this.bannerTimer)

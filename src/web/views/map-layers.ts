@@ -6,7 +6,8 @@ import type { Store } from '../store.js'
 import { FRESHNESS_COLOURS, STATUS_COLOURS, freshness, kindIcon, unitStatus, type Cell, type KindIcon, type Unit } from '../model.js'
 import { t } from '../i18n.js'
 
-export interface PageSettings { tiles: { url: string; attribution: string; maxZoom: number } | null }
+type Basemap = { attribution: string; maxZoom: number } & ({ url: string } | { pmtiles: string })
+export interface PageSettings { tiles: Basemap | null }
 
 /** Cells are recoloured this often as they age (and at once on coverage events). */
 const RECOLOUR_MS = 10_000
@@ -87,9 +88,7 @@ export class MapView {
     this.map.createPane('units').style.zIndex = '450'
     this.cellRenderer = L.canvas({ pane: 'cells', padding: 0.2 })
     this.unitRenderer = L.canvas({ pane: 'units', padding: 0.2, tolerance: 4 })
-    if (settings.tiles !== null) {
-      L.tileLayer(settings.tiles.url, { attribution: settings.tiles.attribution, maxZoom: settings.tiles.maxZoom }).addTo(this.map)
-    }
+    if (settings.tiles !== null) void this.addBasemap(settings.tiles)
     this.map.attributionControl.setPrefix('hexpatrol · Leaflet')
     for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer]) l.addTo(this.map)
     this.map.setView([0, 0], 2)
@@ -101,6 +100,18 @@ export class MapView {
       else if (e.type === 'coverage') this.recolourCells(e.cells)
     })
     setInterval(() => this.recolourCells(), RECOLOUR_MS)
+  }
+
+  /** An XYZ template, or the engine's PMTiles archive read by byte ranges (the reader is loaded
+   * only then: a map without that basemap never downloads it). Drawn below every other pane. */
+  private async addBasemap(b: Basemap): Promise<void> {
+    const o = { attribution: b.attribution, maxZoom: b.maxZoom, pane: 'tilePane' }
+    if ('url' in b) {
+      L.tileLayer(b.url, o).addTo(this.map)
+      return
+    }
+    const { PMTiles, leafletRasterLayer } = await import('pmtiles')
+    leafletRasterLayer(new PMTiles(b.pmtiles), o).addTo(this.map)
   }
 
   layers(): Record<'units' | 'trails' | 'zones' | 'cells' | 'posts', L.LayerGroup> {

@@ -6,12 +6,14 @@ import type { MessageKey } from '../messages/en.js'
 import { FRESHNESS_COLOURS, STATUS_COLOURS, formatPercent } from '../model.js'
 import type { Store } from '../store.js'
 import type { MapView } from './map-layers.js'
+import type { Operations } from '../operations.js'
+import { labelOr } from './ops-layers.js'
 
 export class ZoneSummary {
   readonly el = h('section', { class: 'panel zones', id: 'zones' })
   private readonly table = h('table', { class: 'zone-table' })
 
-  constructor(private readonly store: Store, private readonly map: MapView) {
+  constructor(private readonly store: Store, private readonly map: MapView, private readonly ops: Operations) {
     const toggles = h('div', { class: 'toggles' })
     for (const name of ['units', 'trails', 'zones', 'cells', 'posts'] as const) {
       const cb = h('input', { type: 'checkbox', id: `layer-${name}` })
@@ -28,6 +30,7 @@ export class ZoneSummary {
     store.subscribe((e) => {
       if (e.type === 'zones' || e.type === 'loaded') this.render()
     })
+    ops.subscribe((e) => { if (e.type === 'levels') this.render() })
     onLangChange(() => this.render())
   }
 
@@ -37,9 +40,14 @@ export class ZoneSummary {
     for (const z of this.store.zones.values()) {
       const low = z.info.ratio !== null && z.info.minRatio !== null && z.info.ratio < z.info.minRatio
       const tr = h('tr', { 'data-zone': z.info.id, class: low ? 'low' : '' },
-        h('td', {}, z.info.name), h('td', { class: 'ratio' }, formatPercent(z.info.ratio)), h('td', { class: 'response' }, formatPercent(z.info.responseRatio)))
+        h('td', {}, z.info.name, h('div', { class: 'level', title: t('zones.level') }, this.levelOf(z.info.id))), h('td', { class: 'ratio' }, formatPercent(z.info.ratio)), h('td', { class: 'response' }, formatPercent(z.info.responseRatio)))
       tr.onclick = () => this.map.focusZone(z.info.id)
       this.table.append(tr)
     }
+  }
+
+  private levelOf(zone: string): string {
+    const l = this.ops.levels.get(zone)
+    return l === undefined ? '—' : labelOr('level', l.level)
   }
 }

@@ -1,0 +1,52 @@
+// An alert's one-line text in the page's language, built from its kind and structured fields
+// (the engine's `summary` is English, for chat formats and logs). Falls back to the summary
+// for a kind the page does not know.
+import { t } from './i18n.js'
+import type { Alert } from './model.js'
+
+type Obj = Record<string, unknown>
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+
+export function fmtDistance(m: number): string {
+  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`
+}
+
+const pct = (r: number | null) => (r === null ? '—' : `${Math.round(r * 100)} %`)
+
+function clock(ms: number): string {
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+/** "Patrol car 17 (P-017)", or the id alone when the unit has no name of its own. */
+function unitName(d: Obj): string {
+  const id = str(d.unitId) ?? '?'
+  const name = str(d.unitName)
+  return name === null || name === id ? id : `${name} (${id})`
+}
+
+export function alertText(a: Alert): string {
+  const d = a.details
+  const dist = num(d.distanceM)
+  switch (a.kind) {
+    case 'radius_breach':
+      if (dist === null || num(d.radiusM) === null) break
+      return t('alertText.radius_breach', { unit: unitName(d), post: str(d.postName) ?? str(d.postId) ?? '?', distance: fmtDistance(dist), radius: fmtDistance(num(d.radiusM)!) })
+    case 'zone_exit':
+      if (dist === null) break
+      return t('alertText.zone_exit', { unit: unitName(d), zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', distance: fmtDistance(dist) })
+    case 'unit_silent': {
+      const last = num(d.lastFixAt)
+      return last === null ? t('alertText.unit_silent.never', { unit: unitName(d) }) : t('alertText.unit_silent', { unit: unitName(d), time: clock(last) })
+    }
+    case 'coverage_gap':
+      if (num(d.ratio) === null) break
+      return t('alertText.coverage_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), cells: num(d.cellCount) ?? 0, min: pct(num(d.minRatio)) })
+    case 'response_gap':
+      if (num(d.ratio) === null || num(d.radiusM) === null) break
+      return t('alertText.response_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), radius: fmtDistance(num(d.radiusM)!), min: pct(num(d.minRatio)) })
+  }
+  return a.summary
+}

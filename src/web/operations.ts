@@ -1,0 +1,183 @@
+// Incident-guided patrol on the page (issue 14), from the public API only: incidents
+// (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels
+// (GET /levels, SSE `patrol_level`) and active plans (GET /plans, GET /plans/{id}, SSE `plan`:
+// each plan event refetches that plan's status, the one source of checkpoint states). Views
+// subscribe; a deployment without the incidents stage simply shows none of it.
+import { api } from './api.js'
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+
+export interface Resource { unitId: string; name: string; distanceM: number; etaS: number }
+export interface Incident { id: string; type: string; priority: number; ts: number; lat: number; lon: number; address: string; zone: string | null; resources: Resource[] }
+export interface Hotspot { id: string; zone: string; cell: string; score: number; incidents: number; ring: Array<[number, number]> }
+export interface CheckpointUnit { unitId: string; live: boolean; distanceM: number | null; etaS: number | null }
+export type CheckpointState = 'pending' | 'missed' | 'reached'
+export interface Checkpoint { index: number; name: string; lat: number; lon: number; radiusM: number; deadline: number; state: CheckpointState; reachedBy: string | null; units: CheckpointUnit[] }
+export interface ActivePlan { id: string; name: string; activationId: string; incidentId: string | null; activatedAt: number; completedAt: number | null; checkpoints: Checkpoint[] }
+export interface ZoneLevel { zone: string; level: string; base: string; rung: number }
+
+export type OpsEvent = { type: 'incidents'; opened: Incident[] } | { type: 'hotspots' } | { type: 'plans' } | { type: 'levels' }
+
+/** How long ago incidents are loaded from; the stream adds new ones. */
+const INCIDENT_WINDOW_MS = 24 * 3_600_000
+const INCIDENT_LIMIT = 500
+/** Hotspots are recomputed on the engine's schedule and after imports: polled this often (and incidents with them). */
+const HOTSPOT_POLL_MS = 30_000
+/** Units' distance and ETA to their checkpoint change with every fix: active plans are re-read this often. */
+const PLAN_POLL_MS = 5_000
+
+export function toIncident(raw: unknown, resources: unknown = []): Incident | null {
+  if (!isObj(raw)) return null
+  let p = raw
+  let lat = num(raw.lat)
+  let lon = num(raw.lon)
+  if (raw.type === 'Feature') {
+    p = isObj(raw.properties) ? raw.properties : {}
+    const c = isObj(raw.geometry) && Array.isArray(raw.geometry.coordinates) ? raw.geometry.coordinates : []
+    lon = num(c[0])
+    lat = num(c[1])
+  }
+  const id = str(p.id)
+  if (id === null || lat === null || lon === null) return null
+  return {
+    id,
+    type: str(p.type) ?? 'other',
+    priority: num(p.priority) ?? 3,
+    ts: num(p.ts) ?? 0,
+    lat,
+    lon,
+    address: str(p.address) ?? '',
+    zone: str(p.zone),
+    resources: (Array.isArray(resources) ? resources : []).filter(isObj).map((r) => ({ unitId: String(r.unitId), name: str(r.name) ?? String(r.unitId), distanceM: num(r.distanceM) ?? 0, etaS: num(r.etaS) ?? 0 })),
+  }
+}
+
+function toPlan(id: string, name: string, s: Obj): ActivePlan {
+  const cps = Array.isArray(s.checkpoints) ? s.checkpoints.filter(isObj) : []
+  return {
+    id,
+    name,
+    activationId: String(s.activationId),
+    incidentId: str(s.incidentId),
+    activatedAt: num(s.activatedAt) ?? 0,
+    completedAt: num(s.completedAt),
+    checkpoints: cps.map((c) => ({
+      index: num(c.index) ?? 0,
+      name: str(c.name) ?? '',
+      lat: num(c.lat) ?? 0,
+      lon: num(c.lon) ?? 0,
+      radiusM: num(c.radiusM) ?? 0,
+      deadline: num(c.deadline) ?? 0,
+      state: c.state === 'reached' || c.state === 'missed' ? c.state : 'pending',
+      reachedBy: str(c.reachedBy),
+      units: (Array.isArray(c.units) ? c.units.filter(isObj) : []).map((u) => ({ unitId: String(u.unitId), live: u.live === true, distanceM: num(u.distanceM), etaS: num(u.etaS) })),
+    })),
+  }
+}
+
+export class Operations {
+  readonly incidents = new Map<string, Incident>()
+  readonly hotspots = new Map<string, Hotspot>()
+  readonly plans = new Map<string, ActivePlan>()
+  readonly levels = new Map<string, ZoneLevel>()
+  /** Plan id → name, for every configured plan. */
+  private readonly planNames = new Map<string, string>()
+  private ladder: string[] = []
+  private readonly listeners: Array<(e: OpsEvent) => void> = []
+
+  subscribe(f: (e: OpsEvent) => void): void {
+    this.listeners.push(f)
+  }
+
+  private emit(e: OpsEvent): void {
+    for (const f of this.listeners) f(e)
+  }
+
+  async load(): Promise<void> {
+    await Promise.all([this.loadIncidents(), this.loadHotspots(), this.loadLevels(), this.loadPlans()])
+    // Imports of past incidents announce nothing: they show with the next poll, like their hotspots.
+    setInterval(() => void Promise.all([this.loadHotspots(), this.loadIncidents()]), HOTSPOT_POLL_MS)
+    setInterval(() => { for (const id of this.plans.keys()) void this.loadPlan(id) }, PLAN_POLL_MS)
+  }
+
+  /** Any of these may be absent (no incidents stage, ClickHouse not ready): the map works without. */
+  private async quiet<T>(path: string): Promise<T | null> {
+    try {
+      return await api.get<T>(path)
+    } catch {
+      return null
+    }
+  }
+
+  private async loadIncidents(): Promise<void> {
+    const from = Date.now() - INCIDENT_WINDOW_MS
+    const fc = await this.quiet<{ features?: unknown[] }>(`/api/v1/incidents?format=geojson&from=${from}&limit=${INCIDENT_LIMIT}`)
+    for (const f of fc?.features ?? []) {
+      const i = toIncident(f)
+      if (i !== null) this.incidents.set(i.id, { ...i, resources: this.incidents.get(i.id)?.resources ?? [] })
+    }
+    this.emit({ type: 'incidents', opened: [] })
+  }
+
+  async loadHotspots(): Promise<void> {
+    const fc = await this.quiet<{ features?: unknown[] }>('/api/v1/hotspots')
+    if (fc === null) return
+    this.hotspots.clear()
+    for (const f of (fc.features ?? []).filter(isObj)) {
+      const p = isObj(f.properties) ? f.properties : {}
+      const ring = isObj(f.geometry) && Array.isArray(f.geometry.coordinates) ? (f.geometry.coordinates[0] as Array<[number, number]>) : []
+      const id = `${String(p.zone)}:${String(p.cell)}`
+      this.hotspots.set(id, { id, zone: String(p.zone), cell: String(p.cell), score: num(p.score) ?? 0, incidents: num(p.incidents) ?? 0, ring: ring.map(([lon, lat]) => [lat, lon]) })
+    }
+    this.emit({ type: 'hotspots' })
+  }
+
+  private async loadLevels(): Promise<void> {
+    const r = await this.quiet<{ ladder?: Array<{ name: string }>; zones?: Obj[] }>('/api/v1/levels')
+    if (r === null) return
+    this.ladder = (r.ladder ?? []).map((l) => l.name)
+    for (const z of r.zones ?? []) this.setLevel(String(z.zoneId), String(z.level), String(z.base))
+    this.emit({ type: 'levels' })
+  }
+
+  private setLevel(zone: string, level: string, base: string): void {
+    this.levels.set(zone, { zone, level, base, rung: Math.max(0, this.ladder.indexOf(level)) })
+  }
+
+  private async loadPlans(): Promise<void> {
+    const r = await this.quiet<{ plans?: Obj[] }>('/api/v1/plans')
+    for (const p of r?.plans ?? []) this.planNames.set(String(p.id), str(p.name) ?? String(p.id))
+    await Promise.all([...(r?.plans ?? [])].filter((p) => p.active === true).map((p) => this.loadPlan(String(p.id))))
+    this.emit({ type: 'plans' })
+  }
+
+  async loadPlan(id: string): Promise<void> {
+    const r = await this.quiet<{ name?: string; active?: Obj | null }>(`/api/v1/plans/${encodeURIComponent(id)}`)
+    if (r === null) return
+    if (isObj(r.active)) this.plans.set(id, toPlan(id, str(r.name) ?? this.planNames.get(id) ?? id, r.active))
+    else this.plans.delete(id)
+    this.emit({ type: 'plans' })
+  }
+
+  /** A stream event of type incident, plan or patrol_level (the OutboundEvent as `data`). */
+  onEvent(type: string, e: Obj): void {
+    const d = isObj(e.data) ? e.data : {}
+    if (type === 'incident' && e.type === 'incident.opened') {
+      const i = toIncident(d.incident, d.resources)
+      if (i === null) return
+      const isNew = !this.incidents.has(i.id)
+      this.incidents.set(i.id, i)
+      this.emit({ type: 'incidents', opened: isNew ? [i] : [] })
+      // A new incident may make or move a hotspot (the engine recomputes after adding it).
+      setTimeout(() => void this.loadHotspots(), 1500)
+    } else if (type === 'plan' && typeof d.planId === 'string') {
+      void this.loadPlan(d.planId)
+    } else if (type === 'patrol_level' && e.type === 'patrol_level.changed' && typeof d.zoneId === 'string') {
+      this.setLevel(d.zoneId, String(d.to), this.levels.get(d.zoneId)?.base ?? String(d.from))
+      this.emit({ type: 'levels' })
+    }
+  }
+}
