@@ -10,6 +10,8 @@ import { dayOf, periodNamed, type PeriodKind } from '../reports/periods.js'
 import { toCsv } from '../reports/render-csv.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
+import { responses } from './schemas.js'
+import { BulletinList, FleetEvents, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
 
 const MAX_RANGE_MS = 31 * 86_400_000
 const Range = {
@@ -28,6 +30,7 @@ const BulletinParams = {
 } as const
 const query = (props: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties: { ...Range, ...props } })
 const read = { scope: 'read' } as const
+const tags = ['reports']
 
 type RangeQuery = { from?: string; to?: string; day?: string; format?: 'json' | 'csv' | 'html' }
 
@@ -79,13 +82,13 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return { from, to, period: '' }
   }
 
-  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: read, schema: { querystring: query({ table: Table }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: read, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
     return sendReport(reply, formatOf(req), report, req.query.table, 'report')
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: read, schema: { params: UnitParams, querystring: query({}) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: read, schema: { tags, summary: 'One unit\'s figures with its stops, trips and silent periods', params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(UnitSummary, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const d = await service.unit(req.params.id, r.from, r.to)
     if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -94,7 +97,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
   })
 
   for (const kind of ['stops', 'trips'] as const) {
-    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: read, schema: { params: UnitParams, querystring: query({}) } }, async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: read, schema: { tags, summary: `A unit's ${kind}`, params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(kind === 'stops' ? UnitStops : UnitTrips, false) }) } }, async (req, reply) => {
       const r = rangeOf(req.query)
       const d = await service.unit(req.params.id, r.from, r.to)
       if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -103,19 +106,19 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     })
   }
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: read, schema: { params: UnitParams, querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: read, schema: { tags, summary: 'A unit\'s stored fixes, flagged ones included (marked)', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitRoute, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const points = await service.route(req.params.id, r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, points }, points as unknown as Array<Record<string, unknown>>, `route-${req.params.id}`)
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: read, schema: { params: UnitParams, querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: read, schema: { tags, summary: 'A unit\'s alert transitions', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit, req.params.id)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, `events-${req.params.id}`)
   })
 
-  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: read, schema: { querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: read, schema: { tags, summary: 'Every alert transition of a period', querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(FleetEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
@@ -123,12 +126,17 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
 
   app.get<{ Querystring: { kind?: PeriodKind; limit: number } }>('/api/v1/reports/bulletins', {
     config: read,
-    schema: { querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 60 } } } },
+    schema: {
+      tags,
+      summary: 'Stored bulletins, newest period first',
+      querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 60 } } },
+      response: responses({ 200: BulletinList }),
+    },
   }, async (req) => ({ bulletins: await bulletins.list(req.query.kind, req.query.limit) }))
 
   app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/bulletins/:kind/:period', {
     config: read,
-    schema: { params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { format: Range.format, table: Table } } },
+    schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { format: Range.format, table: Table } }, response: responses({ 200: jsonOrText(ReportSchema, true) }) },
   }, async (req, reply) => {
     const b = await bulletins.get(req.params.kind, req.params.period)
     if (b === null) throw notFound(`${req.params.kind} bulletin ${req.params.period}`)
@@ -137,7 +145,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
 
   app.post<{ Params: { kind: PeriodKind; period: string }; Querystring: { deliver: boolean } }>('/api/v1/reports/bulletins/:kind/:period/regenerate', {
     config: { scope: 'operate' },
-    schema: { params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { deliver: { type: 'boolean', default: false } } } },
+    schema: { tags, summary: 'Generate a period\'s bulletin again (a new generation), optionally delivering it', params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { deliver: { type: 'boolean', default: false } } }, response: responses({ 201: Regenerated }) },
   }, async (req, reply) => {
     const p = periodNamed(req.params.kind, schedule, req.params.period)
     if (p === null) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `${req.params.period} does not name a ${req.params.kind} period (weeks start on reports.weekly_on: ${schedule.weeklyOn}).`)
