@@ -2,6 +2,7 @@
 // report for any period, per-unit summary/stops/trips/route/events (Traccar's report set, our
 // names), and the stored bulletins. JSON by default; CSV with format=csv or Accept: text/csv;
 // a printable page with format=html or Accept: text/html. Encapsulated plugin (routes only).
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HexpatrolError } from '../errors.js'
 import { notFound } from './errors.js'
@@ -14,21 +15,19 @@ import { responses } from './schemas.js'
 import { BulletinList, FleetEvents, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
 
 const MAX_RANGE_MS = 31 * 86_400_000
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
+const FormatParam = Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('html')], { description: 'Default json; also chosen by Accept: text/csv or text/html.' })
 const Range = {
-  from: { type: 'string', maxLength: 40 },
-  to: { type: 'string', maxLength: 40 },
-  day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-  format: { type: 'string', enum: ['json', 'csv', 'html'] },
-} as const
-const Table = { type: 'string', enum: ['units', 'zones', 'posts'], default: 'units' } as const
-const Limit = { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 } as const
-const UnitParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const
-const BulletinParams = {
-  type: 'object',
-  required: ['kind', 'period'],
-  properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, period: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
-} as const
-const query = (props: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties: { ...Range, ...props } })
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default to − 1 day.' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default now.' })),
+  day: Type.Optional(Type.String({ ...Day, description: 'A local day (reports.timezone) instead of from/to.' })),
+  format: Type.Optional(FormatParam),
+}
+const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts')], { default: 'units', description: 'The table a CSV holds.' })
+const Limit = Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })
+const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
+const BulletinParams = Type.Object({ kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly')]), period: Day })
+const query = (props: Record<string, TSchema>) => Type.Object({ ...Range, ...props }, { additionalProperties: false })
 const read = { scope: 'read' } as const
 const tags = ['reports']
 
@@ -129,14 +128,14 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     schema: {
       tags,
       summary: 'Stored bulletins, newest period first',
-      querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 60 } } },
+      querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')])), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 60 }) }, { additionalProperties: false }),
       response: responses({ 200: BulletinList }),
     },
   }, async (req) => ({ bulletins: await bulletins.list(req.query.kind, req.query.limit) }))
 
   app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/bulletins/:kind/:period', {
     config: read,
-    schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { format: Range.format, table: Table } }, response: responses({ 200: jsonOrText(ReportSchema, true) }) },
+    schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: Type.Object({ format: Type.Optional(FormatParam), table: Table }, { additionalProperties: false }), response: responses({ 200: jsonOrText(ReportSchema, true) }) },
   }, async (req, reply) => {
     const b = await bulletins.get(req.params.kind, req.params.period)
     if (b === null) throw notFound(`${req.params.kind} bulletin ${req.params.period}`)
@@ -145,7 +144,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
 
   app.post<{ Params: { kind: PeriodKind; period: string }; Querystring: { deliver: boolean } }>('/api/v1/reports/bulletins/:kind/:period/regenerate', {
     config: { scope: 'operate' },
-    schema: { tags, summary: 'Generate a period\'s bulletin again (a new generation), optionally delivering it', params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { deliver: { type: 'boolean', default: false } } }, response: responses({ 201: Regenerated }) },
+    schema: { tags, summary: 'Generate a period\'s bulletin again (a new generation), optionally delivering it', params: BulletinParams, querystring: Type.Object({ deliver: Type.Boolean({ default: false, description: 'Also deliver it (webhooks, MQTT) as the scheduled bulletin is.' }) }, { additionalProperties: false }), response: responses({ 201: Regenerated }) },
   }, async (req, reply) => {
     const p = periodNamed(req.params.kind, schedule, req.params.period)
     if (p === null) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `${req.params.period} does not name a ${req.params.kind} period (weeks start on reports.weekly_on: ${schedule.weeklyOn}).`)
