@@ -1,7 +1,10 @@
 // Incidents, hotspots, patrol levels and emergency plans over HTTP (issue 14). Reads need scope
 // `read`, changes `operate` (config.scope, enforced by the API's token hook before validation);
 // every change gets an audit row (audit hook) with the details set here, and a log line.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+// Request and response schemas: incident-schemas.ts.
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { cellToBoundary } from 'h3-js'
 import { HexpatrolError } from '../errors.js'
 import type { IncidentService } from '../incidents/service.js'
@@ -10,9 +13,14 @@ import { LevelError } from '../incidents/levels.js'
 import { PlanError } from '../incidents/plans.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
+import { IdParams, responses } from './schemas.js'
+import {
+  ActivateBody, BulkResult, CreateBody, CreateResult, Deactivated, HotspotCollection, IncidentCollection, IncidentList,
+  LevelBody, LevelChanged, Levels, PlanDetail, PlanList, PlanStatus,
+} from './incident-schemas.js'
 
-const IdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const
 const MAX_BULK = 100_000
+const tags = ['incidents']
 
 function timeParam(value: string | undefined, fallback: number, key: string): number {
   if (value === undefined || value === '') return fallback
@@ -23,7 +31,7 @@ function timeParam(value: string | undefined, fallback: number, key: string): nu
 
 const ring = (cell: string) => cellToBoundary(cell, true).concat([cellToBoundary(cell, true)[0] as [number, number]])
 
-export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiContext }): Promise<void> {
+export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, opts) => {
   const { ctx } = opts
   const svc = (): IncidentService => {
     const s = (ctx as ApiContext & { incidents?: IncidentService }).incidents
@@ -39,10 +47,19 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
 
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body))
 
-  app.post<{ Body: unknown; Querystring: { import: boolean } }>('/api/v1/incidents', {
+  app.post('/api/v1/incidents', {
     config: { scope: 'operate', action: 'incident.create' },
-    schema: { querystring: { type: 'object', additionalProperties: false, properties: { import: { type: 'boolean', default: false } } } },
-  }, async (req, reply: FastifyReply) => {
+    schema: {
+      tags,
+      summary: 'Report an incident (answered with the nearest available units), or import many (CSV or JSON)',
+      querystring: Type.Object({ import: Type.Boolean({ default: false, description: 'A single past incident: stored, no resource search, no incident.opened.' }) }, { additionalProperties: false }),
+      body: CreateBody,
+      response: responses({
+        201: CreateResult,
+        200: Type.Union([CreateResult, BulkResult], { description: 'A single incident already stored (status `exists`), or the counts of a bulk import.' }),
+      }),
+    },
+  }, async (req, reply) => {
     const body = req.body
     let inputs: IncidentInput[]
     let single = false
@@ -68,21 +85,20 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     return { created: n('created'), exists: n('exists'), rejected: n('rejected'), results: results.filter((r) => r.status !== 'created') }
   })
 
-  app.get<{ Querystring: { from?: string; to?: string; type?: string; zone?: string; format?: string; limit: number } }>('/api/v1/incidents', {
+  app.get('/api/v1/incidents', {
     config: { scope: 'read' },
     schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          from: { type: 'string', maxLength: 40 },
-          to: { type: 'string', maxLength: 40 },
-          type: { type: 'string', maxLength: 64 },
-          zone: { type: 'string', maxLength: 128 },
-          format: { type: 'string', enum: ['json', 'geojson'] },
-          limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
-        },
-      },
+      tags: [...tags, 'geojson'],
+      summary: 'Stored incidents of a period, newest first (JSON, or GeoJSON points)',
+      querystring: Type.Object({
+        from: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default to − 30 days.' })),
+        to: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default now.' })),
+        type: Type.Optional(Type.String({ maxLength: 64 })),
+        zone: Type.Optional(Type.String({ maxLength: 128 })),
+        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson')])),
+        limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
+      }, { additionalProperties: false }),
+      response: responses({ 200: Type.Union([IncidentList, IncidentCollection]) }),
     },
   }, async (req) => {
     const q = req.query
@@ -92,43 +108,49 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     const rows = await svc().query({ from, to, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }), ...(q.zone === undefined ? {} : { zone: q.zone }) })
     if (q.format !== 'geojson') return { from, to, incidents: rows }
     return {
-      type: 'FeatureCollection',
-      features: rows.map(({ lat, lon, ...p }) => ({ type: 'Feature', id: p.id, geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { ...p, time: new Date(p.ts).toISOString() } })),
+      type: 'FeatureCollection' as const,
+      features: rows.map(({ lat, lon, ...p }) => ({ type: 'Feature' as const, id: p.id, geometry: { type: 'Point' as const, coordinates: [lon, lat] }, properties: { ...p, time: new Date(p.ts).toISOString() } })),
     }
   })
 
-  app.get<{ Querystring: { zone?: string } }>('/api/v1/hotspots', {
+  app.get('/api/v1/hotspots', {
     config: { scope: 'read' },
-    schema: { querystring: { type: 'object', additionalProperties: false, properties: { zone: { type: 'string', maxLength: 128 } } } },
+    schema: {
+      tags: [...tags, 'geojson'],
+      summary: 'Hotspot cells (the top incident-density cells per zone) as GeoJSON polygons with their score',
+      querystring: Type.Object({ zone: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
+      response: responses({ 200: HotspotCollection }),
+    },
   }, async (req) => {
     const s = svc()
     return {
-      type: 'FeatureCollection',
+      type: 'FeatureCollection' as const,
       computedAt: s.hotspotsAt,
       features: s.hotspotList(req.query.zone).map((h) => ({
-        type: 'Feature',
+        type: 'Feature' as const,
         id: `${h.zoneId}:${h.zoneCell}`,
-        geometry: { type: 'Polygon', coordinates: [ring(h.zoneCell)] },
+        geometry: { type: 'Polygon' as const, coordinates: [ring(h.zoneCell)] },
         properties: { zone: h.zoneId, cell: h.zoneCell, score: Math.round(h.score * 1000) / 1000, incidents: h.count },
       })),
     }
   })
 
-  app.get('/api/v1/levels', { config: { scope: 'read' } }, async () => {
+  app.get('/api/v1/levels', {
+    config: { scope: 'read' },
+    schema: { tags, summary: 'The patrol level ladder and each zone\'s level (base, override, expiry)', response: responses({ 200: Levels }) },
+  }, async () => {
     const s = svc()
     return { ladder: s.levels.levels(), zones: s.levels.views(ctx.now()) }
   })
 
-  app.put<{ Params: { id: string }; Body: { level: string; reason: string; until?: string } }>('/api/v1/zones/:id/level', {
+  app.put('/api/v1/zones/:id/level', {
     config: { scope: 'operate', action: 'zone.level' },
     schema: {
+      tags: [...tags, 'zones'],
+      summary: 'Change a zone\'s patrol level (effective at the next tick, persisted, optionally until an expiry)',
       params: IdParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['level', 'reason'],
-        properties: { level: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 }, until: { type: 'string', maxLength: 40 } },
-      },
+      body: LevelBody,
+      response: responses({ 200: LevelChanged }),
     },
   }, async (req) => {
     const s = svc()
@@ -145,23 +167,28 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     return { ...s.levels.view(req.params.id, ctx.now()), changed: change !== null, effective: 'next tick' }
   })
 
-  app.get('/api/v1/plans', { config: { scope: 'read' } }, async () => ({ plans: svc().planSpecs().map((p) => ({ ...p, active: svc().board.get(p.id) !== undefined })) }))
+  app.get('/api/v1/plans', {
+    config: { scope: 'read' },
+    schema: { tags, summary: 'Emergency plans with their checkpoints, and whether each is active', response: responses({ 200: PlanList }) },
+  }, async () => ({ plans: svc().planSpecs().map((p) => ({ ...p, active: svc().board.get(p.id) !== undefined })) }))
 
-  app.get<{ Params: { id: string } }>('/api/v1/plans/:id', { config: { scope: 'read' }, schema: { params: IdParams } }, async (req) => {
+  app.get('/api/v1/plans/:id', {
+    config: { scope: 'read' },
+    schema: { tags, summary: 'One plan and, while active, each checkpoint\'s state and its units (distance, ETA, approaching)', params: IdParams, response: responses({ 200: PlanDetail }) },
+  }, async (req) => {
     const spec = svc().planSpecs().find((p) => p.id === req.params.id)
     if (spec === undefined) throw notFound(`plan ${req.params.id}`)
     return { ...spec, active: svc().planStatus(req.params.id) }
   })
 
-  app.post<{ Params: { id: string }; Body: { incident_id?: string; lat?: number; lon?: number } | undefined }>('/api/v1/plans/:id/activate', {
+  app.post('/api/v1/plans/:id/activate', {
     config: { scope: 'operate', action: 'plan.activate' },
     schema: {
+      tags,
+      summary: 'Activate a plan (optionally for an incident, centred on its position): its checkpoints are tracked from now',
       params: IdParams,
-      body: {
-        type: ['object', 'null'],
-        additionalProperties: false,
-        properties: { incident_id: { type: 'string', maxLength: 128 }, lat: { type: 'number', minimum: -90, maximum: 90 }, lon: { type: 'number', minimum: -180, maximum: 180 } },
-      },
+      body: Type.Optional(ActivateBody),
+      response: responses({ 200: PlanStatus }),
     },
   }, async (req) => {
     const s = svc()
@@ -175,15 +202,18 @@ export async function incidentsPlugin(app: FastifyInstance, opts: { ctx: ApiCont
     const a = planCall(() => s.activate(req.params.id, { by: actor(req), incidentId: b.incident_id ?? null, centre }))
     if (a === null) throw notFound(`plan ${req.params.id}`)
     audit(req, 'plan.activate', req.params.id, { incidentId: b.incident_id ?? null, centre })
-    return s.planStatus(req.params.id)
+    return s.planStatus(req.params.id)!
   })
 
-  app.post<{ Params: { id: string } }>('/api/v1/plans/:id/deactivate', { config: { scope: 'operate', action: 'plan.deactivate' }, schema: { params: IdParams } }, async (req) => {
+  app.post('/api/v1/plans/:id/deactivate', {
+    config: { scope: 'operate', action: 'plan.deactivate' },
+    schema: { tags, summary: 'End an active plan', params: IdParams, response: responses({ 200: Deactivated }) },
+  }, async (req) => {
     const s = svc()
     if (!s.planSpecs().some((p) => p.id === req.params.id)) throw notFound(`plan ${req.params.id}`)
     const a = planCall(() => s.deactivate(req.params.id, actor(req)))
     audit(req, 'plan.deactivate', req.params.id, { activationId: a.activationId })
-    return { planId: a.planId, activationId: a.activationId, deactivated: true }
+    return { planId: a.planId, activationId: a.activationId, deactivated: true as const }
   })
 }
 

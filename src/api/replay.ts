@@ -1,35 +1,50 @@
-// Replay data for the map (scope read): stored positions of a period and the coverage state at an
-// instant, both from ClickHouse. The page replays them at its own speed; these routes only read.
-import type { FastifyInstance } from 'fastify'
+// The map's replay routes (scope read): stored positions of a period, thinned to one fix per unit
+// per step when asked, and the coverage of every zone at an instant. Both read ClickHouse.
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
 import type { ReplaySource } from '../sink/clickhouse/replay-queries.js'
+import { responses } from './schemas.js'
 
 /** A period longer than this is refused: thin it with `step_ms` and split it. */
 const MAX_RANGE_MS = 7 * 24 * 3_600_000
 
-const Time = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000 } as const
+const Time = (description: string) => Type.Integer({ minimum: 0, maximum: 8_640_000_000_000, description })
+const Nullable = <T extends import('@sinclair/typebox').TSchema>(s: T) => Type.Union([s, Type.Null()])
 
-export async function replayPlugin(app: FastifyInstance, opts: { source: () => ReplaySource | undefined }): Promise<void> {
+const Position = Type.Object({ unitId: Type.String(), ts: Type.Number(), lat: Type.Number(), lon: Type.Number(), speed: Nullable(Type.Number()) }, { additionalProperties: false })
+const Positions = Type.Object({
+  from: Type.Number(),
+  to: Type.Number(),
+  truncated: Type.Boolean({ description: 'True when `limit` rows came back: the period holds more.' }),
+  positions: Type.Array(Position, { description: 'Oldest first; flagged fixes are left out.' }),
+}, { additionalProperties: false })
+const Coverage = Type.Object({
+  at: Type.Number(),
+  snapshotAt: Nullable(Type.Number({ description: 'The coverage snapshot describing `at`; null when there is none within 24 h before it.' })),
+  zones: Type.Array(Type.Object({ zone: Type.String(), ratio: Type.Number(), responseRatio: Nullable(Type.Number()) }, { additionalProperties: false })),
+  cells: Type.Array(Type.Object({ zone: Type.String(), cell: Type.String(), lastVisit: Nullable(Type.Number()) }, { additionalProperties: false })),
+}, { additionalProperties: false })
+
+export const replayPlugin: FastifyPluginAsyncTypebox<{ source: () => ReplaySource | undefined }> = async (app, opts) => {
   const source = (): ReplaySource => {
     const s = opts.source()
     if (s === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not connected.')
     return s
   }
-  app.get<{ Querystring: { from: number; to: number; limit: number; step_ms: number; unit?: string } }>('/api/v1/replay/positions', {
+  app.get('/api/v1/replay/positions', {
     config: { scope: 'read' },
     schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['from', 'to'],
-        properties: {
-          from: Time,
-          to: Time,
-          limit: { type: 'integer', minimum: 1, maximum: 500_000, default: 200_000 },
-          step_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 0 },
-          unit: { type: 'string', minLength: 1, maxLength: 128 },
-        },
-      },
+      tags: ['replay'],
+      summary: 'Stored positions of a period (at most 7 days), optionally one fix per unit per step',
+      querystring: Type.Object({
+        from: Time('Epoch ms.'),
+        to: Time('Epoch ms.'),
+        limit: Type.Integer({ minimum: 1, maximum: 500_000, default: 200_000 }),
+        step_ms: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 0, description: '0: every fix.' }),
+        unit: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      }, { additionalProperties: false }),
+      response: responses({ 200: Positions }),
     },
   }, async (req) => {
     const q = req.query
@@ -38,15 +53,13 @@ export async function replayPlugin(app: FastifyInstance, opts: { source: () => R
     const positions = await source().positions({ from: q.from, to: q.to, limit: q.limit, stepMs: q.step_ms, unit: q.unit })
     return { from: q.from, to: q.to, truncated: positions.length === q.limit, positions }
   })
-  app.get<{ Querystring: { at: number; zone?: string } }>('/api/v1/replay/coverage', {
+  app.get('/api/v1/replay/coverage', {
     config: { scope: 'read' },
     schema: {
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['at'],
-        properties: { at: Time, zone: { type: 'string', minLength: 1, maxLength: 128 } },
-      },
+      tags: ['replay'],
+      summary: 'Coverage of every zone (or one) at an instant: the latest snapshot at or before it',
+      querystring: Type.Object({ at: Time('Epoch ms.'), zone: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }),
+      response: responses({ 200: Coverage }),
     },
   }, async (req) => source().coverageAt(req.query.at, req.query.zone))
 }

@@ -2,6 +2,7 @@
 // report for any period, per-unit summary/stops/trips/route/events (Traccar's report set, our
 // names), and the stored bulletins. JSON by default; CSV with format=csv or Accept: text/csv;
 // a printable page with format=html or Accept: text/html. Encapsulated plugin (routes only).
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HexpatrolError } from '../errors.js'
 import { notFound } from './errors.js'
@@ -10,24 +11,25 @@ import { dayOf, periodNamed, type PeriodKind } from '../reports/periods.js'
 import { toCsv } from '../reports/render-csv.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
+import { responses } from './schemas.js'
+import { BulletinList, FleetEvents, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
 
 const MAX_RANGE_MS = 31 * 86_400_000
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
+const FormatParam = Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('html')], { description: 'Default json; also chosen by Accept: text/csv or text/html.' })
 const Range = {
-  from: { type: 'string', maxLength: 40 },
-  to: { type: 'string', maxLength: 40 },
-  day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-  format: { type: 'string', enum: ['json', 'csv', 'html'] },
-} as const
-const Table = { type: 'string', enum: ['units', 'zones', 'posts'], default: 'units' } as const
-const Limit = { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 } as const
-const UnitParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const
-const BulletinParams = {
-  type: 'object',
-  required: ['kind', 'period'],
-  properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, period: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
-} as const
-const query = (props: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, properties: { ...Range, ...props } })
+  from: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default to − 1 day.' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default now.' })),
+  day: Type.Optional(Type.String({ ...Day, description: 'A local day (reports.timezone) instead of from/to.' })),
+  format: Type.Optional(FormatParam),
+}
+const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts')], { default: 'units', description: 'The table a CSV holds.' })
+const Limit = Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })
+const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
+const BulletinParams = Type.Object({ kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly')]), period: Day })
+const query = (props: Record<string, TSchema>) => Type.Object({ ...Range, ...props }, { additionalProperties: false })
 const read = { scope: 'read' } as const
+const tags = ['reports']
 
 type RangeQuery = { from?: string; to?: string; day?: string; format?: 'json' | 'csv' | 'html' }
 
@@ -79,13 +81,13 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return { from, to, period: '' }
   }
 
-  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: read, schema: { querystring: query({ table: Table }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: read, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
     return sendReport(reply, formatOf(req), report, req.query.table, 'report')
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: read, schema: { params: UnitParams, querystring: query({}) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: read, schema: { tags, summary: 'One unit\'s figures with its stops, trips and silent periods', params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(UnitSummary, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const d = await service.unit(req.params.id, r.from, r.to)
     if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -94,7 +96,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
   })
 
   for (const kind of ['stops', 'trips'] as const) {
-    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: read, schema: { params: UnitParams, querystring: query({}) } }, async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: read, schema: { tags, summary: `A unit's ${kind}`, params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(kind === 'stops' ? UnitStops : UnitTrips, false) }) } }, async (req, reply) => {
       const r = rangeOf(req.query)
       const d = await service.unit(req.params.id, r.from, r.to)
       if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -103,19 +105,19 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     })
   }
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: read, schema: { params: UnitParams, querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: read, schema: { tags, summary: 'A unit\'s stored fixes, flagged ones included (marked)', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitRoute, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const points = await service.route(req.params.id, r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, points }, points as unknown as Array<Record<string, unknown>>, `route-${req.params.id}`)
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: read, schema: { params: UnitParams, querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: read, schema: { tags, summary: 'A unit\'s alert transitions', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit, req.params.id)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, `events-${req.params.id}`)
   })
 
-  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: read, schema: { querystring: query({ limit: Limit }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: read, schema: { tags, summary: 'Every alert transition of a period', querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(FleetEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
@@ -123,12 +125,17 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
 
   app.get<{ Querystring: { kind?: PeriodKind; limit: number } }>('/api/v1/reports/bulletins', {
     config: read,
-    schema: { querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['daily', 'weekly'] }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 60 } } } },
+    schema: {
+      tags,
+      summary: 'Stored bulletins, newest period first',
+      querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')])), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 60 }) }, { additionalProperties: false }),
+      response: responses({ 200: BulletinList }),
+    },
   }, async (req) => ({ bulletins: await bulletins.list(req.query.kind, req.query.limit) }))
 
   app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/bulletins/:kind/:period', {
     config: read,
-    schema: { params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { format: Range.format, table: Table } } },
+    schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: Type.Object({ format: Type.Optional(FormatParam), table: Table }, { additionalProperties: false }), response: responses({ 200: jsonOrText(ReportSchema, true) }) },
   }, async (req, reply) => {
     const b = await bulletins.get(req.params.kind, req.params.period)
     if (b === null) throw notFound(`${req.params.kind} bulletin ${req.params.period}`)
@@ -137,7 +144,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
 
   app.post<{ Params: { kind: PeriodKind; period: string }; Querystring: { deliver: boolean } }>('/api/v1/reports/bulletins/:kind/:period/regenerate', {
     config: { scope: 'operate' },
-    schema: { params: BulletinParams, querystring: { type: 'object', additionalProperties: false, properties: { deliver: { type: 'boolean', default: false } } } },
+    schema: { tags, summary: 'Generate a period\'s bulletin again (a new generation), optionally delivering it', params: BulletinParams, querystring: Type.Object({ deliver: Type.Boolean({ default: false, description: 'Also deliver it (webhooks, MQTT) as the scheduled bulletin is.' }) }, { additionalProperties: false }), response: responses({ 201: Regenerated }) },
   }, async (req, reply) => {
     const p = periodNamed(req.params.kind, schedule, req.params.period)
     if (p === null) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', `${req.params.period} does not name a ${req.params.kind} period (weeks start on reports.weekly_on: ${schedule.weeklyOn}).`)

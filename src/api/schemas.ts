@@ -39,6 +39,8 @@ export const Unit = Type.Object({
   post: Nullable(Type.String()),
   zone: Nullable(Type.String()),
   lastFix: Nullable(LastFix),
+  lastSeenAt: Nullable(Type.Number({ description: 'When the engine last received anything from the unit (engine clock), epoch ms.' })),
+  clockOffsetMs: Nullable(Type.Number({ description: 'Estimated device clock offset, ms (device − engine; positive: the device clock runs ahead).' })),
   silent: Type.Boolean(),
   inBreach: Type.Boolean(),
   outsideZone: Type.Boolean(),

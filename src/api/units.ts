@@ -59,7 +59,8 @@ const NearestReply = Type.Object({
   units: Type.Array(Type.Composite([Unit, Type.Object({ distanceM: Type.Number({ description: 'Great-circle distance, metres.' }) })])),
 })
 
-const UnitDetail = Type.Composite([Unit, Type.Object({
+// The detail's clockOffsetMs is the last fix's own offset (it replaces the list's estimate).
+const UnitDetail = Type.Composite([Type.Omit(Unit, ['clockOffsetMs']), Type.Object({
   openAlerts: Type.Array(AlertView),
   clockOffsetMs: Type.Union([Type.Number(), Type.Null()], { description: 'Last fix time minus its arrival time: positive when the device clock runs ahead (includes transmission delay).' }),
 })])

@@ -1,28 +1,46 @@
 // Incident rate per zone over a rolling window, for the optional patrol_level.suggested proposal:
 // once a zone reaches the threshold it is proposed once, and again only after the rate has fallen
-// below the threshold. Pure; times are incident times, epoch ms.
+// below the threshold. Pure; times are incident times, epoch ms. Incidents are keyed by id, so
+// the window can be rebuilt from the `incidents` table after a restart (restore()) while new
+// incidents arrive, without counting one twice.
 
 export class RateWatch {
-  private readonly times = new Map<string, number[]>()
+  /** Per zone: incident id → incident time. */
+  private readonly times = new Map<string, Map<string, number>>()
   private readonly raised = new Set<string>()
 
   constructor(private readonly windowMs: number, private readonly threshold: number) {}
 
   /** Records an incident; returns the zone's count within the window ending at `now`. */
-  add(zoneId: string, ts: number, now: number): number {
+  add(zoneId: string, id: string, ts: number, now: number): number {
     let list = this.times.get(zoneId)
-    if (list === undefined) this.times.set(zoneId, (list = []))
-    list.push(ts)
+    if (list === undefined) this.times.set(zoneId, (list = new Map()))
+    list.set(id, ts)
     return this.count(zoneId, now)
   }
 
   count(zoneId: string, now: number): number {
-    const list = this.times.get(zoneId) ?? []
+    const list = this.times.get(zoneId)
+    if (list === undefined) return 0
     const from = now - this.windowMs
+    let n = 0
     // Drop what slid out of the window; keep incidents timed ahead of the clock for later.
-    const kept = list.filter((t) => t >= from)
-    this.times.set(zoneId, kept)
-    return kept.filter((t) => t <= now).length
+    for (const [id, t] of list) {
+      if (t < from) list.delete(id)
+      else if (t <= now) n++
+    }
+    return n
+  }
+
+  /**
+   * The window as it stood before a restart, from the stored incidents. A zone already at the
+   * threshold had its crossing (and its proposal) before the restart: it is not proposed again
+   * until its rate has fallen below the threshold, as if the engine had never stopped.
+   */
+  restore(incidents: Iterable<{ zoneId: string; id: string; ts: number }>, now: number): void {
+    for (const i of incidents) this.add(i.zoneId, i.id, i.ts, now)
+    if (this.threshold <= 0) return
+    for (const zoneId of this.times.keys()) if (this.count(zoneId, now) >= this.threshold) this.raised.add(zoneId)
   }
 
   /** True exactly once per crossing of the threshold. */

@@ -51,6 +51,8 @@ export class IncidentService {
   private hotspots = new Map<string, Hotspot[]>()
   private readonly zoneCells: ZoneCells[]
   hotspotsAt: number | null = null
+  /** The rate window rebuilt from ClickHouse (once per process); null until first needed. */
+  private rateRestored: Promise<void> | null = null
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
 
@@ -119,6 +121,7 @@ export class IncidentService {
    */
   async add(inputs: readonly IncidentInput[], opts: { source: string; search: boolean; by: string }): Promise<CreateResult[]> {
     const store = this.storeOrThrow()
+    await this.restoreRate(store)
     const now = this.o.now()
     const results: CreateResult[] = []
     const fresh: Array<{ incident: Incident; zone: string | null }> = []
@@ -147,7 +150,7 @@ export class IncidentService {
         r.resources = this.search(f.incident.lat, f.incident.lon, now)
         this.o.publish(openedEvent(f.incident, f.zone, r.resources, now))
       }
-      if (f.zone !== null) this.watchRate(f.zone, f.incident.ts, now, opts.by)
+      if (f.zone !== null) this.watchRate(f.zone, f.incident.id, f.incident.ts, now)
       results.push(r)
     }
     if (insert.length > 0) await this.recomputeHotspots()
@@ -162,9 +165,30 @@ export class IncidentService {
     return this.storeOrThrow().get(id)
   }
 
-  private watchRate(zoneId: string, ts: number, now: number, by: string): void {
+  /**
+   * The rate window survives a restart: before the first incident of this process is counted,
+   * the window is rebuilt from the `incidents` table (every add() waits for it, so none is counted
+   * before the history). A failed query fails that add() before anything is stored; the next
+   * add() tries again.
+   */
+  private restoreRate(store: IncidentStore): Promise<void> {
     const rate = this.o.setup.rate
-    this.rate.add(zoneId, ts, now)
+    if (rate.threshold <= 0) return Promise.resolve()
+    this.rateRestored ??= this.track((async () => {
+      const now = this.o.now()
+      const rows = await store.zonedSince(now - rate.windowMs)
+      this.rate.restore(rows, now)
+      this.o.logger.info({ incidents: rows.length, windowMs: rate.windowMs }, 'Incident rate window rebuilt from ClickHouse.')
+    })().catch((err: Error) => {
+      this.rateRestored = null
+      throw new HexpatrolError('HEXP_ERR_CLICKHOUSE_UNAVAILABLE', `The incident rate window could not be read from ClickHouse: ${err.message.split('\n')[0]}`, { cause: err })
+    }))
+    return this.rateRestored
+  }
+
+  private watchRate(zoneId: string, id: string, ts: number, now: number): void {
+    const rate = this.o.setup.rate
+    this.rate.add(zoneId, id, ts, now)
     if (!this.rate.shouldSuggest(zoneId, now)) return
     const current = this.levels.effective(zoneId, now)
     const target = this.levels.spec(rate.suggestLevel)!

@@ -109,6 +109,18 @@ export class IncidentStore {
     return rows[0] ?? null
   }
 
+  /** Incidents of a zone timed at or after `from` (the rate window after a restart), oldest first. */
+  async zonedSince(from: number): Promise<Array<{ id: string; zoneId: string; ts: number }>> {
+    const rs = await this.client.query({
+      query: `SELECT id, zone_id, toUnixTimestamp64Milli(ts) AS ts_ms FROM ${this.db}.incidents FINAL
+              WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND zone_id != ''
+              ORDER BY ts, id`,
+      query_params: { from },
+      format: 'JSONEachRow',
+    })
+    return (await rs.json<{ id: string; zone_id: string; ts_ms: string | number }>()).map((r) => ({ id: r.id, zoneId: r.zone_id, ts: Number(r.ts_ms) }))
+  }
+
   /** Incident density per cell at `now` (hotspots.ts scoreIncidents() is the reference), best first. */
   async hotspotScores(spec: HotspotSpec, now: number, limit: number): Promise<CellScore[]> {
     const types = Object.keys(spec.weights).filter((k) => k !== 'default')

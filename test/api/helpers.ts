@@ -1,5 +1,6 @@
 // A real rule engine and dispatcher behind the API (no MQTT, no ClickHouse), three tokens (one
-// per scope), captured audit rows, and a check that a response matches its route's schema.
+// per scope), captured audit rows, and a check that a response matches its route's schema and
+// that serialization lost nothing the handler returned.
 import type { Test } from 'tap'
 import { pino } from 'pino'
 import { latLngToCell } from 'h3-js'
@@ -79,6 +80,12 @@ export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: 
     ...opts.ctx,
   }
   const app = await buildApi(ctx, opts.env ?? ENV)
+  // What the last handler returned before serialization, for conforms() (fastify drops undeclared fields).
+  app.addHook('onRequest', async () => { lastPayload.set(app, undefined) })
+  app.addHook('preSerialization', async (_req, _reply, payload) => {
+    lastPayload.set(app, payload)
+    return payload
+  })
   const ingest = (f: Fix) => {
     f.flags = engine.classify(f)
     const out = [...engine.ingest(f, clock.now), ...engine.tick(clock.now)]
@@ -87,6 +94,8 @@ export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: 
   }
   return { app, ctx, engine, emitted, audits, clock, ingest }
 }
+
+const lastPayload = new WeakMap<FastifyInstance, unknown>()
 
 function routeOf(app: FastifyInstance, method: string, url: string) {
   const path = url.split('?')[0] as string
@@ -105,4 +114,6 @@ export function conforms(t: Test, app: FastifyInstance, method: string, url: str
   const body = /json/.test(String(res.headers['content-type'])) ? res.json() : res.body
   const errors = [...Value.Errors(schema, [ErrorBody], body)].slice(0, 3).map((e) => `${e.path}: ${e.message}`)
   t.same(errors, [], `${method} ${url} ${res.statusCode} matches its response schema`)
+  const raw = lastPayload.get(app)
+  if (res.statusCode < 300 && raw !== undefined && typeof body !== 'string') t.same(body, JSON.parse(JSON.stringify(raw)), `${method} ${url}: the serializer dropped or changed nothing`)
 }

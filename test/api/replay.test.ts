@@ -11,6 +11,7 @@ import { positionRow, coverageRow, zoneStatsRow } from '../../src/journal/record
 import { replaySource } from '../../src/sink/clickhouse/replay-queries.js'
 import { replayPlugin } from '../../src/api/replay.js'
 import { installErrorHandler } from '../../src/api/errors.js'
+import { ErrorBody } from '../../src/api/schemas.js'
 import type { Fix } from '../../src/decode/fix.js'
 import { tempDir } from '../helpers/harness.js'
 
@@ -32,6 +33,8 @@ async function insert(table: string, lines: string[]): Promise<void> {
 async function app(withSource = true) {
   const a = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: true } } })
   installErrorHandler(a)
+  // The error responses refer to the shared ErrorBody schema, as on the API's app.
+  a.addSchema(ErrorBody)
   const source = replaySource(ch)
   await a.register(replayPlugin, { source: () => (withSource ? source : undefined) })
   return a

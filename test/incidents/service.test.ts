@@ -22,6 +22,7 @@ function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
     insertPlanEvents: async () => undefined,
     query: async () => [],
     get: async () => null,
+    zonedSince: async () => [],
     ...over,
   }
   return { store: store as unknown as IncidentStore, inserted }

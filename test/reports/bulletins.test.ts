@@ -11,6 +11,7 @@ import { createReports } from '../../src/reports/index.js'
 import type { OutboundEvent } from '../../src/reports/bulletin-event.js'
 import { reportsPlugin } from '../../src/api/reports.js'
 import { installErrorHandler } from '../../src/api/errors.js'
+import { ErrorBody } from '../../src/api/schemas.js'
 import { tempDir, captureLogger } from '../helpers/harness.js'
 import { H, M, at, config, positions, zoneSamples, alerts } from '../fixtures/patrol-day.js'
 
@@ -103,6 +104,8 @@ t.test('the API: JSON, CSV, HTML, regeneration', async (t) => {
   const r = make()
   const app = Fastify()
   installErrorHandler(app)
+  // The error responses refer to the shared ErrorBody schema, as on the API's app.
+  app.addSchema(ErrorBody)
   await app.register(reportsPlugin, { reports: r.api, now })
   t.teardown(() => app.close())
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers })

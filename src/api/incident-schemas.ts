@@ -1,0 +1,210 @@
+// TypeBox schemas of the incidents routes (issue 14): incidents and their resource search,
+// hotspots, patrol levels and plans. Responses declare every field the handlers send (fastify's
+// serializer drops undeclared ones; test/api/conformance.test.ts checks nothing is dropped).
+import { Type, type TSchema } from '@sinclair/typebox'
+
+const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
+const Closed = <T extends Parameters<typeof Type.Object>[0]>(props: T, opts: Parameters<typeof Type.Object>[1] = {}) => Type.Object(props, { additionalProperties: false, ...opts })
+const LatLon = Closed({ lat: Type.Number(), lon: Type.Number() })
+
+export const Proposal = Closed({
+  unitId: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  post: Nullable(Type.String()),
+  zone: Nullable(Type.String()),
+  lat: Type.Number(),
+  lon: Type.Number(),
+  lastFixAt: Type.Number({ description: 'Time of the fix the position comes from, epoch ms.' }),
+  distanceM: Type.Number({ description: 'Great-circle distance, metres (rounded).' }),
+  etaS: Type.Number({ description: 'Estimated travel time, seconds: distance × incidents.search.detour_factor at the kind\'s speed.' }),
+}, { title: 'ResourceProposal' })
+
+export const CreateResult = Closed({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('created'), Type.Literal('exists'), Type.Literal('rejected')]),
+  reason: Type.Optional(Type.String({ description: 'Why a row was rejected (names the field).' })),
+  zone: Type.Optional(Nullable(Type.String({ description: 'The zone the incident lies in; null outside every zone.' }))),
+  resources: Type.Optional(Type.Array(Proposal, { description: 'The nearest available units (live incidents only, not imports).' })),
+}, { title: 'IncidentResult' })
+
+export const BulkResult = Closed({
+  created: Type.Integer(),
+  exists: Type.Integer(),
+  rejected: Type.Integer(),
+  results: Type.Array(CreateResult, { description: 'Rows not created: already stored or rejected.' }),
+}, { title: 'IncidentImport' })
+
+/** The fields of an incident row, for the docs: rows are checked one by one in the handler (a bad
+ * row is answered `rejected` with the field named; the good rows around it are stored). */
+export const IncidentInput = Type.Object({
+  id: Type.Optional(Type.Unknown({ description: 'String, 1-128 characters of A-Z a-z 0-9 _ . : - (idempotent: an id already stored is answered `exists`).' })),
+  type: Type.Optional(Type.Unknown({ description: 'String of lowercase letters, digits and _ (robbery, snatch_theft, …).' })),
+  priority: Type.Optional(Type.Unknown({ description: 'Integer 1 (highest) … 5; default 3.' })),
+  time: Type.Optional(Type.Unknown({ description: 'Epoch ms or ISO-8601; default now.' })),
+  lat: Type.Optional(Type.Unknown({ description: 'Number -90 … 90.' })),
+  lon: Type.Optional(Type.Unknown({ description: 'Number -180 … 180.' })),
+  address: Type.Optional(Type.Unknown({ description: 'String, at most 500 characters kept.' })),
+  description: Type.Optional(Type.Unknown({ description: 'String, at most 4,000 characters kept.' })),
+  incidents: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Instead of one incident: IncidentInput rows (a bulk import).' })),
+}, { additionalProperties: true, title: 'IncidentInput', description: 'Every field is required by the row check: id, type, lat and lon; priority, time, address and description are optional.' })
+
+export const CreateBody = Type.Union([
+  IncidentInput,
+  Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'IncidentInput rows.' }),
+  Type.String({ description: 'text/csv with a header row: id,type,priority,time,lat,lon,address,description (any order).' }),
+], { description: 'One incident (with the resource search), an array or { incidents: [...] } of them (a bulk import: stored, no dispatch), or text/csv.' })
+
+export const IncidentRow = Closed({
+  id: Type.String(),
+  type: Type.String(),
+  priority: Type.Integer(),
+  ts: Type.Number({ description: 'When it happened, epoch ms.' }),
+  lat: Type.Number(),
+  lon: Type.Number(),
+  zone: Type.String({ description: 'Zone id, or "" outside every zone.' }),
+  address: Type.String(),
+  description: Type.String(),
+}, { title: 'Incident' })
+
+export const IncidentList = Closed({ from: Type.Number(), to: Type.Number(), incidents: Type.Array(IncidentRow) })
+
+const PointGeometry = Closed({ type: Type.Literal('Point'), coordinates: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lon, lat]' }) })
+const PolygonGeometry = Closed({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }))) })
+
+export const IncidentCollection = Closed({
+  type: Type.Literal('FeatureCollection'),
+  features: Type.Array(Closed({
+    type: Type.Literal('Feature'),
+    id: Type.String(),
+    geometry: PointGeometry,
+    properties: Closed({
+      id: Type.String(),
+      type: Type.String(),
+      priority: Type.Integer(),
+      ts: Type.Number(),
+      zone: Type.String(),
+      address: Type.String(),
+      description: Type.String(),
+      time: Type.String({ description: 'ts as ISO-8601 (UTC).' }),
+    }),
+  })),
+}, { title: 'IncidentCollection', description: 'GeoJSON (RFC 7946): coordinates are [lon, lat].' })
+
+export const HotspotCollection = Closed({
+  type: Type.Literal('FeatureCollection'),
+  computedAt: Nullable(Type.Number({ description: 'When the hotspots were last computed; null before the first computation.' })),
+  features: Type.Array(Closed({
+    type: Type.Literal('Feature'),
+    id: Type.String({ description: '<zone>:<cell>' }),
+    geometry: PolygonGeometry,
+    properties: Closed({
+      zone: Type.String(),
+      cell: Type.String({ description: 'H3 cell at the zone\'s coverage resolution.' }),
+      score: Type.Number({ description: 'Weighted, decayed incident density.' }),
+      incidents: Type.Integer(),
+    }),
+  })),
+}, { title: 'HotspotCollection' })
+
+export const LevelSpec = Closed({
+  name: Type.String(),
+  rank: Type.Integer({ description: 'Position on the ladder, 0 = lowest.' }),
+  maxIntervalMs: Type.Optional(Type.Number()),
+  minRatio: Type.Optional(Type.Number()),
+  responseRadiusM: Type.Optional(Type.Number()),
+  hotspotIntervalMs: Type.Optional(Type.Number()),
+}, { title: 'PatrolLevel' })
+
+const LevelOverride = Closed({
+  level: Type.String(),
+  reason: Type.String(),
+  by: Type.String(),
+  at: Type.Number(),
+  expiresAt: Nullable(Type.Number({ description: 'null: until changed again.' })),
+})
+
+const ZoneLevelProps = {
+  zoneId: Type.String(),
+  level: Type.String({ description: 'In force now.' }),
+  base: Type.String({ description: 'The configured level the zone returns to.' }),
+  override: Nullable(LevelOverride),
+}
+export const ZoneLevel = Closed(ZoneLevelProps, { title: 'ZoneLevel' })
+export const Levels = Closed({ ladder: Type.Array(LevelSpec), zones: Type.Array(ZoneLevel) })
+export const LevelChanged = Closed({
+  ...ZoneLevelProps,
+  changed: Type.Boolean({ description: 'False when the zone already was at that level with that expiry.' }),
+  effective: Type.String({ description: 'When the rules apply it: "next tick".' }),
+})
+export const LevelBody = Type.Object({
+  level: Type.String({ minLength: 1, maxLength: 64 }),
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+  until: Type.Optional(Type.String({ maxLength: 40, description: 'Expiry, epoch ms or ISO-8601; the zone then returns to its base level.' })),
+}, { additionalProperties: false })
+
+const CheckpointSpec = Closed({
+  name: Type.String(),
+  lat: Type.Optional(Type.Number()),
+  lon: Type.Optional(Type.Number()),
+  northM: Type.Optional(Type.Number({ description: 'Scene-relative plans: metres north of the scene.' })),
+  eastM: Type.Optional(Type.Number()),
+  units: Type.Array(Type.String(), { description: 'Responsible units (posts expanded).' }),
+  arriveWithinMs: Type.Number(),
+  radiusM: Type.Number(),
+})
+
+const PlanSpecProps = {
+  id: Type.String(),
+  name: Type.String(),
+  positions: Type.Union([Type.Literal('absolute'), Type.Literal('scene')]),
+  dwellMs: Type.Number(),
+  checkpoints: Type.Array(CheckpointSpec),
+}
+
+const CheckpointUnit = Closed({
+  unitId: Type.String(),
+  live: Type.Boolean(),
+  distanceM: Nullable(Type.Number()),
+  etaS: Nullable(Type.Number()),
+  approaching: Nullable(Type.Boolean({ description: 'Closing in since the previous tick; null before two positions.' })),
+  inside: Type.Boolean({ description: 'Within the checkpoint radius now.' }),
+})
+
+const CheckpointStatus = Closed({
+  index: Type.Integer(),
+  name: Type.String(),
+  lat: Type.Number(),
+  lon: Type.Number(),
+  radiusM: Type.Number(),
+  deadline: Type.Number({ description: 'activatedAt + arrive_within.' }),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('missed'), Type.Literal('reached')]),
+  reachedAt: Nullable(Type.Number()),
+  reachedBy: Nullable(Type.String()),
+  missedAt: Nullable(Type.Number()),
+  responsible: Type.Array(Type.String()),
+  units: Type.Array(CheckpointUnit),
+})
+
+export const PlanStatus = Closed({
+  activationId: Type.String(),
+  incidentId: Nullable(Type.String()),
+  centre: Nullable(LatLon),
+  activatedAt: Type.Number(),
+  by: Type.String(),
+  completedAt: Nullable(Type.Number()),
+  elapsedMs: Type.Number(),
+  checkpoints: Type.Array(CheckpointStatus),
+}, { title: 'PlanActivation' })
+
+export const PlanList = Closed({ plans: Type.Array(Closed({ ...PlanSpecProps, active: Type.Boolean() })) })
+export const PlanDetail = Closed({ ...PlanSpecProps, active: Nullable(PlanStatus) }, { title: 'Plan' })
+export const ActivateBody = Type.Union([
+  Type.Object({
+    incident_id: Type.Optional(Type.String({ maxLength: 128, description: 'Centre a scene-relative plan on this incident.' })),
+    lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+    lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  }, { additionalProperties: false }),
+  Type.Null(),
+])
+export const Deactivated = Closed({ planId: Type.String(), activationId: Type.String(), deactivated: Type.Literal(true) })

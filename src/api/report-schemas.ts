@@ -1,0 +1,142 @@
+// TypeBox schemas of the reports routes (issue 13's documents): the fleet report, a unit's
+// summary, stops, trips, route and events, and the bulletins. JSON bodies are declared field by
+// field (fastify's serializer drops undeclared ones); format=csv and format=html are text.
+import { Type, type TSchema } from '@sinclair/typebox'
+
+const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
+const Closed = <T extends Parameters<typeof Type.Object>[0]>(props: T, opts: Parameters<typeof Type.Object>[1] = {}) => Type.Object(props, { additionalProperties: false, ...opts })
+const LatLon = Closed({ lat: Type.Number(), lon: Type.Number() })
+const Span = Closed({ count: Type.Integer(), totalMs: Type.Number() })
+const SpanStats = Closed({ count: Type.Integer(), totalMs: Type.Number(), longestMs: Type.Number() })
+const Interval = { from: Type.Number(), to: Type.Number() }
+
+const Score = Closed({
+  score: Type.Number({ description: '0..100, the weighted mean of the inputs present.' }),
+  inputs: Type.Record(Type.String(), Nullable(Type.Number())),
+  weights: Type.Record(Type.String(), Type.Number()),
+})
+
+const UnitRowProps = {
+  unitId: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  postId: Nullable(Type.String()),
+  zoneId: Nullable(Type.String()),
+  fixes: Type.Integer(),
+  firstFixAt: Nullable(Type.Number()),
+  lastFixAt: Nullable(Type.Number()),
+  distanceKm: Type.Number(),
+  reportingMs: Type.Number(),
+  movingMs: Type.Number(),
+  stationaryMs: Type.Number(),
+  inRadiusMs: Nullable(Type.Number()),
+  inZoneMs: Nullable(Type.Number()),
+  cellsVisited: Type.Integer(),
+  stops: Type.Integer(),
+  trips: Type.Integer(),
+  breaches: Span,
+  zoneExits: Span,
+  silent: Span,
+  assessment: Score,
+}
+const UnitRow = Closed(UnitRowProps, { title: 'ReportUnit' })
+
+export const Stop = Closed({ ...Interval, lat: Type.Number(), lon: Type.Number(), durationMs: Type.Number() }, { title: 'Stop' })
+export const Trip = Closed({ ...Interval, durationMs: Type.Number(), distanceKm: Type.Number(), start: LatLon, end: LatLon }, { title: 'Trip' })
+
+const ZoneRow = Closed({
+  zoneId: Type.String(),
+  name: Type.String(),
+  minRatio: Type.Number(),
+  coverage: Closed({ samples: Type.Integer(), mean: Nullable(Type.Number()), min: Nullable(Type.Number()), belowMinMs: Type.Number() }),
+  response: Closed({ mean: Nullable(Type.Number()), min: Nullable(Type.Number()) }),
+  gaps: SpanStats,
+  responseGaps: SpanStats,
+  priorityCells: Type.Array(Closed({ cell: Type.String(), name: Nullable(Type.String()), maxIntervalMs: Type.Number(), maxOverdueMs: Type.Number(), overdueMs: Type.Number(), neverVisited: Type.Boolean() })),
+  units: Type.Array(Closed({ unitId: Type.String(), minutes: Type.Number(), share: Type.Number() })),
+  cells: Type.Array(Closed({ cell: Type.String(), fresh: Type.Number({ description: 'Share of snapshots in which the cell was fresh.' }) })),
+  assessment: Score,
+}, { title: 'ReportZone' })
+
+const PostRow = Closed({
+  postId: Type.String(),
+  name: Type.String(),
+  radiusM: Type.Number(),
+  units: Type.Array(Type.String()),
+  uncoveredMs: Type.Number(),
+  assessment: Score,
+}, { title: 'ReportPost' })
+
+export const Headline = Closed({
+  unitsConfigured: Type.Integer(),
+  unitsReporting: Type.Integer(),
+  distanceKm: Type.Number(),
+  coverageMean: Nullable(Type.Number()),
+  zonesBelowMin: Type.Integer(),
+  coverageGaps: Type.Integer(),
+  breaches: Type.Integer(),
+  zoneExits: Type.Integer(),
+  silences: Type.Integer(),
+  meanUnitScore: Nullable(Type.Number()),
+})
+
+export const Report = Closed({
+  kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('custom')]),
+  period: Type.String({ description: 'Local start date of a daily/weekly period; "" for a custom range.' }),
+  from: Type.Number(),
+  to: Type.Number(),
+  timezone: Type.String(),
+  generatedAt: Type.Number(),
+  headline: Headline,
+  units: Type.Array(UnitRow, { description: 'Worst first (lowest score).' }),
+  zones: Type.Array(ZoneRow),
+  posts: Type.Array(PostRow),
+}, { title: 'Report' })
+
+export const UnitSummary = Closed({
+  ...Interval,
+  ...UnitRowProps,
+  stopList: Type.Array(Stop),
+  tripList: Type.Array(Trip),
+  silentPeriods: Type.Array(Closed(Interval)),
+}, { title: 'UnitReport' })
+
+export const UnitStops = Closed({ unitId: Type.String(), ...Interval, stops: Type.Array(Stop) })
+export const UnitTrips = Closed({ unitId: Type.String(), ...Interval, trips: Type.Array(Trip) })
+
+const RoutePoint = Closed({ ts: Type.Number(), lat: Type.Number(), lon: Type.Number(), speed: Nullable(Type.Number()), accuracy: Nullable(Type.Number()), flags: Type.Integer({ description: 'Quality flags; 0 = used by the rules.' }) })
+export const UnitRoute = Closed({ unitId: Type.String(), ...Interval, points: Type.Array(RoutePoint) })
+
+const EventRow = Closed({
+  at: Type.Number(),
+  type: Type.String({ description: '<kind>.<state>, e.g. radius_breach.opened.' }),
+  alert_id: Type.String(),
+  subject: Type.String(),
+  unit_id: Type.String(),
+  zone_id: Type.String(),
+  summary: Type.String(),
+  lat: Nullable(Type.Number()),
+  lon: Nullable(Type.Number()),
+})
+export const UnitEvents = Closed({ unitId: Type.String(), ...Interval, events: Type.Array(EventRow) })
+export const FleetEvents = Closed({ ...Interval, events: Type.Array(EventRow) })
+
+export const BulletinList = Closed({
+  bulletins: Type.Array(Closed({ kind: Type.String(), period: Type.String(), generated_at: Type.Number(), generations: Type.Integer({ description: 'Stored generations (a regeneration adds one).' }) })),
+})
+
+export const Regenerated = Closed({ kind: Type.String(), period: Type.String(), generatedAt: Type.Number(), delivered: Type.Boolean(), headline: Headline })
+
+const Text = (description: string) => ({ schema: Type.String({ description }) })
+/**
+ * A 200 that is JSON by default, or CSV / HTML text when asked (format= or Accept): fastify's
+ * per-content-type response form (typed as a schema for responses(); fastify and the OpenAPI
+ * generator read `content`). Text bodies are sent as strings, which fastify never serializes.
+ */
+export const jsonOrText = (json: TSchema, html: boolean): TSchema => ({
+  content: {
+    'application/json': { schema: json },
+    'text/csv': Text('format=csv or Accept: text/csv: one row per item, a header row first.'),
+    ...(html ? { 'text/html': Text('format=html or Accept: text/html: the printable page.') } : {}),
+  },
+}) as unknown as TSchema
