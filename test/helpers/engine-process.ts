@@ -31,18 +31,23 @@ export async function engineProcess(dataDir: string, config: Record<string, unkn
       return child
     },
     async start() {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: childEnv({ HEXPATROL_CONFIG: path }), stdio: ['ignore', 'ignore', 'pipe'] })
-      // The child's stderr goes on to ours, and its tail is kept for the error if it dies starting.
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: childEnv({ HEXPATROL_CONFIG: path }), stdio: ['ignore', 'pipe', 'pipe'] })
+      // The child's stderr goes on to ours; the tail of its log (stdout) and stderr is kept for the
+      // error if it dies starting.
       let tail = ''
+      const keep = (d: Buffer) => {
+        tail = (tail + d.toString()).slice(-4000)
+      }
+      child.stdout?.on('data', keep)
       child.stderr?.on('data', (d: Buffer) => {
         process.stderr.write(d)
-        tail = (tail + d.toString()).slice(-4000)
+        keep(d)
       })
       const deadline = Date.now() + 60_000
       for (;;) {
         const r = await api.readyz()
         if (r !== null && r.status === 200) return
-        if (exited()) throw new Error(`engine exited during start-up (code ${child.exitCode}, signal ${child.signalCode}); its stderr ended with:\n${tail}`)
+        if (exited()) throw new Error(`engine exited during start-up (code ${child.exitCode}, signal ${child.signalCode}); its log ended with:\n${tail}`)
         if (Date.now() > deadline) throw new Error('engine did not become ready within 60 s')
         await new Promise((res) => setTimeout(res, 100))
       }
