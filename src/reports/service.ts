@@ -28,15 +28,14 @@ export class ReportService {
     const pad = paddingMs(s)
     const p = { from: meta.from, to: meta.to }
     const priorityCells = s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell))
-    const [buckets, cells, spans, series, priority, freshness] = await Promise.all([
-      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
-      q.unitCells(this.db, { ...p, maxAccuracyM: s.maxAccuracyM }),
+    const [buckets, spans, series, priority, freshness] = await Promise.all([
+      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       q.alertSpans(this.db, p),
       q.zoneSeries(this.db, p),
       q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
       q.cellFreshness(this.db, p),
     ])
-    return buildReport(s, { buckets, cells, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+    return buildReport(s, { buckets, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
   }
 
   /** The whole report (every unit, zone and post) for a period. */
