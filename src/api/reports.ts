@@ -8,6 +8,7 @@ import { notFound } from './errors.js'
 import type { ReportsApi } from '../reports/index.js'
 import { dayOf, periodNamed, type PeriodKind } from '../reports/periods.js'
 import { toCsv } from '../reports/render-csv.js'
+import { planRows } from '../reports/plans.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
 
@@ -119,6 +120,12 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
+  })
+
+  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: read, schema: { querystring: query({ plan: { type: 'string', minLength: 1, maxLength: 128 } }) } }, async (req, reply) => {
+    const r = rangeOf(req.query)
+    const plans = await service.plans(r.from, r.to, req.query.plan)
+    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`)
   })
 
   app.get<{ Querystring: { kind?: PeriodKind; limit: number } }>('/api/v1/reports/bulletins', {

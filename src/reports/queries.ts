@@ -136,6 +136,24 @@ export async function cellFreshness(db: Db, p: { from: number; to: number }): Pr
   return r.map((x) => ({ zone_id: x.zone_id, cell: x.cell_id, fresh: x.fresh_share }))
 }
 
+export interface PlanEventRow { at: number; type: string; activation_id: string; plan_id: string; incident_id: string; checkpoint: string; unit_id: string; elapsed_ms: number | null; data: string }
+
+/**
+ * Every stored event of the plan activations that started in [from, to) — their arrivals and
+ * misses too when these came after the period's end. FINAL folds a retried insert (same event_id).
+ */
+export async function planEvents(db: Db, p: { from: number; to: number }): Promise<PlanEventRow[]> {
+  const r = await rows<Omit<PlanEventRow, 'at'> & { at_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, toString(type) AS type, activation_id, toString(plan_id) AS plan_id, incident_id, checkpoint,
+           toString(unit_id) AS unit_id, elapsed_ms, data
+    FROM ${db.database}.plan_events FINAL
+    WHERE activation_id IN (
+      SELECT activation_id FROM ${db.database}.plan_events
+      WHERE type = 'plan.activated' AND at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64}))
+    ORDER BY at_ms, event_id`, p)
+  return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
+}
+
 export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
 
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {

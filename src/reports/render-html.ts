@@ -12,6 +12,13 @@ const dur = (ms: number | null): string => {
   return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
 }
 
+const mmss = (ms: number | null): string => {
+  if (ms === null) return '–'
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+}
+const STATUS = { on_time: 'manned in time', late: 'manned late', missed: 'missed', pending: 'pending' } as const
+
 export function localTime(ms: number | null, tz: string): string {
   if (ms === null) return '–'
   return new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(ms))
@@ -61,6 +68,15 @@ export function reportHtml(r: Report): string {
     ['Post', 'Score', 'Units', 'No unit in radius (h:mm)'],
     r.posts.map((p) => [esc(p.name), String(p.assessment.score), esc(p.units.join(', ') || '–'), dur(p.uncoveredMs)]),
   )
+  const plans = r.plans === undefined || r.plans.activations.length === 0
+    ? '<p>No plan activations in this period.</p>'
+    : `<p>${r.plans.summary.activations} activations · ${r.plans.summary.checkpoints} checkpoints: ${r.plans.summary.onTime} manned in time, ${r.plans.summary.late} late, ${r.plans.summary.missed} missed · time to man mean ${mmss(r.plans.summary.meanTimeToManMs)}, longest ${mmss(r.plans.summary.maxTimeToManMs)}</p>` + table(
+      ['Plan', 'Activated', 'Incident', 'Checkpoint', 'Responsible', 'Arrive within', 'Manned by', 'Time to man (m:ss)', 'Status'],
+      r.plans.activations.flatMap((a) => a.checkpoints.map((c) => [
+        esc(a.planName), esc(localTime(a.activatedAt, tz)), esc(a.incidentId ?? '–'), esc(c.name), esc(c.responsible.join(', ') || '–'), mmss(c.arriveWithinMs),
+        esc(c.mannedBy ?? '–'), mmss(c.timeToManMs), `<span class="st-${c.status}">${esc(STATUS[c.status])}</span>`,
+      ])),
+    )
   const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, `Coverage map of ${z.name}`)}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -68,7 +84,7 @@ export function reportHtml(r: Report): string {
 body{font:13px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}h1{font-size:1.4em;margin:0}h2{font-size:1.1em;margin-top:1.5em}
 .meta{color:#555}dl.head{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em}dl.head div{border:1px solid #ccc;padding:.4em}
 dt{color:#555;font-size:.85em}dd{margin:0;font-size:1.3em;font-weight:600}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left}
-th{background:#f0f0f0}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
+th{background:#f0f0f0}.st-missed,.st-late{color:#b00;font-weight:600}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p class="meta">${esc(localTime(r.from, tz))} – ${esc(localTime(r.to, tz))} (${esc(tz)}) · generated ${esc(new Date(r.generatedAt).toISOString())} · worst first</p>
@@ -76,6 +92,7 @@ th{background:#f0f0f0}figure{display:inline-block;margin:.5em}.maps{page-break-i
 <h2>Zones</h2>${zones}
 <h2>Units</h2>${units}
 <h2>Posts</h2>${posts}
+<h2>Emergency plans: time to man each checkpoint</h2>${plans}
 <h2>Coverage maps</h2><div class="maps">${maps}</div>
 </body></html>
 `
