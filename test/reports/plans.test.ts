@@ -97,9 +97,10 @@ t.test('in the daily report, its page and its chat summary', async (t) => {
   t.equal(b.report.plans?.summary.late, 1)
   const html = reportHtml(b.report)
   t.match(html, /<h2>Emergency plans: time to man each checkpoint<\/h2>/)
-  t.match(html, /<td>Robbery response<\/td><td>30\/11, 14:00<\/td><td>INC-7<\/td><td>Bridge<\/td><td>DRIVE, NIGHT<\/td><td>5:00<\/td><td>DRIVE<\/td><td>8:00<\/td><td><span class="st-late">manned late<\/span><\/td>/)
-  t.match(html, /<td>Market<\/td><td>IDLE<\/td><td>10:00<\/td><td>–<\/td><td>–<\/td><td><span class="st-missed">missed<\/span>/)
-  t.match(html, /1 activations · 3 checkpoints: 1 manned in time, 1 late, 1 missed · time to man mean 5:30, longest 8:00/)
+  t.match(html, /<td>Robbery response<\/td><td class="n">30\/11, 14:00<\/td><td>INC-7<\/td><td>Bridge<\/td><td>DRIVE, NIGHT<\/td><td class="n">5:00<\/td><td>DRIVE<\/td><td class="n">8:00<\/td><td><span class="st-late">manned late<\/span><\/td>/)
+  t.match(html, /<td>Market<\/td><td>IDLE<\/td><td class="n">10:00<\/td><td>–<\/td><td class="n">–<\/td><td><span class="st-missed">missed<\/span>/)
+  t.match(html, /1 activation · 3 checkpoints: 1 manned in time, 1 late, 1 missed · time to man mean 5:30, longest 8:00/)
+  t.match(html, /generated 2026-12-01 09:00 · tables worst first/, 'generated at, in the report\'s time zone')
   t.match(bulletinMarkdown(b, undefined), /Plan activations 1 · checkpoints 3: in time 1, late 1, missed 1 · longest time to man 480 s/)
   const none = { ...b.report, plans: planSection([]) }
   t.match(reportHtml(none), /No plan activations in this period\./)
