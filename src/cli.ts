@@ -70,8 +70,9 @@ export async function main(io: MainIo): Promise<Engine | null> {
   // Test-only: HEXPATROL_CLOCK_OFFSET_MS shifts the engine's notion of "now" (e.g. to just before the
   // bulletin's due time in a kill -9 test). Never set in production; logged when set.
   const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
-  if (offset !== 0) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
-  const engine = new Engine({ config, logger, env: io.env, ...(Number.isFinite(offset) && offset !== 0 ? { now: () => Date.now() + offset } : {}) })
+  const shifted = Number.isFinite(offset) && offset !== 0
+  if (shifted) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
+  const engine = new Engine({ config, logger, env: io.env, ...(shifted ? { now: () => Date.now() + offset } : {}) })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
