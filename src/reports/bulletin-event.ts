@@ -38,7 +38,7 @@ export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined)
   const units = r.units.slice(0, WORST).map((u) => `${u.name} ${u.assessment.score} (${u.distanceKm} km, silent ${hours(u.silent.totalMs)})`)
   if (units.length > 0) lines.push(`Worst units: ${units.join('; ')}`)
   const ps = r.plans?.summary
-  if (ps !== undefined && ps.activations > 0) lines.push(`Plan activations ${ps.activations} · checkpoints ${ps.checkpoints}: in time ${ps.onTime}, late ${ps.late}, missed ${ps.missed} · longest time to man ${Math.round((ps.maxTimeToManMs ?? 0) / 1000)} s`)
+  if (ps !== undefined && ps.activations > 0) lines.push(`Plan activations ${ps.activations} · checkpoints ${ps.checkpoints}: in time ${ps.onTime}, late ${ps.late}, missed ${ps.missed} · longest time to man ${ps.maxTimeToManMs === null ? 'n/a' : `${Math.round(ps.maxTimeToManMs / 1000)} s`}`)
   const l = links(baseUrl, b.kind, b.period)
   lines.push(`[Full report](${l.html}) · [CSV](${l.csv})`)
   return lines.join('\n')

@@ -13,7 +13,7 @@ import { createReports } from '../../src/reports/index.js'
 import { reportsPlugin } from '../../src/api/reports.js'
 import { installErrorHandler } from '../../src/api/errors.js'
 import { reportHtml } from '../../src/reports/render-html.js'
-import { bulletinMarkdown } from '../../src/reports/bulletin-event.js'
+import { bulletinEvent, bulletinMarkdown } from '../../src/reports/bulletin-event.js'
 import { planSection } from '../../src/reports/plans.js'
 import { PlanBoard, type PlanSpec, type UnitPosition } from '../../src/incidents/plans.js'
 import { IncidentStore } from '../../src/incidents/store.js'
@@ -105,8 +105,16 @@ t.test('in the daily report, its page and its chat summary', async (t) => {
   const none = { ...b.report, plans: planSection([]) }
   t.match(reportHtml(none), /No plan activations in this period\./)
   t.notMatch(bulletinMarkdown({ ...b, report: none }, undefined), /Plan activations/)
+  // 1 Dec: the plan is still active, nobody has arrived yet, no incident.
+  const next = await reports.api.service.report({ kind: 'daily', period: '2026-12-01', from: at(24), to: at(48) })
+  t.match(reportHtml(next), /<td>Robbery response<\/td><td class="n">01\/12, 01:00<\/td><td>–<\/td><td>North gate<\/td>/)
+  t.match(bulletinMarkdown({ kind: 'daily', period: '2026-12-01', generatedAt: 0, report: next }, undefined), /Plan activations 1 · checkpoints 3: in time 0, late 0, missed 0 · longest time to man n\/a/)
+  const unassigned = planSection([{ at: 1000, type: 'plan.activated', activation_id: 'x.1', plan_id: 'x', incident_id: '', checkpoint: '', unit_id: '', elapsed_ms: null, data: JSON.stringify({ planName: 'Drill', checkpoints: [{ index: 0, name: 'A', deadline: 61_000 }] }) }])
+  t.match(reportHtml({ ...b.report, plans: unassigned }), /<td>Drill<\/td><td class="n">[^<]+<\/td><td>–<\/td><td>A<\/td><td>–<\/td>/, 'a checkpoint with nobody responsible')
   const { plans: _p, ...old } = b.report
   t.match(reportHtml(old), /No plan activations in this period\./, 'a bulletin stored before plans were reported still renders')
+  t.equal(bulletinEvent({ ...b, report: old as typeof b.report }, undefined).data.plans, null)
+  t.match(bulletinEvent(b, undefined).data.plans, { activations: 1, late: 1 }, 'the event carries the plan summary')
 })
 
 t.test('GET /api/v1/reports/plans: JSON and CSV, per plan and period', async (t) => {
@@ -140,11 +148,13 @@ t.test('the section survives odd rows (pure)', async (t) => {
     { ...base, type: 'plan.completed', at: 9000, data: '{}' },
     // Events of an activation whose start is not stored are left out.
     { ...base, activation_id: 'y.1', data: '{}' },
-    // An activation whose data lists no checkpoints.
+    // An activation whose data lists no checkpoints; two more at the same time as x.1 (ordered by id).
     { ...base, type: 'plan.activated', activation_id: 'z.1', data: '{}' },
+    { ...base, type: 'plan.activated', activation_id: 'y.2', at: 1000, data: '{}' },
+    { ...base, type: 'plan.activated', activation_id: 'w.1', at: 1000, data: '{}' },
   ])
-  t.equal(s.activations.length, 2)
-  t.match(s.activations[1], { activationId: 'z.1', checkpoints: [], manned: 0 })
-  t.match(s.activations[0], { planName: 'x', incidentId: null, completedAt: 9000, allMannedMs: 0, checkpoints: [{ name: 'A', responsible: [], arriveWithinMs: 60_000, status: 'on_time', reachedAt: 5000, timeToManMs: null }] })
+  t.same(s.activations.map((a) => a.activationId), ['w.1', 'x.1', 'y.2', 'z.1'])
+  t.match(s.activations[3], { activationId: 'z.1', checkpoints: [], manned: 0 })
+  t.match(s.activations[1], { planName: 'x', incidentId: null, completedAt: 9000, allMannedMs: 0, checkpoints: [{ name: 'A', responsible: [], arriveWithinMs: 60_000, status: 'on_time', reachedAt: 5000, timeToManMs: null }] })
   t.equal(s.summary.meanTimeToManMs, null)
 })
