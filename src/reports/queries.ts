@@ -144,8 +144,7 @@ export interface PlanEventRow { at: number; type: string; activation_id: string;
  */
 export async function planEvents(db: Db, p: { from: number; to: number }): Promise<PlanEventRow[]> {
   const r = await rows<Omit<PlanEventRow, 'at'> & { at_ms: number }>(db, `
-    SELECT toUnixTimestamp64Milli(at) AS at_ms, toString(type) AS type, activation_id, toString(plan_id) AS plan_id, incident_id, checkpoint,
-           toString(unit_id) AS unit_id, elapsed_ms, data
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, type, activation_id, plan_id, incident_id, checkpoint, unit_id, elapsed_ms, data
     FROM ${db.database}.plan_events FINAL
     WHERE activation_id IN (
       SELECT activation_id FROM ${db.database}.plan_events
