@@ -4,7 +4,7 @@
 // the plan activations with the time to man each checkpoint, and a legible SVG coverage map per
 // zone; nothing is fetched from anywhere but the engine, and the page fits the screen's width.
 import t from 'tap'
-import { buildWeb, chromiumPath, openPage } from '../helpers/browser.js'
+import { chromiumPath, openPage } from '../helpers/browser.js'
 import { PERIOD, READ, bulletinEngine } from '../helpers/bulletin-day.js'
 import type { Report } from '../../src/reports/model.js'
 
@@ -13,7 +13,6 @@ if (chromiumPath() === null) {
   process.exit(0)
 }
 
-buildWeb()
 const h = await bulletinEngine()
 t.teardown(() => h.engine.stop())
 const s = await openPage(h.httpUrl, { width: 1280, height: 900 })
