@@ -100,8 +100,9 @@ const times: number[] = []
   const q = await import('../src/reports/queries.js')
   const p = { from: period.from, to: period.to }
   for (const [name, f] of [
-    ['buckets', () => q.unitBuckets(db, { ...p, maxAccuracyM: 100 })],
-    ['cells', () => q.unitCells(db, { ...p, maxAccuracyM: 100 })],
+    ['buckets+cells', () => q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 })],
+    ['alerts', () => q.alertSpans(db, p)],
+    ['series', () => q.zoneSeries(db, p)],
     ['freshness', () => q.cellFreshness(db, p)],
     ['priority', () => q.prioritySnapshots(db, { ...p, cells: dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell)) })],
   ] as const) {
@@ -110,7 +111,7 @@ const times: number[] = []
     console.log(`${name}: ${((performance.now() - s) / 1000).toFixed(2)} s`)
   }
   const { buildReport } = await import('../src/reports/build.js')
-  const inputs = { buckets: await q.unitBuckets(db, { ...p, maxAccuracyM: 100 }), cells: await q.unitCells(db, { ...p, maxAccuracyM: 100 }), spans: await q.alertSpans(db, p), series: await q.zoneSeries(db, p), priority: [], freshness: await q.cellFreshness(db, p) }
+  const inputs = { buckets: await q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 }), spans: await q.alertSpans(db, p), series: await q.zoneSeries(db, p), priority: [], freshness: await q.cellFreshness(db, p) }
   const s = performance.now()
   buildReport(reports0.api.service.settings, inputs, { kind: 'daily', period: period.period, ...p, generatedAt: 0 })
   console.log(`assembly: ${((performance.now() - s) / 1000).toFixed(2)} s`)

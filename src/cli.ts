@@ -67,7 +67,12 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }
   const logger = createLogger(config.log_level, io.logDestination)
   logger.info({ config: path ?? '(defaults)', dataDir: config.data_dir }, 'Configuration loaded.')
-  const engine = new Engine({ config, logger, env: io.env })
+  // Test-only: HEXPATROL_CLOCK_OFFSET_MS shifts the engine's notion of "now" (e.g. to just before the
+  // bulletin's due time in a kill -9 test). Never set in production; logged when set.
+  const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
+  const shifted = Number.isFinite(offset) && offset !== 0
+  if (shifted) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
+  const engine = new Engine({ config, logger, env: io.env, ...(shifted ? { now: () => Date.now() + offset } : {}) })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -80,6 +80,46 @@ export const Headline = Closed({
   meanUnitScore: Nullable(Type.Number()),
 })
 
+const CheckpointFigures = Closed({
+  index: Type.Integer(),
+  name: Type.String(),
+  responsible: Type.Array(Type.String()),
+  arriveWithinMs: Type.Number(),
+  status: Type.Union([Type.Literal('on_time'), Type.Literal('late'), Type.Literal('missed'), Type.Literal('pending')], { description: 'on_time: reached within arrive_within; late: reached after a miss; missed: never reached; pending: the plan is still active.' }),
+  mannedBy: Nullable(Type.String()),
+  reachedAt: Nullable(Type.Number()),
+  timeToManMs: Nullable(Type.Number({ description: 'Activation to arrival.' })),
+  missedAt: Nullable(Type.Number()),
+})
+
+const PlanActivation = Closed({
+  activationId: Type.String(),
+  planId: Type.String(),
+  planName: Type.String(),
+  incidentId: Nullable(Type.String()),
+  activatedAt: Type.Number(),
+  completedAt: Nullable(Type.Number()),
+  deactivatedAt: Nullable(Type.Number()),
+  manned: Type.Integer(),
+  allMannedMs: Nullable(Type.Number({ description: 'Until the last checkpoint was manned (plan.completed).' })),
+  checkpoints: Type.Array(CheckpointFigures),
+})
+
+export const PlansSection = Closed({
+  summary: Closed({
+    activations: Type.Integer(),
+    checkpoints: Type.Integer(),
+    onTime: Type.Integer(),
+    late: Type.Integer(),
+    missed: Type.Integer(),
+    meanTimeToManMs: Nullable(Type.Number()),
+    maxTimeToManMs: Nullable(Type.Number()),
+  }),
+  activations: Type.Array(PlanActivation),
+}, { title: 'PlansSection' })
+
+export const PlansReport = Closed({ ...Interval, summary: PlansSection.properties.summary, activations: PlansSection.properties.activations }, { title: 'PlansReport' })
+
 export const Report = Closed({
   kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('custom')]),
   period: Type.String({ description: 'Local start date of a daily/weekly period; "" for a custom range.' }),
@@ -91,6 +131,7 @@ export const Report = Closed({
   units: Type.Array(UnitRow, { description: 'Worst first (lowest score).' }),
   zones: Type.Array(ZoneRow),
   posts: Type.Array(PostRow),
+  plans: Type.Optional(PlansSection),
 }, { title: 'Report' })
 
 export const UnitSummary = Closed({

@@ -9,10 +9,11 @@ import { notFound } from './errors.js'
 import type { ReportsApi } from '../reports/index.js'
 import { dayOf, periodNamed, type PeriodKind } from '../reports/periods.js'
 import { toCsv } from '../reports/render-csv.js'
+import { planRows } from '../reports/plans.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
 import { responses } from './schemas.js'
-import { BulletinList, FleetEvents, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
+import { BulletinList, FleetEvents, PlansReport, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
 
 const MAX_RANGE_MS = 31 * 86_400_000
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
@@ -121,6 +122,12 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
+  })
+
+  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: read, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.String({ minLength: 1, maxLength: 128 }) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
+    const r = rangeOf(req.query)
+    const plans = await service.plans(r.from, r.to, req.query.plan)
+    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`)
   })
 
   app.get<{ Querystring: { kind?: PeriodKind; limit: number } }>('/api/v1/reports/bulletins', {

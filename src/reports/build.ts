@@ -2,7 +2,7 @@
 // score), per zone (coverage series, gaps, priority cells, who patrolled it, map) and per post
 // (its units, time with no unit in its radius), then the headline. Pure; sorted worst first.
 import type { Deployment } from '../rules/deployment.js'
-import { haversineM } from '../geo/distance.js'
+import { EARTH_RADIUS_M, haversineM } from '../geo/distance.js'
 import { addSpan, noSpans, priorityFigures, seriesStats, unionMs, type SpanStats } from './aggregate.js'
 import { mean, score, unitInputs, type Weights } from './assessment.js'
 import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './queries.js'
@@ -23,7 +23,6 @@ export interface ReportSettings {
 
 export interface ReportInputs {
   buckets: UnitBuckets[]
-  cells: ReadonlyMap<string, number>
   spans: AlertSpanRow[]
   series: ZoneSample[]
   priority: CellSnapshots[]
@@ -33,6 +32,7 @@ export interface ReportInputs {
 export interface ReportMeta { kind: Report['kind']; period: string; from: number; to: number; generatedAt: number }
 
 const MINUTE = 60_000
+const RAD = Math.PI / 180
 
 /** Buckets and silence settings reach a little past the period so intervals across its ends clip exactly. */
 export function paddingMs(s: ReportSettings): number {
@@ -63,6 +63,7 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
 
   // Units.
   const bucketsBy = new Map(inp.buckets.map((b) => [b.unitId, b.buckets]))
+  const cellsBy = new Map(inp.buckets.map((b) => [b.unitId, b.cells]))
   const ids = new Set([...dep.units.keys(), ...bucketsBy.keys()])
   const tracks = new Map<string, TrackFigures>()
   for (const id of ids) {
@@ -127,7 +128,7 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
       stationaryMs: t.stationaryMs,
       inRadiusMs: t.inRadiusMs,
       inZoneMs: t.inZoneMs,
-      cellsVisited: inp.cells.get(id) ?? 0,
+      cellsVisited: cellsBy.get(id) ?? 0,
       stops: t.stops.length,
       trips: t.trips.length,
       breaches: { count: breaches.count, totalMs: breaches.totalMs },
@@ -141,7 +142,12 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
 
   const postRows: PostRow[] = [...dep.posts.values()].map((p) => {
     const near: Interval[] = []
-    for (const t of tracks.values()) for (const seg of t.segments) if (haversineM(p.lat, p.lon, seg.lat, seg.lon) <= p.radiusM) near.push(seg)
+    // A great-circle distance is at least R·|Δlatitude|: most segments are ruled out without the
+    // haversine (the margin keeps floating-point rounding from ruling out one it would admit).
+    const maxDLat = (p.radiusM + 1) / EARTH_RADIUS_M / RAD
+    for (const t of tracks.values()) {
+      for (const seg of t.segments) if (Math.abs(seg.lat - p.lat) <= maxDLat && haversineM(p.lat, p.lon, seg.lat, seg.lon) <= p.radiusM) near.push(seg)
+    }
     const uncovered = meta.to - meta.from - unionMs(near, period)
     const mine = unitRows.filter((u) => u.postId === p.id)
     return {

@@ -37,6 +37,8 @@ export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined)
   if (zones.length > 0) lines.push(`Worst zones: ${zones.join('; ')}`)
   const units = r.units.slice(0, WORST).map((u) => `${u.name} ${u.assessment.score} (${u.distanceKm} km, silent ${hours(u.silent.totalMs)})`)
   if (units.length > 0) lines.push(`Worst units: ${units.join('; ')}`)
+  const ps = r.plans?.summary
+  if (ps !== undefined && ps.activations > 0) lines.push(`Plan activations ${ps.activations} · checkpoints ${ps.checkpoints}: in time ${ps.onTime}, late ${ps.late}, missed ${ps.missed} · longest time to man ${ps.maxTimeToManMs === null ? 'n/a' : `${Math.round(ps.maxTimeToManMs / 1000)} s`}`)
   const l = links(baseUrl, b.kind, b.period)
   lines.push(`[Full report](${l.html}) · [CSV](${l.csv})`)
   return lines.join('\n')
@@ -58,6 +60,7 @@ export function bulletinEvent(b: StoredBulletin, baseUrl: string | undefined): O
       timezone: r.timezone,
       generatedAt: b.generatedAt,
       headline: r.headline,
+      plans: r.plans?.summary ?? null,
       worstZones: r.zones.slice(0, WORST).map((z) => ({ zoneId: z.zoneId, name: z.name, score: z.assessment.score, coverageMean: z.coverage.mean, belowMinMs: z.coverage.belowMinMs, gaps: z.gaps.count })),
       worstUnits: r.units.slice(0, WORST).map((u) => ({ unitId: u.unitId, name: u.name, score: u.assessment.score, distanceKm: u.distanceKm, silentMs: u.silent.totalMs, breaches: u.breaches.count })),
       links: links(baseUrl, b.kind, b.period),

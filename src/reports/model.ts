@@ -2,6 +2,7 @@
 // bulletin stores as its body. Times are epoch ms (UTC); durations are ms; ratios are 0..1.
 import type { PriorityFigures, SpanStats } from './aggregate.js'
 import type { Interval, Stop, TrackFigures, Trip } from './track.js'
+import type { PlansSection } from './plans.js'
 
 export interface Score {
   /** 0..100, the weighted mean of the inputs (each 0..1) present. */
@@ -84,4 +85,6 @@ export interface Report {
   units: UnitRow[]
   zones: ZoneRow[]
   posts: PostRow[]
+  /** Emergency plan activations that started in the period (absent in bulletins stored before it existed). */
+  plans?: PlansSection
 }

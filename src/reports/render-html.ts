@@ -12,14 +12,34 @@ const dur = (ms: number | null): string => {
   return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`
 }
 
+const mmss = (ms: number | null): string => {
+  if (ms === null) return '–'
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+}
+const STATUS = { on_time: 'manned in time', late: 'manned late', missed: 'missed', pending: 'pending' } as const
+
 export function localTime(ms: number | null, tz: string): string {
   if (ms === null) return '–'
   return new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(ms))
 }
 
+/** A figure (count, duration, share, score, local time), right-aligned so columns compare at a glance. */
+const NUMERIC = /^\d[\d.,:/ ]*(?: ?%| km| \(\d+:\d\d\))?$/
+
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+  // A column of figures (placeholders '–' aside) is right-aligned, header included.
+  const numeric = head.map((_, i) => rows.some((r) => NUMERIC.test(r[i] as string)) && rows.every((r) => r[i] === '–' || NUMERIC.test(r[i] as string)))
+  const cell = (tag: string, i: number, c: string) => (numeric[i] === true ? `<${tag} class="n">${c}</${tag}>` : `<${tag}>${c}</${tag}>`)
+  return `<table><thead><tr>${head.map((h, i) => cell('th', i, esc(h))).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', i, c)).join('')}</tr>`).join('')}</tbody></table>`
 }
+
+/** Date and time in the report's zone, e.g. 2026-12-01 08:00. */
+function stamp(ms: number, tz: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(ms))
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export function titleOf(r: Pick<Report, 'kind' | 'period'>): string {
   return r.kind === 'daily' ? `Daily patrol bulletin ${r.period}` : r.kind === 'weekly' ? `Weekly patrol report ${r.period}` : 'Patrol report'
@@ -61,6 +81,15 @@ export function reportHtml(r: Report): string {
     ['Post', 'Score', 'Units', 'No unit in radius (h:mm)'],
     r.posts.map((p) => [esc(p.name), String(p.assessment.score), esc(p.units.join(', ') || '–'), dur(p.uncoveredMs)]),
   )
+  const plans = r.plans === undefined || r.plans.activations.length === 0
+    ? '<p>No plan activations in this period.</p>'
+    : `<p>${plural(r.plans.summary.activations, 'activation')} · ${plural(r.plans.summary.checkpoints, 'checkpoint')}: ${r.plans.summary.onTime} manned in time, ${r.plans.summary.late} late, ${r.plans.summary.missed} missed · time to man mean ${mmss(r.plans.summary.meanTimeToManMs)}, longest ${mmss(r.plans.summary.maxTimeToManMs)}</p>` + table(
+      ['Plan', 'Activated', 'Incident', 'Checkpoint', 'Responsible', 'Arrive within', 'Manned by', 'Time to man (m:ss)', 'Status'],
+      r.plans.activations.flatMap((a) => a.checkpoints.map((c) => [
+        esc(a.planName), esc(localTime(a.activatedAt, tz)), esc(a.incidentId ?? '–'), esc(c.name), esc(c.responsible.join(', ') || '–'), mmss(c.arriveWithinMs),
+        esc(c.mannedBy ?? '–'), mmss(c.timeToManMs), `<span class="st-${c.status}">${esc(STATUS[c.status])}</span>`,
+      ])),
+    )
   const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, `Coverage map of ${z.name}`)}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -68,15 +97,16 @@ export function reportHtml(r: Report): string {
 body{font:13px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}h1{font-size:1.4em;margin:0}h2{font-size:1.1em;margin-top:1.5em}
 .meta{color:#555}dl.head{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em}dl.head div{border:1px solid #ccc;padding:.4em}
 dt{color:#555;font-size:.85em}dd{margin:0;font-size:1.3em;font-weight:600}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left}
-th{background:#f0f0f0}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
+th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.legend{color:#333}.key{display:inline-block;width:1em;height:1em;vertical-align:middle;border:1px solid #999}.st-missed,.st-late{color:#b00;font-weight:600}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
 </style></head><body>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(localTime(r.from, tz))} – ${esc(localTime(r.to, tz))} (${esc(tz)}) · generated ${esc(new Date(r.generatedAt).toISOString())} · worst first</p>
+<p class="meta">${esc(localTime(r.from, tz))} – ${esc(localTime(r.to, tz))} (${esc(tz)}) · generated ${esc(stamp(r.generatedAt, tz))} · tables worst first</p>
 <dl class="head">${headline.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
 <h2>Zones</h2>${zones}
 <h2>Units</h2>${units}
 <h2>Posts</h2>${posts}
-<h2>Coverage maps</h2><div class="maps">${maps}</div>
+<h2>Emergency plans: time to man each checkpoint</h2>${plans}
+<h2>Coverage maps</h2><p class="legend">Each hexagon is a coverage cell, shaded by the share of the period it was fresh (visited within max_interval): <span class="key" style="background:hsl(0,70%,50%)"></span> never <span class="key" style="background:hsl(60,70%,50%)"></span> half the time <span class="key" style="background:hsl(120,70%,50%)"></span> always.</p><div class="maps">${maps}</div>
 </body></html>
 `
 }

@@ -18,6 +18,8 @@ interface State { v: 1; since: number; done: Record<string, number> }
 /** Periods remembered as done (older ones are past the catch-up horizon anyway). */
 const KEEP_DONE = 200
 const TICK_MS = 30_000
+/** Wakes just after the due instant, so `due <= now` holds when the timer fires. */
+const ARM_SLACK_MS = 20
 
 export interface RunnerOptions {
   dir: string
@@ -36,6 +38,7 @@ export class BulletinRunner {
   private state: State
   private timer: NodeJS.Timeout | undefined
   private running: Promise<number> | null = null
+  private stopped = true
 
   constructor(private readonly o: RunnerOptions) {
     mkdirSync(o.dir, { recursive: true })
@@ -80,16 +83,29 @@ export class BulletinRunner {
     return this.state.done[`${p.kind}/${p.period}`] !== undefined
   }
 
-  /** Checks now, then every 30 s (unref'd timer). */
+  /** Checks now, then at the next due time or in 30 s, whichever comes first (unref'd timer). */
   start(): void {
     this.o.logger.info({ timezone: this.o.schedule.timezone, nextAt: new Date(nextDue(this.o.schedule, this.o.now())).toISOString() }, 'Bulletin schedule running.')
+    this.stopped = false
     void this.runDue()
-    this.timer = setInterval(() => void this.runDue(), TICK_MS)
+    this.arm()
+  }
+
+  /** The bulletin comes at daily_at, not up to a tick later; the 30 s tick retries a failed period. */
+  private arm(): void {
+    const now = this.o.now()
+    const delay = Math.min(TICK_MS, nextDue(this.o.schedule, now) - now)
+    this.timer = setTimeout(() => {
+      void this.runDue().finally(() => {
+        if (!this.stopped) this.arm()
+      })
+    }, delay + ARM_SLACK_MS)
     this.timer.unref()
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer)
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     await this.running
   }

@@ -5,6 +5,7 @@ import type { Deployment } from '../rules/deployment.js'
 import { buildReport, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
 import type { Report, UnitDetail } from './model.js'
 import * as q from './queries.js'
+import { planSection, type PlansSection } from './plans.js'
 
 export function reportSettings(config: Config, dep: Deployment): ReportSettings {
   const r = config.reports
@@ -28,15 +29,17 @@ export class ReportService {
     const pad = paddingMs(s)
     const p = { from: meta.from, to: meta.to }
     const priorityCells = s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell))
-    const [buckets, cells, spans, series, priority, freshness] = await Promise.all([
-      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
-      q.unitCells(this.db, { ...p, maxAccuracyM: s.maxAccuracyM }),
+    const [buckets, spans, series, priority, freshness, plans] = await Promise.all([
+      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       q.alertSpans(this.db, p),
       q.zoneSeries(this.db, p),
       q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
       q.cellFreshness(this.db, p),
+      units === undefined ? q.planEvents(this.db, p) : [],
     ])
-    return buildReport(s, { buckets, cells, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+    const built = buildReport(s, { buckets, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+    built.report.plans = planSection(plans)
+    return built
   }
 
   /** The whole report (every unit, zone and post) for a period. */
@@ -48,6 +51,11 @@ export class ReportService {
   async unit(unitId: string, from: number, to: number): Promise<UnitDetail | null> {
     const { details } = await this.compute({ kind: 'custom', period: '', from, to }, [unitId])
     return details.get(unitId) ?? null
+  }
+
+  /** Plan activations that started in [from, to), optionally of one plan: time to man each checkpoint. */
+  async plans(from: number, to: number, planId?: string): Promise<PlansSection> {
+    return planSection(await q.planEvents(this.db, { from, to }), planId)
   }
 
   route(unitId: string, from: number, to: number, limit: number): Promise<q.RoutePoint[]> {

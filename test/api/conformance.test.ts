@@ -231,6 +231,7 @@ t.test('real answers validate against their schemas and lose no field in seriali
   await call('GET', `/api/v1/reports/units/${unit}/route?${range}&limit=50`)
   await call('GET', `/api/v1/reports/units/${unit}/events?${range}`)
   await call('GET', `/api/v1/reports/events?${range}`)
+  await call('GET', `/api/v1/reports/plans?${range}`)
   const regen = await call('POST', '/api/v1/reports/bulletins/daily/2026-11-30/regenerate', 'operate')
   t.equal(regen.statusCode, 201)
   await call('GET', '/api/v1/reports/bulletins')

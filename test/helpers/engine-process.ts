@@ -18,7 +18,8 @@ export interface EngineProcess {
   readyz(): Promise<{ status: number; body: Record<string, unknown> } | null>
 }
 
-export async function engineProcess(dataDir: string, config: Record<string, unknown>): Promise<EngineProcess> {
+/** `env`: extra environment of the child (token and secret variables, a test clock offset). */
+export async function engineProcess(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<EngineProcess> {
   const port = await freePort()
   const path = join(dataDir, 'hexpatrol.yaml')
   writeFileSync(path, stringify({ data_dir: dataDir, log_level: 'warn', ...config, http: { host: '127.0.0.1', port, ...(config.http as object | undefined) } }))
@@ -31,7 +32,7 @@ export async function engineProcess(dataDir: string, config: Record<string, unkn
       return child
     },
     async start() {
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: childEnv({ HEXPATROL_CONFIG: path }), stdio: ['ignore', 'pipe', 'pipe'] })
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: childEnv({ ...env, HEXPATROL_CONFIG: path }), stdio: ['ignore', 'pipe', 'pipe'] })
       // The child's stderr goes on to ours; the tail of its log (stdout) and stderr is kept for the
       // error if it dies starting.
       let tail = ''
