@@ -8,11 +8,19 @@ const here = dirname(fileURLToPath(import.meta.url))
 
 export interface PublishResult { published: number; seconds: number; rate: number }
 
+/** Publisher children still running: stopped when the benchmark exits, so none outlives it. */
+const publishers = new Set<ReturnType<typeof spawn>>()
+process.on('exit', () => {
+  for (const c of publishers) c.kill('SIGKILL')
+})
+
 export function runPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): Promise<PublishResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+    publishers.add(child)
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', () => publishers.delete(child))
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as PublishResult) : reject(new Error(`publisher exited ${code}`))))
   })
 }
