@@ -1,5 +1,6 @@
-// Feeds the live stream from the rule engine's state: once a second, units whose last fix or
-// status changed are published as `position` events; every few seconds, zones whose ratios or
+// Feeds the live stream from the rule engine's state: every half positionMs (default 500 ms), units
+// whose last fix or status changed, and whose previous event is at least positionMs old (at most
+// one position per unit per second), are published as `position` events and flushed at once; every few seconds, zones whose ratios or
 // cell visits changed are published as `coverage` events with the changed cells. It reads the
 // engine between fixes, so ingestion never waits for it, and idles while nobody listens.
 import type { RuleEngine } from '../rules/engine.js'
@@ -19,6 +20,8 @@ const unitSig = (u: UnitView) => `${u.lastFix?.ts ?? ''}|${u.lastFix?.receivedAt
 export class LiveFeed {
   private readonly o: Required<LiveFeedOptions>
   private readonly sent = new Map<string, string>()
+  /** When each unit's last position event went out (feed clock). */
+  private readonly sentAt = new Map<string, number>()
   private readonly visits = new Map<string, Array<number | null>>()
   private readonly ratios = new Map<string, string>()
   private primed = false
@@ -30,7 +33,8 @@ export class LiveFeed {
 
   start(): void {
     if (this.timers.length > 0) return
-    for (const [ms, fn] of [[this.o.positionMs, () => this.positions()], [this.o.coverageMs, () => this.coverage()]] as const) {
+    // Polled at twice the per-unit rate: a fix waits at most half a period for the stream.
+    for (const [ms, fn] of [[this.o.positionMs / 2, () => this.positions()], [this.o.coverageMs, () => this.coverage()]] as const) {
       const t = setInterval(fn, ms)
       t.unref()
       this.timers.push(t)
@@ -56,12 +60,19 @@ export class LiveFeed {
   positions(): void {
     const e = this.o.engine()
     if (e === undefined || this.o.hub.clientCount === 0) return
-    for (const u of e.units(this.o.now())) {
+    const now = this.o.now()
+    let any = false
+    for (const u of e.units(now)) {
       const sig = unitSig(u)
       if (this.sent.get(u.id) === sig) continue
+      if (now - (this.sentAt.get(u.id) ?? -Infinity) < this.o.positionMs) continue
       this.sent.set(u.id, sig)
+      this.sentAt.set(u.id, now)
       this.o.hub.publish('position', u, { zone: u.zone ?? undefined, unit: u.id })
+      any = true
     }
+    // The feed already coalesces per unit: the hub need not hold them another period.
+    if (any) this.o.hub.flushPositions()
   }
 
   coverage(): void {

@@ -20,7 +20,7 @@ export interface StreamFilter {
 
 /** The part of an HTTP response the hub writes to (node's ServerResponse satisfies it). */
 export interface StreamSocket {
-  write(chunk: string): boolean
+  write(chunk: string | Buffer): boolean
   end(): void
   destroy(): void
   readonly writableLength: number
@@ -136,11 +136,12 @@ export class StreamHub {
     this.flushTimer = null
     const frames = [...this.pending.values()].map((p) => this.frame('position', p.data, p.opts))
     this.pending.clear()
-    const texts = new Map<string, string>()
+    // Encoded once per filter: a socket write of a string would encode it again for every client.
+    const texts = new Map<string, Buffer>()
     for (const c of this.clients) {
       let text = texts.get(c.key)
-      if (text === undefined) texts.set(c.key, (text = frames.filter((f) => c.wants(f)).map((f) => f.text).join('')))
-      if (text !== '') this.send(c, text)
+      if (text === undefined) texts.set(c.key, (text = Buffer.from(frames.filter((f) => c.wants(f)).map((f) => f.text).join(''))))
+      if (text.length > 0) this.send(c, text)
     }
   }
 
@@ -196,7 +197,7 @@ export class StreamHub {
     return out
   }
 
-  private send(c: Client, text: string): void {
+  private send(c: Client, text: string | Buffer): void {
     c.socket.write(text)
     if (c.socket.writableLength > this.bufferBytes) this.drop(c)
   }

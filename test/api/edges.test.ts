@@ -97,6 +97,14 @@ t.test('live feed: publishes changed units and zones only, and idles without cli
   feed.coverage()
   hub.flushPositions()
   t.equal(s.text.length, n, 'no change, no event')
+  // A unit that reports again within positionMs waits for the next period, then goes out at once (no hub hold).
+  r.ingest(fix('P-1', T0 + 300, 36.4901, 117.86))
+  feed.positions()
+  t.equal(s.text.length, n, 'at most one position per unit per positionMs')
+  r.clock.now += 1000
+  feed.positions()
+  t.ok(s.text.length > n, 'the next period sends it, without waiting for the hub\'s flush')
+  const m = s.text.length
   feed.start()
   feed.start()
   feed.stop()
@@ -104,7 +112,7 @@ t.test('live feed: publishes changed units and zones only, and idles without cli
   none.prime()
   none.positions()
   none.coverage()
-  t.equal(s.text.length, n)
+  t.equal(s.text.length, m)
   hub.close()
   t.ok(as('read'))
 })

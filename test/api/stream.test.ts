@@ -13,8 +13,8 @@ class FakeSocket implements StreamSocket {
   writableLength = 0
   ended = false
   destroyed = false
-  write(chunk: string): boolean {
-    this.chunks.push(chunk)
+  write(chunk: string | Buffer): boolean {
+    this.chunks.push(chunk.toString())
     return true
   }
   end(): void {
