@@ -124,7 +124,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
   })
 
-  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: read, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.String({ minLength: 1, maxLength: 128 }) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: read, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const plans = await service.plans(r.from, r.to, req.query.plan)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`)

@@ -12,6 +12,7 @@ import { migrate } from '../../src/sink/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
 import { reportsPlugin } from '../../src/api/reports.js'
 import { installErrorHandler } from '../../src/api/errors.js'
+import { ErrorBody } from '../../src/api/schemas.js'
 import { reportHtml } from '../../src/reports/render-html.js'
 import { bulletinEvent, bulletinMarkdown } from '../../src/reports/bulletin-event.js'
 import { planSection } from '../../src/reports/plans.js'
@@ -120,6 +121,7 @@ t.test('in the daily report, its page and its chat summary', async (t) => {
 t.test('GET /api/v1/reports/plans: JSON and CSV, per plan and period', async (t) => {
   const app = Fastify()
   installErrorHandler(app)
+  app.addSchema(ErrorBody)
   await app.register(reportsPlugin, { reports: reports.api, now })
   t.teardown(() => app.close())
   const json = await app.inject({ method: 'GET', url: '/api/v1/reports/plans?day=2026-11-30&plan=robbery' })
