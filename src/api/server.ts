@@ -70,6 +70,9 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     trustProxy: h.trust_proxy,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // avvio's default (10 s per plugin) is wall time: a start that replays a large journal keeps
+    // the loop busy and a plugin as slow to load as swagger-ui then failed the whole start-up.
+    pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandler(app)
