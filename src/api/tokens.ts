@@ -7,12 +7,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
-import { resolveSecret } from '../config/resolve.js'
+import { apiTokenFromEnv, MIN_TOKEN_LENGTH, resolveSecret } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
 import type { Principal, Scope } from './scopes.js'
 
 export const ADMIN_TOKEN_FILE = 'admin-token'
-const MIN_TOKEN_LENGTH = 16
 
 interface Entry {
   name: string
@@ -63,9 +62,7 @@ export class TokenBook {
       if (t.token_sha256 !== undefined) {
         digest = Buffer.from(t.token_sha256.toLowerCase(), 'hex')
       } else {
-        const v = resolveSecret(`${key}.token_env`, undefined, t.token_env, env) as string
-        if (v.length < MIN_TOKEN_LENGTH) throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}.token_env: the token in ${t.token_env} is shorter than ${MIN_TOKEN_LENGTH} characters`)
-        digest = sha256(v)
+        digest = sha256(apiTokenFromEnv(`${key}.token_env`, t.token_env as string, env))
       }
       entries.push({ name: t.name, scope: t.scope, digest })
     }

@@ -95,6 +95,31 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
   return config as ResolvedConfig
 }
 
+/** Shortest API token accepted (api.tokens[].token_env, http.admin_token). */
+export const MIN_TOKEN_LENGTH = 16
+
+/** An API token from its environment variable, checked for length; the message names the key. */
+export function apiTokenFromEnv(key: string, envName: string, env: NodeJS.ProcessEnv): string {
+  const v = resolveSecret(key, undefined, envName, env) as string
+  if (v.length < MIN_TOKEN_LENGTH) throw configError(`${key}: the token in ${envName} is shorter than ${MIN_TOKEN_LENGTH} characters`)
+  return v
+}
+
+/**
+ * The secrets the API reads from the environment when it starts (api.tokens[].token_env,
+ * http.session_secret_env, http.metrics_token_env), checked when the config file is loaded, so a
+ * missing one stops `npm start` before any file is opened rather than after the journal and
+ * ClickHouse are. The API still reads them itself (validateConfig alone leaves them to it).
+ */
+export function checkApiSecrets(config: ResolvedConfig, env: NodeJS.ProcessEnv): void {
+  for (const [i, t] of config.api.tokens.entries()) {
+    if (t.token_env !== undefined && t.token_sha256 === undefined) apiTokenFromEnv(`api.tokens.${i}.token_env`, t.token_env, env)
+  }
+  const h = config.http
+  if (h.session_secret === undefined) resolveSecret('http.session_secret_env', undefined, h.session_secret_env, env)
+  if (h.metrics_token === undefined) resolveSecret('http.metrics_token_env', undefined, h.metrics_token_env, env)
+}
+
 /**
  * Geometry and coverage cells, compiled once for the frozen config (compileDeployment keeps the
  * result), so a ring that is not closed or a priority cell of the wrong resolution stops start-up

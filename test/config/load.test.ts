@@ -1,5 +1,5 @@
 import t from 'tap'
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, validateConfig, readConfigFile, ENV_VARS } from '../../src/config/load.js'
 import { resolveSecret } from '../../src/config/resolve.js'
@@ -189,4 +189,30 @@ t.test('config errors never print a secret', async (t) => {
     t.notOk(`${e?.message}${e?.help}`.includes(secret), `the value of ${secret.length} characters is not shown`)
   }
   t.match(configErr({ http: { port: 'x' } }).message, /\(got "x"\)/, 'other values are still shown')
+})
+
+t.test('loadConfig checks the secrets the API reads at start before any file is opened', async (t) => {
+  const dir = tempDir()
+  const dataDir = join(dir, 'data')
+  const path = join(dir, 'hexpatrol.json')
+  const write = (extra: Record<string, unknown>) => writeFileSync(path, JSON.stringify({ data_dir: dataDir, ...extra }))
+  const err = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig({ path, env })
+    } catch (e) {
+      t.equal((e as HexpatrolError).code, 'HEXP_ERR_CONFIG')
+      return (e as Error).message
+    }
+    return 'no error'
+  }
+  write({ api: { tokens: [{ name: 'desk', scope: 'read', token_env: 'HEXP_DESK' }] } })
+  t.equal(err({}), 'api.tokens.0.token_env: environment variable HEXP_DESK is not set')
+  t.equal(err({ HEXP_DESK: 'short' }), 'api.tokens.0.token_env: the token in HEXP_DESK is shorter than 16 characters')
+  t.equal(err({ HEXP_DESK: 'desk-token-0123456789' }), 'no error')
+  write({ http: { session_secret_env: 'HEXP_SESSION' } })
+  t.equal(err({}), 'http.session_secret_env: environment variable HEXP_SESSION is not set')
+  write({ http: { metrics_token_env: 'HEXP_METRICS' } })
+  t.equal(err({}), 'http.metrics_token_env: environment variable HEXP_METRICS is not set')
+  t.equal(err({ HEXP_METRICS: 'scrape-token-0123456789' }), 'no error')
+  t.notOk(existsSync(dataDir), 'nothing was created')
 })
