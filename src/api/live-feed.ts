@@ -1,8 +1,9 @@
-// Feeds the live stream from the rule engine's state: every half positionMs (default 500 ms), units
-// whose last fix or status changed, and whose previous event is at least positionMs old (at most
-// one position per unit per second), are published as `position` events and flushed at once; every few seconds, zones whose ratios or
-// cell visits changed are published as `coverage` events with the changed cells. It reads the
-// engine between fixes, so ingestion never waits for it, and idles while nobody listens.
+// Feeds the live stream from the rule engine's state: every half positionMs (default 500 ms),
+// units whose last fix or status changed, and whose previous event is at least positionMs old (at
+// most one position per unit per second), are published as `position` events and flushed at
+// once; every few seconds, zones whose ratios or cell visits changed are published as `coverage`
+// events with the changed cells. It reads the engine between fixes, so ingestion never waits for
+// it, and idles while nobody listens.
 import type { RuleEngine } from '../rules/engine.js'
 import type { UnitView, ZoneView } from '../rules/views.js'
 import type { StreamHub } from './stream-hub.js'

@@ -450,7 +450,7 @@ export class RuleEngine {
       const next = (this.sweep ??= this.unitStates.values()).next()
       if (next.done === true) {
         this.sweep = null
-        // One pass per tick at most: a small fleet is swept whole each tick.
+        // Every unit seen this tick: a fleet smaller than UNKNOWN_SWEEP is swept whole each tick.
         if (seen >= this.unitStates.size) break
         continue
       }

@@ -5,8 +5,8 @@
 // event-loop turn and the line is written asynchronously, in order, once whole (a line is the
 // unit of durability: it is written complete or, on a crash, torn and ignored). When the log
 // outgrows the base, the merged state is compacted into `base.jsonl` the same way, so neither a
-// save nor a compaction blocks the loop for more than a few milliseconds. Files are 0600 in a 0700 directory
-// (they hold live positions).
+// save nor a compaction blocks the loop for more than a slice. Files are 0600 in a 0700
+// directory (they hold live positions).
 //
 // Layout: base.jsonl = one header line {version, alerts, responseRatios, zoneTimers}, then one line
 // per zone ({c: zoneId, s: state}) and per unit ({u: UnitStateJSON}); changes.jsonl (and, during a
@@ -163,7 +163,7 @@ export class RuleStateStore {
         units.push(s)
       }
     }
-    this.apply({ ...d, units: [] })
+    this.applyRest(d)
     const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...d, units: undefined }).slice(1)}\n`
     await appendFile(this.log, line, { mode: 0o600 })
     this.logBytes += line.length
@@ -175,9 +175,15 @@ export class RuleStateStore {
     }
   }
 
+  /** A delta read back by load(): its units, then the rest. */
   private apply(d: RuleDelta): void {
+    for (const u of d.units) this.merged.units.set(u.id, JSON.stringify(u))
+    this.applyRest(d)
+  }
+
+  /** Everything of a delta but its units (write() merges those as it serialises them). */
+  private applyRest(d: RuleDelta): void {
     const m = this.merged
-    for (const u of d.units) m.units.set(u.id, JSON.stringify(u))
     for (const id of d.removed) m.units.delete(id)
     if (d.alerts !== null) m.alerts = d.alerts
     for (const c of d.coverage) m.coverage.set(c.zoneId, JSON.stringify(c.state))
