@@ -4,7 +4,13 @@ import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom
 
 export function createMetrics(opts: { defaults?: boolean } = {}) {
   const registry = new Registry()
-  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'hexpatrol_process_' })
+  if (opts.defaults !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'hexpatrol_process_' })
+    // prom-client exports three gauges named *_total, which Prometheus reserves for counters
+    // (promtool check metrics fails the whole scrape on them). Each is the sum of its per-type
+    // gauge (`…_active_handles{type}` and so on), which stays: dropping them loses nothing.
+    for (const n of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`hexpatrol_process_nodejs_active_${n}_total`)
+  }
   const r = [registry]
   const metrics = {
     registry,

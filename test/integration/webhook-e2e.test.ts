@@ -1,6 +1,7 @@
 // Issue 5 end to end: a unit driving out of its post's radius over MQTT produces exactly one
 // signed radius_breach.opened at the receiver, and one radius_breach.resolved when it returns.
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { startReceiver } from '../helpers/receiver.js'
@@ -41,4 +42,16 @@ t.test('MQTT fix → breach → one signed webhook per transition', async (t) =>
   t.equal(data.radiusM, 1500)
   t.ok(data.position, 'and the confirming position')
   t.not(rx.received[0]!.id, rx.received[1]!.id, 'each transition has its own webhook-id')
+
+  // The engine's whole /metrics scrape after real traffic (ingest, rules, webhooks, process
+  // collectors) is what Prometheus reads: promtool must accept all of it, not only our own names.
+  const promtool = spawnSync('promtool', ['--version']).error === undefined
+  await t.test('promtool accepts the full /metrics scrape of the running engine', { skip: promtool ? false : 'promtool is not installed (Debian package prometheus; .ci/run installs it)' }, async (t) => {
+    const scrape = await (await fetch(`${h.httpUrl}/metrics`)).text()
+    t.match(scrape, /hexpatrol_webhook_deliveries_total\{/, 'the scrape carries the webhook metrics')
+    t.match(scrape, /hexpatrol_process_process_cpu_seconds_total /, 'and the process collectors')
+    const res = spawnSync('promtool', ['check', 'metrics'], { input: scrape, encoding: 'utf8' })
+    t.equal(`${res.stdout}${res.stderr}`.trim(), '', 'no complaints')
+    t.equal(res.status, 0, 'promtool exit status 0')
+  })
 })
