@@ -181,7 +181,10 @@ export const ConfigSchema = Obj({
       name: Type.Optional(Type.String()),
       post: Type.Optional(Type.String()),
       zone: Type.Optional(Type.String()),
-      silent_after: Type.Optional(Duration('180s')),
+      /** Defaults to rules.silent_after (no default of its own: a default here would override that). */
+      silent_after: Type.Optional(Duration()),
+      /** The unit's expected reporting interval (its app or terminal setting), until one is learned from its arrivals. */
+      report_interval: Type.Optional(Duration()),
     }),
     { default: [] },
   ),
@@ -251,6 +254,19 @@ export const ConfigSchema = Obj({
       max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
     }),
     silent_after: Duration('180s'),
+    /**
+     * Cadence-aware liveness: a unit is silent once quiet for cadence_factor × its reporting interval
+     * (learned from its arrivals, else units[].report_interval, else report_interval[kind]), times
+     * stationary_factor while its last fix showed it standing still; never sooner than silent_after,
+     * never later than max_silent_after.
+     */
+    liveness: Obj({
+      cadence_factor: Type.Number({ minimum: 1, default: 3 }),
+      stationary_factor: Type.Number({ minimum: 1, default: 2 }),
+      max_silent_after: Duration('30m'),
+      /** Expected reporting interval per unit kind (key: kind), e.g. { officer: 300s } for phones at Traccar Client's default. */
+      report_interval: Type.Record(Type.String(), Duration(), { default: {} }),
+    }),
     /** Speeds above these (km/h) between consecutive fixes mark the later fix impossible. Key: unit kind. */
     max_speed_kmh: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), {
       default: { vehicle: 250, officer: 40, default: 250 },

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js'
 import { compilePolygon, type CompiledPolygon, type ZoneGeometry } from '../geo/polygon.js'
 import { polygonCells } from '../geo/cells.js'
 import type { CoverageZoneSpec } from './coverage.js'
+import type { LivenessPolicy } from './silent-unit.js'
 
 export interface UnitSpec {
   id: string
@@ -16,6 +17,8 @@ export interface UnitSpec {
   postId: string | null
   zoneId: string | null
   silentAfterMs: number
+  /** When the unit counts as silent: silent_after, its reporting interval and the liveness settings. */
+  liveness: LivenessPolicy
 }
 
 export interface PostSpec {
@@ -72,6 +75,8 @@ export interface Deployment {
   rules: RuleSettings
   /** Max plausible speed for a unit kind, m/s (rules.max_speed_kmh, key `default` as fallback). */
   maxSpeedMps(kind: string): number
+  /** The liveness policy of a unit of this kind (configured units carry their own in UnitSpec.liveness). */
+  livenessOf(kind: string): LivenessPolicy
   /** Ceiling for a mode change (an officer boarding a car): the fastest configured kind, m/s. */
   modeSpeedMps: number
 }
@@ -162,6 +167,14 @@ function compile(config: Config): Deployment {
     maxUnknownUnits: r.max_unknown_units,
     unknownIdleMs: r.unknown_idle_after,
   }
+  const lv = r.liveness
+  const livenessOf = (kind: string, silentAfter = r.silent_after, intervalMs: number | null = null): LivenessPolicy => ({
+    floorMs: silentAfter,
+    capMs: Math.max(silentAfter, lv.max_silent_after),
+    factor: lv.cadence_factor,
+    stationaryFactor: lv.stationary_factor,
+    expectedMs: intervalMs ?? lv.report_interval[kind] ?? null,
+  })
   const units = new Map<string, UnitSpec>()
   for (const u of config.units) {
     units.set(u.id, {
@@ -171,6 +184,7 @@ function compile(config: Config): Deployment {
       postId: u.post ?? null,
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,
+      liveness: livenessOf(u.kind, u.silent_after ?? r.silent_after, u.report_interval ?? null),
     })
   }
   const posts = new Map<string, PostSpec>()
@@ -207,5 +221,11 @@ function compile(config: Config): Deployment {
   }
 
   const modeSpeedMps = Math.max(fallbackKmh, ...Object.values(speeds)) / 3.6
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps }
+  const kindLiveness = new Map<string, LivenessPolicy>()
+  const livenessOfKind = (kind: string): LivenessPolicy => {
+    let p = kindLiveness.get(kind)
+    if (p === undefined) kindLiveness.set(kind, (p = livenessOf(kind)))
+    return p
+  }
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind }
 }

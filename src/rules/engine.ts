@@ -18,7 +18,7 @@ import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
 import { stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
-import { isSilentAt, observeSilent, tickSilent } from './silent-unit.js'
+import { isSilentAt, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
 import { summaries } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, zoneTransition } from './unit-alerts.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
@@ -141,7 +141,7 @@ export class RuleEngine {
     this.dirty.add(u.id)
     const out: AlertEvent[] = []
     // Every arrival is a sign of life, whatever its flags and device time.
-    if (observeSilent(u.silent, fix.ts, now) === 'resolved') {
+    if (observeSilent(u.silent, fix.ts, now, looksStationary(u.latest, fix)) === 'resolved') {
       push(out, silentResolved(this.book, u, fix, now, this.book.openedAt('unit_silent', unitSubject(u.id)) ?? now))
     }
     const flags = fix.flags
@@ -205,7 +205,7 @@ export class RuleEngine {
     // Silence is a configured unit's rule: a tick visits those (a few hundred), never the fleet.
     for (const id of this.dep.units.keys()) {
       const u = this.unitStates.get(id) as UnitState
-      if (tickSilent(u.silent, now, u.silentAfterMs) === 'opened') {
+      if (tickSilent(u.silent, now, u.liveness) === 'opened') {
         this.dirty.add(u.id)
         push(out, silentOpened(this.book, u, now))
       }
@@ -307,7 +307,7 @@ export class RuleEngine {
   /** The k units nearest a point (live ones only unless includeSilent), nearest first, ties by id. */
   nearest(lat: number, lon: number, opts: NearestOptions, now: number): Array<UnitView & { distanceM: number }> {
     const accept = (u: UnitState): boolean =>
-      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.silentAfterMs))
+      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.liveness))
     const grid = opts.kind === undefined ? this.grid : this.kindGrids.get(opts.kind)
     if (grid === undefined) return []
     return grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
@@ -502,7 +502,7 @@ export class RuleEngine {
     const out: Position[] = []
     for (const u of this.unitStates.values()) {
       const f = u.latest
-      if (f !== null && !isSilentAt(u.silent, now, u.silentAfterMs)) out.push({ lat: f.lat, lon: f.lon })
+      if (f !== null && !isSilentAt(u.silent, now, u.liveness)) out.push({ lat: f.lat, lon: f.lon })
     }
     return out
   }

@@ -6,7 +6,7 @@ import type { Deployment, PostSpec, UnitSpec, ZoneSpec } from './deployment.js'
 import type { FixPoint, QualityHistory } from './fix-quality.js'
 import { initialRadius, postKeyOf, type RadiusState } from './radius-breach.js'
 import { ReorderBuffer } from './reorder.js'
-import { initialSilent, type SilentState } from './silent-unit.js'
+import { initialSilent, type LivenessPolicy, type SilentState } from './silent-unit.js'
 import { initialZoneExit, type ZoneExitState } from './zone-exit.js'
 
 /** Released fix times remembered for duplicate detection (a device re-sending its last few). */
@@ -24,7 +24,8 @@ export interface UnitState {
   spec: UnitSpec | null
   kind: string
   name: string
-  silentAfterMs: number
+  /** When the unit counts as silent (silent_after, its reporting interval, the liveness settings). */
+  liveness: LivenessPolicy
   maxSpeedMps: number
   /** Index of the unit's own zone in Deployment.zones, or -1. */
   ownZone: number
@@ -64,7 +65,7 @@ export function createUnitState(dep: Deployment, id: string, since: number): Uni
     spec,
     kind,
     name: spec?.name ?? id,
-    silentAfterMs: spec?.silentAfterMs ?? dep.rules.silentAfterMs,
+    liveness: spec?.liveness ?? dep.livenessOf(kind),
     maxSpeedMps: dep.maxSpeedMps(kind),
     ownZone: zone === null ? -1 : zone.index,
     buffer: new ReorderBuffer(dep.rules.allowedLatenessMs),
@@ -156,7 +157,7 @@ export function unitToJSON(u: UnitState, clone = true): UnitStateJSON {
     latest: u.latest,
     radius: u.radius === null ? null : { ...u.radius },
     zone: u.zone === null ? null : { ...u.zone },
-    silent: { ...u.silent },
+    silent: { ...u.silent, gaps: (u.silent.gaps ?? []).slice() },
   }
   if (u.lastReleased !== u.latest) j.lastReleased = u.lastReleased
   return clone ? structuredClone(j) : j

@@ -59,7 +59,7 @@ export function unitView(dep: Deployment, u: UnitState, now: number): UnitView {
     lastFix: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, receivedAt: f.receivedAt, speed: f.speed, heading: f.heading, accuracy: f.accuracy, battery: f.battery, h3: f.h3 },
     lastSeenAt: u.silent.lastSeenAt,
     clockOffsetMs: u.clockOffsetMs,
-    silent: isSilentAt(u.silent, now, u.silentAfterMs),
+    silent: isSilentAt(u.silent, now, u.liveness),
     inBreach: u.radius?.active ?? false,
     outsideZone: u.zone?.active ?? false,
     distanceFromPostM: f === null || post === undefined ? null : haversineM(post.lat, post.lon, f.lat, f.lon),

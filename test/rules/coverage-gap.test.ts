@@ -107,7 +107,9 @@ t.test('many stale priority cells: the alert lists 50 of them', async (t) => {
 })
 
 t.test('a zone whose units all go silent: unit_silent each, coverage gap, response gap', async (t) => {
-  const e = engine(zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 }))
+  // The units stand still; no stationary allowance, so each goes silent at its silent_after (the
+  // 30 s cadence × 3 is below it): this test is about the floors, test/rules/silent-unit.test.ts about cadence.
+  const e = engine({ ...zone({ max_interval: '10m', min_ratio: 0.5, response_radius_m: 1500 }), rules: { ...IMMEDIATE, liveness: { stationary_factor: 1 } } })
   // Coverage recovered from storage at start-up: every cell fresh.
   e.seedVisits(e.coverageSnapshot(T0).map((c) => ({ zoneId: 'grid-2', cell: c.cell, ts: T0 })))
   const evs: AlertEvent[] = []

@@ -8,7 +8,15 @@ import { BASE, config, offset, square, standardRaw } from './helpers.js'
 t.test('compiles units, posts, zones and the cell index', async (t) => {
   const dep = compileDeployment(config(standardRaw()))
   t.equal(dep.ingestResolution, 9)
-  t.same(dep.units.get('P-017'), { id: 'P-017', kind: 'vehicle', name: 'Patrol car 17', postId: 'station-03', zoneId: 'grid-2', silentAfterMs: 180_000 })
+  t.same(dep.units.get('P-017'), {
+    id: 'P-017',
+    kind: 'vehicle',
+    name: 'Patrol car 17',
+    postId: 'station-03',
+    zoneId: 'grid-2',
+    silentAfterMs: 180_000,
+    liveness: { floorMs: 180_000, capMs: 1_800_000, factor: 3, stationaryFactor: 2, expectedMs: null },
+  })
   t.equal(dep.units.get('O-003')?.silentAfterMs, 120_000)
   t.equal(dep.units.get('P-020')?.name, 'P-020', 'name defaults to the id')
   t.equal(dep.units.get('O-003')?.zoneId, 'grid-2')
