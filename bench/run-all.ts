@@ -10,6 +10,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/coverage.ts', []],
   ['bench/rules.ts', []],
   ['bench/rule-quality.ts', quick ? ['5', '10'] : []],
+  ['bench/track-filter.ts', quick ? ['5'] : []],
   ['bench/state.ts', quick ? ['20000', '5'] : []],
   ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],
   ['bench/webhooks.ts', quick ? ['500'] : []],

@@ -305,7 +305,7 @@ export const ConfigSchema = Obj({
     weekly_on: Type.Union(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => Type.Literal(d)), { default: 'monday' }),
     /** Public URL of the API, for links in chat summaries (e.g. https://patrol.example.org). */
     base_url: Type.Optional(Type.String()),
-    /** A stop: the unit stays within stop_radius_m for at least stop_min_duration. */
+    /** A stop: the unit stays within max(stop_radius_m, 4σ of its own GPS noise, 2 × accuracy) for at least stop_min_duration (src/reports/stay-points.ts). */
     stop_radius_m: Type.Number({ exclusiveMinimum: 0, default: 60 }),
     stop_min_duration: Duration('5m'),
     /** Distance counts only once the unit is this far from the last counted point (GPS noise floor). */

@@ -1,6 +1,7 @@
 // Assembles the report document from the query results: per unit (track figures, alert spans,
 // score), per zone (coverage series, gaps, priority cells, who patrolled it, map) and per post
 // (its units, time with no unit in its radius), then the headline. Pure; sorted worst first.
+import { UNKNOWN_KIND } from '../rules/unit-state.js'
 import type { Deployment } from '../rules/deployment.js'
 import { EARTH_RADIUS_M, haversineM } from '../geo/distance.js'
 import { addSpan, noSpans, priorityFigures, seriesStats, unionMs, type SpanStats } from './aggregate.js'
@@ -36,8 +37,8 @@ const RAD = Math.PI / 180
 
 /** Buckets and silence settings reach a little past the period so intervals across its ends clip exactly. */
 export function paddingMs(s: ReportSettings): number {
-  let max = s.dep.rules.silentAfterMs
-  for (const u of s.dep.units.values()) max = Math.max(max, u.silentAfterMs)
+  let max = Math.max(s.dep.rules.silentAfterMs, s.dep.livenessOf(UNKNOWN_KIND).capMs)
+  for (const u of s.dep.units.values()) max = Math.max(max, u.silentAfterMs, u.liveness.capMs)
   return max + MINUTE
 }
 
@@ -73,6 +74,7 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
     tracks.set(id, analyseTrack(bucketsBy.get(id) ?? ([] as Bucket[]), {
       ...period,
       silentAfterMs: spec?.silentAfterMs ?? dep.rules.silentAfterMs,
+      liveness: spec?.liveness ?? dep.livenessOf(UNKNOWN_KIND),
       stopRadiusM: s.stopRadiusM,
       stopMinMs: s.stopMinMs,
       noiseM: s.noiseM,

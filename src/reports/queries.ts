@@ -23,7 +23,7 @@ export interface UnitBuckets { unitId: string; buckets: Bucket[]; /** Distinct H
 
 /**
  * One pass over `positions` for every per-unit figure: fixes per unit and minute (count, first
- * and last fix time, median position) and the distinct H3 cells (ingest resolution) of the
+ * and last fix time, median position and accuracy) and the distinct H3 cells (ingest resolution) of the
  * period [cellsFrom, cellsTo) (the bucket range is padded). The median of a minute's fixes drops single
  * outliers; a day comes back as ~1,440 buckets a unit. The result travels column-wise and compact
  * (minute index, fix times as offsets within their minute): at the brief's volume (2.6 M fixes,
@@ -33,11 +33,13 @@ export async function unitBuckets(db: Db, p: { from: number; to: number; cellsFr
   const rs = await db.client.query({
     query: `
     SELECT unit_id, groupArray(m) AS m, groupArray(n) AS n, groupArray(d0) AS d0, groupArray(d1) AS d1,
-           groupArray(mlat) AS mlat, groupArray(mlon) AS mlon, uniqExactIfMerge(c) AS cells
+           groupArray(mlat) AS mlat, groupArray(mlon) AS mlon, groupArray(macc) AS macc, uniqExactIfMerge(c) AS cells
     FROM (
       SELECT unit_id, intDiv(toUnixTimestamp64Milli(ts), 60000) AS m, toUInt32(count()) AS n,
              toUInt32(toUnixTimestamp64Milli(min(ts)) - m * 60000) AS d0, toUInt32(toUnixTimestamp64Milli(max(ts)) - m * 60000) AS d1,
              medianExact(lat) AS mlat, medianExact(lon) AS mlon,
+             -- -1: no fix of the minute reported an accuracy (groupArray would skip a NULL and misalign the arrays)
+             toFloat32(ifNull(medianExact(accuracy), -1)) AS macc,
              uniqExactIfState(h3, ts >= fromUnixTimestamp64Milli({cellsFrom:Int64}) AND ts < fromUnixTimestamp64Milli({cellsTo:Int64})) AS c
       FROM ${db.database}.positions
       WHERE ${RANGE} AND ${USABLE} ${p.units === undefined ? '' : 'AND unit_id IN {units:Array(String)}'}
@@ -48,13 +50,13 @@ export async function unitBuckets(db: Db, p: { from: number; to: number; cellsFr
     format: 'JSONCompactEachRow',
     clickhouse_settings: SETTINGS,
   })
-  const r = await rs.json<[string, number[], number[], number[], number[], number[], number[], number]>()
-  return r.map(([unitId, m, n, d0, d1, lat, lon, cells]) => ({
+  const r = await rs.json<[string, number[], number[], number[], number[], number[], number[], number[], number]>()
+  return r.map(([unitId, m, n, d0, d1, lat, lon, acc, cells]) => ({
     unitId,
     cells: Number(cells),
     buckets: m.map((mi, i): Bucket => {
       const b = mi * 60000
-      return [b, n[i] as number, b + (d0[i] as number), b + (d1[i] as number), lat[i] as number, lon[i] as number]
+      return [b, n[i] as number, b + (d0[i] as number), b + (d1[i] as number), lat[i] as number, lon[i] as number, acc[i] as number]
     // groupArray keeps no order across aggregation threads; TimSort is linear on sorted input.
     }).sort((a, b) => a[0] - b[0]),
   }))

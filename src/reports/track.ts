@@ -1,18 +1,26 @@
 // One unit's track over a period, from per-minute buckets (count, first/last fix time, median
-// position) to the figures a supervisor reads: distance that does not grow with GPS noise, time
-// reporting/moving/stationary, time in post radius and zone, stops, trips and silent periods.
+// position and accuracy) to the figures a supervisor reads: distance that does not grow with GPS
+// noise (the stay-point filter in stay-points.ts), time reporting/moving/stationary, time in post
+// radius and zone, stops, trips and silent periods.
 // Pure. Buckets slightly outside the period are passed in so intervals crossing its ends are clipped
 // exactly (a unit reporting across midnight gets its time split between the two days).
 import { haversineM } from '../geo/distance.js'
 import type { CompiledPolygon } from '../geo/polygon.js'
+import { findStays, isStop, type Stay, type TrackPoint } from './stay-points.js'
+import { looksStationary, silentAfterMs, type LivenessPolicy } from '../rules/silent-unit.js'
 
-/** [bucket start, fixes, first fix ms, last fix ms, median lat, median lon], sorted by start. */
-export type Bucket = [number, number, number, number, number, number]
+/**
+ * [bucket start, fixes, first fix ms, last fix ms, median lat, median lon, median accuracy (m;
+ * -1 or absent: unknown)], sorted by start.
+ */
+export type Bucket = [number, number, number, number, number, number, number?]
 
 export interface TrackParams {
   from: number
   to: number
   silentAfterMs: number
+  /** The unit's liveness rule: a gap is a silence beyond its threshold for the track's own cadence (absent: silentAfterMs). */
+  liveness?: LivenessPolicy
   stopRadiusM: number
   stopMinMs: number
   noiseM: number
@@ -50,10 +58,11 @@ export function analyseTrack(all: readonly Bucket[], p: TrackParams): TrackFigur
   const n = all.length
   const segs: Array<Segment & { i: number; gapAfter: boolean }> = []
   const silent: Interval[] = []
+  const silentAfter = silenceThreshold(all, p)
   for (let i = 0; i < n; i++) {
     const b = all[i] as Bucket
     const next = all[i + 1]
-    const gap = next !== undefined && next[2] - b[3] > p.silentAfterMs
+    const gap = next !== undefined && next[2] - b[3] > silentAfter(i)
     const end = next === undefined || gap ? b[3] : next[2]
     if (b[0] >= p.from && b[0] < p.to) {
       const from = Math.max(b[2], p.from)
@@ -68,51 +77,63 @@ export function analyseTrack(all: readonly Bucket[], p: TrackParams): TrackFigur
   let fixes = 0
   for (const s of segs) fixes += (all[s.i] as Bucket)[1]
 
-  // Distance: a step counts only once the unit is more than noiseM from the last counted point,
-  // so jitter around a parked unit adds nothing (bucket medians already drop outliers).
+  // The stay-point filter over the period's positions, the bucket before it included (it anchors
+  // distance and may begin a stop that runs into the period).
+  const accOf = (b: Bucket): number | null => b[6] === undefined || b[6] < 0 ? null : b[6]
+  const before = segs.length > 0 ? all[(segs[0] as { i: number }).i - 1] : undefined
+  const off = before === undefined ? 0 : 1
+  const pts: TrackPoint[] = []
+  if (before !== undefined) pts.push({ lat: before[4], lon: before[5], accuracy: accOf(before), from: before[2], to: before[3], gapAfter: (segs[0] as Segment).from - before[3] > silentAfter((segs[0] as { i: number }).i - 1) })
+  for (const s of segs) pts.push({ lat: s.lat, lon: s.lon, accuracy: accOf(all[s.i] as Bucket), from: s.from, to: s.to, gapAfter: s.gapAfter })
+  const opts = { floorM: p.stopRadiusM, stopMinMs: p.stopMinMs }
+  const f = findStays(pts, opts)
+  const stopOf = f.stays.map((st) => isStop(pts, st, opts))
+
+  // The filtered path: each stop once (where the unit stayed), every other kept position, outliers
+  // never. (Smoothing moving positions with their neighbours was tried: it cut a zigzag drive's
+  // corners by 14 %, more than the noise it removed from a phone walking at one fix a minute.)
+  const path: Array<{ k: number; lat: number; lon: number }> = []
+  for (let k = 0; k < pts.length; k++) {
+    if (f.outlier[k] === 1) continue
+    const sid = f.stayOf[k] as number
+    if (sid >= 0 && stopOf[sid] === true) {
+      const st = f.stays[sid] as Stay
+      if (k === st.first) path.push({ k, lat: st.lat, lon: st.lon })
+      continue
+    }
+    path.push({ k, lat: (pts[k] as TrackPoint).lat, lon: (pts[k] as TrackPoint).lon })
+  }
+  // Distance: a step counts once the unit is more than noiseM from the last counted point.
   const step = new Float64Array(segs.length)
   let anchor: { lat: number; lon: number } | null = null
-  const before = segs.length > 0 ? all[(segs[0] as { i: number }).i - 1] : undefined
-  if (before !== undefined) anchor = { lat: before[4], lon: before[5] }
   let distanceM = 0
-  segs.forEach((s, k) => {
+  for (const v of path) {
     if (anchor === null) {
-      anchor = s
-      return
+      anchor = v
+      continue
     }
-    const d = haversineM(anchor.lat, anchor.lon, s.lat, s.lon)
+    const d = haversineM(anchor.lat, anchor.lon, v.lat, v.lon)
     if (d > p.noiseM) {
-      step[k] = d
-      distanceM += d
-      anchor = s
+      if (v.k >= off) {
+        step[v.k - off] = d
+        distanceM += d
+      }
+      anchor = v
     }
-  })
+  }
 
-  // Stops: from each bucket, the longest run (no silence inside) staying within stopRadiusM of it.
+  // Stops: the stays that last stop_min_duration, clipped to the period.
   const inStop = new Uint8Array(segs.length)
   const stops: Stop[] = []
-  for (let i = 0; i < segs.length;) {
-    const a = segs[i] as Segment & { gapAfter: boolean }
-    let j = i
-    while (j + 1 < segs.length && !(segs[j] as { gapAfter: boolean }).gapAfter) {
-      const nx = segs[j + 1] as Segment
-      if (haversineM(a.lat, a.lon, nx.lat, nx.lon) > p.stopRadiusM) break
-      j++
-    }
-    const last = segs[j] as Segment
-    if (last.to - a.from >= p.stopMinMs) {
-      let lat = 0
-      let lon = 0
-      for (let k = i; k <= j; k++) {
-        lat += (segs[k] as Segment).lat
-        lon += (segs[k] as Segment).lon
-        inStop[k] = 1
-      }
-      const m = j - i + 1
-      stops.push({ from: a.from, to: last.to, durationMs: last.to - a.from, lat: round6(lat / m), lon: round6(lon / m) })
-      i = j + 1
-    } else i++
-  }
+  f.stays.forEach((st, sid) => {
+    if (stopOf[sid] !== true || st.last < off) return
+    const a = Math.max(st.first - off, 0)
+    const b = st.last - off
+    for (let k = a; k <= b; k++) inStop[k] = 1
+    const from = (segs[a] as Segment).from
+    const to = (segs[b] as Segment).to
+    stops.push({ from, to, durationMs: to - from, lat: round6(st.lat), lon: round6(st.lon) })
+  })
 
   // Trips: runs of buckets outside stops with no silence inside; the step into the next stop counts.
   const trips: Trip[] = []
@@ -168,3 +189,27 @@ export function analyseTrack(all: readonly Bucket[], p: TrackParams): TrackFigur
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
+
+/**
+ * When a gap after bucket i is a silence: the same cadence-aware rule as the live engine
+ * (rules/silent-unit.ts), with the cadence learned from the track itself (the median gap between
+ * consecutive buckets' fixes) and the stationary allowance after a bucket within 50 m of the one before.
+ */
+function silenceThreshold(all: readonly Bucket[], p: TrackParams): (i: number) => number {
+  const lv = p.liveness
+  if (lv === undefined) return () => p.silentAfterMs
+  const gaps: number[] = []
+  for (let i = 0; i + 1 < all.length; i++) {
+    const g = (all[i + 1] as Bucket)[2] - (all[i] as Bucket)[3]
+    if (g >= 1000) gaps.push(g)
+  }
+  gaps.sort((a, b) => a - b)
+  const cadence = gaps.length === 0 ? null : gaps[gaps.length >> 1] as number
+  const moving = silentAfterMs({ gaps: cadence === null ? [] : [cadence], stationary: false }, lv)
+  const standing = silentAfterMs({ gaps: cadence === null ? [] : [cadence], stationary: true }, lv)
+  return (i) => {
+    const b = all[i] as Bucket
+    const prev = all[i - 1]
+    return looksStationary(prev === undefined ? null : { lat: prev[4], lon: prev[5] }, { lat: b[4], lon: b[5], speed: null }) ? standing : moving
+  }
+}

@@ -71,7 +71,7 @@ const quietSince = (s: SilentState): number => s.lastSeenAt ?? s.since
  * three, the longest seen so far (a phone that just started must not flap while it is learned);
  * null before the second arrival.
  */
-export function learnedCadenceMs(s: SilentState): number | null {
+export function learnedCadenceMs(s: Pick<SilentState, 'gaps'>): number | null {
   const g = s.gaps ?? []
   if (g.length === 0) return null
   if (g.length < GAPS_NEEDED) return Math.max(...g)
@@ -81,7 +81,7 @@ export function learnedCadenceMs(s: SilentState): number | null {
 }
 
 /** How long this unit may be quiet before it counts as silent. */
-export function silentAfterMs(s: SilentState, p: LivenessPolicy): number {
+export function silentAfterMs(s: Pick<SilentState, 'gaps' | 'stationary'>, p: LivenessPolicy): number {
   const cadence = learnedCadenceMs(s) ?? p.expectedMs
   if (cadence === null) return p.floorMs
   const allowed = cadence * p.factor * (s.stationary === true ? p.stationaryFactor : 1)
