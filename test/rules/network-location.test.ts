@@ -27,7 +27,7 @@ const LIMIT_M = RADIUS + 50 + 300
 
 const raw = standardRaw({
   units: [
-    { id: 'OUT', kind: 'vehicle', post: 'station-03' },
+    { id: 'OUT', kind: 'vehicle', post: 'station-03', zone: 'grid-2' },
     ...Array.from({ length: INSIDE }, (_, i) => ({ id: `IN-${i}`, kind: 'vehicle', post: 'station-03' })),
   ],
   rules: { silent_after: '10m' },
@@ -53,7 +53,7 @@ function circling(r: number, speed: number, phase: number, wiggle: number): (tS:
   }
 }
 
-interface Outcome { opened: AlertEvent[]; resolved: AlertEvent[]; falseOpened: AlertEvent[]; crossS: number; backS: number }
+interface Outcome { opened: AlertEvent[]; resolved: AlertEvent[]; exits: AlertEvent[]; falseOpened: AlertEvent[]; crossS: number; backS: number }
 
 function fleet(seed: number): Outcome {
   const e = new RuleEngine(compileDeployment(config(raw)), { startedAt: T0 })
@@ -65,9 +65,11 @@ function fleet(seed: number): Outcome {
     const truth = circling(r, 2 + 2 * i, i, 50)
     tracks.push(generateTrack({ seed: seed * 100 + i + 1, unitId: `IN-${i}`, start: T0, durationS: DURATION_S, periodS: [15, 20, 30][i % 3] as number, truth, noise: NETWORK }))
   }
-  const evs = drive(e, mergeByArrival(...tracks), { start: T0, until: T0 + DURATION_S * 1000 }).filter((x) => x.kind === 'radius_breach')
+  const all = drive(e, mergeByArrival(...tracks), { start: T0, until: T0 + DURATION_S * 1000 })
+  const evs = all.filter((x) => x.kind === 'radius_breach')
   const mine = evs.filter((x) => x.unitId === 'OUT')
   return {
+    exits: all.filter((x) => x.kind === 'zone_exit'),
     opened: mine.filter((x) => x.state === 'opened'),
     resolved: mine.filter((x) => x.state === 'resolved'),
     falseOpened: evs.filter((x) => x.unitId !== 'OUT' && x.state === 'opened'),
@@ -92,6 +94,10 @@ t.test(`a phone on network location 5 km out for 1.7 h raises exactly one radius
     t.equal(o.resolved.length, 1, `seed ${i + 1}: resolved once, after the return`)
     t.ok((o.resolved[0]?.at ?? 0) > T0 + o.backS * 1000, 'not before the unit came back')
   }
+})
+
+t.test('the same phone leaves its zone (edge 1 km north) once: one zone_exit, opened and resolved', async (t) => {
+  for (const [i, o] of outcomes.entries()) t.same(o.exits.map((x) => x.state), ['opened', 'resolved'], `seed ${i + 1}`)
 })
 
 t.test(`phones on network location patrolling 100–300 m inside the radius raise no radius_breach (0 in ${unitHours} unit-hours)`, async (t) => {
