@@ -2,13 +2,13 @@
 // the circle lies entirely beyond radius + hysteresis (distance − accuracy > radius + hysteresis),
 // INSIDE when it lies entirely within radius − hysteresis (distance + accuracy < radius −
 // hysteresis). A fix whose circle cannot lie outside breaks a run outwards (and vice versa); one
-// whose circle only partly reaches the other side is inconclusive (dwell.ts). So an inaccurate fix
-// still counts when it is far enough from the boundary: a phone on network location (±150 m) 5 km
-// outside its post is outside; the detection limit is radius + hysteresis + accuracy. A fix that reports no
-// accuracy is taken to be max_accuracy_m inaccurate: unknown quality is never better than the
-// worst fix called accurate, and such a fix still counts where that circle clears the band.
-// The dwell machine (dwell.ts) then needs continuous evidence for dwell of fix time to open, and
-// the same inside to resolve.
+// whose circle only partly reaches the other side is inconclusive (dwell.ts). So an inaccurate
+// fix still counts when it is far enough from the boundary: a phone on network location (±150 m)
+// 5 km outside its post is outside; the detection limit is radius + hysteresis + accuracy. A fix
+// that reports no accuracy is taken to be max_accuracy_m inaccurate: unknown quality is never
+// better than the worst fix called accurate, and such a fix still counts where that circle
+// clears the band. The dwell machine (dwell.ts) then needs continuous evidence for dwell of fix
+// time to open, and the same inside to resolve.
 import { haversineM } from '../geo/distance.js'
 import type { Fix } from '../decode/fix.js'
 import { initialDwell, stepDwell, type DwellState, type Side } from './dwell.js'
