@@ -1,13 +1,27 @@
-// The dwell/hysteresis state machine shared by radius-breach and zone-exit. Each counted fix is
-// classified as evidence outside, inside, or in the band between (see evidence margins in
-// radius-breach.ts). The state flips only on CONTINUOUS evidence: a run of fixes all on the
-// opposite side, spanning at least dwell of fix time, with at least MIN_RUN_FIXES fixes and no
-// gap between consecutive ones longer than the run's max gap. A band fix or a fix on the current
-// side breaks the run. Resolution is symmetric (the same rule the other way).
+// The dwell/hysteresis state machine shared by radius-breach and zone-exit. Each fix is
+// classified by the regions its accuracy circle touches: outside (beyond the boundary +
+// hysteresis), the band (within hysteresis of the boundary), inside (within the boundary −
+// hysteresis); see evidenceSide in radius-breach.ts. The state flips only on CONTINUOUS evidence:
+// a run of fixes whose whole circle is on the opposite side, spanning at least dwell of fix time,
+// with at least MIN_RUN_FIXES fixes and no gap between consecutive ones longer than the run's max
+// gap. A fix whose circle cannot reach the opposite side (a clean fix in the band, or on the
+// current side) breaks the run. A fix whose circle reaches the opposite side without lying wholly
+// in it is inconclusive: it neither extends nor breaks the run (nor bridges a gap in it).
+// Resolution is symmetric (the same rule the other way).
 // Guarantee: noise that does not stay clearly on one side for dwell produces no transition, and
 // isolated fixes (outliers, a few fixes far apart) never confirm anything.
 
-export type Side = 'out' | 'in' | 'band'
+/**
+ * The regions a fix's accuracy circle touches, outward: 'out' and 'in' wholly on one side,
+ * 'band' wholly within hysteresis of the boundary, 'band-out' / 'in-band' across one edge of the
+ * band, 'any' across the whole band. A clean fix (accuracy 0) is only ever 'out', 'band' or 'in'.
+ */
+export type Side = 'out' | 'band-out' | 'band' | 'in-band' | 'in' | 'any'
+
+/** True when a fix of `side` may lie wholly on `target` ('out' or 'in'). */
+export function mayBe(side: Side, target: 'out' | 'in'): boolean {
+  return side === target || side === 'any' || side === (target === 'out' ? 'band-out' : 'in-band')
+}
 
 export interface DwellState {
   /** True while the condition (breach, exit) is open. */
@@ -41,11 +55,12 @@ function reset(s: DwellState): void {
   s.pendingLast = null
 }
 
-/** Feeds one counted fix (in fix-time order). Mutates `s` and returns the edge, if any. */
+/** Feeds one fix (in fix-time order). Mutates `s` and returns the edge, if any. */
 export function stepDwell(s: DwellState, side: Side, ts: number, cfg: DwellSettings): DwellEdge {
-  const opposite: Side = s.active ? 'in' : 'out'
+  const opposite = s.active ? 'in' : 'out'
   if (side !== opposite) {
-    reset(s)
+    // Inconclusive: the unit may be on the opposite side, the fix cannot tell.
+    if (!mayBe(side, opposite)) reset(s)
     return null
   }
   if (s.pendingSince === null || ts - (s.pendingLast as number) > cfg.maxGapMs) {

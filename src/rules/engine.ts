@@ -15,7 +15,7 @@ import { applyOverride, overrideKey, type CoverageOverrides } from './coverage-o
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
-import { stepRadius } from './radius-breach.js'
+import { runGapMs, stepRadius } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
 import { isSilentAt, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
@@ -106,6 +106,8 @@ export class RuleEngine {
   private savedBookChanges = -1
   /** Fixes of unknown units the rules did not track because max_unknown_units was reached. */
   untrackedFixes = 0
+  /** A fix-time pause after which no unit rule can confirm an edge on the next fix (Infinity: dwell 0). */
+  private readonly holeMs: number
 
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
@@ -123,6 +125,8 @@ export class RuleEngine {
       overrideKey: '',
     }))
     this.credit = new CoverageCredit(dep, this.zoneStates)
+    const hole = (dwellMs: number): number => (dwellMs === 0 ? Infinity : runGapMs(dwellMs))
+    this.holeMs = Math.max(hole(dep.rules.radius.dwellMs), hole(dep.rules.zone.dwellMs))
   }
 
   /** FixFlag bits the fix earns, without mutating state (the caller journals them before ingest). */
@@ -160,6 +164,11 @@ export class RuleEngine {
       return out
     }
     u.rejected = []
+    // A fix after a hole in the unit's fix times may head a back-fill sent newest first (a device
+    // that reconnects sends its live position, then its buffer): it waits allowed_lateness, so the
+    // back-fill is evaluated in fix-time order instead of too late. No edge waits: after such a
+    // hole no run goes on.
+    if (u.latest !== null && fix.ts - u.latest.ts > this.holeMs) u.buffer.holdAllUntil = now + this.dep.rules.allowedLatenessMs
     if (u.latest === null || fix.ts > u.latest.ts) {
       u.latest = fix
       this.index(u)
@@ -472,7 +481,7 @@ export class RuleEngine {
 
   /** Releases what is due: everything when the unit is in order, else what waited allowed_lateness. */
   private releaseUnit(u: UnitState, now: number, out: AlertEvent[]): void {
-    const due = now < u.holdUntil ? u.buffer.release(now) : u.buffer.drain()
+    const due = now < u.buffer.holdAllUntil ? [] : now < u.holdUntil ? u.buffer.release(now) : u.buffer.drain()
     if (u.buffer.size > 0) this.holding.add(u)
     else this.holding.delete(u)
     if (due.length > 0) this.dirty.add(u.id)

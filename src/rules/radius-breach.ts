@@ -1,9 +1,14 @@
-// Radius breach (unit with a post). A fix is evidence OUTSIDE when its distance from the post
-// exceeds radius + margin, INSIDE when below radius − margin, where the margin is the larger of
-// hysteresis_m and the fix's own accuracy radius (accuracy-aware evidence: a fix whose accuracy
-// circle crosses the boundary band says nothing about the side). Fixes with accuracy at or above
-// max_accuracy_m are not counted at all. The dwell machine (dwell.ts) then needs continuous
-// evidence for dwell of fix time to open, and the same inside to resolve.
+// Radius breach (unit with a post). A fix is evidence by its whole accuracy circle: OUTSIDE when
+// the circle lies entirely beyond radius + hysteresis (distance − accuracy > radius + hysteresis),
+// INSIDE when it lies entirely within radius − hysteresis (distance + accuracy < radius −
+// hysteresis). A fix whose circle cannot lie outside breaks a run outwards (and vice versa); one
+// whose circle only partly reaches the other side is inconclusive (dwell.ts). So an inaccurate
+// fix still counts when it is far enough from the boundary: a phone on network location (±150 m)
+// 5 km outside its post is outside; the detection limit is radius + hysteresis + accuracy. A fix
+// that reports no accuracy is taken to be max_accuracy_m inaccurate: unknown quality is never
+// better than the worst fix called accurate, and such a fix still counts where that circle
+// clears the band. The dwell machine (dwell.ts) then needs continuous evidence for dwell of fix
+// time to open, and the same inside to resolve.
 import { haversineM } from '../geo/distance.js'
 import type { Fix } from '../decode/fix.js'
 import { initialDwell, stepDwell, type DwellState, type Side } from './dwell.js'
@@ -11,6 +16,7 @@ import { initialDwell, stepDwell, type DwellState, type Side } from './dwell.js'
 export interface RadiusSettings {
   dwellMs: number
   hysteresisM: number
+  /** The accuracy radius assumed for a fix that reports none. */
   maxAccuracyM: number
 }
 
@@ -44,28 +50,36 @@ export const MIN_RUN_GAP_MS = 60_000
 
 export const runGapMs = (dwellMs: number): number => Math.max(dwellMs, MIN_RUN_GAP_MS)
 
-/** Evidence margin for a fix: hysteresis, or the fix's accuracy radius when that is larger. */
-export function marginM(accuracy: number | null, hysteresisM: number): number {
-  return accuracy === null ? hysteresisM : Math.max(hysteresisM, accuracy)
+/** The accuracy radius a fix is judged by: its own, or max_accuracy_m when it reports none. */
+export function assumedAccuracyM(accuracy: number | null, maxAccuracyM: number): number {
+  return accuracy === null ? maxAccuracyM : accuracy
 }
 
-export function radiusSide(distanceM: number, radiusM: number, marginMetres: number): Side {
-  if (distanceM > radiusM + marginMetres) return 'out'
-  if (distanceM < radiusM - marginMetres) return 'in'
-  return 'band'
+/**
+ * Evidence of one fix whose position is `beyondM` metres outside the boundary (negative: inside),
+ * with an accuracy circle of `accuracyM`: the regions the circle touches (see Side), the band
+ * being ±hysteresis around the boundary.
+ */
+export function evidenceSide(beyondM: number, hysteresisM: number, accuracyM: number): Side {
+  const far = beyondM + accuracyM
+  const near = beyondM - accuracyM
+  if (near > hysteresisM) return 'out'
+  if (far < -hysteresisM) return 'in'
+  const out = far > hysteresisM
+  const inside = near < -hysteresisM
+  if (out) return inside ? 'any' : 'band-out'
+  return inside ? 'in-band' : 'band'
 }
 
-/** True when the fix's accuracy is good enough to count (null accuracy counts). */
-export function accurateEnough(accuracy: number | null, maxAccuracyM: number): boolean {
-  return accuracy === null || accuracy < maxAccuracyM
+export function radiusSide(distanceM: number, radiusM: number, hysteresisM: number, accuracyM = 0): Side {
+  return evidenceSide(distanceM - radiusM, hysteresisM, accuracyM)
 }
 
 /** Feeds one released, unflagged fix; returns the edge it confirms, if any. Mutates `s`. */
 export function stepRadius(s: RadiusState, post: RadiusPost, fix: Fix, cfg: RadiusSettings): RadiusEdge | null {
-  if (!accurateEnough(fix.accuracy, cfg.maxAccuracyM)) return null
   const distanceM = haversineM(post.lat, post.lon, fix.lat, fix.lon)
   const before = s.pendingSince
-  const side = radiusSide(distanceM, post.radiusM, marginM(fix.accuracy, cfg.hysteresisM))
+  const side = radiusSide(distanceM, post.radiusM, cfg.hysteresisM, assumedAccuracyM(fix.accuracy, cfg.maxAccuracyM))
   const edge = stepDwell(s, side, fix.ts, { dwellMs: cfg.dwellMs, maxGapMs: runGapMs(cfg.dwellMs) })
   if (edge === null) return null
   return { edge, distanceM, since: before ?? fix.ts }

@@ -1,7 +1,8 @@
 // Per-unit event-time reorder buffer, used only while a unit's stream is out of order (see
 // RuleEngine.ingest: in-order fixes skip it). Fixes are held sorted by fix time and released in that
 // order when (a) a newer fix of the unit is at least allowed_lateness younger, or (b) the clock
-// has passed the held fix's arrival + allowed_lateness. Bounded: when full, the oldest goes out.
+// has passed the held fix's arrival + allowed_lateness; nothing goes before holdAllUntil (a
+// back-fill may be arriving newest first). Bounded: when full, the oldest goes out.
 import type { Fix } from '../decode/fix.js'
 
 export const REORDER_CAPACITY = 256
@@ -9,6 +10,8 @@ export const REORDER_CAPACITY = 256
 export class ReorderBuffer {
   /** Held fixes, ascending fix time, no two with the same fix time. */
   readonly held: Fix[]
+  /** Engine clock before which nothing is released (runtime only: a restart releases by the rules above). */
+  holdAllUntil = 0
 
   constructor(
     private readonly latenessMs: number,

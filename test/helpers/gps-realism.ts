@@ -9,6 +9,9 @@
 // - lost lock: with probability lostLockRate a fix is (0, 0);
 // - dropouts: no fix arrives during [from, to); the device buffers and flushes them at `to` in one
 //   message (same receivedAt, the ingestor sorts it);
+// - network location (noise.accuracyRangeM set): each fix reports an accuracy drawn from the range
+//   and its white error is that accuracy read as a 68 % circle (per-axis σ = accuracy / 1.51),
+//   on top of the correlated drift (the Wi-Fi/cell anchor the fix snaps to);
 // - a device clock `clockOffsetMs` ahead (+) or behind (−) of the engine clock; network delay
 //   0.1–1.5 s.
 import { latLngToCell } from 'h3-js'
@@ -26,9 +29,26 @@ export interface Noise {
   lostLockRate: number
   /** Share of fixes without a usable accuracy (sent as -1 → null). */
   unknownAccuracyRate: number
+  /** Network location: reported accuracy uniform in [min, max]; the white error follows it (sigmaM unused). */
+  accuracyRangeM?: [number, number]
+  /** How far a multipath (or wrong-anchor) outlier is off, metres (default 100–500). */
+  outlierRangeM?: [number, number]
 }
 
 export const URBAN: Noise = { sigmaM: 30, driftSigmaM: 15, driftTauS: 60, multipathRate: 0.01, lostLockRate: 0.002, unknownAccuracyRate: 0.02 }
+
+/** Android's accuracy is the radius of a 68 % circle: for a 2-D Gaussian that is 1.51 σ. */
+export const ACCURACY_68_SIGMAS = 1.51
+
+/**
+ * Phones on network location (no GPS lock: indoors, battery saver, GPS off): reported accuracy
+ * 100–300 m, white error to match, an anchor drift of σ 60 m changing over ~10 min, and 0.5 % of
+ * fixes snapped to a wrong anchor 300–1000 m away with an ordinary-looking accuracy.
+ */
+export const NETWORK: Noise = {
+  sigmaM: 0, driftSigmaM: 60, driftTauS: 600, multipathRate: 0.005, lostLockRate: 0, unknownAccuracyRate: 0,
+  accuracyRangeM: [100, 300], outlierRangeM: [300, 1000],
+}
 
 export interface TrackOptions {
   seed: number
@@ -72,14 +92,19 @@ export function generateTrack(o: TrackOptions): RealFix[] {
     dn = a * dn + b * gaussian(rand)
     de = a * de + b * gaussian(rand)
     const truth = o.truth(tS)
-    let p = offsetM(truth, dn + n.sigmaM * gaussian(rand), de + n.sigmaM * gaussian(rand))
+    const range = n.accuracyRangeM
+    // Network location draws its accuracy first: the error follows it (URBAN keeps its sequence).
+    const reported = range === undefined ? null : Math.round(range[0] + (range[1] - range[0]) * rand())
+    const sigma = reported === null ? n.sigmaM : reported / ACCURACY_68_SIGMAS
+    let p = offsetM(truth, dn + sigma * gaussian(rand), de + sigma * gaussian(rand))
     const r = rand()
     if (r < n.multipathRate) {
-      const d = 100 + 400 * rand()
+      const [near, far] = n.outlierRangeM ?? [100, 500]
+      const d = near + (far - near) * rand()
       const th = 2 * Math.PI * rand()
       p = offsetM(p, d * Math.cos(th), d * Math.sin(th))
     } else if (r < n.multipathRate + n.lostLockRate) p = { lat: 0, lon: 0 }
-    const accuracy = rand() < n.unknownAccuracyRate ? null : Math.round(n.sigmaM * (0.8 + 0.5 * rand()))
+    const accuracy = rand() < n.unknownAccuracyRate ? null : (reported ?? Math.round(n.sigmaM * (0.8 + 0.5 * rand())))
     const engineTs = o.start + tS * 1000
     const drop = o.dropouts?.find(([f, t]) => tS >= f && tS < t)
     const receivedAt = drop === undefined ? engineTs + Math.round(100 + 1400 * rand()) : o.start + drop[1] * 1000

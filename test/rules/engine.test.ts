@@ -116,9 +116,29 @@ t.test('a buffered flush after a dead zone: one breach at the right fix time, in
   // so the edges are the same transitions, at most one reorder window later (README: determinism).
   t.same(types(ofKind(shuffled, 'radius_breach')), types(ofKind(ordered, 'radius_breach')), 'out of order within lateness: the same transitions')
   for (const [i, ev] of ofKind(shuffled, 'radius_breach').entries()) t.ok(Math.abs(ev.at - (ofKind(ordered, 'radius_breach')[i]?.at as number)) <= 20_000, 'within one reorder window')
-  // Completely reversed: almost every fix is too late; still at most one breach, never a flap.
+  // Completely reversed (the live position first, then the back-fill newest first): the first fix
+  // after the hole waits allowed_lateness, so the back-fill is evaluated in order: the same
+  // breach at the same fix times (it was missed: every back-filled fix was too late).
   const reversed = flush([...excursion().filter((f) => f.ts < T0 + 60_000), ...excursion().filter((f) => f.ts >= T0 + 60_000).reverse()])
-  t.ok(ofKind(reversed, 'radius_breach').filter((x) => x.state === 'opened').length <= 1)
+  t.same(types(ofKind(reversed, 'radius_breach')), ['radius_breach.opened', 'radius_breach.resolved'], 'reversed: exactly one breach, opened and resolved')
+  t.same(ofKind(reversed, 'radius_breach').map((x) => x.at), ofKind(ordered, 'radius_breach').map((x) => x.at), 'at the fix times of the ordered flush')
+})
+
+t.test('a fix after a hole waits allowed_lateness only when it can confirm no edge', async (t) => {
+  // Dwell 60 s: a run may not pause more than 60 s. P-020 is outside, then silent for 5 min.
+  const e = new RuleEngine(dep(LATE), { startedAt: T0 })
+  for (let s = 0; s <= 40; s += 10) feed(e, fix('P-020', T0 + s * 1000, offset(BASE, 2000, 0)))
+  t.same(feed(e, fix('P-020', T0 + 340_000, offset(BASE, 2000, 0))), [], 'after the hole: held')
+  t.same(e.unit('P-020', T0 + 340_000)?.lastFix?.ts, T0 + 340_000, 'the live position moves at once')
+  t.same(e.tick(T0 + 344_999).filter((x) => x.kind === 'radius_breach'), [])
+  t.equal(e.snapshot().units.find((u) => u.id === 'P-020')?.held.length, 1)
+  e.tick(T0 + 345_000)
+  t.equal(e.snapshot().units.find((u) => u.id === 'P-020')?.held.length, 0, 'released after allowed_lateness')
+  t.same(types(ofKind([...feed(e, fix('P-020', T0 + 370_000, offset(BASE, 2000, 0))), ...feed(e, fix('P-020', T0 + 400_000, offset(BASE, 2000, 0)))], 'radius_breach')), ['radius_breach.opened'], 'the run starts at the fix after the hole')
+  // Dwell 0 on either rule: one fix may confirm an edge, so nothing waits.
+  const now = new RuleEngine(dep({ rules: { allowed_lateness: '5s', zone: { dwell: '0s' } } }), { startedAt: T0 })
+  feed(now, fix('P-017', T0, offset(BASE, 0, 0)))
+  t.same(types(ofKind(feed(now, fix('P-017', T0 + 600_000, offset(BASE, 1500, 0))), 'zone_exit')), ['zone_exit.opened'], 'dwell 0: evaluated at once')
 })
 
 t.test('a restart in the middle of a breach: no second opened, the resolution still fires', async (t) => {

@@ -3,7 +3,7 @@ import { FixFlag } from '../../src/decode/fix.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
-import { initialRadius, marginM, radiusSide, stepRadius } from '../../src/rules/radius-breach.js'
+import { assumedAccuracyM, evidenceSide, initialRadius, radiusSide, stepRadius } from '../../src/rules/radius-breach.js'
 import { BASE, T0, config, feed, fix, offset, standardRaw, types } from './helpers.js'
 
 // P-020 has only a post (station-03 at BASE, radius 1500 m); defaults: dwell 60 s, hysteresis 50 m.
@@ -23,6 +23,25 @@ t.test('sides: hysteresis band around the radius', async (t) => {
   t.equal(radiusSide(1550, 1500, 50), 'band')
   t.equal(radiusSide(1450, 1500, 50), 'band')
   t.equal(radiusSide(1500, 1500, 0), 'band')
+})
+
+t.test('sides by the whole accuracy circle: outside beyond radius + hysteresis + accuracy (issue 19, item 6)', async (t) => {
+  t.equal(radiusSide(1701, 1500, 50, 150), 'out', 'the circle lies beyond radius + hysteresis')
+  t.equal(radiusSide(1700, 1500, 50, 150), 'band-out', 'the circle touches the band')
+  t.equal(radiusSide(1600, 1500, 50, 150), 'band-out', 'position clear of the band, circle across its outer edge')
+  t.equal(radiusSide(1550, 1500, 50, 150), 'any')
+  t.equal(radiusSide(1520, 1500, 50, 20), 'band', 'the whole circle in the band')
+  t.equal(radiusSide(1450, 1500, 50, 150), 'any', 'across the whole band')
+  t.equal(radiusSide(1400, 1500, 50, 150), 'in-band')
+  t.equal(radiusSide(1299, 1500, 50, 150), 'in', 'the circle lies within radius − hysteresis')
+  t.equal(radiusSide(1300, 1500, 50, 150), 'in-band')
+  t.equal(radiusSide(1560, 1500, 50, 5), 'out', 'a clean fix: as before, position beyond the band by more than its accuracy')
+  t.equal(radiusSide(1552, 1500, 50, 5), 'band-out')
+  t.equal(radiusSide(1448, 1500, 50, 5), 'in-band')
+  t.equal(evidenceSide(5000, 50, 2000), 'out', 'even a 2 km circle 5 km outside is outside')
+  t.equal(evidenceSide(-1000, 0, 0), 'in')
+  t.equal(assumedAccuracyM(null, 100), 100, 'no reported accuracy: judged as max_accuracy_m')
+  t.equal(assumedAccuracyM(7, 100), 7)
 })
 
 t.test('jitter at the boundary never flaps', async (t) => {
@@ -85,21 +104,50 @@ t.test('a band fix breaks the run: only continuous evidence outside confirms (ob
   t.same(drive(e4, [[200, 1700], [230, 1700]]), [], 'a gap longer than the run allows starts the run again')
   t.same(types(drive(e4, [[260, 1700]])), ['radius_breach.opened'])
   const e5 = setup()
-  // Accuracy 99 m: the evidence margin is the accuracy, so 1590 m is not outside (it was with hysteresis 50 m).
-  t.same(drive(e5, Array.from({ length: 20 }, (_, i) => [i * 10, 1590, { accuracy: 99 }] as [number, number, Record<string, unknown>])), [], 'inside the accuracy circle of the boundary: band')
-  t.equal(radiusSide(1590, 1500, marginM(99, 50)), 'band')
-  t.equal(marginM(null, 50), 50)
-  t.equal(marginM(20, 50), 50)
+  // Accuracy 99 m: 1590 m is not outside (it would be with hysteresis 50 m alone).
+  t.same(drive(e5, Array.from({ length: 20 }, (_, i) => [i * 10, 1590, { accuracy: 99 }] as [number, number, Record<string, unknown>])), [], 'the accuracy circle reaches the band: no evidence')
+  t.equal(radiusSide(1590, 1500, 50, 99), 'band-out')
 })
 
-t.test('inaccurate fixes are ignored; null accuracy counts', async (t) => {
+t.test('an inconclusive fix neither confirms nor breaks a run; a band fix breaks it', async (t) => {
   const e = setup()
-  const bad = drive(e, Array.from({ length: 30 }, (_, i) => [i * 10, 5000, { accuracy: 150 }] as [number, number, Record<string, unknown>]))
-  t.same(bad, [], 'accuracy ≥ max_accuracy_m: no breach')
-  const edge = drive(e, [[400, 5000, { accuracy: 100 }], [500, 5000, { accuracy: 100 }]])
-  t.same(edge, [], 'accuracy equal to the maximum does not count either')
+  // 1700 m ± 20 m is outside; 1620 m ± 300 m (network location) may be outside: inconclusive.
+  const evs = drive(e, [[0, 1700, { accuracy: 20 }], [20, 1620, { accuracy: 300 }], [30, 1700, { accuracy: 20 }], [45, 1620, { accuracy: 300 }], [50, 1620, { accuracy: 300 }]])
+  t.same(evs, [], 'two outside fixes, dwell not reached: inconclusive fixes do not confirm')
+  t.same(types(drive(e, [[60, 1700, { accuracy: 20 }]])), ['radius_breach.opened'], 'the run went on through them')
+  t.match(e.openAlerts()[0]?.last.summary, /since 14:00:00Z/, 'counted from the first outside fix')
+  const e2 = setup()
+  t.same(drive(e2, [[0, 1700, { accuracy: 20 }], [20, 1700, { accuracy: 20 }], [40, 1200, { accuracy: 300 }], [60, 1700, { accuracy: 20 }], [80, 1700, { accuracy: 20 }]]), [], 'a fix that cannot lie outside (1200 m ± 300 m) breaks the run, however inaccurate')
+  t.same(drive(e2, [[100, 1700, { accuracy: 20 }], [120, 1540, { accuracy: 5 }], [140, 1700, { accuracy: 20 }]]), [], 'so does a clean fix in the band')
+  t.same(types(drive(e2, [[160, 1700, { accuracy: 20 }], [180, 1540, { accuracy: 300 }], [200, 1700, { accuracy: 20 }]])), ['radius_breach.opened'], 'but not a fix in the band whose circle reaches outside')
+  t.same(drive(e2, [[220, 1200, { accuracy: 300 }], [240, 1200, { accuracy: 300 }], [260, 1200, { accuracy: 300 }], [280, 1600, { accuracy: 10 }], [300, 1200, { accuracy: 300 }], [320, 1200, { accuracy: 300 }]]), [], 'while open, the same the other way: 1200 m ± 300 m may be inside, 1600 m ± 10 m breaks the run')
+  const e3 = setup()
+  t.same(drive(e3, [[0, 1700, { accuracy: 20 }], [30, 1620, { accuracy: 300 }], [60, 1620, { accuracy: 300 }], [90, 1620, { accuracy: 300 }], [100, 1700, { accuracy: 20 }], [120, 1700, { accuracy: 20 }]]), [], 'inconclusive fixes do not bridge a gap longer than the run allows')
+  t.same(types(drive(e3, [[160, 1700, { accuracy: 20 }]])), ['radius_breach.opened'])
+  t.equal(e3.openAlerts()[0]?.openedAt, T0 + 160_000, 'the run restarted at 100 s')
+})
+
+t.test('inaccurate fixes are evidence by their whole circle: network location 5 km out breaches (issue 19, item 6)', async (t) => {
+  const e = setup()
+  const evs = drive(e, Array.from({ length: 30 }, (_, i) => [i * 10, 5000, { accuracy: 150 }] as [number, number, Record<string, unknown>]))
+  t.same(types(evs), ['radius_breach.opened'], 'accuracy 150 m ≥ max_accuracy_m, 5 km out: a breach')
+  t.equal(evs[0]?.at, T0 + 60_000, 'after dwell, like a clean fix')
+  t.equal(evs[0]?.position?.accuracy, 150, 'the alert carries the accuracy it was judged by')
+  const back = drive(e, Array.from({ length: 10 }, (_, i) => [300 + i * 10, 600, { accuracy: 800 }] as [number, number, Record<string, unknown>]))
+  t.same(types(back), ['radius_breach.resolved'], '600 m ± 800 m lies within 1450 m: inside')
+  // 1900 m ± 400 m: the circle reaches the band. Neither evidence nor a break.
+  const e2 = setup()
+  t.same(drive(e2, Array.from({ length: 30 }, (_, i) => [i * 10, 1900, { accuracy: 400 }] as [number, number, Record<string, unknown>])), [], 'below the detection limit: no breach')
+  t.same(types(drive(e2, Array.from({ length: 7 }, (_, i) => [300 + i * 10, 1960, { accuracy: 400 }] as [number, number, Record<string, unknown>]))), ['radius_breach.opened'], 'beyond radius + hysteresis + accuracy: a breach')
+})
+
+t.test('a fix without accuracy is judged as max_accuracy_m inaccurate', async (t) => {
+  const e = setup()
+  t.same(drive(e, Array.from({ length: 10 }, (_, i) => [i * 10, 1620, { accuracy: null }] as [number, number, Record<string, unknown>])), [], '1620 m ± 100 m: inconclusive (a 5 m fix there would be outside)')
   const ok = drive(e, [[600, 5000, { accuracy: null }], [630, 5000, { accuracy: null }], [660, 5000, { accuracy: null }]])
-  t.same(types(ok), ['radius_breach.opened'])
+  t.same(types(ok), ['radius_breach.opened'], 'far outside: a breach')
+  const clean = setup()
+  t.same(types(drive(clean, Array.from({ length: 7 }, (_, i) => [i * 10, 1620, { accuracy: 5 }] as [number, number, Record<string, unknown>]))), ['radius_breach.opened'])
 })
 
 t.test('an impossible jump is flagged and drives nothing', async (t) => {

@@ -9,10 +9,10 @@ import { BASE, T0, config, feed, fix, offset, square, standardRaw, types } from 
 // O-003 (officer, ≤ 40 km/h) patrols grid-2, a 2 km square centred on BASE (edges 1000 m away).
 const setup = (over: Record<string, unknown> = {}) => new RuleEngine(compileDeployment(config(standardRaw(over))), { startedAt: T0 })
 
-function walk(e: RuleEngine, track: Array<[number, number, number?]>): AlertEvent[] {
+function walk(e: RuleEngine, track: Array<[number, number, number?]>, unit = 'O-003'): AlertEvent[] {
   const out: AlertEvent[] = []
-  for (const [s, north, acc] of track) out.push(...feed(e, fix('O-003', T0 + s * 1000, offset(BASE, north, 0), { accuracy: acc ?? 10 })))
-  return out
+  for (const [s, north, acc] of track) out.push(...feed(e, fix(unit, T0 + s * 1000, offset(BASE, north, 0), { accuracy: acc ?? 10 })))
+  return out.filter((x) => x.kind === 'zone_exit')
 }
 
 t.test('sides against the polygon, with the hysteresis band on both sides of the boundary', async (t) => {
@@ -23,6 +23,13 @@ t.test('sides against the polygon, with the hysteresis band on both sides of the
   const out = zoneSide(poly, offset(BASE, 1100, 0).lat, BASE.lon, 50)
   t.equal(out.side, 'out')
   t.ok(Math.abs(out.distanceM - 100) < 1)
+  // The whole accuracy circle must clear the band (issue 19, item 6).
+  t.equal(zoneSide(poly, offset(BASE, 1100, 0).lat, BASE.lon, 50, 50).side, 'band-out')
+  t.equal(zoneSide(poly, offset(BASE, 1500, 0).lat, BASE.lon, 50, 400).side, 'out')
+  t.equal(zoneSide(poly, offset(BASE, 500, 0).lat, BASE.lon, 50, 400).side, 'in')
+  t.equal(zoneSide(poly, offset(BASE, 700, 0).lat, BASE.lon, 50, 400).side, 'any')
+  t.equal(zoneSide(poly, offset(BASE, 800, 0).lat, BASE.lon, 50, 200).side, 'in-band')
+  t.equal(zoneSide(poly, offset(BASE, 1040, 0).lat, BASE.lon, 50, 400).side, 'any')
 })
 
 t.test('zone exit: opens after dwell outside, resolves after dwell back inside', async (t) => {
@@ -64,7 +71,22 @@ t.test('zone exit resolves after dwell inside; band fixes at the edge do not fla
   t.equal(e.unit('O-003', T0 + 2_260_000)?.outsideZone, false)
 })
 
-t.test('inaccurate fixes are not counted by the zone rule', async (t) => {
+t.test('an inaccurate fix whose circle reaches the band is no evidence for the zone rule', async (t) => {
   const e = setup()
   t.same(walk(e, [[0, 1500, 500], [100, 1500, 500], [200, 1500, 500]]), [])
+})
+
+t.test('network location far outside the zone is an exit (issue 19, item 6)', async (t) => {
+  const e = setup()
+  // P-017 (a car) on network location (±150 m), 3 km north of a zone whose edge is 1 km north.
+  const evs = walk(e, Array.from({ length: 12 }, (_, i) => [i * 30, 3000, 150] as [number, number, number]), 'P-017')
+  t.same(types(evs), ['zone_exit.opened'], 'before: fixes with accuracy ≥ max_accuracy_m were dropped, no exit')
+  t.equal(evs[0]?.at, T0 + 60_000)
+  const back = walk(e, Array.from({ length: 24 }, (_, i) => [400 + i * 30, i < 12 ? 1100 : 0, 150] as [number, number, number]), 'P-017')
+  t.same(types(back), ['zone_exit.resolved'], '1100 m ± 150 m is no evidence; the centre ± 150 m is inside')
+  t.equal(back[0]?.at, T0 + 400_000 + 14 * 30_000, 'resolved on inside evidence only')
+  // No accuracy: judged as max_accuracy_m (100 m).
+  const e2 = setup()
+  const none = Array.from({ length: 6 }, (_, i) => feed(e2, fix('O-003', T0 + i * 30_000, offset(BASE, 1120, 0), { accuracy: null }))).flat()
+  t.same(none, [], '120 m out ± 100 m: inconclusive (a 10 m fix there would be outside)')
 })
