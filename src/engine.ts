@@ -221,7 +221,8 @@ export class Engine {
         journal: (record) => ingestor.writeRecord(record),
         unshipped,
         shipSoon: async (ids) => {
-          if (!health.migrated || !shipper.healthy) return
+          // Not while inserts are failing (ClickHouse away or not migrated): the POST is answered now.
+          if (!shipper.healthy) return
           journal.sealActive()
           await unshipped.whenShipped(ids, INCIDENT_SHIP_WAIT_MS)
         },

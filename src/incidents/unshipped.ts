@@ -10,9 +10,9 @@ export interface IncidentQuery { from: number; to: number; type?: string; zone?:
 
 const row = ({ source: _s, createdAt: _c, ...r }: IncidentRecord): IncidentRow => r
 
-/** Newest first, then by id: the order of IncidentStore.query(). */
+/** Newest first, then by id: the order of IncidentStore.query() (ids are unique in a list). */
 export function byTimeDesc(a: IncidentRow, b: IncidentRow): number {
-  return b.ts - a.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  return b.ts - a.ts || (a.id < b.id ? -1 : 1)
 }
 
 export class UnshippedIncidents extends EventEmitter {

@@ -177,7 +177,10 @@ t.test('plan events are journaled, then published; published even when the journ
   const pending = w.svc.activate('p', { by: 'x', incidentId: null, centre: null })
   await new Promise((r) => setImmediate(r))
   t.same(w.events, [], 'not published before the append')
+  const idle = w.svc.idle()
   release()
+  await idle
+  t.same(w.events.map((e) => e.type), ['plan.activated'], 'idle() waited for the append and the publication')
   await pending
   t.same(w.events.map((e) => e.type), ['plan.activated'])
   // Corrupt state files: start without them.
