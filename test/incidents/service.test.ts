@@ -3,7 +3,7 @@
 // break anything (hotspot query, plan event append, unreadable state),
 // the rate proposal (auto-applied, or skipped when the zone is already that high), hotspots off.
 import t from 'tap'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService, openedEvent } from '../../src/incidents/service.js'
@@ -159,6 +159,8 @@ t.test('plan events are journaled, then published; published even when the journ
   t.equal(svc.search(BASE.lat, BASE.lon, now.t).length, 0, 'the committed unit is not proposed')
   t.equal(svc.search(BASE.lat, BASE.lon, now.t, 3).length, 0)
   t.match(svc.planStatus('p'), { checkpoints: [{ state: 'reached', units: [{ unitId: 'P-017', live: true, inside: true }] }] })
+  t.equal(statSync(join(dir, 'plans.json')).mode & 0o777, 0o600, 'state files are private')
+  t.equal(statSync(dir).mode & 0o777, 0o700)
   // Restart from the state files.
   const again = setup({ plans }, store, dir)
   t.ok(again.svc.board.get('p'))
