@@ -24,6 +24,8 @@ t.test('holds, filters, orders like the store; first copy wins', async (t) => {
   t.same(u.query({ from: 0, to: 100, id: 'B', limit: 10 }).map((r) => r.id), ['B'])
   t.same(u.query({ from: 0, to: 100, type: '', zone: '', id: '', limit: 10 }).length, 3, 'empty filters match all')
   t.same(u.zonedSince(15), [{ id: 'B', zoneId: 'g1', ts: 20 }, { id: 'A', zoneId: 'g1', ts: 20 }], 'zoned ones in the window')
+  for (const id of ['Z', 'X', 'Y']) u.add(rec(id, 50))
+  t.same(u.query({ from: 50, to: 50, limit: 10 }).map((r) => r.id), ['X', 'Y', 'Z'], 'same time: by id, whatever the order of arrival')
   u.drop(['C', 'nope'])
   t.notOk(u.has('C'))
 })
