@@ -14,6 +14,10 @@ import type { Incident } from '../src/incidents/incident.js'
 import { validateConfig } from '../src/config/load.js'
 import { openClickHouse } from '../src/sink/clickhouse/client.js'
 import { migrate } from '../src/sink/clickhouse/schema.js'
+import { createDeliver } from '../src/sink/clickhouse/deliver.js'
+import { createMetrics } from '../src/telemetry/metrics.js'
+import { incidentRow, rowsRecord } from '../src/journal/record.js'
+import { pino } from 'pino'
 
 const UNITS = Number(process.argv[2] ?? 100_000)
 const INCIDENTS = Number(process.argv[3] ?? 100_000)
@@ -70,7 +74,9 @@ try {
     return { id: `I-${i}`, type: types[i % types.length]!, priority: 3, ts: NOW - Math.floor(rnd() * 365 * DAY), lat: hot ? c[0] + (rnd() - 0.5) * 0.01 : 36.3 + rnd() * 0.4, lon: hot ? c[1] + (rnd() - 0.5) * 0.01 : 117.6 + rnd() * 0.5, address: '', description: '' }
   })
   let t = performance.now()
-  for (let i = 0; i < list.length; i += 20_000) await store.insert(list.slice(i, i + 20_000).map((incident) => ({ incident, zone: null })), 'import', NOW)
+  // The engine's write path: journal records shipped by the sink (one insert per segment).
+  const deliver = createDeliver({ client: ch.client, database: ch.database, instanceId: 'bench', logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }) })
+  for (let i = 0; i < list.length; i += 20_000) await deliver({ id: i }, [rowsRecord('i', list.slice(i, i + 20_000).map((incident) => incidentRow({ ...incident, zone: '', source: 'import', createdAt: NOW })))])
   const insertMs = performance.now() - t
   const spec: HotspotSpec = { resolution: 9, windowMs: 365 * DAY, halfLifeMs: 30 * DAY, weights: { robbery: 3, snatch_theft: 3, burglary: 2, default: 1 }, topPerZone: 5, minScore: 1 }
   const sql: number[] = []

@@ -14,7 +14,7 @@ import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
-import { alertsRecord } from './journal/record.js'
+import { alertsRecord, auditRow, readIncidents, rowsRecord } from './journal/record.js'
 import { openClickHouse, type ClickHouseHandle } from './sink/clickhouse/client.js'
 import { ClickHouseHealth } from './sink/clickhouse/health.js'
 import { createDeliver } from './sink/clickhouse/deliver.js'
@@ -37,12 +37,14 @@ import { compileIncidents } from './incidents/compile.js'
 import { createFanout } from './incidents/fanout.js'
 import { IncidentService } from './incidents/service.js'
 import { IncidentStore } from './incidents/store.js'
+import { UnshippedIncidents } from './incidents/unshipped.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
 import { StreamHub } from './api/stream-hub.js'
-import { AuditLog } from './sink/clickhouse/audit.js'
 import { instanceId } from './instance-id.js'
 
+/** How long an incident POST waits for its rows to reach ClickHouse (hotspots) while it is up. */
+const INCIDENT_SHIP_WAIT_MS = 3000
 /** Segments inserted in parallel: each has its own deduplication token, so order does not matter. */
 const SHIP_CONCURRENCY = 2
 /**
@@ -103,7 +105,6 @@ export class Engine {
   #api: FastifyInstance | undefined
   #osmandListener: FastifyInstance | undefined
   #reports: Reports | undefined
-  #auditLog: AuditLog | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
@@ -142,7 +143,15 @@ export class Engine {
     logger.info({ target: ch.target, where: ch.where, database: ch.database }, 'ClickHouse target.')
     const health = this.#health = new ClickHouseHealth(ch, { config, logger, metrics })
     const deliver = createDeliver({ client: ch.client, database: ch.database, instanceId: instance, logger: logger.child({ component: 'sink' }), metrics, now, onHealth: (up) => health.report(up) })
-    const shipper = this.#shipper = new Shipper(journal, async (seg, records) => health.migrated ? deliver(seg, records) : 'retriable', {
+    // Incidents journaled but not in ClickHouse yet (a previous run's pending segments included).
+    const unshipped = new UnshippedIncidents()
+    for (const seg of journal.pending()) for (const r of readIncidents(journal.readSegment(seg))) unshipped.add(r)
+    const shipper = this.#shipper = new Shipper(journal, async (seg, records) => {
+      if (!health.migrated) return 'retriable'
+      const status = await deliver(seg, records)
+      if (status !== 'retriable') unshipped.shipped(Array.from(readIncidents(records), (r) => r.id))
+      return status
+    }, {
       retryMinMs: j.retry_min, retryMaxMs: j.retry_max, concurrency: SHIP_CONCURRENCY, logger: logger.child({ component: 'shipper' }),
     })
     await health.ensureSchema()
@@ -209,6 +218,14 @@ export class Engine {
         dep: compileDeployment(config),
         rules: this.#rules,
         store: () => (health.migrated ? (store ??= new IncidentStore(ch.client, ch.database)) : null),
+        journal: (record) => ingestor.writeRecord(record),
+        unshipped,
+        shipSoon: async (ids) => {
+          // Not while inserts are failing (ClickHouse away or not migrated): the POST is answered now.
+          if (!shipper.healthy) return
+          journal.sealActive()
+          await unshipped.whenShipped(ids, INCIDENT_SHIP_WAIT_MS)
+        },
         dir: join(this.dataDir, 'incidents'),
         now,
         logger: log,
@@ -257,12 +274,11 @@ export class Engine {
       const httpIngest = config.http_ingest.enabled
         ? new HttpIngest({ config, metrics, now, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
         : undefined
-      const auditLog = this.#auditLog = new AuditLog({ client: ch.client, database: ch.database, logger: logger.child({ component: 'audit' }), now })
       this.#api = await buildApi({
         httpIngest,
         incidents: this.#incidents,
         stream: this.stream,
-        audit: (e) => auditLog.write(e),
+        audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
         clickhouse: ch,
         reports: this.#reports?.api,
         config,
@@ -362,8 +378,8 @@ export class Engine {
       await this.#shipper.stop()
     }
     this.#journal?.close()
-    // 5. ClickHouse last (the audit log's buffered rows, hotspot queries and plan-event inserts first).
-    await this.#auditLog?.close()
+    // 5. ClickHouse last (hotspot queries first; plan events still waiting for journal space
+    //    were released by its close and delivered).
     await this.#incidents?.idle()
     await this.#ch?.close()
     log.info('hexpatrol stopped.')

@@ -1,7 +1,8 @@
 // Files that hold positions or secrets (journal, rule snapshot, webhook outbox and subscriptions)
 // are readable by the engine's user only: directories 0700, files 0600, whatever the umask, and
 // a directory left 0755 by an older version is tightened at start-up.
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
@@ -10,4 +11,27 @@ export const PRIVATE_FILE_MODE = 0o600
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
   chmodSync(dir, PRIVATE_DIR_MODE)
+}
+
+/**
+ * Replaces `file` atomically and durably: a 0600 temporary beside it is written and fsynced, then
+ * renamed over it and the directory fsynced, so a crash leaves the old or the new content whole.
+ */
+export function writePrivateFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp`
+  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
+  try {
+    writeFileSync(fd, data)
+    fchmodSync(fd, PRIVATE_FILE_MODE)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, file)
+  const dir = openSync(dirname(file), 'r')
+  try {
+    fsyncSync(dir)
+  } finally {
+    closeSync(dir)
+  }
 }

@@ -1,5 +1,7 @@
 // Every state-changing request (POST, PUT, PATCH, DELETE) that reached a route leaves a row in
 // the ClickHouse `audit` table: token name, method and route, target id, status, client address.
+// The row is journaled before the response leaves (onSend), so an answered change is audited even
+// across a crash or a ClickHouse outage; a journal failure is logged, the response still sent.
 // Device ingest routes are data, not operator actions, and are not audited. A route adds details
 // (an acknowledgement's note) with request.auditDetails.
 import type { FastifyInstance } from 'fastify'
@@ -20,17 +22,22 @@ const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('auditDetails', null)
-  app.addHook('onResponse', async (req, reply) => {
-    if (!CHANGING.has(req.method) || req.is404) return
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!CHANGING.has(req.method) || req.is404) return payload
     const config = req.routeOptions.config
-    if (config.scope === 'device') return
+    if (config.scope === 'device') return payload
     const params = (req.params ?? {}) as Record<string, unknown>
-    ctx.audit({
-      actor: req.principal?.name ?? 'anonymous',
-      action: config.action ?? `${req.method} ${req.routeOptions.url as string}`,
-      target: typeof params.id === 'string' ? params.id : '',
-      details: { status: reply.statusCode, ...req.auditDetails },
-      ip: req.ip,
-    })
+    try {
+      await ctx.audit({
+        actor: req.principal?.name ?? 'anonymous',
+        action: config.action ?? `${req.method} ${req.routeOptions.url as string}`,
+        target: typeof params.id === 'string' ? params.id : '',
+        details: { status: reply.statusCode, ...req.auditDetails },
+        ip: req.ip,
+      })
+    } catch (err) {
+      req.log.error({ err }, 'The audit row could not be journaled; it is missing from the audit table.')
+    }
+    return payload
   })
 }

@@ -48,8 +48,11 @@ export interface ApiContext {
   incidents?: IncidentService | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
   stream: StreamHub
-  /** Writes a row to the ClickHouse `audit` table (every state-changing request gets one automatically). */
-  audit(e: AuditEntry): void
+  /**
+   * Journals a row of the ClickHouse `audit` table (every state-changing request gets one
+   * automatically, before its response is sent); settles once it is durable.
+   */
+  audit(e: AuditEntry): void | Promise<void>
   /** Read access to ClickHouse (alert history); absent when not connected. */
   clickhouse?: ClickHouseReader | undefined
 }

@@ -67,7 +67,9 @@ export const IncidentRow = Closed({
   description: Type.String(),
 }, { title: 'Incident' })
 
-export const IncidentList = Closed({ from: Type.Number(), to: Type.Number(), incidents: Type.Array(IncidentRow) })
+const Partial = Type.Optional(Type.Literal(true, { description: 'Present while ClickHouse cannot be read: only the incidents not shipped to it yet (journaled in the last moments or during the outage).' }))
+
+export const IncidentList = Closed({ from: Type.Number(), to: Type.Number(), incidents: Type.Array(IncidentRow), partial: Partial })
 
 const PointGeometry = Closed({ type: Type.Literal('Point'), coordinates: Type.Array(Type.Number(), { minItems: 2, maxItems: 2, description: '[lon, lat]' }) })
 const PolygonGeometry = Closed({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }))) })
@@ -89,6 +91,7 @@ export const IncidentCollection = Closed({
       time: Type.String({ description: 'ts as ISO-8601 (UTC).' }),
     }),
   })),
+  partial: Partial,
 }, { title: 'IncidentCollection', description: 'GeoJSON (RFC 7946): coordinates are [lon, lat].' })
 
 export const HotspotCollection = Closed({

@@ -105,11 +105,13 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
     const now = ctx.now()
     const to = timeParam(q.to, now, 'to')
     const from = timeParam(q.from, to - 30 * 86_400_000, 'from')
-    const rows = await svc().query({ from, to, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }), ...(q.zone === undefined ? {} : { zone: q.zone }) })
-    if (q.format !== 'geojson') return { from, to, incidents: rows }
+    const { rows, partial } = await svc().query({ from, to, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }), ...(q.zone === undefined ? {} : { zone: q.zone }) })
+    const mark = partial ? { partial: true as const } : {}
+    if (q.format !== 'geojson') return { from, to, incidents: rows, ...mark }
     return {
       type: 'FeatureCollection' as const,
       features: rows.map(({ lat, lon, ...p }) => ({ type: 'Feature' as const, id: p.id, geometry: { type: 'Point' as const, coordinates: [lon, lat] }, properties: { ...p, time: new Date(p.ts).toISOString() } })),
+      ...mark,
     }
   })
 
@@ -199,7 +201,7 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
       if (inc === null) throw notFound(`incident ${b.incident_id}`)
       centre ??= { lat: inc.lat, lon: inc.lon }
     }
-    const a = planCall(() => s.activate(req.params.id, { by: actor(req), incidentId: b.incident_id ?? null, centre }))
+    const a = await planCall(() => s.activate(req.params.id, { by: actor(req), incidentId: b.incident_id ?? null, centre }))
     if (a === null) throw notFound(`plan ${req.params.id}`)
     audit(req, 'plan.activate', req.params.id, { incidentId: b.incident_id ?? null, centre })
     return s.planStatus(req.params.id)!
@@ -211,15 +213,15 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
   }, async (req) => {
     const s = svc()
     if (!s.planSpecs().some((p) => p.id === req.params.id)) throw notFound(`plan ${req.params.id}`)
-    const a = planCall(() => s.deactivate(req.params.id, actor(req)))
+    const a = await planCall(() => s.deactivate(req.params.id, actor(req)))
     audit(req, 'plan.deactivate', req.params.id, { activationId: a.activationId })
     return { planId: a.planId, activationId: a.activationId, deactivated: true as const }
   })
 }
 
-function planCall<T>(fn: () => T): T {
+async function planCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn()
+    return await fn()
   } catch (err) {
     if (err instanceof PlanError) throw new HexpatrolError(err.code === 'conflict' ? 'HEXP_ERR_CONFLICT' : 'HEXP_ERR_BAD_REQUEST', err.message)
     throw err

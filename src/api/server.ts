@@ -1,6 +1,7 @@
 // Builds the fastify app: limits against hostile requests, security headers, authentication
 // before anything else, coded errors, OpenAPI from the TypeBox schemas, and one plugin per area.
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import helmet from '@fastify/helmet'
@@ -58,7 +59,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   const tokens = TokenBook.fromConfig(ctx.config, env, ctx.logger)
   // Without a configured secret every start signs with a new one: a restart ends all sessions.
   const secret = resolveSecret('http.session_secret', h.session_secret, h.session_secret_env, env) ?? randomBytes(32).toString('base64url')
-  const sessions = new SessionCodec({ ttlMs: h.session_ttl, now: ctx.now })
+  const sessions = new SessionCodec({ ttlMs: h.session_ttl, now: ctx.now, file: join(ctx.config.data_dir, 'sessions', 'revoked.json') })
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request logs would dominate the log at fleet polling rates; errors are still logged.

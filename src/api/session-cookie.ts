@@ -1,7 +1,13 @@
 // The browser session: a signed cookie holding { token name, scope, expiry, id }. Stateless, so
 // a restart with a new secret (the default: one random secret per start) revokes every session;
-// DELETE /api/v1/session revokes one cookie until it would have expired anyway.
+// DELETE /api/v1/session revokes one cookie until it would have expired anyway. Revocations are
+// kept in a file (written atomically, fsynced, 0600) before the logout is answered, so a restart
+// with a configured secret does not bring a logged-out cookie back; an entry leaves the file once
+// its cookie has expired, which bounds it by the logouts of one session_ttl.
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal, Scope } from './scopes.js'
 
@@ -18,9 +24,28 @@ export class SessionCodec {
   /** Revoked session ids → their expiry (pruned as they expire). */
   private readonly revoked = new Map<string, number>()
 
-  constructor(opts: { ttlMs: number; now: () => number }) {
+  private readonly file: string | undefined
+
+  /** `file`: where revocations persist (absent: in memory only). Throws if it cannot be read. */
+  constructor(opts: { ttlMs: number; now: () => number; file?: string }) {
     this.ttlMs = opts.ttlMs
     this.now = opts.now
+    this.file = opts.file
+    if (this.file !== undefined) this.load(this.file)
+  }
+
+  private load(file: string): void {
+    ensurePrivateDir(dirname(file))
+    if (!existsSync(file)) return
+    let saved: unknown
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw new Error(`The session revocation file ${file} is unreadable (${(err as Error).message}); remove it to accept every unexpired cookie again, or restore it.`, { cause: err })
+    }
+    const now = this.now()
+    if (saved === null || typeof saved !== 'object') return
+    for (const [id, exp] of Object.entries(saved)) if (typeof exp === 'number' && exp > now) this.revoked.set(id, exp)
   }
 
   /** Sets the cookie for a principal; Secure when the request came over TLS. */
@@ -62,6 +87,7 @@ export class SessionCodec {
     const now = this.now()
     for (const [id, exp] of this.revoked) if (exp <= now) this.revoked.delete(id)
     if (s !== null) this.revoked.set(s.id, s.expiresAt)
+    if (this.file !== undefined) writePrivateFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.revoked)))
     reply.clearCookie(SESSION_COOKIE, { path: '/' })
   }
 }

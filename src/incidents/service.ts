@@ -1,9 +1,12 @@
-// The incidents stage at run time: the I/O edge around the pure parts. It stores incidents in
-// ClickHouse, runs the resource search on creation, recomputes hotspots (on a schedule and after
+// The incidents stage at run time: the I/O edge around the pure parts. It journals incidents and
+// plan events before it answers (shipped to ClickHouse like fixes, so a crash or a ClickHouse
+// outage loses none), reads incidents from ClickHouse plus those not shipped yet, runs the
+// resource search on creation, recomputes hotspots (on a schedule and after
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
 // ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream).
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { HexpatrolError } from '../errors.js'
@@ -18,17 +21,30 @@ import { coverageOverrides } from './overrides.js'
 import { PlanBoard, type UnitPosition } from './plans.js'
 import { RateWatch } from './rate-watch.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
-import type { IncidentStore } from './store.js'
+import type { IncidentRow, IncidentStore } from './store.js'
+import { byTimeDesc, type IncidentQuery, type UnshippedIncidents } from './unshipped.js'
+import { incidentRow, planEventRow, rowsRecord, type IncidentRecord } from '../journal/record.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
 const HOTSPOT_FETCH = 5000
+/** Incident rows per journal record (a bulk import of 100,000 is 100 records). */
+const INCIDENTS_PER_RECORD = 1000
 
 export interface IncidentServiceOptions {
   setup: IncidentsSetup
   dep: Deployment
   rules: RuleEngine
-  /** null while ClickHouse is not migrated: incidents are refused with 503, plans and levels work. */
+  /** null while ClickHouse is not migrated: reads see only the incidents not shipped yet. */
   store: () => IncidentStore | null
+  /** Appends a record to the journal; settles once it is durable (throws: not written). */
+  journal: (record: Buffer) => void | Promise<void>
+  /** Incidents journaled but not yet in ClickHouse (engine: seeded from the journal at start). */
+  unshipped: UnshippedIncidents
+  /**
+   * Optional: ship the journal now and wait (bounded) until these incidents are in ClickHouse, so
+   * hotspots recomputed after an add include them while ClickHouse is up.
+   */
+  shipSoon?: (ids: string[]) => Promise<void>
   dir: string
   now: () => number
   logger: Logger
@@ -62,10 +78,12 @@ export class IncidentService {
     this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search))
     this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
     this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
-    mkdirSync(o.dir, { recursive: true })
+    ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
     this.board.restore(this.read('plans.json'), (id) => o.setup.plans.has(id))
     o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
+    // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
+    o.unshipped.on('shipped', () => void this.recomputeHotspots())
   }
 
   private read(name: string): unknown {
@@ -79,10 +97,9 @@ export class IncidentService {
     }
   }
 
+  /** Levels and active plans: replaced atomically and fsynced (0600), like every state file. */
   private write(name: string, value: unknown): void {
-    const p = join(this.o.dir, name)
-    writeFileSync(`${p}.tmp`, JSON.stringify(value))
-    renameSync(`${p}.tmp`, p)
+    writePrivateFileAtomic(join(this.o.dir, name), JSON.stringify(value))
   }
 
   zoneOf(lat: number, lon: number): string | null {
@@ -108,20 +125,15 @@ export class IncidentService {
     return searchUnits(this.live(now), lat, lon, k === undefined ? s : { ...s, k }, this.board.committedUnits())
   }
 
-  private storeOrThrow(): IncidentStore {
-    const s = this.o.store()
-    if (s === null) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not ready; incidents cannot be stored yet.')
-    return s
-  }
-
   /**
    * Stores new incidents (ids already stored are reported as `exists`, nothing else happens).
    * Live incidents (`search`) get the resource search and an incident.opened event; a bulk import
-   * of past incidents does not, but feeds the hotspots all the same.
+   * of past incidents does not, but feeds the hotspots all the same. Resolves once the new ones
+   * are journaled, ClickHouse up or not; while ClickHouse cannot be asked, an id is known only if
+   * it is not shipped yet (one already in ClickHouse is journaled again and folded by id there).
    */
   async add(inputs: readonly IncidentInput[], opts: { source: string; search: boolean; by: string }): Promise<CreateResult[]> {
-    const store = this.storeOrThrow()
-    await this.restoreRate(store)
+    await this.restoreRate()
     const now = this.o.now()
     const results: CreateResult[] = []
     const fresh: Array<{ incident: Incident; zone: string | null }> = []
@@ -129,15 +141,15 @@ export class IncidentService {
     for (const input of inputs) {
       const i = parseIncident(input, now)
       if (typeof i === 'string') results.push({ id: typeof input.id === 'string' ? input.id : '', status: 'rejected', reason: i })
-      else if (seen.has(i.id)) results.push({ id: i.id, status: 'exists' })
+      else if (seen.has(i.id) || this.o.unshipped.has(i.id)) results.push({ id: i.id, status: 'exists' })
       else {
         seen.add(i.id)
         fresh.push({ incident: i, zone: this.zoneOf(i.lat, i.lon) })
       }
     }
-    const have = await store.existing(fresh.map((f) => f.incident.id))
+    const have = await this.storedIds(fresh.map((f) => f.incident.id))
     const insert = fresh.filter((f) => !have.has(f.incident.id))
-    await store.insert(insert, opts.source, now)
+    await this.journalIncidents(insert.map((f) => ({ ...f.incident, zone: f.zone ?? '', source: opts.source, createdAt: now })))
     const byId = new Map(insert.map((f) => [f.incident.id, f]))
     for (const f of fresh) {
       const created = byId.get(f.incident.id)
@@ -153,35 +165,87 @@ export class IncidentService {
       if (f.zone !== null) this.watchRate(f.zone, f.incident.id, f.incident.ts, now)
       results.push(r)
     }
-    if (insert.length > 0) await this.recomputeHotspots()
+    if (insert.length > 0) {
+      await this.o.shipSoon?.(insert.map((f) => f.incident.id))
+      await this.recomputeHotspots()
+    }
     return results
   }
 
-  query(q: Parameters<IncidentStore['query']>[0]) {
-    return this.storeOrThrow().query(q)
+  /** Which ids ClickHouse holds; none when it cannot be asked (logged). */
+  private async storedIds(ids: string[]): Promise<Set<string>> {
+    const store = this.o.store()
+    if (store === null || ids.length === 0) return new Set()
+    try {
+      return await store.existing(ids)
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message, incidents: ids.length }, 'ClickHouse could not be asked which incidents it holds; they are journaled as new.')
+      return new Set()
+    }
   }
 
-  incident(id: string) {
-    return this.storeOrThrow().get(id)
+  /** Journals incidents (the read model holds them first, so a fast delivery cannot miss them). */
+  private async journalIncidents(rows: IncidentRecord[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INCIDENTS_PER_RECORD) {
+      const chunk = rows.slice(i, i + INCIDENTS_PER_RECORD)
+      for (const r of chunk) this.o.unshipped.add(r)
+      try {
+        await this.o.journal(rowsRecord('i', chunk.map(incidentRow)))
+      } catch (err) {
+        this.o.unshipped.drop(rows.slice(i).map((r) => r.id))
+        throw err
+      }
+    }
+  }
+
+  /**
+   * Stored incidents plus those not shipped yet. While ClickHouse cannot be read, the ones not
+   * shipped yet only, marked partial.
+   */
+  async query(q: IncidentQuery): Promise<{ rows: IncidentRow[]; partial: boolean }> {
+    const mine = this.o.unshipped.query(q)
+    const store = this.o.store()
+    let stored: IncidentRow[]
+    try {
+      if (store === null) throw new Error('ClickHouse is not ready')
+      stored = await store.query(q)
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'Incidents could not be read from ClickHouse; answering with those not shipped yet.')
+      return { rows: mine, partial: true }
+    }
+    const ids = new Set(mine.map((r) => r.id))
+    return { rows: mine.concat(stored.filter((r) => !ids.has(r.id))).sort(byTimeDesc).slice(0, q.limit), partial: false }
+  }
+
+  /** One incident, from those not shipped yet first; throws NOT_READY/ClickHouse errors otherwise. */
+  async incident(id: string): Promise<IncidentRow | null> {
+    const mine = this.o.unshipped.get(id)
+    if (mine !== null) return mine
+    const store = this.o.store()
+    if (store === null) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not ready; only incidents not shipped yet can be read.')
+    return store.get(id)
   }
 
   /**
    * The rate window survives a restart: before the first incident of this process is counted,
-   * the window is rebuilt from the `incidents` table (every add() waits for it, so none is counted
-   * before the history). A failed query fails that add() before anything is stored; the next
-   * add() tries again.
+   * the window is rebuilt from the `incidents` table and the journal's incidents not shipped yet
+   * (every add() waits for it). While ClickHouse cannot be read, an add() counts without the
+   * history (logged) and the next add() tries again; the window is keyed by id, so nothing is
+   * counted twice when the history arrives.
    */
-  private restoreRate(store: IncidentStore): Promise<void> {
+  private restoreRate(): Promise<void> {
     const rate = this.o.setup.rate
     if (rate.threshold <= 0) return Promise.resolve()
     this.rateRestored ??= this.track((async () => {
       const now = this.o.now()
+      const store = this.o.store()
+      if (store === null) throw new Error('ClickHouse is not ready')
       const rows = await store.zonedSince(now - rate.windowMs)
-      this.rate.restore(rows, now)
+      this.rate.restore([...rows, ...this.o.unshipped.zonedSince(now - rate.windowMs)], now)
       this.o.logger.info({ incidents: rows.length, windowMs: rate.windowMs }, 'Incident rate window rebuilt from ClickHouse.')
     })().catch((err: Error) => {
       this.rateRestored = null
-      throw new HexpatrolError('HEXP_ERR_CLICKHOUSE_UNAVAILABLE', `The incident rate window could not be read from ClickHouse: ${err.message.split('\n')[0]}`, { cause: err })
+      this.o.logger.warn({ err: err.message.split('\n')[0] }, 'The incident rate window could not be read from ClickHouse; counting without the history until it can.')
     }))
     return this.rateRestored
   }
@@ -262,17 +326,19 @@ export class IncidentService {
     return [...this.o.setup.plans.values()]
   }
 
-  activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }) {
+  /** Resolves once its plan events are journaled (PlanError rejects it). */
+  async activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }) {
     const spec = this.o.setup.plans.get(planId)
     if (spec === undefined) return null
     const r = this.board.activate(spec, o, this.o.now())
-    this.planEvents(r.events)
+    await this.planEvents(r.events)
     return r.activation
   }
 
-  deactivate(planId: string, by: string) {
+  /** Resolves once its plan events are journaled (PlanError rejects it). */
+  async deactivate(planId: string, by: string) {
     const r = this.board.deactivate(planId, by, this.o.now())
-    this.planEvents(r.events)
+    await this.planEvents(r.events)
     return r.activation
   }
 
@@ -281,19 +347,32 @@ export class IncidentService {
     return this.board.status(planId, now, this.positions(now))
   }
 
-  private planEvents(events: OutboundEvent[]): void {
-    if (events.length === 0) return
+  /**
+   * Journals plan events (the `plan_events` rows), then publishes them, like alert transitions; at
+   * once when the append did not have to wait. The board changed already: a journal failure is
+   * logged and the events are delivered all the same.
+   */
+  private planEvents(events: OutboundEvent[]): void | Promise<void> {
+    if (events.length === 0) return undefined
     this.write('plans.json', this.board.toJSON())
-    for (const e of events) this.o.publish(e)
-    const store = this.o.store()
-    if (store !== null) void this.track(store.insertPlanEvents(events)).catch((err: Error) => this.o.logger.warn({ err: err.message, events: events.length }, 'Plan events could not be stored in ClickHouse; they were delivered.'))
+    const failed = (err: unknown) => this.o.logger.error({ err: (err as Error).message, events: events.map((e) => e.id) }, 'Plan events could not be journaled (they will be missing from plan_events); delivering them anyway.')
+    const publish = () => { for (const e of events) this.o.publish(e) }
+    let done: void | Promise<void>
+    try {
+      done = this.o.journal(rowsRecord('e', events.map(planEventRow)))
+    } catch (err) {
+      failed(err)
+      done = undefined
+    }
+    if (done === undefined) return publish()
+    return this.track(done.then(publish, (err: unknown) => { failed(err); publish() }))
   }
 
   /** Per rule tick: level expiries, plan tracking. */
   tick(now: number): void {
     for (const c of this.levels.expire(now)) this.levelChanged(c)
     if (this.board.list().length === 0) return
-    this.planEvents(this.board.tick(now, this.positions(now)))
+    void this.planEvents(this.board.tick(now, this.positions(now)))
   }
 }
 

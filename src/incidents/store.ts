@@ -1,17 +1,16 @@
 // ClickHouse I/O of the incidents stage, all SQL in one place: the `incidents` and `plan_events`
-// tables, inserts, the incident query and the hotspot density (parameterised; no string-built
-// values). Tables work on the embedded engine and on ClickHouse server >= 24. Cells are stored at
+// tables (their rows are written through the journal, journal/record.ts), the incident query and
+// the hotspot density (parameterised; no string-built values). Tables work on the embedded engine and on ClickHouse server >= 24. Cells are stored at
 // resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { latLngToCell } from 'h3-js'
-import { INCIDENT_CELL_RESOLUTION, type CellScore, type HotspotSpec } from './hotspots.js'
+import type { CellScore, HotspotSpec } from './hotspots.js'
 import type { Incident } from './incident.js'
-import type { OutboundEvent } from './events.js'
 
-export function incidentSchemaStatements(db: string): string[] {
+/** `dedupWindow`: see DEDUP_WINDOW in sink/clickhouse/schema.ts (a re-sent journal segment is stored once). */
+export function incidentSchemaStatements(db: string, dedupWindow: number): string[] {
   return [
-    // Idempotent by id: the service inserts only ids it does not hold; ReplacingMergeTree ordered
-    // by id also folds a retried insert. A few hundred thousand rows a year: no partitioning needed.
+    // Idempotent by id: the service journals only ids it does not hold (journal/record.ts
+    // incidentRow, shipped like fixes); ReplacingMergeTree ordered by id also folds a repeat. A few hundred thousand rows a year: no partitioning needed.
     `CREATE TABLE IF NOT EXISTS ${db}.incidents (
       id String,
       type LowCardinality(String),
@@ -26,7 +25,8 @@ export function incidentSchemaStatements(db: string): string[] {
       source LowCardinality(String),
       created_at DateTime64(3, 'UTC')
     ) ENGINE = ReplacingMergeTree(created_at)
-    ORDER BY id`,
+    ORDER BY id
+    SETTINGS non_replicated_deduplication_window = ${dedupWindow}`,
     // Plan activations, arrivals, misses, completion and deactivation; event_id folds retries.
     `CREATE TABLE IF NOT EXISTS ${db}.plan_events (
       at DateTime64(3, 'UTC'),
@@ -42,7 +42,8 @@ export function incidentSchemaStatements(db: string): string[] {
       data String CODEC(ZSTD(3))
     ) ENGINE = ReplacingMergeTree
     PARTITION BY toYYYYMM(at)
-    ORDER BY (plan_id, activation_id, event_id)`,
+    ORDER BY (plan_id, activation_id, event_id)
+    SETTINGS non_replicated_deduplication_window = ${dedupWindow}`,
   ]
 }
 
@@ -50,8 +51,6 @@ export function incidentSchemaStatements(db: string): string[] {
 export interface IncidentRow extends Incident {
   zone: string
 }
-
-const ms = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '')
 
 export class IncidentStore {
   constructor(private readonly client: ClickHouseClient, private readonly db: string) {}
@@ -65,28 +64,6 @@ export class IncidentStore {
       format: 'JSONEachRow',
     })
     return new Set((await rs.json<{ id: string }>()).map((r) => r.id))
-  }
-
-  async insert(rows: ReadonlyArray<{ incident: Incident; zone: string | null }>, source: string, now: number): Promise<void> {
-    if (rows.length === 0) return
-    await this.client.insert({
-      table: `${this.db}.incidents`,
-      format: 'JSONEachRow',
-      values: rows.map(({ incident: i, zone }) => ({
-        id: i.id,
-        type: i.type,
-        priority: i.priority,
-        ts: ms(i.ts),
-        lat: i.lat,
-        lon: i.lon,
-        h3: BigInt(`0x${latLngToCell(i.lat, i.lon, INCIDENT_CELL_RESOLUTION)}`).toString(),
-        zone_id: zone ?? '',
-        address: i.address,
-        description: i.description,
-        source,
-        created_at: ms(now),
-      })),
-    })
   }
 
   async query(q: { from: number; to: number; type?: string; zone?: string; id?: string; limit: number }): Promise<IncidentRow[]> {
@@ -149,29 +126,5 @@ export class IncidentStore {
       format: 'JSONEachRow',
     })
     return (await rs.json<{ cell: string; score: number; n: string | number }>()).map((r) => ({ cell: r.cell, score: Number(r.score), count: Number(r.n) }))
-  }
-
-  async insertPlanEvents(events: readonly OutboundEvent[]): Promise<void> {
-    if (events.length === 0) return
-    await this.client.insert({
-      table: `${this.db}.plan_events`,
-      format: 'JSONEachRow',
-      values: events.map((e) => {
-        const d = e.data as { activationId: string; planId: string; incidentId: string | null; checkpoint?: { name: string }; unitId?: string; elapsedMs?: number }
-        return {
-          at: ms(e.at),
-          event_id: e.id,
-          type: e.type,
-          activation_id: d.activationId,
-          plan_id: d.planId,
-          incident_id: d.incidentId ?? '',
-          checkpoint: d.checkpoint?.name ?? '',
-          unit_id: d.unitId ?? '',
-          elapsed_ms: d.elapsedMs ?? null,
-          summary: e.summary,
-          data: JSON.stringify(e.data),
-        }
-      }),
-    })
   }
 }

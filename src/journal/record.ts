@@ -2,12 +2,23 @@
 // text, one row per line: `<table code>\t<JSON row>\n`, each row a ClickHouse JSONEachRow object of
 // its table, pre-encoded on the hot path so the sink sends lines on without parsing them again.
 // Only this module knows the layout: readers (the sink's table split, the re-delivery filter's
-// seed, the lag probe) go through the functions below, never through string searches of their own.
+// seed, the lag probe, the unshipped-incidents read model) go through the functions below, never
+// through string searches of their own. Besides fixes and what the rules derive from them, the
+// operators' acknowledged state travels this way too: incidents (i), plan events (e) and audit
+// rows (u), so they are durable before the API answers and reach ClickHouse exactly once.
+import { latLngToCell } from 'h3-js'
 import type { Fix, Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { OutboundEvent } from '../alerts/outbound-event.js'
+import type { Incident } from '../incidents/incident.js'
+import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
+import type { AuditEntry } from '../sink/clickhouse/audit.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
 
-export const TABLE_CODES = { p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones' } as const
+export const TABLE_CODES = {
+  p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones',
+  i: 'incidents', e: 'plan_events', u: 'audit',
+} as const
 export type TableCode = keyof typeof TABLE_CODES
 export type TableName = (typeof TABLE_CODES)[TableCode]
 
@@ -65,6 +76,52 @@ export function zoneStatsRow(at: number, z: ZoneStatsRow): string {
   return JSON.stringify({ at, zone_id: z.zoneId, ratio: z.ratio, fresh: z.fresh, cells: z.cells, response_ratio: z.responseRatio, live_units: z.liveUnits })
 }
 
+/** An incident as journaled and stored: the record, the zone it fell in, its source, when stored. */
+export interface IncidentRecord extends Incident {
+  zone: string
+  source: string
+  createdAt: number
+}
+
+export function incidentRow(r: IncidentRecord): string {
+  return JSON.stringify({
+    id: r.id,
+    type: r.type,
+    priority: r.priority,
+    ts: r.ts,
+    lat: r.lat,
+    lon: r.lon,
+    h3: cellToDecimalString(latLngToCell(r.lat, r.lon, INCIDENT_CELL_RESOLUTION)),
+    zone_id: r.zone,
+    address: r.address,
+    description: r.description,
+    source: r.source,
+    created_at: r.createdAt,
+  })
+}
+
+/** A plan event (activation, arrival, miss, completion, deactivation) as a `plan_events` row. */
+export function planEventRow(e: OutboundEvent): string {
+  const d = e.data as { activationId: string; planId: string; incidentId: string | null; checkpoint?: { name: string }; unitId?: string; elapsedMs?: number }
+  return JSON.stringify({
+    at: e.at,
+    event_id: e.id,
+    type: e.type,
+    activation_id: d.activationId,
+    plan_id: d.planId,
+    incident_id: d.incidentId ?? '',
+    checkpoint: d.checkpoint?.name ?? '',
+    unit_id: d.unitId ?? '',
+    elapsed_ms: d.elapsedMs ?? null,
+    summary: e.summary,
+    data: JSON.stringify(e.data),
+  })
+}
+
+export function auditRow(at: number, e: AuditEntry): string {
+  return JSON.stringify({ at, actor: e.actor, action: e.action, target: e.target, ip: e.ip, details: JSON.stringify(e.details) })
+}
+
 /** Builds one journal record from rows of several tables. */
 export class RecordBuilder {
   private parts: string[] = []
@@ -116,6 +173,45 @@ export function alertsRecord(events: readonly AlertEvent[]): Buffer {
   const b = new RecordBuilder()
   for (const e of events) b.add('a', alertRow(e))
   return b.build()
+}
+
+/** A journal record of rows of one table (incidents, plan events, audit rows). */
+export function rowsRecord(code: TableCode, rows: readonly string[]): Buffer {
+  const b = new RecordBuilder()
+  for (const row of rows) b.add(code, row)
+  return b.build()
+}
+
+/** Every incident row of the records, parsed back (damaged lines are skipped). */
+export function * readIncidents(records: Iterable<Buffer>): Generator<IncidentRecord> {
+  for (const rec of records) {
+    // A tab is escaped inside JSON: a record without "i<tab>" holds no incident (the common case
+    // of a segment of fixes, checked natively without decoding it).
+    if (!rec.includes('i\t')) continue
+    for (const line of rec.toString('utf8').split('\n')) {
+      if (!line.startsWith('i\t')) continue
+      let r: Record<string, unknown>
+      try {
+        r = JSON.parse(line.slice(2)) as Record<string, unknown>
+      } catch {
+        continue
+      }
+      if (typeof r.id !== 'string' || typeof r.ts !== 'number' || typeof r.lat !== 'number' || typeof r.lon !== 'number') continue
+      yield {
+        id: r.id,
+        type: String(r.type),
+        priority: Number(r.priority),
+        ts: r.ts,
+        lat: r.lat,
+        lon: r.lon,
+        zone: String(r.zone_id),
+        address: String(r.address),
+        description: String(r.description),
+        source: String(r.source),
+        createdAt: Number(r.created_at),
+      }
+    }
+  }
 }
 
 /** The fields of a journaled position that identify the fix (see ingest/recent-fixes.ts). */

@@ -16,6 +16,8 @@ import { createReports } from '../../src/reports/index.js'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
 import { IncidentStore } from '../../src/incidents/store.js'
+import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
+import { directJournal } from '../helpers/journal-rows.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { routesOf } from '../../src/api/server.js'
 import { ErrorBody } from '../../src/api/schemas.js'
@@ -50,7 +52,8 @@ async function fullRig() {
   await base.app.close()
   const reportsCfg = validateConfig({ data_dir: tempDir(), ...dayConfig() })
   const reports = createReports({ config: reportsCfg, db, dataDir: tempDir(), logger: pino({ level: 'silent' }), now: () => at(24 + 9) }).api
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new IncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined })
+  const unshipped = new UnshippedIncidents()
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new IncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined, journal: directJournal(ch.client, ch.database, unshipped), unshipped })
   const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, reports, clickhouse: db, logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
   // P-1 drives out of its post's radius for longer than the dwell (an open radius_breach, as in
   // api.test.ts); O-2 stands by the station. 

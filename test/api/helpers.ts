@@ -76,7 +76,7 @@ export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: 
     ].slice(0, limit),
     emit: (events) => emitted.push(...events),
     stream: new StreamHub(),
-    audit: (e) => audits.push(e),
+    audit: (e) => { audits.push(e) },
     ...opts.ctx,
   }
   const app = await buildApi(ctx, opts.env ?? ENV)

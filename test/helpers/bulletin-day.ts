@@ -4,7 +4,8 @@
 import { cellToLatLng, polygonToCells } from 'h3-js'
 import { cellToDecimalString } from '../../src/geo/h3-index.js'
 import { PlanBoard, type UnitPosition } from '../../src/incidents/plans.js'
-import { IncidentStore } from '../../src/incidents/store.js'
+import { planEventRow, rowsRecord } from '../../src/journal/record.js'
+import { recordDeliverer } from './journal-rows.js'
 import { startEngine, type Harness } from './harness.js'
 import { M, POST, at, alerts, config, positions, prioritySnapshots, zoneSamples } from '../fixtures/patrol-day.js'
 
@@ -46,7 +47,7 @@ export async function bulletinEngine(): Promise<Harness> {
     events.push(...board.tick(t0 + s * 1000, p))
   }
   events.push(...board.deactivate('robbery', 'sgt.wang', t0 + 15 * M).events)
-  await new IncidentStore(ch.client, ch.database).insertPlanEvents(events)
+  await recordDeliverer(ch.client, ch.database).ship([rowsRecord('e', events.map(planEventRow))])
   const r = await fetch(`${h.httpUrl}/api/v1/reports/bulletins/daily/${PERIOD}/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}` } })
   if (r.status !== 201) throw new Error(`regenerate: ${r.status} ${await r.text()}`)
   return h

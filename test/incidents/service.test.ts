@@ -1,13 +1,16 @@
-// The service's edges with a fake store: ClickHouse not ready, duplicates within one request,
-// failures that must not break anything (hotspot query, plan event insert, unreadable state),
+// The service's edges with a fake store and a journal in memory: ClickHouse not ready or failing
+// (incidents still journaled and readable), duplicates within one request, failures that must not
+// break anything (hotspot query, plan event append, unreadable state),
 // the rate proposal (auto-applied, or skipped when the zone is already that high), hotspots off.
 import t from 'tap'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService, openedEvent } from '../../src/incidents/service.js'
 import type { IncidentStore } from '../../src/incidents/store.js'
 import type { OutboundEvent } from '../../src/incidents/events.js'
+import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
+import { readIncidents } from '../../src/journal/record.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { captureLogger, tempDir } from '../helpers/harness.js'
@@ -17,9 +20,7 @@ function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
   const inserted: string[] = []
   const store = {
     existing: async (ids: string[]) => new Set(ids.filter((id) => inserted.includes(id))),
-    insert: async (rows: Array<{ incident: { id: string } }>) => { inserted.push(...rows.map((r) => r.incident.id)) },
     hotspotScores: async () => [],
-    insertPlanEvents: async () => undefined,
     query: async () => [],
     get: async () => null,
     zonedSince: async () => [],
@@ -28,36 +29,93 @@ function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
   return { store: store as unknown as IncidentStore, inserted }
 }
 
-function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = tempDir()) {
+/**
+ * `journal`: the service's journal (default: records kept in `records`). `inserted`: the fake
+ * store's ids, to which each journaled incident is "shipped" (and leaves the read model).
+ */
+function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = tempDir(), o: { inserted?: string[]; journal?: (r: Buffer) => void | Promise<void> } = {}) {
   const cfg = config(standardRaw(raw))
   const dep = compileDeployment(cfg)
   const rules = new RuleEngine(dep, { startedAt: T0 })
   const events: OutboundEvent[] = []
+  const records: Buffer[] = []
+  const unshipped = new UnshippedIncidents()
   const { logger, logs } = captureLogger()
   const now = { t: T0 }
-  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e) })
-  return { svc, rules, events, logs, now, dir }
+  const journal = o.journal ?? ((r: Buffer) => {
+    records.push(r)
+    if (o.inserted === undefined) return
+    const ids = Array.from(readIncidents([r]), (i) => i.id)
+    o.inserted.push(...ids)
+    unshipped.shipped(ids)
+  })
+  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e), journal, unshipped })
+  return { svc, rules, events, logs, now, dir, records, unshipped }
 }
 
 const robbery = (id: string) => ({ id, type: 'robbery', lat: BASE.lat, lon: BASE.lon })
 
-t.test('ClickHouse not ready: incidents refused as NOT_READY, hotspots skipped', async (t) => {
-  const { svc } = setup({}, null)
-  await t.rejects(svc.add([robbery('A')], { source: 'api', search: true, by: 'x' }), { code: 'HEXP_ERR_NOT_READY' })
+t.test('ClickHouse not ready: incidents journaled and readable from the read model, hotspots skipped', async (t) => {
+  const { svc, records, events, logs } = setup({ incidents: { rate: { threshold: 5, suggest_level: 'high' } } }, null)
+  const r = await svc.add([robbery('A')], { source: 'api', search: true, by: 'x' })
+  t.match(r, [{ id: 'A', status: 'created' }])
+  t.equal(records.length, 1, 'journaled')
+  t.same(Array.from(readIncidents(records), (i) => i.id), ['A'])
+  t.same(events.map((e) => e.type), ['incident.opened'])
+  t.ok(logs.some((l) => l.msg === 'The incident rate window could not be read from ClickHouse; counting without the history until it can.' && l.err === 'ClickHouse is not ready'))
+  t.same((await svc.add([robbery('A')], { source: 'api', search: true, by: 'x' })).map((x) => x.status), ['exists'], 'a re-sent POST finds it')
+  t.match(await svc.add([{ ...robbery('FAR'), lat: 10, lon: 10 }], { source: 'import', search: false, by: 'x' }), [{ id: 'FAR', status: 'created', zone: null }])
+  t.equal([...readIncidents(records)].find((i) => i.id === 'FAR')?.zone, '', 'outside every zone: stored as ""')
+  t.equal(records.length, 2, 'the re-sent POST journaled nothing')
   t.equal(await svc.recomputeHotspots(), false)
-  t.throws(() => svc.query({ from: 0, to: 1, limit: 1 }), { code: 'HEXP_ERR_NOT_READY' })
+  t.match(await svc.query({ from: 0, to: T0 + 1, limit: 10 }), { rows: [{ id: 'A', type: 'robbery', zone: 'grid-2' }, { id: 'FAR', zone: '' }], partial: true })
+  t.same(await svc.query({ from: 0, to: 1, limit: 1 }), { rows: [], partial: true })
+  t.match(await svc.incident('A'), { id: 'A' })
+  await t.rejects(svc.incident('B'), { code: 'HEXP_ERR_NOT_READY' })
+})
+
+t.test('ClickHouse failing: the add is journaled all the same; reads merge the read model; the journal failing fails the add', async (t) => {
+  const down = async () => { throw new Error('connect ECONNREFUSED') }
+  const { store } = fakeStore({ existing: down, query: down, zonedSince: down, get: down })
+  const s = setup({ incidents: { rate: { threshold: 2, suggest_level: 'high' } } }, store)
+  t.match(await s.svc.add([robbery('A')], { source: 'api', search: true, by: 'x' }), [{ id: 'A', status: 'created' }])
+  t.ok(s.logs.some((l) => l.msg === 'ClickHouse could not be asked which incidents it holds; they are journaled as new.'))
+  t.ok(s.logs.some((l) => l.msg === 'The incident rate window could not be read from ClickHouse; counting without the history until it can.' && l.err === 'connect ECONNREFUSED'))
+  t.match(await s.svc.query({ from: 0, to: T0 + 1, limit: 10 }), { rows: [{ id: 'A' }], partial: true })
+  t.ok(s.logs.some((l) => l.msg === 'Incidents could not be read from ClickHouse; answering with those not shipped yet.'))
+  await t.rejects(s.svc.incident('Z'), /ECONNREFUSED/)
+  // The rate window counts what this process saw until the history can be read.
+  await s.svc.add([robbery('B')], { source: 'api', search: true, by: 'x' })
+  t.ok(s.events.some((e) => e.type === 'patrol_level.suggested'), 'two incidents reach the threshold without the history')
+
+  // ClickHouse up: the stored rows and the ones not shipped yet, merged newest first, one per id.
+  const stored = { id: 'S', type: 'theft', priority: 3, ts: T0 - 5000, lat: 1, lon: 2, zone: '', address: '', description: '' }
+  const up = fakeStore({ query: async () => [stored, { ...stored, id: 'A', ts: T0 - 1 }] })
+  const u = setup({}, up.store)
+  await u.svc.add([robbery('A'), { ...robbery('B'), time: T0 - 10_000 }], { source: 'import', search: false, by: 'x' })
+  const q = await u.svc.query({ from: 0, to: T0 + 1, limit: 10 })
+  t.same(q.rows.map((r) => r.id), ['A', 'S', 'B'])
+  t.equal(q.partial, false)
+  t.same((await u.svc.query({ from: 0, to: T0 + 1, limit: 2 })).rows.map((r) => r.id), ['A', 'S'], 'limited after the merge')
+
+  // The journal refuses the record: the add fails and nothing is kept as created.
+  const broken = setup({}, fakeStore().store, tempDir(), { journal: () => { throw new Error('EIO') } })
+  await t.rejects(broken.svc.add([robbery('C')], { source: 'api', search: true, by: 'x' }), /EIO/)
+  t.equal(broken.unshipped.size, 0)
+  t.same(broken.events, [], 'no incident.opened for an incident not journaled')
 })
 
 t.test('duplicates within a request, rejections, no search for imports', async (t) => {
   const { store, inserted } = fakeStore()
-  const { svc, events } = setup({}, store)
+  const { svc, events } = setup({}, store, tempDir(), { inserted })
   const r = await svc.add([robbery('A'), robbery('A'), { id: 5 }, { ...robbery('B'), lat: 'x' }], { source: 'import', search: false, by: 'x' })
   t.same(r.map((x) => [x.id, x.status]), [['A', 'exists'], ['', 'rejected'], ['B', 'rejected'], ['A', 'created']])
   t.same(inserted, ['A'])
   t.equal(events.length, 0, 'an import dispatches nothing')
   t.equal(r[3]!.resources, undefined)
-  t.same(await svc.query({ from: 0, to: 1, limit: 1 }), [])
-  t.equal(await svc.incident('A'), null)
+  t.same(await svc.query({ from: 0, to: 1, limit: 1 }), { rows: [], partial: false })
+  t.equal(await svc.incident('A'), null, 'shipped: read from the store')
+  t.same((await svc.add([robbery('A')], { source: 'api', search: true, by: 'x' })).map((x) => x.status), ['exists'], 'in ClickHouse: exists')
 })
 
 t.test('a failing hotspot query keeps the previous hotspots; hotspots disabled', async (t) => {
@@ -84,15 +142,15 @@ t.test('rate proposal: auto-applied with an expiry; not proposed when the zone i
   t.same(s2.events.map((e) => e.type), ['incident.opened'], 'already above the suggested level')
 })
 
-t.test('plan events reach publish even when ClickHouse refuses them; state files persist; unreadable ones are ignored', async (t) => {
-  const { store } = fakeStore({ insertPlanEvents: async () => { throw new Error('down') } })
+t.test('plan events are journaled, then published; published even when the journal fails; state files persist; unreadable ones are ignored', async (t) => {
+  const { store } = fakeStore()
   const plans = [{ id: 'p', checkpoints: [{ name: 'Gate', lat: BASE.lat, lon: BASE.lon, units: ['P-017'], radius_m: 50 }] }]
-  const { svc, rules, events, logs, now, dir } = setup({ plans }, store)
+  const { svc, rules, events, now, dir, records } = setup({ plans }, store)
   t.same(svc.planSpecs().map((p) => p.id), ['p'])
-  t.equal(svc.activate('nope', { by: 'x', incidentId: null, centre: null }), null)
-  svc.activate('p', { by: 'x', incidentId: null, centre: null })
-  await svc.idle()
-  t.ok(logs.some((l) => l.msg === 'Plan events could not be stored in ClickHouse; they were delivered.'))
+  t.equal(await svc.activate('nope', { by: 'x', incidentId: null, centre: null }), null)
+  await svc.activate('p', { by: 'x', incidentId: null, centre: null })
+  t.equal(records.length, 1, 'the activation is journaled')
+  t.match(records[0]!.toString(), /^e\t\{"at":\d+,"event_id":"p\.\d+\.activated","type":"plan\.activated"/)
   t.same(svc.search(BASE.lat, BASE.lon, now.t), [], 'no live unit yet')
   for (let s = 0; s <= 40; s += 10) {
     now.t = T0 + 1000 + s * 1000
@@ -100,14 +158,36 @@ t.test('plan events reach publish even when ClickHouse refuses them; state files
     svc.tick(now.t)
   }
   t.same(events.map((e) => e.type), ['plan.activated', 'checkpoint.reached', 'plan.completed'])
+  t.same(Buffer.concat(records).toString().split('\n').filter(Boolean).map((l) => (JSON.parse(l.slice(2)) as { type: string }).type), ['plan.activated', 'checkpoint.reached', 'plan.completed'], 'every plan event journaled')
   t.equal(svc.search(BASE.lat, BASE.lon, now.t).length, 0, 'the committed unit is not proposed')
   t.equal(svc.search(BASE.lat, BASE.lon, now.t, 3).length, 0)
   t.match(svc.planStatus('p'), { checkpoints: [{ state: 'reached', units: [{ unitId: 'P-017', live: true, inside: true }] }] })
+  t.equal(statSync(join(dir, 'plans.json')).mode & 0o777, 0o600, 'state files are private')
+  t.equal(statSync(dir).mode & 0o777, 0o700)
   // Restart from the state files.
   const again = setup({ plans }, store, dir)
   t.ok(again.svc.board.get('p'))
-  svc.deactivate('p', 'x')
+  await svc.deactivate('p', 'x')
   svc.tick(now.t)
+  // A journal that fails (thrown, or a rejected wait for space): logged, the events still delivered.
+  for (const journal of [() => { throw new Error('EIO') }, () => Promise.reject(new Error('journal is closed'))]) {
+    const f = setup({ plans }, store, tempDir(), { journal })
+    await f.svc.activate('p', { by: 'x', incidentId: null, centre: null })
+    t.same(f.events.map((e) => e.type), ['plan.activated'])
+    t.ok(f.logs.some((l) => l.msg === 'Plan events could not be journaled (they will be missing from plan_events); delivering them anyway.'))
+  }
+  // A journal that waits for space: published only once appended.
+  let release = () => {}
+  const w = setup({ plans }, store, tempDir(), { journal: () => new Promise<void>((resolve) => { release = resolve }) })
+  const pending = w.svc.activate('p', { by: 'x', incidentId: null, centre: null })
+  await new Promise((r) => setImmediate(r))
+  t.same(w.events, [], 'not published before the append')
+  const idle = w.svc.idle()
+  release()
+  await idle
+  t.same(w.events.map((e) => e.type), ['plan.activated'], 'idle() waited for the append and the publication')
+  await pending
+  t.same(w.events.map((e) => e.type), ['plan.activated'])
   // Corrupt state files: start without them.
   mkdirSync(join(dir, 'x'), { recursive: true })
   writeFileSync(join(dir, 'plans.json'), '{not json')

@@ -1,7 +1,7 @@
 // The record format's readers: the fix time read without parsing (lag probe) agrees with the JSON,
 // whatever the unit id holds, and rows in any other layout give NaN rather than a wrong number.
 import t from 'tap'
-import { positionRow, positionTs, readPositions, RecordBuilder } from '../../src/journal/record.js'
+import { auditRow, groupByTable, incidentRow, planEventRow, positionRow, positionTs, readIncidents, readPositions, RecordBuilder, rowsRecord } from '../../src/journal/record.js'
 import type { Fix } from '../../src/decode/fix.js'
 
 const fix = (unitId: string, ts: number): Fix => ({ unitId, ts, receivedAt: ts + 5, lat: 36.49, lon: 117.86, h3: '8930a6b4557ffff', speed: null, heading: null, accuracy: 5, altitude: null, battery: null, seq: 1, source: 'native', topic: 'fleet/x/position', flags: 0 })
@@ -20,4 +20,19 @@ t.test('positionTs reads the fix time of a position row, for any unit id', async
 t.test('readPositions yields the identity of every position row', async (t) => {
   const rec = new RecordBuilder().add('p', positionRow(fix('P-1', 10))).add('r', '{"reason":"x"}').add('p', positionRow(fix('P-2', 20))).build()
   t.same([...readPositions([rec])], [{ unitId: 'P-1', ts: 10, lat: 36.49, lon: 117.86 }, { unitId: 'P-2', ts: 20, lat: 36.49, lon: 117.86 }])
+})
+
+t.test('incidents, plan events and audit rows: their own table codes, read back from records', async (t) => {
+  const inc = { id: 'ROB-1', type: 'robbery', priority: 1, ts: 1_800_000_000_000, lat: 36.49, lon: 117.86, address: 'Xinhua Rd\t7', description: 'two "suspects"', zone: 'g1', source: 'api', createdAt: 1_800_000_000_500 }
+  const rec = rowsRecord('i', [incidentRow(inc), incidentRow({ ...inc, id: 'ROB-2', zone: '' })])
+  const { tables, unknown } = groupByTable([rec, rowsRecord('e', [planEventRow({ id: 'ring.1.activated', type: 'plan.activated', at: 5, subject: 'plan:ring', summary: 'on', data: { activationId: 'ring.1', planId: 'ring', incidentId: null } })]), rowsRecord('u', [auditRow(7, { actor: 'desk', action: 'x', target: '', details: { status: 200 }, ip: '::1' })])])
+  t.equal(unknown, 0)
+  t.same([...tables.keys()], ['incidents', 'plan_events', 'audit'])
+  t.match(JSON.parse(tables.get('incidents')![0]!), { id: 'ROB-1', ts: 1_800_000_000_000, zone_id: 'g1', h3: /^\d+$/, created_at: 1_800_000_000_500 })
+  t.same(JSON.parse(tables.get('plan_events')![0]!), { at: 5, event_id: 'ring.1.activated', type: 'plan.activated', activation_id: 'ring.1', plan_id: 'ring', incident_id: '', checkpoint: '', unit_id: '', elapsed_ms: null, summary: 'on', data: '{"activationId":"ring.1","planId":"ring","incidentId":null}' })
+  t.same(JSON.parse(tables.get('audit')![0]!), { at: 7, actor: 'desk', action: 'x', target: '', ip: '::1', details: '{"status":200}' })
+  t.same([...readIncidents([rec])], [inc, { ...inc, id: 'ROB-2', zone: '' }], 'read back as written (a tab inside a field stays inside)')
+  const damaged = Buffer.from(`i\t{not json\ni\t{"id":"X"}\np\t{"unit_id":"i\\t"}\n${rec.toString()}`)
+  t.same([...readIncidents([damaged])].map((r) => r.id), ['ROB-1', 'ROB-2'], 'damaged or incomplete incident lines are skipped')
+  t.same([...readIncidents([new RecordBuilder().add('p', positionRow(fix('P-1', 10))).build()])], [], 'a record of fixes holds none')
 })

@@ -17,7 +17,8 @@ import { reportHtml } from '../../src/reports/render-html.js'
 import { bulletinEvent, bulletinMarkdown } from '../../src/reports/bulletin-event.js'
 import { planSection } from '../../src/reports/plans.js'
 import { PlanBoard, type PlanSpec, type UnitPosition } from '../../src/incidents/plans.js'
-import { IncidentStore } from '../../src/incidents/store.js'
+import { planEventRow, rowsRecord } from '../../src/journal/record.js'
+import { recordDeliverer } from '../helpers/journal-rows.js'
 import type { OutboundEvent } from '../../src/incidents/events.js'
 import { metresPerDegree } from '../../src/geo/distance.js'
 import { tempDir } from '../helpers/harness.js'
@@ -73,10 +74,10 @@ function script(): OutboundEvent[] {
 t.before(async () => {
   await migrate(ch.client, { database: ch.database, ttlDays: 0, rejectsTtlDays: 0 })
   const events = script()
-  const store = new IncidentStore(ch.client, ch.database)
-  await store.insertPlanEvents(events)
-  // A retried insert of the same events is folded (ReplacingMergeTree by event_id, read FINAL).
-  await store.insertPlanEvents(events.filter((e) => e.type === 'checkpoint.reached'))
+  const shipper = recordDeliverer(ch.client, ch.database)
+  await shipper.ship([rowsRecord('e', events.map(planEventRow))])
+  // The same events journaled again (another segment) are folded (ReplacingMergeTree by event_id, read FINAL).
+  await shipper.ship([rowsRecord('e', events.filter((e) => e.type === 'checkpoint.reached').map(planEventRow))])
 })
 
 t.test('time to man each checkpoint, from plan_events (hand-computed)', async (t) => {

@@ -135,7 +135,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
     ORDER BY (kind, period, generated_at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
     // Who changed what through the API (see src/sink/clickhouse/audit.ts).
-    auditTableStatement(db),
+    auditTableStatement(db, DEDUP_WINDOW),
   ]
 }
 
@@ -151,7 +151,11 @@ export function ttlStatements(o: SchemaOptions): string[] {
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
   for (const query of schemaStatements(o)) await client.command({ query })
   // incidents, plan_events (src/incidents/store.ts).
-  for (const query of incidentSchemaStatements(o.database)) await client.command({ query })
+  for (const query of incidentSchemaStatements(o.database, DEDUP_WINDOW)) await client.command({ query })
+  // Tables created before their rows went through the journal had no deduplication window.
+  for (const table of ['incidents', 'plan_events', 'audit']) {
+    await client.command({ query: `ALTER TABLE ${o.database}.${table} MODIFY SETTING non_replicated_deduplication_window = ${DEDUP_WINDOW}` })
+  }
   for (const query of ttlStatements(o)) {
     try {
       await client.command({ query, clickhouse_settings: { materialize_ttl_after_modify: 0 } })

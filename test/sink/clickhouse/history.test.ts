@@ -1,6 +1,6 @@
 // Alert history and the audit table against the embedded ClickHouse: alerts folded to their latest
 // state, filters, cursor pages, transitions in order (each once), the API routes on top, and audit
-// rows that survive a failed insert.
+// rows shipped from the journal that survive a failed insert and a re-sent segment.
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { pino } from 'pino'
@@ -8,9 +8,10 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { validateConfig } from '../../../src/config/load.js'
 import { openClickHouse } from '../../../src/sink/clickhouse/client.js'
 import { migrate } from '../../../src/sink/clickhouse/schema.js'
-import { alertRow } from '../../../src/journal/record.js'
+import { alertRow, auditRow, rowsRecord } from '../../../src/journal/record.js'
+import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
+import { createMetrics } from '../../../src/telemetry/metrics.js'
 import { queryAlertHistory, queryAlertTransitions } from '../../../src/sink/clickhouse/alert-history.js'
-import { AuditLog } from '../../../src/sink/clickhouse/audit.js'
 import type { AlertEvent, AlertKind, AlertState } from '../../../src/rules/alert-event.js'
 import { tempDir } from '../../helpers/harness.js'
 import { rows } from '../../helpers/clickhouse.js'
@@ -111,35 +112,24 @@ t.test('API: a live alert merges its unshipped transition; ClickHouse errors are
   t.equal((await y.app.inject({ url: '/api/v1/alerts/al_a', headers: as('read') })).statusCode, 503)
 })
 
-t.test('audit rows: written, retried after a failed insert, bounded', async (t) => {
+t.test('audit rows: journaled rows shipped with their segment\'s token, retried after a failed insert, stored once', async (t) => {
   let fail = 1
   const client = new Proxy(ch.client, {
     get(target, prop, recv) {
-      if (prop === 'insert') {
-        return async (o: Parameters<ClickHouseClient['insert']>[0]) => {
-          if (fail-- > 0) throw new Error('ClickHouse is restarting')
-          return target.insert(o)
+      if (prop === 'exec') {
+        return async (o: Parameters<ClickHouseClient['exec']>[0]) => {
+          if (fail-- > 0) throw Object.assign(new Error('connect ECONNREFUSED (ClickHouse is restarting)'), { code: 'ECONNREFUSED' })
+          return target.exec(o)
         }
       }
       return Reflect.get(target, prop, recv)
     },
   })
-  const log = new AuditLog({ client, database: db, logger: pino({ level: 'silent' }), now: () => T, retryMs: 20, maxQueued: 3 })
-  log.write({ actor: 'sgt.wang', action: 'alert.acknowledge', target: 'al_a', details: { status: 200, note: 'on scene' }, ip: '10.1.2.3' })
-  await log.flush()
-  t.equal(log.pending, 1, 'kept after the failed insert')
-  await new Promise((r) => setTimeout(r, 100))
-  t.equal(log.pending, 0, 'the retry wrote it')
+  const deliver = createDeliver({ client, database: db, instanceId: 'audit-test', logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }) })
+  const record = rowsRecord('u', [auditRow(T, { actor: 'sgt.wang', action: 'alert.acknowledge', target: 'al_a', details: { status: 200, note: 'on scene' }, ip: '10.1.2.3' })])
+  t.equal(await deliver({ id: 7 }, [record]), 'retriable', 'ClickHouse away: the segment stays in the journal')
+  t.equal(await deliver({ id: 7 }, [record]), 'delivered')
+  t.equal(await deliver({ id: 7 }, [record]), 'delivered', 're-sent after a crash before the confirmation')
   const stored = await rows<{ actor: string; action: string; target: string; ip: string; details: string; ms: string }>(ch.client, `SELECT actor, action, target, ip, details, toUnixTimestamp64Milli(at) AS ms FROM ${db}.audit`)
-  t.same(stored.map((r) => ({ ...r, details: JSON.parse(r.details), ms: Number(r.ms) })), [{ actor: 'sgt.wang', action: 'alert.acknowledge', target: 'al_a', ip: '10.1.2.3', details: { status: 200, note: 'on scene' }, ms: T }])
-  fail = 100
-  for (let i = 0; i < 5; i++) log.write({ actor: 'a', action: 'x', target: String(i), details: {}, ip: '' })
-  await log.flush()
-  t.equal(log.pending, 3)
-  t.equal(log.dropped, 2, 'the oldest rows beyond the bound are dropped and counted')
-  fail = 0
-  await log.close()
-  t.equal(log.pending, 0)
-  const more = await rows<{ target: string }>(ch.client, `SELECT target FROM ${db}.audit WHERE actor = 'a' ORDER BY target`)
-  t.same(more.map((r) => r.target), ['2', '3', '4'])
+  t.same(stored.map((r) => ({ ...r, details: JSON.parse(r.details), ms: Number(r.ms) })), [{ actor: 'sgt.wang', action: 'alert.acknowledge', target: 'al_a', ip: '10.1.2.3', details: { status: 200, note: 'on scene' }, ms: T }], 'stored once')
 })
