@@ -15,10 +15,10 @@ import { applyOverride, overrideKey, type CoverageOverrides } from './coverage-o
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
 import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
-import { runGapMs, stepRadius } from './radius-breach.js'
+import { runGapMs, stepRadius, unitRunGapMs } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
-import { isSilentAt, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
+import { isSilentAt, learnedCadenceMs, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
 import { summaries } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, zoneTransition } from './unit-alerts.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
@@ -168,7 +168,7 @@ export class RuleEngine {
     // that reconnects sends its live position, then its buffer): it waits allowed_lateness, so the
     // back-fill is evaluated in fix-time order instead of too late. No edge waits: after such a
     // hole no run goes on.
-    if (u.latest !== null && fix.ts - u.latest.ts > this.holeMs) u.buffer.holdAllUntil = now + this.dep.rules.allowedLatenessMs
+    if (u.latest !== null && fix.ts - u.latest.ts > this.unitHoleMs(u)) u.buffer.holdAllUntil = now + this.dep.rules.allowedLatenessMs
     if (u.latest === null || fix.ts > u.latest.ts) {
       u.latest = fix
       this.index(u)
@@ -488,6 +488,16 @@ export class RuleEngine {
     for (const f of due) this.process(u, f, out)
   }
 
+  /** The unit's reporting interval, learned or configured (null: neither), which stretches the pause a rule's run may take. */
+  private cadenceOf(u: UnitState): number | null {
+    return learnedCadenceMs(u.silent) ?? u.liveness.expectedMs
+  }
+
+  /** The fix-time pause after which no rule of this unit can confirm an edge on its next fix. */
+  private unitHoleMs(u: UnitState): number {
+    return this.holeMs === Infinity ? Infinity : Math.max(this.holeMs, unitRunGapMs(0, this.cadenceOf(u)))
+  }
+
   /** One released fix, in fix-time order: unit rules, then coverage credit with path fill. */
   private process(u: UnitState, f: Fix, out: AlertEvent[]): void {
     const prev = u.lastReleased
@@ -496,12 +506,12 @@ export class RuleEngine {
     // compileDeployment checked that every unit's post and zone exist.
     if (u.radius !== null) {
       const post = this.dep.posts.get(u.radius.postId) as PostSpec
-      const e = stepRadius(u.radius, post, f, rules.radius)
+      const e = stepRadius(u.radius, post, f, rules.radius, this.cadenceOf(u))
       if (e !== null) push(out, radiusTransition(this.book, u, post, f, e))
     }
     if (u.zone !== null) {
       const zone = this.dep.zonesById.get(u.zone.zoneId) as ZoneSpec
-      const e = stepZoneExit(u.zone, zone.polygon, f, rules.zone)
+      const e = stepZoneExit(u.zone, zone.polygon, f, rules.zone, this.cadenceOf(u))
       if (e !== null) push(out, zoneTransition(this.book, u, zone, f, e))
     }
     this.credit.credit(f, u.ownZone, prev)

@@ -50,6 +50,16 @@ export const MIN_RUN_GAP_MS = 60_000
 
 export const runGapMs = (dwellMs: number): number => Math.max(dwellMs, MIN_RUN_GAP_MS)
 
+/** A unit that reports every `cadenceMs` may pause a run this many intervals (one fix lost in between). */
+export const CADENCE_GAPS = 1.5
+
+/**
+ * The longest pause in a run of a unit with this reporting interval: runGapMs, or 1.5 × its
+ * cadence when longer, so a phone at Traccar Client's 300 s default can be in breach at all.
+ */
+export const unitRunGapMs = (dwellMs: number, cadenceMs: number | null): number =>
+  Math.max(runGapMs(dwellMs), cadenceMs === null ? 0 : CADENCE_GAPS * cadenceMs)
+
 /** The accuracy radius a fix is judged by: its own, or max_accuracy_m when it reports none. */
 export function assumedAccuracyM(accuracy: number | null, maxAccuracyM: number): number {
   return accuracy === null ? maxAccuracyM : accuracy
@@ -76,11 +86,11 @@ export function radiusSide(distanceM: number, radiusM: number, hysteresisM: numb
 }
 
 /** Feeds one released, unflagged fix; returns the edge it confirms, if any. Mutates `s`. */
-export function stepRadius(s: RadiusState, post: RadiusPost, fix: Fix, cfg: RadiusSettings): RadiusEdge | null {
+export function stepRadius(s: RadiusState, post: RadiusPost, fix: Fix, cfg: RadiusSettings, cadenceMs: number | null = null): RadiusEdge | null {
   const distanceM = haversineM(post.lat, post.lon, fix.lat, fix.lon)
   const before = s.pendingSince
   const side = radiusSide(distanceM, post.radiusM, cfg.hysteresisM, assumedAccuracyM(fix.accuracy, cfg.maxAccuracyM))
-  const edge = stepDwell(s, side, fix.ts, { dwellMs: cfg.dwellMs, maxGapMs: runGapMs(cfg.dwellMs) })
+  const edge = stepDwell(s, side, fix.ts, { dwellMs: cfg.dwellMs, maxGapMs: unitRunGapMs(cfg.dwellMs, cadenceMs) })
   if (edge === null) return null
   return { edge, distanceM, since: before ?? fix.ts }
 }

@@ -6,7 +6,7 @@
 import type { Fix } from '../decode/fix.js'
 import type { CompiledPolygon } from '../geo/polygon.js'
 import { initialDwell, stepDwell, type DwellState, type Side } from './dwell.js'
-import { assumedAccuracyM, evidenceSide, runGapMs, type RadiusSettings } from './radius-breach.js'
+import { assumedAccuracyM, evidenceSide, unitRunGapMs, type RadiusSettings } from './radius-breach.js'
 
 export type ZoneExitSettings = RadiusSettings
 
@@ -31,10 +31,10 @@ export function zoneSide(polygon: CompiledPolygon, lat: number, lon: number, hys
 }
 
 /** Feeds one released, unflagged fix; returns the edge it confirms, if any. Mutates `s`. */
-export function stepZoneExit(s: ZoneExitState, polygon: CompiledPolygon, fix: Fix, cfg: ZoneExitSettings): ZoneExitEdge | null {
+export function stepZoneExit(s: ZoneExitState, polygon: CompiledPolygon, fix: Fix, cfg: ZoneExitSettings, cadenceMs: number | null = null): ZoneExitEdge | null {
   const { side, distanceM } = zoneSide(polygon, fix.lat, fix.lon, cfg.hysteresisM, assumedAccuracyM(fix.accuracy, cfg.maxAccuracyM))
   const before = s.pendingSince
-  const edge = stepDwell(s, side, fix.ts, { dwellMs: cfg.dwellMs, maxGapMs: runGapMs(cfg.dwellMs) })
+  const edge = stepDwell(s, side, fix.ts, { dwellMs: cfg.dwellMs, maxGapMs: unitRunGapMs(cfg.dwellMs, cadenceMs) })
   if (edge === null) return null
   return { edge, distanceM, since: before ?? fix.ts }
 }
