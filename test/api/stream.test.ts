@@ -3,6 +3,7 @@
 // Last-Event-ID, and a client that stops reading is dropped (counted, logged once) while the
 // others keep up. stream-resume.test.ts has the large-backlog and large-fleet cases on defaults.
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { request, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
@@ -257,6 +258,9 @@ t.test('writer: socket errors, a failing snapshot and a dead socket are containe
   t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="error"\} 4\n/)
   t.same(logs.map((l) => l.reason), ['error', 'error', 'error', 'error'], 'each logged once')
   t.match(logs[0], { err: { message: 'write EPIPE' }, msg: /the engine carries on/ })
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: await registry.metrics(), encoding: 'utf8' })
+  if (lint.error !== undefined) t.comment('promtool is not installed: the exposition was not linted')
+  else t.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool accepts the stream metrics')
   hub.close()
 })
 
