@@ -4,9 +4,10 @@
 // a flush is ONE write per client, its text shared by every client with the same filter: 2,000
 // moving units and 100 clients cost 100 writes a second, not 200,000. Each client's response is
 // owned by its StreamWriter (stream-writer.ts): the catch-up (snapshot or missed events) is paced
-// to the socket, so its size is not bounded by the buffer; live events that wait past the bound
-// drop the client (`overflow`). publish() never waits for a client, so a slow browser cannot slow
-// ingestion, and no write can reach a closed response.
+// to the socket, so its size is not bounded by the buffer; a client that still has more than the
+// bound of live events waiting when a new one comes is dropped (`overflow`). publish() never
+// waits for a client, so a slow browser cannot slow ingestion, and no write can reach a closed
+// response.
 import { randomBytes } from 'node:crypto'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { jsonPieces, joinPieces } from './json-pieces.js'
@@ -38,7 +39,7 @@ interface Frame {
 export interface StreamHubOptions {
   /** Events kept for Last-Event-ID resumption. */
   ringSize?: number
-  /** A client with more than this many bytes waiting in its socket buffer is dropped. */
+  /** A client with more than this many bytes of live events still waiting when a new one comes is dropped. */
   bufferBytes?: number
   heartbeatMs?: number
   /** Position coalescing period per unit. */
@@ -111,7 +112,7 @@ export class StreamHub {
       : {
           clients: new Gauge({ name: 'hexpatrol_stream_clients', help: 'Clients connected to the live stream.', registers: [r] }),
           events: new Counter({ name: 'hexpatrol_stream_events_total', help: 'Events published on the live stream, by type.', labelNames: ['type'], registers: [r] }),
-          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected by the engine, by reason (behind: live events waited past api.stream_buffer_bytes; error: the connection failed).', labelNames: ['reason'], registers: [r] }),
+          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected by the engine, by reason (behind: more than api.stream_buffer_bytes of live events still waiting; error: the connection failed).', labelNames: ['reason'], registers: [r] }),
         }
   }
 

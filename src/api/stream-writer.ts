@@ -21,7 +21,7 @@ export interface StreamSocket {
 export type CloseReason = 'behind' | 'error' | 'gone' | 'closed'
 
 export interface StreamWriterOptions {
-  /** Live bytes allowed to wait (in the socket buffer, or held during the catch-up). */
+  /** Live bytes that may wait (in the socket buffer, or held during the catch-up) when a new event comes. */
   bufferBytes: number
   /** The last event the client is told about when it falls behind. */
   overflowNotice(): string
@@ -71,14 +71,22 @@ export class StreamWriter {
       this.refused++
       return
     }
+    // Behind means: earlier live events still waiting past the bound when a new one comes. (After
+    // the write, one large flush, e.g. a whole fleet's positions, could exceed it on its own.)
     if (this.#phase !== 'live') {
+      if (this.#heldBytes > this.o.bufferBytes) {
+        this.close('behind')
+        return
+      }
       this.#held.push(chunk)
       this.#heldBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
-      if (this.#heldBytes > this.o.bufferBytes) this.close('behind')
+      return
+    }
+    if (this.socket.writableLength > this.o.bufferBytes) {
+      this.close('behind')
       return
     }
     this.#write(chunk)
-    if (this.socket.writableLength > this.o.bufferBytes) this.close('behind')
   }
 
   /** Closes once; later calls (and the socket's own close event) change nothing. */
