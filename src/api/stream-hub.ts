@@ -179,6 +179,7 @@ export class StreamHub {
       bufferBytes: this.bufferBytes,
       overflowNotice: () => `event: overflow\ndata: ${JSON.stringify({ message: 'The client fell behind the live stream and is disconnected; reconnect (with Last-Event-ID) to resume.', lastId: this.lastId })}\n\n`,
       onClose: (reason, err) => this.closed(c, reason, err),
+      now: this.now,
     })
     this.clients.add(c)
     this.m?.clients.set(this.clients.size)

@@ -29,6 +29,13 @@ export interface StreamWriterOptions {
   onClose(reason: CloseReason, err?: unknown): void
   /** How long an ended stream may take to flush before its socket is destroyed (default 5 s). */
   graceMs?: number
+  /**
+   * A catch-up that wrote nothing for this long is stalled: the next live event (heartbeats come
+   * every few seconds) drops the client, so one that never reads cannot hold its snapshot forever.
+   * Default 60 s.
+   */
+  stallMs?: number
+  now?: () => number
 }
 
 export class StreamWriter {
@@ -39,6 +46,8 @@ export class StreamWriter {
   #heldBytes = 0
   /** False while the socket's last write ended mid-event (a snapshot is written in pieces). */
   #atBoundary = true
+  /** When the catch-up last wrote a piece. */
+  #progressAt = 0
   /** Writes refused because the writer was closed: each would have been a write after end. */
   refused = 0
 
@@ -47,6 +56,10 @@ export class StreamWriter {
     socket.on('error', (err) => this.close('error', err))
     socket.on('close', () => this.close('gone'))
     socket.on('drain', () => this.#pump())
+  }
+
+  #now(): number {
+    return (this.o.now ?? Date.now)()
   }
 
   get closed(): boolean {
@@ -62,6 +75,7 @@ export class StreamWriter {
     }
     this.#phase = 'catch-up'
     this.#catchUp = catchUp[Symbol.iterator]()
+    this.#progressAt = this.#now()
     if (this.#write(head)) this.#pump()
   }
 
@@ -74,7 +88,7 @@ export class StreamWriter {
     // Behind means: earlier live events still waiting past the bound when a new one comes. (After
     // the write, one large flush, e.g. a whole fleet's positions, could exceed it on its own.)
     if (this.#phase !== 'live') {
-      if (this.#heldBytes > this.o.bufferBytes) {
+      if (this.#heldBytes > this.o.bufferBytes || (this.#phase === 'catch-up' && this.#now() - this.#progressAt > (this.o.stallMs ?? 60_000))) {
         this.close('behind')
         return
       }
@@ -126,6 +140,7 @@ export class StreamWriter {
         this.#goLive()
         return
       }
+      this.#progressAt = this.#now()
       if (!this.#write(next.value)) return
     }
   }

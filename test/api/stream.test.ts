@@ -201,6 +201,25 @@ t.test('writer: live events past the bound during the catch-up drop the client w
   hub.close()
 })
 
+t.test('writer: a client that never reads its snapshot is dropped after the stall period, at the next event', async (t) => {
+  const registry = new Registry()
+  const clock = { now: 1000 }
+  const hub = new StreamHub({ registry, now: () => clock.now })
+  const s = new FakeSocket()
+  s.accepting = false
+  hub.subscribe(s, all, undefined, () => ({ units: Array.from({ length: 3000 }, (_, i) => ({ id: `U-${i}`, name: 'x'.repeat(80) })) }))
+  s.emit('drain')
+  clock.now += 59_000
+  hub.publish('alert', { n: 1 })
+  s.emit('drain')
+  t.equal(hub.clientCount, 1, 'slow but moving: kept')
+  clock.now += 60_001
+  hub.publish('alert', { n: 2 })
+  t.equal(hub.clientCount, 0, 'no piece written for over 60 s: dropped')
+  t.ok(s.ended)
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="behind"\} 1\n/)
+})
+
 t.test('writer: a resumed backlog larger than the buffer is paced, not dropped', async (t) => {
   const hub = new StreamHub({ bufferBytes: 4096 })
   const first = new FakeSocket()
