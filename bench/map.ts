@@ -49,7 +49,8 @@ if (synthetic) {
     log_level: 'warn',
     zones: [{ id: 'bench', name: 'Bench zone', geometry: zone, coverage: { resolution: 10, max_interval: '30m', credit: 'any' } }],
     rules: { allowed_lateness: '0s', tick: '1s' },
-    api: { tokens: [{ name: 'bench', scope: 'read', token_env: 'BENCH_TOKEN' }], stream_buffer_bytes: 16_777_216 },
+    // Default stream settings (api.stream_buffer_bytes 1 MiB): the snapshot of the whole fleet is paced, not buffered.
+    api: { tokens: [{ name: 'bench', scope: 'read', token_env: 'BENCH_TOKEN' }] },
   }, { env: { BENCH_TOKEN: TOKEN } })
   await fleet(h.mqttUrl, 1) // every unit known before the page loads
   await waitFor(() => h.engine.testHandle().rules!.units(Date.now()).length >= units, 30_000)

@@ -1,15 +1,21 @@
 // Start-up, as a function so it runs in-process in tests: parse argv, load and check the config
 // once (exit 2 on any config error, before a file or connection is opened), start the engine
-// (exit 1 when it cannot start), stop cleanly on SIGTERM/SIGINT (exit 0, or 1 if the stop failed).
+// (exit 1 when it cannot start), stop cleanly on SIGTERM/SIGINT (exit 0, or 1 if the stop failed),
+// and apply the policy for errors nobody handled (process-errors.ts: a client connection's error
+// is counted and ignored; anything else stops the engine with exit 1).
 // src/main.ts is the two-line process entry that calls it with the real process.
 import type { DestinationStream } from 'pino'
 import { loadConfig } from './config/load.js'
 import { createLogger } from './telemetry/logger.js'
 import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
+import { processErrorHandler } from './process-errors.js'
 
 /** Process exit codes (README, "Exit codes"). */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const
+
+/** After an unexpected error, the process exits 1 by then even if the engine's stop hangs. */
+const FATAL_EXIT_MS = 30_000
 
 export interface MainIo {
   argv: readonly string[]
@@ -18,6 +24,8 @@ export interface MainIo {
   stderr: { write(s: string): unknown }
   exit(code: number): void
   onSignal(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  /** Where errors nobody handled go (the process's uncaughtException and unhandledRejection). */
+  onProcessError?(handler: (err: unknown, origin: string) => void): void
   /** Where log lines go (default: stdout, asynchronously). */
   logDestination?: DestinationStream
 }
@@ -74,14 +82,14 @@ export async function main(io: MainIo): Promise<Engine | null> {
   if (shifted) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
   const engine = new Engine({ config, logger, env: io.env, ...(shifted ? { now: () => Date.now() + offset } : {}) })
   let stopping = false
-  const stop = (signal: string) => {
+  const stop = (signal: string, code: number = EXIT.ok) => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'Shutting down.')
     engine.stop().then(
       () => {
         logger.flush()
-        io.exit(EXIT.ok)
+        io.exit(code)
       },
       (err: unknown) => {
         logger.error({ err }, 'Shutdown failed.')
@@ -92,6 +100,15 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }
   io.onSignal('SIGTERM', () => stop('SIGTERM'))
   io.onSignal('SIGINT', () => stop('SIGINT'))
+  io.onProcessError?.(processErrorHandler({
+    logger,
+    counter: engine.metrics.uncaughtConnectionErrors,
+    fatal: () => {
+      stop('fatal error', EXIT.failed)
+      // The stop is bounded, but a stage in an unknown state might not let it finish.
+      setTimeout(io.exit.bind(io), FATAL_EXIT_MS, EXIT.failed).unref()
+    },
+  }))
   try {
     await engine.start()
   } catch (err) {

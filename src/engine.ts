@@ -117,7 +117,7 @@ export class Engine {
     this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
-    this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry })
+    this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry, logger: this.logger.child({ component: 'stream' }) })
   }
 
   get dataDir(): string {

@@ -1,11 +1,22 @@
 // The live stream's fan-out: every event is serialized once, kept in a bounded ring (so a client
-// reconnecting with Last-Event-ID gets what it missed) and written to each subscribed client
-// whose filter matches. Positions are coalesced per unit (the latest wins, flushed once per
-// second) and a flush is ONE write per client, its text shared by every client with the same
-// filter: 2,000 moving units and 100 clients cost 100 writes a second, not 200,000. A client whose socket buffer grows past the bound is told (`overflow`) and dropped:
-// publish() never waits for a client, so a slow browser cannot slow ingestion.
+// reconnecting with Last-Event-ID gets what it missed) and handed to each subscribed client whose
+// filter matches. Positions are coalesced per unit (the latest wins, flushed once per second) and
+// a flush is ONE write per client, its text shared by every client with the same filter: 2,000
+// moving units and 100 clients cost 100 writes a second, not 200,000. Each client's response is
+// owned by its StreamWriter (stream-writer.ts): the catch-up (snapshot or missed events) is paced
+// to the socket, so its size is not bounded by the buffer; a client that still has more than the
+// bound of live events waiting when a new one comes is dropped (`overflow`). publish() never
+// waits for a client, so a slow browser cannot slow ingestion, and no write can reach a closed
+// response.
 import { randomBytes } from 'node:crypto'
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { jsonPieces, joinPieces } from './json-pieces.js'
+import { StreamWriter, type CloseReason, type StreamSocket } from './stream-writer.js'
+
+export type { StreamSocket } from './stream-writer.js'
+
+/** Catch-up pieces: big enough to cost few writes, small enough to interleave with other work. */
+const PIECE_CHARS = 64 * 1024
 
 export interface PublishOptions {
   zone?: string | undefined
@@ -18,14 +29,6 @@ export interface StreamFilter {
   zones: ReadonlySet<string> | null
 }
 
-/** The part of an HTTP response the hub writes to (node's ServerResponse satisfies it). */
-export interface StreamSocket {
-  write(chunk: string | Buffer): boolean
-  end(): void
-  destroy(): void
-  readonly writableLength: number
-}
-
 interface Frame {
   seq: number
   type: string
@@ -36,19 +39,22 @@ interface Frame {
 export interface StreamHubOptions {
   /** Events kept for Last-Event-ID resumption. */
   ringSize?: number
-  /** A client with more than this many bytes waiting in its socket buffer is dropped. */
+  /** A client with more than this many bytes of live events still waiting when a new one comes is dropped. */
   bufferBytes?: number
   heartbeatMs?: number
   /** Position coalescing period per unit. */
   coalesceMs?: number
   now?: () => number
   registry?: Registry
+  /** Where a dropped client is logged (once per client). */
+  logger?: { warn(obj: object, msg: string): void }
 }
 
 class Client {
   /** Clients with equal keys want the same frames. */
   readonly key: string
-  constructor(readonly socket: StreamSocket, readonly filter: StreamFilter) {
+  writer!: StreamWriter
+  constructor(readonly filter: StreamFilter) {
     const list = (s: ReadonlySet<string> | null) => (s === null ? '*' : [...s].sort().join(','))
     this.key = `${list(filter.types)}|${list(filter.zones)}`
   }
@@ -90,6 +96,7 @@ export class StreamHub {
   private readonly heartbeatMs: number
   private readonly coalesceMs: number
   private readonly now: () => number
+  private readonly logger: StreamHubOptions['logger']
   private readonly m: { clients: Gauge; events: Counter; dropped: Counter } | null
 
   constructor(opts: StreamHubOptions = {}) {
@@ -98,13 +105,14 @@ export class StreamHub {
     this.heartbeatMs = opts.heartbeatMs ?? 15_000
     this.coalesceMs = opts.coalesceMs ?? 1000
     this.now = opts.now ?? Date.now
+    this.logger = opts.logger
     const r = opts.registry
     this.m = r === undefined
       ? null
       : {
           clients: new Gauge({ name: 'hexpatrol_stream_clients', help: 'Clients connected to the live stream.', registers: [r] }),
           events: new Counter({ name: 'hexpatrol_stream_events_total', help: 'Events published on the live stream, by type.', labelNames: ['type'], registers: [r] }),
-          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected because they fell behind.', registers: [r] }),
+          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected by the engine, by reason (behind: more than api.stream_buffer_bytes of live events still waiting; error: the connection failed).', labelNames: ['reason'], registers: [r] }),
         }
   }
 
@@ -141,13 +149,13 @@ export class StreamHub {
     for (const c of this.clients) {
       let text = texts.get(c.key)
       if (text === undefined) texts.set(c.key, (text = Buffer.from(frames.filter((f) => c.wants(f)).map((f) => f.text).join(''))))
-      if (text.length > 0) this.send(c, text)
+      if (text.length > 0) c.writer.send(text)
     }
   }
 
   private emitNow(type: string, data: unknown, opts: PublishOptions): void {
     const f = this.frame(type, data, opts)
-    for (const c of this.clients) if (c.wants(f)) this.send(c, f.text)
+    for (const c of this.clients) if (c.wants(f)) c.writer.send(f.text)
   }
 
   /** Serialises one event (once, whoever receives it) and keeps it in the ring. */
@@ -160,30 +168,56 @@ export class StreamHub {
   }
 
   /**
-   * Adds a client. With a Last-Event-ID from this process still in the ring, it gets the events it
-   * missed; otherwise it gets `snapshot()` first. Returns whether it resumed.
+   * Adds a client; its writer owns `socket` from now on. With a Last-Event-ID from this process
+   * still in the ring, it gets every event it missed (however many bytes: they are paced like a
+   * snapshot); otherwise `snapshot()`, taken now and serialised as the socket drains. Live events
+   * follow. Returns whether it resumed. Never throws: a failing snapshot drops the client.
    */
   subscribe(socket: StreamSocket, filter: StreamFilter, lastEventId: string | undefined, snapshot: () => unknown): { client: object; resumed: boolean } {
-    const c = new Client(socket, filter)
-    socket.write('retry: 2000\n\n')
-    const missed = this.missedSince(lastEventId)
-    if (missed === null) {
-      this.send(c, `id: ${this.lastId}\nevent: snapshot\ndata: ${JSON.stringify(snapshot())}\n\n`)
-    } else {
-      for (const f of missed) if (c.wants(f)) this.send(c, f.text)
-    }
+    const c = new Client(filter)
+    c.writer = new StreamWriter(socket, {
+      bufferBytes: this.bufferBytes,
+      overflowNotice: () => `event: overflow\ndata: ${JSON.stringify({ message: 'The client fell behind the live stream and is disconnected; reconnect (with Last-Event-ID) to resume.', lastId: this.lastId })}\n\n`,
+      onClose: (reason, err) => this.closed(c, reason, err),
+      now: this.now,
+    })
     this.clients.add(c)
     this.m?.clients.set(this.clients.size)
     this.startHeartbeat()
+    const missed = this.missedSince(lastEventId)
+    let catchUp: Iterable<string>
+    if (missed !== null) {
+      catchUp = joinPieces(missed.filter((f) => c.wants(f)).map((f) => f.text), PIECE_CHARS)
+    } else {
+      try {
+        catchUp = jsonPieces(snapshot(), PIECE_CHARS, { prefix: `id: ${this.lastId}\nevent: snapshot\ndata: `, suffix: '\n\n' })
+      } catch (err) {
+        c.writer.close('error', err)
+        return { client: c, resumed: false }
+      }
+    }
+    c.writer.start('retry: 2000\n\n', catchUp)
     return { client: c, resumed: missed !== null }
   }
 
+  /** Ends a client's stream (the writer's close removes it). */
   unsubscribe(client: object): void {
-    if (this.clients.delete(client as Client)) this.m?.clients.set(this.clients.size)
+    ;(client as Client).writer.close('closed')
+  }
+
+  /** A writer closed: forget its client; a drop is counted and logged, once per client. */
+  private closed(c: Client, reason: CloseReason, err: unknown): void {
+    this.clients.delete(c)
+    this.m?.clients.set(this.clients.size)
     if (this.clients.size === 0 && this.heartbeat !== null) {
       clearInterval(this.heartbeat)
       this.heartbeat = null
     }
+    if (reason !== 'behind' && reason !== 'error') return
+    this.m?.dropped.inc({ reason })
+    this.logger?.warn({ reason, err, filter: c.key, bufferBytes: this.bufferBytes }, reason === 'behind'
+      ? 'A live-stream client fell behind and was disconnected (it may reconnect with Last-Event-ID).'
+      : 'A live-stream connection failed and was closed; the engine carries on.')
   }
 
   /** Frames after `id`, or null when the id is not this process's or has left the ring. */
@@ -197,25 +231,11 @@ export class StreamHub {
     return out
   }
 
-  private send(c: Client, text: string | Buffer): void {
-    c.socket.write(text)
-    if (c.socket.writableLength > this.bufferBytes) this.drop(c)
-  }
-
-  private drop(c: Client): void {
-    this.unsubscribe(c)
-    this.m?.dropped.inc()
-    c.socket.write(`event: overflow\ndata: ${JSON.stringify({ message: 'The client fell behind the live stream and is disconnected; reconnect (with Last-Event-ID) to resume.', lastId: this.lastId })}\n\n`)
-    c.socket.end()
-    // end() waits for the backlog to drain; a client that stopped reading never drains it.
-    setTimeout(() => c.socket.destroy(), 5000).unref()
-  }
-
   private startHeartbeat(): void {
     if (this.heartbeat !== null) return
     this.heartbeat = setInterval(() => {
       const text = `id: ${this.lastId}\nevent: heartbeat\ndata: {"at":${this.now()}}\n\n`
-      for (const c of this.clients) this.send(c, text)
+      for (const c of this.clients) c.writer.send(text)
     }, this.heartbeatMs)
     this.heartbeat.unref()
   }
@@ -224,10 +244,6 @@ export class StreamHub {
   close(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer)
     this.flushTimer = null
-    for (const c of this.clients) c.socket.end()
-    this.clients.clear()
-    this.m?.clients.set(0)
-    if (this.heartbeat !== null) clearInterval(this.heartbeat)
-    this.heartbeat = null
+    for (const c of [...this.clients]) c.writer.close('closed')
   }
 }

@@ -1,7 +1,8 @@
 // GET /api/v1/stream: the live stream as Server-Sent Events (scope read; browsers authenticate
 // with the session cookie, since EventSource cannot set headers). A snapshot first, then
 // position, alert and coverage events (and whatever other stages publish), each with an id for
-// Last-Event-ID resumption, and heartbeats. See stream-hub.ts for the buffer bound.
+// Last-Event-ID resumption, and heartbeats. See stream-hub.ts for the buffer bound: from here on
+// the hub's per-client writer owns the response (its errors and close included).
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from './context.js'
@@ -32,7 +33,7 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext; position
     schema: {
       tags: ['stream'],
       summary: 'Live stream (text/event-stream): snapshot, position, alert, coverage, heartbeat, … events',
-      description: 'Resume with the Last-Event-ID header. A client that falls behind receives an `overflow` event and is disconnected.',
+      description: 'Resume with the Last-Event-ID header: the missed events while they are in the ring of the last 10,000, else a fresh snapshot. A client whose live events wait past api.stream_buffer_bytes receives an `overflow` event and is disconnected.',
       produces: ['text/event-stream'],
       querystring: Type.Object({
         types: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated: positions, alerts, coverage, or any type another stage publishes (incident, plan, …). Default: all.' })),
@@ -49,7 +50,6 @@ export const streamPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext; position
     // The connection timeout guards slow requests; a stream is long by design (heartbeats flow).
     req.raw.socket.setTimeout(0)
     res.writeHead(200, headers as Record<string, string>)
-    const { client } = ctx.stream.subscribe(res, filter, req.headers['last-event-id'], () => snapshot(filter))
-    res.on('close', () => ctx.stream.unsubscribe(client))
+    ctx.stream.subscribe(res, filter, req.headers['last-event-id'], () => snapshot(filter))
   })
 }

@@ -42,6 +42,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     ruleTickSeconds: new Histogram({ name: 'hexpatrol_rules_tick_duration_seconds', help: 'Time of one rule tick (silence, coverage, response coverage).', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
     httpIngestRequests: new Counter({ name: 'hexpatrol_http_ingest_requests_total', help: 'HTTP ingest requests, by endpoint (owntracks | osmand) and response status.', labelNames: ['endpoint', 'status'] as const, registers: r }),
     httpIngestAuthFailures: new Counter({ name: 'hexpatrol_http_ingest_auth_failures_total', help: 'HTTP ingest requests refused before decoding, by endpoint and reason.', labelNames: ['endpoint', 'reason'] as const, registers: r }),
+    uncaughtConnectionErrors: new Counter({ name: 'hexpatrol_uncaught_connection_errors_total', help: 'Errors of a client connection (EPIPE, ECONNRESET, write after end) that reached the process without a handler: logged and ignored, never fatal.', registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

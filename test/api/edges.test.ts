@@ -63,6 +63,10 @@ t.test('device routes do their own auth and are not audited; unknown paths are 4
 class Sink implements StreamSocket {
   text = ''
   writableLength = 0
+  destroyed = false
+  on() {
+    return this
+  }
   write(c: string) {
     this.text += c
     return true

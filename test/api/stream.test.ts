@@ -1,21 +1,29 @@
 // The live stream: the hub's filtering, coalescing, ring and drop policy with fake sockets, then
 // Server-Sent Events over real HTTP: snapshot, coalesced positions, coverage, alerts, resume with
-// Last-Event-ID, and a client that stops reading is dropped while the others keep up.
+// Last-Event-ID, and a client that stops reading is dropped (counted, logged once) while the
+// others keep up. stream-resume.test.ts has the large-backlog and large-fleet cases on defaults.
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { request, type IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { Registry } from 'prom-client'
 import { StreamHub, parseList, parseTypes, type StreamSocket } from '../../src/api/stream-hub.js'
-import { T0, as, fix, rig, testConfig } from './helpers.js'
+import { StreamWriter, type CloseReason } from '../../src/api/stream-writer.js'
+import { as, fix, rig, testConfig } from './helpers.js'
+import { captureLogger, waitFor } from '../helpers/harness.js'
 
-class FakeSocket implements StreamSocket {
+/** A response stand-in: records writes; `accepting = false` makes write() ask to wait for 'drain'. */
+class FakeSocket extends EventEmitter implements StreamSocket {
   chunks: string[] = []
   writableLength = 0
   ended = false
   destroyed = false
+  accepting = true
   write(chunk: string | Buffer): boolean {
+    if (this.ended) throw new Error('write after end (the fake throws what a response would emit)')
     this.chunks.push(chunk.toString())
-    return true
+    return this.accepting
   }
   end(): void {
     this.ended = true
@@ -23,8 +31,10 @@ class FakeSocket implements StreamSocket {
   destroy(): void {
     this.destroyed = true
   }
+  /** The complete events written so far (an event may span writes). */
   events(): Array<{ id?: string; event?: string; data?: unknown }> {
-    return this.chunks.flatMap(parseFrames)
+    const text = this.chunks.join('')
+    return parseFrames(text.slice(0, text.lastIndexOf('\n\n') + 2))
   }
 }
 
@@ -131,10 +141,178 @@ t.test('hub: a client over its buffer bound is told and dropped; the others are 
   t.equal(slow.events().at(-1)!.event, 'overflow')
   t.ok(slow.ended)
   hub.publish('alert', { n: 2 })
-  t.equal(slow.events().filter((e) => e.event === 'alert').length, 1, 'nothing more is written to it')
+  t.equal(slow.events().filter((e) => e.event === 'alert').length, 0, 'the event that found it behind, and every later one, are not written to it')
   t.equal(fast.events().filter((e) => e.event === 'alert').length, 2)
-  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total 1/)
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="behind"\} 1/)
   hub.close()
+})
+
+t.test('writer: the catch-up is paced to the socket, live events wait for it, then go straight through', async (t) => {
+  const registry = new Registry()
+  const hub = new StreamHub({ bufferBytes: 4096, registry })
+  const s = new FakeSocket()
+  s.accepting = false
+  // A snapshot 50 times the buffer: 3,000 units of ~100 bytes.
+  const units = Array.from({ length: 3000 }, (_, i) => ({ id: `U-${i}`, name: 'x'.repeat(80) }))
+  hub.subscribe(s, all, undefined, () => ({ units }))
+  t.equal(s.chunks.length, 1, 'the retry line, then it waits for the socket to drain')
+  hub.publish('alert', { n: 1 })
+  let drains = 0
+  while (!s.events().some((e) => e.event === 'alert') && drains < 1000) {
+    drains++
+    s.emit('drain')
+  }
+  t.ok(drains >= 4, `the snapshot went out in pieces, each after a drain (${drains})`)
+  t.ok(s.chunks.slice(1, -1).every((c) => c.length < 70 * 1024), 'no piece is much larger than 64 KiB')
+  const ev = s.events()
+  t.same(ev.map((e) => e.event), ['snapshot', 'alert'], 'the snapshot whole, then the alert held during it')
+  t.same((ev[0]!.data as { units: unknown[] }).units, units)
+  t.equal(hub.clientCount, 1)
+  s.accepting = true
+  hub.publish('alert', { n: 2 })
+  t.equal(s.events().at(-1)!.event, 'alert', 'live: written at once')
+  t.notMatch(await registry.metrics(), /dropped_clients_total\{/)
+  hub.close()
+  t.ok(s.ended)
+})
+
+t.test('writer: live events past the bound during the catch-up drop the client without corrupting the snapshot', async (t) => {
+  const registry = new Registry()
+  const { logger, logs } = captureLogger('warn')
+  const hub = new StreamHub({ bufferBytes: 4096, registry, logger })
+  const s = new FakeSocket()
+  s.accepting = false
+  hub.subscribe(s, all, undefined, () => ({ units: Array.from({ length: 3000 }, (_, i) => ({ id: `U-${i}`, name: 'x'.repeat(80) })) }))
+  s.emit('drain')
+  t.equal(s.chunks.length, 2, 'the retry line and the first piece of the snapshot')
+  for (let i = 0; i < 10; i++) hub.publish('alert', { n: i, pad: 'y'.repeat(500) })
+  t.equal(hub.clientCount, 0, 'dropped once its held live events passed 4 KiB')
+  t.ok(s.ended)
+  t.notOk(s.chunks.some((c) => c.includes('event: overflow')), 'no notice in the middle of the snapshot event')
+  const n = s.chunks.length
+  s.emit('drain')
+  hub.publish('alert', { n: 99 })
+  s.emit('error', new Error('EPIPE'))
+  s.emit('close')
+  t.equal(s.chunks.length, n, 'nothing is written after the drop (the fake throws on a write after end)')
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="behind"\} 1\n/)
+  t.equal(logs.length, 1, 'logged once')
+  t.match(logs[0], { reason: 'behind', bufferBytes: 4096, msg: /fell behind/ })
+  hub.close()
+})
+
+t.test('writer: a client that never reads its snapshot is dropped after the stall period, at the next event', async (t) => {
+  const registry = new Registry()
+  const clock = { now: 1000 }
+  const hub = new StreamHub({ registry, now: () => clock.now })
+  const s = new FakeSocket()
+  s.accepting = false
+  hub.subscribe(s, all, undefined, () => ({ units: Array.from({ length: 3000 }, (_, i) => ({ id: `U-${i}`, name: 'x'.repeat(80) })) }))
+  s.emit('drain')
+  clock.now += 59_000
+  hub.publish('alert', { n: 1 })
+  s.emit('drain')
+  t.equal(hub.clientCount, 1, 'slow but moving: kept')
+  clock.now += 60_001
+  hub.publish('alert', { n: 2 })
+  t.equal(hub.clientCount, 0, 'no piece written for over 60 s: dropped')
+  t.ok(s.ended)
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="behind"\} 1\n/)
+})
+
+t.test('writer: a resumed backlog larger than the buffer is paced, not dropped', async (t) => {
+  const hub = new StreamHub({ bufferBytes: 4096 })
+  const first = new FakeSocket()
+  hub.subscribe(first, all, undefined, () => ({}))
+  const from = first.events()[0]!.id!
+  for (let i = 0; i < 200; i++) hub.publish('alert', { n: i, pad: 'z'.repeat(200) })
+  const s = new FakeSocket()
+  s.accepting = false
+  t.equal(hub.subscribe(s, all, from, () => ({ snap: true })).resumed, true)
+  hub.publish('alert', { n: 200 })
+  for (let i = 0; i < 1000 && s.events().length < 201; i++) s.emit('drain')
+  t.same(s.events().map((e) => (e.data as { n: number }).n), Array.from({ length: 201 }, (_, i) => i), 'every missed event in order, then the live one')
+  t.equal(hub.clientCount, 2)
+  hub.close()
+})
+
+t.test('writer: socket errors, a failing snapshot and a dead socket are contained and counted', async (t) => {
+  const registry = new Registry()
+  const { logger, logs } = captureLogger('warn')
+  const hub = new StreamHub({ registry, logger })
+  const a = new FakeSocket()
+  hub.subscribe(a, all, undefined, () => ({}))
+  const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })
+  a.emit('error', epipe)
+  t.ok(a.destroyed)
+  t.equal(hub.clientCount, 0)
+  a.emit('error', new Error('a second error is absorbed too'))
+  hub.publish('alert', { n: 1 })
+  t.notOk(a.events().some((e) => e.event === 'alert'))
+
+  const b = new FakeSocket()
+  t.equal(hub.subscribe(b, all, undefined, () => { throw new Error('snapshot bug') }).resumed, false)
+  t.ok(b.destroyed, 'a snapshot that throws closes that client only')
+  t.equal(hub.clientCount, 0)
+
+  const c = new FakeSocket()
+  hub.subscribe(c, all, undefined, () => ({ bad: 1n }))
+  t.ok(c.destroyed, 'a snapshot that cannot be serialised (a BigInt) closes the client')
+
+  const d = new FakeSocket()
+  d.write = () => { throw new Error('socket write threw') }
+  hub.subscribe(d, all, undefined, () => ({}))
+  t.ok(d.destroyed, 'a write that throws closes the client')
+
+  const gone = new FakeSocket()
+  gone.destroyed = true
+  hub.subscribe(gone, all, undefined, () => ({}))
+  t.same(gone.chunks, [], 'a response already closed gets nothing')
+  const live = new FakeSocket()
+  const { client } = hub.subscribe(live, all, undefined, () => ({}))
+  live.emit('close')
+  t.equal(hub.clientCount, 0, 'a client that hung up is forgotten, not counted as a drop')
+  hub.unsubscribe(client)
+
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="error"\} 4\n/)
+  t.same(logs.map((l) => l.reason), ['error', 'error', 'error', 'error'], 'each logged once')
+  t.match(logs[0], { err: { message: 'write EPIPE' }, msg: /the engine carries on/ })
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: await registry.metrics(), encoding: 'utf8' })
+  if (lint.error !== undefined) t.comment('promtool is not installed: the exposition was not linted')
+  else t.equal(`${lint.stdout}${lint.stderr}`.trim(), '', 'promtool accepts the stream metrics')
+  hub.close()
+})
+
+t.test('writer: once closed, every write is refused and counted, never reaching the socket', async (t) => {
+  const s = new FakeSocket()
+  const closes: CloseReason[] = []
+  const w = new StreamWriter(s, { bufferBytes: 100, overflowNotice: () => 'event: overflow\ndata: {}\n\n', onClose: (r) => closes.push(r), graceMs: 1 })
+  w.send(Buffer.from('event: early\ndata: 1\n\n'))
+  w.start('retry: 2000\n\n', ['event: a\ndata: 1\n\n'])
+  w.start('again\n\n', [])
+  t.same(s.chunks, ['retry: 2000\n\n', 'event: a\ndata: 1\n\n', 'event: early\ndata: 1\n\n'], 'a second start() is ignored; a send before start() waits for the catch-up')
+  t.equal(w.closed, false)
+  s.writableLength = 500
+  w.send('event: b\ndata: 2\n\n')
+  t.equal(w.closed, true)
+  t.equal(s.chunks.at(-1), 'event: overflow\ndata: {}\n\n', 'told at an event boundary')
+  t.ok(s.ended)
+  for (let i = 0; i < 3; i++) w.send('event: c\ndata: 3\n\n')
+  w.close('error')
+  s.emit('error', new Error('write after end'))
+  t.equal(w.refused, 3)
+  t.same(closes, ['behind'], 'closed once, for the first reason')
+  await new Promise((r) => setTimeout(r, 20))
+  t.ok(s.destroyed, 'an ended stream that does not flush is destroyed after the grace period')
+
+  // A socket whose end() throws is destroyed instead; the throw goes nowhere.
+  const e = new FakeSocket()
+  e.end = () => { throw new Error('end threw') }
+  const w2 = new StreamWriter(e, { bufferBytes: 100, overflowNotice: () => '', onClose: (r) => closes.push(r) })
+  w2.start('', [])
+  w2.close('closed')
+  t.ok(e.destroyed)
+  t.same(closes, ['behind', 'closed'])
 })
 
 t.test('hub: heartbeats carry the last id', async (t) => {
@@ -193,7 +371,9 @@ function sse(base: string, path: string, headers: Record<string, string>): Promi
 }
 
 t.test('SSE over HTTP: auth, snapshot, positions, coverage, alerts, Last-Event-ID, slow client dropped', async (t) => {
-  const hub = new StreamHub({ bufferBytes: 1024 * 1024 })
+  const registry = new Registry()
+  const { logger, logs } = captureLogger('warn')
+  const hub = new StreamHub({ bufferBytes: 1024 * 1024, registry, logger })
   const x = await rig({ config: testConfig({ rules: { tick: '1s', allowed_lateness: '0s' } }), ctx: { stream: hub, now: () => x.clock.now } })
   x.clock.now = Date.now()
   await x.app.listen({ port: 0, host: '127.0.0.1' })
@@ -265,16 +445,24 @@ t.test('SSE over HTTP: auth, snapshot, positions, coverage, alerts, Last-Event-I
   hub.publish('alert', { eventId: 'after.drop' })
   await back.next('alert', (d) => d.eventId === 'after.drop')
   t.pass('the reading client still gets every event')
+  t.match(await registry.metrics(), /hexpatrol_stream_dropped_clients_total\{reason="behind"\} 1\n/, 'the drop is counted once')
+  t.same(logs.filter((l) => /live-stream/.test(String(l.msg))).map((l) => l.reason), ['behind'], 'and logged once')
   stuck.destroy()
   back.close()
 })
 
-t.test('the stream survives without an engine', async (t) => {
+t.test('the stream survives without an engine: an empty snapshot, then live events, and the client is released on disconnect', async (t) => {
   const x = await rig({ ctx: { engine: undefined } })
   await x.app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => x.app.close())
   const c = await sse(`http://127.0.0.1:${(x.app.server.address() as { port: number }).port}`, '/api/v1/stream', as('read'))
-  t.same((await c.next('snapshot')).data, { units: [], alerts: [], zones: [] })
+  const snap = await c.next('snapshot')
+  t.same(snap.data, { units: [], alerts: [], zones: [] })
+  t.equal(snap.id, x.ctx.stream.lastId, 'the snapshot carries the newest id, so resuming from it loses nothing')
+  t.equal(x.ctx.stream.clientCount, 1)
+  x.ctx.stream.publish('incident', { id: 'inc-9' })
+  t.equal((await c.next('incident')).data.id, 'inc-9', 'other stages\' events flow without an engine')
   c.close()
-  t.equal(T0 > 0, true)
+  await waitFor(() => x.ctx.stream.clientCount === 0, 10_000, 10)
+  t.equal(x.ctx.stream.clientCount, 0, 'a client that hung up is forgotten')
 })
