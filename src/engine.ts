@@ -24,6 +24,7 @@ import { recoverVisits } from './sink/clickhouse/recover.js'
 import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
+import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
@@ -196,7 +197,13 @@ export class Engine {
     shipper.start()
 
     // MQTT input: the external broker when configured, else the embedded one.
-    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
+    // One credential throttle (per address and per username) for the embedded broker, HTTP ingest and the API login.
+    const throttle = new AuthThrottle({ ...throttleOptions(config.broker.limits), metrics: { failures: metrics.authFailures, refused: metrics.authRefused } })
+    this.#every(60_000, () => {
+      const s = throttle.drain()
+      if (s !== null) logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
+    })
+    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
@@ -255,11 +262,12 @@ export class Engine {
     if (this.#opts.http !== false) {
       // HTTP ingest shares the Ingestor (decode → journal → rules) with MQTT.
       const httpIngest = config.http_ingest.enabled
-        ? new HttpIngest({ config, metrics, now, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
+        ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
         : undefined
       const auditLog = this.#auditLog = new AuditLog({ client: ch.client, database: ch.database, logger: logger.child({ component: 'audit' }), now })
       this.#api = await buildApi({
         httpIngest,
+        authThrottle: throttle,
         incidents: this.#incidents,
         stream: this.stream,
         audit: (e) => auditLog.write(e),

@@ -10,7 +10,7 @@ export const ERRORS = {
   HEXP_ERR_BAD_REQUEST: { status: 400, help: 'The request is malformed. The message names the field.' },
   HEXP_ERR_UNAUTHORIZED: { status: 401, help: 'Send an API token as "Authorization: Bearer <token>" (api.tokens, or the admin token in <data dir>/admin-token), or log in at POST /api/v1/session for a browser session.' },
   HEXP_ERR_FORBIDDEN: { status: 403, help: 'The token is valid but its scope is too small for this route (read < operate < admin). Use a token with the scope the route names.' },
-  HEXP_ERR_RATE_LIMITED: { status: 429, help: 'Too many requests from this client, token or device; wait for the Retry-After seconds (http.rate_limit; for HTTP ingest http_ingest.rate_limit_per_minute and rate_limit_burst).' },
+  HEXP_ERR_RATE_LIMITED: { status: 429, help: 'Too many requests from this client, token or device; wait for the Retry-After seconds (http.rate_limit; for HTTP ingest http_ingest.rate_limit_per_minute and rate_limit_burst), or too many wrong credentials from this address or for this account (broker.limits.auth_free_failures, auth_free_failures_per_username): nothing was checked.' },
   HEXP_ERR_HOST_NOT_ALLOWED: { status: 421, help: 'The Host header is not in http.allowed_hosts (DNS-rebinding guard). Use the configured host name, or add it to http.allowed_hosts.' },
   HEXP_ERR_CONFLICT: { status: 409, help: 'The resource is not in a state that allows this action.' },
   HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },

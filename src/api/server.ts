@@ -30,6 +30,7 @@ import { incidentsPlugin } from './incidents.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
+import { AuthThrottle, throttleOptions } from '../ingest/auth-throttle.js'
 import { reportsPlugin } from './reports.js'
 
 export interface RouteInfo {
@@ -103,7 +104,9 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigin(ctx.config.map.tiles?.url)] } },
   })
   await app.register(cookie, { secret })
-  await app.register(authPlugin, { config: ctx.config, tokens, sessions })
+  // The engine's credential throttle (shared with device transports), else one of the API's own.
+  const throttle = (ctx.authThrottle ?? new AuthThrottle(throttleOptions(ctx.config.broker.limits))).forTransport('api')
+  await app.register(authPlugin, { config: ctx.config, tokens, sessions, throttle })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -121,7 +124,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
 
   await app.register(healthPlugin, { ctx })
   await app.register(metricsPlugin, { ctx, tokens, env })
-  await app.register(sessionPlugin, { tokens, sessions })
+  await app.register(sessionPlugin, { tokens, sessions, throttle })
   await app.register(unitsPlugin, { ctx })
   await app.register(zonesPlugin, { ctx })
   await app.register(alertsPlugin, { ctx })

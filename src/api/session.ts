@@ -7,23 +7,40 @@ import { HexpatrolError } from '../errors.js'
 import type { TokenBook } from './tokens.js'
 import type { SessionCodec } from './session-cookie.js'
 import { responses } from './schemas.js'
+import { throttled } from './auth.js'
+import type { TransportThrottle } from '../ingest/auth-throttle.js'
 
 const Scope = Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')])
 
-export const sessionPlugin: FastifyPluginAsyncTypebox<{ tokens: TokenBook; sessions: SessionCodec }> = async (app, opts) => {
-  const { tokens, sessions } = opts
+/** The account a login without `name` guesses at: any token (a token names no account until it is right). */
+export const ANY_TOKEN = '*'
+
+export const sessionPlugin: FastifyPluginAsyncTypebox<{ tokens: TokenBook; sessions: SessionCodec; throttle: TransportThrottle }> = async (app, opts) => {
+  const { tokens, sessions, throttle } = opts
   app.post('/api/v1/session', {
-    // Public: the body carries the credential. Rate-limited per IP like every route.
+    // Public: the body carries the credential. Rate-limited per IP like every route, and wrong
+    // tokens back off per address and per account (`name`, else any token) before any check.
     config: { scope: 'public' },
     schema: {
       tags: ['session'],
       summary: 'Log in: exchange a token for a session cookie',
-      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+      body: Type.Object({
+        token: Type.String({ minLength: 1, maxLength: 512 }),
+        /** The token's name (api.tokens[].name): optional; when given the token must be that one, and wrong tokens count against that account. */
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }, { additionalProperties: false }),
       response: responses({ 204: Type.Null() }),
     },
   }, async (req, reply) => {
+    const account = req.body.name ?? ANY_TOKEN
+    const verdict = throttle.check(req.ip, account)
+    if (verdict !== null) throw throttled(reply, verdict.waitMs, verdict.reason === 'address_backoff' ? 'from this address' : 'for this account')
     const p = tokens.verify(req.body.token)
-    if (p === null) throw new HexpatrolError('HEXP_ERR_UNAUTHORIZED', 'The token is not valid.')
+    if (p === null || (req.body.name !== undefined && p.name !== req.body.name)) {
+      throttle.fail(req.ip, account)
+      throw new HexpatrolError('HEXP_ERR_UNAUTHORIZED', 'The token is not valid.')
+    }
+    throttle.succeed(req.ip, account)
     req.principal = p
     sessions.issue(req, reply, p)
     return reply.status(204).send(null)

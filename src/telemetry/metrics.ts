@@ -36,6 +36,8 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     ruleTickSeconds: new Histogram({ name: 'hexpatrol_rules_tick_duration_seconds', help: 'Time of one rule tick (silence, coverage, response coverage).', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
     httpIngestRequests: new Counter({ name: 'hexpatrol_http_ingest_requests_total', help: 'HTTP ingest requests, by endpoint (owntracks | osmand) and response status.', labelNames: ['endpoint', 'status'] as const, registers: r }),
     httpIngestAuthFailures: new Counter({ name: 'hexpatrol_http_ingest_auth_failures_total', help: 'HTTP ingest requests refused before decoding, by endpoint and reason.', labelNames: ['endpoint', 'reason'] as const, registers: r }),
+    authFailures: new Counter({ name: 'hexpatrol_auth_failures_total', help: 'Wrong device passwords or API tokens, checked and refused, by transport (mqtt | owntracks | osmand | api).', labelNames: ['transport'] as const, registers: r }),
+    authRefused: new Counter({ name: 'hexpatrol_auth_refused_total', help: 'Authentications refused unchecked because the client address or the username is in its back-off, by transport and reason.', labelNames: ['transport', 'reason'] as const, registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics
