@@ -15,6 +15,8 @@ const Secret = {
 export const Subscription = Obj({
   topic: Type.String({ minLength: 1 }),
   format: Type.Union([Type.Literal('native'), Type.Literal('owntracks')]),
+  /** Which wildcard levels name the unit: all joined with '-', or the first alone (the login an external broker's ACL binds with %u). Unset: first_level for OwnTracks with mqtt.url, else all_levels. */
+  unit_from: Type.Optional(Type.Union([Type.Literal('all_levels'), Type.Literal('first_level')])),
 })
 
 export const ConfigSchema = Obj({
