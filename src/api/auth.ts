@@ -12,21 +12,11 @@ import { scopeAllows, minScope, type Principal } from './scopes.js'
 import type { TokenBook } from './tokens.js'
 import type { SessionCodec } from './session-cookie.js'
 import { TokenLimit } from './token-limit.js'
-import type { TransportThrottle } from '../ingest/auth-throttle.js'
 
 export interface AuthOptions {
   config: Config
   tokens: TokenBook
   sessions: SessionCodec
-  /** Wrong bearer tokens back off per client address (the login route adds the per-account key). */
-  throttle?: TransportThrottle
-}
-
-/** 429 with Retry-After for a client in its credential back-off; nothing was checked. */
-export function throttled(reply: FastifyReply, waitMs: number, what: string): HexpatrolError {
-  const s = Math.max(1, Math.ceil(waitMs / 1000))
-  reply.header('retry-after', String(s))
-  return new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Too many wrong credentials ${what}; retry in ${s} s (nothing was checked).`)
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -102,16 +92,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (req.is404) return
     const need = req.routeOptions.config.scope ?? 'read'
     if (need === 'public' || need === 'device') return
-    const bearer = req.headers.authorization !== undefined && opts.throttle !== undefined ? opts.throttle : undefined
-    const verdict = bearer?.check(req.ip) ?? null
-    if (verdict !== null) throw throttled(reply, verdict.waitMs, 'from this address')
-    let a: ReturnType<typeof authenticate>
-    try {
-      a = authenticate(req, tokens, sessions)
-    } catch (err) {
-      bearer?.fail(req.ip)
-      throw err
-    }
+    const a = authenticate(req, tokens, sessions)
     if (a === null) throw new HexpatrolError('HEXP_ERR_UNAUTHORIZED', 'This route needs a token ("Authorization: Bearer <token>") or a session cookie.')
     if (!scopeAllows(a.principal.scope, need)) {
       throw new HexpatrolError('HEXP_ERR_FORBIDDEN', `This route needs scope "${need}"; token "${a.principal.name}" has "${a.principal.scope}".`)

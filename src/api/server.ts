@@ -104,9 +104,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigin(ctx.config.map.tiles?.url)] } },
   })
   await app.register(cookie, { secret })
-  // The engine's credential throttle (shared with device transports), else one of the API's own.
-  const throttle = (ctx.authThrottle ?? new AuthThrottle(throttleOptions(ctx.config.broker.limits))).forTransport('api')
-  await app.register(authPlugin, { config: ctx.config, tokens, sessions, throttle })
+  await app.register(authPlugin, { config: ctx.config, tokens, sessions })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -124,6 +122,8 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
 
   await app.register(healthPlugin, { ctx })
   await app.register(metricsPlugin, { ctx, tokens, env })
+  // The login backs off per address and per account through the engine's credential throttle (shared with the device transports), else one of its own.
+  const throttle = (ctx.authThrottle ?? new AuthThrottle({ ...throttleOptions(ctx.config.broker.limits), now: ctx.now })).forTransport('api')
   await app.register(sessionPlugin, { tokens, sessions, throttle })
   await app.register(unitsPlugin, { ctx })
   await app.register(zonesPlugin, { ctx })

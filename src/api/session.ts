@@ -1,16 +1,25 @@
 // Browser sessions for the map: POST /api/v1/session { token } → 204 + the signed, HttpOnly,
 // SameSite=Strict cookie (Secure over TLS); GET returns who the session is; DELETE logs out.
-// The token travels once, in a JSON body, never in a URL.
+// The token travels once, in a JSON body, never in a URL. Wrong tokens back off per client address
+// and per account (the optional `name`, else "any token") through the shared credential throttle:
+// a login in its back-off is answered 429 with Retry-After and its token is not checked.
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { HexpatrolError } from '../errors.js'
 import type { TokenBook } from './tokens.js'
 import type { SessionCodec } from './session-cookie.js'
 import { responses } from './schemas.js'
-import { throttled } from './auth.js'
 import type { TransportThrottle } from '../ingest/auth-throttle.js'
 
 const Scope = Type.Union([Type.Literal('read'), Type.Literal('operate'), Type.Literal('admin')])
+
+/** 429 with Retry-After for a client in its credential back-off; nothing was checked. */
+function throttled(reply: FastifyReply, waitMs: number, what: string): HexpatrolError {
+  const s = Math.max(1, Math.ceil(waitMs / 1000))
+  reply.header('retry-after', String(s))
+  return new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Too many wrong tokens ${what}; retry in ${s} s (nothing was checked).`)
+}
 
 /** The account a login without `name` guesses at: any token (a token names no account until it is right). */
 export const ANY_TOKEN = '*'
