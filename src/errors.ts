@@ -15,8 +15,8 @@ export const ERRORS = {
   HEXP_ERR_CONFLICT: { status: 409, help: 'The resource is not in a state that allows this action.' },
   HEXP_ERR_WEBHOOK_DESTINATION: { status: 400, help: 'The webhook destination resolves to a private, loopback or link-local address. Add its range to delivery.allow_private_networks if that is intended.' },
   HEXP_ERR_INTERNAL: { status: 500, help: 'An unexpected error; the engine log has the details (search for the request id).' },
-  HEXP_ERR_DEVICE_UNAUTHORIZED: { status: 401, help: 'HTTP ingest: the device gave no valid credentials. OwnTracks: HTTP Basic auth with a broker.users username and password. OsmAnd with http_ingest.osmand_auth: credentials: the password as the secret parameter or Basic auth.' },
-  HEXP_ERR_DEVICE_FORBIDDEN: { status: 403, help: 'HTTP ingest: the device may not report here (an id not listed under units, X-Limit-U naming another user, or an address outside http_ingest.osmand_allow_ips).' },
+  HEXP_ERR_DEVICE_UNAUTHORIZED: { status: 401, help: 'HTTP ingest: the device gave no valid credentials. OwnTracks: HTTP Basic auth with a broker.users username and password. OsmAnd (http_ingest.osmand_auth: credentials, the default): the password as the secret parameter (key) or Basic auth.' },
+  HEXP_ERR_DEVICE_FORBIDDEN: { status: 403, help: 'HTTP ingest: the device may not report here (with osmand_auth: units an id not listed under units, X-Limit-U naming another user, or an address outside http_ingest.osmand_allow_ips).' },
   HEXP_ERR_NOT_READY: { status: 503, help: 'The engine is starting or degraded; /readyz says which component is not ready.' },
   HEXP_ERR_MAP_NOT_BUILT: { status: 503, help: 'The live map bundle is missing: run `npm run build` (it bundles src/web into dist/web), then restart.' },
 } as const
