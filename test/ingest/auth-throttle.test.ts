@@ -98,5 +98,11 @@ t.test('without metrics or a per-username setting; options from broker.limits', 
   t.same(th.sizes.trusted, 0)
   now += 20_000
   t.equal(th.usernameBackoffMs('x'), 0, 'forgotten')
-  t.same(throttleOptions({ auth_free_failures: 5, auth_free_failures_per_username: 10, auth_max_backoff: 300_000 }), { freeFailures: 5, freeFailuresPerUsername: 10, baseBackoffMs: 1000, maxBackoffMs: 300_000, forgetAfterMs: 900_000, maxAddresses: 10_000 })
+  const opts = throttleOptions({ auth_free_failures: 5, auth_free_failures_per_username: 10, auth_max_backoff: 300_000 })
+  t.same(opts, { freeFailures: 5, freeFailuresPerUsername: 10, baseBackoffMs: 1000, maxBackoffMs: 300_000, forgetAfterMs: 900_000, maxAddresses: 10_000 })
+  const real = new AuthThrottle(opts)
+  for (let i = 0; i < 6; i++) real.fail('api', 'a', 'x')
+  t.ok(real.backoffMs('a') > 0 && real.backoffMs('a') <= 1000, 'on the real clock')
+  t.match(real.drain(), { failures: 6, addresses: [{ address: 'a' }] })
+  t.equal(real.drain(), null, 'nothing since')
 })
