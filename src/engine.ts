@@ -108,6 +108,8 @@ export class Engine {
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
+  /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
+  #authSummary: (() => void) | undefined
   #stopping: Promise<void> | null = null
 
   constructor(opts: EngineOptions) {
@@ -199,10 +201,11 @@ export class Engine {
     // MQTT input: the external broker when configured, else the embedded one.
     // One credential throttle (per address and per username) for the embedded broker, HTTP ingest and the API login.
     const throttle = new AuthThrottle({ ...throttleOptions(config.broker.limits), metrics: { failures: metrics.authFailures, refused: metrics.authRefused } })
-    this.#every(60_000, () => {
+    this.#authSummary = () => {
       const s = throttle.drain()
       if (s !== null) logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
-    })
+    }
+    this.#every(60_000, this.#authSummary)
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
@@ -345,6 +348,7 @@ export class Engine {
     const log = this.logger
     log.info('Stopping: no new input; final rule tick; flushing alerts and the journal.')
     for (const t of this.#timers) clearInterval(t)
+    this.#authSummary?.()
     // 1. Stop accepting input. MQTT: messages are no longer acknowledged (the broker re-sends them
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
