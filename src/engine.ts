@@ -109,7 +109,7 @@ export class Engine {
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
   /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
-  #authSummary: (() => void) | undefined
+  #authSummary: () => void = () => undefined
   #stopping: Promise<void> | null = null
 
   constructor(opts: EngineOptions) {
@@ -348,7 +348,7 @@ export class Engine {
     const log = this.logger
     log.info('Stopping: no new input; final rule tick; flushing alerts and the journal.')
     for (const t of this.#timers) clearInterval(t)
-    this.#authSummary?.()
+    this.#authSummary()
     // 1. Stop accepting input. MQTT: messages are no longer acknowledged (the broker re-sends them
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
