@@ -108,8 +108,8 @@ export class Engine {
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
-  /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
-  #authSummary: () => void = () => undefined
+  /** One credential throttle (per address and per username) for the embedded broker, HTTP ingest and the API login. */
+  readonly #throttle: AuthThrottle
   #stopping: Promise<void> | null = null
 
   constructor(opts: EngineOptions) {
@@ -119,6 +119,7 @@ export class Engine {
     this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
+    this.#throttle = new AuthThrottle({ ...throttleOptions(this.config.broker.limits), now: this.#now, metrics: { failures: this.metrics.authFailures, refused: this.metrics.authRefused } })
     this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry })
   }
 
@@ -199,13 +200,8 @@ export class Engine {
     shipper.start()
 
     // MQTT input: the external broker when configured, else the embedded one.
-    // One credential throttle (per address and per username) for the embedded broker, HTTP ingest and the API login.
-    const throttle = new AuthThrottle({ ...throttleOptions(config.broker.limits), metrics: { failures: metrics.authFailures, refused: metrics.authRefused } })
-    this.#authSummary = () => {
-      const s = throttle.drain()
-      if (s !== null) logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
-    }
-    this.#every(60_000, this.#authSummary)
+    const throttle = this.#throttle
+    this.#every(60_000, this.#summariseAuth.bind(this))
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
@@ -338,6 +334,12 @@ export class Engine {
     this.#timers.push(t)
   }
 
+  /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
+  #summariseAuth(): void {
+    const s = this.#throttle.drain()
+    if (s !== null) this.logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
+  }
+
   /** Graceful stop in data-flow order; ships the journal within timeoutMs (the rest waits for the next start). */
   stop(timeoutMs = 15_000): Promise<void> {
     this.#stopping ??= this.#doStop(timeoutMs)
@@ -348,7 +350,7 @@ export class Engine {
     const log = this.logger
     log.info('Stopping: no new input; final rule tick; flushing alerts and the journal.')
     for (const t of this.#timers) clearInterval(t)
-    this.#authSummary()
+    this.#summariseAuth()
     // 1. Stop accepting input. MQTT: messages are no longer acknowledged (the broker re-sends them
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
