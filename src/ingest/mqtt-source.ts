@@ -24,7 +24,7 @@ export interface MqttSource {
 }
 
 /** `throttle`: the engine's credential throttle, shared by the embedded broker with the other transports. */
-export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, throttle?: AuthThrottle): Promise<MqttSource> {
+export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, throttle: AuthThrottle): Promise<MqttSource> {
   let paused = false
   const gated: MessageHandler = (topic, payload) => {
     if (paused) throw new SourcePausedError()
@@ -42,7 +42,7 @@ export async function startMqttSource(config: ResolvedConfig, onMessage: Message
       close: () => sub.close(),
     }
   }
-  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger, { registry: metrics.registry, ...(throttle !== undefined ? { throttle } : {}) })
+  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger, { registry: metrics.registry, throttle })
   metrics.mqttConnected.set(1)
   return {
     address: `mqtt://${config.broker.host}:${broker.port}`,
