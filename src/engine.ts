@@ -108,8 +108,12 @@ export class Engine {
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
-  /** One credential throttle (per address and per username) for the embedded broker, HTTP ingest and the API login. */
-  readonly #throttle: AuthThrottle
+  /**
+   * One credential throttle (per address and per username) for the embedded broker, HTTP ingest and
+   * the API login; a new transport (e.g. a JT/T 808 gateway) takes `authThrottle.forTransport('jt808')`
+   * and calls check(address, username) before a password, then fail() or succeed().
+   */
+  readonly authThrottle: AuthThrottle
   #stopping: Promise<void> | null = null
 
   constructor(opts: EngineOptions) {
@@ -119,7 +123,7 @@ export class Engine {
     this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
-    this.#throttle = new AuthThrottle({ ...throttleOptions(this.config.broker.limits), now: this.#now, metrics: { failures: this.metrics.authFailures, refused: this.metrics.authRefused } })
+    this.authThrottle = new AuthThrottle({ ...throttleOptions(this.config.broker.limits), now: this.#now, metrics: { failures: this.metrics.authFailures, refused: this.metrics.authRefused } })
     this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry })
   }
 
@@ -200,7 +204,7 @@ export class Engine {
     shipper.start()
 
     // MQTT input: the external broker when configured, else the embedded one.
-    const throttle = this.#throttle
+    const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
@@ -336,7 +340,7 @@ export class Engine {
 
   /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
   #summariseAuth(): void {
-    const s = this.#throttle.drain()
+    const s = this.authThrottle.drain()
     if (s !== null) this.logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
   }
 
