@@ -49,7 +49,7 @@ async function cannon(url: string, setup: (r: Req) => Req): Promise<{ rps: numbe
 
 const osmand = (r: Req): Req => {
   const f = next()
-  return { ...r, method: 'GET', path: `/ingest/osmand?id=${f.unit}&timestamp=${f.ts}&lat=${f.lat}&lon=${f.lon}&speed=3&bearing=90&batt=80` }
+  return { ...r, method: 'GET', path: `/ingest/osmand?id=${f.unit}&key=${f.unit}-password&timestamp=${f.ts}&lat=${f.lat}&lon=${f.lon}&speed=3&bearing=90&batt=80` }
 }
 const owntracks = (r: Req): Req => {
   const f = next()

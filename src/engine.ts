@@ -24,6 +24,7 @@ import { recoverVisits } from './sink/clickhouse/recover.js'
 import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
+import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
@@ -108,6 +109,12 @@ export class Engine {
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #timers: NodeJS.Timeout[] = []
+  /**
+   * One credential throttle (per address and per username) for the embedded broker, HTTP ingest and
+   * the API login; a new transport (e.g. a JT/T 808 gateway) takes `authThrottle.forTransport('jt808')`
+   * and calls check(address, username) before a password, then fail() or succeed().
+   */
+  readonly authThrottle: AuthThrottle
   #stopping: Promise<void> | null = null
 
   constructor(opts: EngineOptions) {
@@ -117,6 +124,7 @@ export class Engine {
     this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
+    this.authThrottle = new AuthThrottle({ ...throttleOptions(this.config.broker.limits), now: this.#now, metrics: { failures: this.metrics.authFailures, refused: this.metrics.authRefused } })
     this.stream = new StreamHub({ bufferBytes: this.config.api.stream_buffer_bytes, heartbeatMs: this.config.api.stream_heartbeat, now: this.#now, registry: this.metrics.registry, logger: this.logger.child({ component: 'stream' }) })
   }
 
@@ -205,7 +213,9 @@ export class Engine {
     shipper.start()
 
     // MQTT input: the external broker when configured, else the embedded one.
-    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
+    const throttle = this.authThrottle
+    this.#every(60_000, this.#summariseAuth.bind(this))
+    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
@@ -272,10 +282,11 @@ export class Engine {
     if (this.#opts.http !== false) {
       // HTTP ingest shares the Ingestor (decode → journal → rules) with MQTT.
       const httpIngest = config.http_ingest.enabled
-        ? new HttpIngest({ config, metrics, now, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
+        ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
         : undefined
       this.#api = await buildApi({
         httpIngest,
+        authThrottle: throttle,
         incidents: this.#incidents,
         stream: this.stream,
         audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
@@ -343,6 +354,12 @@ export class Engine {
     this.#timers.push(t)
   }
 
+  /** Logs what the credential throttle refused since the last summary (each minute, and at stop). */
+  #summariseAuth(): void {
+    const s = this.authThrottle.drain()
+    if (s !== null) this.logger.warn({ component: 'auth', ...s }, 'Refused device and API authentications since the last summary (wrong credentials, or an address or username in its back-off).')
+  }
+
   /** Graceful stop in data-flow order; ships the journal within timeoutMs (the rest waits for the next start). */
   stop(timeoutMs = 15_000): Promise<void> {
     this.#stopping ??= this.#doStop(timeoutMs)
@@ -353,6 +370,7 @@ export class Engine {
     const log = this.logger
     log.info('Stopping: no new input; final rule tick; flushing alerts and the journal.')
     for (const t of this.#timers) clearInterval(t)
+    this.#summariseAuth()
     // 1. Stop accepting input. MQTT: messages are no longer acknowledged (the broker re-sends them
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).

@@ -144,7 +144,7 @@ t.test('a full run with secrets configured: none reaches the output; SIGTERM sto
   await waitFor(() => c.logs.some((l) => l.includes('hexpatrol stopped.')), 5000)
   const text = [...c.logs, ...c.out, ...c.err].join('')
   // Refusals are logged in aggregate (one summary a minute, issue 9) and counted per reason.
-  t.match(text, /Refused MQTT authentications since the last summary/, 'the refusal is logged (in aggregate)')
+  t.match(text, /Refused device and API authentications since the last summary/, 'the refusal is logged (in aggregate, by the credential throttle every transport shares)')
   t.match(text, /"level":20/, 'debug lines were written too')
   for (const [name, s] of Object.entries(secrets)) t.notOk(text.includes(s), `the ${name} secret is not in the output`)
   t.notOk(text.includes('access_token=abc'), 'URL tokens are masked')

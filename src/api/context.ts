@@ -8,6 +8,7 @@ import type { Dispatcher } from '../alerts/dispatcher.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { ErrorCode } from '../errors.js'
 import type { HttpIngest } from '../ingest/http-ingest.js'
+import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
 import type { AuditEntry } from '../sink/clickhouse/audit.js'
@@ -40,6 +41,8 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
+  /** The engine's credential throttle (per address and per account), shared with the device transports; default: the API's own. */
+  authThrottle?: AuthThrottle | undefined
   /** HTTP ingest (OwnTracks, OsmAnd): its routes are registered when present. */
   httpIngest?: HttpIngest | undefined
   /** Reports and bulletins (src/reports/). */

@@ -31,6 +31,7 @@ import { incidentsPlugin } from './incidents.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
+import { AuthThrottle, throttleOptions } from '../ingest/auth-throttle.js'
 import { reportsPlugin } from './reports.js'
 
 export interface RouteInfo {
@@ -122,7 +123,9 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
 
   await app.register(healthPlugin, { ctx })
   await app.register(metricsPlugin, { ctx, tokens, env })
-  await app.register(sessionPlugin, { tokens, sessions })
+  // The login backs off per address and per account through the engine's credential throttle (shared with the device transports), else one of its own.
+  const throttle = (ctx.authThrottle ?? new AuthThrottle({ ...throttleOptions(ctx.config.broker.limits), now: ctx.now })).forTransport('api')
+  await app.register(sessionPlugin, { tokens, sessions, throttle })
   await app.register(unitsPlugin, { ctx })
   await app.register(zonesPlugin, { ctx })
   await app.register(alertsPlugin, { ctx })

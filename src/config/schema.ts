@@ -15,6 +15,8 @@ const Secret = {
 export const Subscription = Obj({
   topic: Type.String({ minLength: 1 }),
   format: Type.Union([Type.Literal('native'), Type.Literal('owntracks')]),
+  /** Which wildcard levels name the unit: all joined with '-', or the first alone (the login an external broker's ACL binds with %u). Unset: first_level for OwnTracks with mqtt.url, else all_levels. */
+  unit_from: Type.Optional(Type.Union([Type.Literal('all_levels'), Type.Literal('first_level')])),
 })
 
 export const ConfigSchema = Obj({
@@ -99,8 +101,8 @@ export const ConfigSchema = Obj({
     osmand_port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     /** Bind address of osmand_port (default: http.host). */
     osmand_host: Type.Optional(Type.String()),
-    /** units: only ids listed under `units`; credentials: the device's broker.users password as the secret parameter or Basic auth. */
-    osmand_auth: Type.Union([Type.Literal('units'), Type.Literal('credentials')], { default: 'units' }),
+    /** credentials: the device's broker.users password as the secret parameter or Basic auth; units (opt-in, warned at start-up): any request naming a unit listed under `units`, unauthenticated. */
+    osmand_auth: Type.Union([Type.Literal('units'), Type.Literal('credentials')], { default: 'credentials' }),
     osmand_secret_param: Type.String({ default: 'key', minLength: 1 }),
     /** CIDRs allowed to reach osmand_port (empty: any address). */
     osmand_allow_ips: Type.Array(Type.String(), { default: [] }),
@@ -135,8 +137,10 @@ export const ConfigSchema = Obj({
       max_inflight_per_client: Type.Integer({ minimum: 1, default: 32 }),
       max_retained_per_device: Type.Integer({ minimum: 0, default: 8 }),
       max_retained_total: Type.Integer({ minimum: 0, default: 10_000 }),
-      /** Wrong passwords allowed per client address before the back-off (doubling from 1 s). */
+      /** The credential throttle shared by every device transport and the API login: wrong credentials allowed per client address before its back-off (doubling from 1 s). */
       auth_free_failures: Type.Integer({ minimum: 0, default: 5 }),
+      /** Wrong credentials allowed per username (from any address) before that username's back-off. */
+      auth_free_failures_per_username: Type.Integer({ minimum: 0, default: 10 }),
       auth_max_backoff: Duration('5m'),
     }),
   }),

@@ -7,19 +7,19 @@ import { HexpatrolError } from '../errors.js'
 import type { DecodeResult } from './fix.js'
 import { isObject, typeName } from './field-check.js'
 import { DecodeCore, ParseFailure, readNative, readOwntracks, type CoreOptions } from './decode-core.js'
-import { createTopicRouter, isValidUnitId, type PayloadFormat } from './topic-router.js'
+import { createTopicRouter, isValidUnitId, subscriptionSpecs, type SubscriptionSpec } from './topic-router.js'
 import { truncateString } from './truncate.js'
 
 
 export interface DecoderOptions extends CoreOptions {
-  subscriptions: Array<{ topic: string; format: PayloadFormat }>
+  subscriptions: SubscriptionSpec[]
 }
 
 export type Decode = (topic: string, payload: Buffer, receivedAt: number) => DecodeResult
 
 export function decoderOptionsFromConfig(config: Config): DecoderOptions {
   return {
-    subscriptions: config.mqtt.subscriptions.map((s) => ({ topic: s.topic, format: s.format })),
+    subscriptions: subscriptionSpecs(config.mqtt),
     maxPayloadBytes: config.mqtt.max_payload_bytes,
     maxFutureSkewMs: config.validation.max_future_skew,
     maxAgeMs: config.validation.max_age,

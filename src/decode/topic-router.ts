@@ -1,13 +1,35 @@
 // Topic → (payload format, unit id), compiled once from the configured MQTT subscription filters.
-// The unit id is the `+`-matched levels joined with '-' (for `#`, the remaining levels joined with '-').
+// The unit id is the `+`-matched levels joined with '-' (for `#`, the remaining levels joined with
+// '-'), or, with `unit_from: first_level`, the first wildcard level alone: the level an external
+// broker's ACL binds to the login (`pattern write owntracks/%u/+`), so that a login reaches only
+// its own unit id (`P` publishing `owntracks/P/002` is unit P, never P-002). The embedded broker
+// checks the login against the whole id itself, so it keeps `all_levels`.
 import { HexpatrolError } from '../errors.js'
 import { matchLevels, splitFilter } from '../ingest/topic-filter.js'
 
 export type PayloadFormat = 'native' | 'owntracks'
 
+/** Which wildcard levels name the unit: all of them joined with '-', or the first alone. */
+export type UnitFrom = 'all_levels' | 'first_level'
+
 export interface SubscriptionSpec {
   topic: string
   format: PayloadFormat
+  /** Default all_levels. */
+  unitFrom?: UnitFrom
+}
+
+/**
+ * The subscriptions as the router reads them. `unit_from` unset: with an external broker
+ * (mqtt.url) an OwnTracks topic names its unit by the `<user>` level, the MQTT login (what the
+ * shipped Mosquitto ACL binds with %u and what the app puts there); otherwise every level.
+ */
+export function subscriptionSpecs(mqtt: { url?: string | undefined; subscriptions: ReadonlyArray<{ topic: string; format: PayloadFormat; unit_from?: UnitFrom | undefined }> }): SubscriptionSpec[] {
+  return mqtt.subscriptions.map((s) => ({
+    topic: s.topic,
+    format: s.format,
+    unitFrom: s.unit_from ?? (mqtt.url !== undefined && s.format === 'owntracks' ? 'first_level' : 'all_levels'),
+  }))
 }
 
 export interface TopicRoute {
@@ -27,6 +49,7 @@ export function isValidUnitId(id: string): boolean {
 
 interface CompiledFilter {
   format: PayloadFormat
+  first: boolean
   levels: string[]
   plus: number
   hash: boolean
@@ -47,7 +70,7 @@ function compileSpec(spec: SubscriptionSpec): CompiledFilter {
     }
   }
   if (wildcards === 0) throw filterError(spec.topic, "has no '+' or '#' level to name the unit")
-  return { format: spec.format, levels, plus: levels.filter((l) => l === '+').length, hash: levels.at(-1) === '#' }
+  return { format: spec.format, first: spec.unitFrom === 'first_level', levels, plus: levels.filter((l) => l === '+').length, hash: levels.at(-1) === '#' }
 }
 
 /** Precompiled topic router: which subscription (format) a topic belongs to and the unit id it names, or null. */
@@ -61,6 +84,7 @@ export function createTopicRouter(subscriptions: ReadonlyArray<SubscriptionSpec>
       // (`fleet//position`) names no unit: the whole id becomes '' (invalid).
       if (c.hash && parts.length === c.plus + 1 && parts[c.plus] === '') parts.pop()
       if (parts.length === 0 || parts.some((p) => p === '')) return { format: c.format, unitId: '' }
+      if (c.first) return { format: c.format, unitId: parts[0]!.split('/')[0]! }
       return { format: c.format, unitId: parts.map((p) => p.replaceAll('/', '-')).join('-') }
     }
     return null

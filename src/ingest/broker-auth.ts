@@ -7,7 +7,7 @@
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
-import { createTopicRouter } from '../decode/topic-router.js'
+import { createTopicRouter, subscriptionSpecs } from '../decode/topic-router.js'
 import { DeviceCredentials } from './device-credentials.js'
 import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
 
@@ -46,7 +46,8 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const users = new DeviceCredentials(config)
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
-  const router = createTopicRouter(config.mqtt.subscriptions)
+  // The decoder's own routes (the embedded broker has no mqtt.url: all_levels unless configured).
+  const router = createTopicRouter(subscriptionSpecs(config.mqtt))
   const subscribeAcl = b.subscribe_acl
   const cache = new Map<string, TopicMatcher[]>()
   const aclFor = (user: string): TopicMatcher[] => {

@@ -3,7 +3,7 @@
 // the broker's publish authorisation step, so the device's PUBACK is only sent once the
 // message is in the journal. Everything else a broker does (fan-out to other subscribers,
 // retained alerts for terminals) works as usual, within bounds: packets are size-checked while
-// they arrive (packet-guard), password guessing backs off per address (auth-throttle), and what
+// they arrive (packet-guard), password guessing backs off per address and per username (auth-throttle, shared with HTTP ingest), and what
 // a client can make the broker keep is capped (broker-limits). Ingested topics are never retained:
 // the engine is their consumer, and a rejected payload must not stay in the broker.
 import { createServer, type Server, type Socket } from 'node:net'
@@ -15,7 +15,7 @@ import { HexpatrolError } from '../errors.js'
 import { isLoopbackHost, type BrokerAuth } from './broker-auth.js'
 import { compileFilter } from './topic-filter.js'
 import { guardConnection } from './packet-guard.js'
-import { AuthThrottle } from './auth-throttle.js'
+import { AuthThrottle, throttleOptions } from './auth-throttle.js'
 import { BrokerLimits } from './broker-limits.js'
 import type { MessageHandler, Publish } from './message-handler.js'
 
@@ -31,8 +31,10 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   registry?: Registry
   now?: () => number
-  /** How often refused authentications are summarised in one log line (default 60 s). */
+  /** How often refused authentications are summarised in one log line (default 60 s); only for the broker's own throttle. */
   authLogEveryMs?: number
+  /** The engine's credential throttle shared with the other transports (whose owner logs its summary); default: the broker's own. */
+  throttle?: AuthThrottle
 }
 
 const USER = Symbol('hexpatrol.username')
@@ -68,7 +70,9 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const limits = new BrokerLimits(lim)
   const metrics = brokerMetrics(opts.registry ?? new Registry(), limits)
   const refuse = (reason: RefusedReason) => metrics.refused.inc({ reason })
-  const throttle = new AuthThrottle({ freeFailures: lim.auth_free_failures, baseBackoffMs: 1000, maxBackoffMs: lim.auth_max_backoff, forgetAfterMs: 15 * 60_000, maxAddresses: 10_000, ...(opts.now ? { now: opts.now } : {}) })
+  const ownThrottle = opts.throttle === undefined
+  const shared = opts.throttle ?? new AuthThrottle({ ...throttleOptions(lim), ...(opts.now ? { now: opts.now } : {}) })
+  const throttle = shared.forTransport('mqtt')
   const addresses = new WeakMap<object, string>()
   const addressOf = (client: Client): string => addresses.get((client as unknown as { conn: object }).conn) ?? 'unknown'
   const packetLimits = { maxPacketBytes: config.mqtt.max_payload_bytes + lim.packet_overhead_bytes, maxConnectBytes: lim.max_connect_bytes }
@@ -83,12 +87,13 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
         refuse(reason)
         done(Object.assign(new Error(reason === 'sessions' ? 'Not authorized' : 'Bad username or password'), { returnCode }), null)
       }
-      if (throttle.blocked(address)) return fail('auth_backoff', 4)
+      const name = username === undefined || username === '' ? undefined : username
+      if (throttle.check(address, name) !== null) return fail('auth_backoff', 4)
       if (!auth.authenticate(username, password)) {
-        throttle.failed(address)
+        throttle.fail(address, name)
         return fail('auth_failed', 4)
       }
-      throttle.succeeded(address)
+      throttle.succeed(address, name)
       const user = username === undefined || username === '' ? null : username
       if (!limits.session(user ?? '(anonymous)', client.id, client.clean)) {
         log.warn({ clientId: client.id, username: user }, 'Persistent session refused: the device (or the broker) holds the most persistent sessions allowed (broker.limits).')
@@ -160,7 +165,7 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err }, 'MQTT client error.'))
 
   const summarise = () => {
-    const s = throttle.drain()
+    const s = ownThrottle ? shared.drain() : null
     if (s !== null) log.warn(s, 'Refused MQTT authentications since the last summary (wrong credentials, or an address in its back-off).')
   }
   const summary = setInterval(summarise, opts.authLogEveryMs ?? 60_000)
@@ -169,7 +174,7 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const server: Server = createServer((socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown'
     // An address in its back-off is dropped before a single byte is parsed.
-    if (throttle.blocked(address)) {
+    if (throttle.check(address) !== null) {
       refuse('auth_backoff')
       socket.destroy()
       return

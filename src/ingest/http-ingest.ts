@@ -1,7 +1,10 @@
 // HTTP ingest for phones: OwnTracks HTTP mode (POST owntracks_path) and the OsmAnd protocol of
 // Traccar Client and many trackers (GET|POST osmand_path, optionally on its own port). The routes
 // declare `config: { scope: 'device' }`: the API token hook skips them and they authenticate the
-// device themselves, before decoding anything. Fixes then take the MQTT path (decode → rules →
+// device themselves, before decoding anything, through the engine's credential throttle (per
+// address and per username, shared with MQTT and the API login): a client in its back-off gets 429
+// with Retry-After and its password is not checked. OsmAnd needs the device password by default;
+// `osmand_auth: units` (any request naming a configured unit) is an opt-in warned about at start-up. Fixes then take the MQTT path (decode → rules →
 // journal) and the response is sent only once the journal append is durable: an answered request
 // is kept. A journal at its bound answers 503 with Retry-After and takes nothing.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -18,6 +21,7 @@ import { DeviceCredentials } from './device-credentials.js'
 import { IpAllowList } from './ip-allow-list.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
 import { RateLimiter } from './rate-limiter.js'
+import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
 export interface HttpIngestSink {
@@ -33,6 +37,10 @@ export interface HttpIngestDeps {
   sink: HttpIngestSink
   metrics: Metrics
   now: () => number
+  /** The engine's credential throttle shared with the other transports; default: HTTP ingest's own. */
+  throttle?: AuthThrottle
+  /** For the start-up warning of `osmand_auth: units`. */
+  logger?: Pick<Logger, 'warn'>
 }
 
 type Endpoint = 'owntracks' | 'osmand'
@@ -49,6 +57,7 @@ export class HttpIngest {
   readonly metrics: Metrics
   readonly now: () => number
   readonly bodyLimit: number
+  readonly throttles: Record<Endpoint, TransportThrottle>
   private lastRefusalLog = 0
 
   constructor(deps: HttpIngestDeps) {
@@ -63,6 +72,29 @@ export class HttpIngest {
     this.sink = deps.sink
     this.metrics = deps.metrics
     this.bodyLimit = this.config.body_limit_bytes
+    const throttle = deps.throttle ?? new AuthThrottle({ ...throttleOptions(c.broker.limits), now: this.now })
+    this.throttles = { owntracks: throttle.forTransport('owntracks'), osmand: throttle.forTransport('osmand') }
+    if (this.config.enabled && this.config.osmand_auth === 'units') {
+      deps.logger?.warn({ osmand_path: this.config.osmand_path, osmand_port: this.config.osmand_port ?? null, units: this.units.size },
+        'http_ingest.osmand_auth is "units": anyone who can reach the OsmAnd endpoint and knows a unit id can post positions as that unit. Use osmand_auth: credentials (the default) to require the device password.')
+    }
+  }
+
+  /** The throttle's verdict before a password is checked: true (and the request answered 429 with Retry-After) when refused unchecked. */
+  throttled(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, username: string): boolean {
+    const v = this.throttles[endpoint].check(req.ip, username)
+    if (v === null) return false
+    reply.header('retry-after', String(Math.max(1, Math.ceil(v.waitMs / 1000))))
+    this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'auth_backoff', `too many wrong credentials ${v.reason === 'address_backoff' ? 'from this address' : 'for this device'}; nothing was checked, retry later`)
+    return true
+  }
+
+  /** Checks a device password, counting the outcome in the throttle. */
+  verify(req: FastifyRequest, endpoint: Endpoint, username: string, password: string): boolean {
+    const ok = this.credentials.verify(username, password)
+    if (ok) this.throttles[endpoint].succeed(req.ip, username)
+    else this.throttles[endpoint].fail(req.ip, username)
+    return ok
   }
 
   /** Answers an error `{ code, message }` and counts it; refusals before decoding also count their reason. */
@@ -160,7 +192,8 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
       onRequest: async (req, reply) => {
         const basic = basicCredentials(header(req, 'authorization'))
         if (basic === null) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', 'send HTTP Basic auth with the device credentials of broker.users')
-        if (!ingest.credentials.verify(basic.user, basic.password)) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
+        if (ingest.throttled(req, reply, 'owntracks', basic.user)) return reply
+        if (!ingest.verify(req, 'owntracks', basic.user, basic.password)) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
         const who = owntracksUnit(basic.user, header(req, 'x-limit-u'), header(req, 'x-limit-d'))
         if ('mismatch' in who) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unit_mismatch', who.mismatch)
         owntracksUnits.set(req, who.unit)
@@ -190,7 +223,8 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
       const basic = basicCredentials(header(req, 'authorization'))
       const secret = r.secret ?? (basic !== null && basic.user === id ? basic.password : null)
       if (secret === null) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', `send the device password as the ${cfg.osmand_secret_param} parameter or HTTP Basic auth`)
-      if (!ingest.credentials.verify(id, secret)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown device or wrong password')
+      if (ingest.throttled(req, reply, 'osmand', id)) return reply
+      if (!ingest.verify(req, 'osmand', id, secret)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown device or wrong password')
     }
     if (!ingest.admit(req, reply, 'osmand', id)) return reply
     const receivedAt = ingest.now()

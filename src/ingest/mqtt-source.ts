@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { ResolvedConfig } from '../config/resolve.js'
 import type { Metrics } from '../telemetry/metrics.js'
+import type { AuthThrottle } from './auth-throttle.js'
 import { createBrokerAuth } from './broker-auth.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js'
 import { startMqttSubscriber, type MqttSubscriber } from './mqtt-subscriber.js'
@@ -22,7 +23,8 @@ export interface MqttSource {
   close(): Promise<void>
 }
 
-export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics): Promise<MqttSource> {
+/** `throttle`: the engine's credential throttle, shared by the embedded broker with the other transports. */
+export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, throttle: AuthThrottle): Promise<MqttSource> {
   let paused = false
   const gated: MessageHandler = (topic, payload) => {
     if (paused) throw new SourcePausedError()
@@ -40,7 +42,7 @@ export async function startMqttSource(config: ResolvedConfig, onMessage: Message
       close: () => sub.close(),
     }
   }
-  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger, { registry: metrics.registry })
+  const broker = await startEmbeddedBroker(config, createBrokerAuth(config), gated, logger, { registry: metrics.registry, throttle })
   metrics.mqttConnected.set(1)
   return {
     address: `mqtt://${config.broker.host}:${broker.port}`,

@@ -43,6 +43,8 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     httpIngestRequests: new Counter({ name: 'hexpatrol_http_ingest_requests_total', help: 'HTTP ingest requests, by endpoint (owntracks | osmand) and response status.', labelNames: ['endpoint', 'status'] as const, registers: r }),
     httpIngestAuthFailures: new Counter({ name: 'hexpatrol_http_ingest_auth_failures_total', help: 'HTTP ingest requests refused before decoding, by endpoint and reason.', labelNames: ['endpoint', 'reason'] as const, registers: r }),
     uncaughtConnectionErrors: new Counter({ name: 'hexpatrol_uncaught_connection_errors_total', help: 'Errors of a client connection (EPIPE, ECONNRESET, write after end) that reached the process without a handler: logged and ignored, never fatal.', registers: r }),
+    authFailures: new Counter({ name: 'hexpatrol_auth_failures_total', help: 'Wrong device passwords or API tokens, checked and refused, by transport (mqtt | owntracks | osmand | api).', labelNames: ['transport'] as const, registers: r }),
+    authRefused: new Counter({ name: 'hexpatrol_auth_refused_total', help: 'Authentications refused unchecked because the client address or the username is in its back-off, by transport and reason.', labelNames: ['transport', 'reason'] as const, registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

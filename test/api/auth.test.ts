@@ -253,3 +253,43 @@ t.test('no token or cookie secret ever reaches the log', async (t) => {
   const text = JSON.stringify(logs)
   for (const tok of [...Object.values(TOKENS), 'guessed-token-0123456789']) t.notMatch(text, tok)
 })
+
+// Issue 19, item 9 (login part): the login backs off per client address and per account, through
+// the credential throttle the device transports share; a throttled login is 429 with Retry-After
+// and its token is not checked.
+t.test('login: wrong tokens back off per address, and per account across addresses', async (t) => {
+  const x = await rig()
+  t.teardown(() => x.app.close())
+  const login = (token: string, remoteAddress = '127.0.0.1', name?: string) =>
+    x.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token, ...(name === undefined ? {} : { name }) }, remoteAddress })
+  const tally: Record<number, number> = {}
+  let res = await login('wrong-token-0')
+  for (let i = 0; i < 300; i++) {
+    res = await login(`wrong-token-${i}`)
+    tally[res.statusCode] = (tally[res.statusCode] ?? 0) + 1
+  }
+  t.same(tally, { 401: 5, 429: 295 }, '300 wrong tokens from one address: 6 checked in all, the rest refused unchecked')
+  t.equal(res.headers['retry-after'], '1')
+  t.equal(res.json().code, 'HEXP_ERR_RATE_LIMITED')
+  t.equal((await login(TOKENS.operate)).statusCode, 429, 'the right token waits out the address back-off too')
+  t.equal((await login(TOKENS.operate, '192.0.2.1')).statusCode, 204, 'another address logs in')
+  x.clock.now += 1000
+  t.equal((await login(TOKENS.operate)).statusCode, 204, 'after the back-off')
+
+  // One account guessed from many addresses (each below its own free failures).
+  t.equal((await login(TOKENS.operate, '192.0.2.50', 'sgt.wang')).statusCode, 204, 'sgt.wang logs in from the desk')
+  const spread: Record<number, number> = {}
+  for (let i = 0; i < 100; i++) {
+    const r = await login(`guess-${i}-0123456789`, `10.0.${i}.1`, 'sgt.wang')
+    spread[r.statusCode] = (spread[r.statusCode] ?? 0) + 1
+  }
+  t.same(spread, { 401: 11, 429: 89 }, '100 addresses, one account: 11 checked')
+  const stranger = await login(TOKENS.operate, '203.0.113.9', 'sgt.wang')
+  t.equal(stranger.statusCode, 429)
+  t.match(stranger.json().message, /for this account/)
+  t.equal((await login(TOKENS.operate, '192.0.2.50', 'sgt.wang')).statusCode, 204, 'the desk that logged in before is not locked out')
+  t.equal((await login(TOKENS.read, '203.0.113.9', 'desk')).statusCode, 204, 'other accounts are unaffected')
+  t.equal((await login(TOKENS.read, '203.0.113.10', 'sgt.wang')).statusCode, 429, 'a token of another account under this name is refused unchecked too')
+  x.clock.now += 10 * 60_000
+  t.equal((await login(TOKENS.read, '203.0.113.10', 'sgt.wang')).statusCode, 401, 'the name must be the token\'s')
+})

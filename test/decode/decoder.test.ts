@@ -9,8 +9,8 @@ t.test('options from the default config', async (t) => {
   const o = decoderOptionsFromConfig(validateConfig({}))
   t.same(o, {
     subscriptions: [
-      { topic: 'fleet/+/position', format: 'native' },
-      { topic: 'owntracks/+/+', format: 'owntracks' },
+      { topic: 'fleet/+/position', format: 'native', unitFrom: 'all_levels' },
+      { topic: 'owntracks/+/+', format: 'owntracks', unitFrom: 'all_levels' },
     ],
     maxPayloadBytes: 262_144,
     maxFutureSkewMs: 120_000,
@@ -33,7 +33,7 @@ t.test('options from a custom config', async (t) => {
     h3: { resolution: 11 },
   })
   t.same(decoderOptionsFromConfig(config), {
-    subscriptions: [{ topic: 'gps/#', format: 'owntracks' }],
+    subscriptions: [{ topic: 'gps/#', format: 'owntracks', unitFrom: 'all_levels' }],
     maxPayloadBytes: 4096,
     maxFutureSkewMs: 5000,
     maxAgeMs: 3_600_000,

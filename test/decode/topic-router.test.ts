@@ -1,5 +1,7 @@
 import t from 'tap'
-import { createTopicRouter, isValidUnitId } from '../../src/decode/topic-router.js'
+import { createTopicRouter, isValidUnitId, subscriptionSpecs } from '../../src/decode/topic-router.js'
+import { validateConfig } from '../../src/config/load.js'
+import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { HexpatrolError } from '../../src/errors.js'
 
 const defaults = [
@@ -102,4 +104,29 @@ t.test('unit id charset and length', async (t) => {
   t.notOk(isValidUnitId('ünit'))
   t.notOk(isValidUnitId('a\nb'))
   t.notOk(isValidUnitId('a/b'))
+})
+
+t.test('unit_from: first_level names the unit by the first wildcard level (the login an external ACL binds with %u)', async (t) => {
+  const r = createTopicRouter([
+    { topic: 'owntracks/+/+', format: 'owntracks', unitFrom: 'first_level' },
+    { topic: 'tenants/+/#', format: 'native', unitFrom: 'first_level' },
+    { topic: 'fleet/#', format: 'native', unitFrom: 'first_level' },
+  ])
+  t.same(r('owntracks/P/002'), { format: 'owntracks', unitId: 'P' }, 'P publishing owntracks/P/002 is P, never P-002')
+  t.same(r('owntracks/P-002/phone'), { format: 'owntracks', unitId: 'P-002' })
+  t.same(r('owntracks//phone'), { format: 'owntracks', unitId: '' }, 'an empty level still names no unit')
+  t.same(r('tenants/a/b/c'), { format: 'native', unitId: 'a' })
+  t.same(r('fleet/x/y'), { format: 'native', unitId: 'x' }, 'under #, the first remaining level')
+})
+
+t.test('subscriptionSpecs: OwnTracks by its <user> level with an external broker, all levels with the embedded one, unless configured', async (t) => {
+  const subs = [{ topic: 'fleet/+/position', format: 'native' as const }, { topic: 'owntracks/+/+', format: 'owntracks' as const }]
+  t.same(subscriptionSpecs({ subscriptions: subs }).map((s) => s.unitFrom), ['all_levels', 'all_levels'])
+  t.same(subscriptionSpecs({ url: 'mqtt://mosquitto:1883', subscriptions: subs }).map((s) => s.unitFrom), ['all_levels', 'first_level'])
+  t.same(subscriptionSpecs({ url: 'mqtt://mosquitto:1883', subscriptions: [{ ...subs[1]!, unit_from: 'all_levels' }] }).map((s) => s.unitFrom), ['all_levels'], 'explicit wins')
+  const cfg = validateConfig({ mqtt: { url: 'mqtt://127.0.0.1:1883' } }, undefined, {})
+  const decode = createDecoder(decoderOptionsFromConfig(cfg))
+  const loc = Buffer.from(JSON.stringify({ _type: 'location', tst: 1764500000, lat: 36.49, lon: 117.86 }))
+  t.equal(decode('owntracks/P/002', loc, 1764500000_000).fixes[0]?.unitId, 'P', 'the engine on an external broker')
+  t.throws(() => validateConfig({ mqtt: { subscriptions: [{ topic: 'a/+', format: 'native', unit_from: 'last' }] } }, undefined, {}), { code: 'HEXP_ERR_CONFIG' })
 })

@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt'
+import { pino } from 'pino'
 import { freePort, mosquittoPath } from '../helpers/mosquitto.js'
+import { validateConfig } from '../../src/config/load.js'
+import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
+import { startMqttSubscriber } from '../../src/ingest/mqtt-subscriber.js'
+import { createMetrics } from '../../src/telemetry/metrics.js'
 
 const docker = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docker', 'mosquitto')
 const bin = mosquittoPath()
@@ -156,4 +161,47 @@ t.test('the shipped mosquitto.conf and acl on a real broker', { skip: bin !== nu
   t.equal(got.length, N, 'nothing dropped while the engine was offline')
   t.same(got.slice(0, 2), ['fleet/P-001/position 0', 'fleet/P-001/position 1'], 'queued in order')
   t.notMatch(broker.output(), /Error|Outgoing messages are being dropped/i, 'the broker logged no errors or drops')
+})
+
+// Issue 19, item 3: with the shipped ACL (`pattern write owntracks/%u/+`) a login `P` may publish
+// `owntracks/P/002`; the router used to name that unit P-002. The engine, subscribed as it is in the
+// Compose stack (default subscriptions, mqtt.url set), must see each login only as its own unit.
+t.test('the shipped acl and the engine agree: a login reaches only its own unit id', { skip: bin !== null && hasPasswd ? false : 'mosquitto is not installed (apt-get install mosquitto)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hexp-'))
+  const passwd = join(dir, 'passwd')
+  t.equal(addUser(passwd, [], { HEXPATROL_MQTT_PASSWORD: 'engine-pw' }).status, 0)
+  t.equal(addUser(passwd, ['P', 'pw-p']).status, 0)
+  t.equal(addUser(passwd, ['P-002', 'pw-2']).status, 0)
+  const broker = await startBroker(dir, await freePort())
+  t.teardown(() => broker.stop())
+  const url = `mqtt://127.0.0.1:${broker.port}`
+  const config = validateConfig({ mqtt: { url, username: 'hexpatrol', password: 'engine-pw', client_id: 'hexpatrol-acl-test' } }, undefined, {})
+  const decode = createDecoder(decoderOptionsFromConfig(config))
+  const stored: Array<[string, string]> = []
+  const sub = startMqttSubscriber(config, (topic, payload) => {
+    const r = decode(topic, payload, Date.now())
+    for (const f of r.fixes) stored.push([topic, f.unitId])
+    for (const x of r.rejects) stored.push([topic, `reject:${x.reason}`])
+  }, pino({ level: 'silent' }), createMetrics({ defaults: false }))
+  t.teardown(() => sub.close())
+  await waitFor(() => sub.subscribed, 'the engine to subscribe')
+
+  const clients: MqttClient[] = []
+  t.teardown(() => Promise.all(clients.map((c) => c.endAsync(true))))
+  const connect = async (username: string, password: string) => {
+    const c = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000, clientId: username, username, password })
+    clients.push(c)
+    return c
+  }
+  const loc = () => JSON.stringify({ _type: 'location', tst: Math.floor(Date.now() / 1000), lat: 36.49, lon: 117.86 })
+  const p = await connect('P', 'pw-p')
+  const p2 = await connect('P-002', 'pw-2')
+  await p.publishAsync('owntracks/P/002', loc(), { qos: 1 })
+  await t.rejects(p.publishAsync('owntracks/P-002/phone', loc(), { qos: 1 }), /Not authorized/i, 'the ACL binds the <user> level to the login')
+  await t.rejects(p.publishAsync('fleet/P-002/position', '{}', { qos: 1 }), /Not authorized/i)
+  await p2.publishAsync('owntracks/P-002/phone', loc(), { qos: 1 })
+  await p.publishAsync('fleet/P/position', JSON.stringify({ ts: Date.now(), lat: 36.49, lon: 117.86 }), { qos: 1 })
+  await waitFor(() => stored.length >= 3, 'the engine to receive the allowed fixes')
+  t.same(stored, [['owntracks/P/002', 'P'], ['owntracks/P-002/phone', 'P-002'], ['fleet/P/position', 'P']], 'P is stored as P, never as P-002; P-002 as itself')
+  t.notOk(stored.some(([topic, unit]) => unit === 'P-002' && !topic.includes('/P-002/')), 'no login reaches another unit id')
 })

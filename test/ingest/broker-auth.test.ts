@@ -37,3 +37,11 @@ t.test('anonymous devices on loopback publish to subscription topics only', asyn
   t.ok(auth.canPublish(null, 'owntracks/a/b'))
   t.notOk(auth.canPublish(null, 'hexpatrol/alerts/x'), 'nobody impersonates the engine')
 })
+
+t.test('unit_from: first_level on the embedded broker: the login is the <user> level, exactly', async (t) => {
+  const cfg = validateConfig({ broker: { users: [{ username: 'P', password: 'pw' }] }, mqtt: { subscriptions: [{ topic: 'owntracks/+/+', format: 'owntracks', unit_from: 'first_level' }] } })
+  const auth = createBrokerAuth(cfg)
+  t.ok(auth.canPublish('P', 'owntracks/P/phone'), 'unit P')
+  t.ok(auth.canPublish('P', 'owntracks/P/002'), 'unit P too: the device level never lengthens the id')
+  t.notOk(auth.canPublish('P', 'owntracks/P-002/phone'), 'unit P-002 is not P')
+})

@@ -162,7 +162,7 @@ t.test('a journal at its bound answers 503 with Retry-After and takes nothing', 
   t.equal(r.statusCode, 503)
   t.equal(r.headers['retry-after'], '45')
   t.equal(r.json().code, 'HEXP_ERR_JOURNAL_FULL')
-  const o = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=36.49&lon=117.86' })
+  const o = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=36.49&lon=117.86&key=p1-pass' })
   t.equal(o.statusCode, 503)
   t.equal(o.headers['retry-after'], '45')
   t.equal(seen.length, 0, 'nothing reached the pipeline: no rule state, no recent-fix entry')
@@ -177,7 +177,7 @@ t.test('a journal that fails: OwnTracks gets no answer (so the app retries), Osm
   const ot = await fetch(`${addr}/ingest/owntracks`, { method: 'POST', body: loc(), headers: { authorization: basic('P-1', 'p1-pass') } }).then(() => 'answered', () => 'connection closed')
   t.equal(ot, 'connection closed')
   t.equal(await count(metrics, 'owntracks', 'aborted'), 1)
-  const os = await fetch(`${addr}/ingest/osmand?id=P-1&lat=36.49&lon=117.86`)
+  const os = await fetch(`${addr}/ingest/osmand?id=P-1&lat=36.49&lon=117.86&key=p1-pass`)
   t.equal(os.status, 503)
   t.ok(os.headers.get('retry-after'))
 })
@@ -192,7 +192,7 @@ t.test('per-device rate limits: 429 with Retry-After, other devices unaffected',
   t.equal(r.headers['retry-after'], '10', 'one token every 10 s')
   t.equal(r.json().code, 'HEXP_ERR_RATE_LIMITED')
   t.equal((await post('jane', 'jane-pass', 4)).statusCode, 200, 'another device has its own bucket')
-  t.equal((await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1' })).statusCode, 429, 'the bucket is per device across endpoints')
+  t.equal((await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1&key=p1-pass' })).statusCode, 429, 'the bucket is per device across endpoints')
   t.equal(journal.rows('positions').length, 3)
   t.equal(await refusals(metrics, 'rate_limited'), 2)
 })
@@ -208,8 +208,9 @@ t.test('body limit: 413', async (t) => {
   t.equal(await count(metrics, 'osmand', '413'), 1)
 })
 
-t.test('OsmAnd: configured units only by default; no id → 400', async (t) => {
-  const { app, journal, metrics } = await setup()
+// Was the default until issue 19; now an explicit opt-in (the default needs the device password: below).
+t.test('OsmAnd with osmand_auth: units: configured units only; no id → 400', async (t) => {
+  const { app, journal, metrics } = await setup({ http_ingest: { osmand_auth: 'units' } })
   let r = await app.inject({ method: 'GET', url: `/ingest/osmand?id=P-1&timestamp=${TST}&lat=36.49&lon=117.86&speed=10` })
   t.equal(r.statusCode, 200)
   t.equal(r.body, '')
@@ -236,8 +237,8 @@ t.test('OsmAnd: configured units only by default; no id → 400', async (t) => {
   t.equal((await app.inject({ method: 'PUT', url: '/ingest/osmand?id=P-1' })).statusCode, 404)
 })
 
-t.test('OsmAnd with osmand_auth: credentials: the secret parameter or Basic auth', async (t) => {
-  const { app, journal } = await setup({ http_ingest: { osmand_auth: 'credentials' } })
+t.test('OsmAnd by default (osmand_auth: credentials): the secret parameter or Basic auth', async (t) => {
+  const { app, journal } = await setup()
   const get = (q: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/ingest/osmand?${q}`, headers })
   t.equal((await get('id=P-1&lat=1&lon=1')).statusCode, 401, 'a configured unit without its secret')
   t.equal((await get('id=P-1&lat=1&lon=1&key=wrong')).statusCode, 401)
@@ -259,8 +260,8 @@ t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
     return open.close()
   })
   const a = open.server.address() as { port: number }
-  t.equal((await fetch(`http://127.0.0.1:${a.port}/?id=P-1&lat=36.49&lon=117.86`)).status, 200, 'Traccar Client posts to /')
-  t.equal((await fetch(`http://127.0.0.1:${a.port}/any/path?id=P-1&lat=36.49&lon=117.87`, { method: 'POST' })).status, 200)
+  t.equal((await fetch(`http://127.0.0.1:${a.port}/?id=P-1&lat=36.49&lon=117.86&key=p1-pass`)).status, 200, 'Traccar Client posts to /')
+  t.equal((await fetch(`http://127.0.0.1:${a.port}/any/path?id=P-1&lat=36.49&lon=117.87&key=p1-pass`, { method: 'POST' })).status, 200)
   t.equal((await fetch(`http://127.0.0.1:${a.port}/?lat=1&lon=1`)).status, 400)
   t.equal((open.server.address() as { address: string }).address, '127.0.0.1', 'bound to http.host unless osmand_host is set')
 
@@ -281,7 +282,7 @@ t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
 t.test('an unexpected failure is a coded 500, logged; client errors keep their status', async (t) => {
   let thrown: Error = new Error('boom')
   const { app, metrics } = await setup({}, { full: () => { throw thrown } })
-  let r = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1' })
+  let r = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1&key=p1-pass' })
   t.equal(r.statusCode, 500)
   t.same(r.json(), { code: 'HEXP_ERR_INTERNAL', message: 'Internal error; see the engine log.' })
   t.equal(await count(metrics, 'osmand', '500'), 1)
@@ -310,9 +311,9 @@ t.test('hostile bodies get the same treatment as over MQTT: counted rejects, nev
   t.same(journal.rows('rejects').map((r) => r.reason), ['invalid_json', 'invalid_json', 'missing_field'])
   t.ok(journal.rows('rejects').every((r) => Buffer.byteLength(String(r.payload)) <= 2048 && Buffer.byteLength(String(r.detail)) < 1024), 'stored payloads and details are bounded')
   const os = (url: string, payload?: string) => app.inject({ method: payload === undefined ? 'GET' : 'POST', url, ...(payload === undefined ? {} : { payload, headers: { 'content-type': 'application/json' } }) })
-  t.equal((await os('/ingest/osmand?__proto__=1&constructor=x&toString=y&id=P-1&lat=1&lon=1')).statusCode, 200)
-  t.equal((await os('/ingest/osmand', '{"device_id":"P-1","location":{"__proto__":{"coords":{"latitude":1,"longitude":1}}}}')).statusCode, 200)
-  t.equal((await os('/ingest/osmand?id=P-1&lat=' + '9'.repeat(5000) + '&lon=1')).statusCode, 200)
+  t.equal((await os('/ingest/osmand?__proto__=1&constructor=x&toString=y&id=P-1&lat=1&lon=1&key=p1-pass')).statusCode, 200)
+  t.equal((await os('/ingest/osmand?key=p1-pass', '{"device_id":"P-1","location":{"__proto__":{"coords":{"latitude":1,"longitude":1}}}}')).statusCode, 200)
+  t.equal((await os('/ingest/osmand?id=P-1&lat=' + '9'.repeat(5000) + '&lon=1&key=p1-pass')).statusCode, 200)
   t.equal(journal.rows('positions').length, 2, 'the OwnTracks fix with the absurd device name, and one OsmAnd fix')
   t.same(journal.rows('rejects').slice(3).map((r) => r.reason), ['missing_field', 'not_finite'])
 })

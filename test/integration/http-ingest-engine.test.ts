@@ -16,7 +16,7 @@ t.test('HTTP ingest through the running engine', async (t) => {
   })
   t.teardown(() => h.engine.stop())
   const ts = Date.now() - 5000
-  t.equal((await fetch(`http://127.0.0.1:${port}/?id=P-1&timestamp=${ts}&lat=36.49&lon=117.86`)).status, 200, 'the dedicated port')
+  t.equal((await fetch(`http://127.0.0.1:${port}/?id=P-1&key=p1-secret&timestamp=${ts}&lat=36.49&lon=117.86`)).status, 200, 'the dedicated port')
   const ot = await fetch(`${h.httpUrl}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst: Math.floor(ts / 1000) + 1, lat: 36.491, lon: 117.861 }), headers: { authorization: `Basic ${Buffer.from('P-1:p1-secret').toString('base64')}` } })
   t.equal(ot.status, 200)
   const ch = h.engine.testHandle().ch

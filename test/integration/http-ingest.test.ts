@@ -21,7 +21,7 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
   const osmandPort = await freePort()
   const engine = await engineProcess(dataDir, {
     units: [{ id: 'P-1' }, { id: 'P-2' }, { id: 'O-7', kind: 'officer' }],
-    broker: { allow_anonymous: false, users: [{ username: 'jane-phone', password: 'jane-secret-1' }, { username: 'P-2', password: 'p2-secret-1' }] },
+    broker: { allow_anonymous: false, users: [{ username: 'jane-phone', password: 'jane-secret-1' }, { username: 'P-2', password: 'p2-secret-1' }, { username: 'O-7', password: 'o7-secret-1' }, { username: 'P-1', password: 'p1-secret-1' }] },
     http_ingest: { osmand_port: osmandPort, osmand_host: '127.0.0.1' },
     // Nothing is shipped to ClickHouse before the kill: the segment stays open for an hour.
     journal: { fsync: 'never', segment_max_age: '1h', segment_max_records: 1_000_000 },
@@ -65,23 +65,24 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
     const lat = 36.46 + r() * 0.05
     const lon = 117.81 + r() * 0.1
     const url = i % 2 === 0 ? `${api}/ingest/osmand` : `${dedicated}/`
-    await ok(fetch(`${url}?id=O-7&timestamp=${ts}&lat=${lat}&lon=${lon}&speed=${i}&batt=50`))
+    await ok(fetch(`${url}?id=O-7&key=o7-secret-1&timestamp=${ts}&lat=${lat}&lon=${lon}&speed=${i}&batt=50`))
     expected.push(key('O-7', ts, lat, lon, 'http:osmand', 'osmand'))
   }
   const formTs = Math.floor(now / 1000) - 300
-  await ok(fetch(dedicated, { method: 'POST', body: `id=P-1&timestamp=${formTs}&lat=36.48&lon=117.84&speed=10`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+  await ok(fetch(dedicated, { method: 'POST', body: `id=P-1&key=p1-secret-1&timestamp=${formTs}&lat=36.48&lon=117.84&speed=10`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
   expected.push(key('P-1', formTs * 1000, 36.48, 117.84, 'http:osmand', 'osmand'))
   const jsonTs = new Date(now - 200_000).toISOString()
-  await ok(fetch(`${dedicated}/`, { method: 'POST', body: JSON.stringify({ device_id: 'P-1', location: { timestamp: jsonTs, coords: { latitude: 36.49, longitude: 117.83, speed: 4, heading: -1 }, battery: { level: 0.9 } } }), headers: { 'content-type': 'application/json' } }))
+  await ok(fetch(`${dedicated}/?key=p1-secret-1`, { method: 'POST', body: JSON.stringify({ device_id: 'P-1', location: { timestamp: jsonTs, coords: { latitude: 36.49, longitude: 117.83, speed: 4, heading: -1 }, battery: { level: 0.9 } } }), headers: { 'content-type': 'application/json' } }))
   expected.push(key('P-1', Date.parse(jsonTs), 36.49, 117.83, 'http:osmand', 'osmand'))
-  await ok(fetch(`${api}/ingest/osmand?id=P-1&lat=0&lon=0`))
+  await ok(fetch(`${api}/ingest/osmand?id=P-1&key=p1-secret-1&lat=0&lon=0`))
   expectedRejects.push('null_island|http:osmand|P-1')
   t.ok(answered.every((s) => s === 200), `every accepted request was answered 200 (${answered.length})`)
 
   // Refused: no credentials, a wrong password, an unknown id, no id. Nothing of them is kept.
   t.equal((await fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst: Math.floor(now / 1000), lat: 36.5, lon: 117.9 }) })).status, 401)
   t.equal((await fetch(`${api}/ingest/owntracks`, { method: 'POST', body: '{}', headers: { authorization: basic('jane-phone', 'guess') } })).status, 401)
-  t.equal((await fetch(`${dedicated}/?id=STRANGER&lat=36.5&lon=117.9`)).status, 403)
+  // An unknown id with no password: 401 since OsmAnd needs credentials by default (was 403, unknown unit).
+  t.equal((await fetch(`${dedicated}/?id=STRANGER&lat=36.5&lon=117.9`)).status, 401)
   t.equal((await fetch(`${dedicated}/?lat=36.5&lon=117.9`)).status, 400)
 
   t.equal(await engine.metric('hexpatrol_sink_rows_committed_total'), 0, 'ClickHouse has nothing yet: every 200 came from the journal')
