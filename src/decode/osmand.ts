@@ -2,7 +2,7 @@
 // trackers): parameters `id`/`deviceid`, `lat`, `lon` or `location=lat,lon`, `timestamp` (epoch
 // seconds below 2^31, else epoch ms; ISO-8601 when it contains `T`; else `yyyy-MM-dd HH:mm:ss`,
 // taken as UTC; absent → arrival time), `speed` in KNOTS, `bearing`/`heading`, `altitude`,
-// `accuracy`, `batt`, `valid`; any other parameter is ignored. Newer Traccar Client versions POST
+// `accuracy` (else `hdop` × HDOP_METRES), `batt`, `valid`; any other parameter is ignored. Newer Traccar Client versions POST
 // JSON instead: { device_id, location: { timestamp, coords: { latitude, longitude, speed (m/s),
 // heading, altitude, accuracy }, battery: { level 0..1 } } } (location may be an array).
 // As everywhere, a negative speed/heading/accuracy/battery means unknown and is stored as null.
@@ -20,8 +20,14 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]
 const ZONED = /(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/
 const PLAIN = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/
 const MAX_VALUE = 64
-/** The parameters read; everything else (cell, wifi, hdop, driverUniqueId, custom keys) is ignored. */
-const NUMERIC = ['lat', 'lon', 'speed', 'bearing', 'heading', 'altitude', 'accuracy', 'batt'] as const
+/** The parameters read; everything else (cell, wifi, driverUniqueId, custom keys) is ignored. */
+const NUMERIC = ['lat', 'lon', 'speed', 'bearing', 'heading', 'altitude', 'accuracy', 'hdop', 'batt'] as const
+/**
+ * Metres of horizontal accuracy per unit of HDOP, for devices that send `hdop` and no `accuracy`:
+ * accuracy ≈ HDOP × UERE, with a user-equivalent range error of 5 m for consumer GNSS. A fix with
+ * neither stays without accuracy, which every accuracy gate treats as inaccurate.
+ */
+export const HDOP_METRES = 5
 
 /** The first value of each parameter, as Traccar reads it (query string, or a form body). */
 export type OsmandParams = ReadonlyMap<string, string>
@@ -86,7 +92,9 @@ export function osmandParamsFix(p: OsmandParams, topic: string, unitId: string, 
   const knots = c.measurement(o, 'speed', FLOAT32_MAX)
   const heading = o.bearing !== undefined ? c.measurement(o, 'bearing', 360) : c.measurement(o, 'heading', 360)
   const altitude = c.opt(o, 'altitude', -FLOAT32_MAX, FLOAT32_MAX)
-  const accuracy = c.measurement(o, 'accuracy', FLOAT32_MAX)
+  const reported = c.measurement(o, 'accuracy', FLOAT32_MAX)
+  const hdop = c.measurement(o, 'hdop', FLOAT32_MAX / HDOP_METRES)
+  const accuracy = reported ?? (hdop === null ? null : hdop * HDOP_METRES)
   const battery = c.measurement(o, 'batt', 100)
   const valid = p.get('valid')
   // Traccar: valid is true only for "true" (any case) or "1".

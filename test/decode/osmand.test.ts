@@ -63,6 +63,15 @@ t.test('location=lat,lon; lat/lon win when both are given', async (t) => {
   t.equal(get('location=north,east').rejects[0]?.reason, 'wrong_type')
 })
 
+t.test('hdop without accuracy is an accuracy estimate (hdop × 5 m); accuracy wins when both are sent', async (t) => {
+  t.equal(get('lat=1&lon=1&hdop=1.2').fixes[0]!.accuracy, 6, 'hdop 1.2 → 6 m')
+  t.equal(get('lat=1&lon=1&hdop=30').fixes[0]!.accuracy, 150, 'a poor fix (hdop 30) is 150 m: kept from coverage credit and reports')
+  t.equal(get('lat=1&lon=1&hdop=2&accuracy=8').fixes[0]!.accuracy, 8)
+  t.equal(get('lat=1&lon=1&hdop=-1').fixes[0]!.accuracy, null, 'negative: unknown')
+  t.equal(get('lat=1&lon=1').fixes[0]!.accuracy, null, 'neither: unknown (the gates treat it as inaccurate)')
+  t.equal(get('lat=1&lon=1&hdop=abc').rejects[0]?.reason, 'wrong_type')
+})
+
 t.test('speed is knots; negative speed, bearing, accuracy, batt mean unknown; heading is the other name of bearing', async (t) => {
   t.equal(get('lat=1&lon=1&speed=1').fixes[0]!.speed, KN)
   const f = get('lat=1&lon=1&speed=-1&bearing=-1&accuracy=-1&batt=-1&altitude=-5').fixes[0]!
