@@ -15,6 +15,7 @@ import { Ingestor, type JournalWriter, type RuleSink } from '../../src/ingest/in
 import { RecentFixes, fixKey } from '../../src/ingest/recent-fixes.js'
 import { groupByTable } from '../../src/journal/record.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
+import { hostileValue, mutate, op, type Op } from '../helpers/fuzz.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 // HEXP_FUZZ_RUNS and HEXP_FUZZ_SEED run it longer or elsewhere (a failure prints its seed and path).
@@ -62,31 +63,6 @@ let clock = 0
 /** Whole seconds (OwnTracks and OsmAnd send seconds), unique across the whole file. */
 const nextTs = () => NOW - 3 * 86_400_000 + (++clock) * 1000
 
-// ---- Payload mutation ----
-type Op = { k: 'flip'; at: number; v: number } | { k: 'cut'; at: number } | { k: 'del'; at: number; n: number } | { k: 'ins'; at: number; bytes: Uint8Array } | { k: 'dup'; at: number; n: number }
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constant('flip' as const), at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ k: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ k: fc.constant('del' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ k: fc.constant('ins' as const), at: fc.nat(), bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.constantFrom(...['"', '{', '[', ',', ':', '\\u0000', '1e999', '-', 'null', '%', '&', '=', '\u00ff', '🚓'].map((s) => new Uint8Array(Buffer.from(s))))) }),
-  fc.record({ k: fc.constant('dup' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 32 }) }),
-)
-function mutate(b: Buffer, ops: readonly Op[]): Buffer {
-  let out = Buffer.from(b)
-  for (const o of ops) {
-    const at = out.length === 0 ? 0 : o.at % (out.length + 1)
-    if (o.k === 'flip' && out.length > 0) out[at % out.length] = o.v
-    else if (o.k === 'cut') out = out.subarray(0, at)
-    else if (o.k === 'del') out = Buffer.concat([out.subarray(0, at), out.subarray(at + o.n)])
-    else if (o.k === 'ins') out = Buffer.concat([out.subarray(0, at), Buffer.from(o.bytes), out.subarray(at)])
-    else if (o.k === 'dup') out = Buffer.concat([out.subarray(0, at), out.subarray(at, at + o.n), out.subarray(at)])
-  }
-  return out
-}
-const hostileValue = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom(null, '', 'NaN', -1, 0, -0, 1e308, -1e308, 91, -181, 2 ** 64, '1', [], {}, { __proto__: 1 }, '2026-13-45T99:99:99Z', 1e21, 0.5),
-)
 /** A good document with one field replaced, removed or added. */
 const fieldEdit = fc.record({ field: fc.oneof(fc.constantFrom('ts', 'lat', 'lon', 'tst', '_type', 'speed', 'accuracy', 'acc', 'vel', 'batt', 'battery', 'unit', 'seq', 'heading', 'coords', 'timestamp', 'latitude', 'longitude', '__proto__', 'constructor'), fc.string({ maxLength: 6 })), value: fc.option(hostileValue, { nil: undefined }) })
 function editDoc(doc: Record<string, unknown>, e: { field: string; value: unknown }): Record<string, unknown> {
