@@ -3,7 +3,8 @@
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
 // ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream).
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
+import { ensurePrivateDir, writePrivateFileSync } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { HexpatrolError } from '../errors.js'
@@ -62,7 +63,7 @@ export class IncidentService {
     this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search))
     this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
     this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
-    mkdirSync(o.dir, { recursive: true })
+    ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
     this.board.restore(this.read('plans.json'), (id) => o.setup.plans.has(id))
     o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
@@ -81,8 +82,7 @@ export class IncidentService {
 
   private write(name: string, value: unknown): void {
     const p = join(this.o.dir, name)
-    writeFileSync(`${p}.tmp`, JSON.stringify(value))
-    renameSync(`${p}.tmp`, p)
+    writePrivateFileSync(p, JSON.stringify(value))
   }
 
   zoneOf(lat: number, lon: number): string | null {
