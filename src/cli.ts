@@ -6,6 +6,7 @@
 // src/main.ts is the two-line process entry that calls it with the real process.
 import type { DestinationStream } from 'pino'
 import { loadConfig } from './config/load.js'
+import { usePrivateUmask } from './private-files.js'
 import { createLogger } from './telemetry/logger.js'
 import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
@@ -73,6 +74,8 @@ export async function main(io: MainIo): Promise<Engine | null> {
     io.exit(EXIT.ok)
     return null
   }
+  // Before anything is written: every file the engine (chdb included) makes is 0600, every directory 0700.
+  usePrivateUmask()
   const logger = createLogger(config.log_level, io.logDestination)
   logger.info({ config: path ?? '(defaults)', dataDir: config.data_dir }, 'Configuration loaded.')
   // Test-only: HEXPATROL_CLOCK_OFFSET_MS shifts the engine's notion of "now" (e.g. to just before the

@@ -3,7 +3,8 @@
 // configured, an admin token is created in <data dir>/admin-token (mode 0600) so the API is never
 // open by accident. Lookups hash the presented token and compare digests in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { ensurePrivateDir } from '../private-files.js'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
@@ -76,7 +77,7 @@ export class TokenBook {
     const file = join(resolve(config.data_dir), ADMIN_TOKEN_FILE)
     const created = !existsSync(file)
     if (created) {
-      mkdirSync(resolve(config.data_dir), { recursive: true })
+      ensurePrivateDir(resolve(config.data_dir))
       writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
     }
     // An older file may have been copied with looser permissions: tighten it every start.

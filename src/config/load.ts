@@ -17,6 +17,7 @@ const ENV_MAP: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['HTTP_PORT', ['http', 'port'], 'int'],
   ['HTTP_HOST', ['http', 'host'], 'string'],
   ['ADMIN_TOKEN', ['http', 'admin_token'], 'string'],
+  ['METRICS_TOKEN', ['http', 'metrics_token'], 'string'],
   ['MQTT_URL', ['mqtt', 'url'], 'string'],
   ['MQTT_USERNAME', ['mqtt', 'username'], 'string'],
   ['MQTT_PASSWORD', ['mqtt', 'password'], 'string'],

@@ -18,8 +18,9 @@ export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhou
   webhooks: Array<Omit<WebhookConfig, 'secret_env'>>
 }
 
-/** Config keys whose values are secrets: an error message names them, never prints their value. */
-export const SECRET_KEY = /(^|\.)(password|secret|dingtalk_secret|admin_token|token)$/
+/** Config keys whose values are secrets (any key ending in password, secret or token: also
+ * metrics_token, session_secret, dingtalk_secret): an error message names them, never prints their value. */
+export const SECRET_KEY = /(^|[._])(password|secret|token)$/
 
 export function configError(message: string): HexpatrolError {
   return new HexpatrolError('HEXP_ERR_CONFIG', message)
@@ -79,6 +80,11 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
       )
     }
     if (!anonymousOk && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
+  }
+
+  // /metrics shows live coverage per zone and unit counts: beyond this machine only with a token.
+  if (!isLoopbackHost(h.host) && h.metrics_token === undefined && h.metrics_token_env === undefined) {
+    throw configError(`http.metrics_token_env: unset while http.host is ${h.host} (not loopback): GET /metrics (live coverage per zone) would be public. Set http.metrics_token_env (or HEXPATROL_METRICS_TOKEN) and give the scraper that bearer token, or bind http.host to 127.0.0.1.`)
   }
 
   for (const w of c.webhooks) {

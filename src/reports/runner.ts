@@ -6,7 +6,8 @@
 // outbox is durable before publishEvent returns) → record the period as done. A kill -9 before the
 // record repeats only the hand-over, with the same event id (webhook-id), which the dispatcher
 // drops while the first copy is pending and receivers recognise afterwards.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { bulletinEvent, type EventPublisher, type StoredBulletin } from './bulletin-event.js'
@@ -41,7 +42,7 @@ export class BulletinRunner {
   private stopped = true
 
   constructor(private readonly o: RunnerOptions) {
-    mkdirSync(o.dir, { recursive: true })
+    ensurePrivateDir(o.dir)
     this.file = join(o.dir, 'state.json')
     this.state = this.load()
   }
@@ -63,8 +64,9 @@ export class BulletinRunner {
     const keys = Object.keys(s.done)
     if (keys.length > KEEP_DONE) for (const k of keys.sort().slice(0, keys.length - KEEP_DONE)) delete s.done[k]
     const tmp = `${this.file}.tmp`
-    const fd = openSync(tmp, 'w')
+    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
     try {
+      fchmodSync(fd, PRIVATE_FILE_MODE)
       writeSync(fd, JSON.stringify(s))
       fsyncSync(fd)
     } finally {

@@ -6,7 +6,7 @@ export type { Logger }
 // pino's redaction has no recursive wildcard: every key is listed at the depths where secrets are
 // found (a config section, a user in broker.users, request headers). test/telemetry/logger.test.ts
 // logs each shape and checks no secret comes out.
-const SECRET_KEYS = ['password', 'secret', 'dingtalk_secret', 'admin_token', 'token', 'authorization', 'cookie']
+const SECRET_KEYS = ['password', 'secret', 'dingtalk_secret', 'admin_token', 'metrics_token', 'session_secret', 'token', 'authorization', 'cookie']
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`])
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

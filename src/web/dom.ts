@@ -9,6 +9,21 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
   return el
 }
 
+/**
+ * Leaflet content (tooltips, popups) as text, never markup: Leaflet sets a string as innerHTML,
+ * an element as itself. Unit, post and zone names come from the config, addresses from outside.
+ */
+export function textEl(s: string): HTMLElement {
+  const el = document.createElement('span')
+  el.textContent = s
+  return el
+}
+
+/** For the one place Leaflet takes only markup (the attribution control): the text, escaped. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
 export function clear(el: Element): void {
   while (el.firstChild !== null) el.firstChild.remove()
 }

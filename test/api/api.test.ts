@@ -156,8 +156,15 @@ t.test('zones, zone detail, polygons, cells, posts', async (t) => {
   t.equal(poly.properties.fresh, true)
   t.equal((await call('GET', '/api/v1/zones/g1/cells?state=old')).statusCode, 400)
   t.equal((await call('GET', '/api/v1/zones/nope/cells')).statusCode, 404)
+  // Every stale cell, stalest first; the limit takes the first ones.
+  const all = (await call('GET', '/api/v1/zones/g1/coverage?limit=100000')).json().staleCells as Array<{ cell: string; lastVisit: number | null }>
+  t.equal(all.length, stale.length, 'one entry per stale cell')
+  t.same(new Set(all.map((c) => c.cell)), new Set((stale as Array<{ cell: string }>).map((c) => c.cell)), 'exactly the stale cells')
+  t.ok(stale.length > 3, `more stale cells (${stale.length}) than the limit below`)
   res = await call('GET', '/api/v1/zones/g1/coverage?limit=3')
-  t.ok(res.json().staleCells.length <= 3)
+  t.same(res.json().staleCells, all.slice(0, 3), 'the three stalest')
+  t.equal(res.json().zone.id, 'g1')
+  t.same((await call('GET', '/api/v1/zones/g1/coverage?limit=0')).json().staleCells, [])
   t.equal((await call('GET', '/api/v1/zones/nope/coverage')).statusCode, 404)
   res = await call('GET', '/api/v1/posts.geojson')
   t.same(res.json().features[0].geometry.coordinates, [117.86, 36.49])

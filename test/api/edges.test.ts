@@ -56,8 +56,11 @@ t.test('device routes do their own auth and are not audited; unknown paths are 4
   t.equal(res.statusCode, 200, 'no API token needed')
   t.equal((await r.app.inject({ method: 'POST', url: '/nope', payload: {} })).statusCode, 404)
   t.same(r.audits, [])
-  const doc = (await r.app.inject('/docs/json')).json()
-  t.ok(doc)
+  const doc = (await r.app.inject('/docs/json')).json() as { openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>> }
+  t.match(doc.openapi, /^3\./, 'an OpenAPI 3 document')
+  t.ok('/ingest/test' in doc.paths, 'the device route is documented')
+  t.same(doc.paths['/ingest/test']!.post!.security, [], 'as needing no API token')
+  t.ok(doc.paths['/api/v1/units']!.get!.security!.length > 0, 'while API routes need one')
 })
 
 class Sink implements StreamSocket {

@@ -173,6 +173,7 @@ t.test('payload of a single reject is the raw payload, truncated', async (t) => 
   rejectOf(t, r, 'lat_out_of_range')
   const p = r.rejects[0]!.payload
   t.ok(Buffer.byteLength(p) <= 256)
+  t.ok(Buffer.byteLength(p) > 253, 'cut on the last whole character before 256 bytes, not emptied')
   t.ok(body.startsWith(p))
   t.equal(run(JSON.stringify({ ts: NOW, lat: 100, lon: 1 })).rejects[0]!.payload, JSON.stringify({ ts: NOW, lat: 100, lon: 1 }))
 })
@@ -210,7 +211,9 @@ t.test('batches: valid elements survive bad neighbours', async (t) => {
 t.test('batch element payloads are truncated', async (t) => {
   const r = run([{ ...base, lat: 'x', pad: '中'.repeat(500) }])
   t.equal(r.rejects[0]!.reason, 'wrong_type')
-  t.ok(Buffer.byteLength(r.rejects[0]!.payload) <= 256)
+  const p = r.rejects[0]!.payload
+  t.ok(Buffer.byteLength(p) <= 256 && Buffer.byteLength(p) > 253, `cut to 254-256 bytes (${Buffer.byteLength(p)})`)
+  t.ok(JSON.stringify({ ...base, lat: 'x', pad: '中'.repeat(500) }).startsWith(p), 'a prefix of the element')
 })
 
 t.test('batch limits', async (t) => {
@@ -222,7 +225,7 @@ t.test('batch limits', async (t) => {
   t.equal(big.rejects.length, 1)
   t.equal(big.rejects[0]!.reason, 'batch_too_large')
   t.match(big.rejects[0]!.detail, /101 elements, more than the 100/)
-  t.ok(Buffer.byteLength(big.rejects[0]!.payload) <= 256)
+  t.equal(big.rejects[0]!.payload, JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ ...base, seq: i }))).slice(0, 256), 'the first 256 bytes of the batch')
   t.same(run([]), { format: 'native', fixes: [], rejects: [], ignored: 'empty_batch' }, 'an empty batch keeps its route format')
 })
 

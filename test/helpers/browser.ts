@@ -5,14 +5,41 @@ import { existsSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Test } from 'tap'
 
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
+/** CHROMIUM_PATH when set (the only candidate then), else the Debian/Ubuntu binaries. */
 export function chromiumPath(): string | null {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/chromium-headless-shell']) {
-    if (p !== undefined && p !== '' && existsSync(p)) return p
+  const given = process.env.CHROMIUM_PATH
+  const candidates = given !== undefined && given !== '' ? [given] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/chromium-headless-shell']
+  return candidates.find((p) => existsSync(p)) ?? null
+}
+
+/**
+ * What a browser test does here: run with Chromium; without it, skip visibly where a browser is
+ * optional (a developer's machine), fail where one is expected (CI, or HEXP_REQUIRE_CHROMIUM=1).
+ */
+export function browserVerdict(path: string | null, env: NodeJS.ProcessEnv = process.env): 'run' | 'skip' | 'fail' {
+  if (path !== null) return 'run'
+  const expected = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
+  return expected(env.CI) || expected(env.HEXP_REQUIRE_CHROMIUM) ? 'fail' : 'skip'
+}
+
+/**
+ * Call first in a browser test file: returns when Chromium is there; otherwise the file ends here,
+ * reported as skipped (`1..0 # SKIP`) or, where Chromium is expected, as a failure.
+ */
+export function requireChromium(t: Test, what: string): void {
+  const verdict = browserVerdict(chromiumPath())
+  if (verdict === 'run') return
+  const reason = `no Chromium binary (/usr/bin/chromium or CHROMIUM_PATH): ${what} needs one (apt-get install chromium)`
+  if (verdict === 'fail') {
+    t.fail(`${reason}; CI (or HEXP_REQUIRE_CHROMIUM) expects it`)
+    process.exit(1)
   }
-  return null
+  t.plan(0, reason)
+  process.exit(0)
 }
 
 /** Builds the map bundle into dist/web (what `npm run build` does), in a child process. */

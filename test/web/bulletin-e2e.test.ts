@@ -4,14 +4,11 @@
 // the plan activations with the time to man each checkpoint, and a legible SVG coverage map per
 // zone; nothing is fetched from anywhere but the engine, and the page fits the screen's width.
 import t from 'tap'
-import { chromiumPath, openPage } from '../helpers/browser.js'
+import { openPage, requireChromium } from '../helpers/browser.js'
 import { PERIOD, READ, bulletinEngine } from '../helpers/bulletin-day.js'
 import type { Report } from '../../src/reports/model.js'
 
-if (chromiumPath() === null) {
-  t.pass('SKIPPED: no Chromium binary (/usr/bin/chromium); the bulletin\'s browser test needs one (apt-get install chromium)')
-  process.exit(0)
-}
+requireChromium(t, "the bulletin's browser test")
 
 const h = await bulletinEngine()
 t.teardown(() => h.engine.stop())

@@ -7,12 +7,9 @@
 import t from 'tap'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, chromiumPath, openPage } from '../helpers/browser.js'
+import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 
-if (chromiumPath() === null) {
-  t.pass('SKIPPED: no Chromium binary (/usr/bin/chromium); the map\'s browser test needs one (apt-get install chromium)')
-  process.exit(0)
-}
+requireChromium(t, "the map's browser test")
 
 const OPERATE = 'op-token-0123456789abcdef'
 const STATION = { lat: 36.49, lon: 117.86 }

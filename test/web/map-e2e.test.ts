@@ -8,16 +8,13 @@ import t from 'tap'
 import { cellToLatLng, latLngToCell } from 'h3-js'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, chromiumPath, openPage } from '../helpers/browser.js'
+import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/harness.js'
 import { solidPng, tilesCovering, writePmtiles } from '../helpers/pmtiles.js'
 
-if (chromiumPath() === null) {
-  t.pass('SKIPPED: no Chromium binary (/usr/bin/chromium); the map\'s browser test needs one (apt-get install chromium)')
-  process.exit(0)
-}
+requireChromium(t, "the map's browser test")
 
 const OPERATE = 'op-token-0123456789abcdef'
 const READ = 'read-token-0123456789abcdef'

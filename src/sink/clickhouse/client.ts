@@ -1,6 +1,6 @@
 // Opens the ClickHouse client: a server (clickhouse.url) over HTTP, or the embedded chdb engine
 // under <data_dir>/clickhouse plugged into the same @clickhouse/client API. One code path serves both.
-import { mkdirSync } from 'node:fs'
+import { ensurePrivateDir } from '../../private-files.js'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
@@ -34,7 +34,7 @@ export function openClickHouse(config: ResolvedConfig): ClickHouseHandle {
     return handle(client, 'server', redactUrl(ch.url), database)
   }
   const path = resolve(join(config.data_dir, 'clickhouse'))
-  mkdirSync(path, { recursive: true })
+  ensurePrivateDir(path)
   const require = createRequire(import.meta.url)
   const { createChdbConnection } = require('chdb/connection') as { createChdbConnection(o: { path: string }): unknown }
   const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0])

@@ -5,6 +5,7 @@ import * as L from 'leaflet'
 import type { Store } from '../store.js'
 import { FRESHNESS_COLOURS, STATUS_COLOURS, freshness, kindIcon, unitStatus, type Cell, type KindIcon, type Unit } from '../model.js'
 import { t } from '../i18n.js'
+import { escapeHtml, textEl } from '../dom.js'
 
 type Basemap = { attribution: string; maxZoom: number } & ({ url: string } | { pmtiles: string })
 export interface PageSettings { tiles: Basemap | null }
@@ -105,7 +106,8 @@ export class MapView {
   /** An XYZ template, or the engine's PMTiles archive read by byte ranges (the reader is loaded
    * only then: a map without that basemap never downloads it). Drawn below every other pane. */
   private async addBasemap(b: Basemap): Promise<void> {
-    const o = { attribution: b.attribution, maxZoom: b.maxZoom, pane: 'tilePane' }
+    // The control sets attributions as innerHTML: the configured text is escaped to stay text.
+    const o = { attribution: escapeHtml(b.attribution), maxZoom: b.maxZoom, pane: 'tilePane' }
     if ('url' in b) {
       L.tileLayer(b.url, o).addTo(this.map)
       return
@@ -149,7 +151,7 @@ export class MapView {
     this.postsLayer.clearLayers()
     for (const p of this.store.posts.values()) {
       L.circle([p.lat, p.lon], { radius: p.radiusM, color: '#7b5ea7', weight: 1, dashArray: '4 4', fillOpacity: 0.03, interactive: false }).addTo(this.postsLayer)
-      L.circleMarker([p.lat, p.lon], { radius: 4, color: '#7b5ea7', fillColor: '#fff', fillOpacity: 1, weight: 2 }).bindTooltip(p.name).addTo(this.postsLayer)
+      L.circleMarker([p.lat, p.lon], { radius: 4, color: '#7b5ea7', fillColor: '#fff', fillOpacity: 1, weight: 2 }).bindTooltip(textEl(p.name)).addTo(this.postsLayer)
       bounds.extend([p.lat, p.lon])
     }
     this.cellsLayer.clearLayers()
@@ -220,7 +222,7 @@ export class MapView {
         L.DomEvent.stopPropagation(e)
         this.onUnitClick(u.id)
       })
-      m.bindTooltip(() => `${this.store.units.get(u.id)?.name ?? u.id} · ${t(`status.${unitStatus(this.store.units.get(u.id) ?? u)}`)}`)
+      m.bindTooltip(() => textEl(`${this.store.units.get(u.id)?.name ?? u.id} · ${t(`status.${unitStatus(this.store.units.get(u.id) ?? u)}`)}`))
       m.addTo(this.unitsLayer)
       this.markers.set(u.id, m)
     } else {

@@ -8,6 +8,7 @@ import type { Store } from '../store.js'
 import type { CheckpointState, Incident, Operations } from '../operations.js'
 import type { MapView } from './map-layers.js'
 import { fmtDistance } from '../alert-text.js'
+import { textEl as text } from '../dom.js'
 
 export const CHECKPOINT_COLOURS: Record<CheckpointState, string> = { pending: '#e3b341', reached: '#2e9e5b', missed: '#d6312b' }
 /** Patrol level rung → outline colour (normal, enhanced, high, emergency, beyond). */
@@ -18,13 +19,6 @@ export const incidentColour = (priority: number) => (priority <= 2 ? '#b31d28' :
 /** A label from the catalogue, or the raw name for what the catalogue does not know (a configured level, a new incident type). */
 export function labelOr(prefix: 'incidentType' | 'level', name: string): string {
   return tOr(`${prefix}.${name}`, name)
-}
-
-/** Tooltip content as text, never markup: addresses and descriptions come from outside. */
-function text(s: string): HTMLElement {
-  const el = document.createElement('span')
-  el.textContent = s
-  return el
 }
 
 export class OpsLayers {
