@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HexpatrolError } from '../errors.js'
+import type { Principal } from './scopes.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,9 +18,10 @@ declare module 'fastify' {
 export interface ReadGateOptions {
   perToken: number
   total: number
-  /** Seconds the caller is told to wait. */
-  retryAfterS?: number
 }
+
+/** Seconds a refused caller is told to wait: about one expensive read. */
+const RETRY_AFTER = '2'
 
 /** The counts behind the gate (pure; the plugin below wires it to requests). */
 export class ReadGate {
@@ -53,18 +55,17 @@ export class ReadGate {
 
 export const readGatePlugin = fp(async (app: FastifyInstance, opts: ReadGateOptions) => {
   const gate = new ReadGate(opts.perToken, opts.total)
-  const retryAfter = String(opts.retryAfterS ?? 2)
   // Registered after the auth plugin: the principal is known (expensive routes are never public).
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.routeOptions.config.expensive !== true) return
-    const who = req.principal?.name ?? `ip:${req.ip}`
+    const who = (req.principal as Principal).name
     const r = gate.take(who)
     if (typeof r === 'function') {
       reply.raw.once('close', r)
       return
     }
-    reply.header('retry-after', retryAfter)
+    reply.header('retry-after', RETRY_AFTER)
     if (r === 'token') throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Token "${who}" already has ${opts.perToken} expensive reads (replay, track, incidents, reports) running (http.expensive_reads.per_token); retry when one ends.`)
-    throw new HexpatrolError('HEXP_ERR_BUSY', `${opts.total} expensive reads are running (http.expensive_reads.total); retry in ${retryAfter} s.`)
+    throw new HexpatrolError('HEXP_ERR_BUSY', `${opts.total} expensive reads are running (http.expensive_reads.total); retry in ${RETRY_AFTER} s.`)
   })
 }, { name: 'hexpatrol-read-gate', dependencies: ['hexpatrol-auth'] })

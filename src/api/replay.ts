@@ -11,8 +11,8 @@ import { responses } from './schemas.js'
 
 /** A period longer than this is refused: thin it with `step_ms` and split it. */
 const MAX_RANGE_MS = 7 * 24 * 3_600_000
-/** Rows per ClickHouse query and per chunk written. */
-export const PAGE = 5_000
+/** Rows per ClickHouse query and per chunk written: ~15 ms of event loop a page (bench/read-pressure.ts). */
+export const PAGE = 1_000
 const CURSOR = /^(\d{1,16}):(.{1,128})$/
 
 const rowJson = (p: ReplayPosition): string =>
