@@ -3,7 +3,7 @@
 // 7-day replays (`/api/v1/replay/positions?limit=500000`) and 4 loop the incident list at its
 // largest limit, with the engine's RSS beside it. Readers honour Retry-After on 429/503 as a
 // well-behaved client would. ClickHouse (embedded) is seeded with a week of positions first.
-// npx tsx bench/read-pressure.ts [seconds per phase=15] [rows=600000]
+// npx tsx bench/read-pressure.ts [seconds per phase=15] [rows=600000] [expensive reads per token=default]
 import { mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +18,7 @@ import { quantile, table } from './lib/measure.js'
 
 const SECONDS = Number(process.argv[2] ?? 15)
 const ROWS = Number(process.argv[3] ?? 600_000)
+const PER_TOKEN = process.argv[4] === undefined ? {} : { expensive_reads: { per_token: Number(process.argv[4]) } }
 const TOKEN = 'bench-reader-token-0123456789'
 const DAY = 86_400_000
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -25,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const config = validateConfig({
   data_dir: mkdtempSync(join(tmpdir(), 'hexp-read-pressure-')), log_level: 'warn',
   // One client address and one token for every reader: the limits under test are the read gate's.
-  http: { port: 0, host: '127.0.0.1', rate_limit: { per_ip: 1_000_000, per_token: 1_000_000 } },
+  http: { port: 0, host: '127.0.0.1', rate_limit: { per_ip: 1_000_000, per_token: 1_000_000 }, ...PER_TOKEN },
   api: { tokens: [{ name: 'desk', scope: 'read', token_env: 'BENCH_READ_TOKEN' }] },
   broker: { port: 0 },
 })

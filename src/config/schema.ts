@@ -50,10 +50,14 @@ export const ConfigSchema = Obj({
      * list. `true` (trust any sender) is refused at start-up (config/trust-proxy.ts).
      */
     trust_proxy: Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Integer({ minimum: 1, maximum: 16 })], { default: false }),
-    /** Expensive reads (replay, tracks, incidents list, reports) running at once: per token and in all. */
+    /**
+     * Expensive reads (replay, tracks, incidents list, reports) running at once: per token (browser
+     * sessions count against their token) and in all. Two replays at once cost a device's PUBACK
+     * p99 ~110 ms on a loaded 2-core machine, one ~18 ms (bench/read-pressure.ts).
+     */
     expensive_reads: Obj({
-      per_token: Type.Integer({ minimum: 1, default: 2 }),
-      total: Type.Integer({ minimum: 1, default: 4 }),
+      per_token: Type.Integer({ minimum: 1, default: 1 }),
+      total: Type.Integer({ minimum: 1, default: 2 }),
     }),
     rate_limit: Obj({
       /** Requests per window per client IP (before authentication). */
