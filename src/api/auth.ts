@@ -83,8 +83,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     errorResponseBuilder: (_req, ctx) => new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Rate limit exceeded: at most ${ctx.max} requests per ${ctx.after}; retry later.`),
   })
   const timeWindow = h.rate_limit.window
-  // Per IP before authentication, so guessing tokens is throttled too.
-  app.addHook('onRequest', app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}` }))
+  // Per IP before authentication, so guessing tokens is throttled too. Device routes have their own
+  // budgets (src/ingest/http-ingest.ts): phones behind one NAT must not spend the operators' budget.
+  app.addHook('onRequest', app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}`, allowList: (req) => req.routeOptions.config.scope === 'device' }))
 
   const perToken = new TokenLimit(h.rate_limit.per_token, timeWindow, Date.now)
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {

@@ -20,6 +20,8 @@ import {
 } from './incident-schemas.js'
 
 const MAX_BULK = 100_000
+/** Incidents per list answer: bounds its memory (narrow from/to for more). */
+const MAX_LIST = 10_000
 const tags = ['incidents']
 
 function timeParam(value: string | undefined, fallback: number, key: string): number {
@@ -86,7 +88,7 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
   })
 
   app.get('/api/v1/incidents', {
-    config: { scope: 'read' },
+    config: { scope: 'read', expensive: true },
     schema: {
       tags: [...tags, 'geojson'],
       summary: 'Stored incidents of a period, newest first (JSON, or GeoJSON points)',
@@ -96,7 +98,7 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
         type: Type.Optional(Type.String({ maxLength: 64 })),
         zone: Type.Optional(Type.String({ maxLength: 128 })),
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('geojson')])),
-        limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
+        limit: Type.Integer({ minimum: 1, maximum: MAX_LIST, default: 1_000 }),
       }, { additionalProperties: false }),
       response: responses({ 200: Type.Union([IncidentList, IncidentCollection]) }),
     },

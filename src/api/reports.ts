@@ -25,11 +25,14 @@ const Range = {
   format: Type.Optional(FormatParam),
 }
 const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts')], { default: 'units', description: 'The table a CSV holds.' })
-const Limit = Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 })
+/** Rows per answer of route and events: bounds its memory (split the period for more). */
+const Limit = Type.Integer({ minimum: 1, maximum: 20_000, default: 10_000 })
 const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
 const BulletinParams = Type.Object({ kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly')]), period: Day })
 const query = (props: Record<string, TSchema>) => Type.Object({ ...Range, ...props }, { additionalProperties: false })
 const read = { scope: 'read' } as const
+/** Computed from ClickHouse per request: counted against http.expensive_reads. */
+const heavy = { scope: 'read', expensive: true } as const
 const tags = ['reports']
 
 type RangeQuery = { from?: string; to?: string; day?: string; format?: 'json' | 'csv' | 'html' }
@@ -82,13 +85,13 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return { from, to, period: '' }
   }
 
-  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: read, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
     return sendReport(reply, formatOf(req), report, req.query.table, 'report')
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: read, schema: { tags, summary: 'One unit\'s figures with its stops, trips and silent periods', params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(UnitSummary, false) }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: heavy, schema: { tags, summary: 'One unit\'s figures with its stops, trips and silent periods', params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(UnitSummary, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const d = await service.unit(req.params.id, r.from, r.to)
     if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -97,7 +100,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
   })
 
   for (const kind of ['stops', 'trips'] as const) {
-    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: read, schema: { tags, summary: `A unit's ${kind}`, params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(kind === 'stops' ? UnitStops : UnitTrips, false) }) } }, async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: RangeQuery }>(`/api/v1/reports/units/:id/${kind}`, { config: heavy, schema: { tags, summary: `A unit's ${kind}`, params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(kind === 'stops' ? UnitStops : UnitTrips, false) }) } }, async (req, reply) => {
       const r = rangeOf(req.query)
       const d = await service.unit(req.params.id, r.from, r.to)
       if (d === null) throw notFound(`unit ${req.params.id}`)
@@ -106,25 +109,25 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     })
   }
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: read, schema: { tags, summary: 'A unit\'s stored fixes, flagged ones included (marked)', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitRoute, false) }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: heavy, schema: { tags, summary: 'A unit\'s stored fixes, flagged ones included (marked)', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitRoute, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const points = await service.route(req.params.id, r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, points }, points as unknown as Array<Record<string, unknown>>, `route-${req.params.id}`)
   })
 
-  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: read, schema: { tags, summary: 'A unit\'s alert transitions', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitEvents, false) }) } }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: heavy, schema: { tags, summary: 'A unit\'s alert transitions', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit, req.params.id)
     return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, `events-${req.params.id}`)
   })
 
-  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: read, schema: { tags, summary: 'Every alert transition of a period', querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(FleetEvents, false) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: heavy, schema: { tags, summary: 'Every alert transition of a period', querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(FleetEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
   })
 
-  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: read, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: heavy, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const plans = await service.plans(r.from, r.to, req.query.plan)
     return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`)

@@ -15,6 +15,7 @@ import { installJsonParser } from './json-body.js'
 import { installStrictQuery } from './strict-query.js'
 import { healthPlugin, metricsPlugin } from './health.js'
 import { authPlugin } from './auth.js'
+import { readGatePlugin } from './read-gate.js'
 import { TokenBook } from './tokens.js'
 import { SessionCodec } from './session-cookie.js'
 import { sessionPlugin } from './session.js'
@@ -55,6 +56,11 @@ export function tileOrigin(template: string | undefined): string[] {
   return [new URL(template.replace(/\{[a-z]\}/gi, '0')).origin]
 }
 
+/** http.trust_proxy as fastify takes it: a hop count trusts the `n` addresses nearest the engine (proxy-addr's index). */
+export function trustProxyOption(v: boolean | string[] | number): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof v === 'number' ? (_addr, hop) => hop < v : v
+}
+
 export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
   const h = ctx.config.http
   const tokens = TokenBook.fromConfig(ctx.config, env, ctx.logger)
@@ -69,7 +75,9 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
     requestTimeout: h.request_timeout,
     connectionTimeout: h.request_timeout,
     keepAliveTimeout: 5000,
-    trustProxy: h.trust_proxy,
+    // Only the configured proxies are believed (loadConfig refuses `true`): the client address for
+    // limits and audit is the right-most X-Forwarded-For entry not added by a trusted proxy.
+    trustProxy: trustProxyOption(h.trust_proxy),
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // avvio's default (10 s per plugin) is wall time: a start that replays a large journal keeps
@@ -106,6 +114,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   })
   await app.register(cookie, { secret })
   await app.register(authPlugin, { config: ctx.config, tokens, sessions })
+  await app.register(readGatePlugin, { perToken: h.expensive_reads.per_token, total: h.expensive_reads.total })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -66,7 +66,15 @@ const UnitDetail = Type.Composite([Type.Omit(Unit, ['clockOffsetMs']), Type.Obje
 })])
 
 const TrackPoint = Type.Object({ ts: Type.Number(), lat: Type.Number(), lon: Type.Number(), speed: Type.Union([Type.Number(), Type.Null()]), accuracy: Type.Union([Type.Number(), Type.Null()]), h3: Type.String(), flags: Type.Integer() })
-const TrackJson = Type.Object({ unitId: Type.String(), from: Type.Number(), to: Type.Number(), points: Type.Array(TrackPoint) })
+const TrackJson = Type.Object({
+  unitId: Type.String(),
+  from: Type.Number(),
+  to: Type.Number(),
+  points: Type.Array(TrackPoint),
+  next: Type.Union([Type.Number(), Type.Null()], { description: 'When `limit` points came back: the `from` of the next page (the last point\'s time + 1 ms).' }),
+})
+/** A track larger than this is read in pages (`next`): bounds the memory and the serialisation time of one answer. */
+const MAX_TRACK_POINTS = 50_000
 
 export const unitsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, opts) => {
   const { ctx } = opts
@@ -105,6 +113,7 @@ export const unitsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
   })
 
   app.get('/api/v1/units/:id/track', {
+    config: { expensive: true },
     schema: {
       tags: ['units', 'geojson'],
       summary: 'A unit\'s stored track (ClickHouse), as JSON points or a GeoJSON LineString with times',
@@ -112,7 +121,7 @@ export const unitsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
       querystring: Type.Object({
         from: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default to − 1 h.' })),
         to: Type.Optional(Type.String({ maxLength: 40, description: 'Epoch ms or ISO-8601; default now.' })),
-        limit: Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000 }),
+        limit: Type.Integer({ minimum: 1, maximum: MAX_TRACK_POINTS, default: 10_000 }),
         format: Type.Union([Type.Literal('json'), Type.Literal('geojson')], { default: 'json' }),
       }, { additionalProperties: false }),
       response: responses({ 200: Type.Union([TrackJson, FeatureCollection]) }),
@@ -123,7 +132,7 @@ export const unitsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
     const from = parseTime(req.query.from, to - 3_600_000, 'from')
     if (from > to) throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', '"from" is after "to".')
     const points = await ctx.track(req.params.id, from, to, req.query.limit)
-    if (req.query.format === 'json') return { unitId: req.params.id, from, to, points }
+    if (req.query.format === 'json') return { unitId: req.params.id, from, to, points, next: points.length === req.query.limit ? points[points.length - 1]!.ts + 1 : null }
     const line = {
       type: 'Feature' as const,
       id: req.params.id,

@@ -3,6 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { checkMapTiles } from './map-tiles.js'
+import { checkTrustProxy } from './trust-proxy.js'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
@@ -153,6 +154,7 @@ function unique(kind: string, ids: string[]): void {
 }
 
 function crossCheck(config: Config): void {
+  checkTrustProxy(config.http.trust_proxy)
   unique('units', config.units.map((u) => u.id))
   unique('posts', config.posts.map((p) => p.id))
   unique('zones', config.zones.map((z) => z.id))

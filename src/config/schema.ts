@@ -45,8 +45,22 @@ export const ConfigSchema = Obj({
     cors_origins: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /** Host header values accepted (DNS rebinding guard); empty: any. */
     allowed_hosts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
-    /** Behind a TLS-terminating proxy: trust X-Forwarded-* (client IP, https for the Secure cookie flag). */
-    trust_proxy: Type.Boolean({ default: false }),
+    /**
+     * Behind a TLS-terminating proxy: the proxies whose X-Forwarded-* headers are believed (client IP
+     * for limits and audit, https for the Secure cookie flag), as addresses/CIDRs (or `loopback`,
+     * `linklocal`, `uniquelocal`), or a hop count. The client is the right-most address not in the
+     * list. `true` (trust any sender) is refused at start-up (config/trust-proxy.ts).
+     */
+    trust_proxy: Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Integer({ minimum: 1, maximum: 16 })], { default: false }),
+    /**
+     * Expensive reads (replay, tracks, incidents list, reports) running at once: per token (browser
+     * sessions count against their token) and in all. Two replays at once cost a device's PUBACK
+     * p99 ~110 ms on a loaded 2-core machine, one ~18 ms (bench/read-pressure.ts).
+     */
+    expensive_reads: Obj({
+      per_token: Type.Integer({ minimum: 1, default: 1 }),
+      total: Type.Integer({ minimum: 1, default: 2 }),
+    }),
     rate_limit: Obj({
       /** Requests per window per client IP (before authentication). */
       per_ip: Type.Integer({ minimum: 1, default: 1200 }),
@@ -110,6 +124,10 @@ export const ConfigSchema = Obj({
     /** Per-device token bucket: average requests a minute, and the burst a device may send at once. */
     rate_limit_per_minute: Type.Integer({ minimum: 1, default: 120 }),
     rate_limit_burst: Type.Integer({ minimum: 1, default: 60 }),
+    /** All devices together (authenticated requests), per second; bursts of one second's worth. */
+    rate_limit_global_per_second: Type.Integer({ minimum: 1, default: 1000 }),
+    /** Refused requests (no id, unknown unit, bad credentials) per client address a minute; beyond: 429. Never spends the API's budget. */
+    rate_limit_refused_per_minute: Type.Integer({ minimum: 1, default: 60 }),
     /** Retry-After sent with 503 while the journal is at its bound. */
     retry_after: Duration('30s'),
   }),

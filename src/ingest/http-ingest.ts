@@ -50,7 +50,12 @@ export class HttpIngest {
   readonly config: Config['http_ingest']
   readonly decoders: HttpDecoders
   readonly credentials: DeviceCredentials
+  /** Per device (unit id). */
   readonly limiter: RateLimiter
+  /** All devices together. */
+  readonly globalLimiter: RateLimiter
+  /** Refused requests per client address: their own budget, never the API's. */
+  readonly refusedLimiter: RateLimiter
   readonly allow: IpAllowList
   readonly units: ReadonlySet<string>
   readonly sink: HttpIngestSink
@@ -67,6 +72,8 @@ export class HttpIngest {
     this.credentials = new DeviceCredentials(c)
     this.now = deps.now
     this.limiter = new RateLimiter(this.config.rate_limit_per_minute, this.config.rate_limit_burst, this.now)
+    this.globalLimiter = new RateLimiter(this.config.rate_limit_global_per_second * 60, this.config.rate_limit_global_per_second, this.now, 1)
+    this.refusedLimiter = new RateLimiter(this.config.rate_limit_refused_per_minute, this.config.rate_limit_refused_per_minute, this.now)
     this.allow = new IpAllowList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
     this.units = new Set(c.units.map((u) => u.id))
     this.sink = deps.sink
@@ -97,8 +104,20 @@ export class HttpIngest {
     return ok
   }
 
-  /** Answers an error `{ code, message }` and counts it; refusals before decoding also count their reason. */
+  /**
+   * Answers an error `{ code, message }` and counts it; refusals before decoding also count their
+   * reason. A refused request (bad id, credentials, address) spends its address's refused budget;
+   * past it the answer is 429 with Retry-After (a good device at the same address is not refused).
+   */
   refuse(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, code: ErrorCode, reason: string, message: string): FastifyReply {
+    if (code !== 'HEXP_ERR_RATE_LIMITED' && code !== 'HEXP_ERR_JOURNAL_FULL') {
+      const wait = this.refusedLimiter.take(req.ip)
+      if (wait > 0) {
+        reply.header('retry-after', String(Math.ceil(wait / 1000)))
+        code = 'HEXP_ERR_RATE_LIMITED'
+        message = `too many refused requests from this address (http_ingest.rate_limit_refused_per_minute); the last was: ${message}`
+      }
+    }
     const status = ERRORS[code].status
     this.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
     if (code !== 'HEXP_ERR_JOURNAL_FULL') this.metrics.httpIngestAuthFailures.inc({ endpoint, reason })
@@ -113,12 +132,18 @@ export class HttpIngest {
     return reply.status(status).send({ code, message })
   }
 
-  /** Rate limit, then a full journal: both refuse before any state changes. */
+  /** Rate limits (the device's, then all devices'), then a full journal: each refuses before any state changes. */
   admit(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, unit: string): boolean {
     const wait = this.limiter.take(unit)
     if (wait > 0) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)))
       this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'rate_limited', `unit ${unit} is over http_ingest.rate_limit_per_minute`)
+      return false
+    }
+    const all = this.globalLimiter.take('')
+    if (all > 0) {
+      reply.header('retry-after', String(Math.ceil(all / 1000)))
+      this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'global_rate_limited', 'all devices together are over http_ingest.rate_limit_global_per_second')
       return false
     }
     if (this.sink.full()) {

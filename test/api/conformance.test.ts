@@ -155,8 +155,9 @@ t.test('real answers validate against their schemas and lose no field in seriali
     const body = res.json()
     const errors = [...Value.Errors(schema, [ErrorBody], body)].slice(0, 3).map((e) => `${e.path}: ${e.message}`)
     t.same(errors, [], `${method} ${url} ${res.statusCode} matches its schema`)
-    // Errors are thrown, not returned: only handler payloads are captured.
-    if (res.statusCode < 300) t.same(body, JSON.parse(JSON.stringify(raw.last)), `${method} ${url}: nothing dropped or changed by the serializer`)
+    // Errors are thrown, not returned: only handler payloads are captured. Replay positions are
+    // streamed (written page by page, no serializer): their body was checked against the schema above.
+    if (res.statusCode < 300 && route.url !== '/api/v1/replay/positions') t.same(body, JSON.parse(JSON.stringify(raw.last)), `${method} ${url}: nothing dropped or changed by the serializer`)
   }
 
   // Units, zones, alerts, session, webhooks (the map's routes).

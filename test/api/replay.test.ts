@@ -9,7 +9,7 @@ import { openClickHouse } from '../../src/sink/clickhouse/client.js'
 import { migrate } from '../../src/sink/clickhouse/schema.js'
 import { positionRow, coverageRow, zoneStatsRow } from '../../src/journal/record.js'
 import { replaySource } from '../../src/sink/clickhouse/replay-queries.js'
-import { replayPlugin } from '../../src/api/replay.js'
+import { PAGE, replayPlugin } from '../../src/api/replay.js'
 import { installErrorHandler } from '../../src/api/errors.js'
 import { ErrorBody } from '../../src/api/schemas.js'
 import type { Fix } from '../../src/decode/fix.js'
@@ -112,4 +112,72 @@ t.test('bad ranges are 400, no ClickHouse is 503', async (t) => {
   const none = await app(false)
   const r = await none.inject({ url: '/api/v1/replay/coverage?at=1' })
   t.same([r.statusCode, r.json<{ code: string }>().code], [503, 'HEXP_ERR_NOT_READY'])
+})
+
+type Page = { positions: Array<{ unitId: string; ts: number }>; truncated: boolean; next: string | null }
+
+/** Follows `next` from the first page to the last; every page's rows in order. */
+async function follow(a: Awaited<ReturnType<typeof app>>, query: string): Promise<{ rows: Array<{ unitId: string; ts: number }>; pages: number }> {
+  const rows: Array<{ unitId: string; ts: number }> = []
+  let after: string | null = null
+  let pages = 0
+  do {
+    const res: Awaited<ReturnType<typeof a.inject>> = await a.inject({ url: `/api/v1/replay/positions?${query}${after === null ? '' : `&after=${encodeURIComponent(after)}`}` })
+    t.equal(res.statusCode, 200)
+    const page = res.json<Page>()
+    rows.push(...page.positions)
+    after = page.next
+    t.equal(page.truncated, after !== null, 'next exactly when truncated')
+    pages++
+  } while (after !== null && pages < 100)
+  return { rows, pages }
+}
+
+t.test('a cut answer says where to resume: following next gives every row once, thinned or not', async (t) => {
+  const a = await app()
+  const range = `from=${T0}&to=${T0 + 300_000}`
+  const all = (await a.inject({ url: `/api/v1/replay/positions?${range}` })).json<Page>()
+  t.equal(all.next, null)
+  const paged = await follow(a, `${range}&limit=7`)
+  t.equal(paged.pages, 9, '60 rows: 8 full pages of 7 and one of 4')
+  t.same(paged.rows, all.positions)
+  const thinAll = (await a.inject({ url: `/api/v1/replay/positions?${range}&step_ms=60000` })).json<Page>()
+  // Pages of 3 end in the middle of a step: the page after it still gets each unit's first fix of that step, once.
+  const thinPaged = await follow(a, `${range}&step_ms=60000&limit=3`)
+  t.same(thinPaged.rows, thinAll.positions)
+  t.equal((await a.inject({ url: `/api/v1/replay/positions?${range}&after=nonsense` })).statusCode, 400)
+  t.equal((await a.inject({ url: `/api/v1/replay/positions?${range}&after=${encodeURIComponent(`${T0}:`)}` })).statusCode, 400)
+})
+
+t.test('a large answer is streamed page by page: one page of rows in memory at a time', async (t) => {
+  const TOTAL = 12_345
+  // (12,000 rows at most 1,000 a query.)
+  const asked: number[] = []
+  const source = {
+    // TOTAL rows one millisecond apart, served after the cursor as ClickHouse would.
+    positions: async (q: { limit: number; after?: { ts: number } | undefined }) => {
+      asked.push(q.limit)
+      const start = q.after === undefined ? 0 : q.after.ts - T0 + 1
+      return Array.from({ length: Math.max(0, Math.min(q.limit, TOTAL - start)) }, (_, i) => ({ unitId: 'P-1', ts: T0 + start + i, lat: 36.49, lon: 117.86, speed: i % 2 === 0 ? null : 3 }))
+    },
+    coverageAt: async () => { throw new Error('unused') },
+  }
+  const a = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: true } } })
+  installErrorHandler(a)
+  a.addSchema(ErrorBody)
+  await a.register(replayPlugin, { source: () => source })
+  const range = `from=${T0}&to=${T0 + 3_600_000}`
+  let r = (await a.inject({ url: `/api/v1/replay/positions?${range}&limit=12000` })).json<Page & { from: number; to: number }>()
+  t.equal(PAGE, 1000)
+  t.same(asked, Array(12).fill(1000), 'queries of at most a page')
+  t.equal(r.positions.length, 12_000)
+  t.same([r.from, r.to, r.truncated, r.next], [T0, T0 + 3_600_000, true, `${T0 + 11_999}:P-1`])
+  t.same(r.positions[1], { unitId: 'P-1', ts: T0 + 1, lat: 36.49, lon: 117.86, speed: 3 })
+  asked.length = 0
+  r = (await a.inject({ url: `/api/v1/replay/positions?${range}` })).json<Page & { from: number; to: number }>()
+  t.same(asked, Array(13).fill(1000), 'the default limit, until a short page')
+  t.same([r.positions.length, r.truncated, r.next], [TOTAL, false, null])
+  asked.length = 0
+  r = (await a.inject({ url: `/api/v1/replay/positions?${range}&after=${T0 + TOTAL - 1}:P-1` })).json<Page & { from: number; to: number }>()
+  t.same([r.positions.length, r.truncated, r.next, asked], [0, false, null, [1000]], 'nothing after the last row')
 })

@@ -4,12 +4,14 @@
 import type { ClickHouseReader } from './alert-history.js'
 
 export interface ReplayPosition { unitId: string; ts: number; lat: number; lon: number; speed: number | null }
+export interface ReplayCursor { ts: number; unitId: string }
 export interface ReplayCell { zone: string; cell: string; lastVisit: number | null }
 export interface ReplayZone { zone: string; ratio: number; responseRatio: number | null }
 export interface ReplayCoverage { at: number; snapshotAt: number | null; zones: ReplayZone[]; cells: ReplayCell[] }
 
 export interface ReplaySource {
-  positions(q: { from: number; to: number; limit: number; stepMs: number; unit?: string | undefined }): Promise<ReplayPosition[]>
+  /** Positions in (ts, unit) order, after the cursor when given: one page of at most `limit`. */
+  positions(q: { from: number; to: number; limit: number; stepMs: number; unit?: string | undefined; after?: ReplayCursor | undefined }): Promise<ReplayPosition[]>
   coverageAt(at: number, zone?: string): Promise<ReplayCoverage>
 }
 
@@ -25,16 +27,33 @@ export function replaySource(ch: ClickHouseReader): ReplaySource {
     return rs.json<T>()
   }
   return {
-    async positions({ from, to, limit, stepMs, unit }) {
-      const thin = stepMs > 0 ? 'LIMIT 1 BY unit_id, intDiv(toUnixTimestamp64Milli(ts), {step:UInt32})' : ''
-      const r = await rows<{ unit_id: string; ts_ms: string | number; lat: number; lon: number; speed: number | null }>(
-        `SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed FROM ${db}.positions
-         WHERE ts BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64}) AND flags = 0
-           ${unit === undefined ? '' : 'AND unit_id = {unit:String}'}
-         ORDER BY ts, unit_id ${thin} LIMIT {limit:UInt32}`,
-        { from, to, limit, step: stepMs, unit },
-      )
-      return r.map((x) => ({ unitId: x.unit_id, ts: Number(x.ts_ms), lat: x.lat, lon: x.lon, speed: x.speed }))
+    async positions({ from, to, limit, stepMs, unit, after }) {
+      // Keyset paging on (ts, unit_id). Thinned, a page starts at the start of the cursor's step
+      // (buckets are aligned to the epoch, so the first fix of each unit and step is the same as
+      // without the cursor) and keeps what lies after the cursor.
+      const cts = after?.ts ?? -1
+      const lo = stepMs > 0 ? Math.max(from, Math.floor(cts / stepMs) * stepMs) : Math.max(from, cts)
+      // A page reads a window after `lo`, widened (×4) until it holds the page or reaches `to`:
+      // every row outside the window is later than every row in it, so a full page from the
+      // window is the page, and a page costs about its own rows, not the rest of the period.
+      // One ClickHouse thread per query (SETTINGS): in-process (chdb) the other core stays with ingestion.
+      let span = Math.max(60_000, Math.ceil((to - lo) / 16))
+      for (;;) {
+        const upper = Math.min(to, lo + span)
+        const r = await rows<{ unit_id: string; ts_ms: string | number; lat: number; lon: number; speed: number | null }>(
+          `SELECT unit_id, ts_ms, lat, lon, speed FROM (
+             SELECT unit_id, toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed FROM ${db}.positions
+             WHERE ts BETWEEN fromUnixTimestamp64Milli({lo:Int64}) AND fromUnixTimestamp64Milli({upper:Int64}) AND flags = 0
+               ${unit === undefined ? '' : 'AND unit_id = {unit:String}'}
+             ${stepMs > 0 ? 'ORDER BY ts_ms, unit_id LIMIT 1 BY unit_id, intDiv(ts_ms, {step:UInt32})' : ''})
+           WHERE (ts_ms, unit_id) > ({cts:Int64}, {cunit:String})
+           ORDER BY ts_ms, unit_id LIMIT {limit:UInt32}
+           SETTINGS max_threads = 1`,
+          { lo, upper, limit, step: stepMs, unit, cts, cunit: after?.unitId ?? '' },
+        )
+        if (r.length >= limit || upper >= to) return r.map((x) => ({ unitId: x.unit_id, ts: Number(x.ts_ms), lat: x.lat, lon: x.lon, speed: x.speed }))
+        span *= 4
+      }
     },
     async coverageAt(at, zone) {
       const params = { at, since: at - SNAPSHOT_LOOKBACK_MS, zone }
