@@ -25,6 +25,7 @@ import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
+import { Jt808Gateway } from './ingest/jt808/gateway.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
@@ -75,6 +76,8 @@ export interface EngineTestHandle {
   readonly rules: RuleEngine | undefined
   readonly dispatcher: Dispatcher | undefined
   readonly source: MqttSource
+  /** The JT/T 808 gateway's address, when it runs. */
+  readonly jt808: { host: string; port: number } | undefined
   /** Runs one rule tick now, as the timer would. */
   tick(): void
 }
@@ -102,6 +105,7 @@ export class Engine {
   #source: MqttSource | undefined
   #api: FastifyInstance | undefined
   #osmandListener: FastifyInstance | undefined
+  #jt808: Jt808Gateway | undefined
   #reports: Reports | undefined
   #auditLog: AuditLog | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
@@ -197,6 +201,10 @@ export class Engine {
 
     // MQTT input: the external broker when configured, else the embedded one.
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
+    // JT/T 808 terminals (TCP), when jt808.port is set: the same Ingestor as MQTT and HTTP.
+    if (config.jt808.port !== undefined) {
+      this.#jt808 = await Jt808Gateway.start({ config, dataDir: this.dataDir, ingest: (r, at) => ingestor.ingest(r, at, 'jt808'), metrics, logger, now })
+    }
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
@@ -312,6 +320,7 @@ export class Engine {
       rules: this.#rules,
       dispatcher: this.#dispatcher,
       source: this.#source,
+      jt808: this.#jt808?.address,
       tick: () => self.#scheduler?.tick(self.#now()),
     }
   }
@@ -341,6 +350,7 @@ export class Engine {
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
     this.#source?.pause()
+    await this.#jt808?.close()
     await this.#osmandListener?.close()
     await this.#api?.close()
     await this.#ingestor?.idle(timeoutMs)

@@ -6,6 +6,7 @@ import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileDeployment } from '../rules/deployment.js'
 import { anonymousAllowed, isLoopbackHost } from '../ingest/broker-auth.js'
+import { compileTerminals } from '../ingest/jt808/terminals.js'
 
 type BrokerUser = Config['broker']['users'][number]
 
@@ -79,6 +80,12 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
       )
     }
     if (!anonymousOk && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
+  }
+
+  try {
+    compileTerminals(c)
+  } catch (err) {
+    throw configError((err as Error).message)
   }
 
   for (const w of c.webhooks) {

@@ -12,7 +12,7 @@ import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
 
 /** How a message reached the engine (a label of the message and fix counters). */
-export type Transport = 'mqtt' | 'http'
+export type Transport = 'mqtt' | 'http' | 'jt808'
 
 /** The journal as the ingestor sees it. */
 export interface JournalWriter {

@@ -36,6 +36,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     ruleTickSeconds: new Histogram({ name: 'hexpatrol_rules_tick_duration_seconds', help: 'Time of one rule tick (silence, coverage, response coverage).', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: r }),
     httpIngestRequests: new Counter({ name: 'hexpatrol_http_ingest_requests_total', help: 'HTTP ingest requests, by endpoint (owntracks | osmand) and response status.', labelNames: ['endpoint', 'status'] as const, registers: r }),
     httpIngestAuthFailures: new Counter({ name: 'hexpatrol_http_ingest_auth_failures_total', help: 'HTTP ingest requests refused before decoding, by endpoint and reason.', labelNames: ['endpoint', 'reason'] as const, registers: r }),
+    jt808Frames: new Counter({ name: 'hexpatrol_jt808_frames_total', help: 'JT/T 808 frames read, by result (ok | bad_escape | bad_check | bad_header | bad_length | too_large).', labelNames: ['result'] as const, registers: r }),
+    jt808JunkBytes: new Counter({ name: 'hexpatrol_jt808_junk_bytes_total', help: 'JT/T 808 bytes received outside any 0x7e frame, skipped.', registers: r }),
+    jt808Messages: new Counter({ name: 'hexpatrol_jt808_messages_total', help: 'JT/T 808 messages handled, by message id (hex; `other` past the first 64 ids seen).', labelNames: ['msg_id'] as const, registers: r }),
+    jt808Refused: new Counter({ name: 'hexpatrol_jt808_refused_total', help: 'JT/T 808 messages or connections refused, by reason.', labelNames: ['reason'] as const, registers: r }),
+    jt808Connections: new Gauge({ name: 'hexpatrol_jt808_connections', help: 'Open JT/T 808 terminal connections.', registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

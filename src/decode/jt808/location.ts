@@ -35,6 +35,8 @@ export interface LocationReport {
 export interface LocationProblem {
   reason: RejectReason
   detail: string
+  /** The alarm flags when the body was long enough to hold them (an SOS without a GNSS fix is still an SOS), else 0. */
+  alarm: number
 }
 
 function bcdByte(c: number): number {
@@ -60,16 +62,16 @@ export function bcdTime(b: Buffer, off: number, offsetMinutes: number): number {
 
 /** The report in `b[from, to)`, or the problem. */
 export function parseLocation(b: Buffer, offsetMinutes: number, from = 0, to = b.length): LocationReport | LocationProblem {
-  if (to - from < FIXED_BYTES) return { reason: 'missing_field', detail: `location body is ${to - from} bytes, shorter than the ${FIXED_BYTES} of its fixed part` }
+  if (to - from < FIXED_BYTES) return { reason: 'missing_field', detail: `location body is ${to - from} bytes, shorter than the ${FIXED_BYTES} of its fixed part`, alarm: to - from >= 4 ? b.readUInt32BE(from) : 0 }
   const alarm = b.readUInt32BE(from)
   const status = b.readUInt32BE(from + 4)
   const latRaw = b.readUInt32BE(from + 8)
   const lonRaw = b.readUInt32BE(from + 12)
-  if ((status & STATUS_POSITIONED) === 0) return { reason: 'invalid_fix', detail: `status 0x${status.toString(16)} has bit 1 (positioned) clear: the terminal has no GNSS fix` }
-  if (latRaw > 90_000_000) return { reason: 'lat_out_of_range', detail: `latitude ${latRaw / 1e6} is above 90` }
-  if (lonRaw > 180_000_000) return { reason: 'lon_out_of_range', detail: `longitude ${lonRaw / 1e6} is above 180` }
+  if ((status & STATUS_POSITIONED) === 0) return { reason: 'invalid_fix', detail: `status 0x${status.toString(16)} has bit 1 (positioned) clear: the terminal has no GNSS fix`, alarm }
+  if (latRaw > 90_000_000) return { reason: 'lat_out_of_range', detail: `latitude ${latRaw / 1e6} is above 90`, alarm }
+  if (lonRaw > 180_000_000) return { reason: 'lon_out_of_range', detail: `longitude ${lonRaw / 1e6} is above 180`, alarm }
   const ts = bcdTime(b, from + 22, offsetMinutes)
-  if (Number.isNaN(ts)) return { reason: 'invalid_ts', detail: `time ${b.subarray(from + 22, from + 28).toString('hex')} is not a valid BCD YYMMDDhhmmss` }
+  if (Number.isNaN(ts)) return { reason: 'invalid_ts', detail: `time ${b.subarray(from + 22, from + 28).toString('hex')} is not a valid BCD YYMMDDhhmmss`, alarm }
   const dir = b.readUInt16BE(from + 20)
   const r: LocationReport = {
     alarm,

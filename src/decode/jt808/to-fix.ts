@@ -18,8 +18,10 @@ export const jt808Topic = (phone: string): string => `jt808:${phone}`
 export interface Jt808Location {
   fix: Fix | null
   reject: Reject | null
-  /** The decoded report (alarm and status flags) when the body could be read. */
+  /** The decoded report when the body could be read. */
   report: LocationReport | null
+  /** The alarm flags (bit 0: emergency), read even from a report that is rejected. */
+  alarm: number
 }
 
 /** One location body (b[from, to)) → a Fix or a Reject. `rawLimit` bounds the stored payload (hex). */
@@ -28,17 +30,17 @@ export function locationFix(
   offsetMinutes: number, lim: DecodeLimits, rawLimit: number, c: FieldCheck = new FieldCheck(),
 ): Jt808Location {
   const r = parseLocation(b, offsetMinutes, from, to)
-  const reject = (reason: Reject['reason'], detail: string, report: LocationReport | null): Jt808Location => ({
-    fix: null, report, reject: { receivedAt, topic, unitId, reason, detail, payload: truncateString(b.toString('hex', from, to), rawLimit) },
+  const reject = (reason: Reject['reason'], detail: string, report: LocationReport | null, alarm: number): Jt808Location => ({
+    fix: null, report, alarm, reject: { receivedAt, topic, unitId, reason, detail, payload: truncateString(b.toString('hex', from, to), rawLimit) },
   })
-  if (isProblem(r)) return reject(r.reason, r.detail, null)
+  if (isProblem(r)) return reject(r.reason, r.detail, null, r.alarm)
   c.reset()
   c.window('time', r.ts, receivedAt, lim.maxFutureSkewMs, lim.maxAgeMs, false)
   c.nullIsland(r.lat, r.lon, lim.rejectNullIsland)
-  if (c.reason !== null) return reject(c.reason, c.detail, r)
+  if (c.reason !== null) return reject(c.reason, c.detail, r, r.alarm)
   const fix = newFix(unitId, r.ts, receivedAt, r.lat, r.lon, cellFor(r.lat, r.lon, lim.h3Resolution),
     r.speed, r.heading, null, r.altitude, null, null, JT808_SOURCE, topic)
-  return { fix, reject: null, report: r }
+  return { fix, reject: null, report: r, alarm: r.alarm }
 }
 
 /** Fixes and rejects of one message (a 0x0200 or a whole 0x0704 batch) as a DecodeResult. */
