@@ -203,7 +203,15 @@ export class Engine {
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
     // JT/T 808 terminals (TCP), when jt808.port is set: the same Ingestor as MQTT and HTTP.
     if (config.jt808.port !== undefined) {
-      this.#jt808 = await Jt808Gateway.start({ config, dataDir: this.dataDir, ingest: (r, at) => ingestor.ingest(r, at, 'jt808'), metrics, logger, now })
+      this.#jt808 = await Jt808Gateway.start({
+        config, dataDir: this.dataDir, metrics, logger, now,
+        ingest: (r, at) => ingestor.ingest(r, at, 'jt808'),
+        // An emergency alarm opens unit_sos at once, after its report is journaled.
+        emergency: (e) => {
+          const ev = this.#rules?.sos(e.unitId, e.at, 'jt808', e.position, now()) ?? []
+          if (ev.length > 0) fanOut.emit(ev)
+        },
+      })
     }
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 

@@ -4,6 +4,7 @@
 // 0x8001 only once the Ingestor has journaled it: a terminal re-sends what was not answered.
 // No sockets here: the server passes bytes in and takes frames out (testable without TCP).
 import type { DecodeResult } from '../../decode/fix.js'
+import type { AlertPosition } from '../../rules/alert-event.js'
 import { FieldCheck } from '../../decode/field-check.js'
 import type { DecodeLimits } from '../../decode/native.js'
 import { encodeFrame, FrameReader, type FrameDrop } from '../../decode/jt808/frame.js'
@@ -42,8 +43,7 @@ export interface CodeBook {
 export interface Emergency {
   unitId: string
   at: number
-  lat: number | null
-  lon: number | null
+  position: AlertPosition | null
 }
 
 export interface SessionDeps {
@@ -303,7 +303,8 @@ export class Session {
     if (emergency === undefined) return
     for (const i of items) {
       if ((i.alarm & ALARM_EMERGENCY) === 0) continue
-      emergency({ unitId, at: i.fix?.ts ?? receivedAt, lat: i.fix?.lat ?? null, lon: i.fix?.lon ?? null })
+      const f = i.fix
+      emergency({ unitId, at: f?.ts ?? receivedAt, position: f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 } })
       return
     }
   }

@@ -117,7 +117,7 @@ t.test('a location is answered only once the journal has it; a failed append is 
   const a = x.answers().slice(before)
   t.same(a.map((m) => generalAnswer(m).msgId), [MsgId.Location, MsgId.Heartbeat], 'answered in order once journaled')
   t.same(x.events.slice(-4), ['ingest', 'send', 'emergency', 'send'], 'the SOS is raised after the answer, after the journal')
-  t.match(x.emergencies, [{ unitId: 'car-1', at: NOW - 1000, lat: 22.5, lon: 114 }])
+  t.match(x.emergencies, [{ unitId: 'car-1', at: NOW - 1000, position: { lat: 22.5, lon: 114, ts: NOW - 1000 } }])
   fail = true
   const n = x.answers().length
   x.s.push(term.location({ ts: NOW - 500, lat: 22.5, lon: 114 }))
@@ -232,7 +232,7 @@ t.test('what the gateway does not take: encrypted, unsupported, bad bodies, reje
   x.s.push(term.location({ ts: NOW, lat: 22, lon: 114, status: 0, alarm: 1 }))
   t.same(x.ingested.at(-1)!.rejects.map((r) => r.reason), ['invalid_fix'], 'unpositioned: stored as a reject, never as a position')
   t.equal(generalAnswer(x.answers()[m]!).result, Result.Ok, 'answered: the reject is journaled, the terminal must not re-send it')
-  t.match(x.emergencies.at(-1), { unitId: 'car-1', at: NOW, lat: null, lon: null }, 'an SOS without a GNSS fix is still an SOS')
+  t.match(x.emergencies.at(-1), { unitId: 'car-1', at: NOW, position: null }, 'an SOS without a GNSS fix is still an SOS')
   const noSos = setup({ emergency: undefined })
   login(noSos, term)
   noSos.s.push(term.location({ ts: NOW, lat: 22, lon: 114, alarm: 1 }))
