@@ -26,7 +26,7 @@ t.test('a terminal session through the running engine', async (t) => {
 
   // Junk first, on its own connection: no frame, no crash, nothing stored.
   const junk = await TerminalConnection.open(port)
-  junk.send(randomBytes(50_000).map((b) => (b === 0x7e ? 0 : b)))
+  junk.send(Buffer.from(randomBytes(50_000).map((b) => (b === 0x7e ? 0 : b))))
   junk.send(Buffer.concat([Buffer.from([0x7e]), Buffer.alloc(10_000, 0x41), Buffer.from([0x7e, 0x7e, 0x7d, 0x7e])]))
 
   const c = await TerminalConnection.open(port)
