@@ -62,7 +62,8 @@ export class SubPackages {
       bodies.push(part.body)
       serials.push(part.serial)
     }
-    return { header: { ...(p.first ?? header), sub: null }, body: Buffer.concat(bodies), serials }
+    // Part 1 is among the parts: its header (serial, edition) stands for the whole message.
+    return { header: { ...p.first!, sub: null }, body: Buffer.concat(bodies), serials }
   }
 
   private drop(msgId: number): void {

@@ -137,4 +137,5 @@ t.test('sub-packages: a changed total starts over, a re-sent part replaces itsel
   const done = s.add(h(1, 2), Buffer.from('ab'))
   t.match(done, { header: { serial: 1, sub: null }, serials: [1, 2] })
   t.equal(s.held, 0)
+  t.equal(new SubPackages(10, 5).add(h(1, 2), Buffer.alloc(10)), 'too_large', 'a first part beyond the bound')
 })

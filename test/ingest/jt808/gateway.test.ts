@@ -2,7 +2,7 @@
 // the auth-code file (0600, atomic, kept across restarts), and the TCP listener's limits
 // (connections, idle timeout, a busy port) with its aggregated refusal log.
 import t from 'tap'
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { validateConfig, loadConfig } from '../../../src/config/load.js'
@@ -63,13 +63,12 @@ t.test('auth codes: random per terminal, stored 0600, kept across restarts, comp
   t.equal(b.check('140', c1), false, 'never registered')
   writeFileSync(join(d, 'auth-codes.json'), JSON.stringify({ x: 'y', n: 5 }))
   t.equal(new AuthCodes(d).check('n', '5'), false, 'only strings are codes')
-  chmodSync(d, 0o500)
-  t.teardown(() => chmodSync(d, 0o700))
+  // A directory where the temporary file goes: the write fails (even as root).
+  mkdirSync(join(d, 'auth-codes.json.tmp'))
   const ro = new AuthCodes(d)
-  if (process.getuid?.() !== 0) {
-    t.throws(() => ro.issue('141'), 'a code that cannot be stored is not given out')
-    t.equal(ro.check('141', ''), false)
-  }
+  t.throws(() => ro.issue('141'), 'a code that cannot be stored is not given out')
+  t.equal(ro.check('141', ''), false)
+  t.equal(ro.issue('x'), 'y', 'codes already stored are still given out')
   t.same(Object.keys(JSON.parse(readFileSync(join(d, 'auth-codes.json'), 'utf8')) as object), ['x', 'n'])
 })
 
@@ -99,6 +98,32 @@ t.test('connection limit, idle timeout, refused authentications summarised', asy
   t.match(refused, /reason="connection_limit"} 1/)
   t.match(refused, /reason="idle"} 1/)
   t.match(refused, /reason="auth_failed"} 1/)
+})
+
+t.test('two connections of one terminal within its limit; a third is refused', async (t) => {
+  const { g, metrics } = await gateway(t, {})
+  const term = new Terminal('13800000001')
+  const a = await TerminalConnection.open(g.address.port)
+  a.send(term.register())
+  const code = (await a.answer(1)).body.toString('latin1', 3)
+  a.send(term.auth(code))
+  t.equal(generalAnswer(await a.answer(2)).result, Result.Ok)
+  const b = await TerminalConnection.open(g.address.port)
+  b.send(term.auth(code))
+  t.equal(generalAnswer(await b.answer(1)).result, Result.Ok, 'a second connection (a terminal reconnecting before the old one timed out)')
+  const c = await TerminalConnection.open(g.address.port)
+  c.send(term.auth(code))
+  t.equal(generalAnswer(await c.answer(1)).result, Result.Failure)
+  await waitFor(() => c.closed, 5000, 10)
+  a.close()
+  await waitFor(() => a.closed, 5000, 10)
+  await new Promise((r) => setTimeout(r, 50))
+  const d = await TerminalConnection.open(g.address.port)
+  d.send(term.auth(code))
+  t.equal(generalAnswer(await d.answer(1)).result, Result.Ok, 'a closed connection frees its slot')
+  t.match(await metrics.registry.getSingleMetricAsString('hexpatrol_jt808_refused_total'), /reason="terminal_limit"} 1/)
+  b.close()
+  d.close()
 })
 
 t.test('a busy port fails start-up; close drops live connections', async (t) => {

@@ -133,6 +133,19 @@ t.test('a location is answered only once the journal has it; a failed append is 
   t.same(rejecting.answers().slice(m).map((x) => generalAnswer(x).msgId), [MsgId.Heartbeat])
 })
 
+t.test('an answer due after the connection ended is not sent', async (t) => {
+  let release!: () => void
+  const x = setup({ ingest: () => new Promise<void>((res) => { release = res }) })
+  const term = new Terminal('13800000001')
+  login(x, term)
+  const n = x.sent.length
+  x.s.push(term.location({ ts: NOW - 1000, lat: 22.5, lon: 114 }))
+  x.s.end()
+  release()
+  await new Promise((r) => setImmediate(r))
+  t.equal(x.sent.length, n)
+})
+
 t.test('many messages waiting for the journal pause reading, then resume', async (t) => {
   const waiting: Array<() => void> = []
   const x = setup({ ingest: () => new Promise<void>((res) => waiting.push(res)) })
