@@ -193,6 +193,14 @@ export class Engine {
       journal,
       rules: this.#rules,
       onAlerts: (events) => fanOut.deliver(events),
+      // A unit's SOS (native sos: true, OsmAnd alarm=sos) opens unit_sos once its message is journaled.
+      onSos: (signals) => {
+        for (const s of signals) {
+          const f = s.fix
+          const ev = this.#rules?.sos(s.unitId, s.at, s.via, f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 }, now()) ?? []
+          if (ev.length > 0) fanOut.emit(ev)
+        }
+      },
       metrics,
       logger: logger.child({ component: 'ingest' }),
       now,

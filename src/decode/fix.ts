@@ -1,5 +1,6 @@
 // The typed records that leave the decode stage: an accepted position fix, or a
 // rejection with its reason. Everything downstream (journal, rules, sink) speaks these.
+import type { SosSignal } from './sos.js'
 
 /** One accepted GPS position. Times are epoch milliseconds (UTC). */
 export interface Fix {
@@ -101,4 +102,6 @@ export interface DecodeResult {
   rejects: Reject[]
   /** Messages accepted but producing no fix (e.g. OwnTracks lwt/transition), by type. */
   ignored: string | null
+  /** The unit's own emergency signal, when the message carried one (see sos.ts). */
+  sos?: SosSignal[]
 }

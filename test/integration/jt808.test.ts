@@ -13,7 +13,7 @@ import { MsgId, Result } from '../../src/decode/jt808/bodies.js'
 
 const CONFIG = {
   jt808: { port: 0 },
-  units: [{ id: 'car-1', name: 'Patrol car 1', jt808: '013800000001' }],
+  units: [{ id: 'car-1', name: 'Patrol car 1', jt808: '013800000001' }, { id: 'P-2' }],
   journal: { segment_max_age: '100ms' },
 }
 
@@ -80,6 +80,12 @@ t.test('a terminal session through the running engine', async (t) => {
   const sos = h.engine.testHandle().rules!.openAlerts().filter((a) => a.kind === 'unit_sos')
   t.match(sos, [{ subject: 'unit:car-1', state: 'opened', openedAt: base - 10_000, last: { via: 'jt808', unitName: 'Patrol car 1', position: { lat: 22.5433 } } }])
 
+  // SOS from a phone: Traccar Client's alarm=sos, through the same Ingestor.
+  const phone = await fetch(`${h.httpUrl}/ingest/osmand?id=P-2&lat=22.55&lon=114.06&timestamp=${Math.floor(now / 1000)}&alarm=sos`)
+  t.equal(phone.status, 200)
+  const phoneSos = await waitFor(() => h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'unit_sos' && a.subject === 'unit:P-2'), 5000, 20)
+  t.match(phoneSos.last, { via: 'osmand', position: { lat: 22.55 } })
+
   const metrics = await h.engine.metrics.registry.getSingleMetricAsString('hexpatrol_jt808_refused_total')
   t.match(metrics, /reason="unknown_terminal"} 1/)
   t.match(metrics, /reason="unauthenticated"} 1/)
@@ -93,6 +99,6 @@ t.test('a terminal session through the running engine', async (t) => {
   const again = await TerminalConnection.open(h2.engine.testHandle().jt808!.port)
   again.send(term.auth(code))
   t.equal(generalAnswer(await again.answer(1)).result, Result.Ok, 'authenticated with the stored code')
-  t.equal(h2.engine.testHandle().rules!.openAlerts().filter((a) => a.kind === 'unit_sos').length, 1, 'the SOS is still open')
+  t.equal(h2.engine.testHandle().rules!.openAlerts().filter((a) => a.kind === 'unit_sos').length, 2, 'the SOS alerts are still open')
   again.close()
 })
