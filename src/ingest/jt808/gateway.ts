@@ -18,7 +18,7 @@ export interface GatewayDeps {
   config: ResolvedConfig
   dataDir: string
   ingest(result: DecodeResult, receivedAt: number): void | Promise<void>
-  emergency?(e: Emergency): void
+  emergency(e: Emergency): void
   metrics: Metrics
   logger: Logger
   now: () => number
@@ -77,7 +77,7 @@ export class Jt808Gateway {
       const session = new Session({
         terminals, codes, throttle, counters,
         ingest: d.ingest,
-        ...(d.emergency ? { emergency: d.emergency } : {}),
+        emergency: d.emergency,
         lim: lims,
         rejectPayloadBytes: v.reject_payload_bytes,
         maxBatchItems: v.max_batch_elements,
@@ -86,7 +86,8 @@ export class Jt808Gateway {
         now: d.now,
         claim: (key) => g.claim(key, c.max_connections_per_terminal),
         release: (key) => g.release(key),
-        send: (frame) => { if (socket.writable) socket.write(frame) },
+        // A write after the terminal went away fails on the socket's error handler (logged at debug).
+        send: (frame) => { socket.write(frame) },
         backpressure: (on) => { if (on) socket.pause(); else socket.resume() },
         close: () => socket.end(),
       })
@@ -105,7 +106,8 @@ export class Jt808Gateway {
     const gw = ref.gw = new Jt808Gateway(server, throttle, log, d.authLogEveryMs ?? 60_000)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen({ port: c.port ?? 0, host: c.host }, () => {
+      // Started only when jt808.port is set (the engine checks).
+      server.listen({ port: c.port!, host: c.host }, () => {
         server.off('error', reject)
         resolve()
       })
@@ -127,7 +129,8 @@ export class Jt808Gateway {
   }
 
   private release(key: string): void {
-    const n = (this.perTerminal.get(key) ?? 1) - 1
+    // Only a claimed key is released.
+    const n = this.perTerminal.get(key)! - 1
     if (n <= 0) this.perTerminal.delete(key)
     else this.perTerminal.set(key, n)
   }

@@ -72,11 +72,11 @@ t.test('auth codes: random per terminal, stored 0600, kept across restarts, comp
   t.same(Object.keys(JSON.parse(readFileSync(join(d, 'auth-codes.json'), 'utf8')) as object), ['x', 'n'])
 })
 
-async function gateway(t: { teardown(fn: () => unknown): void }, raw: Record<string, unknown>) {
+async function gateway(t: { teardown(fn: () => unknown): void }, raw: Record<string, unknown>, ingest: () => void | Promise<void> = () => undefined) {
   const { logger, logs } = captureLogger('debug')
   const metrics = createMetrics({ defaults: false })
   const config = validateConfig({ jt808: { port: 0, ...raw }, units: [{ id: 'car-1', jt808: '13800000001' }] })
-  const g = await Jt808Gateway.start({ config, dataDir: dir(), ingest: () => undefined, metrics, logger, now: Date.now, authLogEveryMs: 50 })
+  const g = await Jt808Gateway.start({ config, dataDir: dir(), ingest, emergency: () => undefined, metrics, logger, now: Date.now, authLogEveryMs: 50 })
   t.teardown(() => g.close())
   return { g, logs, metrics }
 }
@@ -126,13 +126,46 @@ t.test('two connections of one terminal within its limit; a third is refused', a
   d.close()
 })
 
+t.test('message-id labels stay bounded', async (t) => {
+  const { g, metrics } = await gateway(t, {})
+  const term = new Terminal('13800000001')
+  const c = await TerminalConnection.open(g.address.port)
+  c.send(Buffer.concat(Array.from({ length: 70 }, (_, i) => term.frame(0x0a00 + i, Buffer.alloc(0)))))
+  await c.answer(70)
+  const text = await metrics.registry.getSingleMetricAsString('hexpatrol_jt808_messages_total')
+  t.equal(text.split('\n').filter((l) => l.startsWith('hexpatrol_jt808_messages_total{')).length, 65, '64 ids and other')
+  t.match(text, /msg_id="other"} 6/)
+  c.close()
+})
+
 t.test('a busy port fails start-up; close drops live connections', async (t) => {
   const { g } = await gateway(t, {})
   const c = await TerminalConnection.open(g.address.port)
   const config = validateConfig({ jt808: { port: g.address.port } })
   const { logger } = captureLogger()
-  await t.rejects(Jt808Gateway.start({ config, dataDir: dir(), ingest: () => undefined, metrics: createMetrics({ defaults: false }), logger, now: Date.now }), /EADDRINUSE/)
+  await t.rejects(Jt808Gateway.start({ config, dataDir: dir(), ingest: () => undefined, emergency: () => undefined, metrics: createMetrics({ defaults: false }), logger, now: Date.now }), /EADDRINUSE/)
   await g.close()
   await waitFor(() => c.closed, 5000, 10)
   t.ok(c.closed)
+  t.same(g.address, { host: '', port: 0 }, 'no address once closed')
+})
+
+t.test('a connection whose reports wait for the journal stops being read, then catches up', async (t) => {
+  const waiting: Array<() => void> = []
+  const { g } = await gateway(t, {}, () => new Promise<void>((r) => waiting.push(r)))
+  const term = new Terminal('13800000001')
+  const c = await TerminalConnection.open(g.address.port)
+  c.send(term.register())
+  c.send(term.auth((await c.answer(1)).body.toString('latin1', 3)))
+  await c.answer(2)
+  const ts = Date.now() - 60_000
+  c.send(Buffer.concat(Array.from({ length: 100 }, (_, i) => term.location({ ts: ts + i * 100, lat: 22.5, lon: 114 }))))
+  await waitFor(() => waiting.length > 0, 5000, 10)
+  for (let n = 0; n < 100; n++) {
+    await waitFor(() => waiting.length > 0, 5000, 5)
+    waiting.shift()!()
+  }
+  const last = await c.answer(102)
+  t.equal(generalAnswer(last).serial, term.lastSerial, 'every report answered, in order')
+  c.close()
 })
