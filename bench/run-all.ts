@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 const quick = process.argv.includes('--quick')
 const scripts: Array<[string, string[]]> = [
   ['bench/decode.ts', []],
+  ['bench/jt808.ts', []],
   ['bench/journal.ts', []],
   ['bench/coverage.ts', []],
   ['bench/rules.ts', []],

@@ -26,6 +26,7 @@ import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
+import { Jt808Gateway } from './ingest/jt808/gateway.js'
 import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
@@ -78,6 +79,8 @@ export interface EngineTestHandle {
   readonly rules: RuleEngine | undefined
   readonly dispatcher: Dispatcher | undefined
   readonly source: MqttSource
+  /** The JT/T 808 gateway's address, when it runs. */
+  readonly jt808: { host: string; port: number } | undefined
   /** Runs one rule tick now, as the timer would. */
   tick(): void
 }
@@ -105,6 +108,7 @@ export class Engine {
   #source: MqttSource | undefined
   #api: FastifyInstance | undefined
   #osmandListener: FastifyInstance | undefined
+  #jt808: Jt808Gateway | undefined
   #reports: Reports | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
@@ -206,6 +210,14 @@ export class Engine {
       journal,
       rules: this.#rules,
       onAlerts: (events) => fanOut.deliver(events),
+      // A unit's SOS (native sos: true, OsmAnd alarm=sos) opens unit_sos once its message is journaled.
+      onSos: (signals) => {
+        for (const s of signals) {
+          const f = s.fix
+          const ev = this.#rules?.sos(s.unitId, s.at, s.via, f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 }, now()) ?? []
+          if (ev.length > 0) fanOut.emit(ev)
+        }
+      },
       metrics,
       logger: logger.child({ component: 'ingest' }),
       now,
@@ -216,6 +228,18 @@ export class Engine {
     const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
+    // JT/T 808 terminals (TCP), when jt808.port is set: the same Ingestor as MQTT and HTTP.
+    if (config.jt808.port !== undefined) {
+      this.#jt808 = await Jt808Gateway.start({
+        config, dataDir: this.dataDir, metrics, logger, now, throttle: throttle.forTransport('jt808'),
+        ingest: (r, at) => ingestor.ingest(r, at, 'jt808'),
+        // An emergency alarm opens unit_sos at once, after its report is journaled.
+        emergency: (e) => {
+          const ev = this.#rules?.sos(e.unitId, e.at, 'jt808', e.position, now()) ?? []
+          if (ev.length > 0) fanOut.emit(ev)
+        },
+      })
+    }
     const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
@@ -339,6 +363,7 @@ export class Engine {
       rules: this.#rules,
       dispatcher: this.#dispatcher,
       source: this.#source,
+      jt808: this.#jt808?.address,
       tick: () => self.#scheduler?.tick(self.#now()),
     }
   }
@@ -375,6 +400,7 @@ export class Engine {
     //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
     //    requests in flight complete (an acknowledgement is journaled and delivered).
     this.#source?.pause()
+    await this.#jt808?.close()
     await this.#osmandListener?.close()
     await this.#api?.close()
     await this.#ingestor?.idle(timeoutMs)

@@ -61,6 +61,7 @@ const KIND_TITLES: Record<AlertEvent['kind'], string> = {
   coverage_gap: 'Coverage gap',
   response_gap: 'Response gap',
   unit_silent: 'Unit silent',
+  unit_sos: 'SOS',
 }
 const STATE_ICONS: Record<AlertEvent['state'], string> = { opened: '🚨', acknowledged: '👀', resolved: '✅' }
 
@@ -96,7 +97,9 @@ export function facts(event: AlertEvent): Array<[string, string]> {
     out.push(['Position', `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}${p.accuracy !== null ? ` ±${Math.round(p.accuracy)} m` : ''} at ${iso(p.ts)}`])
   }
   if (event.lastFixAt !== undefined) out.push(['Last fix', event.lastFixAt === null ? 'never' : iso(event.lastFixAt)])
+  if (event.via !== undefined) out.push(['Raised by', event.via === 'jt808' ? 'vehicle terminal (JT/T 808 emergency alarm)' : event.via === 'osmand' ? 'Traccar Client (alarm=sos)' : 'device (sos: true)'])
   if (event.acknowledgedBy !== undefined) out.push(['Acknowledged by', event.acknowledgedBy])
+  if (event.resolvedBy !== undefined) out.push(['Resolved by', `${event.resolvedBy}${event.note !== undefined ? `: ${event.note}` : ''}`])
   out.push(['Opened', iso(event.openedAt)])
   return out.filter((f): f is [string, string] => f[1] !== undefined)
 }

@@ -146,4 +146,26 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     ctx.emit?.([ev])
     return ev
   })
+
+  app.post('/api/v1/alerts/:id/resolve', {
+    config: { scope: 'operate', action: 'alert.resolve' },
+    schema: {
+      tags: ['alerts'],
+      summary: 'Resolve an open SOS (unit_sos) with a note: a device never closes its own SOS; the token\'s name is recorded as resolvedBy',
+      params: IdParams,
+      body: Type.Object({ note: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false }),
+      response: responses({ 200: AlertEvent }),
+    },
+  }, async (req) => {
+    const by = req.principal!.name
+    req.auditDetails = { note: req.body.note }
+    const e = engineOf(ctx)
+    const ev = e.resolveSos(req.params.id, by, req.body.note, ctx.now())
+    if (ev === null) {
+      if (e.getAlert(req.params.id) === undefined) throw notFound(`alert ${req.params.id}`)
+      throw new HexpatrolError('HEXP_ERR_CONFLICT', `alert ${req.params.id} is not an open SOS (only unit_sos alerts are resolved by an operator)`)
+    }
+    ctx.emit?.([ev])
+    return ev
+  })
 }

@@ -30,6 +30,8 @@ const ENV_MAP: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['CLICKHOUSE_USER', ['clickhouse', 'username'], 'string'],
   ['CLICKHOUSE_PASSWORD', ['clickhouse', 'password'], 'string'],
   ['CLICKHOUSE_DATABASE', ['clickhouse', 'database'], 'string'],
+  ['JT808_PORT', ['jt808', 'port'], 'int'],
+  ['JT808_HOST', ['jt808', 'host'], 'string'],
   ['DATA_DIR', ['data_dir'], 'string'],
   ['LOG_LEVEL', ['log_level'], 'string'],
 ]

@@ -6,6 +6,7 @@ import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileDeployment } from '../rules/deployment.js'
 import { anonymousAllowed, isLoopbackHost } from '../ingest/broker-auth.js'
+import { compileTerminals } from '../ingest/jt808/terminals.js'
 
 type BrokerUser = Config['broker']['users'][number]
 
@@ -85,6 +86,12 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
   // /metrics shows live coverage per zone and unit counts: beyond this machine only with a token.
   if (!isLoopbackHost(h.host) && h.metrics_token === undefined && h.metrics_token_env === undefined) {
     throw configError(`http.metrics_token_env: unset while http.host is ${h.host} (not loopback): GET /metrics (live coverage per zone) would be public. Set http.metrics_token_env (or HEXPATROL_METRICS_TOKEN) and give the scraper that bearer token, or bind http.host to 127.0.0.1.`)
+  }
+
+  try {
+    compileTerminals(c)
+  } catch (err) {
+    throw configError((err as Error).message)
   }
 
   for (const w of c.webhooks) {

@@ -131,6 +131,24 @@ export const ConfigSchema = Obj({
     /** Retry-After sent with 503 while the journal is at its bound. */
     retry_after: Duration('30s'),
   }),
+  /** JT/T 808 vehicle terminals over TCP (README "Vehicle terminals (JT/T 808)"). Off unless port is set. */
+  jt808: Obj({
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** Loopback by default, like the broker. */
+    host: Type.String({ default: '127.0.0.1' }),
+    /** Zone of the terminals' BCD times (the standard says +08:00); units[].jt808_timezone overrides it. */
+    timezone: Type.String({ default: '+08:00', pattern: '^[+-]\\d{2}:\\d{2}$' }),
+    /** Register terminals no unit lists, as unit `jt808-<phone>` (as MQTT creates unknown units). */
+    auto_register: Type.Boolean({ default: false }),
+    max_connections: Type.Integer({ minimum: 1, default: 2000 }),
+    max_connections_per_terminal: Type.Integer({ minimum: 1, default: 2 }),
+    /** Escaped bytes between the 0x7e flags; a body is at most 1023 bytes, so a frame at most ~2100. */
+    max_frame_bytes: Type.Integer({ minimum: 64, maximum: 65536, default: 2200 }),
+    /** Sub-packages held per connection while a message is reassembled. */
+    max_reassembly_bytes: Type.Integer({ minimum: 1024, default: 262_144 }),
+    /** A connection that sends nothing for this long is closed (terminals heartbeat every 60 s by default). */
+    idle_timeout: Duration('5m'),
+  }),
   broker: Obj({
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
@@ -207,6 +225,10 @@ export const ConfigSchema = Obj({
       silent_after: Type.Optional(Duration()),
       /** The unit's expected reporting interval (its app or terminal setting), until one is learned from its arrivals. */
       report_interval: Type.Optional(Duration()),
+      /** JT/T 808 terminal phone number, digits as the terminal sends them (leading zeros ignored). */
+      jt808: Type.Optional(Type.String({ pattern: '^\\d{1,20}$' })),
+      /** Zone of this terminal's times, overriding jt808.timezone. */
+      jt808_timezone: Type.Optional(Type.String({ pattern: '^[+-]\\d{2}:\\d{2}$' })),
     }),
     { default: [] },
   ),

@@ -5,7 +5,8 @@
 import type { Config } from '../config/schema.js'
 import { HexpatrolError } from '../errors.js'
 import type { DecodeResult } from './fix.js'
-import { isObject, typeName } from './field-check.js'
+import { isObject, own, typeName } from './field-check.js'
+import { withSos } from './sos.js'
 import { DecodeCore, ParseFailure, readNative, readOwntracks, type CoreOptions } from './decode-core.js'
 import { createTopicRouter, isValidUnitId, subscriptionSpecs, type SubscriptionSpec } from './topic-router.js'
 import { truncateString } from './truncate.js'
@@ -61,11 +62,15 @@ export function createDecoder(opts: DecoderOptions): Decode {
     const doc = core.parse(format, payload, topic, unitId, receivedAt)
     if (doc instanceof ParseFailure) return doc.result
     if (format === 'native') {
-      if (Array.isArray(doc)) return core.batch(format, readNative, doc, topic, unitId, receivedAt, payload)
+      if (Array.isArray(doc)) {
+        const r = core.batch(format, readNative, doc, topic, unitId, receivedAt, payload)
+        return doc.some((el) => isObject(el) && own(el, 'sos') === true) ? withSos(r, unitId, receivedAt, 'native') : r
+      }
       if (!isObject(doc)) {
         return core.one(format, receivedAt, topic, unitId, 'not_an_object', `payload must be a JSON object or an array of objects, got ${typeName(doc)}`, core.raw(payload))
       }
-      return core.object(format, readNative, doc, topic, unitId, receivedAt, payload)
+      const r = core.object(format, readNative, doc, topic, unitId, receivedAt, payload)
+      return own(doc, 'sos') === true ? withSos(r, unitId, receivedAt, 'native') : r
     }
     if (!isObject(doc)) {
       return core.one(format, receivedAt, topic, unitId, 'not_an_object', `payload must be a JSON object, got ${typeName(doc)}`, core.raw(payload))

@@ -1,5 +1,6 @@
 // The typed records that leave the decode stage: an accepted position fix, or a
 // rejection with its reason. Everything downstream (journal, rules, sink) speaks these.
+import type { SosSignal } from './sos.js'
 
 /** One accepted GPS position. Times are epoch milliseconds (UTC). */
 export interface Fix {
@@ -24,7 +25,7 @@ export interface Fix {
   battery: number | null
   /** Device sequence number, when the device sends one. */
   seq: number | null
-  /** Payload format that produced the fix: native | owntracks | osmand. */
+  /** Payload format that produced the fix: native | owntracks | osmand | jt808. */
   source: string
   /** MQTT topic the fix arrived on, or `http:owntracks` / `http:osmand` for HTTP ingest. */
   topic: string
@@ -91,7 +92,7 @@ export interface Reject {
  * The format of the decode route a message took (its metric label): the subscription's payload
  * format, the HTTP endpoint's, or `unknown` when the topic matches no subscription.
  */
-export type MessageFormat = 'native' | 'owntracks' | 'osmand' | 'unknown'
+export type MessageFormat = 'native' | 'owntracks' | 'osmand' | 'jt808' | 'unknown'
 
 /** What decoding one message yields: any mix of fixes and rejects, plus ignored non-location messages. */
 export interface DecodeResult {
@@ -101,4 +102,6 @@ export interface DecodeResult {
   rejects: Reject[]
   /** Messages accepted but producing no fix (e.g. OwnTracks lwt/transition), by type. */
   ignored: string | null
+  /** The unit's own emergency signal, when the message carried one (see sos.ts). */
+  sos?: SosSignal[]
 }

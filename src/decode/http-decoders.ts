@@ -10,6 +10,7 @@ import { checkOptions } from './decoder.js'
 import { osmandDeviceId, osmandJsonFix, osmandParams, osmandParamsFix, type OsmandParams } from './osmand.js'
 import { isValidUnitId } from './topic-router.js'
 import { truncateString } from './truncate.js'
+import { withSos } from './sos.js'
 
 export const OWNTRACKS_TOPIC = 'http:owntracks'
 export const OSMAND_TOPIC = 'http:osmand'
@@ -87,8 +88,9 @@ export function createHttpDecoders(opts: CoreOptions): HttpDecoders {
       if (req.kind === 'params') {
         c.reset()
         const fix = osmandParamsFix(req.params, topic, unitId, receivedAt, core.lim, c)
-        if (fix === null) return core.one('osmand', receivedAt, topic, unitId, c.reason!, c.detail, req.raw)
-        return { format: 'osmand', fixes: [fix], rejects: [], ignored: null }
+        const r: DecodeResult = fix === null ? core.one('osmand', receivedAt, topic, unitId, c.reason!, c.detail, req.raw) : { format: 'osmand', fixes: [fix], rejects: [], ignored: null }
+        // Traccar Client's SOS button: alarm=sos.
+        return req.params.get('alarm')?.toLowerCase() === 'sos' ? withSos(r, unitId, receivedAt, 'osmand') : r
       }
       const loc = own(req.doc, 'location')
       const raw = Buffer.from(req.raw)

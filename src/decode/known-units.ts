@@ -6,7 +6,9 @@ import { truncateString } from './truncate.js'
 
 export function rejectUnknownUnits(decode: Decode, known: ReadonlySet<string>, rejectPayloadBytes: number): Decode {
   return (topic, payload, receivedAt) => {
-    const r = decode(topic, payload, receivedAt)
+    const decoded = decode(topic, payload, receivedAt)
+    // An unknown unit's SOS is dropped with its fixes: it would create the rule state this option avoids.
+    const r = decoded.sos === undefined ? decoded : { ...decoded, sos: decoded.sos.filter((s) => known.has(s.unitId)) }
     if (r.fixes.every((f) => known.has(f.unitId))) return r
     const fixes = []
     for (const f of r.fixes) {

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
 import { FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
+import type { SosSignal } from '../decode/sos.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
@@ -12,7 +13,7 @@ import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
 
 /** How a message reached the engine (a label of the message and fix counters). */
-export type Transport = 'mqtt' | 'http'
+export type Transport = 'mqtt' | 'http' | 'jt808'
 
 /** The journal as the ingestor sees it. */
 export interface JournalWriter {
@@ -32,6 +33,8 @@ export interface IngestorDeps {
   rules?: RuleSink | undefined
   /** Receives alert transitions after their record is journaled. */
   onAlerts?: (events: AlertEvent[]) => void
+  /** Receives a message's SOS signals once the whole message is journaled. */
+  onSos?: (signals: SosSignal[]) => void
   metrics: Metrics
   logger: Logger
   now?: () => number
@@ -136,7 +139,13 @@ export class Ingestor {
     if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
     const job: Job = { format, transport, receivedAt, fixes, rejects: result.rejects, next: 0, rejectsWritten: result.rejects.length === 0 }
-    return this.run(job)
+    const done = this.run(job)
+    const sos = result.sos
+    if (sos === undefined) return done
+    const raise = (): void => {
+      this.deps.onSos?.(sos)
+    }
+    return done === undefined ? raise() : done.then(raise)
   }
 
   /** Journals the job's fixes from job.next on; returns a promise only when an append had to wait. */

@@ -4,7 +4,7 @@
 // and distance; a coverage_gap its zone, ratio and stale cells; and so on. Fields that belong to
 // other kinds are declared absent (`?: undefined`) so generic consumers can still read them.
 
-export const ALERT_KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent'] as const
+export const ALERT_KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'unit_sos'] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 export const ALERT_STATES = ['opened', 'acknowledged', 'resolved'] as const
 export type AlertState = (typeof ALERT_STATES)[number]
@@ -84,6 +84,18 @@ export interface UnitSilentFields extends UnitFields {
   lastFixAt: number | null
 }
 
+/** What raised an SOS: a JT/T 808 emergency alarm, Traccar Client's alarm=sos, or a native `sos: true`. */
+export type SosVia = 'jt808' | 'osmand' | 'native'
+
+export interface UnitSosFields extends UnitFields {
+  /** Where the unit was, when the report that raised the SOS had a position. */
+  position?: AlertPosition
+  via: SosVia
+  /** resolved: the operator who resolved it, and their note (an SOS is never closed by the device). */
+  resolvedBy?: string
+  note?: string
+}
+
 export interface CoverageGapFields extends ZoneFields {
   /** Share of fresh cells, 0..1, and the threshold. */
   ratio: number
@@ -105,11 +117,12 @@ export interface AlertFieldsByKind {
   radius_breach: RadiusBreachFields
   zone_exit: ZoneExitFields
   unit_silent: UnitSilentFields
+  unit_sos: UnitSosFields
   coverage_gap: CoverageGapFields
   response_gap: ResponseGapFields
 }
 
-type AllFields = RadiusBreachFields & ZoneExitFields & UnitSilentFields & CoverageGapFields & ResponseGapFields
+type AllFields = RadiusBreachFields & ZoneExitFields & UnitSilentFields & UnitSosFields & CoverageGapFields & ResponseGapFields
 type Absent<T> = { [P in keyof T]?: undefined }
 
 export type AlertEventOf<K extends AlertKind> = AlertBase<K> & AlertFieldsByKind[K] & Absent<Omit<AllFields, keyof AlertFieldsByKind[K]>>
@@ -117,7 +130,8 @@ export type AlertEventOf<K extends AlertKind> = AlertBase<K> & AlertFieldsByKind
 export type RadiusBreachEvent = AlertEventOf<'radius_breach'>
 export type ZoneExitEvent = AlertEventOf<'zone_exit'>
 export type UnitSilentEvent = AlertEventOf<'unit_silent'>
+export type UnitSosEvent = AlertEventOf<'unit_sos'>
 export type CoverageGapEvent = AlertEventOf<'coverage_gap'>
 export type ResponseGapEvent = AlertEventOf<'response_gap'>
 
-export type AlertEvent = RadiusBreachEvent | ZoneExitEvent | UnitSilentEvent | CoverageGapEvent | ResponseGapEvent
+export type AlertEvent = RadiusBreachEvent | ZoneExitEvent | UnitSilentEvent | UnitSosEvent | CoverageGapEvent | ResponseGapEvent

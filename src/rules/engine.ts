@@ -4,7 +4,7 @@
 // fixes held in a reorder buffer for allowed_lateness, for DISORDER_HOLD_MS. tick() releases held
 // fixes and evaluates silence, coverage and response coverage.
 // No I/O: the caller journals fixes, delivers the returned AlertEvents and persists takeDelta().
-import type { AlertEvent, StaleCell } from './alert-event.js'
+import type { AlertEvent, AlertPosition, SosVia, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
 import { UnitGrid } from '../geo/unit-grid.js'
 import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
@@ -19,8 +19,8 @@ import { runGapMs, stepRadius, unitRunGapMs } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
 import { isSilentAt, learnedCadenceMs, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
-import { summaries } from './summary.js'
-import { radiusTransition, silentOpened, silentResolved, zoneTransition } from './unit-alerts.js'
+import { summaries, unitLabel } from './summary.js'
+import { radiusTransition, silentOpened, silentResolved, sosOpened, zoneTransition } from './unit-alerts.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
 import {
   createUnitState, historyOf, observeClock, rememberRejected, rememberReleased, unitFromJSON, unitToJSON,
@@ -262,11 +262,38 @@ export class RuleEngine {
         return !(u?.zone?.active === true && zoneExitSubject(u.id, u.zone.zoneId) === a.subject)
       case 'unit_silent':
         return !(u?.spec != null && u.silent.open)
+      case 'unit_sos':
+        // Only an operator closes an SOS, whatever the deployment became.
+        return false
       case 'coverage_gap':
         return !this.dep.zonesById.has(a.last.zoneId as string)
       case 'response_gap':
         return this.dep.zonesById.get(a.last.zoneId as string)?.responseRadiusM == null
     }
+  }
+
+  /**
+   * An emergency raised by the unit itself (SOS button, alarm flag): opens unit_sos at once, fix
+   * or no fix. Call it after the report is journaled; a repeat while the alert is open is nothing.
+   */
+  sos(unitId: string, at: number, via: SosVia, pos: AlertPosition | null, now: number): AlertEvent[] {
+    const u = this.unitOf(unitId, now)
+    if (u === null) return []
+    this.dirty.add(u.id)
+    const ev = sosOpened(this.book, u, at, via, pos)
+    return ev === null ? [] : [ev]
+  }
+
+  /** An operator resolves an open SOS with a note; null when `alertId` is not an open SOS. */
+  resolveSos(alertId: string, by: string, note: string, now: number): AlertEvent | null {
+    const view = this.book.get(alertId)
+    if (view === undefined || view.kind !== 'unit_sos' || view.state === 'resolved') return null
+    const last = view.last
+    const unit = unitLabel(last.unitId as string, last.unitName as string)
+    return this.book.resolve('unit_sos', view.subject, Math.max(now, view.openedAt), {
+      unitId: last.unitId as string, unitName: last.unitName as string, unitKind: last.unitKind as string, via: last.via as SosVia,
+      ...(last.position === undefined ? {} : { position: last.position }), resolvedBy: by, note, summary: summaries.sosResolved(unit, by, note),
+    })
   }
 
   /** Acknowledges an open alert; null if unknown, resolved or already acknowledged. */

@@ -26,6 +26,8 @@ export function unitLabel(id: string, name: string | undefined): string {
 }
 
 export const summaries = {
+  sosOpened: (unit: string, via: string, at: number) => `SOS from ${unit} (${via}) at ${fmtClock(at)}`,
+  sosResolved: (unit: string, by: string, note: string) => `SOS from ${unit} resolved by ${by}: ${note}`,
   radiusOpened: (unit: string, post: string, distanceM: number, radiusM: number, since: number) =>
     `${unit} is ${fmtDistance(distanceM)} from ${post}, outside its ${fmtDistance(radiusM)} radius since ${fmtClock(since)}`,
   radiusResolved: (unit: string, post: string, distanceM: number, radiusM: number, since: number) =>

@@ -2,7 +2,7 @@
 // their subjects, unit/post/zone fields and summary sentences. Subjects name what the alert is
 // about: the post for a breach and the zone for an exit, so an alert computed against an old
 // post or zone never blocks one against the new.
-import type { AlertEvent, AlertPosition } from './alert-event.js'
+import type { AlertEvent, AlertPosition, SosVia } from './alert-event.js'
 import type { Fix } from '../decode/fix.js'
 import type { AlertBook } from './alert-book.js'
 import type { PostSpec, ZoneSpec } from './deployment.js'
@@ -38,6 +38,13 @@ export function zoneTransition(book: AlertBook, u: UnitState, zone: ZoneSpec, fi
   return e.edge === 'opened'
     ? book.openAlert('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneOpened(label, zone.name, e.distanceM, e.since) })
     : book.resolve('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneResolved(label, zone.name, e.since) })
+}
+
+/** An SOS opens at once (no dwell); a repeat while it is open changes nothing. */
+export function sosOpened(book: AlertBook, u: UnitState, at: number, via: SosVia, pos: AlertPosition | null): AlertEvent | null {
+  return book.openAlert('unit_sos', unitSubject(u.id), at, {
+    ...unitFields(u), via, ...(pos === null ? {} : { position: pos }), summary: summaries.sosOpened(unitLabel(u.id, u.name), via, at),
+  })
 }
 
 export function silentOpened(book: AlertBook, u: UnitState, now: number): AlertEvent | null {

@@ -45,6 +45,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     uncaughtConnectionErrors: new Counter({ name: 'hexpatrol_uncaught_connection_errors_total', help: 'Errors of a client connection (EPIPE, ECONNRESET, write after end) that reached the process without a handler: logged and ignored, never fatal.', registers: r }),
     authFailures: new Counter({ name: 'hexpatrol_auth_failures_total', help: 'Wrong device passwords or API tokens, checked and refused, by transport (mqtt | owntracks | osmand | api).', labelNames: ['transport'] as const, registers: r }),
     authRefused: new Counter({ name: 'hexpatrol_auth_refused_total', help: 'Authentications refused unchecked because the client address or the username is in its back-off, by transport and reason.', labelNames: ['transport', 'reason'] as const, registers: r }),
+    jt808Frames: new Counter({ name: 'hexpatrol_jt808_frames_total', help: 'JT/T 808 frames read, by result (ok | bad_escape | bad_check | bad_header | bad_length | too_large).', labelNames: ['result'] as const, registers: r }),
+    jt808JunkBytes: new Counter({ name: 'hexpatrol_jt808_junk_bytes_total', help: 'JT/T 808 bytes received outside any 0x7e frame, skipped.', registers: r }),
+    jt808Messages: new Counter({ name: 'hexpatrol_jt808_messages_total', help: 'JT/T 808 messages handled, by message id (hex; `other` past the first 64 ids seen).', labelNames: ['msg_id'] as const, registers: r }),
+    jt808Refused: new Counter({ name: 'hexpatrol_jt808_refused_total', help: 'JT/T 808 messages or connections refused, by reason.', labelNames: ['reason'] as const, registers: r }),
+    jt808Connections: new Gauge({ name: 'hexpatrol_jt808_connections', help: 'Open JT/T 808 terminal connections.', registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

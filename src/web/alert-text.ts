@@ -41,6 +41,8 @@ export function alertText(a: Alert): string {
       const last = num(d.lastFixAt)
       return last === null ? t('alertText.unit_silent.never', { unit: unitName(d) }) : t('alertText.unit_silent', { unit: unitName(d), time: clock(last) })
     }
+    case 'unit_sos':
+      return t('alertText.unit_sos', { unit: unitName(d), time: clock(a.openedAt) })
     case 'coverage_gap':
       if (num(d.ratio) === null) break
       return t('alertText.coverage_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), cells: num(d.cellCount) ?? 0, min: pct(num(d.minRatio)) })

@@ -183,6 +183,8 @@ t.test('real answers validate against their schemas and lose no field in seriali
   t.ok(alertId, 'the rig has an open alert')
   await call('GET', `/api/v1/alerts/${alertId}`)
   await call('POST', `/api/v1/alerts/${alertId}/ack`, 'operate', { note: 'seen' })
+  const [sos] = r.base.engine.sos('P-1', r.base.clock.now, 'jt808', null, r.base.clock.now)
+  await call('POST', `/api/v1/alerts/${sos!.alertId}/resolve`, 'operate', { note: 'checked by radio' })
   await call('GET', '/api/v1/session')
   await call('GET', '/api/v1/webhooks', 'admin')
   await call('GET', '/api/v1/webhooks/dead-letters', 'admin')

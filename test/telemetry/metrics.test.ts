@@ -33,6 +33,8 @@ const SAMPLE_LABELS: Record<string, string> = {
   transport: 'http',
   endpoint: 'osmand',
   status: '200',
+  result: 'ok',
+  msg_id: '0200',
 }
 /** Labels that would carry unbounded values (one series per unit or device). */
 const FORBIDDEN_LABELS = ['unit', 'unit_id', 'unitid', 'device', 'device_id', 'client_id', 'topic', 'subject']

@@ -10,7 +10,7 @@ import { subjectParts, type Alert } from '../model.js'
 import type { Store } from '../store.js'
 import type { MapView } from './map-layers.js'
 
-const KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
+const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
 const BANNER_MS = 8000
 
 export class AlertPanel {
