@@ -192,6 +192,7 @@ export class Engine {
       metrics,
       logger: logger.child({ component: 'ingest' }),
       now,
+      maxRejectsPerMessage: config.validation.max_rejects_per_message,
     })
     shipper.start()
 

@@ -157,6 +157,8 @@ export const ConfigSchema = Obj({
     max_batch_elements: Type.Integer({ minimum: 1, default: 10_000 }),
     /** Raw payloads stored in `rejects` are cut to this many bytes. */
     reject_payload_bytes: Type.Integer({ minimum: 64, default: 2048 }),
+    /** Reject rows stored per message: past it, the rest are only counted and one `too_many_rejects` row says how many. */
+    max_rejects_per_message: Type.Integer({ minimum: 1, default: 20 }),
     /** Reject lat 0, lon 0 (a tracker without GPS lock) as `null_island`; false only for deployments in the Gulf of Guinea. */
     reject_null_island: Type.Boolean({ default: true }),
   }),
