@@ -30,7 +30,7 @@ import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
 import { RuleStateStore } from './state/rule-state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
-import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
+import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { AlertFanOut } from './alerts/fan-out.js'
 import { createReports, type Reports } from './reports/index.js'
 import { compileIncidents } from './incidents/compile.js'
@@ -198,7 +198,7 @@ export class Engine {
 
     // MQTT input: the external broker when configured, else the embedded one.
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics)
-    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
+    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }), { devicePrefix: DEVICE_TOPIC_PREFIX })
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
     if (this.#rules !== undefined) {

@@ -116,11 +116,22 @@ export const ConfigSchema = Obj({
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
     /** Anonymous devices. Unset: only while broker.users is empty. Refused on a non-loopback address, and with users. */
     allow_anonymous: Type.Optional(Type.Boolean()),
-    users: Type.Array(Obj({ username: Type.String({ minLength: 1 }), ...Secret }), { default: [] }),
+    /**
+     * Broker logins. A `device` (the default) is a unit: username = unit id, it publishes its own
+     * fixes and reads only its own topics. An `integration` (dispatch system, bridge) publishes
+     * nothing and reads `integration_subscribe_acl`; it is no device on HTTP ingest either.
+     */
+    users: Type.Array(Obj({
+      username: Type.String({ minLength: 1 }),
+      ...Secret,
+      role: Type.Union([Type.Literal('device'), Type.Literal('integration')], { default: 'device' }),
+    }), { default: [] }),
     /** Topics a device may publish to; %u is its username (Mosquitto `pattern` style). */
     acl: Type.Array(Type.String(), { default: ['fleet/%u/position', 'owntracks/%u/+'] }),
-    /** Topic filters any authenticated device may subscribe to. */
-    subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/alerts/#'] }),
+    /** Topic filters a device may subscribe to; %u is its username: by default only its own alerts. */
+    subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/devices/%u/#'] }),
+    /** Topic filters integration logins (and anonymous loopback clients) may subscribe to: every alert and event. */
+    integration_subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/#'] }),
     /** Bounds on what one client can make the embedded broker hold (see README: Embedded broker security). */
     limits: Obj({
       /** The largest packet is mqtt.max_payload_bytes plus this (topic, properties). */

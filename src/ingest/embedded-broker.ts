@@ -7,6 +7,7 @@
 // a client can make the broker keep is capped (broker-limits). Ingested topics are never retained:
 // the engine is their consumer, and a rejected payload must not stay in the broker.
 import { createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { Aedes, type AedesOptions, type Client } from 'aedes'
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { Logger } from 'pino'
@@ -17,6 +18,7 @@ import { compileFilter } from './topic-filter.js'
 import { guardConnection } from './packet-guard.js'
 import { AuthThrottle } from './auth-throttle.js'
 import { BrokerLimits } from './broker-limits.js'
+import { ClientIds } from './client-ids.js'
 import type { MessageHandler, Publish } from './message-handler.js'
 
 export interface EmbeddedBroker {
@@ -38,7 +40,7 @@ export interface EmbeddedBrokerOptions {
 const USER = Symbol('hexpatrol.username')
 type TaggedClient = Client & { [USER]?: string | null }
 
-export type RefusedReason = 'connect_too_large' | 'packet_too_large' | 'malformed_length' | 'auth_failed' | 'auth_backoff' | 'sessions' | 'subscriptions' | 'retained' | 'not_own_topic'
+export type RefusedReason = 'connect_too_large' | 'packet_too_large' | 'malformed_length' | 'auth_failed' | 'auth_backoff' | 'sessions' | 'subscriptions' | 'retained' | 'not_own_topic' | 'client_id_taken'
 
 function brokerMetrics(registry: Registry, limits: BrokerLimits) {
   const registers = [registry]
@@ -53,6 +55,8 @@ function brokerMetrics(registry: Registry, limits: BrokerLimits) {
   }
 }
 
+const REFUSAL_MESSAGES = { 2: 'Identifier rejected', 4: 'Bad username or password', 5: 'Not authorized' } as const
+
 /** Anonymous devices only on loopback: checked on the address `host` actually resolved to. */
 export function checkBoundAddress(anonymous: boolean, host: string, bound: string): void {
   if (anonymous && !isLoopbackHost(bound)) {
@@ -66,6 +70,7 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const log = logger.child({ component: 'broker' })
   const lim = config.broker.limits
   const limits = new BrokerLimits(lim)
+  const clientIds = new ClientIds()
   const metrics = brokerMetrics(opts.registry ?? new Registry(), limits)
   const refuse = (reason: RefusedReason) => metrics.refused.inc({ reason })
   const throttle = new AuthThrottle({ freeFailures: lim.auth_free_failures, baseBackoffMs: 1000, maxBackoffMs: lim.auth_max_backoff, forgetAfterMs: 15 * 60_000, maxAddresses: 10_000, ...(opts.now ? { now: opts.now } : {}) })
@@ -79,9 +84,9 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     ...({ maxInflightInbound: lim.max_inflight_per_client, maxTopicLevels: 16 } as object),
     authenticate(client, username, password, done) {
       const address = addressOf(client)
-      const fail = (reason: RefusedReason, returnCode: 4 | 5) => {
+      const fail = (reason: RefusedReason, returnCode: 2 | 4 | 5) => {
         refuse(reason)
-        done(Object.assign(new Error(reason === 'sessions' ? 'Not authorized' : 'Bad username or password'), { returnCode }), null)
+        done(Object.assign(new Error(REFUSAL_MESSAGES[returnCode]), { returnCode }), null)
       }
       if (throttle.blocked(address)) return fail('auth_backoff', 4)
       if (!auth.authenticate(username, password)) {
@@ -90,6 +95,13 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
       }
       throttle.succeeded(address)
       const user = username === undefined || username === '' ? null : username
+      // The client id belongs to the login holding it: another login cannot take it over.
+      const conn = (client as unknown as { conn: Duplex }).conn
+      if (conn.destroyed || !clientIds.claim(client.id, user ?? '(anonymous)', conn, limits.sessionOwner(client.id))) {
+        log.warn({ clientId: client.id, username: user, address }, 'CONNECT refused: the client id is held by another login (an open connection or a persistent session).')
+        return fail('client_id_taken', 2)
+      }
+      conn.once('close', () => clientIds.release(client.id, conn))
       if (!limits.session(user ?? '(anonymous)', client.id, client.clean)) {
         log.warn({ clientId: client.id, username: user }, 'Persistent session refused: the device (or the broker) holds the most persistent sessions allowed (broker.limits).')
         return fail('sessions', 5)
