@@ -146,6 +146,16 @@ export const ConfigSchema = Obj({
       max_inflight_per_client: Type.Integer({ minimum: 1, default: 32 }),
       max_retained_per_device: Type.Integer({ minimum: 0, default: 8 }),
       max_retained_total: Type.Integer({ minimum: 0, default: 10_000 }),
+      /**
+       * Per logged-in connection: bytes and PUBLISH packets a second, and the burst after a quiet
+       * spell (0 per second = unlimited). Past it the broker stops reading from that client until
+       * the budget refills (backpressure: its PUBACKs slow down, nobody else's). A phone reporting
+       * every second sends ~300 B/s; a queue of 1,000 OwnTracks fixes after a dead zone fits the burst.
+       */
+      client_bytes_per_second: Type.Integer({ minimum: 0, default: 65_536 }),
+      client_burst_bytes: Type.Integer({ minimum: 1024, default: 262_144 }),
+      client_messages_per_second: Type.Integer({ minimum: 0, default: 100 }),
+      client_burst_messages: Type.Integer({ minimum: 1, default: 1000 }),
       /** Wrong passwords allowed per client address before the back-off (doubling from 1 s). */
       auth_free_failures: Type.Integer({ minimum: 0, default: 5 }),
       auth_max_backoff: Duration('5m'),

@@ -15,7 +15,8 @@ import type { Config } from '../config/schema.js'
 import { HexpatrolError } from '../errors.js'
 import { isLoopbackHost, type BrokerAuth } from './broker-auth.js'
 import { compileFilter } from './topic-filter.js'
-import { guardConnection } from './packet-guard.js'
+import { guardConnection, type Pacing } from './packet-guard.js'
+import { ClientBudget, type ClientBudgetLimits } from './client-budget.js'
 import { AuthThrottle } from './auth-throttle.js'
 import { BrokerLimits } from './broker-limits.js'
 import { ClientIds } from './client-ids.js'
@@ -46,6 +47,8 @@ function brokerMetrics(registry: Registry, limits: BrokerLimits) {
   const registers = [registry]
   return {
     refused: new Counter({ name: 'hexpatrol_broker_refused_total', help: 'Connections, packets, subscriptions and publishes the embedded broker refused, by reason.', labelNames: ['reason'] as const, registers }),
+    throttled: new Counter({ name: 'hexpatrol_broker_throttled_total', help: 'Times a logged-in client was paused for going over its publish budget (broker.limits.client_*).', registers }),
+    throttledSeconds: new Counter({ name: 'hexpatrol_broker_throttled_seconds_total', help: 'Time clients spent paused for their publish budget.', registers }),
     dropped: new Counter({ name: 'hexpatrol_broker_queue_dropped_total', help: 'Messages not queued for an offline persistent session because its queue was full (broker.limits.max_queued_per_client).', registers }),
     gauges: [
       new Gauge({ name: 'hexpatrol_broker_retained_messages', help: 'Retained messages set by devices.', registers, collect() { this.set(limits.retained) } }),
@@ -75,6 +78,11 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const refuse = (reason: RefusedReason) => metrics.refused.inc({ reason })
   const throttle = new AuthThrottle({ freeFailures: lim.auth_free_failures, baseBackoffMs: 1000, maxBackoffMs: lim.auth_max_backoff, forgetAfterMs: 15 * 60_000, maxAddresses: 10_000, ...(opts.now ? { now: opts.now } : {}) })
   const addresses = new WeakMap<object, string>()
+  const pacings = new WeakMap<object, Pacing>()
+  const budget: ClientBudgetLimits = {
+    bytes: { perSecond: lim.client_bytes_per_second, burst: lim.client_burst_bytes },
+    messages: { perSecond: lim.client_messages_per_second, burst: lim.client_burst_messages },
+  }
   const addressOf = (client: Client): string => addresses.get((client as unknown as { conn: object }).conn) ?? 'unknown'
   const packetLimits = { maxPacketBytes: config.mqtt.max_payload_bytes + lim.packet_overhead_bytes, maxConnectBytes: lim.max_connect_bytes }
 
@@ -107,6 +115,20 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
         return fail('sessions', 5)
       }
       ;(client as TaggedClient)[USER] = user
+      // A logged-in client is paced to its budget from now on (anonymous ones: loopback test rigs and bridges).
+      // Every connection aedes handles came through the server below, which registered its pacing.
+      const pacing = pacings.get(conn)!
+      if (user !== null) {
+        let logged = false
+        pacing.budget = new ClientBudget(budget)
+        pacing.onThrottle = (waitMs) => {
+          metrics.throttled.inc()
+          metrics.throttledSeconds.inc(waitMs / 1000)
+          if (logged) return
+          logged = true
+          log.warn({ clientId: client.id, username: user, address, waitMs }, 'MQTT client over its publish budget (broker.limits.client_*): reading from it is paused, its acks slow down (logged once per connection).')
+        }
+      }
       done(null, true)
     },
     authorizePublish(client, packet, callback) {
@@ -186,11 +208,13 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
       socket.destroy()
       return
     }
+    const pacing: Pacing = { budget: null }
     const conn = guardConnection(socket, packetLimits, (v) => {
       refuse(v.reason)
       log.warn({ address, reason: v.reason, announced: v.announced, limit: v.limit }, 'MQTT packet over its size limit; connection closed before buffering it.')
-    })
+    }, pacing)
     addresses.set(conn, address)
+    pacings.set(conn, pacing)
     aedes.handle(conn as unknown as Socket)
   })
   await new Promise<void>((resolve, reject) => {
