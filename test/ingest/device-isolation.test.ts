@@ -134,7 +134,8 @@ t.test('client id bookkeeping: held by a login while connected or in a persisten
 })
 
 t.test('a device cannot take over another device\'s client id, connected or with a persistent session', async (t) => {
-  const { b, metric, lines } = await startBroker()
+  // A literal filter, so this test is about client ids whatever the default subscribe ACL.
+  const { b, metric, lines } = await startBroker({ subscribe_acl: ['hexpatrol/devices/P-001/#'] })
   t.teardown(() => b.close())
   const victim = await client(b.port, { username: 'P-001', password: 'pw1', clientId: 'owntracks-P-001', clean: false })
   let victimClosed = false
