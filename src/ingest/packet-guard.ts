@@ -99,13 +99,13 @@ export function guardConnection(socket: Socket, limits: PacketLimits, onViolatio
   const resume = () => {
     if (wanted && timer === null && !socket.destroyed) socket.resume()
   }
-  const waitFor = (ms: number) => {
+  const waitFor = (budget: ClientBudget, ms: number) => {
     socket.pause()
     timer = setTimeout(() => {
       timer = null
-      // More may have been spent meanwhile (the chunk already being delivered): wait again if so.
-      const more = pacing.budget?.wait() ?? 0
-      if (more > 0) waitFor(more)
+      // More may have been spent meanwhile (a chunk read before the pause took effect): wait again if so.
+      const more = budget.wait()
+      if (more > 0) waitFor(budget, more)
       else resume()
     }, ms)
   }
@@ -140,14 +140,15 @@ export function guardConnection(socket: Socket, limits: PacketLimits, onViolatio
     }
     const started = scanner.publishes - publishes
     publishes = scanner.publishes
-    const wait = pacing.budget?.spend(chunk.length, started) ?? 0
+    const budget = pacing.budget
+    const wait = budget === null ? 0 : budget.spend(chunk.length, started)
     if (!conn.push(chunk)) {
       wanted = false
       socket.pause()
     }
     if (wait > 0 && timer === null) {
       pacing.onThrottle?.(wait)
-      waitFor(wait)
+      waitFor(budget!, wait)
     }
   })
   socket.on('end', () => conn.push(null))

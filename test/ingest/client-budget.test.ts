@@ -8,6 +8,9 @@ import { validateConfig } from '../../src/config/load.js'
 import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
 import { startEmbeddedBroker } from '../../src/ingest/embedded-broker.js'
 import { ClientBudget, TokenBucket } from '../../src/ingest/client-budget.js'
+import { guardConnection } from '../../src/ingest/packet-guard.js'
+import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import { captureLogger } from '../alerts/fixtures/alerts.js'
 
 t.test('token bucket: burst, overdraft, refill, unlimited', async (t) => {
@@ -32,6 +35,58 @@ t.test('token bucket: burst, overdraft, refill, unlimited', async (t) => {
   t.equal(c.spend(3000, 0), 2200, 'the byte bucket decides: 2,200 bytes over at 1,000/s')
   t.equal(c.wait(), 2200)
   t.equal(new ClientBudget({ bytes: { perSecond: 1, burst: 1 }, messages: { perSecond: 1, burst: 1 } }).wait(), 0, 'real clock by default')
+})
+
+/** A socket stand-in that records pause/resume; `data` is emitted by the test. */
+class FakeSocket extends EventEmitter {
+  calls: string[] = []
+  destroyed = false
+  pause() { this.calls.push('pause'); return this }
+  resume() { this.calls.push('resume'); return this }
+  write(_c: Buffer, cb: () => void) { cb(); return true }
+  end() { return this }
+  destroy() { this.destroyed = true; return this }
+}
+
+t.test('the guard stops reading while the budget is overdrawn, waits again if more was spent, resumes after', async (t) => {
+  const sock = new FakeSocket()
+  const waits = [20, 0]
+  const spent: Array<[number, number]> = []
+  const throttled: number[] = []
+  const budget = { spend: (b: number, m: number) => { spent.push([b, m]); return 30 }, wait: () => waits.shift() ?? 0 } as unknown as ClientBudget
+  const conn = guardConnection(sock as unknown as Socket, { maxPacketBytes: 1000, maxConnectBytes: 100 }, () => t.fail('no violation'), { budget, onThrottle: (ms) => throttled.push(ms) })
+  conn.on('data', () => undefined)
+  // A CONNECT then two PUBLISH headers in one chunk, then more data while the wait runs.
+  sock.emit('data', Buffer.from([0x10, 0, 0x30, 0, 0x32, 0]))
+  sock.emit('data', Buffer.from([0x30, 0]))
+  t.same(spent, [[6, 2], [2, 1]], 'bytes and PUBLISH packets spent per chunk')
+  t.same(throttled, [30], 'one wait at a time')
+  t.equal(sock.calls.filter((c) => c === 'resume').length, 0, 'not resumed while overdrawn')
+  await new Promise((r) => setTimeout(r, 35))
+  t.equal(sock.calls.filter((c) => c === 'resume').length, 0, 'more was spent meanwhile: waits again')
+  await new Promise((r) => setTimeout(r, 40))
+  t.equal(sock.calls.at(-1), 'resume', 'resumed once the budget allows')
+  // A wait still running when the connection is destroyed is cleared.
+  sock.emit('data', Buffer.from([0x30, 0]))
+  t.equal(sock.calls.at(-1), 'pause')
+  const before = sock.calls.length
+  conn.destroy()
+  await new Promise((r) => setTimeout(r, 50))
+  t.same(sock.calls.slice(before), [], 'no resume after destroy')
+  t.ok(sock.destroyed)
+  // Without an onThrottle hook, and without a budget: no pause at all.
+  const quiet = new FakeSocket()
+  const c2 = guardConnection(quiet as unknown as Socket, { maxPacketBytes: 1000, maxConnectBytes: 100 }, () => undefined, { budget })
+  c2.on('data', () => undefined)
+  quiet.emit('data', Buffer.from([0x10, 0]))
+  t.same(quiet.calls, ['pause'])
+  c2.destroy()
+  const free = new FakeSocket()
+  const c3 = guardConnection(free as unknown as Socket, { maxPacketBytes: 1000, maxConnectBytes: 100 }, () => undefined)
+  c3.on('data', () => undefined)
+  free.emit('data', Buffer.from([0x10, 0]))
+  t.same(free.calls.filter((c) => c === 'pause'), [])
+  c3.destroy()
 })
 
 async function client(port: number, opts: mqtt.IClientOptions) {
