@@ -150,10 +150,10 @@ export const ConfigSchema = Obj({
        * Per logged-in connection: bytes and PUBLISH packets a second, and the burst after a quiet
        * spell (0 per second = unlimited). Past it the broker stops reading from that client until
        * the budget refills (backpressure: its PUBACKs slow down, nobody else's). A phone reporting
-       * every second sends ~300 B/s; a queue of 1,000 OwnTracks fixes after a dead zone fits the burst.
+       * every second sends ~300 B/s; a queue of 1,000 OwnTracks fixes (~250 kB) after a dead zone is paced over ~3 s.
        */
       client_bytes_per_second: Type.Integer({ minimum: 0, default: 65_536 }),
-      client_burst_bytes: Type.Integer({ minimum: 1024, default: 262_144 }),
+      client_burst_bytes: Type.Integer({ minimum: 1024, default: 65_536 }),
       client_messages_per_second: Type.Integer({ minimum: 0, default: 100 }),
       client_burst_messages: Type.Integer({ minimum: 1, default: 1000 }),
       /** Wrong passwords allowed per client address before the back-off (doubling from 1 s). */
