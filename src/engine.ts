@@ -32,7 +32,7 @@ import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
 import { RuleStateStore } from './state/rule-state-store.js'
 import { Dispatcher } from './alerts/dispatcher.js'
-import { MqttAlertPublisher } from './alerts/mqtt-publisher.js'
+import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from './alerts/mqtt-publisher.js'
 import { AlertFanOut } from './alerts/fan-out.js'
 import { createReports, type Reports } from './reports/index.js'
 import { compileIncidents } from './incidents/compile.js'
@@ -221,6 +221,7 @@ export class Engine {
       metrics,
       logger: logger.child({ component: 'ingest' }),
       now,
+      maxRejectsPerMessage: config.validation.max_rejects_per_message,
     })
     shipper.start()
 
@@ -240,7 +241,7 @@ export class Engine {
         },
       })
     }
-    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }))
+    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }), { devicePrefix: DEVICE_TOPIC_PREFIX })
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
     if (this.#rules !== undefined) {

@@ -154,11 +154,22 @@ export const ConfigSchema = Obj({
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
     /** Anonymous devices. Unset: only while broker.users is empty. Refused on a non-loopback address, and with users. */
     allow_anonymous: Type.Optional(Type.Boolean()),
-    users: Type.Array(Obj({ username: Type.String({ minLength: 1 }), ...Secret }), { default: [] }),
+    /**
+     * Broker logins. A `device` (the default) is a unit: username = unit id, it publishes its own
+     * fixes and reads only its own topics. An `integration` (dispatch system, bridge) publishes
+     * nothing and reads `integration_subscribe_acl`; it is no device on HTTP ingest either.
+     */
+    users: Type.Array(Obj({
+      username: Type.String({ minLength: 1 }),
+      ...Secret,
+      role: Type.Union([Type.Literal('device'), Type.Literal('integration')], { default: 'device' }),
+    }), { default: [] }),
     /** Topics a device may publish to; %u is its username (Mosquitto `pattern` style). */
     acl: Type.Array(Type.String(), { default: ['fleet/%u/position', 'owntracks/%u/+'] }),
-    /** Topic filters any authenticated device may subscribe to. */
-    subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/alerts/#'] }),
+    /** Topic filters a device may subscribe to; %u is its username: by default only its own alerts. */
+    subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/devices/%u/#'] }),
+    /** Topic filters integration logins (and anonymous loopback clients) may subscribe to: every alert and event. */
+    integration_subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/#'] }),
     /** Bounds on what one client can make the embedded broker hold (see README: Embedded broker security). */
     limits: Obj({
       /** The largest packet is mqtt.max_payload_bytes plus this (topic, properties). */
@@ -173,6 +184,16 @@ export const ConfigSchema = Obj({
       max_inflight_per_client: Type.Integer({ minimum: 1, default: 32 }),
       max_retained_per_device: Type.Integer({ minimum: 0, default: 8 }),
       max_retained_total: Type.Integer({ minimum: 0, default: 10_000 }),
+      /**
+       * Per logged-in connection: bytes and PUBLISH packets a second, and the burst after a quiet
+       * spell (0 per second = unlimited). Past it the broker stops reading from that client until
+       * the budget refills (backpressure: its PUBACKs slow down, nobody else's). A phone reporting
+       * every second sends ~300 B/s; a queue of 1,000 OwnTracks fixes (~250 kB) after a dead zone is paced over ~3 s.
+       */
+      client_bytes_per_second: Type.Integer({ minimum: 0, default: 65_536 }),
+      client_burst_bytes: Type.Integer({ minimum: 1024, default: 65_536 }),
+      client_messages_per_second: Type.Integer({ minimum: 0, default: 100 }),
+      client_burst_messages: Type.Integer({ minimum: 1, default: 1000 }),
       /** The credential throttle shared by every device transport and the API login: wrong credentials allowed per client address before its back-off (doubling from 1 s). */
       auth_free_failures: Type.Integer({ minimum: 0, default: 5 }),
       /** Wrong credentials allowed per username (from any address) before that username's back-off. */
@@ -197,6 +218,8 @@ export const ConfigSchema = Obj({
     max_batch_elements: Type.Integer({ minimum: 1, default: 10_000 }),
     /** Raw payloads stored in `rejects` are cut to this many bytes. */
     reject_payload_bytes: Type.Integer({ minimum: 64, default: 2048 }),
+    /** Reject rows stored per message: past it, the rest are only counted and one `too_many_rejects` row says how many. */
+    max_rejects_per_message: Type.Integer({ minimum: 1, default: 20 }),
     /** Reject lat 0, lon 0 (a tracker without GPS lock) as `null_island`; false only for deployments in the Gulf of Guinea. */
     reject_null_island: Type.Boolean({ default: true }),
   }),

@@ -67,12 +67,13 @@ export type RejectReason =
   | 'null_island'
   | 'invalid_fix'
   | 'unknown_unit'
+  | 'too_many_rejects'
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'payload_too_large', 'invalid_json', 'not_an_object', 'batch_too_large', 'missing_field',
   'wrong_type', 'lat_out_of_range', 'lon_out_of_range', 'not_finite', 'value_out_of_range',
   'ts_in_future', 'ts_too_old', 'invalid_ts', 'unit_mismatch', 'invalid_unit', 'unknown_topic', 'sink_rejected',
-  'null_island', 'invalid_fix', 'unknown_unit',
+  'null_island', 'invalid_fix', 'unknown_unit', 'too_many_rejects',
 ]
 
 /** A rejected payload (or batch element), kept for the `rejects` table. */

@@ -3,7 +3,11 @@
 // an ingested topic (one of mqtt.subscriptions) it may publish only where the topic router names
 // exactly its username as the unit id (so `P` cannot publish `owntracks/P/002`, which would be
 // unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
-// `pattern write` semantics), where %u must stand for a whole topic level.
+// `pattern write` semantics), where %u must stand for a whole topic level. A device subscribes
+// only within broker.subscribe_acl, %u replaced the same way (by default its own
+// `hexpatrol/devices/<unit>/#`); an integration login publishes nothing and subscribes within
+// broker.integration_subscribe_acl, as do anonymous clients (loopback only, and already trusted to
+// report as any unit).
 import { isIP } from 'node:net'
 import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
@@ -43,7 +47,9 @@ export interface BrokerAuth {
 export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const b = config.broker
   const anonymousOk = anonymousAllowed(b)
-  const users = new DeviceCredentials(config)
+  const users = new DeviceCredentials(config, ['device', 'integration'])
+  const integrations = new Set(b.users.filter((u) => u.role === 'integration').map((u) => u.username))
+  const integrationAcl = b.integration_subscribe_acl
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
   // The decoder's own routes (the embedded broker has no mqtt.url: all_levels unless configured).
@@ -58,6 +64,12 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
     }
     return m
   }
+  const subscribeCache = new Map<string, string[]>()
+  const subscribeAclFor = (user: string): string[] => {
+    let f = subscribeCache.get(user)
+    if (f === undefined) subscribeCache.set(user, (f = subscribeAcl.map((p) => p.replaceAll('%u', user))))
+    return f
+  }
   return {
     anonymous: anonymousOk,
     authenticate(username, password) {
@@ -70,13 +82,16 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
       // A username containing a wildcard or separator could widen its ACL: refuse it.
       if (username !== null && /[+#/]/.test(username)) return false
       if (username === null) return anonymous.some((m) => m(topic))
+      if (integrations.has(username)) return false
       // Ingested: the unit the router derives must be the device itself, exactly (case included).
       const route = router(topic)
       if (route !== null) return route.unitId === username
       return aclFor(username).some((m) => m(topic))
     },
-    canSubscribe(_username, filter) {
-      return subscribeAcl.some((allowed) => filterCovers(allowed, filter))
+    canSubscribe(username, filter) {
+      if (username === null || integrations.has(username)) return integrationAcl.some((allowed) => filterCovers(allowed, filter))
+      if (/[+#/]/.test(username)) return false
+      return subscribeAclFor(username).some((allowed) => filterCovers(allowed, filter))
     },
   }
 }

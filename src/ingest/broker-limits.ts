@@ -72,6 +72,11 @@ export class BrokerLimits {
     return true
   }
 
+  /** The device whose persistent session holds this client id, if any. */
+  sessionOwner(clientId: string): string | undefined {
+    return this.sessions.get(clientId)
+  }
+
   /** A SUBSCRIBE filter of this client id (a persistent session keeps them): false when over the per-client cap. */
   subscribe(clientId: string, filter: string): boolean {
     let s = this.subs.get(clientId)

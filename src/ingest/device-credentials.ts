@@ -14,9 +14,12 @@ const NOBODY = digest('hexpatrol: no such user')
 export class DeviceCredentials {
   private readonly users = new Map<string, Buffer>()
 
-  /** The config is resolved: every password_env is already a password (loadConfig checked them). */
-  constructor(config: Pick<ResolvedConfig, 'broker'>) {
-    for (const u of config.broker.users) this.users.set(u.username, digest(u.password))
+  /**
+   * The config is resolved: every password_env is already a password (loadConfig checked them).
+   * Only `device` logins by default (HTTP ingest); the broker passes both roles.
+   */
+  constructor(config: Pick<ResolvedConfig, 'broker'>, roles: ReadonlyArray<'device' | 'integration'> = ['device']) {
+    for (const u of config.broker.users) if (roles.includes(u.role)) this.users.set(u.username, digest(u.password))
   }
 
   /** True only for a known user with the right password. */

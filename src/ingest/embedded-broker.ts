@@ -7,6 +7,7 @@
 // a client can make the broker keep is capped (broker-limits). Ingested topics are never retained:
 // the engine is their consumer, and a rejected payload must not stay in the broker.
 import { createServer, type Server, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { Aedes, type AedesOptions, type Client } from 'aedes'
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { Logger } from 'pino'
@@ -14,9 +15,11 @@ import type { Config } from '../config/schema.js'
 import { HexpatrolError } from '../errors.js'
 import { isLoopbackHost, type BrokerAuth } from './broker-auth.js'
 import { compileFilter } from './topic-filter.js'
-import { guardConnection } from './packet-guard.js'
+import { guardConnection, type Pacing } from './packet-guard.js'
+import { ClientBudget, type ClientBudgetLimits } from './client-budget.js'
 import { AuthThrottle, throttleOptions } from './auth-throttle.js'
 import { BrokerLimits } from './broker-limits.js'
+import { ClientIds } from './client-ids.js'
 import type { MessageHandler, Publish } from './message-handler.js'
 
 export interface EmbeddedBroker {
@@ -40,12 +43,14 @@ export interface EmbeddedBrokerOptions {
 const USER = Symbol('hexpatrol.username')
 type TaggedClient = Client & { [USER]?: string | null }
 
-export type RefusedReason = 'connect_too_large' | 'packet_too_large' | 'malformed_length' | 'auth_failed' | 'auth_backoff' | 'sessions' | 'subscriptions' | 'retained' | 'not_own_topic'
+export type RefusedReason = 'connect_too_large' | 'packet_too_large' | 'malformed_length' | 'auth_failed' | 'auth_backoff' | 'sessions' | 'subscriptions' | 'retained' | 'not_own_topic' | 'client_id_taken'
 
 function brokerMetrics(registry: Registry, limits: BrokerLimits) {
   const registers = [registry]
   return {
     refused: new Counter({ name: 'hexpatrol_broker_refused_total', help: 'Connections, packets, subscriptions and publishes the embedded broker refused, by reason.', labelNames: ['reason'] as const, registers }),
+    throttled: new Counter({ name: 'hexpatrol_broker_throttled_total', help: 'Times a logged-in client was paused for going over its publish budget (broker.limits.client_*).', registers }),
+    throttledSeconds: new Counter({ name: 'hexpatrol_broker_throttled_seconds_total', help: 'Time clients spent paused for their publish budget.', registers }),
     dropped: new Counter({ name: 'hexpatrol_broker_queue_dropped_total', help: 'Messages not queued for an offline persistent session because its queue was full (broker.limits.max_queued_per_client).', registers }),
     gauges: [
       new Gauge({ name: 'hexpatrol_broker_retained_messages', help: 'Retained messages set by devices.', registers, collect() { this.set(limits.retained) } }),
@@ -54,6 +59,8 @@ function brokerMetrics(registry: Registry, limits: BrokerLimits) {
     ],
   }
 }
+
+const REFUSAL_MESSAGES = { 2: 'Identifier rejected', 4: 'Bad username or password', 5: 'Not authorized' } as const
 
 /** Anonymous devices only on loopback: checked on the address `host` actually resolved to. */
 export function checkBoundAddress(anonymous: boolean, host: string, bound: string): void {
@@ -68,12 +75,18 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
   const log = logger.child({ component: 'broker' })
   const lim = config.broker.limits
   const limits = new BrokerLimits(lim)
+  const clientIds = new ClientIds()
   const metrics = brokerMetrics(opts.registry ?? new Registry(), limits)
   const refuse = (reason: RefusedReason) => metrics.refused.inc({ reason })
   const ownThrottle = opts.throttle === undefined
   const shared = opts.throttle ?? new AuthThrottle({ ...throttleOptions(lim), ...(opts.now ? { now: opts.now } : {}) })
   const throttle = shared.forTransport('mqtt')
   const addresses = new WeakMap<object, string>()
+  const pacings = new WeakMap<object, Pacing>()
+  const budget: ClientBudgetLimits = {
+    bytes: { perSecond: lim.client_bytes_per_second, burst: lim.client_burst_bytes },
+    messages: { perSecond: lim.client_messages_per_second, burst: lim.client_burst_messages },
+  }
   const addressOf = (client: Client): string => addresses.get((client as unknown as { conn: object }).conn) ?? 'unknown'
   const packetLimits = { maxPacketBytes: config.mqtt.max_payload_bytes + lim.packet_overhead_bytes, maxConnectBytes: lim.max_connect_bytes }
 
@@ -83,9 +96,9 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
     ...({ maxInflightInbound: lim.max_inflight_per_client, maxTopicLevels: 16 } as object),
     authenticate(client, username, password, done) {
       const address = addressOf(client)
-      const fail = (reason: RefusedReason, returnCode: 4 | 5) => {
+      const fail = (reason: RefusedReason, returnCode: 2 | 4 | 5) => {
         refuse(reason)
-        done(Object.assign(new Error(reason === 'sessions' ? 'Not authorized' : 'Bad username or password'), { returnCode }), null)
+        done(Object.assign(new Error(REFUSAL_MESSAGES[returnCode]), { returnCode }), null)
       }
       const name = username === undefined || username === '' ? undefined : username
       if (throttle.check(address, name) !== null) return fail('auth_backoff', 4)
@@ -95,11 +108,32 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
       }
       throttle.succeed(address, name)
       const user = username === undefined || username === '' ? null : username
+      // The client id belongs to the login holding it: another login cannot take it over.
+      const conn = (client as unknown as { conn: Duplex }).conn
+      if (conn.destroyed || !clientIds.claim(client.id, user ?? '(anonymous)', conn, limits.sessionOwner(client.id))) {
+        log.warn({ clientId: client.id, username: user, address }, 'CONNECT refused: the client id is held by another login (an open connection or a persistent session).')
+        return fail('client_id_taken', 2)
+      }
+      conn.once('close', () => clientIds.release(client.id, conn))
       if (!limits.session(user ?? '(anonymous)', client.id, client.clean)) {
         log.warn({ clientId: client.id, username: user }, 'Persistent session refused: the device (or the broker) holds the most persistent sessions allowed (broker.limits).')
         return fail('sessions', 5)
       }
       ;(client as TaggedClient)[USER] = user
+      // A logged-in client is paced to its budget from now on (anonymous ones: loopback test rigs and bridges).
+      // Every connection aedes handles came through the server below, which registered its pacing.
+      const pacing = pacings.get(conn)!
+      if (user !== null) {
+        let logged = false
+        pacing.budget = new ClientBudget(budget)
+        pacing.onThrottle = (waitMs) => {
+          metrics.throttled.inc()
+          metrics.throttledSeconds.inc(waitMs / 1000)
+          if (logged) return
+          logged = true
+          log.warn({ clientId: client.id, username: user, address, waitMs }, 'MQTT client over its publish budget (broker.limits.client_*): reading from it is paused, its acks slow down (logged once per connection).')
+        }
+      }
       done(null, true)
     },
     authorizePublish(client, packet, callback) {
@@ -179,11 +213,13 @@ export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMe
       socket.destroy()
       return
     }
+    const pacing: Pacing = { budget: null }
     const conn = guardConnection(socket, packetLimits, (v) => {
       refuse(v.reason)
       log.warn({ address, reason: v.reason, announced: v.announced, limit: v.limit }, 'MQTT packet over its size limit; connection closed before buffering it.')
-    })
+    }, pacing)
     addresses.set(conn, address)
+    pacings.set(conn, pacing)
     aedes.handle(conn as unknown as Socket)
   })
   await new Promise<void>((resolve, reject) => {

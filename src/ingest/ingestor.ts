@@ -40,8 +40,13 @@ export interface IngestorDeps {
   now?: () => number
   /** Exact re-deliveries of a recent fix are dropped (see recent-fixes.ts). */
   recent?: RecentFixes
-  /** Rejections are logged at most this often (ms); every one is counted and stored. */
+  /** Rejections are logged at most this often (ms); every one is counted. */
   rejectLogIntervalMs?: number
+  /**
+   * Reject rows stored per message (validation.max_rejects_per_message, default 20): a message with
+   * more stores the first max − 1 and one `too_many_rejects` row saying how many more were only counted.
+   */
+  maxRejectsPerMessage?: number
 }
 
 /** One message on its way into the journal (a batch may take several records). */
@@ -50,7 +55,10 @@ interface Job {
   transport: Transport
   receivedAt: number
   fixes: Fix[]
+  /** Every reject of the message: all are counted. */
   rejects: Reject[]
+  /** The ones stored (at most maxRejectsPerMessage rows, a summary row last when some were left out). */
+  stored: Reject[]
   /** Index of the next fix to journal. */
   next: number
   rejectsWritten: boolean
@@ -138,7 +146,8 @@ export class Ingestor {
     metrics.messagesReceived.inc({ format, transport })
     if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
-    const job: Job = { format, transport, receivedAt, fixes, rejects: result.rejects, next: 0, rejectsWritten: result.rejects.length === 0 }
+    const rejects = result.rejects
+    const job: Job = { format, transport, receivedAt, fixes, rejects, stored: this.capRejects(rejects), next: 0, rejectsWritten: rejects.length === 0 }
     const done = this.run(job)
     const sos = result.sos
     if (sos === undefined) return done
@@ -176,7 +185,7 @@ export class Ingestor {
       // Rejects travel with the message's last record: a message cut short by a failed append and
       // delivered again stores them once.
       const withRejects = !job.rejectsWritten && job.next >= job.fixes.length
-      if (withRejects) for (const r of job.rejects) rec.add('r', rejectRow(r))
+      if (withRejects) for (const r of job.stored) rec.add('r', rejectRow(r))
       if (rec.empty) break
       const done = this.append(rec.build())
       const accept = () => {
@@ -225,11 +234,49 @@ export class Ingestor {
     else void done.then(() => this.deps.onAlerts?.(events))
   }
 
-  private countRejects(job: Job): void {
-    for (const r of job.rejects) {
-      this.deps.metrics.rejects.inc({ reason: r.reason })
-      this.logReject(r.reason, r.detail, r.topic)
+  /**
+   * A message's rejects cost at most maxRejectsPerMessage rows: a 20 kB batch of 10,000 bad
+   * elements would otherwise store 10,000 rows (input amplification). The first max − 1 are kept
+   * as they are, then one row summarises the rest by reason; every reject is still counted.
+   */
+  private capRejects(rejects: Reject[]): Reject[] {
+    const max = Math.max(1, this.deps.maxRejectsPerMessage ?? 20)
+    if (rejects.length <= max) return rejects
+    const kept = rejects.slice(0, max - 1)
+    const byReason = new Map<string, number>()
+    for (let i = max - 1; i < rejects.length; i++) {
+      const reason = rejects[i]!.reason
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1)
     }
+    const first = rejects[max - 1]!
+    const more = rejects.length - kept.length
+    const reasons = [...byReason].map(([r, n]) => `${r} ${n}`).join(', ')
+    kept.push({
+      receivedAt: first.receivedAt,
+      topic: first.topic,
+      unitId: first.unitId,
+      reason: 'too_many_rejects',
+      detail: `${more} more rejects of this message were counted but not stored (validation.max_rejects_per_message is ${max}): ${reasons}`,
+      payload: '',
+    })
+    return kept
+  }
+
+  private countRejects(job: Job): void {
+    const { metrics } = this.deps
+    // Every reject is counted (by reason, in one call per reason); the ones the cap kept out of
+    // the table are counted again as not stored.
+    const capped = job.stored !== job.rejects
+    const firstUnstored = capped ? job.stored.length - 1 : job.rejects.length
+    const all = new Map<string, number>()
+    const unstored = new Map<string, number>()
+    job.rejects.forEach((r, i) => {
+      all.set(r.reason, (all.get(r.reason) ?? 0) + 1)
+      if (i >= firstUnstored) unstored.set(r.reason, (unstored.get(r.reason) ?? 0) + 1)
+    })
+    for (const [reason, n] of all) metrics.rejects.inc({ reason }, n)
+    for (const [reason, n] of unstored) metrics.rejectsNotStored.inc({ reason }, n)
+    for (const r of job.stored) this.logReject(r.reason, r.detail, r.topic)
   }
 
   /** Appends now, or waits for space (in order); throws (not acknowledged) when the journal fails. */

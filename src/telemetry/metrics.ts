@@ -18,6 +18,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     messagesIgnored: new Counter({ name: 'hexpatrol_messages_ignored_total', help: 'Messages accepted that carry no position (e.g. OwnTracks lwt), by type.', labelNames: ['type'] as const, registers: r }),
     fixesAccepted: new Counter({ name: 'hexpatrol_fixes_accepted_total', help: 'Position fixes that passed validation, by payload format and transport.', labelNames: ['format', 'transport'] as const, registers: r }),
     rejects: new Counter({ name: 'hexpatrol_rejects_total', help: 'Rejected payloads or batch elements, by reason.', labelNames: ['reason'] as const, registers: r }),
+    rejectsNotStored: new Counter({ name: 'hexpatrol_rejects_not_stored_total', help: 'Rejects counted but not stored in the rejects table because their message had more than validation.max_rejects_per_message, by reason.', labelNames: ['reason'] as const, registers: r }),
     redeliveries: new Counter({ name: 'hexpatrol_redelivered_fixes_dropped_total', help: 'Exact re-deliveries of an already journaled fix (same unit, time and position), dropped.', registers: r }),
     mqttConnected: new Gauge({ name: 'hexpatrol_mqtt_connected', help: '1 while the MQTT subscription is active.', registers: r }),
     mqttReconnects: new Counter({ name: 'hexpatrol_mqtt_reconnects_total', help: 'MQTT reconnect attempts.', registers: r }),

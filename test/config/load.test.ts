@@ -160,7 +160,7 @@ t.test('the config comes back resolved: secrets are values, no *_env key is left
   }, undefined, env)
   t.equal(c.mqtt.password, 'mq-secret')
   t.equal(c.clickhouse.password, 'ch-secret')
-  t.same(c.broker.users, [{ username: 'u', password: 'dev-secret' }, { username: 'v', password: 'inline' }])
+  t.same(c.broker.users, [{ username: 'u', password: 'dev-secret', role: 'device' }, { username: 'v', password: 'inline', role: 'device' }])
   t.equal(c.http.admin_token, 't'.repeat(20))
   t.same(c.webhooks[0]!.secret, ['whsec_a', 'whsec_b'], 'two secrets during rotation')
   t.equal(c.webhooks[1]!.secret, 'mq-secret')

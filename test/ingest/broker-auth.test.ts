@@ -1,6 +1,7 @@
 import t from 'tap'
 import { validateConfig } from '../../src/config/load.js'
 import { createBrokerAuth, isLoopbackHost } from '../../src/ingest/broker-auth.js'
+import { DeviceCredentials } from '../../src/ingest/device-credentials.js'
 
 t.test('loopback detection', async (t) => {
   for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) t.ok(isLoopbackHost(h), h)
@@ -24,9 +25,33 @@ t.test('credentials and per-device ACL', async (t) => {
   t.notOk(auth.canPublish('alice-phone', 'owntracks/bob/phone'))
   t.notOk(auth.canPublish('P-1', '$SYS/x'))
   t.notOk(auth.canPublish('bad+user', 'fleet/bad+user/position'), 'wildcards in usernames never widen an ACL')
-  t.ok(auth.canSubscribe('P-1', 'hexpatrol/alerts/#'))
+  // Issue 19 item 8: a device reads only its own topics (the full alert feed carries every unit's position).
+  t.ok(auth.canSubscribe('P-1', 'hexpatrol/devices/P-1/#'))
+  t.ok(auth.canSubscribe('P-1', 'hexpatrol/devices/P-1/alerts/radius_breach/+/+'))
+  t.notOk(auth.canSubscribe('P-1', 'hexpatrol/alerts/#'), 'not the full alert feed')
+  t.notOk(auth.canSubscribe('P-1', 'hexpatrol/devices/P-2/#'))
+  t.notOk(auth.canSubscribe('P-1', 'hexpatrol/devices/+/alerts/#'))
   t.notOk(auth.canSubscribe('P-1', '#'))
   t.notOk(auth.canSubscribe('P-1', 'fleet/+/position'), 'devices cannot read other units')
+  t.notOk(auth.canSubscribe('bad+user', 'hexpatrol/devices/bad+user/#'), 'wildcards in usernames never widen a subscribe ACL')
+})
+
+t.test('integration logins: the full feed, no publishing, no HTTP ingest', async (t) => {
+  const cfg = validateConfig({ broker: { users: [{ username: 'P-1', password: 'pw1' }, { username: 'dispatch', password: 'pw-d', role: 'integration' }] } })
+  const auth = createBrokerAuth(cfg)
+  t.ok(auth.authenticate('dispatch', Buffer.from('pw-d')))
+  t.notOk(auth.authenticate('dispatch', Buffer.from('pw1')))
+  t.ok(auth.canSubscribe('dispatch', 'hexpatrol/alerts/#'))
+  t.ok(auth.canSubscribe('dispatch', 'hexpatrol/incidents/#'))
+  t.notOk(auth.canSubscribe('dispatch', 'fleet/+/position'))
+  t.notOk(auth.canPublish('dispatch', 'fleet/dispatch/position'), 'an integration is no unit')
+  t.notOk(auth.canPublish('dispatch', 'hexpatrol/alerts/x'))
+  t.notOk(new DeviceCredentials(cfg).verify('dispatch', 'pw-d'), 'HTTP ingest (device credentials) does not know integrations')
+  t.ok(new DeviceCredentials(cfg).verify('P-1', 'pw1'))
+  // Anonymous clients (loopback only, already trusted to report as any unit) read the integration feed.
+  const anon = createBrokerAuth(validateConfig({}))
+  t.ok(anon.canSubscribe(null, 'hexpatrol/alerts/#'))
+  t.notOk(anon.canSubscribe(null, '#'))
 })
 
 t.test('anonymous devices on loopback publish to subscription topics only', async (t) => {

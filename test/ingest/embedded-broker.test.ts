@@ -49,15 +49,16 @@ t.test('credentials, ACLs and acks', async (t) => {
   await slow
   t.ok(acked, 'PUBACK after the pipeline took it')
 
-  // Alerts reach a subscribed terminal; subscribing to everything is refused.
+  // A terminal's own alerts reach it; subscribing to everything (or to all alerts: issue 19) is refused.
   const term = await client(broker.port, { username: 'P-2', password: 'pw2', clientId: 'term-2' })
-  const granted = await term.subscribeAsync({ 'hexpatrol/alerts/#': { qos: 1 } })
-  t.same(granted.map((g) => [g.topic, g.qos]), [['hexpatrol/alerts/#', 1]], 'alerts allowed')
+  const granted = await term.subscribeAsync({ 'hexpatrol/devices/P-2/#': { qos: 1 } })
+  t.same(granted.map((g) => [g.topic, g.qos]), [['hexpatrol/devices/P-2/#', 1]], 'its own alerts allowed')
   await t.rejects(term.subscribeAsync({ '#': { qos: 1 } }), /Subscribe error/, '# refused in the SUBACK')
+  await t.rejects(term.subscribeAsync({ 'hexpatrol/alerts/#': { qos: 1 } }), /Subscribe error/, 'every unit\'s alerts refused')
   t.ok(term.connected, 'a refused subscription does not drop the terminal')
   const received = new Promise<string>((r) => term.once('message', (topic, payload) => r(`${topic} ${payload.toString()}`)))
-  await broker.publish('hexpatrol/alerts/unit_silent/unit:P-1', '{"x":1}', { qos: 1, retain: false })
-  t.equal(await received, 'hexpatrol/alerts/unit_silent/unit:P-1 {"x":1}')
+  await broker.publish('hexpatrol/devices/P-2/alerts/unit_silent/unit:P-2', '{"x":1}', { qos: 1, retain: false })
+  t.equal(await received, 'hexpatrol/devices/P-2/alerts/unit_silent/unit:P-2 {"x":1}')
   await term.endAsync()
 
   // Topics outside the subscriptions pass through without ingestion.

@@ -76,6 +76,56 @@ t.test('a batch is sorted by fix time for the rules, bad elements rejected besid
   t.equal((await metrics.rejects.get()).values[0]!.labels.reason, 'invalid_ts')
 })
 
+t.test('issue 19 item 10: a batch of 10,000 bad elements stores at most the cap of reject rows, counts all, keeps the good ones', async (t) => {
+  const cap = validateConfig({}).validation.max_rejects_per_message
+  t.equal(cap, 20, 'default cap')
+  const seen: number[] = []
+  const rules: RuleSink = { classify: () => 0, ingest: (f: Fix) => { seen.push(f.ts); return [] } }
+  const journal = new FakeJournal()
+  const metrics = createMetrics({ defaults: false })
+  const lines: string[] = []
+  const ing = new Ingestor({ decode, journal, rules, metrics, logger: pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }), now: () => NOW, maxRejectsPerMessage: cap })
+  const good = [1000, 2000, 3000].map((d) => `{"ts":${NOW - d},"lat":36.49,"lon":117.86}`)
+  // 20 kB of `0,` (the observed attack) with three good fixes spread through it: 10,000 elements.
+  const elements: string[] = Array.from({ length: 9_996 }, () => '0')
+  elements.splice(10, 0, good[0]!)
+  elements.splice(5000, 0, good[1]!)
+  elements.push(`{"ts":"x","lat":1,"lon":2}`, good[2]!)
+  t.equal(elements.length, 10_000)
+  ing.handle('fleet/P-1/position', Buffer.from(`[${elements.join(',')}]`))
+  const { tables } = groupByTable(journal.records)
+  t.equal(tables.get('positions')!.length, 3, 'every good fix is kept')
+  t.same(seen, [NOW - 3000, NOW - 2000, NOW - 1000])
+  const rows = tables.get('rejects')!.map((r) => JSON.parse(r) as { reason: string; detail: string; unit_id: string; topic: string; payload: string })
+  t.ok(rows.length <= cap, `${rows.length} reject rows, at most ${cap}`)
+  t.equal(rows.length, cap)
+  t.ok(rows.slice(0, -1).every((r) => r.reason === 'not_an_object'), 'the first cap − 1 rejects as they are')
+  const last = rows[rows.length - 1]!
+  t.equal(last.reason, 'too_many_rejects')
+  t.equal(last.unit_id, 'P-1')
+  t.equal(last.topic, 'fleet/P-1/position')
+  t.match(last.detail, /^9978 more rejects of this message were counted but not stored \(validation.max_rejects_per_message is 20\): not_an_object 9977, invalid_ts 1$/)
+  const counted = (await metrics.rejects.get()).values.map((v) => [v.labels.reason, v.value])
+  t.same(counted.sort(), [['invalid_ts', 1], ['not_an_object', 9996]], 'every reject counted, the summary row is not a reject')
+  const unstored = (await metrics.rejectsNotStored.get()).values.map((v) => [v.labels.reason, v.value])
+  t.same(unstored.sort(), [['invalid_ts', 1], ['not_an_object', 9977]])
+  t.ok(lines.length <= 1, 'logged at most once a second')
+})
+
+t.test('a message with exactly the cap of rejects stores them all; a cap of 1 stores only the summary', async (t) => {
+  const batch = (n: number) => Buffer.from(`[${Array.from({ length: n }, () => '0').join(',')}]`)
+  for (const [cap, n, reasons] of [[3, 3, ['not_an_object', 'not_an_object', 'not_an_object']], [3, 4, ['not_an_object', 'not_an_object', 'too_many_rejects']], [1, 5, ['too_many_rejects']]] as const) {
+    const journal = new FakeJournal()
+    const metrics = createMetrics({ defaults: false })
+    const ing = new Ingestor({ decode, journal, metrics, logger: pino({ level: 'silent' }), now: () => NOW, maxRejectsPerMessage: cap })
+    ing.handle('fleet/P-1/position', batch(n))
+    const rows = groupByTable(journal.records).tables.get('rejects')!.map((r) => (JSON.parse(r) as { reason: string }).reason)
+    t.same(rows, reasons, `cap ${cap}, ${n} rejects`)
+    t.equal((await metrics.rejects.get()).values[0]!.value, n, 'all counted')
+    t.equal((await metrics.rejectsNotStored.get()).values[0]?.value ?? 0, n - reasons.filter((r) => r !== 'too_many_rejects').length)
+  }
+})
+
 t.test('alert transitions are journaled after the fix and handed on after', async (t) => {
   const ev = { eventId: 'a.opened', alertId: 'a', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
   const rules: RuleSink = { classify: () => 0, ingest: () => [ev] }
