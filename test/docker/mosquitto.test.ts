@@ -141,9 +141,14 @@ t.test('the shipped mosquitto.conf and acl on a real broker', { skip: bin !== nu
   await waitFor(() => got.length >= 3, 'the engine to receive the allowed fixes')
   t.same(got, ['fleet/P-001/position 1', 'owntracks/P-001/phone 2', 'fleet/P-002/position 3'], 'only the allowed publishes reach the engine, in order')
 
-  await engine.publishAsync('hexpatrol/alerts/radius_breach/unit:P-001', '{}', { qos: 1 })
-  await waitFor(() => dev1Got.size > 0, 'the device to receive the alert')
-  t.same([...dev1Got], ['hexpatrol/alerts/radius_breach/unit:P-001'], 'devices read alerts, never other units\' fixes (nor their own)')
+  // The full feed carries every unit's position: devices read only their own copy.
+  await engine.publishAsync('hexpatrol/alerts/radius_breach/unit:P-002', '{}', { qos: 1 })
+  await engine.publishAsync('hexpatrol/devices/P-002/alerts/radius_breach/unit:P-002', '{}', { qos: 1 })
+  await engine.publishAsync('hexpatrol/incidents/opened/incident:1', '{}', { qos: 1 })
+  await engine.publishAsync('hexpatrol/devices/P-001/alerts/radius_breach/unit:P-001', '{}', { qos: 1 })
+  await waitFor(() => dev1Got.size > 0, 'the device to receive its alert')
+  await new Promise((r) => setTimeout(r, 300))
+  t.same([...dev1Got], ['hexpatrol/devices/P-001/alerts/radius_breach/unit:P-001'], 'a device reads its own alerts only: not the full feed, not another unit\'s copy, never fixes')
   await t.rejects(engine.publishAsync('fleet/P-001/position', 'x', { qos: 1 }), /Not authorized/i, 'the engine account cannot inject fixes')
 
   // The engine goes away with a persistent session; more than the default 1000 messages queue up.
