@@ -18,7 +18,7 @@ import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
 import { runGapMs, stepRadius, unitRunGapMs } from './radius-breach.js'
 import { ResponseCoverage } from './response-coverage.js'
 import { tickResponseGap, type Position } from './response-gap.js'
-import { isSilentAt, learnedCadenceMs, looksStationary, observeSilent, tickSilent } from './silent-unit.js'
+import { isSilentAt, looksStationary, observeSilent, steadyCadenceMs, tickSilent } from './silent-unit.js'
 import { summaries, unitLabel } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, sosOpened, zoneTransition } from './unit-alerts.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
@@ -517,7 +517,7 @@ export class RuleEngine {
 
   /** The unit's reporting interval, learned or configured (null: neither), which stretches the pause a rule's run may take. */
   private cadenceOf(u: UnitState): number | null {
-    return learnedCadenceMs(u.silent) ?? u.liveness.expectedMs
+    return steadyCadenceMs(u.silent) ?? u.liveness.expectedMs
   }
 
   /** The fix-time pause after which no rule of this unit can confirm an edge on its next fix. */

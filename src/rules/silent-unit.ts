@@ -80,6 +80,14 @@ export function learnedCadenceMs(s: Pick<SilentState, 'gaps'>): number | null {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/**
+ * The cadence a rule's run may rely on: the median of the recent gaps once there are three, else
+ * null (no provisional "longest gap so far": a run must not be stretched by the very gap it spans).
+ */
+export function steadyCadenceMs(s: Pick<SilentState, 'gaps'>): number | null {
+  return (s.gaps ?? []).length < GAPS_NEEDED ? null : learnedCadenceMs(s)
+}
+
 /** How long this unit may be quiet before it counts as silent. */
 export function silentAfterMs(s: Pick<SilentState, 'gaps' | 'stationary'>, p: LivenessPolicy): number {
   const cadence = learnedCadenceMs(s) ?? p.expectedMs

@@ -31,7 +31,12 @@ const INVALID: Array<[string, (unit: string, ts: number) => string]> = [
   ['unit_mismatch', (_u, ts) => JSON.stringify({ unit: 'someone-else', ts, lat: 36.5, lon: 117.8 })],
 ]
 
-export function makeWorkload(opts: { messages: number; units?: number; seed?: number; invalidShare?: number; now?: number; h3Resolution?: number }): Workload {
+/**
+ * `owntracksUnit`: how the engine names the unit of `owntracks/<user>/<device>`: `user-device` on the
+ * embedded broker (the login is `<user>-<device>`), `user` behind an external broker (the ACL binds
+ * the user level to the login: mqtt.subscriptions[].unit_from first_level).
+ */
+export function makeWorkload(opts: { messages: number; units?: number; seed?: number; invalidShare?: number; now?: number; h3Resolution?: number; owntracksUnit?: 'user' | 'user-device' }): Workload {
   const r = rng(opts.seed ?? 1)
   const units = opts.units ?? 50
   const res = opts.h3Resolution ?? 9
@@ -81,7 +86,7 @@ export function makeWorkload(opts: { messages: number; units?: number; seed?: nu
       const lat = Math.round((36.43 + r() * 0.12) * 1e7) / 1e7
       const lon = Math.round((117.77 + r() * 0.18) * 1e7) / 1e7
       const user = u.toLowerCase()
-      fixes.push({ unit: `${user}-phone`, ts: tst * 1000, lat, lon, h3: latLngToCell(lat, lon, res), seq: null })
+      fixes.push({ unit: opts.owntracksUnit === 'user' ? user : `${user}-phone`, ts: tst * 1000, lat, lon, h3: latLngToCell(lat, lon, res), seq: null })
       messages.push({ topic: `owntracks/${user}/phone`, payload: JSON.stringify({ _type: 'location', lat, lon, tst, acc: 12, vel: 36, batt: 80, tid: 'ph' }) })
     } else {
       ignored++

@@ -57,7 +57,13 @@ t.test('kill -9 around 08:00: one bulletin stored, one event delivered', { timeo
 
   const ids = new Set(rx.received.map((r) => r.id))
   t.same([...ids], [`msg_patrol_bulletin.daily.${period}`], 'one event (one webhook-id) for the period')
-  t.same(rx.received.map((r) => r.type), ['patrol_bulletin.daily'], 'delivered once')
+  // The kill lands the moment the receiver has the event, before the engine can have seen the 2xx
+  // and marked the delivery done: a second delivery is then the documented at-least-once hand-over
+  // of the SAME webhook-id (receivers dedupe on it), never a second bulletin. On an idle machine the
+  // engine usually marks it first (one delivery); under load the kill can win (two). More would be a
+  // redelivery loop.
+  const deliveries = rx.received.map((r) => r.type)
+  t.ok(deliveries.length >= 1 && deliveries.length <= 2 && deliveries.every((x) => x === 'patrol_bulletin.daily'), `delivered once, or twice with the same webhook-id when the kill beat the outbox (${deliveries.length})`)
   // (Signatures are checked in webhook-e2e: here the engine signs with its shifted clock, which a
   // receiver's 5-minute timestamp tolerance rightly refuses.)
   t.equal(await engine.stop(), 0)
