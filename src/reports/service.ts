@@ -17,6 +17,8 @@ export function reportSettings(config: Config, dep: Deployment): ReportSettings 
     noiseM: r.noise_m,
     maxAccuracyM: r.max_accuracy_m,
     weights: { ...r.weights },
+    movingTarget: r.patrol_moving_share,
+    watchPosts: new Set(config.posts.filter((p) => p.watch).map((p) => p.id)),
     snapshotIntervalMs: config.rules.coverage_snapshot_interval,
   }
 }
