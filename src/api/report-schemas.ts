@@ -49,6 +49,7 @@ const ZoneRow = Closed({
   zoneId: Type.String(),
   name: Type.String(),
   minRatio: Type.Number(),
+  levels: Type.Array(Closed({ level: Type.String(), ...Interval }), { description: 'The patrol level in force over the period.' }),
   coverage: Closed({ samples: Type.Integer(), mean: Nullable(Type.Number()), min: Nullable(Type.Number()), belowMinMs: Type.Number() }),
   response: Closed({ mean: Nullable(Type.Number()), min: Nullable(Type.Number()) }),
   gaps: SpanStats,

@@ -7,6 +7,7 @@ import { EARTH_RADIUS_M, haversineM } from '../geo/distance.js'
 import { cellFor } from '../geo/h3-index.js'
 import { addSpan, noSpans, priorityFigures, seriesStats, unionMs, type SpanStats } from './aggregate.js'
 import { mean, score, unitAssessment, type Weights } from './assessment.js'
+import { levelAt, levelSpans, type LevelChangeRow } from './levels.js'
 import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './queries.js'
 import { analyseTrack, type Bucket, type Interval, type TrackFigures } from './track.js'
 import type { PostRow, Report, UnitDetail, UnitRow, ZoneRow } from './model.js'
@@ -21,6 +22,8 @@ export interface ReportSettings {
   weights: Weights
   /** Moving share of duty time that earns full patrol credit. */
   movingTarget: number
+  /** Patrol levels: each level's min_ratio (when it sets one) and each zone's base level. */
+  levels: { minRatio: ReadonlyMap<string, number | undefined>; base: ReadonlyMap<string, string> }
   /** Posts that ask for a stationed watch (posts[].watch): their units are assessed in watch mode. */
   watchPosts: ReadonlySet<string>
   /** Coverage snapshot spacing; a sample stands for at most 3× this. */
@@ -33,6 +36,8 @@ export interface ReportInputs {
   series: ZoneSample[]
   priority: CellSnapshots[]
   freshness: CellFreshness[]
+  /** Stored patrol level changes before the period's end (queries.levelChanges). */
+  levels: LevelChangeRow[]
 }
 
 export interface ReportMeta { kind: Report['kind']; period: string; from: number; to: number; generatedAt: number }
@@ -93,7 +98,9 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
   }
 
   const zoneRows: ZoneRow[] = dep.zones.map((z) => {
-    const st = seriesStats(seriesBy.get(z.id) ?? [], z.minRatio, period, capMs)
+    const levels = levelSpans(s.levels.base.get(z.id) as string, inp.levels.filter((c) => c.zone_id === z.id), period)
+    // Below min against the ratio in force: a level that sets min_ratio replaces the zone's.
+    const st = seriesStats(seriesBy.get(z.id) ?? [], (at) => s.levels.minRatio.get(levelAt(levels, at, '')) ?? z.minRatio, period, capMs)
     const minutes = new Map<string, number>()
     for (const [id, t] of tracks) {
       let ms = 0
@@ -113,6 +120,7 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
       priorityCells: z.coverage.priority.map((p) => priorityFigures({ cell: p.cell, name: p.name ?? null, maxIntervalMs: p.maxIntervalMs }, prioBy.get(`${z.id}\n${p.cell}`) ?? [], period, capMs)),
       units: [...minutes].map(([unitId, ms]) => ({ unitId, minutes: Math.round(ms / MINUTE), share: Math.round((ms / total) * 10_000) / 10_000 })).sort((a, b) => b.share - a.share || (a.unitId < b.unitId ? -1 : 1)),
       cells: (freshBy.get(z.id) ?? []).map((c) => ({ cell: c.cell, fresh: Math.round(c.fresh * 10_000) / 10_000 })),
+      levels,
       // No coverage snapshot in the period: no data (null inputs, null score), not a perfect zone.
       assessment: score(st.samples === 0
         ? { coverage: null, presence: null, breaches: null }

@@ -38,7 +38,10 @@ export interface UnitDetail extends UnitRow {
 export interface ZoneRow {
   zoneId: string
   name: string
+  /** The zone's own min_ratio (a patrol level may raise it: see levels). */
   minRatio: number
+  /** The patrol level in force over the period, as consecutive spans (base level when never changed). */
+  levels: Array<{ level: string; from: number; to: number }>
   coverage: { samples: number; mean: number | null; min: number | null; belowMinMs: number }
   response: { mean: number | null; min: number | null }
   gaps: SpanStats

@@ -68,9 +68,9 @@ export function reportHtml(r: Report): string {
     ['Mean unit score', h.meanUnitScore === null ? '–' : String(h.meanUnitScore)],
   ]
   const zones = table(
-    ['Zone', 'Score', 'Score inputs', 'Coverage mean', 'Coverage min', 'Below min (h:mm)', 'Gaps', 'Longest gap', 'Response mean', 'Priority cells overdue', 'Units (share)'],
+    ['Zone', 'Score', 'Score inputs', 'Patrol level', 'Coverage mean', 'Coverage min', 'Below min (h:mm)', 'Gaps', 'Longest gap', 'Response mean', 'Priority cells overdue', 'Units (share)'],
     r.zones.map((z) => [
-      esc(z.name), scoreText(z.assessment), esc(inputsText(z.assessment)), pct(z.coverage.mean), pct(z.coverage.min), dur(z.coverage.belowMinMs), String(z.gaps.count), dur(z.gaps.longestMs), pct(z.response.mean),
+      esc(z.name), scoreText(z.assessment), esc(inputsText(z.assessment)), esc(z.levels.length === 1 ? (z.levels[0] as { level: string }).level : z.levels.map((l) => `${l.level} ${localTime(l.from, tz)}–${localTime(l.to, tz)}`).join('; ')), pct(z.coverage.mean), pct(z.coverage.min), dur(z.coverage.belowMinMs), String(z.gaps.count), dur(z.gaps.longestMs), pct(z.response.mean),
       esc(z.priorityCells.filter((p) => p.maxOverdueMs > 0).map((p) => `${p.name ?? p.cell} +${dur(p.maxOverdueMs)}`).join(', ') || '–'),
       esc(z.units.slice(0, 5).map((u) => `${u.unitId} ${Math.round(u.share * 100)} %`).join(', ') || '–'),
     ]),

@@ -18,6 +18,10 @@ export function reportSettings(config: Config, dep: Deployment): ReportSettings 
     maxAccuracyM: r.max_accuracy_m,
     weights: { ...r.weights },
     movingTarget: r.patrol_moving_share,
+    levels: {
+      minRatio: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.min_ratio])),
+      base: new Map(config.zones.map((z) => [z.id, config.patrol_levels.zones[z.id] ?? (config.patrol_levels.ladder[0] as { name: string }).name])),
+    },
     watchPosts: new Set(config.posts.filter((p) => p.watch).map((p) => p.id)),
     snapshotIntervalMs: config.rules.coverage_snapshot_interval,
   }
@@ -31,15 +35,16 @@ export class ReportService {
     const pad = paddingMs(s)
     const p = { from: meta.from, to: meta.to }
     const priorityCells = s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell))
-    const [buckets, spans, series, priority, freshness, plans] = await Promise.all([
+    const [buckets, spans, series, priority, freshness, plans, levels] = await Promise.all([
       q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       q.alertSpans(this.db, p),
       q.zoneSeries(this.db, p),
       q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
       q.cellFreshness(this.db, p),
       units === undefined ? q.planEvents(this.db, p) : [],
+      q.levelChanges(this.db, p),
     ])
-    const built = buildReport(s, { buckets, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+    const built = buildReport(s, { buckets, spans, series, priority, freshness, levels }, { ...meta, generatedAt: this.now() })
     built.report.plans = planSection(plans)
     return built
   }

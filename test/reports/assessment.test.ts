@@ -56,7 +56,7 @@ function unit(id: string, truth: (tS: number) => LatLon, hours: number, periodS:
 }
 
 const day = { kind: 'daily' as const, period: '2026-11-30', from: DAY, to: DAY + 24 * H, generatedAt: DAY + 30 * H }
-const inputs = (buckets: UnitBuckets[], extra: Partial<ReportInputs> = {}): ReportInputs => ({ buckets, spans: [], series: [], priority: [], freshness: [], ...extra })
+const inputs = (buckets: UnitBuckets[], extra: Partial<ReportInputs> = {}): ReportInputs => ({ buckets, spans: [], series: [], priority: [], freshness: [], levels: [], ...extra })
 const series = (ratio: number) => Array.from({ length: 24 * 60 }, (_, i) => ({ zone_id: 'z', at: DAY + i * M, ratio, response_ratio: null }))
 
 const park = unit('PARK', parked(POST), 10, 60, 11)

@@ -27,7 +27,7 @@ const report = (kind: Report['kind']): Report => ({
   headline: { unitsConfigured: 2, unitsReporting: 1, unknownUnitsReporting: 0, distanceKm: 12.5, coverageMean: 0.8, zonesBelowMin: 1, coverageGaps: 1, breaches: 0, zoneExits: 0, silences: 2, meanUnitScore: null },
   units: [{ unitId: 'U<1>', name: 'Car <b>', kind: 'vehicle', postId: null, zoneId: null, fixes: 0, firstFixAt: null, lastFixAt: null, distanceKm: 0, reportingMs: 0, movingMs: 0, stationaryMs: 0, inRadiusMs: null, inZoneMs: null, cellsVisited: 0, stops: 0, trips: 0, breaches: { count: 0, totalMs: 0 }, zoneExits: { count: 0, totalMs: 0 }, silent: { count: 0, totalMs: 0 }, assessment: { score: null, mode: 'patrol', inputs: { moving: null, cells: null, presence: null, breaches: null, silences: null }, weights: {} } },
     { unitId: 'U2', name: 'U2', kind: 'vehicle', postId: 'p', zoneId: 'z', fixes: 5, firstFixAt: Date.UTC(2026, 10, 30, 0), lastFixAt: Date.UTC(2026, 10, 30, 1), distanceKm: 1, reportingMs: 3_600_000, movingMs: 0, stationaryMs: 0, inRadiusMs: 0, inZoneMs: 0, cellsVisited: 1, stops: 0, trips: 0, breaches: { count: 0, totalMs: 0 }, zoneExits: { count: 0, totalMs: 0 }, silent: { count: 0, totalMs: 0 }, assessment: { score: 50, mode: 'watch', inputs: { watch: 0.5, presence: 1, breaches: 1, silences: 1 }, weights: {} } }],
-  zones: [{ zoneId: 'z', name: 'Zone & co', minRatio: 0.6, coverage: { samples: 0, mean: null, min: null, belowMinMs: 0 }, response: { mean: null, min: null }, gaps: noSpans(), responseGaps: noSpans(), priorityCells: [{ cell: 'c', name: null, maxIntervalMs: 1, maxOverdueMs: 60_000, overdueMs: 1, neverVisited: true }], units: [], cells: [], assessment: { score: 10, inputs: { coverage: 0.1, presence: null, breaches: 1 }, weights: {} } }],
+  zones: [{ zoneId: 'z', name: 'Zone & co', minRatio: 0.6, levels: [{ level: 'normal', from: Date.UTC(2026, 10, 29, 16), to: Date.UTC(2026, 10, 30, 2) }, { level: 'high', from: Date.UTC(2026, 10, 30, 2), to: Date.UTC(2026, 10, 30, 4) }, { level: 'normal', from: Date.UTC(2026, 10, 30, 4), to: Date.UTC(2026, 10, 30, 16) }], coverage: { samples: 0, mean: null, min: null, belowMinMs: 0 }, response: { mean: null, min: null }, gaps: noSpans(), responseGaps: noSpans(), priorityCells: [{ cell: 'c', name: null, maxIntervalMs: 1, maxOverdueMs: 60_000, overdueMs: 1, neverVisited: true }], units: [], cells: [], assessment: { score: 10, inputs: { coverage: 0.1, presence: null, breaches: 1 }, weights: {} } }],
   posts: [{ postId: 'p', name: 'Post', radiusM: 1, units: [], uncoveredMs: 0, assessment: { score: 1, inputs: {}, weights: {} } }],
 })
 
@@ -36,12 +36,14 @@ t.test('HTML and SVG', async (t) => {
   t.match(html, /Car &#60;b&#62; \(U&#60;1&#62;\)/, 'names are escaped')
   t.match(html, /Zone &#38; co/)
   t.match(html, /c \+0:01/, 'overdue priority cell')
+  t.match(html, /<td>normal 30\/11, 00:00–30\/11, 10:00; high 30\/11, 10:00–30\/11, 12:00; normal 30\/11, 12:00–01\/12, 00:00<\/td>/, 'the patrol level in force over the period')
+  t.match(reportHtml({ ...report('daily'), zones: [{ ...report('daily').zones[0]!, levels: [{ level: 'enhanced', from: 0, to: 1 }] }] }), /<td>enhanced<\/td>/, 'one level all period: its name')
   t.match(html, /no coverage snapshots/)
   t.notMatch(html, /<b>/)
   // Every score with its inputs beside it; missing data said so, never a silent 100.
   t.match(html, /<td class="n">no data<\/td><td>patrol mode · moving no data · cells no data · presence no data · breaches no data · silences no data<\/td>/, 'a unit without data')
   t.match(html, /<td class="n">50<\/td><td>watch mode · watch 50.0 % · presence 100.0 % · breaches 100.0 % · silences 100.0 %<\/td>/, 'a watch unit\'s inputs')
-  t.match(html, /<td class="n">10<\/td><td>coverage 10.0 % · presence no data · breaches 100.0 %<\/td>/, 'a zone\'s inputs')
+  t.match(html, /<td class="n">10<\/td><td>coverage 10.0 % · presence no data · breaches 100.0 %<\/td><td>normal/, 'a zone\'s inputs')
   t.match(html, /<td class="n">1<\/td><td><\/td>/, 'a post (no inputs in this fixture)')
   t.match(html, /<dd>1 \/ 2<\/dd>/)
   t.match(reportHtml({ ...report('daily'), headline: { ...report('daily').headline, unknownUnitsReporting: 3 } }), /<dd>1 \/ 2 \(\+3 unknown\)<\/dd>/, 'unknown units apart')

@@ -23,6 +23,9 @@ t.before(async () => {
   await ch.client.insert({ table: `${ch.database}.coverage_zones`, values: zoneSamples(), format: 'JSONEachRow' })
   await ch.client.insert({ table: `${ch.database}.coverage`, values: prioritySnapshots(), format: 'JSONEachRow' })
   await ch.client.insert({ table: `${ch.database}.alerts`, values: alerts(), format: 'JSONEachRow' })
+  // A supervisor raises g1 to "high" 14:00–16:00 (an audited zone.level change); a repeat that changed nothing is audited without `to`.
+  const lvl = (atMs: number, details: Record<string, unknown>) => ({ at: atMs, actor: 'sgt.wang', action: 'zone.level', target: 'g1', ip: '127.0.0.1', details: JSON.stringify({ status: 200, target: 'g1', ...details }) })
+  await ch.client.insert({ table: `${ch.database}.audit`, values: [lvl(at(14), { from: 'normal', to: 'high', reason: 'robbery', expiresAt: at(16) }), lvl(at(15), { reason: 'again', expiresAt: null })], format: 'JSONEachRow' })
 })
 
 const service = (extra: Record<string, unknown> = {}) => {
@@ -120,6 +123,18 @@ t.test('a post that asks for a watch: the parked unit is assessed on its watch',
   t.equal(park.assessment.inputs.watch, 1, '12 h standing in the post radius over 12 h on duty')
   t.ok(park.assessment.score !== null && park.assessment.score >= 95, `${park.assessment.score}`)
   t.equal(r.units.find((x) => x.unitId === 'NIGHT')!.assessment.mode, 'patrol', 'station-02 asks for no watch')
+})
+
+t.test('patrol levels: the level in force over the period, "below min" against its ratio', async (t) => {
+  const { svc, c } = service({ patrol_levels: { ladder: [{ name: 'normal' }, { name: 'high', min_ratio: 0.95 }] } })
+  const p = periodNamed('daily', { timezone: c.reports.timezone, dailyAt: '08:00', weeklyOn: 'monday' }, '2026-11-30')!
+  const r = await svc.report({ kind: 'daily', period: p.period, from: p.from, to: p.to })
+  const z = r.zones[0]!
+  t.same(z.levels, [{ level: 'normal', from: DAY, to: at(14) }, { level: 'high', from: at(14), to: at(16) }, { level: 'normal', from: at(16), to: DAY + 24 * H }])
+  t.equal(z.coverage.belowMinMs, 3 * H, '12:00–13:00 below 0.6, and 14:00–16:00 at 0.9 below the raised 0.95 (was 1 h: the base ratio)')
+  t.equal(z.minRatio, 0.6, 'the zone\'s own ratio is still shown')
+  const before = await svc.report({ kind: 'custom', period: '', from: DAY, to: at(12) })
+  t.same(before.zones[0]!.levels, [{ level: 'normal', from: DAY, to: at(12) }], 'before the change: the base level')
 })
 
 t.test('the same data from a UTC deployment', async (t) => {

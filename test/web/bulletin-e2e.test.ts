@@ -54,7 +54,7 @@ t.test('logged in: headline, tables worst first, plans, coverage map', async (t)
   const rowsOf = (heading: string, between = '') => page.$$eval(`h2:text-is("${heading}") + ${between}table tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
   const zones = await rowsOf('Zones')
   t.same(zones.map((z) => z[0]), ['Grid 1'])
-  t.match(zones[0], ['Grid 1', '92', 'coverage 88.3 % · presence 95.8 % · breaches 94.1 %', '88.3 %', '50.0 %', '1:00', '2', '0:55', '98.8 %', 'School +1:15', 'PARK 94 %, DRIVE 6 %'])
+  t.match(zones[0], ['Grid 1', '92', 'coverage 88.3 % · presence 95.8 % · breaches 94.1 %', 'normal', '88.3 %', '50.0 %', '1:00', '2', '0:55', '98.8 %', 'School +1:15', 'PARK 94 %, DRIVE 6 %'])
   const units = await rowsOf('Units')
   // Issue 23: a unit is scored on activity × conduct; PARK, parked all day in patrol mode, is no longer among the best.
   t.same(units.map((u) => u[0]), ['IDLE', 'GHOST', 'PARK', 'DRIVE', 'NIGHT'], 'no data first, then worst first')
