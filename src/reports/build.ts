@@ -8,6 +8,8 @@ import { cellFor } from '../geo/h3-index.js'
 import { addSpan, noSpans, priorityFigures, seriesStats, unionMs, type SpanStats } from './aggregate.js'
 import { mean, score, unitAssessment, type Weights } from './assessment.js'
 import { levelAt, levelSpans, type LevelChangeRow } from './levels.js'
+import { hotspotsByZone, type CellScore, type Hotspot, type HotspotSpec } from '../incidents/hotspots.js'
+import { hotspotName } from '../incidents/overrides.js'
 import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './queries.js'
 import { analyseTrack, type Bucket, type Interval, type TrackFigures } from './track.js'
 import type { PostRow, Report, UnitDetail, UnitRow, ZoneRow } from './model.js'
@@ -24,6 +26,8 @@ export interface ReportSettings {
   movingTarget: number
   /** Patrol levels: each level's min_ratio (when it sets one) and each zone's base level. */
   levels: { minRatio: ReadonlyMap<string, number | undefined>; base: ReadonlyMap<string, string> }
+  /** Hotspots as the live engine computes them (null: off), and each level's hotspot_interval. */
+  hotspots: (HotspotSpec & { maxIntervalMs: number; stepMs: number; intervalByLevel: ReadonlyMap<string, number | undefined> }) | null
   /** Posts that ask for a stationed watch (posts[].watch): their units are assessed in watch mode. */
   watchPosts: ReadonlySet<string>
   /** Coverage snapshot spacing; a sample stands for at most 3× this. */
@@ -38,6 +42,8 @@ export interface ReportInputs {
   freshness: CellFreshness[]
   /** Stored patrol level changes before the period's end (queries.levelChanges). */
   levels: LevelChangeRow[]
+  /** Hotspot scores at instants through the period (queries via IncidentStore.hotspotScores). */
+  hotspots?: Array<{ at: number; scores: CellScore[] }>
 }
 
 export interface ReportMeta { kind: Report['kind']; period: string; from: number; to: number; generatedAt: number }
@@ -97,6 +103,12 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
     }))
   }
 
+  const hot = hotspotCells(s, inp.hotspots ?? [], period)
+  // A hotspot's max_interval: its level's hotspot_interval when it became one, else incidents.hotspots.max_interval.
+  const hotInterval = (level: string): number => {
+    const h = s.hotspots as NonNullable<ReportSettings['hotspots']>
+    return h.intervalByLevel.get(level) ?? h.maxIntervalMs
+  }
   const zoneRows: ZoneRow[] = dep.zones.map((z) => {
     const levels = levelSpans(s.levels.base.get(z.id) as string, inp.levels.filter((c) => c.zone_id === z.id), period)
     // Below min against the ratio in force: a level that sets min_ratio replaces the zone's.
@@ -117,7 +129,13 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
       response: { mean: st.responseMean, min: st.responseMin },
       gaps,
       responseGaps: span(`response_gap\n${z.id}`),
-      priorityCells: z.coverage.priority.map((p) => priorityFigures({ cell: p.cell, name: p.name ?? null, maxIntervalMs: p.maxIntervalMs }, prioBy.get(`${z.id}\n${p.cell}`) ?? [], period, capMs)),
+      priorityCells: [
+        ...z.coverage.priority.map((p) => priorityFigures({ cell: p.cell, name: p.name ?? null, maxIntervalMs: p.maxIntervalMs }, prioBy.get(`${z.id}\n${p.cell}`) ?? [], period, capMs)),
+        // Hotspot cells in force during the period, judged only over the snapshots while they were.
+        ...(hot.get(z.id) ?? []).map((h) => priorityFigures(
+          { cell: h.last.zoneCell, name: hotspotName(h.last), maxIntervalMs: hotInterval(levelAt(levels, (h.spans[0] as Interval).from, '')) },
+          (prioBy.get(`${z.id}\n${h.last.zoneCell}`) ?? []).filter(([at]) => h.spans.some((sp) => at >= sp.from && at < sp.to)), period, capMs)),
+      ],
       units: [...minutes].map(([unitId, ms]) => ({ unitId, minutes: Math.round(ms / MINUTE), share: Math.round((ms / total) * 10_000) / 10_000 })).sort((a, b) => b.share - a.share || (a.unitId < b.unitId ? -1 : 1)),
       cells: (freshBy.get(z.id) ?? []).map((c) => ({ cell: c.cell, fresh: Math.round(c.fresh * 10_000) / 10_000 })),
       levels,
@@ -226,6 +244,29 @@ export function buildReport(s: ReportSettings, inp: ReportInputs, meta: ReportMe
     posts: worst(postRows, (p) => p.postId),
   }
   return { report, details }
+}
+
+/** Per zone, the hotspot cells in force at some instant of the period: when (instant to next) and their latest figures. */
+export function hotspotCells(s: Pick<ReportSettings, 'dep' | 'hotspots'>, at: ReadonlyArray<{ at: number; scores: CellScore[] }>, period: Interval): Map<string, Array<{ last: Hotspot; spans: Interval[] }>> {
+  const out = new Map<string, Map<string, { last: Hotspot; spans: Interval[] }>>()
+  if (s.hotspots === null) return new Map()
+  const zones = s.dep.zones.map((z) => ({ id: z.id, resolution: z.coverage.resolution, cells: new Set(z.coverage.cells) }))
+  at.forEach(({ at: t, scores }, i) => {
+    const span = { from: t, to: at[i + 1]?.at ?? period.to }
+    for (const [zoneId, hs] of hotspotsByZone(s.hotspots as HotspotSpec, scores, zones)) {
+      let m = out.get(zoneId)
+      if (m === undefined) out.set(zoneId, (m = new Map()))
+      for (const h of hs) {
+        const have = m.get(h.zoneCell)
+        if (have === undefined) m.set(h.zoneCell, { last: h, spans: [span] })
+        else {
+          have.last = h
+          have.spans.push(span)
+        }
+      }
+    }
+  })
+  return new Map([...out].map(([z, m]) => [z, [...m.values()]]))
 }
 
 /**

@@ -168,3 +168,34 @@ t.test('per-unit detail, route and events', async (t) => {
   const { prioritySnapshots: ps } = await import('../../src/reports/queries.js')
   t.same(await ps(db, { from: DAY, to: DAY + H, cells: [] }), [], 'no priority cells, no query')
 })
+
+t.test('hotspot cells in force over the period are reported beside the configured priority cells', async (t) => {
+  const { latLngToCell } = await import('h3-js')
+  const { cellToDecimalString } = await import('../../src/geo/h3-index.js')
+  const { svc, c } = service()
+  const res = compileDeployment(c).zonesById.get('g1')!.coverage.resolution
+  const spot = { lat: 36.47, lon: 117.82 }
+  const cell = latLngToCell(spot.lat, spot.lon, res)
+  // A robbery at 06:00 (weight 3 ≥ min_score 2): a hotspot from the 06:00 recomputation on.
+  await ch.client.insert({ table: `${ch.database}.incidents`, format: 'JSONEachRow', values: [{ id: 'inc-1', type: 'robbery', priority: 1, ts: at(6), lat: spot.lat, lon: spot.lon, h3: cellToDecimalString(latLngToCell(spot.lat, spot.lon, 15)), zone_id: 'g1', address: '', description: '', source: 'api', created_at: at(6) }] })
+  // Its coverage: never visited at 05:00 (not a hotspot yet: does not count), last visit 08:00 at the 09:00 snapshot.
+  await ch.client.insert({ table: `${ch.database}.coverage`, format: 'JSONEachRow', values: [
+    { snapshot_at: at(5), zone_id: 'g1', cell: cellToDecimalString(cell), lat: spot.lat, lon: spot.lon, last_visit: null, fresh: 0 },
+    { snapshot_at: at(9), zone_id: 'g1', cell: cellToDecimalString(cell), lat: spot.lat, lon: spot.lon, last_visit: at(8), fresh: 0 },
+  ] })
+  const r = await svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  const cells = r.zones[0]!.priorityCells
+  t.equal(cells.length, 2, 'the configured School and the hotspot (was: School only)')
+  const h = cells[1]!
+  t.equal(h.cell, cell)
+  t.equal(h.name, 'hotspot cell (score 2.9, 1 incident)', 'as of the last recomputation (23:00): 3 × 0.5^(17 h / 14 d)')
+  t.equal(h.maxIntervalMs, 15 * M, 'incidents.hotspots.max_interval at the normal level')
+  t.equal(h.maxOverdueMs, 45 * M, '09:00 snapshot: last visit 08:00, 15 min allowed; the 05:00 one is before it was a hotspot')
+  t.equal(h.neverVisited, false)
+  const off = await service({ incidents: { hotspots: { enabled: false } } }).svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  t.equal(off.zones[0]!.priorityCells.length, 1, 'hotspots off: none')
+  const faster = await service({ patrol_levels: { ladder: [{ name: 'normal', hotspot_interval: '5m' }] } }).svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  t.equal(faster.zones[0]!.priorityCells[1]!.maxIntervalMs, 5 * M, 'the level\'s hotspot_interval')
+  const early = await svc.report({ kind: 'custom', period: '', from: DAY, to: at(6) })
+  t.equal(early.zones[0]!.priorityCells.length, 1, 'before the robbery: no hotspot')
+})
