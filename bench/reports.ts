@@ -111,7 +111,7 @@ const times: number[] = []
     console.log(`${name}: ${((performance.now() - s) / 1000).toFixed(2)} s`)
   }
   const { buildReport } = await import('../src/reports/build.js')
-  const inputs = { buckets: await q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 }), spans: await q.alertSpans(db, p), series: await q.zoneSeries(db, p), priority: [], freshness: await q.cellFreshness(db, p) }
+  const inputs = { buckets: await q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 }), spans: await q.alertSpans(db, p), series: await q.zoneSeries(db, p), priority: [], freshness: await q.cellFreshness(db, p), levels: await q.levelChanges(db, p) }
   const s = performance.now()
   buildReport(reports0.api.service.settings, inputs, { kind: 'daily', period: period.period, ...p, generatedAt: 0 })
   console.log(`assembly: ${((performance.now() - s) / 1000).toFixed(2)} s`)

@@ -11,7 +11,8 @@ const SpanStats = Closed({ count: Type.Integer(), totalMs: Type.Number(), longes
 const Interval = { from: Type.Number(), to: Type.Number() }
 
 const Score = Closed({
-  score: Type.Number({ description: '0..100, the weighted mean of the inputs present.' }),
+  score: Nullable(Type.Number({ description: '0..100 (README "Assessment"); null: no data at all.' })),
+  mode: Type.Optional(Type.Union([Type.Literal('patrol'), Type.Literal('watch')])),
   inputs: Type.Record(Type.String(), Nullable(Type.Number())),
   weights: Type.Record(Type.String(), Type.Number()),
 })
@@ -48,6 +49,7 @@ const ZoneRow = Closed({
   zoneId: Type.String(),
   name: Type.String(),
   minRatio: Type.Number(),
+  levels: Type.Array(Closed({ level: Type.String(), ...Interval }), { description: 'The patrol level in force over the period.' }),
   coverage: Closed({ samples: Type.Integer(), mean: Nullable(Type.Number()), min: Nullable(Type.Number()), belowMinMs: Type.Number() }),
   response: Closed({ mean: Nullable(Type.Number()), min: Nullable(Type.Number()) }),
   gaps: SpanStats,
@@ -70,6 +72,7 @@ const PostRow = Closed({
 export const Headline = Closed({
   unitsConfigured: Type.Integer(),
   unitsReporting: Type.Integer(),
+  unknownUnitsReporting: Type.Integer(),
   distanceKm: Type.Number(),
   coverageMean: Nullable(Type.Number()),
   zonesBelowMin: Type.Integer(),

@@ -262,6 +262,8 @@ export const ConfigSchema = Obj({
       lat: Type.Number({ minimum: -90, maximum: 90 }),
       lon: Type.Number({ minimum: -180, maximum: 180 }),
       radius_m: Type.Number({ exclusiveMinimum: 0 }),
+      /** The post asks for a stationed watch: its units are assessed on time standing in its radius, not on moving patrol (README "Assessment"). */
+      watch: Type.Boolean({ default: false }),
     }),
     { default: [] },
   ),
@@ -379,12 +381,16 @@ export const ConfigSchema = Obj({
     noise_m: Type.Number({ minimum: 0, default: 30 }),
     /** Fixes less accurate than this are ignored by reports. */
     max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
-    /** Compliance score weights (normalised by their sum). */
+    /** Share of a patrol unit's duty time spent moving that earns full `moving` credit. */
+    patrol_moving_share: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5 }),
+    /** Score weights, normalised by their sum within each group (README "Assessment"): a unit's activity (moving, cells) and conduct (presence, breaches, silences); zones and posts use coverage, presence, breaches (and silences). */
     weights: Obj({
       coverage: Type.Number({ minimum: 0, default: 0.4 }),
+      moving: Type.Number({ minimum: 0, default: 0.5 }),
+      cells: Type.Number({ minimum: 0, default: 0.5 }),
       presence: Type.Number({ minimum: 0, default: 0.3 }),
       breaches: Type.Number({ minimum: 0, default: 0.15 }),
-      silences: Type.Number({ minimum: 0, default: 0.15 }),
+      silences: Type.Number({ minimum: 0, default: 0.3 }),
     }),
   }),
   webhooks: Type.Array(

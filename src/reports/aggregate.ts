@@ -5,7 +5,7 @@ export interface SeriesStats {
   samples: number
   mean: number | null
   min: number | null
-  /** Time the ratio stood below min_ratio: each sample stands until the next (at most capMs). */
+  /** Time the ratio stood below the min_ratio in force at each sample: each sample stands until the next (at most capMs). */
   belowMinMs: number
   responseMean: number | null
   responseMin: number | null
@@ -13,13 +13,14 @@ export interface SeriesStats {
 
 const r4 = (x: number): number => Math.round(x * 10_000) / 10_000
 
-export function seriesStats(samples: ReadonlyArray<{ at: number; ratio: number; response_ratio: number | null }>, minRatio: number, period: { from: number; to: number }, capMs: number): SeriesStats {
+export function seriesStats(samples: ReadonlyArray<{ at: number; ratio: number; response_ratio: number | null }>, minRatio: number | ((at: number) => number), period: { from: number; to: number }, capMs: number): SeriesStats {
   let sum = 0
   let min = Infinity
   let rSum = 0
   let rN = 0
   let rMin = Infinity
   let below = 0
+  const minAt = typeof minRatio === 'number' ? () => minRatio : minRatio
   samples.forEach((s, i) => {
     sum += s.ratio
     min = Math.min(min, s.ratio)
@@ -28,7 +29,7 @@ export function seriesStats(samples: ReadonlyArray<{ at: number; ratio: number; 
       rN++
       rMin = Math.min(rMin, s.response_ratio)
     }
-    if (s.ratio < minRatio) {
+    if (s.ratio < minAt(s.at)) {
       const next = samples[i + 1]?.at ?? period.to
       below += Math.max(0, Math.min(next, s.at + capMs, period.to) - Math.max(s.at, period.from))
     }

@@ -33,9 +33,9 @@ export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined)
     `Units reporting ${h.unitsReporting}/${h.unitsConfigured} · ${h.distanceKm} km · coverage ${pct(h.coverageMean)} · mean score ${h.meanUnitScore ?? 'n/a'}`,
     `Zones below minimum ${h.zonesBelowMin} · coverage gaps ${h.coverageGaps} · radius breaches ${h.breaches} · zone exits ${h.zoneExits} · silences ${h.silences}`,
   ]
-  const zones = r.zones.slice(0, WORST).map((z) => `${z.name} ${z.assessment.score} (coverage ${pct(z.coverage.mean)}, below min ${hours(z.coverage.belowMinMs)})`)
+  const zones = r.zones.slice(0, WORST).map((z) => `${z.name} ${z.assessment.score ?? 'no data'} (coverage ${pct(z.coverage.mean)}, below min ${hours(z.coverage.belowMinMs)})`)
   if (zones.length > 0) lines.push(`Worst zones: ${zones.join('; ')}`)
-  const units = r.units.slice(0, WORST).map((u) => `${u.name} ${u.assessment.score} (${u.distanceKm} km, silent ${hours(u.silent.totalMs)})`)
+  const units = r.units.slice(0, WORST).map((u) => `${u.name} ${u.assessment.score ?? 'no data'} (${u.distanceKm} km, silent ${hours(u.silent.totalMs)})`)
   if (units.length > 0) lines.push(`Worst units: ${units.join('; ')}`)
   const ps = r.plans?.summary
   if (ps !== undefined && ps.activations > 0) lines.push(`Plan activations ${ps.activations} · checkpoints ${ps.checkpoints}: in time ${ps.onTime}, late ${ps.late}, missed ${ps.missed} · longest time to man ${ps.maxTimeToManMs === null ? 'n/a' : `${Math.round(ps.maxTimeToManMs / 1000)} s`}`)

@@ -5,8 +5,10 @@ import type { Interval, Stop, TrackFigures, Trip } from './track.js'
 import type { PlansSection } from './plans.js'
 
 export interface Score {
-  /** 0..100, the weighted mean of the inputs (each 0..1) present. */
-  score: number
+  /** 0..100 (see assessment.ts), or null when there was no data at all ("no data", never 100). */
+  score: number | null
+  /** Units only: what the unit's activity is judged on (its post's `watch` setting). */
+  mode?: 'patrol' | 'watch'
   inputs: Record<string, number | null>
   weights: Record<string, number>
 }
@@ -36,7 +38,10 @@ export interface UnitDetail extends UnitRow {
 export interface ZoneRow {
   zoneId: string
   name: string
+  /** The zone's own min_ratio (a patrol level may raise it: see levels). */
   minRatio: number
+  /** The patrol level in force over the period, as consecutive spans (base level when never changed). */
+  levels: Array<{ level: string; from: number; to: number }>
   coverage: { samples: number; mean: number | null; min: number | null; belowMinMs: number }
   response: { mean: number | null; min: number | null }
   gaps: SpanStats
@@ -61,7 +66,10 @@ export interface PostRow {
 
 export interface Headline {
   unitsConfigured: number
+  /** Configured units with at least one fix in the period. */
   unitsReporting: number
+  /** Units not in the config that sent fixes (listed among the units, not counted above). */
+  unknownUnitsReporting: number
   distanceKm: number
   coverageMean: number | null
   zonesBelowMin: number

@@ -138,6 +138,23 @@ export async function cellFreshness(db: Db, p: { from: number; to: number }): Pr
   return r.map((x) => ({ zone_id: x.zone_id, cell: x.cell_id, fresh: x.fresh_share }))
 }
 
+export interface LevelChangeRowDb { at: number; zone_id: string; level: string; expires_ms: number | null }
+
+/**
+ * Every patrol level change made before `to` (the audit rows of `zone.level` that changed
+ * something): the level set and its expiry, to rebuild the level in force over a period.
+ */
+export async function levelChanges(db: Db, p: { to: number }): Promise<LevelChangeRowDb[]> {
+  // at_ms: an alias must not shadow the column the WHERE uses.
+  const r = await rows<Omit<LevelChangeRowDb, 'at'> & { at_ms: number }>(db, `
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, target AS zone_id, JSONExtractString(details, 'to') AS level,
+           JSONExtract(details, 'expiresAt', 'Nullable(Int64)') AS expires_ms
+    FROM ${db.database}.audit
+    WHERE action = 'zone.level' AND JSONHas(details, 'to') AND at < fromUnixTimestamp64Milli({to:Int64})
+    ORDER BY at_ms, zone_id`, p)
+  return r.map(({ at_ms: atMs, ...c }) => ({ ...c, at: atMs }))
+}
+
 export interface PlanEventRow { at: number; type: string; activation_id: string; plan_id: string; incident_id: string; checkpoint: string; unit_id: string; elapsed_ms: number | null; data: string }
 
 /**

@@ -2,7 +2,7 @@
 // posts, and a small static coverage map per zone. Self-contained HTML (inline CSS, inline SVG);
 // every value from data is escaped.
 import { coverageSvg } from './coverage-svg.js'
-import type { Report } from './model.js'
+import type { Report, Score } from './model.js'
 
 const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const pct = (x: number | null): string => (x === null ? '–' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`)
@@ -17,6 +17,13 @@ const mmss = (ms: number | null): string => {
   const s = Math.round(ms / 1000)
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
 }
+/** A score, or "no data" when nothing was measured. */
+const NO_DATA = 'no data'
+export const scoreText = (a: Score): string => (a.score === null ? NO_DATA : String(a.score))
+/** The inputs beside a score: each as a percentage, "no data" where it is missing. */
+export const inputsText = (a: Score): string =>
+  [...(a.mode === undefined ? [] : [`${a.mode} mode`]), ...Object.entries(a.inputs).map(([k, v]) => `${k} ${v === null ? NO_DATA : pct(v)}`)].join(' · ')
+
 const STATUS = { on_time: 'manned in time', late: 'manned late', missed: 'missed', pending: 'pending' } as const
 
 export function localTime(ms: number | null, tz: string): string {
@@ -28,8 +35,8 @@ export function localTime(ms: number | null, tz: string): string {
 const NUMERIC = /^\d[\d.,:/ ]*(?: ?%| km| \(\d+:\d\d\))?$/
 
 function table(head: string[], rows: string[][]): string {
-  // A column of figures (placeholders '–' aside) is right-aligned, header included.
-  const numeric = head.map((_, i) => rows.some((r) => NUMERIC.test(r[i] as string)) && rows.every((r) => r[i] === '–' || NUMERIC.test(r[i] as string)))
+  // A column of figures (placeholders '–' and 'no data' aside) is right-aligned, header included.
+  const numeric = head.map((_, i) => rows.some((r) => NUMERIC.test(r[i] as string)) && rows.every((r) => r[i] === '–' || r[i] === NO_DATA || NUMERIC.test(r[i] as string)))
   const cell = (tag: string, i: number, c: string) => (numeric[i] === true ? `<${tag} class="n">${c}</${tag}>` : `<${tag}>${c}</${tag}>`)
   return `<table><thead><tr>${head.map((h, i) => cell('th', i, esc(h))).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', i, c)).join('')}</tr>`).join('')}</tbody></table>`
 }
@@ -50,7 +57,7 @@ export function reportHtml(r: Report): string {
   const tz = r.timezone
   const title = titleOf(r)
   const headline: Array<[string, string]> = [
-    ['Units reporting', `${h.unitsReporting} / ${h.unitsConfigured}`],
+    ['Units reporting', `${h.unitsReporting} / ${h.unitsConfigured}${h.unknownUnitsReporting > 0 ? ` (+${h.unknownUnitsReporting} unknown)` : ''}`],
     ['Distance patrolled', `${h.distanceKm} km`],
     ['Mean zone coverage', pct(h.coverageMean)],
     ['Zones below minimum', String(h.zonesBelowMin)],
@@ -61,25 +68,25 @@ export function reportHtml(r: Report): string {
     ['Mean unit score', h.meanUnitScore === null ? '–' : String(h.meanUnitScore)],
   ]
   const zones = table(
-    ['Zone', 'Score', 'Coverage mean', 'Coverage min', 'Below min (h:mm)', 'Gaps', 'Longest gap', 'Response mean', 'Priority cells overdue', 'Units (share)'],
+    ['Zone', 'Score', 'Score inputs', 'Patrol level', 'Coverage mean', 'Coverage min', 'Below min (h:mm)', 'Gaps', 'Longest gap', 'Response mean', 'Priority cells overdue', 'Units (share)'],
     r.zones.map((z) => [
-      esc(z.name), String(z.assessment.score), pct(z.coverage.mean), pct(z.coverage.min), dur(z.coverage.belowMinMs), String(z.gaps.count), dur(z.gaps.longestMs), pct(z.response.mean),
+      esc(z.name), scoreText(z.assessment), esc(inputsText(z.assessment)), esc(z.levels.length === 1 ? (z.levels[0] as { level: string }).level : z.levels.map((l) => `${l.level} ${localTime(l.from, tz)}–${localTime(l.to, tz)}`).join('; ')), pct(z.coverage.mean), pct(z.coverage.min), dur(z.coverage.belowMinMs), String(z.gaps.count), dur(z.gaps.longestMs), pct(z.response.mean),
       esc(z.priorityCells.filter((p) => p.maxOverdueMs > 0).map((p) => `${p.name ?? p.cell} +${dur(p.maxOverdueMs)}`).join(', ') || '–'),
       esc(z.units.slice(0, 5).map((u) => `${u.unitId} ${Math.round(u.share * 100)} %`).join(', ') || '–'),
     ]),
   )
   const units = table(
-    ['Unit', 'Post', 'Zone', 'Score', 'km', 'Reporting', 'Moving', 'Stationary', 'In radius', 'In zone', 'Cells', 'Stops', 'Breaches', 'Zone exits', 'Silences (h:mm)', 'First fix', 'Last fix'],
+    ['Unit', 'Post', 'Zone', 'Score', 'Score inputs', 'km', 'Reporting', 'Moving', 'Stationary', 'In radius', 'In zone', 'Cells', 'Stops', 'Breaches', 'Zone exits', 'Silences (h:mm)', 'First fix', 'Last fix'],
     r.units.map((u) => [
-      esc(u.name === u.unitId ? u.unitId : `${u.name} (${u.unitId})`), esc(u.postId ?? '–'), esc(u.zoneId ?? '–'), String(u.assessment.score), String(u.distanceKm),
+      esc(u.name === u.unitId ? u.unitId : `${u.name} (${u.unitId})`), esc(u.postId ?? '–'), esc(u.zoneId ?? '–'), scoreText(u.assessment), esc(inputsText(u.assessment)), String(u.distanceKm),
       dur(u.reportingMs), dur(u.movingMs), dur(u.stationaryMs), dur(u.inRadiusMs), dur(u.inZoneMs), String(u.cellsVisited), String(u.stops),
       `${u.breaches.count} (${dur(u.breaches.totalMs)})`, `${u.zoneExits.count} (${dur(u.zoneExits.totalMs)})`, `${u.silent.count} (${dur(u.silent.totalMs)})`,
       localTime(u.firstFixAt, tz), localTime(u.lastFixAt, tz),
     ]),
   )
   const posts = table(
-    ['Post', 'Score', 'Units', 'No unit in radius (h:mm)'],
-    r.posts.map((p) => [esc(p.name), String(p.assessment.score), esc(p.units.join(', ') || '–'), dur(p.uncoveredMs)]),
+    ['Post', 'Score', 'Score inputs', 'Units', 'No unit in radius (h:mm)'],
+    r.posts.map((p) => [esc(p.name), scoreText(p.assessment), esc(inputsText(p.assessment)), esc(p.units.join(', ') || '–'), dur(p.uncoveredMs)]),
   )
   const plans = r.plans === undefined || r.plans.activations.length === 0
     ? '<p>No plan activations in this period.</p>'

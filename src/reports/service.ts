@@ -2,10 +2,18 @@
 // reports stage does I/O for a report. Queries of one report run concurrently.
 import type { Config } from '../config/schema.js'
 import type { Deployment } from '../rules/deployment.js'
-import { buildReport, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
+import { buildReport, hotspotCells, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
 import type { Report, UnitDetail } from './model.js'
 import * as q from './queries.js'
 import { planSection, type PlansSection } from './plans.js'
+import { compileIncidents } from '../incidents/compile.js'
+import { IncidentStore } from '../incidents/store.js'
+import type { CellScore } from '../incidents/hotspots.js'
+
+/** Hotspots are recomputed at most this many times per report period (and at the live cadence at most). */
+const HOTSPOT_INSTANTS = 24
+/** As many hotspot cells as the live engine fetches. */
+const HOTSPOT_FETCH = 2000
 
 export function reportSettings(config: Config, dep: Deployment): ReportSettings {
   const r = config.reports
@@ -17,6 +25,13 @@ export function reportSettings(config: Config, dep: Deployment): ReportSettings 
     noiseM: r.noise_m,
     maxAccuracyM: r.max_accuracy_m,
     weights: { ...r.weights },
+    movingTarget: r.patrol_moving_share,
+    levels: {
+      minRatio: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.min_ratio])),
+      base: new Map(config.zones.map((z) => [z.id, config.patrol_levels.zones[z.id] ?? (config.patrol_levels.ladder[0] as { name: string }).name])),
+    },
+    hotspots: ((h) => (h.enabled ? { ...h, stepMs: h.recomputeEveryMs, intervalByLevel: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.hotspot_interval])) } : null))(compileIncidents(config).hotspots),
+    watchPosts: new Set(config.posts.filter((p) => p.watch).map((p) => p.id)),
     snapshotIntervalMs: config.rules.coverage_snapshot_interval,
   }
 }
@@ -28,18 +43,33 @@ export class ReportService {
     const s = this.settings
     const pad = paddingMs(s)
     const p = { from: meta.from, to: meta.to }
-    const priorityCells = s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell))
-    const [buckets, spans, series, priority, freshness, plans] = await Promise.all([
+    const hotspots = await this.hotspotHistory(meta)
+    const hotCells = [...hotspotCells(s, hotspots, meta).values()].flat().map((h) => h.last.zoneCell)
+    const priorityCells = [...new Set([...s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell)), ...hotCells])]
+    const [buckets, spans, series, priority, freshness, plans, levels] = await Promise.all([
       q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       q.alertSpans(this.db, p),
       q.zoneSeries(this.db, p),
       q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
       q.cellFreshness(this.db, p),
       units === undefined ? q.planEvents(this.db, p) : [],
+      q.levelChanges(this.db, p),
     ])
-    const built = buildReport(s, { buckets, spans, series, priority, freshness }, { ...meta, generatedAt: this.now() })
+    const built = buildReport(s, { buckets, spans, series, priority, freshness, levels, hotspots }, { ...meta, generatedAt: this.now() })
     built.report.plans = planSection(plans)
     return built
+  }
+
+  /** Hotspot scores at instants through the period, as the live engine would have computed them then. */
+  private async hotspotHistory(meta: { from: number; to: number }): Promise<Array<{ at: number; scores: CellScore[] }>> {
+    const h = this.settings.hotspots
+    if (h === null) return []
+    const step = Math.max(h.stepMs, Math.ceil((meta.to - meta.from) / HOTSPOT_INSTANTS))
+    const store = new IncidentStore(this.db.client, this.db.database)
+    const out: Array<{ at: number; scores: CellScore[] }> = []
+    // One at a time: a report must not crowd out the engine's own queries.
+    for (let at = meta.from; at < meta.to; at += step) out.push({ at, scores: await store.hotspotScores(h, at, HOTSPOT_FETCH) })
+    return out
   }
 
   /** The whole report (every unit, zone and post) for a period. */

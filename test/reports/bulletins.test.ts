@@ -46,7 +46,7 @@ t.test('exactly once per period, across restarts and outages', async (t) => {
   t.equal(e.type, 'patrol_bulletin.daily')
   t.equal(e.subject, 'bulletin:daily')
   t.match(e.summary, /\*\*Daily patrol bulletin 2026-11-30\*\* \(Asia\/Shanghai\)/)
-  t.match(e.summary, /Worst units: IDLE 0/)
+  t.match(e.summary, /Worst units: IDLE no data/, 'a unit with no fix at all is "no data" (issue 23; was a score of 0)')
   t.match(e.summary, /\[Full report\]\(https:\/\/patrol\.example\.org\/api\/v1\/reports\/bulletins\/daily\/2026-11-30\?format=html\)/)
   t.match(e.data, { kind: 'daily', period: '2026-11-30', headline: { breaches: 1, silences: 1 } })
 

@@ -23,6 +23,9 @@ t.before(async () => {
   await ch.client.insert({ table: `${ch.database}.coverage_zones`, values: zoneSamples(), format: 'JSONEachRow' })
   await ch.client.insert({ table: `${ch.database}.coverage`, values: prioritySnapshots(), format: 'JSONEachRow' })
   await ch.client.insert({ table: `${ch.database}.alerts`, values: alerts(), format: 'JSONEachRow' })
+  // A supervisor raises g1 to "high" 14:00–16:00 (an audited zone.level change); a repeat that changed nothing is audited without `to`.
+  const lvl = (atMs: number, details: Record<string, unknown>) => ({ at: atMs, actor: 'sgt.wang', action: 'zone.level', target: 'g1', ip: '127.0.0.1', details: JSON.stringify({ status: 200, target: 'g1', ...details }) })
+  await ch.client.insert({ table: `${ch.database}.audit`, values: [lvl(at(14), { from: 'normal', to: 'high', reason: 'robbery', expiresAt: at(16) }), lvl(at(15), { reason: 'again', expiresAt: null })], format: 'JSONEachRow' })
 })
 
 const service = (extra: Record<string, unknown> = {}) => {
@@ -72,8 +75,11 @@ t.test('the scripted day in Asia/Shanghai (UTC+8)', async (t) => {
   t.equal(night.inRadiusMs, 0)
   t.equal(night.inZoneMs, null, 'no zone')
   t.equal(u.IDLE!.fixes, 0)
-  t.equal(u.IDLE!.assessment.score, 0, 'a unit that never reported scores 0')
-  t.equal(r.units[0]!.unitId, 'IDLE', 'worst first')
+  // By design (issue 23): no fix at all is "no data" (null), shown first, instead of a 0 indistinguishable from a measured 0.
+  t.equal(u.IDLE!.assessment.score, null, 'a unit that never reported has no score')
+  t.equal(r.units[0]!.unitId, 'IDLE', 'no data first, then worst first')
+  t.ok(park.assessment.score !== null && park.assessment.score < 10, `parked all day at its post in patrol mode scores low: ${park.assessment.score}`)
+  t.equal(park.assessment.inputs.moving, 0)
 
   const z = r.zones[0]!
   t.equal(z.coverage.samples, 1440)
@@ -91,7 +97,9 @@ t.test('the scripted day in Asia/Shanghai (UTC+8)', async (t) => {
   const s1 = r.posts.find((x) => x.postId === 'station-01')!
   t.equal(s1.uncoveredMs, 12 * H, 'no unit within the radius before 08:00 and after 20:00')
   t.same(s1.units, ['DRIVE', 'PARK'])
-  t.equal(r.headline.unitsReporting, 4)
+  // By design (issue 23): the unknown GHOST is listed but not counted among the configured units reporting (was 4).
+  t.equal(r.headline.unitsReporting, 3)
+  t.equal(r.headline.unknownUnitsReporting, 1)
   t.equal(r.headline.unitsConfigured, 4)
   t.match(u.GHOST, { kind: 'unknown', postId: null, zoneId: null, fixes: 10, inRadiusMs: null, inZoneMs: null, silent: { count: 0 } }, 'a unit not in the config is reported too')
   t.equal(r.headline.coverageGaps, 2)
@@ -103,6 +111,30 @@ t.test('the scripted day in Asia/Shanghai (UTC+8)', async (t) => {
   const n0 = prev.units.find((x) => x.unitId === 'NIGHT')!
   t.equal(n0.reportingMs, 2 * H, 'the other half on the previous day')
   near(t, n0.distanceKm + night.distanceKm, 4 * NIGHT_KM_PER_H, 0.1, 'the two days add up to the whole drive')
+})
+
+t.test('a post that asks for a watch: the parked unit is assessed on its watch', async (t) => {
+  const base = config()
+  const { svc, c } = service({ posts: (base.posts as Array<Record<string, unknown>>).map((p) => (p.id === 'station-01' ? { ...p, watch: true } : p)) })
+  const p = periodNamed('daily', { timezone: c.reports.timezone, dailyAt: '08:00', weeklyOn: 'monday' }, '2026-11-30')!
+  const r = await svc.report({ kind: 'daily', period: p.period, from: p.from, to: p.to })
+  const park = r.units.find((x) => x.unitId === 'PARK')!
+  t.equal(park.assessment.mode, 'watch')
+  t.equal(park.assessment.inputs.watch, 1, '12 h standing in the post radius over 12 h on duty')
+  t.ok(park.assessment.score !== null && park.assessment.score >= 95, `${park.assessment.score}`)
+  t.equal(r.units.find((x) => x.unitId === 'NIGHT')!.assessment.mode, 'patrol', 'station-02 asks for no watch')
+})
+
+t.test('patrol levels: the level in force over the period, "below min" against its ratio', async (t) => {
+  const { svc, c } = service({ patrol_levels: { ladder: [{ name: 'normal' }, { name: 'high', min_ratio: 0.95 }] } })
+  const p = periodNamed('daily', { timezone: c.reports.timezone, dailyAt: '08:00', weeklyOn: 'monday' }, '2026-11-30')!
+  const r = await svc.report({ kind: 'daily', period: p.period, from: p.from, to: p.to })
+  const z = r.zones[0]!
+  t.same(z.levels, [{ level: 'normal', from: DAY, to: at(14) }, { level: 'high', from: at(14), to: at(16) }, { level: 'normal', from: at(16), to: DAY + 24 * H }])
+  t.equal(z.coverage.belowMinMs, 3 * H, '12:00–13:00 below 0.6, and 14:00–16:00 at 0.9 below the raised 0.95 (was 1 h: the base ratio)')
+  t.equal(z.minRatio, 0.6, 'the zone\'s own ratio is still shown')
+  const before = await svc.report({ kind: 'custom', period: '', from: DAY, to: at(12) })
+  t.same(before.zones[0]!.levels, [{ level: 'normal', from: DAY, to: at(12) }], 'before the change: the base level')
 })
 
 t.test('the same data from a UTC deployment', async (t) => {
@@ -135,4 +167,35 @@ t.test('per-unit detail, route and events', async (t) => {
   t.equal((await svc.events(DAY, DAY + 24 * H, 100)).length, 6)
   const { prioritySnapshots: ps } = await import('../../src/reports/queries.js')
   t.same(await ps(db, { from: DAY, to: DAY + H, cells: [] }), [], 'no priority cells, no query')
+})
+
+t.test('hotspot cells in force over the period are reported beside the configured priority cells', async (t) => {
+  const { latLngToCell } = await import('h3-js')
+  const { cellToDecimalString } = await import('../../src/geo/h3-index.js')
+  const { svc, c } = service()
+  const res = compileDeployment(c).zonesById.get('g1')!.coverage.resolution
+  const spot = { lat: 36.47, lon: 117.82 }
+  const cell = latLngToCell(spot.lat, spot.lon, res)
+  // A robbery at 06:00 (weight 3 ≥ min_score 2): a hotspot from the 06:00 recomputation on.
+  await ch.client.insert({ table: `${ch.database}.incidents`, format: 'JSONEachRow', values: [{ id: 'inc-1', type: 'robbery', priority: 1, ts: at(6), lat: spot.lat, lon: spot.lon, h3: cellToDecimalString(latLngToCell(spot.lat, spot.lon, 15)), zone_id: 'g1', address: '', description: '', source: 'api', created_at: at(6) }] })
+  // Its coverage: never visited at 05:00 (not a hotspot yet: does not count), last visit 08:00 at the 09:00 snapshot.
+  await ch.client.insert({ table: `${ch.database}.coverage`, format: 'JSONEachRow', values: [
+    { snapshot_at: at(5), zone_id: 'g1', cell: cellToDecimalString(cell), lat: spot.lat, lon: spot.lon, last_visit: null, fresh: 0 },
+    { snapshot_at: at(9), zone_id: 'g1', cell: cellToDecimalString(cell), lat: spot.lat, lon: spot.lon, last_visit: at(8), fresh: 0 },
+  ] })
+  const r = await svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  const cells = r.zones[0]!.priorityCells
+  t.equal(cells.length, 2, 'the configured School and the hotspot (was: School only)')
+  const h = cells[1]!
+  t.equal(h.cell, cell)
+  t.equal(h.name, 'hotspot cell (score 2.9, 1 incident)', 'as of the last recomputation (23:00): 3 × 0.5^(17 h / 14 d)')
+  t.equal(h.maxIntervalMs, 15 * M, 'incidents.hotspots.max_interval at the normal level')
+  t.equal(h.maxOverdueMs, 45 * M, '09:00 snapshot: last visit 08:00, 15 min allowed; the 05:00 one is before it was a hotspot')
+  t.equal(h.neverVisited, false)
+  const off = await service({ incidents: { hotspots: { enabled: false } } }).svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  t.equal(off.zones[0]!.priorityCells.length, 1, 'hotspots off: none')
+  const faster = await service({ patrol_levels: { ladder: [{ name: 'normal', hotspot_interval: '5m' }] } }).svc.report({ kind: 'daily', period: '2026-11-30', from: DAY, to: DAY + 24 * H })
+  t.equal(faster.zones[0]!.priorityCells[1]!.maxIntervalMs, 5 * M, 'the level\'s hotspot_interval')
+  const early = await svc.report({ kind: 'custom', period: '', from: DAY, to: at(6) })
+  t.equal(early.zones[0]!.priorityCells.length, 1, 'before the robbery: no hotspot')
 })

@@ -36,7 +36,7 @@ t.test('logged in: headline, tables worst first, plans, coverage map', async (t)
   const head = Object.fromEntries(tiles)
   const hl = stored.headline
   t.same(head, {
-    'Units reporting': `${hl.unitsReporting} / ${hl.unitsConfigured}`,
+    'Units reporting': `${hl.unitsReporting} / ${hl.unitsConfigured} (+${hl.unknownUnitsReporting} unknown)`,
     'Distance patrolled': `${hl.distanceKm} km`,
     'Mean zone coverage': `${(Math.round(hl.coverageMean! * 1000) / 10).toFixed(1)} %`,
     'Zones below minimum': '1',
@@ -46,18 +46,20 @@ t.test('logged in: headline, tables worst first, plans, coverage map', async (t)
     'Silences': '1',
     'Mean unit score': String(hl.meanUnitScore),
   }, 'the headline figures of the stored bulletin')
-  t.equal(head['Units reporting'], '4 / 4')
+  t.equal(head['Units reporting'], '3 / 4 (+1 unknown)', 'configured units only; GHOST is unknown')
 
   const rowsOf = (heading: string, between = '') => page.$$eval(`h2:text-is("${heading}") + ${between}table tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
   const zones = await rowsOf('Zones')
   t.same(zones.map((z) => z[0]), ['Grid 1'])
-  t.match(zones[0], ['Grid 1', '92', '88.3 %', '50.0 %', '1:00', '2', '0:55', '98.8 %', 'School +1:15', 'PARK 94 %, DRIVE 6 %'])
+  t.match(zones[0], ['Grid 1', '92', 'coverage 88.3 % · presence 95.8 % · breaches 94.1 %', 'normal', '88.3 %', '50.0 %', '1:00', '2', '0:55', '98.8 %', 'School +1:15', 'PARK 94 %, DRIVE 6 %'])
   const units = await rowsOf('Units')
-  t.same(units.map((u) => u[0]), ['IDLE', 'NIGHT', 'DRIVE', 'PARK', 'GHOST'], 'units worst first')
-  const scores = units.map((u) => Number(u[3]))
+  // Issue 23: a unit is scored on activity × conduct; PARK, parked all day in patrol mode, is no longer among the best.
+  t.same(units.map((u) => u[0]), ['IDLE', 'GHOST', 'PARK', 'DRIVE', 'NIGHT'], 'no data first, then worst first')
+  t.equal(units[0]?.[3], 'no data')
+  const scores = units.slice(1).map((u) => Number(u[3]))
   t.same(scores, [...scores].sort((a, b) => a - b), 'scores ascending')
   // 3.332 km: the 3.336 km drive measured by the track filter from where the unit stood (a stop's mean position).
-  t.match(units[2], ['DRIVE', 'station-01', 'g1', '73.2', '3.332', '2:00', '0:28', '1:32'])
+  t.match(units[3], ['DRIVE', 'station-01', 'g1', '13.9', 'patrol mode · moving 41.5 % · cells 9.0 % · presence 40.0 % · breaches 83.3 % · silences 55.6 %', '3.332', '2:00', '0:28', '1:32'])
   const posts = await rowsOf('Posts')
   t.same(posts.map((p) => p[0]), ['station-02', 'station-01'], 'posts worst first')
   const plans = await rowsOf('Emergency plans: time to man each checkpoint', 'p + ')
