@@ -14,6 +14,8 @@ import { MsgId, Result } from '../../src/decode/jt808/bodies.js'
 const CONFIG = {
   jt808: { port: 0 },
   units: [{ id: 'car-1', name: 'Patrol car 1', jt808: '013800000001' }, { id: 'P-2' }],
+  // The phone's device login: OsmAnd requests carry it as `key` (http_ingest.osmand_auth: credentials).
+  broker: { users: [{ username: 'P-2', password: 'p2-device-password' }] },
   journal: { segment_max_age: '100ms' },
 }
 
@@ -81,7 +83,7 @@ t.test('a terminal session through the running engine', async (t) => {
   t.match(sos, [{ subject: 'unit:car-1', state: 'opened', openedAt: base - 10_000, last: { via: 'jt808', unitName: 'Patrol car 1', position: { lat: 22.5433 } } }])
 
   // SOS from a phone: Traccar Client's alarm=sos, through the same Ingestor.
-  const phone = await fetch(`${h.httpUrl}/ingest/osmand?id=P-2&lat=22.55&lon=114.06&timestamp=${Math.floor(now / 1000)}&alarm=sos`)
+  const phone = await fetch(`${h.httpUrl}/ingest/osmand?id=P-2&key=p2-device-password&lat=22.55&lon=114.06&timestamp=${Math.floor(now / 1000)}&alarm=sos`)
   t.equal(phone.status, 200)
   const phoneSos = await waitFor(() => h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'unit_sos' && a.subject === 'unit:P-2'), 5000, 20)
   t.match(phoneSos.last, { via: 'osmand', position: { lat: 22.55 } })
