@@ -1,6 +1,8 @@
 // Open alerts, newest first, filterable by kind and zone. A click focuses the map on the alert's
 // subject; users with operate scope acknowledge from here. New alerts announce themselves: a
-// banner (role=alert, read by screen readers) and, when switched on, a short tone.
+// banner (role=alert, read by screen readers) and, when switched on, a short tone. An SOS
+// (unit_sos) is listed above everything else, always beeps (three WebAudio tones, no asset) and
+// is resolved from here with a note (operate scope): no device closes its own SOS.
 import { alertText } from '../alert-text.js'
 import { api, canOperate, type Session } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
@@ -12,6 +14,9 @@ import type { MapView } from './map-layers.js'
 
 const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
 const BANNER_MS = 8000
+
+/** Sort key: an SOS before every other alert. */
+const sosFirst = (a: Alert) => (a.kind === 'unit_sos' ? 0 : 1)
 
 export class AlertPanel {
   readonly el = h('section', { class: 'panel alerts', id: 'alerts' })
@@ -61,7 +66,7 @@ export class AlertPanel {
     clear(this.list)
     const alerts = [...this.store.alerts.values()]
       .filter((a) => (this.kind.value === '' || a.kind === this.kind.value) && (this.zone.value === '' || this.zoneOf(a) === this.zone.value))
-      .sort((a, b) => b.openedAt - a.openedAt)
+      .sort((a, b) => sosFirst(a) - sosFirst(b) || b.openedAt - a.openedAt)
     if (alerts.length === 0) this.list.append(h('li', { class: 'empty' }, t('alerts.none')))
     for (const a of alerts) this.list.append(this.item(a))
   }
@@ -72,6 +77,7 @@ export class AlertPanel {
       h('div', { class: 'alert-summary' }, alertText(a)),
       h('div', { class: 'alert-time' }, `${fmtTime(a.openedAt)} · ${a.subject}`),
     )
+    if (a.kind === 'unit_sos' && canOperate(this.session)) li.append(this.resolveForm(a))
     if (a.state === 'acknowledged') li.append(h('div', { class: 'alert-acked' }, t('alerts.acked', { by: a.acknowledgedBy ?? '?' })))
     else if (canOperate(this.session)) {
       const b = h('button', { class: 'ack', type: 'button' }, t('alerts.ack'))
@@ -91,6 +97,30 @@ export class AlertPanel {
     return li
   }
 
+  /** A note and a resolve button: POST /api/v1/alerts/{id}/resolve. */
+  private resolveForm(a: Alert): HTMLElement {
+    const note = h('input', { class: 'resolve-note', type: 'text', maxlength: '1000', placeholder: t('alerts.resolveNote'), 'aria-label': t('alerts.resolveNote') })
+    const b = h('button', { class: 'resolve', type: 'button' }, t('alerts.resolve'))
+    note.onclick = (ev) => ev.stopPropagation()
+    b.onclick = (ev) => {
+      ev.stopPropagation()
+      const text = note.value.trim()
+      if (text === '') {
+        note.focus()
+        this.flash(t('alerts.resolveNoteNeeded'))
+        return
+      }
+      b.disabled = true
+      api.post<unknown>(`/api/v1/alerts/${encodeURIComponent(a.id)}/resolve`, { note: text }).then((res) => {
+        this.store.applyAlerts([res ?? { ...a, state: 'resolved' }], false)
+      }).catch((err: Error) => {
+        b.disabled = false
+        this.flash(t('common.error', { message: err.message }))
+      })
+    }
+    return h('div', { class: 'alert-resolve' }, note, b)
+  }
+
   focus(a: Alert): void {
     const parts = subjectParts(a.subject)
     const u = this.store.units.get(a.unitId ?? parts.unit ?? '')
@@ -101,6 +131,10 @@ export class AlertPanel {
 
   private announce(a: Alert): void {
     this.flash(t('alerts.new', { summary: alertText(a) }))
+    if (a.kind === 'unit_sos') {
+      this.sos()
+      return
+    }
     if (this.sound.checked && this.audio !== null) {
       const osc = this.audio.createOscillator()
       const gain = this.audio.createGain()
@@ -112,11 +146,34 @@ export class AlertPanel {
     }
   }
 
+  /** Three high tones, whether or not the sound box is ticked: an SOS is never silent. */
+  private sos(): void {
+    this.banner.classList.add('sos')
+    try {
+      this.audio ??= new AudioContext()
+      const at = this.audio.currentTime
+      for (let i = 0; i < 3; i++) {
+        const osc = this.audio.createOscillator()
+        const gain = this.audio.createGain()
+        osc.frequency.value = 1200
+        gain.gain.value = 0.2
+        osc.connect(gain).connect(this.audio.destination)
+        osc.start(at + i * 0.3)
+        osc.stop(at + i * 0.3 + 0.2)
+      }
+    } catch {
+      // No audio device: the banner and the list still show it.
+    }
+  }
+
   /** Shows a line in the banner for a few seconds (new alerts, new incidents, errors). */
   flash(text: string): void {
     this.banner.textContent = text
     this.banner.hidden = false
     clearTimeout(this.bannerTimer)
-    this.bannerTimer = window.setTimeout(() => { this.banner.hidden = true }, BANNER_MS)
+    this.bannerTimer = window.setTimeout(() => {
+      this.banner.hidden = true
+      this.banner.classList.remove('sos')
+    }, BANNER_MS)
   }
 }
