@@ -22,7 +22,10 @@ export interface EngineProcess {
 export async function engineProcess(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<EngineProcess> {
   const port = await freePort()
   const path = join(dataDir, 'hexpatrol.yaml')
-  writeFileSync(path, stringify({ data_dir: dataDir, log_level: 'warn', ...config, http: { host: '127.0.0.1', port, ...(config.http as object | undefined) } }))
+  // Every child listens on ports chosen now (HTTP, and the embedded broker unless the test names
+  // one): tests run in parallel, and two children on the default 1883 would fail to start.
+  const broker = { port: await freePort(), ...(config.broker as object | undefined) }
+  writeFileSync(path, stringify({ data_dir: dataDir, log_level: 'warn', ...config, broker, http: { host: '127.0.0.1', port, ...(config.http as object | undefined) } }))
   const httpUrl = `http://127.0.0.1:${port}`
   let child: ChildProcess | null = null
   const exited = () => child === null || child.exitCode !== null || child.signalCode !== null
