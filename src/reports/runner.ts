@@ -6,8 +6,8 @@
 // outbox is durable before publishEvent returns) → record the period as done. A kill -9 before the
 // record repeats only the hand-over, with the same event id (webhook-id), which the dispatcher
 // drops while the first copy is pending and receivers recognise afterwards.
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
+import { readFileSync } from 'node:fs'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { bulletinEvent, type EventPublisher, type StoredBulletin } from './bulletin-event.js'
@@ -63,22 +63,7 @@ export class BulletinRunner {
   private save(s: State): void {
     const keys = Object.keys(s.done)
     if (keys.length > KEEP_DONE) for (const k of keys.sort().slice(0, keys.length - KEEP_DONE)) delete s.done[k]
-    const tmp = `${this.file}.tmp`
-    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
-    try {
-      fchmodSync(fd, PRIVATE_FILE_MODE)
-      writeSync(fd, JSON.stringify(s))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, this.file)
-    const dfd = openSync(this.o.dir, 'r')
-    try {
-      fsyncSync(dfd)
-    } finally {
-      closeSync(dfd)
-    }
+    writePrivateFileAtomic(this.file, JSON.stringify(s))
   }
 
   isDone(p: Pick<Period, 'kind' | 'period'>): boolean {

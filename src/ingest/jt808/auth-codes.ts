@@ -3,10 +3,10 @@
 // 0700). Written atomically and durably: temporary file, fsync, rename, fsync of the directory,
 // so a crash leaves the old file or the new one, never a torn one. Codes are compared in
 // constant time.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../private-files.js'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../../private-files.js'
 
 const FILE = 'auth-codes.json'
 /** 96 bits, as 24 hex characters: short enough for every terminal's code buffer. */
@@ -16,7 +16,7 @@ export class AuthCodes {
   private readonly codes = new Map<string, string>()
   private readonly file: string
 
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     ensurePrivateDir(dir)
     this.file = join(dir, FILE)
     if (existsSync(this.file)) {
@@ -50,20 +50,6 @@ export class AuthCodes {
   }
 
   private save(): void {
-    const tmp = `${this.file}.tmp`
-    const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE)
-    try {
-      writeSync(fd, JSON.stringify(Object.fromEntries(this.codes)))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, this.file)
-    const dfd = openSync(this.dir, 'r')
-    try {
-      fsyncSync(dfd)
-    } finally {
-      closeSync(dfd)
-    }
+    writePrivateFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.codes)))
   }
 }
