@@ -105,7 +105,7 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
       if (seen.has(key)) continue
       seen.add(key)
       if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('Unexpected property')) {
-        lines.push(`${key}: unknown key (check the spelling against the README's configuration reference)`)
+        lines.push(`${key}: unknown key (check the spelling against docs/configuration.md)`)
       } else {
         // A secret's value is never echoed (it may be a real password with a typo).
         const shown = e.value !== undefined && typeof e.value !== 'object' && !SECRET_KEY.test(key)

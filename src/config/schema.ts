@@ -26,7 +26,7 @@ export const ConfigSchema = Obj({
     { default: 'info' },
   ),
   http: Obj({
-    /** Loopback by default: live positions of officers are not served beyond this machine unless asked (README: HTTP API). */
+    /** Loopback by default: live positions of officers are not served beyond this machine unless asked (docs/http-api.md). */
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     request_timeout: Duration('30s'),
@@ -106,7 +106,7 @@ export const ConfigSchema = Obj({
     /** Alerts are published as `${alerts_topic_prefix}/{kind}/{subject}`. */
     alerts_topic_prefix: Type.String({ default: 'hexpatrol/alerts' }),
   }),
-  /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). See README "Messages in". */
+  /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). See docs/devices-and-ingest.md. */
   http_ingest: Obj({
     enabled: Type.Boolean({ default: true }),
     owntracks_path: Type.String({ default: '/ingest/owntracks', pattern: '^/' }),
@@ -131,7 +131,7 @@ export const ConfigSchema = Obj({
     /** Retry-After sent with 503 while the journal is at its bound. */
     retry_after: Duration('30s'),
   }),
-  /** JT/T 808 vehicle terminals over TCP (README "Vehicle terminals (JT/T 808)"). Off unless port is set. */
+  /** JT/T 808 vehicle terminals over TCP (docs/devices-and-ingest.md). Off unless port is set. */
   jt808: Obj({
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     /** Loopback by default, like the broker. */
@@ -170,7 +170,7 @@ export const ConfigSchema = Obj({
     subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/devices/%u/#'] }),
     /** Topic filters integration logins (and anonymous loopback clients) may subscribe to: every alert and event. */
     integration_subscribe_acl: Type.Array(Type.String(), { default: ['hexpatrol/#'] }),
-    /** Bounds on what one client can make the embedded broker hold (see README: Embedded broker security). */
+    /** Bounds on what one client can make the embedded broker hold (docs/devices-and-ingest.md, embedded broker security). */
     limits: Obj({
       /** The largest packet is mqtt.max_payload_bytes plus this (topic, properties). */
       packet_overhead_bytes: Type.Integer({ minimum: 64, default: 2048 }),
@@ -262,7 +262,7 @@ export const ConfigSchema = Obj({
       lat: Type.Number({ minimum: -90, maximum: 90 }),
       lon: Type.Number({ minimum: -180, maximum: 180 }),
       radius_m: Type.Number({ exclusiveMinimum: 0 }),
-      /** The post asks for a stationed watch: its units are assessed on time standing in its radius, not on moving patrol (README "Assessment"). */
+      /** The post asks for a stationed watch: its units are assessed on time standing in its radius, not on moving patrol (docs/reports-and-bulletins.md, assessment). */
       watch: Type.Boolean({ default: false }),
     }),
     { default: [] },
@@ -383,7 +383,7 @@ export const ConfigSchema = Obj({
     max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
     /** Share of a patrol unit's duty time spent moving that earns full `moving` credit. */
     patrol_moving_share: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5 }),
-    /** Score weights, normalised by their sum within each group (README "Assessment"): a unit's activity (moving, cells) and conduct (presence, breaches, silences); zones and posts use coverage, presence, breaches (and silences). */
+    /** Score weights, normalised by their sum within each group (docs/reports-and-bulletins.md, assessment): a unit's activity (moving, cells) and conduct (presence, breaches, silences); zones and posts use coverage, presence, breaches (and silences). */
     weights: Obj({
       coverage: Type.Number({ minimum: 0, default: 0.4 }),
       moving: Type.Number({ minimum: 0, default: 0.5 }),

@@ -95,10 +95,10 @@ t.test('the sample deployment is valid', async (t) => {
   t.ok(config.units.length >= 24)
 })
 
-t.test('env var list matches the README', async (t) => {
+t.test('env var list matches the configuration reference', async (t) => {
   const { readFileSync } = await import('node:fs')
-  const readme = readFileSync('README.md', 'utf8')
-  for (const v of ENV_VARS) t.ok(readme.includes(v), `${v} is documented`)
+  const reference = readFileSync('docs/configuration.md', 'utf8')
+  for (const v of ENV_VARS) t.ok(reference.includes(v), `${v} is documented in docs/configuration.md`)
 })
 
 /** The HexpatrolError validateConfig throws (fails the test when it does not throw). */
