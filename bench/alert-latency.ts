@@ -70,7 +70,7 @@ async function run(background: number): Promise<number[]> {
   // is measured from its publication. The gap is one minute, no longer than a run may pause: after a
   // longer gap the engine holds the unit's fixes for allowed_lateness (a reconnecting device may
   // back-fill its buffer after its live fix), and a run confirmed inside that hold waits for it (up
-  // to allowed_lateness + one tick, ~5–10 s on defaults; README: Patrol rules). With a reorder hold
+  // to allowed_lateness + one tick, ~5–10 s on defaults; docs/rules-and-alerts.md). With a reorder hold
   // it waits for a newer fix or the clock.
   return [...sent].filter(([u]) => arrivals.has(u)).map(([u, t0]) => Math.max(0, arrivals.get(u)! - t0))
 }
