@@ -12,7 +12,7 @@ import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
 import { processErrorHandler } from './process-errors.js'
 
-/** Process exit codes (README, "Exit codes"). */
+/** Process exit codes (docs/getting-started.md, exit codes). */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const
 
 /** After an unexpected error, the process exits 1 by then even if the engine's stop hangs. */

@@ -11,7 +11,7 @@ const SpanStats = Closed({ count: Type.Integer(), totalMs: Type.Number(), longes
 const Interval = { from: Type.Number(), to: Type.Number() }
 
 const Score = Closed({
-  score: Nullable(Type.Number({ description: '0..100 (README "Assessment"); null: no data at all.' })),
+  score: Nullable(Type.Number({ description: '0..100 (docs/reports-and-bulletins.md, assessment); null: no data at all.' })),
   mode: Type.Optional(Type.Union([Type.Literal('patrol'), Type.Literal('watch')])),
   inputs: Type.Record(Type.String(), Nullable(Type.Number())),
   weights: Type.Record(Type.String(), Type.Number()),

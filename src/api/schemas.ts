@@ -74,7 +74,7 @@ export const AlertEvent = Type.Object({
   zoneId: Type.Optional(Type.String()),
   postId: Type.Optional(Type.String()),
   acknowledgedBy: Type.Optional(Type.String()),
-}, { additionalProperties: true, title: 'AlertEvent', description: 'The alert transition, as in a webhook body\'s data (README: Alerts).' })
+}, { additionalProperties: true, title: 'AlertEvent', description: 'The alert transition, as in a webhook body\'s data (docs/webhooks.md).' })
 
 export const AlertView = Type.Object({
   id: Type.String(),

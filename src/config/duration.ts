@@ -14,7 +14,7 @@ export function parseDuration(value: string | number): number {
   return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']!)
 }
 
-/** The inverse, for messages and the README: 90000 → "90s", 1800000 → "30m". */
+/** The inverse, for messages and the docs: 90000 → "90s", 1800000 → "30m". */
 export function formatDuration(ms: number): string {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`

@@ -113,7 +113,7 @@ t.test('a buffered flush after a dead zone: one breach at the right fix time, in
   t.same(types(silent), ['unit_silent.opened', 'unit_silent.resolved'], 'silent during the dead zone, resolved by the flush')
   const shuffled = flush(shuffleWindows(excursion(), 4))
   // Out of order within lateness: the first late fix of each spell is too late (stored, no edge),
-  // so the edges are the same transitions, at most one reorder window later (README: determinism).
+  // so the edges are the same transitions, at most one reorder window later (docs/rules-and-alerts.md: determinism).
   t.same(types(ofKind(shuffled, 'radius_breach')), types(ofKind(ordered, 'radius_breach')), 'out of order within lateness: the same transitions')
   for (const [i, ev] of ofKind(shuffled, 'radius_breach').entries()) t.ok(Math.abs(ev.at - (ofKind(ordered, 'radius_breach')[i]?.at as number)) <= 20_000, 'within one reorder window')
   // Completely reversed (the live position first, then the back-fill newest first): the first fix
