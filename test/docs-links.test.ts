@@ -66,6 +66,13 @@ t.test('no page cites issue numbers', async (t) => {
   }
 })
 
+t.test('the README shows exactly the install and test commands .ci/run runs', async (t) => {
+  const ci = readFileSync('.ci/run', 'utf8').split('\n').filter((l) => /^npm /.test(l))
+  t.same(ci, ['npm ci', 'npm test'], '.ci/run installs with npm ci and tests with npm test')
+  const blocks = [...readFileSync('README.md', 'utf8').matchAll(/^```sh\n([\s\S]*?)^```/gm)].flatMap((m) => m[1]!.split('\n'))
+  for (const command of ci) t.ok(blocks.includes(command), `the README has \`${command}\` alone on a line of a shell block`)
+})
+
 t.test('every docs page is linked from the README', async (t) => {
   const readme = readFileSync('README.md', 'utf8')
   for (const page of pages.filter((p) => p.startsWith('docs/'))) t.ok(readme.includes(`(${page})`), `README.md links ${page}`)
