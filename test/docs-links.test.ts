@@ -59,6 +59,11 @@ t.test('every relative link in README.md and docs/*.md resolves', async (t) => {
   }
 })
 
+t.test('every screenshot in docs/ is shown on some page', async (t) => {
+  const linked = new Set(pages.flatMap((page) => relativeLinks(readFileSync(page, 'utf8')).map((href) => normalize(join(dirname(page), href.split('#')[0]!)))))
+  for (const png of readdirSync('docs').filter((f) => f.endsWith('.png'))) t.ok(linked.has(join('docs', png)), `docs/${png} is linked from a page`)
+})
+
 t.test('no page cites issue numbers', async (t) => {
   for (const page of pages) {
     const text = readFileSync(page, 'utf8')
