@@ -257,6 +257,33 @@ elements of a list (\`units[].id\`); \`<key>\` the keys of a map. "unset" means 
 and may be left out; "required" that it must be given.
 `
 
+/** The page that explains each top-level key's settings together (a key missing here gets no link). */
+const EXPLAINED: Readonly<Record<string, readonly [string, string]>> = {
+  data_dir: ['operations', 'operations.md#settings'],
+  log_level: ['operations', 'operations.md#settings'],
+  http: ['HTTP API', 'http-api.md'],
+  api: ['HTTP API', 'http-api.md'],
+  mqtt: ['devices and ingest', 'devices-and-ingest.md'],
+  http_ingest: ['devices and ingest', 'devices-and-ingest.md#phones-over-http-owntracks-http-mode-and-traccar-client-osmand'],
+  jt808: ['devices and ingest', 'devices-and-ingest.md#vehicle-terminals-jtt-808'],
+  broker: ['devices and ingest', 'devices-and-ingest.md#embedded-broker-security'],
+  validation: ['devices and ingest', 'devices-and-ingest.md#validation-and-rejects'],
+  clickhouse: ['operations', 'operations.md#clickhouse-tables'],
+  h3: ['operations', 'operations.md#clickhouse-tables'],
+  journal: ['operations', 'operations.md#guarantees'],
+  units: ['rules and alerts', 'rules-and-alerts.md#the-deployment'],
+  posts: ['rules and alerts', 'rules-and-alerts.md#the-deployment'],
+  zones: ['rules and alerts', 'rules-and-alerts.md#the-deployment'],
+  rules: ['rules and alerts', 'rules-and-alerts.md#semantics'],
+  map: ['live map', 'live-map.md#offline'],
+  reports: ['reports and bulletins', 'reports-and-bulletins.md#configuration'],
+  webhooks: ['webhooks', 'webhooks.md#configuration'],
+  delivery: ['webhooks', 'webhooks.md#delivery-guarantees'],
+  incidents: ['incidents and plans', 'incidents-and-plans.md'],
+  patrol_levels: ['incidents and plans', 'incidents-and-plans.md#patrol-levels'],
+  plans: ['incidents and plans', 'incidents-and-plans.md#emergency-plans'],
+}
+
 /** The whole page. */
 export function renderReference (rows: readonly Row[], env: ReadonlyMap<string, string>): string {
   const lines: string[] = [INTRO, '## Environment variables', '', '| variable | config key | default |', '|---|---|---|',
@@ -272,13 +299,19 @@ export function renderReference (rows: readonly Row[], env: ReadonlyMap<string, 
   const loose = sections.filter((s) => s.length === 1 && s[0]!.type !== 'object')
   const table = (rs: readonly Row[]) => ['| key | type | default | env | description |', '|---|---|---|---|---|',
     ...rs.map((r) => `| \`${r.path}\` | ${cell(r.type)} | ${cell(r.default)} | ${r.env === '' ? '' : `\`${r.env}\``} | ${cell(r.description)} |`)]
-  lines.push('## Top-level keys', '', ...table(loose.map((s) => s[0]!)), '')
+  const explain = (r: Row): Row => {
+    const e = EXPLAINED[r.path]
+    return e === undefined || r.description !== '' ? r : { ...r, description: `Explained in [${e[0]}](${e[1]}).` }
+  }
+  lines.push('## Top-level keys', '', ...table(loose.map((s) => explain(s[0]!))), '')
   for (const s of sections) {
     if (loose.includes(s)) continue
     const [head, ...rest] = s as [Row, ...Row[]]
     lines.push(`## \`${head.path}\``, '')
     const what = head.type === 'object' ? [] : [`${cell(head.type[0]!.toUpperCase() + head.type.slice(1))}, default ${cell(head.default)}.`]
     if (head.description !== '') what.push(cell(head.description))
+    const explained = EXPLAINED[head.path]
+    if (explained !== undefined) what.push(`Explained in [${explained[0]}](${explained[1]}).`)
     if (what.length > 0) lines.push(what.join(' '), '')
     if (rest.length > 0) lines.push(...table(rest), '')
   }

@@ -106,7 +106,7 @@ export const ConfigSchema = Obj({
     /** Alerts are published as `${alerts_topic_prefix}/{kind}/{subject}`. */
     alerts_topic_prefix: Type.String({ default: 'hexpatrol/alerts' }),
   }),
-  /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). See docs/devices-and-ingest.md. */
+  /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). */
   http_ingest: Obj({
     enabled: Type.Boolean({ default: true }),
     owntracks_path: Type.String({ default: '/ingest/owntracks', pattern: '^/' }),
@@ -131,7 +131,7 @@ export const ConfigSchema = Obj({
     /** Retry-After sent with 503 while the journal is at its bound. */
     retry_after: Duration('30s'),
   }),
-  /** JT/T 808 vehicle terminals over TCP (docs/devices-and-ingest.md). Off unless port is set. */
+  /** JT/T 808 vehicle terminals over TCP. Off unless port is set. */
   jt808: Obj({
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     /** Loopback by default, like the broker. */

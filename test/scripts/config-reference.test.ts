@@ -126,4 +126,12 @@ t.test('a page of a small schema: sections, defaults, escaped cells', async (t) 
   t.match(md, '| `list[].id` | string | required |  |  |')
   t.match(md, '## `bare`\n')
   t.ok(md.endsWith('\n') && !md.endsWith('\n\n'))
+  const own = renderReference(configRows(Type.Object({ data_dir: Type.String(), log_level: Type.String() }), new Map([['data_dir', 'Its own words.']]), new Map()), new Map())
+  t.match(own, '| `data_dir` | string | required |  | Its own words. |', 'a key\'s own description wins over the link')
+  t.match(own, '| `log_level` | string | required |  | Explained in [operations](operations.md#settings). |')
+})
+
+t.test('each section of the reference links the page that explains it', async (t) => {
+  t.match(page, '## `http_ingest`\n\nHTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). Explained in [devices and ingest](devices-and-ingest.md#phones-over-http-owntracks-http-mode-and-traccar-client-osmand).')
+  t.match(page, '## `units`\n\nList of object, default `[]`. Explained in [rules and alerts](rules-and-alerts.md#the-deployment).')
 })
