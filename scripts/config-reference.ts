@@ -187,18 +187,18 @@ export function typeName (schema: TSchema): string {
   }
 }
 
-function defaultText (s: S, required: boolean): string {
+function defaultText (s: S, required: boolean, form: boolean): string {
   if (s.default !== undefined) {
     if (s[Kind] === 'Object') return ''
-    return code(typeof s.default === 'string' ? s.default : JSON.stringify(s.default))
+    return code(typeof s.default === 'string' && s.default !== '' ? s.default : JSON.stringify(s.default))
   }
-  return required ? 'required' : 'unset'
+  return required ? (form ? 'required in its form' : 'required') : 'unset'
 }
 
 /** Every key of `schema` in schema order (objects before their keys), with its description and override. */
 export function configRows (schema: TSchema, comments: ReadonlyMap<string, string>, env: ReadonlyMap<string, string>): Row[] {
   const rows = new Map<string, Row>()
-  const add = (path: string, plain: string, s: S, required: boolean): void => {
+  const add = (path: string, plain: string, s: S, required: boolean, form: boolean): void => {
     const prev = rows.get(path)
     const type = typeName(s)
     if (prev !== undefined) {
@@ -206,20 +206,21 @@ export function configRows (schema: TSchema, comments: ReadonlyMap<string, strin
       if (!prev.type.split(' or ').includes(type)) prev.type = `${prev.type} or ${type}`
       return
     }
-    rows.set(path, { path, type, default: defaultText(s, required), env: env.get(plain) ?? '', description: comments.get(plain) ?? '' })
+    rows.set(path, { path, type, default: defaultText(s, required, form), env: env.get(plain) ?? '', description: comments.get(plain) ?? '' })
   }
-  const children = (s: S, path: string, plain: string): void => {
+  // `form`: the keys of one form of a union (zones[].geometry): required only when that form is used.
+  const children = (s: S, path: string, plain: string, form = false): void => {
     const props = s.properties as Record<string, S>
     const required = new Set((s.required as string[] | undefined) ?? [])
-    for (const [k, v] of Object.entries(props)) visit(v, path === '' ? k : `${path}.${k}`, plain === '' ? k : `${plain}.${k}`, required.has(k) && v[OptionalKind] === undefined)
+    for (const [k, v] of Object.entries(props)) visit(v, path === '' ? k : `${path}.${k}`, plain === '' ? k : `${plain}.${k}`, required.has(k) && v[OptionalKind] === undefined, form)
   }
-  const visit = (s: S, path: string, plain: string, required: boolean): void => {
-    add(path, plain, s, required)
+  const visit = (s: S, path: string, plain: string, required: boolean, form: boolean): void => {
+    add(path, plain, s, required, form)
     if (s[TransformKind] !== undefined) return
     const kind = s[Kind]
-    if (kind === 'Object') children(s, path, plain)
+    if (kind === 'Object') children(s, path, plain, form)
     else if (kind === 'Array' && (s.items as S)[Kind] === 'Object') children(s.items as S, `${path}[]`, plain)
-    else if (kind === 'Union') for (const m of s.anyOf as S[]) if (m[Kind] === 'Object') children(m, path, plain)
+    else if (kind === 'Union') for (const m of s.anyOf as S[]) if (m[Kind] === 'Object') children(m, path, plain, true)
   }
   children(schema as S, '', '')
   for (const [path, name] of env) {

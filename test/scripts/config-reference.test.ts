@@ -36,6 +36,8 @@ t.test('every key, its default and its override are on the page', async (t) => {
   t.match(byPath.get('mqtt.subscriptions[].unit_from'), { description: /wildcard levels/ }, 'a comment in a named part')
   t.match(byPath.get('incidents.search.k'), { description: /resource search/ }, 'a comment in an imported module')
   t.match(byPath.get('zones[].geometry.type'), { type: '`"Polygon"` or `"MultiPolygon"`' }, 'one row for a key of several union forms')
+  t.match(byPath.get('zones[].geometry.file'), { default: 'required in its form' }, 'a key of one union form is required only in that form')
+  t.match(byPath.get('map.tiles.attribution'), { default: '`""`' }, 'an empty default is shown, not an empty code span')
   t.match(byPath.get('journal.fsync'), { type: '`"never"` or `"interval"` or `"always"`', default: '`interval`' })
   t.match(byPath.get('rules.max_speed_kmh'), { type: 'map of number (> 0)', default: '`{"vehicle":250,"officer":40,"default":250}`' })
   t.match(page, /embedded chdb under &lt;data_dir>\/clickhouse/, 'angle brackets outside code are text, not HTML')
