@@ -6,8 +6,8 @@
 import { latLngToCell } from 'h3-js'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../src/config/load.js'
-import { openClickHouse } from '../src/sink/clickhouse/client.js'
-import { migrate } from '../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../src/store/clickhouse/client.js'
+import { migrate } from '../src/store/clickhouse/schema.js'
 import { cellToDecimalString } from '../src/geo/h3-index.js'
 import { compileDeployment } from '../src/rules/deployment.js'
 import { createReports } from '../src/reports/index.js'
@@ -97,7 +97,7 @@ const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().r
 const reports0 = createReports({ config, db, dataDir: config.data_dir, logger: pino({ level: 'silent' }), now: Date.now })
 const times: number[] = []
 {
-  const q = await import('../src/reports/queries.js')
+  const q = await import('../src/store/clickhouse/report-queries.js')
   const p = { from: period.from, to: period.to }
   for (const [name, f] of [
     ['buckets+cells', () => q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 })],

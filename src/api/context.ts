@@ -11,12 +11,12 @@ import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
-import type { AuditEntry } from '../sink/clickhouse/audit.js'
-import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
+import type { AuditEntry } from '../store/clickhouse/audit.js'
+import type { ClickHouseReader } from '../store/clickhouse/alert-history.js'
 import type { StreamHub } from './stream-hub.js'
-import type { StoredPoint } from '../sink/clickhouse/queries.js'
+import type { StoredPoint } from '../store/clickhouse/track-queries.js'
 
-export type { AuditEntry } from '../sink/clickhouse/audit.js'
+export type { AuditEntry } from '../store/clickhouse/audit.js'
 
 export interface ComponentStatus {
   ok: boolean

@@ -21,7 +21,7 @@ import { coverageOverrides } from './overrides.js'
 import { PlanBoard, type UnitPosition } from './plans.js'
 import { RateWatch } from './rate-watch.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
-import type { IncidentRow, IncidentStore } from './store.js'
+import type { IncidentRow, IncidentStore } from '../store/clickhouse/incidents.js'
 import { byTimeDesc, type IncidentQuery, type UnshippedIncidents } from './unshipped.js'
 import { incidentRow, planEventRow, rowsRecord, type IncidentRecord } from '../journal/record.js'
 

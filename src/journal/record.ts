@@ -12,7 +12,7 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { OutboundEvent } from '../alerts/outbound-event.js'
 import type { Incident } from '../incidents/incident.js'
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
-import type { AuditEntry } from '../sink/clickhouse/audit.js'
+import type { AuditEntry } from '../store/clickhouse/audit.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
 
 export const TABLE_CODES = {

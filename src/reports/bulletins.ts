@@ -3,7 +3,7 @@
 // overwrites what was delivered).
 import type { Report } from './model.js'
 import type { Period } from './periods.js'
-import * as q from './queries.js'
+import * as q from '../store/clickhouse/report-queries.js'
 import type { StoredBulletin } from './bulletin-event.js'
 import type { ReportService } from './service.js'
 

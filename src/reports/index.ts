@@ -8,7 +8,7 @@ import type { EventPublisher, StoredBulletin } from './bulletin-event.js'
 import { bulletinEvent } from './bulletin-event.js'
 import { Bulletins } from './bulletins.js'
 import { checkTimeZone, type Schedule } from './periods.js'
-import type { Db } from './queries.js'
+import type { Db } from '../store/clickhouse/report-queries.js'
 import { BulletinRunner } from './runner.js'
 import { ReportService, reportSettings } from './service.js'
 

@@ -4,10 +4,10 @@ import type { Config } from '../config/schema.js'
 import type { Deployment } from '../rules/deployment.js'
 import { buildReport, hotspotCells, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
 import type { Report, UnitDetail } from './model.js'
-import * as q from './queries.js'
+import * as q from '../store/clickhouse/report-queries.js'
 import { planSection, type PlansSection } from './plans.js'
 import { compileIncidents } from '../incidents/compile.js'
-import { IncidentStore } from '../incidents/store.js'
+import { IncidentStore } from '../store/clickhouse/incidents.js'
 import type { CellScore } from '../incidents/hotspots.js'
 
 /** Hotspots are recomputed at most this many times per report period (and at the live cadence at most). */

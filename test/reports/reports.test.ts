@@ -3,8 +3,8 @@
 // coverage and gaps, a post's uncovered time; the same day seen from a UTC deployment.
 import t from 'tap'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { ReportService, reportSettings } from '../../src/reports/service.js'
 import { periodNamed } from '../../src/reports/periods.js'
@@ -165,7 +165,7 @@ t.test('per-unit detail, route and events', async (t) => {
   const ev = await svc.events(DAY, DAY + 24 * H, 100, 'DRIVE')
   t.same(ev.map((e) => e.type), ['radius_breach.opened', 'radius_breach.acknowledged', 'radius_breach.resolved'])
   t.equal((await svc.events(DAY, DAY + 24 * H, 100)).length, 6)
-  const { prioritySnapshots: ps } = await import('../../src/reports/queries.js')
+  const { prioritySnapshots: ps } = await import('../../src/store/clickhouse/report-queries.js')
   t.same(await ps(db, { from: DAY, to: DAY + H, cells: [] }), [], 'no priority cells, no query')
 })
 

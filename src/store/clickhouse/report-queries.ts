@@ -3,7 +3,7 @@
 // against ^[A-Za-z_][A-Za-z0-9_]*$) is spliced in. Plain SQL that runs on embedded chdb and on
 // ClickHouse server >= 24 (no experimental settings, no analyzer-only syntax).
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { Bucket } from './track.js'
+import type { Bucket } from '../../reports/track.js'
 
 export interface Db { client: ClickHouseClient; database: string }
 

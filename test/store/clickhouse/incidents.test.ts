@@ -3,18 +3,18 @@
 // its filters, plan events, and the hotspot density against the reference
 // implementation (scoreIncidents) on a seeded year of incidents.
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
-import { IncidentStore } from '../../src/incidents/store.js'
-import { scoreIncidents, type HotspotSpec } from '../../src/incidents/hotspots.js'
-import type { Incident } from '../../src/incidents/incident.js'
-import type { OutboundEvent } from '../../src/incidents/events.js'
-import { incidentRow, planEventRow, rowsRecord } from '../../src/journal/record.js'
-import { recordDeliverer } from '../helpers/journal-rows.js'
-import { tempDir } from '../helpers/harness.js'
-import { rows } from '../helpers/clickhouse.js'
-import { rng } from '../helpers/workload.js'
+import { validateConfig } from '../../../src/config/load.js'
+import { openClickHouse } from '../../../src/store/clickhouse/client.js'
+import { migrate } from '../../../src/store/clickhouse/schema.js'
+import { IncidentStore } from '../../../src/store/clickhouse/incidents.js'
+import { scoreIncidents, type HotspotSpec } from '../../../src/incidents/hotspots.js'
+import type { Incident } from '../../../src/incidents/incident.js'
+import type { OutboundEvent } from '../../../src/incidents/events.js'
+import { incidentRow, planEventRow, rowsRecord } from '../../../src/journal/record.js'
+import { recordDeliverer } from '../../helpers/journal-rows.js'
+import { tempDir } from '../../helpers/harness.js'
+import { rows } from '../../helpers/clickhouse.js'
+import { rng } from '../../helpers/workload.js'
 
 const config = validateConfig({ data_dir: tempDir() })
 const ch = openClickHouse(config)

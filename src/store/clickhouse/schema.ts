@@ -2,7 +2,7 @@
 // engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every statement is IF NOT EXISTS,
 // and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { incidentSchemaStatements } from '../../incidents/store.js'
+import { incidentSchemaStatements } from './incidents.js'
 import { auditTableStatement } from './audit.js'
 
 export interface SchemaOptions {
@@ -134,7 +134,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
     ) ENGINE = MergeTree
     ORDER BY (kind, period, generated_at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
-    // Who changed what through the API (see src/sink/clickhouse/audit.ts).
+    // Who changed what through the API (see src/store/clickhouse/audit.ts).
     auditTableStatement(db, DEDUP_WINDOW),
   ]
 }
@@ -150,7 +150,7 @@ export function ttlStatements(o: SchemaOptions): string[] {
 
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
   for (const query of schemaStatements(o)) await client.command({ query })
-  // incidents, plan_events (src/incidents/store.ts).
+  // incidents, plan_events (src/store/clickhouse/incidents.ts).
   for (const query of incidentSchemaStatements(o.database, DEDUP_WINDOW)) await client.command({ query })
   // Tables created before their rows went through the journal had no deduplication window.
   for (const table of ['incidents', 'plan_events', 'audit']) {

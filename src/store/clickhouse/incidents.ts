@@ -3,10 +3,10 @@
 // the hotspot density (parameterised; no string-built values). Tables work on the embedded engine and on ClickHouse server >= 24. Cells are stored at
 // resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { CellScore, HotspotSpec } from './hotspots.js'
-import type { Incident } from './incident.js'
+import type { CellScore, HotspotSpec } from '../../incidents/hotspots.js'
+import type { Incident } from '../../incidents/incident.js'
 
-/** `dedupWindow`: see DEDUP_WINDOW in sink/clickhouse/schema.ts (a re-sent journal segment is stored once). */
+/** `dedupWindow`: see DEDUP_WINDOW in store/clickhouse/schema.ts (a re-sent journal segment is stored once). */
 export function incidentSchemaStatements(db: string, dedupWindow: number): string[] {
   return [
     // Idempotent by id: the service journals only ids it does not hold (journal/record.ts
