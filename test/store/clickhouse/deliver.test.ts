@@ -1,5 +1,5 @@
-// The ClickHouse sink against the embedded engine: schema idempotent, rows as written, a re-sent
-// segment stored once (deduplication token), bad rows isolated into rejects, failures sorted.
+// The ClickHouse writer against the embedded engine: schema idempotent, rows as written, a re-sent
+// segment stored once (deduplication token), bad rows isolated into rejects, failures sorted, visits recovered.
 import t from 'tap'
 import { join } from 'node:path'
 import { pino } from 'pino'
