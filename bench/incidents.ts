@@ -9,12 +9,12 @@ import { join } from 'node:path'
 import { haversineM } from '../src/geo/distance.js'
 import { searchUnits, type Candidate } from '../src/incidents/resource-search.js'
 import { scoreIncidents, type HotspotSpec } from '../src/incidents/hotspots.js'
-import { IncidentStore } from '../src/incidents/store.js'
+import { ClickHouseIncidentStore } from '../src/store/clickhouse/incidents.js'
 import type { Incident } from '../src/incidents/incident.js'
 import { validateConfig } from '../src/config/load.js'
-import { openClickHouse } from '../src/sink/clickhouse/client.js'
-import { migrate } from '../src/sink/clickhouse/schema.js'
-import { createDeliver } from '../src/sink/clickhouse/deliver.js'
+import { openClickHouse } from '../src/store/clickhouse/client.js'
+import { migrate } from '../src/store/clickhouse/schema.js'
+import { createDeliver } from '../src/store/clickhouse/deliver.js'
 import { createMetrics } from '../src/telemetry/metrics.js'
 import { incidentRow, rowsRecord } from '../src/journal/record.js'
 import { pino } from 'pino'
@@ -64,7 +64,7 @@ const config = validateConfig({ data_dir: dir })
 const ch = openClickHouse(config)
 try {
   await migrate(ch.client, { database: ch.database, ttlDays: 0, rejectsTtlDays: 0 })
-  const store = new IncidentStore(ch.client, ch.database)
+  const store = new ClickHouseIncidentStore(ch.client, ch.database)
   const NOW = Date.UTC(2025, 11, 31)
   const types = ['robbery', 'snatch_theft', 'burglary', 'theft', 'fraud', 'fight']
   const centres = Array.from({ length: 40 }, () => [36.3 + rnd() * 0.4, 117.6 + rnd() * 0.5] as const)

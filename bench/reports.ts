@@ -6,11 +6,12 @@
 import { latLngToCell } from 'h3-js'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../src/config/load.js'
-import { openClickHouse } from '../src/sink/clickhouse/client.js'
-import { migrate } from '../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../src/store/clickhouse/client.js'
+import { migrate } from '../src/store/clickhouse/schema.js'
 import { cellToDecimalString } from '../src/geo/h3-index.js'
 import { compileDeployment } from '../src/rules/deployment.js'
 import { createReports } from '../src/reports/index.js'
+import { clickHouseReportQueries } from '../src/store/clickhouse/report-queries.js'
 import { periodNamed } from '../src/reports/periods.js'
 import { rng } from '../test/helpers/workload.js'
 import { tempDir } from '../test/helpers/harness.js'
@@ -32,6 +33,7 @@ const config = validateConfig(raw)
 const dep = compileDeployment(config)
 const ch = openClickHouse(config)
 const db = { client: ch.client, database: ch.database }
+const queries = clickHouseReportQueries(db)
 await migrate(ch.client, { database: ch.database, ttlDays: 0, rejectsTtlDays: 0 })
 
 const period = periodNamed('daily', { timezone: 'Asia/Shanghai', dailyAt: '08:00', weeklyOn: 'monday' }, '2026-11-30')!
@@ -91,13 +93,13 @@ for (let at = period.from; at < period.to; at += 60_000) {
 const loadS = (performance.now() - t0) / 1000
 for (const tbl of ['positions', 'coverage', 'coverage_zones']) await ch.client.command({ query: `OPTIMIZE TABLE ${ch.database}.${tbl} FINAL` })
 
-const reports = createReports({ config, db, dataDir: config.data_dir, logger: pino({ level: 'silent' }), now: Date.now })
+const reports = createReports({ config, queries, dataDir: config.data_dir, logger: pino({ level: 'silent' }), now: Date.now })
 let peak = 0
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
-const reports0 = createReports({ config, db, dataDir: config.data_dir, logger: pino({ level: 'silent' }), now: Date.now })
+const reports0 = createReports({ config, queries, dataDir: config.data_dir, logger: pino({ level: 'silent' }), now: Date.now })
 const times: number[] = []
 {
-  const q = await import('../src/reports/queries.js')
+  const q = await import('../src/store/clickhouse/report-queries.js')
   const p = { from: period.from, to: period.to }
   for (const [name, f] of [
     ['buckets+cells', () => q.unitBuckets(db, { ...p, cellsFrom: p.from, cellsTo: p.to, maxAccuracyM: 100 })],

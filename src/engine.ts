@@ -15,12 +15,15 @@ import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
 import { alertsRecord, auditRow, readIncidents, rowsRecord } from './journal/record.js'
-import { openClickHouse, type ClickHouseHandle } from './sink/clickhouse/client.js'
-import { ClickHouseHealth } from './sink/clickhouse/health.js'
-import { createDeliver } from './sink/clickhouse/deliver.js'
-import { readTrack } from './sink/clickhouse/queries.js'
-import { coverageRecord } from './sink/clickhouse/coverage-record.js'
-import { recoverVisits } from './sink/clickhouse/recover.js'
+import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
+import { ClickHouseHealth } from './store/clickhouse/health.js'
+import { createDeliver } from './store/clickhouse/deliver.js'
+import { readTrack } from './store/clickhouse/track-queries.js'
+import { coverageRecord } from './journal/coverage-record.js'
+import { recoverVisits } from './store/clickhouse/recover.js'
+import { clickHouseAlertHistory } from './store/clickhouse/alert-history.js'
+import { replaySource } from './store/clickhouse/replay-queries.js'
+import { clickHouseReportQueries } from './store/clickhouse/report-queries.js'
 import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
@@ -38,7 +41,8 @@ import { createReports, type Reports } from './reports/index.js'
 import { compileIncidents } from './incidents/compile.js'
 import { createFanout } from './incidents/fanout.js'
 import { IncidentService } from './incidents/service.js'
-import { IncidentStore } from './incidents/store.js'
+import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
+import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
@@ -192,7 +196,7 @@ export class Engine {
     })
     dispatcher.start()
     // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
-    if (config.reports.enabled) this.#reports = createReports({ config, db: ch, dataDir: this.dataDir, publisher: dispatcher, logger: logger.child({ component: 'reports' }), now })
+    if (config.reports.enabled) this.#reports = createReports({ config, queries: clickHouseReportQueries(ch), dataDir: this.dataDir, publisher: dispatcher, logger: logger.child({ component: 'reports' }), now })
     this.#reports?.runner.start()
     const fanOut = this.#fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
@@ -252,7 +256,7 @@ export class Engine {
         setup,
         dep: compileDeployment(config),
         rules: this.#rules,
-        store: () => (health.migrated ? (store ??= new IncidentStore(ch.client, ch.database)) : null),
+        store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
         journal: (record) => ingestor.writeRecord(record),
         unshipped,
         shipSoon: async (ids) => {
@@ -315,7 +319,8 @@ export class Engine {
         incidents: this.#incidents,
         stream: this.stream,
         audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
-        clickhouse: ch,
+        alertHistory: clickHouseAlertHistory(ch),
+        replay: replaySource(ch),
         reports: this.#reports?.api,
         config,
         logger,

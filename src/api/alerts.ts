@@ -6,8 +6,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
 import type { AlertView as AlertViewT } from '../rules/alert-book.js'
 import type { AlertEvent as AlertEventT, AlertState } from '../rules/alert-event.js'
-import { queryAlertHistory, queryAlertTransitions, type ClickHouseReader } from '../sink/clickhouse/alert-history.js'
 import type { ApiContext } from './context.js'
+import type { AlertHistory } from './stored-reads.js'
 import { notFound } from './errors.js'
 import { AlertEvent, AlertView, IdParams, responses } from './schemas.js'
 import { parseTime } from './time-param.js'
@@ -41,9 +41,9 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 300, description: 'nextCursor of the previous page.' })),
 }, { additionalProperties: false })
 
-function reader(ctx: ApiContext): ClickHouseReader {
-  if (ctx.clickhouse === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not connected: alert history is unavailable.')
-  return ctx.clickhouse
+function reader(ctx: ApiContext): AlertHistory {
+  if (ctx.alertHistory === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not connected: alert history is unavailable.')
+  return ctx.alertHistory
 }
 
 async function history<T>(q: () => Promise<T>): Promise<T> {
@@ -82,7 +82,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
       const from = parseTime(q.from, to - 7 * DAY, 'from')
       const states: AlertState[] | null = q.state === 'all' ? null : ['resolved']
       const ch = reader(ctx)
-      page = await history(() => queryAlertHistory(ch, { states, kind: q.kind, zone: q.zone, unit: q.unit, from, to, limit: q.limit + 1, after }))
+      page = await history(() => ch.history({ states, kind: q.kind, zone: q.zone, unit: q.unit, from, to, limit: q.limit + 1, after }))
     }
     const more = page.length > q.limit
     const alerts = page.slice(0, q.limit)
@@ -100,9 +100,9 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     const id = req.params.id
     const live = ctx.engine?.getAlert(id)
     let stored: AlertEventT[] = []
-    if (ctx.clickhouse !== undefined) {
-      const ch = ctx.clickhouse
-      stored = await history(() => queryAlertTransitions(ch, id))
+    if (ctx.alertHistory !== undefined) {
+      const ch = ctx.alertHistory
+      stored = await history(() => ch.transitions(id))
     }
     // The engine's latest transition may not be shipped to ClickHouse yet.
     if (live !== undefined && !stored.some((e) => e.eventId === live.last.eventId)) stored.push(live.last)

@@ -11,12 +11,12 @@ import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
-import type { AuditEntry } from '../sink/clickhouse/audit.js'
-import type { ClickHouseReader } from '../sink/clickhouse/alert-history.js'
+import type { AuditEntry } from '../journal/record.js'
 import type { StreamHub } from './stream-hub.js'
-import type { StoredPoint } from '../sink/clickhouse/queries.js'
+import type { AlertHistory, ReplaySource, TrackPoint } from './stored-reads.js'
 
-export type { AuditEntry } from '../sink/clickhouse/audit.js'
+export type { AuditEntry } from '../journal/record.js'
+export type { TrackPoint } from './stored-reads.js'
 
 export interface ComponentStatus {
   ok: boolean
@@ -24,9 +24,6 @@ export interface ComponentStatus {
   /** When not ok and the cause has a code (docs/errors.md): what to do about it. */
   code?: ErrorCode
 }
-
-/** One stored fix of a unit's track (read from ClickHouse `positions`). */
-export type TrackPoint = StoredPoint
 
 export interface ApiContext {
   config: ResolvedConfig
@@ -56,6 +53,8 @@ export interface ApiContext {
    * automatically, before its response is sent); settles once it is durable.
    */
   audit(e: AuditEntry): void | Promise<void>
-  /** Read access to ClickHouse (alert history); absent when not connected. */
-  clickhouse?: ClickHouseReader | undefined
+  /** Stored alert history (ClickHouse `alerts`); absent when not connected. */
+  alertHistory?: AlertHistory | undefined
+  /** The map's replay (stored positions and coverage snapshots); absent when not connected. */
+  replay?: ReplaySource | undefined
 }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
-import type { ReplayCursor, ReplayPosition, ReplaySource } from '../sink/clickhouse/replay-queries.js'
+import type { ReplayCursor, ReplayPosition, ReplaySource } from './stored-reads.js'
 import { responses } from './schemas.js'
 
 /** A period longer than this is refused: thin it with `step_ms` and split it. */

@@ -27,7 +27,6 @@ import { streamPlugin } from './stream.js'
 import { webhooksPlugin } from './webhooks.js'
 import { replayPlugin } from './replay.js'
 import { webPlugin } from './web.js'
-import { replaySource } from '../sink/clickhouse/replay-queries.js'
 import { incidentsPlugin } from './incidents.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
@@ -142,7 +141,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   await app.register(webhooksPlugin, { ctx })
   if (ctx.httpIngest !== undefined) await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
   if (ctx.reports !== undefined) await app.register(reportsPlugin, { reports: ctx.reports, now: () => ctx.now() })
-  await app.register(replayPlugin, { source: () => (ctx.clickhouse === undefined ? undefined : replaySource(ctx.clickhouse)) })
+  await app.register(replayPlugin, { source: () => ctx.replay })
   await app.register(webPlugin, { config: ctx.config })
   await app.register(incidentsPlugin, { ctx })
   // Streams never end by themselves: close them so the server can stop.

@@ -21,8 +21,8 @@ import { coverageOverrides } from './overrides.js'
 import { PlanBoard, type UnitPosition } from './plans.js'
 import { RateWatch } from './rate-watch.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
-import type { IncidentRow, IncidentStore } from './store.js'
-import { byTimeDesc, type IncidentQuery, type UnshippedIncidents } from './unshipped.js'
+import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
+import { byTimeDesc, type UnshippedIncidents } from './unshipped.js'
 import { incidentRow, planEventRow, rowsRecord, type IncidentRecord } from '../journal/record.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */

@@ -4,9 +4,7 @@
 // leaves once the segment holding it is delivered. Bounded by the journal's disk bound.
 import { EventEmitter } from 'node:events'
 import type { IncidentRecord } from '../journal/record.js'
-import type { IncidentRow } from './store.js'
-
-export interface IncidentQuery { from: number; to: number; type?: string; zone?: string; id?: string; limit: number }
+import type { IncidentQuery, IncidentRow } from './incident-store.js'
 
 const row = ({ source: _s, createdAt: _c, ...r }: IncidentRecord): IncidentRow => r
 

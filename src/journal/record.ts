@@ -12,7 +12,6 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { OutboundEvent } from '../alerts/outbound-event.js'
 import type { Incident } from '../incidents/incident.js'
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
-import type { AuditEntry } from '../sink/clickhouse/audit.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
 
 export const TABLE_CODES = {
@@ -116,6 +115,19 @@ export function planEventRow(e: OutboundEvent): string {
     summary: e.summary,
     data: JSON.stringify(e.data),
   })
+}
+
+/** One state-changing API request, as the `audit` table keeps it (who, what, when, from where). */
+export interface AuditEntry {
+  /** Token name, or `anonymous` for a failed login. */
+  actor: string
+  /** What was done, e.g. `alert.acknowledge`, `POST /api/v1/webhooks`. */
+  action: string
+  /** The resource acted on (alert id, webhook id), '' when none. */
+  target: string
+  details: Record<string, unknown>
+  /** Client address. */
+  ip: string
 }
 
 export function auditRow(at: number, e: AuditEntry): string {

@@ -10,7 +10,7 @@ import { mean, score, unitAssessment, type Weights } from './assessment.js'
 import { levelAt, levelSpans, type LevelChangeRow } from './levels.js'
 import { hotspotsByZone, type CellScore, type Hotspot, type HotspotSpec } from '../incidents/hotspots.js'
 import { hotspotName } from '../incidents/overrides.js'
-import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './queries.js'
+import type { AlertSpanRow, CellFreshness, CellSnapshots, UnitBuckets, ZoneSample } from './report-queries.js'
 import { analyseTrack, type Bucket, type Interval, type TrackFigures } from './track.js'
 import type { PostRow, Report, UnitDetail, UnitRow, ZoneRow } from './model.js'
 

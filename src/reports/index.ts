@@ -8,7 +8,7 @@ import type { EventPublisher, StoredBulletin } from './bulletin-event.js'
 import { bulletinEvent } from './bulletin-event.js'
 import { Bulletins } from './bulletins.js'
 import { checkTimeZone, type Schedule } from './periods.js'
-import type { Db } from './queries.js'
+import type { ReportQueries } from './report-queries.js'
 import { BulletinRunner } from './runner.js'
 import { ReportService, reportSettings } from './service.js'
 
@@ -30,10 +30,10 @@ export function scheduleOf(config: Config): Schedule {
 }
 
 /** `publisher`: the webhook dispatcher; without one, bulletins are stored but not sent. */
-export function createReports(o: { config: Config; db: Db; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
+export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
   const schedule = scheduleOf(o.config)
-  const service = new ReportService(o.db, reportSettings(o.config, compileDeployment(o.config)), o.now)
-  const bulletins = new Bulletins(o.db, service)
+  const service = new ReportService(o.queries, reportSettings(o.config, compileDeployment(o.config)), o.now)
+  const bulletins = new Bulletins(o.queries, service)
   const publisher = o.publisher
   const baseUrl = o.config.reports.base_url
   const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, logger: o.logger, now: o.now })

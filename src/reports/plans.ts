@@ -1,8 +1,8 @@
 // Emergency plan activations of a period, from the `plan_events` table the incidents stage writes
-// (src/incidents/store.ts): per activation and checkpoint, who was responsible, who manned it and
+// (src/store/clickhouse/schema.ts): per activation and checkpoint, who was responsible, who manned it and
 // the time from activation to arrival — or that it was missed (arrive_within passed first) or
 // never manned before the plan ended. Pure: rows in, report section out.
-import type { PlanEventRow } from './queries.js'
+import type { PlanEventRow } from './report-queries.js'
 
 export interface CheckpointFigures {
   index: number

@@ -1,13 +1,12 @@
-// Runs the report queries against ClickHouse and assembles the document: the one place the
-// reports stage does I/O for a report. Queries of one report run concurrently.
+// Runs the report queries (through ReportQueries, implemented by the storage module) and assembles
+// the document: the one place the reports stage does I/O for a report. Queries of one report run concurrently.
 import type { Config } from '../config/schema.js'
 import type { Deployment } from '../rules/deployment.js'
 import { buildReport, hotspotCells, paddingMs, type ReportMeta, type ReportSettings } from './build.js'
 import type { Report, UnitDetail } from './model.js'
-import * as q from './queries.js'
+import type { EventRow, ReportQueries, RoutePoint } from './report-queries.js'
 import { planSection, type PlansSection } from './plans.js'
 import { compileIncidents } from '../incidents/compile.js'
-import { IncidentStore } from '../incidents/store.js'
 import type { CellScore } from '../incidents/hotspots.js'
 
 /** Hotspots are recomputed at most this many times per report period (and at the live cadence at most). */
@@ -37,7 +36,7 @@ export function reportSettings(config: Config, dep: Deployment): ReportSettings 
 }
 
 export class ReportService {
-  constructor(private readonly db: q.Db, readonly settings: ReportSettings, private readonly now: () => number = Date.now) {}
+  constructor(private readonly queries: ReportQueries, readonly settings: ReportSettings, private readonly now: () => number = Date.now) {}
 
   private async compute(meta: Omit<ReportMeta, 'generatedAt'>, units?: string[]): Promise<{ report: Report; details: Map<string, UnitDetail> }> {
     const s = this.settings
@@ -47,13 +46,13 @@ export class ReportService {
     const hotCells = [...hotspotCells(s, hotspots, meta).values()].flat().map((h) => h.last.zoneCell)
     const priorityCells = [...new Set([...s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell)), ...hotCells])]
     const [buckets, spans, series, priority, freshness, plans, levels] = await Promise.all([
-      q.unitBuckets(this.db, { from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
-      q.alertSpans(this.db, p),
-      q.zoneSeries(this.db, p),
-      q.prioritySnapshots(this.db, { ...p, cells: priorityCells }),
-      q.cellFreshness(this.db, p),
-      units === undefined ? q.planEvents(this.db, p) : [],
-      q.levelChanges(this.db, p),
+      this.queries.unitBuckets({ from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
+      this.queries.alertSpans(p),
+      this.queries.zoneSeries(p),
+      this.queries.prioritySnapshots({ ...p, cells: priorityCells }),
+      this.queries.cellFreshness(p),
+      units === undefined ? this.queries.planEvents(p) : [],
+      this.queries.levelChanges(p),
     ])
     const built = buildReport(s, { buckets, spans, series, priority, freshness, levels, hotspots }, { ...meta, generatedAt: this.now() })
     built.report.plans = planSection(plans)
@@ -65,10 +64,9 @@ export class ReportService {
     const h = this.settings.hotspots
     if (h === null) return []
     const step = Math.max(h.stepMs, Math.ceil((meta.to - meta.from) / HOTSPOT_INSTANTS))
-    const store = new IncidentStore(this.db.client, this.db.database)
     const out: Array<{ at: number; scores: CellScore[] }> = []
     // One at a time: a report must not crowd out the engine's own queries.
-    for (let at = meta.from; at < meta.to; at += step) out.push({ at, scores: await store.hotspotScores(h, at, HOTSPOT_FETCH) })
+    for (let at = meta.from; at < meta.to; at += step) out.push({ at, scores: await this.queries.hotspotScores(h, at, HOTSPOT_FETCH) })
     return out
   }
 
@@ -85,14 +83,14 @@ export class ReportService {
 
   /** Plan activations that started in [from, to), optionally of one plan: time to man each checkpoint. */
   async plans(from: number, to: number, planId?: string): Promise<PlansSection> {
-    return planSection(await q.planEvents(this.db, { from, to }), planId)
+    return planSection(await this.queries.planEvents({ from, to }), planId)
   }
 
-  route(unitId: string, from: number, to: number, limit: number): Promise<q.RoutePoint[]> {
-    return q.route(this.db, { unit: unitId, from, to, limit })
+  route(unitId: string, from: number, to: number, limit: number): Promise<RoutePoint[]> {
+    return this.queries.route({ unit: unitId, from, to, limit })
   }
 
-  events(from: number, to: number, limit: number, unitId?: string): Promise<q.EventRow[]> {
-    return q.events(this.db, { from, to, limit, ...(unitId === undefined ? {} : { unit: unitId }) })
+  events(from: number, to: number, limit: number, unitId?: string): Promise<EventRow[]> {
+    return this.queries.events({ from, to, limit, ...(unitId === undefined ? {} : { unit: unitId }) })
   }
 }

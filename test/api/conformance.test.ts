@@ -10,12 +10,15 @@ import { Value } from '@sinclair/typebox/value'
 import type { TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
-import { IncidentStore } from '../../src/incidents/store.js'
+import { ClickHouseIncidentStore } from '../../src/store/clickhouse/incidents.js'
+import { clickHouseAlertHistory } from '../../src/store/clickhouse/alert-history.js'
+import { replaySource } from '../../src/store/clickhouse/replay-queries.js'
+import { clickHouseReportQueries } from '../../src/store/clickhouse/report-queries.js'
 import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
 import { directJournal } from '../helpers/journal-rows.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
@@ -51,10 +54,10 @@ async function fullRig() {
   const base = await rig({ config })
   await base.app.close()
   const reportsCfg = validateConfig({ data_dir: tempDir(), ...dayConfig() })
-  const reports = createReports({ config: reportsCfg, db, dataDir: tempDir(), logger: pino({ level: 'silent' }), now: () => at(24 + 9) }).api
+  const reports = createReports({ config: reportsCfg, queries: clickHouseReportQueries(db), dataDir: tempDir(), logger: pino({ level: 'silent' }), now: () => at(24 + 9) }).api
   const unshipped = new UnshippedIncidents()
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new IncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined, journal: directJournal(ch.client, ch.database, unshipped), unshipped })
-  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, reports, clickhouse: db, logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new ClickHouseIncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined, journal: directJournal(ch.client, ch.database, unshipped), unshipped })
+  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, reports, alertHistory: clickHouseAlertHistory(db), replay: replaySource(db), logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
   // P-1 drives out of its post's radius for longer than the dwell (an open radius_breach, as in
   // api.test.ts); O-2 stands by the station. 
   for (let i = 0; i <= 16; i++) {

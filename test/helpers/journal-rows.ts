@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { pino } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { createDeliver } from '../../src/sink/clickhouse/deliver.js'
+import { createDeliver } from '../../src/store/clickhouse/deliver.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { readIncidents } from '../../src/journal/record.js'
 import type { UnshippedIncidents } from '../../src/incidents/unshipped.js'

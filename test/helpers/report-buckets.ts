@@ -1,4 +1,4 @@
-// Minute buckets of stored fixes exactly as the bulletin query (src/reports/queries.ts) builds
+// Minute buckets of stored fixes exactly as the bulletin query (src/store/clickhouse/report-queries.ts) builds
 // them: the USABLE filter (accuracy ≤ max_accuracy_m or unknown, not (0,0)), fix count, first and
 // last fix time, median position and accuracy (-1: none reported). For the track filter's realism
 // tests and bench/track-filter.ts, which run analyseTrack without ClickHouse.

@@ -3,11 +3,12 @@
 // (as after a process restart): the window is rebuilt from the `incidents` table.
 import t from 'tap'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
-import { IncidentStore } from '../../src/incidents/store.js'
+import { ClickHouseIncidentStore } from '../../src/store/clickhouse/incidents.js'
+import type { IncidentStore } from '../../src/incidents/incident-store.js'
 import type { OutboundEvent } from '../../src/incidents/events.js'
 import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
 import { directJournal } from '../helpers/journal-rows.js'
@@ -40,7 +41,7 @@ t.test('two incidents before a restart and one after make three within the windo
   // A database of its own per test: the window query reads every zone's incidents.
   const db = 'rate_a'
   await migrate(ch.client, { database: db, ttlDays: 0, rejectsTtlDays: 0 })
-  const store = new IncidentStore(ch.client, db)
+  const store = new ClickHouseIncidentStore(ch.client, db)
   const dir = tempDir()
   const now = { t: T0 }
   // Old history outside the window must not count after the restart.
@@ -78,7 +79,7 @@ t.test('two incidents before a restart and one after make three within the windo
 t.test('the rebuild counts nothing twice, is skipped with the proposal off, and is retried after a failure', async (t) => {
   const db = 'rate_b'
   await migrate(ch.client, { database: db, ttlDays: 0, rejectsTtlDays: 0 })
-  const store = new IncidentStore(ch.client, db)
+  const store = new ClickHouseIncidentStore(ch.client, db)
   const now = { t: T0 }
   const a = start(store, tempDir(), now)
   await a.add('X-1')

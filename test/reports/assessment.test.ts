@@ -10,7 +10,7 @@ import { buildReport, type ReportInputs } from '../../src/reports/build.js'
 import { unitAssessment, score, SILENCE_PENALTY } from '../../src/reports/assessment.js'
 import { bucketsOf } from '../helpers/report-buckets.js'
 import { generateTrack, offsetM, parked, waypoints, type LatLon } from '../helpers/gps-realism.js'
-import type { UnitBuckets } from '../../src/reports/queries.js'
+import type { UnitBuckets } from '../../src/reports/report-queries.js'
 
 const H = 3_600_000
 const M = 60_000

@@ -5,9 +5,10 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
+import { clickHouseReportQueries } from '../../src/store/clickhouse/report-queries.js'
 import type { OutboundEvent } from '../../src/reports/bulletin-event.js'
 import { reportsPlugin } from '../../src/api/reports.js'
 import { installErrorHandler } from '../../src/api/errors.js'
@@ -20,6 +21,7 @@ const cfg = validateConfig({ data_dir: dir, ...config({ reports: { base_url: 'ht
 const ch = openClickHouse(cfg)
 t.teardown(() => ch.close())
 const db = { client: ch.client, database: ch.database }
+const queries = clickHouseReportQueries(db)
 let clock = at(24 + 7) // 1 Dec 07:00 local
 const now = () => clock
 
@@ -32,7 +34,7 @@ t.before(async () => {
 
 const published: OutboundEvent[] = []
 const publisher = { publishEvent: (e: OutboundEvent) => { published.push(e) } }
-const make = (pub: { publishEvent(e: OutboundEvent): void } | undefined = publisher, dataDir = dir) => createReports({ config: cfg, db, dataDir, publisher: pub, logger: pino({ level: 'silent' }), now })
+const make = (pub: { publishEvent(e: OutboundEvent): void } | undefined = publisher, dataDir = dir) => createReports({ config: cfg, queries, dataDir, publisher: pub, logger: pino({ level: 'silent' }), now })
 
 t.test('exactly once per period, across restarts and outages', async (t) => {
   let r = make()
@@ -88,16 +90,16 @@ t.test('a fresh engine owes nothing from before it first ran; unreadable state i
   const d = tempDir()
   clock = at(7 * 24 + 9)
   const { logger, logs } = captureLogger()
-  const r = createReports({ config: cfg, db, dataDir: d, logger, now })
+  const r = createReports({ config: cfg, queries, dataDir: d, logger, now })
   t.equal(await r.runner.runDue(), 0)
   r.api.redeliver({ kind: 'daily', period: '2026-11-30', generatedAt: 1, report: (await make().api.bulletins.get('daily', '2026-11-30'))!.report })
   const { writeFileSync } = await import('node:fs')
   writeFileSync(`${d}/reports/state.json`, '{"v":9}')
-  createReports({ config: cfg, db, dataDir: d, logger, now })
+  createReports({ config: cfg, queries, dataDir: d, logger, now })
   writeFileSync(`${d}/reports/state.json`, '{not json')
-  createReports({ config: cfg, db, dataDir: d, logger, now })
+  createReports({ config: cfg, queries, dataDir: d, logger, now })
   t.match(logs.map((l) => l.msg).join('\n'), /not recognised[\s\S]*unreadable/)
-  t.throws(() => createReports({ config: validateConfig({ data_dir: d, reports: { timezone: 'Mars/Olympus' } }), db, dataDir: d, logger, now }), /reports\.timezone: "Mars\/Olympus"/)
+  t.throws(() => createReports({ config: validateConfig({ data_dir: d, reports: { timezone: 'Mars/Olympus' } }), queries, dataDir: d, logger, now }), /reports\.timezone: "Mars\/Olympus"/)
 })
 
 t.test('the API: JSON, CSV, HTML, regeneration', async (t) => {

@@ -7,9 +7,10 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
+import { clickHouseReportQueries } from '../../src/store/clickhouse/report-queries.js'
 import { reportsPlugin } from '../../src/api/reports.js'
 import { installErrorHandler } from '../../src/api/errors.js'
 import { ErrorBody } from '../../src/api/schemas.js'
@@ -29,8 +30,9 @@ const cfg = validateConfig({ data_dir: dir, ...config() })
 const ch = openClickHouse(cfg)
 t.teardown(() => ch.close())
 const db = { client: ch.client, database: ch.database }
+const queries = clickHouseReportQueries(db)
 const now = () => at(24 + 9)
-const reports = createReports({ config: cfg, db, dataDir: dir, logger: pino({ level: 'silent' }), now })
+const reports = createReports({ config: cfg, queries, dataDir: dir, logger: pino({ level: 'silent' }), now })
 
 const SCENE = { lat: 36.4722, lon: 117.8116 }
 const { perLat } = metresPerDegree(SCENE.lat)

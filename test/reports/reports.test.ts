@@ -3,10 +3,11 @@
 // coverage and gaps, a post's uncovered time; the same day seen from a UTC deployment.
 import t from 'tap'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { ReportService, reportSettings } from '../../src/reports/service.js'
+import { clickHouseReportQueries } from '../../src/store/clickhouse/report-queries.js'
 import { periodNamed } from '../../src/reports/periods.js'
 import { tempDir } from '../helpers/harness.js'
 import { DAY, H, M, at, config, positions, zoneSamples, prioritySnapshots, alerts, NIGHT_KM_PER_H } from '../fixtures/patrol-day.js'
@@ -30,7 +31,7 @@ t.before(async () => {
 
 const service = (extra: Record<string, unknown> = {}) => {
   const c = validateConfig({ data_dir: dir, ...config(extra) })
-  return { svc: new ReportService(db, reportSettings(c, compileDeployment(c)), () => 42), c }
+  return { svc: new ReportService(clickHouseReportQueries(db), reportSettings(c, compileDeployment(c)), () => 42), c }
 }
 const near = (t: { ok(v: boolean, m: string): void }, got: number | null, want: number, tol: number, what: string) => t.ok(got !== null && Math.abs(got - want) <= tol, `${what}: ${got} ≈ ${want} ± ${tol}`)
 
@@ -165,7 +166,7 @@ t.test('per-unit detail, route and events', async (t) => {
   const ev = await svc.events(DAY, DAY + 24 * H, 100, 'DRIVE')
   t.same(ev.map((e) => e.type), ['radius_breach.opened', 'radius_breach.acknowledged', 'radius_breach.resolved'])
   t.equal((await svc.events(DAY, DAY + 24 * H, 100)).length, 6)
-  const { prioritySnapshots: ps } = await import('../../src/reports/queries.js')
+  const { prioritySnapshots: ps } = await import('../../src/store/clickhouse/report-queries.js')
   t.same(await ps(db, { from: DAY, to: DAY + H, cells: [] }), [], 'no priority cells, no query')
 })
 

@@ -3,9 +3,10 @@
 import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../src/store/clickhouse/client.js'
+import { migrate } from '../../src/store/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
+import { clickHouseReportQueries } from '../../src/store/clickhouse/report-queries.js'
 import type { OutboundEvent } from '../../src/reports/bulletin-event.js'
 import { tempDir } from '../helpers/harness.js'
 
@@ -14,13 +15,14 @@ const cfg = validateConfig({ data_dir: dir, reports: { timezone: 'UTC', daily_at
 const ch = openClickHouse(cfg)
 t.teardown(() => ch.close())
 const db = { client: ch.client, database: ch.database }
+const queries = clickHouseReportQueries(db)
 t.before(() => migrate(ch.client, { database: ch.database, ttlDays: 0, rejectsTtlDays: 0 }))
 
 /** A runner whose clock reaches `due` 300 ms after it starts; `onEvent` sees each delivery. */
 function runnerDueSoon(due: number, dataDir: string, onEvent: (e: OutboundEvent, stop: () => Promise<void>) => void) {
   const offset = due - 300 - Date.now()
   const now = () => Date.now() + offset
-  const r = createReports({ config: cfg, db, dataDir, logger: pino({ level: 'silent' }), now, publisher: { publishEvent: (e: OutboundEvent) => onEvent(e, () => r.runner.stop()) } })
+  const r = createReports({ config: cfg, queries, dataDir, logger: pino({ level: 'silent' }), now, publisher: { publishEvent: (e: OutboundEvent) => onEvent(e, () => r.runner.stop()) } })
   return { r, now }
 }
 // The runner's timer is unref'd (it never holds the engine up); this test holds the loop itself.

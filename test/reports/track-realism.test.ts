@@ -1,6 +1,6 @@
 // The track filter on the realism kit (test/helpers/gps-realism.ts): hours of fix time with
 // Gaussian error, urban drift, multipath outliers, lost lock and unknown accuracy, bucketed per
-// minute exactly as reports/queries.ts does, through analyseTrack with the default settings.
+// minute exactly as store/clickhouse/report-queries.ts does, through analyseTrack with the default settings.
 // Targets: a parked phone adds ≤ 0.3 km and no trip in 12 h at σ 10/20/30 m; a walked beat and a
 // driven route within ±5 %; a car stopping at 20 traffic lights makes one trip.
 import t from 'tap'

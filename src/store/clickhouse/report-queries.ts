@@ -1,9 +1,14 @@
-// Every SQL statement of the reports stage, in one place. All user input reaches ClickHouse as
-// typed query parameters ({name:Type}); only the database name (validated by the config schema
-// against ^[A-Za-z_][A-Za-z0-9_]*$) is spliced in. Plain SQL that runs on embedded chdb and on
+// Every SQL statement of the reports stage, in one place: its ReportQueries (src/reports/report-queries.ts).
+// All user input reaches ClickHouse as typed query parameters ({name:Type}); only the database name
+// (validated by the config schema against ^[A-Za-z_][A-Za-z0-9_]*$) is spliced in. Plain SQL that runs on embedded chdb and on
 // ClickHouse server >= 24 (no experimental settings, no analyzer-only syntax).
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { Bucket } from './track.js'
+import type { Bucket } from '../../reports/track.js'
+import type {
+  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, LevelChangeRowDb, PlanEventRow,
+  ReportQueries, RoutePoint, UnitBuckets, ZoneSample,
+} from '../../reports/report-queries.js'
+import { ClickHouseIncidentStore } from './incidents.js'
 
 export interface Db { client: ClickHouseClient; database: string }
 
@@ -18,8 +23,6 @@ async function rows<T>(db: Db, query: string, params: Record<string, unknown>): 
 /** What a report may use: unflagged, accurate enough, not the (0,0) of a receiver without a fix. */
 const USABLE = `flags = 0 AND (accuracy IS NULL OR accuracy <= {maxAcc:Float64}) AND NOT (lat = 0 AND lon = 0)`
 const RANGE = `ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})`
-
-export interface UnitBuckets { unitId: string; buckets: Bucket[]; /** Distinct H3 cells in [cellsFrom, cellsTo). */ cells: number }
 
 /**
  * One pass over `positions` for every per-unit figure: fixes per unit and minute (count, first
@@ -62,8 +65,6 @@ export async function unitBuckets(db: Db, p: { from: number; to: number; cellsFr
   }))
 }
 
-export interface AlertSpanRow { alert_id: string; k: string; subj: string; unit: string; zone: string; post: string; opened_ms: number; resolved_ms: number | null }
-
 /** Alerts open at some time in [from, to): when each opened and (if it did) resolved. */
 export async function alertSpans(db: Db, p: { from: number; to: number }): Promise<AlertSpanRow[]> {
   return rows<AlertSpanRow>(db, `
@@ -77,8 +78,6 @@ export async function alertSpans(db: Db, p: { from: number; to: number }): Promi
     ORDER BY opened_ms, alert_id`, p)
 }
 
-export interface EventRow { at: number; type: string; alert_id: string; subject: string; unit_id: string; zone_id: string; summary: string; lat: number | null; lon: number | null }
-
 /** Alert transitions in [from, to), optionally of one unit: Traccar's "events" report. */
 export async function events(db: Db, p: { from: number; to: number; unit?: string; limit: number }): Promise<EventRow[]> {
   const r = await rows<EventRow & { at_ms: number }>(db, `
@@ -90,8 +89,6 @@ export async function events(db: Db, p: { from: number; to: number; unit?: strin
   return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
 }
 
-export interface RoutePoint { ts: number; lat: number; lon: number; speed: number | null; accuracy: number | null; flags: number }
-
 /** A unit's stored fixes in [from, to), flagged ones included (marked): Traccar's "route". */
 export async function route(db: Db, p: { unit: string; from: number; to: number; limit: number }): Promise<RoutePoint[]> {
   // Aliases must not shadow columns used in WHERE (ClickHouse resolves aliases there).
@@ -101,8 +98,6 @@ export async function route(db: Db, p: { unit: string; from: number; to: number;
   return r.map(({ ts_ms: ts, ...x }) => ({ ts, ...x }))
 }
 
-export interface ZoneSample { zone_id: string; at: number; ratio: number; response_ratio: number | null }
-
 /** The coverage ratio time series (one row per zone per snapshot) in [from, to). */
 export async function zoneSeries(db: Db, p: { from: number; to: number }): Promise<ZoneSample[]> {
   const r = await rows<Omit<ZoneSample, 'at'> & { at_ms: number }>(db, `
@@ -111,8 +106,6 @@ export async function zoneSeries(db: Db, p: { from: number; to: number }): Promi
     ORDER BY zone_id, at_ms`, p)
   return r.map(({ at_ms: atMs, ...z }) => ({ ...z, at: atMs }))
 }
-
-export interface CellSnapshots { zone_id: string; cell: string; s: Array<[number, number | null]> }
 
 /** Priority cells' last visit at every snapshot: how overdue they got. `cells` are H3 ids (hex). */
 export async function prioritySnapshots(db: Db, p: { from: number; to: number; cells: string[] }): Promise<CellSnapshots[]> {
@@ -127,8 +120,6 @@ export async function prioritySnapshots(db: Db, p: { from: number; to: number; c
   return r.map(({ cell_id: cell, ...x }) => ({ ...x, cell }))
 }
 
-export interface CellFreshness { zone_id: string; cell: string; fresh: number }
-
 /** Per zone cell, the share of snapshots in [from, to) in which it was fresh (the coverage map). */
 export async function cellFreshness(db: Db, p: { from: number; to: number }): Promise<CellFreshness[]> {
   const r = await rows<Omit<CellFreshness, 'cell' | 'fresh'> & { cell_id: string; fresh_share: number }>(db, `
@@ -137,8 +128,6 @@ export async function cellFreshness(db: Db, p: { from: number; to: number }): Pr
     GROUP BY zone_id, cell ORDER BY zone_id, cell_id`, p)
   return r.map((x) => ({ zone_id: x.zone_id, cell: x.cell_id, fresh: x.fresh_share }))
 }
-
-export interface LevelChangeRowDb { at: number; zone_id: string; level: string; expires_ms: number | null }
 
 /**
  * Every patrol level change made before `to` (the audit rows of `zone.level` that changed
@@ -155,8 +144,6 @@ export async function levelChanges(db: Db, p: { to: number }): Promise<LevelChan
   return r.map(({ at_ms: atMs, ...c }) => ({ ...c, at: atMs }))
 }
 
-export interface PlanEventRow { at: number; type: string; activation_id: string; plan_id: string; incident_id: string; checkpoint: string; unit_id: string; elapsed_ms: number | null; data: string }
-
 /**
  * Every stored event of the plan activations that started in [from, to) — their arrivals and
  * misses too when these came after the period's end. FINAL folds a retried insert (same event_id).
@@ -171,8 +158,6 @@ export async function planEvents(db: Db, p: { from: number; to: number }): Promi
     ORDER BY at_ms, event_id`, p)
   return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
 }
-
-export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
 
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
   await db.client.insert({
@@ -194,11 +179,29 @@ export async function getBulletin(db: Db, p: { kind: string; period: string }): 
   return r[0] ?? null
 }
 
-export interface BulletinListing { kind: string; period: string; generated_at: number; generations: number }
-
 export async function listBulletins(db: Db, p: { kind?: string; limit: number }): Promise<BulletinListing[]> {
   return rows<BulletinListing>(db, `
     SELECT kind, period, toUnixTimestamp64Milli(max(generated_at)) AS generated_at, toUInt32(count()) AS generations
     FROM ${db.database}.bulletins ${p.kind === undefined ? '' : 'WHERE kind = {kind:String}'}
     GROUP BY kind, period ORDER BY period DESC, kind LIMIT {limit:UInt32}`, { kind: p.kind ?? '', limit: p.limit })
+}
+
+/** The reports stage's queries against this database (hotspot scores are the incidents' query). */
+export function clickHouseReportQueries(db: Db): ReportQueries {
+  const incidents = new ClickHouseIncidentStore(db.client, db.database)
+  return {
+    unitBuckets: (p) => unitBuckets(db, p),
+    alertSpans: (p) => alertSpans(db, p),
+    events: (p) => events(db, p),
+    route: (p) => route(db, p),
+    zoneSeries: (p) => zoneSeries(db, p),
+    prioritySnapshots: (p) => prioritySnapshots(db, p),
+    cellFreshness: (p) => cellFreshness(db, p),
+    levelChanges: (p) => levelChanges(db, p),
+    planEvents: (p) => planEvents(db, p),
+    insertBulletin: (b) => insertBulletin(db, b),
+    getBulletin: (p) => getBulletin(db, p),
+    listBulletins: (p) => listBulletins(db, p),
+    hotspotScores: (spec, now, limit) => incidents.hotspotScores(spec, now, limit),
+  }
 }

@@ -1,16 +1,16 @@
-// The ClickHouse sink against the embedded engine: schema idempotent, rows as written, a re-sent
-// segment stored once (deduplication token), bad rows isolated into rejects, failures sorted.
+// The ClickHouse writer against the embedded engine: schema idempotent, rows as written, a re-sent
+// segment stored once (deduplication token), bad rows isolated into rejects, failures sorted, visits recovered.
 import t from 'tap'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { latLngToCell } from 'h3-js'
 import { validateConfig } from '../../../src/config/load.js'
-import { openClickHouse } from '../../../src/sink/clickhouse/client.js'
-import { migrate, schemaStatements, ttlStatements } from '../../../src/sink/clickhouse/schema.js'
-import { createDeliver, origin } from '../../../src/sink/clickhouse/deliver.js'
-import { classifyFailure } from '../../../src/sink/clickhouse/retry-policy.js'
+import { openClickHouse } from '../../../src/store/clickhouse/client.js'
+import { migrate, schemaStatements, ttlStatements } from '../../../src/store/clickhouse/schema.js'
+import { createDeliver, origin } from '../../../src/store/clickhouse/deliver.js'
+import { classifyFailure } from '../../../src/store/clickhouse/retry-policy.js'
 import { RecordBuilder, positionRow, rejectRow, alertRow, alertsRecord, coverageRow, zoneStatsRow, groupByTable, cellDecimal } from '../../../src/journal/record.js'
-import { geoToH3Order, recoverVisits } from '../../../src/sink/clickhouse/recover.js'
+import { geoToH3Order, recoverVisits } from '../../../src/store/clickhouse/recover.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 import type { Fix } from '../../../src/decode/fix.js'
 import type { AlertEvent } from '../../../src/rules/alert-event.js'

@@ -5,8 +5,8 @@ import t from 'tap'
 import { pino } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { validateConfig } from '../../../src/config/load.js'
-import { ClickHouseHealth } from '../../../src/sink/clickhouse/health.js'
-import type { ClickHouseHandle } from '../../../src/sink/clickhouse/client.js'
+import { ClickHouseHealth } from '../../../src/store/clickhouse/health.js'
+import type { ClickHouseHandle } from '../../../src/store/clickhouse/client.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
 
 function setup() {

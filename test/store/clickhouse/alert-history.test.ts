@@ -6,12 +6,12 @@ import { Readable } from 'node:stream'
 import { pino } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { validateConfig } from '../../../src/config/load.js'
-import { openClickHouse } from '../../../src/sink/clickhouse/client.js'
-import { migrate } from '../../../src/sink/clickhouse/schema.js'
+import { openClickHouse } from '../../../src/store/clickhouse/client.js'
+import { migrate } from '../../../src/store/clickhouse/schema.js'
 import { alertRow, auditRow, rowsRecord } from '../../../src/journal/record.js'
-import { createDeliver } from '../../../src/sink/clickhouse/deliver.js'
+import { createDeliver } from '../../../src/store/clickhouse/deliver.js'
 import { createMetrics } from '../../../src/telemetry/metrics.js'
-import { queryAlertHistory, queryAlertTransitions } from '../../../src/sink/clickhouse/alert-history.js'
+import { clickHouseAlertHistory, queryAlertHistory, queryAlertTransitions } from '../../../src/store/clickhouse/alert-history.js'
 import type { AlertEvent, AlertKind, AlertState } from '../../../src/rules/alert-event.js'
 import { tempDir } from '../../helpers/harness.js'
 import { rows } from '../../helpers/clickhouse.js'
@@ -69,7 +69,7 @@ t.test('transitions in lifecycle order, each once', async (t) => {
 })
 
 t.test('API: history from ClickHouse with cursor, one stored alert with transitions', async (t) => {
-  const x = await rig({ ctx: { clickhouse: ch } })
+  const x = await rig({ ctx: { alertHistory: clickHouseAlertHistory(ch) } })
   t.teardown(() => x.app.close())
   x.clock.now = T + 1000
   const url = `/api/v1/alerts?state=resolved&from=${T - 1}&limit=2`
@@ -92,7 +92,7 @@ t.test('API: history from ClickHouse with cursor, one stored alert with transiti
 })
 
 t.test('API: a live alert merges its unshipped transition; ClickHouse errors are 503', async (t) => {
-  const x = await rig({ ctx: { clickhouse: ch } })
+  const x = await rig({ ctx: { alertHistory: clickHouseAlertHistory(ch) } })
   t.teardown(() => x.app.close())
   for (let i = 0; i <= 16; i++) {
     x.clock.now = T + i * 5000
@@ -103,7 +103,7 @@ t.test('API: a live alert merges its unshipped transition; ClickHouse errors are
   const res = await x.app.inject({ url: `/api/v1/alerts/${live.id}`, headers: as('read') })
   t.same(res.json().transitions.map((e: { eventId: string }) => e.eventId), [live.last.eventId], 'not in ClickHouse yet: the engine\'s own')
   const broken = { client: { query: async () => { throw new Error('Code: 60. Table missing\nstack') } } as unknown as ClickHouseClient, database: db }
-  const y = await rig({ ctx: { clickhouse: broken } })
+  const y = await rig({ ctx: { alertHistory: clickHouseAlertHistory(broken) } })
   t.teardown(() => y.app.close())
   const r1 = await y.app.inject({ url: '/api/v1/alerts?state=resolved', headers: as('read') })
   t.equal(r1.statusCode, 503)

@@ -1,25 +1,13 @@
 // Alert history from the `alerts` table (one row per transition): alerts folded to their latest
-// state, filtered and paged newest first by (opened_at, alert_id), and one alert's transitions.
+// state, filtered and paged newest first by (opened_at, alert_id), and one alert's transitions
+// (the API's AlertHistory, src/api/stored-reads.ts).
 import type { AlertView } from '../../rules/alert-book.js'
 import type { AlertEvent, AlertKind, AlertState } from '../../rules/alert-event.js'
+import type { AlertHistory, AlertHistoryQuery } from '../../api/stored-reads.js'
 
 export interface ClickHouseReader {
   client: { query(o: { query: string; query_params?: Record<string, unknown>; format: 'JSONEachRow' }): Promise<{ json<T>(): Promise<T[]> }> }
   database: string
-}
-
-export interface AlertHistoryQuery {
-  /** Latest state to keep; null = any. */
-  states: AlertState[] | null
-  kind?: string | undefined
-  zone?: string | undefined
-  unit?: string | undefined
-  /** opened_at range, epoch ms, [from, to). */
-  from: number
-  to: number
-  limit: number
-  /** Page after this (opened_at, alert_id), newest first. */
-  after?: { openedAt: number; id: string } | undefined
 }
 
 // Same-millisecond transitions (opened then resolved on one fix) are ordered by their lifecycle.
@@ -82,4 +70,12 @@ export async function queryAlertTransitions(ch: ClickHouseReader, alertId: strin
     format: 'JSONEachRow',
   })
   return (await rs.json<{ data: string }>()).map((r) => JSON.parse(r.data) as AlertEvent)
+}
+
+/** The API's alert history, read from this database. */
+export function clickHouseAlertHistory(ch: ClickHouseReader): AlertHistory {
+  return {
+    history: (q) => queryAlertHistory(ch, q),
+    transitions: (id) => queryAlertTransitions(ch, id),
+  }
 }

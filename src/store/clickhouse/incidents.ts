@@ -1,58 +1,12 @@
-// ClickHouse I/O of the incidents stage, all SQL in one place: the `incidents` and `plan_events`
-// tables (their rows are written through the journal, journal/record.ts), the incident query and
-// the hotspot density (parameterised; no string-built values). Tables work on the embedded engine and on ClickHouse server >= 24. Cells are stored at
-// resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
+// The incidents stage's reads (its IncidentStore, src/incidents/incident-store.ts) from the
+// `incidents` table (created in schema.ts; rows are written through the journal, journal/record.ts):
+// the incident query and the hotspot density (parameterised; no string-built values). Cells are
+// stored at resolution 15 and coarsened in SQL (h3ToParent), so no query depends on geoToH3's argument order.
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { CellScore, HotspotSpec } from './hotspots.js'
-import type { Incident } from './incident.js'
+import type { CellScore, HotspotSpec } from '../../incidents/hotspots.js'
+import type { IncidentQuery, IncidentRow, IncidentStore } from '../../incidents/incident-store.js'
 
-/** `dedupWindow`: see DEDUP_WINDOW in sink/clickhouse/schema.ts (a re-sent journal segment is stored once). */
-export function incidentSchemaStatements(db: string, dedupWindow: number): string[] {
-  return [
-    // Idempotent by id: the service journals only ids it does not hold (journal/record.ts
-    // incidentRow, shipped like fixes); ReplacingMergeTree ordered by id also folds a repeat. A few hundred thousand rows a year: no partitioning needed.
-    `CREATE TABLE IF NOT EXISTS ${db}.incidents (
-      id String,
-      type LowCardinality(String),
-      priority UInt8,
-      ts DateTime64(3, 'UTC'),
-      lat Float64,
-      lon Float64,
-      h3 UInt64,
-      zone_id LowCardinality(String),
-      address String CODEC(ZSTD(1)),
-      description String CODEC(ZSTD(3)),
-      source LowCardinality(String),
-      created_at DateTime64(3, 'UTC')
-    ) ENGINE = ReplacingMergeTree(created_at)
-    ORDER BY id
-    SETTINGS non_replicated_deduplication_window = ${dedupWindow}`,
-    // Plan activations, arrivals, misses, completion and deactivation; event_id folds retries.
-    `CREATE TABLE IF NOT EXISTS ${db}.plan_events (
-      at DateTime64(3, 'UTC'),
-      event_id String,
-      type LowCardinality(String),
-      activation_id String,
-      plan_id LowCardinality(String),
-      incident_id String,
-      checkpoint String,
-      unit_id LowCardinality(String),
-      elapsed_ms Nullable(Int64),
-      summary String,
-      data String CODEC(ZSTD(3))
-    ) ENGINE = ReplacingMergeTree
-    PARTITION BY toYYYYMM(at)
-    ORDER BY (plan_id, activation_id, event_id)
-    SETTINGS non_replicated_deduplication_window = ${dedupWindow}`,
-  ]
-}
-
-/** An incident as stored: the record plus the zone it fell in. */
-export interface IncidentRow extends Incident {
-  zone: string
-}
-
-export class IncidentStore {
+export class ClickHouseIncidentStore implements IncidentStore {
   constructor(private readonly client: ClickHouseClient, private readonly db: string) {}
 
   /** Which of `ids` are stored already. */
@@ -66,7 +20,7 @@ export class IncidentStore {
     return new Set((await rs.json<{ id: string }>()).map((r) => r.id))
   }
 
-  async query(q: { from: number; to: number; type?: string; zone?: string; id?: string; limit: number }): Promise<IncidentRow[]> {
+  async query(q: IncidentQuery): Promise<IncidentRow[]> {
     const rs = await this.client.query({
       // Aliases must not shadow columns used in WHERE (ClickHouse resolves aliases there).
       query: `SELECT id, type, priority, toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, zone_id, address, description

@@ -1,19 +1,8 @@
 // The SQL behind the map's replay: stored positions of a time range (optionally thinned to one
 // fix per unit per step), and the coverage state of every zone at an instant (the latest coverage
 // snapshot at or before it, with the zone ratios of that moment).
+import type { ReplaySource } from '../../api/stored-reads.js'
 import type { ClickHouseReader } from './alert-history.js'
-
-export interface ReplayPosition { unitId: string; ts: number; lat: number; lon: number; speed: number | null }
-export interface ReplayCursor { ts: number; unitId: string }
-export interface ReplayCell { zone: string; cell: string; lastVisit: number | null }
-export interface ReplayZone { zone: string; ratio: number; responseRatio: number | null }
-export interface ReplayCoverage { at: number; snapshotAt: number | null; zones: ReplayZone[]; cells: ReplayCell[] }
-
-export interface ReplaySource {
-  /** Positions in (ts, unit) order, after the cursor when given: one page of at most `limit`. */
-  positions(q: { from: number; to: number; limit: number; stepMs: number; unit?: string | undefined; after?: ReplayCursor | undefined }): Promise<ReplayPosition[]>
-  coverageAt(at: number, zone?: string): Promise<ReplayCoverage>
-}
 
 /** How far back a snapshot may be to still describe an instant (snapshots are written every minute). */
 const SNAPSHOT_LOOKBACK_MS = 24 * 3_600_000

@@ -3,18 +3,18 @@
 // its filters, plan events, and the hotspot density against the reference
 // implementation (scoreIncidents) on a seeded year of incidents.
 import t from 'tap'
-import { validateConfig } from '../../src/config/load.js'
-import { openClickHouse } from '../../src/sink/clickhouse/client.js'
-import { migrate } from '../../src/sink/clickhouse/schema.js'
-import { IncidentStore } from '../../src/incidents/store.js'
-import { scoreIncidents, type HotspotSpec } from '../../src/incidents/hotspots.js'
-import type { Incident } from '../../src/incidents/incident.js'
-import type { OutboundEvent } from '../../src/incidents/events.js'
-import { incidentRow, planEventRow, rowsRecord } from '../../src/journal/record.js'
-import { recordDeliverer } from '../helpers/journal-rows.js'
-import { tempDir } from '../helpers/harness.js'
-import { rows } from '../helpers/clickhouse.js'
-import { rng } from '../helpers/workload.js'
+import { validateConfig } from '../../../src/config/load.js'
+import { openClickHouse } from '../../../src/store/clickhouse/client.js'
+import { migrate } from '../../../src/store/clickhouse/schema.js'
+import { ClickHouseIncidentStore } from '../../../src/store/clickhouse/incidents.js'
+import { scoreIncidents, type HotspotSpec } from '../../../src/incidents/hotspots.js'
+import type { Incident } from '../../../src/incidents/incident.js'
+import type { OutboundEvent } from '../../../src/incidents/events.js'
+import { incidentRow, planEventRow, rowsRecord } from '../../../src/journal/record.js'
+import { recordDeliverer } from '../../helpers/journal-rows.js'
+import { tempDir } from '../../helpers/harness.js'
+import { rows } from '../../helpers/clickhouse.js'
+import { rng } from '../../helpers/workload.js'
 
 const config = validateConfig({ data_dir: tempDir() })
 const ch = openClickHouse(config)
@@ -34,7 +34,7 @@ t.before(async () => {
 })
 
 t.test('insert, existing, query filters, get', async (t) => {
-  const s = new IncidentStore(ch.client, db)
+  const s = new ClickHouseIncidentStore(ch.client, db)
   t.same(await s.existing([]), new Set())
   const first = incidents([{ incident: inc('A', NOW - DAY, 'robbery'), zone: 'g1' }, { incident: inc('B', NOW - 2 * DAY), zone: null }], 'api', NOW)
   await shipper.ship([first], 100)
@@ -67,7 +67,7 @@ t.test('plan events are stored once per event id', async (t) => {
 })
 
 t.test('hotspot density in SQL equals the reference over a seeded year', async (t) => {
-  const s = new IncidentStore(ch.client, db)
+  const s = new ClickHouseIncidentStore(ch.client, db)
   await ch.client.command({ query: `TRUNCATE TABLE ${db}.incidents` })
   const r = rng(42)
   const types = ['robbery', 'snatch_theft', 'burglary', 'theft', 'fraud']

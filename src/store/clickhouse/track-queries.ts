@@ -1,19 +1,10 @@
-// Read queries the engine runs against ClickHouse outside the insert path. The SQL lives here,
-// beside the schema it depends on, so the composition root holds none.
+// A unit's stored track from `positions` (the API's track read, src/api/stored-reads.ts): the SQL
+// lives here, beside the schema it depends on, so the composition root holds none.
+import type { TrackPoint } from '../../api/stored-reads.js'
 import type { ClickHouseHandle } from './client.js'
 
-export interface StoredPoint {
-  ts: number
-  lat: number
-  lon: number
-  speed: number | null
-  accuracy: number | null
-  h3: string
-  flags: number
-}
-
 /** One unit's stored track between two fix times, in fix-time order. Reads one range of the (unit_id, ts) sort key. */
-export async function readTrack(ch: ClickHouseHandle, unitId: string, from: number, to: number, limit: number): Promise<StoredPoint[]> {
+export async function readTrack(ch: ClickHouseHandle, unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]> {
   const rs = await ch.client.query({
     // Aliases must not shadow column names used in WHERE (ClickHouse resolves aliases there).
     query: `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, lat, lon, speed, accuracy, h3ToString(h3) AS cell, flags FROM ${ch.database}.positions

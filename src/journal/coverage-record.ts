@@ -1,8 +1,8 @@
 // Builds the periodic coverage snapshot record: one `coverage` row per zone cell (last visit,
 // fresh or not, centre for maps) and one `coverage_zones` row per zone (ratios over time).
-import { cellCentre } from '../../geo/cells.js'
-import type { RuleEngine } from '../../rules/engine.js'
-import { RecordBuilder, coverageRow, zoneStatsRow } from '../../journal/record.js'
+import { cellCentre } from '../geo/cells.js'
+import type { RuleEngine } from '../rules/engine.js'
+import { RecordBuilder, coverageRow, zoneStatsRow } from './record.js'
 
 const centres = new Map<string, { lat: number; lon: number }>()
 function centre(cell: string): { lat: number; lon: number } {

@@ -1,9 +1,8 @@
-// The ClickHouse schema, created or migrated idempotently at start-up. Works on the embedded
-// engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every statement is IF NOT EXISTS,
-// and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up can run it every time.
+// The ClickHouse schema, every table of the engine in one place, created or migrated idempotently
+// at start-up. Works on the embedded engine (ClickHouse 26.x) and on ClickHouse server >= 24. Every
+// statement is IF NOT EXISTS, and later additions are ALTER … ADD COLUMN IF NOT EXISTS, so start-up
+// can run it every time.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { incidentSchemaStatements } from '../../incidents/store.js'
-import { auditTableStatement } from './audit.js'
 
 export interface SchemaOptions {
   database: string
@@ -134,8 +133,61 @@ export function schemaStatements(o: SchemaOptions): string[] {
     ) ENGINE = MergeTree
     ORDER BY (kind, period, generated_at)
     SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
-    // Who changed what through the API (see src/sink/clickhouse/audit.ts).
-    auditTableStatement(db, DEDUP_WINDOW),
+    // Who changed what through the API: one row per state-changing request (who, what, when, from
+    // where), journaled before the response is sent (journal/record.ts auditRow, code `u`) and
+    // shipped like fixes: a crash or a ClickHouse outage loses none, and each is stored once.
+    `CREATE TABLE IF NOT EXISTS ${db}.audit (
+      at DateTime64(3, 'UTC'),
+      actor LowCardinality(String),
+      action LowCardinality(String),
+      target String,
+      ip String,
+      details String CODEC(ZSTD(3))
+    ) ENGINE = MergeTree
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (at, actor)
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+  ]
+}
+
+/** The incidents stage's tables (read through incidents.ts); their rows are written through the journal. */
+export function incidentSchemaStatements(db: string): string[] {
+  return [
+    // Idempotent by id: the service journals only ids it does not hold (journal/record.ts
+    // incidentRow, shipped like fixes); ReplacingMergeTree ordered by id also folds a repeat. A few hundred thousand rows a year: no partitioning needed.
+    `CREATE TABLE IF NOT EXISTS ${db}.incidents (
+      id String,
+      type LowCardinality(String),
+      priority UInt8,
+      ts DateTime64(3, 'UTC'),
+      lat Float64,
+      lon Float64,
+      h3 UInt64,
+      zone_id LowCardinality(String),
+      address String CODEC(ZSTD(1)),
+      description String CODEC(ZSTD(3)),
+      source LowCardinality(String),
+      created_at DateTime64(3, 'UTC')
+    ) ENGINE = ReplacingMergeTree(created_at)
+    ORDER BY id
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+    // Plan activations, arrivals, misses, completion and deactivation; event_id folds retries.
+    `CREATE TABLE IF NOT EXISTS ${db}.plan_events (
+      at DateTime64(3, 'UTC'),
+      event_id String,
+      type LowCardinality(String),
+      activation_id String,
+      plan_id LowCardinality(String),
+      incident_id String,
+      checkpoint String,
+      unit_id LowCardinality(String),
+      elapsed_ms Nullable(Int64),
+      summary String,
+      data String CODEC(ZSTD(3))
+    ) ENGINE = ReplacingMergeTree
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (plan_id, activation_id, event_id)
+    SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
   ]
 }
 
@@ -150,8 +202,7 @@ export function ttlStatements(o: SchemaOptions): string[] {
 
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {
   for (const query of schemaStatements(o)) await client.command({ query })
-  // incidents, plan_events (src/incidents/store.ts).
-  for (const query of incidentSchemaStatements(o.database, DEDUP_WINDOW)) await client.command({ query })
+  for (const query of incidentSchemaStatements(o.database)) await client.command({ query })
   // Tables created before their rows went through the journal had no deduplication window.
   for (const table of ['incidents', 'plan_events', 'audit']) {
     await client.command({ query: `ALTER TABLE ${o.database}.${table} MODIFY SETTING non_replicated_deduplication_window = ${DEDUP_WINDOW}` })
