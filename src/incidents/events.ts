@@ -1,2 +1,2 @@
 // The outbound event shape the delivery stage sends (CONTRACTS.md; owner: src/alerts/outbound-event.ts).
-export type { OutboundEvent } from '../alerts/outbound-event.js'
+export type { OutboundEvent } from '../delivery/outbound-event.js'

@@ -2,7 +2,7 @@
 // dispatcher, with the concise Markdown summary chat formats show: headline figures, the worst
 // zones and units, and links to the full report. Pure; the event id is deterministic so a
 // re-delivery after a crash carries the same webhook-id.
-import type { OutboundEvent } from '../alerts/outbound-event.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Report } from './model.js'
 
 export type { OutboundEvent }

@@ -9,8 +9,8 @@ import { validateConfig } from '../../src/config/load.js'
 import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
 import { startEmbeddedBroker } from '../../src/ingest/embedded-broker.js'
 import { ClientIds } from '../../src/ingest/client-ids.js'
-import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from '../../src/alerts/mqtt-publisher.js'
-import { captureLogger, makeEvent } from '../alerts/fixtures/alerts.js'
+import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from '../../src/delivery/mqtt-publisher.js'
+import { captureLogger, makeEvent } from '../delivery/fixtures/alerts.js'
 
 const users = [{ username: 'P-001', password: 'pw1' }, { username: 'P-002', password: 'pw2' }]
 

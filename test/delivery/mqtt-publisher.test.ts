@@ -1,5 +1,5 @@
 import t from 'tap'
-import { alertTopic, deviceAlertTopic, DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from '../../src/alerts/mqtt-publisher.js'
+import { alertTopic, deviceAlertTopic, DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from '../../src/delivery/mqtt-publisher.js'
 import { makeEvent, captureLogger } from './fixtures/alerts.js'
 
 t.test('topic: prefix/kind/subject, wildcards stripped', async (t) => {

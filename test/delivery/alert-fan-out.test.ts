@@ -2,7 +2,7 @@
 // a journal that fails means no delivery (and an error with its stack in the log).
 import t from 'tap'
 import { pino } from 'pino'
-import { AlertFanOut, type AlertSink } from '../../src/alerts/fan-out.js'
+import { AlertFanOut, type AlertSink } from '../../src/delivery/alert-fan-out.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
