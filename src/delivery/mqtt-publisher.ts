@@ -1,79 +1,33 @@
-// Publishes every alert transition on MQTT (QoS 1) for integrations and, when asked, for the unit
-// the alert is about: topic `${prefix}/${kind}/${subject}` (the full feed: every unit's alerts,
-// read by integration logins only), and `${devicePrefix}/${unitId}/alerts/${kind}/${subject}` for
-// an alert about one unit (the only alerts a device may read: its own). Payload = the standard
-// webhook body. Nothing is retained: an alert carries a unit's position, name and post, and a
-// retained message would hand it to whoever subscribes later, long after the fact.
-// Any other outbound event goes to the topic its stage chooses (publishEvent), same body shape,
-// not retained unless asked (no stage asks for an event that carries a position).
+// Publishes outbound events on MQTT (QoS 1) for integrations and devices: the topics come from
+// topics.ts (via publish.ts), the payload is the standard webhook body. Nothing is retained unless
+// asked, and no stage asks: an alert carries a unit's position, name and post, and a retained
+// message would hand it to whoever subscribes later, long after the fact.
 // Failures are retried a few times and logged; nothing is thrown into the pipeline.
 import type { Logger } from 'pino'
-import type { AlertEvent } from '../rules/alert-event.js'
 import { eventBody } from './event-formats.js'
-import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
+import type { OutboundEvent } from './outbound-event.js'
 
 export type MqttPublish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>
 
-const clean = (s: string) => s.replace(/[+#]|\0/g, '')
-
-/** `${prefix}/${kind}/${subject}`; MQTT wildcards and NUL are stripped from the subject defensively. */
-export function alertTopic(prefix: string, event: AlertEvent): string {
-  return `${prefix.replace(/\/+$/, '')}/${event.kind}/${clean(event.subject)}`
-}
-
-/** Where devices read their own alerts: `hexpatrol/devices/{unit}/alerts/…` (broker.subscribe_acl `hexpatrol/devices/%u/#`). */
-export const DEVICE_TOPIC_PREFIX = 'hexpatrol/devices'
-
-/** `${devicePrefix}/${unitId}/alerts/${kind}/${subject}`, or null for an alert about no single unit (a zone's). */
-export function deviceAlertTopic(devicePrefix: string, event: AlertEvent): string | null {
-  if (typeof event.unitId !== 'string' || event.unitId === '') return null
-  return `${devicePrefix.replace(/\/+$/, '')}/${clean(event.unitId).replace(/\//g, '')}/alerts/${event.kind}/${clean(event.subject)}`
-}
-
-export interface MqttAlertPublisherOptions {
-  /** Attempts per alert (default 3). */
+export interface MqttPublisherOptions {
+  /** Attempts per publication (default 3). */
   attempts?: number
   /** Delay before the n-th retry is backoffMs × 4^(n-1) (default 200 ms: 200 ms, 800 ms). */
   backoffMs?: number
-  /** Also publish each unit's alerts under `${devicePrefix}/${unitId}/alerts/…` (the engine passes DEVICE_TOPIC_PREFIX). */
-  devicePrefix?: string
 }
 
-export class MqttAlertPublisher {
+export class MqttPublisher {
   private readonly attempts: number
   private readonly backoffMs: number
-  private readonly devicePrefix: string | undefined
   private readonly inflight = new Set<Promise<void>>()
 
   constructor(
     private readonly send: MqttPublish,
-    private readonly prefix: string,
     private readonly logger: Logger,
-    opts: MqttAlertPublisherOptions = {},
+    opts: MqttPublisherOptions = {},
   ) {
     this.attempts = Math.max(1, opts.attempts ?? 3)
     this.backoffMs = opts.backoffMs ?? 200
-    this.devicePrefix = opts.devicePrefix
-  }
-
-  /**
-   * An alert transition on `${prefix}/${kind}/${subject}` and, for a unit's alert with devicePrefix
-   * set, on that unit's device topic; never retained. Fire and forget: never throws.
-   */
-  publish(event: AlertEvent): void {
-    let topic: string
-    let device: string | null
-    let e: OutboundEvent
-    try {
-      topic = alertTopic(this.prefix, event)
-      device = this.devicePrefix === undefined ? null : deviceAlertTopic(this.devicePrefix, event)
-      e = alertToOutbound(event)
-    } catch (err) {
-      this.logger.error({ err, eventId: event?.eventId }, 'Alert could not be rendered for MQTT; not published.')
-      return
-    }
-    this.publishEvent(topic, e)
-    if (device !== null) this.publishEvent(device, e)
   }
 
   /**
