@@ -204,7 +204,6 @@ export class Engine {
     })
     // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
     if (config.reports.enabled) this.#reports = createReports({ config, db: ch, dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: logger.child({ component: 'reports' }), now })
-    this.#reports?.runner.start()
     const fanOut = this.#fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       beforeDeliver: () => this.#saveRuleState(),
@@ -252,6 +251,8 @@ export class Engine {
       })
     }
     this.#mqttPublisher = new MqttPublisher(source.publish, logger.child({ component: 'alerts-mqtt' }))
+    // The bulletin schedule starts once MQTT publication is up, so a bulletin owed at start-up reaches MQTT too.
+    this.#reports?.runner.start()
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
     if (this.#rules !== undefined) {
