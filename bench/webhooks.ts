@@ -7,7 +7,7 @@ import path from 'node:path'
 import { once } from 'node:events'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
-import { Dispatcher } from '../src/alerts/dispatcher.js'
+import { Dispatcher } from '../src/delivery/dispatcher.js'
 import { validateConfig } from '../src/config/load.js'
 import type { AlertEvent } from '../src/rules/alert-event.js'
 

@@ -1,6 +1,7 @@
 // The composition root: wires the stages into one running engine and stops them in the order
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
-// scheduler; alert fan-out (journal, then webhooks + MQTT); the HTTP API. No SQL, no policy:
+// scheduler; delivery (alerts journaled first; every event through one publish path to webhooks,
+// MQTT and the live stream); the HTTP API. No SQL, no policy:
 // each stage owns its own (see the modules imported below).
 import { join, resolve } from 'node:path'
 import { ensurePrivateDir } from './private-files.js'
@@ -34,12 +35,13 @@ import { compileDeployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
 import { RuleStateStore } from './state/rule-state-store.js'
-import { Dispatcher } from './alerts/dispatcher.js'
-import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from './alerts/mqtt-publisher.js'
-import { AlertFanOut } from './alerts/fan-out.js'
+import { Dispatcher } from './delivery/dispatcher.js'
+import { MqttPublisher } from './delivery/mqtt-publisher.js'
+import { AlertFanOut } from './delivery/alert-fan-out.js'
+import { createPublisher } from './delivery/publish.js'
+import { DEVICE_TOPIC_PREFIX, topicBuilder } from './delivery/topics.js'
 import { createReports, type Reports } from './reports/index.js'
 import { compileIncidents } from './incidents/compile.js'
-import { createFanout } from './incidents/fanout.js'
 import { IncidentService } from './incidents/service.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
@@ -108,7 +110,7 @@ export class Engine {
   #stateStore: RuleStateStore | undefined
   #dispatcher: Dispatcher | undefined
   #fanOut: AlertFanOut | undefined
-  #alertPublisher: MqttAlertPublisher | undefined
+  #mqttPublisher: MqttPublisher | undefined
   #source: MqttSource | undefined
   #api: FastifyInstance | undefined
   #osmandListener: FastifyInstance | undefined
@@ -190,19 +192,26 @@ export class Engine {
       }
     }
 
-    // Alert delivery: journal first, then the outbox (webhooks) and MQTT.
+    // Delivery: one publish path for every outbound event (webhook outbox, MQTT once the source is
+    // up, live stream); alert transitions are journaled first.
     const dispatcher = this.#dispatcher = new Dispatcher({
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, env: this.#env, now,
     })
     dispatcher.start()
+    const publish = createPublisher({
+      webhooks: dispatcher,
+      mqtt: { publishEvent: (topic, e, opts) => this.#mqttPublisher?.publishEvent(topic, e, opts) },
+      topics: topicBuilder({ alerts: config.mqtt.alerts_topic_prefix, events: config.mqtt.events_topic_prefix, devices: DEVICE_TOPIC_PREFIX }),
+      stream: this.stream,
+      metrics,
+      logger,
+    })
     // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
-    if (config.reports.enabled) this.#reports = createReports({ config, queries: clickHouseReportQueries(ch), dataDir: this.dataDir, publisher: dispatcher, logger: logger.child({ component: 'reports' }), now })
-    this.#reports?.runner.start()
+    if (config.reports.enabled) this.#reports = createReports({ config, queries: clickHouseReportQueries(ch), dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: logger.child({ component: 'reports' }), now })
     const fanOut = this.#fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       beforeDeliver: () => this.#saveRuleState(),
-      sinks: [dispatcher, { publish: (e) => this.#alertPublisher?.publish(e) }, { publish: (e) => this.stream.publish('alert', e, { zone: e.zoneId, unit: e.unitId }) }],
-      metrics,
+      publish,
       logger,
     })
 
@@ -245,7 +254,9 @@ export class Engine {
         },
       })
     }
-    const alertPublisher = this.#alertPublisher = new MqttAlertPublisher(source.publish, config.mqtt.alerts_topic_prefix, logger.child({ component: 'alerts-mqtt' }), { devicePrefix: DEVICE_TOPIC_PREFIX })
+    this.#mqttPublisher = new MqttPublisher(source.publish, logger.child({ component: 'alerts-mqtt' }))
+    // The bulletin schedule starts once MQTT publication is up, so a bulletin owed at start-up reaches MQTT too.
+    this.#reports?.runner.start()
 
     // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
     if (this.#rules !== undefined) {
@@ -268,7 +279,7 @@ export class Engine {
         dir: join(this.dataDir, 'incidents'),
         now,
         logger: log,
-        publish: createFanout({ webhooks: dispatcher, mqtt: alertPublisher, hub: this.stream, logger: log }),
+        publish,
       })
       const recompute = () => void incidents.recomputeHotspots()
       recompute()
@@ -418,7 +429,7 @@ export class Engine {
     //    MQTT publications finish, then the MQTT connection closes.
     await this.#reports?.runner.stop()
     await this.#fanOut?.idle()
-    await this.#alertPublisher?.idle()
+    await this.#mqttPublisher?.idle()
     await this.#dispatcher?.stop()
     await this.#source?.close().catch((err: unknown) => log.warn({ err }, 'Closing the MQTT connection failed.'))
     // 4. Ship what the journal holds (bounded), then seal and fsync it.

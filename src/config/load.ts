@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { checkApiSecrets, compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
 import { compileIncidents } from '../incidents/compile.js'
-import { webhookProblem } from '../alerts/webhook-validator.js'
+import { webhookProblem } from '../delivery/webhook-validator.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 

@@ -105,6 +105,8 @@ export const ConfigSchema = Obj({
     max_payload_bytes: Type.Integer({ minimum: 256, default: 262_144 }),
     /** Alerts are published as `${alerts_topic_prefix}/{kind}/{subject}`. */
     alerts_topic_prefix: Type.String({ default: 'hexpatrol/alerts' }),
+    /** Every other outbound event (incidents, plans, checkpoints, patrol levels, bulletins) is published as `${events_topic_prefix}/{type}/{subject}`. */
+    events_topic_prefix: Type.String({ default: 'hexpatrol/incidents' }),
   }),
   /** HTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). */
   http_ingest: Obj({

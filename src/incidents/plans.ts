@@ -5,7 +5,7 @@
 // the arrival), and plan.completed when every checkpoint is manned. Pure and clocked; returns
 // OutboundEvents with deterministic ids, the service delivers and persists.
 import { haversineM, metresPerDegree } from '../geo/distance.js'
-import type { OutboundEvent } from './events.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
 
 export interface CheckpointSpec {
   name: string

@@ -9,7 +9,7 @@
 import { latLngToCell } from 'h3-js'
 import type { Fix, Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
-import type { OutboundEvent } from '../alerts/outbound-event.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Incident } from '../incidents/incident.js'
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
 import { cellToDecimalString } from '../geo/h3-index.js'

@@ -1,12 +1,12 @@
-// A stored bulletin as an outbound event (patrol_bulletin.daily / .weekly) for the webhook
-// dispatcher, with the concise Markdown summary chat formats show: headline figures, the worst
+// A stored bulletin as an outbound event (patrol_bulletin.daily / .weekly) for the delivery stage
+// (webhooks, MQTT, live stream), with the concise Markdown summary chat formats show: headline figures, the worst
 // zones and units, and links to the full report. Pure; the event id is deterministic so a
 // re-delivery after a crash carries the same webhook-id.
-import type { OutboundEvent } from '../alerts/outbound-event.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Report } from './model.js'
 
 export type { OutboundEvent }
-/** The webhook dispatcher (Dispatcher.publishEvent: durable in its outbox before it returns). */
+/** The delivery stage's publish path (delivery/publish.ts: the webhook outbox is durable before it returns). */
 export interface EventPublisher { publishEvent(e: OutboundEvent): unknown }
 
 export interface StoredBulletin { kind: 'daily' | 'weekly'; period: string; generatedAt: number; report: Report }

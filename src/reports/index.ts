@@ -29,7 +29,7 @@ export function scheduleOf(config: Config): Schedule {
   return { timezone: config.reports.timezone, dailyAt: config.reports.daily_at, weeklyOn: config.reports.weekly_on }
 }
 
-/** `publisher`: the webhook dispatcher; without one, bulletins are stored but not sent. */
+/** `publisher`: the delivery stage's publish path; without one, bulletins are stored but not sent. */
 export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
   const schedule = scheduleOf(o.config)
   const service = new ReportService(o.queries, reportSettings(o.config, compileDeployment(o.config)), o.now)

@@ -2,7 +2,7 @@
 // on weekly_on for the previous week, including periods that fell due while the engine was down.
 // Durable state under <data_dir>/reports/state.json (written to a temp file, fsync'd, renamed):
 // when the schedule started and which periods were delivered. The order per period is: store the
-// bulletin in ClickHouse (unless a generation exists) → hand the event to the dispatcher (its
+// bulletin in ClickHouse (unless a generation exists) → hand the event to delivery (the webhook
 // outbox is durable before publishEvent returns) → record the period as done. A kill -9 before the
 // record repeats only the hand-over, with the same event id (webhook-id), which the dispatcher
 // drops while the first copy is pending and receivers recognise afterwards.
@@ -125,7 +125,7 @@ export class BulletinRunner {
     return n
   }
 
-  /** Hands a bulletin to delivery (webhooks, live stream). */
+  /** Hands a bulletin to delivery (webhooks, MQTT, live stream). */
   deliver(b: StoredBulletin): void {
     this.o.publisher?.publishEvent(bulletinEvent(b, this.o.baseUrl))
     this.o.onBulletin?.(b)

@@ -11,7 +11,7 @@ import { ClientBudget, TokenBucket } from '../../src/ingest/client-budget.js'
 import { guardConnection } from '../../src/ingest/packet-guard.js'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
-import { captureLogger } from '../alerts/fixtures/alerts.js'
+import { captureLogger } from '../delivery/fixtures/alerts.js'
 
 t.test('token bucket: burst, overdraft, refill, unlimited', async (t) => {
   let now = 0

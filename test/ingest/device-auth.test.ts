@@ -15,7 +15,7 @@ import { startEmbeddedBroker } from '../../src/ingest/embedded-broker.js'
 import { StreamHub } from '../../src/api/stream-hub.js'
 import { buildApi } from '../../src/api/server.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
-import { captureLogger } from '../alerts/fixtures/alerts.js'
+import { captureLogger } from '../delivery/fixtures/alerts.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 const TST = NOW / 1000 - 10

@@ -9,8 +9,22 @@ import { validateConfig } from '../../src/config/load.js'
 import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
 import { startEmbeddedBroker } from '../../src/ingest/embedded-broker.js'
 import { ClientIds } from '../../src/ingest/client-ids.js'
-import { DEVICE_TOPIC_PREFIX, MqttAlertPublisher } from '../../src/alerts/mqtt-publisher.js'
-import { captureLogger, makeEvent } from '../alerts/fixtures/alerts.js'
+import { MqttPublisher, type MqttPublish } from '../../src/delivery/mqtt-publisher.js'
+import { createPublisher } from '../../src/delivery/publish.js'
+import { alertToOutbound } from '../../src/delivery/outbound-event.js'
+import { DEVICE_TOPIC_PREFIX, topicBuilder } from '../../src/delivery/topics.js'
+import { createMetrics } from '../../src/telemetry/metrics.js'
+import type { AlertEvent } from '../../src/rules/alert-event.js'
+import { captureLogger, makeEvent } from '../delivery/fixtures/alerts.js'
+
+/** The engine's alert path to MQTT: publish.ts with the default topic prefixes and device topics. */
+function alertPublisher(send: MqttPublish) {
+  const { logger } = captureLogger()
+  const mqtt = new MqttPublisher(send, logger)
+  const topics = topicBuilder({ alerts: 'hexpatrol/alerts', events: 'hexpatrol/incidents', devices: DEVICE_TOPIC_PREFIX })
+  const publish = createPublisher({ mqtt, topics, metrics: createMetrics({ defaults: false }), logger })
+  return { publish: (a: AlertEvent) => publish(alertToOutbound(a)), idle: () => mqtt.idle() }
+}
 
 const users = [{ username: 'P-001', password: 'pw1' }, { username: 'P-002', password: 'pw2' }]
 
@@ -64,8 +78,7 @@ const settle = () => new Promise((r) => setTimeout(r, 300))
 t.test('issue 19 item 8: with the default ACL, device P-001 receives none of P-002\'s alerts, retained or live', async (t) => {
   const { b, metric } = await startBroker()
   t.teardown(() => b.close())
-  const { logger } = captureLogger()
-  const alerts = new MqttAlertPublisher(b.publish, 'hexpatrol/alerts', logger, { devicePrefix: DEVICE_TOPIC_PREFIX })
+  const alerts = alertPublisher(b.publish)
   // P-002 breaches before P-001 connects (a retained message would wait for it) …
   alerts.publish(breach('P-002', 'opened'))
   await alerts.idle()
@@ -91,8 +104,7 @@ t.test('issue 19 item 8: with the default ACL, device P-001 receives none of P-0
 t.test('integration logins read the full alert feed, live only (nothing retained), and publish nothing', async (t) => {
   const { b, got: ingested } = await startBroker({ users: [...users, { username: 'dispatch', password: 'pw-d', role: 'integration' }] })
   t.teardown(() => b.close())
-  const { logger } = captureLogger()
-  const alerts = new MqttAlertPublisher(b.publish, 'hexpatrol/alerts', logger, { devicePrefix: DEVICE_TOPIC_PREFIX })
+  const alerts = alertPublisher(b.publish)
   alerts.publish(breach('P-002', 'opened'))
   await alerts.idle()
   const d = await client(b.port, { username: 'dispatch', password: 'pw-d', clientId: 'dispatch-1' })

@@ -9,7 +9,7 @@ import { startEmbeddedBroker, checkBoundAddress } from '../../src/ingest/embedde
 import { BrokerLimits } from '../../src/ingest/broker-limits.js'
 import { PacketScanner } from '../../src/ingest/packet-guard.js'
 import { AuthThrottle } from '../../src/ingest/auth-throttle.js'
-import { captureLogger } from '../alerts/fixtures/alerts.js'
+import { captureLogger } from '../delivery/fixtures/alerts.js'
 
 const users = [{ username: 'P-001', password: 'pw1' }, { username: 'P', password: 'pwP' }, { username: 'P-002', password: 'pw2' }, { username: 'alice-phone', password: 'pwA' }]
 

@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, Summary, type Metric } from 'prom-client'
 import { parse as parseYaml } from 'yaml'
 import { pino } from 'pino'
 import { createMetrics } from '../../src/telemetry/metrics.js'
-import { Dispatcher } from '../../src/alerts/dispatcher.js'
+import { Dispatcher } from '../../src/delivery/dispatcher.js'
 import { validateConfig } from '../../src/config/load.js'
 import { tempDir } from '../helpers/harness.js'
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { pino } from 'pino'
 import { redactUrl } from '../../src/telemetry/redact.js'
 import { validateConfig } from '../../src/config/load.js'
-import { Dispatcher } from '../../src/alerts/dispatcher.js'
+import { Dispatcher } from '../../src/delivery/dispatcher.js'
 import { tempDir } from '../helpers/harness.js'
 
 t.test('urls are shown without secrets', async (t) => {

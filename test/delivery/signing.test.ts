@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { secretKey, webhookHeaders, Signer } from '../../src/alerts/signing.js'
+import { secretKey, webhookHeaders, Signer } from '../../src/delivery/signing.js'
 import { SECRET, SECRET2 } from './fixtures/alerts.js'
 
 const body = JSON.stringify({ type: 'radius_breach.opened', timestamp: '2025-05-01T08:00:00.000Z', data: { a: 'é' } })

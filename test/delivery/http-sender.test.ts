@@ -1,6 +1,6 @@
 import t from 'tap'
-import { sendOnce, MAX_RESPONSE_BYTES } from '../../src/alerts/http-sender.js'
-import { AllowList, guardedLookup } from '../../src/alerts/ssrf.js'
+import { sendOnce, MAX_RESPONSE_BYTES } from '../../src/delivery/http-sender.js'
+import { AllowList, guardedLookup } from '../../src/delivery/ssrf.js'
 import { startReceiver } from './fixtures/alerts.js'
 
 const allow = new AllowList(['127.0.0.0/8'])

@@ -3,7 +3,7 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Dispatcher, webhookIdFor, type FailedInfo, type DisabledInfo } from '../../src/alerts/dispatcher.js'
+import { Dispatcher, webhookIdFor, type FailedInfo, type DisabledInfo } from '../../src/delivery/dispatcher.js'
 import { startReceiver, makeEvent, tmpDir, waitFor, until, captureLogger, testConfig, SECRET } from './fixtures/alerts.js'
 import { makeDispatcher } from './fixtures/dispatcher.js'
 

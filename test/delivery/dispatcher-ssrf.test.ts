@@ -3,7 +3,7 @@
 import t from 'tap'
 import { startReceiver, makeEvent, tmpDir, waitFor, SECRET } from './fixtures/alerts.js'
 import { makeDispatcher } from './fixtures/dispatcher.js'
-import type { FailedInfo } from '../../src/alerts/dispatcher.js'
+import type { FailedInfo } from '../../src/delivery/dispatcher.js'
 
 t.test('refused destinations: no connection, clear reason', async (t) => {
   const trap = await startReceiver()

@@ -26,6 +26,7 @@ import { webhookHeaders } from './signing.js'
 import { sendOnce, type SendResult } from './http-sender.js'
 import { firstDelay, nextAttempt, parseRetryAfter, type RetryPolicy } from './retry-policy.js'
 import { createWebhookMetrics, type WebhookMetrics } from './webhook-metrics.js'
+import { webhookEvents, type WebhookEvents } from './telemetry.js'
 
 export interface DispatcherOptions {
   /** Directory owned by the dispatcher (the data dir): `outbox/`, `outbox/dead/`, `subscriptions.json`. */
@@ -68,6 +69,8 @@ export class Dispatcher extends EventEmitter {
   private readonly outbox: Outbox
   private readonly store: SubscriptionStore
   private readonly metrics: WebhookMetrics
+  /** Outcomes: each one call that logs and counts (telemetry.ts). */
+  private readonly events: WebhookEvents
   private readonly queues = new Map<string, DeliveryQueue>()
   /** Pending deliveries by deliveryId (also how an in-flight attempt knows it was not dropped meanwhile). */
   private readonly pending = new Map<string, DeliveryRecord>()
@@ -95,6 +98,7 @@ export class Dispatcher extends EventEmitter {
     this.dead = new DeadLetters(this.outbox)
     this.admin = new SubscriptionAdmin(this.store, this.rules, this.control(), this.dead, this.log)
     this.metrics = createWebhookMetrics(opts.registry ?? new Registry(), { depth: () => this.depth(), deadLetters: () => this.dead.size })
+    this.events = webhookEvents(this.log, this.metrics)
     for (const sub of this.store.all()) warnUnsigned(this.log, sub)
 
     const loaded = this.outbox.load()
@@ -150,7 +154,7 @@ export class Dispatcher extends EventEmitter {
     this.agents.clear()
   }
 
-  /** An alert transition: publishEvent of its outbound form (same webhook-id as before events were generalised). */
+  /** An alert transition: publishEvent of its outbound form (tests, benches; the engine goes through publish.ts). */
   publish(alert: AlertEvent): number {
     return this.publishEvent(alertToOutbound(alert))
   }
@@ -204,8 +208,7 @@ export class Dispatcher extends EventEmitter {
 
   /** Logged with the stack and counted (hexpatrol_webhook_internal_errors_total), never thrown. */
   private internalError(err: unknown, subscription: string | null, msg: string): void {
-    this.metrics.internalErrors.inc({ subscription: subscription ?? '' })
-    this.log.error({ err, subscription }, msg)
+    this.events.internalError({ subscription: subscription ?? '' }, { err }, msg)
   }
 
   /** pump() from a timer or a settled attempt: an exception there would be uncaught and fatal. */
@@ -287,9 +290,8 @@ export class Dispatcher extends EventEmitter {
     Object.assign(sub, { lastStatus: status, lastError: null })
     sub.delivered++
     const latencyMs = end - rec.event.at
-    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'delivered' })
     this.metrics.latency.observe(Math.max(0, latencyMs) / 1000)
-    this.log.debug({ subscription: sub.cfg.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs }, 'Webhook delivered.')
+    this.events.delivered({ subscription: sub.cfg.id }, { webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs })
     this.emit('delivered', { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, latencyMs } satisfies DeliveredInfo)
     await this.outbox.remove(rec)
   }
@@ -302,8 +304,7 @@ export class Dispatcher extends EventEmitter {
     if (!sub.enabled) return
     const reason = `receiver answered 410 Gone at ${new Date(end).toISOString()}; re-enable after fixing the receiver`
     this.store.disable(sub, reason, end)
-    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'disabled' })
-    this.log.warn({ subscription: sub.cfg.id, url: redactUrl(sub.cfg.url), pending: q.size }, 'Webhook subscription disabled: the receiver answered 410 Gone. Its deliveries stay in the outbox until it is re-enabled or removed.')
+    this.events.disabled({ subscription: sub.cfg.id }, { url: redactUrl(sub.cfg.url), pending: q.size })
     this.emit('disabled', { subscriptionId: sub.cfg.id, status: 410, reason } satisfies DisabledInfo)
   }
 
@@ -316,22 +317,22 @@ export class Dispatcher extends EventEmitter {
     const retryAfter = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, end) : null
     const step = nextAttempt(this.policy, rec.attempts, first, end, retryAfter)
     const info = { subscriptionId: sub.cfg.id, deliveryId: rec.deliveryId, eventId: rec.event.id, webhookId: rec.webhookId, attempts: rec.attempts, status, error }
+    const labels = { subscription: sub.cfg.id }
     if ('dead' in step) {
       rec.deadAt = end
       q.finish(rec)
       this.forget(rec)
       await this.outbox.bury(rec)
       this.dead.add(rec)
-      this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'dead' })
-      this.log.error({ ...info, type: rec.event.type, subject: rec.subject }, 'Webhook delivery dead-lettered: the retry horizon passed. Retry it from the admin API once the receiver works.')
+      this.events.deadLettered(labels, { ...info, type: rec.event.type, subject: rec.subject })
       this.emit('dead', info satisfies DeadInfo)
       return
     }
     rec.nextAttemptAt = step.retryAt
     await this.persist(rec)
     q.release(rec)
-    this.metrics.deliveries.inc({ subscription: sub.cfg.id, outcome: 'failed' })
-    this.log.warn({ ...info, nextAttemptAt: new Date(step.retryAt).toISOString() }, 'Webhook attempt failed; it will be retried.')
+    const retry = result.refused === true ? this.events.refused : this.events.retrying
+    retry(labels, { ...info, nextAttemptAt: new Date(step.retryAt).toISOString() })
     this.emit('failed', { ...info, nextAttemptAt: step.retryAt } satisfies FailedInfo)
   }
 

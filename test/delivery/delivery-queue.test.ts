@@ -1,7 +1,7 @@
 import t from 'tap'
-import { DeliveryQueue } from '../../src/alerts/delivery-queue.js'
-import type { DeliveryRecord } from '../../src/alerts/outbox.js'
-import { alertToOutbound } from '../../src/alerts/outbound-event.js'
+import { DeliveryQueue } from '../../src/delivery/delivery-queue.js'
+import type { DeliveryRecord } from '../../src/delivery/outbox.js'
+import { alertToOutbound } from '../../src/delivery/outbound-event.js'
 import { makeEvent } from './fixtures/alerts.js'
 
 const rec = (seq: number, subject: string, nextAttemptAt: number): DeliveryRecord => ({

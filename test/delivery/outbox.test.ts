@@ -1,8 +1,8 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Outbox, type DeliveryRecord } from '../../src/alerts/outbox.js'
-import { alertToOutbound } from '../../src/alerts/outbound-event.js'
+import { Outbox, type DeliveryRecord } from '../../src/delivery/outbox.js'
+import { alertToOutbound } from '../../src/delivery/outbound-event.js'
 import { makeEvent, tmpDir } from './fixtures/alerts.js'
 
 const mk = (o: Outbox, sub = 's1'): DeliveryRecord => {

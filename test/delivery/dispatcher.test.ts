@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
-import { type DeliveredInfo, type FailedInfo, type DeadInfo, type DisabledInfo } from '../../src/alerts/dispatcher.js'
+import { type DeliveredInfo, type FailedInfo, type DeadInfo, type DisabledInfo } from '../../src/delivery/dispatcher.js'
 import { startReceiver, makeEvent, tmpDir, waitFor, until, SECRET, SECRET2, type Received } from './fixtures/alerts.js'
 import { makeDispatcher, metricValue } from './fixtures/dispatcher.js'
 

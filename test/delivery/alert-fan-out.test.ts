@@ -1,9 +1,10 @@
-// Alert fan-out: journal first, deliver only after the record is durable, in order to every sink;
-// a journal that fails means no delivery (and an error with its stack in the log).
+// Alert fan-out: journal first, publish only after the record is durable, in order, each
+// transition as its outbound event; a journal that fails means no delivery (and an error with its
+// stack in the log).
 import t from 'tap'
 import { pino } from 'pino'
-import { AlertFanOut, type AlertSink } from '../../src/alerts/fan-out.js'
-import { createMetrics } from '../../src/telemetry/metrics.js'
+import { AlertFanOut } from '../../src/delivery/alert-fan-out.js'
+import { alertOf, alertToOutbound, type OutboundEvent } from '../../src/delivery/outbound-event.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
 const ev = (id: string) => ({ alertId: id, eventId: `${id}.opened`, kind: 'unit_silent', state: 'opened', type: 'unit_silent.opened', subject: 'unit:P-1', summary: `s ${id}` }) as AlertEvent
@@ -11,26 +12,23 @@ const ev = (id: string) => ({ alertId: id, eventId: `${id}.opened`, kind: 'unit_
 function setup(journal: (e: readonly AlertEvent[]) => void | Promise<void>) {
   const order: string[] = []
   const lines: string[] = []
-  const metrics = createMetrics({ defaults: false })
-  const sink = (name: string): AlertSink => ({ publish: (e) => order.push(`${name}:${e.alertId}`) })
+  const published: OutboundEvent[] = []
   const f = new AlertFanOut({
     journal: (e) => { order.push(`journal:${e.map((x) => x.alertId).join(',')}`); return journal(e) },
     beforeDeliver: () => { order.push('persist') },
-    sinks: [sink('webhooks'), undefined, sink('mqtt')],
-    metrics,
+    publish: (e) => { published.push(e); order.push(`publish:${alertOf(e)?.alertId}`) },
     logger: pino({}, { write: (l: string) => lines.push(l) }),
   })
-  return { f, order, lines, metrics }
+  return { f, order, lines, published }
 }
 
-t.test('journals, then persists state, then delivers to every sink in order', async (t) => {
-  const { f, order, lines, metrics } = setup(() => undefined)
+t.test('journals, then persists state, then publishes each transition in order', async (t) => {
+  const { f, order, published } = setup(() => undefined)
   f.emit([])
   t.same(order, [], 'nothing to do for no events')
   f.emit([ev('a'), ev('b')])
-  t.same(order, ['journal:a,b', 'persist', 'webhooks:a', 'mqtt:a', 'webhooks:b', 'mqtt:b'])
-  t.equal((await metrics.alertTransitions.get()).values[0]!.value, 2)
-  t.match(lines.join(''), /"alert":"a".*"msg":"s a"/)
+  t.same(order, ['journal:a,b', 'persist', 'publish:a', 'publish:b'])
+  t.same(published, [alertToOutbound(ev('a')), alertToOutbound(ev('b'))], 'as outbound events (the publish path logs and counts them)')
 })
 
 t.test('waits for the journal, and delivers nothing when it fails', async (t) => {
@@ -41,7 +39,7 @@ t.test('waits for the journal, and delivers nothing when it fails', async (t) =>
   const idle = f.idle()
   release()
   await idle
-  t.same(order, ['journal:a', 'persist', 'webhooks:a', 'mqtt:a'])
+  t.same(order, ['journal:a', 'persist', 'publish:a'])
 
   const failing = setup(() => Promise.reject(new Error('journal is closed')))
   failing.f.emit([ev('x')])
@@ -55,7 +53,6 @@ t.test('waits for the journal, and delivers nothing when it fails', async (t) =>
 t.test('an asynchronous state save holds this and later deliveries, which stay in order', async (t) => {
   const order: string[] = []
   const saves: Array<() => void> = []
-  const sink: AlertSink = { publish: (e) => order.push(`sink:${e.alertId}`) }
   let async = true
   const f = new AlertFanOut({
     journal: () => undefined,
@@ -63,8 +60,7 @@ t.test('an asynchronous state save holds this and later deliveries, which stay i
       order.push('persist')
       return async ? new Promise<void>((resolve) => saves.push(resolve)) : undefined
     },
-    sinks: [sink],
-    metrics: createMetrics({ defaults: false }),
+    publish: (e) => { order.push(`sink:${alertOf(e)?.alertId}`) },
     logger: pino({ level: 'silent' }),
   })
   f.deliver([ev('a')])

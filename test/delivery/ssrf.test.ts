@@ -1,7 +1,7 @@
 import t from 'tap'
 import http from 'node:http'
 import { once } from 'node:events'
-import { checkAddress, checkLiteralHost, guardedLookup, embeddedIPv4, ipv6Groups, AllowList } from '../../src/alerts/ssrf.js'
+import { checkAddress, checkLiteralHost, guardedLookup, embeddedIPv4, ipv6Groups, AllowList } from '../../src/delivery/ssrf.js'
 
 t.test('refused ranges', async (t) => {
   const refused = [

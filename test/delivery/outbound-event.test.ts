@@ -2,12 +2,12 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Webhook } from 'standardwebhooks'
-import { alertToOutbound, alertOf, eventZone, isOutboundEvent, type OutboundEvent } from '../../src/alerts/outbound-event.js'
-import { eventBody, eventBodyObject, renderEvent, genericWecomBody } from '../../src/alerts/event-formats.js'
-import { renderDelivery } from '../../src/alerts/formats.js'
-import { MqttAlertPublisher } from '../../src/alerts/mqtt-publisher.js'
-import { Outbox } from '../../src/alerts/outbox.js'
-import { webhookIdFor, type DeliveredInfo } from '../../src/alerts/dispatcher.js'
+import { alertToOutbound, alertOf, eventZone, isOutboundEvent, type OutboundEvent } from '../../src/delivery/outbound-event.js'
+import { eventBody, eventBodyObject, renderEvent, genericWecomBody } from '../../src/delivery/event-formats.js'
+import { renderDelivery } from '../../src/delivery/formats.js'
+import { MqttPublisher } from '../../src/delivery/mqtt-publisher.js'
+import { Outbox } from '../../src/delivery/outbox.js'
+import { webhookIdFor, type DeliveredInfo } from '../../src/delivery/dispatcher.js'
 import { makeEvent, startReceiver, tmpDir, waitFor, captureLogger, SECRET } from './fixtures/alerts.js'
 import { makeDispatcher } from './fixtures/dispatcher.js'
 
@@ -122,15 +122,14 @@ t.test('outbox: a version 1 file (an AlertEvent) is loaded as an outbound event 
 t.test('MQTT: publishEvent on the caller topic, not retained unless asked; bad topics refused', async (t) => {
   const sent: Array<[string, string, { qos: 1; retain: boolean }]> = []
   const { logger, lines } = captureLogger()
-  const p = new MqttAlertPublisher(async (topic, payload, opts) => void sent.push([topic, payload, opts]), 'hexpatrol/alerts', logger)
+  const p = new MqttPublisher(async (topic, payload, opts) => void sent.push([topic, payload, opts]), logger)
   p.publishEvent('hexpatrol/bulletins/daily', bulletin())
   p.publishEvent('hexpatrol/bulletins/latest', bulletin(), { retain: true })
   for (const bad of ['hexpatrol/+/x', 'a/#', 'a\u0000b', '']) p.publishEvent(bad, bulletin())
   p.publishEvent('ok/topic', { ...bulletin(), at: Number.NaN })
-  p.publish(makeEvent('unit_silent', 'opened', { subject: undefined as never }))
   await p.idle()
   t.same(sent.map((s) => [s[0], s[2]]), [['hexpatrol/bulletins/daily', { qos: 1, retain: false }], ['hexpatrol/bulletins/latest', { qos: 1, retain: true }]])
   t.same(JSON.parse(sent[0]![1]), eventBodyObject(bulletin()))
-  t.equal(lines.filter((l) => l.level === 50 && /could not be rendered/.test(String(l.msg))).length, 6)
-  t.match(lines.at(-1), { eventId: 'al-unit_silent-1.opened', msg: /Alert could not be rendered/ })
+  t.equal(lines.filter((l) => l.level === 50 && /could not be rendered/.test(String(l.msg))).length, 5)
+  t.match(lines.at(-1), { eventId: bulletin().id, msg: /Event could not be rendered/ })
 })

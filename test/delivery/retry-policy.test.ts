@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseRetryAfter, jittered, firstDelay, nextAttempt } from '../../src/alerts/retry-policy.js'
+import { parseRetryAfter, jittered, firstDelay, nextAttempt } from '../../src/delivery/retry-policy.js'
 
 const now = Date.UTC(2025, 0, 1)
 

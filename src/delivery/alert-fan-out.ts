@@ -1,15 +1,12 @@
-// Where an alert transition goes once the rules produced it: first the journal (so ClickHouse's
-// `alerts` table gets it exactly once), then, only after the record is durable, the webhook
-// outbox, MQTT, the log and the transition counter. Transitions made inside a message are
-// journaled with the message's fixes (the ingestor calls deliver()); others (ticks, the API)
-// come through emit().
+// How an alert transition enters delivery once the rules produced it: first the journal (so
+// ClickHouse's `alerts` table gets it exactly once), then, only after the record is durable and
+// the rule state saved, publish() (publish.ts: log, counter, webhook outbox, MQTT, live stream).
+// Transitions made inside a message are journaled with the message's fixes (the ingestor calls
+// deliver()); others (ticks, the API) come through emit().
 import type { Logger } from 'pino'
 import type { AlertEvent } from '../rules/alert-event.js'
-import type { Metrics } from '../telemetry/metrics.js'
-
-export interface AlertSink {
-  publish(event: AlertEvent): unknown
-}
+import { alertToOutbound } from './outbound-event.js'
+import type { Publish } from './publish.js'
 
 export interface AlertFanOutDeps {
   /** Appends a journal record holding the events; a promise while the journal applies backpressure. */
@@ -20,9 +17,8 @@ export interface AlertFanOutDeps {
    * every later delivery until it settles, so events stay in order.
    */
   beforeDeliver?(): void | Promise<void>
-  /** Webhook outbox, MQTT publication, live stream: each receives every event, in order. */
-  sinks: ReadonlyArray<AlertSink | undefined>
-  metrics: Pick<Metrics, 'alertTransitions'>
+  /** The delivery stage's one publish path: receives every transition, in order. */
+  publish: Publish
   logger: Logger
 }
 
@@ -60,11 +56,7 @@ export class AlertFanOut {
   }
 
   private publish(events: AlertEvent[]): void {
-    for (const e of events) {
-      this.deps.metrics.alertTransitions.inc({ kind: e.kind, state: e.state })
-      this.deps.logger.info({ alert: e.alertId, type: e.type, subject: e.subject }, e.summary)
-      for (const s of this.deps.sinks) s?.publish(e)
-    }
+    for (const e of events) this.deps.publish(alertToOutbound(e))
   }
 
   /** Resolves once every emit() waiting for journal space has been delivered (shutdown). */

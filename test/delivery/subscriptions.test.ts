@@ -1,10 +1,10 @@
 import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
-import { globMatcher, resolveSecrets, wants, SubscriptionStore } from '../../src/alerts/subscriptions.js'
-import { parseWebhook } from '../../src/alerts/webhook-validator.js'
-import { AllowList } from '../../src/alerts/ssrf.js'
-import { alertToOutbound } from '../../src/alerts/outbound-event.js'
+import { globMatcher, resolveSecrets, wants, SubscriptionStore } from '../../src/delivery/subscriptions.js'
+import { parseWebhook } from '../../src/delivery/webhook-validator.js'
+import { AllowList } from '../../src/delivery/ssrf.js'
+import { alertToOutbound } from '../../src/delivery/outbound-event.js'
 import { makeEvent, testConfig, tmpDir, SECRET, SECRET2 } from './fixtures/alerts.js'
 
 const RULES = { secretEnvPrefix: 'HEXPATROL_WEBHOOK_SECRET_' }

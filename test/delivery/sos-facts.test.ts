@@ -1,6 +1,6 @@
 // The chat formats' facts for an SOS: what raised it, and who resolved it with which note.
 import t from 'tap'
-import { facts, title } from '../../src/alerts/formats.js'
+import { facts, title } from '../../src/delivery/formats.js'
 import { makeEvent } from './fixtures/alerts.js'
 
 t.test('SOS facts name the source and the resolution', async (t) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { createHmac } from 'node:crypto'
 import Ajv2020 from 'ajv/dist/2020.js'
 import { ALERT_KINDS, ALERT_STATES, type StaleCell } from '../../src/rules/alert-event.js'
-import { renderDelivery, standardBody, standardBodyObject, dingtalkSignedUrl, facts, MAX_BODY_BYTES } from '../../src/alerts/formats.js'
+import { renderDelivery, standardBody, standardBodyObject, dingtalkSignedUrl, facts, MAX_BODY_BYTES } from '../../src/delivery/formats.js'
 import { makeEvent } from './fixtures/alerts.js'
 
 const schema = JSON.parse(fs.readFileSync(new URL('../../docs/webhook-payload.schema.json', import.meta.url), 'utf8')) as object

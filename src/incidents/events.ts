@@ -1,2 +1,0 @@
-// The outbound event shape the delivery stage sends (CONTRACTS.md; owner: src/alerts/outbound-event.ts).
-export type { OutboundEvent } from '../alerts/outbound-event.js'

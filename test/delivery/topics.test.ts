@@ -1,0 +1,37 @@
+// The one topic builder: alerts under the alerts prefix (and a unit's device topic), every other
+// event under the events prefix; wildcards and NUL stripped from what events supply.
+import t from 'tap'
+import { alertTopic, deviceAlertTopic, eventTopic, topicBuilder, DEVICE_TOPIC_PREFIX } from '../../src/delivery/topics.js'
+import { alertToOutbound, type OutboundEvent } from '../../src/delivery/outbound-event.js'
+import { makeEvent } from './fixtures/alerts.js'
+
+const incident: OutboundEvent = { id: 'incident.R-1.opened', type: 'incident.opened', at: Date.UTC(2025, 2, 1), subject: 'incident:R+1#', summary: 'Incident R-1', data: { x: 1 } }
+
+t.test('alert topic: prefix/kind/subject, wildcards stripped', async (t) => {
+  t.equal(alertTopic('hexpatrol/alerts', makeEvent('radius_breach', 'opened')), 'hexpatrol/alerts/radius_breach/unit:P-017/post:station-03')
+  t.equal(alertTopic('hexpatrol/alerts/', makeEvent('unit_silent', 'opened', { subject: 'unit:P+1#/x\u0000' })), 'hexpatrol/alerts/unit_silent/unit:P1/x')
+})
+
+t.test('a unit\'s alert also has that unit\'s device topic; a zone\'s alert none', async (t) => {
+  t.equal(deviceAlertTopic('hexpatrol/devices/', makeEvent('radius_breach', 'opened')), 'hexpatrol/devices/P-017/alerts/radius_breach/unit:P-017/post:station-03')
+  t.equal(deviceAlertTopic(DEVICE_TOPIC_PREFIX, makeEvent('zone_exit', 'opened', { unitId: 'P/1+#' } as never)), 'hexpatrol/devices/P1/alerts/zone_exit/unit:P-017')
+  t.equal(deviceAlertTopic(DEVICE_TOPIC_PREFIX, makeEvent('coverage_gap', 'opened')), null)
+  t.equal(deviceAlertTopic(DEVICE_TOPIC_PREFIX, makeEvent('unit_silent', 'opened', { unitId: '' } as never)), null)
+})
+
+t.test('event topic: prefix/type/subject', async (t) => {
+  t.equal(eventTopic('hexpatrol/incidents', incident), 'hexpatrol/incidents/incident.opened/incident:R1')
+  t.equal(eventTopic('ops/events/', incident), 'ops/events/incident.opened/incident:R1', 'the configured prefix, trailing slash trimmed')
+})
+
+t.test('topicBuilder: every event\'s topics from the configured prefixes', async (t) => {
+  const topics = topicBuilder({ alerts: 'hexpatrol/alerts/', events: 'hexpatrol/incidents', devices: DEVICE_TOPIC_PREFIX })
+  t.same(topics(alertToOutbound(makeEvent('unit_silent', 'opened'))), ['hexpatrol/alerts/unit_silent/unit:P-017', 'hexpatrol/devices/P-017/alerts/unit_silent/unit:P-017'])
+  t.same(topics(alertToOutbound(makeEvent('coverage_gap', 'opened'))), ['hexpatrol/alerts/coverage_gap/zone:grid-2'], 'a zone\'s alert: no device topic')
+  t.same(topics(incident), ['hexpatrol/incidents/incident.opened/incident:R1'])
+  const bulletin: OutboundEvent = { id: 'patrol_bulletin.daily.2026-12-01', type: 'patrol_bulletin.daily', at: 0, subject: 'bulletin:daily', summary: 's', data: {} }
+  t.same(topics(bulletin), ['hexpatrol/incidents/patrol_bulletin.daily/bulletin:daily'], 'a bulletin like any other event')
+  const noDevices = topicBuilder({ alerts: 'a', events: 'e' })
+  t.same(noDevices(alertToOutbound(makeEvent('unit_silent', 'opened'))), ['a/unit_silent/unit:P-017'], 'no device topics unless asked')
+  t.same(noDevices(incident, null), ['e/incident.opened/incident:R1'], 'the caller\'s alertOf() result is used')
+})
