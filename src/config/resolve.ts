@@ -5,7 +5,8 @@
 import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileDeployment } from '../rules/deployment.js'
-import { anonymousAllowed, isLoopbackHost } from '../ingest/broker-auth.js'
+import { anonymousAllowed } from '../ingest/broker-auth.js'
+import { isLoopbackHost } from '../net/addresses.js'
 import { compileTerminals } from '../ingest/jt808/terminals.js'
 
 type BrokerUser = Config['broker']['users'][number]

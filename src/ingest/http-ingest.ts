@@ -18,7 +18,7 @@ import { createHttpDecoders, type HttpDecoders } from '../decode/http-decoders.j
 import { isValidUnitId } from '../decode/topic-router.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { DeviceCredentials } from './device-credentials.js'
-import { IpAllowList } from './ip-allow-list.js'
+import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
 import { RateLimiter } from './rate-limiter.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
@@ -56,7 +56,7 @@ export class HttpIngest {
   readonly globalLimiter: RateLimiter
   /** Refused requests per client address: their own budget, never the API's. */
   readonly refusedLimiter: RateLimiter
-  readonly allow: IpAllowList
+  readonly allow: CidrList
   readonly units: ReadonlySet<string>
   readonly sink: HttpIngestSink
   readonly metrics: Metrics
@@ -74,7 +74,7 @@ export class HttpIngest {
     this.limiter = new RateLimiter(this.config.rate_limit_per_minute, this.config.rate_limit_burst, this.now)
     this.globalLimiter = new RateLimiter(this.config.rate_limit_global_per_second * 60, this.config.rate_limit_global_per_second, this.now, 1)
     this.refusedLimiter = new RateLimiter(this.config.rate_limit_refused_per_minute, this.config.rate_limit_refused_per_minute, this.now)
-    this.allow = new IpAllowList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
+    this.allow = new CidrList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
     this.units = new Set(c.units.map((u) => u.id))
     this.sink = deps.sink
     this.metrics = deps.metrics
@@ -206,7 +206,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
 
   if (dedicated) {
     app.addHook('onRequest', async (req, reply) => {
-      if (!ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
+      if (!ingest.allow.empty && !ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
       return undefined
     })
   } else {
