@@ -1,9 +1,10 @@
 // Webhook subscriptions: the config file's list merged with admin-API changes persisted in
 // <dir>/subscriptions.json (added, removed, disabled by a 410), event/zone filters compiled once.
-import { readFileSync, writeFileSync, renameSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
 import type { WebhookConfig } from '../config/schema.js'
 import { resolveSecret } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
+import { writePrivateFileAtomic } from '../private-files.js'
 import { eventZone, type OutboundEvent } from './outbound-event.js'
 import { Signer } from './signing.js'
 import { webhookProblem, type WebhookRules } from './webhook-validator.js'
@@ -184,14 +185,6 @@ export class SubscriptionStore {
 
   /** Holds secrets of API-added subscriptions: written 0600, atomically. */
   private persist(): void {
-    const tmp = `${this.file}.tmp`
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 })
-    const fd = openSync(tmp, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, this.file)
+    writePrivateFileAtomic(this.file, JSON.stringify(this.state, null, 2))
   }
 }

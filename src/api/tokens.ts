@@ -4,7 +4,7 @@
 // open by accident. Lookups hash the presented token and compare digests in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { ensurePrivateDir } from '../private-files.js'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
@@ -78,10 +78,10 @@ export class TokenBook {
     const created = !existsSync(file)
     if (created) {
       ensurePrivateDir(resolve(config.data_dir))
-      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' })
     }
     // An older file may have been copied with looser permissions: tighten it every start.
-    chmodSync(file, 0o600)
+    chmodSync(file, PRIVATE_FILE_MODE)
     const token = readFileSync(file, 'utf8').trim()
     if (token.length < MIN_TOKEN_LENGTH) throw new HexpatrolError('HEXP_ERR_CONFIG', `${file} holds no usable token (shorter than ${MIN_TOKEN_LENGTH} characters); delete it to have a new one created`)
     logger.warn({ file }, created
