@@ -7,8 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
-import type { Config } from '../config/schema.js'
-import { apiTokenFromEnv, MIN_TOKEN_LENGTH, resolveSecret } from '../config/resolve.js'
+import { MIN_TOKEN_LENGTH, type ResolvedConfig } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
 import type { Principal, Scope } from './scopes.js'
 
@@ -49,26 +48,19 @@ export class TokenBook {
     return this.entries.length
   }
 
-  static fromConfig(config: Config, env: NodeJS.ProcessEnv, logger: Logger): TokenBook {
+  /** From the resolved config: token_env values were read once, by the config module. */
+  static fromConfig(config: ResolvedConfig, logger: Logger): TokenBook {
     const entries: Entry[] = []
     const names = new Set<string>()
     for (const [i, t] of config.api.tokens.entries()) {
       const key = `api.tokens.${i}`
       if (names.has(t.name)) throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}.name: token name "${t.name}" appears twice; names must be unique (they are recorded in the audit table)`)
       names.add(t.name)
-      if ((t.token_env === undefined) === (t.token_sha256 === undefined)) {
-        throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}: give exactly one of token_env (an environment variable holding the token) or token_sha256 (its SHA-256, hex)`)
-      }
-      let digest: Buffer
-      if (t.token_sha256 !== undefined) {
-        digest = Buffer.from(t.token_sha256.toLowerCase(), 'hex')
-      } else {
-        digest = sha256(apiTokenFromEnv(`${key}.token_env`, t.token_env as string, env))
-      }
+      const digest = t.token_sha256 !== undefined ? Buffer.from(t.token_sha256.toLowerCase(), 'hex') : sha256(t.token as string)
       entries.push({ name: t.name, scope: t.scope, digest })
     }
     const h = config.http
-    const admin = resolveSecret('http.admin_token', h.admin_token, h.admin_token_env, env)
+    const admin = h.admin_token
     if (admin !== undefined) {
       if (names.has('admin')) throw new HexpatrolError('HEXP_ERR_CONFIG', 'api.tokens: the name "admin" is taken by http.admin_token (HEXPATROL_ADMIN_TOKEN); choose another name')
       entries.push({ name: 'admin', scope: 'admin', digest: sha256(admin) })
