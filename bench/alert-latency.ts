@@ -41,7 +41,7 @@ async function run(background: number): Promise<number[]> {
     webhooks: [{ id: 'rx', url: `http://127.0.0.1:${port}/hook`, secret: SECRET, events: ['radius_breach.opened'] }],
     delivery: { allow_private_networks: ['127.0.0.0/8'] },
   })
-  const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {}, http: false })
+  const engine = new Engine({ config, logger: pino({ level: 'warn' }), http: false })
   await engine.start()
   const url = `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   const bg = background > 0 ? runPublisher(url, background * 600, { rate: background, units: 300, inflight: 50 }) : null

@@ -43,7 +43,7 @@ async function rig(units: number) {
     engine.ingest(fix, now)
   }
   engine.tick(now)
-  const app = await buildApi({ config, logger: pino({ level: 'warn' }), registry: createMetrics({ defaults: false }).registry, now: Date.now, readiness: async () => ({}), engine, stream: new StreamHub(), audit: () => undefined }, {})
+  const app = await buildApi({ config, logger: pino({ level: 'warn' }), registry: createMetrics({ defaults: false }).registry, now: Date.now, readiness: async () => ({}), engine, stream: new StreamHub(), audit: () => undefined })
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, engine, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, config }
 }

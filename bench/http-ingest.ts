@@ -18,7 +18,7 @@ import { table } from './lib/measure.js'
 const SECONDS = Number(process.argv[2] ?? 5)
 const CONNECTIONS = Number(process.argv[3] ?? 20)
 
-const sample = loadConfig({ path: 'config/hexpatrol.yaml', env: {} }).config
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
 const units = JSON.parse(JSON.stringify(sample.units)) as Array<{ id: string }>
 const config = validateConfig({
   data_dir: mkdtempSync(join(tmpdir(), 'hexp-http-bench-')), log_level: 'warn',
@@ -29,7 +29,7 @@ const config = validateConfig({
   // The bench measures the path, not the per-device limit.
   http_ingest: { rate_limit_per_minute: 10_000_000, rate_limit_burst: 1_000_000, rate_limit_global_per_second: 1_000_000 },
 })
-const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {} })
+const engine = new Engine({ config, logger: pino({ level: 'warn' }) })
 await engine.start()
 const base = engine.httpAddress()!
 let n = 0

@@ -43,7 +43,7 @@ async function bareAedes(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate: number; pubRate: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hexp-bench-'))
-  const sample = loadConfig({ path: 'config/hexpatrol.yaml', env: {} }).config
+  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
   const raw: Record<string, unknown> = {
     data_dir: dir,
     log_level: 'warn',
@@ -53,7 +53,7 @@ async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate
   }
   if (mqttUrl !== null) raw.mqtt = { url: mqttUrl, client_id: `bench-engine-${process.pid}-${Math.random().toString(36).slice(2)}` }
   const config = validateConfig(JSON.parse(JSON.stringify(raw)) as Record<string, unknown>)
-  const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {}, rules, http: false })
+  const engine = new Engine({ config, logger: pino({ level: 'warn' }), rules, http: false })
   await engine.start()
   const url = mqttUrl ?? `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   if (mqttUrl !== null) while (engine.testHandle().source.subscriber?.subscribed !== true) await sleep(50)

@@ -29,8 +29,8 @@ const config = validateConfig({
   http: { port: 0, host: '127.0.0.1', rate_limit: { per_ip: 1_000_000, per_token: 1_000_000 }, ...PER_TOKEN },
   api: { tokens: [{ name: 'desk', scope: 'read', token_env: 'BENCH_READ_TOKEN' }] },
   broker: { port: 0 },
-})
-const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: { BENCH_READ_TOKEN: TOKEN } })
+}, undefined, { BENCH_READ_TOKEN: TOKEN })
+const engine = new Engine({ config, logger: pino({ level: 'warn' }) })
 await engine.start()
 const h = engine.testHandle()
 const base = engine.httpAddress()!

@@ -31,7 +31,7 @@ const config = validateConfig({
   webhooks: [{ id: 'rx', url: rx.url, secret: SECRET, events: ['unit_sos.opened'] }],
   delivery: { allow_private_networks: ['127.0.0.0/8'] },
 })
-const engine = new Engine({ config, logger: pino({ level: process.env.LOG ?? 'warn' }), env: {}, http: false })
+const engine = new Engine({ config, logger: pino({ level: process.env.LOG ?? 'warn' }), http: false })
 await engine.start()
 const port = engine.testHandle().jt808!.port
 

@@ -110,7 +110,7 @@ async function overMqtt(): Promise<void> {
     broker: { port: 0 },
     rules: { max_unknown_units: UNITS },
   })
-  const engine = new Engine({ config, logger: pino({ level: 'warn' }), env: {}, http: false })
+  const engine = new Engine({ config, logger: pino({ level: 'warn' }), http: false })
   await engine.start()
   const url = `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   // Every unit reports once (from a separate publisher process), then the rules know UNITS units.

@@ -32,7 +32,7 @@ const engine = new RuleEngine(compileDeployment(config), { startedAt: Date.now()
 const metrics = createMetrics({ defaults: false })
 const hub = new StreamHub({ registry: metrics.registry })
 const dropped = async () => (await metrics.registry.getSingleMetric('hexpatrol_stream_dropped_clients_total')!.get()).values.reduce((n, v) => n + v.value, 0)
-const app = await buildApi({ config, logger: pino({ level: 'warn' }), registry: metrics.registry, now: Date.now, readiness: async () => ({}), engine, stream: hub, audit: () => undefined }, {})
+const app = await buildApi({ config, logger: pino({ level: 'warn' }), registry: metrics.registry, now: Date.now, readiness: async () => ({}), engine, stream: hub, audit: () => undefined })
 await app.listen({ port: 0, host: '127.0.0.1' })
 const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/v1/stream`
 

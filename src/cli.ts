@@ -6,6 +6,7 @@
 // src/main.ts is the two-line process entry that calls it with the real process.
 import type { DestinationStream } from 'pino'
 import { loadConfig } from './config/load.js'
+import { webhookSecretSource } from './config/resolve.js'
 import { usePrivateUmask } from './private-files.js'
 import { createLogger } from './telemetry/logger.js'
 import { HexpatrolError } from './errors.js'
@@ -83,7 +84,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
   const shifted = Number.isFinite(offset) && offset !== 0
   if (shifted) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
-  const engine = new Engine({ config, logger, env: io.env, ...(shifted ? { now: () => Date.now() + offset } : {}) })
+  const engine = new Engine({ config, logger, webhookSecrets: webhookSecretSource(io.env), ...(shifted ? { now: () => Date.now() + offset } : {}) })
   let stopping = false
   const stop = (signal: string, code: number = EXIT.ok) => {
     if (stopping) return

@@ -8,7 +8,7 @@ import { ensurePrivateDir } from './private-files.js'
 import type { FastifyInstance } from 'fastify'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
-import type { ResolvedConfig } from './config/resolve.js'
+import type { ResolvedConfig, WebhookSecretSource } from './config/resolve.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
 import { exportRuleGauges } from './telemetry/rule-gauges.js'
 import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
@@ -66,8 +66,8 @@ export interface EngineOptions {
   /** From loadConfig/validateConfig: checked, secrets resolved, frozen. */
   config: ResolvedConfig
   logger: Logger
-  /** Environment for what the API resolves at start (api.tokens token_env, session and metrics secrets) and for webhook subscriptions added with secret_env (default process.env). */
-  env?: NodeJS.ProcessEnv
+  /** Reads secret_env of webhook subscriptions added through the API (config's webhookSecretSource; default the process environment). Every other secret is in `config`. */
+  webhookSecrets?: WebhookSecretSource
   now?: () => number
   /** Start the HTTP API (default true). */
   http?: boolean
@@ -97,7 +97,6 @@ export class Engine {
   readonly metrics: Metrics
   /** The live stream's hub (API): alert transitions are published here; other stages publish theirs. */
   readonly stream: StreamHub
-  readonly #env: NodeJS.ProcessEnv
   readonly #now: () => number
   readonly #opts: EngineOptions
   #ch: ClickHouseHandle | undefined
@@ -131,7 +130,6 @@ export class Engine {
     this.#opts = opts
     this.config = opts.config
     this.logger = opts.logger
-    this.#env = opts.env ?? process.env
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
     this.authThrottle = new AuthThrottle({ ...throttleOptions(this.config.broker.limits), now: this.#now, metrics: { failures: this.metrics.authFailures, refused: this.metrics.authRefused } })
@@ -195,7 +193,7 @@ export class Engine {
     // Delivery: one publish path for every outbound event (webhook outbox, MQTT once the source is
     // up, live stream); alert transitions are journaled first.
     const dispatcher = this.#dispatcher = new Dispatcher({
-      dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, env: this.#env, now,
+      dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, ...(this.#opts.webhookSecrets === undefined ? {} : { webhookSecrets: this.#opts.webhookSecrets }), now,
     })
     dispatcher.start()
     const publish = createPublisher({
@@ -342,7 +340,7 @@ export class Engine {
         dispatcher,
         track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
         emit: (events) => fanOut.emit(events),
-      }, this.#env)
+      })
       await this.#api.listen({ port: config.http.port, host: config.http.host })
       if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
     }

@@ -11,7 +11,7 @@ import { HexpatrolError } from '../errors.js'
 import { scopeAllows, minScope, type Principal } from './scopes.js'
 import type { TokenBook } from './tokens.js'
 import type { SessionCodec } from './session-cookie.js'
-import { TokenLimit } from './token-limit.js'
+import { KeyedBuckets } from '../ingest/token-bucket.js'
 
 export interface AuthOptions {
   config: Config
@@ -87,7 +87,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
   // budgets (src/ingest/http-ingest.ts): phones behind one NAT must not spend the operators' budget.
   app.addHook('onRequest', app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}`, allowList: (req) => req.routeOptions.config.scope === 'device' }))
 
-  const perToken = new TokenLimit(h.rate_limit.per_token, timeWindow, Date.now)
+  // Per token after authentication, as a token bucket (@fastify/rate-limit runs one limiter per
+  // request): per_token requests at once, refilled at per_token per window. Bounded like every keyed limiter.
+  const perToken = new KeyedBuckets({ perSecond: (h.rate_limit.per_token * 1000) / timeWindow, burst: h.rate_limit.per_token })
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     // No route matched: the not-found handler answers 404, which reveals nothing.
     if (req.is404) return
@@ -102,8 +104,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (a.via === 'cookie' && !SAFE_METHODS.has(req.method) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       throw new HexpatrolError('HEXP_ERR_FORBIDDEN', 'State-changing requests made with the session cookie must be sent as content-type: application/json.')
     }
-    const wait = perToken.take(a.principal.name)
-    if (wait !== null) {
+    const waitMs = perToken.take(a.principal.name)
+    if (waitMs > 0) {
+      const wait = Math.ceil(waitMs / 1000)
       reply.header('retry-after', String(wait))
       throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Rate limit exceeded for token "${a.principal.name}": at most ${h.rate_limit.per_token} requests per ${timeWindow / 1000} s; retry in ${wait} s.`)
     }

@@ -4,7 +4,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { resolveSecret } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
 import type { ApiContext } from './context.js'
 import type { TokenBook } from './tokens.js'
@@ -28,9 +27,8 @@ export const healthPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
   })
 }
 
-export const metricsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext; tokens: TokenBook; env: NodeJS.ProcessEnv }> = async (app, opts) => {
-  const h = opts.ctx.config.http
-  const token = resolveSecret('http.metrics_token', h.metrics_token, h.metrics_token_env, opts.env)
+export const metricsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext; tokens: TokenBook }> = async (app, opts) => {
+  const token = opts.ctx.config.http.metrics_token
   const digest = token === undefined ? null : createHash('sha256').update(token).digest()
   app.get('/metrics', {
     // With a metrics token the route checks it itself (a scrape job's token, or any API token).

@@ -1,10 +1,9 @@
 // TypeBox schemas of the incidents routes (issue 14): incidents and their resource search,
 // hotspots, patrol levels and plans. Responses declare every field the handlers send (fastify's
 // serializer drops undeclared ones; test/api/conformance.test.ts checks nothing is dropped).
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
+import { Closed, Nullable } from '../wire/schema-helpers.js'
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
-const Closed = <T extends Parameters<typeof Type.Object>[0]>(props: T, opts: Parameters<typeof Type.Object>[1] = {}) => Type.Object(props, { additionalProperties: false, ...opts })
 const LatLon = Closed({ lat: Type.Number(), lon: Type.Number() })
 
 export const Proposal = Closed({

@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
 import type { ReplayCursor, ReplayPosition, ReplaySource } from './stored-reads.js'
 import { responses } from './schemas.js'
+import { Nullable } from '../wire/schema-helpers.js'
 
 /** A period longer than this is refused: thin it with `step_ms` and split it. */
 const MAX_RANGE_MS = 7 * 24 * 3_600_000
@@ -20,7 +21,6 @@ const rowJson = (p: ReplayPosition): string =>
 const cursorOf = (p: ReplayPosition): string => `${p.ts}:${p.unitId}`
 
 const Time = (description: string) => Type.Integer({ minimum: 0, maximum: 8_640_000_000_000, description })
-const Nullable = <T extends import('@sinclair/typebox').TSchema>(s: T) => Type.Union([s, Type.Null()])
 
 const Position = Type.Object({ unitId: Type.String(), ts: Type.Number(), lat: Type.Number(), lon: Type.Number(), speed: Nullable(Type.Number()) }, { additionalProperties: false })
 const Positions = Type.Object({

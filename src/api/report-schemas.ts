@@ -2,9 +2,8 @@
 // summary, stops, trips, route and events, and the bulletins. JSON bodies are declared field by
 // field (fastify's serializer drops undeclared ones); format=csv and format=html are text.
 import { Type, type TSchema } from '@sinclair/typebox'
+import { Closed, Nullable } from '../wire/schema-helpers.js'
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
-const Closed = <T extends Parameters<typeof Type.Object>[0]>(props: T, opts: Parameters<typeof Type.Object>[1] = {}) => Type.Object(props, { additionalProperties: false, ...opts })
 const LatLon = Closed({ lat: Type.Number(), lon: Type.Number() })
 const Span = Closed({ count: Type.Integer(), totalMs: Type.Number() })
 const SpanStats = Closed({ count: Type.Integer(), totalMs: Type.Number(), longestMs: Type.Number() })

@@ -17,49 +17,6 @@ export function responses<T extends Record<number, TSchema>>(ok: T): T & Record<
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()])
-
-export const LastFix = Type.Object({
-  lat: Type.Number(),
-  lon: Type.Number(),
-  ts: Type.Number({ description: 'Fix time (device clock), epoch ms.' }),
-  receivedAt: Type.Number({ description: 'Arrival at the engine, epoch ms.' }),
-  speed: Nullable(Type.Number()),
-  heading: Nullable(Type.Number()),
-  accuracy: Nullable(Type.Number()),
-  battery: Nullable(Type.Number({ description: 'Battery level of the last fix, %, or null when the device did not say.' })),
-  h3: Type.String(),
-})
-
-export const Unit = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  kind: Type.String(),
-  known: Type.Boolean({ description: 'False for units that report but are not in the config.' }),
-  post: Nullable(Type.String()),
-  zone: Nullable(Type.String()),
-  lastFix: Nullable(LastFix),
-  lastSeenAt: Nullable(Type.Number({ description: 'When the engine last received anything from the unit (engine clock), epoch ms.' })),
-  clockOffsetMs: Nullable(Type.Number({ description: 'Estimated device clock offset, ms (device − engine; positive: the device clock runs ahead).' })),
-  silent: Type.Boolean(),
-  inBreach: Type.Boolean(),
-  outsideZone: Type.Boolean(),
-  distanceFromPostM: Nullable(Type.Number()),
-}, { title: 'Unit' })
-
-export const Zone = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  cellCount: Type.Integer(),
-  ratio: Type.Number({ description: 'Fresh share of the zone cells, 0..1.' }),
-  fresh: Type.Integer(),
-  minRatio: Type.Number(),
-  inGrace: Type.Boolean(),
-  responseRatio: Nullable(Type.Number()),
-  openGap: Type.Boolean(),
-  openResponseGap: Type.Boolean(),
-}, { title: 'Zone' })
-
 export const AlertEvent = Type.Object({
   eventId: Type.String(),
   alertId: Type.String(),

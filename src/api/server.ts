@@ -8,7 +8,6 @@ import helmet from '@fastify/helmet'
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { resolveSecret } from '../config/resolve.js'
 import type { ApiContext } from './context.js'
 import { installErrorHandler } from './errors.js'
 import { installJsonParser } from './json-body.js'
@@ -60,11 +59,11 @@ export function trustProxyOption(v: boolean | string[] | number): boolean | stri
   return typeof v === 'number' ? (_addr, hop) => hop < v : v
 }
 
-export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process.env): Promise<FastifyInstance> {
+export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const h = ctx.config.http
-  const tokens = TokenBook.fromConfig(ctx.config, env, ctx.logger)
+  const tokens = TokenBook.fromConfig(ctx.config, ctx.logger)
   // Without a configured secret every start signs with a new one: a restart ends all sessions.
-  const secret = resolveSecret('http.session_secret', h.session_secret, h.session_secret_env, env) ?? randomBytes(32).toString('base64url')
+  const secret = h.session_secret ?? randomBytes(32).toString('base64url')
   const sessions = new SessionCodec({ ttlMs: h.session_ttl, now: ctx.now, file: join(ctx.config.data_dir, 'sessions', 'revoked.json') })
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -130,7 +129,7 @@ export async function buildApi(ctx: ApiContext, env: NodeJS.ProcessEnv = process
   installAudit(app, ctx)
 
   await app.register(healthPlugin, { ctx })
-  await app.register(metricsPlugin, { ctx, tokens, env })
+  await app.register(metricsPlugin, { ctx, tokens })
   // The login backs off per address and per account through the engine's credential throttle (shared with the device transports), else one of its own.
   const throttle = (ctx.authThrottle ?? new AuthThrottle({ ...throttleOptions(ctx.config.broker.limits), now: ctx.now })).forTransport('api')
   await app.register(sessionPlugin, { tokens, sessions, throttle })

@@ -4,11 +4,10 @@
 // open by accident. Lookups hash the presented token and compare digests in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { ensurePrivateDir } from '../private-files.js'
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
-import type { Config } from '../config/schema.js'
-import { apiTokenFromEnv, MIN_TOKEN_LENGTH, resolveSecret } from '../config/resolve.js'
+import { MIN_TOKEN_LENGTH, type ResolvedConfig } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
 import type { Principal, Scope } from './scopes.js'
 
@@ -49,26 +48,19 @@ export class TokenBook {
     return this.entries.length
   }
 
-  static fromConfig(config: Config, env: NodeJS.ProcessEnv, logger: Logger): TokenBook {
+  /** From the resolved config: token_env values were read once, by the config module. */
+  static fromConfig(config: ResolvedConfig, logger: Logger): TokenBook {
     const entries: Entry[] = []
     const names = new Set<string>()
     for (const [i, t] of config.api.tokens.entries()) {
       const key = `api.tokens.${i}`
       if (names.has(t.name)) throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}.name: token name "${t.name}" appears twice; names must be unique (they are recorded in the audit table)`)
       names.add(t.name)
-      if ((t.token_env === undefined) === (t.token_sha256 === undefined)) {
-        throw new HexpatrolError('HEXP_ERR_CONFIG', `${key}: give exactly one of token_env (an environment variable holding the token) or token_sha256 (its SHA-256, hex)`)
-      }
-      let digest: Buffer
-      if (t.token_sha256 !== undefined) {
-        digest = Buffer.from(t.token_sha256.toLowerCase(), 'hex')
-      } else {
-        digest = sha256(apiTokenFromEnv(`${key}.token_env`, t.token_env as string, env))
-      }
+      const digest = t.token_sha256 !== undefined ? Buffer.from(t.token_sha256.toLowerCase(), 'hex') : sha256(t.token as string)
       entries.push({ name: t.name, scope: t.scope, digest })
     }
     const h = config.http
-    const admin = resolveSecret('http.admin_token', h.admin_token, h.admin_token_env, env)
+    const admin = h.admin_token
     if (admin !== undefined) {
       if (names.has('admin')) throw new HexpatrolError('HEXP_ERR_CONFIG', 'api.tokens: the name "admin" is taken by http.admin_token (HEXPATROL_ADMIN_TOKEN); choose another name')
       entries.push({ name: 'admin', scope: 'admin', digest: sha256(admin) })
@@ -78,10 +70,10 @@ export class TokenBook {
     const created = !existsSync(file)
     if (created) {
       ensurePrivateDir(resolve(config.data_dir))
-      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' })
     }
     // An older file may have been copied with looser permissions: tighten it every start.
-    chmodSync(file, 0o600)
+    chmodSync(file, PRIVATE_FILE_MODE)
     const token = readFileSync(file, 'utf8').trim()
     if (token.length < MIN_TOKEN_LENGTH) throw new HexpatrolError('HEXP_ERR_CONFIG', `${file} holds no usable token (shorter than ${MIN_TOKEN_LENGTH} characters); delete it to have a new one created`)
     logger.warn({ file }, created

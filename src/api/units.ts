@@ -6,7 +6,8 @@ import { HexpatrolError } from '../errors.js'
 import type { RuleEngine, UnitView } from '../rules/engine.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
-import { AlertView, FeatureCollection, IdParams, Unit, responses } from './schemas.js'
+import { AlertView, FeatureCollection, IdParams, responses } from './schemas.js'
+import { Unit } from '../wire/views.js'
 import { parseTime } from './time-param.js'
 
 export function engineOf(ctx: ApiContext): RuleEngine {

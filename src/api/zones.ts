@@ -7,7 +7,8 @@ import type { ZoneSpec } from '../rules/deployment.js'
 import type { AlertView as AlertViewT } from '../rules/alert-book.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
-import { AlertView, FeatureCollection, Geometry, IdParams, Zone, responses } from './schemas.js'
+import { AlertView, FeatureCollection, Geometry, IdParams, responses } from './schemas.js'
+import { Zone } from '../wire/views.js'
 import { engineOf } from './units.js'
 
 interface CellGeo { ring: number[][]; lat: number; lon: number }

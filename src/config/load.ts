@@ -7,7 +7,7 @@ import { checkTrustProxy } from './trust-proxy.js'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
-import { checkApiSecrets, compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
+import { compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
 import { compileIncidents } from '../incidents/compile.js'
 import { webhookProblem } from '../delivery/webhook-validator.js'
 
@@ -212,6 +212,5 @@ export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; pa
     }
   }
   const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env)
-  checkApiSecrets(config, env)
   return { config, path }
 }

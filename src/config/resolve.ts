@@ -1,18 +1,23 @@
 // The checks and resolutions that need no I/O beyond reading the environment, run once by
 // validateConfig: secrets (`*_env` references) resolved to their values, pairs that exclude each
 // other, the embedded broker's exposure, zone geometry and coverage cells compiled. What comes out
-// is a ResolvedConfig: no `*_env` key is left, so no stage reads the environment again.
+// is a ResolvedConfig: no `*_env` key is left (API tokens, session and metrics secrets, passwords,
+// webhook secrets all hold their values), so no stage reads the environment again. The one
+// exception, a webhook added at run time with `secret_env`, goes through webhookSecretSource.
 import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { compileDeployment } from '../rules/deployment.js'
-import { anonymousAllowed, isLoopbackHost } from '../ingest/broker-auth.js'
+import { anonymousAllowed } from '../ingest/broker-auth.js'
+import { isLoopbackHost } from '../net/addresses.js'
 import { compileTerminals } from '../ingest/jt808/terminals.js'
 
 type BrokerUser = Config['broker']['users'][number]
+type ApiToken = Config['api']['tokens'][number]
 
 /** The config after resolution: every secret is a value (or absent), never an env reference. */
-export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhouse' | 'webhooks'> & {
-  http: Omit<Config['http'], 'admin_token_env'>
+export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhouse' | 'webhooks' | 'api'> & {
+  http: Omit<Config['http'], 'admin_token_env' | 'metrics_token_env' | 'session_secret_env'>
+  api: Omit<Config['api'], 'tokens'> & { tokens: Array<Omit<ApiToken, 'token_env'> & { token?: string }> }
   mqtt: Omit<Config['mqtt'], 'password_env'>
   broker: Omit<Config['broker'], 'users'> & { users: Array<Omit<BrokerUser, 'password_env' | 'password'> & { password: string }> }
   clickhouse: Omit<Config['clickhouse'], 'password_env'>
@@ -88,6 +93,18 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
     throw configError(`http.metrics_token_env: unset while http.host is ${h.host} (not loopback): GET /metrics (live coverage per zone) would be public. Set http.metrics_token_env (or HEXPATROL_METRICS_TOKEN) and give the scraper that bearer token, or bind http.host to 127.0.0.1.`)
   }
 
+  // Inline wins over the variable (as it always has for these two).
+  setSecret(h, 'metrics_token', 'metrics_token_env', resolveSecret('http.metrics_token_env', h.metrics_token, h.metrics_token_env, env))
+  setSecret(h, 'session_secret', 'session_secret_env', resolveSecret('http.session_secret_env', h.session_secret, h.session_secret_env, env))
+
+  for (const [i, t] of c.api.tokens.entries()) {
+    const key = `api.tokens.${i}`
+    if ((t.token_env === undefined) === (t.token_sha256 === undefined)) {
+      throw configError(`${key}: give exactly one of token_env (an environment variable holding the token) or token_sha256 (its SHA-256, hex)`)
+    }
+    if (t.token_env !== undefined) setSecret(t as ApiToken & { token?: string }, 'token', 'token_env', apiTokenFromEnv(`${key}.token_env`, t.token_env, env))
+  }
+
   try {
     compileTerminals(c)
   } catch (err) {
@@ -97,10 +114,8 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
   for (const w of c.webhooks) {
     const key = `webhooks.${w.id}`
     one(key, 'secret', 'secret_env', w.secret, w.secret_env)
-    const v = resolveSecret(`${key}.secret_env`, undefined, w.secret_env, env)
-    // The variable may hold two secrets (rotation), separated by a space or comma.
-    if (v !== undefined) {
-      const secrets = v.split(/[\s,]+/).filter((s) => s !== '')
+    if (w.secret_env !== undefined) {
+      const secrets = webhookSecretFromEnv(key, w.secret_env, env)
       w.secret = secrets.length === 1 ? secrets[0]! : secrets
     }
     delete w.secret_env
@@ -112,25 +127,28 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
 export const MIN_TOKEN_LENGTH = 16
 
 /** An API token from its environment variable, checked for length; the message names the key. */
-export function apiTokenFromEnv(key: string, envName: string, env: NodeJS.ProcessEnv): string {
+function apiTokenFromEnv(key: string, envName: string, env: NodeJS.ProcessEnv): string {
   const v = resolveSecret(key, undefined, envName, env) as string
   if (v.length < MIN_TOKEN_LENGTH) throw configError(`${key}: the token in ${envName} is shorter than ${MIN_TOKEN_LENGTH} characters`)
   return v
 }
 
+/** A webhook secret variable: one secret, or two (rotation) separated by a space or comma. */
+function webhookSecretFromEnv(key: string, envName: string, env: NodeJS.ProcessEnv): string[] {
+  return (resolveSecret(`${key}.secret_env`, undefined, envName, env) as string).split(/[\s,]+/).filter((s) => s !== '')
+}
+
 /**
- * The secrets the API reads from the environment when it starts (api.tokens[].token_env,
- * http.session_secret_env, http.metrics_token_env), checked when the config file is loaded, so a
- * missing one stops `npm start` before any file is opened rather than after the journal and
- * ClickHouse are. The API still reads them itself (validateConfig alone leaves them to it).
+ * Resolves the `secret_env` of a webhook subscription added at run time (the admin API, or such an
+ * addition persisted and loaded again at start): the one place outside start-up that reads the
+ * environment, and only for that. Throws HEXP_ERR_CONFIG naming `webhooks.<id>.secret_env` when the
+ * variable is unset.
  */
-export function checkApiSecrets(config: ResolvedConfig, env: NodeJS.ProcessEnv): void {
-  for (const [i, t] of config.api.tokens.entries()) {
-    if (t.token_env !== undefined && t.token_sha256 === undefined) apiTokenFromEnv(`api.tokens.${i}.token_env`, t.token_env, env)
-  }
-  const h = config.http
-  if (h.session_secret === undefined) resolveSecret('http.session_secret_env', undefined, h.session_secret_env, env)
-  if (h.metrics_token === undefined) resolveSecret('http.metrics_token_env', undefined, h.metrics_token_env, env)
+export type WebhookSecretSource = (webhookId: string, envName: string) => string[]
+
+/** The WebhookSecretSource over an environment (the process's unless one is given, e.g. by the CLI or a test). */
+export function webhookSecretSource(env: NodeJS.ProcessEnv = process.env): WebhookSecretSource {
+  return (webhookId, envName) => webhookSecretFromEnv(`webhooks.${webhookId}`, envName, env)
 }
 
 /**

@@ -19,6 +19,7 @@ import { redactUrl } from '../telemetry/redact.js'
 import type { WebhookRules } from './webhook-validator.js'
 import { DeadLetters, type DeadLetterView } from './dead-letters.js'
 import { SubscriptionAdmin, warnUnsigned, type DeliveryControl, type SubscriptionView } from './subscription-admin.js'
+import { webhookSecretSource, type WebhookSecretSource } from '../config/resolve.js'
 import { AllowList, guardedLookup } from './ssrf.js'
 import { renderEvent } from './event-formats.js'
 import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
@@ -37,7 +38,8 @@ export interface DispatcherOptions {
   registry?: Registry
   now?: () => number
   random?: () => number
-  env?: NodeJS.ProcessEnv
+  /** Reads the secret_env of subscriptions added through the API (default: the process environment, through the config module). */
+  webhookSecrets?: WebhookSecretSource
   version?: string
 }
 
@@ -92,7 +94,7 @@ export class Dispatcher extends EventEmitter {
     this.allow = new AllowList(opts.delivery.allow_private_networks)
     this.lookup = guardedLookup(this.allow)
     this.rules = { secretEnvPrefix: opts.delivery.secret_env_prefix, allow: this.allow }
-    this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.env ?? process.env, this.rules)
+    this.store = new SubscriptionStore(join(opts.dir, 'subscriptions.json'), opts.webhooks, opts.webhookSecrets ?? webhookSecretSource(), this.rules)
     for (const s of this.store.skipped) this.log.error(s, 'A webhook subscription added through the API no longer passes validation; it is not loaded. Add it again with valid settings.')
     this.outbox = new Outbox(opts.dir, this.now())
     this.dead = new DeadLetters(this.outbox)

@@ -1,11 +1,12 @@
 // The durable webhook outbox: one JSON file per delivery (event × subscription) under <dir>/outbox,
-// written to a temp file, fsync'd and renamed (then the directory fsync'd) before publish() returns.
+// written atomically and durably (private-files.ts: temp file, fsync, rename, directory fsync)
+// before publish() returns.
 // A file is removed only after a 2xx; after the horizon it moves to <dir>/outbox/dead. A restart
 // loads every pending file and resumes it with the same webhook-id and attempt count.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
-import { open, rename, unlink } from 'node:fs/promises'
+import { renameSync, readdirSync, readFileSync, unlinkSync, existsSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ensurePrivateDir } from '../private-files.js'
+import { ensurePrivateDir, writePrivateFileAtomic, writePrivateFileAtomicAsync, writePrivateFilesAtomic } from '../private-files.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import { alertToOutbound, isOutboundEvent, type OutboundEvent } from './outbound-event.js'
 
@@ -48,15 +49,6 @@ function upgrade(x: unknown): unknown {
   const r = x as { v?: unknown; event?: AlertEvent }
   if (typeof r !== 'object' || r === null || r.v !== 1 || typeof r.event !== 'object' || r.event === null || typeof r.event.eventId !== 'string') return x
   return { ...r, v: 2, event: alertToOutbound(r.event) }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
 }
 
 export class Outbox {
@@ -126,34 +118,12 @@ export class Outbox {
   /** Durable before it returns: write temp, fsync, rename, then one directory fsync for the batch. */
   addSync(records: readonly DeliveryRecord[]): void {
     if (records.length === 0) return
-    for (const rec of records) {
-      const file = this.path(rec)
-      const fd = openSync(`${file}.tmp`, 'w', 0o600)
-      try {
-        writeSync(fd, JSON.stringify(rec))
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(`${file}.tmp`, file)
-    }
-    fsyncDir(this.dir)
-  }
-
-  private async writeAtomic(file: string, rec: DeliveryRecord): Promise<void> {
-    const fh = await open(`${file}.tmp`, 'w', 0o600)
-    try {
-      await fh.writeFile(JSON.stringify(rec))
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    await rename(`${file}.tmp`, file)
+    writePrivateFilesAtomic(records.map((rec) => ({ file: this.path(rec), data: JSON.stringify(rec) })))
   }
 
   /** Persists the attempt count and next attempt time after a failed attempt. */
   async update(rec: DeliveryRecord): Promise<void> {
-    await this.writeAtomic(this.path(rec), rec)
+    await writePrivateFileAtomicAsync(this.path(rec), JSON.stringify(rec))
   }
 
   /** After a 2xx. A crash before the unlink only means one more (deduplicable) delivery. */
@@ -171,20 +141,13 @@ export class Outbox {
 
   /** Moves a delivery to the dead letters (its final state written first). */
   async bury(rec: DeliveryRecord): Promise<void> {
-    await this.writeAtomic(this.path(rec, true), rec)
+    await writePrivateFileAtomicAsync(this.path(rec, true), JSON.stringify(rec))
     await this.remove(rec)
   }
 
   /** Start-up only: a pending delivery that can no longer be delivered goes straight to the dead letters. */
   burySync(rec: DeliveryRecord): void {
-    const fd = openSync(`${this.path(rec, true)}.tmp`, 'w', 0o600)
-    try {
-      writeSync(fd, JSON.stringify(rec))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(`${this.path(rec, true)}.tmp`, this.path(rec, true))
+    writePrivateFileAtomic(this.path(rec, true), JSON.stringify(rec))
     this.removeSync(rec)
   }
 

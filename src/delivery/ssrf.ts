@@ -2,15 +2,18 @@
 // after DNS resolution, in the very lookup the socket connects with, so DNS rebinding cannot slip a
 // private address in between check and connect. IPv4 embedded in IPv6 (::ffff:a.b.c.d, its hex form,
 // NAT64 64:ff9b::/96, IPv4-compatible ::/96) is checked as the IPv4 address it reaches.
-import { BlockList, isIP, isIPv4 } from 'node:net'
+import { BlockList, isIP } from 'node:net'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { HexpatrolError } from '../errors.js'
+import { CidrList, embeddedIPv4, isLoopbackAddress, mappedIPv4 } from '../net/addresses.js'
+
+export { embeddedIPv4, ipv6Groups } from '../net/addresses.js'
 
 interface Range { net: string; prefix: number; family: 'ipv4' | 'ipv6'; label: string }
 
+// Loopback (127.0.0.0/8, ::1) is refused too, decided by isLoopbackAddress (net/addresses.ts).
 const REFUSED: readonly Range[] = [
   { net: '0.0.0.0', prefix: 8, family: 'ipv4', label: 'unspecified ("this network", 0.0.0.0/8)' },
-  { net: '127.0.0.0', prefix: 8, family: 'ipv4', label: 'loopback (127.0.0.0/8)' },
   { net: '169.254.0.0', prefix: 16, family: 'ipv4', label: 'link-local (169.254.0.0/16, includes cloud metadata 169.254.169.254)' },
   { net: '10.0.0.0', prefix: 8, family: 'ipv4', label: 'private (10.0.0.0/8)' },
   { net: '172.16.0.0', prefix: 12, family: 'ipv4', label: 'private (172.16.0.0/12)' },
@@ -21,7 +24,6 @@ const REFUSED: readonly Range[] = [
   { net: '224.0.0.0', prefix: 4, family: 'ipv4', label: 'multicast (224.0.0.0/4)' },
   { net: '240.0.0.0', prefix: 4, family: 'ipv4', label: 'reserved/broadcast (240.0.0.0/4)' },
   { net: '::', prefix: 128, family: 'ipv6', label: 'unspecified (::)' },
-  { net: '::1', prefix: 128, family: 'ipv6', label: 'loopback (::1)' },
   { net: 'fe80::', prefix: 10, family: 'ipv6', label: 'link-local (fe80::/10)' },
   { net: 'fc00::', prefix: 7, family: 'ipv6', label: 'unique-local (fc00::/7)' },
   { net: 'ff00::', prefix: 8, family: 'ipv6', label: 'multicast (ff00::/8)' },
@@ -29,24 +31,10 @@ const REFUSED: readonly Range[] = [
 
 export type CheckResult = { ok: true; reason?: undefined } | { ok: false; reason: string }
 
-/** An allow list built once from `delivery.allow_private_networks` (CIDRs, IPv4 or IPv6; a bare address is a /32 or /128). */
-export class AllowList {
-  private readonly list = new BlockList()
-  readonly cidrs: readonly string[]
+/** An allow list built once from `delivery.allow_private_networks` (a CidrList naming that key in its errors). */
+export class AllowList extends CidrList {
   constructor(cidrs: readonly string[]) {
-    this.cidrs = cidrs
-    for (const c of cidrs) {
-      const [net = '', bits] = c.trim().split('/')
-      const family = isIP(net)
-      if (family === 0) throw new HexpatrolError('HEXP_ERR_CONFIG', `delivery.allow_private_networks: "${c}" is not a CIDR (e.g. 10.0.0.0/8)`)
-      const max = family === 4 ? 32 : 128
-      const prefix = bits === undefined ? max : Number(bits)
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new HexpatrolError('HEXP_ERR_CONFIG', `delivery.allow_private_networks: "${c}" has an invalid prefix length`)
-      this.list.addSubnet(net, prefix, family === 4 ? 'ipv4' : 'ipv6')
-    }
-  }
-  has(ip: string): boolean {
-    return this.list.check(ip, isIPv4(ip) ? 'ipv4' : 'ipv6')
+    super('delivery.allow_private_networks', cidrs)
   }
 }
 
@@ -56,37 +44,9 @@ const refusedLists = REFUSED.map((r) => {
   return { ...r, list: b }
 })
 
-/** The eight 16-bit groups of an IPv6 address (handles `::` and a trailing dotted quad). */
-export function ipv6Groups(ip: string): number[] {
-  let s = ip.split('%')[0]!.toLowerCase()
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s)
-  if (dotted) {
-    const [a = 0, b = 0, c = 0, d = 0] = dotted[1]!.split('.').map(Number)
-    s = s.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
-  }
-  const [head = '', tail] = s.split('::')
-  const h = head === '' ? [] : head.split(':')
-  const t = tail === undefined || tail === '' ? [] : tail.split(':')
-  const zeros = tail === undefined ? 0 : 8 - h.length - t.length
-  return [...h, ...Array<string>(zeros).fill('0'), ...t].map((g) => parseInt(g, 16))
-}
-
-/** The IPv4 address an IPv6 address carries (mapped, NAT64 or compatible forms), else null. */
-export function embeddedIPv4(ip: string): string | null {
-  if (isIP(ip) !== 6) return null
-  const g = ipv6Groups(ip)
-  const lo = g[6]!
-  const lo2 = g[7]!
-  const v4 = `${lo >> 8}.${lo & 255}.${lo2 >> 8}.${lo2 & 255}`
-  const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0)
-  if (zeroTo(5) && g[5] === 0xffff) return v4 // ::ffff:a.b.c.d
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4 // NAT64 64:ff9b::/96
-  if (zeroTo(6) && (lo !== 0 || lo2 > 1)) return v4 // deprecated IPv4-compatible ::a.b.c.d (not :: or ::1)
-  return null
-}
-
 function refusedLabel(ip: string): string | null {
   const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6'
+  if (isLoopbackAddress(ip)) return family === 'ipv4' || mappedIPv4(ip) !== null ? 'loopback (127.0.0.0/8)' : 'loopback (::1)'
   for (const r of refusedLists) if (r.family === family && r.list.check(ip, family)) return r.label
   return null
 }

@@ -1,9 +1,10 @@
 // Webhook subscriptions: the config file's list merged with admin-API changes persisted in
 // <dir>/subscriptions.json (added, removed, disabled by a 410), event/zone filters compiled once.
-import { readFileSync, writeFileSync, renameSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs'
+import { readFileSync, existsSync } from 'node:fs'
 import type { WebhookConfig } from '../config/schema.js'
-import { resolveSecret } from '../config/resolve.js'
+import type { WebhookSecretSource } from '../config/resolve.js'
 import { HexpatrolError } from '../errors.js'
+import { writePrivateFileAtomic } from '../private-files.js'
 import { eventZone, type OutboundEvent } from './outbound-event.js'
 import { Signer } from './signing.js'
 import { webhookProblem, type WebhookRules } from './webhook-validator.js'
@@ -36,13 +37,12 @@ function globTest(pieces: readonly string[], s: string): boolean {
 }
 
 /**
- * A secret from `secret` (string, or [old, new] during rotation) or `secret_env` (the variable may
- * hold two secrets separated by a space or comma).
+ * A secret from `secret` (string, or [old, new] during rotation) or `secret_env`, read through the
+ * config module's source (the variable may hold two secrets separated by a space or comma).
  */
-export function resolveSecrets(cfg: WebhookConfig, env: NodeJS.ProcessEnv): string[] {
+export function resolveSecrets(cfg: WebhookConfig, secrets: WebhookSecretSource): string[] {
   if (cfg.secret !== undefined) return Array.isArray(cfg.secret) ? [...cfg.secret] : [cfg.secret]
-  const v = resolveSecret(`webhooks.${cfg.id}.secret_env`, undefined, cfg.secret_env, env)
-  return v === undefined ? [] : v.split(/[\s,]+/).filter((s) => s !== '')
+  return cfg.secret_env === undefined ? [] : secrets(cfg.id, cfg.secret_env)
 }
 
 export interface Subscription {
@@ -85,7 +85,7 @@ export class SubscriptionStore {
   constructor(
     private readonly file: string,
     configured: readonly WebhookConfig[],
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly secrets: WebhookSecretSource,
     rules: WebhookRules,
   ) {
     if (existsSync(file)) {
@@ -117,7 +117,7 @@ export class SubscriptionStore {
     return {
       cfg,
       source,
-      signer: new Signer(resolveSecrets(cfg, this.env)),
+      signer: new Signer(resolveSecrets(cfg, this.secrets)),
       matchType: globMatcher(cfg.events),
       zones: cfg.zones === undefined || cfg.zones.length === 0 ? null : new Set(cfg.zones),
       enabled: true,
@@ -184,14 +184,6 @@ export class SubscriptionStore {
 
   /** Holds secrets of API-added subscriptions: written 0600, atomically. */
   private persist(): void {
-    const tmp = `${this.file}.tmp`
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2), { mode: 0o600 })
-    const fd = openSync(tmp, 'r')
-    try {
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, this.file)
+    writePrivateFileAtomic(this.file, JSON.stringify(this.state, null, 2))
   }
 }

@@ -3,44 +3,7 @@
 // refused here); the connection then waits until both are back to zero. The broker applies the
 // wait as backpressure (it stops reading from that socket), so only the offender's PUBACKs slow
 // down: a 600 kB burst from one device no longer delays every other device's acks. Pure: clocked.
-
-export interface BucketRate {
-  /** Tokens added per second (0 = unlimited). */
-  perSecond: number
-  /** Tokens the bucket holds at most: what may be spent at once after a quiet spell. */
-  burst: number
-}
-
-export class TokenBucket {
-  private tokens: number
-  private last: number
-
-  constructor(private readonly rate: BucketRate, private readonly now: () => number) {
-    this.tokens = rate.burst
-    this.last = now()
-  }
-
-  /** Spends n tokens (possibly overdrawing); returns ms until the balance is back to zero. */
-  spend(n: number): number {
-    if (this.rate.perSecond <= 0) return 0
-    this.refill()
-    this.tokens -= n
-    return this.wait()
-  }
-
-  /** Ms until the balance is back to zero (0 when not overdrawn). */
-  wait(): number {
-    if (this.rate.perSecond <= 0) return 0
-    this.refill()
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.rate.perSecond)
-  }
-
-  private refill(): void {
-    const t = this.now()
-    this.tokens = Math.min(this.rate.burst, this.tokens + ((t - this.last) * this.rate.perSecond) / 1000)
-    this.last = t
-  }
-}
+import { TokenBucket, type BucketRate } from './token-bucket.js'
 
 export interface ClientBudgetLimits {
   bytes: BucketRate

@@ -18,9 +18,9 @@ import { createHttpDecoders, type HttpDecoders } from '../decode/http-decoders.j
 import { isValidUnitId } from '../decode/topic-router.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { DeviceCredentials } from './device-credentials.js'
-import { IpAllowList } from './ip-allow-list.js'
+import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
-import { RateLimiter } from './rate-limiter.js'
+import { KeyedBuckets, TokenBucket } from './token-bucket.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
@@ -51,12 +51,12 @@ export class HttpIngest {
   readonly decoders: HttpDecoders
   readonly credentials: DeviceCredentials
   /** Per device (unit id). */
-  readonly limiter: RateLimiter
+  readonly limiter: KeyedBuckets
   /** All devices together. */
-  readonly globalLimiter: RateLimiter
+  readonly globalLimiter: TokenBucket
   /** Refused requests per client address: their own budget, never the API's. */
-  readonly refusedLimiter: RateLimiter
-  readonly allow: IpAllowList
+  readonly refusedLimiter: KeyedBuckets
+  readonly allow: CidrList
   readonly units: ReadonlySet<string>
   readonly sink: HttpIngestSink
   readonly metrics: Metrics
@@ -71,10 +71,10 @@ export class HttpIngest {
     this.decoders = createHttpDecoders(decoderOptionsFromConfig(c))
     this.credentials = new DeviceCredentials(c)
     this.now = deps.now
-    this.limiter = new RateLimiter(this.config.rate_limit_per_minute, this.config.rate_limit_burst, this.now)
-    this.globalLimiter = new RateLimiter(this.config.rate_limit_global_per_second * 60, this.config.rate_limit_global_per_second, this.now, 1)
-    this.refusedLimiter = new RateLimiter(this.config.rate_limit_refused_per_minute, this.config.rate_limit_refused_per_minute, this.now)
-    this.allow = new IpAllowList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
+    this.limiter = new KeyedBuckets({ perSecond: this.config.rate_limit_per_minute / 60, burst: this.config.rate_limit_burst }, this.now)
+    this.globalLimiter = new TokenBucket({ perSecond: this.config.rate_limit_global_per_second, burst: this.config.rate_limit_global_per_second }, this.now)
+    this.refusedLimiter = new KeyedBuckets({ perSecond: this.config.rate_limit_refused_per_minute / 60, burst: this.config.rate_limit_refused_per_minute }, this.now)
+    this.allow = new CidrList('http_ingest.osmand_allow_ips', this.config.osmand_allow_ips)
     this.units = new Set(c.units.map((u) => u.id))
     this.sink = deps.sink
     this.metrics = deps.metrics
@@ -140,7 +140,7 @@ export class HttpIngest {
       this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'rate_limited', `unit ${unit} is over http_ingest.rate_limit_per_minute`)
       return false
     }
-    const all = this.globalLimiter.take('')
+    const all = this.globalLimiter.take()
     if (all > 0) {
       reply.header('retry-after', String(Math.ceil(all / 1000)))
       this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'global_rate_limited', 'all devices together are over http_ingest.rate_limit_global_per_second')
@@ -206,7 +206,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
 
   if (dedicated) {
     app.addHook('onRequest', async (req, reply) => {
-      if (!ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
+      if (!ingest.allow.empty && !ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
       return undefined
     })
   } else {

@@ -1,45 +1,14 @@
-// Read-only views of the engine's state for the API: units, zones, alerts. Plain JSON objects.
+// Read-only views of the engine's state for the API: units, zones, alerts. Plain JSON objects,
+// shaped by the wire schemas (src/wire/views.ts), which the API validates them against.
 import type { StaleCell } from './alert-event.js'
 import { haversineM } from '../geo/distance.js'
 import type { Deployment } from './deployment.js'
 import { isSilentAt } from './silent-unit.js'
 import type { UnitState } from './unit-state.js'
+import type { UnitView, ZoneView } from '../wire/views.js'
 
 export type { AlertView } from './alert-book.js'
-
-export interface UnitView {
-  id: string
-  name: string
-  kind: string
-  /** False for units that report but are not in the config. */
-  known: boolean
-  post: string | null
-  zone: string | null
-  lastFix: { lat: number; lon: number; ts: number; receivedAt: number; speed: number | null; heading: number | null; accuracy: number | null; battery: number | null; h3: string } | null
-  /** When the engine last received anything from the unit (engine clock), or null. */
-  lastSeenAt: number | null
-  /** Estimated device clock offset, ms (device − engine; positive: the device clock runs ahead), or null. */
-  clockOffsetMs: number | null
-  silent: boolean
-  inBreach: boolean
-  outsideZone: boolean
-  distanceFromPostM: number | null
-}
-
-export interface ZoneView {
-  id: string
-  name: string
-  cellCount: number
-  /** Fresh share of the zone's cells, 0..1. */
-  ratio: number
-  fresh: number
-  minRatio: number
-  inGrace: boolean
-  /** Share of cells within the response radius of a live unit at the last tick; null without response_radius_m or before the first tick. */
-  responseRatio: number | null
-  openGap: boolean
-  openResponseGap: boolean
-}
+export type { UnitView, ZoneView }
 
 export interface ZoneCoverageView {
   zone: ZoneView

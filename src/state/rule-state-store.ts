@@ -13,10 +13,11 @@
 // compaction, changes.old.jsonl) = one RuleDelta per line. Loading replays base, old log, log.
 // Replaying a delta twice is harmless (last write wins), so a crash at any point loses at most
 // the line being written, and a torn last line is ignored.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs'
-import { appendFile, open, type FileHandle } from 'node:fs/promises'
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { appendFile, type FileHandle } from 'node:fs/promises'
 import { setImmediate as turn } from 'node:timers/promises'
 import { join } from 'node:path'
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileAtomicAsync } from '../private-files.js'
 import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/engine.js'
 import type { AlertBookJSON } from '../rules/alert-book.js'
 
@@ -63,8 +64,7 @@ export class RuleStateStore {
   compactions = 0
 
   constructor(dir: string, opts: StoreOptions = {}) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    chmodSync(dir, 0o700)
+    ensurePrivateDir(dir)
     this.base = join(dir, 'base.jsonl')
     this.log = join(dir, 'changes.jsonl')
     this.oldLog = join(dir, 'changes.old.jsonl')
@@ -165,7 +165,7 @@ export class RuleStateStore {
     }
     this.applyRest(d)
     const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...d, units: undefined }).slice(1)}\n`
-    await appendFile(this.log, line, { mode: 0o600 })
+    await appendFile(this.log, line, { mode: PRIVATE_FILE_MODE })
     this.logBytes += line.length
     if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) {
       this.compacting = this.compact().catch((err: unknown) => {
@@ -198,10 +198,8 @@ export class RuleStateStore {
   private async compact(): Promise<void> {
     renameSync(this.log, this.oldLog)
     this.logBytes = 0
-    const tmp = `${this.base}.tmp`
-    const fh = await open(tmp, 'w', 0o600)
     let bytes = 0
-    try {
+    await writePrivateFileAtomicAsync(this.base, async (fh) => {
       const m = this.merged
       const header = `${JSON.stringify({ version: 1, alerts: m.alerts, responseRatios: m.responseRatios, zoneTimers: m.zoneTimers })}\n`
       await fh.write(header)
@@ -219,11 +217,7 @@ export class RuleStateStore {
         chunk = []
       }
       bytes += await writeLines(fh, chunk)
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    renameSync(tmp, this.base)
+    })
     rmSync(this.oldLog, { force: true })
     this.baseBytes = bytes
     this.compactions++

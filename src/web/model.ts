@@ -1,26 +1,18 @@
 // The page's data model and the pure functions over it: normalising what the API sends (a unit
 // as JSON or as a GeoJSON feature), a unit's status, and the colour of a cell by time since visit.
+import type { LastFixView, UnitView } from '../wire/views.js'
 
 export type UnitStatus = 'moving' | 'stationary' | 'silent' | 'breach'
 export type KindIcon = 'vehicle' | 'officer' | 'armoured' | 'motorcycle' | 'other'
 
-export interface Unit {
-  id: string
-  name: string
-  kind: string
-  post: string | null
-  zone: string | null
-  lat: number | null
-  lon: number | null
-  ts: number | null
-  speed: number | null
-  accuracy: number | null
-  battery: number | null
-  silent: boolean
-  inBreach: boolean
-  outsideZone: boolean
-  distanceFromPostM: number | null
-}
+type OrNull<T> = { [K in keyof T]: T[K] | null }
+
+/**
+ * A unit as the page holds it: the wire fields it shows (src/wire/views.ts, the API's own schema),
+ * with its last fix flattened (null before the first fix, or from a feature without one).
+ */
+export type Unit = Pick<UnitView, 'id' | 'name' | 'kind' | 'post' | 'zone' | 'silent' | 'inBreach' | 'outsideZone' | 'distanceFromPostM'> &
+  OrNull<Pick<LastFixView, 'lat' | 'lon' | 'ts' | 'speed' | 'accuracy' | 'battery'>>
 
 export interface Alert {
   id: string

@@ -274,7 +274,7 @@ t.test('hostile requests get clear errors', async (t) => {
 })
 
 t.test('without an engine or dispatcher the routes say so', async (t) => {
-  const bare = await buildApi({ ...r.ctx, config: validateConfig({ data_dir: tempDir(), http: { admin_token: 'admin-token-0123456789' } }), engine: undefined, dispatcher: undefined, track: undefined, stream: new StreamHub() }, {})
+  const bare = await buildApi({ ...r.ctx, config: validateConfig({ data_dir: tempDir(), http: { admin_token: 'admin-token-0123456789' } }), engine: undefined, dispatcher: undefined, track: undefined, stream: new StreamHub() })
   t.teardown(() => bare.close())
   const a = as('admin')
   for (const url of ['/api/v1/units', '/api/v1/alerts', '/api/v1/units/P-1/track', '/api/v1/webhooks', '/api/v1/zones/g1']) {

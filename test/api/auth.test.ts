@@ -53,13 +53,13 @@ t.test('scopes are ordered read < operate < admin', async (t) => {
 t.test('tokens: env or sha256, never plaintext; config errors name the key', async (t) => {
   const { logger } = captureLogger()
   const sha = createHash('sha256').update('grafana-token-0123456789').digest('hex')
-  const book = TokenBook.fromConfig(validateConfig({ data_dir: tempDir(), api: { tokens: [{ name: 'grafana', scope: 'read', token_sha256: sha.toUpperCase() }, { name: 'ops', scope: 'admin', token_env: 'T_OPS' }] } }), { T_OPS: 'ops-token-0123456789' }, logger)
+  const book = TokenBook.fromConfig(validateConfig({ data_dir: tempDir(), api: { tokens: [{ name: 'grafana', scope: 'read', token_sha256: sha.toUpperCase() }, { name: 'ops', scope: 'admin', token_env: 'T_OPS' }] } }, undefined, { T_OPS: 'ops-token-0123456789' }), logger)
   t.same(book.verify('grafana-token-0123456789'), { name: 'grafana', scope: 'read' })
   t.same(book.verify('ops-token-0123456789'), { name: 'ops', scope: 'admin' })
   t.equal(book.verify('grafana-token-012345678'), null)
   t.equal(book.size, 2)
   t.equal(book.bootstrapFile, null)
-  const bad = (tokens: unknown[], env: NodeJS.ProcessEnv = {}, http: object = {}) => () => TokenBook.fromConfig(validateConfig({ data_dir: tempDir(), http, api: { tokens } }), env, logger)
+  const bad = (tokens: unknown[], env: NodeJS.ProcessEnv = {}, http: object = {}) => () => TokenBook.fromConfig(validateConfig({ data_dir: tempDir(), http, api: { tokens } }, undefined, env), logger)
   t.throws(bad([{ name: 'a', scope: 'read' }]), /api\.tokens\.0: give exactly one of token_env/)
   t.throws(bad([{ name: 'a', scope: 'read', token_env: 'X', token_sha256: sha }]), /exactly one/)
   t.throws(bad([{ name: 'a', scope: 'read', token_env: 'X' }]), /api\.tokens\.0\.token_env: environment variable X is not set/)
@@ -72,7 +72,7 @@ t.test('tokens: env or sha256, never plaintext; config errors name the key', asy
 
 t.test('HEXPATROL_ADMIN_TOKEN keeps working', async (t) => {
   const { config } = loadConfig({ path: '/dev/null', env: { HEXPATROL_ADMIN_TOKEN: 'env-admin-token-0123456789', HEXPATROL_DATA_DIR: tempDir() } })
-  const book = TokenBook.fromConfig(config, {}, captureLogger().logger)
+  const book = TokenBook.fromConfig(config, captureLogger().logger)
   t.same(book.verify('env-admin-token-0123456789'), { name: 'admin', scope: 'admin' })
 })
 
@@ -80,7 +80,7 @@ t.test('first start without any token creates an admin token file (0600) and log
   const dir = tempDir()
   const { logger, logs } = captureLogger()
   const config = validateConfig({ data_dir: dir })
-  const book = TokenBook.fromConfig(config, {}, logger)
+  const book = TokenBook.fromConfig(config, logger)
   const file = join(dir, 'admin-token')
   t.equal(book.bootstrapFile, file)
   t.equal(statSync(file).mode & 0o777, 0o600)
@@ -94,14 +94,14 @@ t.test('first start without any token creates an admin token file (0600) and log
   const { chmodSync } = await import('node:fs')
   chmodSync(file, 0o644)
   const again = captureLogger()
-  const book2 = TokenBook.fromConfig(config, {}, again.logger)
+  const book2 = TokenBook.fromConfig(config, again.logger)
   t.same(book2.verify(token), { name: 'admin', scope: 'admin' })
   t.equal(statSync(file).mode & 0o777, 0o600)
   t.match(again.logs[0]!.msg, /is the one in this file/)
   writeFileSync(file, 'short\n')
-  t.throws(() => TokenBook.fromConfig(config, {}, again.logger), /no usable token/)
+  t.throws(() => TokenBook.fromConfig(config, again.logger), /no usable token/)
   // And the API built on it requires that token.
-  const x = await rig({ config: validateConfig({ data_dir: tempDir() }), env: {} })
+  const x = await rig({ config: validateConfig({ data_dir: tempDir() }, undefined, {}) })
   t.teardown(() => x.app.close())
   const tok = readFileSync(join(x.ctx.config.data_dir, 'admin-token'), 'utf8').trim()
   t.equal((await x.app.inject('/api/v1/units')).statusCode, 401)
@@ -167,16 +167,16 @@ t.test('browser session: login, cookie flags, CSRF guard, logout, expiry, restar
 t.test('a configured session secret keeps sessions across restarts; removed tokens end their sessions', async (t) => {
   const secret = { http: { session_secret_env: 'S' } }
   const env = { ...ENV, S: 's'.repeat(40) }
-  const a = await rig({ config: testConfig(secret), env })
+  const a = await rig({ config: testConfig(secret, env) })
   t.teardown(() => a.app.close())
   const cookie = cookieOf(await a.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: TOKENS.operate } }))
-  const b = await rig({ config: testConfig(secret), env })
+  const b = await rig({ config: testConfig(secret, env) })
   t.teardown(() => b.app.close())
   t.equal((await b.app.inject({ url: '/api/v1/units', headers: { cookie } })).statusCode, 200)
-  const c = await rig({ config: testConfig({ ...secret, api: { tokens: [] } }), env })
+  const c = await rig({ config: testConfig({ ...secret, api: { tokens: [] } }, env) })
   t.teardown(() => c.app.close())
   t.equal((await c.app.inject({ url: '/api/v1/units', headers: { cookie } })).statusCode, 401, 'the token behind the session is gone')
-  const d = await rig({ config: testConfig({ ...secret, api: { tokens: [{ name: 'sgt.wang', scope: 'read', token_env: 'HEXP_T_READ' }] } }), env })
+  const d = await rig({ config: testConfig({ ...secret, api: { tokens: [{ name: 'sgt.wang', scope: 'read', token_env: 'HEXP_T_READ' }] } }, env) })
   t.teardown(() => d.app.close())
   t.same((await d.app.inject({ url: '/api/v1/session', headers: { cookie } })).json().scope, 'read', 'a downgraded token downgrades its sessions')
 })
@@ -235,7 +235,7 @@ t.test('Host check, CORS, security headers', async (t) => {
 })
 
 t.test('metrics token', async (t) => {
-  const x = await rig({ config: testConfig({ http: { metrics_token_env: 'M' } }), env: { ...ENV, M: 'scrape-token-0123456789' } })
+  const x = await rig({ config: testConfig({ http: { metrics_token_env: 'M' } }, { ...ENV, M: 'scrape-token-0123456789' }) })
   t.teardown(() => x.app.close())
   t.equal((await x.app.inject('/metrics')).statusCode, 401)
   t.equal((await x.app.inject({ url: '/metrics', headers: { authorization: 'Bearer nope' } })).statusCode, 401)

@@ -25,7 +25,8 @@ export const TOKENS = { read: 'read-token-0123456789', operate: 'operate-token-0
 export const ENV = { HEXP_T_READ: TOKENS.read, HEXP_T_OPERATE: TOKENS.operate }
 export const as = (scope: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[scope]}` })
 
-export function testConfig(extra: Record<string, unknown> = {}) {
+/** `env`: the environment the config's secrets are read from (token_env, session/metrics secrets). */
+export function testConfig(extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = ENV) {
   return validateConfig({
     data_dir: tempDir(),
     http: { admin_token: TOKENS.admin, body_limit_bytes: 4096, ...(extra.http as object | undefined) },
@@ -37,7 +38,7 @@ export function testConfig(extra: Record<string, unknown> = {}) {
     // Gaps open at the first tick that sees them: these tests are about the API, not the gap dwell.
     rules: { coverage_gap: { dwell: '0s' }, response_gap: { dwell: '0s' } },
     ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'http' && k !== 'api')),
-  })
+  }, undefined, env)
 }
 
 export function fix(unit: string, ts: number, lat: number, lon: number, receivedAt = ts): Fix {
@@ -54,7 +55,7 @@ export interface Rig {
   ingest(f: Fix): AlertEvent[]
 }
 
-export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: Partial<ApiContext>; env?: NodeJS.ProcessEnv } = {}): Promise<Rig> {
+export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: Partial<ApiContext> } = {}): Promise<Rig> {
   const config = opts.config ?? testConfig()
   const clock = { now: T0 }
   const engine = new RuleEngine(compileDeployment(config), { startedAt: T0 })
@@ -79,7 +80,7 @@ export async function rig(opts: { config?: ReturnType<typeof testConfig>; ctx?: 
     audit: (e) => { audits.push(e) },
     ...opts.ctx,
   }
-  const app = await buildApi(ctx, opts.env ?? ENV)
+  const app = await buildApi(ctx)
   // What the last handler returned before serialization, for conforms() (fastify drops undeclared fields).
   app.addHook('onRequest', async () => { lastPayload.set(app, undefined) })
   app.addHook('preSerialization', async (_req, _reply, payload) => {

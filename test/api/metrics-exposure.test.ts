@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig, validateConfig } from '../../src/config/load.js'
 import type { HexpatrolError } from '../../src/errors.js'
-import { ENV, rig, testConfig } from './helpers.js'
+import { rig, testConfig } from './helpers.js'
 import { tempDir } from '../helpers/harness.js'
 
 const refusal = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => {
@@ -49,7 +49,7 @@ t.test('loadConfig: HEXPATROL_HTTP_HOST=0.0.0.0 (the Docker image) needs HEXPATR
 })
 
 t.test('with the token from HEXPATROL_METRICS_TOKEN, a scrape needs it', async (t) => {
-  const x = await rig({ config: testConfig({ http: { host: '0.0.0.0', metrics_token: 'scrape-token-0123456789' } }), env: ENV })
+  const x = await rig({ config: testConfig({ http: { host: '0.0.0.0', metrics_token: 'scrape-token-0123456789' } }) })
   t.teardown(() => x.app.close())
   t.equal((await x.app.inject('/metrics')).statusCode, 401)
   t.equal((await x.app.inject({ url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } })).statusCode, 200)

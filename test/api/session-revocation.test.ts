@@ -12,9 +12,8 @@ import { ENV, TOKENS, rig, testConfig } from './helpers.js'
 const cookieOf = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie']).split(';')[0] as string
 
 t.test('login, logout, restart over the same data directory: the old cookie is refused', async (t) => {
-  const config = testConfig({ http: { session_secret_env: 'S' } })
-  const env = { ...ENV, S: 's'.repeat(40) }
-  const a = await rig({ config, env })
+  const config = testConfig({ http: { session_secret_env: 'S' } }, { ...ENV, S: 's'.repeat(40) })
+  const a = await rig({ config })
   const cookie = cookieOf(await a.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: TOKENS.operate } }))
   const kept = cookieOf(await a.app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: TOKENS.read } }))
   t.equal((await a.app.inject({ url: '/api/v1/units', headers: { cookie } })).statusCode, 200)
@@ -25,7 +24,7 @@ t.test('login, logout, restart over the same data directory: the old cookie is r
   t.equal(statSync(file).mode & 0o777, 0o600, 'the revocation file is private')
   t.equal(statSync(join(config.data_dir, 'sessions')).mode & 0o777, 0o700)
 
-  const b = await rig({ config, env })
+  const b = await rig({ config })
   t.teardown(() => b.app.close())
   t.equal((await b.app.inject({ url: '/api/v1/units', headers: { cookie } })).statusCode, 401, 'still revoked after the restart')
   t.equal((await b.app.inject({ url: '/api/v1/units', headers: { cookie: kept } })).statusCode, 200, 'other sessions survive the restart')

@@ -149,12 +149,14 @@ t.test('every check that needs no I/O is done by validateConfig, with a coded er
 })
 
 t.test('the config comes back resolved: secrets are values, no *_env key is left, geometry compiled once', async (t) => {
-  const env = { MQ_PW: 'mq-secret', CH_PW: 'ch-secret', U_PW: 'dev-secret', TOK: 't'.repeat(20), HEXPATROL_WEBHOOK_SECRET_WH: 'whsec_a, whsec_b', HEXPATROL_WEBHOOK_SECRET_ONE: 'mq-secret' }
+  const env = { MQ_PW: 'mq-secret', CH_PW: 'ch-secret', U_PW: 'dev-secret', TOK: 't'.repeat(20), HEXPATROL_WEBHOOK_SECRET_WH: 'whsec_a, whsec_b', HEXPATROL_WEBHOOK_SECRET_ONE: 'mq-secret', API_TOK: 'a'.repeat(20), SESS: 's'.repeat(40), MET: 'm'.repeat(20) }
+  const sha = 'f'.repeat(64)
   const c = validateConfig({
     mqtt: { password_env: 'MQ_PW' },
     clickhouse: { password_env: 'CH_PW' },
     broker: { users: [{ username: 'u', password_env: 'U_PW' }, { username: 'v', password: 'inline' }] },
-    http: { admin_token_env: 'TOK' },
+    http: { admin_token_env: 'TOK', session_secret_env: 'SESS', metrics_token_env: 'MET' },
+    api: { tokens: [{ name: 'desk', scope: 'read', token_env: 'API_TOK' }, { name: 'ops', scope: 'admin', token_sha256: sha }] },
     webhooks: [{ id: 'w', url: 'https://x', secret_env: 'HEXPATROL_WEBHOOK_SECRET_WH' }, { id: 'one', url: 'https://y', secret_env: 'HEXPATROL_WEBHOOK_SECRET_ONE' }],
     zones: [{ id: 'g1', geometry: square(true) }],
   }, undefined, env)
@@ -162,6 +164,10 @@ t.test('the config comes back resolved: secrets are values, no *_env key is left
   t.equal(c.clickhouse.password, 'ch-secret')
   t.same(c.broker.users, [{ username: 'u', password: 'dev-secret', role: 'device' }, { username: 'v', password: 'inline', role: 'device' }])
   t.equal(c.http.admin_token, 't'.repeat(20))
+  t.equal(c.http.session_secret, 's'.repeat(40), 'the session secret, read once here')
+  t.equal(c.http.metrics_token, 'm'.repeat(20), 'the metrics token, read once here')
+  t.same(c.api.tokens, [{ name: 'desk', scope: 'read', token: 'a'.repeat(20) }, { name: 'ops', scope: 'admin', token_sha256: sha }], 'API tokens from token_env are values')
+  t.equal(validateConfig({ http: { session_secret: 'i'.repeat(40), session_secret_env: 'SESS' } }, undefined, env).http.session_secret, 'i'.repeat(40), 'an inline secret wins over its variable')
   t.same(c.webhooks[0]!.secret, ['whsec_a', 'whsec_b'], 'two secrets during rotation')
   t.equal(c.webhooks[1]!.secret, 'mq-secret')
   // `delivery.secret_env_prefix` names a prefix, not a variable.
@@ -191,7 +197,7 @@ t.test('config errors never print a secret', async (t) => {
   t.match(configErr({ http: { port: 'x' } }).message, /\(got "x"\)/, 'other values are still shown')
 })
 
-t.test('loadConfig checks the secrets the API reads at start before any file is opened', async (t) => {
+t.test('every secret is read once, while the config is loaded, before any file is opened', async (t) => {
   const dir = tempDir()
   const dataDir = join(dir, 'data')
   const path = join(dir, 'hexpatrol.json')

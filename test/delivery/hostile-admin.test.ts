@@ -7,6 +7,7 @@ import { globMatcher, SubscriptionStore } from '../../src/delivery/subscriptions
 import { parseWebhook, webhookProblem, WEBHOOK_LIMITS } from '../../src/delivery/webhook-validator.js'
 import { Outbox } from '../../src/delivery/outbox.js'
 import { validateConfig } from '../../src/config/load.js'
+import { webhookSecretSource } from '../../src/config/resolve.js'
 import { ensurePrivateDir } from '../../src/private-files.js'
 import { makeEvent, testConfig, tmpDir, captureLogger, SECRET, startReceiver, waitFor } from './fixtures/alerts.js'
 import { makeDispatcher, metricValue } from './fixtures/dispatcher.js'
@@ -61,7 +62,7 @@ t.test('row 10: a persisted API subscription that no longer validates is not loa
     { id: 'x'.repeat(300), url: 'https://a.example/', events: ['*'], format: 'standard', max_concurrency: 1 },
     { id: 'ok', url: 'https://a.example/', events: ['*'], format: 'standard', max_concurrency: 1 },
   ], removed: [], disabled: {} }))
-  const store = new SubscriptionStore(file, [], {}, RULES)
+  const store = new SubscriptionStore(file, [], webhookSecretSource({}), RULES)
   t.same([...store.all()].map((s) => s.cfg.id), ['ok'])
   t.match(store.skipped, [{ id: 'x'.repeat(64), reason: /^id: must be/ }])
   const { lines } = makeDispatcher(dir, [])
@@ -109,7 +110,7 @@ t.test('row 12: secret_env may only name variables with the configured prefix', 
   // The prefix is configurable.
   t.equal(testConfig([{ id: 'x', url: 'https://a.example/', secret_env: 'HOOK_DESK' }], { secret_env_prefix: 'HOOK_' }, undefined, { HOOK_DESK: SECRET }).webhooks[0]!.secret_env, undefined, 'resolved at load: no *_env key is left')
   // The API answers 400 for a variable outside the prefix, whether or not it exists: nothing to probe.
-  const { d } = makeDispatcher(tmpDir(), [], {}, { env })
+  const { d } = makeDispatcher(tmpDir(), [], {}, { webhookSecrets: webhookSecretSource(env) })
   for (const name of ['HEXPATROL_ADMIN_TOKEN', 'HEXPATROL_NOPE']) {
     t.throws(() => d.addSubscription({ id: 'x', url: 'https://a.example/', secret_env: name }), { code: 'HEXP_ERR_BAD_REQUEST' })
   }

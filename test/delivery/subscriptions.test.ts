@@ -2,6 +2,7 @@ import t from 'tap'
 import fs from 'node:fs'
 import path from 'node:path'
 import { globMatcher, resolveSecrets, wants, SubscriptionStore } from '../../src/delivery/subscriptions.js'
+import { webhookSecretSource } from '../../src/config/resolve.js'
 import { parseWebhook } from '../../src/delivery/webhook-validator.js'
 import { AllowList } from '../../src/delivery/ssrf.js'
 import { alertToOutbound } from '../../src/delivery/outbound-event.js'
@@ -34,11 +35,11 @@ t.test('zone filter: events without a zone are not delivered to zone-filtered su
 
 t.test('secrets', async (t) => {
   const [base] = testConfig([{ id: 'a', url: 'http://127.0.0.1/' }]).webhooks
-  t.same(resolveSecrets({ ...base!, secret: SECRET }, {}), [SECRET])
-  t.same(resolveSecrets({ ...base!, secret: [SECRET, SECRET2] }, {}), [SECRET, SECRET2])
-  t.same(resolveSecrets({ ...base!, secret_env: 'S' }, { S: `${SECRET}, ${SECRET2}` }), [SECRET, SECRET2])
-  t.throws(() => resolveSecrets({ ...base!, secret_env: 'S' }, {}), /webhooks\.a\.secret_env: environment variable S is not set/)
-  t.same(resolveSecrets(base!, {}), [])
+  t.same(resolveSecrets({ ...base!, secret: SECRET }, webhookSecretSource({})), [SECRET])
+  t.same(resolveSecrets({ ...base!, secret: [SECRET, SECRET2] }, webhookSecretSource({})), [SECRET, SECRET2])
+  t.same(resolveSecrets({ ...base!, secret_env: 'S' }, webhookSecretSource({ S: `${SECRET}, ${SECRET2}` })), [SECRET, SECRET2])
+  t.throws(() => resolveSecrets({ ...base!, secret_env: 'S' }, webhookSecretSource({})), /webhooks\.a\.secret_env: environment variable S is not set/)
+  t.same(resolveSecrets(base!, webhookSecretSource({})), [])
 })
 
 
@@ -63,7 +64,7 @@ t.test('store merges the config with persisted admin changes', async (t) => {
     { id: 'a', url: 'http://127.0.0.1/a', secret: SECRET, zones: ['grid-2'] },
     { id: 'b', url: 'http://127.0.0.1/b', zones: [] },
   ])
-  const s1 = new SubscriptionStore(file, webhooks, {}, RULES)
+  const s1 = new SubscriptionStore(file, webhooks, webhookSecretSource({}), RULES)
   t.same([...s1.all()].map((s) => [s.cfg.id, s.source]), [['a', 'config'], ['b', 'config']])
   t.equal(s1.get('b')?.zones, null, 'an empty zone list is no filter')
   t.equal(s1.remove('zz'), undefined)
@@ -72,16 +73,16 @@ t.test('store merges the config with persisted admin changes', async (t) => {
   s1.disable(s1.get('a')!, 'gone', 7)
   s1.add({ ...webhooks[0]!, id: 'd' })
   s1.remove('d')
-  const s2 = new SubscriptionStore(file, webhooks, {}, RULES)
+  const s2 = new SubscriptionStore(file, webhooks, webhookSecretSource({}), RULES)
   t.same([...s2.all()].map((s) => [s.cfg.id, s.source, s.enabled]), [['a', 'config', false], ['c', 'api', true]])
   t.equal(s2.get('a')?.disabledReason, 'gone')
   s2.enable(s2.get('a')!)
   s2.add({ ...webhooks[1]!, url: 'http://127.0.0.1/b2' })
-  const s3 = new SubscriptionStore(file, webhooks, {}, RULES)
+  const s3 = new SubscriptionStore(file, webhooks, webhookSecretSource({}), RULES)
   t.same([...s3.all()].map((s) => [s.cfg.id, s.enabled, s.cfg.url]), [['a', true, 'http://127.0.0.1/a'], ['b', true, 'http://127.0.0.1/b2'], ['c', true, 'http://127.0.0.1/c']])
   t.equal(fs.statSync(file).mode & 0o777, 0o600)
   fs.writeFileSync(file, '{}')
-  t.equal([...new SubscriptionStore(file, webhooks, {}, RULES).all()].length, 2)
+  t.equal([...new SubscriptionStore(file, webhooks, webhookSecretSource({}), RULES).all()].length, 2)
   fs.writeFileSync(file, '{oops')
-  t.throws(() => new SubscriptionStore(file, webhooks, {}, RULES), { code: 'HEXP_ERR_CONFIG' })
+  t.throws(() => new SubscriptionStore(file, webhooks, webhookSecretSource({}), RULES), { code: 'HEXP_ERR_CONFIG' })
 })

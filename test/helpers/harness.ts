@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
+import { webhookSecretSource } from '../../src/config/resolve.js'
 import { Engine } from '../../src/engine.js'
 
 export interface Harness {
@@ -36,9 +37,9 @@ export async function startEngine(raw: Record<string, unknown> = {}, opts: { dat
   const base: Record<string, unknown> = { data_dir: dataDir, log_level: 'info', ...raw }
   base.http = { host: '127.0.0.1', port: 0, ...(raw.http as object | undefined) }
   base.broker = { host: '127.0.0.1', port: 0, ...(raw.broker as object | undefined) }
-  const config = validateConfig(base)
+  const config = validateConfig(base, undefined, { ...process.env, ...opts.env })
   const { logger, logs } = captureLogger()
-  const engine = new Engine({ config, logger, env: opts.env ?? {}, ...(opts.rules === undefined ? {} : { rules: opts.rules }), ...(opts.now ? { now: opts.now } : {}), ...(opts.wrapClickHouse ? { wrapClickHouse: opts.wrapClickHouse } : {}) })
+  const engine = new Engine({ config, logger, webhookSecrets: webhookSecretSource(opts.env ?? {}), ...(opts.rules === undefined ? {} : { rules: opts.rules }), ...(opts.now ? { now: opts.now } : {}), ...(opts.wrapClickHouse ? { wrapClickHouse: opts.wrapClickHouse } : {}) })
   await engine.start()
   const mqttUrl = config.mqtt.url ?? `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   return { engine, dataDir, logs, mqttUrl, httpUrl: engine.httpAddress() ?? '' }

@@ -7,28 +7,14 @@ import { Registry } from 'prom-client'
 import { validateConfig } from '../../src/config/load.js'
 import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
 import { startEmbeddedBroker } from '../../src/ingest/embedded-broker.js'
-import { ClientBudget, TokenBucket } from '../../src/ingest/client-budget.js'
+import { ClientBudget } from '../../src/ingest/client-budget.js'
 import { guardConnection } from '../../src/ingest/packet-guard.js'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { captureLogger } from '../delivery/fixtures/alerts.js'
 
-t.test('token bucket: burst, overdraft, refill, unlimited', async (t) => {
-  let now = 0
-  const b = new TokenBucket({ perSecond: 1000, burst: 500 }, () => now)
-  t.equal(b.spend(400), 0, 'within the burst')
-  t.equal(b.spend(100), 0, 'exactly the burst')
-  t.equal(b.spend(250), 250, 'overdrawn by 250 at 1000/s: wait 250 ms')
-  now += 100
-  t.equal(b.wait(), 150)
-  now += 150
-  t.equal(b.wait(), 0, 'back to zero')
-  now += 10_000
-  t.equal(b.spend(500), 0, 'refilled, but never beyond the burst')
-  t.equal(b.spend(1), 1)
-  const free = new TokenBucket({ perSecond: 0, burst: 1 }, () => now)
-  t.equal(free.spend(1e9), 0, '0 per second: unlimited')
-  t.equal(free.wait(), 0)
+t.test('client budget: the longer wait of its byte and message buckets', async (t) => {
+  const now = 0
   const c = new ClientBudget({ bytes: { perSecond: 1000, burst: 1000 }, messages: { perSecond: 10, burst: 2 } }, () => now)
   t.equal(c.spend(100, 2), 0)
   t.equal(c.spend(100, 1), 100, 'the message bucket decides: 1 message over at 10/s')

@@ -50,7 +50,7 @@ async function setup(raw: Record<string, unknown> = {}) {
     checked++
     return verify(u, p)
   }
-  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, authThrottle: throttle, stream: new StreamHub(), audit: () => undefined }, {})
+  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, authThrottle: throttle, stream: new StreamHub(), audit: () => undefined })
   t.teardown(() => app.close())
   return { app, journal, metrics, httpIngest, config, throttle, checked: () => checked }
 }

@@ -47,7 +47,7 @@ async function setup(raw: Record<string, unknown> = {}) {
   const journal = new NullJournal()
   const ingestor = new Ingestor({ decode: createDecoder(decoderOptionsFromConfig(config)), journal, metrics, logger, now })
   const httpIngest = new HttpIngest({ config, metrics, now, sink: { full: () => false, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
-  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined }, {})
+  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined })
   t.teardown(() => app.close())
   // One fix per request as Traccar Client sends it; the device secret as `key` (accepted in both osmand_auth modes).
   const fix = (id: string, from = NAT) => app.inject({ method: 'GET', url: `/ingest/osmand?id=${id}&key=pass-${id}&timestamp=${Math.floor(clock.now / 1000) - 2}&lat=36.49&lon=117.86&accuracy=8`, remoteAddress: from })
