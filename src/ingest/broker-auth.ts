@@ -13,7 +13,7 @@ import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { createTopicRouter, subscriptionSpecs } from '../decode/topic-router.js'
 import { DeviceCredentials } from './device-credentials.js'
-import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
+import { compileFilter, filterCovers, type TopicMatcher } from '../decode/topic-filter.js'
 
 /** A loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x) or `localhost`; never a name like `127.lan`. */
 export function isLoopbackHost(host: string): boolean {
