@@ -8,25 +8,11 @@
 // `hexpatrol/devices/<unit>/#`); an integration login publishes nothing and subscribes within
 // broker.integration_subscribe_acl, as do anonymous clients (loopback only, and already trusted to
 // report as any unit).
-import { isIP } from 'node:net'
 import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { createTopicRouter, subscriptionSpecs } from '../decode/topic-router.js'
 import { DeviceCredentials } from './device-credentials.js'
 import { compileFilter, filterCovers, type TopicMatcher } from '../decode/topic-filter.js'
-
-/** A loopback IP literal (127.0.0.0/8, ::1, ::ffff:127.x) or `localhost`; never a name like `127.lan`. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true
-  const h = host.replace(/^\[|\]$/g, '')
-  const v = isIP(h)
-  if (v === 4) return h.startsWith('127.')
-  if (v === 6) {
-    const l = h.toLowerCase()
-    return l === '::1' || l === '0:0:0:0:0:0:0:1' || (/^::ffff:127\./.test(l) && isIP(l.slice(7)) === 4)
-  }
-  return false
-}
 
 /** Anonymous devices: as configured, else only while no device has credentials. */
 export function anonymousAllowed(b: Config['broker']): boolean {
