@@ -1,7 +1,8 @@
 // The composition root: wires the stages into one running engine and stops them in the order
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
-// scheduler; alert fan-out (journal, then webhooks + MQTT); the HTTP API. No SQL, no policy:
-// each stage owns its own (see the modules imported below).
+// scheduler; alert fan-out (journal, then webhooks + MQTT); the HTTP API. One starter per stage,
+// each returning its stop. It takes the configuration as src/boot.ts compiled it and compiles
+// nothing itself. No SQL, no policy: each stage owns its own (see the modules imported below).
 import { join, resolve } from 'node:path'
 import { ensurePrivateDir } from './private-files.js'
 import type { FastifyInstance } from 'fastify'
