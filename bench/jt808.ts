@@ -13,6 +13,7 @@ import { FrameReader } from '../src/decode/jt808/frame.js'
 import { readFrame } from '../src/decode/jt808/message.js'
 import { locationFix } from '../src/decode/jt808/to-fix.js'
 import { Jt808Gateway } from '../src/ingest/jt808/gateway.js'
+import { compileTerminals } from '../src/ingest/jt808/terminals.js'
 import { createMetrics } from '../src/telemetry/metrics.js'
 import { generalAnswer, readAnswers, Terminal } from '../test/helpers/jt808-terminal.js'
 
@@ -68,7 +69,7 @@ function pump(port: number, prefix: Buffer[], done: (got: Buffer) => boolean): P
 
 async function gateway(): Promise<number[]> {
   const config = validateConfig({ jt808: { port: 0, idle_timeout: '10m' }, units: [{ id: 'car-1', jt808: '13800000001' }], validation: { max_age: '1d' } })
-  const g = await Jt808Gateway.start({ config, dataDir: mkdtempSync(join(tmpdir(), 'hexp-bench-')), ingest: () => undefined, emergency: () => undefined, metrics: createMetrics({ defaults: false }), logger: pino({ level: 'silent' }), now: Date.now, throttle: new AuthThrottle(throttleOptions(config.broker.limits)).forTransport('jt808') })
+  const g = await Jt808Gateway.start({ config, terminals: compileTerminals(config), dataDir: mkdtempSync(join(tmpdir(), 'hexp-bench-')), ingest: () => undefined, emergency: () => undefined, metrics: createMetrics({ defaults: false }), logger: pino({ level: 'silent' }), now: Date.now, throttle: new AuthThrottle(throttleOptions(config.broker.limits)).forTransport('jt808') })
   // Register once to learn the code, then each run authenticates and streams N reports.
   const code = await new Promise<string>((resolve) => {
     const s = connect({ port: g.address.port, host: '127.0.0.1' }, () => s.write(term.register()))

@@ -1,11 +1,11 @@
-// Start-up, as a function so it runs in-process in tests: parse argv, load and check the config
-// once (exit 2 on any config error, before a file or connection is opened), start the engine
+// Start-up, as a function so it runs in-process in tests: parse argv, load, check and compile the
+// config once (src/boot.ts; exit 2 on any config error, before a file or connection is opened), start the engine
 // (exit 1 when it cannot start), stop cleanly on SIGTERM/SIGINT (exit 0, or 1 if the stop failed),
 // and apply the policy for errors nobody handled (process-errors.ts: a client connection's error
 // is counted and ignored; anything else stops the engine with exit 1).
 // src/main.ts is the two-line process entry that calls it with the real process.
 import type { DestinationStream } from 'pino'
-import { loadConfig } from './config/load.js'
+import { loadAndCompile } from './boot.js'
 import { webhookSecretSource } from './config/resolve.js'
 import { usePrivateUmask } from './private-files.js'
 import { createLogger } from './telemetry/logger.js'
@@ -62,14 +62,14 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }
   let loaded
   try {
-    loaded = loadConfig({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
+    loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
   } catch (err) {
     // Config messages name the key and never hold a secret (see config/resolve.ts).
     io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${err.help}\n` : `hexpatrol: ${(err as Error).message}\n`)
     io.exit(EXIT.config)
     return null
   }
-  const { config, path } = loaded
+  const { config, path, stages } = loaded
   if (args.check) {
     io.stdout.write(`hexpatrol: configuration ${path ?? '(defaults)'} is valid\n`)
     io.exit(EXIT.ok)
@@ -84,7 +84,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
   const shifted = Number.isFinite(offset) && offset !== 0
   if (shifted) logger.warn({ offsetMs: offset }, 'HEXPATROL_CLOCK_OFFSET_MS is set: the engine runs on a shifted clock (test only).')
-  const engine = new Engine({ config, logger, webhookSecrets: webhookSecretSource(io.env), ...(shifted ? { now: () => Date.now() + offset } : {}) })
+  const engine = new Engine({ config, stages, logger, webhookSecrets: webhookSecretSource(io.env), ...(shifted ? { now: () => Date.now() + offset } : {}) })
   let stopping = false
   const stop = (signal: string, code: number = EXIT.ok) => {
     if (stopping) return

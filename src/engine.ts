@@ -1,8 +1,9 @@
 // The composition root: wires the stages into one running engine and stops them in the order
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
 // scheduler; delivery (alerts journaled first; every event through one publish path to webhooks,
-// MQTT and the live stream); the HTTP API. No SQL, no policy:
-// each stage owns its own (see the modules imported below).
+// MQTT and the live stream); the HTTP API. One starter per stage,
+// each returning its stop. It takes the configuration as src/boot.ts compiled it and compiles
+// nothing itself. No SQL, no policy: each stage owns its own (see the modules imported below).
 import { join, resolve } from 'node:path'
 import { ensurePrivateDir } from './private-files.js'
 import type { FastifyInstance } from 'fastify'
@@ -10,7 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
 import type { ResolvedConfig, WebhookSecretSource } from './config/resolve.js'
 import { createMetrics, type Metrics } from './telemetry/metrics.js'
-import { exportRuleGauges } from './telemetry/rule-gauges.js'
+import { exportRuleGauges } from './rules/rule-gauges.js'
 import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
@@ -31,17 +32,16 @@ import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
 import { Jt808Gateway } from './ingest/jt808/gateway.js'
-import { compileDeployment } from './rules/deployment.js'
+import type { Deployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
 import { RuleScheduler } from './rules/scheduler.js'
 import { RuleStateStore } from './state/rule-state-store.js'
 import { Dispatcher } from './delivery/dispatcher.js'
 import { MqttPublisher } from './delivery/mqtt-publisher.js'
 import { AlertFanOut } from './delivery/alert-fan-out.js'
-import { createPublisher } from './delivery/publish.js'
+import { createPublisher, type Publish } from './delivery/publish.js'
 import { DEVICE_TOPIC_PREFIX, topicBuilder } from './delivery/topics.js'
 import { createReports, type Reports } from './reports/index.js'
-import { compileIncidents } from './incidents/compile.js'
 import { IncidentService } from './incidents/service.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
@@ -50,6 +50,7 @@ import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
 import { StreamHub } from './api/stream-hub.js'
 import { instanceId } from './instance-id.js'
+import { compileStages, type CompiledStages } from './boot.js'
 
 /** How long an incident POST waits for its rows to reach ClickHouse (hotspots) while it is up. */
 const INCIDENT_SHIP_WAIT_MS = 3000
@@ -65,6 +66,8 @@ const KEEP_SHIPPED_SEGMENTS = 4
 export interface EngineOptions {
   /** From loadConfig/validateConfig: checked, secrets resolved, frozen. */
   config: ResolvedConfig
+  /** The config compiled for the stages at boot (src/boot.ts); compiled from `config` when absent (tests, tools). */
+  stages?: CompiledStages
   logger: Logger
   /** Reads secret_env of webhook subscriptions added through the API (config's webhookSecretSource; default the process environment). Every other secret is in `config`. */
   webhookSecrets?: WebhookSecretSource
@@ -76,6 +79,9 @@ export interface EngineOptions {
   /** Wraps the ClickHouse client (fault injection in tests; instrumentation). */
   wrapClickHouse?: (client: ClickHouseClient) => ClickHouseClient
 }
+
+/** A started stage's stop; `timeoutMs` bounds what it waits for (in-flight input, the journal's shipping). */
+type Stop = (timeoutMs: number) => Promise<void>
 
 /** Read-only views of the running stages, for tests and benchmarks (see Engine.testHandle). */
 export interface EngineTestHandle {
@@ -102,13 +108,11 @@ export class Engine {
   #ch: ClickHouseHandle | undefined
   #health: ClickHouseHealth | undefined
   #journal: Journal | undefined
-  #shipper: Shipper | undefined
   #ingestor: Ingestor | undefined
   #rules: RuleEngine | undefined
   #scheduler: RuleScheduler | undefined
   #stateStore: RuleStateStore | undefined
   #dispatcher: Dispatcher | undefined
-  #fanOut: AlertFanOut | undefined
   #mqttPublisher: MqttPublisher | undefined
   #source: MqttSource | undefined
   #api: FastifyInstance | undefined
@@ -117,7 +121,10 @@ export class Engine {
   #reports: Reports | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
+  readonly #stages: CompiledStages
   readonly #timers: NodeJS.Timeout[] = []
+  /** The stops of the stages started so far, in start order (stop() runs them in reverse). */
+  readonly #started: Stop[] = []
   /**
    * One credential throttle (per address and per username) for the embedded broker, HTTP ingest and
    * the API login; a new transport (e.g. a JT/T 808 gateway) takes `authThrottle.forTransport('jt808')`
@@ -129,6 +136,7 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.#opts = opts
     this.config = opts.config
+    this.#stages = opts.stages ?? compileStages(opts.config)
     this.logger = opts.logger
     this.#now = opts.now ?? Date.now
     this.metrics = createMetrics()
@@ -140,29 +148,61 @@ export class Engine {
     return resolve(this.config.data_dir)
   }
 
+  /**
+   * Starts the stages, each consumer before its producer: storage (ClickHouse), the journal, alert
+   * delivery, the rules, ingest, incidents, the rule schedule, the API. Each starter returns its
+   * stop; stop() runs them in reverse, so input stops first and storage closes last (data-flow order).
+   */
   async start(): Promise<void> {
-    const { config, logger, metrics } = this
-    const now = this.#now
     ensurePrivateDir(this.dataDir)
     const instance = instanceId(this.dataDir)
+    const stages = this.#stages
+    this.#started.push(this.#startStore())
+    const { journal, shipper, unshipped } = await this.#startJournal(instance)
+    const { dispatcher, fanOut, publish } = this.#startDelivery()
+    const reconcile = await this.#startRules(stages.deployment)
+    const ingestor = await this.#startIngest(journal, shipper, fanOut)
+    this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish })
+    this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
+    await this.#startApi(journal, ingestor, dispatcher, fanOut)
+    this.logger.info({ http: this.httpAddress(), mqtt: this.#source!.address, rules: this.#rules !== undefined }, 'hexpatrol started.')
+  }
 
-    // Journal first: whatever a previous run acknowledged but did not ship is recovered now.
+  /** ClickHouse (server or embedded) and its health; closed last, after the hotspot queries. */
+  #startStore(): Stop {
+    const { config, logger, metrics } = this
+    let ch = openClickHouse(config)
+    if (this.#opts.wrapClickHouse !== undefined) ch = { ...ch, client: this.#opts.wrapClickHouse(ch.client) }
+    this.#ch = ch
+    logger.info({ target: ch.target, where: ch.where, database: ch.database }, 'ClickHouse target.')
+    this.#health = new ClickHouseHealth(ch, { config, logger, metrics })
+    // Plan events still waiting for journal space were released by the journal's close and delivered.
+    return async () => {
+      await this.#incidents?.idle()
+      await ch.close()
+    }
+  }
+
+  /**
+   * The journal (what a previous run acknowledged but did not ship is recovered now) and its
+   * shipper to ClickHouse, then the schema. Stopped by shipping what it holds (bounded), then
+   * sealing and fsyncing it. The shipper starts with ingest, after the re-delivery filter is seeded.
+   */
+  async #startJournal(instance: string): Promise<{ journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents }> {
+    const { config, logger, metrics } = this
+    const now = this.#now
+    const ch = this.#ch!
+    const health = this.#health!
     const j = config.journal
     const journal = this.#journal = Journal.open(
       { dir: join(this.dataDir, 'journal'), maxBytes: j.max_bytes, segmentMaxRecords: j.segment_max_records, segmentMaxAgeMs: j.segment_max_age, fsync: j.fsync, fsyncIntervalMs: j.fsync_interval, keepShipped: KEEP_SHIPPED_SEGMENTS, now },
       { logger: logger.child({ component: 'journal' }), metrics },
     )
-
-    let ch = openClickHouse(config)
-    if (this.#opts.wrapClickHouse !== undefined) ch = { ...ch, client: this.#opts.wrapClickHouse(ch.client) }
-    this.#ch = ch
-    logger.info({ target: ch.target, where: ch.where, database: ch.database }, 'ClickHouse target.')
-    const health = this.#health = new ClickHouseHealth(ch, { config, logger, metrics })
     const deliver = createDeliver({ client: ch.client, database: ch.database, instanceId: instance, logger: logger.child({ component: 'sink' }), metrics, now, onHealth: (up) => health.report(up) })
     // Incidents journaled but not in ClickHouse yet (a previous run's pending segments included).
     const unshipped = new UnshippedIncidents()
     for (const seg of journal.pending()) for (const r of readIncidents(journal.readSegment(seg))) unshipped.add(r)
-    const shipper = this.#shipper = new Shipper(journal, async (seg, records) => {
+    const shipper = new Shipper(journal, async (seg, records) => {
       if (!health.migrated) return 'retriable'
       const status = await deliver(seg, records)
       if (status !== 'retriable') unshipped.shipped(Array.from(readIncidents(records), (r) => r.id))
@@ -170,28 +210,25 @@ export class Engine {
     }, {
       retryMinMs: j.retry_min, retryMaxMs: j.retry_max, concurrency: SHIP_CONCURRENCY, logger: logger.child({ component: 'shipper' }),
     })
+    this.#started.push(async (timeoutMs) => {
+      const drained = health.migrated ? await shipper.drain(timeoutMs) : false
+      if (!drained) logger.warn({ pending: shipper.backlog }, 'Journal not fully shipped before the shutdown timeout; it is kept and shipped at the next start.')
+      await shipper.stop()
+      journal.close()
+    })
     await health.ensureSchema()
+    return { journal, shipper, unshipped }
+  }
 
-    // Rules: restored from the last snapshot, else coverage visits recovered from ClickHouse.
-    let reconcile = false
-    if (this.#opts.rules !== false) {
-      const dep = compileDeployment(config)
-      this.#stateStore = new RuleStateStore(join(this.dataDir, 'rules'), {
-        onError: (err) => this.logger.error({ err }, 'Saving the rule state failed; the engine runs on and saves it again at the next change (check the data directory\'s disk space and permissions).'),
-      })
-      const snap = this.#stateStore.load()
-      const rules = this.#rules = snap === null ? new RuleEngine(dep, { startedAt: now() }) : RuleEngine.restore(dep, snap, { startedAt: now() })
-      reconcile = snap !== null
-      if (snap === null && health.migrated) {
-        rules.seedVisits(await recoverVisits(ch, config, now(), logger).catch((err: unknown) => {
-          logger.warn({ err }, 'Could not recover coverage visits from ClickHouse; coverage starts from the grace period.')
-          return []
-        }))
-      }
-    }
-
-    // Delivery: one publish path for every outbound event (webhook outbox, MQTT once the source is
-    // up, live stream); alert transitions are journaled first.
+  /**
+   * Delivery: one publish path for every outbound event (webhook outbox, MQTT once the source is up,
+   * live stream); alert transitions are journaled first. The bulletins (produced on schedule and for
+   * periods missed while down, delivered as events) start once MQTT publication is up (#startIngest).
+   * Stopped by draining publication (webhooks are in the outbox already), then closing MQTT.
+   */
+  #startDelivery(): { dispatcher: Dispatcher; fanOut: AlertFanOut; publish: Publish } {
+    const { config, logger, metrics } = this
+    const now = this.#now
     const dispatcher = this.#dispatcher = new Dispatcher({
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, ...(this.#opts.webhookSecrets === undefined ? {} : { webhookSecrets: this.#opts.webhookSecrets }), now,
     })
@@ -204,15 +241,65 @@ export class Engine {
       metrics,
       logger,
     })
-    // Bulletins: produced on schedule (and for periods missed while down), delivered as events.
-    if (config.reports.enabled) this.#reports = createReports({ config, queries: clickHouseReportQueries(ch), dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: logger.child({ component: 'reports' }), now })
-    const fanOut = this.#fanOut = new AlertFanOut({
+    const reports = this.#reports = config.reports.enabled
+      ? createReports({ config, queries: clickHouseReportQueries(this.#ch!), dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: logger.child({ component: 'reports' }), now, compiled: this.#stages })
+      : undefined
+    const fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       beforeDeliver: () => this.#saveRuleState(),
       publish,
       logger,
     })
+    this.#started.push(async () => {
+      await reports?.runner.stop()
+      await fanOut.idle()
+      await this.#mqttPublisher?.idle()
+      await dispatcher.stop()
+      // The MQTT connection stayed open for alert publication until now.
+      await this.#source?.close().catch((err: unknown) => logger.warn({ err }, 'Closing the MQTT connection failed.'))
+    })
+    return { dispatcher, fanOut, publish }
+  }
 
+  /**
+   * The rules (unless disabled): restored from the last snapshot, else coverage visits recovered
+   * from ClickHouse. Stopped by a final tick (its transitions are journaled, then delivered) and
+   * saving the rule state. Returns whether a snapshot was restored (alerts to reconcile).
+   */
+  async #startRules(dep: Deployment): Promise<boolean> {
+    if (this.#opts.rules === false) return false
+    const { config, logger } = this
+    const now = this.#now
+    const ch = this.#ch!
+    const stateStore = this.#stateStore = new RuleStateStore(join(this.dataDir, 'rules'), {
+      onError: (err) => this.logger.error({ err }, 'Saving the rule state failed; the engine runs on and saves it again at the next change (check the data directory\'s disk space and permissions).'),
+    })
+    const snap = stateStore.load()
+    const rules = this.#rules = snap === null ? new RuleEngine(dep, { startedAt: now() }) : RuleEngine.restore(dep, snap, { startedAt: now() })
+    this.#started.push(async () => {
+      this.#scheduler?.tick(this.#now())
+      this.#saveRuleState()
+      await stateStore.flush()
+    })
+    if (snap === null && this.#health!.migrated) {
+      rules.seedVisits(await recoverVisits(ch, config, now(), logger).catch((err: unknown) => {
+        logger.warn({ err }, 'Could not recover coverage visits from ClickHouse; coverage starts from the grace period.')
+        return []
+      }))
+    }
+    return snap !== null
+  }
+
+  /**
+   * Input: the Ingestor (decode → journal → rules) fed by MQTT (the external broker when
+   * configured, else the embedded one) and JT/T 808 terminals (TCP, when jt808.port is set).
+   * Stopped first: MQTT messages are no longer acknowledged (the broker re-sends them after the
+   * restart; the connection stays for alert publication), the gateway closes, and what is in
+   * flight completes (an acknowledgement is journaled and delivered).
+   */
+  async #startIngest(journal: Journal, shipper: Shipper, fanOut: AlertFanOut): Promise<Ingestor> {
+    const { config, logger, metrics } = this
+    const now = this.#now
     const ingestor = this.#ingestor = new Ingestor({
       recent: seedRecentFixes(journal, logger),
       decode: config.rules.known_units_only
@@ -235,15 +322,18 @@ export class Engine {
       maxRejectsPerMessage: config.validation.max_rejects_per_message,
     })
     shipper.start()
+    this.#started.push(async (timeoutMs) => {
+      this.#source?.pause()
+      await this.#jt808?.close()
+      await ingestor.idle(timeoutMs)
+    })
 
-    // MQTT input: the external broker when configured, else the embedded one.
     const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
-    // JT/T 808 terminals (TCP), when jt808.port is set: the same Ingestor as MQTT and HTTP.
     if (config.jt808.port !== undefined) {
       this.#jt808 = await Jt808Gateway.start({
-        config, dataDir: this.dataDir, metrics, logger, now, throttle: throttle.forTransport('jt808'),
+        config, terminals: this.#stages.terminals, dataDir: this.dataDir, metrics, logger, now, throttle: throttle.forTransport('jt808'),
         ingest: (r, at) => ingestor.ingest(r, at, 'jt808'),
         // An emergency alarm opens unit_sos at once, after its report is journaled.
         emergency: (e) => {
@@ -255,37 +345,52 @@ export class Engine {
     this.#mqttPublisher = new MqttPublisher(source.publish, logger.child({ component: 'alerts-mqtt' }))
     // The bulletin schedule starts once MQTT publication is up, so a bulletin owed at start-up reaches MQTT too.
     this.#reports?.runner.start()
+    return ingestor
+  }
 
-    // Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints.
-    if (this.#rules !== undefined) {
-      const setup = compileIncidents(config)
-      const log = logger.child({ component: 'incidents' })
-      let store: IncidentStore | undefined
-      const incidents = this.#incidents = new IncidentService({
-        setup,
-        dep: compileDeployment(config),
-        rules: this.#rules,
-        store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
-        journal: (record) => ingestor.writeRecord(record),
-        unshipped,
-        shipSoon: async (ids) => {
-          // Not while inserts are failing (ClickHouse away or not migrated): the POST is answered now.
-          if (!shipper.healthy) return
-          journal.sealActive()
-          await unshipped.whenShipped(ids, INCIDENT_SHIP_WAIT_MS)
-        },
-        dir: join(this.dataDir, 'incidents'),
-        now,
-        logger: log,
-        publish,
-      })
-      const recompute = () => void incidents.recomputeHotspots()
-      recompute()
-      this.#every(setup.hotspots.recomputeEveryMs, recompute)
-    }
+  /**
+   * Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints;
+   * only with the rules. Nothing to stop: the store waits for their queries before it closes.
+   */
+  #startIncidents(stages: CompiledStages, d: { journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents; ingestor: Ingestor; publish: Publish }): void {
+    if (this.#rules === undefined) return
+    const health = this.#health!
+    const ch = this.#ch!
+    const log = this.logger.child({ component: 'incidents' })
+    let store: IncidentStore | undefined
+    const incidents = this.#incidents = new IncidentService({
+      setup: stages.incidents,
+      dep: stages.deployment,
+      rules: this.#rules,
+      store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
+      journal: (record) => d.ingestor.writeRecord(record),
+      unshipped: d.unshipped,
+      shipSoon: async (ids) => {
+        // Not while inserts are failing (ClickHouse away or not migrated): the POST is answered now.
+        if (!d.shipper.healthy) return
+        d.journal.sealActive()
+        await d.unshipped.whenShipped(ids, INCIDENT_SHIP_WAIT_MS)
+      },
+      dir: join(this.dataDir, 'incidents'),
+      now: this.#now,
+      logger: log,
+      publish: d.publish,
+    })
+    const recompute = () => void incidents.recomputeHotspots()
+    recompute()
+    this.#every(stages.incidents.hotspots.recomputeEveryMs, recompute)
+  }
 
-    if (this.#rules !== undefined) {
-      const rules = this.#rules
+  /**
+   * The clocks: the rule scheduler (ticks, coverage snapshots), the schema retry and the ClickHouse
+   * probe. Timers are cleared when the stop begins.
+   */
+  #startSchedule(reconcile: boolean, journal: Journal, shipper: Shipper, ingestor: Ingestor, fanOut: AlertFanOut): void {
+    const { config, metrics } = this
+    const now = this.#now
+    const health = this.#health!
+    const rules = this.#rules
+    if (rules !== undefined) {
       // Alerts the changed deployment can no longer decide resolve now (config_changed), delivered like any transition.
       if (reconcile) {
         const resolved = rules.reconcile(now())
@@ -316,35 +421,46 @@ export class Engine {
       metrics.queueDepth.set(journal.pending().reduce((n, seg) => n + seg.records, 0))
       if (!shipper.healthy) void health.probe(() => shipper.retryNow())
     })
+  }
 
-    if (this.#opts.http !== false) {
-      // HTTP ingest shares the Ingestor (decode → journal → rules) with MQTT.
-      const httpIngest = config.http_ingest.enabled
-        ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
-        : undefined
-      this.#api = await buildApi({
-        httpIngest,
-        authThrottle: throttle,
-        incidents: this.#incidents,
-        stream: this.stream,
-        audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
-        alertHistory: clickHouseAlertHistory(ch),
-        replay: replaySource(ch),
-        reports: this.#reports?.api,
-        config,
-        logger,
-        registry: metrics.registry,
-        now,
-        readiness: () => this.readiness(),
-        engine: this.#rules,
-        dispatcher,
-        track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
-        emit: (events) => fanOut.emit(events),
-      })
-      await this.#api.listen({ port: config.http.port, host: config.http.host })
-      if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
-    }
-    logger.info({ http: this.httpAddress(), mqtt: source.address, rules: this.#rules !== undefined }, 'hexpatrol started.')
+  /**
+   * The HTTP API (unless disabled) with HTTP ingest (the same Ingestor as MQTT) and the OsmAnd
+   * listener. Stopped first: new requests get 503, requests in flight complete.
+   */
+  async #startApi(journal: Journal, ingestor: Ingestor, dispatcher: Dispatcher, fanOut: AlertFanOut): Promise<void> {
+    if (this.#opts.http === false) return
+    const { config, logger, metrics } = this
+    const now = this.#now
+    const ch = this.#ch!
+    const throttle = this.authThrottle
+    const httpIngest = config.http_ingest.enabled
+      ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
+      : undefined
+    this.#started.push(async () => {
+      await this.#osmandListener?.close()
+      await this.#api?.close()
+    })
+    this.#api = await buildApi({
+      httpIngest,
+      authThrottle: throttle,
+      incidents: this.#incidents,
+      stream: this.stream,
+      audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
+      alertHistory: clickHouseAlertHistory(ch),
+      replay: replaySource(ch),
+      reports: this.#reports?.api,
+      config,
+      logger,
+      registry: metrics.registry,
+      now,
+      readiness: () => this.readiness(),
+      engine: this.#rules,
+      dispatcher,
+      track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
+      emit: (events) => fanOut.emit(events),
+    })
+    await this.#api.listen({ port: config.http.port, host: config.http.host })
+    if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
   }
 
   httpAddress(): string | null {
@@ -411,36 +527,8 @@ export class Engine {
     log.info('Stopping: no new input; final rule tick; flushing alerts and the journal.')
     for (const t of this.#timers) clearInterval(t)
     this.#summariseAuth()
-    // 1. Stop accepting input. MQTT: messages are no longer acknowledged (the broker re-sends them
-    //    after the restart), the connection stays for alert publication. HTTP: new requests get 503,
-    //    requests in flight complete (an acknowledgement is journaled and delivered).
-    this.#source?.pause()
-    await this.#jt808?.close()
-    await this.#osmandListener?.close()
-    await this.#api?.close()
-    await this.#ingestor?.idle(timeoutMs)
-    // 2. Final tick; its transitions are journaled, then delivered; the rule state is saved.
-    if (this.#scheduler !== undefined) this.#scheduler.tick(this.#now())
-    this.#saveRuleState()
-    await this.#stateStore?.flush()
-    // 3. Drain alert publication: webhooks are in the outbox already (publish is synchronous),
-    //    MQTT publications finish, then the MQTT connection closes.
-    await this.#reports?.runner.stop()
-    await this.#fanOut?.idle()
-    await this.#mqttPublisher?.idle()
-    await this.#dispatcher?.stop()
-    await this.#source?.close().catch((err: unknown) => log.warn({ err }, 'Closing the MQTT connection failed.'))
-    // 4. Ship what the journal holds (bounded), then seal and fsync it.
-    if (this.#shipper !== undefined) {
-      const drained = this.#health?.migrated === true ? await this.#shipper.drain(timeoutMs) : false
-      if (!drained) log.warn({ pending: this.#shipper.backlog }, 'Journal not fully shipped before the shutdown timeout; it is kept and shipped at the next start.')
-      await this.#shipper.stop()
-    }
-    this.#journal?.close()
-    // 5. ClickHouse last (hotspot queries first; plan events still waiting for journal space
-    //    were released by its close and delivered).
-    await this.#incidents?.idle()
-    await this.#ch?.close()
+    // The started stages in reverse: API and input, rules, delivery, journal, storage.
+    for (const stop of this.#started.reverse()) await stop(timeoutMs)
     log.info('hexpatrol stopped.')
   }
 }

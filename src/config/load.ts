@@ -7,9 +7,7 @@ import { checkTrustProxy } from './trust-proxy.js'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
-import { compileGeometry, configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
-import { compileIncidents } from '../incidents/compile.js'
-import { webhookProblem } from '../delivery/webhook-validator.js'
+import { configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -44,7 +42,17 @@ export interface LoadOptions {
   path?: string
   /** Extra values merged over the file, under the env (tests). */
   overrides?: Record<string, unknown>
+  /** See validateConfig. */
+  checkDecoded?: DecodedCheck
 }
+
+/**
+ * A check the caller adds (src/boot.ts: the webhooks against their stage's validator), run on the
+ * decoded, cross-checked config before its secrets are resolved, so it still sees every `*_env`
+ * reference (a webhook's secret_env must carry delivery.secret_env_prefix before it is read).
+ * Throws HexpatrolError naming the key.
+ */
+export type DecodedCheck = (config: Config) => void
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target
@@ -90,10 +98,11 @@ function pointerToKey(pointer: string): string {
 }
 
 /**
- * Validates a raw document (defaults applied) and returns the decoded, resolved, frozen config:
- * every check that needs no I/O is done here, so nothing later fails on the configuration.
+ * Validates a raw document (defaults applied) and returns the decoded, resolved, frozen config.
+ * The checks that need a stage's compiler (geometry, broker exposure, terminals, incidents,
+ * webhooks) follow in src/boot.ts (compileStages), still before any I/O.
  */
-export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd(), env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, checkDecoded?: DecodedCheck): ResolvedConfig {
   const doc = Value.Default(ConfigSchema, structuredClone(raw))
   const errors = [...Value.Errors(ConfigSchema, doc)]
   if (errors.length > 0) {
@@ -125,9 +134,8 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
   }
   resolveFiles(config, baseDir)
   crossCheck(config)
-  const resolved = deepFreeze(resolveConfig(config, env))
-  compileGeometry(resolved)
-  return resolved
+  checkDecoded?.(config)
+  return deepFreeze(resolveConfig(config, env))
 }
 
 function resolveFiles(config: Config, baseDir: string): void {
@@ -167,22 +175,12 @@ function crossCheck(config: Config): void {
     if (u.post !== undefined && !posts.has(u.post)) throw configError(`units.${u.id}.post: no post with id "${u.post}" (known: ${[...posts].join(', ') || 'none'})`)
     if (u.zone !== undefined && !zones.has(u.zone)) throw configError(`units.${u.id}.zone: no zone with id "${u.zone}" (known: ${[...zones].join(', ') || 'none'})`)
   }
-  for (const w of config.webhooks) {
-    const p = webhookProblem(w, { zones, secretEnvPrefix: config.delivery.secret_env_prefix })
-    if (p !== null) throw configError(`webhooks.${w.id.slice(0, 64)}.${p.key}: ${p.message}`)
-  }
   for (const z of config.zones) {
     for (const [i, p] of z.coverage.priority_cells.entries()) {
       if (p.cell === undefined && (p.lat === undefined || p.lon === undefined)) {
         throw configError(`zones.${z.id}.coverage.priority_cells.${i}: give either cell or lat and lon`)
       }
     }
-  }
-  // Plans, patrol levels: references to units, posts, zones and levels (src/incidents/compile.ts).
-  try {
-    compileIncidents(config)
-  } catch (err) {
-    throw configError((err as Error).message)
   }
 }
 
@@ -194,7 +192,7 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** The one entry point: file + env → validated, resolved, frozen config. Throws HexpatrolError. */
+/** File + env → validated, resolved, frozen config (src/boot.ts then compiles it). Throws HexpatrolError. */
 export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; path: string | null } {
   const env = opts.env ?? process.env
   const explicit = opts.path ?? env.HEXPATROL_CONFIG
@@ -211,6 +209,6 @@ export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; pa
       setPath(raw, keyPath, v)
     }
   }
-  const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env)
+  const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env, opts.checkDecoded)
   return { config, path }
 }

@@ -1,15 +1,13 @@
 // The checks and resolutions that need no I/O beyond reading the environment, run once by
 // validateConfig: secrets (`*_env` references) resolved to their values, pairs that exclude each
-// other, the embedded broker's exposure, zone geometry and coverage cells compiled. What comes out
-// is a ResolvedConfig: no `*_env` key is left (API tokens, session and metrics secrets, passwords,
-// webhook secrets all hold their values), so no stage reads the environment again. The one
-// exception, a webhook added at run time with `secret_env`, goes through webhookSecretSource.
+// other, the API's /metrics exposure. What comes out is a ResolvedConfig: no `*_env` key is left
+// (API tokens, session and metrics secrets, passwords, webhook secrets all hold their values), so no
+// stage reads the environment again. The one exception, a webhook added at run time with
+// `secret_env`, goes through webhookSecretSource. Compiling the config into what the stages need
+// (geometry, the broker's exposure, JT/T 808 terminals, incidents, webhooks) is src/boot.ts's job.
 import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
-import { compileDeployment } from '../rules/deployment.js'
-import { anonymousAllowed } from '../ingest/broker-auth.js'
 import { isLoopbackHost } from '../net/addresses.js'
-import { compileTerminals } from '../ingest/jt808/terminals.js'
 
 type BrokerUser = Config['broker']['users'][number]
 type ApiToken = Config['api']['tokens'][number]
@@ -73,21 +71,6 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
     if (pw === undefined) throw configError(`${key} (${u.username}): give password or password_env`)
     setSecret(u, 'password', 'password_env', pw)
   }
-  // The embedded broker only: an external broker's exposure is its own configuration's business.
-  if (m.url === undefined) {
-    const anonymousOk = anonymousAllowed(b)
-    if (b.allow_anonymous === true && b.users.length > 0) {
-      throw configError(`broker.allow_anonymous: true while broker.users lists ${b.users.length} device(s): anyone could publish as those units without their password. Remove broker.allow_anonymous (anonymous is then off) or the users.`)
-    }
-    if (anonymousOk && !isLoopbackHost(b.host)) {
-      throw new HexpatrolError(
-        'HEXP_ERR_BROKER_EXPOSED',
-        `broker.allow_anonymous: true while broker.host is ${b.host} (not loopback)${b.allow_anonymous === undefined ? ' (anonymous is on by default while broker.users is empty)' : ''}: devices could publish without credentials. Set broker.allow_anonymous: false and list devices under broker.users, or bind broker.host to 127.0.0.1.`,
-      )
-    }
-    if (!anonymousOk && b.users.length === 0) throw configError('broker.users: empty while broker.allow_anonymous is false: no device could connect. Add broker.users entries.')
-  }
-
   // /metrics shows live coverage per zone and unit counts: beyond this machine only with a token.
   if (!isLoopbackHost(h.host) && h.metrics_token === undefined && h.metrics_token_env === undefined) {
     throw configError(`http.metrics_token_env: unset while http.host is ${h.host} (not loopback): GET /metrics (live coverage per zone) would be public. Set http.metrics_token_env (or HEXPATROL_METRICS_TOKEN) and give the scraper that bearer token, or bind http.host to 127.0.0.1.`)
@@ -103,12 +86,6 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
       throw configError(`${key}: give exactly one of token_env (an environment variable holding the token) or token_sha256 (its SHA-256, hex)`)
     }
     if (t.token_env !== undefined) setSecret(t as ApiToken & { token?: string }, 'token', 'token_env', apiTokenFromEnv(`${key}.token_env`, t.token_env, env))
-  }
-
-  try {
-    compileTerminals(c)
-  } catch (err) {
-    throw configError((err as Error).message)
   }
 
   for (const w of c.webhooks) {
@@ -149,19 +126,6 @@ export type WebhookSecretSource = (webhookId: string, envName: string) => string
 /** The WebhookSecretSource over an environment (the process's unless one is given, e.g. by the CLI or a test). */
 export function webhookSecretSource(env: NodeJS.ProcessEnv = process.env): WebhookSecretSource {
   return (webhookId, envName) => webhookSecretFromEnv(`webhooks.${webhookId}`, envName, env)
-}
-
-/**
- * Geometry and coverage cells, compiled once for the frozen config (compileDeployment keeps the
- * result), so a ring that is not closed or a priority cell of the wrong resolution stops start-up
- * before any file is opened.
- */
-export function compileGeometry(config: ResolvedConfig): void {
-  try {
-    compileDeployment(config)
-  } catch (err) {
-    throw configError((err as Error).message)
-  }
 }
 
 function setSecret<T extends object>(obj: T, inlineKey: keyof T & string, envKey: keyof T & string, value: string | undefined): void {

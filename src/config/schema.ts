@@ -2,7 +2,7 @@
 // (additionalProperties: false everywhere). Durations are decoded to milliseconds.
 import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Obj } from './schema-parts.js'
-import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from '../incidents/config-schema.js'
+import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
 
 
 const Secret = {
@@ -428,7 +428,7 @@ export const ConfigSchema = Obj({
       default: ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '24h'],
     }),
   }),
-  // Incidents, hotspots, patrol levels, emergency plans (src/incidents/config-schema.ts).
+  // Incidents, hotspots, patrol levels, emergency plans (src/config/incidents-schema.ts).
   incidents: IncidentsSchema,
   patrol_levels: PatrolLevelsSchema,
   plans: PlansSchema,

@@ -1,6 +1,17 @@
 // The typed records that leave the decode stage: an accepted position fix, or a
 // rejection with its reason. Everything downstream (journal, rules, sink) speaks these.
-import type { SosSignal } from './sos.js'
+
+/** Who raised a unit's own emergency signal (src/decode/sos.ts attaches it to a DecodeResult). */
+export type SosSource = 'jt808' | 'osmand' | 'native'
+
+/** A unit's own emergency signal (SOS button), carried beside the fixes of its message. */
+export interface SosSignal {
+  unitId: string
+  /** The fix time when the report had an accepted fix, else the arrival time. */
+  at: number
+  via: SosSource
+  fix: Fix | null
+}
 
 /** One accepted GPS position. Times are epoch milliseconds (UTC). */
 export interface Fix {

@@ -1,17 +1,7 @@
 // A unit's own emergency signal (SOS button) carried by a message, whatever the format: a native
 // `sos: true`, OsmAnd's `alarm=sos` (Traccar Client). It travels beside the fixes in the
 // DecodeResult, so a report rejected for its position (no GPS lock) still raises the SOS.
-import type { DecodeResult, Fix } from './fix.js'
-
-export type SosSource = 'jt808' | 'osmand' | 'native'
-
-export interface SosSignal {
-  unitId: string
-  /** The fix time when the report had an accepted fix, else the arrival time. */
-  at: number
-  via: SosSource
-  fix: Fix | null
-}
+import type { DecodeResult, Fix, SosSource } from './fix.js'
 
 /** The result with one SOS signal added, attached to its newest fix when it has one. */
 export function withSos(result: DecodeResult, unitId: string, receivedAt: number, via: SosSource): DecodeResult {

@@ -5,7 +5,7 @@
 // its own unit id (`P` publishing `owntracks/P/002` is unit P, never P-002). The embedded broker
 // checks the login against the whole id itself, so it keeps `all_levels`.
 import { HexpatrolError } from '../errors.js'
-import { matchLevels, splitFilter } from '../ingest/topic-filter.js'
+import { matchLevels, splitFilter } from './topic-filter.js'
 
 export type PayloadFormat = 'native' | 'owntracks'
 

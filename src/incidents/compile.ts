@@ -1,6 +1,6 @@
 // The incidents stage's view of the config, computed once at boot: search settings, the hotspot
 // spec, the level ladder with each zone's base level, and plans with posts expanded to units.
-// compileIncidents() throws an Error naming the key on a dangling reference; validateConfig calls
+// compileIncidents() throws an Error naming the key on a dangling reference; src/boot.ts calls
 // it so a typo stops start-up.
 import type { Config } from '../config/schema.js'
 import type { HotspotSpec } from './hotspots.js'

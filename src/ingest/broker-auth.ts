@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.js'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { createTopicRouter, subscriptionSpecs } from '../decode/topic-router.js'
 import { DeviceCredentials } from './device-credentials.js'
-import { compileFilter, filterCovers, type TopicMatcher } from './topic-filter.js'
+import { compileFilter, filterCovers, type TopicMatcher } from '../decode/topic-filter.js'
 
 /** Anonymous devices: as configured, else only while no device has credentials. */
 export function anonymousAllowed(b: Config['broker']): boolean {

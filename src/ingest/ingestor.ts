@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
 import { FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
-import type { SosSignal } from '../decode/sos.js'
+import type { SosSignal } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'

@@ -1,9 +1,10 @@
 // The reports stage as the engine sees it: built once from the config at start-up (time zone
-// checked, deployment compiled), with the API's handle and the bulletin scheduler.
+// checked; the deployment as compiled at boot), with the API's handle and the bulletin scheduler.
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
-import { compileDeployment } from '../rules/deployment.js'
+import { compileDeployment, type Deployment } from '../rules/deployment.js'
+import type { IncidentsSetup } from '../incidents/compile.js'
 import type { EventPublisher, StoredBulletin } from './bulletin-event.js'
 import { bulletinEvent } from './bulletin-event.js'
 import { Bulletins } from './bulletins.js'
@@ -29,10 +30,15 @@ export function scheduleOf(config: Config): Schedule {
   return { timezone: config.reports.timezone, dailyAt: config.reports.daily_at, weeklyOn: config.reports.weekly_on }
 }
 
-/** `publisher`: the delivery stage's publish path; without one, bulletins are stored but not sent. */
-export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number }): Reports {
+/**
+ * `publisher`: the delivery stage's publish path; without one, bulletins are stored but not sent.
+ * `compiled`: the deployment and incidents setup compiled at boot (compiled here when a tool or test
+ * gives none).
+ */
+export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number; compiled?: { deployment: Deployment; incidents: IncidentsSetup } }): Reports {
   const schedule = scheduleOf(o.config)
-  const service = new ReportService(o.queries, reportSettings(o.config, compileDeployment(o.config)), o.now)
+  const settings = o.compiled === undefined ? reportSettings(o.config, compileDeployment(o.config)) : reportSettings(o.config, o.compiled.deployment, o.compiled.incidents)
+  const service = new ReportService(o.queries, settings, o.now)
   const bulletins = new Bulletins(o.queries, service)
   const publisher = o.publisher
   const baseUrl = o.config.reports.base_url

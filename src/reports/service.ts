@@ -6,7 +6,7 @@ import { buildReport, hotspotCells, paddingMs, type ReportMeta, type ReportSetti
 import type { Report, UnitDetail } from './model.js'
 import type { EventRow, ReportQueries, RoutePoint } from './report-queries.js'
 import { planSection, type PlansSection } from './plans.js'
-import { compileIncidents } from '../incidents/compile.js'
+import { compileIncidents, type IncidentsSetup } from '../incidents/compile.js'
 import type { CellScore } from '../incidents/hotspots.js'
 
 /** Hotspots are recomputed at most this many times per report period (and at the live cadence at most). */
@@ -14,7 +14,8 @@ const HOTSPOT_INSTANTS = 24
 /** As many hotspot cells as the live engine fetches. */
 const HOTSPOT_FETCH = 2000
 
-export function reportSettings(config: Config, dep: Deployment): ReportSettings {
+/** `incidents`: the setup compiled at boot (compiled here when a tool or test gives none). */
+export function reportSettings(config: Config, dep: Deployment, incidents: IncidentsSetup = compileIncidents(config)): ReportSettings {
   const r = config.reports
   return {
     dep,
@@ -29,7 +30,7 @@ export function reportSettings(config: Config, dep: Deployment): ReportSettings 
       minRatio: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.min_ratio])),
       base: new Map(config.zones.map((z) => [z.id, config.patrol_levels.zones[z.id] ?? (config.patrol_levels.ladder[0] as { name: string }).name])),
     },
-    hotspots: ((h) => (h.enabled ? { ...h, stepMs: h.recomputeEveryMs, intervalByLevel: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.hotspot_interval])) } : null))(compileIncidents(config).hotspots),
+    hotspots: ((h) => (h.enabled ? { ...h, stepMs: h.recomputeEveryMs, intervalByLevel: new Map(config.patrol_levels.ladder.map((l) => [l.name, l.hotspot_interval])) } : null))(incidents.hotspots),
     watchPosts: new Set(config.posts.filter((p) => p.watch).map((p) => p.id)),
     snapshotIntervalMs: config.rules.coverage_snapshot_interval,
   }

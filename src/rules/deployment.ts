@@ -136,18 +136,12 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
   }
 }
 
-// A frozen config cannot change, so its deployment is compiled once (validateConfig compiles it
-// to check the geometry; the engine then gets the same object).
-const compiled = new WeakMap<Config, Deployment>()
-
-/** Compiles the deployment. Throws an Error naming the config key on bad geometry or cells. */
+/**
+ * Compiles the deployment: call it once per start (src/boot.ts does) and pass the result on.
+ * Throws an Error naming the config key on bad geometry or cells.
+ */
 export function compileDeployment(config: Config): Deployment {
-  let d = compiled.get(config)
-  if (d === undefined) {
-    d = compile(config)
-    if (Object.isFrozen(config)) compiled.set(config, d)
-  }
-  return d
+  return compile(config)
 }
 
 function compile(config: Config): Deployment {

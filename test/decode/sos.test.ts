@@ -7,7 +7,7 @@ import { validateConfig } from '../../src/config/load.js'
 import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { createHttpDecoders } from '../../src/decode/http-decoders.js'
 import { rejectUnknownUnits } from '../../src/decode/known-units.js'
-import type { SosSignal } from '../../src/decode/sos.js'
+import type { SosSignal } from '../../src/decode/fix.js'
 import { Ingestor } from '../../src/ingest/ingestor.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { config, standardRaw, BASE } from '../rules/helpers.js'
+import { bootConfig } from '../../src/boot.js'
 
 t.test('defaults: ladder, base levels, search and hotspot settings', async (t) => {
   const s = compileIncidents(config(standardRaw()))
@@ -43,5 +44,5 @@ t.test('dangling references stop start-up with the key named', async (t) => {
     [{ plans: [{ id: 'p', checkpoints: [{ ...cp, posts: ['X'] }] }] }, /plans.p.checkpoints.0.posts: no post with id "X"/],
     [{ plans: [{ id: 'p', checkpoints: [{ ...cp, units: [] }] }] }, /plans.p.checkpoints.0: no responsible unit/],
   ]
-  for (const [over, re] of cases) t.throws(() => config(standardRaw(over)), { code: 'HEXP_ERR_CONFIG', message: re })
+  for (const [over, re] of cases) t.throws(() => bootConfig(standardRaw(over)), { code: 'HEXP_ERR_CONFIG', message: re })
 })

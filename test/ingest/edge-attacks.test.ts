@@ -4,6 +4,7 @@ import { fixedHeader, streamUntilClosed } from '../helpers/raw-mqtt.js'
 import mqtt from 'mqtt'
 import { Registry } from 'prom-client'
 import { validateConfig } from '../../src/config/load.js'
+import { bootConfig } from '../../src/boot.js'
 import { createBrokerAuth, anonymousAllowed } from '../../src/ingest/broker-auth.js'
 import { startEmbeddedBroker, checkBoundAddress } from '../../src/ingest/embedded-broker.js'
 import { BrokerLimits } from '../../src/ingest/broker-limits.js'
@@ -173,7 +174,7 @@ t.test('row 6: persistent sessions and subscriptions per client are capped', asy
 t.test('row 7: anonymous is off once any device has credentials; both set is a start-up error', async (t) => {
   t.equal(anonymousAllowed(validateConfig({}).broker), true, 'no users: anonymous (loopback only)')
   t.equal(anonymousAllowed(validateConfig({ broker: { users } }).broker), false)
-  t.throws(() => validateConfig({ broker: { users, allow_anonymous: true } }), { code: 'HEXP_ERR_CONFIG', message: /allow_anonymous: true while broker\.users lists 4/ })
+  t.throws(() => bootConfig({ broker: { users, allow_anonymous: true } }), { code: 'HEXP_ERR_CONFIG', message: /allow_anonymous: true while broker\.users lists 4/ })
   const { b } = await startBroker()
   t.teardown(() => b.close())
   await t.rejects(client(b.port, { clientId: 'anon' }), /Bad username or password|Not authorized|closed/i)
@@ -245,7 +246,7 @@ t.test('auth throttle: doubling back-off, forgiveness, bounded memory', async (t
 })
 
 t.test('row 9: a host name that is not loopback never passes as loopback', async (t) => {
-  t.throws(() => validateConfig({ broker: { host: '127.lan' } }), { code: 'HEXP_ERR_BROKER_EXPOSED' })
+  t.throws(() => bootConfig({ broker: { host: '127.lan' } }), { code: 'HEXP_ERR_BROKER_EXPOSED' })
   // Resolved: `localhost` is checked after listening on what it resolved to.
   const cfg = validateConfig({ broker: { host: 'localhost', port: 0 } })
   const b = await startEmbeddedBroker(cfg, createBrokerAuth(cfg), () => undefined, captureLogger().logger)

@@ -12,10 +12,12 @@ import type { Metrics } from '../../telemetry/metrics.js'
 import type { TransportThrottle } from '../auth-throttle.js'
 import { AuthCodes } from './auth-codes.js'
 import { Session, type Emergency, type SessionCounters } from './session.js'
-import { compileTerminals } from './terminals.js'
+import type { Terminals } from './terminals.js'
 
 export interface GatewayDeps {
   config: ResolvedConfig
+  /** Compiled once at boot (src/boot.ts) from jt808 and units. */
+  terminals: Terminals
   dataDir: string
   ingest(result: DecodeResult, receivedAt: number): void | Promise<void>
   emergency(e: Emergency): void
@@ -38,7 +40,7 @@ export class Jt808Gateway {
   static async start(d: GatewayDeps): Promise<Jt808Gateway> {
     const c = d.config.jt808
     const throttle = d.throttle
-    const terminals = compileTerminals(d.config)
+    const terminals = d.terminals
     const codes = new AuthCodes(join(d.dataDir, 'jt808'))
     const m = d.metrics
     const labels = new Set<string>()

@@ -28,7 +28,7 @@ export function parseOffset(z: string, key: string): number {
 
 type Jt808Config = Pick<Config, 'jt808' | 'units'>
 
-/** Throws Error naming the key (the config loader turns it into HEXP_ERR_CONFIG). */
+/** Throws Error naming the key (src/boot.ts turns it into HEXP_ERR_CONFIG). */
 export function compileTerminals(config: Jt808Config): Terminals {
   const fallback = parseOffset(config.jt808.timezone, 'jt808.timezone')
   const byPhone = new Map<string, Terminal>()

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { validateConfig, loadConfig } from '../../../src/config/load.js'
 import { HexpatrolError } from '../../../src/errors.js'
 import { compileTerminals, parseOffset } from '../../../src/ingest/jt808/terminals.js'
+import { bootConfig } from '../../../src/boot.js'
 import { AuthCodes } from '../../../src/ingest/jt808/auth-codes.js'
 import { Jt808Gateway } from '../../../src/ingest/jt808/gateway.js'
 import { AuthThrottle, throttleOptions } from '../../../src/ingest/auth-throttle.js'
@@ -34,7 +35,7 @@ t.test('terminals from the config: phone numbers, zones, auto-registration; bad 
   t.equal(parseOffset('-14:00', 'k'), -840)
   const err = (raw: Record<string, unknown>) => {
     try {
-      validateConfig(raw)
+      bootConfig(raw)
     } catch (e) {
       return e instanceof HexpatrolError ? `${e.code}: ${e.message}` : String(e)
     }
@@ -79,7 +80,7 @@ async function gateway(t: { teardown(fn: () => unknown): void }, raw: Record<str
   const config = validateConfig({ jt808: { port: 0, ...raw }, units: [{ id: 'car-1', jt808: '13800000001' }] })
   // The engine's one credential throttle, as the engine builds it.
   const throttle = new AuthThrottle({ ...throttleOptions(config.broker.limits), metrics: { failures: metrics.authFailures, refused: metrics.authRefused } })
-  const g = await Jt808Gateway.start({ config, dataDir: dir(), ingest, emergency: () => undefined, metrics, logger, now: Date.now, throttle: throttle.forTransport('jt808') })
+  const g = await Jt808Gateway.start({ config, terminals: compileTerminals(config), dataDir: dir(), ingest, emergency: () => undefined, metrics, logger, now: Date.now, throttle: throttle.forTransport('jt808') })
   t.teardown(() => g.close())
   return { g, logs, metrics, throttle }
 }
@@ -148,7 +149,7 @@ t.test('a busy port fails start-up; close drops live connections', async (t) => 
   const config = validateConfig({ jt808: { port: g.address.port } })
   const { logger } = captureLogger()
   const throttle = new AuthThrottle(throttleOptions(config.broker.limits)).forTransport('jt808')
-  await t.rejects(Jt808Gateway.start({ config, dataDir: dir(), ingest: () => undefined, emergency: () => undefined, metrics: createMetrics({ defaults: false }), logger, now: Date.now, throttle }), /EADDRINUSE/)
+  await t.rejects(Jt808Gateway.start({ config, terminals: compileTerminals(config), dataDir: dir(), ingest: () => undefined, emergency: () => undefined, metrics: createMetrics({ defaults: false }), logger, now: Date.now, throttle }), /EADDRINUSE/)
   await g.close()
   await waitFor(() => c.closed, 5000, 10)
   t.ok(c.closed)

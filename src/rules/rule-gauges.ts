@@ -1,8 +1,8 @@
 // Exports the rule engine's state as gauges after every tick: coverage and response ratios per
 // zone, open alerts per kind (every kind, so a resolved kind drops to 0), live units.
-import { ALERT_KINDS } from '../rules/alert-event.js'
-import type { RuleEngine } from '../rules/engine.js'
-import type { Metrics } from './metrics.js'
+import { ALERT_KINDS } from './alert-event.js'
+import type { RuleEngine } from './engine.js'
+import type { Metrics } from '../telemetry/metrics.js'
 
 type RuleGauges = Pick<Metrics, 'zoneCoverage' | 'zoneResponse' | 'alertsOpen' | 'unitsLive'>
 type RuleViews = Pick<RuleEngine, 'zones' | 'openAlerts' | 'units'>

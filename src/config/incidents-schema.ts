@@ -1,8 +1,8 @@
 // Config keys of the incidents stage: `incidents` (resource search, hotspots, rate suggestion),
 // `patrol_levels` (the ladder and each zone's base level) and `plans` (emergency plans with
-// checkpoints). Plugged into the root schema by src/config/schema.ts; cross-checks in compile.ts.
+// checkpoints). Plugged into the root schema by src/config/schema.ts; cross-checks in src/incidents/compile.ts (run by src/boot.ts).
 import { Type } from '@sinclair/typebox'
-import { Duration, Obj } from '../config/schema-parts.js'
+import { Duration, Obj } from './schema-parts.js'
 
 
 const Speeds = (def: Record<string, number>) => Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }), { default: def })

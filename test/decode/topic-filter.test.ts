@@ -1,6 +1,6 @@
 // The one topic-filter matcher: the broker's ACLs, its ingestion check and the router agree.
 import t from 'tap'
-import { compileFilter, filterCovers, matchLevels, splitFilter, unshare } from '../../src/ingest/topic-filter.js'
+import { compileFilter, filterCovers, matchLevels, splitFilter, unshare } from '../../src/decode/topic-filter.js'
 import { createTopicRouter } from '../../src/decode/topic-router.js'
 import { createBrokerAuth } from '../../src/ingest/broker-auth.js'
 import { validateConfig } from '../../src/config/load.js'
