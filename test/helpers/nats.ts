@@ -1,6 +1,7 @@
 // Runs a real nats-server (Debian package) with JetStream on free loopback ports and a temp store
 // dir, for the cluster-mode tests. When it is not installed the caller's test is skipped visibly.
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { freePort } from './mosquitto.js'
 import { tempDir } from './harness.js'
@@ -25,10 +26,10 @@ export interface NatsServer {
 }
 
 /** Starts the server; null (and the test skipped with a message) when nats-server is missing. */
-export async function startNats(t: { skip: (msg: string) => unknown; teardown: (fn: () => unknown) => void }): Promise<NatsServer | null> {
+export async function startNats(t: Test): Promise<NatsServer | null> {
   const bin = natsServerPath()
   if (bin === null) {
-    t.skip(NATS_MISSING)
+    void t.skip(NATS_MISSING, () => undefined)
     return null
   }
   const storeDir = tempDir('hexp-nats-')
