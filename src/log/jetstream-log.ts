@@ -77,7 +77,7 @@ export class JetStreamLog implements FixLog {
     } catch (err) {
       await nc.close()
       if (err instanceof RangeError) throw err
-      throw new LogUnavailableError(`JetStream is not usable at ${opts.servers.join(',')} (${describe(err)}): start nats-server with -js (JetStream enabled)`, { cause: err })
+      throw new LogUnavailableError(`JetStream is not usable at ${opts.servers.join(',')} (${describe(err)}): run nats-server with JetStream (-js) and at least cluster.replicas (${opts.replicas}) JetStream servers in one cluster`, { cause: err })
     }
   }
 
@@ -130,13 +130,10 @@ export class JetStreamLog implements FixLog {
         filter_subjects: this.subject(partition),
         ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
       })
-      if (stopped) return
       const messages = await consumer.consume({ max_messages: 256 })
       closeMessages = () => messages.close()
-      if (stopped) {
-        await messages.close()
-        return
-      }
+      // Stopped while setting up: the closed iterator below then ends at once.
+      if (stopped) await messages.close()
       for await (const m of messages) {
         if (stopped) break
         await handler({ partition, position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
