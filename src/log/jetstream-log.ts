@@ -124,26 +124,28 @@ export class JetStreamLog implements FixLog {
     if (this.closed) throw new LogClosedError('consume')
     checkPartition(partition, this.partitions)
     let stopped = false
-    let closeMessages: (() => Promise<unknown>) | null = null
-    const done = (async () => {
-      const consumer = await this.js.consumers.get(this.stream, {
-        filter_subjects: this.subject(partition),
-        ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
-      })
-      const messages = await consumer.consume({ max_messages: 256 })
-      closeMessages = () => messages.close()
-      // Stopped while setting up: the closed iterator below then ends at once.
-      if (stopped) await messages.close()
+    const ready = this.js.consumers.get(this.stream, {
+      filter_subjects: this.subject(partition),
+      ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
+    }).then((consumer) => (stopped ? null : consumer.consume({ max_messages: 256 })))
+    // close() of a just-created ordered consumer may never settle: never wait on it; the iterator
+    // ends all the same.
+    const halt = async (): Promise<void> => {
+      const messages = await ready.catch(() => null)
+      void messages?.close().catch(() => undefined)
+    }
+    const done = ready.then(async (messages) => {
+      if (messages === null) return
       for await (const m of messages) {
         if (stopped) break
         await handler({ partition, position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
       }
-    })()
+    })
     const sub: LogSubscription = {
       done,
       async stop() {
         stopped = true
-        await closeMessages?.()
+        await halt()
         await done.catch(() => undefined)
       },
     }
@@ -151,7 +153,8 @@ export class JetStreamLog implements FixLog {
     // A handler that throws ends the subscription: stop the server-side delivery too.
     void done.then(() => this.subs.delete(sub), async () => {
       this.subs.delete(sub)
-      await closeMessages?.()
+      stopped = true
+      await halt()
     })
     return sub
   }
