@@ -14,14 +14,20 @@ export const DEFAULT_LEASE_BUCKET = 'hexpatrol_leases'
 /** JetStream's "wrong last sequence": our compare-and-set lost to another writer. */
 const WRONG_LAST_SEQUENCE = 10071
 
+/** The KV operations leases use (the bucket, or a stand-in in tests). */
+export type LeaseKv = Pick<KV, 'get' | 'create' | 'update' | 'delete'>
+
 export interface LeaseOptions {
-  nc: NatsConnection
   nodeId: string
   takeoverMs: number
   replicas: number
   partitions: readonly number[]
-  bucket?: string
   now?: () => number
+}
+
+export interface LeaseBucketOptions extends LeaseOptions {
+  nc: NatsConnection
+  bucket?: string
 }
 
 export interface LeaseChange { partition: number; owned: boolean }
@@ -33,12 +39,15 @@ export function leaseKey(partition: number): string {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-function ownerOf(value: Uint8Array): string | null {
+/** A value we cannot read still belongs to someone: it is waited out and claimed, never overwritten at once. */
+const UNREADABLE = '(unreadable lease value)'
+
+function ownerOf(value: Uint8Array): string {
   try {
     const v = JSON.parse(decoder.decode(value)) as { owner?: unknown }
-    return typeof v.owner === 'string' ? v.owner : null
+    return typeof v.owner === 'string' ? v.owner : UNREADABLE
   } catch {
-    return null
+    return UNREADABLE
   }
 }
 
@@ -50,14 +59,19 @@ export class PartitionLeases {
   private timer: NodeJS.Timeout | null = null
   private ticking: Promise<void> | null = null
 
-  private constructor(private readonly kv: KV, private readonly opts: LeaseOptions) {
+  private constructor(private readonly kv: LeaseKv, private readonly opts: LeaseOptions) {
     this.now = opts.now ?? Date.now
     this.value = encoder.encode(JSON.stringify({ owner: opts.nodeId }))
     for (const p of opts.partitions) this.decisions.set(p, new LeaseDecision(opts.nodeId, { takeoverMs: opts.takeoverMs }))
   }
 
-  static async open(opts: LeaseOptions): Promise<PartitionLeases> {
+  /** Opens (creating if needed) the lease bucket, replicated like the log. */
+  static async open(opts: LeaseBucketOptions): Promise<PartitionLeases> {
     const kv = await new Kvm(opts.nc).create(opts.bucket ?? DEFAULT_LEASE_BUCKET, { replicas: opts.replicas, history: 1 })
+    return new PartitionLeases(kv, opts)
+  }
+
+  static over(kv: LeaseKv, opts: LeaseOptions): PartitionLeases {
     return new PartitionLeases(kv, opts)
   }
 
