@@ -26,7 +26,7 @@ if (natsServerPath() === null) {
     logSuite(t, async () => {
       const own = names()
       return {
-        open: () => JetStreamLog.open({ servers: [server.url], partitions: 4, replicas: 1, ...own, ackTimeoutMs: 1000, reconnectWaitMs: 50 }),
+        open: () => JetStreamLog.open({ servers: [server.url], partitions: 4, replicas: 1, ...own, ackTimeoutMs: 3000, reconnectWaitMs: 50 }),
         breakBackend: () => server.stop(),
         repairBackend: () => server.restart(),
       }
@@ -82,7 +82,7 @@ if (natsServerPath() === null) {
 
   t.test('server down: reads reject too; a consumer resumes when it is back', async (t) => {
     const own = names()
-    const log = await JetStreamLog.open({ servers: [server.url], partitions: 2, replicas: 1, ...own, ackTimeoutMs: 1000, reconnectWaitMs: 50 })
+    const log = await JetStreamLog.open({ servers: [server.url], partitions: 2, replicas: 1, ...own, ackTimeoutMs: 3000, reconnectWaitMs: 50 })
     t.teardown(() => log.close())
     await log.append(1, [rec('k1')])
     const seen: string[] = []
