@@ -10,6 +10,7 @@ const LAYERS = [
   { name: 'delivery', path: '^src/delivery/', what: 'outbound events: outbox, webhooks, MQTT publication' },
   { name: 'incidents', path: '^src/incidents/', what: 'incidents, hotspots, patrol levels, plans' },
   { name: 'journal', path: '^src/journal/', what: 'the durable log and its record format (fixes, alerts, incidents, audit rows)' },
+  { name: 'log', path: '^src/(log|cluster)/', what: 'cluster mode: the log interface (journal or NATS JetStream), partitions, leases' },
   { name: 'ingest', path: '^src/ingest/', what: 'MQTT, the embedded broker, HTTP ingest, JT/T 808: decode → journal → rules' },
   { name: 'reports', path: '^src/reports/', what: 'bulletins and reports' },
   { name: 'api', path: '^src/api/', what: 'the HTTP API' },

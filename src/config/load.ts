@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
 import { configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
+import { clusterProblem } from './cluster-schema.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
 
@@ -32,6 +33,8 @@ const ENV_MAP: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['JT808_HOST', ['jt808', 'host'], 'string'],
   ['DATA_DIR', ['data_dir'], 'string'],
   ['LOG_LEVEL', ['log_level'], 'string'],
+  ['CLUSTER_URL', ['cluster', 'url'], 'string'],
+  ['NODE_ID', ['cluster', 'node_id'], 'string'],
 ]
 
 export const ENV_VARS: readonly string[] = ['CONFIG', ...ENV_MAP.map(([n]) => n)].map((n) => `HEXPATROL_${n}`)
@@ -165,6 +168,8 @@ function unique(kind: string, ids: string[]): void {
 
 function crossCheck(config: Config): void {
   checkTrustProxy(config.http.trust_proxy)
+  const cluster = clusterProblem(config.cluster)
+  if (cluster !== null) throw configError(cluster)
   unique('units', config.units.map((u) => u.id))
   unique('posts', config.posts.map((p) => p.id))
   unique('zones', config.zones.map((z) => z.id))

@@ -3,6 +3,7 @@
 import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
+import { ClusterSchema } from './cluster-schema.js'
 
 
 const Secret = {
@@ -432,6 +433,7 @@ export const ConfigSchema = Obj({
   incidents: IncidentsSchema,
   patrol_levels: PatrolLevelsSchema,
   plans: PlansSchema,
+  cluster: ClusterSchema,
 })
 
 export type ConfigInput = Static<typeof ConfigSchema>

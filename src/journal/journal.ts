@@ -129,6 +129,7 @@ export class Journal extends EventEmitter {
   private ageTimer: NodeJS.Timeout | null = null
   private fsyncTimer: NodeJS.Timeout | null = null
   private diskTimer: NodeJS.Timeout | null = null
+  private last: { segment: number; index: number } | null = null
 
   private constructor(opts: JournalOptions, deps: JournalDeps) {
     super()
@@ -163,6 +164,11 @@ export class Journal extends EventEmitter {
 
   get bytes(): number {
     return this.total
+  }
+
+  /** Where the last successful append() put its record: segment id and index (src/log/journal-log.ts). */
+  get lastAppended(): { segment: number; index: number } | null {
+    return this.last
   }
 
   /**
@@ -204,6 +210,7 @@ export class Journal extends EventEmitter {
       return false
     }
     a.records++
+    this.last = { segment: a.id, index: a.records - 1 }
     a.bytes += frame.length
     this.total += frame.length
     if (this.opts.fsync === 'always') this.io.fsyncSync(a.fd)

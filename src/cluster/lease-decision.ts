@@ -1,0 +1,101 @@
+// Partition ownership, as pure decisions over a clock: what one engine should do about one lease
+// given what it last read from the KV bucket. The KV I/O is src/cluster/leases.ts.
+//
+// No wall clocks are compared between engines. A lease is a KV key whose value names the owner;
+// the owner proves it is alive by rewriting it (a new revision) every takeover/3, always with a
+// compare-and-set on the revision it last wrote. Another engine may take the key only after it
+// has seen the same revision for `takeover` by its own clock, again by compare-and-set, so two
+// engines can never both win. The owner counts its lease from the moment it *sent* its last
+// successful write: any other engine saw that revision no earlier, so it cannot take the key
+// before sentAt + takeover. The owner stops (is fenced) a margin before that, even while it
+// cannot reach NATS to learn whether it lost the key.
+
+export interface LeaseSeen {
+  /** null: the key is absent (never created, or released). */
+  owner: string | null
+  revision: number
+}
+
+export type LeaseAction =
+  | { kind: 'wait' }
+  | { kind: 'create' }
+  | { kind: 'renew'; revision: number }
+  | { kind: 'claim'; revision: number }
+
+export interface LeaseTiming {
+  takeoverMs: number
+  /** Default takeover / 3. */
+  renewEveryMs?: number
+  /** Stop this long before the earliest moment another engine may take over (default takeover / 10). */
+  fenceMarginMs?: number
+}
+
+export class LeaseDecision {
+  readonly renewEveryMs: number
+  readonly fenceMarginMs: number
+  private seen: LeaseSeen | null = null
+  /** When (our clock) the current revision was first seen. */
+  private seenSince = 0
+  /** Sent-at of our last successful write, while we hold the key. */
+  private heldSince: number | null = null
+  private revisionHeld = 0
+
+  constructor(readonly nodeId: string, private readonly timing: LeaseTiming) {
+    this.renewEveryMs = timing.renewEveryMs ?? Math.floor(timing.takeoverMs / 3)
+    this.fenceMarginMs = timing.fenceMarginMs ?? Math.floor(timing.takeoverMs / 10)
+  }
+
+  /** What a read (or watch) of the key returned at `now`. */
+  observe(seen: LeaseSeen, now: number): void {
+    if (this.seen === null || this.seen.revision !== seen.revision) this.seenSince = now
+    this.seen = seen
+    // Someone else wrote the key: whatever we believed, we no longer hold it.
+    if (this.heldSince !== null && seen.revision !== this.revisionHeld) this.heldSince = null
+  }
+
+  /** Our write (create, renew or claim) sent at `sentAt` was stored as `revision`. */
+  written(revision: number, sentAt: number): void {
+    this.heldSince = sentAt
+    this.revisionHeld = revision
+    this.seen = { owner: this.nodeId, revision }
+    this.seenSince = sentAt
+  }
+
+  /** Our compare-and-set failed: someone else wrote first. Read the key again before deciding. */
+  conflicted(): void {
+    this.heldSince = null
+    this.seen = null
+  }
+
+  /** We released the key (deleted it). */
+  released(): void {
+    this.heldSince = null
+    this.seen = null
+  }
+
+  /** True while we may act as the owner: we hold the key and are not past our fence time. */
+  owns(now: number): boolean {
+    return this.heldSince !== null && now < this.fenceAt()
+  }
+
+  /** The revision we last wrote while we hold the key (fenced or not), else null. */
+  heldRevision(): number | null {
+    return this.heldSince === null ? null : this.revisionHeld
+  }
+
+  /** The time at which an owner stops acting as one (Infinity is never: we do not hold it). */
+  fenceAt(): number {
+    return this.heldSince === null ? Infinity : this.heldSince + this.timing.takeoverMs - this.fenceMarginMs
+  }
+
+  decide(now: number): LeaseAction {
+    if (this.heldSince !== null) {
+      // Renewing after the fence is still safe: the compare-and-set fails if anyone took the key.
+      return now - this.heldSince >= this.renewEveryMs ? { kind: 'renew', revision: this.revisionHeld } : { kind: 'wait' }
+    }
+    if (this.seen === null) return { kind: 'wait' }
+    if (this.seen.owner === null) return { kind: 'create' }
+    // Another engine's (or an earlier run of ours: it may still be alive, paused): wait it out.
+    return now - this.seenSince >= this.timing.takeoverMs ? { kind: 'claim', revision: this.seen.revision } : { kind: 'wait' }
+  }
+}

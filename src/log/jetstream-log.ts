@@ -1,0 +1,192 @@
+// The log on NATS JetStream (cluster mode): one stream, HEXPATROL_FIXES by default, with one
+// subject per partition (`hexpatrol.fixes.<partition>`), replicated `replicas` times by the
+// servers' Raft. An append publishes each record with `Nats-Msg-Id` = its dedup id and resolves
+// only with JetStream's publish ack, i.e. once the stream (its quorum, for R3) has stored it; a
+// re-sent id within the stream's duplicate window is stored once and acked with the first
+// sequence. Positions are stream sequences (global to the stream, ordered within a partition).
+// Reads use direct get (`next_by_subj`), consume uses an ordered consumer filtered on the
+// partition subject (a checkpoint held by the caller, e.g. in a partition snapshot, says where
+// to resume; durable consumers come with ownership).
+//
+// The partition count is part of the stream (its description records it): opening the stream
+// with another count is refused, since units would silently move to other partitions.
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream'
+import { LogClosedError, LogUnavailableError } from './log-errors.js'
+import { checkPartition, LOG_START, type Appended, type EntryHandler, type FixLog, type LogEntry, type LogPosition, type LogRecord, type LogSubscription } from './log.js'
+
+export interface JetStreamLogOptions {
+  /** NATS server URLs (cluster.url split on commas). */
+  servers: string[]
+  partitions: number
+  replicas: number
+  stream?: string
+  subjectPrefix?: string
+  duplicateWindowMs?: number
+  /** How long an append waits for the publish ack before it rejects (default 5 s). */
+  ackTimeoutMs?: number
+  /** Connection name shown by the server (the node id). */
+  name?: string
+  /** Delay between reconnection attempts (default 250 ms); reconnection never gives up. */
+  reconnectWaitMs?: number
+}
+
+export const DEFAULT_STREAM = 'HEXPATROL_FIXES'
+export const DEFAULT_SUBJECT_PREFIX = 'hexpatrol.fixes'
+const MSG_ID = 'Nats-Msg-Id'
+const PARTITIONS_RE = /partitions=(\d+)/
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+}
+
+export class JetStreamLog implements FixLog {
+  readonly partitions: number
+  private readonly stream: string
+  private readonly prefix: string
+  private readonly ackTimeoutMs: number
+  private readonly subs = new Set<LogSubscription>()
+  private closed = false
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    opts: JetStreamLogOptions,
+  ) {
+    this.partitions = opts.partitions
+    this.stream = opts.stream ?? DEFAULT_STREAM
+    this.prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000
+  }
+
+  /** Connects and creates the stream if absent (or checks that its partition count matches). */
+  static async open(opts: JetStreamLogOptions): Promise<JetStreamLog> {
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new RangeError(`partitions must be a positive integer (got ${opts.partitions})`)
+    let nc: NatsConnection
+    try {
+      nc = await connect({ servers: opts.servers, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: opts.reconnectWaitMs ?? 250 })
+    } catch (err) {
+      throw new LogUnavailableError(`cannot connect to NATS at ${opts.servers.join(',')} (${describe(err)}): check cluster.url and that the servers are up`, { cause: err })
+    }
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: opts.ackTimeoutMs ?? 5000 })
+      const log = new JetStreamLog(nc, jetstream(nc, { timeout: opts.ackTimeoutMs ?? 5000 }), jsm, opts)
+      await log.ensureStream(opts)
+      return log
+    } catch (err) {
+      await nc.close()
+      if (err instanceof RangeError) throw err
+      throw new LogUnavailableError(`JetStream is not usable at ${opts.servers.join(',')} (${describe(err)}): run nats-server with JetStream (-js) and at least cluster.replicas (${opts.replicas}) JetStream servers in one cluster`, { cause: err })
+    }
+  }
+
+  subject(partition: number): string {
+    return `${this.prefix}.${partition}`
+  }
+
+  async append(partition: number, records: readonly LogRecord[]): Promise<Appended[]> {
+    if (this.closed) throw new LogClosedError('append')
+    checkPartition(partition, this.partitions)
+    const subject = this.subject(partition)
+    // Published back to back on one connection: the server stores them in this order.
+    const acks = records.map((r) => this.js.publish(subject, r.data, { msgID: r.id, timeout: this.ackTimeoutMs }))
+    try {
+      const done = await Promise.all(acks)
+      return done.map((a) => ({ position: BigInt(a.seq), duplicate: a.duplicate }))
+    } catch (err) {
+      if (this.closed) throw new LogClosedError('append')
+      throw new LogUnavailableError(`JetStream did not acknowledge the append to partition ${partition} within ${this.ackTimeoutMs} ms (${describe(err)}): it is not acknowledged to the device; check that the NATS servers in cluster.url are up and stream ${this.stream} has a quorum`, { cause: err })
+    }
+  }
+
+  async read(partition: number, after: LogPosition, max: number): Promise<LogEntry[]> {
+    if (this.closed) throw new LogClosedError('read')
+    checkPartition(partition, this.partitions)
+    const subject = this.subject(partition)
+    const out: LogEntry[] = []
+    let seq = Number(after) + 1
+    try {
+      while (out.length < max) {
+        const m = await this.jsm.direct.getMessage(this.stream, { seq, next_by_subj: subject })
+        if (m === null) break
+        out.push({ partition, position: BigInt(m.seq), id: m.header.get(MSG_ID), data: m.data })
+        seq = m.seq + 1
+      }
+    } catch (err) {
+      if (this.closed) throw new LogClosedError('read')
+      throw new LogUnavailableError(`JetStream did not answer a read of partition ${partition} (${describe(err)}): check that the NATS servers in cluster.url are up`, { cause: err })
+    }
+    return out
+  }
+
+  consume(partition: number, after: LogPosition, handler: EntryHandler): LogSubscription {
+    if (this.closed) throw new LogClosedError('consume')
+    checkPartition(partition, this.partitions)
+    let stopped = false
+    const ready = this.js.consumers.get(this.stream, {
+      filter_subjects: this.subject(partition),
+      ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
+    }).then((consumer) => (stopped ? null : consumer.consume({ max_messages: 256 })))
+    // close() of a just-created ordered consumer may never settle: never wait on it; the iterator
+    // ends all the same.
+    const halt = async (): Promise<void> => {
+      const messages = await ready.catch(() => null)
+      void messages?.close().catch(() => undefined)
+    }
+    const done = ready.then(async (messages) => {
+      if (messages === null) return
+      for await (const m of messages) {
+        if (stopped) break
+        await handler({ partition, position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
+      }
+    })
+    const sub: LogSubscription = {
+      done,
+      async stop() {
+        stopped = true
+        await halt()
+        await done.catch(() => undefined)
+      },
+    }
+    this.subs.add(sub)
+    // A handler that throws ends the subscription: stop the server-side delivery too.
+    void done.then(() => this.subs.delete(sub), async () => {
+      this.subs.delete(sub)
+      stopped = true
+      await halt()
+    })
+    return sub
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.all([...this.subs].map((s) => s.stop()))
+    await this.nc.close()
+  }
+
+  private async ensureStream(opts: JetStreamLogOptions): Promise<void> {
+    let info: StreamInfo | null = null
+    try {
+      info = await this.jsm.streams.info(this.stream)
+    } catch (err) {
+      if ((err as Error).name !== 'StreamNotFoundError') throw err
+    }
+    if (info === null) {
+      await this.jsm.streams.add({
+        name: this.stream,
+        description: `hexpatrol accepted fixes, partitions=${this.partitions}`,
+        subjects: [`${this.prefix}.*`],
+        num_replicas: opts.replicas,
+        duplicate_window: (opts.duplicateWindowMs ?? 120_000) * 1_000_000,
+        allow_direct: true,
+      })
+      return
+    }
+    const created = Number(PARTITIONS_RE.exec(info.config.description ?? '')?.[1])
+    if (created !== this.partitions) {
+      throw new RangeError(`stream ${this.stream} was created with ${Number.isNaN(created) ? 'an unknown number of' : created} partitions but cluster.partitions is ${this.partitions}: the count is fixed at creation; set cluster.partitions back, or delete the stream (losing its fixes) to change it`)
+    }
+  }
+}
