@@ -100,7 +100,8 @@ export function responseScenario(o: ScenarioOptions): ScenarioResult {
 export function coverageScenario(o: ScenarioOptions): ScenarioResult {
   const rand = rng(o.seed)
   const loop = sweepLoop(GAP_BASE, 1000, LANE_M)
-  const sweep = waypoints(route(loop, SWEEP_MPS, 0, Math.ceil(o.durationS / 1200) + 1))
+  const lapS = (route(loop, SWEEP_MPS).at(-1) as [number, LatLon])[0]
+  const sweep = waypoints(route(loop, SWEEP_MPS, 0, Math.ceil(o.durationS / lapS) + 1))
   let truth = sweep
   if (o.failS !== null) {
     const failS = o.failS
