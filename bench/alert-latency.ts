@@ -126,7 +126,7 @@ async function level(background: number): Promise<Level> {
 
   const url = `mqtt://127.0.0.1:${h.source.broker!.port}`
   // Enough background for the whole level; stopped when the level ends.
-  const bg = startPublisher(url, Math.round(background * (30 + (BREACHES * SPACING_MS) / 1000 + MISSING_MS / 1000)), { rate: background, units: BG_UNITS })
+  const bg = startPublisher(url, Math.round(background * (60 + (BREACHES * SPACING_MS) / 1000 + MISSING_MS / 1000)), { rate: background, units: BG_UNITS })
   void bg.done.catch(() => undefined)
   const pub = mqtt.connect(url, { clientId: 'lat-pub' })
   await new Promise<void>((r) => pub.once('connect', () => r()))
@@ -142,7 +142,13 @@ async function level(background: number): Promise<Level> {
     await pub.publishAsync(topic, JSON.stringify({ ts: start + 120_000, lat: 36.5065, lon: 117.86 }), { qos: 1 })
     await pub.publishAsync(topic, JSON.stringify({ ts: start + 125_000, lat: 36.5065, lon: 117.86 }), { qos: 1 })
   }
-  await sleep(2000)
+  // The background publisher is a child process (slow to start on a busy machine): the breaches
+  // start once the engine takes the background at ≥ 80 % of its rate, or after 30 s whatever it is.
+  for (let i = 0; i < 30; i++) {
+    const a = await fixesAccepted(engine)
+    await sleep(1000)
+    if ((await fixesAccepted(engine)) - a >= 0.8 * background) break
+  }
   const loop = monitorEventLoopDelay({ resolution: 5 })
   loop.enable()
   const sent = new Map<string, number>()
