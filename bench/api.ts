@@ -67,14 +67,21 @@ function inProcess(engine: RuleEngine, k: number): { p50: number; p99: number } 
 async function overHttp(base: string, k: number): Promise<{ p50: number; p99: number }> {
   const rnd = mulberry32(13)
   const times: number[] = []
+  let t0r = 0
   for (let i = 0; i < 2000; i++) {
     const lat = (36.3 + rnd() * 0.4).toFixed(5)
     const lon = (117.6 + rnd() * 0.5).toFixed(5)
+    const url = `${base}/api/v1/units/nearest?lat=${lat}&lon=${lon}&k=${k}`
+    // Once, a keep-alive socket the server closed while idle (between two series) is reused: the
+    // request is sent again on a fresh one, timed from the new start.
     const t0 = performance.now()
-    const r = await fetch(`${base}/api/v1/units/nearest?lat=${lat}&lon=${lon}&k=${k}`, { headers: auth })
+    const r = await fetch(url, { headers: auth }).catch(async () => {
+      t0r = performance.now()
+      return fetch(url, { headers: auth })
+    })
     await r.arrayBuffer()
     if (r.status !== 200) throw new Error(`nearest answered ${r.status}`)
-    times.push(performance.now() - t0)
+    times.push(performance.now() - Math.max(t0, t0r))
   }
   return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
 }
