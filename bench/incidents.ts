@@ -1,5 +1,7 @@
 // Incidents hot paths: the resource search over 100,000 live units (k = 5, the one-pass bounded
-// selection vs a full sort, the ceiling a naive search reaches), and the hotspot density over
+// selection vs a full sort, the ceiling a naive search reaches), the same search through
+// IncidentService (the dispatcher's path: POST /incidents → add() → search() over the rule
+// engine's live units, 100,000 of them actually tracked), and the hotspot density over
 // 100,000 incident rows (a year, clustered) on the embedded ClickHouse, beside scoreIncidents()
 // in JS over the same rows.
 // Run: npx tsx bench/incidents.ts [units] [incidents]
@@ -18,6 +20,12 @@ import { createDeliver } from '../src/store/clickhouse/deliver.js'
 import { createMetrics } from '../src/telemetry/metrics.js'
 import { incidentRow, rowsRecord } from '../src/journal/record.js'
 import { pino } from 'pino'
+import { latLngToCell } from 'h3-js'
+import { compileDeployment } from '../src/rules/deployment.js'
+import { RuleEngine } from '../src/rules/engine.js'
+import { IncidentService } from '../src/incidents/service.js'
+import { compileIncidents } from '../src/incidents/compile.js'
+import { UnshippedIncidents } from '../src/incidents/unshipped.js'
 
 const UNITS = Number(process.argv[2] ?? 100_000)
 const INCIDENTS = Number(process.argv[3] ?? 100_000)
@@ -58,6 +66,46 @@ for (const [q, { lat, lon }] of points.entries()) {
 console.log(`resource search, ${UNITS} units, k = 5 (60 queries)`)
 console.log(`  bounded selection   median ${ms(median(fast))}  p99 ${ms(p99(fast))}`)
 console.log(`  full sort (naive)   median ${ms(median(naive))}  p99 ${ms(p99(naive))}`)
+
+// The dispatcher's path: the rule engine tracks the same units (max_unknown_units raised to fit
+// them: the default 10,000 would leave 90,000 untracked), the service lists the live ones and
+// runs the same search. Journal and publish are stubbed; ClickHouse is absent (store null).
+{
+  const now = Date.now()
+  const config = validateConfig({ data_dir: mkdtempSync(join(tmpdir(), 'hexp-bench-svc-')), rules: { max_unknown_units: UNITS } })
+  const dep = compileDeployment(config)
+  const rules = new RuleEngine(dep, { startedAt: now - 60_000 })
+  for (const u of units) {
+    const fix = { unitId: u.id, ts: now - 1000, receivedAt: now - 1000, lat: u.lat, lon: u.lon, h3: latLngToCell(u.lat, u.lon, 9), speed: 5, heading: 90, accuracy: 5, altitude: null, battery: 90, seq: 1, source: 'native', topic: `fleet/${u.id}/position`, flags: 0 }
+    rules.ingest(fix, now - 1000)
+  }
+  const tracked = rules.units(now)
+  const service = new IncidentService({
+    setup: compileIncidents(config), dep, rules, store: () => null, journal: () => undefined, unshipped: new UnshippedIncidents(),
+    dir: join(config.data_dir, 'incidents'), now: () => now, logger: pino({ level: 'silent' }), publish: () => undefined,
+  })
+  const viaService: number[] = []
+  const listing: number[] = []
+  const viaAdd: number[] = []
+  for (const [q, { lat, lon }] of points.entries()) {
+    let t = performance.now()
+    rules.units(now)
+    listing.push(performance.now() - t)
+    t = performance.now()
+    const got = service.search(lat, lon, now, 5)
+    viaService.push(performance.now() - t)
+    if (got.length !== 5) throw new Error(`the service proposed ${got.length} units`)
+    t = performance.now()
+    const [r] = await service.add([{ id: `B-${q}`, type: 'robbery', lat, lon, time: now }], { source: 'bench', search: true, by: 'bench' })
+    viaAdd.push(performance.now() - t)
+    if (r?.resources?.length !== 5) throw new Error(`add() answered ${JSON.stringify(r)}`)
+  }
+  console.log(`resource search through IncidentService, ${tracked.length} units tracked by the rule engine (${tracked.filter((u) => u.lastFix !== null).length} with a position, max_unknown_units ${UNITS}), k = 5 (60 queries)`)
+  console.log(`  rules.units() (listed per search before the grid index)  median ${ms(median(listing))}  p99 ${ms(p99(listing))}`)
+  console.log(`  IncidentService.search()             median ${ms(median(viaService))}  p99 ${ms(p99(viaService))}  (${(median(viaService) / median(fast)).toFixed(1)}× the pure function)`)
+  console.log(`  IncidentService.add() (one incident)  median ${ms(median(viaAdd))}  p99 ${ms(p99(viaAdd))}`)
+  rmSync(config.data_dir, { recursive: true, force: true })
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'hexp-bench-inc-'))
 const config = validateConfig({ data_dir: dir })

@@ -15,14 +15,27 @@ process.on('exit', () => {
 })
 
 export function runPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): Promise<PublishResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
-    publishers.add(child)
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('exit', () => publishers.delete(child))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as PublishResult) : reject(new Error(`publisher exited ${code}`))))
+  return startPublisher(url, count, opts).done
+}
+
+/** runPublisher that can be stopped early (a background load the benchmark ends itself). */
+export function startPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): { done: Promise<PublishResult>; stop(): void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+  publishers.add(child)
+  let out = ''
+  let stopped = false
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.on('exit', () => publishers.delete(child))
+  const done = new Promise<PublishResult>((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as PublishResult) : reject(new Error(stopped ? 'publisher stopped' : `publisher exited ${code}`))))
   })
+  return {
+    done,
+    stop: () => {
+      stopped = true
+      child.kill('SIGKILL')
+    },
+  }
 }
 
 export function median(xs: number[]): number {

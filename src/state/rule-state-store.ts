@@ -5,8 +5,11 @@
 // event-loop turn and the line is written asynchronously, in order, once whole (a line is the
 // unit of durability: it is written complete or, on a crash, torn and ignored). When the log
 // outgrows the base, the merged state is compacted into `base.jsonl` the same way, so neither a
-// save nor a compaction blocks the loop for more than a slice. Files are 0600 in a 0700
-// directory (they hold live positions).
+// save nor a compaction blocks the loop for more than a slice. Deltas saved while another waits
+// its turn join it (group commit: one line, one append), so a burst of saves (the engine saves
+// before delivering each alert) costs one write, and an alert waits for at most the write in
+// progress and its own, never for a queue of writes. Files are 0600 in a 0700 directory (they
+// hold live positions).
 //
 // Layout: base.jsonl = one header line {version, alerts, responseRatios, zoneTimers}, then one line
 // per zone ({c: zoneId, s: state}) and per unit ({u: UnitStateJSON}); changes.jsonl (and, during a
@@ -55,7 +58,7 @@ export class RuleStateStore {
   private baseBytes = 0
   private compacting: Promise<void> | null = null
   /** Deltas saved and not yet written, oldest first; `writing` drains them. */
-  private readonly queue: Array<{ delta: RuleDelta; written: () => void }> = []
+  private readonly queue: Array<{ delta: RuleDelta; done: Promise<void>; written: () => void }> = []
   private readonly onError: (err: unknown) => void
   private writing: Promise<void> | null = null
   /** Slices run by saves (for tests: a large delta takes several event-loop turns). */
@@ -124,14 +127,23 @@ export class RuleStateStore {
   }
 
   /**
-   * Queues one delta; it is written as one line after the deltas queued before it. The delta must
+   * Queues one delta; it is written after the deltas saved before it, in one line with every delta
+   * saved while it waits for the write in progress (mergeDeltas: the same effect). The delta must
    * not change afterwards (RuleEngine.takeDelta() hands over copies). The promise resolves once
    * the line is written (or its failure was reported to onError): it never rejects.
    */
   save(delta: RuleDelta): Promise<void> {
-    const written = new Promise<void>((resolve) => this.queue.push({ delta, written: resolve }))
+    // Not written yet (drain() takes a delta off the queue before writing it): this one joins it.
+    const waiting = this.queue.at(-1)
+    if (waiting !== undefined) {
+      waiting.delta = mergeDeltas(waiting.delta, delta)
+      return waiting.done
+    }
+    let written = (): void => {}
+    const done = new Promise<void>((resolve) => (written = resolve))
+    this.queue.push({ delta, done, written })
     this.writing ??= this.drain()
-    return written
+    return done
   }
 
   /** Waits until every saved delta is written and a running compaction is done. */
@@ -224,6 +236,25 @@ export class RuleStateStore {
     this.compacting = null
   }
 
+}
+
+/** One delta with the effect of `a` then `b` written as two lines (units first, then removals, per line). */
+export function mergeDeltas(a: RuleDelta, b: RuleDelta): RuleDelta {
+  const units = new Map(a.units.map((u) => [u.id, u]))
+  for (const u of b.units) units.set(u.id, u)
+  const again = new Set(b.units.map((u) => u.id))
+  const removed = new Set(a.removed.filter((id) => !again.has(id)))
+  for (const id of b.removed) removed.add(id)
+  const coverage = new Map(a.coverage.map((c) => [c.zoneId, c]))
+  for (const c of b.coverage) coverage.set(c.zoneId, c)
+  return {
+    units: [...units.values()],
+    removed: [...removed],
+    alerts: b.alerts ?? a.alerts,
+    coverage: [...coverage.values()],
+    responseRatios: b.responseRatios,
+    zoneTimers: b.zoneTimers,
+  }
 }
 
 async function writeLines(fh: FileHandle, lines: string[]): Promise<number> {

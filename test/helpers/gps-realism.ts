@@ -16,7 +16,7 @@
 //   0.1–1.5 s.
 import { latLngToCell } from 'h3-js'
 import type { Fix } from '../../src/decode/fix.js'
-import { metresPerDegree } from '../../src/geo/distance.js'
+import { haversineM, metresPerDegree } from '../../src/geo/distance.js'
 import { rng } from './workload.js'
 
 export interface LatLon { lat: number; lon: number }
@@ -152,6 +152,38 @@ export function waypoints(points: Array<[number, LatLon]>): (tS: number) => LatL
     const k = (tS - t0) / (t1 - t0)
     return { lat: p0.lat + (p1.lat - p0.lat) * k, lon: p0.lon + (p1.lon - p0.lon) * k }
   }
+}
+
+/**
+ * The closed loop a patrol drives to sweep the square of half-side `halfM` around `c`: east-west
+ * lanes `laneM` apart from the south edge up, alternately eastward and westward, then back to the
+ * first lane's start along the western edge (a loop, so every cell waits one lap between visits).
+ */
+export function sweepLoop(c: LatLon, halfM: number, laneM: number): LatLon[] {
+  const out: LatLon[] = []
+  const lanes = Math.max(1, Math.floor((2 * halfM) / laneM))
+  for (let k = 0; k < lanes; k++) {
+    const north = -halfM + laneM / 2 + k * laneM
+    const [from, to] = k % 2 === 0 ? [-halfM + laneM / 2, halfM - laneM / 2] : [halfM - laneM / 2, -halfM + laneM / 2]
+    out.push(offsetM(c, north, from), offsetM(c, north, to))
+  }
+  out.push(out[0] as LatLon)
+  return out
+}
+
+/** Waypoints (for waypoints()) driving `points` in order at `speedMps`, from `startS`, `laps` times over. */
+export function route(points: LatLon[], speedMps: number, startS = 0, laps = 1): Array<[number, LatLon]> {
+  const out: Array<[number, LatLon]> = [[startS, points[0] as LatLon]]
+  let t = startS
+  for (let lap = 0; lap < laps; lap++) {
+    for (let i = 1; i < points.length; i++) {
+      const a = points[i - 1] as LatLon
+      const b = points[i] as LatLon
+      t += haversineM(a.lat, a.lon, b.lat, b.lon) / speedMps
+      out.push([t, b])
+    }
+  }
+  return out
 }
 
 /** The engine as the realism runner drives it. */

@@ -15,6 +15,8 @@ import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { captureLogger, tempDir } from '../helpers/harness.js'
 import { BASE, T0, config, feed, fix, standardRaw } from '../rules/helpers.js'
+import { searchUnits } from '../../src/incidents/resource-search.js'
+import { rng } from '../helpers/workload.js'
 
 function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
   const inserted: string[] = []
@@ -200,4 +202,37 @@ t.test('incident.opened summary with and without resources', async (t) => {
   const i = { id: 'A', type: 'robbery', priority: 1, ts: T0, lat: 1, lon: 2, address: '', description: '' }
   t.match(openedEvent(i, null, [], T0).summary, /^Incident A \(robbery, priority 1\): no available unit$/)
   t.match(openedEvent(i, 'g', [{ unitId: 'U', name: 'U', kind: 'vehicle', post: null, zone: null, lat: 1, lon: 2, lastFixAt: T0, distanceM: 420, etaS: 61 }], T0).summary, /in g: nearest U at 420 m, ETA 2 min/)
+})
+
+t.test('search() through the grid index proposes exactly what searchUnits over every live unit does', async (t) => {
+  const rnd = rng(23)
+  for (const search of [{}, { k: 3, max_distance_m: 2000 }]) {
+    const plans = [{ id: 'p', checkpoints: [{ name: 'Gate', lat: BASE.lat, lon: BASE.lon, units: ['P-017', 'P-020'], radius_m: 50 }] }]
+    const { svc, rules, now } = setup({ plans, incidents: { search } }, null)
+    await svc.activate('p', { by: 'x', incidentId: null, centre: null })
+    // 400 units around BASE, some on the same spot (ties by id), a quarter silent by the time of the search.
+    for (let i = 0; i < 400; i++) {
+      const at = i % 4 === 0 ? T0 : T0 + 600_000
+      const p = i % 10 === 0 ? BASE : { lat: BASE.lat + (rnd() - 0.5) * 0.08, lon: BASE.lon + (rnd() - 0.5) * 0.1 }
+      feed(rules, fix(i < 3 ? ['P-017', 'O-003', 'P-020'][i]! : `X-${i}`, at, p))
+    }
+    now.t = T0 + 601_000
+    const live = rules.units(now.t).filter((u) => u.lastFix !== null && !u.silent)
+      .map((u) => ({ id: u.id, name: u.name, kind: u.kind, lat: u.lastFix!.lat, lon: u.lastFix!.lon, ts: u.lastFix!.ts, post: u.post, zone: u.zone }))
+    t.ok(live.length > 250 && live.length < 350, `${live.length} live units, the rest silent`)
+    const setupSearch = compileIncidents(config(standardRaw({ incidents: { search } }))).search
+    let proposals = 0
+    for (let q = 0; q < 60; q++) {
+      const lat = BASE.lat + (rnd() - 0.5) * 0.1
+      const lon = BASE.lon + (rnd() - 0.5) * 0.12
+      for (const k of [undefined, 1, 10]) {
+        const want = searchUnits(live, lat, lon, k === undefined ? setupSearch : { ...setupSearch, k }, svc.board.committedUnits())
+        t.same(svc.search(lat, lon, now.t, k), want)
+        proposals += want.length
+      }
+    }
+    const atBase = svc.search(BASE.lat, BASE.lon, now.t, 5)
+    t.notOk(atBase.some((p) => ['P-017', 'P-020'].includes(p.unitId)), 'committed units are not proposed')
+    t.ok(proposals > 0)
+  }
 })

@@ -5,6 +5,7 @@ import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { nearZone } from '../../src/rules/response-gap.js'
 import { BASE, T0, config, feed, fix, offset, square, standardRaw, types, ofKind } from './helpers.js'
+import { GAP_T0, coverageScenario } from '../helpers/gap-scenarios.js'
 
 const MIN = 60_000
 const zone = (coverage: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -174,4 +175,32 @@ t.test('a fix without an ingest cell is indexed on the spot; coarser zones use t
   t.same(v.filter((c) => c.zoneId === 'grid-2').map((c) => c.cell), [latLngToCell(BASE.lat, BASE.lon, 9)])
   t.same(v.filter((c) => c.zoneId === 'coarse').map((c) => c.cell), [latLngToCell(BASE.lat, BASE.lon, 7)])
   t.equal(v.filter((c) => c.zoneId === 'fine').length, 2)
+})
+
+// On realistic GPS (test/helpers/gap-scenarios.ts): one car sweeps the 2 km zone lane by lane, a
+// lap every ~22 min (max_interval 30 min), with σ 25–40 m noise, drift, 2 % multipath outliers
+// (each credits the H3 path to a wrong point), lost locks and short dropouts, over hours of fix time.
+const SEEDS = [1, 2, 3]
+const noisy = (seed: number) => ({ sigmaM: 25 + 5 * seed, multipathRate: 0.02 })
+/** Stated bound: noise delays a coverage_gap at most this long past the noise-free reference. */
+export const COVERAGE_DETECTION_BOUND_MS = 5 * MIN
+
+t.test('a patrol sweeping its zone on noisy GPS for a shift raises no coverage_gap', async (t) => {
+  for (const seed of SEEDS) {
+    const r = coverageScenario({ seed, durationS: 8 * 3600, failS: null, noise: noisy(seed) })
+    t.same(r.clean.opened, [], `seed ${seed}: the clean reference never opens`)
+    t.same(r.noisy.opened, [], `seed ${seed}: no false opening in 8 h`)
+  }
+})
+
+t.test('the patrol parks in the zone: coverage_gap opens once, at most the bound after the clean reference', async (t) => {
+  const failS = 3 * 3600
+  for (const seed of SEEDS) {
+    const r = coverageScenario({ seed, durationS: failS + 2 * 3600, failS, noise: noisy(seed) })
+    t.equal(r.clean.opened.length, 1)
+    t.equal(r.noisy.opened.length, 1, `seed ${seed}: opened once`)
+    const late = (r.noisy.opened[0] as number) - (r.clean.opened[0] as number)
+    t.ok(late >= -MIN && late <= COVERAGE_DETECTION_BOUND_MS, `seed ${seed}: ${late / 1000} s after the clean reference`)
+    t.ok((r.clean.opened[0] as number) - GAP_T0 - failS * 1000 <= 30 * MIN + 2 * MIN + 5 * MIN, 'the reference opens within max_interval + dwell + the drive of the stop')
+  }
 })

@@ -25,7 +25,8 @@ t.test('appends deltas, replays them, compacts asynchronously, survives a torn l
   t.same(snap?.coverage, [{ zoneId: 'z', state: { v: 1 } }])
   t.same(snap?.zoneTimers, [], 'zone timers are whole in every delta: the latest wins')
   // Grow the log past the threshold: a compaction runs and the log starts over.
-  for (let i = 0; i < 40; i++) store.save(delta({ units: [unit(`U-${i}`, i)] }))
+  // One save at a time (saves made while one waits would be written together, as one line).
+  for (let i = 0; i < 40; i++) await store.save(delta({ units: [unit(`U-${i}`, i)] }))
   await store.flush()
   // Saves and a compaction interleave: one or more compactions ran, and the log started over.
   const compacted = store.compactions
@@ -81,6 +82,35 @@ t.test('a large delta is serialised in slices, one event-loop turn each, and wri
   t.equal(lines.length, 2, 'one line per delta')
   t.equal((JSON.parse(lines[0] as string) as RuleDelta).units.length, 1000)
   t.same(new RuleStateStore(dir).load()?.units.find((u) => u.id === 'U-1'), unit('U-1', 2), 'the later delta wins')
+})
+
+t.test('deltas saved while a write is in progress are written together (one line, the same effect as one line each)', async (t) => {
+  const dir = join(tempDir(), 'rules')
+  const store = new RuleStateStore(dir)
+  const alerts = (n: number) => ({ version: 1, open: [{ n }] }) as unknown as RuleDelta['alerts']
+  const first = store.save(delta({ units: Array.from({ length: 300 }, (_, i) => unit(`U-${i}`, 1)), removed: ['GONE'], alerts: alerts(1) }))
+  // A burst, as when every alert saves before its delivery: all wait behind `first`.
+  const burst: Array<Promise<void>> = []
+  burst.push(store.save(delta({ units: [unit('U-1', 2), unit('X', 1)], coverage: [{ zoneId: 'z', state: { v: 1 } }] })))
+  burst.push(store.save(delta({ removed: ['X', 'U-2'], alerts: alerts(2) })))
+  burst.push(store.save(delta({ units: [unit('X', 2)], coverage: [{ zoneId: 'z', state: { v: 2 } }, { zoneId: 'y', state: { v: 1 } }] })))
+  burst.push(store.save(delta({ units: [unit('U-3', 5)], removed: ['U-3'], responseRatios: [{ zoneId: 'z', ratio: 0.5 }] })))
+  for (let i = 0; i < 40; i++) burst.push(store.save(delta({ units: [unit('U-1', 10 + i)] })))
+  t.equal(new Set(burst).size, 1, 'every save of the burst settles with the one line that holds it')
+  await first
+  await Promise.all(burst)
+  const lines = readFileSync(join(dir, 'changes.jsonl'), 'utf8').trim().split('\n')
+  t.equal(lines.length, 2, 'the write in progress, then one line for the burst (not 44)')
+  const snap = new RuleStateStore(dir).load()
+  const byId = new Map(snap?.units.map((u) => [u.id, u]))
+  t.same(byId.get('U-1'), unit('U-1', 49), 'the latest save of a unit wins')
+  t.same(byId.get('X'), unit('X', 2), 'removed, then saved again: present')
+  t.notOk(byId.has('U-2'), 'removed in the burst')
+  t.notOk(byId.has('U-3'), 'saved and removed in one delta: removed')
+  t.equal(snap?.units.length, 300 - 2 + 1)
+  t.same(snap?.alerts, alerts(2), 'the latest open-alert list')
+  t.same(snap?.coverage.sort((a, b) => a.zoneId.localeCompare(b.zoneId)), [{ zoneId: 'y', state: { v: 1 } }, { zoneId: 'z', state: { v: 2 } }])
+  t.same(snap?.responseRatios, [], 'zone timers and ratios are whole in every delta: the latest wins')
 })
 
 t.test('a failed write is reported and the store runs on; save() never rejects', async (t) => {
