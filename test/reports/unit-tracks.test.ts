@@ -33,6 +33,9 @@ t.test('trackParams: no post, no zone; an unknown unit gets the defaults', async
   t.same(x.liveness, dep.livenessOf(UNKNOWN_KIND))
   t.equal(x.post, null)
   t.equal(x.zone, null)
+  const gone = trackParams({ ...dep, posts: new Map(), zonesById: new Map() }, 'P-1', S, P)
+  t.equal(gone.post, null, 'a post the deployment does not hold: none')
+  t.equal(gone.zone, null, 'a zone the deployment does not hold: none')
 })
 
 t.test('unitTracks: configured units (even silent ones), then unknown units that reported', async (t) => {
