@@ -64,7 +64,7 @@ t.test('GET /api/v1/plans and /api/v1/plans/:id over HTTP; a level set twice cha
   t.equal((await get('/api/v1/plans/nope')).statusCode, 404)
   await r.app.inject({ method: 'POST', url: '/api/v1/plans/gate/activate', headers: as('operate') })
   t.match((await get('/api/v1/plans')).json(), { plans: [{ id: 'gate', active: true }] })
-  t.match((await get('/api/v1/plans/gate')).json(), { id: 'gate', active: { planId: 'gate' } })
+  t.match((await get('/api/v1/plans/gate')).json(), { id: 'gate', active: { activationId: `gate.${T0}`, by: 'sgt.wang' } })
 
   const put = () => r.app.inject({ method: 'PUT', url: '/api/v1/zones/g1/level', headers: { ...as('operate'), 'content-type': 'application/json' }, payload: JSON.stringify({ level: 'high', reason: 'drill' }) })
   t.match((await put()).json(), { level: 'high', changed: true, effective: 'next tick' })
