@@ -29,7 +29,7 @@ export const ConfigSchema = Obj({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
-  /** The HTTP API and live map server (docs/http-api.md). */
+  /** The HTTP API and live map server. */
   http: Obj({
     /** Loopback by default: live positions of officers are not served beyond this machine unless asked (docs/http-api.md). */
     host: Type.String({ default: '127.0.0.1' }),
@@ -41,7 +41,7 @@ export const ConfigSchema = Obj({
     body_limit_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
     /** Bearer token for admin endpoints (webhook management, alert acknowledgement, dead-letter retry). */
     admin_token: Type.Optional(Type.String({ minLength: 16 })),
-    /** Name of an environment variable holding admin_token (give one of the two); it must be set at start-up. */
+    /** Name of an environment variable holding the admin token (instead of admin_token); it must be set at start-up. */
     admin_token_env: Type.Optional(Type.String()),
     /** When set, GET /metrics needs "Authorization: Bearer <metrics_token>" (or any API token). */
     metrics_token: Type.Optional(Type.String({ minLength: 16 })),
@@ -85,7 +85,7 @@ export const ConfigSchema = Obj({
       window: Duration('1m'),
     }),
   }),
-  /** API tokens and the live stream (docs/http-api.md, access). */
+  /** API tokens and the live stream. */
   api: Obj({
     /** API tokens: { name, scope, token_env | token_sha256 } (never the token itself). */
     tokens: Type.Array(Obj({
@@ -103,7 +103,7 @@ export const ConfigSchema = Obj({
     /** Heartbeat period of the live stream (SSE), so proxies and clients see an idle connection is still alive. */
     stream_heartbeat: Duration('15s'),
   }),
-  /** The MQTT ingest connection: an external broker (url) or the embedded one (docs/devices-and-ingest.md). */
+  /** The MQTT ingest connection: an external broker (url) or the embedded one. */
   mqtt: Obj({
     /** External broker URL (mqtt://, mqtts://, ws://). Unset: start the embedded broker. */
     url: Type.Optional(Type.String()),
@@ -270,14 +270,14 @@ export const ConfigSchema = Obj({
     ...Secret,
     /** Database that holds the engine's tables; created with its tables at start-up if missing. */
     database: Type.String({ default: 'hexpatrol', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
-    /** Longest wait for one ClickHouse request (insert or query) before it fails and is retried. */
+    /** Longest wait for one ClickHouse request (insert or query) before it fails; failed inserts are retried from the journal. */
     request_timeout: Duration('30s'),
     /** Rows kept in `positions` for this long (0 = forever). */
     ttl_days: Type.Integer({ minimum: 0, default: 400 }),
     /** Rows kept in `rejects` for this long (0 = forever). */
     rejects_ttl_days: Type.Integer({ minimum: 0, default: 30 }),
   }),
-  /** Checks every fix passes before it is journaled; failures are stored in `rejects` with a reason (docs/devices-and-ingest.md). */
+  /** Checks every fix must pass before it is journaled; a failing one is stored in `rejects` with a reason. */
   validation: Obj({
     /** Fixes stamped further ahead of the engine's clock are rejected (`ts_in_future`). */
     max_future_skew: Duration('2m'),
@@ -297,7 +297,7 @@ export const ConfigSchema = Obj({
     /** H3 resolution of each fix's cell (`positions.h3`); 9 is about 0.1 km² a cell. */
     resolution: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
   }),
-  /** The durable local log every fix is written to before it is acknowledged, and shipped from to ClickHouse (docs/operations.md, guarantees). */
+  /** The durable local log: every fix is written to it before it is acknowledged, and shipped from it to ClickHouse. */
   journal: Obj({
     /** Disk bound: at this size the engine stops acknowledging MQTT messages. */
     max_bytes: Type.Integer({ minimum: 1_048_576, default: 2_147_483_648 }),
@@ -307,14 +307,14 @@ export const ConfigSchema = Obj({
     segment_max_age: Duration('1s'),
     /** never: page cache only (survives kill -9, not power loss); interval: fsync every fsync_interval; always: fsync before every ack. */
     fsync: Type.Union([Type.Literal('never'), Type.Literal('interval'), Type.Literal('always')], { default: 'interval' }),
-    /** fsync period with fsync: interval; at most this much acknowledged data is lost on power failure. */
+    /** How often the journal is fsynced with fsync: interval; a power loss may lose the fixes acknowledged within that last interval. */
     fsync_interval: Duration('200ms'),
     /** Retry backoff bounds for ClickHouse inserts. */
     retry_min: Duration('250ms'),
     /** Longest wait between ClickHouse insert retries (the random backoff doubles from retry_min up to this). */
     retry_max: Duration('30s'),
   }),
-  /** The configured units (vehicles, officers' phones, terminals); others are still stored and evaluated against zone-wide rules only (docs/rules-and-alerts.md). */
+  /** The configured units (vehicles, officers' phones, terminals); others are still stored and evaluated against zone-wide rules only. */
   units: Type.Array(
     Obj({
       /** Unit id, as devices report it (topic level, payload `unit`, broker login, OsmAnd id); unique. */
@@ -425,7 +425,7 @@ export const ConfigSchema = Obj({
       max_zoom: Type.Integer({ minimum: 1, maximum: 24, default: 19 }),
     }, { additionalProperties: false })),
   }),
-  /** Alert rules: thresholds of radius_breach, zone_exit, coverage_gap, response_gap and unit_silent, and fix plausibility (docs/rules-and-alerts.md). */
+  /** Alert rules: thresholds of radius_breach, zone_exit, coverage_gap, response_gap and unit_silent, and fix plausibility. */
   rules: Obj({
     /** radius_breach: a unit outside its post's radius. */
     radius: Obj({
@@ -540,7 +540,7 @@ export const ConfigSchema = Obj({
       silences: Type.Number({ minimum: 0, default: 0.3 }),
     }),
   }),
-  /** Webhook subscriptions: where alert and event transitions are POSTed, signed and retried (docs/webhooks.md); the admin API can add more. */
+  /** Webhook subscriptions: where alert and event transitions are POSTed, signed and retried; the admin API can add more. */
   webhooks: Type.Array(
     Obj({
       /** Subscription id (1–64 characters): names its outbox files and is the metrics label; unique. */
@@ -567,7 +567,7 @@ export const ConfigSchema = Obj({
     }),
     { default: [] },
   ),
-  /** How webhooks are delivered: private destinations, timeout, retry schedule (docs/webhooks.md). */
+  /** How webhooks are delivered: private destinations, timeout, retry schedule. */
   delivery: Obj({
     /** CIDR ranges in private/loopback/link-local space that webhook destinations may use. */
     allow_private_networks: Type.Array(Type.String(), { default: [] }),
@@ -584,11 +584,11 @@ export const ConfigSchema = Obj({
     }),
   }),
   // Incidents, hotspots, patrol levels, emergency plans (src/config/incidents-schema.ts).
-  /** Recorded incidents: resource search, hotspots and the incident-rate level suggestion (docs/incidents-and-plans.md). */
+  /** Recorded incidents: resource search, hotspots and the incident-rate level suggestion. */
   incidents: IncidentsSchema,
-  /** Patrol levels: the ladder of coverage requirements and each zone's base level (docs/incidents-and-plans.md). */
+  /** Patrol levels: the ladder of coverage requirements and each zone's base level. */
   patrol_levels: PatrolLevelsSchema,
-  /** Emergency plans: checkpoints that responsible units must man within a time once a plan is activated (docs/incidents-and-plans.md). */
+  /** Emergency plans: checkpoints that their responsible units must reach in time once a plan is activated. */
   plans: PlansSchema,
 })
 
