@@ -7,7 +7,7 @@ import { Duration, Obj } from './schema-parts.js'
 export const CLUSTER_DEFAULTS = { partitions: 32, replicas: 1, takeover: '10s' } as const
 
 export const ClusterSchema = Obj({
-  /** NATS server URL(s), comma-separated (nats://host:4222,nats://host2:4222). Unset: single-node mode. */
+  /** NATS server URL(s), comma-separated (nats://host:4222,nats://host2:4222). Unset: single-node mode. Not run by this version yet: start-up refuses it (HEXP_ERR_CONFIG) until the engine runs on the cluster log. */
   url: Type.Optional(Type.String({ minLength: 1 })),
   /** This engine's unique, stable name in the cluster (lease holder, metrics label). */
   node_id: Type.Optional(Type.String({ minLength: 1 })),

@@ -135,5 +135,5 @@ t.test('a page of a small schema: sections, defaults, escaped cells', async (t) 
 
 t.test('each section of the reference links the page that explains it', async (t) => {
   t.match(page, '## `http_ingest`\n\nHTTP ingest for phones: OwnTracks HTTP mode and the OsmAnd protocol (Traccar Client). Explained in [devices and ingest](devices-and-ingest.md#phones-over-http-owntracks-http-mode-and-traccar-client-osmand).')
-  t.match(page, '## `units`\n\nList of object, default `[]`. Explained in [rules and alerts](rules-and-alerts.md#the-deployment).')
+  t.match(page, '## `units`\n\nList of object, default `[]`. The configured units (vehicles, officers\' phones, terminals); others are still stored and evaluated against zone-wide rules only. Explained in [rules and alerts](rules-and-alerts.md#the-deployment).')
 })
