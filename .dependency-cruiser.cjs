@@ -18,38 +18,17 @@ const LAYERS = [
   { name: 'top', path: '^src/(boot|engine|cli|main)[.]ts$', what: 'start-up (boot.ts compiles the config for the stages), the composition root, the CLI' },
 ]
 
-/**
- * Upward imports that remain, each with its reason; the check allows exactly these pairs.
- * Remove an entry once its import is gone (the check then holds the line).
- */
-const KNOWN_UPWARD = [
-  // incidents → journal: the incidents service encodes its own journal rows (incidentRow,
-  // planEventRow); the record format lives in the journal, which also reads incident rows back.
-  // To remove: the service takes the row encoders (or IncidentRecord moves into incidents/).
-  { layer: 'incidents', from: '^src/incidents/(service|unshipped)[.]ts$', to: '^src/journal/record[.]ts$' },
-]
-
 const higher = (i) => LAYERS.slice(i + 1).map((l) => l.path)
 
-const layerRules = LAYERS.slice(0, -1).flatMap((layer, i) => {
-  const known = KNOWN_UPWARD.filter((k) => k.layer === layer.name)
-  return [
-    {
-      name: `layer-${layer.name}`,
-      comment: `${layer.name} (${layer.what}) must not import a higher layer: ${LAYERS.slice(i + 1).map((l) => l.name).join(', ')}. Move the shared type or pure helper down to the layer that owns it, or pass it in from above.`,
-      severity: 'error',
-      from: { path: layer.path, ...(known.length > 0 ? { pathNot: known.map((k) => k.from) } : {}) },
-      to: { path: higher(i) },
-    },
-    ...known.map((k, j) => ({
-      name: `layer-${layer.name}-known-${j + 1}`,
-      comment: `${k.from} may import only ${k.to} from a higher layer (a known upward import, see KNOWN_UPWARD in .dependency-cruiser.cjs).`,
-      severity: 'error',
-      from: { path: k.from },
-      to: { path: higher(i), pathNot: k.to },
-    })),
-  ]
-})
+// No exceptions: a stage that needs something from a higher one gets it passed in from above (the
+// composition root), or the shared type or pure helper moves down to the layer that owns it.
+const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `layer-${layer.name}`,
+  comment: `${layer.name} (${layer.what}) must not import a higher layer: ${LAYERS.slice(i + 1).map((l) => l.name).join(', ')}. Move the shared type or pure helper down to the layer that owns it, or pass it in from above.`,
+  severity: 'error',
+  from: { path: layer.path },
+  to: { path: higher(i) },
+}))
 
 module.exports = {
   forbidden: [

@@ -16,7 +16,7 @@ import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
-import { alertsRecord, auditRow, readIncidents, rowsRecord } from './journal/record.js'
+import { alertsRecord, auditRow, incidentJournal, readIncidents, rowsRecord } from './journal/record.js'
 import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
 import { ClickHouseHealth } from './store/clickhouse/health.js'
 import { createDeliver } from './store/clickhouse/deliver.js'
@@ -363,7 +363,7 @@ export class Engine {
       dep: stages.deployment,
       rules: this.#rules,
       store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
-      journal: (record) => d.ingestor.writeRecord(record),
+      journal: incidentJournal((record) => d.ingestor.writeRecord(record)),
       unshipped: d.unshipped,
       shipSoon: async (ids) => {
         // Not while inserts are failing (ClickHouse away or not migrated): the POST is answered now.

@@ -23,7 +23,7 @@ import { RateWatch } from './rate-watch.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
 import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
 import { byTimeDesc, type UnshippedIncidents } from './unshipped.js'
-import { incidentRow, planEventRow, rowsRecord, type IncidentRecord } from '../journal/record.js'
+import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
 const HOTSPOT_FETCH = 5000
@@ -36,8 +36,8 @@ export interface IncidentServiceOptions {
   rules: RuleEngine
   /** null while ClickHouse is not migrated: reads see only the incidents not shipped yet. */
   store: () => IncidentStore | null
-  /** Appends a record to the journal; settles once it is durable (throws: not written). */
-  journal: (record: Buffer) => void | Promise<void>
+  /** Where incidents and plan events are journaled (engine: the journal's incidentJournal()). */
+  journal: IncidentJournal
   /** Incidents journaled but not yet in ClickHouse (engine: seeded from the journal at start). */
   unshipped: UnshippedIncidents
   /**
@@ -198,7 +198,7 @@ export class IncidentService {
       const chunk = rows.slice(i, i + INCIDENTS_PER_RECORD)
       for (const r of chunk) this.o.unshipped.add(r)
       try {
-        await this.o.journal(rowsRecord('i', chunk.map(incidentRow)))
+        await this.o.journal.incidents(chunk)
       } catch (err) {
         this.o.unshipped.drop(rows.slice(i).map((r) => r.id))
         throw err
@@ -367,7 +367,7 @@ export class IncidentService {
     const publish = () => { for (const e of events) this.o.publish(e) }
     let done: void | Promise<void>
     try {
-      done = this.o.journal(rowsRecord('e', events.map(planEventRow)))
+      done = this.o.journal.planEvents(events)
     } catch (err) {
       failed(err)
       done = undefined

@@ -3,7 +3,7 @@
 // service as it journals an incident and, at start-up, from the journal's pending segments; an id
 // leaves once the segment holding it is delivered. Bounded by the journal's disk bound.
 import { EventEmitter } from 'node:events'
-import type { IncidentRecord } from '../journal/record.js'
+import type { IncidentRecord } from './incident-journal.js'
 import type { IncidentQuery, IncidentRow } from './incident-store.js'
 
 const row = ({ source: _s, createdAt: _c, ...r }: IncidentRecord): IncidentRow => r

@@ -10,7 +10,7 @@ import { latLngToCell } from 'h3-js'
 import type { Fix, Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
-import type { Incident } from '../incidents/incident.js'
+import type { IncidentJournal, IncidentRecord } from '../incidents/incident-journal.js'
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
 
@@ -73,13 +73,6 @@ export function coverageRow(at: number, c: CoverageCellRow): string {
 export interface ZoneStatsRow { zoneId: string; ratio: number; fresh: number; cells: number; responseRatio: number | null; liveUnits: number }
 export function zoneStatsRow(at: number, z: ZoneStatsRow): string {
   return JSON.stringify({ at, zone_id: z.zoneId, ratio: z.ratio, fresh: z.fresh, cells: z.cells, response_ratio: z.responseRatio, live_units: z.liveUnits })
-}
-
-/** An incident as journaled and stored: the record, the zone it fell in, its source, when stored. */
-export interface IncidentRecord extends Incident {
-  zone: string
-  source: string
-  createdAt: number
 }
 
 export function incidentRow(r: IncidentRecord): string {
@@ -192,6 +185,14 @@ export function rowsRecord(code: TableCode, rows: readonly string[]): Buffer {
   const b = new RecordBuilder()
   for (const row of rows) b.add(code, row)
   return b.build()
+}
+
+/** The incidents stage's journal: its incidents and plan events as records, each handed to `append`. */
+export function incidentJournal(append: (record: Buffer) => void | Promise<void>): IncidentJournal {
+  return {
+    incidents: (rows) => append(rowsRecord('i', rows.map(incidentRow))),
+    planEvents: (events) => append(rowsRecord('e', events.map(planEventRow))),
+  }
 }
 
 /** Every incident row of the records, parsed back (damaged lines are skipped). */

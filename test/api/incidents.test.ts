@@ -6,7 +6,7 @@ import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
 import type { IncidentStore } from '../../src/incidents/incident-store.js'
 import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
-import { readIncidents } from '../../src/journal/record.js'
+import { incidentJournal, readIncidents } from '../../src/journal/record.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { tempDir } from '../helpers/harness.js'
 import { as, rig, testConfig, T0 } from './helpers.js'
@@ -33,7 +33,7 @@ t.test('read may look, operate may change; changes are audited with details', as
   } as unknown as IncidentStore
   const journaled: Buffer[] = []
   const unshipped = new UnshippedIncidents()
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: (b) => { journaled.push(b) }, unshipped })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: incidentJournal((b) => { journaled.push(b) }), unshipped })
   const rows = () => Array.from(readIncidents(journaled), (i) => i.id)
   const r = await rig({ config, ctx: { incidents } })
   t.teardown(() => r.app.close())

@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createDeliver } from '../../src/store/clickhouse/deliver.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
-import { readIncidents } from '../../src/journal/record.js'
+import { incidentJournal, readIncidents } from '../../src/journal/record.js'
 import type { UnshippedIncidents } from '../../src/incidents/unshipped.js'
 
 /** `instanceId` prefixes the tokens (default: a new one, as a new data directory would). */
@@ -24,8 +24,8 @@ export function recordDeliverer(client: ClickHouseClient, database: string, inst
 /** A service's journal that ships each record at once and tells the read model (for unit tests). */
 export function directJournal(client: ClickHouseClient, database: string, unshipped: UnshippedIncidents) {
   const d = recordDeliverer(client, database)
-  return async (record: Buffer): Promise<void> => {
+  return incidentJournal(async (record: Buffer): Promise<void> => {
     await d.ship([record])
     unshipped.shipped(Array.from(readIncidents([record]), (r) => r.id))
-  }
+  })
 }

@@ -10,7 +10,7 @@ import { IncidentService, openedEvent } from '../../src/incidents/service.js'
 import type { IncidentStore } from '../../src/incidents/incident-store.js'
 import type { OutboundEvent } from '../../src/delivery/outbound-event.js'
 import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
-import { readIncidents } from '../../src/journal/record.js'
+import { incidentJournal, readIncidents } from '../../src/journal/record.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import { captureLogger, tempDir } from '../helpers/harness.js'
@@ -51,7 +51,7 @@ function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = 
     o.inserted.push(...ids)
     unshipped.shipped(ids)
   })
-  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e), journal, unshipped })
+  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e), journal: incidentJournal(journal), unshipped })
   return { svc, rules, events, logs, now, dir, records, unshipped }
 }
 

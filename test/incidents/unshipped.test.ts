@@ -2,7 +2,7 @@
 // order like the store's query, ids leave when shipped (with an event), waits bounded.
 import t from 'tap'
 import { UnshippedIncidents } from '../../src/incidents/unshipped.js'
-import type { IncidentRecord } from '../../src/journal/record.js'
+import type { IncidentRecord } from '../../src/incidents/incident-journal.js'
 
 const rec = (id: string, ts: number, o: Partial<IncidentRecord> = {}): IncidentRecord => ({ id, type: 'theft', priority: 3, ts, lat: 1, lon: 2, address: '', description: '', zone: 'g1', source: 'api', createdAt: ts + 1, ...o })
 

@@ -1,7 +1,7 @@
 // The record format's readers: the fix time read without parsing (lag probe) agrees with the JSON,
 // whatever the unit id holds, and rows in any other layout give NaN rather than a wrong number.
 import t from 'tap'
-import { auditRow, groupByTable, incidentRow, planEventRow, positionRow, positionTs, readIncidents, readPositions, RecordBuilder, rowsRecord } from '../../src/journal/record.js'
+import { auditRow, groupByTable, incidentJournal, incidentRow, planEventRow, positionRow, positionTs, readIncidents, readPositions, RecordBuilder, rowsRecord } from '../../src/journal/record.js'
 import type { Fix } from '../../src/decode/fix.js'
 
 const fix = (unitId: string, ts: number): Fix => ({ unitId, ts, receivedAt: ts + 5, lat: 36.49, lon: 117.86, h3: '8930a6b4557ffff', speed: null, heading: null, accuracy: 5, altitude: null, battery: null, seq: 1, source: 'native', topic: 'fleet/x/position', flags: 0 })
@@ -35,4 +35,18 @@ t.test('incidents, plan events and audit rows: their own table codes, read back 
   const damaged = Buffer.from(`i\t{not json\ni\t{"id":"X"}\np\t{"unit_id":"i\\t"}\n${rec.toString()}`)
   t.same([...readIncidents([damaged])].map((r) => r.id), ['ROB-1', 'ROB-2'], 'damaged or incomplete incident lines are skipped')
   t.same([...readIncidents([new RecordBuilder().add('p', positionRow(fix('P-1', 10))).build()])], [], 'a record of fixes holds none')
+})
+
+t.test('incidentJournal: one record per call, the same rows the encoders write; the append settles the call', async (t) => {
+  const inc = { id: 'ROB-1', type: 'robbery', priority: 1, ts: 1_800_000_000_000, lat: 36.49, lon: 117.86, address: '', description: '', zone: 'g1', source: 'api', createdAt: 1_800_000_000_500 }
+  const plan = { id: 'ring.1.activated', type: 'plan.activated', at: 5, subject: 'plan:ring', summary: 'on', data: { activationId: 'ring.1', planId: 'ring', incidentId: null } }
+  const appended: Buffer[] = []
+  const j = incidentJournal((record) => { appended.push(record) })
+  t.equal(j.incidents([inc, { ...inc, id: 'ROB-2' }]), undefined, 'an append that did not wait: settled at once')
+  t.equal(j.planEvents([plan]), undefined)
+  t.same(appended.map((b) => b.toString()), [rowsRecord('i', [incidentRow(inc), incidentRow({ ...inc, id: 'ROB-2' })]).toString(), rowsRecord('e', [planEventRow(plan)]).toString()])
+  t.same([...readIncidents(appended)].map((r) => r.id), ['ROB-1', 'ROB-2'])
+  const waiting = incidentJournal(() => Promise.reject(new Error('journal is closed')))
+  await t.rejects(Promise.resolve(waiting.incidents([inc])), { message: 'journal is closed' }, 'a failed append fails the call')
+  t.throws(() => incidentJournal(() => { throw new Error('EIO') }).planEvents([plan]), { message: 'EIO' })
 })
