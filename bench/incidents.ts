@@ -81,7 +81,7 @@ console.log(`  full sort (naive)   median ${ms(median(naive))}  p99 ${ms(p99(nai
   }
   const tracked = rules.units(now)
   const service = new IncidentService({
-    setup: compileIncidents(config), dep, rules, store: () => null, journal: () => undefined, unshipped: new UnshippedIncidents(),
+    setup: compileIncidents(config), dep, rules, store: () => null, journal: { incidents: () => undefined, planEvents: () => undefined }, unshipped: new UnshippedIncidents(),
     dir: join(config.data_dir, 'incidents'), now: () => now, logger: pino({ level: 'silent' }), publish: () => undefined,
   })
   const viaService: number[] = []

@@ -73,7 +73,7 @@ t.test('GET /api/v1/incidents over HTTP: filters reach the store, GeoJSON, parti
       return [row]
     },
   } as unknown as IncidentStore
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: () => undefined, unshipped: new UnshippedIncidents() })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: { incidents: () => undefined, planEvents: () => undefined }, unshipped: new UnshippedIncidents() })
   const r = await rig({ config, ctx: { incidents } })
   t.teardown(() => r.app.close())
   const get = (q: string) => r.app.inject({ url: `/api/v1/incidents${q}`, headers: as('read') })
@@ -97,7 +97,7 @@ t.test('POST /api/v1/incidents over HTTP: a single incident created, already sto
   const base = await rig({ config })
   await base.app.close()
   const store = { existing: async (ids: string[]) => new Set(ids.filter((id) => id.startsWith('OLD'))), hotspotScores: async () => [], get: async () => null, query: async () => [] } as unknown as IncidentStore
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: () => undefined, unshipped: new UnshippedIncidents() })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: { incidents: () => undefined, planEvents: () => undefined }, unshipped: new UnshippedIncidents() })
   const r = await rig({ config, ctx: { incidents } })
   t.teardown(() => r.app.close())
   const post = (body: unknown) => r.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...as('operate'), 'content-type': 'application/json' }, payload: JSON.stringify(body) })

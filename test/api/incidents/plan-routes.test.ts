@@ -29,7 +29,7 @@ t.test('the plan routes over HTTP: centre from a position or an incident, 404s, 
   await base.app.close()
   const scene = { id: 'R-7', type: 'robbery', priority: 1, ts: T0, lat: 36.5, lon: 117.87, address: '', description: '', zone: 'g1' }
   const store = { existing: async () => new Set<string>(), hotspotScores: async () => [], query: async () => [], get: async (id: string) => (id === 'R-7' ? scene : null) } as unknown as IncidentStore
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: () => undefined, unshipped: new UnshippedIncidents() })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: { incidents: () => undefined, planEvents: () => undefined }, unshipped: new UnshippedIncidents() })
   const r = await rig({ config, ctx: { incidents } })
   t.teardown(() => r.app.close())
   const post = (url: string, body?: unknown) => r.app.inject({ method: 'POST', url, headers: { ...as('operate'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
@@ -55,7 +55,7 @@ t.test('GET /api/v1/plans and /api/v1/plans/:id over HTTP; a level set twice cha
   const base = await rig({ config })
   await base.app.close()
   const store = { existing: async () => new Set<string>(), hotspotScores: async () => [], query: async () => [], get: async () => null } as unknown as IncidentStore
-  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: () => undefined, unshipped: new UnshippedIncidents() })
+  const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => store, dir: tempDir(), now: () => T0, logger: pino({ level: 'silent' }), publish: () => undefined, journal: { incidents: () => undefined, planEvents: () => undefined }, unshipped: new UnshippedIncidents() })
   const r = await rig({ config, ctx: { incidents } })
   t.teardown(() => r.app.close())
   const get = (url: string) => r.app.inject({ url, headers: as('read') })
