@@ -5,6 +5,7 @@
 // state half-changed, so it is counted, logged and ignored: never fatal to ingestion. Anything
 // else is a bug in a stage whose state is now unknown: logged as fatal, then the engine stops
 // (bounded) and the process exits 1; the journal makes the restart lose nothing acknowledged.
+import { telemetryEvent } from './telemetry/events.js'
 
 /** Error codes that belong to one client connection, never to the engine's state. */
 const CONNECTION_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_PREMATURE_CLOSE'])
@@ -29,21 +30,12 @@ export interface ProcessErrorPolicyOptions {
 
 /** The handler for process 'uncaughtException' and 'unhandledRejection'. */
 export function processErrorHandler(o: ProcessErrorPolicyOptions): (err: unknown, origin: string) => void {
-  const now = o.now ?? Date.now
-  const every = o.logEveryMs ?? 60_000
-  let loggedAt = -Infinity
-  let unlogged = 0
+  const connectionError = telemetryEvent(o.logger, { counter: o.counter, level: 'warn', logEvery: { ms: o.logEveryMs ?? 60_000, now: o.now ?? Date.now },
+    message: 'A client connection failed outside its handler; it is ignored and the engine carries on.' })
   let fatal = false
   return (err, origin) => {
     if (classifyUncaught(err) === 'connection') {
-      o.counter.inc()
-      if (now() - loggedAt < every) {
-        unlogged++
-        return
-      }
-      loggedAt = now()
-      o.logger.warn({ err, origin, sinceLastLog: unlogged }, 'A client connection failed outside its handler; it is ignored and the engine carries on.')
-      unlogged = 0
+      connectionError({}, { err, origin })
       return
     }
     o.logger.fatal({ err, origin }, 'Unexpected error outside any handler: the engine stops (exit 1); everything acknowledged is in the journal.')

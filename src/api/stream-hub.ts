@@ -10,6 +10,7 @@
 // response.
 import { randomBytes } from 'node:crypto'
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { telemetryEvent, type TelemetryEvent } from '../telemetry/events.js'
 import { jsonPieces, joinPieces } from './json-pieces.js'
 import { StreamWriter, type CloseReason, type StreamSocket } from './stream-writer.js'
 
@@ -96,8 +97,9 @@ export class StreamHub {
   private readonly heartbeatMs: number
   private readonly coalesceMs: number
   private readonly now: () => number
-  private readonly logger: StreamHubOptions['logger']
-  private readonly m: { clients: Gauge; events: Counter; dropped: Counter } | null
+  private readonly m: { clients: Gauge; events: Counter } | null
+  /** Each counts hexpatrol_stream_dropped_clients_total{reason} and logs its line. */
+  private readonly dropped: Record<'behind' | 'error', TelemetryEvent<'reason', 'reason'>>
 
   constructor(opts: StreamHubOptions = {}) {
     this.ring = new Array(opts.ringSize ?? 10_000)
@@ -105,15 +107,21 @@ export class StreamHub {
     this.heartbeatMs = opts.heartbeatMs ?? 15_000
     this.coalesceMs = opts.coalesceMs ?? 1000
     this.now = opts.now ?? Date.now
-    this.logger = opts.logger
     const r = opts.registry
     this.m = r === undefined
       ? null
       : {
           clients: new Gauge({ name: 'hexpatrol_stream_clients', help: 'Clients connected to the live stream.', registers: [r] }),
           events: new Counter({ name: 'hexpatrol_stream_events_total', help: 'Events published on the live stream, by type.', labelNames: ['type'], registers: [r] }),
-          dropped: new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected by the engine, by reason (behind: more than api.stream_buffer_bytes of live events still waiting; error: the connection failed).', labelNames: ['reason'], registers: [r] }),
         }
+    const dropped = r === undefined
+      ? undefined
+      : new Counter({ name: 'hexpatrol_stream_dropped_clients_total', help: 'Live-stream clients disconnected by the engine, by reason (behind: more than api.stream_buffer_bytes of live events still waiting; error: the connection failed).', labelNames: ['reason'] as const, registers: [r] })
+    const drop = (reason: 'behind' | 'error', message: string) => telemetryEvent(opts.logger, { counter: dropped, level: 'warn', message, fixed: { reason } })
+    this.dropped = {
+      behind: drop('behind', 'A live-stream client fell behind and was disconnected (it may reconnect with Last-Event-ID).'),
+      error: drop('error', 'A live-stream connection failed and was closed; the engine carries on.'),
+    }
   }
 
   get clientCount(): number {
@@ -214,10 +222,7 @@ export class StreamHub {
       this.heartbeat = null
     }
     if (reason !== 'behind' && reason !== 'error') return
-    this.m?.dropped.inc({ reason })
-    this.logger?.warn({ reason, err, filter: c.key, bufferBytes: this.bufferBytes }, reason === 'behind'
-      ? 'A live-stream client fell behind and was disconnected (it may reconnect with Last-Event-ID).'
-      : 'A live-stream connection failed and was closed; the engine carries on.')
+    this.dropped[reason]({}, { err, filter: c.key, bufferBytes: this.bufferBytes })
   }
 
   /** Frames after `id`, or null when the id is not this process's or has left the ring. */

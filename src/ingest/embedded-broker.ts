@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream'
 import { Aedes, type AedesOptions, type Client } from 'aedes'
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { Logger } from 'pino'
+import { telemetryEvent } from '../telemetry/events.js'
 import type { Config } from '../config/schema.js'
 import { HexpatrolError } from '../errors.js'
 import type { BrokerAuth } from './broker-auth.js'
@@ -78,6 +79,7 @@ interface BrokerContext {
   readonly clientIds: ClientIds
   readonly metrics: ReturnType<typeof brokerMetrics>
   readonly throttle: TransportThrottle
+  readonly now: () => number
   /** The remote address and the publish pacing of each guarded connection aedes handles. */
   readonly addresses: WeakMap<object, string>
   readonly pacings: WeakMap<object, Pacing>
@@ -85,7 +87,7 @@ interface BrokerContext {
   addressOf(client: Client): string
 }
 
-function brokerContext(config: Config, logger: Logger, registry: Registry, throttle: TransportThrottle): BrokerContext {
+function brokerContext(config: Config, logger: Logger, registry: Registry, throttle: TransportThrottle, now: () => number): BrokerContext {
   const limits = new BrokerLimits(config.broker.limits)
   const metrics = brokerMetrics(registry, limits)
   const addresses = new WeakMap<object, string>()
@@ -96,6 +98,7 @@ function brokerContext(config: Config, logger: Logger, registry: Registry, throt
     clientIds: new ClientIds(),
     metrics,
     throttle,
+    now,
     addresses,
     pacings: new WeakMap<object, Pacing>(),
     refuse: (reason) => metrics.refused.inc({ reason }),
@@ -143,14 +146,13 @@ function authenticateHook(ctx: BrokerContext, auth: BrokerAuth): NonNullable<Aed
     // Every connection aedes handles came through the server below, which registered its pacing.
     const pacing = ctx.pacings.get(conn)!
     if (user !== null) {
-      let logged = false
+      // Made per connection: the first pause of each connection is logged, every one is counted.
+      const throttled = telemetryEvent(log, { counter: metrics.throttled, level: 'warn', logEvery: { ms: Infinity, now: ctx.now },
+        message: 'MQTT client over its publish budget (broker.limits.client_*): reading from it is paused, its acks slow down (logged once per connection).' })
       pacing.budget = new ClientBudget(budget)
       pacing.onThrottle = (waitMs) => {
-        metrics.throttled.inc()
         metrics.throttledSeconds.inc(waitMs / 1000)
-        if (logged) return
-        logged = true
-        log.warn({ clientId: client.id, username: user, address, waitMs }, 'MQTT client over its publish budget (broker.limits.client_*): reading from it is paused, its acks slow down (logged once per connection).')
+        throttled({}, { clientId: client.id, username: user, address, waitMs })
       }
     }
     done(null, true)
@@ -275,8 +277,9 @@ async function closeBroker(aedes: Aedes, server: Server): Promise<void> {
 
 export async function startEmbeddedBroker(config: Config, auth: BrokerAuth, onMessage: MessageHandler, logger: Logger, opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const ownThrottle = opts.throttle === undefined
-  const shared = opts.throttle ?? new AuthThrottle({ ...throttleOptions(config.broker.limits), ...(opts.now ? { now: opts.now } : {}) })
-  const ctx = brokerContext(config, logger, opts.registry ?? new Registry(), shared.forTransport('mqtt'))
+  const now = opts.now ?? Date.now
+  const shared = opts.throttle ?? new AuthThrottle({ ...throttleOptions(config.broker.limits), now })
+  const ctx = brokerContext(config, logger, opts.registry ?? new Registry(), shared.forTransport('mqtt'), now)
   const log = ctx.log
   const aedes = await Aedes.createBroker({
     id: 'hexpatrol-embedded',

@@ -17,6 +17,7 @@ import { decoderOptionsFromConfig } from '../decode/decoder.js'
 import { createHttpDecoders, type HttpDecoders } from '../decode/http-decoders.js'
 import { isValidUnitId } from '../decode/topic-router.js'
 import type { Metrics } from '../telemetry/metrics.js'
+import { telemetryEvent } from '../telemetry/events.js'
 import { DeviceCredentials } from './device-credentials.js'
 import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
@@ -39,11 +40,30 @@ export interface HttpIngestDeps {
   now: () => number
   /** The engine's credential throttle shared with the other transports; default: HTTP ingest's own. */
   throttle?: AuthThrottle
-  /** For the start-up warning of `osmand_auth: units`. */
-  logger?: Pick<Logger, 'warn'>
+  /** For the start-up warning of `osmand_auth: units` and the events below (refusals, failures). */
+  logger?: Pick<Logger, 'warn' | 'error'>
 }
 
 type Endpoint = 'owntracks' | 'osmand'
+
+const NOT_JOURNALED = 'HTTP ingest could not journal a request; it was not acknowledged.'
+
+/**
+ * HTTP ingest's named telemetry events (telemetry/events.ts), each counting and logging with the
+ * same labels: hexpatrol_http_ingest_auth_failures_total{endpoint, reason} for refusals (logged at
+ * most once a second: a misconfigured fleet must not flood the log; never the secret), and
+ * hexpatrol_http_ingest_requests_total{endpoint, status} for requests that failed inside.
+ */
+function httpIngestEvents(logger: HttpIngestDeps['logger'], metrics: Metrics, now: () => number) {
+  return {
+    refused: telemetryEvent(logger, { counter: metrics.httpIngestAuthFailures, level: 'warn', logEvery: { ms: 1000, now },
+      message: 'Refused an HTTP ingest request (counted in hexpatrol_http_ingest_auth_failures_total).' }),
+    /** An OwnTracks request the journal could not take: the connection is closed unanswered. */
+    aborted: telemetryEvent(logger, { counter: metrics.httpIngestRequests, level: 'error', message: NOT_JOURNALED, fixed: { status: 'aborted' } }),
+    /** A request that failed with a 5xx (4xx are only counted). */
+    failed: telemetryEvent(logger, { counter: metrics.httpIngestRequests, level: 'error', message: 'HTTP ingest request failed.' }),
+  }
+}
 
 /** Everything fixed at start-up and shared by the API's routes and the dedicated OsmAnd port. */
 export class HttpIngest {
@@ -63,7 +83,8 @@ export class HttpIngest {
   readonly now: () => number
   readonly bodyLimit: number
   readonly throttles: Record<Endpoint, TransportThrottle>
-  private lastRefusalLog = 0
+  readonly events: ReturnType<typeof httpIngestEvents>
+  private readonly log: HttpIngestDeps['logger']
 
   constructor(deps: HttpIngestDeps) {
     const c = deps.config
@@ -79,6 +100,8 @@ export class HttpIngest {
     this.sink = deps.sink
     this.metrics = deps.metrics
     this.bodyLimit = this.config.body_limit_bytes
+    this.log = deps.logger
+    this.events = httpIngestEvents(deps.logger, this.metrics, this.now)
     const throttle = deps.throttle ?? new AuthThrottle({ ...throttleOptions(c.broker.limits), now: this.now })
     this.throttles = { owntracks: throttle.forTransport('owntracks'), osmand: throttle.forTransport('osmand') }
     if (this.config.enabled && this.config.osmand_auth === 'units') {
@@ -120,13 +143,7 @@ export class HttpIngest {
     }
     const status = ERRORS[code].status
     this.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
-    if (code !== 'HEXP_ERR_JOURNAL_FULL') this.metrics.httpIngestAuthFailures.inc({ endpoint, reason })
-    // At most one log line a second: a misconfigured fleet must not flood the log. Never the secret.
-    const t = this.now()
-    if (t - this.lastRefusalLog >= 1000 && code !== 'HEXP_ERR_JOURNAL_FULL') {
-      this.lastRefusalLog = t
-      req.log.warn({ endpoint, reason, ip: req.ip }, 'Refused an HTTP ingest request (counted in hexpatrol_http_ingest_auth_failures_total).')
-    }
+    if (code !== 'HEXP_ERR_JOURNAL_FULL') this.events.refused({ endpoint, reason }, { ip: req.ip, reqId: req.id })
     if (code === 'HEXP_ERR_DEVICE_UNAUTHORIZED' && endpoint === 'owntracks') reply.header('www-authenticate', 'Basic realm="hexpatrol", charset="UTF-8"')
     if (code === 'HEXP_ERR_JOURNAL_FULL') reply.header('retry-after', String(Math.ceil(this.config.retry_after / 1000)))
     return reply.status(status).send({ code, message })
@@ -159,13 +176,14 @@ export class HttpIngest {
       await this.sink.ingest(result, receivedAt)
       return true
     } catch (err) {
-      req.log.error({ err, endpoint }, 'HTTP ingest could not journal a request; it was not acknowledged.')
       if (endpoint === 'owntracks') {
         // The OwnTracks app takes any response as delivered: close the connection unanswered so it retries.
-        this.metrics.httpIngestRequests.inc({ endpoint, status: 'aborted' })
+        this.events.aborted({ endpoint }, { err, reqId: req.id })
         reply.hijack()
         reply.raw.destroy()
       } else {
+        // Counted (and its refusal logged) as a 503 by refuse(); this line keeps the cause.
+        this.log?.error({ err, endpoint, reqId: req.id }, NOT_JOURNALED)
         this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
       }
       return false
@@ -198,8 +216,8 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode ?? 500
     const endpoint: Endpoint = req.url.startsWith(cfg.owntracks_path) && !dedicated ? 'owntracks' : 'osmand'
-    ingest.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
-    if (status >= 500) req.log.error({ err }, 'HTTP ingest request failed.')
+    if (status >= 500) ingest.events.failed({ endpoint, status: String(status) }, { err, reqId: req.id })
+    else ingest.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
     const code: ErrorCode = status >= 500 ? 'HEXP_ERR_INTERNAL' : 'HEXP_ERR_BAD_REQUEST'
     return reply.status(status).send({ code, message: status === 413 ? `body larger than http_ingest.body_limit_bytes (${ingest.bodyLimit})` : status >= 500 ? 'Internal error; see the engine log.' : err.message })
   })

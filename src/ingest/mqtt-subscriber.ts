@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { redactUrl } from '../telemetry/redact.js'
 import type { Metrics } from '../telemetry/metrics.js'
+import { telemetryEvent } from '../telemetry/events.js'
 import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
 
 export interface MqttSubscriber {
@@ -42,6 +43,7 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   const url = config.mqtt.url
   if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
   const log = logger.child({ component: 'mqtt' })
+  const reconnecting = telemetryEvent(log, { counter: metrics.mqttReconnects, level: 'info', message: 'Reconnecting to MQTT broker.' })
   const client: MqttClient = mqtt.connect(url, clientOptions(config))
   let subscribed = false
   const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [s.topic, { qos: 1 as const }]))
@@ -83,8 +85,7 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
     })
   })
   client.on('reconnect', () => {
-    metrics.mqttReconnects.inc()
-    log.info('Reconnecting to MQTT broker.')
+    reconnecting({})
   })
   client.on('close', () => {
     if (subscribed) log.warn('MQTT connection closed.')

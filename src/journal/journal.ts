@@ -20,6 +20,7 @@ import path from 'node:path'
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js'
 import type { Logger } from 'pino'
 import type { Metrics } from '../telemetry/metrics.js'
+import { telemetryEvent, type TelemetryEvent } from '../telemetry/events.js'
 import { checkHeader, encodeFrame, encodeHeader, FRAME_OVERHEAD, HEADER_BYTES, scanFrames } from './segment-format.js'
 
 export interface JournalOptions {
@@ -115,6 +116,8 @@ export class Journal extends EventEmitter {
   private readonly now: () => number
   private readonly log: JournalLogger
   private readonly metrics: JournalMetrics | undefined
+  /** hexpatrol_journal_replayed_records_total and hexpatrol_journal_corrupt_records_total, each with its log line. */
+  private readonly events: { replayed: TelemetryEvent<string, never>; corrupt: TelemetryEvent<string, never> }
   private readonly io: JournalIo
   private readonly sealed: SealedSegment[] = []
   /** Kept confirmed segments (paths), oldest first. */
@@ -139,6 +142,10 @@ export class Journal extends EventEmitter {
     this.now = opts.now ?? Date.now
     this.log = deps.logger ?? NOOP_LOGGER
     this.metrics = deps.metrics
+    this.events = {
+      replayed: telemetryEvent(this.log, { counter: this.metrics?.journalReplayedRecords, level: 'info', message: 'Journal recovered segments left by the previous run.', amountField: 'records' }),
+      corrupt: telemetryEvent(this.log, { counter: this.metrics?.journalCorruptRecords, level: 'warn', message: 'Journal skipped damaged records.', amountField: 'records' }),
+    }
     this.io = {
       writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
       ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
@@ -354,8 +361,8 @@ export class Journal extends EventEmitter {
     }
     this.nextId = Math.max(maxId + 1, Math.floor(this.now()))
     this.updateGauges()
-    this.metrics?.journalReplayedRecords.inc(this.recovery.records)
-    if (this.recovery.segments > 0 || this.recovery.corrupt > 0) this.log.info({ ...this.recovery, bytes: this.total }, 'Journal recovered segments left by the previous run.')
+    // Nothing recovered (no segment, no damage) also means no record replayed: nothing to count or say.
+    if (this.recovery.segments > 0 || this.recovery.corrupt > 0) this.events.replayed({}, { ...this.recovery, bytes: this.total })
     // open() is synchronous, so listeners attach after it returns: report damage on the next tick.
     if (events.length > 0) process.nextTick(() => { for (const e of events) this.reportCorrupt(e) })
   }
@@ -520,8 +527,7 @@ export class Journal extends EventEmitter {
   }
 
   private reportCorrupt(e: CorruptEvent): void {
-    this.metrics?.journalCorruptRecords.inc(e.records)
-    this.log.warn(e, 'Journal skipped damaged records.')
+    this.events.corrupt({}, { ...e })
     this.emit('corrupt', e)
   }
 

@@ -12,6 +12,7 @@ import { buildApi } from '../../src/api/server.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
 import { groupByTable } from '../../src/journal/record.js'
 import type { DecodeResult } from '../../src/decode/fix.js'
+import { captureLogger } from '../helpers/harness.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 const TST = NOW / 1000 - 10
@@ -39,7 +40,7 @@ class FakeJournal implements JournalWriter {
   }
 }
 
-async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boolean } = {}) {
+async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boolean; now?: () => number } = {}) {
   const config = validateConfig({
     broker: { users: [{ username: 'jane', password: 'jane-pass' }, { username: 'P-1', password: 'p1-pass' }, { username: 'bob-phone', password: 'bob-pass' }], allow_anonymous: false },
     units: [{ id: 'P-1' }, { id: 'P-2' }],
@@ -48,17 +49,18 @@ async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boo
   const journal = new FakeJournal()
   const metrics = createMetrics({ defaults: false })
   const logger = pino({ level: 'silent' })
-  const now = () => NOW
+  const now = opts.now ?? (() => NOW)
+  const ingestLog = captureLogger('info')
   const ingestor = new Ingestor({ decode: createDecoder(decoderOptionsFromConfig(config)), journal, metrics, logger, now })
   const seen: DecodeResult[] = []
-  const httpIngest = new HttpIngest({ config, metrics, now, sink: { full: opts.full ?? (() => journal.full && false), ingest: (r, at) => { seen.push(r); return ingestor.ingest(r, at, 'http') } } })
+  const httpIngest = new HttpIngest({ config, metrics, now, logger: ingestLog.logger, sink: { full: opts.full ?? (() => journal.full && false), ingest: (r, at) => { seen.push(r); return ingestor.ingest(r, at, 'http') } } })
   const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined })
   t.teardown(() => {
     // Keep-alive sockets of fetch() would otherwise hold the server open until they time out.
     app.server.closeAllConnections()
     return app.close()
   })
-  return { app, journal, metrics, seen, httpIngest, config }
+  return { app, journal, metrics, seen, httpIngest, config, logs: ingestLog.logs }
 }
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
@@ -171,7 +173,7 @@ t.test('a journal at its bound answers 503 with Retry-After and takes nothing', 
 })
 
 t.test('a journal that fails: OwnTracks gets no answer (so the app retries), OsmAnd a 503', async (t) => {
-  const { app, journal, metrics } = await setup()
+  const { app, journal, metrics, logs } = await setup()
   journal.fail = true
   const addr = await app.listen({ port: 0, host: '127.0.0.1' })
   const ot = await fetch(`${addr}/ingest/owntracks`, { method: 'POST', body: loc(), headers: { authorization: basic('P-1', 'p1-pass') } }).then(() => 'answered', () => 'connection closed')
@@ -180,6 +182,9 @@ t.test('a journal that fails: OwnTracks gets no answer (so the app retries), Osm
   const os = await fetch(`${addr}/ingest/osmand?id=P-1&lat=36.49&lon=117.86&key=p1-pass`)
   t.equal(os.status, 503)
   t.ok(os.headers.get('retry-after'))
+  t.equal(await count(metrics, 'osmand', '503'), 1)
+  const failed = logs.filter((l) => /could not journal/.test(String(l.msg)))
+  t.match(failed, [{ level: 50, endpoint: 'owntracks', status: 'aborted', err: { message: 'journal is closed' }, reqId: String }, { level: 50, endpoint: 'osmand', err: { message: 'journal is closed' } }], 'each logged with its cause')
 })
 
 t.test('per-device rate limits: 429 with Retry-After, other devices unaffected', async (t) => {
@@ -195,6 +200,25 @@ t.test('per-device rate limits: 429 with Retry-After, other devices unaffected',
   t.equal((await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1&key=p1-pass' })).statusCode, 429, 'the bucket is per device across endpoints')
   t.equal(journal.rows('positions').length, 3)
   t.equal(await refusals(metrics, 'rate_limited'), 2)
+})
+
+t.test('refusals are each counted and logged at most once a second (on the ingest clock), with the labels they were counted with', async (t) => {
+  let now = NOW
+  const { app, metrics, logs } = await setup({}, { now: () => now })
+  const bad = () => app.inject({ method: 'POST', url: '/ingest/owntracks', payload: loc(), headers: { authorization: basic('P-1', 'wrong') } })
+  const anonymous = () => app.inject({ method: 'GET', url: '/ingest/osmand?lat=1&lon=1' })
+  t.equal((await bad()).statusCode, 401)
+  t.equal((await anonymous()).statusCode, 400)
+  now += 999
+  t.equal((await bad()).statusCode, 401)
+  now += 1
+  t.equal((await anonymous()).statusCode, 400)
+  t.equal(await refusals(metrics, 'bad_credentials'), 2)
+  t.equal(await refusals(metrics, 'no_id'), 2)
+  const lines = logs.filter((l) => /^Refused an HTTP ingest request/.test(String(l.msg)))
+  t.match(lines, [{ level: 40, endpoint: 'owntracks', reason: 'bad_credentials', ip: '127.0.0.1', reqId: String, sinceLastLog: 0 }, { endpoint: 'osmand', reason: 'no_id', sinceLastLog: 2 }])
+  t.equal(lines.length, 2, 'one line a second')
+  t.notOk(JSON.stringify(lines).includes('wrong'), 'never the secret')
 })
 
 t.test('body limit: 413', async (t) => {
@@ -281,7 +305,7 @@ t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
 
 t.test('an unexpected failure is a coded 500, logged; client errors keep their status', async (t) => {
   let thrown: Error = new Error('boom')
-  const { app, metrics } = await setup({}, { full: () => { throw thrown } })
+  const { app, metrics, logs } = await setup({}, { full: () => { throw thrown } })
   let r = await app.inject({ method: 'GET', url: '/ingest/osmand?id=P-1&lat=1&lon=1&key=p1-pass' })
   t.equal(r.statusCode, 500)
   t.same(r.json(), { code: 'HEXP_ERR_INTERNAL', message: 'Internal error; see the engine log.' })
@@ -291,6 +315,8 @@ t.test('an unexpected failure is a coded 500, logged; client errors keep their s
   t.equal(r.statusCode, 418)
   t.same(r.json(), { code: 'HEXP_ERR_BAD_REQUEST', message: 'teapot' })
   t.equal(await count(metrics, 'owntracks', '418'), 1)
+  t.match(logs.filter((l) => l.msg === 'HTTP ingest request failed.'), [{ level: 50, endpoint: 'osmand', status: '500', err: { message: 'boom' } }], 'the 500 is logged with the labels it was counted with; the 418 only counted')
+  t.equal(logs.filter((l) => l.msg === 'HTTP ingest request failed.').length, 1)
 })
 
 t.test('http_ingest.enabled: false registers no ingest routes', async (t) => {
