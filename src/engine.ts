@@ -53,7 +53,7 @@ import { instanceId } from './instance-id.js'
 import { compileStages, type CompiledStages } from './boot.js'
 
 /** How long an incident POST waits for its rows to reach ClickHouse (hotspots) while it is up. */
-const INCIDENT_SHIP_WAIT_MS = 3000
+export const INCIDENT_SHIP_WAIT_MS = 3000
 /** Segments inserted in parallel: each has its own deduplication token, so order does not matter. */
 const SHIP_CONCURRENCY = 2
 /**

@@ -141,7 +141,7 @@ t.test('a full run with secrets configured: none reaches the output; SIGTERM sto
   c.signals.get('SIGTERM')!()
   c.signals.get('SIGINT')!() // a second signal while stopping is ignored
   t.equal(await c.exited, EXIT.ok)
-  await waitFor(() => c.logs.some((l) => l.includes('hexpatrol stopped.')), 5000)
+  await waitFor(() => c.logs.some((l) => l.includes('hexpatrol stopped.')), 60_000)
   const text = [...c.logs, ...c.out, ...c.err].join('')
   // Refusals are logged in aggregate (one summary a minute, issue 9) and counted per reason.
   t.match(text, /Refused device and API authentications since the last summary/, 'the refusal is logged (in aggregate, by the credential throttle every transport shares)')

@@ -56,13 +56,15 @@ t.test('500 then 200: retried with the same webhook-id', async (t) => {
 t.test('a receiver that never answers times out and is retried; a 3xx is a failure', async (t) => {
   const rx = await startReceiver((_r, n) => (n === 1 ? { status: 200, hang: true } : n === 2 ? { status: 301, headers: { location: 'http://10.0.0.1/' } } : { status: 200 }))
   t.teardown(() => rx.close())
-  const { d } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { timeout: '150ms' })
+  // The timeout also bounds the 301 and the 200: 150 ms let a loaded machine turn them into
+  // timeouts too. 3 s still ends the hanging attempt, and no answer on loopback is that late.
+  const { d } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { timeout: '3s' })
   t.teardown(() => d.stop())
   d.start()
   const failed = waitFor(d, 'failed', 2)
   d.publish(makeEvent('unit_silent', 'opened'))
   const [f1, f2] = (await failed) as FailedInfo[]
-  t.match(f1, { status: null, error: /timed out after 150 ms/ })
+  t.match(f1, { status: null, error: /timed out after 3000 ms/ })
   t.match(f2, { status: 301, error: 'HTTP 301 redirect to http://10.0.0.1/ not followed' })
   await waitFor(d, 'delivered')
   t.equal(rx.received.length, 3)
@@ -78,15 +80,20 @@ t.test('429 with Retry-After is honoured', async (t) => {
   d.publish(makeEvent('unit_silent', 'opened'))
   const [f] = (await failed) as FailedInfo[]
   t.equal(f!.status, 429)
-  const wait = f!.nextAttemptAt - Date.now()
-  t.ok(wait > 800, `next attempt ${wait} ms away (schedule says 20 ms, Retry-After says 1 s)`)
+  // Measured from the refused request, not from when this line runs (a loaded machine can reach it late).
+  const wait = f!.nextAttemptAt - rx.received[0]!.at
+  t.ok(wait >= 1000, `next attempt ${wait} ms after the 429 (schedule says 20 ms, Retry-After says 1 s)`)
   await waitFor(d, 'delivered')
   t.ok(rx.received[1]!.at - rx.received[0]!.at >= 950)
 })
 
 t.test('503 with an HTTP-date Retry-After; a 410 disables the subscription, enable resumes', async (t) => {
   let gone = true
-  const rx = await startReceiver((_r, n) => (n === 1 ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 2000).toUTCString() } } : gone ? { status: 410 } : { status: 200 }))
+  let retryAfter = ''
+  const rx = await startReceiver((_r, n) => {
+    if (n === 1) return { status: 503, headers: { 'retry-after': (retryAfter = new Date(Date.now() + 2000).toUTCString()) } }
+    return gone ? { status: 410 } : { status: 200 }
+  })
   t.teardown(() => rx.close())
   const dir = tmpDir()
   const { d, lines, registry } = makeDispatcher(dir, [{ id: 'a', url: rx.url, secret: SECRET, max_concurrency: 1 }, { id: 'b', url: rx.url, secret: SECRET, events: ['zone_exit.*'] }])
@@ -96,7 +103,9 @@ t.test('503 with an HTTP-date Retry-After; a 410 disables the subscription, enab
   const disabled = waitFor(d, 'disabled')
   d.publish(makeEvent('unit_silent', 'opened'))
   const [f] = (await failed) as FailedInfo[]
-  t.ok(f!.nextAttemptAt - Date.now() > 300, 'the HTTP date pushed the retry out')
+  // Against the date sent (at least 1 s after the 503, as HTTP dates have whole seconds), not
+  // against when this line runs: the schedule alone would retry 20 ms after the 503.
+  t.ok(f!.nextAttemptAt >= Date.parse(retryAfter), 'the HTTP date pushed the retry out')
   const [info] = (await disabled) as DisabledInfo[]
   t.match(info, { subscriptionId: 'a', status: 410, reason: /410 Gone/ })
   t.match(d.subscriptions().find((s) => s.id === 'a'), { enabled: false, disabledReason: /410 Gone/, pending: 1 })
@@ -126,7 +135,7 @@ t.test('horizon → dead letter → retryDeadLetter delivers with the same webho
   let up = false
   const rx = await startReceiver(() => ({ status: up ? 200 : 502 }))
   t.teardown(() => rx.close())
-  const { d, registry, lines } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { horizon: '120ms', schedule: ['0s', '30ms'] })
+  const { d, registry, lines } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { horizon: '3s', schedule: ['0s', '30ms'] })
   t.teardown(() => d.stop())
   d.start()
   const dead = waitFor(d, 'dead')
@@ -134,10 +143,11 @@ t.test('horizon → dead letter → retryDeadLetter delivers with the same webho
   d.publish(ev)
   const [info] = (await dead) as DeadInfo[]
   t.match(info, { subscriptionId: 'a', eventId: ev.eventId, status: 502, error: 'HTTP 502' })
+  // A 120 ms horizon could pass during the first attempt on a loaded machine (dead after one); 3 s cannot.
   t.ok(info!.attempts >= 2, 'the last attempt is placed at the horizon')
   const [dl] = d.deadLetters()
   t.match(dl, { subscriptionId: 'a', webhookId: 'msg_al-coverage_gap-1.opened', type: 'coverage_gap.opened', subject: 'zone:grid-2', lastStatus: 502, lastError: 'HTTP 502' })
-  t.ok(dl!.deadAt! - dl!.firstAttemptAt! >= 120)
+  t.ok(dl!.deadAt! - dl!.firstAttemptAt! >= 3000)
   t.equal(d.depth(), 0)
   t.equal(await metricValue(registry, 'hexpatrol_webhook_dead_letters'), 1)
   t.equal(await metricValue(registry, 'hexpatrol_webhook_deliveries_total', { subscription: 'a', outcome: 'dead' }), 1)
@@ -243,7 +253,9 @@ t.test('admin API: add, replace, remove, validation', async (t) => {
 t.test('removing a subscription drops its pending deliveries, even mid-attempt', async (t) => {
   const rx = await startReceiver(() => ({ status: 500, hang: true }))
   t.teardown(() => rx.close())
-  const { d } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { timeout: '100ms' })
+  // Both attempts hang (no timeout fires during the test); the receiver then drops them, and stop()
+  // waits for their outcome. A 100 ms timeout let a slow poll see a third request, never exactly 2.
+  const { d } = makeDispatcher(tmpDir(), [{ id: 'a', url: rx.url, secret: SECRET }], { timeout: '60s' })
   t.teardown(() => d.stop())
   d.start()
   d.publish(makeEvent('unit_silent', 'opened'))
@@ -251,7 +263,11 @@ t.test('removing a subscription drops its pending deliveries, even mid-attempt',
   await until(() => rx.received.length === 2)
   t.equal(d.removeSubscription('a'), true)
   t.equal(d.depth(), 0)
-  await new Promise((r) => setTimeout(r, 200))
+  // The in-flight attempts now fail (connections closed) after the removal; their outcome lands
+  // before stop() returns and must not bring the deliveries back or dead-letter them.
+  await rx.close()
+  await d.stop()
+  t.equal(rx.received.length, 2, 'no attempt after the removal')
   t.equal(d.depth(), 0)
   t.same(d.deadLetters(), [])
 })

@@ -142,8 +142,8 @@ export class TerminalConnection {
 
   send(b: Buffer): void { this.socket.write(b) }
 
-  /** Waits for the n-th answer (1-based count of all answers so far). */
-  async answer(n: number, timeoutMs = 10_000): Promise<Message> {
+  /** Waits for the n-th answer (1-based count of all answers so far); `timeoutMs` only bounds a hang (generous: loaded machines are slow). */
+  async answer(n: number, timeoutMs = 60_000): Promise<Message> {
     const deadline = Date.now() + timeoutMs
     while (this.answers.length < n) {
       if (Date.now() > deadline) throw new Error(`no answer #${n} within ${timeoutMs} ms (have ${this.answers.length})`)

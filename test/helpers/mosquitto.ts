@@ -24,7 +24,8 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function waitPort(port: number, timeoutMs = 10_000): Promise<void> {
+// A hang bound, not a speed bound: a loaded machine (load average 20-30) can take long to start mosquitto.
+async function waitPort(port: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -10,7 +10,7 @@ import { createClient } from '@clickhouse/client'
 import { engineProcess } from '../helpers/engine-process.js'
 import { freePort } from '../helpers/mosquitto.js'
 import { rows } from '../helpers/clickhouse.js'
-import { tempDir } from '../helpers/harness.js'
+import { tempDir, waitFor } from '../helpers/harness.js'
 import { rng } from '../helpers/workload.js'
 
 const KN = 1852 / 3600
@@ -91,8 +91,10 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
 
   // Restart on the same data directory: the journal is recovered and shipped; stop drains it.
   await engine.start()
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline && (await engine.metric('hexpatrol_journal_bytes')) > 0) await new Promise((res) => setTimeout(res, 250))
+  // Waits for the journal to be shipped (0 bytes unconfirmed), however long a loaded machine takes:
+  // the former 60 s loop went on to the stop silently (and a failed scrape, NaN, ended it at once),
+  // leaving the rest to the shutdown drain's own timeout, which a slow ClickHouse could outlast.
+  await waitFor(async () => (await engine.metric('hexpatrol_journal_bytes')) === 0, 200_000, 250)
   t.equal(await engine.stop(), 0, 'graceful stop exits 0')
 
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as { createChdbConnection(o: { path: string }): unknown }

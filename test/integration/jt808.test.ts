@@ -55,7 +55,7 @@ t.test('a terminal session through the running engine', async (t) => {
   t.same(generalAnswer(await c.answer(6)), { serial: term.lastSerial, msgId: MsgId.LocationBatch, result: Result.Ok })
   c.send(term.logout())
   t.equal(generalAnswer(await c.answer(7)).msgId, MsgId.Logout)
-  await waitFor(() => c.closed, 5000, 20)
+  await waitFor(() => c.closed, 60_000, 20)
 
   // An unknown terminal: refused, nothing stored.
   const u = await TerminalConnection.open(port)
@@ -85,7 +85,7 @@ t.test('a terminal session through the running engine', async (t) => {
   // SOS from a phone: Traccar Client's alarm=sos, through the same Ingestor.
   const phone = await fetch(`${h.httpUrl}/ingest/osmand?id=P-2&key=p2-device-password&lat=22.55&lon=114.06&timestamp=${Math.floor(now / 1000)}&alarm=sos`)
   t.equal(phone.status, 200)
-  const phoneSos = await waitFor(() => h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'unit_sos' && a.subject === 'unit:P-2'), 5000, 20)
+  const phoneSos = await waitFor(() => h.engine.testHandle().rules!.openAlerts().find((a) => a.kind === 'unit_sos' && a.subject === 'unit:P-2'), 60_000, 20)
   t.match(phoneSos.last, { via: 'osmand', position: { lat: 22.55 } })
 
   const metrics = await h.engine.metrics.registry.getSingleMetricAsString('hexpatrol_jt808_refused_total')

@@ -195,7 +195,7 @@ t.test('robbery scenario', async (t) => {
       await send(h.engine, 'V-02', jitter(s < 3 * MIN ? from2 : along(from2, east, (s - 3 * MIN) / 60_000), 10))
       h.engine.testHandle().tick()
     }
-    await waitFor(() => ofType('plan.completed').length === 1, 5000).catch(() => t.fail(`events: ${JSON.stringify(events.map((e) => [e.type, e.data.checkpoint]))}`))
+    await waitFor(() => ofType('plan.completed').length === 1, 60_000).catch(() => t.fail(`events: ${JSON.stringify(events.map((e) => [e.type, e.data.checkpoint]))}`))
     const seq = events.filter((e) => /^(checkpoint|plan)\./.test(e.type)).map((e) => `${e.type}:${(e.data.checkpoint as { name?: string } | undefined)?.name ?? ''}`)
     t.same(seq, ['plan.activated:', 'checkpoint.reached:North', 'checkpoint.missed:East', 'checkpoint.reached:East', 'plan.completed:'])
     t.match(ofType('checkpoint.reached')[1]!.data, { unitId: 'V-02', late: true, resolves: /\.1\.missed$/ })

@@ -77,7 +77,7 @@ await page.click('#login-submit')
 await page.waitForFunction(() => (window as unknown as { hexpatrol?: Probe }).hexpatrol?.ready === true, undefined, { timeout: 30_000 })
 
 t.test('hotspot cells from the hotspots route are shaded on the map', async (t) => {
-  await page.waitForFunction((n) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.hotspotCount() === n, hot.length, { timeout: 15_000 })
+  await page.waitForFunction((n) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.hotspotCount() === n, hot.length, { timeout: 60_000 })
   t.equal(await page.evaluate((id) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.hotspot(id), hot[0]!.id), '#ff5f00')
   t.equal(await page.textContent('#hotspot-count'), `Hotspot cells: ${hot.length}`)
 })
@@ -96,14 +96,14 @@ t.test('the zone\'s patrol level is shown and follows a change', async (t) => {
   await page.waitForFunction((want) => [...document.querySelectorAll('.leaflet-tooltip.level-label')].map((e) => e.textContent).join('|') === want, 'Grid A · high')
   t.pass('the level is labelled on the zone')
   t.equal((await call('PUT', '/api/v1/zones/grid-a/level', { level: 'emergency', reason: 'armed robbery in progress' })).status, 200)
-  await page.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'emergency', undefined, { timeout: 10_000 })
+  await page.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'emergency', undefined, { timeout: 60_000 })
   t.equal(await page.evaluate(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.levelColour('grid-a')), '#d6312b', 'patrol_level.changed recoloured the zone')
 })
 
 t.test('a live incident appears with its nearest units; the plan\'s checkpoints and lines appear', async (t) => {
   const created = await call<{ resources: Array<{ unitId: string }> }>('POST', '/api/v1/incidents', { id: 'R-live', type: 'robbery', priority: 1, time: new Date().toISOString(), lat: SCENE.lat, lon: SCENE.lon, address: '<b>12 Jingshi Rd</b>' })
   t.equal(created.status, 201)
-  const li = await page.waitForSelector('#incident-list li[data-incident="R-live"]', { timeout: 10_000 })
+  const li = await page.waitForSelector('#incident-list li[data-incident="R-live"]', { timeout: 60_000 })
   t.equal((await page.$$eval('#incident-list li[data-incident]', (els) => els.map((e) => e.getAttribute('data-incident'))))[0], 'R-live', 'newest first')
   t.match(await li.textContent(), /<b>12 Jingshi Rd<\/b>/, 'the address is shown as text, not markup')
   t.match(await page.textContent('#incident-list li[data-incident="R-live"] .incident-units'), new RegExp(`^${created.body.resources[0]!.unitId === 'V-1' ? 'Car 1' : '\\w'}`))
@@ -112,7 +112,7 @@ t.test('a live incident appears with its nearest units; the plan\'s checkpoints 
 
   const act = await call('POST', '/api/v1/plans/ring/activate', { incident_id: 'R-live' })
   t.equal(act.status, 200)
-  await page.waitForSelector('#plan-list .plan[data-plan="ring"] li[data-checkpoint="1"]', { timeout: 10_000 })
+  await page.waitForSelector('#plan-list .plan[data-plan="ring"] li[data-checkpoint="1"]', { timeout: 60_000 })
   t.same(await page.$$eval('#plan-list li[data-checkpoint]', (els) => els.map((e) => e.getAttribute('data-state'))), ['pending', 'pending'])
   t.equal(await page.evaluate(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.checkpoint('ring', 0)), '#e3b341', 'pending: amber')
   t.equal(await page.evaluate(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.lines()), 2, 'a line from each responsible unit to its checkpoint')
@@ -126,8 +126,8 @@ t.test('checkpoint states follow the units: one manned, one missed', async (t) =
     await send('V-1', [{ ts: Date.now(), lat: north.lat + (i % 2) * 0.00003, lon: north.lon }])
     await new Promise((r) => setTimeout(r, 600))
   }
-  await page.waitForSelector('#plan-list li[data-checkpoint="0"][data-state="reached"]', { timeout: 15_000 })
-  await page.waitForSelector('#plan-list li[data-checkpoint="1"][data-state="missed"]', { timeout: 15_000 })
+  await page.waitForSelector('#plan-list li[data-checkpoint="0"][data-state="reached"]', { timeout: 60_000 })
+  await page.waitForSelector('#plan-list li[data-checkpoint="1"][data-state="missed"]', { timeout: 60_000 })
   t.match(await page.textContent('#plan-list li[data-checkpoint="0"]'), /North gate · manned.*manned by V-1/)
   t.match(await page.textContent('#plan-list li[data-checkpoint="1"]'), /East road · missed.*V-2: [\d.]+ k?m, ETA \d+ min/)
   const colours = await page.evaluate(() => [0, 1].map((i) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.checkpoint('ring', i)))
@@ -145,9 +145,9 @@ t.test('Chinese labels for incidents, levels and checkpoints', async (t) => {
   t.equal(await page.textContent('#plan-list li[data-checkpoint="0"] .cp-state'), '已到位')
   t.equal(await page.textContent('#plan-list li[data-checkpoint="1"] .cp-state'), '超时未到')
   // The replaced label fades out for 200 ms: wait until only the new one is left.
-  await page.waitForFunction((want) => [...document.querySelectorAll('.leaflet-tooltip.level-label')].map((e) => e.textContent).join('|') === want, 'Grid A · 紧急', { timeout: 5000 })
+  await page.waitForFunction((want) => [...document.querySelectorAll('.leaflet-tooltip.level-label')].map((e) => e.textContent).join('|') === want, 'Grid A · 紧急', { timeout: 60_000 })
   t.pass('the zone\'s level label is in Chinese')
-  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tooltip.cp-label')].map((e) => e.textContent).join('|') === 'North gate · 已到位|East road · 超时未到', undefined, { timeout: 5000 })
+  await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-tooltip.cp-label')].map((e) => e.textContent).join('|') === 'North gate · 已到位|East road · 超时未到', undefined, { timeout: 60_000 })
   t.pass('checkpoint labels on the map are in Chinese')
   await page.selectOption('#lang', 'en')
 })
