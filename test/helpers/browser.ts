@@ -42,10 +42,14 @@ export function requireChromium(t: Test, what: string): void {
   process.exit(0)
 }
 
-/** Builds the map bundle into dist/web (what `npm run build` does), in a child process. */
+/**
+ * Builds the map bundle into dist/web, in a child process: what `npm run build` does plus the
+ * test probes (`window.hexpatrol`, see scripts/build-web.mjs --probes) for what the page only
+ * draws on canvas. `npm start` rebuilds over such a build.
+ */
 export function buildWeb(): void {
   const root = join(import.meta.dirname, '..', '..')
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--quiet'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: '' } })
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--quiet', '--probes'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: '' } })
   if (r.status !== 0) throw new Error(`map build failed: ${r.stderr}`)
 }
 

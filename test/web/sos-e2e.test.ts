@@ -49,7 +49,6 @@ t.test('an SOS is shown above everything, with a sound, and resolved from the pa
   await page.waitForSelector('#login-token')
   await page.fill('#login-token', OPERATE)
   await page.click('#login-submit')
-  await page.waitForFunction(() => (window as unknown as { hexpatrol?: { ready: boolean } }).hexpatrol?.ready === true, undefined, { timeout: 20_000 })
 
   // The live stream is up (an SOS arriving in it is announced; one in the first snapshot is listed).
   await page.waitForSelector('#conn.live', { timeout: 20_000 })
