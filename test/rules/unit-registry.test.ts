@@ -107,3 +107,15 @@ t.test('sweepIdle visits at most UNKNOWN_SWEEP units per call and resumes where 
   t.equal(r.unknownCount, 0)
   t.same(r.sweepIdle(T0 + 10 * MIN), [])
 })
+
+t.test('sweepIdle wraps around to the first unit when it resumed near the end', async (t) => {
+  const r = new UnitRegistry(dep({ max_unknown_units: UNKNOWN_SWEEP + 100, unknown_idle_after: '10m' }), T0)
+  for (let i = 0; i < UNKNOWN_SWEEP + 100; i++) r.obtain(`X-${i}`, T0)
+  t.same(r.sweepIdle(T0 + MIN), [], 'nobody idle yet; the sweep stops after UNKNOWN_SWEEP units')
+  const gone = r.sweepIdle(T0 + 10 * MIN)
+  t.equal(gone.length, UNKNOWN_SWEEP - 3, 'the budget again (configured units take part of it)')
+  t.equal(gone[0]?.id, `X-${UNKNOWN_SWEEP - 3}`, 'resumed where the last call stopped')
+  t.equal(gone[102]?.id, `X-${UNKNOWN_SWEEP + 99}`, 'to the last unit')
+  t.equal(gone[103]?.id, 'X-0', 'then on from the first one (past the configured units)')
+  t.equal(r.unknownCount, 103)
+})
