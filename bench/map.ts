@@ -65,7 +65,7 @@ if (!synthetic) {
   await page.fill('#login-token', TOKEN)
   await page.click('#login-submit')
 }
-await page.waitForFunction(() => (window as unknown as { hexpatrol?: { ready: boolean } }).hexpatrol?.ready === true, undefined, { timeout: 120_000 })
+await page.waitForSelector('#conn.live', { timeout: 120_000 })
 const shown = await page.evaluate(() => {
   const hx = (window as unknown as { hexpatrol: { store: { cells: Map<string, unknown>; units: Map<string, unknown> } } }).hexpatrol
   return { cells: hx.store.cells.size, units: hx.store.units.size }

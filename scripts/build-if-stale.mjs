@@ -33,10 +33,14 @@ export function sourceHash (root) {
   return h.digest('hex')
 }
 
-/** Whether dist/ holds a build of exactly these sources. */
+/** Left in dist/web by a test build (build-web.mjs --probes): never served as it is. */
+const TEST_BUILD = 'dist/web/TEST-BUILD-WITH-PROBES'
+
+/** Whether dist/ holds a production build of exactly these sources. */
 export function isCurrent (root, hash = sourceHash(root)) {
   const stamp = join(root, 'dist', '.build-stamp')
-  return OUTPUTS.every((o) => existsSync(join(root, o))) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash
+  return OUTPUTS.every((o) => existsSync(join(root, o))) && !existsSync(join(root, TEST_BUILD)) &&
+    existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash
 }
 
 export function markBuilt (root, hash) {

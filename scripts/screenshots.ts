@@ -95,7 +95,7 @@ await page.waitForSelector('#login-token')
 await shot('map-login.png')
 await page.fill('#login-token', TOKEN)
 await page.click('#login-submit')
-await page.waitForFunction(() => (window as unknown as { hexpatrol?: { ready: boolean } }).hexpatrol?.ready === true, undefined, { timeout: 20_000 })
+await page.waitForSelector('#conn.live', { timeout: 20_000 })
 await page.waitForTimeout(1500)
 await shot('map-overview.png')
 

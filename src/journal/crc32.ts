@@ -1,6 +1,6 @@
 // CRC-32 (IEEE 802.3, the zlib/gzip polynomial) of a buffer, used to frame journal records.
-// zlib.crc32 is native and several times faster, but only exists from Node 20.15 / 22.2; older
-// runtimes (package.json allows any Node 20) fall back to the classic table-driven loop.
+// zlib.crc32 is native and several times faster, but only exists from Node 22.2; older
+// runtimes (package.json allows any Node 22) fall back to the classic table-driven loop.
 import zlib from 'node:zlib'
 
 export type Crc32 = (data: Uint8Array) => number

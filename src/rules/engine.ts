@@ -4,29 +4,27 @@
 // fixes held in a reorder buffer for allowed_lateness, for DISORDER_HOLD_MS. tick() releases held
 // fixes and evaluates silence, coverage and response coverage.
 // No I/O: the caller journals fixes, delivers the returned AlertEvents and persists takeDelta().
+// The units it tracks live in a UnitRegistry, the persistence form of its state in state-codec.ts.
 import type { AlertEvent, AlertPosition, SosVia, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
-import { UnitGrid } from '../geo/unit-grid.js'
-import { AlertBook, type AlertBookJSON, type AlertView } from './alert-book.js'
+import { AlertBook, type AlertView } from './alert-book.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
 import { tickCoverageGap } from './coverage-gap.js'
 import { applyOverride, overrideKey, type CoverageOverrides } from './coverage-overrides.js'
 import type { Deployment, PostSpec, ZoneSpec } from './deployment.js'
 import { qualityFlags } from './fix-quality.js'
-import { initialGapDwell, type GapDwellState } from './gap-dwell.js'
 import { runGapMs, stepRadius, unitRunGapMs } from './radius-breach.js'
-import { ResponseCoverage } from './response-coverage.js'
-import { tickResponseGap, type Position } from './response-gap.js'
-import { isSilentAt, looksStationary, observeSilent, steadyCadenceMs, tickSilent } from './silent-unit.js'
+import { tickResponseGap } from './response-gap.js'
+import { looksStationary, observeSilent, steadyCadenceMs, tickSilent } from './silent-unit.js'
+import { encodeSnapshot, restoreSnapshot, StateChanges, type RuleDelta, type RuleSnapshot, type RuleState } from './state-codec.js'
 import { summaries, unitLabel } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, sosOpened, zoneTransition } from './unit-alerts.js'
+import { UnitRegistry, type NearestOptions } from './unit-registry.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
-import {
-  createUnitState, historyOf, observeClock, rememberRejected, rememberReleased, unitFromJSON, unitToJSON,
-  type UnitState, type UnitStateJSON,
-} from './unit-state.js'
+import { historyOf, observeClock, rememberRejected, rememberReleased, type UnitState } from './unit-state.js'
 import { unitView, type UnitView, type ZoneCoverageView, type ZoneView } from './views.js'
+import { createZoneState, responseCoverageOf, type ZoneState } from './zone-state.js'
 import { initialZoneExit, stepZoneExit } from './zone-exit.js'
 
 export type { AlertView } from './alert-book.js'
@@ -35,75 +33,17 @@ export type { UnitView, ZoneView, ZoneCoverageView } from './views.js'
 /** How long a unit whose stream went out of order keeps paying the reorder hold. */
 export const DISORDER_HOLD_MS = 5 * 60_000
 
-/** Units the idle sweep of unknown units visits per tick. */
-export const UNKNOWN_SWEEP = 5000
-
-export interface ZoneTimersJSON { zoneId: string; coverage: GapDwellState; response: GapDwellState }
-
-export interface RuleSnapshot {
-  version: 1
-  units: UnitStateJSON[]
-  alerts: AlertBookJSON
-  coverage: Array<{ zoneId: string; state: unknown }>
-  responseRatios: Array<{ zoneId: string; ratio: number }>
-  zoneTimers?: ZoneTimersJSON[]
-}
-
-/**
- * What changed since the previous takeDelta(): the units touched (their whole state), units
- * forgotten, the open-alert list when it moved, zones whose coverage moved, and the small zone
- * timers. Its size follows the change, never the size of the fleet.
- */
-export interface RuleDelta {
-  units: UnitStateJSON[]
-  removed: string[]
-  alerts: AlertBookJSON | null
-  coverage: Array<{ zoneId: string; state: unknown }>
-  responseRatios: Array<{ zoneId: string; ratio: number }>
-  zoneTimers: ZoneTimersJSON[]
-}
-
-export interface NearestOptions {
-  k: number
-  kind?: string
-  maxDistanceM?: number
-  /** Include units currently silent (default false). */
-  includeSilent?: boolean
-}
-
-interface ZoneState {
-  spec: ZoneSpec
-  coverage: ZoneCoverage
-  response: ResponseCoverage | null
-  responseRatio: number | null
-  coverageDwell: GapDwellState
-  responseDwell: GapDwellState
-  /** coverage.changes at the last takeDelta(). */
-  savedChanges: number
-  /** overrideKey() of the override the spec was built from ('' = as configured). */
-  overrideKey: string
-}
-
 export class RuleEngine {
   private readonly dep: Deployment
   private readonly startedAt: number
   private book = new AlertBook()
-  private readonly unitStates = new Map<string, UnitState>()
+  private readonly registry: UnitRegistry
   private readonly zoneStates: ZoneState[]
   private readonly credit: CoverageCredit
   private overrides: CoverageOverrides | null = null
-  /** Live positions for nearest(): a grid index, so a search reads a few cells, not every unit. */
-  private readonly grid = new UnitGrid<UnitState>()
-  /** One grid per unit kind too, so a search for a rare kind does not wade through the others. */
-  private readonly kindGrids = new Map<string, UnitGrid<UnitState>>()
   /** Units with held fixes: the only ones tick() has to release. */
   private readonly holding = new Set<UnitState>()
-  private readonly dirty = new Set<string>()
-  private readonly removed = new Set<string>()
-  private unknownCount = 0
-  /** Where the unknown-unit sweep resumes (a live iterator over unitStates), or null to start over. */
-  private sweep: Iterator<UnitState> | null = null
-  private savedBookChanges = -1
+  private readonly changes: StateChanges
   /** Fixes of unknown units the rules did not track because max_unknown_units was reached. */
   untrackedFixes = 0
   /** A fix-time pause after which no unit rule can confirm an edge on the next fix (Infinity: dwell 0). */
@@ -112,18 +52,9 @@ export class RuleEngine {
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
     this.startedAt = opts.startedAt
-    // Configured units exist from the start, so silence is measured from engine start.
-    for (const id of dep.units.keys()) this.unitStates.set(id, createUnitState(dep, id, opts.startedAt))
-    this.zoneStates = dep.zones.map((spec) => ({
-      spec,
-      coverage: new ZoneCoverage(spec.coverage, opts.startedAt),
-      response: spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM),
-      responseRatio: null,
-      coverageDwell: initialGapDwell(),
-      responseDwell: initialGapDwell(),
-      savedChanges: -1,
-      overrideKey: '',
-    }))
+    this.registry = new UnitRegistry(dep, opts.startedAt)
+    this.zoneStates = dep.zones.map((spec) => createZoneState(spec, opts.startedAt))
+    this.changes = new StateChanges(this.zoneStates.length)
     this.credit = new CoverageCredit(dep, this.zoneStates)
     const hole = (dwellMs: number): number => (dwellMs === 0 ? Infinity : runGapMs(dwellMs))
     this.holeMs = Math.max(hole(dep.rules.radius.dwellMs), hole(dep.rules.zone.dwellMs))
@@ -131,18 +62,18 @@ export class RuleEngine {
 
   /** FixFlag bits the fix earns, without mutating state (the caller journals them before ingest). */
   classify(fix: Fix): number {
-    const u = this.unitStates.get(fix.unitId)
+    const u = this.registry.get(fix.unitId)
     return u === undefined ? 0 : qualityFlags(fix, historyOf(u, this.dep))
   }
 
   /** Takes a fix whose flags are set, arriving at engine clock `now`; returns the alert transitions it caused. */
   ingest(fix: Fix, now: number): AlertEvent[] {
-    const u = this.unitOf(fix.unitId, now)
+    const u = this.registry.obtain(fix.unitId, now)
     if (u === null) {
       this.untrackedFixes++
       return []
     }
-    this.dirty.add(u.id)
+    this.changes.touched(u.id)
     const out: AlertEvent[] = []
     // Every arrival is a sign of life, whatever its flags and device time.
     if (observeSilent(u.silent, fix.ts, now, looksStationary(u.latest, fix)) === 'resolved') {
@@ -168,15 +99,20 @@ export class RuleEngine {
     // that reconnects sends its live position, then its buffer): it waits allowed_lateness, so the
     // back-fill is evaluated in fix-time order instead of too late. No edge waits: after such a
     // hole no run goes on.
-    if (u.latest !== null && fix.ts - u.latest.ts > this.unitHoleMs(u)) u.buffer.holdAllUntil = now + this.dep.rules.allowedLatenessMs
+    // The unit's gaps do not change again before this call returns: its cadence is read once.
+    let cadence: number | null | undefined
+    if (u.latest !== null && this.holeMs !== Infinity) {
+      cadence = this.cadenceOf(u)
+      if (fix.ts - u.latest.ts > Math.max(this.holeMs, unitRunGapMs(0, cadence))) u.buffer.holdAllUntil = now + this.dep.rules.allowedLatenessMs
+    }
     if (u.latest === null || fix.ts > u.latest.ts) {
       u.latest = fix
-      this.index(u)
+      this.registry.moved(u)
     }
     const newest = u.buffer.newest()
     if (newest !== null && fix.ts < newest.ts) u.holdUntil = now + DISORDER_HOLD_MS
     u.buffer.insert(fix)
-    this.releaseUnit(u, now, out)
+    this.releaseUnit(u, now, out, cadence)
     return out
   }
 
@@ -198,7 +134,7 @@ export class RuleEngine {
       const spec = applyOverride(base, o)
       z.coverage = ZoneCoverage.fromJSON(spec.coverage, z.coverage.toJSON())
       if (spec.responseRadiusM !== z.response?.radiusM) {
-        z.response = spec.responseRadiusM === null ? null : new ResponseCoverage(spec.coverage.cells, spec.resolution, spec.responseRadiusM)
+        z.response = responseCoverageOf(spec)
         if (z.response === null) z.responseRatio = null
       }
       z.spec = spec
@@ -213,16 +149,19 @@ export class RuleEngine {
     for (const u of [...this.holding]) this.releaseUnit(u, now, out)
     // Silence is a configured unit's rule: a tick visits those (a few hundred), never the fleet.
     for (const id of this.dep.units.keys()) {
-      const u = this.unitStates.get(id) as UnitState
+      const u = this.registry.get(id) as UnitState
       if (tickSilent(u.silent, now, u.liveness) === 'opened') {
-        this.dirty.add(u.id)
+        this.changes.touched(u.id)
         push(out, silentOpened(this.book, u, now))
       }
     }
-    this.sweepUnknown(now)
+    for (const u of this.registry.sweepIdle(now)) {
+      this.holding.delete(u)
+      this.changes.forgotten(u.id)
+    }
     const rules = this.dep.rules
     for (const z of this.zoneStates) push(out, tickCoverageGap(this.book, z.spec, z.coverage, now, z.coverageDwell, rules.coverageGap).event)
-    const live = this.zoneStates.some((z) => z.response !== null) ? this.livePositions(now) : []
+    const live = this.zoneStates.some((z) => z.response !== null) ? this.registry.livePositions(now) : []
     // Before silent_after has passed since start, a unit that has not reported yet is not known to be absent.
     const mayOpen = now >= this.startedAt + rules.silentAfterMs
     for (const z of this.zoneStates) {
@@ -243,18 +182,18 @@ export class RuleEngine {
     const out: AlertEvent[] = []
     for (const a of this.book.list()) {
       if (!this.orphaned(a)) continue
-      const u = a.last.unitId === undefined ? undefined : this.unitStates.get(a.last.unitId)
+      const u = a.last.unitId === undefined ? undefined : this.registry.get(a.last.unitId)
       // A breach's subject names its post and a changed post already reset the state on restore;
       // an exit saved under the old subject (`unit:<id>`) may still be active: start it over.
       if (u !== undefined && a.kind === 'zone_exit' && u.zone !== null && u.zone.active) u.zone = initialZoneExit(u.zone.zoneId, u.zone.zoneKey)
-      if (u !== undefined) this.dirty.add(u.id)
+      if (u !== undefined) this.changes.touched(u.id)
       push(out, this.book.resolveForReason(a.kind, a.subject, now, 'config_changed', summaries.configChanged(a.last.summary)))
     }
     return out
   }
 
   private orphaned(a: AlertView): boolean {
-    const u = a.last.unitId === undefined ? undefined : this.unitStates.get(a.last.unitId)
+    const u = a.last.unitId === undefined ? undefined : this.registry.get(a.last.unitId)
     switch (a.kind) {
       case 'radius_breach':
         return !(u?.radius?.active === true && radiusSubject(u.id, u.radius.postId) === a.subject)
@@ -277,9 +216,9 @@ export class RuleEngine {
    * or no fix. Call it after the report is journaled; a repeat while the alert is open is nothing.
    */
   sos(unitId: string, at: number, via: SosVia, pos: AlertPosition | null, now: number): AlertEvent[] {
-    const u = this.unitOf(unitId, now)
+    const u = this.registry.obtain(unitId, now)
     if (u === null) return []
-    this.dirty.add(u.id)
+    this.changes.touched(u.id)
     const ev = sosOpened(this.book, u, at, via, pos)
     return ev === null ? [] : [ev]
   }
@@ -310,17 +249,17 @@ export class RuleEngine {
   }
 
   units(now: number): UnitView[] {
-    return [...this.unitStates.values()].map((u) => unitView(this.dep, u, now))
+    return [...this.registry.values()].map((u) => unitView(this.dep, u, now))
   }
 
   unit(id: string, now: number): UnitView | undefined {
-    const u = this.unitStates.get(id)
+    const u = this.registry.get(id)
     return u === undefined ? undefined : unitView(this.dep, u, now)
   }
 
   /** Units the rules track that are not in the config. */
   get unknownUnits(): number {
-    return this.unknownCount
+    return this.registry.unknownCount
   }
 
   zones(now: number): ZoneView[] {
@@ -342,11 +281,7 @@ export class RuleEngine {
 
   /** The k units nearest a point (live ones only unless includeSilent), nearest first, ties by id. */
   nearest(lat: number, lon: number, opts: NearestOptions, now: number): Array<UnitView & { distanceM: number }> {
-    const accept = (u: UnitState): boolean =>
-      (opts.kind === undefined || u.kind === opts.kind) && (opts.includeSilent === true || !isSilentAt(u.silent, now, u.liveness))
-    const grid = opts.kind === undefined ? this.grid : this.kindGrids.get(opts.kind)
-    if (grid === undefined) return []
-    return grid.nearest(lat, lon, opts.k, { maxDistanceM: opts.maxDistanceM, accept })
+    return this.registry.nearest(lat, lon, opts, now)
       .map(({ value: u, distanceM }) => ({ ...unitView(this.dep, u, now), distanceM }))
   }
 
@@ -370,43 +305,17 @@ export class RuleEngine {
   }
 
   snapshot(): RuleSnapshot {
-    return {
-      version: 1,
-      units: [...this.unitStates.values()].map((u) => unitToJSON(u)),
-      alerts: this.book.toJSON(),
-      coverage: this.zoneStates.map((z) => ({ zoneId: z.spec.id, state: z.coverage.toJSON() })),
-      responseRatios: this.responseRatios(),
-      zoneTimers: this.zoneTimers(),
-    }
+    return encodeSnapshot(this.state())
   }
 
   /** What changed since the last call (see RuleDelta); serialise it before the next ingest/tick (it shares state). */
   takeDelta(): RuleDelta {
-    const units: UnitStateJSON[] = []
-    for (const id of this.dirty) {
-      const u = this.unitStates.get(id)
-      // Not cloned: the delta is serialised before the engine runs again.
-      if (u !== undefined) units.push(unitToJSON(u, false))
-    }
-    this.dirty.clear()
-    const removed = [...this.removed]
-    this.removed.clear()
-    const alerts = this.book.changes === this.savedBookChanges ? null : this.book.toJSON()
-    this.savedBookChanges = this.book.changes
-    const coverage: RuleDelta['coverage'] = []
-    for (const z of this.zoneStates) {
-      if (z.coverage.changes === z.savedChanges) continue
-      z.savedChanges = z.coverage.changes
-      coverage.push({ zoneId: z.spec.id, state: z.coverage.toJSON() })
-    }
-    return { units, removed, alerts, coverage, responseRatios: this.responseRatios(), zoneTimers: this.zoneTimers() }
+    return this.changes.take(this.state())
   }
 
   /** Marks everything changed, so the next takeDelta() carries the whole state (a store's first write). */
   markAllChanged(): void {
-    for (const id of this.unitStates.keys()) this.dirty.add(id)
-    this.savedBookChanges = -1
-    for (const z of this.zoneStates) z.savedChanges = -1
+    this.changes.markAll(this.state())
   }
 
   /**
@@ -415,104 +324,26 @@ export class RuleEngine {
    * for posts or zones that changed starts over (reconcile() then resolves their alerts).
    */
   static restore(dep: Deployment, snap: RuleSnapshot, opts: { startedAt: number }): RuleEngine {
-    if (snap?.version !== 1) throw new Error(`rule snapshot version ${JSON.stringify(snap?.version)} is not supported`)
     const e = new RuleEngine(dep, opts)
-    e.book = AlertBook.fromJSON(snap.alerts)
-    for (const j of snap.units) {
-      const configured = dep.units.has(j.id)
-      if (!configured && (j.known !== false || e.unknownCount >= dep.rules.maxUnknownUnits)) continue
-      const u = unitFromJSON(dep, j, opts.startedAt)
-      e.unitStates.set(j.id, u)
-      if (u.latest !== null) e.index(u)
-      if (!configured) e.unknownCount++
-      if (u.buffer.size > 0) e.holding.add(u)
-    }
-    for (const c of snap.coverage) {
-      const spec = dep.zonesById.get(c.zoneId)
-      if (spec !== undefined) (e.zoneStates[spec.index] as ZoneState).coverage = ZoneCoverage.fromJSON(spec.coverage, c.state, opts.startedAt)
-    }
-    for (const r of snap.responseRatios) {
-      const z = e.zoneOf(r.zoneId)
-      if (z?.response != null) z.responseRatio = r.ratio
-    }
-    for (const t of snap.zoneTimers ?? []) {
-      const z = e.zoneOf(t.zoneId)
-      if (z === undefined) continue
-      z.coverageDwell = { ...t.coverage }
-      z.responseDwell = { ...t.response }
-    }
+    e.book = restoreSnapshot(dep, snap, opts.startedAt, e.registry, e.zoneStates)
+    for (const u of e.registry.values()) if (u.buffer.size > 0) e.holding.add(u)
     return e
   }
 
-  private zoneOf(zoneId: string): ZoneState | undefined {
-    const spec = this.dep.zonesById.get(zoneId)
-    return spec === undefined ? undefined : this.zoneStates[spec.index]
-  }
-
-  private responseRatios(): RuleSnapshot['responseRatios'] {
-    return this.zoneStates.flatMap((z) => (z.responseRatio === null ? [] : [{ zoneId: z.spec.id, ratio: z.responseRatio }]))
-  }
-
-  private zoneTimers(): ZoneTimersJSON[] {
-    return this.zoneStates.map((z) => ({ zoneId: z.spec.id, coverage: { ...z.coverageDwell }, response: { ...z.responseDwell } }))
-  }
-
-  /** The unit's state, created on first sight; null for an unknown unit beyond max_unknown_units. */
-  private unitOf(id: string, now: number): UnitState | null {
-    let u = this.unitStates.get(id)
-    if (u !== undefined) return u
-    if (this.unknownCount >= this.dep.rules.maxUnknownUnits) return null
-    this.unitStates.set(id, (u = createUnitState(this.dep, id, now)))
-    this.unknownCount++
-    return u
-  }
-
-  private index(u: UnitState): void {
-    const f = u.latest as Fix
-    this.grid.set(u.id, f.lat, f.lon, u)
-    let g = this.kindGrids.get(u.kind)
-    if (g === undefined) this.kindGrids.set(u.kind, (g = new UnitGrid()))
-    g.set(u.id, f.lat, f.lon, u)
-  }
-
-  /**
-   * Forgets unknown units idle for unknown_idle_after, UNKNOWN_SWEEP units per tick, resuming where
-   * the last tick stopped: with 100,000 unknown units an idle one goes at most 20 ticks late.
-   */
-  private sweepUnknown(now: number): void {
-    if (this.unknownCount === 0) return
-    let seen = 0
-    while (seen < UNKNOWN_SWEEP) {
-      const next = (this.sweep ??= this.unitStates.values()).next()
-      if (next.done === true) {
-        this.sweep = null
-        // Every unit seen this tick: a fleet smaller than UNKNOWN_SWEEP is swept whole each tick.
-        if (seen >= this.unitStates.size) break
-        continue
-      }
-      seen++
-      const u = next.value
-      if (u.spec === null && now - (u.silent.lastSeenAt ?? u.silent.since) >= this.dep.rules.unknownIdleMs) this.forget(u)
-    }
-  }
-
-  private forget(u: UnitState): void {
-    this.unitStates.delete(u.id)
-    this.grid.delete(u.id)
-    this.kindGrids.get(u.kind)?.delete(u.id)
-    this.holding.delete(u)
-    this.dirty.delete(u.id)
-    this.removed.add(u.id)
-    this.unknownCount--
+  private state(): RuleState {
+    return { units: this.registry, book: this.book, zones: this.zoneStates }
   }
 
   /** Releases what is due: everything when the unit is in order, else what waited allowed_lateness. */
-  private releaseUnit(u: UnitState, now: number, out: AlertEvent[]): void {
+  private releaseUnit(u: UnitState, now: number, out: AlertEvent[], knownCadence?: number | null): void {
     const due = now < u.buffer.holdAllUntil ? [] : now < u.holdUntil ? u.buffer.release(now) : u.buffer.drain()
     if (u.buffer.size > 0) this.holding.add(u)
     else this.holding.delete(u)
-    if (due.length > 0) this.dirty.add(u.id)
-    for (const f of due) this.process(u, f, out)
+    if (due.length === 0) return
+    this.changes.touched(u.id)
+    // Releasing fixes does not change the unit's gaps: its cadence is read once, and only for a rule that uses it.
+    const cadence = knownCadence !== undefined ? knownCadence : u.radius !== null || u.zone !== null ? this.cadenceOf(u) : null
+    for (const f of due) this.process(u, f, cadence, out)
   }
 
   /** The unit's reporting interval, learned or configured (null: neither), which stretches the pause a rule's run may take. */
@@ -520,37 +351,23 @@ export class RuleEngine {
     return steadyCadenceMs(u.silent) ?? u.liveness.expectedMs
   }
 
-  /** The fix-time pause after which no rule of this unit can confirm an edge on its next fix. */
-  private unitHoleMs(u: UnitState): number {
-    return this.holeMs === Infinity ? Infinity : Math.max(this.holeMs, unitRunGapMs(0, this.cadenceOf(u)))
-  }
-
   /** One released fix, in fix-time order: unit rules, then coverage credit with path fill. */
-  private process(u: UnitState, f: Fix, out: AlertEvent[]): void {
+  private process(u: UnitState, f: Fix, cadence: number | null, out: AlertEvent[]): void {
     const prev = u.lastReleased
     rememberReleased(u, f)
     const rules = this.dep.rules
     // compileDeployment checked that every unit's post and zone exist.
     if (u.radius !== null) {
       const post = this.dep.posts.get(u.radius.postId) as PostSpec
-      const e = stepRadius(u.radius, post, f, rules.radius, this.cadenceOf(u))
+      const e = stepRadius(u.radius, post, f, rules.radius, cadence)
       if (e !== null) push(out, radiusTransition(this.book, u, post, f, e))
     }
     if (u.zone !== null) {
       const zone = this.dep.zonesById.get(u.zone.zoneId) as ZoneSpec
-      const e = stepZoneExit(u.zone, zone.polygon, f, rules.zone, this.cadenceOf(u))
+      const e = stepZoneExit(u.zone, zone.polygon, f, rules.zone, cadence)
       if (e !== null) push(out, zoneTransition(this.book, u, zone, f, e))
     }
     this.credit.credit(f, u.ownZone, prev)
-  }
-
-  private livePositions(now: number): Position[] {
-    const out: Position[] = []
-    for (const u of this.unitStates.values()) {
-      const f = u.latest
-      if (f !== null && !isSilentAt(u.silent, now, u.liveness)) out.push({ lat: f.lat, lon: f.lon })
-    }
-    return out
   }
 
   private zoneView(z: ZoneState, now: number): ZoneView {

@@ -21,7 +21,7 @@ import { appendFile, type FileHandle } from 'node:fs/promises'
 import { setImmediate as turn } from 'node:timers/promises'
 import { join } from 'node:path'
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileAtomicAsync } from '../private-files.js'
-import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/engine.js'
+import type { RuleDelta, RuleSnapshot, ZoneTimersJSON } from '../rules/state-codec.js'
 import type { AlertBookJSON } from '../rules/alert-book.js'
 
 /** Entries serialised per slice of a save or a compaction (each slice is one synchronous step). */

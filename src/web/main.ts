@@ -1,6 +1,7 @@
 // Entry point: checks the session, shows the login page or the operations map, wires the views to
-// the store and the store to the stream. `window.hexpatrol` exposes read-only probes for tests
-// and benchmarks (marker positions, cell colours); it can do nothing the API does not allow.
+// the store and the store to the stream. A test build (scripts/build-web.mjs --probes) also
+// exposes `window.hexpatrol`, read-only probes into what the map draws on canvas (marker positions,
+// cell colours) for the browser tests and benchmarks; a production build compiles it out.
 import { api, setUnauthorizedHandler, type Session } from './api.js'
 import { h } from './dom.js'
 import { label, onLangChange, relabel, t } from './i18n.js'
@@ -12,13 +13,14 @@ import { ResourceSearch } from './views/resource-search.js'
 import { Replay } from './views/replay.js'
 import { ZoneSummary } from './views/zone-summary.js'
 import { langSelect, showLogin } from './views/login.js'
-import { Operations } from './operations.js'
 import { OpsLayers } from './views/ops-layers.js'
 import { OpsPanel } from './views/ops-panel.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
 }
+/** Set by the bundler: true only in a test build. */
+declare const __HEXP_PROBES__: boolean
 
 function settings(): PageSettings {
   const el = document.getElementById('hexp-settings')
@@ -42,7 +44,7 @@ async function boot(): Promise<void> {
   }
   if (session === null || location.pathname === '/login') {
     showLogin(root, () => location.assign('/'))
-    window.hexpatrol = { view: 'login' }
+    if (__HEXP_PROBES__) window.hexpatrol = { view: 'login' }
     return
   }
   setUnauthorizedHandler(() => location.assign('/login'))
@@ -52,12 +54,17 @@ async function boot(): Promise<void> {
 
 function startMap(root: HTMLElement, session: Session): void {
   const store = new Store()
+  // The store's stream and timers end with the page (or before the redirect to the login page).
+  addEventListener('pagehide', () => store.close())
   const mapEl = h('div', { id: 'map' })
   const left = h('aside', { class: 'side left' })
   const right = h('aside', { class: 'side right' })
   const conn = h('span', { class: 'conn', id: 'conn' })
   const logout = label(h('button', { type: 'button', id: 'logout' }), 'app.logout')
-  logout.onclick = () => void api.del('/api/v1/session').finally(() => location.assign('/login'))
+  logout.onclick = () => {
+    store.close()
+    void api.del('/api/v1/session').finally(() => location.assign('/login'))
+  }
   const user = h('span', { class: 'user', id: 'user' })
   const renderUser = () => { user.textContent = t('app.user', { name: session.name, scope: session.scope }) }
   renderUser()
@@ -70,8 +77,7 @@ function startMap(root: HTMLElement, session: Session): void {
   const details = new UnitDetails(store, map)
   const search = new ResourceSearch(map)
   const replay = new Replay(store, map)
-  const ops = new Operations()
-  store.onOther = (type, data) => ops.onEvent(type, data)
+  const ops = store.ops
   const opsLayers = new OpsLayers(map, store, ops)
   const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text))
   onLangChange(() => opsLayers.relabel())
@@ -88,27 +94,28 @@ function startMap(root: HTMLElement, session: Session): void {
   renderConn()
   relabel(document)
 
-  window.hexpatrol = {
-    view: 'map',
-    store,
-    map,
-    ready: false,
-    markerOf: (id: string) => map.markerOf(id),
-    cellColour: (id: string) => map.cellColour(id),
-    search: (lat: number, lon: number) => search.search(lat, lon),
-    replay,
-    ops,
-    opsProbe: opsLayers.probe(),
-    /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
-    recordMoves: () => {
-      const moves: Array<[string, number, number]> = []
-      map.onMarkerMoved = (id, ts) => { if (ts !== null) moves.push([id, ts, Date.now()]) }
-      return moves
-    },
+  // Test builds only (scripts/build-web.mjs --probes): read-only probes into the canvas layers.
+  if (__HEXP_PROBES__) {
+    window.hexpatrol = {
+      view: 'map',
+      store,
+      map,
+      markerOf: (id: string) => map.markerOf(id),
+      cellColour: (id: string) => map.cellColour(id),
+      search: (lat: number, lon: number) => search.search(lat, lon),
+      replay,
+      ops,
+      opsProbe: opsLayers.probe(),
+      /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
+      recordMoves: () => {
+        const moves: Array<[string, number, number]> = []
+        map.onMarkerMoved = (id, ts) => { if (ts !== null) moves.push([id, ts, Date.now()]) }
+        return moves
+      },
+    }
   }
-  Promise.all([store.load(), ops.load()]).then(() => {
+  store.load().then(() => {
     store.connect()
-    window.hexpatrol!.ready = true
   }).catch((err: Error) => {
     alerts.el.append(h('p', { class: 'error' }, t('common.error', { message: err.message })))
   })

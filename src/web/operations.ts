@@ -2,7 +2,9 @@
 // (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels
 // (GET /levels, SSE `patrol_level`) and active plans (GET /plans, GET /plans/{id}, SSE `plan`:
 // each plan event refetches that plan's status, the one source of checkpoint states). Views
-// subscribe; a deployment without the incidents stage simply shows none of it.
+// subscribe; a deployment without the incidents stage simply shows none of it. Not a store of its
+// own: the page's one Store holds it (store.ops), feeds it the stream's events and starts and
+// stops its polling with the stream.
 import { api } from './api.js'
 
 type Obj = Record<string, unknown>
@@ -87,6 +89,9 @@ export class Operations {
   private readonly planNames = new Map<string, string>()
   private ladder: string[] = []
   private readonly listeners: Array<(e: OpsEvent) => void> = []
+  /** The polling intervals and the pending hotspot re-reads: owned here, cleared by stop(). */
+  private polls: Array<ReturnType<typeof setInterval>> = []
+  private readonly pending = new Set<ReturnType<typeof setTimeout>>()
 
   subscribe(f: (e: OpsEvent) => void): void {
     this.listeners.push(f)
@@ -98,9 +103,24 @@ export class Operations {
 
   async load(): Promise<void> {
     await Promise.all([this.loadIncidents(), this.loadHotspots(), this.loadLevels(), this.loadPlans()])
-    // Imports of past incidents announce nothing: they show with the next poll, like their hotspots.
-    setInterval(() => void Promise.all([this.loadHotspots(), this.loadIncidents()]), HOTSPOT_POLL_MS)
-    setInterval(() => { for (const id of this.plans.keys()) void this.loadPlan(id) }, PLAN_POLL_MS)
+  }
+
+  /** Starts polling what the stream does not carry (idempotent: a second call changes nothing). */
+  startPolling(): void {
+    if (this.polls.length > 0) return
+    this.polls = [
+      // Imports of past incidents announce nothing: they show with the next poll, like their hotspots.
+      setInterval(() => void Promise.all([this.loadHotspots(), this.loadIncidents()]), HOTSPOT_POLL_MS),
+      setInterval(() => { for (const id of this.plans.keys()) void this.loadPlan(id) }, PLAN_POLL_MS),
+    ]
+  }
+
+  /** Stops every timer this started (logout, page unload). */
+  stop(): void {
+    for (const h of this.polls) clearInterval(h)
+    this.polls = []
+    for (const h of this.pending) clearTimeout(h)
+    this.pending.clear()
   }
 
   /** Any of these may be absent (no incidents stage, ClickHouse not ready): the map works without. */
@@ -172,7 +192,11 @@ export class Operations {
       this.incidents.set(i.id, i)
       this.emit({ type: 'incidents', opened: isNew ? [i] : [] })
       // A new incident may make or move a hotspot (the engine recomputes after adding it).
-      setTimeout(() => void this.loadHotspots(), 1500)
+      const h = setTimeout(() => {
+        this.pending.delete(h)
+        void this.loadHotspots()
+      }, 1500)
+      this.pending.add(h)
     } else if (type === 'plan' && typeof d.planId === 'string') {
       void this.loadPlan(d.planId)
     } else if (type === 'patrol_level' && e.type === 'patrol_level.changed' && typeof d.zoneId === 'string') {

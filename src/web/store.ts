@@ -1,8 +1,11 @@
 // The page's one store: loads the initial state from the GeoJSON endpoints, then follows the SSE
-// stream (snapshot, position, alert, coverage). Views subscribe; they never fetch live state
-// themselves. Changes are reported as sets of ids so a view redraws only what changed.
+// stream (snapshot, position, alert, coverage; incident, plan and patrol_level go to its
+// operations part, `ops`). Views subscribe; they never fetch live state themselves. Changes are
+// reported as sets of ids so a view redraws only what changed. close() ends the stream and every
+// timer the store started (logout, page unload).
 import { api } from './api.js'
 import { toAlert, toUnit, type Alert, type Cell, type Unit, type ZoneInfo } from './model.js'
+import { Operations } from './operations.js'
 
 export const TRAIL_POINTS = 20
 /** Used when the API does not say a cell's max interval (the config default). */
@@ -36,6 +39,8 @@ export class Store {
   readonly zones = new Map<string, ZoneShape>()
   readonly cells = new Map<string, Cell>()
   readonly posts = new Map<string, Post>()
+  /** Incidents, hotspots, patrol levels and active plans (the incidents stage's part of the page). */
+  readonly ops = new Operations()
   /** While a replay runs, the stream's positions are not applied (the replay drives the units). */
   paused = false
   connected = false
@@ -50,7 +55,12 @@ export class Store {
     for (const f of this.listeners) f(e)
   }
 
+  /** Loads everything the page shows; the operations part may finish after `loaded`. */
   async load(): Promise<void> {
+    await Promise.all([this.loadMap(), this.ops.load()])
+  }
+
+  private async loadMap(): Promise<void> {
     const [zones, posts, units, alerts] = await Promise.all([
       api.get<FeatureCollection>('/api/v1/zones.geojson'),
       api.get<FeatureCollection>('/api/v1/posts.geojson'),
@@ -93,6 +103,7 @@ export class Store {
   connect(): void {
     this.abort = new AbortController()
     void this.follow(this.abort.signal)
+    this.ops.startPolling()
   }
 
   private async follow(signal: AbortSignal): Promise<void> {
@@ -144,15 +155,14 @@ export class Store {
       if (!this.paused) this.applyUnits([JSON.parse(data)])
     } else if (type === 'alert') this.applyAlerts([JSON.parse(data)], true)
     else if (type === 'coverage') this.applyCoverage(JSON.parse(data) as Obj)
-    else this.onOther?.(type, JSON.parse(data) as Obj)
+    else this.ops.onEvent(type, JSON.parse(data) as Obj)
   }
 
-  /** Other event types (incident, plan, patrol_level) go to whoever follows them. */
-  onOther: ((type: string, data: Obj) => void) | null = null
-
+  /** Ends the stream and stops polling; connect() starts both again. */
   close(): void {
     this.abort?.abort()
     this.abort = null
+    this.ops.stop()
   }
 
   private setConnected(live: boolean): void {

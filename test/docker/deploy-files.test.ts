@@ -199,7 +199,10 @@ t.test('Dockerfile: builds what package.json builds, runs what src/main.ts becom
   const args = Object.fromEntries(all('ARG').map((a) => a.split('=') as [string, string]))
   const froms = all('FROM').map((f) => f.replace(/\$\{(\w+)\}/g, (_m, n: string) => args[n] ?? ''))
   t.ok(froms.length >= 2, 'multi-stage')
-  for (const f of froms) t.match(f, /^node:20-bookworm-slim\b/, `${f}: Node 20 on Debian (glibc for chdb), not Alpine`)
+  // The image runs the Node line CI runs the whole suite on (.ci/run HEXP_NODE_FULL), on Debian.
+  const ciNode = readFileSync(join(root, '.ci', 'run'), 'utf8').match(/^HEXP_NODE_FULL=(\d+)\./m)?.[1]
+  t.ok(ciNode, '.ci/run names the Node version of the full run')
+  for (const f of froms) t.match(f, new RegExp(`^node:${ciNode}-bookworm-slim\\b`), `${f}: Node ${ciNode} on Debian (glibc for chdb), not Alpine`)
   const runs = all('RUN').join('\n')
   t.match(runs, /npm ci\b/)
   t.match(runs, /npm run build\b/)

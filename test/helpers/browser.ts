@@ -1,7 +1,7 @@
 // Headless Chromium for the map's tests and scripts, through playwright-core with the system
 // binary (nothing is downloaded). Every request the page makes is recorded; any that is not to
 // the engine's origin is aborted and reported, so a test can assert nothing left the machine.
-import { existsSync } from 'node:fs'
+import { existsSync, renameSync, rmSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -42,11 +42,30 @@ export function requireChromium(t: Test, what: string): void {
   process.exit(0)
 }
 
-/** Builds the map bundle into dist/web (what `npm run build` does), in a child process. */
+/**
+ * Builds the map bundle into dist/web, in a child process: what `npm run build` does plus the
+ * test probes (`window.hexpatrol`, see scripts/build-web.mjs --probes) for what the page only
+ * draws on canvas. `npm start` rebuilds over such a build.
+ */
 export function buildWeb(): void {
   const root = join(import.meta.dirname, '..', '..')
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--quiet'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: '' } })
+  const dist = join(root, 'dist')
+  const web = join(dist, 'web')
+  const fresh = join(dist, `.web-new-${process.pid}`)
+  const old = join(dist, `.web-old-${process.pid}`)
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs'), '--quiet', '--probes', '--out', fresh], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: '' } })
   if (r.status !== 0) throw new Error(`map build failed: ${r.stderr}`)
+  // Swapped in by renames, not built in place: browser test files run in parallel, and a page one
+  // of them is loading must never meet the half-built bundle of another (app.js missing: no page).
+  // Every build of the same sources is the same, so losing a race to another file's swap is fine.
+  try {
+    renameSync(web, old)
+  } catch { /* no build yet, or another file is swapping */ }
+  try {
+    renameSync(fresh, web)
+  } catch { /* another file's identical build is in place */ }
+  rmSync(fresh, { recursive: true, force: true })
+  rmSync(old, { recursive: true, force: true })
 }
 
 export interface PageSession {

@@ -3,7 +3,8 @@ import { latLngToCell } from 'h3-js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { FixFlag, type Fix } from '../../src/decode/fix.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
-import { DISORDER_HOLD_MS, RuleEngine, type RuleSnapshot } from '../../src/rules/engine.js'
+import { DISORDER_HOLD_MS, RuleEngine } from '../../src/rules/engine.js'
+import type { RuleSnapshot } from '../../src/rules/state-codec.js'
 import { BASE, T0, config, feed, fix, offset, standardRaw, types, ofKind } from './helpers.js'
 
 const LATE = { rules: { allowed_lateness: '5s' } }

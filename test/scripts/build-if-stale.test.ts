@@ -36,6 +36,10 @@ t.test('a build of the current sources is current; any change to an input is not
   markBuilt(root, sourceHash(root))
   rmSync(join(root, 'dist/web/index.html'))
   t.equal(isCurrent(root), false, 'an output is missing: build')
+  writeFileSync(join(root, 'dist/web/index.html'), '')
+  t.equal(isCurrent(root), true)
+  writeFileSync(join(root, 'dist/web/TEST-BUILD-WITH-PROBES'), '')
+  t.equal(isCurrent(root), false, 'a test build (with probes) is never started as it is: build')
 })
 
 t.test('the hash depends on contents and paths, not on file times', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RuleStateStore } from '../../src/state/rule-state-store.js'
-import type { RuleDelta, RuleSnapshot } from '../../src/rules/engine.js'
+import type { RuleDelta, RuleSnapshot } from '../../src/rules/state-codec.js'
 import { tempDir } from '../helpers/harness.js'
 
 const unit = (id: string, n: number) => ({ id, n }) as unknown as RuleSnapshot['units'][number]

@@ -49,7 +49,6 @@ const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: n
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, speed: 8, ...f }), { qos: 1 })
 }
 type Probe = {
-  ready: boolean
   opsProbe: { incident(id: string): string | null; hotspot(id: string): string | null; hotspotCount(): number; checkpoint(plan: string, i: number): string | null; lines(): number; levelColour(zone: string): string | null }
 }
 
@@ -74,7 +73,7 @@ if (raised.status !== 200) throw new Error(`level change refused: ${JSON.stringi
 await page.goto(`${h.httpUrl}/`)
 await page.fill('#login-token', OPERATE)
 await page.click('#login-submit')
-await page.waitForFunction(() => (window as unknown as { hexpatrol?: Probe }).hexpatrol?.ready === true, undefined, { timeout: 30_000 })
+await page.waitForSelector('#conn.live', { timeout: 30_000 })
 
 t.test('hotspot cells from the hotspots route are shaded on the map', async (t) => {
   await page.waitForFunction((n) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.hotspotCount() === n, hot.length, { timeout: 60_000 })

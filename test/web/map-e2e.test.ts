@@ -58,7 +58,7 @@ const api = async <T>(path: string): Promise<T> => {
 const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number; speed?: number; battery?: number }>) => {
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, ...f }), { qos: 1 })
 }
-type Probe = { markerOf(id: string): { lat: number; lon: number; colour: string; shape: string } | null; cellColour(id: string): string | null; ready: boolean; view: string }
+type Probe = { markerOf(id: string): { lat: number; lon: number; colour: string; shape: string } | null; cellColour(id: string): string | null; view: string }
 const probe = <T>(fn: (hx: Probe) => T) => page.evaluate(fn as never) as Promise<T>
 
 // Positions before login: the page must show them from the first load.
@@ -79,7 +79,7 @@ t.test('the page needs a login; a wrong token is refused, a right one opens the 
   t.match(await page.textContent('#login-error'), /refused/)
   await page.fill('#login-token', OPERATE)
   await page.click('#login-submit')
-  await page.waitForFunction(() => (window as unknown as { hexpatrol?: Probe }).hexpatrol?.ready === true, undefined, { timeout: 15_000 })
+  await page.waitForSelector('#conn.live', { timeout: 15_000 })
   t.match(await page.textContent('#user'), /sgt\.wang \(operate\)/)
   const cookies = await s.context.cookies()
   const c = cookies.find((x) => x.name === 'hexpatrol_session')

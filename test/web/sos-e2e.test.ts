@@ -49,10 +49,10 @@ t.test('an SOS is shown above everything, with a sound, and resolved from the pa
   await page.waitForSelector('#login-token')
   await page.fill('#login-token', OPERATE)
   await page.click('#login-submit')
-  await page.waitForFunction(() => (window as unknown as { hexpatrol?: { ready: boolean } }).hexpatrol?.ready === true, undefined, { timeout: 20_000 })
 
-  // The live stream is up (an SOS arriving in it is announced; one in the first snapshot is listed).
-  await page.waitForSelector('#conn.live', { timeout: 20_000 })
+  // The page has loaded and the live stream is up (an SOS arriving in it is announced; one in the
+  // first snapshot is listed). The budget of the two waits this one replaces (ready, then live).
+  await page.waitForSelector('#conn.live', { timeout: 40_000 })
   await new Promise((res) => setTimeout(res, 1000))
   const now = Date.now()
   await send('P-1', [{ ts: now - 30_000, lat: STATION.lat, lon: STATION.lon, sos: true }])

@@ -34,7 +34,7 @@ const s = await openPage(h.httpUrl)
 t.teardown(() => s.close())
 const { page } = s
 
-type Hx = { hexpatrol: { ready?: boolean; markerOf(id: string): unknown; map: { map: { latLngToContainerPoint(ll: [number, number]): { x: number; y: number }; getContainer(): HTMLElement; setView(ll: [number, number], z: number, o: object): void } } } }
+type Hx = { hexpatrol: { markerOf(id: string): unknown; map: { map: { latLngToContainerPoint(ll: [number, number]): { x: number; y: number }; getContainer(): HTMLElement; setView(ll: [number, number], z: number, o: object): void } } } }
 
 type Layer = { openTooltip?(): void; getTooltip?(): unknown; eachLayer?(f: (l: Layer) => void): void }
 type Probe = { markers: Map<string, Layer>; postsLayer: Layer }
@@ -62,7 +62,7 @@ t.test('log in and wait for the unit on the map', async (t) => {
   await page.waitForSelector('#login-token')
   await page.fill('#login-token', OPERATE)
   await page.click('#login-submit')
-  await page.waitForFunction(() => (window as unknown as Hx).hexpatrol?.ready === true, undefined, { timeout: 15_000 })
+  await page.waitForSelector('#conn.live', { timeout: 15_000 })
   await page.waitForFunction(() => (window as unknown as Hx).hexpatrol.markerOf('P-1') !== null, undefined, { timeout: 15_000 })
   await page.evaluate((ll) => { (window as unknown as Hx).hexpatrol.map.map.setView(ll, 14, { animate: false }) }, [36.495, 117.87] as [number, number])
   t.pass('the map shows P-1')
