@@ -68,7 +68,7 @@ t.test('item 3: by default an OsmAnd request for a configured unit without its p
   t.equal(r.statusCode, 401)
   t.equal(r.json().code, 'HEXP_ERR_DEVICE_UNAUTHORIZED')
   t.equal((await app.inject({ method: 'GET', url: `/ingest/osmand?id=P-2&lat=36.49&lon=117.86` })).statusCode, 401, 'a configured unit with no credentials at all')
-  const port = await startOsmandListener(httpIngest, validateConfig({ ...config, http_ingest: { osmand_port: 0 } }, undefined, {}), pino({ level: 'silent' }))
+  const port = await startOsmandListener(httpIngest, { ...config, http_ingest: { ...config.http_ingest, osmand_port: 0 } }, pino({ level: 'silent' }))
   t.teardown(() => {
     port.server.closeAllConnections()
     return port.close()
@@ -137,7 +137,7 @@ t.test('item 4: wrong passwords spread over many addresses for one username are 
 
 t.test('item 4: the OsmAnd port in credentials mode: 3,000 wrong keys from one address, then the right one', async (t) => {
   const { httpIngest, config, metrics, checked, journal } = await setup()
-  const port = await startOsmandListener(httpIngest, validateConfig({ ...config, http_ingest: { osmand_port: 0 } }, undefined, {}), pino({ level: 'silent' }))
+  const port = await startOsmandListener(httpIngest, { ...config, http_ingest: { ...config.http_ingest, osmand_port: 0 } }, pino({ level: 'silent' }))
   t.teardown(() => {
     port.server.closeAllConnections()
     return port.close()

@@ -278,7 +278,7 @@ t.test('OsmAnd by default (osmand_auth: credentials): the secret parameter or Ba
 
 t.test('the dedicated OsmAnd port: any path, IP allow-list', async (t) => {
   const { httpIngest, config } = await setup()
-  const open = await startOsmandListener(httpIngest, validateConfig({ ...config, http: { host: '127.0.0.1' }, http_ingest: { osmand_port: 0 } }), pino({ level: 'silent' }))
+  const open = await startOsmandListener(httpIngest, { ...config, http: { ...config.http, host: '127.0.0.1' }, http_ingest: { ...config.http_ingest, osmand_port: 0 } }, pino({ level: 'silent' }))
   t.teardown(() => {
     open.server.closeAllConnections()
     return open.close()
