@@ -1,8 +1,9 @@
 // Persists the rule engine's state (unit rule states, open alerts, coverage, zone timers) so a
 // restart neither re-fires open alerts nor forgets coverage. The cost of a save follows what
 // changed, never the size of the fleet: each save appends ONE line (the RuleDelta) to
-// `changes.jsonl`. save() only queues the delta: its units are serialised in slices of SLICE per
-// event-loop turn and the line is written asynchronously, in order, once whole (a line is the
+// `changes.jsonl`. save() only queues the delta: a small one (an alert's save) is serialised and
+// appended at once; a large one's units are serialised in slices of SLICE per event-loop turn and
+// its line is written asynchronously; in order, each line once whole (a line is the
 // unit of durability: it is written complete or, on a crash, torn and ignored). When the log
 // outgrows the base, the merged state is compacted into `base.jsonl` the same way, so neither a
 // save nor a compaction blocks the loop for more than a slice. Deltas saved while another waits
@@ -16,7 +17,7 @@
 // compaction, changes.old.jsonl) = one RuleDelta per line. Loading replays base, old log, log.
 // Replaying a delta twice is harmless (last write wins), so a crash at any point loses at most
 // the line being written, and a torn last line is ignored.
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { appendFile, type FileHandle } from 'node:fs/promises'
 import { setImmediate as turn } from 'node:timers/promises'
 import { join } from 'node:path'
@@ -26,6 +27,18 @@ import type { AlertBookJSON } from '../rules/alert-book.js'
 
 /** Entries serialised per slice of a save or a compaction (each slice is one synchronous step). */
 const SLICE = 100
+/**
+ * A delta of at most this many units (an alert's save under load: a few hundred) is serialised in
+ * one step (~1–2 ms): slicing it would make the alert wait one event-loop turn per slice, and under
+ * ingest load a turn is tens of milliseconds. Larger deltas (a tick over a big fleet) are sliced.
+ */
+const ONE_STEP_UNITS = 500
+/**
+ * A line of at most this size is appended synchronously: a page-cache write of microseconds (the
+ * log is not fsynced either way), instead of open, write and close on the thread pool, each a
+ * loop turn behind the ingest callbacks. Larger lines are appended asynchronously.
+ */
+const SYNC_APPEND_BYTES = 256 * 1024
 /** Compaction starts once the log is larger than this and larger than the base. */
 const MIN_COMPACT_BYTES = 4 * 1024 * 1024
 
@@ -166,10 +179,11 @@ export class RuleStateStore {
 
   private async write(d: RuleDelta): Promise<void> {
     const units: string[] = []
-    for (let i = 0; i < d.units.length; i += SLICE) {
+    const slice = d.units.length <= ONE_STEP_UNITS ? ONE_STEP_UNITS : SLICE
+    for (let i = 0; i < d.units.length; i += slice) {
       if (i > 0) await turn()
       this.saveSlices++
-      for (const u of d.units.slice(i, i + SLICE)) {
+      for (const u of d.units.slice(i, i + slice)) {
         const s = JSON.stringify(u)
         this.merged.units.set(u.id, s)
         units.push(s)
@@ -177,7 +191,8 @@ export class RuleStateStore {
     }
     this.applyRest(d)
     const line = `{"units":[${units.join(',')}],${JSON.stringify({ ...d, units: undefined }).slice(1)}\n`
-    await appendFile(this.log, line, { mode: PRIVATE_FILE_MODE })
+    if (line.length <= SYNC_APPEND_BYTES) appendFileSync(this.log, line, { mode: PRIVATE_FILE_MODE })
+    else await appendFile(this.log, line, { mode: PRIVATE_FILE_MODE })
     this.logBytes += line.length
     if (this.compacting === null && this.logBytes > Math.max(this.compactBytes, this.baseBytes)) {
       this.compacting = this.compact().catch((err: unknown) => {

@@ -84,6 +84,23 @@ t.test('a large delta is serialised in slices, one event-loop turn each, and wri
   t.same(new RuleStateStore(dir).load()?.units.find((u) => u.id === 'U-1'), unit('U-1', 2), 'the later delta wins')
 })
 
+t.test('a small delta (an alert\'s save) is serialised and appended at once: the alert waits no event-loop turn', async (t) => {
+  const dir = join(tempDir(), 'rules')
+  const store = new RuleStateStore(dir)
+  let turned = false
+  setImmediate(() => { turned = true })
+  await store.save(delta({ units: Array.from({ length: 300 }, (_, i) => unit(`U-${i}`, 1)) }))
+  t.notOk(turned, 'written before any other event-loop turn ran')
+  t.equal(store.saveSlices, 1, '300 units: one step')
+  t.equal((JSON.parse(readFileSync(join(dir, 'changes.jsonl'), 'utf8').trim()) as RuleDelta).units.length, 300)
+  const big = store.save(delta({ units: Array.from({ length: 501 }, (_, i) => unit(`B-${i}`, 1)) }))
+  await big
+  t.equal(store.saveSlices, 1 + 6, 'beyond 500 units a delta is sliced again, 100 per turn')
+  const wide = { id: 'W', pad: 'x'.repeat(300 * 1024) } as unknown as RuleSnapshot['units'][number]
+  await store.save(delta({ units: [wide] }))
+  t.same(new RuleStateStore(dir).load()?.units.find((u) => u.id === 'W'), wide, 'a line over 256 KiB is appended asynchronously, whole')
+})
+
 t.test('deltas saved while a write is in progress are written together (one line, the same effect as one line each)', async (t) => {
   const dir = join(tempDir(), 'rules')
   const store = new RuleStateStore(dir)
