@@ -21,6 +21,7 @@ import mqtt from 'mqtt'
 import { validateConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
 import type { AlertEvent } from '../src/rules/alert-event.js'
+import { alertOf } from '../src/delivery/outbound-event.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
 import { quantile, runPublisher, sleep, startPublisher, table } from './lib/measure.js'
 
@@ -122,10 +123,12 @@ async function level(background: number): Promise<Level> {
     return d
   }
   const dispatcher = h.dispatcher!
-  const publish = dispatcher.publish.bind(dispatcher)
-  dispatcher.publish = (e) => {
-    if (e.kind === 'radius_breach' && e.state === 'opened' && e.unitId !== null && !queued.has(e.unitId)) queued.set(e.unitId, performance.now())
-    return publish(e)
+  // The engine hands every outbound event to the dispatcher through the one publish path (publishEvent).
+  const publish = dispatcher.publishEvent.bind(dispatcher)
+  dispatcher.publishEvent = (ev) => {
+    const e = alertOf(ev)
+    if (e !== null && e.kind === 'radius_breach' && e.state === 'opened' && e.unitId !== null && !queued.has(e.unitId)) queued.set(e.unitId, performance.now())
+    return publish(ev)
   }
 
   const url = `mqtt://127.0.0.1:${h.source.broker!.port}`
