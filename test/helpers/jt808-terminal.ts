@@ -72,6 +72,17 @@ export function registrationBody(plate = '京A12345', v2019 = false): Buffer {
   return Buffer.concat([b, iconv.encode(plate, 'gbk')])
 }
 
+/** A sub-package frame: `body` is part `index` of `total` of message `msgId` (header bit 13 set, then total and index). */
+export function subPackageFrame(phone: string, msgId: number, serial: number, total: number, index: number, body: Buffer): Buffer {
+  const m = encodeMessage(msgId, phone, serial, body, false)
+  const head = Buffer.alloc(16)
+  m.copy(head, 0, 0, 12)
+  head.writeUInt16BE(head.readUInt16BE(2) | 0x2000, 2)
+  head.writeUInt16BE(total, 12)
+  head.writeUInt16BE(index, 14)
+  return encodeFrame(Buffer.concat([head, body]))
+}
+
 export class Terminal {
   private serial = 0
   constructor(readonly phone: string, readonly v2019 = false) {}

@@ -11,11 +11,12 @@ import { validateConfig } from '../../src/config/load.js'
 import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { createHttpDecoders } from '../../src/decode/http-decoders.js'
 import type { DecodeResult, Fix } from '../../src/decode/fix.js'
-import { Ingestor, type JournalWriter, type RuleSink } from '../../src/ingest/ingestor.js'
+import { Ingestor, type RuleSink } from '../../src/ingest/ingestor.js'
 import { RecentFixes, fixKey } from '../../src/ingest/recent-fixes.js'
 import { groupByTable } from '../../src/journal/record.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
 import { hostileValue, mutate, op, type Op } from '../helpers/fuzz.js'
+import { MemoryJournal } from '../helpers/memory-journal.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 // HEXP_FUZZ_RUNS and HEXP_FUZZ_SEED run it longer or elsewhere (a failure prints its seed and path).
@@ -25,28 +26,6 @@ const config = validateConfig({})
 const realDecode = createDecoder(decoderOptionsFromConfig(config))
 const http = createHttpDecoders(decoderOptionsFromConfig(config))
 const UNITS = ['P-1', 'P-2', 'O-3'] as const
-
-/** A journal that keeps every record (full now and then: the ingestor must wait, then write). */
-class Journal implements JournalWriter {
-  records: Buffer[] = []
-  full = false
-  private waiters: Array<() => void> = []
-  append(r: Buffer): boolean {
-    if (this.full) return false
-    this.records.push(r)
-    return true
-  }
-  whenWritable(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-  free(): void {
-    this.full = false
-    for (const w of this.waiters.splice(0)) w()
-  }
-  rows(table: 'positions' | 'rejects'): Array<Record<string, unknown>> {
-    return (groupByTable(this.records).tables.get(table) ?? []).map((l) => JSON.parse(l) as Record<string, unknown>)
-  }
-}
 
 // ---- Known-good fixes, each with a fix time of its own (so none is a re-delivery of another). ----
 interface Good { unit: (typeof UNITS)[number]; lat: number; lon: number; speed: number; acc: number }
@@ -104,9 +83,9 @@ const message: fc.Arbitrary<Msg> = fc.oneof(
 )
 
 // ---- One world for the whole run: the real Ingestor, its journal and metrics ----
-interface World { ingestor: Ingestor; journal: Journal; metrics: Metrics; results: DecodeResult[]; rulesSaw: Fix[] }
+interface World { ingestor: Ingestor; journal: MemoryJournal; metrics: Metrics; results: DecodeResult[]; rulesSaw: Fix[] }
 function world(withRules: boolean): World {
-  const journal = new Journal()
+  const journal = new MemoryJournal()
   const metrics = createMetrics({ defaults: false })
   const results: DecodeResult[] = []
   const rulesSaw: Fix[] = []

@@ -5,36 +5,19 @@ import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
 import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
-import { Ingestor, type JournalWriter, type RuleSink } from '../../src/ingest/ingestor.js'
+import { Ingestor, type RuleSink } from '../../src/ingest/ingestor.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { groupByTable } from '../../src/journal/record.js'
 import { RecentFixes } from '../../src/ingest/recent-fixes.js'
 import type { Fix } from '../../src/decode/fix.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
+import { MemoryJournal } from '../helpers/memory-journal.js'
 
 const NOW = 1_800_000_000_000
 const decode = createDecoder(decoderOptionsFromConfig(validateConfig({})))
 
-class FakeJournal implements JournalWriter {
-  records: Buffer[] = []
-  full = false
-  private waiters: Array<() => void> = []
-  append(r: Buffer): boolean {
-    if (this.full) return false
-    this.records.push(r)
-    return true
-  }
-  whenWritable(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-  free(): void {
-    this.full = false
-    for (const w of this.waiters.splice(0)) w()
-  }
-}
-
 function setup(rules?: RuleSink) {
-  const journal = new FakeJournal()
+  const journal = new MemoryJournal()
   const metrics = createMetrics({ defaults: false })
   const alerts: AlertEvent[][] = []
   const lines: string[] = []
@@ -81,7 +64,7 @@ t.test('issue 19 item 10: a batch of 10,000 bad elements stores at most the cap 
   t.equal(cap, 20, 'default cap')
   const seen: number[] = []
   const rules: RuleSink = { classify: () => 0, ingest: (f: Fix) => { seen.push(f.ts); return [] } }
-  const journal = new FakeJournal()
+  const journal = new MemoryJournal()
   const metrics = createMetrics({ defaults: false })
   const lines: string[] = []
   const ing = new Ingestor({ decode, journal, rules, metrics, logger: pino({ level: 'warn' }, { write: (l: string) => lines.push(l) }), now: () => NOW, maxRejectsPerMessage: cap })
@@ -115,7 +98,7 @@ t.test('issue 19 item 10: a batch of 10,000 bad elements stores at most the cap 
 t.test('a message with exactly the cap of rejects stores them all; a cap of 1 stores only the summary', async (t) => {
   const batch = (n: number) => Buffer.from(`[${Array.from({ length: n }, () => '0').join(',')}]`)
   for (const [cap, n, reasons] of [[3, 3, ['not_an_object', 'not_an_object', 'not_an_object']], [3, 4, ['not_an_object', 'not_an_object', 'too_many_rejects']], [1, 5, ['too_many_rejects']]] as const) {
-    const journal = new FakeJournal()
+    const journal = new MemoryJournal()
     const metrics = createMetrics({ defaults: false })
     const ing = new Ingestor({ decode, journal, metrics, logger: pino({ level: 'silent' }), now: () => NOW, maxRejectsPerMessage: cap })
     ing.handle('fleet/P-1/position', batch(n))
@@ -179,7 +162,7 @@ t.test('a full journal holds acknowledgements, in order, until it has room', asy
 })
 
 /** A journal whose next `failures` appends throw (a disk error, a closed journal), then accept. */
-class FlakyJournal extends FakeJournal {
+class FlakyJournal extends MemoryJournal {
   constructor(public failures: number) { super() }
   override append(r: Buffer): boolean {
     if (this.failures > 0) {
@@ -244,7 +227,7 @@ t.test('a batch interrupted by a failed append resumes where it stopped on re-de
 
 t.test('a transition that cannot be journaled is still delivered; the fix stays acknowledged', async (t) => {
   const ev = { eventId: 'c.opened', alertId: 'c', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
-  const journal = new FakeJournal()
+  const journal = new MemoryJournal()
   const lines: string[] = []
   const alerts: AlertEvent[][] = []
   const ing = new Ingestor({ decode, journal, rules: { classify: () => 0, ingest: () => [ev] }, metrics: createMetrics({ defaults: false }), logger: pino({}, { write: (l: string) => lines.push(l) }), now: () => NOW, onAlerts: (e) => alerts.push(e) })

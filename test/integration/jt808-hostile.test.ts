@@ -9,9 +9,7 @@ import { connect, type Socket } from 'node:net'
 import { engineProcess } from '../helpers/engine-process.js'
 import { freePort } from '../helpers/mosquitto.js'
 import { tempDir, waitFor } from '../helpers/harness.js'
-import { generalAnswer, Terminal, TerminalConnection } from '../helpers/jt808-terminal.js'
-import { encodeFrame } from '../../src/decode/jt808/frame.js'
-import { encodeMessage } from '../../src/decode/jt808/message.js'
+import { generalAnswer, subPackageFrame, Terminal, TerminalConnection } from '../helpers/jt808-terminal.js'
 import { MsgId, Result } from '../../src/decode/jt808/bodies.js'
 
 const PHONE = '013800000001'
@@ -24,17 +22,6 @@ const RSS_GROWTH_BOUND = 120 * 1024 * 1024
 function rss(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Number(m![1]) * 1024
-}
-
-/** A sub-package frame: `body` is part `index` of `total` of message `msgId`. */
-function part(phone: string, msgId: number, serial: number, total: number, index: number, body: Buffer): Buffer {
-  const m = encodeMessage(msgId, phone, serial, body, false)
-  const head = Buffer.alloc(16)
-  m.copy(head, 0, 0, 12)
-  head.writeUInt16BE(head.readUInt16BE(2) | 0x2000, 2)
-  head.writeUInt16BE(total, 12)
-  head.writeUInt16BE(index, 14)
-  return encodeFrame(Buffer.concat([head, body]))
 }
 
 async function served(t: Test, port: number, term: Terminal, code: string, ts: number): Promise<void> {
@@ -100,7 +87,7 @@ t.test('2,000 idle connections and a sub-package flood: bounded, others served',
   for (let i = 0; i < FLOOD_PARTS; i++) {
     // 8 message ids (the engine holds at most 4 unfinished), 255 parts announced, never the last.
     const msgId = 0x0900 + (i % 8)
-    flood.send(part(PHONE, msgId, serial++, 255, 1 + (i % 254), body))
+    flood.send(subPackageFrame(PHONE, msgId, serial++, 255, 1 + (i % 254), body))
     if (i % 500 === 499) await new Promise((res) => setTimeout(res, 5))
   }
   // The flood is answered (refusals) or the connection is dropped cleanly; either way the engine lives.

@@ -10,7 +10,7 @@ import type { DecodeResult } from '../../../src/decode/fix.js'
 import { encodeFrame } from '../../../src/decode/jt808/frame.js'
 import { encodeMessage, type Message } from '../../../src/decode/jt808/message.js'
 import { MsgId, Result } from '../../../src/decode/jt808/bodies.js'
-import { batchBody, generalAnswer, locationBody, readAnswers, Terminal } from '../../helpers/jt808-terminal.js'
+import { batchBody, generalAnswer, subPackageFrame, locationBody, readAnswers, Terminal } from '../../helpers/jt808-terminal.js'
 
 const NOW = Date.UTC(2026, 11, 6, 2, 0, 0)
 const config = validateConfig({ units: [{ id: 'car-1', jt808: '013800000001' }, { id: 'car-2', jt808: '13800000002', jt808_timezone: '+00:00' }] })
@@ -259,17 +259,6 @@ t.test('a registration whose code cannot be stored is not answered', async (t) =
   t.same(x.refused, ['register_failed'])
 })
 
-/** A sub-package frame: `body` is part `index` of `total`. */
-function part(phone: string, msgId: number, serial: number, total: number, index: number, body: Buffer): Buffer {
-  const m = encodeMessage(msgId, phone, serial, body, false)
-  const head = Buffer.alloc(16)
-  m.copy(head, 0, 0, 12)
-  head.writeUInt16BE(head.readUInt16BE(2) | 0x2000, 2)
-  head.writeUInt16BE(total, 12)
-  head.writeUInt16BE(index, 14)
-  return encodeFrame(Buffer.concat([head, body]))
-}
-
 t.test('sub-packages: reassembled, answered once the whole message is journaled; bounded', async (t) => {
   const x = setup()
   const term = new Terminal('13800000001')
@@ -277,20 +266,20 @@ t.test('sub-packages: reassembled, answered once the whole message is journaled;
   const n = x.answers().length
   const body = batchBody([0, 1, 2, 3].map((i) => locationBody({ ts: NOW - 100_000 + i * 1000, lat: 22.5, lon: 114 + i / 1000 })))
   const cut = [body.subarray(0, 50), body.subarray(50, 100), body.subarray(100)]
-  x.s.push(part('13800000001', MsgId.LocationBatch, 20, 3, 3, cut[2]!))
-  x.s.push(part('13800000001', MsgId.LocationBatch, 18, 3, 1, cut[0]!))
+  x.s.push(subPackageFrame('13800000001', MsgId.LocationBatch, 20, 3, 3, cut[2]!))
+  x.s.push(subPackageFrame('13800000001', MsgId.LocationBatch, 18, 3, 1, cut[0]!))
   t.equal(x.s.buffered > 0, true, 'held while incomplete')
   t.equal(x.answers().length, n, 'nothing answered before the whole message')
-  x.s.push(part('13800000001', MsgId.LocationBatch, 19, 3, 2, cut[1]!))
+  x.s.push(subPackageFrame('13800000001', MsgId.LocationBatch, 19, 3, 2, cut[1]!))
   t.equal(x.ingested.at(-1)!.fixes.length, 4)
   t.same(x.answers().slice(n).map((m) => generalAnswer(m).serial), [18, 19, 20], 'every part answered')
   t.equal(x.s.buffered, 0)
 
   const y = setup({ maxReassemblyBytes: 1024 })
   login(y, term)
-  y.s.push(part('13800000001', MsgId.LocationBatch, 1, 999, 1, Buffer.alloc(10)))
-  for (let i = 1; i <= 3; i++) y.s.push(part('13800000001', MsgId.LocationBatch, 1 + i, 10, i, Buffer.alloc(400)))
-  for (let id = 0x0900; id < 0x0906; id++) y.s.push(part('13800000001', id, 9, 2, 1, Buffer.alloc(1)))
+  y.s.push(subPackageFrame('13800000001', MsgId.LocationBatch, 1, 999, 1, Buffer.alloc(10)))
+  for (let i = 1; i <= 3; i++) y.s.push(subPackageFrame('13800000001', MsgId.LocationBatch, 1 + i, 10, i, Buffer.alloc(400)))
+  for (let id = 0x0900; id < 0x0906; id++) y.s.push(subPackageFrame('13800000001', id, 9, 2, 1, Buffer.alloc(1)))
   t.ok(y.s.buffered <= 1024, `held ${y.s.buffered} bytes`)
   t.same(y.refused, ['sub_package', 'sub_package', 'sub_package', 'sub_package'], 'too many parts, too many bytes, too many unfinished messages')
   t.same(y.ingested, [])
