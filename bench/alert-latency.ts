@@ -10,7 +10,7 @@
 // process, and where the time went: fix published → breach opened by the rules (MQTT, decode,
 // journal append), opened → queued for delivery (alert journal record, rule-state save), queued →
 // webhook received (outbox write, signing, HTTP).
-//   npx tsx bench/alert-latency.ts [breaches per level=200] [fixes for the capacity run=60000] [ms between breaches=250]
+//   npx tsx bench/alert-latency.ts [breaches per level=200] [fixes for the capacity run=60000] [ms between breaches=250] [background units=5000]
 import { createServer } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, loadavg, cpus } from 'node:os'
@@ -36,7 +36,8 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const SPACING_MS = Number(process.argv[4] ?? 250)
 /** A breach not at the receiver this long after its confirming fix counts as missing. */
 const MISSING_MS = 10_000
-const BG_UNITS = 300
+/** Units the background fixes come from: a district-to-city fleet (the mission's 5,000+), so each alert's rule-state delta is as large as it is in the field. */
+const BG_UNITS = Number(process.argv[5] ?? 5000)
 
 function engineConfig(webhookUrl: string) {
   return validateConfig({
@@ -204,7 +205,7 @@ async function level(background: number): Promise<Level> {
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ')
 console.log(`machine: ${cpus().length} cores, load average ${load()} (1 / 5 / 15 min) at start`)
 const cap = await capacity()
-console.log(`capacity measured: ${Math.round(cap)} fixes/s (${CAPACITY_FIXES} QoS 1 fixes, embedded broker → journal → ClickHouse, rules on)`)
+console.log(`capacity measured: ${Math.round(cap)} fixes/s (${CAPACITY_FIXES} QoS 1 fixes from ${BG_UNITS} units, embedded broker → journal → ClickHouse, rules on)`)
 const rows: Array<Array<string | number>> = []
 const stages: Array<Array<string | number>> = []
 const ms = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : quantile(xs, q))
