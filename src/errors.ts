@@ -6,6 +6,8 @@ export const ERRORS = {
   HEXP_ERR_BROKER_EXPOSED: { status: 500, help: 'The embedded broker would accept anonymous devices on a non-loopback address. Configure broker.users and set broker.allow_anonymous: false, or bind broker.host to 127.0.0.1.' },
   HEXP_ERR_CLICKHOUSE_UNAVAILABLE: { status: 503, help: 'ClickHouse did not answer. Check clickhouse.url, credentials and network; fixes are kept in the journal meanwhile.' },
   HEXP_ERR_JOURNAL_FULL: { status: 503, help: 'The journal reached journal.max_bytes because ClickHouse is not taking rows. MQTT acknowledgements are paused; restore ClickHouse or raise the bound.' },
+  HEXP_ERR_LOG_UNAVAILABLE: { status: 503, help: 'Cluster mode: NATS JetStream did not store the fixes (servers down, or the stream without a quorum). Devices are not acknowledged and keep their fixes; check the servers in cluster.url.' },
+  HEXP_ERR_LOG_CLOSED: { status: 503, help: 'The engine is stopping: its log takes nothing more. Send again; another engine (or this one after its restart) takes it.' },
   HEXP_ERR_NOT_FOUND: { status: 404, help: 'No such resource. Check the id.' },
   HEXP_ERR_BAD_REQUEST: { status: 400, help: 'The request is malformed. The message names the field.' },
   HEXP_ERR_UNAUTHORIZED: { status: 401, help: 'Send an API token as "Authorization: Bearer <token>" (api.tokens, or the admin token in <data dir>/admin-token), or log in at POST /api/v1/session for a browser session.' },

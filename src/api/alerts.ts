@@ -138,12 +138,12 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     const note = req.body?.note
     if (note !== undefined) req.auditDetails = { note }
     const e = engineOf(ctx)
-    const ev = e.acknowledge(req.params.id, by, ctx.now())
+    const ev = ctx.alertCommands !== undefined ? await ctx.alertCommands.acknowledge(req.params.id, by) : e.acknowledge(req.params.id, by, ctx.now())
     if (ev === null) {
       if (e.getAlert(req.params.id) === undefined) throw notFound(`alert ${req.params.id}`)
       throw new HexpatrolError('HEXP_ERR_CONFLICT', `alert ${req.params.id} is not open (or already acknowledged)`)
     }
-    ctx.emit?.([ev])
+    if (ctx.alertCommands === undefined) ctx.emit?.([ev])
     return ev
   })
 
@@ -160,12 +160,12 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     const by = req.principal!.name
     req.auditDetails = { note: req.body.note }
     const e = engineOf(ctx)
-    const ev = e.resolveSos(req.params.id, by, req.body.note, ctx.now())
+    const ev = ctx.alertCommands !== undefined ? await ctx.alertCommands.resolveSos(req.params.id, by, req.body.note) : e.resolveSos(req.params.id, by, req.body.note, ctx.now())
     if (ev === null) {
       if (e.getAlert(req.params.id) === undefined) throw notFound(`alert ${req.params.id}`)
       throw new HexpatrolError('HEXP_ERR_CONFLICT', `alert ${req.params.id} is not an open SOS (only unit_sos alerts are resolved by an operator)`)
     }
-    ctx.emit?.([ev])
+    if (ctx.alertCommands === undefined) ctx.emit?.([ev])
     return ev
   })
 }

@@ -25,6 +25,11 @@ export interface ComponentStatus {
   code?: ErrorCode
 }
 
+export interface AlertCommands {
+  acknowledge(alertId: string, by: string): Promise<AlertEvent | null>
+  resolveSos(alertId: string, by: string, note: string): Promise<AlertEvent | null>
+}
+
 export interface ApiContext {
   config: ResolvedConfig
   logger: Logger
@@ -38,6 +43,12 @@ export interface ApiContext {
   track?(unitId: string, from: number, to: number, limit: number): Promise<TrackPoint[]>
   /** Journals and delivers a transition made through the API (alert acknowledgement). */
   emit?(events: AlertEvent[]): void
+  /**
+   * Cluster mode: acknowledgements and SOS resolutions are commands in the cluster log, applied by
+   * every engine (the owner of the alert's partition delivers the transition); resolves with the
+   * transition, or null when the alert was not open. Absent: the engine is changed directly.
+   */
+  alertCommands?: AlertCommands | undefined
   /** The engine's credential throttle (per address and per account), shared with the device transports; default: the API's own. */
   authThrottle?: AuthThrottle | undefined
   /** HTTP ingest (OwnTracks, OsmAnd): its routes are registered when present. */

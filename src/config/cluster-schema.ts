@@ -17,6 +17,14 @@ export const ClusterSchema = Obj({
   replicas: Type.Integer({ default: CLUSTER_DEFAULTS.replicas }),
   /** How long a dead engine's partitions wait before another engine takes them (lease expiry). */
   takeover: Duration(CLUSTER_DEFAULTS.takeover),
+  /**
+   * With an external broker, subscribe as one MQTT shared-subscription group ($share/hexpatrol/…) so
+   * each fix reaches one engine. Off by default: Mosquitto keeps sending a dead engine's persistent
+   * session its share (lost to the others until it returns) and drops a clean session's in-flight
+   * messages, so by default every engine subscribes to every fix and JetStream's dedup keeps one.
+   * Turn on with a broker that re-dispatches a dead member's messages (EMQX).
+   */
+  shared_subscription: Type.Boolean({ default: false }),
 })
 
 export interface ClusterConfig {
@@ -25,6 +33,7 @@ export interface ClusterConfig {
   partitions: number
   replicas: number
   takeover: number
+  shared_subscription: boolean
 }
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/

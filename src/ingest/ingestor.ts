@@ -27,14 +27,25 @@ export interface RuleSink {
   ingest(fix: Fix, now: number): AlertEvent[]
 }
 
+/**
+ * Cluster mode's durable store for fixes (the JetStream log, src/cluster/cluster-node.ts): the
+ * promise resolves once every fix is stored (the publish ack), and only then is the device acked.
+ * Rejects when the log cannot store them (NATS away): the message is not acked.
+ */
+export interface FixLogSink {
+  append(fixes: readonly Fix[], format: string, transport: Transport): Promise<void>
+}
+
 export interface IngestorDeps {
   decode: Decode
   journal: JournalWriter
+  /** Cluster mode: fixes go to the log (rejects still to the journal) and the rules run on every engine's replica, not here. */
+  log?: FixLogSink | undefined
   rules?: RuleSink | undefined
   /** Receives alert transitions after their record is journaled. */
   onAlerts?: (events: AlertEvent[]) => void
-  /** Receives a message's SOS signals once the whole message is journaled. */
-  onSos?: (signals: SosSignal[]) => void
+  /** Receives a message's SOS signals once the whole message is journaled (a promise holds the acknowledgement). */
+  onSos?: (signals: SosSignal[]) => unknown
   metrics: Metrics
   logger: Logger
   now?: () => number
@@ -151,14 +162,16 @@ export class Ingestor {
     const done = this.run(job)
     const sos = result.sos
     if (sos === undefined) return done
-    const raise = (): void => {
-      this.deps.onSos?.(sos)
+    const raise = (): void | Promise<void> => {
+      const raised = this.deps.onSos?.(sos)
+      return raised instanceof Promise ? raised.then(() => undefined) : undefined
     }
     return done === undefined ? raise() : done.then(raise)
   }
 
   /** Journals the job's fixes from job.next on; returns a promise only when an append had to wait. */
   private run(job: Job): void | Promise<void> {
+    if (this.deps.log !== undefined) return this.runToLog(job, this.deps.log)
     const { rules, recent } = this.deps
     const perFix = rules !== undefined
     while (job.next < job.fixes.length || !job.rejectsWritten) {
@@ -199,6 +212,45 @@ export class Ingestor {
       accept()
     }
     return undefined
+  }
+
+  /**
+   * Cluster mode: the message's rejects are journaled (this engine stores them), its new fixes are
+   * appended to the log in one call; accepted once both are durable.
+   */
+  private runToLog(job: Job, log: FixLogSink): Promise<void> | void {
+    const { recent } = this.deps
+    const taken: Array<{ fix: Fix; key: string }> = []
+    const seen = new Set<string>()
+    let redelivered = 0
+    for (const fix of job.fixes) {
+      const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
+      if (recent?.has(key) === true || seen.has(key)) {
+        redelivered++
+        continue
+      }
+      taken.push({ fix, key })
+      seen.add(key)
+    }
+    job.next = job.fixes.length
+    if (redelivered > 0) this.deps.metrics.redeliveries.inc(redelivered)
+    const rejected = job.rejectsWritten ? undefined : this.appendRejects(job)
+    if (taken.length === 0 && rejected === undefined) return this.acceptToLog(job, taken)
+    return Promise.all([rejected, taken.length === 0 ? undefined : log.append(taken.map((t) => t.fix), job.format, job.transport)]).then(() => this.acceptToLog(job, taken))
+  }
+
+  private appendRejects(job: Job): void | Promise<void> {
+    const rec = new RecordBuilder()
+    for (const r of job.stored) rec.add('r', rejectRow(r))
+    return this.append(rec.build())
+  }
+
+  private acceptToLog(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
+    if (!job.rejectsWritten) {
+      job.rejectsWritten = true
+      this.countRejects(job)
+    }
+    this.accept(job, taken)
   }
 
   /** The record holding these fixes is durable: only now may they change state. */

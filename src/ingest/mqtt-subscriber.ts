@@ -18,10 +18,23 @@ export interface MqttSubscriber {
   close(): Promise<void>
 }
 
+/** The MQTT shared-subscription group of cluster mode: the broker hands each message to one engine. */
+export const SHARE_GROUP = 'hexpatrol'
+
+/**
+ * What the engine subscribes to for a configured topic: in cluster mode with
+ * cluster.shared_subscription, one shared group; otherwise every engine takes every fix (the
+ * JetStream log stores each once: the same fix has the same dedup id whichever engine appends it).
+ */
+export function subscriptionTopic(config: ResolvedConfig, topic: string): string {
+  return config.cluster.url !== undefined && config.cluster.shared_subscription ? `$share/${SHARE_GROUP}/${topic}` : topic
+}
+
 export function clientOptions(config: ResolvedConfig): IClientOptions {
   const m = config.mqtt
   const opts: IClientOptions = {
-    clientId: m.client_id,
+    // Cluster mode: every engine is its own client (one id would have them kick each other off).
+    clientId: config.cluster.url !== undefined && config.cluster.node_id !== undefined ? `${m.client_id}-${config.cluster.node_id}` : m.client_id,
     clean: false,
     protocolVersion: m.protocol_version,
     keepalive: Math.round(m.keepalive / 1000),
@@ -46,7 +59,7 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   const reconnecting = telemetryEvent(log, { counter: metrics.mqttReconnects, level: 'info', message: 'Reconnecting to MQTT broker.' })
   const client: MqttClient = mqtt.connect(url, clientOptions(config))
   let subscribed = false
-  const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [s.topic, { qos: 1 as const }]))
+  const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [subscriptionTopic(config, s.topic), { qos: 1 as const }]))
 
   client.handleMessage = (packet: IPublishPacket, callback) => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload

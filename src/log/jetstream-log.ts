@@ -33,6 +33,9 @@ export interface JetStreamLogOptions {
 
 export const DEFAULT_STREAM = 'HEXPATROL_FIXES'
 export const DEFAULT_SUBJECT_PREFIX = 'hexpatrol.fixes'
+/** The control subject's last token, and the partition number its entries carry. */
+export const CONTROL_SUBJECT = 'ctl'
+export const CONTROL_PARTITION = -1
 const MSG_ID = 'Nats-Msg-Id'
 const PARTITIONS_RE = /partitions=(\d+)/
 
@@ -47,6 +50,8 @@ export class JetStreamLog implements FixLog {
   private readonly ackTimeoutMs: number
   private readonly subs = new Set<LogSubscription>()
   private closed = false
+  /** Called with each append's publish-ack wait in seconds (the JetStream publish latency metric). */
+  onPublished: ((seconds: number) => void) | undefined
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -85,18 +90,58 @@ export class JetStreamLog implements FixLog {
     return `${this.prefix}.${partition}`
   }
 
+  /** The partition of a subject of this stream, or CONTROL_PARTITION for the control subject. */
+  partitionOfSubject(subject: string): number {
+    const tail = subject.slice(this.prefix.length + 1)
+    return tail === CONTROL_SUBJECT ? CONTROL_PARTITION : Number(tail)
+  }
+
+  /**
+   * Appends records to the control subject (`<prefix>.ctl`: rule ticks, operator commands), which
+   * belongs to no partition but takes its place in the stream's one order like any fix.
+   */
+  async appendControl(records: readonly LogRecord[]): Promise<Appended[]> {
+    if (this.closed) throw new LogClosedError('append')
+    return this.publishAll(`${this.prefix}.${CONTROL_SUBJECT}`, 'the control subject', records)
+  }
+
+  /**
+   * Follows the WHOLE stream (every partition and the control subject) in stream order from after
+   * `after`: what cluster mode's replicated evaluation applies. `entry.partition` is the record's
+   * partition, CONTROL_PARTITION for control records.
+   */
+  consumeAll(after: LogPosition, handler: EntryHandler): LogSubscription {
+    if (this.closed) throw new LogClosedError('consume')
+    return this.follow(`${this.prefix}.*`, after, handler, (subject) => this.partitionOfSubject(subject))
+  }
+
+  /** The stream's last sequence (0 when empty): how far behind a consumer is. */
+  async lastSequence(): Promise<LogPosition> {
+    try {
+      const info = await this.jsm.streams.info(this.stream)
+      return BigInt(info.state.last_seq)
+    } catch (err) {
+      throw new LogUnavailableError(`JetStream did not answer for stream ${this.stream} (${describe(err)}): check that the NATS servers in cluster.url are up`, { cause: err })
+    }
+  }
+
   async append(partition: number, records: readonly LogRecord[]): Promise<Appended[]> {
     if (this.closed) throw new LogClosedError('append')
     checkPartition(partition, this.partitions)
-    const subject = this.subject(partition)
+    return this.publishAll(this.subject(partition), `partition ${partition}`, records)
+  }
+
+  private async publishAll(subject: string, what: string, records: readonly LogRecord[]): Promise<Appended[]> {
+    const started = performance.now()
     // Published back to back on one connection: the server stores them in this order.
     const acks = records.map((r) => this.js.publish(subject, r.data, { msgID: r.id, timeout: this.ackTimeoutMs }))
     try {
       const done = await Promise.all(acks)
+      this.onPublished?.((performance.now() - started) / 1000)
       return done.map((a) => ({ position: BigInt(a.seq), duplicate: a.duplicate }))
     } catch (err) {
       if (this.closed) throw new LogClosedError('append')
-      throw new LogUnavailableError(`JetStream did not acknowledge the append to partition ${partition} within ${this.ackTimeoutMs} ms (${describe(err)}): it is not acknowledged to the device; check that the NATS servers in cluster.url are up and stream ${this.stream} has a quorum`, { cause: err })
+      throw new LogUnavailableError(`JetStream did not acknowledge the append to ${what} within ${this.ackTimeoutMs} ms (${describe(err)}): it is not acknowledged to the device; check that the NATS servers in cluster.url are up and stream ${this.stream} has a quorum`, { cause: err })
     }
   }
 
@@ -123,9 +168,13 @@ export class JetStreamLog implements FixLog {
   consume(partition: number, after: LogPosition, handler: EntryHandler): LogSubscription {
     if (this.closed) throw new LogClosedError('consume')
     checkPartition(partition, this.partitions)
+    return this.follow(this.subject(partition), after, handler, () => partition)
+  }
+
+  private follow(filter: string, after: LogPosition, handler: EntryHandler, partitionOf: (subject: string) => number): LogSubscription {
     let stopped = false
     const ready = this.js.consumers.get(this.stream, {
-      filter_subjects: this.subject(partition),
+      filter_subjects: filter,
       ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
     }).then((consumer) => (stopped ? null : consumer.consume({ max_messages: 256 })))
     // close() of a just-created ordered consumer may never settle: never wait on it; the iterator
@@ -138,7 +187,7 @@ export class JetStreamLog implements FixLog {
       if (messages === null) return
       for await (const m of messages) {
         if (stopped) break
-        await handler({ partition, position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
+        await handler({ partition: partitionOf(m.subject), position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
       }
     })
     const sub: LogSubscription = {

@@ -1,7 +1,7 @@
 // The log's errors. LogUnavailableError is retriable: nothing was acknowledged, the device keeps
 // the fix and re-sends it (its dedup id makes the re-send safe). LogClosedError is misuse during
-// shutdown. Codes follow the HEXP_ERR_ catalogue (src/errors.ts), which they join when cluster
-// mode is wired into the engine and its /readyz.
+// shutdown. Their codes are in the HEXP_ERR_ catalogue (src/errors.ts, docs/errors.md);
+// /readyz shows HEXP_ERR_LOG_UNAVAILABLE while NATS does not answer.
 
 export class LogUnavailableError extends Error {
   readonly code = 'HEXP_ERR_LOG_UNAVAILABLE'

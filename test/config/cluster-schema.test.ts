@@ -4,13 +4,13 @@ import { clusterProblem, clusterServers } from '../../src/config/cluster-schema.
 
 t.test('without cluster.url nothing changes: defaults, no node id needed', async (t) => {
   const c = validateConfig({})
-  t.same({ ...c.cluster }, { partitions: 32, replicas: 1, takeover: 10_000 })
+  t.same({ ...c.cluster }, { partitions: 32, replicas: 1, takeover: 10_000, shared_subscription: false })
   t.equal(c.cluster.url, undefined)
 })
 
 t.test('a full cluster section decodes (takeover to ms)', async (t) => {
   const c = validateConfig({ cluster: { url: 'nats://a:4222, nats://b:4222', node_id: 'engine-1', partitions: 64, replicas: 3, takeover: '6s' } })
-  t.same({ ...c.cluster }, { url: 'nats://a:4222, nats://b:4222', node_id: 'engine-1', partitions: 64, replicas: 3, takeover: 6000 })
+  t.same({ ...c.cluster }, { url: 'nats://a:4222, nats://b:4222', node_id: 'engine-1', partitions: 64, replicas: 3, takeover: 6000, shared_subscription: false })
   t.same(clusterServers(c.cluster.url!), ['nats://a:4222', 'nats://b:4222'])
 })
 
@@ -38,5 +38,5 @@ t.test('every refusal names the key and says what to do', async (t) => {
 
 t.test('accepted server forms', async (t) => {
   for (const url of ['nats://127.0.0.1:4222', 'tls://nats.example:4443', 'user:pw@host:4222', 'localhost', 'wss://h:443'])
-    {t.equal(clusterProblem({ url, node_id: 'a', partitions: 1, replicas: 5, takeover: 1000 }), null, url)}
+    {t.equal(clusterProblem({ url, node_id: 'a', partitions: 1, replicas: 5, takeover: 1000, shared_subscription: false }), null, url)}
 })

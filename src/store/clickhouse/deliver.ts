@@ -85,34 +85,46 @@ export function createDeliver(deps: DeliverDeps) {
     }
   }
 
-  return async function deliver(seg: { id: number }, records: Buffer[]): Promise<BatchStatus> {
+  /** One table's rows under one token: 'retriable' (nothing refused, try again), else delivered or rejected. */
+  async function deliverTable(table: TableName, rows: string[], token: string, where: Record<string, unknown>): Promise<BatchStatus> {
+    try {
+      const { bad, error } = await insertIsolating(table, rows, token)
+      deps.onHealth?.(true)
+      if (table === 'positions') observeLag(rows)
+      if (bad.length === 0) return 'delivered'
+      logger.error({ ...where, table, rows: bad.length, err: error }, 'ClickHouse refused rows as bad data; they are stored in the rejects table as sink_rejected.')
+      if (table === 'rejects') return 'rejected'
+      const at = now()
+      const moved = bad.map((row) => {
+        const { topic, unitId } = origin(row)
+        return rejectRow({ receivedAt: at, topic, unitId, reason: 'sink_rejected', detail: `${table}: ${error}`.slice(0, 500), payload: row.slice(0, 2048) })
+      })
+      await insert('rejects', moved, `${token}-sink-rejected`)
+      return 'delivered'
+    } catch (err) {
+      deps.onHealth?.(false)
+      logger.warn({ ...where, table, rows: rows.length, err }, 'ClickHouse insert failed; the rows are kept and retried.')
+      return 'retriable'
+    }
+  }
+
+  async function deliver(seg: { id: number }, records: Buffer[]): Promise<BatchStatus> {
     const { tables, unknown } = groupByTable(records)
     if (unknown > 0) logger.warn({ segment: seg.id, lines: unknown }, 'Journal segment holds lines of no known table; they were skipped.')
     let status: BatchStatus = 'delivered'
     for (const [table, rows] of tables) {
-      const token = `${instanceId}-${seg.id}-${table}`
-      try {
-        const { bad, error } = await insertIsolating(table, rows, token)
-        deps.onHealth?.(true)
-        if (table === 'positions') observeLag(rows)
-        if (bad.length === 0) continue
-        logger.error({ segment: seg.id, table, rows: bad.length, err: error }, 'ClickHouse refused rows as bad data; they are stored in the rejects table as sink_rejected.')
-        if (table === 'rejects') {
-          status = 'rejected'
-          continue
-        }
-        const at = now()
-        const moved = bad.map((row) => {
-          const { topic, unitId } = origin(row)
-          return rejectRow({ receivedAt: at, topic, unitId, reason: 'sink_rejected', detail: `${table}: ${error}`.slice(0, 500), payload: row.slice(0, 2048) })
-        })
-        await insert('rejects', moved, `${token}-sink-rejected`)
-      } catch (err) {
-        deps.onHealth?.(false)
-        logger.warn({ segment: seg.id, table, rows: rows.length, err }, 'ClickHouse insert failed; the segment stays in the journal and will be retried.')
-        return 'retriable'
-      }
+      const s = await deliverTable(table, rows, `${instanceId}-${seg.id}-${table}`, { segment: seg.id })
+      if (s === 'retriable') return s
+      if (s === 'rejected') status = s
     }
     return status
   }
+  /**
+   * Cluster mode: a partition's position rows under a token derived from the stream sequences
+   * they cover (the same rows re-sent by a new owner are stored once). Throws when retriable.
+   */
+  async function positions(rows: string[], token: string): Promise<void> {
+    if (await deliverTable('positions', rows, token, { token }) === 'retriable') throw new Error('ClickHouse did not take the rows (see the warning logged before); they are retried')
+  }
+  return Object.assign(deliver, { positions })
 }

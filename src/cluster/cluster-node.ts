@@ -1,0 +1,330 @@
+// One engine's part in a cluster: it appends what it takes in (fixes, SOS signals, ticks while it
+// holds the `schedule` role, operator commands) to the JetStream log; it applies the whole log, in
+// order, to its replica of the fleet's rule state (replica.ts); and it carries out the side effects
+// of the partitions it owns (partition-worker.ts), ownership coming from leases
+// (ownership.ts). Start-up restores the newest fleet snapshot (Object Store), replays the log after
+// it, and only then competes for partitions, so an engine that just started never takes over a
+// partition with a state behind its log. The holder of the `schedule` role writes the snapshot.
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Fix } from '../decode/fix.js'
+import type { AlertEvent, AlertPosition, SosVia } from '../rules/alert-event.js'
+import type { Deployment } from '../rules/deployment.js'
+import { RuleEngine } from '../rules/engine.js'
+import type { RuleSnapshot } from '../rules/state-codec.js'
+import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
+import { PartitionEffects, type Marks, type SerializedEffects } from './effects.js'
+import { FleetReplica } from './replica.js'
+import { partitionOf } from './partition.js'
+import { PartitionWorker, type MarksIO } from './partition-worker.js'
+import { commandRecordId, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
+
+/** The log as the node uses it (JetStreamLog). */
+export interface ClusterLog {
+  readonly partitions: number
+  append(partition: number, records: readonly LogRecord[]): Promise<Array<{ position: LogPosition; duplicate: boolean }>>
+  appendControl(records: readonly LogRecord[]): Promise<Array<{ position: LogPosition; duplicate: boolean }>>
+  consumeAll(after: LogPosition, handler: EntryHandler): LogSubscription
+  lastSequence(): Promise<LogPosition>
+}
+
+export interface OwnershipChange { key: string; partition: number | null; owned: boolean }
+
+export interface OwnershipPort {
+  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void): void
+  owns(partition: number): boolean
+  holdsRole(name: string): boolean
+  ownedPartitions(): number[]
+  members(): string[]
+  stop(opts: { release: boolean }): Promise<void>
+}
+
+export interface MarksPort extends MarksIO {
+  watch(onMark: (p: number, m: Marks) => void): { stop(): Promise<void> }
+}
+
+export interface SnapshotMeta { seq: bigint; node: string; at: number; configHash: string }
+
+export interface SnapshotPort {
+  save(data: Uint8Array, meta: SnapshotMeta): Promise<void>
+  load(): Promise<(SnapshotMeta & { data: Uint8Array }) | null>
+}
+
+export const SCHEDULE_ROLE = 'schedule'
+
+/** A command as the API gives it (the node adds the request id and the clock). */
+export type CommandInput = CommandRecord extends infer C ? (C extends CommandRecord ? Omit<C, 'request' | 'now'> : never) : never
+
+export interface ClusterNodeDeps {
+  nodeId: string
+  log: ClusterLog
+  ownership: OwnershipPort
+  marks: MarksPort
+  snapshots: SnapshotPort
+  dep: Deployment
+  /** Hash of the configuration the rules depend on: a snapshot of another one is not restored. */
+  configHash: string
+  insertRows(rows: string[], token: string): Promise<void>
+  deliver(events: AlertEvent[]): Promise<void>
+  logger: Logger
+  now?: () => number
+  /** How often the schedule holder writes the fleet snapshot (default 60 s). */
+  snapshotEveryMs?: number
+  /** After each replicated tick (gauges). */
+  onTick?(now: number): void
+  /** Each replicated fix (live stream frames). */
+  onFix?(fix: Fix): void
+  /** The schedule role was gained or lost (bulletins, hotspots, plan timers run on its holder). */
+  onRole?(role: string, held: boolean): void
+  /** Partition gained (with how long since the lease was seen last renewed, if known) or lost. */
+  onOwnership?(partition: number, owned: boolean): void
+}
+
+interface SnapshotBody {
+  v: 1
+  position: string
+  clock: number
+  rules: RuleSnapshot
+  effects: SerializedEffects
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+/** How long an operator command waits to come back through the log before it fails. */
+const COMMAND_TIMEOUT_MS = 10_000
+
+export class ClusterNode {
+  rules!: RuleEngine
+  readonly effects: PartitionEffects
+  private replica!: FleetReplica
+  private readonly deps: ClusterNodeDeps
+  private readonly now: () => number
+  private readonly workers = new Map<number, PartitionWorker>()
+  private readonly commands = new Map<string, (ev: AlertEvent | null) => void>()
+  private subscription: LogSubscription | null = null
+  private watch: { stop(): Promise<void> } | null = null
+  private snapshotTimer: NodeJS.Timeout | null = null
+  private snapshotting = false
+  private caughtUp = false
+  private unreadable = 0
+  /** Set when following the log failed (NATS gone for good, a bug): readiness says so. */
+  private failure: string | null = null
+
+  constructor(deps: ClusterNodeDeps) {
+    this.deps = deps
+    this.now = deps.now ?? Date.now
+    this.effects = new PartitionEffects()
+  }
+
+  get position(): bigint {
+    return this.replica.position
+  }
+
+  get ready(): boolean {
+    return this.caughtUp && this.failure === null
+  }
+
+  /** Restores the snapshot, replays the log up to its end at start-up, then competes for partitions. */
+  async start(): Promise<void> {
+    const { deps } = this
+    const restored = await this.restore()
+    this.replica = new FleetReplica({
+      rules: this.rules,
+      effects: this.effects,
+      partitions: deps.log.partitions,
+      onUnreadable: (position, why) => {
+        this.unreadable++
+        deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')
+      },
+      onTick: (now) => deps.onTick?.(now),
+      onFix: (r) => deps.onFix?.(r.fix),
+      onCommand: (request, ev) => {
+        const done = this.commands.get(request)
+        this.commands.delete(request)
+        done?.(ev)
+      },
+    })
+    if (restored !== null) this.replica.resume(restored.position, restored.clock)
+    this.watch = deps.marks.watch((p, m) => {
+      this.effects.mark(p, m)
+    })
+    const end = await deps.log.lastSequence()
+    let reached: () => void = () => undefined
+    const caughtUp = new Promise<void>((resolve) => { reached = resolve })
+    if (this.replica.position >= end) reached()
+    this.subscription = deps.log.consumeAll(this.replica.position, (entry) => {
+      this.replica.apply(entry)
+      if (entry.partition >= 0) this.workers.get(entry.partition)?.poke()
+      else for (const w of this.workers.values()) w.poke()
+      if (!this.caughtUp && entry.position >= end) reached()
+    })
+    void this.subscription.done.catch((err: unknown) => {
+      this.failure = `following the log failed: ${(err as Error).message}`
+      deps.logger.error({ err }, 'Following the cluster log failed; this engine stops evaluating (restart it).')
+    })
+    await caughtUp
+    this.caughtUp = true
+    deps.logger.info({ position: String(this.replica.position), restored: restored === null ? null : String(restored.position) }, 'Cluster replica caught up with the log; taking part in partition ownership.')
+    deps.ownership.start((changes) => this.onChanges(changes), (err) => deps.logger.warn({ err }, 'A lease round failed (NATS away?); owned partitions stop at their fence time if it lasts.'))
+    const every = deps.snapshotEveryMs ?? 60_000
+    this.snapshotTimer = setInterval(() => void this.snapshotIfScheduler(), every)
+    this.snapshotTimer.unref()
+  }
+
+  private async restore(): Promise<{ position: bigint; clock: number } | null> {
+    const { deps } = this
+    const snap = await deps.snapshots.load()
+    if (snap !== null && snap.configHash === deps.configHash) {
+      try {
+        const body = JSON.parse(decoder.decode(snap.data)) as SnapshotBody
+        this.rules = RuleEngine.restore(deps.dep, body.rules, { startedAt: this.now() })
+        const fx = PartitionEffects.fromJSON(body.effects)
+        for (const p of fx.partitions()) {
+          for (const e of fx.rowsAfter(p, 0n, Number.MAX_SAFE_INTEGER)) this.effects.add(p, e.seq, e.rows, [])
+          for (const e of fx.eventsAfter(p, 0n)) this.effects.add(p, e.seq, [], e.events)
+        }
+        return { position: BigInt(body.position), clock: body.clock }
+      } catch (err) {
+        deps.logger.warn({ err }, 'The fleet snapshot could not be restored; replaying the whole log instead.')
+      }
+    } else if (snap !== null) {
+      deps.logger.warn({ snapshotNode: snap.node }, 'The fleet snapshot was written with another configuration (units, posts, zones or rules differ); replaying the whole log instead. Run one configuration across the cluster.')
+    }
+    this.rules = new RuleEngine(deps.dep, { startedAt: this.now() })
+    return null
+  }
+
+  private onChanges(changes: OwnershipChange[]): void {
+    const { deps } = this
+    for (const c of changes) {
+      if (c.partition === null) {
+        deps.onRole?.(c.key, c.owned)
+        continue
+      }
+      const p = c.partition
+      if (c.owned && !this.workers.has(p)) {
+        this.workers.set(p, new PartitionWorker({
+          partition: p,
+          effects: this.effects,
+          marks: deps.marks,
+          insertRows: deps.insertRows,
+          deliver: deps.deliver,
+          owns: () => deps.ownership.owns(p),
+          logger: deps.logger,
+        }))
+      } else if (!c.owned) {
+        const w = this.workers.get(p)
+        this.workers.delete(p)
+        void w?.stop()
+      }
+      deps.onOwnership?.(p, c.owned)
+    }
+  }
+
+  /** Appends accepted fixes under their units' partitions; resolves once all are stored. */
+  async appendFixes(fixes: readonly Fix[], format: string, transport: string): Promise<void> {
+    const { log } = this.deps
+    const byPartition = new Map<number, LogRecord[]>()
+    for (const fix of fixes) {
+      const p = partitionOf(fix.unitId, log.partitions)
+      let list = byPartition.get(p)
+      if (list === undefined) byPartition.set(p, (list = []))
+      list.push({ id: fixRecordId(fix), data: encodeRecord({ k: 'f', fix: { ...fix, flags: 0 }, format, transport }) })
+    }
+    await Promise.all([...byPartition].map(([p, records]) => log.append(p, records)))
+  }
+
+  /** Appends a unit's SOS under its partition (ordered with its fixes). */
+  async appendSos(unitId: string, at: number, via: SosVia, position: AlertPosition | null): Promise<void> {
+    const { log } = this.deps
+    await log.append(partitionOf(unitId, log.partitions), [{ id: sosRecordId(unitId, at, via), data: encodeRecord({ k: 's', unitId, at, via, position, now: this.now() }) }])
+  }
+
+  /** The schedule holder's rule tick, as a control record every engine applies at the same place. */
+  async appendTick(now: number): Promise<void> {
+    await this.deps.log.appendControl([{ id: tickRecordId(now), data: encodeRecord({ k: 't', now }) }])
+  }
+
+  /** An operator command (from any engine's API); resolves with its outcome once applied here. */
+  async command(cmd: CommandInput): Promise<AlertEvent | null> {
+    const request = randomUUID()
+    const record = { ...cmd, request, now: this.now() } as ClusterRecord
+    const outcome = new Promise<AlertEvent | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.commands.delete(request)
+        reject(new Error(`the command did not come back through the cluster log within ${COMMAND_TIMEOUT_MS / 1000} s (NATS slow or away)`))
+      }, COMMAND_TIMEOUT_MS)
+      this.commands.set(request, (ev) => {
+        clearTimeout(timer)
+        resolve(ev)
+      })
+    })
+    try {
+      await this.deps.log.appendControl([{ id: commandRecordId(request), data: encodeRecord(record) }])
+    } catch (err) {
+      this.commands.get(request)?.(null)
+      throw err
+    }
+    return outcome
+  }
+
+  holdsRole(name: string): boolean {
+    return this.deps.ownership.holdsRole(name)
+  }
+
+  /** Writes the fleet snapshot if this engine holds the schedule role (one writer at a time). */
+  async snapshotIfScheduler(): Promise<boolean> {
+    if (!this.caughtUp || this.snapshotting || !this.holdsRole(SCHEDULE_ROLE)) return false
+    this.snapshotting = true
+    try {
+      // Taken between two applies (this runs on the event loop, apply is synchronous): consistent.
+      const position = this.replica.position
+      const body: SnapshotBody = { v: 1, position: position.toString(), clock: this.replica.clock(), rules: this.rules.snapshot(), effects: this.effects.toJSON() }
+      const data = encoder.encode(JSON.stringify(body))
+      await this.deps.snapshots.save(data, { seq: position, node: this.deps.nodeId, at: this.now(), configHash: this.deps.configHash })
+      return true
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'Writing the fleet snapshot failed; a later one is tried (start-up replays more log meanwhile).')
+      return false
+    } finally {
+      this.snapshotting = false
+    }
+  }
+
+  /** What /readyz and the metrics show. */
+  async status(): Promise<{ ok: boolean; detail: string; owned: number[]; members: string[]; lag: number | null; unreadable: number }> {
+    const owned = this.deps.ownership.ownedPartitions()
+    const members = this.deps.ownership.members()
+    let lag: number | null = null
+    try {
+      lag = Number((await this.deps.log.lastSequence()) - this.replica.position)
+    } catch {
+      lag = null
+    }
+    const ok = this.ready && lag !== null
+    const detail = this.failure ?? (lag === null
+      ? 'NATS JetStream is not answering: fixes are not acknowledged to devices (they keep them and send them again); check the servers in cluster.url'
+      : !this.caughtUp ? 'replaying the cluster log' : `node ${this.deps.nodeId}, ${members.length} member(s), owns ${owned.length} of ${this.deps.log.partitions} partitions, ${lag} record(s) behind the log`)
+    return { ok, detail, owned, members, lag, unreadable: this.unreadable }
+  }
+
+  /** Pending side effects per partition (the owners' lag). */
+  pending(): Map<number, number> {
+    return new Map(this.effects.partitions().map((p) => [p, this.effects.pending(p)]))
+  }
+
+  /** Stops owning (releasing the leases when `release`, so others take over at once) and following. */
+  async stop(release = true): Promise<void> {
+    if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer)
+    if (release) await this.snapshotIfScheduler()
+    // Workers first (each finishes its step and writes its marks while it still holds the lease),
+    // then the leases, so the next owner starts from up-to-date marks.
+    await Promise.all([...this.workers.values()].map((w) => w.stop()))
+    this.workers.clear()
+    await this.deps.ownership.stop({ release })
+    await this.watch?.stop()
+    await this.subscription?.stop()
+    for (const done of this.commands.values()) done(null)
+    this.commands.clear()
+  }
+}

@@ -1,0 +1,125 @@
+// The side effects every engine computes but only a partition's owner carries out: the ClickHouse
+// position rows of a partition's fixes and the alert events of its units and zones, each tagged
+// with the stream sequence of the record that caused it. Every engine keeps them until the
+// partition's progress marks (KV hexpatrol_progress, written by the owner) say they were done, so
+// an engine that takes a partition over carries out exactly what its previous owner had not:
+// rows from the `rows` mark on, events from the `alerts` mark on. Pure: no I/O, no clock.
+import type { AlertEvent } from '../rules/alert-event.js'
+
+export interface Marks {
+  /** Position rows of entries up to this sequence are in ClickHouse. */
+  rows: bigint
+  /** Alert events of entries up to this sequence are delivered. */
+  alerts: bigint
+  /** A rows insert begun for (from, to]: a new owner repeats exactly it (same dedup token). */
+  intent: { from: bigint; to: bigint } | null
+}
+
+export const NO_MARKS: Marks = Object.freeze({ rows: 0n, alerts: 0n, intent: null })
+
+export interface EffectEntry {
+  seq: bigint
+  rows: string[]
+  events: AlertEvent[]
+}
+
+/** A bound on what a partition keeps while nobody carries it out (an owner that is away). */
+export const MAX_PENDING_ENTRIES = 2_000_000
+
+export class PartitionEffects {
+  private readonly queues = new Map<number, EffectEntry[]>()
+  private readonly marks = new Map<number, Marks>()
+  /** Entries dropped because a partition went over MAX_PENDING_ENTRIES (counted, never silent). */
+  dropped = 0
+
+  constructor(private readonly maxPending = MAX_PENDING_ENTRIES) {}
+
+  /** Records what the entry at `seq` caused in partition `p` (nothing is kept for what the marks passed). */
+  add(p: number, seq: bigint, rows: string[], events: AlertEvent[]): void {
+    const m = this.marks.get(p) ?? NO_MARKS
+    const keepRows = seq > m.rows ? rows : []
+    const keepEvents = seq > m.alerts ? events : []
+    if (keepRows.length === 0 && keepEvents.length === 0) return
+    let q = this.queues.get(p)
+    if (q === undefined) this.queues.set(p, (q = []))
+    const last = q[q.length - 1]
+    if (last !== undefined && last.seq === seq) {
+      last.rows.push(...keepRows)
+      last.events.push(...keepEvents)
+      return
+    }
+    q.push({ seq, rows: [...keepRows], events: [...keepEvents] })
+    if (q.length > this.maxPending) {
+      q.shift()
+      this.dropped++
+    }
+  }
+
+  /** The owner's marks for `p` (they never move back): drops what they pass. */
+  mark(p: number, m: Marks): void {
+    const was = this.marks.get(p) ?? NO_MARKS
+    const now: Marks = { rows: m.rows > was.rows ? m.rows : was.rows, alerts: m.alerts > was.alerts ? m.alerts : was.alerts, intent: m.intent }
+    this.marks.set(p, now)
+    const q = this.queues.get(p)
+    if (q === undefined) return
+    let drop = 0
+    for (const e of q) {
+      if (e.seq <= now.rows) e.rows = []
+      if (e.seq <= now.alerts) e.events = []
+      if (e.rows.length > 0 || e.events.length > 0) break
+      drop++
+    }
+    if (drop > 0) q.splice(0, drop)
+    // Entries past a busy head may have become empty too; they cost little and go with the next marks.
+  }
+
+  marksOf(p: number): Marks {
+    return this.marks.get(p) ?? NO_MARKS
+  }
+
+  /** Entries of `p` with rows, after `after`, up to `maxRows` rows (whole entries), and up to `upTo` when given. */
+  rowsAfter(p: number, after: bigint, maxRows: number, upTo?: bigint): EffectEntry[] {
+    const out: EffectEntry[] = []
+    let n = 0
+    for (const e of this.queues.get(p) ?? []) {
+      if (e.seq <= after || e.rows.length === 0) continue
+      if (upTo !== undefined && e.seq > upTo) break
+      if (n > 0 && n + e.rows.length > maxRows) break
+      out.push(e)
+      n += e.rows.length
+    }
+    return out
+  }
+
+  /** Entries of `p` with events after `after`, in order. */
+  eventsAfter(p: number, after: bigint): EffectEntry[] {
+    return (this.queues.get(p) ?? []).filter((e) => e.seq > after && e.events.length > 0)
+  }
+
+  /** Entries kept for `p` (pending work: the lag of its owner). */
+  pending(p: number): number {
+    return this.queues.get(p)?.length ?? 0
+  }
+
+  partitions(): number[] {
+    return [...this.queues.keys()]
+  }
+
+  /** The persistence form (inside the fleet snapshot): what no owner had done at the snapshot. */
+  toJSON(): SerializedEffects {
+    const out: SerializedEffects = {}
+    for (const [p, q] of this.queues) {
+      if (q.length === 0) continue
+      out[p] = q.map((e) => ({ seq: e.seq.toString(), rows: e.rows, events: e.events }))
+    }
+    return out
+  }
+
+  static fromJSON(s: SerializedEffects, maxPending?: number): PartitionEffects {
+    const fx = new PartitionEffects(maxPending)
+    for (const [p, q] of Object.entries(s)) fx.queues.set(Number(p), q.map((e) => ({ seq: BigInt(e.seq), rows: e.rows, events: e.events })))
+    return fx
+  }
+}
+
+export type SerializedEffects = Record<string, Array<{ seq: string; rows: string[]; events: AlertEvent[] }>>

@@ -1,0 +1,164 @@
+// A partition's side effects, carried out while this engine owns the partition: its position rows
+// go to ClickHouse in batches whose dedup token is the stream-sequence range they cover, and its
+// alert events are delivered (journaled and published), in order. Progress is written to the
+// partition's marks (KV) so every engine drops what was done and a new owner resumes exactly
+// there:
+// - rows: the range (from, to] is written as the marks' intent BEFORE the insert and `rows = to`
+//   after it. A new owner finding an intent repeats exactly that range with the same token, so an
+//   insert the dead owner completed is deduplicated by ClickHouse and one it did not is made.
+// - alerts: `alerts` moves to the last sequence whose events (and every earlier one's) completed
+//   delivery (webhooks answered or dead-lettered). A new owner redelivers what is after it with
+//   the same webhook-id; in the normal case nothing (the window is between a webhook's 2xx and
+//   the next marks write).
+// Every step checks ownership first (owns(): the lease, fenced before anyone else may take it),
+// so an engine that lost its lease stops at the next step.
+import type { Logger } from 'pino'
+import type { AlertEvent } from '../rules/alert-event.js'
+import type { EffectEntry, Marks, PartitionEffects } from './effects.js'
+
+export interface MarksIO {
+  get(p: number): Promise<Marks>
+  set(p: number, m: Marks): Promise<void>
+}
+
+export interface PartitionWorkerDeps {
+  partition: number
+  effects: PartitionEffects
+  marks: MarksIO
+  /** Inserts position rows with an insert dedup token; rejects when ClickHouse is away (retried). */
+  insertRows(rows: string[], token: string): Promise<void>
+  /** Delivers events; resolves once every webhook delivery of them is done. */
+  deliver(events: AlertEvent[]): Promise<void>
+  owns(): boolean
+  logger: Logger
+  /** Rows per insert (default 5,000). */
+  maxRows?: number
+  /** Pause between rounds when there is nothing to do, and after a failure (default 250 ms / 1 s). */
+  idleMs?: number
+  retryMs?: number
+  /** How long a graceful stop waits for deliveries in flight (default 2 s). */
+  finalWaitMs?: number
+}
+
+export function rowsToken(p: number, from: bigint, to: bigint): string {
+  return `hexpatrol-cluster:p${p}:${from}:${to}`
+}
+
+export class PartitionWorker {
+  private stopped = false
+  private wake: (() => void) | null = null
+  private readonly done: Promise<void>
+  /** Event deliveries in flight, in sequence order. */
+  private readonly inflight: Array<{ seq: bigint; settled: boolean }> = []
+  private deliveredUpTo = 0n
+  private dirty = false
+
+  constructor(private readonly deps: PartitionWorkerDeps) {
+    this.done = this.run().catch((err: unknown) => deps.logger.error({ err, partition: deps.partition }, 'Partition worker stopped on an unexpected error; the partition is carried out again when it is owned again.'))
+  }
+
+  /** New effects may be waiting. */
+  poke(): void {
+    const w = this.wake
+    this.wake = null
+    w?.()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.poke()
+    await this.done
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => { this.wake = null; resolve() }, ms)
+      this.wake = () => { clearTimeout(t); resolve() }
+    })
+  }
+
+  private active(): boolean {
+    return !this.stopped && this.deps.owns()
+  }
+
+  private async run(): Promise<void> {
+    const { deps } = this
+    const p = deps.partition
+    const idle = deps.idleMs ?? 250
+    const retry = deps.retryMs ?? 1000
+    let marks: Marks | null = null
+    while (this.active()) {
+      try {
+        if (marks === null) {
+          marks = await deps.marks.get(p)
+          deps.effects.mark(p, marks)
+          this.deliveredUpTo = marks.alerts
+          if (marks.intent !== null && marks.intent.from === marks.rows) marks = await this.shipRows(marks, marks.intent.to, marks.intent)
+        }
+        marks = this.deliverEvents(marks)
+        const shipped = await this.shipRows(marks, undefined, null)
+        const progressed = shipped !== marks
+        marks = shipped
+        if (this.dirty && this.active()) {
+          this.dirty = false
+          await deps.marks.set(p, marks)
+          deps.effects.mark(p, marks)
+        }
+        if (!progressed) await this.sleep(idle)
+      } catch (err) {
+        deps.logger.warn({ err, partition: p }, 'Partition side effects failed (ClickHouse or NATS away?); retrying.')
+        marks = null
+        await this.sleep(retry)
+      }
+    }
+    // A graceful stop while still the owner: give deliveries in flight a moment, then write the
+    // marks once more so the next owner does not deliver them again.
+    if (marks === null || !deps.owns()) return
+    const deadline = Date.now() + (deps.finalWaitMs ?? 2000)
+    while (this.inflight.some((s) => !s.settled) && Date.now() < deadline && deps.owns()) await new Promise((r) => setTimeout(r, 20))
+    const final = this.deliverEvents(marks)
+    if (this.dirty && deps.owns()) await deps.marks.set(p, final).catch(() => undefined)
+  }
+
+  /** Starts delivery of every event after the marks, in order; returns the marks with `alerts` advanced over completed ones. */
+  private deliverEvents(marks: Marks): Marks {
+    const p = this.deps.partition
+    const started = this.inflight.length === 0 ? this.deliveredUpTo : this.inflight[this.inflight.length - 1]!.seq
+    for (const e of this.deps.effects.eventsAfter(p, started > marks.alerts ? started : marks.alerts)) {
+      if (!this.active()) break
+      const slot = { seq: e.seq, settled: false }
+      this.inflight.push(slot)
+      void this.deps.deliver(e.events).then(() => {
+        slot.settled = true
+        this.poke()
+      }, (err: unknown) => {
+        // Delivery itself never rejects (the outbox retries); an error here is a bug: do not advance.
+        this.deps.logger.error({ err, partition: p }, 'Alert delivery failed unexpectedly; the events are delivered again by the next owner.')
+      })
+    }
+    let upTo = marks.alerts
+    while (this.inflight.length > 0 && this.inflight[0]!.settled) upTo = this.inflight.shift()!.seq
+    if (upTo > marks.alerts) {
+      this.deliveredUpTo = upTo
+      this.dirty = true
+      return { ...marks, alerts: upTo }
+    }
+    return marks
+  }
+
+  /** Ships the next batch of rows (or exactly `upTo` for an intent left by a previous owner). */
+  private async shipRows(marks: Marks, upTo: bigint | undefined, intent: Marks['intent']): Promise<Marks> {
+    const { deps } = this
+    const p = deps.partition
+    const batch: EffectEntry[] = deps.effects.rowsAfter(p, marks.rows, upTo === undefined ? (deps.maxRows ?? 5000) : Number.MAX_SAFE_INTEGER, upTo)
+    const to = upTo ?? batch[batch.length - 1]?.seq
+    if (to === undefined || !this.active()) return marks
+    const from = marks.rows
+    if (intent === null) await deps.marks.set(p, { ...marks, intent: { from, to } })
+    if (!this.active()) return marks
+    const rows = batch.flatMap((e) => e.rows)
+    if (rows.length > 0) await deps.insertRows(rows, rowsToken(p, from, to))
+    this.dirty = true
+    return { ...marks, rows: to, intent: null }
+  }
+}

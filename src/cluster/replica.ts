@@ -1,0 +1,112 @@
+// Replicated evaluation: applies the log's records, in the stream's one order, to this engine's
+// RuleEngine, exactly as a single engine would have evaluated the same inputs. Every engine runs
+// one, so each holds the whole fleet's rule state (the API and the map answer from any engine; a
+// zone's coverage sees every unit), and the alert events are the same everywhere (deterministic
+// ids). What they cause is recorded as partitioned side effects (effects.ts), carried out by the
+// partition's owner only. Pure apart from the callbacks: testable with a plain array of entries.
+import { partitionOf } from './partition.js'
+import { decodeRecord, type ClusterRecord } from './records.js'
+import type { PartitionEffects } from './effects.js'
+import type { AlertEvent } from '../rules/alert-event.js'
+import type { RuleEngine } from '../rules/engine.js'
+import { positionRow } from '../journal/record.js'
+
+/** The log entry as the replica needs it (src/log/log.ts LogEntry). */
+export interface ReplicaEntry {
+  readonly partition: number
+  readonly position: bigint
+  readonly data: Uint8Array
+}
+
+export interface ReplicaDeps {
+  rules: RuleEngine
+  effects: PartitionEffects
+  partitions: number
+  /** A record this version cannot apply (counted and logged by the caller; the replica moves on). */
+  onUnreadable?(position: bigint, why: string): void
+  /** After each applied tick, with the tick's clock (gauges, the incidents' clock). */
+  onTick?(now: number): void
+  /** The outcome of an operator command (the API waits for its own). */
+  onCommand?(request: string, event: AlertEvent | null): void
+  /** Each applied fix (accepted-fix counters, the live stream's position frames). */
+  onFix?(record: Extract<ClusterRecord, { k: 'f' }>): void
+}
+
+/** The partition an event's delivery belongs to: its unit's, else its subject's (zone alerts). */
+export function eventPartition(e: AlertEvent, partitions: number): number {
+  const unitId = (e as { unitId?: unknown }).unitId
+  return partitionOf(typeof unitId === 'string' && unitId !== '' ? unitId : e.subject, partitions)
+}
+
+export class FleetReplica {
+  /** The last applied stream sequence (the snapshot's resume point). */
+  position = 0n
+  /** The rules' clock: never goes back, whatever clock skew there is between the engines. */
+  private now = 0
+
+  constructor(private readonly deps: ReplicaDeps) {}
+
+  /** The clock of the last applied record (what the API's "now" is for the replicated state). */
+  clock(): number {
+    return this.now
+  }
+
+  /** Restores the resume point and clock of a snapshot. */
+  resume(position: bigint, now: number): void {
+    this.position = position
+    this.now = now
+  }
+
+  apply(entry: ReplicaEntry): void {
+    if (entry.position <= this.position) return
+    this.position = entry.position
+    const r = decodeRecord(entry.data)
+    if (typeof r === 'string') {
+      this.deps.onUnreadable?.(entry.position, r)
+      return
+    }
+    const { rules } = this.deps
+    switch (r.k) {
+      case 'f': {
+        const fix = r.fix
+        const now = this.advance(fix.receivedAt)
+        fix.flags = rules.classify(fix)
+        const events = rules.ingest(fix, now)
+        this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
+        this.record(entry.position, events)
+        this.deps.onFix?.(r)
+        return
+      }
+      case 's':
+        this.record(entry.position, rules.sos(r.unitId, r.at, r.via, r.position, this.advance(r.now)))
+        return
+      case 't': {
+        const now = this.advance(r.now)
+        this.record(entry.position, rules.tick(now))
+        this.deps.onTick?.(now)
+        return
+      }
+      case 'ack': {
+        const ev = rules.acknowledge(r.alertId, r.by, this.advance(r.now))
+        if (ev !== null) this.record(entry.position, [ev])
+        this.deps.onCommand?.(r.request, ev)
+        return
+      }
+      case 'resolve_sos': {
+        const ev = rules.resolveSos(r.alertId, r.by, r.note, this.advance(r.now))
+        if (ev !== null) this.record(entry.position, [ev])
+        this.deps.onCommand?.(r.request, ev)
+      }
+    }
+  }
+
+  private advance(now: number): number {
+    if (now > this.now) this.now = now
+    return this.now
+  }
+
+  private record(seq: bigint, events: AlertEvent[]): void {
+    const { effects, partitions } = this.deps
+    for (const e of events) effects.add(eventPartition(e, partitions), seq, [], [e])
+  }
+}
