@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { jetstreamManager } from '@nats-io/jetstream'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { Objm } from '@nats-io/obj'
 import { gzipSync } from 'node:zlib'
 import { SnapshotStore, SNAPSHOT_OBJECT, type SnapshotMeta } from '../../src/cluster/snapshot-store.js'
@@ -53,6 +53,23 @@ if (natsServerPath() === null) {
     const si = await jsm.streams.info(`OBJ_${b}`)
     const info = await (await new Objm(nc).open(b)).info(SNAPSHOT_OBJECT)
     t.equal(si.state.messages, info!.chunks + 1, `only the newest version's ${info!.chunks} chunk(s) and its meta are stored`)
+  })
+
+  t.test('chunks left by a writer that died mid-save are purged by a later save once old enough', async (t) => {
+    const b = bucket()
+    const nc = await conn()
+    const store = await SnapshotStore.open({ nc, replicas: 1, bucket: b, orphanAgeMs: 300 })
+    const js = jetstream(nc)
+    await js.publish(`$O.${b}.C.deadwriter`, new Uint8Array(1000))
+    await js.publish(`$O.${b}.C.deadwriter`, new Uint8Array(1000))
+    t.equal((await store.save(enc.encode('{"v":1}'), meta(1)))?.orphansPurged, 0, 'too recent: it could be another writer\'s save in flight')
+    await new Promise((r) => setTimeout(r, 350))
+    await js.publish(`$O.${b}.C.inflight`, new Uint8Array(1000))
+    t.equal((await store.save(enc.encode('{"v":2}'), meta(2)))?.orphansPurged, 1, 'the old orphan goes')
+    const si = await (await jetstreamManager(nc)).streams.info(`OBJ_${b}`, { subjects_filter: '>' })
+    const current = (await (await new Objm(nc).open(b)).info(SNAPSHOT_OBJECT))!.nuid
+    t.same(Object.keys(si.state.subjects ?? {}).filter((s) => s.includes('.C.')).sort(), [`$O.${b}.C.${current}`, `$O.${b}.C.inflight`].sort(), 'the current version\'s chunks and the recent one stay')
+    t.same(JSON.parse(new TextDecoder().decode((await store.load())!.data)), { v: 2 })
   })
 
   t.test('a stale writer does not replace a snapshot at a later sequence', async (t) => {
