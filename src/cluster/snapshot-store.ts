@@ -8,8 +8,7 @@
 // that loses a race with a replacement (digest mismatch, or chunks purged under it) reads again;
 // a save never replaces a snapshot at a later sequence (a stale writer loses, compare-and-set on
 // the meta's revision); chunks a writer left when it died mid-save are purged by a later save;
-// NATS unreachable rejects with LogUnavailableError within about the request
-// timeout, never hangs.
+// NATS unreachable rejects with LogUnavailableError within about the request timeout, never hangs.
 import { gunzip, gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream'
