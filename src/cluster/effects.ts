@@ -5,17 +5,9 @@
 // an engine that takes a partition over carries out exactly what its previous owner had not:
 // rows from the `rows` mark on, events from the `alerts` mark on. Pure: no I/O, no clock.
 import type { AlertEvent } from '../rules/alert-event.js'
+import { mergeMarks, ZERO_MARKS, type Marks } from './marks-codec.js'
 
-export interface Marks {
-  /** Position rows of entries up to this sequence are in ClickHouse. */
-  rows: bigint
-  /** Alert events of entries up to this sequence are delivered. */
-  alerts: bigint
-  /** A rows insert begun for (from, to]: a new owner repeats exactly it (same dedup token). */
-  intent: { from: bigint; to: bigint } | null
-}
-
-export const NO_MARKS: Marks = Object.freeze({ rows: 0n, alerts: 0n, intent: null })
+export type { Marks } from './marks-codec.js'
 
 export interface EffectEntry {
   seq: bigint
@@ -36,7 +28,7 @@ export class PartitionEffects {
 
   /** Records what the entry at `seq` caused in partition `p` (nothing is kept for what the marks passed). */
   add(p: number, seq: bigint, rows: string[], events: AlertEvent[]): void {
-    const m = this.marks.get(p) ?? NO_MARKS
+    const m = this.marks.get(p) ?? ZERO_MARKS
     const keepRows = seq > m.rows ? rows : []
     const keepEvents = seq > m.alerts ? events : []
     if (keepRows.length === 0 && keepEvents.length === 0) return
@@ -57,8 +49,7 @@ export class PartitionEffects {
 
   /** The owner's marks for `p` (they never move back): drops what they pass. */
   mark(p: number, m: Marks): void {
-    const was = this.marks.get(p) ?? NO_MARKS
-    const now: Marks = { rows: m.rows > was.rows ? m.rows : was.rows, alerts: m.alerts > was.alerts ? m.alerts : was.alerts, intent: m.intent }
+    const now = mergeMarks(this.marks.get(p) ?? ZERO_MARKS, m)
     this.marks.set(p, now)
     const q = this.queues.get(p)
     if (q === undefined) return
@@ -74,7 +65,7 @@ export class PartitionEffects {
   }
 
   marksOf(p: number): Marks {
-    return this.marks.get(p) ?? NO_MARKS
+    return this.marks.get(p) ?? ZERO_MARKS
   }
 
   /** Entries of `p` with rows, after `after`, up to `maxRows` rows (whole entries), and up to `upTo` when given. */
