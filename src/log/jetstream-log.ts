@@ -86,6 +86,11 @@ export class JetStreamLog implements FixLog {
     }
   }
 
+  /** The NATS connection (cluster mode opens its KV buckets and object store on it). */
+  get connection(): NatsConnection {
+    return this.nc
+  }
+
   subject(partition: number): string {
     return `${this.prefix}.${partition}`
   }
