@@ -51,22 +51,10 @@ export function checkWebhooks(config: Config): void {
  */
 export function compileStages(config: ResolvedConfig): CompiledStages {
   checkBrokerExposure(config)
-  refuseUnwiredCluster(config)
   const terminals = asConfigError(() => compileTerminals(config))
   const incidents = asConfigError(() => compileIncidents(config))
   const deployment = asConfigError(() => compileDeployment(config))
   return { deployment, incidents, terminals }
-}
-
-/**
- * Cluster mode's pieces exist (the log on NATS JetStream, partitions, leases: src/log/, src/cluster/)
- * but the engine does not run on them yet. An operator who sets cluster.url expects engines that
- * share a fleet and take over from each other; starting as a lone engine would silently promise
- * that. So start-up refuses, naming the key, until the engine uses it.
- */
-function refuseUnwiredCluster(config: ResolvedConfig): void {
-  if (config.cluster.url === undefined) return
-  throw configError('cluster.url: cluster mode is not available in this version yet (the JetStream log, partitions and leases exist, the engine does not run on them). Unset cluster.url and HEXPATROL_CLUSTER_URL to run one engine; see docs/operations.md "Scaling out"')
 }
 
 /** A configuration that passed every check, with what the stages need. */

@@ -51,6 +51,11 @@ import type { ComponentStatus } from './api/context.js'
 import { StreamHub } from './api/stream-hub.js'
 import { instanceId } from './instance-id.js'
 import { compileStages, type CompiledStages } from './boot.js'
+import { DeliveryTracker } from './delivery/delivery-tracker.js'
+import { ClusterNode, SCHEDULE_ROLE } from './cluster/cluster-node.js'
+import { openCluster, type ClusterHandles } from './cluster/open.js'
+import type { Fix } from './decode/fix.js'
+import type { AlertPosition } from './rules/alert-event.js'
 
 /** How long an incident POST waits for its rows to reach ClickHouse (hotspots) while it is up. */
 export const INCIDENT_SHIP_WAIT_MS = 3000
@@ -119,6 +124,10 @@ export class Engine {
   #osmandListener: FastifyInstance | undefined
   #jt808: Jt808Gateway | undefined
   #reports: Reports | undefined
+  /** Cluster mode (cluster.url): the replica, the log and the partitions this engine owns. */
+  #cluster: ClusterNode | undefined
+  /** Cluster mode: when an event's webhook deliveries are done (a partition's alerts mark). */
+  #tracker: DeliveryTracker | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
   readonly #stages: CompiledStages
@@ -160,11 +169,16 @@ export class Engine {
     this.#started.push(this.#startStore())
     const { journal, shipper, unshipped } = await this.#startJournal(instance)
     const { dispatcher, fanOut, publish } = this.#startDelivery()
-    const reconcile = await this.#startRules(stages.deployment)
+    const clustered = this.config.cluster.url !== undefined
+    if (clustered) await this.#startCluster(stages.deployment, fanOut)
+    const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
-    this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish })
+    // Incidents, levels and plans keep their state on one engine: not in cluster mode yet.
+    if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish })
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
+    // Cluster mode: every stage is up, so partitions may be owned (and delivered) from now on.
+    this.#cluster?.join()
     this.logger.info({ http: this.httpAddress(), mqtt: this.#source!.address, rules: this.#rules !== undefined }, 'hexpatrol started.')
   }
 
@@ -233,8 +247,9 @@ export class Engine {
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, ...(this.#opts.webhookSecrets === undefined ? {} : { webhookSecrets: this.#opts.webhookSecrets }), now,
     })
     dispatcher.start()
+    const tracker = this.#tracker = config.cluster.url === undefined ? undefined : new DeliveryTracker(dispatcher)
     const publish = createPublisher({
-      webhooks: dispatcher,
+      webhooks: tracker === undefined ? dispatcher : { publishEvent: tracker.track((e) => dispatcher.publishEvent(e)) },
       mqtt: { publishEvent: (topic, e, opts) => this.#mqttPublisher?.publishEvent(topic, e, opts) },
       topics: topicBuilder({ alerts: config.mqtt.alerts_topic_prefix, events: config.mqtt.events_topic_prefix, devices: DEVICE_TOPIC_PREFIX }),
       stream: this.stream,
@@ -246,7 +261,8 @@ export class Engine {
       : undefined
     const fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
-      beforeDeliver: () => this.#saveRuleState(),
+      // Cluster mode keeps no local rule state: the log and the fleet snapshot are the state.
+      beforeDeliver: () => (this.#cluster === undefined ? this.#saveRuleState() : undefined),
       publish,
       logger,
     })
@@ -259,6 +275,60 @@ export class Engine {
       await this.#source?.close().catch((err: unknown) => logger.warn({ err }, 'Closing the MQTT connection failed.'))
     })
     return { dispatcher, fanOut, publish }
+  }
+
+  /**
+   * Cluster mode: joins the cluster on NATS JetStream (src/cluster/). The replica restores the
+   * fleet snapshot and replays the log (the engine's rules are the replica's), then competes for
+   * partitions; the partitions it owns have their position rows inserted into ClickHouse and their
+   * alert events delivered (journaled, then published; the alerts mark moves once the webhooks
+   * answered). The schedule role (ticks, coverage snapshots, bulletins, the fleet snapshot) runs on
+   * one engine at a time. Stopped after ingest: the leases are released so others take over at once.
+   */
+  async #startCluster(dep: Deployment, fanOut: AlertFanOut): Promise<void> {
+    const { config, logger, metrics } = this
+    const log = logger.child({ component: 'cluster' })
+    const health = this.#health!
+    const deliver = createDeliver({ client: this.#ch!.client, database: this.#ch!.database, instanceId: 'cluster', logger: logger.child({ component: 'sink' }), metrics, now: this.#now, onHealth: (up) => health.report(up) })
+    const handles: ClusterHandles = await openCluster({ config, dep, logger: log, metrics })
+    const tracker = this.#tracker!
+    const node = this.#cluster = new ClusterNode({
+      ...handles,
+      nodeId: config.cluster.node_id!,
+      dep,
+      insertRows: async (rows, token) => {
+        if (!health.migrated) throw new Error('the ClickHouse schema is not in place yet')
+        await deliver.positions(rows, token)
+      },
+      deliver: async (events) => {
+        fanOut.emit(events)
+        await tracker.whenDone(events.map((e) => e.eventId))
+      },
+      logger: log,
+      now: this.#now,
+      onTick: (at) => exportRuleGauges(metrics, node.rules, at),
+      onRole: (role, held) => this.#onRole(role, held),
+      onOwnership: () => metrics.clusterPartitionsOwned.set(handles.ownership.ownedPartitions().length),
+    })
+    this.#started.push(async () => {
+      await node.stop(true)
+      await handles.close()
+    })
+    await node.start()
+    this.#rules = node.rules
+    this.#every(1000, () => {
+      metrics.clusterMembers.set(handles.ownership.members().length)
+      for (const [p, n] of node.pending()) metrics.clusterPendingEffects.set({ partition: String(p) }, n)
+      void node.status().then((s) => { if (s.lag !== null) metrics.clusterLogLag.set(s.lag) })
+    })
+  }
+
+  /** Cluster mode: the schedule role came or went (bulletins run on its holder only). */
+  #onRole(role: string, held: boolean): void {
+    if (role !== SCHEDULE_ROLE) return
+    this.logger.info({ component: 'cluster', role, held }, held ? 'This engine now runs the schedule (rule ticks, coverage snapshots, bulletins, fleet snapshot).' : 'This engine no longer runs the schedule.')
+    if (held) this.#reports?.runner.start()
+    else void this.#reports?.runner.stop()
   }
 
   /**
@@ -300,19 +370,21 @@ export class Engine {
   async #startIngest(journal: Journal, shipper: Shipper, fanOut: AlertFanOut): Promise<Ingestor> {
     const { config, logger, metrics } = this
     const now = this.#now
+    const cluster = this.#cluster
     const ingestor = this.#ingestor = new Ingestor({
+      log: cluster === undefined ? undefined : { append: (fixes, format, transport) => cluster.appendFixes(fixes, format, transport) },
       recent: seedRecentFixes(journal, logger),
       decode: config.rules.known_units_only
         ? rejectUnknownUnits(createDecoder(decoderOptionsFromConfig(config)), new Set(config.units.map((u) => u.id)), config.validation.reject_payload_bytes)
         : createDecoder(decoderOptionsFromConfig(config)),
       journal,
-      rules: this.#rules,
+      rules: cluster === undefined ? this.#rules : undefined,
       onAlerts: (events) => fanOut.deliver(events),
       // A unit's SOS (native sos: true, OsmAnd alarm=sos) opens unit_sos once its message is journaled.
-      onSos: (signals) => {
+      // Cluster mode: the SOS is a record of the unit's partition; the device is acked once it is stored.
+      onSos: cluster !== undefined ? (signals) => Promise.all(signals.map((s) => cluster.appendSos(s.unitId, s.at, s.via, positionOf(s.fix)))) : (signals) => {
         for (const s of signals) {
-          const f = s.fix
-          const ev = this.#rules?.sos(s.unitId, s.at, s.via, f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 }, now()) ?? []
+          const ev = this.#rules?.sos(s.unitId, s.at, s.via, positionOf(s.fix), now()) ?? []
           if (ev.length > 0) fanOut.emit(ev)
         }
       },
@@ -337,6 +409,10 @@ export class Engine {
         ingest: (r, at) => ingestor.ingest(r, at, 'jt808'),
         // An emergency alarm opens unit_sos at once, after its report is journaled.
         emergency: (e) => {
+          if (cluster !== undefined) {
+            void cluster.appendSos(e.unitId, e.at, 'jt808', e.position).catch((err: unknown) => logger.error({ err, unit: e.unitId }, 'A JT/T 808 emergency alarm could not be appended to the cluster log; the terminal repeats it while the alarm lasts.'))
+            return
+          }
           const ev = this.#rules?.sos(e.unitId, e.at, 'jt808', e.position, now()) ?? []
           if (ev.length > 0) fanOut.emit(ev)
         },
@@ -344,7 +420,9 @@ export class Engine {
     }
     this.#mqttPublisher = new MqttPublisher(source.publish, logger.child({ component: 'alerts-mqtt' }))
     // The bulletin schedule starts once MQTT publication is up, so a bulletin owed at start-up reaches MQTT too.
-    this.#reports?.runner.start()
+    // Cluster mode: on the schedule role's holder only (#onRole), which may be this engine already.
+    if (cluster === undefined) this.#reports?.runner.start()
+    else if (cluster.holdsRole(SCHEDULE_ROLE)) this.#reports?.runner.start()
     return ingestor
   }
 
@@ -390,7 +468,25 @@ export class Engine {
     const now = this.#now
     const health = this.#health!
     const rules = this.#rules
-    if (rules !== undefined) {
+    const cluster = this.#cluster
+    if (cluster !== undefined && rules !== undefined) {
+      // The schedule role's holder appends the ticks; every engine applies them from the log.
+      const log = this.logger.child({ component: 'cluster' })
+      const scheduler = this.#scheduler = new RuleScheduler({
+        rules: { tick: (at) => { void cluster.appendTick(at).catch((err: unknown) => log.warn({ err }, 'A rule tick could not be appended to the cluster log (NATS away?); the next one is tried.')); return [] } },
+        tickMs: config.rules.tick,
+        snapshotMs: config.rules.coverage_snapshot_interval,
+        emit: () => undefined,
+        persist: () => undefined,
+        snapshot: (at) => {
+          const rec = coverageRecord(rules, at)
+          if (rec !== null) void ingestor.writeRecord(rec)
+        },
+      }, now())
+      this.#every(scheduler.periodMs, () => {
+        if (cluster.holdsRole(SCHEDULE_ROLE)) scheduler.beat(now())
+      })
+    } else if (rules !== undefined) {
       // Alerts the changed deployment can no longer decide resolve now (config_changed), delivered like any transition.
       if (reconcile) {
         const resolved = rules.reconcile(now())
@@ -458,6 +554,10 @@ export class Engine {
       dispatcher,
       track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
       emit: (events) => fanOut.emit(events),
+      alertCommands: this.#cluster === undefined ? undefined : {
+        acknowledge: (alertId, by) => this.#cluster!.command({ k: 'ack', alertId, by }),
+        resolveSos: (alertId, by, note) => this.#cluster!.command({ k: 'resolve_sos', alertId, by, note }),
+      },
     })
     await this.#api.listen({ port: config.http.port, host: config.http.host })
     if (httpIngest !== undefined && config.http_ingest.osmand_port !== undefined) this.#osmandListener = await startOsmandListener(httpIngest, config, logger)
@@ -471,13 +571,25 @@ export class Engine {
   /** Component → ready? Reads state only (a ClickHouse ping); changes nothing. */
   async readiness(): Promise<Record<string, ComponentStatus>> {
     const journal = this.#journal!
+    const cluster: Record<string, ComponentStatus> = this.#cluster === undefined ? {} : { cluster: await this.#clusterStatus() }
     return {
+      ...cluster,
       mqtt: this.#source?.status() ?? { ok: false, detail: 'not started' },
       clickhouse: await this.#health!.status(),
       journal: journal.full
         ? { ok: false, code: 'HEXP_ERR_JOURNAL_FULL', detail: `full (${journal.bytes} bytes): MQTT acknowledgements are paused until ClickHouse catches up` }
         : { ok: true, detail: `${journal.bytes} bytes pending` },
     }
+  }
+
+  async #clusterStatus(): Promise<ComponentStatus> {
+    const s = await this.#cluster!.status()
+    return s.ok ? { ok: true, detail: s.detail } : { ok: false, code: 'HEXP_ERR_LOG_UNAVAILABLE', detail: s.detail }
+  }
+
+  /** Cluster mode: this engine's replica, ownership and log (tests, benchmarks). */
+  get cluster(): ClusterNode | undefined {
+    return this.#cluster
   }
 
   /**
@@ -531,4 +643,9 @@ export class Engine {
     for (const stop of this.#started.reverse()) await stop(timeoutMs)
     log.info('hexpatrol stopped.')
   }
+}
+
+/** An SOS's fix as the alert's position (null when the report had no accepted fix). */
+function positionOf(f: Fix | null): AlertPosition | null {
+  return f === null ? null : { lat: f.lat, lon: f.lon, ts: f.ts, accuracy: f.accuracy, h3: f.h3 }
 }

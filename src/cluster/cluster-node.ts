@@ -72,8 +72,6 @@ export interface ClusterNodeDeps {
   snapshotEveryMs?: number
   /** After each replicated tick (gauges). */
   onTick?(now: number): void
-  /** Each replicated fix (live stream frames). */
-  onFix?(fix: Fix): void
   /** The schedule role was gained or lost (bulletins, hotspots, plan timers run on its holder). */
   onRole?(role: string, held: boolean): void
   /** Partition gained (with how long since the lease was seen last renewed, if known) or lost. */
@@ -124,7 +122,7 @@ export class ClusterNode {
     return this.caughtUp && this.failure === null
   }
 
-  /** Restores the snapshot, replays the log up to its end at start-up, then competes for partitions. */
+  /** Restores the snapshot and replays the log up to its end at start-up (then join()). */
   async start(): Promise<void> {
     const { deps } = this
     const restored = await this.restore()
@@ -137,7 +135,6 @@ export class ClusterNode {
         deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')
       },
       onTick: (now) => deps.onTick?.(now),
-      onFix: (r) => deps.onFix?.(r.fix),
       onCommand: (request, ev) => {
         const done = this.commands.get(request)
         this.commands.delete(request)
@@ -150,7 +147,8 @@ export class ClusterNode {
     })
     const end = await deps.log.lastSequence()
     let reached: () => void = () => undefined
-    const caughtUp = new Promise<void>((resolve) => { reached = resolve })
+    let broke: (err: unknown) => void = () => undefined
+    const caughtUp = new Promise<void>((resolve, reject) => { reached = resolve; broke = reject })
     if (this.replica.position >= end) reached()
     this.subscription = deps.log.consumeAll(this.replica.position, (entry) => {
       this.replica.apply(entry)
@@ -159,12 +157,21 @@ export class ClusterNode {
       if (!this.caughtUp && entry.position >= end) reached()
     })
     void this.subscription.done.catch((err: unknown) => {
+      broke(err)
       this.failure = `following the log failed: ${(err as Error).message}`
       deps.logger.error({ err }, 'Following the cluster log failed; this engine stops evaluating (restart it).')
     })
     await caughtUp
     this.caughtUp = true
-    deps.logger.info({ position: String(this.replica.position), restored: restored === null ? null : String(restored.position) }, 'Cluster replica caught up with the log; taking part in partition ownership.')
+    deps.logger.info({ position: String(this.replica.position), restored: restored === null ? null : String(restored.position) }, 'Cluster replica caught up with the log.')
+  }
+
+  /**
+   * Takes part in partition ownership (and the schedule role): called once the engine's other
+   * stages are up, since an owned partition delivers at once.
+   */
+  join(): void {
+    const { deps } = this
     deps.ownership.start((changes) => this.onChanges(changes), (err) => deps.logger.warn({ err }, 'A lease round failed (NATS away?); owned partitions stop at their fence time if it lasts.'))
     const every = deps.snapshotEveryMs ?? 60_000
     this.snapshotTimer = setInterval(() => void this.snapshotIfScheduler(), every)
@@ -304,7 +311,7 @@ export class ClusterNode {
     const ok = this.ready && lag !== null
     const detail = this.failure ?? (lag === null
       ? 'NATS JetStream is not answering: fixes are not acknowledged to devices (they keep them and send them again); check the servers in cluster.url'
-      : !this.caughtUp ? 'replaying the cluster log' : `node ${this.deps.nodeId}, ${members.length} member(s), owns ${owned.length} of ${this.deps.log.partitions} partitions, ${lag} record(s) behind the log`)
+      : !this.caughtUp ? 'replaying the cluster log' : `node ${this.deps.nodeId}, ${members.length} member(s), owns ${owned.length} of ${this.deps.log.partitions} partitions [${owned.join(',')}], ${lag} record(s) behind the log`)
     return { ok, detail, owned, members, lag, unreadable: this.unreadable }
   }
 

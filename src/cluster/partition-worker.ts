@@ -51,6 +51,9 @@ export class PartitionWorker {
   /** Event deliveries in flight, in sequence order. */
   private readonly inflight: Array<{ seq: bigint; settled: boolean }> = []
   private deliveredUpTo = 0n
+  /** Set when a delivery threw; the next round starts again from the alerts mark. */
+  private failed = false
+  private generation = 0
   private dirty = false
 
   constructor(private readonly deps: PartitionWorkerDeps) {
@@ -123,7 +126,16 @@ export class PartitionWorker {
   /** Starts delivery of every event after the marks, in order; returns the marks with `alerts` advanced over completed ones. */
   private deliverEvents(marks: Marks): Marks {
     const p = this.deps.partition
+    if (this.failed) {
+      // A delivery threw: start again from the mark (the dispatcher does not queue an event twice
+      // for a subscription while it is pending, so the ones still in flight are not doubled).
+      this.failed = false
+      this.generation++
+      this.inflight.length = 0
+      this.deliveredUpTo = marks.alerts
+    }
     const started = this.inflight.length === 0 ? this.deliveredUpTo : this.inflight[this.inflight.length - 1]!.seq
+    const generation = this.generation
     for (const e of this.deps.effects.eventsAfter(p, started > marks.alerts ? started : marks.alerts)) {
       if (!this.active()) break
       const slot = { seq: e.seq, settled: false }
@@ -132,14 +144,16 @@ export class PartitionWorker {
         slot.settled = true
         this.poke()
       }, (err: unknown) => {
-        // Delivery itself never rejects (the outbox retries); an error here is a bug: do not advance.
-        this.deps.logger.error({ err, partition: p }, 'Alert delivery failed unexpectedly; the events are delivered again by the next owner.')
+        if (generation !== this.generation) return
+        this.deps.logger.error({ err, partition: p }, 'Alert delivery failed; delivering again from the partition\'s alerts mark.')
+        this.failed = true
+        this.poke()
       })
     }
     let upTo = marks.alerts
     while (this.inflight.length > 0 && this.inflight[0]!.settled) upTo = this.inflight.shift()!.seq
     if (upTo > marks.alerts) {
-      this.deliveredUpTo = upTo
+      this.deliveredUpTo = upTo > this.deliveredUpTo ? upTo : this.deliveredUpTo
       this.dirty = true
       return { ...marks, alerts: upTo }
     }

@@ -5,7 +5,7 @@
 // ids). What they cause is recorded as partitioned side effects (effects.ts), carried out by the
 // partition's owner only. Pure apart from the callbacks: testable with a plain array of entries.
 import { partitionOf } from './partition.js'
-import { decodeRecord, type ClusterRecord } from './records.js'
+import { decodeRecord } from './records.js'
 import type { PartitionEffects } from './effects.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
@@ -28,8 +28,6 @@ export interface ReplicaDeps {
   onTick?(now: number): void
   /** The outcome of an operator command (the API waits for its own). */
   onCommand?(request: string, event: AlertEvent | null): void
-  /** Each applied fix (accepted-fix counters, the live stream's position frames). */
-  onFix?(record: Extract<ClusterRecord, { k: 'f' }>): void
 }
 
 /** The partition an event's delivery belongs to: its unit's, else its subject's (zone alerts). */
@@ -74,7 +72,6 @@ export class FleetReplica {
         const events = rules.ingest(fix, now)
         this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
         this.record(entry.position, events)
-        this.deps.onFix?.(r)
         return
       }
       case 's':
