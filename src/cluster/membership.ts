@@ -2,9 +2,12 @@
 // each engine puts its key (= node id, value {node, startedAt, version}) every takeover/3, and
 // reads every member key on each tick; who is live is decided from revisions by our own clock.
 // leave() deletes our key so the others drop us at once (a graceful stop); a crashed engine drops
-// out a takeover after its last heartbeat. Membership only steers which engine should hold which
+// out a takeover after its last heartbeat. The bucket's keys also expire a takeover after their
+// last write (max_age, the server's clock alone), so an engine that starts after a crash does not
+// see the dead member as new, and live for a takeover of its own, while the others have moved on. Membership only steers which engine should hold which
 // key (assignment.ts); it never grants ownership: that is the lease's job (leases.ts), so a wrong
 // view costs balance or a takeover's speed, never a second owner.
+import { jetstreamManager } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { MemberView } from './member-view.js'
@@ -51,7 +54,15 @@ export class Membership {
 
   /** Opens (creating if needed) the member bucket, replicated like the log. */
   static async open(opts: MembershipBucketOptions): Promise<Membership> {
-    const kv = await new Kvm(opts.nc).create(opts.bucket ?? DEFAULT_MEMBER_BUCKET, { replicas: opts.replicas, history: 1 })
+    const bucket = opts.bucket ?? DEFAULT_MEMBER_BUCKET
+    const kv = await new Kvm(opts.nc).create(bucket, { replicas: opts.replicas, history: 1, ttl: opts.takeoverMs })
+    // An existing bucket keeps the expiry it was made with: follow cluster.takeover when it changed
+    // (an expiry shorter than the heartbeat interval would make members flicker).
+    if ((await kv.status()).ttl !== opts.takeoverMs) {
+      const jsm = await jetstreamManager(opts.nc)
+      const { config } = await jsm.streams.info(`KV_${bucket}`)
+      await jsm.streams.update(config.name, { ...config, max_age: opts.takeoverMs * 1_000_000 })
+    }
     return new Membership(kv, opts)
   }
 

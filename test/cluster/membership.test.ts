@@ -48,6 +48,21 @@ if (natsServerPath() === null) {
     t.equal((await kv.get('b'))?.operation, 'DEL')
   })
 
+  t.test('member keys expire a takeover after their last write; a changed takeover updates the expiry', async (t) => {
+    const m = await Membership.open({ nc, nodeId: 'gone', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    await m.heartbeat()
+    const kv = await new Kvm(nc).open('members3')
+    t.equal((await kv.status()).ttl, 1000)
+    const seen = await Membership.open({ nc, nodeId: 'late', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    t.same(await seen.refresh(), ['gone', 'late'])
+    await new Promise((r) => setTimeout(r, 2000))
+    const later = await Membership.open({ nc, nodeId: 'later', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    t.same(await later.refresh(), ['later'], 'a crashed member\'s key is gone for engines that start later')
+    t.equal(await kv.get('gone'), null)
+    await Membership.open({ nc, nodeId: 'slow', takeoverMs: 4000, replicas: 1, bucket: 'members3' })
+    t.equal((await kv.status()).ttl, 4000)
+  })
+
   t.test('a heartbeat that cannot reach NATS rejects (the leases\' fence decides what that means)', async (t) => {
     const m = await Membership.open({ nc, nodeId: 'x', takeoverMs: 3000, replicas: 1, bucket: 'members2' })
     await m.tick()
