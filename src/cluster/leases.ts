@@ -41,7 +41,7 @@ export type LeaseEvent =
 
 export interface LeaseChange { key: string; owned: boolean }
 
-export interface LeaseTick { changes: LeaseChange[]; events: LeaseEvent[] }
+export interface LeaseTick { changes: LeaseChange[]; events: LeaseEvent[]; errors: unknown[] }
 
 export function leaseKey(partition: number): string {
   return `p.${partition}`
@@ -104,8 +104,9 @@ export class LeaseSet {
 
   /**
    * One round over every key (in parallel): read, then create/renew/claim the wanted ones and
-   * release held ones no longer wanted. Returns the ownership changes since the last round and what
-   * happened. A failure other than a lost compare-and-set rejects after every key was tried.
+   * release held ones no longer wanted. Returns the ownership changes since the last round, what
+   * happened, and what failed (other than a lost compare-and-set). Changes are reported even when
+   * keys failed: an owner cut off from NATS learns of its fence on the next round.
    */
   async tick(want: (key: string) => boolean = () => true): Promise<LeaseTick> {
     const events: LeaseEvent[] = []
@@ -122,9 +123,8 @@ export class LeaseSet {
         if (!events.some((e) => e.key === k && e.kind === 'released')) events.push({ kind: 'lost', key: k })
       }
     }
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
-    return { changes, events }
+    const errors = results.flatMap((r) => r.status === 'rejected' ? [r.reason as unknown] : [])
+    return { changes, events, errors }
   }
 
   /** Releases every key we hold (compare-and-set delete), so others may create them at once. */
@@ -133,9 +133,9 @@ export class LeaseSet {
     for (const k of this.decisions.keys()) this.reported.delete(k)
   }
 
-  private async release(key: string, d: LeaseDecision): Promise<boolean> {
+  private async release(key: string, d: LeaseDecision): Promise<void> {
     const revision = d.heldRevision()
-    if (revision === null) return false
+    if (revision === null) return
     // Stop acting first: owns() is false before the key is free for anyone else.
     d.released()
     try {
@@ -145,7 +145,6 @@ export class LeaseSet {
       // after a takeover (or we want it again and claim it back the same way).
       if (!isConflict(err)) throw err
     }
-    return true
   }
 
   private async step(key: string, d: LeaseDecision, wanted: boolean, events: LeaseEvent[]): Promise<void> {
@@ -153,7 +152,9 @@ export class LeaseSet {
     const now = this.now()
     d.observe(entry === null || entry.operation !== 'PUT' ? { owner: null, revision: entry?.revision ?? 0 } : { owner: ownerOf(entry.value), revision: entry.revision }, now)
     if (!wanted) {
-      if (await this.release(key, d)) events.push({ kind: 'released', key })
+      // Reported as released even if the delete fails: we stopped acting by choice, nothing was lost.
+      if (d.heldRevision() !== null) events.push({ kind: 'released', key })
+      await this.release(key, d)
       return
     }
     const action: LeaseAction = d.decide(now)

@@ -14,8 +14,8 @@ import { MemberView } from './member-view.js'
 
 export const DEFAULT_MEMBER_BUCKET = 'hexpatrol_members'
 
-/** The KV operations membership uses (the bucket, or a stand-in in tests). */
-export type MemberKv = Pick<KV, 'get' | 'put' | 'delete' | 'keys'>
+/** The KV operations membership uses. */
+type MemberKv = Pick<KV, 'get' | 'put' | 'delete' | 'keys'>
 
 export interface MemberValue { node: string; startedAt: number; version?: string }
 
@@ -63,10 +63,6 @@ export class Membership {
       const { config } = await jsm.streams.info(`KV_${bucket}`)
       await jsm.streams.update(config.name, { ...config, max_age: opts.takeoverMs * 1_000_000 })
     }
-    return new Membership(kv, opts)
-  }
-
-  static over(kv: MemberKv, opts: MembershipOptions): Membership {
     return new Membership(kv, opts)
   }
 

@@ -18,6 +18,12 @@ export interface OwnershipChange {
   owned: boolean
 }
 
+export interface OwnershipTick {
+  changes: OwnershipChange[]
+  /** Failures this round (NATS unreachable, no quorum, …): the fence covers them. */
+  errors: unknown[]
+}
+
 /** Plain callbacks for metrics; the composition root maps them to prom-client. */
 export interface OwnershipHooks {
   /** A held key renewed (hexpatrol_cluster_lease_renewals_total). */
@@ -51,7 +57,6 @@ export interface OwnershipOptions {
 export class Ownership {
   /** How often start() ticks: takeover / 6, so a takeover lands within takeover + one tick. */
   readonly tickEveryMs: number
-  private readonly keys: string[]
   private readonly partitionOfKey = new Map<string, number>()
   private timer: NodeJS.Timeout | null = null
   private ticking: Promise<void> | null = null
@@ -60,9 +65,7 @@ export class Ownership {
     private readonly opts: OwnershipOptions,
     private readonly membership: Membership,
     private readonly leases: LeaseSet,
-    keys: string[],
   ) {
-    this.keys = keys
     for (let p = 0; p < opts.partitions; p++) this.partitionOfKey.set(leaseKey(p), p)
     this.tickEveryMs = Math.max(50, Math.floor(opts.takeoverMs / 6))
   }
@@ -81,7 +84,7 @@ export class Ownership {
       nc: opts.nc, nodeId: opts.nodeId, takeoverMs: opts.takeoverMs, replicas: opts.replicas, keys, now,
       ...(opts.leaseBucket === undefined ? {} : { bucket: opts.leaseBucket }),
     })
-    return new Ownership(opts, membership, leases, keys)
+    return new Ownership(opts, membership, leases)
   }
 
   /** True while we may act for the partition: lease held and its fence not passed. */
@@ -110,14 +113,23 @@ export class Ownership {
     return this.membership.members()
   }
 
-  /** One round: heartbeat, members, leases. Returns the ownership changes since the last round. */
-  async tick(): Promise<OwnershipChange[]> {
-    const live = await this.membership.tick()
+  /**
+   * One round: heartbeat, members, leases. Returns the ownership changes since the last round and
+   * what failed; the leases are gone through even when the members could not be read (with the
+   * view we had), so the changes always reflect owns(), fence included.
+   */
+  async tick(): Promise<OwnershipTick> {
+    const errors: unknown[] = []
+    const live = await this.membership.tick().catch((err: unknown) => {
+      errors.push(err)
+      return this.membership.members()
+    })
     this.opts.hooks?.members?.(live.length)
     const self = this.opts.nodeId
-    const { changes, events } = await this.leases.tick((key) => preferredOwner(key, live) === self)
-    for (const e of events) this.report(e)
-    return changes.map((c) => ({ key: c.key, partition: this.partitionOfKey.get(c.key) ?? null, owned: c.owned }))
+    const r = await this.leases.tick((key) => preferredOwner(key, live) === self)
+    for (const e of r.events) this.report(e)
+    const changes = r.changes.map((c) => ({ key: c.key, partition: this.partitionOfKey.get(c.key) ?? null, owned: c.owned }))
+    return { changes, errors: [...errors, ...r.errors] }
   }
 
   /** Ticks now and every tickEveryMs; changes go to onChange, failures to onError (the fence covers them). */
@@ -126,7 +138,11 @@ export class Ownership {
     const round = (): void => {
       if (this.ticking !== null) return
       this.ticking = this.tick()
-        .then((c) => { if (c.length > 0) onChange(c) }, onError)
+        .then(({ changes, errors }) => {
+          if (changes.length > 0) onChange(changes)
+          // One failure a round is enough to log: the others are the same outage, key by key.
+          if (errors.length > 0) onError(errors[0])
+        }, onError)
         .finally(() => { this.ticking = null })
     }
     this.timer = setInterval(round, this.tickEveryMs)
@@ -150,11 +166,6 @@ export class Ownership {
     const left = await this.membership.leave().then(() => null, (err: unknown) => err)
     await this.leases.releaseAll()
     if (left !== null) throw left
-  }
-
-  /** The keys this engine manages, partitions first. */
-  allKeys(): readonly string[] {
-    return this.keys
   }
 
   private report(e: LeaseEvent): void {

@@ -31,6 +31,13 @@ t.test('scores are fixed (a change would move keys between engines on upgrade)',
   t.matchSnapshot([rendezvousScore('engine-1', 'p.0'), rendezvousScore('engine-2', 'p.0'), rendezvousScore('警车', 'role.schedule')], 'golden scores')
 })
 
+t.test('equal scores go to the smaller member id', async (t) => {
+  // Found by search: a real 32-bit collision on p.0.
+  t.equal(rendezvousScore('engine-539599', 'p.0'), rendezvousScore('engine-722382', 'p.0'))
+  t.equal(preferredOwner('p.0', ['engine-722382', 'engine-539599']), 'engine-539599')
+  t.equal(preferredOwner('p.0', ['engine-539599', 'engine-722382']), 'engine-539599')
+})
+
 t.test('no members: no owner; one member: it owns everything', async (t) => {
   t.equal(preferredOwner('p.0', []), null)
   t.same(preferredKeys(KEYS, ['solo'], 'solo'), KEYS)

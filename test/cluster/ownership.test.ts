@@ -12,7 +12,7 @@ const ROLES = ['schedule']
 const KEYS = [...Array.from({ length: PARTITIONS }, (_, p) => `p.${p}`), 'role.schedule']
 const SLACK = 1500
 
-interface Engine { id: string; own: Ownership; changes: OwnershipChange[]; errors: unknown[]; lost: string[]; tookOver: { key: string; from: string; waitMs: number }[] }
+interface Engine { id: string; own: Ownership; changes: OwnershipChange[]; errors: unknown[]; lost: string[]; renewals: number; tookOver: { key: string; from: string; waitMs: number }[] }
 
 function holds(e: Engine, key: string): boolean {
   return key.startsWith('p.') ? e.own.owns(Number(key.slice(2))) : e.own.holdsRole(key.slice('role.'.length))
@@ -31,11 +31,11 @@ if (natsServerPath() === null) {
   async function engine(id: string, buckets: string): Promise<Engine> {
     const nc = await connect({ servers: server.url })
     conns.push(nc)
-    const e: Engine = { id, changes: [], errors: [], lost: [], tookOver: [], own: null as unknown as Ownership }
+    const e: Engine = { id, changes: [], errors: [], lost: [], renewals: 0, tookOver: [], own: null as unknown as Ownership }
     e.own = await Ownership.open({
       nc, nodeId: id, partitions: PARTITIONS, roles: ROLES, takeoverMs: TAKEOVER, replicas: 1,
       leaseBucket: `leases_${buckets}`, memberBucket: `members_${buckets}`,
-      hooks: { lost: (k) => e.lost.push(k), tookOver: (key, from, waitMs) => e.tookOver.push({ key, from, waitMs }) },
+      hooks: { renewed: () => { e.renewals += 1 }, lost: (k) => e.lost.push(k), tookOver: (key, from, waitMs) => e.tookOver.push({ key, from, waitMs }) },
     })
     e.own.start((c) => e.changes.push(...c), (err) => e.errors.push(err))
     return e
@@ -124,7 +124,51 @@ if (natsServerPath() === null) {
     t.ok(samples > 100)
     t.same([...a.lost, ...b.lost, ...d.lost], [], 'no lease lost: keys moved only by release or takeover')
     t.same([...a.errors, ...b.errors, ...d.errors], [])
+    t.ok(a.renewals > 0 && b.renewals > 0, `renewals counted (a ${a.renewals}, b ${b.renewals})`)
+    // What onChange told each engine adds up to what it owns.
+    for (const e of [a, b]) {
+      const told = new Set<string>()
+      for (const c of e.changes) if (c.owned) told.add(c.key); else told.delete(c.key)
+      t.same([...told].sort(), [...e.own.ownedKeys()].sort(), `${e.id}: onChange matches owns()`)
+      t.same(e.own.ownedPartitions(), e.own.ownedKeys().filter((k) => k.startsWith('p.')).map((k) => Number(k.slice(2))))
+    }
     await a.own.stop({ release: true })
     await b.own.stop({ release: true })
+  })
+
+  t.test('driven by hand with a fake clock: changes per round, roles, a join, and a stop that cannot reach NATS', async (t) => {
+    await t.rejects(Ownership.open({ nc: conns[0]!, nodeId: 'x', partitions: 0, roles: [], takeoverMs: 3000, replicas: 1 }), RangeError)
+    const clock = { p: 1_000_000, q: 9_000_000 }
+    const open = async (id: 'p' | 'q'): Promise<Ownership> => {
+      const nc = await connect({ servers: server.url })
+      conns.push(nc)
+      return Ownership.open({ nc, nodeId: id, partitions: 4, roles: ['schedule', 'reports'], takeoverMs: 3000, replicas: 1, leaseBucket: 'leases_y', memberBucket: 'members_y', now: () => clock[id] })
+    }
+    const p = await open('p')
+    t.same(await p.tick(), {
+      changes: ['p.0', 'p.1', 'p.2', 'p.3', 'role.schedule', 'role.reports'].map((key, i) => ({ key, partition: i < 4 ? i : null, owned: true })),
+      errors: [],
+    }, 'alone: everything, partitions numbered, roles not')
+    t.ok(p.holdsRole('schedule') && p.holdsRole('reports'))
+    t.notOk(p.holdsRole('nothing'))
+    t.same(p.ownedPartitions(), [0, 1, 2, 3])
+    const q = await open('q')
+    t.same((await q.tick()).changes, [], 'q sees everything held')
+    const qWants = ['p.0', 'p.1', 'p.2', 'p.3', 'role.schedule', 'role.reports'].filter((k) => preferredOwner(k, ['p', 'q']) === 'q')
+    t.ok(qWants.length > 0, `q is preferred for ${qWants.join(', ')}`)
+    t.same((await p.tick()).changes, qWants.map((key) => ({ key, partition: key.startsWith('p.') ? Number(key.slice(2)) : null, owned: false })), 'p releases them on its next round')
+    t.same((await q.tick()).changes.map((c) => c.key), qWants, 'q creates them at once: no clock moved')
+    t.same(p.members(), ['p', 'q'])
+    // NATS goes away: a round reports the failures, and a graceful stop cannot leave or release.
+    await server.stop()
+    clock.p += 1000
+    const r = await p.tick()
+    t.ok(r.errors.length > 0, `a round without NATS reports failures (${String(r.errors[0])})`)
+    t.same(r.changes, [], 'inside the lease: still the owner')
+    clock.p += 2000
+    t.same((await p.tick()).changes.length, 6 - qWants.length, 'the fence: every key reported not owned, NATS or not')
+    await t.rejects(p.stop({ release: true }))
+    await server.restart()
+    await q.stop({ release: false })
   })
 }
