@@ -83,6 +83,16 @@ export class LeaseDecision {
     return this.heldSince === null ? null : this.revisionHeld
   }
 
+  /** How long (our clock) the key has shown the revision we last saw; 0 before any read. */
+  unchangedFor(now: number): number {
+    return this.seen === null ? 0 : now - this.seenSince
+  }
+
+  /** The owner named by the key when we last read it (null: absent or not read yet). */
+  seenOwner(): string | null {
+    return this.seen?.owner ?? null
+  }
+
   /** The time at which an owner stops acting as one (Infinity is never: we do not hold it). */
   fenceAt(): number {
     return this.heldSince === null ? Infinity : this.heldSince + this.timing.takeoverMs - this.fenceMarginMs

@@ -1,11 +1,12 @@
-// Partition ownership leases in a JetStream KV bucket (the I/O around src/cluster/lease-decision.ts):
-// one key per partition (`p.<n>`, value {"owner": node id}), created if absent and otherwise only
-// written with a compare-and-set on the revision, so exactly one engine holds a key at a time.
-// Each tick reads every key, lets the pure decision pick create/renew/claim/wait, and writes.
-// owns() also checks the fence time, so an engine that cannot renew (NATS unreachable, process
-// paused) stops acting as the owner before anyone else may take over, even between ticks.
-// Which partitions an engine should try for (rebalancing when engines join) is the next step: for
-// now every holder goes for every key it is given.
+// Ownership leases in a JetStream KV bucket (hexpatrol_leases; the I/O around lease-decision.ts):
+// one key per thing owned (`p.<n>` for partition n, `role.<name>` for a role), value
+// {"owner": node id}, created if absent and otherwise only written with a compare-and-set on the
+// revision, so exactly one engine holds a key at a time. Each tick reads every key (so the takeover
+// clock runs for keys we do not want yet), then acts only on the keys the caller wants: create,
+// renew or claim them; a held key it no longer wants is released (compare-and-set delete) so the
+// engine now preferred for it creates it at once. owns() also checks the fence time, so an engine
+// that cannot renew (NATS unreachable, process paused) stops acting as the owner before anyone
+// else may take over, even between ticks. Which keys to want is ownership.ts's business.
 import { Kvm, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { LeaseDecision, type LeaseAction } from './lease-decision.js'
@@ -20,20 +21,34 @@ export type LeaseKv = Pick<KV, 'get' | 'create' | 'update' | 'delete'>
 export interface LeaseOptions {
   nodeId: string
   takeoverMs: number
-  replicas: number
-  partitions: readonly number[]
+  keys: readonly string[]
   now?: () => number
 }
 
 export interface LeaseBucketOptions extends LeaseOptions {
   nc: NatsConnection
+  replicas: number
   bucket?: string
 }
 
-export interface LeaseChange { partition: number; owned: boolean }
+/** What one tick did to one key (only keys something happened to are reported). */
+export type LeaseEvent =
+  | { kind: 'created' | 'renewed' | 'released'; key: string }
+  /** We took a key another holder (`from`, possibly an earlier run of ours) let lapse; waitMs: how long it looked unchanged. */
+  | { kind: 'claimed'; key: string; from: string; waitMs: number }
+  /** We held it, did not release it, and now do not own it (someone took it, or our fence passed). */
+  | { kind: 'lost'; key: string }
+
+export interface LeaseChange { key: string; owned: boolean }
+
+export interface LeaseTick { changes: LeaseChange[]; events: LeaseEvent[]; errors: unknown[] }
 
 export function leaseKey(partition: number): string {
   return `p.${partition}`
+}
+
+export function roleKey(role: string): string {
+  return `role.${role}`
 }
 
 const encoder = new TextEncoder()
@@ -51,97 +66,113 @@ function ownerOf(value: Uint8Array): string {
   }
 }
 
-export class PartitionLeases {
-  private readonly decisions = new Map<number, LeaseDecision>()
+function isConflict(err: unknown): boolean {
+  return (err as { code?: unknown }).code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test((err as Error).message)
+}
+
+export class LeaseSet {
+  private readonly decisions = new Map<string, LeaseDecision>()
   private readonly now: () => number
   private readonly value: Uint8Array
-  private readonly reported = new Set<number>()
-  private timer: NodeJS.Timeout | null = null
-  private ticking: Promise<void> | null = null
+  private readonly reported = new Set<string>()
 
-  private constructor(private readonly kv: LeaseKv, private readonly opts: LeaseOptions) {
+  private constructor(private readonly kv: LeaseKv, opts: LeaseOptions) {
     this.now = opts.now ?? Date.now
     this.value = encoder.encode(JSON.stringify({ owner: opts.nodeId }))
-    for (const p of opts.partitions) this.decisions.set(p, new LeaseDecision(opts.nodeId, { takeoverMs: opts.takeoverMs }))
+    for (const k of opts.keys) this.decisions.set(k, new LeaseDecision(opts.nodeId, { takeoverMs: opts.takeoverMs }))
   }
 
   /** Opens (creating if needed) the lease bucket, replicated like the log. */
-  static async open(opts: LeaseBucketOptions): Promise<PartitionLeases> {
+  static async open(opts: LeaseBucketOptions): Promise<LeaseSet> {
     const kv = await new Kvm(opts.nc).create(opts.bucket ?? DEFAULT_LEASE_BUCKET, { replicas: opts.replicas, history: 1 })
-    return new PartitionLeases(kv, opts)
+    return new LeaseSet(kv, opts)
   }
 
-  static over(kv: LeaseKv, opts: LeaseOptions): PartitionLeases {
-    return new PartitionLeases(kv, opts)
+  static over(kv: LeaseKv, opts: LeaseOptions): LeaseSet {
+    return new LeaseSet(kv, opts)
   }
 
-  /** Partitions this engine may act for right now (held and not fenced). */
-  owned(): number[] {
+  /** Keys this engine may act for right now (held and not fenced), in the given order. */
+  owned(): string[] {
     const now = this.now()
-    return [...this.decisions].filter(([, d]) => d.owns(now)).map(([p]) => p)
+    return [...this.decisions].filter(([, d]) => d.owns(now)).map(([k]) => k)
   }
 
-  owns(partition: number): boolean {
-    return this.decisions.get(partition)?.owns(this.now()) ?? false
+  owns(key: string): boolean {
+    return this.decisions.get(key)?.owns(this.now()) ?? false
   }
 
-  /** One round over every key; returns the ownership changes since the last round. */
-  async tick(): Promise<LeaseChange[]> {
-    for (const [p, d] of this.decisions) await this.step(p, d)
+  /**
+   * One round over every key (in parallel): read, then create/renew/claim the wanted ones and
+   * release held ones no longer wanted. Returns the ownership changes since the last round, what
+   * happened, and what failed (other than a lost compare-and-set). Changes are reported even when
+   * keys failed: an owner cut off from NATS learns of its fence on the next round.
+   */
+  async tick(want: (key: string) => boolean = () => true): Promise<LeaseTick> {
+    const events: LeaseEvent[] = []
+    const results = await Promise.allSettled([...this.decisions].map(([k, d]) => this.step(k, d, want(k), events)))
     const changes: LeaseChange[] = []
     const now = this.now()
-    for (const [p, d] of this.decisions) {
+    for (const [k, d] of this.decisions) {
       const owned = d.owns(now)
-      if (owned !== this.reported.has(p)) {
-        changes.push({ partition: p, owned })
-        if (owned) this.reported.add(p)
-        else this.reported.delete(p)
+      if (owned === this.reported.has(k)) continue
+      changes.push({ key: k, owned })
+      if (owned) this.reported.add(k)
+      else {
+        this.reported.delete(k)
+        if (!events.some((e) => e.key === k && e.kind === 'released')) events.push({ kind: 'lost', key: k })
       }
     }
-    return changes
+    const errors = results.flatMap((r) => r.status === 'rejected' ? [r.reason as unknown] : [])
+    return { changes, events, errors }
   }
 
-  /** Ticks every renew interval / 2 and reports changes; errors are passed to onError. */
-  start(onChange: (c: LeaseChange[]) => void, onError: (err: unknown) => void): void {
-    const every = Math.max(50, Math.floor(this.opts.takeoverMs / 6))
-    this.timer = setInterval(() => {
-      if (this.ticking) return
-      this.ticking = this.tick().then((c) => { if (c.length > 0) onChange(c) }, onError).finally(() => { this.ticking = null })
-    }, every)
-    this.timer.unref()
+  /** Releases every key we hold (compare-and-set delete), so others may create them at once. */
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.decisions].map(([k, d]) => this.release(k, d).catch(() => undefined)))
+    for (const k of this.decisions.keys()) this.reported.delete(k)
   }
 
-  /** Stops ticking; with release, deletes the keys we hold (compare-and-set) so others take them at once. */
-  async stop(release = true): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.ticking
-    if (!release) return
-    for (const [p, d] of this.decisions) {
-      const revision = d.heldRevision()
-      if (revision === null) continue
-      await this.kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => undefined)
-      d.released()
+  private async release(key: string, d: LeaseDecision): Promise<void> {
+    const revision = d.heldRevision()
+    if (revision === null) return
+    // Stop acting first: owns() is false before the key is free for anyone else.
+    d.released()
+    try {
+      await this.kv.delete(key, { previousSeq: revision })
+    } catch (err) {
+      // Someone took it meanwhile: fine. Anything else: the key still names us until it is claimed
+      // after a takeover (or we want it again and claim it back the same way).
+      if (!isConflict(err)) throw err
     }
   }
 
-  private async step(partition: number, d: LeaseDecision): Promise<void> {
-    const key = leaseKey(partition)
+  private async step(key: string, d: LeaseDecision, wanted: boolean, events: LeaseEvent[]): Promise<void> {
     const entry = await this.kv.get(key)
     const now = this.now()
     d.observe(entry === null || entry.operation !== 'PUT' ? { owner: null, revision: entry?.revision ?? 0 } : { owner: ownerOf(entry.value), revision: entry.revision }, now)
+    if (!wanted) {
+      // Reported as released even if the delete fails: we stopped acting by choice, nothing was lost.
+      if (d.heldRevision() !== null) events.push({ kind: 'released', key })
+      await this.release(key, d)
+      return
+    }
     const action: LeaseAction = d.decide(now)
     if (action.kind === 'wait') return
+    const from = d.seenOwner()
+    const waitMs = d.unchangedFor(now)
     const sentAt = this.now()
     try {
       const revision = action.kind === 'create'
         ? await this.kv.create(key, this.value)
         : await this.kv.update(key, this.value, action.revision)
       d.written(revision, sentAt)
+      if (action.kind === 'claim') events.push({ kind: 'claimed', key, from: from ?? UNREADABLE, waitMs })
+      else events.push({ kind: action.kind === 'create' ? 'created' : 'renewed', key })
     } catch (err) {
       // Lost the race: someone else holds it. Anything else (timeout, no quorum): keep what we
       // believed; the fence stops us in time if it lasts.
-      if ((err as { code?: unknown }).code === WRONG_LAST_SEQUENCE || /wrong last sequence|key exists/i.test((err as Error).message)) d.conflicted()
+      if (isConflict(err)) d.conflicted()
       else throw err
     }
   }

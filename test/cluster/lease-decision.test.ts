@@ -83,3 +83,16 @@ t.test('custom renew interval and fence margin', async (t) => {
   t.same(d.decide(1000), { kind: 'renew', revision: 1 })
   t.equal(d.fenceAt(), 8000)
 })
+
+t.test('how long the key has looked unchanged, and whose it is, for the takeover metrics', async (t) => {
+  const b = new LeaseDecision('b', { takeoverMs: TAKEOVER })
+  t.equal(b.unchangedFor(500), 0, 'nothing read yet')
+  t.equal(b.seenOwner(), null)
+  b.observe({ owner: 'a', revision: 5 }, 1000)
+  b.observe({ owner: 'a', revision: 5 }, 4000)
+  t.equal(b.unchangedFor(10_500), 9500)
+  t.equal(b.seenOwner(), 'a')
+  b.observe({ owner: null, revision: 6 }, 11_000)
+  t.equal(b.unchangedFor(11_000), 0)
+  t.equal(b.seenOwner(), null)
+})

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { Kvm } from '@nats-io/kv'
-import { PartitionLeases, leaseKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
+import { LeaseSet, leaseKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
 import { startNats, natsServerPath, NATS_MISSING, type NatsServer } from '../helpers/nats.js'
 
 /** A stand-in bucket for the write failures a real server cannot be made to produce on cue. */
@@ -28,27 +28,43 @@ function fakeKv(failNext: { error: Error | null }): LeaseKv {
       entries.set(k, { value: v as Uint8Array, revision: ++rev })
       return rev
     },
-    delete: async () => undefined,
+    delete: async () => fail(),
   } as unknown as LeaseKv
 }
 
 t.test('a lost compare-and-set drops the hold; any other write failure rejects the tick and the fence decides', async (t) => {
   const failNext: { error: Error | null } = { error: null }
   let now = 0
-  const leases = PartitionLeases.over(fakeKv(failNext), { nodeId: 'a', takeoverMs: 3000, replicas: 1, partitions: [0], now: () => now })
+  const leases = LeaseSet.over(fakeKv(failNext), { nodeId: 'a', takeoverMs: 3000, keys: ['p.0'], now: () => now })
+  const owns = (): boolean => leases.owns('p.0')
   failNext.error = Object.assign(new Error('wrong last sequence: 4'), { code: 10071 })
-  t.same(await leases.tick(), [], 'lost the create race')
-  t.notOk(leases.owns(0))
-  t.same(await leases.tick(), [{ partition: 0, owned: true }], 'created on the next round')
+  t.same((await leases.tick()).changes, [], 'lost the create race')
+  t.notOk(owns())
+  t.same(await leases.tick(), { changes: [{ key: 'p.0', owned: true }], events: [{ kind: 'created', key: 'p.0' }], errors: [] }, 'created on the next round')
   now += 1000
   failNext.error = new Error('TimeoutError: timeout')
-  await t.rejects(leases.tick(), /timeout/)
-  t.ok(leases.owns(0), 'a failed renewal alone does not end the lease')
+  t.match(await leases.tick(), { changes: [], errors: [/timeout/] })
+  t.ok(owns(), 'a failed renewal alone does not end the lease')
   now += 1700
-  t.notOk(leases.owns(0), 'the fence does')
+  t.notOk(owns(), 'the fence does')
+  failNext.error = new Error('TimeoutError: timeout')
+  t.match(await leases.tick(), { changes: [{ key: 'p.0', owned: false }], events: [{ kind: 'lost', key: 'p.0' }], errors: [/timeout/] }, 'the fence is reported though the round failed')
   // Nobody took the key meanwhile, so the next renewal's compare-and-set succeeds: owner again.
-  t.same(await leases.tick(), [], 'no change between two ticks that both saw it owned')
-  t.ok(leases.owns(0))
+  t.same(await leases.tick(), { changes: [{ key: 'p.0', owned: true }], events: [{ kind: 'renewed', key: 'p.0' }], errors: [] }, 'owner again')
+  t.ok(owns())
+})
+
+t.test('a release that fails stops us acting all the same; a lost race on the delete is no error', async (t) => {
+  const failNext: { error: Error | null } = { error: null }
+  const leases = LeaseSet.over(fakeKv(failNext), { nodeId: 'a', takeoverMs: 3000, keys: ['p.0', 'p.1'], now: () => 0 })
+  await leases.tick()
+  t.same(leases.owned(), ['p.0', 'p.1'])
+  failNext.error = new Error('TimeoutError: timeout')
+  t.match(await leases.tick((k) => k === 'p.1'), { changes: [{ key: 'p.0', owned: false }], events: [{ kind: 'released', key: 'p.0' }], errors: [/timeout/] })
+  t.same(leases.owned(), ['p.1'], 'p.0 no longer ours to act for, though the key may still name us')
+  failNext.error = Object.assign(new Error('wrong last sequence: 9'), { code: 10071 })
+  t.same((await leases.tick(() => false)).events, [{ kind: 'released', key: 'p.1' }])
+  t.same(leases.owned(), [])
 })
 
 if (natsServerPath() === null) {
@@ -70,89 +86,94 @@ if (natsServerPath() === null) {
     n += 1
     const bucket = `leases${n}`
     const clock = { a: 1_000_000, b: 5_000_000 }
-    const a = await PartitionLeases.open({ nc: await conn(), nodeId: 'a', takeoverMs: 9000, replicas: 1, partitions, bucket, now: () => clock.a })
-    const b = await PartitionLeases.open({ nc: await conn(), nodeId: 'b', takeoverMs: 9000, replicas: 1, partitions, bucket, now: () => clock.b })
-    return { a, b, clock, bucket }
+    const keys = partitions.map(leaseKey)
+    const a = await LeaseSet.open({ nc: await conn(), nodeId: 'a', takeoverMs: 9000, replicas: 1, keys, bucket, now: () => clock.a })
+    const b = await LeaseSet.open({ nc: await conn(), nodeId: 'b', takeoverMs: 9000, replicas: 1, keys, bucket, now: () => clock.b })
+    const changes = async (s: LeaseSet): Promise<LeaseChange[]> => (await s.tick()).changes
+    return { a, b, clock, bucket, changes }
   }
 
+  const both = (owned: boolean, ...keys: string[]): LeaseChange[] => keys.map((key) => ({ key, owned }))
+
   t.test('two holders: one owner at a time, takeover after a silent owner, the old owner fenced', async (t) => {
-    const { a, b, clock } = await pair([0, 1])
-    t.same(await a.tick(), [{ partition: 0, owned: true }, { partition: 1, owned: true }] satisfies LeaseChange[], 'a creates both keys')
-    t.same(await b.tick(), [], 'b sees them held')
+    const { a, b, clock, changes } = await pair([0, 1])
+    t.same(await changes(a), both(true, 'p.0', 'p.1'), 'a creates both keys')
+    t.same(await changes(b), [], 'b sees them held')
     t.same(b.owned(), [])
     // a keeps renewing while time passes for both: b never takes over.
     for (let i = 0; i < 6; i++) {
       clock.a += 3000
       clock.b += 3000
       await a.tick()
-      t.same(await b.tick(), [], `round ${i}: b waits`)
+      t.same(await changes(b), [], `round ${i}: b waits`)
     }
-    t.same(a.owned(), [0, 1])
+    t.same(a.owned(), ['p.0', 'p.1'])
     // a goes silent (paused, cut off): it stops acting as owner before b may take over.
     clock.a += 8099
-    t.same(a.owned(), [0, 1], 'inside the lease')
+    t.same(a.owned(), ['p.0', 'p.1'], 'inside the lease')
     clock.a += 1
     t.same(a.owned(), [], 'fenced 0.9 s before the takeover, without hearing from NATS')
     clock.b += 8999
-    t.same(await b.tick(), [], 'b waits a full takeover from the last revision it saw')
+    t.same(await changes(b), [], 'b waits a full takeover from the last revision it saw')
     clock.b += 1
-    t.same(await b.tick(), [{ partition: 0, owned: true }, { partition: 1, owned: true }], 'then takes both')
-    // a resumes: its renewal loses the compare-and-set, it stays out.
-    t.same(await a.tick(), [{ partition: 0, owned: false }, { partition: 1, owned: false }])
+    t.same(await b.tick(), {
+      changes: both(true, 'p.0', 'p.1'),
+      events: [{ kind: 'claimed', key: 'p.0', from: 'a', waitMs: 9000 }, { kind: 'claimed', key: 'p.1', from: 'a', waitMs: 9000 }],
+      errors: [],
+    }, 'then takes both, reporting whose and after how long')
+    // a resumes: its renewal loses the compare-and-set, it stays out, and reports the loss.
+    t.same(await a.tick(), { changes: both(false, 'p.0', 'p.1'), events: [{ kind: 'lost', key: 'p.0' }, { kind: 'lost', key: 'p.1' }], errors: [] })
     t.same(a.owned(), [])
-    t.notOk(a.owns(0))
-    t.ok(b.owns(0))
-    await a.stop()
-    await b.stop()
+    t.ok(b.owns('p.0'))
   })
 
-  t.test('a graceful stop releases the keys: the other holder takes them on its next tick', async (t) => {
-    const { a, b, bucket } = await pair([3])
+  t.test('a held key no longer wanted is released at once, and another holder creates it on its next tick', async (t) => {
+    const { a, b, bucket, changes } = await pair([3, 4])
     await a.tick()
     await b.tick()
     t.same(b.owned(), [])
-    await a.stop()
+    t.same(await a.tick((k) => k !== 'p.3'), { changes: both(false, 'p.3'), events: [{ kind: 'released', key: 'p.3' }], errors: [] }, 'released, not lost')
     const kv = await new Kvm(await conn()).open(bucket)
-    t.equal((await kv.get(leaseKey(3)))?.operation, 'DEL', 'released')
-    t.same(await b.tick(), [{ partition: 3, owned: true }])
-    await b.stop(false)
-    t.equal((await kv.get(leaseKey(3)))?.operation, 'PUT', 'stop(false) keeps the key (a crash looks like this)')
+    t.equal((await kv.get('p.3'))?.operation, 'DEL', 'deleted')
+    t.same(await b.tick((k) => k === 'p.3'), { changes: both(true, 'p.3'), events: [{ kind: 'created', key: 'p.3' }], errors: [] }, 'no takeover wait')
+    t.same(await changes(a), [], 'a wanting it again waits b out like any holder')
+  })
+
+  t.test('releaseAll hands every held key over; without it the keys stay (a crash looks like this)', async (t) => {
+    const { a, b, bucket, changes } = await pair([5])
+    await a.tick()
+    await b.tick()
+    await a.releaseAll()
+    t.same(a.owned(), [])
+    const kv = await new Kvm(await conn()).open(bucket)
+    t.equal((await kv.get(leaseKey(5)))?.operation, 'DEL', 'released')
+    t.same(await changes(b), both(true, 'p.5'))
+    t.equal((await kv.get(leaseKey(5)))?.operation, 'PUT')
   })
 
   t.test('a key whose value is unreadable is waited out, then claimed', async (t) => {
-    const { a, clock, bucket } = await pair([0, 1])
+    const { a, clock, bucket, changes } = await pair([0, 1])
     const kv = await new Kvm(await conn()).create(bucket, { history: 1 })
     await kv.put(leaseKey(0), 'not json')
     await kv.put(leaseKey(1), JSON.stringify({ owner: 7 }))
-    t.same(await a.tick(), [], 'not overwritten at once')
+    t.same(await changes(a), [], 'not overwritten at once')
     clock.a += 9000
-    t.same(await a.tick(), [{ partition: 0, owned: true }, { partition: 1, owned: true }])
-    await a.stop()
-  })
-
-  t.test('start() ticks on its own and reports changes', async (t) => {
-    n += 1
-    const leases = await PartitionLeases.open({ nc: await conn(), nodeId: 'solo', takeoverMs: 1200, replicas: 1, partitions: [0], bucket: `leases${n}` })
-    const changes = await new Promise<LeaseChange[]>((resolve, reject) => leases.start(resolve, reject))
-    t.same(changes, [{ partition: 0, owned: true }])
-    t.same(leases.owned(), [0])
-    await leases.stop()
+    t.same(await changes(a), both(true, 'p.0', 'p.1'))
   })
 
   t.test('NATS unreachable: tick rejects, the owner stays owner only until its fence', async (t) => {
     n += 1
     let now = 0
     const nc = await conn()
-    const leases = await PartitionLeases.open({ nc, nodeId: 'solo', takeoverMs: 3000, replicas: 1, partitions: [0], bucket: `leases${n}`, now: () => now })
+    const leases = await LeaseSet.open({ nc, nodeId: 'solo', takeoverMs: 3000, replicas: 1, keys: ['p.0'], bucket: `leases${n}`, now: () => now })
     await leases.tick()
-    t.ok(leases.owns(0))
+    t.ok(leases.owns('p.0'))
     await server.stop()
     now += 1000
-    await t.rejects(leases.tick(), 'the read fails')
-    t.ok(leases.owns(0), 'still inside the lease')
+    t.equal((await leases.tick()).errors.length, 1, 'the read fails')
+    t.ok(leases.owns('p.0'), 'still inside the lease')
     now += 1700
-    t.notOk(leases.owns(0), 'fenced')
+    t.notOk(leases.owns('p.0'), 'fenced')
     await server.restart()
-    await leases.stop(false)
   })
 }

@@ -1,0 +1,178 @@
+// Which partitions and roles this engine owns in a cluster: membership (who is alive) +
+// rendezvous assignment (who should hold each key) + leases (who does hold it, at most one).
+// Each tick: heartbeat when due, read the members, then for every key want = preferredOwner(key,
+// live) === self; wanted keys are created, renewed or claimed (after the takeover), held keys
+// another live member is preferred for are released so it creates them at once (rebalancing on
+// join). The guarantee comes from the leases alone: owns() is true only while we hold the lease and
+// before its fence time, which passes before any other engine may claim the key, so two engines
+// never act for one key, even when their member views disagree or NATS is cut off.
+import type { NatsConnection } from '@nats-io/transport-node'
+import { preferredOwner } from './assignment.js'
+import { LeaseSet, leaseKey, roleKey, type LeaseEvent } from './leases.js'
+import { Membership } from './membership.js'
+
+export interface OwnershipChange {
+  key: string
+  /** The partition for `p.<n>` keys; null for a role. */
+  partition: number | null
+  owned: boolean
+}
+
+export interface OwnershipTick {
+  changes: OwnershipChange[]
+  /** Failures this round (NATS unreachable, no quorum, …): the fence covers them. */
+  errors: unknown[]
+}
+
+/** Plain callbacks for metrics; the composition root maps them to prom-client. */
+export interface OwnershipHooks {
+  /** A held key renewed (hexpatrol_cluster_lease_renewals_total). */
+  renewed?(key: string): void
+  /** Held → not owned without our release: taken by another engine or fenced (…_lease_losses_total). */
+  lost?(key: string): void
+  /** We claimed a key another holder let lapse, after it looked unchanged for waitMs (…_takeovers_total, …_takeover_wait_seconds). */
+  tookOver?(key: string, from: string, waitMs: number): void
+  /** The live member count after each read (…_cluster_members). */
+  members?(count: number): void
+}
+
+export interface OwnershipOptions {
+  nc: NatsConnection
+  nodeId: string
+  /** cluster.partitions: keys p.0 … p.<partitions-1>. */
+  partitions: number
+  /** Named roles held by one engine at a time (at least `schedule`): keys role.<name>. */
+  roles: readonly string[]
+  takeoverMs: number
+  replicas: number
+  now?: () => number
+  hooks?: OwnershipHooks
+  /** Bucket names (defaults hexpatrol_leases, hexpatrol_members); tests use their own. */
+  leaseBucket?: string
+  memberBucket?: string
+  /** Written into our member value (e.g. the package version). */
+  version?: string
+}
+
+export class Ownership {
+  /** How often start() ticks: takeover / 6, so a takeover lands within takeover + one tick. */
+  readonly tickEveryMs: number
+  private readonly partitionOfKey = new Map<string, number>()
+  private timer: NodeJS.Timeout | null = null
+  private ticking: Promise<void> | null = null
+
+  private constructor(
+    private readonly opts: OwnershipOptions,
+    private readonly membership: Membership,
+    private readonly leases: LeaseSet,
+  ) {
+    for (let p = 0; p < opts.partitions; p++) this.partitionOfKey.set(leaseKey(p), p)
+    this.tickEveryMs = Math.max(50, Math.floor(opts.takeoverMs / 6))
+  }
+
+  /** Opens (creating if needed) the member and lease buckets. Nothing is claimed before start() or tick(). */
+  static async open(opts: OwnershipOptions): Promise<Ownership> {
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new RangeError(`partitions must be a positive integer (got ${opts.partitions})`)
+    const keys = [...Array.from({ length: opts.partitions }, (_, p) => leaseKey(p)), ...opts.roles.map(roleKey)]
+    const now = opts.now ?? Date.now
+    const membership = await Membership.open({
+      nc: opts.nc, nodeId: opts.nodeId, takeoverMs: opts.takeoverMs, replicas: opts.replicas, now,
+      ...(opts.memberBucket === undefined ? {} : { bucket: opts.memberBucket }),
+      ...(opts.version === undefined ? {} : { version: opts.version }),
+    })
+    const leases = await LeaseSet.open({
+      nc: opts.nc, nodeId: opts.nodeId, takeoverMs: opts.takeoverMs, replicas: opts.replicas, keys, now,
+      ...(opts.leaseBucket === undefined ? {} : { bucket: opts.leaseBucket }),
+    })
+    return new Ownership(opts, membership, leases)
+  }
+
+  /** True while we may act for the partition: lease held and its fence not passed. */
+  owns(partition: number): boolean {
+    return this.leases.owns(leaseKey(partition))
+  }
+
+  holdsRole(name: string): boolean {
+    return this.leases.owns(roleKey(name))
+  }
+
+  ownedPartitions(): number[] {
+    return this.leases.owned().flatMap((k) => {
+      const p = this.partitionOfKey.get(k)
+      return p === undefined ? [] : [p]
+    })
+  }
+
+  /** Every key (p.<n>, role.<name>) we may act for now. */
+  ownedKeys(): string[] {
+    return this.leases.owned()
+  }
+
+  /** The live members as we last read them (sorted node ids, ourselves included). */
+  members(): string[] {
+    return this.membership.members()
+  }
+
+  /**
+   * One round: heartbeat, members, leases. Returns the ownership changes since the last round and
+   * what failed; the leases are gone through even when the members could not be read (with the
+   * view we had), so the changes always reflect owns(), fence included.
+   */
+  async tick(): Promise<OwnershipTick> {
+    const errors: unknown[] = []
+    const live = await this.membership.tick().catch((err: unknown) => {
+      errors.push(err)
+      return this.membership.members()
+    })
+    this.opts.hooks?.members?.(live.length)
+    const self = this.opts.nodeId
+    const r = await this.leases.tick((key) => preferredOwner(key, live) === self)
+    for (const e of r.events) this.report(e)
+    const changes = r.changes.map((c) => ({ key: c.key, partition: this.partitionOfKey.get(c.key) ?? null, owned: c.owned }))
+    return { changes, errors: [...errors, ...r.errors] }
+  }
+
+  /** Ticks now and every tickEveryMs; changes go to onChange, failures to onError (the fence covers them). */
+  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void): void {
+    if (this.timer !== null) return
+    const round = (): void => {
+      if (this.ticking !== null) return
+      this.ticking = this.tick()
+        .then(({ changes, errors }) => {
+          if (changes.length > 0) onChange(changes)
+          // One failure a round is enough to log: the others are the same outage, key by key.
+          if (errors.length > 0) onError(errors[0])
+        }, onError)
+        .finally(() => { this.ticking = null })
+    }
+    this.timer = setInterval(round, this.tickEveryMs)
+    this.timer.unref()
+    round()
+  }
+
+  /**
+   * Stops ticking. With release (a graceful stop) we leave the membership first, so the others stop
+   * preferring us, then delete our leases, so they create them on their next tick. Without it (how a
+   * crash looks to the others) the keys wait out the takeover, and owns() keeps answering from the
+   * leases until their fence, like a paused engine's.
+   */
+  async stop({ release }: { release: boolean }): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.timer = null
+    await this.ticking
+    if (!release) return
+    // Release the leases even when leaving fails (NATS unreachable: then both fail, and the
+    // others take over after the takeover, as after a crash).
+    const left = await this.membership.leave().then(() => null, (err: unknown) => err)
+    await this.leases.releaseAll()
+    if (left !== null) throw left
+  }
+
+  private report(e: LeaseEvent): void {
+    const h = this.opts.hooks
+    if (h === undefined) return
+    if (e.kind === 'renewed') h.renewed?.(e.key)
+    else if (e.kind === 'lost') h.lost?.(e.key)
+    else if (e.kind === 'claimed') h.tookOver?.(e.key, e.from, e.waitMs)
+  }
+}
