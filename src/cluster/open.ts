@@ -47,7 +47,7 @@ export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; 
       hooks: {
         renewed: () => o.metrics.clusterLeaseRenewals.inc(),
         lost: () => o.metrics.clusterLeaseLosses.inc(),
-        tookOver: (_key: string, waitedMs: number) => o.metrics.clusterTakeoverSeconds.observe(waitedMs / 1000),
+        tookOver: (_key: string, _from: string, waitedMs: number) => o.metrics.clusterTakeoverSeconds.observe(waitedMs / 1000),
       },
     })
     return {
