@@ -162,7 +162,9 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     t.equal(r.status, 200)
     const body = (await r.json()) as { units?: Array<{ id: string; lastFix: { ts: number } | null }> } | Array<{ id: string; lastFix: { ts: number } | null }>
     const units = Array.isArray(body) ? body : body.units ?? []
-    const live = units.filter((u) => u.lastFix !== null && Date.now() - u.lastFix.ts < 15_000)
+    const ages = units.map((u) => (u.lastFix === null ? Infinity : Date.now() - u.lastFix.ts)).sort((a, b) => a - b)
+    const live = ages.filter((a) => a < 15_000)
+    t.comment(`${e.httpUrl}: ${units.length} units, fix ages ${ages[0]}–${ages[ages.length - 1]} ms; cluster ${JSON.stringify(((await e.readyz())?.body.components as Record<string, unknown>)?.cluster)}`)
     t.equal(live.length, UNITS, `${e.httpUrl} lists all ${UNITS} units with a fix in the last 15 s`)
   }
 })
