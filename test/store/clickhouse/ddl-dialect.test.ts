@@ -4,6 +4,8 @@
 // embedded ClickHouse (EXPLAIN AST accepts ON CLUSTER DDL; no Keeper or remote_servers needed).
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { validateConfig } from '../../../src/config/load.js'
 import { openClickHouse } from '../../../src/store/clickhouse/client.js'
 import { migrationStatements, DEDUP_WINDOW } from '../../../src/store/clickhouse/schema.js'
@@ -116,4 +118,25 @@ t.test('the embedded ClickHouse parses every statement, and knows every setting 
   // The per-query settings are known, and the values accepted (ClickHouse >= 23.10 names).
   const r = await ch.client.query({ query: 'SELECT getSetting(\'distributed_product_mode\') AS mode, getSetting(\'distributed_foreground_insert\') AS fg', format: 'JSONEachRow', clickhouse_settings: CLUSTER_QUERY_SETTINGS })
   t.same(await r.json(), [{ mode: 'global', fg: true }])
+})
+
+t.test('a server client sends the cluster settings with every request only when clickhouse.cluster is set', async (t) => {
+  const seen: URLSearchParams[] = []
+  const server = createServer((req, res) => {
+    seen.push(new URL(req.url ?? '/', 'http://x').searchParams)
+    req.resume()
+    req.on('end', () => res.end(''))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  for (const cluster of [CLUSTER, undefined]) {
+    const ch = openClickHouse(validateConfig({ data_dir: tempDir(), clickhouse: { url, ...(cluster === undefined ? {} : { cluster }) } }))
+    await ch.client.command({ query: 'SELECT 1' })
+    await ch.close()
+    const p = seen.pop()!
+    t.equal(p.get('distributed_foreground_insert'), cluster === undefined ? null : '1', `cluster ${cluster ?? 'unset'}`)
+    t.equal(p.get('distributed_product_mode'), cluster === undefined ? null : 'global')
+    t.equal(p.get('date_time_input_format'), 'basic')
+  }
 })
