@@ -28,6 +28,13 @@ export const CLUSTER_QUERY_SETTINGS = {
 } as const
 
 /**
+ * Settings of the ON CLUSTER DDL at start-up: wait for the hosts that are up and fail on their
+ * errors, but do not wait out a host that is down (it runs the queued DDL when it is back), so one
+ * stopped replica does not keep every engine from creating or migrating its schema.
+ */
+export const CLUSTER_DDL_SETTINGS = { distributed_ddl_output_mode: 'throw_only_active' } as const
+
+/**
  * Each table's Distributed sharding key. Every key is a deterministic function of the row (never
  * rand()), so a retried insert splits across shards exactly as the first one did and each shard's
  * part still deduplicates by its token. Rows that a query folds or compares together stay on one

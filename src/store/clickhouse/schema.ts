@@ -4,7 +4,7 @@
 // can run it every time. With clickhouse.cluster set, the same tables are created ON CLUSTER as
 // replicated local tables behind Distributed ones (ddl-dialect.ts); unset, the DDL is unchanged.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { ddlDialect, type DdlDialect } from './ddl-dialect.js'
+import { CLUSTER_DDL_SETTINGS, ddlDialect, type DdlDialect } from './ddl-dialect.js'
 
 export interface SchemaOptions {
   database: string
@@ -220,7 +220,7 @@ export function ttlStatements(o: SchemaOptions): string[] {
 
 export interface MigrationStep {
   query: string
-  settings?: Record<string, number>
+  settings?: Record<string, number | string>
   /** REMOVE TTL on a table without one raises "no TTL": nothing to do. */
   ttl?: true
 }
@@ -228,7 +228,7 @@ export interface MigrationStep {
 /** Every statement start-up runs, in order: tables, late settings, TTLs. */
 export function migrationStatements(o: SchemaOptions): MigrationStep[] {
   const d = ddlDialect(o.database, o.cluster)
-  return [
+  const steps: MigrationStep[] = [
     ...schemaStatements(o).map((query) => ({ query })),
     ...incidentSchemaStatements(o.database, o.cluster).map((query) => ({ query })),
     // Tables created before their rows went through the journal had no deduplication window (one
@@ -236,6 +236,7 @@ export function migrationStatements(o: SchemaOptions): MigrationStep[] {
     ...(o.cluster === undefined ? ['incidents', 'plan_events', 'audit'] : []).map((table) => ({ query: `ALTER TABLE ${d.alterTarget(table)} MODIFY SETTING ${d.dedupWindowSetting} = ${DEDUP_WINDOW}` })),
     ...ttlStatements(o).map((query) => ({ query, settings: { materialize_ttl_after_modify: 0 }, ttl: true as const })),
   ]
+  return o.cluster === undefined ? steps : steps.map((s) => ({ ...s, settings: { ...s.settings, ...CLUSTER_DDL_SETTINGS } }))
 }
 
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<void> {

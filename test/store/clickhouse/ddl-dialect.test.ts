@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { validateConfig } from '../../../src/config/load.js'
 import { openClickHouse } from '../../../src/store/clickhouse/client.js'
 import { migrationStatements, DEDUP_WINDOW } from '../../../src/store/clickhouse/schema.js'
-import { CLUSTER_QUERY_SETTINGS, SHARDING_KEYS, replicaPath } from '../../../src/store/clickhouse/ddl-dialect.js'
+import { CLUSTER_DDL_SETTINGS, CLUSTER_QUERY_SETTINGS, SHARDING_KEYS, replicaPath } from '../../../src/store/clickhouse/ddl-dialect.js'
 import { tempDir } from '../../helpers/harness.js'
 import { rows } from '../../helpers/clickhouse.js'
 
@@ -88,7 +88,9 @@ t.test('the materialized view and the ALTERs work on the local tables', async (t
     `ALTER TABLE ${DB}.positions_local ON CLUSTER ${CLUSTER} REMOVE TTL`,
     `ALTER TABLE ${DB}.rejects_local ON CLUSTER ${CLUSTER} REMOVE TTL`,
   ])
-  t.same(migrationStatements({ database: DB, ttlDays: 0, rejectsTtlDays: 0, cluster: CLUSTER }).filter((s) => s.query.startsWith('ALTER')).map((s) => s.settings), [{ materialize_ttl_after_modify: 0 }, { materialize_ttl_after_modify: 0 }])
+  t.same(migrationStatements({ database: DB, ttlDays: 0, rejectsTtlDays: 0, cluster: CLUSTER }).filter((s) => s.query.startsWith('ALTER')).map((s) => s.settings), [{ materialize_ttl_after_modify: 0, ...CLUSTER_DDL_SETTINGS }, { materialize_ttl_after_modify: 0, ...CLUSTER_DDL_SETTINGS }])
+  for (const s of migrationStatements({ database: DB, ttlDays: 0, rejectsTtlDays: 0, cluster: CLUSTER })) t.equal(s.settings?.distributed_ddl_output_mode, 'throw_only_active', 'a host that is down does not stall start-up')
+  t.notOk(migrationStatements({ database: DB, ttlDays: 0, rejectsTtlDays: 0 }).some((s) => s.settings?.distributed_ddl_output_mode !== undefined))
 })
 
 t.test('clickhouse.cluster: an identifier, and only with clickhouse.url', async (t) => {
@@ -118,6 +120,8 @@ t.test('the embedded ClickHouse parses every statement, and knows every setting 
   // The per-query settings are known, and the values accepted (ClickHouse >= 23.10 names).
   const r = await ch.client.query({ query: 'SELECT getSetting(\'distributed_product_mode\') AS mode, getSetting(\'distributed_foreground_insert\') AS fg', format: 'JSONEachRow', clickhouse_settings: CLUSTER_QUERY_SETTINGS })
   t.same(await r.json(), [{ mode: 'global', fg: true }])
+  const ddl = await ch.client.query({ query: 'SELECT getSetting(\'distributed_ddl_output_mode\') AS m', format: 'JSONEachRow', clickhouse_settings: { ...CLUSTER_DDL_SETTINGS } as Record<string, string> })
+  t.same(await ddl.json(), [{ m: 'throw_only_active' }])
 })
 
 t.test('a server client sends the cluster settings with every request only when clickhouse.cluster is set', async (t) => {
