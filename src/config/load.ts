@@ -170,6 +170,9 @@ function crossCheck(config: Config): void {
   checkTrustProxy(config.http.trust_proxy)
   const cluster = clusterProblem(config.cluster)
   if (cluster !== null) throw configError(cluster)
+  if (config.clickhouse.cluster !== undefined && config.clickhouse.url === undefined) {
+    throw configError('clickhouse.cluster: needs clickhouse.url (the embedded ClickHouse has no cluster); set clickhouse.url to a server of that cluster, or remove clickhouse.cluster')
+  }
   unique('units', config.units.map((u) => u.id))
   unique('posts', config.posts.map((p) => p.id))
   unique('zones', config.zones.map((z) => z.id))

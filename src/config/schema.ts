@@ -271,6 +271,8 @@ export const ConfigSchema = Obj({
     ...Secret,
     /** Database that holds the engine's tables; created with its tables at start-up if missing. */
     database: Type.String({ default: 'hexpatrol', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    /** ClickHouse cluster (a name from the server's remote_servers) to create the tables on: each table becomes a ReplicatedMergeTree `<table>_local` on every host (ON CLUSTER, macros {shard} and {replica}) behind a Distributed table of the usual name, and inserts wait until every shard has stored its rows. Needs url. Unset: plain MergeTree tables on one server (docs/operations.md, "ClickHouse cluster"). */
+    cluster: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
     /** Longest wait for one ClickHouse request (insert or query) before it fails; failed inserts are retried from the journal. */
     request_timeout: Duration('30s'),
     /** Rows kept in `positions` for this long (0 = forever). */

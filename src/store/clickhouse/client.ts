@@ -1,11 +1,13 @@
 // Opens the ClickHouse client: a server (clickhouse.url) over HTTP, or the embedded chdb engine
 // under <data_dir>/clickhouse plugged into the same @clickhouse/client API. One code path serves both.
+// With clickhouse.cluster, every request carries the cluster settings (ddl-dialect.ts).
 import { ensurePrivateDir } from '../../private-files.js'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { ResolvedConfig } from '../../config/resolve.js'
 import { redactUrl } from '../../telemetry/redact.js'
+import { CLUSTER_QUERY_SETTINGS } from './ddl-dialect.js'
 
 export interface ClickHouseHandle {
   client: ClickHouseClient
@@ -29,7 +31,7 @@ export function openClickHouse(config: ResolvedConfig): ClickHouseHandle {
       // Below the server's keep-alive timeout (10 s self-hosted, 3 s Cloud) to avoid ECONNRESET.
       keep_alive: { enabled: true, idle_socket_ttl: 2500 },
       compression: { request: true, response: true },
-      clickhouse_settings: { date_time_input_format: 'basic' },
+      clickhouse_settings: { date_time_input_format: 'basic', ...(ch.cluster === undefined ? {} : CLUSTER_QUERY_SETTINGS) },
     })
     return handle(client, 'server', redactUrl(ch.url), database)
   }

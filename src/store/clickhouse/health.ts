@@ -41,7 +41,7 @@ export class ClickHouseHealth {
     if (this.#migrated) return
     try {
       const c = this.#config.clickhouse
-      await migrate(this.#ch.client, { database: this.#ch.database, ttlDays: c.ttl_days, rejectsTtlDays: c.rejects_ttl_days })
+      await migrate(this.#ch.client, { database: this.#ch.database, ttlDays: c.ttl_days, rejectsTtlDays: c.rejects_ttl_days, cluster: c.cluster })
       this.#migrated = true
       this.report(true)
       this.#logger.info({ database: this.#ch.database }, 'ClickHouse schema is up to date.')
