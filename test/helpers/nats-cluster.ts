@@ -121,11 +121,11 @@ function serverNode(bin: string, name: string, ports: Ports, all: readonly Ports
   const monitorUrl = `http://127.0.0.1:${ports.monitor}`
   let child: ChildProcess | null = null
   let stderr = ''
-  const alive = (c: ChildProcess | null): c is ChildProcess => c !== null && c.exitCode === null && c.signalCode === null
+  const alive = (c: ChildProcess | null): boolean => c !== null && c.exitCode === null && c.signalCode === null
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child
     child = null
-    if (!alive(c)) return
+    if (c === null || !alive(c)) return
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve())
       c.kill(signal)
