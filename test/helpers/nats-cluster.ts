@@ -80,6 +80,18 @@ export async function startNatsCluster(t: Test, size = 3): Promise<NatsCluster |
     void t.skip(NATS_MISSING, () => undefined)
     return null
   }
+  // A port chosen free can be taken (by an outgoing connection's local port) before the server
+  // binds it: the whole cluster is started again on new ports, since every config names the routes.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchCluster(t, bin, size)
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err
+    }
+  }
+}
+
+async function launchCluster(t: Test, bin: string, size: number): Promise<NatsCluster> {
   const root = tempDir('hexp-natsc-')
   const ports: Ports[] = []
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), route: await freePort(), monitor: await freePort() })
@@ -103,7 +115,6 @@ export async function startNatsCluster(t: Test, size = 3): Promise<NatsCluster |
       }
     },
   }
-  t.teardown(() => cluster.stopAll())
   try {
     await Promise.all(nodes.map((n) => n.restart()))
     await cluster.waitForMetaLeader()
@@ -111,6 +122,7 @@ export async function startNatsCluster(t: Test, size = 3): Promise<NatsCluster |
     await cluster.stopAll()
     throw err
   }
+  t.teardown(() => cluster.stopAll())
   return cluster
 }
 

@@ -20,9 +20,11 @@ const BATCH = 4
 const ACK_TIMEOUT_MS = 1500
 const PACE_MS = 10
 const LEAD_MS = 1500
-/** The appenders go on after the fault until RESUMED_BATCHES batches resolved (at most TAIL_LIMIT_MS), then 1 s more. */
+const LEAD_RECORDS = 200
+/** The appenders go on after the fault until RESUMED_BATCHES batches resolved, then 1 s more. */
 const RESUMED_BATCHES = 50
-const TAIL_LIMIT_MS = 30_000
+/** Bounds every wait: it only stops a hung test, it asserts no speed (docs/CONTRIBUTING.md, tests). */
+const WAIT_LIMIT_MS = 90_000
 
 async function readAll(log: JetStreamLog, partition: number): Promise<LogEntry[]> {
   const out: LogEntry[] = []
@@ -53,6 +55,15 @@ async function streamLeader(cluster: NatsCluster, stream: string): Promise<strin
   }
 }
 
+/** The server_name the log's connection (named `name`) is on, or '?' (for the printed figures). */
+async function connectedTo(cluster: NatsCluster, name: string): Promise<string> {
+  for (const n of cluster.nodes.filter((x) => x.running)) {
+    const body = await fetch(`${n.monitorUrl}/connz`).then(async (r) => (await r.json()) as { connections?: Array<{ name?: string }> }, () => null)
+    if (body?.connections?.some((c) => c.name === name) === true) return n.name
+  }
+  return '?'
+}
+
 /** Every stored entry of the log, keyed by id, with the positions each id was stored at. */
 async function stored(log: JetStreamLog): Promise<Map<string, LogPosition[]>> {
   const byId = new Map<string, LogPosition[]>()
@@ -67,7 +78,7 @@ interface LoadRun { before: number; after: number; stallMs: number; rejected: nu
 /**
  * APPENDERS loops append batches of BATCH records (paced to about a thousand records/s in all),
  * each batch re-sent with the same ids until acknowledged, as a device re-sends an unacked fix;
- * `fault` runs after LEAD_MS, the appenders go on until appends have resumed. Acked ids land in `acked`.
+ * `fault` runs after LEAD_MS and LEAD_RECORDS, the appenders go on until appends have resumed. Acked ids land in `acked`.
  * The stall is the longest time after the fault with no append resolving anywhere.
  */
 async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag: string, fault: () => Promise<void>): Promise<LoadRun> {
@@ -97,12 +108,16 @@ async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag
   }
   const start = acked.size
   const appenders = Array.from({ length: APPENDERS }, (_, a) => appender(a))
+  // At least LEAD_MS and LEAD_RECORDS before the fault (a loaded machine appends slower).
+  const leadStart = Date.now()
   await new Promise((r) => setTimeout(r, LEAD_MS))
+  while (acked.size - start < LEAD_RECORDS && Date.now() - leadStart < WAIT_LIMIT_MS) await new Promise((r) => setTimeout(r, 50))
+  const leadMs = Date.now() - leadStart
   const before = acked.size - start
   const faultAt = Date.now()
   await fault()
   // Until appends have flowed again for a while (the election can take several seconds), bounded.
-  const deadline = Date.now() + TAIL_LIMIT_MS
+  const deadline = Date.now() + WAIT_LIMIT_MS
   while (resolvedAt.filter((x) => x >= faultAt).length < RESUMED_BATCHES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
   await new Promise((r) => setTimeout(r, 1000))
   run.on = false
@@ -110,7 +125,7 @@ async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag
   const after = [faultAt, ...resolvedAt.filter((x) => x >= faultAt)].sort((x, y) => x - y)
   let stallMs = 0
   for (let i = 1; i < after.length; i++) stallMs = Math.max(stallMs, after[i]! - after[i - 1]!)
-  return { before, after: (after.length - 1) * BATCH, stallMs, rejected, firstError, ratePerS: Math.round(before / (LEAD_MS / 1000)) }
+  return { before, after: (after.length - 1) * BATCH, stallMs, rejected, firstError, ratePerS: Math.round(before / (leadMs / 1000)) }
 }
 
 /** Waits until every replica of the stream is current (the restarted server has caught up). */
@@ -134,7 +149,7 @@ async function waitCurrent(cluster: NatsCluster, stream: string): Promise<void> 
 if (natsServerPath() === null) {
   void t.skip(NATS_MISSING, () => undefined)
 } else {
-  t.test('R3: the stream leader killed under continuous appends loses and doubles nothing', { timeout: 180_000 }, async (t) => {
+  t.test('R3: the stream leader killed under continuous appends loses and doubles nothing', { timeout: 300_000 }, async (t) => {
     const cluster = (await startNatsCluster(t))!
     const log = await JetStreamLog.open({ servers: cluster.servers, partitions: PARTITIONS, replicas: 3, stream: 'R3A', subjectPrefix: 'r3a.fixes', ackTimeoutMs: ACK_TIMEOUT_MS, reconnectWaitMs: 50, name: 'r3-test' })
     t.teardown(() => log.close())
@@ -143,9 +158,10 @@ if (natsServerPath() === null) {
 
     // Phase 1: the stream leader's server is killed.
     const leader = await streamLeader(cluster, 'R3A')
+    const via1 = await connectedTo(cluster, 'r3-test')
     const one = await underLoad(log, acked, 'k1', () => cluster.nodes.find((n) => n.name === leader)!.kill())
-    t.comment(`killed the stream leader ${leader}: longest append stall ${one.stallMs} ms, ${one.rejected} rejected appends re-sent (first: ${one.firstError}); ~${one.ratePerS} records/s before the kill`)
-    t.ok(one.before > 100, `appends ran before the kill (${one.before} records)`)
+    t.comment(`killed the stream leader ${leader} (the log's connection was on ${via1}): longest append stall ${one.stallMs} ms, ${one.rejected} rejected appends re-sent (first: ${one.firstError}); ~${one.ratePerS} records/s before the kill`)
+    t.ok(one.before >= LEAD_RECORDS, `appends ran before the kill (${one.before} records)`)
     t.ok(one.after > 0, `appends resumed after the election (${one.after} records)`)
     const newLeader = await streamLeader(cluster, 'R3A')
     t.not(newLeader, leader, `a new stream leader was elected (${newLeader})`)
@@ -156,8 +172,9 @@ if (natsServerPath() === null) {
     await cluster.waitForMetaLeader()
     await waitCurrent(cluster, 'R3A')
     const follower = cluster.nodes.find((n) => n.name !== newLeader && n.running)!
+    const via2 = await connectedTo(cluster, 'r3-test')
     const two = await underLoad(log, acked, 'k2', () => follower.kill())
-    t.comment(`killed a follower ${follower.name}: longest append stall ${two.stallMs} ms, ${two.rejected} rejected appends re-sent`)
+    t.comment(`killed a follower ${follower.name} (the log's connection was on ${via2}): longest append stall ${two.stallMs} ms, ${two.rejected} rejected appends re-sent`)
     t.ok(two.after > 0, `appends went on after a follower was killed (${two.after} records)`)
 
     const byId = await stored(log)
@@ -171,7 +188,7 @@ if (natsServerPath() === null) {
 
   })
 
-  t.test('R3: every server down rejects within the ack timeout; the same ids append once after restart', { timeout: 180_000 }, async (t) => {
+  t.test('R3: every server down rejects within the ack timeout; the same ids append once after restart', { timeout: 300_000 }, async (t) => {
     const cluster = (await startNatsCluster(t))!
     const log = await JetStreamLog.open({ servers: cluster.servers, partitions: PARTITIONS, replicas: 3, stream: 'R3B', subjectPrefix: 'r3b.fixes', ackTimeoutMs: ACK_TIMEOUT_MS, reconnectWaitMs: 50, name: 'r3-test' })
     t.teardown(() => log.close())
@@ -184,14 +201,16 @@ if (natsServerPath() === null) {
     await t.rejects(log.append(1, during), LogUnavailableError, 'no server: the append rejects with LogUnavailableError')
     const took = Date.now() - t0
     t.comment(`all servers down: append rejected after ${took} ms (ack timeout ${ACK_TIMEOUT_MS} ms)`)
-    t.ok(took <= ACK_TIMEOUT_MS + 1000, `rejected within the ack timeout (${took} ms)`)
+    // The ack timeout's timer, not a reconnection (which never gives up), ends the append; the slack
+    // is for a loaded machine's late timers only.
+    t.ok(took <= ACK_TIMEOUT_MS + 5000, `rejected within the ack timeout (${took} ms), not left hanging`)
 
     for (const n of cluster.nodes) await n.restart()
     await cluster.waitForMetaLeader()
     const back = Date.now()
     let done: Awaited<ReturnType<JetStreamLog['append']>> | null = null
     let tries = 0
-    while (done === null && Date.now() - back < 60_000) {
+    while (done === null && Date.now() - back < WAIT_LIMIT_MS) {
       tries++
       done = await log.append(1, during).catch(async (err: unknown) => {
         if (!(err instanceof LogUnavailableError)) throw err
