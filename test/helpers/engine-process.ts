@@ -210,7 +210,7 @@ export interface EngineOptions {
   nodeId?: string
   /** A webhook receiving every event (e.g. test/helpers/receiver.ts), loopback allowed. */
   webhook?: { url: string; secret: string; events?: string[] }
-  /** Default 'info' (so "hexpatrol started." and the rest can be asserted on). */
+  /** Overrides config.log_level; default 'info' (so "hexpatrol started." and the rest can be asserted on). */
   logLevel?: string
   /** Start now (default true); false: call start() yourself. */
   start?: boolean
@@ -233,8 +233,8 @@ export async function startEngineProcess(t: Test, opts: EngineOptions = {}): Pro
   const api = config.api as { tokens?: unknown[] } | undefined
   const delivery = config.delivery as { allow_private_networks?: string[] } | undefined
   const merged: Record<string, unknown> = {
-    log_level: opts.logLevel ?? 'info',
     ...config,
+    log_level: opts.logLevel ?? config.log_level ?? 'info',
     api: { ...api, tokens: [...(api?.tokens ?? []), { name: 'test', scope: 'admin', token_env: TEST_TOKEN_ENV }] },
   }
   if (opts.webhook !== undefined) {
