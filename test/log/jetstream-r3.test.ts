@@ -41,7 +41,7 @@ async function readAll(log: JetStreamLog, partition: number): Promise<LogEntry[]
 async function streamLeader(cluster: NatsCluster, stream: string): Promise<string> {
   const nc = await connect({ servers: cluster.servers.filter((_, i) => cluster.nodes[i]!.running) })
   try {
-    const jsm = await jetstreamManager(nc, { timeout: 2000 })
+    const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false })
     const deadline = Date.now() + 60_000
     for (;;) {
       const info = await jsm.streams.info(stream).catch(() => null)
@@ -73,7 +73,13 @@ async function stored(log: JetStreamLog): Promise<Map<string, LogPosition[]>> {
   return byId
 }
 
-interface LoadRun { before: number; after: number; stallMs: number; rejected: number; firstError: string; ratePerS: number }
+/** The NATS client's error under a LogUnavailableError, e.g. `TimeoutError: timeout`. */
+function describeCause(err: Error): string {
+  const c = err.cause
+  return c instanceof Error ? `${c.name}: ${c.message}` : String(c)
+}
+
+interface LoadRun { before: number; after: number; stallMs: number; rejected: number; deduplicated: number; causes: string; ratePerS: number }
 
 /**
  * APPENDERS loops append batches of BATCH records (paced to about a thousand records/s in all),
@@ -84,7 +90,9 @@ interface LoadRun { before: number; after: number; stallMs: number; rejected: nu
 async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag: string, fault: () => Promise<void>): Promise<LoadRun> {
   const resolvedAt: number[] = []
   let rejected = 0
-  let firstError = ''
+  /** Records of re-sent batches answered `duplicate`: a rejected attempt had stored them. */
+  let deduplicated = 0
+  const causes = new Map<string, number>()
   const run = { on: true }
   const appender = async (a: number): Promise<void> => {
     for (let b = 0; run.on; b++) {
@@ -95,11 +103,12 @@ async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag
           const done = await log.append(partition, batch)
           resolvedAt.push(Date.now())
           done.forEach((d, i) => acked.set(batch[i]!.id, d.position))
+          deduplicated += done.filter((d) => d.duplicate).length
           break
         } catch (err) {
           if (!(err instanceof LogUnavailableError)) throw err
           rejected++
-          if (firstError === '') firstError = err.message.slice(0, 200)
+          causes.set(describeCause(err), (causes.get(describeCause(err)) ?? 0) + 1)
           await new Promise((r) => setTimeout(r, 20))
         }
       }
@@ -125,14 +134,14 @@ async function underLoad(log: JetStreamLog, acked: Map<string, LogPosition>, tag
   const after = [faultAt, ...resolvedAt.filter((x) => x >= faultAt)].sort((x, y) => x - y)
   let stallMs = 0
   for (let i = 1; i < after.length; i++) stallMs = Math.max(stallMs, after[i]! - after[i - 1]!)
-  return { before, after: (after.length - 1) * BATCH, stallMs, rejected, firstError, ratePerS: Math.round(before / (leadMs / 1000)) }
+  return { before, after: (after.length - 1) * BATCH, stallMs, rejected, deduplicated, causes: [...causes].map(([c, n]) => `${n}× ${c}`).join(', ') || 'none', ratePerS: Math.round(before / (leadMs / 1000)) }
 }
 
 /** Waits until every replica of the stream is current (the restarted server has caught up). */
 async function waitCurrent(cluster: NatsCluster, stream: string): Promise<void> {
   const nc = await connect({ servers: cluster.servers.filter((_, i) => cluster.nodes[i]!.running) })
   try {
-    const jsm = await jetstreamManager(nc)
+    const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false })
     const deadline = Date.now() + 60_000
     for (;;) {
       const info = await jsm.streams.info(stream).catch(() => null)
@@ -160,7 +169,7 @@ if (natsServerPath() === null) {
     const leader = await streamLeader(cluster, 'R3A')
     const via1 = await connectedTo(cluster, 'r3-test')
     const one = await underLoad(log, acked, 'k1', () => cluster.nodes.find((n) => n.name === leader)!.kill())
-    t.comment(`killed the stream leader ${leader} (the log's connection was on ${via1}): longest append stall ${one.stallMs} ms, ${one.rejected} rejected appends re-sent (first: ${one.firstError}); ~${one.ratePerS} records/s before the kill`)
+    t.comment(`killed the stream leader ${leader} (the log's connection was on ${via1}): longest append stall ${one.stallMs} ms, ${one.rejected} rejected appends re-sent, ${one.deduplicated} re-sent records answered duplicate (causes: ${one.causes}); ~${one.ratePerS} records/s before the kill`)
     t.ok(one.before >= LEAD_RECORDS, `appends ran before the kill (${one.before} records)`)
     t.ok(one.after > 0, `appends resumed after the election (${one.after} records)`)
     const newLeader = await streamLeader(cluster, 'R3A')
@@ -174,7 +183,7 @@ if (natsServerPath() === null) {
     const follower = cluster.nodes.find((n) => n.name !== newLeader && n.running)!
     const via2 = await connectedTo(cluster, 'r3-test')
     const two = await underLoad(log, acked, 'k2', () => follower.kill())
-    t.comment(`killed a follower ${follower.name} (the log's connection was on ${via2}): longest append stall ${two.stallMs} ms, ${two.rejected} rejected appends re-sent`)
+    t.comment(`killed a follower ${follower.name} (the log's connection was on ${via2}): longest append stall ${two.stallMs} ms, ${two.rejected} rejected appends re-sent, ${two.deduplicated} re-sent records answered duplicate`)
     t.ok(two.after > 0, `appends went on after a follower was killed (${two.after} records)`)
 
     const byId = await stored(log)
