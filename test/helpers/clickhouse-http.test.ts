@@ -1,0 +1,107 @@
+import t from 'tap'
+import { Readable } from 'node:stream'
+import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client'
+import { startClickHouseHttp, type ClickHouseHttp } from './clickhouse-http.js'
+import { planRequest, settingLiteral, namedFormat, statusOf } from './clickhouse-http-plan.js'
+
+t.test('a request maps to settings, database, statement, params and format as a server reads them', async (t) => {
+  const q = new URLSearchParams([
+    ['query_id', 'q1'], ['param_unit', "it\\'s"], ['insert_deduplication_token', 'tok'], ['wait_end_of_query', '1'],
+    ['enable_http_compression', '1'], ['database', 'db'], ['query', 'INSERT INTO db.t FORMAT JSONEachRow'],
+  ])
+  const p = planRequest(q, Buffer.from('{"a":1}\n'))
+  t.same(p.settings, [{ name: 'insert_deduplication_token', value: 'tok' }], 'interface parameters and HTTP-only settings are not SET')
+  t.same(p.params, { unit: "it\\'s" }, 'param_* kept verbatim (already escaped text)')
+  t.equal(p.database, 'db')
+  t.equal(p.queryId, 'q1')
+  t.ok(p.compress)
+  t.same(p.insert?.prefix, 'INSERT INTO db.t FORMAT JSONEachRow', 'the rows stay apart from the statement')
+  const s = planRequest(new URLSearchParams([['default_format', 'JSONEachRow']]), Buffer.from('SELECT 1 FORMAT JSON'))
+  t.equal(s.statement, 'SELECT 1 FORMAT JSON', 'a body-only request is the statement')
+  t.equal(s.format, 'JSON', 'the named format wins over default_format')
+  t.equal(planRequest(new URLSearchParams(), Buffer.from('SELECT 1')).format, 'TabSeparated', 'TabSeparated by default, as on a server')
+  t.equal(namedFormat('SELECT 1'), null)
+  t.equal(settingLiteral('1'), '1')
+  t.equal(settingLiteral("a'b"), "'a\\'b'")
+  t.throws(() => planRequest(new URLSearchParams(), Buffer.alloc(0)), /Empty query/)
+  t.throws(() => planRequest(new URLSearchParams([['bad-name', '1']]), Buffer.from('SELECT 1')), /UNKNOWN_SETTING/)
+  t.equal(statusOf(60), 404)
+  t.equal(statusOf(62), 400)
+  t.equal(statusOf(999), 500)
+})
+
+t.test('@clickhouse/client against the test server: ping, DDL, deduplicated inserts, selects, errors', async (t) => {
+  const ch: ClickHouseHttp = await startClickHouseHttp(t)
+  // The engine's own client options (src/store/clickhouse/client.ts): compression both ways, keep-alive.
+  const client: ClickHouseClient = createClient({
+    url: ch.url,
+    username: 'default',
+    password: '',
+    keep_alive: { enabled: true, idle_socket_ttl: 2500 },
+    compression: { request: true, response: true },
+    clickhouse_settings: { date_time_input_format: 'basic' },
+  })
+  t.teardown(() => client.close())
+
+  t.same(await client.ping(), { success: true }, 'GET /ping')
+  t.equal((await client.ping({ select: true })).success, true, 'ping as a SELECT')
+
+  await client.command({ query: 'CREATE DATABASE IF NOT EXISTS hx' })
+  await client.command({ query: "CREATE TABLE hx.p (unit_id String, ts DateTime64(3, 'UTC'), seq UInt64) ENGINE = MergeTree ORDER BY (unit_id, ts) SETTINGS non_replicated_deduplication_window = 1000" })
+
+  // The way deliver.ts inserts: a raw JSONEachRow body under a deduplication token.
+  const insert = async (rows: string[], token: string) => {
+    const res = await client.exec({
+      query: 'INSERT INTO hx.p FORMAT JSONEachRow',
+      values: Readable.from([Buffer.from(rows.join('\n'))], { objectMode: false }),
+      clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, date_time_input_format: 'basic' },
+    })
+    res.stream.resume()
+    await new Promise((r) => res.stream.once('end', r))
+    return res.summary
+  }
+  const rows = ['{"unit_id":"u1","ts":"2026-01-01 00:00:00.000","seq":1}', '{"unit_id":"u1","ts":"2026-01-01 00:00:01.000","seq":2}']
+  const first = await insert(rows, 'seg-1')
+  t.equal(first?.written_rows, '2', 'X-ClickHouse-Summary carries the rows written')
+  await insert(rows, 'seg-1')
+  t.same(await ch.query('SELECT count() AS c FROM hx.p'), [{ c: 2 }], 'the same token twice: stored once')
+  await insert(rows, 'seg-2')
+  t.same(await ch.query('SELECT count() AS c FROM hx.p'), [{ c: 4 }], 'another token: stored again')
+  // A setting lasts one request: the token is not left on the session for the next statement.
+  t.same(await ch.query("SELECT getSetting('insert_deduplication_token') AS tok, getSetting('date_time_input_format') AS f"), [{ tok: '', f: 'best_effort' }], 'settings last one request (chdb defaults to best_effort)')
+  await client.insert({ table: 'hx.p', values: [{ unit_id: 'u2', ts: '2026-01-01 00:00:02.000', seq: 3 }], format: 'JSONEachRow' })
+  t.same(await ch.query("SELECT count() AS c FROM hx.p WHERE unit_id = 'u2'"), [{ c: 1 }], 'client.insert (values as objects)')
+
+  const each = await client.query({
+    query: 'SELECT unit_id, seq FROM hx.p WHERE unit_id = {unit:String} AND seq IN {seqs:Array(UInt64)} ORDER BY seq LIMIT {n:UInt32}',
+    query_params: { unit: 'u1', seqs: [1, 2], n: 10 },
+    format: 'JSONEachRow',
+  })
+  t.equal(each.response_headers['x-clickhouse-format'], 'JSONEachRow')
+  t.same(await each.json(), [{ unit_id: 'u1', seq: '1' }, { unit_id: 'u1', seq: '1' }, { unit_id: 'u1', seq: '2' }, { unit_id: 'u1', seq: '2' }], 'JSONEachRow, 64-bit integers quoted by default as on a server')
+
+  const json = await client.query({ query: 'SELECT count() AS c FROM hx.p', format: 'JSON', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })
+  const body = await json.json<{ c: number }>()
+  t.same(body.data, [{ c: 5 }], 'JSON with meta and data')
+  t.equal(body.rows, 1)
+
+  const odd = "it's a\ttab \\ and\nline"
+  const echo = await client.query({ query: 'SELECT {s:String} AS s, {a:Array(String)} AS a', query_params: { s: odd, a: [odd, "q'"] }, format: 'JSONEachRow' })
+  t.same(await echo.json(), [{ s: odd, a: [odd, "q'"] }], 'parameters bound from their escaped text, as a server binds them')
+
+  const tsv = await client.query({ query: 'SELECT 1 AS a, 2 AS b', format: 'TabSeparatedWithNames' })
+  t.equal(await tsv.text(), 'a\tb\n1\t2\n')
+
+  const err = await client.query({ query: 'SELECT * FROM hx.nope', format: 'JSONEachRow' }).catch((e: unknown) => e)
+  t.ok(err instanceof ClickHouseError, 'a failed statement raises ClickHouseError')
+  t.equal((err as ClickHouseError).code, '60')
+  t.equal((err as ClickHouseError).type, 'UNKNOWN_TABLE')
+  const bad = await client.command({ query: 'SELEC 1' }).catch((e: unknown) => e)
+  t.equal((bad as ClickHouseError).type, 'SYNTAX_ERROR', 'a syntax error too')
+  const badRow = await insert(['{"unit_id":"u3","ts":"2026-01-01 00:00:00.000","seq":"not a number"}'], 'bad').catch((e: unknown) => e)
+  t.ok(badRow instanceof ClickHouseError, 'a row ClickHouse refuses raises on the insert')
+
+  const r = await fetch(`${ch.url}/?query=${encodeURIComponent('SELECT * FROM hx.nope')}`)
+  t.equal(r.status, 404, 'an unknown table answers 404, as a server does')
+  t.equal(r.headers.get('x-clickhouse-exception-code'), '60')
+})
