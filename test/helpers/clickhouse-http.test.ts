@@ -3,6 +3,17 @@ import { Readable } from 'node:stream'
 import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client'
 import { startClickHouseHttp, type ClickHouseHttp } from './clickhouse-http.js'
 import { planRequest, settingLiteral, namedFormat, statusOf } from './clickhouse-http-plan.js'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { startEngine, tempDir, waitFor } from './harness.js'
+import { connect } from './publisher.js'
+import { committedPositions } from './clickhouse.js'
+
+const zoneConfig = {
+  units: [{ id: 'P-1', zone: 'g1' }],
+  zones: [{ id: 'g1', geometry: { type: 'Polygon', coordinates: [[[117.85, 36.48], [117.87, 36.48], [117.87, 36.50], [117.85, 36.50], [117.85, 36.48]]] }, coverage: { max_interval: '30m' } }],
+  rules: { tick: '200ms', allowed_lateness: '0s' },
+}
 
 t.test('a request maps to settings, database, statement, params and format as a server reads them', async (t) => {
   const q = new URLSearchParams([
@@ -104,4 +115,38 @@ t.test('@clickhouse/client against the test server: ping, DDL, deduplicated inse
   const r = await fetch(`${ch.url}/?query=${encodeURIComponent('SELECT * FROM hx.nope')}`)
   t.equal(r.status, 404, 'an unknown table answers 404, as a server does')
   t.equal(r.headers.get('x-clickhouse-exception-code'), '60')
+})
+
+t.test('a real engine with clickhouse.url at the test server: migrates, stores fixes from MQTT, answers track and history', async (t) => {
+  const ch = await startClickHouseHttp(t)
+  const dataDir = tempDir()
+  const db = 'hexpatrol_http'
+  const h = await startEngine({ ...zoneConfig, clickhouse: { url: ch.url, database: db } }, { dataDir })
+  t.teardown(() => h.engine.stop())
+  t.equal(h.engine.testHandle().ch.target, 'server', 'the engine talks HTTP to it, as to a server')
+  await waitFor(async () => (await h.engine.readiness()).clickhouse!.ok, 30_000, 200)
+  const tables = await ch.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)
+  t.ok(['alerts', 'positions', 'rejects'].every((n) => tables.some((r) => r.name === n)), 'the schema was migrated over HTTP')
+
+  const pub = await connect(h.mqttUrl, { clientId: `chhttp-${process.pid}` })
+  const now = Date.now()
+  for (let i = 0; i < 20; i++) await pub.publishAsync('fleet/P-1/position', JSON.stringify({ ts: now - 60_000 + i * 1000, lat: 36.485 + i * 0.0005, lon: 117.86, seq: i, ...(i === 19 ? { sos: true } : {}) }), { qos: 1 })
+  await pub.endAsync()
+  await waitFor(async () => (await committedPositions(h.engine.metrics)) >= 20, 60_000)
+  t.same(await ch.query(`SELECT count() AS c, uniqExact(seq) AS u FROM ${db}.positions`), [{ c: 20, u: 20 }], 'every fix stored once')
+
+  const auth = { authorization: `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}` }
+  const track = await (await fetch(`${h.httpUrl}/api/v1/units/P-1/track?from=${now - 120_000}&to=${now}`, { headers: auth })).json() as { points: Array<{ ts: number; lat: number }> }
+  t.equal(track.points.length, 20, 'the API\'s track read (query parameters bound over HTTP)')
+  t.ok(track.points.every((p, i) => i === 0 || p.ts > track.points[i - 1]!.ts), 'in fix-time order')
+  t.equal(track.points[0]?.ts, now - 60_000)
+  const replay = await (await fetch(`${h.httpUrl}/api/v1/replay/positions?from=${now - 120_000}&to=${now}`, { headers: auth })).text()
+  t.match(replay, /P-1/, 'replay of stored positions')
+
+  // The SOS alert is stored by the alert sink and comes back from ClickHouse as history.
+  await waitFor(async () => (await ch.query<{ c: number }>(`SELECT count() AS c FROM ${db}.alerts`))[0]!.c > 0, 60_000, 200)
+  const history = await (await fetch(`${h.httpUrl}/api/v1/alerts?state=all&from=${now - 3_600_000}`, { headers: auth })).json() as { alerts: Array<{ kind: string; last: { unitId: string } }> }
+  t.match(history.alerts, [{ kind: 'unit_sos', last: { unitId: 'P-1' } }], 'the alert history read')
+  const warned = h.logs.filter((l) => Number(l.level) >= 40).map((l) => String(l.msg))
+  t.same(warned.filter((m) => /ClickHouse/.test(m)), [], 'no ClickHouse call failed on the way')
 })
