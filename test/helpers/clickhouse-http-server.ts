@@ -1,8 +1,9 @@
 // Child-process main of clickhouse-http.ts: owns one embedded ClickHouse (chdb) session on the data
 // directory given as argv[2] and answers ClickHouse's HTTP interface for it on a free loopback
-// port (printed as one JSON line `{"port":N}` on stdout). chdb binds one data directory per
-// process, so this runs apart from the test and from the engines that share it.
-// Requests run one at a time: settings are SET on the session for one statement and reset after.
+// port, printed as one JSON line `{"port":N}` on stdout. chdb binds one data directory per process,
+// so this runs apart from the test and from the engines that share it. Requests run one at a
+// time: settings are SET on the session for one statement and reset after. Exits on SIGTERM or
+// when stdin closes (the parent died).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -168,7 +169,10 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 })}\n`)
 })
 
+let closing = false
 function shutdown(): void {
+  if (closing) return
+  closing = true
   server.close()
   server.closeAllConnections()
   // Let the statement under way finish before the session (and its data directory) closes.
@@ -179,3 +183,7 @@ function shutdown(): void {
 }
 process.on('SIGTERM', shutdown)
 process.on('SIGINT', shutdown)
+// The parent holds our stdin open: when it dies (a test killed), the pipe closes and we go too,
+// instead of lingering with the data directory bound.
+process.stdin.on('close', shutdown)
+process.stdin.resume()

@@ -112,6 +112,19 @@ t.test('@clickhouse/client against the test server: ping, DDL, deduplicated inse
   const badRow = await insert(['{"unit_id":"u3","ts":"2026-01-01 00:00:00.000","seq":"not a number"}'], 'bad').catch((e: unknown) => e)
   t.ok(badRow instanceof ClickHouseError, 'a row ClickHouse refuses raises on the insert')
 
+  // Several engines at once: three clients send the same five batches under the same tokens, all
+  // in flight together (a new partition owner re-sending what the old one may have stored).
+  await client.command({ query: 'CREATE TABLE hx.q (b UInt32, i UInt32) ENGINE = MergeTree ORDER BY (b, i) SETTINGS non_replicated_deduplication_window = 1000' })
+  const clients = [0, 1, 2].map(() => createClient({ url: ch.url, compression: { request: true, response: true } }))
+  t.teardown(() => Promise.all(clients.map((c) => c.close())))
+  await Promise.all(clients.flatMap((c) => [0, 1, 2, 3, 4].map((b) => c.insert({
+    table: 'hx.q',
+    values: Array.from({ length: 10 }, (_, i) => ({ b, i })),
+    format: 'JSONEachRow',
+    clickhouse_settings: { insert_deduplication_token: `batch-${b}` },
+  }))))
+  t.same(await ch.query('SELECT count() AS c, uniqExact(b, i) AS u FROM hx.q'), [{ c: 50, u: 50 }], 'concurrent clients, same tokens: each batch stored once')
+
   const r = await fetch(`${ch.url}/?query=${encodeURIComponent('SELECT * FROM hx.nope')}`)
   t.equal(r.status, 404, 'an unknown table answers 404, as a server does')
   t.equal(r.headers.get('x-clickhouse-exception-code'), '60')
@@ -127,6 +140,8 @@ t.test('a real engine with clickhouse.url at the test server: migrates, stores f
   await waitFor(async () => (await h.engine.readiness()).clickhouse!.ok, 30_000, 200)
   const tables = await ch.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)
   t.ok(['alerts', 'positions', 'rejects'].every((n) => tables.some((r) => r.name === n)), 'the schema was migrated over HTTP')
+  const ddl = await ch.query<{ statement: string }>(`SHOW CREATE TABLE ${db}.positions`)
+  t.match(ddl[0]?.statement, /non_replicated_deduplication_window = \d+/, 'positions keeps a deduplication window, so tokens count')
 
   const pub = await connect(h.mqttUrl, { clientId: `chhttp-${process.pid}` })
   const now = Date.now()

@@ -4,6 +4,7 @@
 // HTTP interface for @clickhouse/client. Not a server: no replication, no distributed DDL, one
 // statement at a time.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import type { Test } from 'tap'
@@ -20,7 +21,7 @@ export interface ClickHouseHttp {
   dataDir: string
   /** Runs one statement; its rows when it returns any (JSONEachRow, 64-bit integers as numbers). */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>
-  /** SIGTERM, waits for exit. Idempotent. */
+  /** SIGTERM, waits for exit, removes the data directory. Idempotent. */
   stop(): Promise<void>
 }
 
@@ -28,15 +29,17 @@ const SERVER = fileURLToPath(new URL('./clickhouse-http-server.ts', import.meta.
 
 export async function startClickHouseHttp(t: Test): Promise<ClickHouseHttp> {
   const dataDir = tempDir('hexp-chhttp-')
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], { env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], { env: childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000) })
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    })
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+    }
+    rmSync(dataDir, { recursive: true, force: true })
   }
   t.teardown(stop)
   const port = await new Promise<number>((resolve, reject) => {
