@@ -3,7 +3,7 @@
 // port, printed as one JSON line `{"port":N}` on stdout. chdb binds one data directory per process,
 // so this runs apart from the test and from the engines that share it. Requests run one at a
 // time: settings are SET on the session for one statement and reset after. Exits on SIGTERM or
-// when stdin closes (the parent died).
+// when its parent dies.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -13,10 +13,8 @@ import { randomUUID } from 'node:crypto'
 import { exceptionCode, planRequest, PlanError, settingLiteral, statusOf, type RequestPlan } from './clickhouse-http-plan.js'
 
 interface NativeResult { bytes: Buffer; elapsed: number; rowsRead: number; bytesRead: number }
-interface NativeInsert { rowsWritten: number; bytesWritten: number; rowsSent?: number; bytesSent: number; elapsed: number }
 interface Native {
   QueryAsyncConnection(conn: unknown, sql: string, format: string, params?: Record<string, string>): Promise<NativeResult>
-  InsertRawAsyncConnection(conn: unknown, prefix: string, data: Buffer, countLines: boolean): Promise<NativeInsert>
 }
 
 const dataDir = process.argv[2]
@@ -29,6 +27,14 @@ const { Session } = require(chdbMain) as { Session: new (path: string) => { conn
 // binds the text the client sent (already in escaped form) as it is. Same cached module instance.
 const native = (require(join(dirname(chdbMain), 'dist', 'loader.js')) as { loadNative(): Native }).loadNative()
 const session = new Session(dataDir)
+
+/**
+ * Where this session starts from, and what a request's setting is reset to. The embedded build
+ * defaults to async_insert=1; inserts here are synchronous (acknowledged = in a part, deduplicated
+ * by its token), as on a server with async_insert=0, long the server default (recent releases
+ * document 1). A request that sets async_insert=1 still gets it.
+ */
+const BASELINE: Record<string, string> = { async_insert: '0' }
 
 let chain: Promise<unknown> = Promise.resolve()
 /** One request at a time on the session: SET and reset must not interleave. */
@@ -56,17 +62,32 @@ async function execute(plan: RequestPlan): Promise<Outcome> {
       await run(`USE \`${plan.database.replace(/`/g, '``')}\``)
       used = true
     }
-    if (plan.insert !== null && Object.keys(plan.params).length === 0) {
-      const r = await native.InsertRawAsyncConnection(session.connection, plan.insert.prefix, plan.insert.data, true)
-      return { body: Buffer.alloc(0), summary: summary({ readRows: r.rowsWritten, readBytes: r.bytesWritten, writtenRows: r.rowsWritten, writtenBytes: r.bytesWritten, elapsed: r.elapsed }) }
+    if (plan.insert !== null) {
+      // Inline (`INSERT … FORMAT X\n<rows>`), as chdb's own client connection does: the addon's raw
+      // insert reads large bodies through fd 0 and then fails or hangs.
+      const r = await run(plan.statement, plan.defaultFormat, plan.params)
+      const rows = rowsIn(plan.insert.prefix, plan.insert.data)
+      return { body: r.bytes, summary: summary({ readRows: rows, readBytes: plan.insert.data.length, writtenRows: rows, writtenBytes: plan.insert.data.length, elapsed: r.elapsed }) }
     }
     const r = await run(plan.statement, plan.defaultFormat, plan.params)
     return { body: r.bytes, summary: summary({ readRows: r.rowsRead, readBytes: r.bytesRead, writtenRows: 0, writtenBytes: 0, elapsed: r.elapsed }) }
   } finally {
     // Back to the session's defaults, so the next request sees only its own settings.
-    for (const name of set) await run(`SET ${name} = DEFAULT`).catch(() => undefined)
+    for (const name of set) await run(`SET ${name} = ${BASELINE[name] ?? 'DEFAULT'}`).catch(() => undefined)
     if (used) await run('USE default').catch(() => undefined)
   }
+}
+
+/**
+ * Rows in an insert's body, for X-ClickHouse-Summary: lines of a line-delimited format (they
+ * escape newlines in values), else 0. chdb reports no rows written for an inline insert. A
+ * deduplicated insert counts its rows too, as a server's summary does.
+ */
+function rowsIn(prefix: string, data: Buffer): number {
+  if (!/\bFORMAT\s+(JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|TabSeparated|TSV)\s*$/i.test(prefix)) return 0
+  let n = 0
+  for (const line of data.toString('utf8').split('\n')) if (line.trim() !== '') n++
+  return n
 }
 
 function summary(o: { readRows: number; readBytes: number; writtenRows: number; writtenBytes: number; elapsed: number }): Record<string, string> {
@@ -164,10 +185,12 @@ const server = createServer((req, res) => {
   })
 })
 server.keepAliveTimeout = 10_000
-server.listen(0, '127.0.0.1', () => {
+void serial(async () => {
+  for (const [name, value] of Object.entries(BASELINE)) await run(`SET ${name} = ${value}`)
+}).then(() => server.listen(0, '127.0.0.1', () => {
   const a = server.address()
   process.stdout.write(`${JSON.stringify({ port: typeof a === 'object' && a !== null ? a.port : 0 })}\n`)
-})
+}))
 
 let closing = false
 function shutdown(): void {
@@ -183,7 +206,9 @@ function shutdown(): void {
 }
 process.on('SIGTERM', shutdown)
 process.on('SIGINT', shutdown)
-// The parent holds our stdin open: when it dies (a test killed), the pipe closes and we go too,
-// instead of lingering with the data directory bound.
-process.stdin.on('close', shutdown)
-process.stdin.resume()
+// When the parent dies (a test killed) we are re-parented: go too, instead of lingering with the
+// data directory bound. (Not stdin: the engine may read fd 0 for insert data.)
+const parent = process.ppid
+setInterval(() => {
+  if (process.ppid !== parent) shutdown()
+}, 500).unref()

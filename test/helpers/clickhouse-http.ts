@@ -29,7 +29,7 @@ const SERVER = fileURLToPath(new URL('./clickhouse-http-server.ts', import.meta.
 
 export async function startClickHouseHttp(t: Test): Promise<ClickHouseHttp> {
   const dataDir = tempDir('hexp-chhttp-')
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], { env: childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, dataDir], { env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000) })
   const stop = async (): Promise<void> => {
