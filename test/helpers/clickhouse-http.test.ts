@@ -8,6 +8,8 @@ import { join } from 'node:path'
 import { startEngine, tempDir, waitFor } from './harness.js'
 import { connect } from './publisher.js'
 import { committedPositions } from './clickhouse.js'
+import { engineProcess } from './engine-process.js'
+import { freePort } from './mosquitto.js'
 
 const zoneConfig = {
   units: [{ id: 'P-1', zone: 'g1' }],
@@ -164,4 +166,29 @@ t.test('a real engine with clickhouse.url at the test server: migrates, stores f
   t.match(history.alerts, [{ kind: 'unit_sos', last: { unitId: 'P-1' } }], 'the alert history read')
   const warned = h.logs.filter((l) => Number(l.level) >= 40).map((l) => String(l.msg))
   t.same(warned.filter((m) => /ClickHouse/.test(m)), [], 'no ClickHouse call failed on the way')
+})
+
+t.test('two engine processes share the endpoint: both migrate the same database and store their own fixes', { timeout: 300_000 }, async (t) => {
+  const ch = await startClickHouseHttp(t)
+  const db = 'hexpatrol_shared'
+  const engines = await Promise.all(['a', 'b'].map(async (name) => {
+    const port = await freePort()
+    const e = await engineProcess(tempDir(`hexp-chhttp-${name}-`), { clickhouse: { url: ch.url, database: db }, broker: { port }, journal: { segment_max_age: '250ms' } })
+    t.teardown(() => e.stop())
+    return { name, e, mqttUrl: `mqtt://127.0.0.1:${port}` }
+  }))
+  // Started together: both create the schema at once (IF NOT EXISTS, one statement at a time here).
+  await Promise.all(engines.map((x) => x.e.start()))
+  const now = Date.now()
+  for (const x of engines) {
+    const pub = await connect(x.mqttUrl, { clientId: `chhttp-pub-${x.name}` })
+    for (let i = 0; i < 10; i++) await pub.publishAsync(`fleet/${x.name.toUpperCase()}-1/position`, JSON.stringify({ ts: now - 30_000 + i * 1000, lat: 36.485 + i * 0.0005, lon: 117.86, seq: i }), { qos: 1 })
+    await pub.endAsync()
+  }
+  const counted = await waitFor(async () => {
+    const r = await ch.query<{ unit_id: string; c: number }>(`SELECT unit_id, count() AS c FROM ${db}.positions GROUP BY unit_id ORDER BY unit_id`)
+    return r.length === 2 && r.every((x) => x.c >= 10) ? r : false
+  }, 60_000, 250)
+  t.same(counted, [{ unit_id: 'A-1', c: 10 }, { unit_id: 'B-1', c: 10 }], 'each engine\'s fixes stored once, in the one shared database')
+  for (const x of engines) t.equal((await x.e.readyz())?.status, 200, `engine ${x.name} ready (its ClickHouse is the shared endpoint)`)
 })
