@@ -47,7 +47,7 @@ export interface RequestPlan {
 
 export class PlanError extends Error {}
 
-/** A string literal for SET: numbers as they are, anything else quoted ('' doubles a quote). */
+/** A value for SET: numbers as they are, anything else a quoted string (backslash escapes). */
 export function settingLiteral(value: string): string {
   return /^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }

@@ -64,7 +64,7 @@ async function execute(plan: RequestPlan): Promise<Outcome> {
     }
     if (plan.insert !== null) {
       // Inline (`INSERT … FORMAT X\n<rows>`), as chdb's own client connection does: the addon's raw
-      // insert reads large bodies through fd 0 and then fails or hangs.
+      // insert took a large body from fd 0 (its errors say so) and failed the 10k-message ingest.
       const r = await run(plan.statement, plan.defaultFormat, plan.params)
       const rows = rowsIn(plan.insert.prefix, plan.insert.data)
       return { body: r.bytes, summary: summary({ readRows: rows, readBytes: plan.insert.data.length, writtenRows: rows, writtenBytes: plan.insert.data.length, elapsed: r.elapsed }) }
