@@ -152,10 +152,18 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
 
   // The killed engine comes back: snapshot + replay, then it takes its share back (rebalance).
   await engines[victim]!.start()
-  await waitFor('the three engines sharing the partitions again', async () => {
-    const m = await ownership(engines)
-    return allOwnedOnce(m) && new Set([...m.values()].flat()).size === 3
-  }, 60_000)
+  try {
+    await waitFor('the three engines sharing the partitions again', async () => {
+      const m = await ownership(engines)
+      return allOwnedOnce(m) && new Set([...m.values()].flat()).size === 3
+    }, 60_000)
+  } catch (err) {
+    for (const e of engines) {
+      t.comment(`${e.httpUrl}: ${JSON.stringify(((await e.readyz())?.body.components as Record<string, unknown> | undefined)?.cluster)}`)
+      for (const l of e.runLogs.filter((l) => Number(l.level) >= 40 || /cluster|schedule/i.test(String(l.msg))).slice(-10)) t.comment(JSON.stringify(l).slice(0, 300))
+    }
+    throw err
+  }
   // Now kill one of the others, after the breaches were delivered: the new owners deliver nothing again.
   const second = survivors[0]!
   await second.kill9()
