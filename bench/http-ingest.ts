@@ -12,9 +12,11 @@
 // API's per-IP limit), so the figure is the ingest path; the 429 count is printed to show it.
 // Every other setting is the default (journal.fsync: interval, embedded ClickHouse).
 // npx tsx bench/http-ingest.ts [seconds=5] [connections=20] [--devices=100] [--rounds=1] [--profile[=dir]] [--only=owntracks|osmand]
-// --profile runs the engine with --cpu-prof and prints where its busy time went.
+// --profile records a CPU profile of the engine's main thread over its rows (not its start-up),
+// writes it to the directory given (default: a new one under the temporary directory) and prints
+// where the busy time went.
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,8 +41,8 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL')
 })
 
-async function startChild(kind: 'engine' | 'bare', execArgv: string[] = []): Promise<Child> {
-  const proc = fork(join(here, 'lib', 'http-server-child.ts'), [kind, String(DEVICES)], { execArgv: ['--import', 'tsx', ...execArgv], env: childEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function startChild(kind: 'engine' | 'bare'): Promise<Child> {
+  const proc = fork(join(here, 'lib', 'http-server-child.ts'), [kind, String(DEVICES)], { execArgv: ['--import', 'tsx'], env: childEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   children.add(proc)
   proc.on('exit', () => children.delete(proc))
   const first = await new Promise<{ url: string; units?: string[] }>((resolve, reject) => {
@@ -62,8 +64,7 @@ async function stopChild(c: Child): Promise<void> {
 
 type Stats = { accepted: number; cpuUs: number; mainUs: number }
 
-const profileArgs = PROFILE_DIR === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]
-const engine = await startChild('engine', profileArgs)
+const engine = await startChild('engine')
 const bare = await startChild('bare')
 const units = engine.units
 
@@ -112,7 +113,9 @@ const runs = new Map<string, { bare: Run[]; ours: Run[] }>(kinds.map(([k]) => [k
 for (let round = 0; round < ROUNDS; round++) {
   if (round > 0) await sleep(3000)
   for (const [k, , setup] of kinds) runs.get(k)!.bare.push(await cannon(bare, setup))
+  if (PROFILE_DIR !== null && round === 0) await engine.ask('profile-start')
   for (const [k, , setup] of kinds) runs.get(k)!.ours.push(await cannon(engine, setup))
+  if (PROFILE_DIR !== null && round === 0) await engine.ask(`profile-stop ${join(PROFILE_DIR, 'engine-rows.cpuprofile')}`)
 }
 await stopChild(bare)
 await stopChild(engine)
@@ -133,16 +136,11 @@ console.log(table(`HTTP ingest, autocannon ${CONNECTIONS} connections × ${SECON
   ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted'], rows))
 
 if (PROFILE_DIR !== null) {
-  const file = readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => join(PROFILE_DIR, f))
-  // The engine's main thread writes the first profile (workers, if any, their own later).
-  const main = file[0]
-  if (main === undefined) console.log(`\nNo profile was written in ${PROFILE_DIR}.`)
-  else {
-    const s = summarizeProfile(readProfile(main), 20)
-    const pct = (x: number) => `${(100 * x).toFixed(1)} %`
-    console.log(`\nEngine main thread (${main}): busy ${(s.busyMs / 1000).toFixed(1)} s of ${(s.totalMs / 1000).toFixed(1)} s (start-up and both rows included)`)
-    console.log(table('Busy time by area (self time)', ['area', 'share'], s.areas.map((a) => [a.area, pct(a.share)])))
-    console.log(table('Busy time by function (self time)', ['function', 'share'], s.functions.map((f) => [f.fn, pct(f.share)])))
-  }
+  const file = join(PROFILE_DIR, 'engine-rows.cpuprofile')
+  const s = summarizeProfile(readProfile(file), 20)
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`
+  console.log(`\nEngine main thread over its rows of the first round (${file}): busy ${(s.busyMs / 1000).toFixed(1)} s of ${(s.totalMs / 1000).toFixed(1)} s`)
+  console.log(table('Busy time by area (self time)', ['area', 'share'], s.areas.map((a) => [a.area, pct(a.share)])))
+  console.log(table('Busy time by function (self time)', ['function', 'share'], s.functions.map((f) => [f.fn, pct(f.share)])))
 }
 process.exit(0)

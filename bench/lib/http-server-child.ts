@@ -5,10 +5,12 @@
 // Talks to the parent over IPC: sends { url, units } once listening; answers 'stats' with
 // { accepted, cpuUs, mainUs } (fixes the engine took over HTTP, CPU time of the whole process and
 // of its main thread so far);
-// exits on 'stop' (after stopping the engine, so a --cpu-prof profile is written).
+// 'profile-start' / 'profile-stop <file>' record a CPU profile of the main thread over the rows
+// measured (not the start-up), written to <file>, answered with { profiled }; exits on 'stop'.
 // Usage: http-server-child.ts engine|bare [devices=100]
 import { createServer } from 'node:http'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -41,6 +43,26 @@ function benchUnits(sample: Array<Record<string, unknown> & { id: string }>, n: 
     return i < sample.length ? { ...u } : { ...u, id: `B-${String(i).padStart(4, '0')}`, name: `Bench device ${i}` }
   })
 }
+
+/** The inspector's CPU profiler on this thread, driven by the parent (bench/http-ingest.ts --profile). */
+const inspector = new Session()
+async function profiling(m: unknown): Promise<void> {
+  if (m === 'profile-start') {
+    inspector.connect()
+    await inspector.post('Profiler.enable')
+    // 0.2 ms between samples: enough samples in a few seconds, little overhead.
+    await inspector.post('Profiler.setSamplingInterval', { interval: 200 })
+    await inspector.post('Profiler.start')
+    send({ profiling: true })
+  } else if (typeof m === 'string' && m.startsWith('profile-stop ')) {
+    const { profile } = await inspector.post('Profiler.stop')
+    inspector.disconnect()
+    const file = m.slice('profile-stop '.length)
+    writeFileSync(file, JSON.stringify(profile))
+    send({ profiled: file })
+  }
+}
+process.on('message', (m) => void profiling(m))
 
 if (kind === 'bare') {
   // OsmAnd is answered with an empty body, OwnTracks with `[]`, as the engine does.
