@@ -35,8 +35,18 @@ function fnOf(n: ProfileNode): string {
   return `${f.functionName || '(anonymous)'}${where === '' ? '' : ` ${where}:${f.lineNumber + 1}`}`
 }
 
-export function summarizeProfile(profile: Profile, top = 15): ProfileSummary {
+/**
+ * `leaveOut` names functions whose samples (with everything they call) count as idle: the
+ * profiler's own stop, which the sampler still sees.
+ */
+export function summarizeProfile(profile: Profile, top = 15, leaveOut: ReadonlySet<string> = new Set()): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const leftOut = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (leaveOut.has(byId.get(at)!.callFrame.functionName)) return true
+    return false
+  }
   const selfUs = new Map<number, number>()
   let total = 0
   profile.samples.forEach((id, i) => {
@@ -49,7 +59,7 @@ export function summarizeProfile(profile: Profile, top = 15): ProfileSummary {
   let idle = 0
   for (const [id, us] of selfUs) {
     const n = byId.get(id)!
-    if (n.callFrame.functionName === '(idle)') {
+    if (n.callFrame.functionName === '(idle)' || (leaveOut.size > 0 && leftOut(id))) {
       idle += us
       continue
     }
