@@ -39,6 +39,8 @@ const encoder = new TextEncoder()
 
 export class Membership {
   readonly heartbeatEveryMs: number
+  /** How long one listing of the member keys may take (half the takeover, at least 500 ms). */
+  private readonly listTimeoutMs: number
   private readonly view: MemberView
   private readonly now: () => number
   private readonly value: Uint8Array
@@ -47,6 +49,7 @@ export class Membership {
   private constructor(private readonly kv: MemberKv, private readonly opts: MembershipOptions) {
     this.now = opts.now
     this.heartbeatEveryMs = opts.heartbeatEveryMs ?? Math.floor(opts.takeoverMs / 3)
+    this.listTimeoutMs = Math.max(500, Math.floor(opts.takeoverMs / 2))
     this.view = new MemberView(opts.nodeId, opts.takeoverMs)
     const v: MemberValue = { node: opts.nodeId, startedAt: this.now(), ...(opts.version === undefined ? {} : { version: opts.version }) }
     this.value = encoder.encode(JSON.stringify(v))
@@ -76,7 +79,15 @@ export class Membership {
   /** Reads every member key and updates the live view. */
   async refresh(): Promise<string[]> {
     const names: string[] = []
-    for await (const k of await this.kv.keys()) names.push(k)
+    // The listing is a short-lived consumer; under load (or a server election) it can stall, and a
+    // round that never ends would stop heartbeats and lease renewals for good: bound it.
+    const keys = await this.kv.keys()
+    const timer = setTimeout(() => keys.stop(new Error(`listing the members took longer than ${this.listTimeoutMs} ms (NATS slow or away)`)), this.listTimeoutMs)
+    try {
+      for await (const k of keys) names.push(k)
+    } finally {
+      clearTimeout(timer)
+    }
     const entries = await Promise.all(names.map((k) => this.kv.get(k)))
     const listing = new Map<string, number>()
     for (const e of entries) if (e !== null && e.operation === 'PUT') listing.set(e.key, e.revision)

@@ -46,7 +46,7 @@ function baseConfig(mqttUrl: string, units: number, webhookUrl?: string) {
     delivery: { allow_private_networks: ['127.0.0.0/8'] },
     api: { tokens: [{ name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
     journal: { fsync: 'never' },
-    cluster: { partitions: PARTITIONS, takeover: '3s' },
+    cluster: { partitions: PARTITIONS, takeover: '5s' },
   }
 }
 

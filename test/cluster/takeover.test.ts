@@ -19,7 +19,7 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const READ = 'cluster-test-read-token-0123456789'
 const UNITS = 240
 const PARTITIONS = 8
-const TAKEOVER_MS = 3000
+const TAKEOVER_MS = 5000
 const POSTS = Array.from({ length: 6 }, (_, i) => ({ id: `station-${i}`, lat: 36.45 + i * 0.05, lon: 117.8 + i * 0.05, radius_m: 800 }))
 const unitId = (i: number): string => `U-${String(i).padStart(3, '0')}`
 const postOf = (i: number) => POSTS[i % POSTS.length]!
@@ -156,7 +156,7 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     await waitFor('the three engines sharing the partitions again', async () => {
       const m = await ownership(engines)
       return allOwnedOnce(m) && new Set([...m.values()].flat()).size === 3
-    }, 60_000)
+    }, 90_000)
   } catch (err) {
     for (const e of engines) {
       t.comment(`${e.httpUrl}: ${JSON.stringify(((await e.readyz())?.body.components as Record<string, unknown> | undefined)?.cluster)}`)
