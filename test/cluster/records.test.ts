@@ -58,7 +58,7 @@ t.test('refusals say why, and never throw', async (t) => {
 t.test('dedup ids: stable for the same input, different for different inputs', async (t) => {
   const a = fix('P-017', T0, BASE)
   t.equal(fixRecordId(a), `f:P-017:${T0}:${BASE.lat}:${BASE.lon}`, 'golden')
-  t.equal(fixRecordId({ ...a, receivedAt: T0 + 999, topic: 'http:osmand', source: 'osmand' }), fixRecordId(a), 'the same fix re-sent later, by another transport: same id')
+  t.equal(fixRecordId(fix('P-017', T0, BASE, { receivedAt: T0 + 999, topic: 'http:osmand', source: 'osmand' })), fixRecordId(a), 'the same fix re-sent later, by another transport: same id')
   t.not(fixRecordId({ ...a, ts: T0 + 1 }), fixRecordId(a), 'another time')
   t.not(fixRecordId({ ...a, lat: a.lat + 1e-7 }), fixRecordId(a), 'another latitude')
   t.not(fixRecordId({ ...a, lon: a.lon + 1e-7 }), fixRecordId(a), 'another longitude')

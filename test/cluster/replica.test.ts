@@ -13,7 +13,7 @@ import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import type { Fix } from '../../src/decode/fix.js'
-import { drive, generateTrack, mergeByArrival, offsetM, parked, route, sweepLoop, waypoints, type Drivable, type LatLon } from '../helpers/gps-realism.js'
+import { drive, generateTrack, mergeByArrival, offsetM, parked, route, sweepLoop, waypoints, type Drivable } from '../helpers/gps-realism.js'
 import { rng } from '../helpers/workload.js'
 import { BASE, T0, config, fix, square, standardRaw } from '../rules/helpers.js'
 
