@@ -160,3 +160,18 @@ t.test('an SOS without fixes, with a handler returning nothing: settled at once'
   t.equal(seen.length, 1)
   t.same(s.log.calls, [])
 })
+
+t.test('rejects waiting for journal space hold the ack even when no fix is new', async (t) => {
+  const s = setup()
+  await s.ing.handle(TOPIC, one(NOW - 1000))
+  s.journal.full = true
+  const p = s.ing.handle(TOPIC, batch(el(NOW - 1000), '{"ts":"x","lat":1,"lon":2}'))
+  t.type(p, Promise)
+  t.equal(s.log.calls.length, 1, 'the re-delivered fix does not reach the sink')
+  await new Promise((r) => setImmediate(r))
+  t.equal(await s.rejects(), 0, 'not counted before it is written')
+  s.journal.free()
+  await p
+  t.equal(await s.rejects(), 1)
+  t.equal(s.journal.rows('rejects').length, 1)
+})

@@ -231,4 +231,27 @@ if (natsServerPath() === null) {
     await t.rejects(sub.done, /handler bug/)
     t.same(seen, ['x1'])
   })
+
+  t.test('an append in flight when the log closes rejects as closed', async (t) => {
+    const log = await JetStreamLog.open({ servers: [server.url], partitions: 1, replicas: 1, ...names(), ackTimeoutMs: 5000, reconnectWaitMs: 50 })
+    await server.stop()
+    try {
+      const pending = log.appendControl([rec('late')])
+      await new Promise((r) => setTimeout(r, 50))
+      await log.close()
+      await t.rejects(pending, LogClosedError)
+    } finally {
+      await server.restart()
+    }
+  })
+
+  t.test('a stream of the same name created without a partition count is refused', async (t) => {
+    const own = names()
+    const { connect } = await import('@nats-io/transport-node')
+    const { jetstreamManager } = await import('@nats-io/jetstream')
+    const nc = await connect({ servers: server.url })
+    t.teardown(() => nc.close())
+    await (await jetstreamManager(nc)).streams.add({ name: own.stream, subjects: [`${own.subjectPrefix}.*`] })
+    await t.rejects(JetStreamLog.open({ servers: [server.url], partitions: 4, replicas: 1, ...own }), { name: 'RangeError', message: /created with an unknown number of partitions but cluster\.partitions is 4/ })
+  })
 }
