@@ -352,3 +352,15 @@ t.test('the default pauses (250 ms idle, 1 s retry) apply when none are given', 
   t.ok(Date.now() - t0 >= 900, `the retry waited about 1 s (${Date.now() - t0} ms)`)
   await w.stop()
 })
+
+t.test('a marks write that fails after deliveries does not deliver them again', async (t) => {
+  const { h, deps } = harness()
+  h.effects.add(P, 1n, [], [ev('e1')])
+  h.effects.add(P, 2n, ['r2'], [ev('e2')])
+  let fail = 1
+  const w = new PartitionWorker({ ...deps, marks: { get: deps.marks.get, set: async (p, m) => { if (m.alerts > 0n && fail-- > 0) throw new Error('NATS away'); await deps.marks.set(p, m) } } })
+  await until(() => h.stored.alerts === 2n && h.stored.rows === 2n, 'marks at 2')
+  await w.stop()
+  t.same(h.delivered, [['e1'], ['e2']], 'each event delivered once: this worker knows what it delivered')
+  t.same(h.inserts, [{ token: 'hexpatrol-cluster:p3:0:2', rows: ['r2'] }])
+})
