@@ -175,3 +175,16 @@ t.test('rejects waiting for journal space hold the ack even when no fix is new',
   t.equal(await s.rejects(), 1)
   t.equal(s.journal.rows('rejects').length, 1)
 })
+
+t.test('a message refused by the sink and delivered again stores its rejects once', async (t) => {
+  const s = setup()
+  s.log.fail = true
+  const payload = batch(el(NOW - 1000), '{"ts":"x","lat":1,"lon":2}')
+  await t.rejects(s.ing.handle(TOPIC, payload) as Promise<void>, /NATS away/)
+  await t.rejects(s.ing.handle(TOPIC, payload) as Promise<void>, /NATS away/)
+  s.log.fail = false
+  await s.ing.handle(TOPIC, payload)
+  t.equal(s.journal.rows('rejects').length, 1, 'one reject row, not one per delivery')
+  t.equal(await s.rejects(), 1)
+  t.equal(await s.accepted(), 1)
+})
