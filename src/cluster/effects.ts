@@ -53,15 +53,19 @@ export class PartitionEffects {
     this.marks.set(p, now)
     const q = this.queues.get(p)
     if (q === undefined) return
-    let drop = 0
-    for (const e of q) {
+    // Every entry a mark passed loses what it passed, also behind an entry still busy with the
+    // other kind (rows behind an event whose webhook is retrying); entries left with nothing are
+    // removed, so a lagging `alerts` mark does not keep every later row in memory.
+    let kept = 0
+    let i = 0
+    for (; i < q.length; i++) {
+      const e = q[i]!
+      if (e.seq > now.rows && e.seq > now.alerts) break
       if (e.seq <= now.rows) e.rows = []
       if (e.seq <= now.alerts) e.events = []
-      if (e.rows.length > 0 || e.events.length > 0) break
-      drop++
+      if (e.rows.length > 0 || e.events.length > 0) q[kept++] = e
     }
-    if (drop > 0) q.splice(0, drop)
-    // Entries past a busy head may have become empty too; they cost little and go with the next marks.
+    if (i > kept) q.splice(kept, i - kept)
   }
 
   marksOf(p: number): Marks {

@@ -93,8 +93,13 @@ export class PartitionWorker {
     while (this.active()) {
       try {
         if (marks === null) {
-          marks = await deps.marks.get(p)
-          deps.effects.mark(p, marks)
+          const stored = await deps.marks.get(p)
+          deps.effects.mark(p, stored)
+          // After a failed marks write the stored `alerts` may be behind what this worker already
+          // delivered: keep its own progress (written with the next marks) rather than deliver
+          // those events a second time.
+          marks = this.deliveredUpTo > stored.alerts ? { ...stored, alerts: this.deliveredUpTo } : stored
+          if (marks !== stored) this.dirty = true
           this.deliveredUpTo = marks.alerts
           if (marks.intent !== null && marks.intent.from === marks.rows) marks = await this.shipRows(marks, marks.intent.to, marks.intent)
         }

@@ -215,8 +215,8 @@ export class Ingestor {
   }
 
   /**
-   * Cluster mode: the message's rejects are journaled (this engine stores them), its new fixes are
-   * appended to the log in one call; accepted once both are durable.
+   * Cluster mode: the message's new fixes are appended to the log in one call, then its rejects are
+   * journaled (this engine stores them); accepted once both are durable.
    */
   private runToLog(job: Job, log: FixLogSink): Promise<void> | void {
     const { recent } = this.deps
@@ -234,9 +234,14 @@ export class Ingestor {
     }
     job.next = job.fixes.length
     if (redelivered > 0) this.deps.metrics.redeliveries.inc(redelivered)
-    const rejected = job.rejectsWritten ? undefined : this.appendRejects(job)
-    if (taken.length === 0 && rejected === undefined) return this.acceptToLog(job, taken)
-    return Promise.all([rejected, taken.length === 0 ? undefined : log.append(taken.map((t) => t.fix), job.format, job.transport)]).then(() => this.acceptToLog(job, taken))
+    // The rejects are journaled once the fixes are stored: a message the log refuses is delivered
+    // again by the broker, and journaling its rejects before that would store them once per delivery.
+    const rejectsThenAccept = (): void | Promise<void> => {
+      const rejected = job.rejectsWritten ? undefined : this.appendRejects(job)
+      return rejected === undefined ? this.acceptToLog(job, taken) : rejected.then(() => this.acceptToLog(job, taken))
+    }
+    if (taken.length === 0) return rejectsThenAccept()
+    return log.append(taken.map((t) => t.fix), job.format, job.transport).then(rejectsThenAccept)
   }
 
   private appendRejects(job: Job): void | Promise<void> {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { startMqttSubscriber, clientOptions } from '../../src/ingest/mqtt-subscriber.js'
+import { startMqttSubscriber, clientOptions, subscriptionTopic, SHARE_GROUP } from '../../src/ingest/mqtt-subscriber.js'
 import { SourcePausedError } from '../../src/ingest/message-handler.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
@@ -24,6 +24,25 @@ t.test('client options: persistent session, credentials, TLS files', async (t) =
   const v4 = clientOptions(validateConfig({ mqtt: { url: 'mqtt://b', protocol_version: 4 } }, undefined, {}))
   t.equal(v4.properties, undefined, 'no MQTT 5 properties on 3.1.1')
   t.throws(() => startMqttSubscriber(validateConfig({}), () => undefined, pino({ level: 'silent' }), createMetrics({ defaults: false })), /needs mqtt\.url/)
+})
+
+t.test('cluster mode: each engine its own client id; a shared subscription only with cluster.shared_subscription', async (t) => {
+  const cluster = { url: 'nats://127.0.0.1:4222', node_id: 'engine-b' }
+  const single = validateConfig({ mqtt: { url: 'mqtt://b', client_id: 'hexp' } }, undefined, {})
+  t.equal(clientOptions(single).clientId, 'hexp', 'single engine: the configured id')
+  t.equal(subscriptionTopic(single, 'fleet/+/position'), 'fleet/+/position')
+  const plain = validateConfig({ mqtt: { url: 'mqtt://b', client_id: 'hexp' }, cluster }, undefined, {})
+  t.equal(clientOptions(plain).clientId, 'hexp-engine-b', 'suffixed with the node id (one id would have the engines kick each other off)')
+  t.equal(plain.cluster.shared_subscription, false, 'off by default')
+  t.equal(subscriptionTopic(plain, 'fleet/+/position'), 'fleet/+/position', 'without shared_subscription every engine takes every fix')
+  const shared = validateConfig({ mqtt: { url: 'mqtt://b', client_id: 'hexp' }, cluster: { ...cluster, shared_subscription: true } }, undefined, {})
+  t.equal(SHARE_GROUP, 'hexpatrol')
+  t.equal(subscriptionTopic(shared, 'fleet/+/position'), '$share/hexpatrol/fleet/+/position')
+  t.equal(subscriptionTopic(shared, 'owntracks/#'), '$share/hexpatrol/owntracks/#')
+  t.equal(clientOptions(shared).clientId, 'hexp-engine-b')
+  const noUrl = validateConfig({ mqtt: { url: 'mqtt://b', client_id: 'hexp' }, cluster: { node_id: 'engine-b', shared_subscription: true } }, undefined, {})
+  t.equal(clientOptions(noUrl).clientId, 'hexp', 'a node id without cluster.url is not cluster mode')
+  t.equal(subscriptionTopic(noUrl, 'fleet/+/position'), 'fleet/+/position', 'nor is shared_subscription')
 })
 
 t.test('a failing pipeline is never acked: the broker redelivers', { skip: mosquittoPath() === null ? 'mosquitto is not installed' : false }, async (t) => {

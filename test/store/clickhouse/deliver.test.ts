@@ -164,3 +164,31 @@ t.test('server target: URL without credentials, secrets from env', async (t) => 
   t.equal(await h.ping(), false, 'nothing listens on port 1')
   await h.close()
 })
+
+t.test('cluster mode positions(): rows under a stream-sequence token, a re-sent range stored once', async (t) => {
+  const deliver = createDeliver({ client: ch.client, database: db, instanceId: 'abcdef0123456789', logger, metrics })
+  const unit = 'CL-1'
+  const now = Date.now()
+  const batch = Array.from({ length: 20 }, (_, i) => positionRow(fix(unit, now - 60_000 + i)))
+  const stored = () => rows<{ n: string }>(ch.client, `SELECT count() AS n FROM ${db}.positions WHERE unit_id = '${unit}'`).then((r) => Number(r[0]!.n))
+  await deliver.positions(batch.slice(0, 10), 'hexpatrol-cluster:p3:0:10')
+  t.equal(await stored(), 10)
+  await deliver.positions(batch.slice(0, 10), 'hexpatrol-cluster:p3:0:10')
+  t.equal(await stored(), 10, 'a new owner repeating the intent\'s range with the same token: stored once')
+  await deliver.positions(batch.slice(10), 'hexpatrol-cluster:p3:10:20')
+  t.equal(await stored(), 20, 'the next range')
+  const bad = batch[0]!.replace(unit, 'CL-2').replace(/"lat":[^,]+/, '"lat":"nope"')
+  const beforeRejects = await count(ch.client, db, 'rejects')
+  await deliver.positions([positionRow(fix('CL-2', now)), bad], 'hexpatrol-cluster:p4:0:2')
+  t.equal(Number((await rows<{ n: string }>(ch.client, `SELECT count() AS n FROM ${db}.positions WHERE unit_id = 'CL-2'`))[0]!.n), 1, 'the good row stored')
+  t.equal(await count(ch.client, db, 'rejects'), beforeRejects + 1, 'the bad one in rejects (not retried)')
+})
+
+t.test('cluster mode positions(): ClickHouse away throws (the partition worker retries)', async (t) => {
+  const other = openClickHouse(validateConfig({ data_dir: dir, clickhouse: { url: 'http://127.0.0.1:1', request_timeout: '2s' } }))
+  t.teardown(() => other.close())
+  const health: boolean[] = []
+  const deliver = createDeliver({ client: other.client, database: db, instanceId: 'abcdef0123456789', logger, metrics, onHealth: (up) => health.push(up) })
+  await t.rejects(deliver.positions([positionRow(fix('Z', Date.now()))], 'hexpatrol-cluster:p0:0:1'), /ClickHouse did not take the rows \(see the warning logged before\); they are retried/)
+  t.same(health, [false])
+})

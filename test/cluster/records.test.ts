@@ -1,0 +1,76 @@
+// The cluster log's records: every kind survives encode/decode unchanged, what cannot be applied is
+// refused with a reason (never thrown), and the dedup ids are stable for the same input and differ
+// for different ones (a re-sent fix or tick is stored once; two different fixes never collide).
+import t from 'tap'
+import { commandRecordId, decodeRecord, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord } from '../../src/cluster/records.js'
+import { fix, BASE, T0 } from '../rules/helpers.js'
+
+const enc = new TextEncoder()
+const raw = (s: string) => decodeRecord(enc.encode(s))
+
+t.test('every kind round trips unchanged', async (t) => {
+  const records: ClusterRecord[] = [
+    { k: 'f', fix: fix('P-017', T0, BASE, { receivedAt: T0 + 300, speed: 12.5, seq: 7 }), format: 'native', transport: 'mqtt' },
+    { k: 's', unitId: 'P-017', at: T0, via: 'jt808', position: { lat: BASE.lat, lon: BASE.lon, ts: T0, accuracy: null, h3: '89283082803ffff' }, now: T0 + 5 },
+    { k: 's', unitId: 'O-003', at: T0, via: 'osmand', position: null, now: T0 + 5 },
+    { k: 't', now: T0 + 5000 },
+    { k: 'ack', alertId: 'a-1', by: 'ops:li', now: T0 + 6000, request: 'req-1' },
+    { k: 'resolve_sos', alertId: 'a-2', by: 'ops:li', note: 'false alarm', now: T0 + 7000, request: 'req-2' },
+  ]
+  for (const r of records) t.same(decodeRecord(encodeRecord(r)), r, r.k)
+  t.equal(new TextDecoder().decode(encodeRecord({ k: 't', now: 5 })), '{"k":"t","now":5}', 'golden: plain JSON, readable with the nats CLI')
+})
+
+t.test('refusals say why, and never throw', async (t) => {
+  t.equal(raw('{"k":"t","now":'), 'not JSON')
+  t.equal(decodeRecord(Uint8Array.of(0xff, 0xfe)), 'not JSON')
+  t.equal(raw('null'), 'not an object')
+  t.equal(raw('42'), 'not an object')
+  t.equal(raw('"t"'), 'not an object')
+  t.match(raw('{"k":"x9","now":1}'), /^unknown record kind "x9" \(written by a newer engine\? run one version across the cluster\)$/)
+  t.match(raw('{"now":1}'), /^unknown record kind undefined/, 'no kind at all')
+  t.match(raw(`{"k":"${'y'.repeat(50)}"}`), /^unknown record kind "y{19} /, 'a long kind is cut short in the message')
+  t.equal(raw('{"k":"t"}'), 'a tick without now')
+  t.equal(raw('{"k":"t","now":"5"}'), 'a tick without now')
+  t.equal(raw('{"k":"f"}'), 'a fix record without a valid fix')
+  t.equal(raw('{"k":"f","fix":null}'), 'a fix record without a valid fix')
+  t.equal(raw('{"k":"f","fix":"x"}'), 'a fix record without a valid fix')
+  const good = fix('P-017', T0, BASE) as unknown as Record<string, unknown>
+  for (const field of ['unitId', 'ts', 'receivedAt', 'lat', 'lon', 'h3']) {
+    const f = { ...good }
+    delete f[field]
+    t.equal(raw(JSON.stringify({ k: 'f', fix: f })), 'a fix record without a valid fix', `fix without ${field}`)
+  }
+  t.equal(raw('{"k":"s","at":1,"now":1}'), 'an SOS record without unitId/at/now')
+  t.equal(raw('{"k":"s","unitId":"u","now":1}'), 'an SOS record without unitId/at/now')
+  t.equal(raw('{"k":"s","unitId":"u","at":1}'), 'an SOS record without unitId/at/now')
+  const cmd = { alertId: 'a', by: 'b', now: 1, request: 'r' }
+  for (const k of ['ack', 'resolve_sos']) {
+    for (const field of Object.keys(cmd)) {
+      const c: Record<string, unknown> = { k, ...cmd, note: '' }
+      delete c[field]
+      t.equal(raw(JSON.stringify(c)), `a ${k} command without alertId/by/now/request`, `${k} without ${field}`)
+    }
+    t.equal(raw(JSON.stringify({ k, ...cmd, now: 'soon' })), `a ${k} command without alertId/by/now/request`, `${k} with a string now`)
+  }
+})
+
+t.test('dedup ids: stable for the same input, different for different inputs', async (t) => {
+  const a = fix('P-017', T0, BASE)
+  t.equal(fixRecordId(a), `f:P-017:${T0}:${BASE.lat}:${BASE.lon}`, 'golden')
+  t.equal(fixRecordId(fix('P-017', T0, BASE, { receivedAt: T0 + 999, topic: 'http:osmand', source: 'osmand' })), fixRecordId(a), 'the same fix re-sent later, by another transport: same id')
+  t.not(fixRecordId({ ...a, ts: T0 + 1 }), fixRecordId(a), 'another time')
+  t.not(fixRecordId({ ...a, lat: a.lat + 1e-7 }), fixRecordId(a), 'another latitude')
+  t.not(fixRecordId({ ...a, lon: a.lon + 1e-7 }), fixRecordId(a), 'another longitude')
+  t.not(fixRecordId({ ...a, unitId: 'P-020' }), fixRecordId(a), 'another unit')
+  t.equal(sosRecordId('P-017', T0, 'jt808'), `s:P-017:${T0}:jt808`)
+  t.equal(sosRecordId('P-017', T0, 'jt808'), sosRecordId('P-017', T0, 'jt808'))
+  t.not(sosRecordId('P-017', T0, 'jt808'), sosRecordId('P-017', T0, 'osmand'))
+  t.not(sosRecordId('P-017', T0, 'jt808'), sosRecordId('P-017', T0 + 1, 'jt808'))
+  t.equal(tickRecordId(T0), `t:${T0}`)
+  t.not(tickRecordId(T0), tickRecordId(T0 + 5000))
+  t.equal(commandRecordId('req-1'), 'c:req-1')
+  t.not(commandRecordId('req-1'), commandRecordId('req-2'))
+  const kinds = new Set([fixRecordId(a), sosRecordId('P-017', T0, 'native'), tickRecordId(T0), commandRecordId(String(T0))])
+  t.equal(kinds.size, 4, 'the kinds never share an id (prefixed)')
+})
