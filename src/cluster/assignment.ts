@@ -68,3 +68,16 @@ export function balancedAssignment(keys: readonly string[], members: readonly st
   }
   return out
 }
+
+/**
+ * Who should hold each ownership key: partitions spread evenly (balancedAssignment), every other key
+ * (roles) to its rendezvous winner. What every engine computes from its view of the live members.
+ */
+export function assignKeys(partitionKeys: readonly string[], otherKeys: readonly string[], members: readonly string[]): Map<string, string> {
+  const plan = balancedAssignment(partitionKeys, members)
+  for (const k of otherKeys) {
+    const owner = preferredOwner(k, members)
+    if (owner !== null) plan.set(k, owner)
+  }
+  return plan
+}

@@ -7,7 +7,7 @@
 // before its fence time, which passes before any other engine may claim the key, so two engines
 // never act for one key, even when their member views disagree or NATS is cut off.
 import type { NatsConnection } from '@nats-io/transport-node'
-import { balancedAssignment, preferredOwner } from './assignment.js'
+import { assignKeys } from './assignment.js'
 import { LeaseSet, leaseKey, roleKey, type LeaseEvent } from './leases.js'
 import { Membership } from './membership.js'
 
@@ -131,8 +131,8 @@ export class Ownership {
     this.hooks.members(live.length)
     const self = this.opts.nodeId
     // Partitions spread evenly (bounded-load rendezvous); each role goes to its rendezvous winner.
-    const plan = balancedAssignment([...this.partitionOfKey.keys()], live)
-    const r = await this.leases.tick((key) => (plan.get(key) ?? preferredOwner(key, live)) === self)
+    const plan = assignKeys([...this.partitionOfKey.keys()], this.opts.roles.map(roleKey), live)
+    const r = await this.leases.tick((key) => plan.get(key) === self)
     for (const e of r.events) this.report(e)
     const changes = r.changes.map((c) => ({ key: c.key, partition: this.partitionOfKey.get(c.key) ?? null, owned: c.owned }))
     return { changes, errors: [...errors, ...r.errors] }

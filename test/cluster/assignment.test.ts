@@ -1,5 +1,5 @@
 import t from 'tap'
-import { preferredKeys, preferredOwner, rendezvousScore } from '../../src/cluster/assignment.js'
+import { assignKeys, balancedAssignment, preferredKeys, preferredOwner, rendezvousScore } from '../../src/cluster/assignment.js'
 
 const KEYS = [...Array.from({ length: 32 }, (_, i) => `p.${i}`), 'role.schedule']
 const PARTITIONS = KEYS.slice(0, 32)
@@ -98,4 +98,29 @@ t.test('a leaver: only its keys move; a joiner takes about 1/N and nothing else 
   }
   const ratio = joinerTotal / trials
   t.ok(ratio > 0.9 && ratio < 1.1, `a joiner takes ${ratio.toFixed(3)} × 1/N of the partitions on average`)
+})
+
+t.test('bounded-load assignment: every member gets floor or ceil of its share, the same map from any member order', async (t) => {
+  const parts = Array.from({ length: 8 }, (_, p) => `p.${p}`)
+  for (const n of [1, 2, 3, 5, 8, 9]) {
+    const members = Array.from({ length: n }, (_, i) => `engine-${i + 1}`)
+    const plan = balancedAssignment(parts, members)
+    t.equal(plan.size, parts.length, `${n} members: every key assigned`)
+    const load = new Map<string, number>()
+    for (const m of plan.values()) load.set(m, (load.get(m) ?? 0) + 1)
+    for (const m of members) {
+      const k = load.get(m) ?? 0
+      t.ok(k >= Math.floor(8 / n) && k <= Math.ceil(8 / n), `${n} members: ${m} holds ${k}`)
+    }
+    t.same([...balancedAssignment(parts, [...members].reverse())].sort(), [...plan].sort(), `${n} members: order does not matter`)
+  }
+  t.same(balancedAssignment(parts, []), new Map(), 'no members: nothing assigned')
+  // A member leaving moves only its own keys.
+  const three = balancedAssignment(parts, ['engine-1', 'engine-2', 'engine-3'])
+  const two = balancedAssignment(parts, ['engine-1', 'engine-3'])
+  const moved = parts.filter((k) => three.get(k) !== two.get(k))
+  t.ok(moved.every((k) => three.get(k) === 'engine-2'), `only engine-2's keys move when it leaves (${moved.length})`)
+  const plan = assignKeys(parts, ['role.schedule'], ['engine-1', 'engine-2'])
+  t.equal(plan.get('role.schedule'), preferredOwner('role.schedule', ['engine-1', 'engine-2']), 'roles go to their rendezvous winner')
+  t.same(assignKeys(parts, ['role.schedule'], []), new Map(), 'no members: no owners')
 })
