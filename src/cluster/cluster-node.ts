@@ -151,9 +151,10 @@ export class ClusterNode {
     const caughtUp = new Promise<void>((resolve, reject) => { reached = resolve; broke = reject })
     if (this.replica.position >= end) reached()
     this.subscription = deps.log.consumeAll(this.replica.position, (entry) => {
+      const events = this.effects.eventsAdded
       this.replica.apply(entry)
-      if (entry.partition >= 0) this.workers.get(entry.partition)?.poke()
-      else for (const w of this.workers.values()) w.poke()
+      // Alert events are delivered at once; rows wait for their owner's next batch (its own timer).
+      if (this.effects.eventsAdded !== events) for (const w of this.workers.values()) w.poke()
       if (!this.caughtUp && entry.position >= end) reached()
     })
     void this.subscription.done.catch((err: unknown) => {

@@ -23,6 +23,10 @@ export class PartitionEffects {
   private readonly marks = new Map<number, Marks>()
   /** Entries dropped because a partition went over MAX_PENDING_ENTRIES (counted, never silent). */
   dropped = 0
+  /** Alert events recorded so far (all partitions): a change means an owner has events to deliver. */
+  eventsAdded = 0
+  /** Rows kept per partition (what its owner has not inserted yet). */
+  private readonly rowCounts = new Map<number, number>()
 
   constructor(private readonly maxPending = MAX_PENDING_ENTRIES) {}
 
@@ -32,6 +36,8 @@ export class PartitionEffects {
     const keepRows = seq > m.rows ? rows : []
     const keepEvents = seq > m.alerts ? events : []
     if (keepRows.length === 0 && keepEvents.length === 0) return
+    this.eventsAdded += keepEvents.length
+    if (keepRows.length > 0) this.rowCounts.set(p, (this.rowCounts.get(p) ?? 0) + keepRows.length)
     let q = this.queues.get(p)
     if (q === undefined) this.queues.set(p, (q = []))
     const last = q[q.length - 1]
@@ -42,7 +48,8 @@ export class PartitionEffects {
     }
     q.push({ seq, rows: [...keepRows], events: [...keepEvents] })
     if (q.length > this.maxPending) {
-      q.shift()
+      const gone = q.shift()!
+      this.rowCounts.set(p, (this.rowCounts.get(p) ?? 0) - gone.rows.length)
       this.dropped++
     }
   }
@@ -61,11 +68,19 @@ export class PartitionEffects {
     for (; i < q.length; i++) {
       const e = q[i]!
       if (e.seq > now.rows && e.seq > now.alerts) break
-      if (e.seq <= now.rows) e.rows = []
+      if (e.seq <= now.rows && e.rows.length > 0) {
+        this.rowCounts.set(p, (this.rowCounts.get(p) ?? 0) - e.rows.length)
+        e.rows = []
+      }
       if (e.seq <= now.alerts) e.events = []
       if (e.rows.length > 0 || e.events.length > 0) q[kept++] = e
     }
     if (i > kept) q.splice(kept, i - kept)
+  }
+
+  /** Rows of `p` no owner has inserted yet. */
+  rowsPending(p: number): number {
+    return this.rowCounts.get(p) ?? 0
   }
 
   marksOf(p: number): Marks {
@@ -112,7 +127,10 @@ export class PartitionEffects {
 
   static fromJSON(s: SerializedEffects, maxPending?: number): PartitionEffects {
     const fx = new PartitionEffects(maxPending)
-    for (const [p, q] of Object.entries(s)) fx.queues.set(Number(p), q.map((e) => ({ seq: BigInt(e.seq), rows: e.rows, events: e.events })))
+    for (const [p, q] of Object.entries(s)) {
+      fx.queues.set(Number(p), q.map((e) => ({ seq: BigInt(e.seq), rows: e.rows, events: e.events })))
+      fx.rowCounts.set(Number(p), q.reduce((n, e) => n + e.rows.length, 0))
+    }
     return fx
   }
 }

@@ -33,6 +33,11 @@ export interface PartitionWorkerDeps {
   logger: Logger
   /** Rows per insert (default 5,000). */
   maxRows?: number
+  /**
+   * Rows are inserted at most this often (default 1 s) unless maxRows are waiting: one insert (and
+   * two marks writes) per second per partition, not one per fix.
+   */
+  shipEveryMs?: number
   /** Pause between rounds when there is nothing to do, and after a failure (default 250 ms / 1 s). */
   idleMs?: number
   retryMs?: number
@@ -55,6 +60,8 @@ export class PartitionWorker {
   private failed = false
   private generation = 0
   private dirty = false
+  /** When rows were last inserted (0: never, so the first round ships at once). */
+  private lastShip = 0
 
   constructor(private readonly deps: PartitionWorkerDeps) {
     this.done = this.run().catch((err: unknown) => deps.logger.error({ err, partition: deps.partition }, 'Partition worker stopped on an unexpected error; the partition is carried out again when it is owned again.'))
@@ -169,6 +176,8 @@ export class PartitionWorker {
   private async shipRows(marks: Marks, upTo: bigint | undefined, intent: Marks['intent']): Promise<Marks> {
     const { deps } = this
     const p = deps.partition
+    // Not due yet (and not a previous owner's intent): wait to insert a bigger batch.
+    if (upTo === undefined && Date.now() - this.lastShip < (deps.shipEveryMs ?? 1000) && deps.effects.rowsPending(p) < (deps.maxRows ?? 5000)) return marks
     const batch: EffectEntry[] = deps.effects.rowsAfter(p, marks.rows, upTo === undefined ? (deps.maxRows ?? 5000) : Number.MAX_SAFE_INTEGER, upTo)
     const to = upTo ?? batch[batch.length - 1]?.seq
     if (to === undefined || !this.active()) return marks
@@ -177,6 +186,7 @@ export class PartitionWorker {
     if (!this.active()) return marks
     const rows = batch.flatMap((e) => e.rows)
     if (rows.length > 0) await deps.insertRows(rows, rowsToken(p, from, to))
+    this.lastShip = Date.now()
     this.dirty = true
     return { ...marks, rows: to, intent: null }
   }
