@@ -4,7 +4,7 @@
 // across a crash or a ClickHouse outage; a journal failure is logged, the response still sent.
 // Device ingest routes are data, not operator actions, and are not audited. A route adds details
 // (an acknowledgement's note) with request.auditDetails.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiContext } from './context.js'
 
 declare module 'fastify' {
@@ -22,10 +22,14 @@ const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('auditDetails', null)
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (!CHANGING.has(req.method) || req.is404) return payload
+  // Reads and device ingest pass synchronously (no promise per request); a change waits for its row.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!CHANGING.has(req.method) || req.is404 || req.routeOptions.config.scope === 'device') return done(null, payload)
+    void journal(req, reply).then(() => done(null, payload))
+  })
+
+  async function journal(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = req.routeOptions.config
-    if (config.scope === 'device') return payload
     const params = (req.params ?? {}) as Record<string, unknown>
     try {
       await ctx.audit({
@@ -38,6 +42,5 @@ export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
     } catch (err) {
       req.log.error({ err }, 'The audit row could not be journaled; it is missing from the audit table.')
     }
-    return payload
-  })
+  }
 }

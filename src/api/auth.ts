@@ -5,7 +5,7 @@
 // too small, both as coded JSON.
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Config } from '../config/schema.js'
 import { HexpatrolError } from '../errors.js'
 import { scopeAllows, minScope, type Principal } from './scopes.js'
@@ -85,16 +85,22 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
   const timeWindow = h.rate_limit.window
   // Per IP before authentication, so guessing tokens is throttled too. Device routes have their own
   // budgets (src/ingest/http-ingest.ts): phones behind one NAT must not spend the operators' budget.
-  app.addHook('onRequest', app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}`, allowList: (req) => req.routeOptions.config.scope === 'device' }))
+  // Device routes skip it here, before the limiter's own (async) hook runs: no promise per ingest request.
+  const perIp = app.rateLimit({ max: h.rate_limit.per_ip, timeWindow, keyGenerator: (req) => `ip:${req.ip}` })
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (req.routeOptions.config.scope === 'device') return done()
+    perIp.call(app, req, reply).then(() => done(), done)
+  })
 
   // Per token after authentication, as a token bucket (@fastify/rate-limit runs one limiter per
   // request): per_token requests at once, refilled at per_token per window. Bounded like every keyed limiter.
   const perToken = new KeyedBuckets({ perSecond: (h.rate_limit.per_token * 1000) / timeWindow, burst: h.rate_limit.per_token })
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+  // Synchronous (a throw is the hook's error): public and device routes pass without a promise.
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     // No route matched: the not-found handler answers 404, which reveals nothing.
-    if (req.is404) return
+    if (req.is404) return done()
     const need = req.routeOptions.config.scope ?? 'read'
-    if (need === 'public' || need === 'device') return
+    if (need === 'public' || need === 'device') return done()
     const a = authenticate(req, tokens, sessions)
     if (a === null) throw new HexpatrolError('HEXP_ERR_UNAUTHORIZED', 'This route needs a token ("Authorization: Bearer <token>") or a session cookie.')
     if (!scopeAllows(a.principal.scope, need)) {
@@ -111,5 +117,6 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
       throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Rate limit exceeded for token "${a.principal.name}": at most ${h.rate_limit.per_token} requests per ${timeWindow / 1000} s; retry in ${wait} s.`)
     }
     req.principal = a.principal
+    done()
   })
 }, { name: 'hexpatrol-auth' })

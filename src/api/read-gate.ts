@@ -4,7 +4,7 @@
 // coded error, answered before the route does any work. A slot is held until the response is
 // finished or its connection closed. Routes opt in with `config: { expensive: true }`.
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { HexpatrolError } from '../errors.js'
 import type { Principal } from './scopes.js'
 
@@ -56,13 +56,14 @@ export class ReadGate {
 export const readGatePlugin = fp(async (app: FastifyInstance, opts: ReadGateOptions) => {
   const gate = new ReadGate(opts.perToken, opts.total)
   // Registered after the auth plugin: the principal is known (expensive routes are never public).
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.routeOptions.config.expensive !== true) return
+  // Synchronous (a throw is the hook's error): the other routes pass without a promise.
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (req.routeOptions.config.expensive !== true) return done()
     const who = (req.principal as Principal).name
     const r = gate.take(who)
     if (typeof r === 'function') {
       reply.raw.once('close', r)
-      return
+      return done()
     }
     reply.header('retry-after', RETRY_AFTER)
     if (r === 'token') throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Token "${who}" already has ${opts.perToken} expensive reads (replay, track, incidents, reports) running (http.expensive_reads.per_token); retry when one ends.`)

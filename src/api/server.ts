@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import helmet from '@fastify/helmet'
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -19,6 +18,7 @@ import { TokenBook } from './tokens.js'
 import { SessionCodec } from './session-cookie.js'
 import { sessionPlugin } from './session.js'
 import { installAudit } from './audit-hook.js'
+import { securityHeadersPlugin } from './security-headers.js'
 import { unitsPlugin } from './units.js'
 import { zonesPlugin } from './zones.js'
 import { alertsPlugin } from './alerts.js'
@@ -104,7 +104,8 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     }
   })
 
-  await app.register(helmet, {
+  // helmet's headers, computed once (security-headers.ts).
+  await app.register(securityHeadersPlugin, {
     // HSTS only means something over TLS; behind a TLS proxy it is the proxy's header to set.
     hsts: false,
     // Images from the engine only, plus the configured basemap's tile server (map.tiles), if any.

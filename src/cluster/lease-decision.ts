@@ -20,7 +20,8 @@ export type LeaseAction =
   | { kind: 'wait' }
   | { kind: 'create' }
   | { kind: 'renew'; revision: number }
-  | { kind: 'claim'; revision: number }
+  /** `owner`: the holder whose lease lapsed (for the takeover metrics). */
+  | { kind: 'claim'; revision: number; owner: string }
 
 export interface LeaseTiming {
   takeoverMs: number
@@ -88,11 +89,6 @@ export class LeaseDecision {
     return this.seen === null ? 0 : now - this.seenSince
   }
 
-  /** The owner named by the key when we last read it (null: absent or not read yet). */
-  seenOwner(): string | null {
-    return this.seen?.owner ?? null
-  }
-
   /** The time at which an owner stops acting as one (Infinity is never: we do not hold it). */
   fenceAt(): number {
     return this.heldSince === null ? Infinity : this.heldSince + this.timing.takeoverMs - this.fenceMarginMs
@@ -106,6 +102,6 @@ export class LeaseDecision {
     if (this.seen === null) return { kind: 'wait' }
     if (this.seen.owner === null) return { kind: 'create' }
     // Another engine's (or an earlier run of ours: it may still be alive, paused): wait it out.
-    return now - this.seenSince >= this.timing.takeoverMs ? { kind: 'claim', revision: this.seen.revision } : { kind: 'wait' }
+    return now - this.seenSince >= this.timing.takeoverMs ? { kind: 'claim', revision: this.seen.revision, owner: this.seen.owner } : { kind: 'wait' }
   }
 }

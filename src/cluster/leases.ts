@@ -22,7 +22,7 @@ export interface LeaseOptions {
   nodeId: string
   takeoverMs: number
   keys: readonly string[]
-  now?: () => number
+  now: () => number
 }
 
 export interface LeaseBucketOptions extends LeaseOptions {
@@ -77,7 +77,7 @@ export class LeaseSet {
   private readonly reported = new Set<string>()
 
   private constructor(private readonly kv: LeaseKv, opts: LeaseOptions) {
-    this.now = opts.now ?? Date.now
+    this.now = opts.now
     this.value = encoder.encode(JSON.stringify({ owner: opts.nodeId }))
     for (const k of opts.keys) this.decisions.set(k, new LeaseDecision(opts.nodeId, { takeoverMs: opts.takeoverMs }))
   }
@@ -159,7 +159,6 @@ export class LeaseSet {
     }
     const action: LeaseAction = d.decide(now)
     if (action.kind === 'wait') return
-    const from = d.seenOwner()
     const waitMs = d.unchangedFor(now)
     const sentAt = this.now()
     try {
@@ -167,7 +166,7 @@ export class LeaseSet {
         ? await this.kv.create(key, this.value)
         : await this.kv.update(key, this.value, action.revision)
       d.written(revision, sentAt)
-      if (action.kind === 'claim') events.push({ kind: 'claimed', key, from: from ?? UNREADABLE, waitMs })
+      if (action.kind === 'claim') events.push({ kind: 'claimed', key, from: action.owner, waitMs })
       else events.push({ kind: action.kind === 'create' ? 'created' : 'renewed', key })
     } catch (err) {
       // Lost the race: someone else holds it. Anything else (timeout, no quorum): keep what we

@@ -26,7 +26,7 @@ export interface MembershipOptions {
   heartbeatEveryMs?: number
   /** Written into our member value for operators (e.g. the package version). */
   version?: string
-  now?: () => number
+  now: () => number
 }
 
 export interface MembershipBucketOptions extends MembershipOptions {
@@ -45,7 +45,7 @@ export class Membership {
   private lastBeat: number | null = null
 
   private constructor(private readonly kv: MemberKv, private readonly opts: MembershipOptions) {
-    this.now = opts.now ?? Date.now
+    this.now = opts.now
     this.heartbeatEveryMs = opts.heartbeatEveryMs ?? Math.floor(opts.takeoverMs / 3)
     this.view = new MemberView(opts.nodeId, opts.takeoverMs)
     const v: MemberValue = { node: opts.nodeId, startedAt: this.now(), ...(opts.version === undefined ? {} : { version: opts.version }) }

@@ -33,6 +33,15 @@ export function rulesConfigHash(config: ResolvedConfig): string {
   return createHash('sha256').update(JSON.stringify({ units, posts, zones, rules, h3 })).digest('hex').slice(0, 32)
 }
 
+/**
+ * The lease time behind cluster.takeover: survivors claim a dead engine's lease between the lease
+ * time and the lease time + two rounds (a round is lease time / 6) after its last renewal, so a
+ * lease of 3/4 of cluster.takeover keeps the whole takeover within it.
+ */
+export function leaseTime(takeoverMs: number): number {
+  return Math.floor(takeoverMs * 0.75)
+}
+
 export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; logger: Logger; metrics: Metrics }): Promise<ClusterHandles> {
   const c = o.config.cluster
   const nodeId = c.node_id!
@@ -43,7 +52,7 @@ export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; 
     const marks = await PartitionMarks.open({ nc, replicas: c.replicas, onWarning: (p, reason) => o.logger.warn({ partition: p, reason }, 'A partition progress mark is unreadable; it counts as zero (its side effects stay pending until the owner writes it again).') })
     const snapshots = await SnapshotStore.open({ nc, replicas: c.replicas })
     const ownership = await Ownership.open({
-      nc, nodeId, partitions: c.partitions, roles: [SCHEDULE_ROLE], takeoverMs: c.takeover, replicas: c.replicas,
+      nc, nodeId, partitions: c.partitions, roles: [SCHEDULE_ROLE], takeoverMs: leaseTime(c.takeover), replicas: c.replicas,
       hooks: {
         renewed: () => o.metrics.clusterLeaseRenewals.inc(),
         lost: () => o.metrics.clusterLeaseLosses.inc(),

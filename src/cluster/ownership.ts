@@ -58,8 +58,10 @@ export class Ownership {
   /** How often start() ticks: takeover / 6, so a takeover lands within takeover + one tick. */
   readonly tickEveryMs: number
   private readonly partitionOfKey = new Map<string, number>()
+  private readonly hooks: Required<OwnershipHooks>
   private timer: NodeJS.Timeout | null = null
   private ticking: Promise<void> | null = null
+  private running = false
 
   private constructor(
     private readonly opts: OwnershipOptions,
@@ -68,6 +70,8 @@ export class Ownership {
   ) {
     for (let p = 0; p < opts.partitions; p++) this.partitionOfKey.set(leaseKey(p), p)
     this.tickEveryMs = Math.max(50, Math.floor(opts.takeoverMs / 6))
+    const none = (): void => undefined
+    this.hooks = { renewed: none, lost: none, tookOver: none, members: none, ...opts.hooks }
   }
 
   /** Opens (creating if needed) the member and lease buckets. Nothing is claimed before start() or tick(). */
@@ -124,7 +128,7 @@ export class Ownership {
       errors.push(err)
       return this.membership.members()
     })
-    this.opts.hooks?.members?.(live.length)
+    this.hooks.members(live.length)
     const self = this.opts.nodeId
     // Partitions spread evenly (bounded-load rendezvous); each role goes to its rendezvous winner.
     const plan = balancedAssignment([...this.partitionOfKey.keys()], live)
@@ -136,19 +140,24 @@ export class Ownership {
 
   /** Ticks now and every tickEveryMs; changes go to onChange, failures to onError (the fence covers them). */
   start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void): void {
-    if (this.timer !== null) return
+    if (this.running) return
+    this.running = true
+    // The next round is timed from the end of this one, so a slow round never overlaps the next.
     const round = (): void => {
-      if (this.ticking !== null) return
+      this.timer = null
       this.ticking = this.tick()
         .then(({ changes, errors }) => {
           if (changes.length > 0) onChange(changes)
           // One failure a round is enough to log: the others are the same outage, key by key.
           if (errors.length > 0) onError(errors[0])
         }, onError)
-        .finally(() => { this.ticking = null })
+        .finally(() => {
+          this.ticking = null
+          if (!this.running) return
+          this.timer = setTimeout(round, this.tickEveryMs)
+          this.timer.unref()
+        })
     }
-    this.timer = setInterval(round, this.tickEveryMs)
-    this.timer.unref()
     round()
   }
 
@@ -159,7 +168,8 @@ export class Ownership {
    * leases until their fence, like a paused engine's.
    */
   async stop({ release }: { release: boolean }): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer)
+    this.running = false
+    if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     await this.ticking
     if (!release) return
@@ -171,10 +181,8 @@ export class Ownership {
   }
 
   private report(e: LeaseEvent): void {
-    const h = this.opts.hooks
-    if (h === undefined) return
-    if (e.kind === 'renewed') h.renewed?.(e.key)
-    else if (e.kind === 'lost') h.lost?.(e.key)
-    else if (e.kind === 'claimed') h.tookOver?.(e.key, e.from, e.waitMs)
+    if (e.kind === 'renewed') this.hooks.renewed(e.key)
+    else if (e.kind === 'lost') this.hooks.lost(e.key)
+    else if (e.kind === 'claimed') this.hooks.tookOver(e.key, e.from, e.waitMs)
   }
 }

@@ -61,7 +61,7 @@ export function createHttpDecoders(opts: CoreOptions): HttpDecoders {
       // Traccar reads the query string, else the body. A query string that names no device (only
       // the secret, put in the server URL) leaves the body to carry the position.
       if (q.has('id') || q.has('deviceid') || body.length === 0) {
-        return { kind: 'params', params: q, id: osmandDeviceId(q), secret: qSecret, raw: cut(redact(query, secretParam)) }
+        return paramsRequest(q, osmandDeviceId(q), qSecret, () => cut(redact(query, secretParam)))
       }
       const first = body[0]
       // 0x7b '{': the JSON body of newer Traccar Client versions.
@@ -79,7 +79,7 @@ export function createHttpDecoders(opts: CoreOptions): HttpDecoders {
       }
       const text = body.toString('latin1')
       const params = osmandParams(text)
-      return { kind: 'params', params, id: osmandDeviceId(params), secret: qSecret ?? params.get(secretParam) ?? null, raw: cut(redact(text, secretParam)) }
+      return paramsRequest(params, osmandDeviceId(params), qSecret ?? params.get(secretParam) ?? null, () => cut(redact(text, secretParam)))
     },
 
     osmand(req, unitId, receivedAt) {
@@ -100,6 +100,20 @@ export function createHttpDecoders(opts: CoreOptions): HttpDecoders {
           loc === undefined || loc === null ? 'required field location is missing' : `location must be an object or an array of objects, got ${typeName(loc)}`, req.raw)
       }
       return core.object('osmand', osmandJsonFix, loc, topic, unitId, receivedAt, raw)
+    },
+  }
+}
+
+/**
+ * A parameters request whose `raw` (the redacted parameter string, kept only with a reject) is
+ * made when first read: re-encoding every accepted request's parameters cost more than decoding it.
+ */
+function paramsRequest(params: OsmandParams, id: string | null, secret: string | null, raw: () => string): OsmandRequest {
+  let text: string | undefined
+  return {
+    kind: 'params', params, id, secret,
+    get raw() {
+      return (text ??= raw())
     },
   }
 }

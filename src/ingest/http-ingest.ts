@@ -85,6 +85,8 @@ export class HttpIngest {
   readonly throttles: Record<Endpoint, TransportThrottle>
   readonly events: ReturnType<typeof httpIngestEvents>
   private readonly log: HttpIngestDeps['logger']
+  /** hexpatrol_http_ingest_requests_total{endpoint, status="200"}, bound once. */
+  private readonly ok: Record<Endpoint, { inc(): void }>
 
   constructor(deps: HttpIngestDeps) {
     const c = deps.config
@@ -102,6 +104,7 @@ export class HttpIngest {
     this.bodyLimit = this.config.body_limit_bytes
     this.log = deps.logger
     this.events = httpIngestEvents(deps.logger, this.metrics, this.now)
+    this.ok = { owntracks: this.metrics.httpIngestRequests.labels({ endpoint: 'owntracks', status: '200' }), osmand: this.metrics.httpIngestRequests.labels({ endpoint: 'osmand', status: '200' }) }
     const throttle = deps.throttle ?? new AuthThrottle({ ...throttleOptions(c.broker.limits), now: this.now })
     this.throttles = { owntracks: throttle.forTransport('owntracks'), osmand: throttle.forTransport('osmand') }
     if (this.config.enabled && this.config.osmand_auth === 'units') {
@@ -170,24 +173,40 @@ export class HttpIngest {
     return true
   }
 
-  /** Hands the decoded request to the pipeline; false (and the request answered or aborted) when it could not be kept. */
-  async keep(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, result: DecodeResult, receivedAt: number): Promise<boolean> {
+  /**
+   * Hands the decoded request to the pipeline; false (and the request answered or aborted) when it
+   * could not be kept. Synchronous when the journal took it at once (the common case): no promise
+   * nor event-loop turn per request.
+   */
+  keep(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, result: DecodeResult, receivedAt: number): boolean | Promise<boolean> {
+    let pending: void | Promise<void>
     try {
-      await this.sink.ingest(result, receivedAt)
-      return true
+      pending = this.sink.ingest(result, receivedAt)
     } catch (err) {
-      if (endpoint === 'owntracks') {
-        // The OwnTracks app takes any response as delivered: close the connection unanswered so it retries.
-        this.events.aborted({ endpoint }, { err, reqId: req.id })
-        reply.hijack()
-        reply.raw.destroy()
-      } else {
-        // Counted (and its refusal logged) as a 503 by refuse(); this line keeps the cause.
-        this.log?.error({ err, endpoint, reqId: req.id }, NOT_JOURNALED)
-        this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
-      }
-      return false
+      return this.notKept(req, reply, endpoint, err)
     }
+    if (pending === undefined) return true
+    return pending.then(() => true, (err: unknown) => this.notKept(req, reply, endpoint, err))
+  }
+
+  /** A request the journal could not take: answered 503 (OsmAnd) or aborted (OwnTracks). */
+  private notKept(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, err: unknown): false {
+    if (endpoint === 'owntracks') {
+      // The OwnTracks app takes any response as delivered: close the connection unanswered so it retries.
+      this.events.aborted({ endpoint }, { err, reqId: req.id })
+      reply.hijack()
+      reply.raw.destroy()
+    } else {
+      // Counted (and its refusal logged) as a 503 by refuse(); this line keeps the cause.
+      this.log?.error({ err, endpoint, reqId: req.id }, NOT_JOURNALED)
+      this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
+    }
+    return false
+  }
+
+  /** Counts a request answered 200 (the label set bound once: no label hashing per request). */
+  answered(endpoint: Endpoint): void {
+    this.ok[endpoint].inc()
   }
 }
 
@@ -197,6 +216,12 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name]
   return typeof v === 'string' ? v : undefined
 }
+
+/**
+ * A route handler's result as fastify takes it: a request answered synchronously returns nothing
+ * (fastify would send a returned reply again), one still waiting for the journal its promise.
+ */
+const settled = (r: FastifyReply | Promise<FastifyReply>): Promise<FastifyReply> | undefined => (r instanceof Promise ? r : undefined)
 
 /** The unit an OwnTracks request authenticated as, set by its onRequest hook. */
 const owntracksUnits = new WeakMap<FastifyRequest, string>()
@@ -242,19 +267,30 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
         owntracksUnits.set(req, who.unit)
         return undefined
       },
-    }, async (req, reply) => {
-      const unit = owntracksUnits.get(req)!
-      if (!ingest.admit(req, reply, 'owntracks', unit)) return reply
-      const receivedAt = ingest.now()
-      const result = ingest.decoders.owntracks(unit, bodyOf(req), receivedAt)
-      if (!(await ingest.keep(req, reply, 'owntracks', result, receivedAt))) return reply
-      ingest.metrics.httpIngestRequests.inc({ endpoint: 'owntracks', status: '200' })
-      // The app reads the answer as an array of commands/cards/friends' locations: none.
-      return reply.status(200).header('content-type', 'application/json; charset=utf-8').send('[]')
-    })
+    }, (req, reply) => settled(owntracks(req, reply)))
   }
 
-  const osmand = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const owntracksAnswer = (reply: FastifyReply): FastifyReply => {
+    ingest.answered('owntracks')
+    // The app reads the answer as an array of commands/cards/friends' locations: none.
+    return reply.status(200).header('content-type', 'application/json; charset=utf-8').send('[]')
+  }
+  const owntracks = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+    const unit = owntracksUnits.get(req)!
+    if (!ingest.admit(req, reply, 'owntracks', unit)) return reply
+    const receivedAt = ingest.now()
+    const result = ingest.decoders.owntracks(unit, bodyOf(req), receivedAt)
+    const kept = ingest.keep(req, reply, 'owntracks', result, receivedAt)
+    if (kept === true) return owntracksAnswer(reply)
+    if (kept === false) return reply
+    return kept.then((ok) => (ok ? owntracksAnswer(reply) : reply))
+  }
+
+  const osmandAnswer = (reply: FastifyReply): FastifyReply => {
+    ingest.answered('osmand')
+    return reply.status(200).send()
+  }
+  const osmand = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const q = req.url.indexOf('?')
     const r = ingest.decoders.osmandRequest(q < 0 ? '' : req.url.slice(q + 1), bodyOf(req), cfg.osmand_secret_param)
     if (r === null || r.id === null || r.id === '') return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'no_id', 'id (or deviceid, or device_id in a JSON body) is required')
@@ -272,17 +308,18 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
     if (!ingest.admit(req, reply, 'osmand', id)) return reply
     const receivedAt = ingest.now()
     const result = ingest.decoders.osmand(r, id, receivedAt)
-    if (!(await ingest.keep(req, reply, 'osmand', result, receivedAt))) return reply
-    ingest.metrics.httpIngestRequests.inc({ endpoint: 'osmand', status: '200' })
-    return reply.status(200).send()
+    const kept = ingest.keep(req, reply, 'osmand', result, receivedAt)
+    if (kept === true) return osmandAnswer(reply)
+    if (kept === false) return reply
+    return kept.then((ok) => (ok ? osmandAnswer(reply) : reply))
   }
   const route = { config: { scope: 'device' as const }, bodyLimit: ingest.bodyLimit }
   if (dedicated) {
     // Traccar Client posts to the server URL as given (usually `/`): any path.
-    app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: osmand })
-    app.route({ method: ['GET', 'POST'], url: '/*', ...route, handler: osmand })
+    app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: (req, reply) => settled(osmand(req, reply)) })
+    app.route({ method: ['GET', 'POST'], url: '/*', ...route, handler: (req, reply) => settled(osmand(req, reply)) })
   } else {
-    app.route({ method: ['GET', 'POST'], url: cfg.osmand_path, ...route, handler: osmand })
+    app.route({ method: ['GET', 'POST'], url: cfg.osmand_path, ...route, handler: (req, reply) => settled(osmand(req, reply)) })
   }
 }
 

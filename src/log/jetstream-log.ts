@@ -33,6 +33,13 @@ export interface JetStreamLogOptions {
 
 export const DEFAULT_STREAM = 'HEXPATROL_FIXES'
 export const DEFAULT_SUBJECT_PREFIX = 'hexpatrol.fixes'
+/**
+ * How long a record id is remembered (JetStream's duplicate window, fixed at creation). An hour, not
+ * JetStream's 2 minutes: a broker keeps a stopped engine's persistent session and sends it the
+ * queued fixes when it returns, and by default every engine takes every fix, so the same fix may
+ * be appended again long after its first copy.
+ */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 3_600_000
 /** The control subject's last token, and the partition number its entries carry. */
 export const CONTROL_SUBJECT = 'ctl'
 export const CONTROL_PARTITION = -1
@@ -233,7 +240,7 @@ export class JetStreamLog implements FixLog {
         description: `hexpatrol accepted fixes, partitions=${this.partitions}`,
         subjects: [`${this.prefix}.*`],
         num_replicas: opts.replicas,
-        duplicate_window: (opts.duplicateWindowMs ?? 120_000) * 1_000_000,
+        duplicate_window: (opts.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS) * 1_000_000,
         allow_direct: true,
       })
       return

@@ -49,22 +49,22 @@ if (natsServerPath() === null) {
   })
 
   t.test('member keys expire a takeover after their last write; a changed takeover updates the expiry', async (t) => {
-    const m = await Membership.open({ nc, nodeId: 'gone', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    const m = await Membership.open({ nc, nodeId: 'gone', takeoverMs: 1000, replicas: 1, bucket: 'members3', now: Date.now })
     await m.heartbeat()
     const kv = await new Kvm(nc).open('members3')
     t.equal((await kv.status()).ttl, 1000)
-    const seen = await Membership.open({ nc, nodeId: 'late', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    const seen = await Membership.open({ nc, nodeId: 'late', takeoverMs: 1000, replicas: 1, bucket: 'members3', now: Date.now })
     t.same(await seen.refresh(), ['gone', 'late'])
     await new Promise((r) => setTimeout(r, 2000))
-    const later = await Membership.open({ nc, nodeId: 'later', takeoverMs: 1000, replicas: 1, bucket: 'members3' })
+    const later = await Membership.open({ nc, nodeId: 'later', takeoverMs: 1000, replicas: 1, bucket: 'members3', now: Date.now })
     t.same(await later.refresh(), ['later'], 'a crashed member\'s key is gone for engines that start later')
     t.equal(await kv.get('gone'), null)
-    await Membership.open({ nc, nodeId: 'slow', takeoverMs: 4000, replicas: 1, bucket: 'members3' })
+    await Membership.open({ nc, nodeId: 'slow', takeoverMs: 4000, replicas: 1, bucket: 'members3', now: Date.now })
     t.equal((await kv.status()).ttl, 4000)
   })
 
   t.test('a heartbeat that cannot reach NATS rejects (the leases\' fence decides what that means)', async (t) => {
-    const m = await Membership.open({ nc, nodeId: 'x', takeoverMs: 3000, replicas: 1, bucket: 'members2' })
+    const m = await Membership.open({ nc, nodeId: 'x', takeoverMs: 3000, replicas: 1, bucket: 'members2', now: Date.now })
     await m.tick()
     await server.stop()
     await t.rejects(m.heartbeat())

@@ -128,7 +128,16 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
   t.ok(takeover <= TAKEOVER_MS + 5000, `takeover within cluster.takeover + 5 s (${takeover} ms)`)
 
   const opened = () => rx.received.filter((r) => r.type === 'radius_breach.opened')
-  await waitFor('every breach delivered', () => new Set(opened().map((r) => (r.body.data as { unitId: string }).unitId)).size >= BREACHERS.size, 90_000)
+  try {
+    await waitFor('every breach delivered', () => new Set(opened().map((r) => (r.body.data as { unitId: string }).unitId)).size >= BREACHERS.size, 90_000)
+  } catch (err) {
+    t.comment(`rounds published ${rounds}; delivered ${opened().length}`)
+    for (const e of survivors) {
+      t.comment(`${e.httpUrl}: accepted ${await e.metric('hexpatrol_fixes_accepted_total')}, readyz ${JSON.stringify((await e.readyz())?.body)}`)
+      for (const l of e.runLogs.filter((l) => Number(l.level) >= 40).slice(-15)) t.comment(JSON.stringify(l).slice(0, 400))
+    }
+    throw err
+  }
   await sleep(3000)
   const check = (when: string) => {
     const o = opened()
@@ -143,10 +152,18 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
 
   // The killed engine comes back: snapshot + replay, then it takes its share back (rebalance).
   await engines[victim]!.start()
-  await waitFor('the three engines sharing the partitions again', async () => {
-    const m = await ownership(engines)
-    return allOwnedOnce(m) && new Set([...m.values()].flat()).size === 3
-  }, 60_000)
+  try {
+    await waitFor('the three engines sharing the partitions again', async () => {
+      const m = await ownership(engines)
+      return allOwnedOnce(m) && new Set([...m.values()].flat()).size === 3
+    }, 60_000)
+  } catch (err) {
+    for (const e of engines) {
+      t.comment(`${e.httpUrl}: ${JSON.stringify(((await e.readyz())?.body.components as Record<string, unknown> | undefined)?.cluster)}`)
+      for (const l of e.runLogs.filter((l) => Number(l.level) >= 40 || /cluster|schedule/i.test(String(l.msg))).slice(-10)) t.comment(JSON.stringify(l).slice(0, 300))
+    }
+    throw err
+  }
   // Now kill one of the others, after the breaches were delivered: the new owners deliver nothing again.
   const second = survivors[0]!
   await second.kill9()
@@ -166,5 +183,6 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     const live = ages.filter((a) => a < 15_000)
     t.comment(`${e.httpUrl}: ${units.length} units, fix ages ${ages[0]}–${ages[ages.length - 1]} ms; cluster ${JSON.stringify(((await e.readyz())?.body.components as Record<string, unknown>)?.cluster)}`)
     t.equal(live.length, UNITS, `${e.httpUrl} lists all ${UNITS} units with a fix in the last 15 s`)
+    if (live.length !== UNITS) for (const l of e.runLogs.filter((l) => Number(l.level) >= 40).slice(-15)) t.comment(JSON.stringify(l).slice(0, 400))
   }
 })

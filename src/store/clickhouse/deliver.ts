@@ -44,7 +44,7 @@ export function createDeliver(deps: DeliverDeps) {
     const res = await client.exec({
       query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
       values: Readable.from([Buffer.from(rows.join('\n'))], { objectMode: false }),
-      clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, date_time_input_format: 'basic' },
+      clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, date_time_input_format: 'basic' },
     })
     res.stream.resume()
     await new Promise<void>((resolve, reject) => {
