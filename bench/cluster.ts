@@ -15,7 +15,7 @@
 //    every partition (their /readyz cluster detail) is one sample; it is started again and the
 //    partitions rebalanced before the next sample.
 // Medians of one run, no timed assertions: the machine is shared.
-//   npx tsx bench/cluster.ts [fixes=30000] [units=2000] [kills=5] [partitions=16]
+//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,7 +29,7 @@ import { natsServerPath } from '../test/helpers/nats.js'
 import { tempDir } from '../test/helpers/harness.js'
 import { fmt, median, runPublisher, sleep, table } from './lib/measure.js'
 
-const FIXES = Number(process.argv[2] ?? 30_000)
+const FIXES = Number(process.argv[2] ?? 10_000)
 const UNITS = Number(process.argv[3] ?? 2000)
 const KILLS = Number(process.argv[4] ?? 5)
 const PARTITIONS = Number(process.argv[5] ?? 16)
