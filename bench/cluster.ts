@@ -15,7 +15,7 @@
 //    every partition (their /readyz cluster detail) is one sample; it is started again and the
 //    partitions rebalanced before the next sample.
 // Medians of one run, no timed assertions: the machine is shared.
-//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16]
+//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16] [parts=throughput,takeover]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -33,6 +33,8 @@ const FIXES = Number(process.argv[2] ?? 10_000)
 const UNITS = Number(process.argv[3] ?? 2000)
 const KILLS = Number(process.argv[4] ?? 5)
 const PARTITIONS = Number(process.argv[5] ?? 16)
+/** Which parts to run (comma-separated): ceilings are always measured first. */
+const PARTS = new Set((process.argv[6] ?? 'throughput,takeover').split(','))
 const TICK_HZ = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 const DRAIN_LIMIT_MS = 300_000
 
@@ -216,8 +218,12 @@ async function mqttCeiling(): Promise<number> {
   }
 }
 
-/** Bare JetStream appends of FIXES 200-byte records, batches of 16, 8 in flight (bench/log-append.ts). */
-async function jetstreamCeiling(): Promise<number> {
+/**
+ * Bare JetStream appends of FIXES 200-byte records (bench/log-append.ts): batches of 16, 8 in
+ * flight (the ceiling), and one record at a time, each waiting for the previous ack (what an
+ * engine's ingest does today: each MQTT message is appended after the previous one's ack).
+ */
+async function jetstreamCeiling(batch: number, inflight: number): Promise<number> {
   const nats = await startNats()
   let log: FixLog | null = null
   try {
@@ -225,11 +231,11 @@ async function jetstreamCeiling(): Promise<number> {
     const data = new Uint8Array(200).fill(0x61)
     let next = 0
     const t0 = performance.now()
-    await Promise.all(Array.from({ length: 8 }, async () => {
+    await Promise.all(Array.from({ length: inflight }, async () => {
       while (next < FIXES) {
         const i = next
-        next += 16
-        await log!.append(i % PARTITIONS, Array.from({ length: Math.min(16, FIXES - i) }, (_, k) => ({ id: `c-${i + k}`, data })))
+        next += batch
+        await log!.append(i % PARTITIONS, Array.from({ length: Math.min(batch, FIXES - i) }, (_, k) => ({ id: `c-${i + k}`, data })))
       }
     }))
     return FIXES / ((performance.now() - t0) / 1000)
@@ -319,10 +325,12 @@ async function main(): Promise<void> {
   const began = Date.now()
   console.log(`${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${FIXES.toLocaleString('en-US')} fixes over ${UNITS.toLocaleString('en-US')} units per run, ${PARTITIONS} partitions, ${KILLS} kills per takeover setting`)
   const mqttCeil = await mqttCeiling()
-  const jsCeil = await jetstreamCeiling()
-  console.log(`ceilings: bare Mosquitto subscriber ${fmt(mqttCeil)} fixes/s, bare JetStream append (16 × 8 in flight) ${fmt(jsCeil)} records/s`)
+  const jsCeil = await jetstreamCeiling(16, 8)
+  const jsSerial = await jetstreamCeiling(1, 1)
+  console.log(`ceilings: bare Mosquitto subscriber ${fmt(mqttCeil)} fixes/s, bare JetStream append (16 × 8 in flight) ${fmt(jsCeil)} records/s; one record at a time after the previous ack (the engine's ingest path) ${fmt(jsSerial)} records/s`)
+  if (!PARTS.has('throughput') && !PARTS.has('takeover')) return
   const rows: Array<Array<string | number>> = []
-  for (const shared of [false, true]) {
+  for (const shared of PARTS.has('throughput') ? [false, true] : []) {
     for (const n of [1, 2, 3]) {
       const r = await throughput(n, shared)
       const per1k = (s: number) => (s / FIXES) * 1000
@@ -339,7 +347,7 @@ async function main(): Promise<void> {
   console.log(table(`Cluster throughput: ${FIXES.toLocaleString('en-US')} QoS 1 fixes (${UNITS.toLocaleString('en-US')} units) published to Mosquitto → in JetStream (R1) → applied by every engine (lag 0), one run each`,
     ['shared_subscription', 'engines', 'fixes/s into JetStream', 'fixes/s end to end (applied by all)', 'publisher fixes/s', 'ceiling fixes/s (min of bare MQTT, bare JetStream)', 'CPU s / 1k fixes, each engine', 'all engines', 'nats-server', 'mosquitto', 'JetStream publish p50 / p99 ms'], rows))
   const trows: Array<Array<string | number>> = []
-  for (const setting of ['10s', '3s']) {
+  for (const setting of PARTS.has('takeover') ? ['10s', '3s'] : []) {
     const xs = await takeover(setting)
     trows.push([setting, xs.length, median(xs), Math.max(...xs), xs.join(' / ')])
   }
