@@ -245,7 +245,7 @@ async function jetstreamCeiling(batch: number, inflight: number): Promise<number
   }
 }
 
-interface Throughput { rate: number; logRate: number; pubRate: number; engineCpu: number[]; natsCpu: number; mosqCpu: number; p50: number; p99: number }
+interface Throughput { rate: number; logRate: number; inserts: number; rowsInserted: number; pubRate: number; engineCpu: number[]; natsCpu: number; mosqCpu: number; p50: number; p99: number }
 
 async function throughput(n: number, shared: boolean): Promise<Throughput> {
   const c = await startCluster(n, { shared, takeover: '10s' })
@@ -255,6 +255,11 @@ async function throughput(n: number, shared: boolean): Promise<Throughput> {
     const nats0 = cpuSeconds(c.nats.pid)
     const mosq0 = cpuSeconds(c.mosq.pid)
     const h0 = await Promise.all(c.engines.map((e) => buckets(e, 'hexpatrol_jetstream_publish_seconds')))
+    const sinkCounters = async () => {
+      const each = await Promise.all(c.engines.map(async (e) => [await e.metric('hexpatrol_sink_batch_rows_count'), await e.metric('hexpatrol_sink_batch_rows_sum')] as const))
+      return each.reduce((a, b) => [a[0] + b[0], a[1] + b[1]] as const, [0, 0] as const)
+    }
+    const sink0 = await sinkCounters()
     const m0 = await c.nats.messages()
     const t0 = performance.now()
     const pub = await runPublisher(c.mosq.url, FIXES, { units: UNITS })
@@ -273,6 +278,9 @@ async function throughput(n: number, shared: boolean): Promise<Throughput> {
       return logged !== 0 && lags.every((l) => l === 0)
     }, DRAIN_LIMIT_MS, 100)
     const seconds = (performance.now() - t0) / 1000
+    // The owners' partition workers insert in the background: give the last batches a moment.
+    await sleep(2000)
+    const sink1 = await sinkCounters()
     const engineCpu = pids.map((p, i) => cpuSeconds(p) - cpu0[i]!)
     const h1 = await Promise.all(c.engines.map((e) => buckets(e, 'hexpatrol_jetstream_publish_seconds')))
     // Pooled over the engines: the sum of their histograms.
@@ -288,6 +296,8 @@ async function throughput(n: number, shared: boolean): Promise<Throughput> {
       engineCpu,
       natsCpu: cpuSeconds(c.nats.pid) - nats0,
       mosqCpu: cpuSeconds(c.mosq.pid) - mosq0,
+      inserts: sink1[0] - sink0[0],
+      rowsInserted: sink1[1] - sink0[1],
       p50: bucketQuantile(pool(h0), pool(h1), 0.5),
       p99: bucketQuantile(pool(h0), pool(h1), 0.99),
     }
@@ -338,14 +348,14 @@ async function main(): Promise<void> {
       const row = [
         shared ? 'true (one engine per fix)' : 'false (every engine, dedup)', n, r.logRate, r.rate, r.pubRate, Math.min(mqttCeil, jsCeil),
         eng.map((x) => x.toFixed(3)).join(' / '), per1k(r.engineCpu.reduce((a, b) => a + b, 0)), per1k(r.natsCpu), per1k(r.mosqCpu),
-        `≤ ${r.p50 * 1000} / ≤ ${r.p99 * 1000}`,
+        `≤ ${r.p50 * 1000} / ≤ ${r.p99 * 1000}`, `${fmt(r.inserts)} (${fmt(r.rowsInserted / Math.max(1, r.inserts))})`,
       ]
       rows.push(row)
       console.log(`  ${row.map((c) => (typeof c === 'number' ? fmt(c) : c)).join(' | ')}`)
     }
   }
   console.log(table(`Cluster throughput: ${FIXES.toLocaleString('en-US')} QoS 1 fixes (${UNITS.toLocaleString('en-US')} units) published to Mosquitto → in JetStream (R1) → applied by every engine (lag 0), one run each`,
-    ['shared_subscription', 'engines', 'fixes/s into JetStream', 'fixes/s end to end (applied by all)', 'publisher fixes/s', 'ceiling fixes/s (min of bare MQTT, bare JetStream)', 'CPU s / 1k fixes, each engine', 'all engines', 'nats-server', 'mosquitto', 'JetStream publish p50 / p99 ms'], rows))
+    ['shared_subscription', 'engines', 'fixes/s into JetStream', 'fixes/s end to end (applied by all)', 'publisher fixes/s', 'ceiling fixes/s (min of bare MQTT, bare JetStream)', 'CPU s / 1k fixes, each engine', 'all engines', 'nats-server', 'mosquitto', 'JetStream publish p50 / p99 ms', 'ClickHouse inserts, all owners (rows each)'], rows))
   const trows: Array<Array<string | number>> = []
   for (const setting of PARTS.has('takeover') ? ['10s', '3s'] : []) {
     const xs = await takeover(setting)
