@@ -20,6 +20,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/http-ingest.ts', quick ? ['2'] : []],
   ['bench/stream.ts', quick ? ['3'] : []],
   ['bench/incidents.ts', quick ? ['20000', '10000'] : []],
+  ['bench/cluster.ts', quick ? ['5000', '500', '2'] : []],
 ]
 let failed = 0
 for (const [script, args] of scripts) {
