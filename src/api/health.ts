@@ -9,7 +9,7 @@ import type { ApiContext } from './context.js'
 import type { TokenBook } from './tokens.js'
 import { ErrorBody } from './schemas.js'
 
-const Components = Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) }))
+const Components = Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()), code: Type.Optional(Type.String({ description: 'When not ok and the cause has an error code (docs/errors.md).' })) }))
 const Ready = Type.Object({ status: Type.String(), components: Components })
 
 export const healthPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, opts) => {

@@ -88,6 +88,8 @@ interface SnapshotBody {
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
+/** How long /readyz waits for JetStream to say where the log ends before calling it unavailable. */
+const STATUS_TIMEOUT_MS = 1000
 /** How long an operator command waits to come back through the log before it fails. */
 const COMMAND_TIMEOUT_MS = 10_000
 
@@ -304,10 +306,18 @@ export class ClusterNode {
     const owned = this.deps.ownership.ownedPartitions()
     const members = this.deps.ownership.members()
     let lag: number | null = null
+    // Bounded: with NATS away a JetStream request waits its whole timeout, longer than a probe waits.
+    let timer: NodeJS.Timeout | undefined
     try {
-      lag = Number((await this.deps.log.lastSequence()) - this.replica.position)
+      const last = await Promise.race([
+        this.deps.log.lastSequence(),
+        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer')), STATUS_TIMEOUT_MS) }),
+      ])
+      lag = Number(last - this.replica.position)
     } catch {
       lag = null
+    } finally {
+      clearTimeout(timer)
     }
     const ok = this.ready && lag !== null
     const detail = this.failure ?? (lag === null

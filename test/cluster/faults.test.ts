@@ -135,11 +135,15 @@ t.test('NATS down: no acknowledgement, /readyz says so, the fixes are taken when
   await waitFor('the first fix applied', async () => (await lastFix()) === t0, 30_000)
 
   await nats.stop()
+  let lastReady = ''
   const notReady = await waitFor('/readyz 503 naming the log', async () => {
     const r = await engine.readyz()
+    lastReady = JSON.stringify(r)
     const c = (r?.body.components as Record<string, { ok: boolean; code?: string }> | undefined)?.cluster
     return r?.status === 503 && c?.ok === false && c.code === 'HEXP_ERR_LOG_UNAVAILABLE'
-  }, 30_000)
+  }, 30_000).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; last /readyz: ${lastReady}; exit ${engine.child?.exitCode ?? engine.child?.signalCode}; log: ${engine.runLogs.filter((l) => Number(l.level) >= 50).map((l) => JSON.stringify(l).slice(0, 1500)).join('\n')}`)
+  })
   t.comment(`/readyz answered 503 HEXP_ERR_LOG_UNAVAILABLE ${notReady} ms after NATS stopped`)
   const during = Array.from({ length: 10 }, (_, i) => t0 + 1000 * (i + 1))
   for (const ts of during) await send(ts)
