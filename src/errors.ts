@@ -7,6 +7,7 @@ export const ERRORS = {
   HEXP_ERR_CLICKHOUSE_UNAVAILABLE: { status: 503, help: 'ClickHouse did not answer. Check clickhouse.url, credentials and network; fixes are kept in the journal meanwhile.' },
   HEXP_ERR_JOURNAL_FULL: { status: 503, help: 'The journal reached journal.max_bytes because ClickHouse is not taking rows. MQTT acknowledgements are paused; restore ClickHouse or raise the bound.' },
   HEXP_ERR_LOG_UNAVAILABLE: { status: 503, help: 'Cluster mode: NATS JetStream did not store the fixes (servers down, or the stream without a quorum). Devices are not acknowledged and keep their fixes; check the servers in cluster.url.' },
+  HEXP_ERR_SNAPSHOT_CORRUPT: { status: 500, help: 'Cluster mode: the fleet snapshot in the JetStream object store is unreadable. Delete it (nats object rm hexpatrol_state fleet) so engines rebuild the state from the stream, or wait for the schedule holder to write a new one.' },
   HEXP_ERR_LOG_CLOSED: { status: 503, help: 'The engine is stopping: its log takes nothing more. Send again; another engine (or this one after its restart) takes it.' },
   HEXP_ERR_NOT_FOUND: { status: 404, help: 'No such resource. Check the id.' },
   HEXP_ERR_BAD_REQUEST: { status: 400, help: 'The request is malformed. The message names the field.' },
