@@ -80,6 +80,7 @@ t.test('an engine paused past its lease publishes nothing for the partitions it 
   const breachers = Array.from({ length: UNITS }, (_, i) => `F-${i}`).filter((id) => ownedBy0.has(partitionOf(id, PARTITIONS))).slice(0, 6)
   t.ok(breachers.length > 0, `breaching units on the paused engine's partitions: ${breachers.join(', ')}`)
   const loop = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- set to false by the teardown
     while (publishing) {
       const ts = Date.now()
       await Promise.all(Array.from({ length: UNITS }, (_, i) => {

@@ -92,6 +92,7 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
   let rounds = 0
   let publishing = true
   const loop = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- set to false by the teardown
     while (publishing) {
       const ts = Date.now()
       await Promise.all(Array.from({ length: UNITS }, (_, i) => {
