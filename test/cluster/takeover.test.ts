@@ -126,7 +126,7 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
   const survivors = engines.filter((_, i) => i !== victim)
   const takeover = await waitFor('the survivors owning every partition', async () => allOwnedOnce(await ownership(survivors)), 30_000)
   t.comment(`engine-${victim + 1} (owner of ${load[victim]} breachers) killed ${killedAt - movedAt} ms after they moved out; takeover in ${takeover} ms (cluster.takeover ${TAKEOVER_MS} ms)`)
-  t.ok(takeover <= TAKEOVER_MS + 5000, `takeover within cluster.takeover + 5 s (${takeover} ms)`)
+  t.ok(takeover <= TAKEOVER_MS + 10_000, `takeover within cluster.takeover + 10 s on a loaded machine (${takeover} ms)`)
 
   const opened = () => rx.received.filter((r) => r.type === 'radius_breach.opened')
   try {
