@@ -11,30 +11,14 @@ import { startNats } from '../helpers/nats.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { connect } from '../helpers/publisher.js'
 import { tempDir } from '../helpers/harness.js'
+import { ownedPartitions as owned, sleep, waitFor } from '../helpers/cluster.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const READ = 'cluster-faults-read-token-0123456789'
 const PARTITIONS = 8
 const POST = { id: 'station-0', lat: 36.5, lon: 117.9, radius_m: 800 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const skip = mosquittoPath() === null ? 'mosquitto is not installed (apt-get install -y mosquitto); .ci/run installs it' : false
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<number> {
-  const t0 = Date.now()
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await sleep(100)
-  }
-  return Date.now() - t0
-}
-
-async function owned(e: EngineProcess): Promise<number[] | null> {
-  const r = await e.readyz()
-  const c = (r?.body.components as Record<string, { detail?: string }> | undefined)?.cluster
-  const m = /\[([\d,]*)\]/.exec(c?.detail ?? '')
-  return m === null ? null : m[1] === '' ? [] : m[1]!.split(',').map(Number)
-}
 
 function baseConfig(mqttUrl: string, units: number, webhookUrl?: string) {
   return {

@@ -1,8 +1,7 @@
 import t from 'tap'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { Kvm } from '@nats-io/kv'
 import { LeaseSet, leaseKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
-import { startNats, natsServerPath, NATS_MISSING, type NatsServer } from '../helpers/nats.js'
+import { natsFixture, natsServerPath, NATS_MISSING } from '../helpers/nats.js'
 
 /** A stand-in bucket for the write failures a real server cannot be made to produce on cue. */
 function fakeKv(failNext: { error: Error | null }): LeaseKv {
@@ -70,21 +69,12 @@ t.test('a release that fails stops us acting all the same; a lost race on the de
 if (natsServerPath() === null) {
   void t.skip(NATS_MISSING, () => undefined)
 } else {
-  let server: NatsServer
-  let n = 0
-  const conns: NatsConnection[] = []
-  const conn = async (): Promise<NatsConnection> => {
-    const nc = await connect({ servers: server.url, reconnectTimeWait: 50 })
-    conns.push(nc)
-    return nc
-  }
-  t.before(async () => { server = (await startNats(t))! })
-  t.teardown(async () => { for (const nc of conns) await nc.close() })
+  const nats = natsFixture(t, 'leases', {})
+  const { conn, bucket: nextBucket } = nats
 
   /** Two holders on their own bucket, each with a clock the test moves. */
   async function pair(partitions: number[]) {
-    n += 1
-    const bucket = `leases${n}`
+    const bucket = nextBucket()
     const clock = { a: 1_000_000, b: 5_000_000 }
     const keys = partitions.map(leaseKey)
     const a = await LeaseSet.open({ nc: await conn(), nodeId: 'a', takeoverMs: 9000, replicas: 1, keys, bucket, now: () => clock.a })
@@ -162,18 +152,18 @@ if (natsServerPath() === null) {
   })
 
   t.test('NATS unreachable: tick rejects, the owner stays owner only until its fence', async (t) => {
-    n += 1
+    const solo = nextBucket()
     let now = 0
     const nc = await conn()
-    const leases = await LeaseSet.open({ nc, nodeId: 'solo', takeoverMs: 3000, replicas: 1, keys: ['p.0'], bucket: `leases${n}`, now: () => now })
+    const leases = await LeaseSet.open({ nc, nodeId: 'solo', takeoverMs: 3000, replicas: 1, keys: ['p.0'], bucket: solo, now: () => now })
     await leases.tick()
     t.ok(leases.owns('p.0'))
-    await server.stop()
+    await nats.server.stop()
     now += 1000
     t.equal((await leases.tick()).errors.length, 1, 'the read fails')
     t.ok(leases.owns('p.0'), 'still inside the lease')
     now += 1700
     t.notOk(leases.owns('p.0'), 'fenced')
-    await server.restart()
+    await nats.server.restart()
   })
 }

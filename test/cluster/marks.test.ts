@@ -1,8 +1,7 @@
 import t from 'tap'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { Kvm } from '@nats-io/kv'
 import { PartitionMarks, marksKey, type Marks } from '../../src/cluster/marks.js'
-import { startNats, natsServerPath, NATS_MISSING, type NatsServer } from '../helpers/nats.js'
+import { natsFixture, natsServerPath, NATS_MISSING } from '../helpers/nats.js'
 
 const Z: Marks = { rows: 0n, alerts: 0n, intent: null }
 const m = (rows: number, alerts: number, intent: [number, number] | null = null): Marks =>
@@ -36,17 +35,8 @@ async function retrying<T>(op: () => Promise<T>): Promise<T> {
 if (natsServerPath() === null) {
   void t.skip(NATS_MISSING, () => undefined)
 } else {
-  let server: NatsServer
-  let n = 0
-  const conns: NatsConnection[] = []
-  const conn = async (): Promise<NatsConnection> => {
-    const nc = await connect({ servers: server.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 })
-    conns.push(nc)
-    return nc
-  }
-  const bucket = (): string => `progress${++n}`
-  t.before(async () => { server = (await startNats(t))! })
-  t.teardown(async () => { for (const nc of conns) await nc.close() })
+  const nats = natsFixture(t, 'progress')
+  const { conn, bucket } = nats
 
   t.test('get/set round trip; a missing key is zero marks; the stored value is the documented JSON', async (t) => {
     const b = bucket()
@@ -144,7 +134,7 @@ if (natsServerPath() === null) {
     const b = bucket()
     const marks = await PartitionMarks.open({ nc: await conn(), replicas: 1, bucket: b, timeoutMs: 1000 })
     await marks.set(1, m(4, 4))
-    await server.stop()
+    await nats.server.stop()
     let started = Date.now()
     await t.rejects(marks.get(1), { name: 'LogUnavailableError', code: 'HEXP_ERR_LOG_UNAVAILABLE', message: /cannot read the progress marks of partition 1 .*check that the NATS servers in cluster.url are up/ })
     t.ok(Date.now() - started < 3000, `get rejected in ${Date.now() - started} ms`)
@@ -156,7 +146,7 @@ if (natsServerPath() === null) {
     await t.rejects(w.ready, { name: 'LogUnavailableError', message: /cannot watch the progress bucket/ })
     t.ok(Date.now() - started < 3000, `a watch started meanwhile: ready rejected in ${Date.now() - started} ms`)
     await w.stop()
-    await server.restart()
+    await nats.server.restart()
     await retrying(() => marks.set(1, m(6, 6)))
     t.same(await marks.get(1), m(6, 6))
   })
@@ -171,7 +161,7 @@ if (natsServerPath() === null) {
     await w.ready
     await writer.set(0, m(1, 1))
     await until(() => last.get(0)?.rows === 1n)
-    await server.restart()
+    await nats.server.restart()
     await retrying(() => writer.set(0, m(2, 2)))
     await until(() => last.get(0)?.rows === 2n, 10_000)
     t.same(last.get(0), m(2, 2))

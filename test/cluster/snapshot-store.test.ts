@@ -1,11 +1,10 @@
 import t from 'tap'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { Objm } from '@nats-io/obj'
 import { gzipSync } from 'node:zlib'
 import { SnapshotStore, SNAPSHOT_OBJECT, type SnapshotMeta } from '../../src/cluster/snapshot-store.js'
 import { fleetJson } from '../helpers/fleet-json.js'
-import { startNats, natsServerPath, NATS_MISSING, type NatsServer } from '../helpers/nats.js'
+import { natsFixture, natsServerPath, NATS_MISSING } from '../helpers/nats.js'
 
 const enc = new TextEncoder()
 
@@ -14,17 +13,8 @@ const meta = (seq: number, node = 'engine-a'): SnapshotMeta => ({ seq: BigInt(se
 if (natsServerPath() === null) {
   void t.skip(NATS_MISSING, () => undefined)
 } else {
-  let server: NatsServer
-  let n = 0
-  const conns: NatsConnection[] = []
-  const conn = async (): Promise<NatsConnection> => {
-    const nc = await connect({ servers: server.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 })
-    conns.push(nc)
-    return nc
-  }
-  const bucket = (): string => `state${++n}`
-  t.before(async () => { server = (await startNats(t))! })
-  t.teardown(async () => { for (const nc of conns) await nc.close() })
+  const nats = natsFixture(t, 'state')
+  const { conn, bucket } = nats
 
   t.test('no snapshot yet: load is null', async (t) => {
     const store = await SnapshotStore.open({ nc: await conn(), replicas: 1, bucket: bucket() })
@@ -167,14 +157,14 @@ if (natsServerPath() === null) {
   t.test('NATS stopped: save and load reject with a clear error within a bounded time', async (t) => {
     const store = await SnapshotStore.open({ nc: await conn(), replicas: 1, bucket: bucket(), timeoutMs: 1000 })
     await store.save(fleetJson(100), meta(5))
-    await server.stop()
+    await nats.server.stop()
     let started = Date.now()
     await t.rejects(store.load(), { name: 'LogUnavailableError', code: 'HEXP_ERR_LOG_UNAVAILABLE', message: /check that the NATS servers in cluster.url are up/ })
     t.ok(Date.now() - started < 4000, `load rejected in ${Date.now() - started} ms`)
     started = Date.now()
     await t.rejects(store.save(fleetJson(100), meta(6)), { name: 'LogUnavailableError', message: /check that the NATS servers in cluster.url are up/ })
     t.ok(Date.now() - started < 4000, `save rejected in ${Date.now() - started} ms`)
-    await server.restart()
+    await nats.server.restart()
     let got = null
     for (let i = 0; got === null && i < 30; i++) got = await store.load().catch(async () => { await new Promise((r) => setTimeout(r, 100)); return null })
     t.equal(got?.seq, 5n, 'the snapshot is still there after the restart')

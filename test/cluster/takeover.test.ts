@@ -13,6 +13,7 @@ import { startNats } from '../helpers/nats.js'
 import { startReceiver } from '../helpers/receiver.js'
 import { connect } from '../helpers/publisher.js'
 import { tempDir } from '../helpers/harness.js'
+import { ownedPartitions as owned, sleep, waitFor } from '../helpers/cluster.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -24,24 +25,6 @@ const POSTS = Array.from({ length: 6 }, (_, i) => ({ id: `station-${i}`, lat: 36
 const unitId = (i: number): string => `U-${String(i).padStart(3, '0')}`
 const postOf = (i: number) => POSTS[i % POSTS.length]!
 const BREACHERS = new Set(Array.from({ length: 24 }, (_, k) => unitId(k * 10 + 3)))
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<number> {
-  const t0 = Date.now()
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await sleep(100)
-  }
-  return Date.now() - t0
-}
-
-/** The partitions an engine says it owns on /readyz (null when it does not answer). */
-async function owned(e: EngineProcess): Promise<number[] | null> {
-  const r = await e.readyz()
-  const c = (r?.body.components as Record<string, { detail?: string }> | undefined)?.cluster
-  const m = /\[([\d,]*)\]/.exec(c?.detail ?? '')
-  return m === null ? null : m[1] === '' ? [] : m[1]!.split(',').map(Number)
-}
 
 async function ownership(engines: EngineProcess[]): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>()

@@ -1,6 +1,7 @@
 // Runs a real nats-server (Debian package) with JetStream on free loopback ports and a temp store
 // dir, for the cluster-mode tests. When it is not installed the caller's test is skipped visibly.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { freePort } from './mosquitto.js'
@@ -74,4 +75,31 @@ export async function startNats(t: Test): Promise<NatsServer | null> {
   }
   t.teardown(() => server.stop())
   return server
+}
+
+/**
+ * One nats-server for a test file's subtests (started in t.before), connections opened through
+ * conn() and closed at the end, and fresh bucket names (`<prefix><n>`) so subtests never share one.
+ */
+export function natsFixture(t: Test, prefix: string, connectOpts: { maxReconnectAttempts?: number } = { maxReconnectAttempts: -1 }): { readonly server: NatsServer; conn(): Promise<NatsConnection>; bucket(): string } {
+  let server: NatsServer | null = null
+  let n = 0
+  const conns: NatsConnection[] = []
+  t.before(async () => { server = await startNats(t) })
+  t.teardown(async () => { for (const nc of conns) await nc.close() })
+  const started = (): NatsServer => {
+    if (server === null) throw new Error('natsFixture: the server is not started (use it inside a subtest)')
+    return server
+  }
+  return {
+    get server() {
+      return started()
+    },
+    async conn() {
+      const nc = await connect({ servers: started().url, reconnectTimeWait: 50, ...connectOpts })
+      conns.push(nc)
+      return nc
+    },
+    bucket: () => `${prefix}${++n}`,
+  }
 }
