@@ -42,14 +42,15 @@ t.test('the embedded broker\'s exposure', async (t) => {
   t.doesNotThrow(() => checkBrokerExposure(validateConfig({ broker: { host: '0.0.0.0', allow_anonymous: false, users: [{ username: 'u', password: 'p' }] } }, undefined, {})), 'devices with passwords may listen anywhere')
 })
 
-t.test('cluster.url is refused until the engine runs on the cluster log: no lone engine promising a cluster', async (t) => {
-  const e = bootErr({ cluster: { url: 'nats://127.0.0.1:4222', node_id: 'a' } })
-  t.equal(e.code, 'HEXP_ERR_CONFIG')
-  t.match(e.message, /^cluster\.url: cluster mode is not available in this version yet/)
+t.test('cluster.url starts cluster mode; without a node id it is refused, naming the key', async (t) => {
+  const booted = bootConfig({ cluster: { url: 'nats://127.0.0.1:4222', node_id: 'a' } }, undefined, {})
+  t.equal(booted.config.cluster.url, 'nats://127.0.0.1:4222')
+  t.equal(booted.config.cluster.node_id, 'a')
+  t.match(bootErr({ cluster: { url: 'nats://127.0.0.1:4222' } }), { code: 'HEXP_ERR_CONFIG', message: /cluster\.node_id: required when cluster\.url is set/ })
   const path = join(tempDir(), 'c.json')
   writeFileSync(path, '{}')
-  t.throws(() => loadAndCompile({ path, env: { HEXPATROL_CLUSTER_URL: 'nats://127.0.0.1:4222', HEXPATROL_NODE_ID: 'a' } }), { code: 'HEXP_ERR_CONFIG', message: /^cluster\.url:/ }, 'the same from the environment')
-  t.doesNotThrow(() => bootConfig({}, undefined, {}), 'without cluster.url nothing changes')
+  t.equal(loadAndCompile({ path, env: { HEXPATROL_CLUSTER_URL: 'nats://127.0.0.1:4222', HEXPATROL_NODE_ID: 'a' } }).config.cluster.node_id, 'a', 'the same from the environment')
+  t.equal(bootConfig({}, undefined, {}).config.cluster.url, undefined, 'without cluster.url nothing changes')
 })
 
 t.test('webhooks: the admin API\'s validator, before any secret is read', async (t) => {

@@ -44,27 +44,30 @@ export function preferredKeys(keys: readonly string[], members: readonly string[
 }
 
 /**
- * Rendezvous with bounded load: every key goes to its highest-scoring member that still has room,
- * room being ceil(keys / members), taking (key, member) pairs from the highest score down. Plain
- * rendezvous leaves small key sets lopsided (8 partitions over 3 engines gave one engine none);
- * the bound gives each member ⌊k/n⌋ or ⌈k/n⌉ keys, and a member change still moves few keys (a
- * key keeps its member while that member is within its bound). Deterministic: every engine
+ * Rendezvous with bounded load: every member gets ⌊k/n⌋ or ⌈k/n⌉ keys. Plain rendezvous leaves small
+ * key sets lopsided (8 partitions over 3 engines gave one engine none). Two passes over the
+ * (key, member) pairs from the highest score down: the first fills every member to ⌊k/n⌋, the second
+ * gives each remaining key to its best member still under ⌈k/n⌉. A key keeps its member while that
+ * member is within its bound, so a member change moves few keys. Deterministic: every engine
  * computes the same map from the same member list.
  */
 export function balancedAssignment(keys: readonly string[], members: readonly string[]): Map<string, string> {
   const out = new Map<string, string>()
   if (members.length === 0) return out
-  const room = Math.ceil(keys.length / members.length)
+  const floor = Math.floor(keys.length / members.length)
+  const ceil = Math.ceil(keys.length / members.length)
   const pairs: Array<{ key: string; member: string; score: number }> = []
   for (const key of keys) for (const member of members) pairs.push({ key, member, score: rendezvousScore(member, key) })
   pairs.sort((a, b) => b.score - a.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   const load = new Map<string, number>()
-  for (const { key, member } of pairs) {
-    if (out.has(key)) continue
-    const n = load.get(member) ?? 0
-    if (n >= room) continue
-    out.set(key, member)
-    load.set(member, n + 1)
+  for (const room of [floor, ceil]) {
+    for (const { key, member } of pairs) {
+      if (out.has(key)) continue
+      const n = load.get(member) ?? 0
+      if (n >= room) continue
+      out.set(key, member)
+      load.set(member, n + 1)
+    }
   }
   return out
 }

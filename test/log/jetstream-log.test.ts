@@ -51,7 +51,7 @@ if (natsServerPath() === null) {
     const info = await jsm.streams.info(own.stream)
     t.same(info.config.subjects, [`${own.subjectPrefix}.*`])
     t.equal(info.config.num_replicas, 1)
-    t.equal(info.config.duplicate_window, 120_000 * 1_000_000, 'two minutes by default')
+    t.equal(info.config.duplicate_window, 3_600_000 * 1_000_000, 'one hour by default (a returning engine\'s session redelivers old fixes)')
     t.match(info.config.description, /partitions=3/)
   })
 

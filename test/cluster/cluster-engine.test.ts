@@ -1,0 +1,89 @@
+// One engine in cluster mode, in this process (the multi-engine tests run child processes): it
+// joins, owns every partition and the schedule role, takes fixes through the log, opens a breach and
+// an SOS from the replica, delivers them by webhook, takes an acknowledgement and an SOS resolution
+// as commands through the log, writes the fleet snapshot, answers /readyz with the cluster; a second
+// engine started after it restores that snapshot. Both use one ClickHouse endpoint
+// (test/helpers/clickhouse-http.ts), since one process may open only one embedded ClickHouse.
+import t from 'tap'
+import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
+import { startNats } from '../helpers/nats.js'
+import { startReceiver } from '../helpers/receiver.js'
+import { startClickHouseHttp } from '../helpers/clickhouse-http.js'
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const OP = 'cluster-engine-operate-token-0123456789'
+const POST = { id: 'station-a', lat: 36.5, lon: 117.9, radius_m: 500 }
+
+t.test('one engine in cluster mode: log, replica, ownership, delivery, commands, snapshot', { timeout: 240_000 }, async (t) => {
+  const nats = await startNats(t)
+  if (nats === null) return
+  const ch = await startClickHouseHttp(t)
+  const rx = await startReceiver(SECRET)
+  t.teardown(() => rx.close())
+  const raw = {
+    clickhouse: { url: ch.url },
+    units: [{ id: 'P-1', post: POST.id }],
+    posts: [POST],
+    rules: { radius: { dwell: '0s', hysteresis_m: 10 }, tick: '1s' },
+    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['radius_breach.*', 'unit_sos.*'] }],
+    delivery: { allow_private_networks: ['127.0.0.0/8'] },
+    api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
+    journal: { fsync: 'never' },
+    cluster: { url: nats.url, node_id: 'solo', partitions: 4, takeover: '2s' },
+  }
+  const env = { HEXP_T_OP: OP }
+  let h: Harness | null = await startEngine(raw, { env })
+  t.teardown(() => h?.engine.stop())
+  const engine = h.engine
+  const cluster = engine.cluster!
+  t.ok(cluster !== undefined, 'cluster mode is on')
+  await waitFor(async () => (await cluster.status()).owned.length === 4, 30_000)
+  t.ok(cluster.holdsRole('schedule'), 'the only engine holds the schedule role')
+  const ready = await fetch(`${h.httpUrl}/readyz`)
+  t.equal(ready.status, 200)
+  t.match(((await ready.json()) as { components: Record<string, { detail: string }> }).components.cluster!.detail, /node solo, 1 member\(s\), owns 4 of 4 partitions \[0,1,2,3\]/)
+
+  const ingest = engine.testHandle().ingestor
+  const send = (body: Record<string, unknown>) => ingest.handle('fleet/P-1/position', Buffer.from(JSON.stringify(body)))
+  const t0 = Date.now() - 120_000
+  await send({ ts: t0, lat: POST.lat, lon: POST.lon, accuracy: 5 })
+  await send({ ts: t0 + 60_000, lat: POST.lat + 0.02, lon: POST.lon, accuracy: 5 })
+  const breach = await waitFor(() => rx.received.find((r) => r.type === 'radius_breach.opened'), 30_000).catch((err: unknown) => {
+    t.comment(JSON.stringify({ alerts: engine.testHandle().rules?.openAlerts(), unit: engine.testHandle().rules?.unit('P-1', Date.now()), received: rx.received.length }))
+    for (const l of h!.logs.filter((l) => Number(l.level) >= 40).slice(-10)) t.comment(JSON.stringify(l).slice(0, 400))
+    throw err
+  })
+  t.ok(breach.verified, 'the breach arrives signed')
+  const alertId = (breach.body.data as { alertId: string }).alertId
+  t.ok(engine.testHandle().rules?.getAlert(alertId) !== undefined, 'the replica holds the alert')
+
+  const api = (path: string, body: unknown) => fetch(`${h!.httpUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${OP}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const ack = await api(`/api/v1/alerts/${alertId}/ack`, { note: 'on my way' })
+  t.equal(ack.status, 200, 'the acknowledgement went through the log and came back')
+  t.match(await ack.json(), { alertId, state: 'acknowledged', acknowledgedBy: 'sgt.wang' })
+  t.equal((await api(`/api/v1/alerts/${alertId}/ack`, {})).status, 409, 'a second acknowledgement: not open')
+  await waitFor(() => rx.received.find((r) => r.type === 'radius_breach.acknowledged'), 30_000)
+
+  await send({ ts: t0 + 70_000, lat: POST.lat + 0.02, lon: POST.lon, accuracy: 5, sos: true })
+  const sos = await waitFor(() => rx.received.find((r) => r.type === 'unit_sos.opened'), 30_000)
+  const sosId = (sos.body.data as { alertId: string }).alertId
+  const resolved = await api(`/api/v1/alerts/${sosId}/resolve`, { note: 'false alarm, checked by phone' })
+  t.equal(resolved.status, 200)
+  t.match(await resolved.json(), { alertId: sosId, state: 'resolved' })
+
+  // Rows reach ClickHouse from the partition's owner (batched each second).
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 3, 60_000)
+  t.pass('the three fixes are stored once')
+  t.equal(await cluster.snapshotIfScheduler(), true, 'the schedule holder writes the fleet snapshot')
+  t.ok(cluster.pending().size >= 0)
+  await engine.stop()
+  h = null
+
+  // A new engine (another node) restores the snapshot and knows the unit at once.
+  const h2 = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'second' } }, { env })
+  t.teardown(() => h2.engine.stop())
+  const unit = await fetch(`${h2.httpUrl}/api/v1/units/P-1`, { headers: { authorization: `Bearer ${OP}` } })
+  t.equal(unit.status, 200)
+  t.match(await unit.json(), { id: 'P-1', lastFix: { ts: t0 + 70_000 } })
+  t.ok(h2.logs.some((l) => l.msg === 'Cluster replica caught up with the log.' && l.restored !== null), 'it restored the snapshot before replaying')
+})
