@@ -20,6 +20,8 @@ import { alertsRecord, auditRow, incidentJournal, readIncidents, rowsRecord } fr
 import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
 import { ClickHouseHealth } from './store/clickhouse/health.js'
 import { createDeliver } from './store/clickhouse/deliver.js'
+
+type Deliver = ReturnType<typeof createDeliver>
 import { readTrack } from './store/clickhouse/track-queries.js'
 import { coverageRecord } from './journal/coverage-record.js'
 import { recoverVisits } from './store/clickhouse/recover.js'
@@ -167,10 +169,10 @@ export class Engine {
     const instance = instanceId(this.dataDir)
     const stages = this.#stages
     this.#started.push(this.#startStore())
-    const { journal, shipper, unshipped } = await this.#startJournal(instance)
+    const { journal, shipper, unshipped, deliver } = await this.#startJournal(instance)
     const { dispatcher, fanOut, publish } = this.#startDelivery()
     const clustered = this.config.cluster.url !== undefined
-    if (clustered) await this.#startCluster(stages.deployment, fanOut)
+    if (clustered) await this.#startCluster(stages.deployment, fanOut, deliver)
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     // Incidents, levels and plans keep their state on one engine: not in cluster mode yet.
@@ -202,7 +204,7 @@ export class Engine {
    * shipper to ClickHouse, then the schema. Stopped by shipping what it holds (bounded), then
    * sealing and fsyncing it. The shipper starts with ingest, after the re-delivery filter is seeded.
    */
-  async #startJournal(instance: string): Promise<{ journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents }> {
+  async #startJournal(instance: string): Promise<{ journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents; deliver: Deliver }> {
     const { config, logger, metrics } = this
     const now = this.#now
     const ch = this.#ch!
@@ -231,7 +233,7 @@ export class Engine {
       journal.close()
     })
     await health.ensureSchema()
-    return { journal, shipper, unshipped }
+    return { journal, shipper, unshipped, deliver }
   }
 
   /**
@@ -285,11 +287,10 @@ export class Engine {
    * answered). The schedule role (ticks, coverage snapshots, bulletins, the fleet snapshot) runs on
    * one engine at a time. Stopped after ingest: the leases are released so others take over at once.
    */
-  async #startCluster(dep: Deployment, fanOut: AlertFanOut): Promise<void> {
+  async #startCluster(dep: Deployment, fanOut: AlertFanOut, deliver: Deliver): Promise<void> {
     const { config, logger, metrics } = this
     const log = logger.child({ component: 'cluster' })
     const health = this.#health!
-    const deliver = createDeliver({ client: this.#ch!.client, database: this.#ch!.database, instanceId: 'cluster', logger: logger.child({ component: 'sink' }), metrics, now: this.#now, onHealth: (up) => health.report(up) })
     const handles: ClusterHandles = await openCluster({ config, dep, logger: log, metrics })
     const tracker = this.#tracker!
     const node = this.#cluster = new ClusterNode({

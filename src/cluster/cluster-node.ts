@@ -95,7 +95,8 @@ const COMMAND_TIMEOUT_MS = 10_000
 
 export class ClusterNode {
   rules!: RuleEngine
-  readonly effects: PartitionEffects
+  /** Replaced by the snapshot's on restore (before anything reads it). */
+  effects: PartitionEffects
   private replica!: FleetReplica
   private readonly deps: ClusterNodeDeps
   private readonly now: () => number
@@ -188,11 +189,7 @@ export class ClusterNode {
       try {
         const body = JSON.parse(decoder.decode(snap.data)) as SnapshotBody
         this.rules = RuleEngine.restore(deps.dep, body.rules, { startedAt: this.now() })
-        const fx = PartitionEffects.fromJSON(body.effects)
-        for (const p of fx.partitions()) {
-          for (const e of fx.rowsAfter(p, 0n, Number.MAX_SAFE_INTEGER)) this.effects.add(p, e.seq, e.rows, [])
-          for (const e of fx.eventsAfter(p, 0n)) this.effects.add(p, e.seq, [], e.events)
-        }
+        this.effects = PartitionEffects.fromJSON(body.effects)
         return { position: BigInt(body.position), clock: body.clock }
       } catch (err) {
         deps.logger.warn({ err }, 'The fleet snapshot could not be restored; replaying the whole log instead.')
