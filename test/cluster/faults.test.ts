@@ -8,10 +8,9 @@ import t from 'tap'
 import { engineProcess, type EngineProcess } from '../helpers/engine-process.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
 import { startNats } from '../helpers/nats.js'
-import { startReceiver } from '../helpers/receiver.js'
 import { connect } from '../helpers/publisher.js'
 import { tempDir } from '../helpers/harness.js'
-import { ownedPartitions as owned, sleep, waitFor } from '../helpers/cluster.js'
+import { ownedPartitions as owned, sleep, startClusterPeers, waitFor } from '../helpers/cluster.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -35,12 +34,9 @@ function baseConfig(mqttUrl: string, units: number, webhookUrl?: string) {
 }
 
 t.test('an engine paused past its lease publishes nothing for the partitions it lost', { skip, timeout: 300_000 }, async (t) => {
-  const nats = await startNats(t)
-  if (nats === null) return
-  const mosq = await startMosquitto()
-  t.teardown(() => mosq.stop())
-  const rx = await startReceiver(SECRET)
-  t.teardown(() => rx.close())
+  const peers = await startClusterPeers(t, SECRET)
+  if (peers === null) return
+  const { nats, mosq, rx } = peers
   const UNITS = 60
   const config = baseConfig(mosq.url, UNITS, rx.url)
   const engines: EngineProcess[] = []
@@ -53,7 +49,11 @@ t.test('an engine paused past its lease publishes nothing for the partitions it 
     engines.push(e)
   }
   await Promise.all(engines.map((e) => e.start()))
-  await waitFor('both engines owning partitions', async () => ((await owned(engines[0]!))?.length ?? 0) + ((await owned(engines[1]!))?.length ?? 0) === PARTITIONS, 60_000)
+  // Both own a share (the first engine up may hold everything until the second has joined).
+  await waitFor('both engines owning partitions', async () => {
+    const [a, b] = [(await owned(engines[0]!))?.length ?? 0, (await owned(engines[1]!))?.length ?? 0]
+    return a > 0 && b > 0 && a + b === PARTITIONS
+  }, 60_000)
 
   const pub = await connect(mosq.url, { clientId: 'fence-publisher' })
   t.teardown(() => pub.endAsync())
