@@ -8,12 +8,10 @@
 // delivered again. Every engine's API lists every unit live.
 import t from 'tap'
 import { engineProcess, type EngineProcess } from '../helpers/engine-process.js'
-import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
-import { startNats } from '../helpers/nats.js'
-import { startReceiver } from '../helpers/receiver.js'
+import { mosquittoPath } from '../helpers/mosquitto.js'
 import { connect } from '../helpers/publisher.js'
 import { tempDir } from '../helpers/harness.js'
-import { ownedPartitions as owned, sleep, waitFor } from '../helpers/cluster.js'
+import { ownedPartitions as owned, sleep, startClusterPeers, waitFor } from '../helpers/cluster.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -41,12 +39,9 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
   skip: mosquittoPath() === null ? 'mosquitto is not installed (apt-get install -y mosquitto); .ci/run installs it' : false,
   timeout: 420_000,
 }, async (t) => {
-  const nats = await startNats(t)
-  if (nats === null) return
-  const mosq = await startMosquitto()
-  t.teardown(() => mosq.stop())
-  const rx = await startReceiver(SECRET)
-  t.teardown(() => rx.close())
+  const peers = await startClusterPeers(t, SECRET)
+  if (peers === null) return
+  const { nats, mosq, rx } = peers
   const config = {
     mqtt: { url: mosq.url, client_id: 'hexp-cluster' },
     units: Array.from({ length: UNITS }, (_, i) => ({ id: unitId(i), post: postOf(i).id, kind: 'vehicle' })),
