@@ -9,6 +9,7 @@ const LAYERS = [
   { name: 'rules', path: '^src/(rules|state)/', what: 'the rule engine (pure, clocked), its deployment and its saved state' },
   { name: 'delivery', path: '^src/delivery/', what: 'outbound events: outbox, webhooks, MQTT publication' },
   { name: 'incidents', path: '^src/incidents/', what: 'incidents, hotspots, patrol levels, plans' },
+  { name: 'patrol-tasks', path: '^src/patrol-tasks/', what: 'make-up patrols: overdue cells → proposals → tasks tracked to completion' },
   { name: 'journal', path: '^src/journal/', what: 'the durable log and its record format (fixes, alerts, incidents, audit rows)' },
   { name: 'log', path: '^src/(log|cluster)/', what: 'cluster mode: the log interface (journal or NATS JetStream), partitions, leases' },
   { name: 'ingest', path: '^src/ingest/', what: 'MQTT, the embedded broker, HTTP ingest, JT/T 808: decode → journal → rules' },

@@ -1,0 +1,85 @@
+// Make-up patrol proposals: each cluster of overdue cells gets the best available unit and the
+// order to visit its cells. Clusters are served most urgent first, each taking the free unit with
+// the lowest cost: the ETA to its first cell (per-kind speed × detour, as the resource search)
+// plus a penalty when the unit belongs to another zone. A unit gets at most one proposal and none
+// while `busy` (committed to an incident or plan, or holding an open task). Pure: recomputed as
+// units move and cells get visited.
+import { haversineM } from '../geo/distance.js'
+import { etaSeconds, type Candidate, type SearchSettings } from '../incidents/resource-search.js'
+import type { CellCluster, OverdueCell } from './cell-clusters.js'
+import { visitOrder, walkLength } from './visit-order.js'
+
+export interface ProposalSettings extends Pick<SearchSettings, 'speedKmh' | 'detourFactor'> {
+  /** Seconds added to a unit of another zone (0: zones do not matter). */
+  otherZonePenaltyS: number
+  /** A unit farther than this (ETA, seconds) is not proposed; 0 = no limit. */
+  maxEtaS: number
+}
+
+export interface MakeUpProposal {
+  /** `makeup:<cluster id>`. */
+  id: string
+  zoneId: string
+  /** Cells in visit order (from the unit when there is one, else from the cluster's centre). */
+  cells: OverdueCell[]
+  priorityCells: number
+  oldestVisit: number | null
+  /** null: no unit available; the hole is still shown. */
+  unit: null | {
+    id: string
+    name: string
+    kind: string
+    zone: string | null
+    post: string | null
+    distanceM: number
+    etaS: number
+  }
+  /** Metres from the unit (or centre) through every cell in order. */
+  routeM: number
+}
+
+function bestUnit(
+  cl: CellCluster,
+  candidates: readonly Candidate[],
+  taken: ReadonlySet<string>,
+  s: ProposalSettings,
+): { c: Candidate; distanceM: number; etaS: number; cost: number } | null {
+  let best: { c: Candidate; distanceM: number; etaS: number; cost: number } | null = null
+  for (const c of candidates) {
+    if (taken.has(c.id)) continue
+    let distanceM = Infinity
+    for (const cell of cl.cells) distanceM = Math.min(distanceM, haversineM(c.lat, c.lon, cell.lat, cell.lon))
+    const etaS = etaSeconds(distanceM, c.kind, s)
+    if (s.maxEtaS > 0 && etaS > s.maxEtaS) continue
+    const cost = etaS + (c.zone === cl.zoneId ? 0 : s.otherZonePenaltyS)
+    if (best === null || cost < best.cost || (cost === best.cost && c.id < best.c.id)) best = { c, distanceM, etaS, cost }
+  }
+  return best
+}
+
+/** One proposal per cluster, in the clusters' order (pass them most urgent first). */
+export function proposeMakeUps(
+  clusters: readonly CellCluster[],
+  candidates: readonly Candidate[],
+  busy: ReadonlySet<string>,
+  s: ProposalSettings,
+): MakeUpProposal[] {
+  const taken = new Set(busy)
+  return clusters.map((cl) => {
+    const pick = bestUnit(cl, candidates, taken, s)
+    const start = pick === null ? { lat: cl.lat, lon: cl.lon } : { lat: pick.c.lat, lon: pick.c.lon }
+    const cells = visitOrder(start, cl.cells)
+    if (pick !== null) taken.add(pick.c.id)
+    return {
+      id: `makeup:${cl.id}`,
+      zoneId: cl.zoneId,
+      cells,
+      priorityCells: cl.priorityCells,
+      oldestVisit: cl.oldestVisit,
+      unit: pick === null
+        ? null
+        : { id: pick.c.id, name: pick.c.name, kind: pick.c.kind, zone: pick.c.zone, post: pick.c.post, distanceM: Math.round(pick.distanceM), etaS: pick.etaS },
+      routeM: Math.round(walkLength(start, cells)),
+    }
+  })
+}

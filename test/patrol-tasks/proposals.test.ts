@@ -1,0 +1,55 @@
+import t from 'tap'
+import { gridDisk, latLngToCell } from 'h3-js'
+import { clusterCells, overdueCell } from '../../src/patrol-tasks/cell-clusters.js'
+import { proposeMakeUps, type ProposalSettings } from '../../src/patrol-tasks/proposals.js'
+import type { Candidate } from '../../src/incidents/resource-search.js'
+import { offsetM } from '../helpers/gps-realism.js'
+
+const C = { lat: 36.4722, lon: 117.8116 }
+const S: ProposalSettings = { speedKmh: { foot: 5, car: 30, default: 20 }, detourFactor: 1.3, otherZonePenaltyS: 600, maxEtaS: 0 }
+const unit = (id: string, north: number, east: number, kind = 'car', zone: string | null = 'z1'): Candidate => {
+  const p = offsetM(C, north, east)
+  return { id, name: `Unit ${id}`, kind, lat: p.lat, lon: p.lon, ts: 0, post: null, zone }
+}
+const hole = (north: number, east: number, ring = 1) => {
+  const p = offsetM(C, north, east)
+  return gridDisk(latLngToCell(p.lat, p.lon, 9), ring).map((c) => overdueCell(c, 0))
+}
+
+t.test('two holes, three units: each hole gets its nearest free unit, most urgent first', async (t) => {
+  const clusters = clusterCells('z1', [...hole(0, 0), ...hole(3000, 0).map((c) => ({ ...c, priority: true }))], { linkRings: 2, maxCells: 30 })
+  const units = [unit('a', 200, 0), unit('b', 2800, 0), unit('c', 2900, 100)]
+  const out = proposeMakeUps(clusters, units, new Set(), S)
+  t.equal(out.length, 2)
+  t.equal(out[0]?.priorityCells, 7, 'the priority hole first')
+  t.equal(out[0]?.unit?.id, 'b')
+  t.equal(out[1]?.unit?.id, 'a')
+  t.ok((out[1]?.unit?.etaS ?? 0) > 0)
+  t.equal(out[0]?.id, `makeup:${clusters[0]?.id}`)
+  t.equal(out[0]?.cells.length, 7)
+  t.ok((out[0]?.routeM ?? 0) > (out[0]?.unit?.distanceM ?? Infinity), 'the route runs from the unit through every cell')
+})
+
+t.test('busy units and units beyond maxEtaS are not proposed; the hole is still listed without a unit', async (t) => {
+  const clusters = clusterCells('z1', hole(0, 0), { linkRings: 2, maxCells: 30 })
+  const units = [unit('a', 100, 0), unit('far', 20_000, 0)]
+  const out = proposeMakeUps(clusters, units, new Set(['a']), { ...S, maxEtaS: 600 })
+  t.equal(out.length, 1)
+  t.equal(out[0]?.unit, null)
+  t.ok((out[0]?.routeM ?? 0) > 0)
+})
+
+t.test('a unit of another zone pays the penalty; foot units are slower', async (t) => {
+  const clusters = clusterCells('z1', hole(0, 0), { linkRings: 2, maxCells: 30 })
+  t.equal(proposeMakeUps(clusters, [unit('own', 1500, 0), unit('other', 500, 0, 'car', 'z2')], new Set(), S)[0]?.unit?.id, 'own')
+  t.equal(proposeMakeUps(clusters, [unit('own', 1500, 0), unit('other', 500, 0, 'car', 'z2')], new Set(), { ...S, otherZonePenaltyS: 0 })[0]?.unit?.id, 'other')
+  t.equal(proposeMakeUps(clusters, [unit('walk', 600, 0, 'foot'), unit('drive', 1200, 0, 'car')], new Set(), S)[0]?.unit?.id, 'drive')
+})
+
+t.test('a unit gets at most one proposal; ties break by id', async (t) => {
+  const clusters = clusterCells('z1', [...hole(0, 0), ...hole(0, 3000)], { linkRings: 2, maxCells: 30 })
+  const out = proposeMakeUps(clusters, [unit('b', 0, 1500), unit('a', 0, 1500)], new Set(), S)
+  t.same(out.map((p) => p.unit?.id).sort(), ['a', 'b'])
+  const one = proposeMakeUps(clusters, [unit('solo', 0, 1500)], new Set(), S)
+  t.same(one.map((p) => p.unit?.id ?? null).filter((x) => x !== null), ['solo'])
+})
