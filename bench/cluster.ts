@@ -15,7 +15,10 @@
 //    every partition (their /readyz cluster detail) is one sample; it is started again and the
 //    partitions rebalanced before the next sample.
 // Medians of one run, no timed assertions: the machine is shared.
-//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16] [parts=throughput,takeover]
+//  - profile (a part of its own): one engine, shared_subscription false, run with node --cpu-prof
+//    and stopped gracefully so V8 writes the profile; where its CPU went (start-up included, so
+//    give it enough fixes to dominate).
+//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16] [parts=throughput,takeover|profile]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -28,6 +31,8 @@ import { freePort, mosquittoPath } from '../test/helpers/mosquitto.js'
 import { natsServerPath } from '../test/helpers/nats.js'
 import { tempDir } from '../test/helpers/harness.js'
 import { fmt, median, runPublisher, sleep, table } from './lib/measure.js'
+import { readProfile, summarizeProfile } from './lib/cpu-profile.js'
+import { readdirSync } from 'node:fs'
 
 const FIXES = Number(process.argv[2] ?? 10_000)
 const UNITS = Number(process.argv[3] ?? 2000)
@@ -177,7 +182,7 @@ function bucketQuantile(before: Map<number, number>, after: Map<number, number>,
 
 interface Cluster { nats: Awaited<ReturnType<typeof startNats>>; mosq: Awaited<ReturnType<typeof startMosquitto>>; engines: EngineProcess[] }
 
-async function startCluster(n: number, opts: { shared: boolean; takeover: string }): Promise<Cluster> {
+async function startCluster(n: number, opts: { shared: boolean; takeover: string; nodeArgs?: string[] }): Promise<Cluster> {
   const nats = await startNats()
   const mosq = await startMosquitto()
   const config = {
@@ -186,15 +191,15 @@ async function startCluster(n: number, opts: { shared: boolean; takeover: string
     cluster: { partitions: PARTITIONS, takeover: opts.takeover, shared_subscription: opts.shared },
   }
   const engines: EngineProcess[] = []
-  for (let i = 1; i <= n; i++) engines.push(await engineProcess(tempDir(`hexp-bench-cluster-${i}-`), config, { HEXPATROL_CLUSTER_URL: nats.url, HEXPATROL_NODE_ID: `engine-${i}` }))
+  for (let i = 1; i <= n; i++) engines.push(await engineProcess(tempDir(`hexp-bench-cluster-${i}-`), config, { HEXPATROL_CLUSTER_URL: nats.url, HEXPATROL_NODE_ID: `engine-${i}` }, opts.nodeArgs))
   await Promise.all(engines.map((e) => e.start()))
   for (const e of engines) pidsAlive.add(e.child!.pid!)
   await until(`${n} engine(s) sharing the ${PARTITIONS} partitions`, () => balanced(engines), 120_000, 250)
   return { nats, mosq, engines }
 }
 
-async function stopCluster(c: Cluster): Promise<void> {
-  await Promise.all(c.engines.map((e) => e.kill9()))
+async function stopCluster(c: Cluster, graceful = false): Promise<void> {
+  await Promise.all(c.engines.map((e) => (graceful ? e.stop() : e.kill9())))
   await c.mosq.stop()
   await c.nats.stop()
 }
@@ -247,8 +252,9 @@ async function jetstreamCeiling(batch: number, inflight: number): Promise<number
 
 interface Throughput { rate: number; logRate: number; inserts: number; rowsInserted: number; pubRate: number; engineCpu: number[]; natsCpu: number; mosqCpu: number; p50: number; p99: number }
 
-async function throughput(n: number, shared: boolean): Promise<Throughput> {
-  const c = await startCluster(n, { shared, takeover: '10s' })
+async function throughput(n: number, shared: boolean, profileDir?: string): Promise<Throughput> {
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const c = await startCluster(n, { shared, takeover: '10s', nodeArgs })
   try {
     const pids = c.engines.map((e) => e.child!.pid!)
     const cpu0 = pids.map(cpuSeconds)
@@ -302,8 +308,24 @@ async function throughput(n: number, shared: boolean): Promise<Throughput> {
       p99: bucketQuantile(pool(h0), pool(h1), 0.99),
     }
   } finally {
-    await stopCluster(c)
+    await stopCluster(c, profileDir !== undefined)
   }
+}
+
+/** One engine under --cpu-prof: its busy time by area and the functions that spent most of it. */
+async function profileOne(): Promise<void> {
+  const dir = tempDir('hexp-bench-cluster-prof-')
+  const r = await throughput(1, false, dir)
+  console.log(`profile run: ${fmt(r.logRate)} fixes/s into JetStream, engine CPU ${((r.engineCpu[0] ?? 0) / FIXES * 1e6).toFixed(0)} µs per fix`)
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
+  if (files.length === 0) {
+    console.log('no CPU profile written (the engine did not exit gracefully)')
+    return
+  }
+  const sum = summarizeProfile(readProfile(join(dir, files[0]!)), 25)
+  console.log(`engine main thread: ${fmt(sum.busyMs)} ms busy of ${fmt(sum.totalMs)} ms (start-up included)`)
+  console.log(table('by area (share of busy time)', ['area', 'share'], sum.areas.slice(0, 15).map((a) => [a.area, `${(a.share * 100).toFixed(1)} %`])))
+  console.log(table('by function (self time)', ['function', 'share'], sum.functions.map((f) => [f.fn, `${(f.share * 100).toFixed(1)} %`])))
 }
 
 /** kill -9 of the engine owning the most partitions → the survivors own every partition (ms). */
@@ -338,6 +360,7 @@ async function main(): Promise<void> {
   const jsCeil = await jetstreamCeiling(16, 8)
   const jsSerial = await jetstreamCeiling(1, 1)
   console.log(`ceilings: bare Mosquitto subscriber ${fmt(mqttCeil)} fixes/s, bare JetStream append (16 × 8 in flight) ${fmt(jsCeil)} records/s; one record at a time after the previous ack (the engine's ingest path) ${fmt(jsSerial)} records/s`)
+  if (PARTS.has('profile')) await profileOne()
   if (!PARTS.has('throughput') && !PARTS.has('takeover')) return
   const rows: Array<Array<string | number>> = []
   for (const shared of PARTS.has('throughput') ? [false, true] : []) {

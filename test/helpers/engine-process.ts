@@ -57,7 +57,7 @@ export interface EngineProcess {
 }
 
 /** `env`: extra environment of the child (token and secret variables, a test clock offset). */
-export async function engineProcess(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<EngineProcess> {
+export async function engineProcess(dataDir: string, config: Record<string, unknown>, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<EngineProcess> {
   const port = await freePort()
   const path = join(dataDir, 'hexpatrol.yaml')
   // Every child listens on ports chosen now (HTTP, and the embedded broker unless the test names
@@ -95,7 +95,7 @@ export async function engineProcess(dataDir: string, config: Record<string, unkn
     async start(extra: Record<string, string> = {}) {
       paused = false
       runStart = logs.length
-      const c = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--config', path], { cwd: REPO, env: childEnv({ ...env, ...extra }), stdio: ['ignore', 'pipe', 'pipe'] })
+      const c = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ENTRY, '--config', path], { cwd: REPO, env: childEnv({ ...env, ...extra }), stdio: ['ignore', 'pipe', 'pipe'] })
       child = c
       // The child's stderr goes on to ours; the tail of its log (stdout) and stderr is kept for the
       // error if it dies starting.
