@@ -4,14 +4,16 @@
 // the plan activations with the time to man each checkpoint, and a legible SVG coverage map per
 // zone; nothing is fetched from anywhere but the engine, and the page fits the screen's width,
 // a phone's too (390 px, the device width taken from the viewport meta: tables scroll within
-// themselves, the maps shrink, nothing overflows the page sideways).
+// themselves, the maps shrink, nothing overflows the page sideways). The map links to the newest
+// stored daily bulletin; there is no weekly one, so no link to it.
 import t from 'tap'
-import { openPage, requireChromium } from '../helpers/browser.js'
+import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 import { PERIOD, READ, bulletinEngine } from '../helpers/bulletin-day.js'
 import type { Report } from '../../src/reports/model.js'
 
 requireChromium(t, "the bulletin's browser test")
 
+buildWeb()
 const h = await bulletinEngine()
 t.teardown(() => h.engine.stop())
 const s = await openPage(h.httpUrl, { width: 1280, height: 900 })
@@ -115,4 +117,16 @@ t.test('on a phone (390 px): the device width, nothing overflows sideways', asyn
   t.ok(layout.font >= 12, `table text at least 12 px (${layout.font})`)
   const units = p.locator('h2:text-is("Units") + table')
   t.ok(await units.evaluate((e) => e.scrollWidth > e.clientWidth), 'the wide units table scrolls within itself')
+})
+
+t.test("the map links to the newest daily bulletin (none weekly: no link)", async (t) => {
+  await page.goto(`${h.httpUrl}/`)
+  await page.waitForSelector('#report-daily:not([hidden])', { timeout: 20_000 })
+  t.equal(await page.getAttribute('#report-daily', 'href'), `/api/v1/reports/bulletins/daily/${PERIOD}?format=html`)
+  t.equal(await page.textContent('#report-daily'), "Yesterday's bulletin")
+  t.equal(await page.getAttribute('#report-weekly', 'hidden'), '', 'no weekly report stored: hidden')
+  const [tab] = await Promise.all([s.context.waitForEvent('page'), page.click('#report-daily')])
+  await tab.waitForLoadState()
+  t.equal(await tab.title(), `Daily patrol bulletin ${PERIOD}`, 'opens the bulletin')
+  await tab.close()
 })
