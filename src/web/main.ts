@@ -20,6 +20,7 @@ import { UnitList } from './views/unit-list.js'
 import { AlertHistory } from './views/alert-history.js'
 import { ReportLinks } from './views/report-links.js'
 import { startWall, isWall } from './views/wall.js'
+import { unitLabel } from './unit-finder.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -90,7 +91,11 @@ function startMap(root: HTMLElement, session: Session): void {
   const replay = new Replay(store, map)
   const ops = store.ops
   const opsLayers = new OpsLayers(map, store, ops)
-  const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text))
+  const nameOf = (id: string) => {
+    const u = store.units.get(id)
+    return u === undefined ? id : unitLabel(u)
+  }
+  const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text), nameOf)
   onLangChange(() => opsLayers.relabel())
   const zones = new ZoneSummary(store, map, ops)
   const history = new AlertHistory(store, alerts)

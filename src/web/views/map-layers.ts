@@ -86,6 +86,8 @@ export class MapView {
   private readonly trackLayer = L.layerGroup()
   private readonly labelsLayer = L.layerGroup()
   private readonly labels = new Map<string, L.Tooltip>()
+  /** The view (padded) as of the last move: where labels are placed, computed once per move. */
+  private labelBounds: L.LatLngBounds | null = null
   private readonly pending = new Set<string>()
   private scheduled = false
   private lastFlush = 0
@@ -147,13 +149,15 @@ export class MapView {
   private refreshLabels(): void {
     this.labelsLayer.clearLayers()
     this.labels.clear()
+    this.labelBounds = null
     if (this.map.getZoom() < LABEL_MIN_ZOOM || !this.map.hasLayer(this.unitsLayer)) return
+    this.labelBounds = this.map.getBounds().pad(0.2)
     for (const u of this.store.units.values()) this.placeLabel(u)
   }
 
   private placeLabel(u: Unit): void {
-    if (u.lat === null || u.lon === null || this.labels.size >= MAX_LABELS) return
-    if (!this.map.getBounds().pad(0.2).contains([u.lat, u.lon])) return
+    if (u.lat === null || u.lon === null || this.labelBounds === null || this.labels.size >= MAX_LABELS) return
+    if (!this.labelBounds.contains([u.lat, u.lon])) return
     const tip = L.tooltip({ permanent: true, direction: 'right', offset: [8, 0], className: 'unit-label', interactive: false })
       .setLatLng([u.lat, u.lon]).setContent(textEl(unitLabel(u)))
     tip.addTo(this.labelsLayer)
@@ -267,7 +271,7 @@ export class MapView {
       if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
     }
     if (this.map.hasLayer(this.trailsLayer)) this.drawTrail(u.id, colour)
-    if (this.map.getZoom() >= LABEL_MIN_ZOOM && this.map.hasLayer(this.unitsLayer)) {
+    if (this.labelBounds !== null) {
       const tip = this.labels.get(u.id)
       if (tip === undefined) this.placeLabel(u)
       else if (moved) tip.setLatLng([u.lat, u.lon])
