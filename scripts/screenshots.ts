@@ -4,7 +4,9 @@
 // views into docs/ with headless Chromium: login, overview, Chinese labels with the alert panel,
 // unit details with its track, nearest-unit search, replay, and incident-guided patrol (past
 // incidents and their hotspots, a zone at a raised patrol level, a live robbery with an active
-// plan: one checkpoint manned, one missed, one with its unit on the way).
+// plan: one checkpoint manned, one missed, one with its unit on the way); the console's unit
+// list with a unit found by callsign (labels at street level), an acknowledgement with its note,
+// and the wall screen.
 import { join } from 'node:path'
 import { readConfigFile } from '../src/config/load.js'
 import { startEngine, waitFor } from '../test/helpers/harness.js'
@@ -99,6 +101,25 @@ await page.waitForSelector('#conn.live', { timeout: 20_000 })
 await page.waitForTimeout(1500)
 await shot('map-overview.png')
 
+// Finding a unit: its callsign typed in the unit list, Enter: the map is on it, labelled.
+await page.fill('#unit-search', 'bravo')
+await page.waitForTimeout(300)
+await page.press('#unit-search', 'Enter')
+await page.waitForSelector('#unit-details:not([hidden])')
+await page.waitForTimeout(1000)
+await shot('map-units.png')
+await page.fill('#unit-search', '')
+await page.click('#unit-details button.close')
+
+// An acknowledgement with a note: the alert moves to the acknowledged section.
+const ackItem = '#alerts-open li.alert[data-kind="zone_exit"]'
+if ((await page.$(ackItem)) !== null) {
+  await page.fill(`${ackItem} input.ack-note`, 'Called by radio: following a suspect vehicle, back in 10 min')
+  await page.click(`${ackItem} button.ack`)
+  await page.waitForSelector('#alerts-acked li.alert')
+  await shot('map-ack-note.png')
+}
+
 await page.selectOption('#lang', 'zh-CN')
 await page.click('li.alert[data-kind="radius_breach"]')
 await shot('map-alerts-zh.png')
@@ -166,6 +187,18 @@ await page.evaluate(([lat, lon]) => {
 }, [SCENE.lat + 0.001, SCENE.lon])
 await page.waitForTimeout(1500)
 await shot('map-incidents.png')
+
+// The wall screen: read-only, large, nothing to press (a read token is enough; this one operates).
+const wall = await s.browser.newContext({ viewport: { width: 1920, height: 1080 } })
+const wp = await wall.newPage()
+await wp.goto(`${h.httpUrl}/?view=wall`)
+await wp.fill('#login-token', TOKEN)
+await wp.click('#login-submit')
+await wp.waitForSelector('#conn.live', { timeout: 20_000 })
+await wp.waitForTimeout(2000)
+await wp.screenshot({ path: join(docs, 'map-wall.png') })
+console.log('docs/map-wall.png')
+await wall.close()
 
 if (s.external.length > 0) console.error('requests left the machine:', s.external)
 await s.close()

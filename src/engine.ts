@@ -556,7 +556,7 @@ export class Engine {
       track: (unit, from, to, limit) => readTrack(ch, unit, from, to, limit),
       emit: (events) => fanOut.emit(events),
       alertCommands: this.#cluster === undefined ? undefined : {
-        acknowledge: (alertId, by) => this.#cluster!.command({ k: 'ack', alertId, by }),
+        acknowledge: (alertId, by, note) => this.#cluster!.command({ k: 'ack', alertId, by, ...(note === undefined ? {} : { note }) }),
         resolveSos: (alertId, by, note) => this.#cluster!.command({ k: 'resolve_sos', alertId, by, note }),
       },
     })

@@ -1,6 +1,6 @@
 // Alerts: open ones from the rule engine, history from ClickHouse `alerts`, both paged newest
 // first with an opaque cursor; one alert with its transitions; acknowledgement (scope operate,
-// recorded under the token's name, with an optional note in the audit row).
+// recorded under the token's name, with an optional note stored with the transition and audited).
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
@@ -114,6 +114,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     if (ack !== undefined) {
       view.acknowledgedAt = ack.at
       view.acknowledgedBy = ack.acknowledgedBy as string
+      if (ack.ackNote !== undefined) view.ackNote = ack.ackNote
     }
     const res = stored.find((e) => e.state === 'resolved')
     if (res !== undefined) view.resolvedAt = res.at
@@ -124,7 +125,7 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     config: { scope: 'operate', action: 'alert.acknowledge' },
     schema: {
       tags: ['alerts'],
-      summary: 'Acknowledge an open alert; the token\'s name is recorded as acknowledgedBy',
+      summary: 'Acknowledge an open alert, optionally with a note; the token\'s name is recorded as acknowledgedBy, the note as ackNote (on this and later transitions, and in the audit row)',
       params: IdParams,
       body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
       response: responses({ 200: AlertEvent }),
@@ -135,10 +136,11 @@ export const alertsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     },
   }, async (req) => {
     const by = req.principal!.name
-    const note = req.body?.note
+    // A blank note is no note: it is neither stored nor audited.
+    const note = req.body?.note?.trim() || undefined
     if (note !== undefined) req.auditDetails = { note }
     const e = engineOf(ctx)
-    const ev = ctx.alertCommands !== undefined ? await ctx.alertCommands.acknowledge(req.params.id, by) : e.acknowledge(req.params.id, by, ctx.now())
+    const ev = ctx.alertCommands !== undefined ? await ctx.alertCommands.acknowledge(req.params.id, by, note) : e.acknowledge(req.params.id, by, ctx.now(), note)
     if (ev === null) {
       if (e.getAlert(req.params.id) === undefined) throw notFound(`alert ${req.params.id}`)
       throw new HexpatrolError('HEXP_ERR_CONFLICT', `alert ${req.params.id} is not open (or already acknowledged)`)

@@ -26,7 +26,7 @@ export interface ComponentStatus {
 }
 
 export interface AlertCommands {
-  acknowledge(alertId: string, by: string): Promise<AlertEvent | null>
+  acknowledge(alertId: string, by: string, note?: string): Promise<AlertEvent | null>
   resolveSos(alertId: string, by: string, note: string): Promise<AlertEvent | null>
 }
 

@@ -31,6 +31,7 @@ export const AlertEvent = Type.Object({
   zoneId: Type.Optional(Type.String()),
   postId: Type.Optional(Type.String()),
   acknowledgedBy: Type.Optional(Type.String()),
+  ackNote: Type.Optional(Type.String({ description: 'The note left with the acknowledgement (POST /alerts/{id}/ack), on that transition and later ones.' })),
 }, { additionalProperties: true, title: 'AlertEvent', description: 'The alert transition, as in a webhook body\'s data (docs/webhooks.md).' })
 
 export const AlertView = Type.Object({
@@ -41,6 +42,7 @@ export const AlertView = Type.Object({
   openedAt: Type.Number(),
   acknowledgedAt: Type.Optional(Type.Number()),
   acknowledgedBy: Type.Optional(Type.String()),
+  ackNote: Type.Optional(Type.String()),
   resolvedAt: Type.Optional(Type.Number()),
   last: AlertEvent,
 }, { title: 'Alert' })

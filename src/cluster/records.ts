@@ -17,7 +17,7 @@ export type ClusterRecord =
   | { k: 'f'; fix: Fix; format: string; transport: string }
   | { k: 's'; unitId: string; at: number; via: SosVia; position: AlertPosition | null; now: number }
   | { k: 't'; now: number }
-  | { k: 'ack'; alertId: string; by: string; now: number; request: string }
+  | { k: 'ack'; alertId: string; by: string; note?: string; now: number; request: string }
   | { k: 'resolve_sos'; alertId: string; by: string; note: string; now: number; request: string }
 
 export type CommandRecord = Extract<ClusterRecord, { request: string }>

@@ -84,7 +84,7 @@ export class FleetReplica {
         return
       }
       case 'ack': {
-        const ev = rules.acknowledge(r.alertId, r.by, this.advance(r.now))
+        const ev = rules.acknowledge(r.alertId, r.by, this.advance(r.now), typeof r.note === 'string' ? r.note : undefined)
         if (ev !== null) this.record(entry.position, [ev])
         this.deps.onCommand?.(r.request, ev)
         return

@@ -326,6 +326,8 @@ export const ConfigSchema = Obj({
       kind: Type.String({ default: 'vehicle' }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** Radio callsign (e.g. "Bravo 12"): the map labels the unit with it and finds the unit by it. */
+      callsign: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
       /** Id of the unit's post (posts[].id): radius_breach fires when it leaves the post's radius. */
       post: Type.Optional(Type.String()),
       /** Id of the zone the unit patrols (zones[].id): zone_exit fires when it leaves, and it earns that zone's coverage. */

@@ -1,6 +1,7 @@
 // The printable bulletin page: headline figures, a table per zone and per unit (worst first), the
 // posts, and a small static coverage map per zone. Self-contained HTML (inline CSS, inline SVG);
-// every value from data is escaped.
+// every value from data is escaped. Readable on a phone (the map's bulletin link): the page takes
+// the device's width, a table wider than the screen scrolls within itself, maps shrink to fit.
 import { coverageSvg } from './coverage-svg.js'
 import type { Report, Score } from './model.js'
 
@@ -99,12 +100,13 @@ export function reportHtml(r: Report): string {
     )
   const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, `Coverage map of ${z.name}`)}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
 <style>
 body{font:13px/1.4 system-ui,sans-serif;margin:1.5em;color:#111}h1{font-size:1.4em;margin:0}h2{font-size:1.1em;margin-top:1.5em}
 .meta{color:#555}dl.head{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em}dl.head div{border:1px solid #ccc;padding:.4em}
 dt{color:#555;font-size:.85em}dd{margin:0;font-size:1.3em;font-weight:600}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left}
-th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.legend{color:#333}.key{display:inline-block;width:1em;height:1em;vertical-align:middle;border:1px solid #999}.st-missed,.st-late{color:#b00;font-weight:600}figure{display:inline-block;margin:.5em}.maps{page-break-inside:avoid}@media print{body{margin:0}}
+th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.legend{color:#333}.key{display:inline-block;width:1em;height:1em;vertical-align:middle;border:1px solid #999}.st-missed,.st-late{color:#b00;font-weight:600}figure{display:inline-block;margin:.5em;max-width:100%}figure svg{max-width:100%;height:auto}.maps{page-break-inside:avoid}@media print{body{margin:0}}
+@media screen and (max-width:700px){body{margin:.6em}table{display:block;overflow-x:auto;-webkit-overflow-scrolling:touch}dl.head{grid-template-columns:repeat(auto-fill,minmax(9em,1fr))}figure{margin:.5em 0}}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p class="meta">${esc(localTime(r.from, tz))} – ${esc(localTime(r.to, tz))} (${esc(tz)}) · generated ${esc(stamp(r.generatedAt, tz))} · tables worst first</p>

@@ -6,7 +6,7 @@ import type { AlertEvent, AlertEventOf, AlertFieldsByKind, AlertKind, AlertState
 import { summaries } from './summary.js'
 
 /** What a rule supplies for a transition of kind K; the book fills in ids, type, state and times. */
-export type AlertFields<K extends AlertKind = AlertKind> = AlertFieldsByKind[K] & { summary: string; acknowledgedBy?: string; reason?: ResolveReason }
+export type AlertFields<K extends AlertKind = AlertKind> = AlertFieldsByKind[K] & { summary: string; acknowledgedBy?: string; ackNote?: string; reason?: ResolveReason }
 
 export interface AlertView {
   id: string
@@ -16,6 +16,8 @@ export interface AlertView {
   openedAt: number
   acknowledgedAt?: number
   acknowledgedBy?: string
+  /** The note left with the acknowledgement, if any. */
+  ackNote?: string
   resolvedAt?: number
   /** The last event of this alert (its data as of the latest transition). */
   last: AlertEvent
@@ -74,6 +76,7 @@ export class AlertBook {
     if (view === undefined) return null
     const ev = event(view.id, kind, 'resolved', subject, at, view.openedAt, fields)
     if (view.acknowledgedBy !== undefined) ev.acknowledgedBy = view.acknowledgedBy
+    if (view.ackNote !== undefined) ev.ackNote = view.ackNote
     this.open.delete(key)
     view.state = 'resolved'
     view.resolvedAt = at
@@ -91,23 +94,25 @@ export class AlertBook {
   resolveForReason(kind: AlertKind, subject: string, at: number, reason: ResolveReason, summary: string): AlertEvent | null {
     const view = this.open.get(keyOf(kind, subject))
     if (view === undefined) return null
-    const { eventId: _e, alertId: _a, type: _t, kind: _k, state: _s, subject: _su, at: _at, openedAt: _o, summary: _sm, acknowledgedBy: _b, ...rest } = view.last
+    const { eventId: _e, alertId: _a, type: _t, kind: _k, state: _s, subject: _su, at: _at, openedAt: _o, summary: _sm, acknowledgedBy: _b, ackNote: _n, ...rest } = view.last
     return this.resolve(kind, subject, Math.max(at, view.openedAt), { ...(rest as AlertFields), reason, summary })
   }
 
-  /** Acknowledges an open, not yet acknowledged alert; null otherwise (so the event is emitted once). */
-  acknowledge(alertId: string, by: string, now: number): AlertEvent | null {
+  /** Acknowledges an open, not yet acknowledged alert, with the operator's note if any; null otherwise (so the event is emitted once). */
+  acknowledge(alertId: string, by: string, now: number, note?: string): AlertEvent | null {
     const view = this.byId.get(alertId)
     if (view === undefined || view.state !== 'opened') return null
     const { eventId: _e, alertId: _a, type: _t, kind: _k, state: _s, subject: _su, at: _at, openedAt: _o, summary, ...rest } = view.last
     const ev = event(view.id, view.kind, 'acknowledged', view.subject, now, view.openedAt, {
       ...(rest as AlertFields),
       acknowledgedBy: by,
+      ...(note === undefined ? {} : { ackNote: note }),
       summary: summaries.acknowledged(summary, by),
     })
     view.state = 'acknowledged'
     view.acknowledgedAt = now
     view.acknowledgedBy = by
+    if (note !== undefined) view.ackNote = note
     view.last = ev
     this.changes++
     return ev

@@ -44,6 +44,8 @@ export interface AlertBase<K extends AlertKind = AlertKind> {
   openedAt: number
   /** acknowledged (and later transitions): who acknowledged. */
   acknowledgedBy?: string
+  /** acknowledged (and later transitions): the note the operator left with the acknowledgement, if any. */
+  ackNote?: string
   /** Set on a resolution the rule did not decide (the subject's post, zone or unit changed or went away). */
   reason?: ResolveReason
   /** Human-readable one-liner for chat formats and logs. */

@@ -14,6 +14,8 @@ export interface UnitSpec {
   kind: string
   /** Display name; the id when the config gives none. */
   name: string
+  /** Radio callsign, or null when the config gives none. */
+  callsign: string | null
   postId: string | null
   zoneId: string | null
   silentAfterMs: number
@@ -175,6 +177,7 @@ function compile(config: Config): Deployment {
       id: u.id,
       kind: u.kind,
       name: u.name ?? u.id,
+      callsign: u.callsign ?? null,
       postId: u.post ?? null,
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,

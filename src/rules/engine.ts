@@ -235,9 +235,9 @@ export class RuleEngine {
     })
   }
 
-  /** Acknowledges an open alert; null if unknown, resolved or already acknowledged. */
-  acknowledge(alertId: string, by: string, now: number): AlertEvent | null {
-    return this.book.acknowledge(alertId, by, now)
+  /** Acknowledges an open alert (with the operator's note, if any); null if unknown, resolved or already acknowledged. */
+  acknowledge(alertId: string, by: string, now: number, note?: string): AlertEvent | null {
+    return this.book.acknowledge(alertId, by, now, note)
   }
 
   openAlerts(): AlertView[] {

@@ -1,5 +1,6 @@
-// Entry point: checks the session, shows the login page or the operations map, wires the views to
-// the store and the store to the stream. A test build (scripts/build-web.mjs --probes) also
+// Entry point: checks the session, shows the login page or the operations map (or, with
+// `?view=wall` / `#wall`, the wall screen: read-only, no controls, alerts and coverage large,
+// reloaded now and then), wires the views to the store and the store to the stream. A test build (scripts/build-web.mjs --probes) also
 // exposes `window.hexpatrol`, read-only probes into what the map draws on canvas (marker positions,
 // cell colours) for the browser tests and benchmarks; a production build compiles it out.
 import { api, setUnauthorizedHandler, type Session } from './api.js'
@@ -15,6 +16,11 @@ import { ZoneSummary } from './views/zone-summary.js'
 import { langSelect, showLogin } from './views/login.js'
 import { OpsLayers } from './views/ops-layers.js'
 import { OpsPanel } from './views/ops-panel.js'
+import { UnitList } from './views/unit-list.js'
+import { AlertHistory } from './views/alert-history.js'
+import { ReportLinks } from './views/report-links.js'
+import { startWall, isWall } from './views/wall.js'
+import { unitLabel } from './unit-finder.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -42,14 +48,19 @@ async function boot(): Promise<void> {
   } catch {
     session = null
   }
+  const wall = isWall(location)
   if (session === null || location.pathname === '/login') {
-    showLogin(root, () => location.assign('/'))
+    showLogin(root, () => location.assign(wall ? '/?view=wall' : '/'))
     if (__HEXP_PROBES__) window.hexpatrol = { view: 'login' }
     return
   }
-  setUnauthorizedHandler(() => location.assign('/login'))
-  setStreamUnauthorized(() => location.assign('/login'))
-  startMap(root, session)
+  const relogin = wall ? '/?view=wall' : '/login'
+  setUnauthorizedHandler(() => location.assign(relogin))
+  setStreamUnauthorized(() => location.assign(relogin))
+  if (wall) {
+    const w = startWall(root, settings())
+    if (__HEXP_PROBES__) window.hexpatrol = { view: 'wall', store: w.store, map: w.map }
+  } else startMap(root, session)
 }
 
 function startMap(root: HTMLElement, session: Session): void {
@@ -69,7 +80,8 @@ function startMap(root: HTMLElement, session: Session): void {
   const renderUser = () => { user.textContent = t('app.user', { name: session.name, scope: session.scope }) }
   renderUser()
   onLangChange(renderUser)
-  const header = h('header', {}, h('h1', { 'data-i18n': 'app.title' }, t('app.title')), conn, h('span', { class: 'spacer' }), user, langSelect(), logout)
+  const wall = label(h('a', { id: 'wall-link', href: '/?view=wall', target: '_blank', rel: 'noopener' }), 'wall.link')
+  const header = h('header', {}, h('h1', { 'data-i18n': 'app.title' }, t('app.title')), conn, h('span', { class: 'spacer' }), new ReportLinks().el, wall, user, langSelect(), logout)
   root.replaceChildren(header, h('main', {}, left, mapEl, right))
 
   const map = new MapView(mapEl, store, settings())
@@ -79,12 +91,18 @@ function startMap(root: HTMLElement, session: Session): void {
   const replay = new Replay(store, map)
   const ops = store.ops
   const opsLayers = new OpsLayers(map, store, ops)
-  const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text))
+  const nameOf = (id: string) => {
+    const u = store.units.get(id)
+    return u === undefined ? id : unitLabel(u)
+  }
+  const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text), nameOf)
   onLangChange(() => opsLayers.relabel())
   const zones = new ZoneSummary(store, map, ops)
+  const history = new AlertHistory(store, alerts)
+  const units = new UnitList(store, map, (id) => void details.show(id))
   map.onUnitClick = (id) => void details.show(id)
-  left.append(alerts.el, opsPanel.el, zones.el)
-  right.append(details.el, search.el, replay.el)
+  left.append(alerts.el, history.el, opsPanel.el, zones.el)
+  right.append(details.el, units.el, search.el, replay.el)
   const renderConn = () => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`
     conn.textContent = store.connected ? t('app.live') : t('app.disconnected')
@@ -101,6 +119,7 @@ function startMap(root: HTMLElement, session: Session): void {
       store,
       map,
       markerOf: (id: string) => map.markerOf(id),
+      labelOf: (id: string) => map.labelOf(id),
       cellColour: (id: string) => map.cellColour(id),
       search: (lat: number, lon: number) => search.search(lat, lon),
       replay,

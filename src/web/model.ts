@@ -11,7 +11,7 @@ type OrNull<T> = { [K in keyof T]: T[K] | null }
  * A unit as the page holds it: the wire fields it shows (src/wire/views.ts, the API's own schema),
  * with its last fix flattened (null before the first fix, or from a feature without one).
  */
-export type Unit = Pick<UnitView, 'id' | 'name' | 'kind' | 'post' | 'zone' | 'silent' | 'inBreach' | 'outsideZone' | 'distanceFromPostM'> &
+export type Unit = Pick<UnitView, 'id' | 'name' | 'callsign' | 'kind' | 'post' | 'zone' | 'silent' | 'inBreach' | 'outsideZone' | 'distanceFromPostM'> &
   OrNull<Pick<LastFixView, 'lat' | 'lon' | 'ts' | 'speed' | 'accuracy' | 'battery'>>
 
 export interface Alert {
@@ -26,6 +26,8 @@ export interface Alert {
   position: { lat: number; lon: number } | null
   summary: string
   acknowledgedBy: string | null
+  /** The note left with the acknowledgement, if any. */
+  ackNote: string | null
   /** The transition's structured fields (unitName, postName, distanceM, ratio, …): the page words the alert from them. */
   details: Obj
 }
@@ -74,6 +76,7 @@ export function toUnit(raw: unknown): Unit | null {
   return {
     id,
     name: str(p.name) ?? id,
+    callsign: str(p.callsign),
     kind: str(p.kind) ?? 'vehicle',
     post: str(p.post) ?? str(p.postId),
     zone: str(p.zone) ?? str(p.zoneId),
@@ -112,6 +115,7 @@ export function toAlert(raw: unknown): Alert | null {
     position: lat !== null && lon !== null ? { lat, lon } : null,
     summary: str(last.summary) ?? `${kind} ${str(raw.subject) ?? ''}`,
     acknowledgedBy: str(raw.acknowledgedBy) ?? str(last.acknowledgedBy),
+    ackNote: str(raw.ackNote) ?? str(last.ackNote),
     details: last,
   }
 }

@@ -21,6 +21,7 @@ export const LastFix = Type.Object({
 export const Unit = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  callsign: Nullable(Type.String({ description: 'Radio callsign from the config (units[].callsign), or null.' })),
   kind: Type.String(),
   known: Type.Boolean({ description: 'False for units that report but are not in the config.' }),
   post: Nullable(Type.String()),

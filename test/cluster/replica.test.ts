@@ -29,7 +29,7 @@ function fakeRules(events: Record<string, AlertEvent[]> = {}) {
     ingest: (f: Fix, now: number) => { calls.push(['ingest', f.unitId, f.flags, now]); return events[`f:${f.unitId}`] ?? [] },
     sos: (unitId: string, at: number, via: string, pos: unknown, now: number) => { calls.push(['sos', unitId, at, via, pos, now]); return events[`s:${unitId}`] ?? [] },
     tick: (now: number) => { calls.push(['tick', now]); return events[`t:${now}`] ?? [] },
-    acknowledge: (id: string, by: string, now: number) => { calls.push(['ack', id, by, now]); return events[`a:${id}`]?.[0] ?? null },
+    acknowledge: (id: string, by: string, now: number, note?: string) => { calls.push(note === undefined ? ['ack', id, by, now] : ['ack', id, by, now, note]); return events[`a:${id}`]?.[0] ?? null },
     resolveSos: (id: string, by: string, note: string, now: number) => { calls.push(['resolve', id, by, note, now]); return events[`r:${id}`]?.[0] ?? null },
   }
   return { rules: rules as unknown as RuleEngine, calls }
@@ -63,16 +63,16 @@ t.test('applies each kind with the record\'s clock; effects land in the right pa
   replica.apply(entry(2, { k: 't', now: T0 + 5000 }))
   replica.apply(entry(3, { k: 's', unitId: 'O-003', at: T0 + 5500, via: 'jt808', position: null, now: T0 + 6000 }, partitionOf('O-003', P)))
   replica.apply(entry(4, { k: 'ack', alertId: 'a1', by: 'ops', now: T0 + 7000, request: 'req-1' }))
-  replica.apply(entry(5, { k: 'ack', alertId: 'nope', by: 'ops', now: T0 + 7100, request: 'req-2' }))
+  replica.apply(entry(5, { k: 'ack', alertId: 'nope', by: 'ops', note: 'on scene', now: T0 + 7100, request: 'req-2' }))
   replica.apply(entry(6, { k: 'resolve_sos', alertId: 's1', by: 'ops', note: 'ok', now: T0 + 8000, request: 'req-3' }))
   replica.apply(entry(7, { k: 'resolve_sos', alertId: 'nope', by: 'ops', note: '', now: T0 + 8100, request: 'req-4' }))
   t.same(calls, [
     ['classify', 'P-017'], ['ingest', 'P-017', 4, T0],
     ['tick', T0 + 5000],
     ['sos', 'O-003', T0 + 5500, 'jt808', null, T0 + 6000],
-    ['ack', 'a1', 'ops', T0 + 7000], ['ack', 'nope', 'ops', T0 + 7100],
+    ['ack', 'a1', 'ops', T0 + 7000], ['ack', 'nope', 'ops', T0 + 7100, 'on scene'],
     ['resolve', 's1', 'ops', 'ok', T0 + 8000], ['resolve', 'nope', 'ops', '', T0 + 8100],
-  ], 'classify sets the flags ingest sees; every clock is the record\'s')
+  ], 'classify sets the flags ingest sees; every clock is the record\'s; an acknowledgement\'s note goes with it')
   t.same(seen, { ticks: [T0 + 5000], commands: [['req-1', 'a1.acknowledged'], ['req-2', null], ['req-3', 's1.resolved'], ['req-4', null]] }, 'callbacks with the outcomes')
   t.equal(replica.position, 7n)
   t.equal(replica.clock(), T0 + 8100)

@@ -12,6 +12,7 @@ t.test('compiles units, posts, zones and the cell index', async (t) => {
     id: 'P-017',
     kind: 'vehicle',
     name: 'Patrol car 17',
+    callsign: null,
     postId: 'station-03',
     zoneId: 'grid-2',
     silentAfterMs: 180_000,

@@ -2,14 +2,18 @@
 // without a session it shows nothing; after logging in with a token (session cookie) the page
 // shows the headline figures of the stored bulletin, the zone, unit and post tables worst first,
 // the plan activations with the time to man each checkpoint, and a legible SVG coverage map per
-// zone; nothing is fetched from anywhere but the engine, and the page fits the screen's width.
+// zone; nothing is fetched from anywhere but the engine, and the page fits the screen's width,
+// a phone's too (390 px, the device width taken from the viewport meta: tables scroll within
+// themselves, the maps shrink, nothing overflows the page sideways). The map links to the newest
+// stored daily bulletin; there is no weekly one, so no link to it.
 import t from 'tap'
-import { openPage, requireChromium } from '../helpers/browser.js'
+import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 import { PERIOD, READ, bulletinEngine } from '../helpers/bulletin-day.js'
 import type { Report } from '../../src/reports/model.js'
 
 requireChromium(t, "the bulletin's browser test")
 
+buildWeb()
 const h = await bulletinEngine()
 t.teardown(() => h.engine.stop())
 const s = await openPage(h.httpUrl, { width: 1280, height: 900 })
@@ -88,4 +92,41 @@ t.test('logged in: headline, tables worst first, plans, coverage map', async (t)
   t.ok(layout.font >= 12, `table text at least 12 px (${layout.font})`)
   t.same(s.external, [], 'nothing fetched from outside the engine')
   t.same(s.errors, [], 'no script errors')
+})
+
+t.test('on a phone (390 px): the device width, nothing overflows sideways', async (t) => {
+  const phone = await s.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3, locale: 'en-GB' })
+  t.teardown(() => phone.close())
+  t.equal((await phone.request.post(`${h.httpUrl}/api/v1/session`, { data: { token: READ } })).status(), 204)
+  const p = await phone.newPage()
+  t.equal((await p.goto(url))?.status(), 200)
+  const layout = await p.evaluate(() => ({
+    width: window.innerWidth,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    // Any element whose box reaches past the right edge (a table's own scrolling aside: its box stays inside).
+    wide: [...document.body.querySelectorAll('*')].filter((e) => !e.closest('table') && e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.tagName),
+    tables: [...document.querySelectorAll('table')].map((e) => Math.round(e.getBoundingClientRect().right)),
+    maps: [...document.querySelectorAll('figure svg')].map((e) => Math.round(e.getBoundingClientRect().width)),
+    font: Math.min(...[...document.querySelectorAll('td')].map((td) => parseFloat(getComputedStyle(td).fontSize))),
+  }))
+  t.equal(layout.width, 390, 'the page takes the device width (viewport meta), not a 980 px desktop layout')
+  t.ok(layout.overflow <= 0, `no horizontal scrolling at 390 px (${layout.overflow} px over)`)
+  t.same(layout.wide, [], 'no element reaches past the right edge')
+  t.ok(layout.tables.every((r) => r <= 390), `tables stay within the screen (${layout.tables.join(', ')})`)
+  t.ok(layout.maps.length > 0 && layout.maps.every((w) => w > 150 && w <= 390), `coverage maps fit and stay legible (${layout.maps.join(', ')} px)`)
+  t.ok(layout.font >= 12, `table text at least 12 px (${layout.font})`)
+  const units = p.locator('h2:text-is("Units") + table')
+  t.ok(await units.evaluate((e) => e.scrollWidth > e.clientWidth), 'the wide units table scrolls within itself')
+})
+
+t.test("the map links to the newest daily bulletin (none weekly: no link)", async (t) => {
+  await page.goto(`${h.httpUrl}/`)
+  await page.waitForSelector('#report-daily:not([hidden])', { timeout: 20_000 })
+  t.equal(await page.getAttribute('#report-daily', 'href'), `/api/v1/reports/bulletins/daily/${PERIOD}?format=html`)
+  t.equal(await page.textContent('#report-daily'), "Yesterday's bulletin")
+  t.equal(await page.getAttribute('#report-weekly', 'hidden'), '', 'no weekly report stored: hidden')
+  const [tab] = await Promise.all([s.context.waitForEvent('page'), page.click('#report-daily')])
+  await tab.waitForLoadState()
+  t.equal(await tab.title(), `Daily patrol bulletin ${PERIOD}`, 'opens the bulletin')
+  await tab.close()
 })

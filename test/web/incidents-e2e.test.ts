@@ -127,8 +127,8 @@ t.test('checkpoint states follow the units: one manned, one missed', async (t) =
   }
   await page.waitForSelector('#plan-list li[data-checkpoint="0"][data-state="reached"]', { timeout: 60_000 })
   await page.waitForSelector('#plan-list li[data-checkpoint="1"][data-state="missed"]', { timeout: 60_000 })
-  t.match(await page.textContent('#plan-list li[data-checkpoint="0"]'), /North gate · manned.*manned by V-1/)
-  t.match(await page.textContent('#plan-list li[data-checkpoint="1"]'), /East road · missed.*V-2: [\d.]+ k?m, ETA \d+ min/)
+  t.match(await page.textContent('#plan-list li[data-checkpoint="0"]'), /North gate · manned.*manned by Car 1/)
+  t.match(await page.textContent('#plan-list li[data-checkpoint="1"]'), /East road · missed.*Car 2: [\d.]+ k?m, ETA \d+ min/)
   const colours = await page.evaluate(() => [0, 1].map((i) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.checkpoint('ring', i)))
   t.same(colours, ['#2e9e5b', '#d6312b'], 'manned green, missed red')
   const api = await call<{ active: { checkpoints: Array<{ state: string }> } }>('GET', '/api/v1/plans/ring')

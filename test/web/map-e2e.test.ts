@@ -122,7 +122,7 @@ t.test('units appear where they are, shaped by kind, and follow the stream', asy
   })
   await page.mouse.click(pt.x, pt.y)
   await page.waitForSelector('#unit-details:not([hidden]) dd[data-field="unit.post"]')
-  t.equal(await page.textContent('#unit-details dd[data-field="unit.post"]'), 'station-b')
+  t.equal(await page.textContent('#unit-details dd[data-field="unit.post"]'), 'Station B', 'the post by name')
   t.equal(await page.textContent('#unit-details dd[data-field="unit.battery"]'), '77 %', 'the last fix\'s battery')
   t.match(await page.textContent('#unit-details h2'), /P-4/)
 })

@@ -71,7 +71,7 @@ t.test('log in and wait for the unit on the map', async (t) => {
 t.test('the unit\'s tooltip shows its configured name as text', async (t) => {
   await openTooltips('unit')
   await page.waitForFunction((sel) => document.querySelector(sel) !== null, HOVER, { timeout: 5000 })
-  t.match(await tooltipText(), `${UNIT_NAME} · `, 'the name, character for character')
+  t.match(await tooltipText(), `${UNIT_NAME} (P-1) · `, 'the name, character for character')
   t.same(await injected(), { elements: 0, mapShown: true, bodyShown: true }, 'no element, handler or style rule made from it')
 })
 

@@ -55,6 +55,7 @@ export async function queryAlertHistory(ch: ClickHouseReader, q: AlertHistoryQue
     if (Number(r.acks) > 0) {
       v.acknowledgedAt = Number(r.ack_ms)
       if (last.acknowledgedBy !== undefined) v.acknowledgedBy = last.acknowledgedBy
+      if (last.ackNote !== undefined) v.ackNote = last.ackNote
     }
     if (Number(r.ress) > 0) v.resolvedAt = Number(r.res_ms)
     return v

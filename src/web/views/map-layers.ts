@@ -1,14 +1,18 @@
 // The map and its layers: zone polygons, coverage cells (own canvas, so unit updates never redraw
 // 20,000 cells), posts with their radius, units (shape by kind, colour by status) with trails,
-// search highlights. Leaflet's canvas renderers only: no WebGL, no tiles unless configured.
+// search highlights, and labels (callsign, else name) beside the units in view from a street-level
+// zoom on. Leaflet's canvas renderers only: no WebGL, no tiles unless configured.
 import * as L from 'leaflet'
 import type { Store } from '../store.js'
 import { FRESHNESS_COLOURS, STATUS_COLOURS, freshness, kindIcon, unitStatus, type Cell, type KindIcon, type Unit } from '../model.js'
 import { t } from '../i18n.js'
 import { escapeHtml, textEl } from '../dom.js'
+import { unitFullName, unitLabel } from '../unit-finder.js'
 
 type Basemap = { attribution: string; maxZoom: number } & ({ url: string } | { pmtiles: string })
 export interface PageSettings { tiles: Basemap | null }
+/** The wall screen has no zoom buttons: nothing on it is meant to be pressed. */
+export interface MapOptions { controls: boolean }
 
 /** Cells are recoloured this often as they age (and at once on coverage events). */
 const RECOLOUR_MS = 10_000
@@ -18,6 +22,10 @@ const MARKER_RADIUS = 7
 const FLUSH_MS = 200
 /** Trails are drawn from this zoom on: at district scale 5,000 trails are clutter and cost. */
 const TRAIL_MIN_ZOOM = 13
+/** Units are labelled from this zoom on (a few streets in view); below it labels would overlap. */
+export const LABEL_MIN_ZOOM = 15
+/** Labels are DOM elements: at most this many (the ones in view), however dense the fleet. */
+const MAX_LABELS = 300
 
 /** A circle marker that draws a shape per unit kind on the canvas (car: rounded square, officer: circle, …). */
 // Leaflet's canvas internals (_renderer, _point, _fillStroke) are stable across 1.x but untyped.
@@ -76,13 +84,17 @@ export class MapView {
   private readonly postsLayer = L.layerGroup()
   private readonly highlightLayer = L.layerGroup()
   private readonly trackLayer = L.layerGroup()
+  private readonly labelsLayer = L.layerGroup()
+  private readonly labels = new Map<string, L.Tooltip>()
+  /** The view (padded) as of the last move: where labels are placed, computed once per move. */
+  private labelBounds: L.LatLngBounds | null = null
   private readonly pending = new Set<string>()
   private scheduled = false
   private lastFlush = 0
   private trailsWanted = true
 
-  constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings) {
-    this.map = L.map(el, { preferCanvas: true, zoomControl: true, attributionControl: true, worldCopyJump: false })
+  constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings, options: MapOptions = { controls: true }) {
+    this.map = L.map(el, { preferCanvas: true, zoomControl: options.controls, attributionControl: true, worldCopyJump: false })
     // Three canvases: cells (redrawn when coverage changes), zones and posts (default overlay
     // pane), units and trails on top (redrawn every frame units move, without the 20,000 cells).
     this.map.createPane('cells').style.zIndex = '350'
@@ -91,10 +103,11 @@ export class MapView {
     this.unitRenderer = L.canvas({ pane: 'units', padding: 0.2, tolerance: 4 })
     if (settings.tiles !== null) void this.addBasemap(settings.tiles)
     this.map.attributionControl.setPrefix('hexpatrol · Leaflet')
-    for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer]) l.addTo(this.map)
+    for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer, this.labelsLayer]) l.addTo(this.map)
     this.map.setView([0, 0], 2)
     this.map.on('click', (e: L.LeafletMouseEvent) => this.onMapClick(e.latlng.lat, e.latlng.lng))
     this.map.on('zoomend', () => this.showTrails())
+    this.map.on('moveend', () => this.refreshLabels())
     store.subscribe((e) => {
       if (e.type === 'loaded') this.drawStatic()
       else if (e.type === 'units') this.queueUnits(e.ids)
@@ -129,6 +142,32 @@ export class MapView {
     const l = this.layers()[name]
     if (on) l.addTo(this.map)
     else l.remove()
+    if (name === 'units') this.refreshLabels()
+  }
+
+  /** Labels the units in view (callsign, else name) from LABEL_MIN_ZOOM on; none below it. */
+  private refreshLabels(): void {
+    this.labelsLayer.clearLayers()
+    this.labels.clear()
+    this.labelBounds = null
+    if (this.map.getZoom() < LABEL_MIN_ZOOM || !this.map.hasLayer(this.unitsLayer)) return
+    this.labelBounds = this.map.getBounds().pad(0.2)
+    for (const u of this.store.units.values()) this.placeLabel(u)
+  }
+
+  private placeLabel(u: Unit): void {
+    if (u.lat === null || u.lon === null || this.labelBounds === null || this.labels.size >= MAX_LABELS) return
+    if (!this.labelBounds.contains([u.lat, u.lon])) return
+    const tip = L.tooltip({ permanent: true, direction: 'right', offset: [8, 0], className: 'unit-label', interactive: false })
+      .setLatLng([u.lat, u.lon]).setContent(textEl(unitLabel(u)))
+    tip.addTo(this.labelsLayer)
+    this.labels.set(u.id, tip)
+  }
+
+  /** The label drawn beside a unit, or null when it has none (zoomed out, out of view). */
+  labelOf(id: string): string | null {
+    const tip = this.labels.get(id)
+    return tip === undefined ? null : (tip.getElement()?.textContent ?? null)
   }
 
   private showTrails(): void {
@@ -222,7 +261,7 @@ export class MapView {
         L.DomEvent.stopPropagation(e)
         this.onUnitClick(u.id)
       })
-      m.bindTooltip(() => textEl(`${this.store.units.get(u.id)?.name ?? u.id} · ${t(`status.${unitStatus(this.store.units.get(u.id) ?? u)}`)}`))
+      m.bindTooltip(() => textEl(`${unitFullName(this.store.units.get(u.id) ?? u)} · ${t(`status.${unitStatus(this.store.units.get(u.id) ?? u)}`)}`))
       m.addTo(this.unitsLayer)
       this.markers.set(u.id, m)
     } else {
@@ -232,6 +271,11 @@ export class MapView {
       if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
     }
     if (this.map.hasLayer(this.trailsLayer)) this.drawTrail(u.id, colour)
+    if (this.labelBounds !== null) {
+      const tip = this.labels.get(u.id)
+      if (tip === undefined) this.placeLabel(u)
+      else if (moved) tip.setLatLng([u.lat, u.lon])
+    }
     if (moved) this.onMarkerMoved?.(u.id, u.ts)
   }
 

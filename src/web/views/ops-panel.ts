@@ -1,6 +1,7 @@
 // The incidents-and-plans panel: recent incidents (newest first, type, priority, nearest units
 // from the engine's resource search; a click focuses the map), active plans with each
-// checkpoint's state and who is on the way (distance, ETA), and the switches of those layers.
+// checkpoint's state and who is on the way (distance, ETA; units by callsign or name), and the
+// switches of those layers.
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
 import type { Operations } from '../operations.js'
@@ -16,7 +17,7 @@ export class OpsPanel {
   private readonly plans = h('div', { class: 'plan-list', id: 'plan-list' })
   private readonly hotspots = h('div', { class: 'hint', id: 'hotspot-count' })
 
-  constructor(private readonly ops: Operations, private readonly map: MapView, layers: OpsLayers, announce: (text: string) => void) {
+  constructor(private readonly ops: Operations, private readonly map: MapView, layers: OpsLayers, announce: (text: string) => void, private readonly nameOf: (unitId: string) => string = (id) => id) {
     const toggles = h('div', { class: 'toggles' })
     for (const [name, layer] of Object.entries(layers.layers()) as Array<['incidents' | 'hotspots' | 'plans', L.LayerGroup]>) {
       const cb = h('input', { type: 'checkbox', id: `layer-${name}` })
@@ -67,8 +68,8 @@ export class OpsPanel {
       const ul = h('ul', { class: 'checkpoints' })
       for (const c of p.checkpoints) {
         const who = c.state === 'reached'
-          ? t('ops.reachedBy', { unit: c.reachedBy ?? '?' })
-          : c.units.map((u) => (u.distanceM === null ? t('ops.unitNoFix', { unit: u.unitId }) : t('ops.unitOnWay', { unit: u.unitId, distance: fmtDistance(u.distanceM), eta: Math.ceil((u.etaS ?? 0) / 60) }))).join('; ')
+          ? t('ops.reachedBy', { unit: c.reachedBy === null ? '?' : this.nameOf(c.reachedBy) })
+          : c.units.map((u) => (u.distanceM === null ? t('ops.unitNoFix', { unit: this.nameOf(u.unitId) }) : t('ops.unitOnWay', { unit: this.nameOf(u.unitId), distance: fmtDistance(u.distanceM), eta: Math.ceil((u.etaS ?? 0) / 60) }))).join('; ')
         const li = h('li', { class: `checkpoint ${c.state}`, 'data-checkpoint': String(c.index), 'data-state': c.state },
           h('span', { class: 'cp-name' }, c.name), ' · ', h('span', { class: 'cp-state' }, t(`checkpoint.${c.state}`)), h('div', { class: 'hint' }, who))
         li.onclick = () => this.map.focus(c.lat, c.lon)

@@ -4,6 +4,7 @@ import { api } from '../api.js'
 import { h, clear } from '../dom.js'
 import { label, t } from '../i18n.js'
 import { toUnit } from '../model.js'
+import { unitLabel } from '../unit-finder.js'
 import type { MapView } from './map-layers.js'
 
 const K = 5
@@ -48,7 +49,7 @@ export class ResourceSearch {
         if (u === null) continue
         const d = (raw as { distanceM?: number; distance_m?: number }).distanceM ?? (raw as { distance_m?: number }).distance_m ?? 0
         found.push(u.id)
-        const li = h('li', { 'data-unit': u.id }, h('strong', {}, u.name), ` (${u.id}) · `, h('span', { class: 'distance' }, t('search.distance', { m: Math.round(d) })))
+        const li = h('li', { 'data-unit': u.id }, h('strong', {}, unitLabel(u)), ` (${u.id}) · `, h('span', { class: 'distance' }, t('search.distance', { m: Math.round(d) })))
         li.onclick = () => {
           if (u.lat !== null && u.lon !== null) this.map.focus(u.lat, u.lon)
           this.map.onUnitClick(u.id)

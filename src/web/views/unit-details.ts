@@ -1,4 +1,4 @@
-// One unit's details (last fix age, speed, accuracy, battery, post, zone, open alerts) from
+// One unit's details (callsign, last fix age, speed, accuracy, battery, post and zone by name, open alerts) from
 // `GET /units/{id}`, and its track of the last hours from the track API, drawn on the map.
 import { api } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
@@ -69,14 +69,15 @@ export class UnitDetails {
     const battery = u.battery ?? (typeof this.detail.battery === 'number' ? this.detail.battery : null)
     const openAlerts = [...this.store.alerts.values()].filter((a) => a.unitId === u.id || a.subject.includes(`unit:${u.id}`))
     const rows: Array<[MessageKey, string]> = [
+      ['unit.callsign', u.callsign ?? '—'],
       ['unit.kind', kindLabel(u.kind)],
       ['unit.status', t(`status.${unitStatus(u)}`)],
       ['unit.lastFix', `${fmtTime(u.ts)}${age === null ? '' : ` (${t('unit.age', { n: age })})`}`],
       ['unit.speed', u.speed === null ? '—' : `${(u.speed * 3.6).toFixed(0)} km/h`],
       ['unit.accuracy', u.accuracy === null ? '—' : `${u.accuracy.toFixed(0)} m`],
       ['unit.battery', battery === null ? '—' : `${Number(battery).toFixed(0)} %`],
-      ['unit.post', u.post ?? '—'],
-      ['unit.zone', u.zone ?? '—'],
+      ['unit.post', u.post === null ? '—' : this.store.posts.get(u.post)?.name ?? u.post],
+      ['unit.zone', u.zone === null ? '—' : this.store.zones.get(u.zone)?.info.name ?? u.zone],
       ['unit.distance', u.distanceFromPostM === null ? '—' : `${u.distanceFromPostM.toFixed(0)} m`],
       ['unit.alerts', openAlerts.length === 0 ? '—' : openAlerts.map((a) => t(`alert.${a.kind}` as MessageKey)).join(', ')],
     ]

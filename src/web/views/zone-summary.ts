@@ -1,5 +1,5 @@
 // Coverage and response-coverage ratio of every patrol grid (live from the stream), the layer
-// switches and the legend. A click on a zone fits the map to it.
+// switches and the legend. A click on a zone fits the map to it. Without the switches on the wall screen.
 import { h, clear } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
 import type { MessageKey } from '../messages/en.js'
@@ -13,7 +13,7 @@ export class ZoneSummary {
   readonly el = h('section', { class: 'panel zones', id: 'zones' })
   private readonly table = h('table', { class: 'zone-table' })
 
-  constructor(private readonly store: Store, private readonly map: MapView, private readonly ops: Operations) {
+  constructor(private readonly store: Store, private readonly map: MapView, private readonly ops: Operations, readOnly = false) {
     const toggles = h('div', { class: 'toggles' })
     for (const name of ['units', 'trails', 'zones', 'cells', 'posts'] as const) {
       const cb = h('input', { type: 'checkbox', id: `layer-${name}` })
@@ -26,7 +26,7 @@ export class ZoneSummary {
     for (const [k, c] of Object.entries(FRESHNESS_COLOURS)) legend.append(h('div', {}, h('i', { class: 'sw cell', style: `background:${c}` }), label(h('span'), `legend.${k}` as MessageKey)))
     legend.append(h('div', {}, h('i', { class: 'sw cell priority' }), label(h('span'), 'legend.priority')))
     legend.append(h('div', { class: 'kinds' }, ...(['vehicle', 'officer', 'armoured', 'motorcycle'] as const).map((k) => h('span', { class: `kind ${k}` }, label(h('span'), `kind.${k}`)))))
-    this.el.append(label(h('h2'), 'zones.title'), this.table, toggles, legend)
+    this.el.append(label(h('h2'), 'zones.title'), this.table, ...(readOnly ? [] : [toggles]), legend)
     store.subscribe((e) => {
       if (e.type === 'zones' || e.type === 'loaded') this.render()
     })

@@ -29,8 +29,8 @@ function ev(alertId: string, kind: AlertKind, state: AlertState, at: number, ope
 }
 const events = [
   ev('al_a', 'radius_breach', 'opened', T, T, { unitId: 'P-1', postId: 's1' }),
-  ev('al_a', 'radius_breach', 'acknowledged', T + 10, T, { unitId: 'P-1', acknowledgedBy: 'sgt.wang' }),
-  ev('al_a', 'radius_breach', 'resolved', T + 20, T, { unitId: 'P-1', acknowledgedBy: 'sgt.wang' }),
+  ev('al_a', 'radius_breach', 'acknowledged', T + 10, T, { unitId: 'P-1', acknowledgedBy: 'sgt.wang', ackNote: 'on scene' }),
+  ev('al_a', 'radius_breach', 'resolved', T + 20, T, { unitId: 'P-1', acknowledgedBy: 'sgt.wang', ackNote: 'on scene' }),
   ev('al_b', 'coverage_gap', 'opened', T + 100, T + 100, { zoneId: 'g1', subject: 'zone:g1' } as Partial<AlertEvent>),
   // Opened and resolved in the same millisecond: the lifecycle order decides.
   ev('al_c', 'unit_silent', 'resolved', T + 200, T + 200, { unitId: 'O-2' }),
@@ -48,7 +48,7 @@ t.test('history: latest state, filters, newest first, cursor', async (t) => {
   const resolved = await queryAlertHistory(ch, { states: ['resolved'], ...range, limit: 10 })
   t.same(resolved.map((a) => a.id), ['al_d', 'al_c', 'al_a'])
   const a = resolved.find((x) => x.id === 'al_a')!
-  t.same({ state: a.state, openedAt: a.openedAt, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy, resolvedAt: a.resolvedAt }, { state: 'resolved', openedAt: T, acknowledgedAt: T + 10, acknowledgedBy: 'sgt.wang', resolvedAt: T + 20 })
+  t.same({ state: a.state, openedAt: a.openedAt, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy, ackNote: a.ackNote, resolvedAt: a.resolvedAt }, { state: 'resolved', openedAt: T, acknowledgedAt: T + 10, acknowledgedBy: 'sgt.wang', ackNote: 'on scene', resolvedAt: T + 20 })
   t.equal(a.last.eventId, 'al_a.resolved')
   t.equal(resolved.find((x) => x.id === 'al_c')!.state, 'resolved', 'same-millisecond open and resolve ends resolved')
   t.same((await queryAlertHistory(ch, { states: null, ...range, limit: 10 })).map((x) => x.id), ['al_d', 'al_c', 'al_b', 'al_a'])
@@ -85,7 +85,7 @@ t.test('API: history from ClickHouse with cursor, one stored alert with transiti
   res = await x.app.inject({ url: '/api/v1/alerts/al_a', headers: as('read') })
   t.equal(res.statusCode, 200)
   t.same(res.json().transitions.map((e: { state: string }) => e.state), ['opened', 'acknowledged', 'resolved'])
-  t.same({ state: res.json().state, acknowledgedBy: res.json().acknowledgedBy, resolvedAt: res.json().resolvedAt }, { state: 'resolved', acknowledgedBy: 'sgt.wang', resolvedAt: T + 20 })
+  t.same({ state: res.json().state, acknowledgedBy: res.json().acknowledgedBy, ackNote: res.json().ackNote, resolvedAt: res.json().resolvedAt }, { state: 'resolved', acknowledgedBy: 'sgt.wang', ackNote: 'on scene', resolvedAt: T + 20 })
   res = await x.app.inject({ url: '/api/v1/alerts/al_b', headers: as('read') })
   t.same({ state: res.json().state, n: res.json().transitions.length, ack: res.json().acknowledgedAt }, { state: 'opened', n: 1, ack: undefined })
   t.equal((await x.app.inject({ url: '/api/v1/alerts/al_none', headers: as('read') })).statusCode, 404)
