@@ -7,6 +7,7 @@ import { h } from './dom.js'
 import { label, onLangChange, relabel, t } from './i18n.js'
 import { Store, setStreamUnauthorized } from './store.js'
 import { MapView, type PageSettings } from './views/map-layers.js'
+import { loadDatumShift } from './datum.js'
 import { AlertPanel } from './views/alert-panel.js'
 import { UnitDetails } from './views/unit-details.js'
 import { ResourceSearch } from './views/resource-search.js'
@@ -49,10 +50,10 @@ async function boot(): Promise<void> {
   }
   setUnauthorizedHandler(() => location.assign('/login'))
   setStreamUnauthorized(() => location.assign('/login'))
-  startMap(root, session)
+  await startMap(root, session)
 }
 
-function startMap(root: HTMLElement, session: Session): void {
+async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const store = new Store()
   // The store's stream and timers end with the page (or before the redirect to the login page).
   addEventListener('pagehide', () => store.close())
@@ -72,7 +73,8 @@ function startMap(root: HTMLElement, session: Session): void {
   const header = h('header', {}, h('h1', { 'data-i18n': 'app.title' }, t('app.title')), conn, h('span', { class: 'spacer' }), user, langSelect(), logout)
   root.replaceChildren(header, h('main', {}, left, mapEl, right))
 
-  const map = new MapView(mapEl, store, settings())
+  const s = settings()
+  const map = new MapView(mapEl, store, s, await loadDatumShift(s.datum))
   const alerts = new AlertPanel(store, map, session)
   const details = new UnitDetails(store, map)
   const search = new ResourceSearch(map)
