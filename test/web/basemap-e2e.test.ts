@@ -1,13 +1,13 @@
 // A GCJ-02 basemap (map.tiles.preset: amap) in a real browser against a real engine: the page is
-// told the datum and draws every unit, trail, post, zone outline and H3 cell outline shifted into
-// GCJ-02 (Leaflet's latLng of each equals gcoord's transform of the WGS-84 value the engine
-// holds), a click on the drawn unit searches around the unit's WGS-84 position, and the tiles are
-// asked of AMap's servers (aborted here: nothing leaves the machine) with the provider's credit.
+// told the datum and draws every unit, trail, post, zone outline, H3 cell outline and incident pin
+// shifted into GCJ-02 (Leaflet's latLng of each equals gcoord's transform of the WGS-84 value the
+// engine holds); a map click searches around the WGS-84 point under it; the tiles are asked of
+// AMap's servers (aborted here: nothing leaves the machine) with the provider's credit.
 import t, { type Test } from 'tap'
 import type { JSHandle } from 'playwright-core'
 import { cellToBoundary, latLngToCell } from 'h3-js'
 import * as gcoordModule from 'gcoord'
-import { startEngine } from '../helpers/harness.js'
+import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 
@@ -123,6 +123,16 @@ t.test('a click on the map searches around the WGS-84 point under it; focus cent
   await page.uncheck('#search-mode')
   await hx((x) => x.map.focus(36.4905, 117.8605, 16))
   same(t, await hx((x) => x.map.map.getCenter()), toGcj(36.4905, 117.8605), 'focus on a WGS-84 point')
+})
+
+t.test('an incident\'s pin is shifted too', async (t) => {
+  const SCENE = { lat: 36.4895, lon: 117.8615 }
+  const post = () => fetch(`${h.httpUrl}/api/v1/incidents`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'R-1', type: 'robbery', priority: 1, time: new Date().toISOString(), ...SCENE }) })
+  // ClickHouse (embedded) may still be starting: the route answers 503 until it is ready.
+  await waitFor(async () => (await post()).status === 201, 60_000, 500)
+  await page.waitForFunction(() => (window as unknown as { hexpatrol: { opsProbe: { incidentAt(id: string): LL | null } } }).hexpatrol.opsProbe.incidentAt('R-1') !== null, undefined, { timeout: 60_000 })
+  const at = await page.evaluate(() => (window as unknown as { hexpatrol: { opsProbe: { incidentAt(id: string): LL | null } } }).hexpatrol.opsProbe.incidentAt('R-1'))
+  same(t, at, toGcj(SCENE.lat, SCENE.lon), 'incident R-1')
 })
 
 t.test('AMap\'s tiles are asked for (from its four servers\' template) and credited', async (t) => {

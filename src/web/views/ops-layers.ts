@@ -126,6 +126,8 @@ export class OpsLayers {
     const colourOf = (l: L.Path | undefined) => (l === undefined ? null : String(l.options.fillColor ?? l.options.color))
     return {
       incident: (id: string) => colourOf(this.incidentMarkers.get(id)),
+      /** Where the incident's pin is drawn (in the basemap's datum). */
+      incidentAt: (id: string) => this.incidentMarkers.get(id)?.getLatLng() ?? null,
       hotspot: (id: string) => colourOf(this.hotspotPolys.get(id)),
       hotspotCount: () => this.hotspotPolys.size,
       checkpoint: (plan: string, index: number) => colourOf(this.checkpointMarkers.get(`${plan}/${index}`)),
