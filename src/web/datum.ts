@@ -34,18 +34,22 @@ export const NO_SHIFT: DatumShift = {
 
 /** WGS-84 ↔ GCJ-02 through gcoord. */
 export function gcj02Shift(gcoord: Gcoord): DatumShift {
-  const toMap = (lat: number, lon: number): LatLon => {
-    const [x, y] = gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02) as [number, number]
-    return [y, x]
+  // GeoJSON in, not a bare [lon, lat]: for a bare position gcoord builds its error messages (the
+  // array as a string) on every call, which costs more than the shift itself (3× here).
+  const point = (from: Gcoord['WGS84'] | Gcoord['GCJ02'], to: Gcoord['WGS84'] | Gcoord['GCJ02']) => (lat: number, lon: number): LatLon => {
+    const p = { type: 'Point' as const, coordinates: [lon, lat] as [number, number] }
+    gcoord.transform(p, from, to)
+    return [p.coordinates[1], p.coordinates[0]]
   }
   return {
     datum: 'gcj02',
-    toMap,
-    fromMap: (lat, lon) => {
-      const [x, y] = gcoord.transform([lon, lat], gcoord.GCJ02, gcoord.WGS84) as [number, number]
-      return [y, x]
+    toMap: point(gcoord.WGS84, gcoord.GCJ02),
+    fromMap: point(gcoord.GCJ02, gcoord.WGS84),
+    ring: (points) => {
+      const line = { type: 'LineString' as const, coordinates: points.map(([lat, lon]) => [lon, lat] as [number, number]) }
+      gcoord.transform(line, gcoord.WGS84, gcoord.GCJ02)
+      return line.coordinates.map(([lon, lat]) => [lat, lon] as LatLon)
     },
-    ring: (points) => points.map(([lat, lon]) => toMap(lat, lon)),
   }
 }
 
