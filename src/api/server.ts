@@ -49,9 +49,17 @@ export function routesOf(app: FastifyInstance): RouteInfo[] {
 }
 
 /** The origin of an absolute XYZ tile URL template (for the CSP), or nothing for a same-origin path. */
-export function tileOrigin(template: string | undefined): string[] {
+export function tileOrigin(template: string | undefined, subdomains = 'abc'): string[] {
   if (template === undefined || !/^https?:\/\//i.test(template)) return []
-  return [new URL(template.replace(/\{[a-z]\}/gi, '0')).origin]
+  // One origin per tile server the {s} placeholder names (t0…t7.tianditu.gov.cn, webrd01…04.is.autonavi.com).
+  const servers = template.includes('{s}') ? [...subdomains] : ['']
+  return [...new Set(servers.map((s) => new URL(template.replaceAll('{s}', s).replace(/\{-?[a-z]+\}/gi, '0')).origin))]
+}
+
+/** Every origin the configured basemap's tiles come from (its template and its overlay's). */
+export function tileOrigins(tiles: { url?: string | undefined; overlay_url?: string | undefined; subdomains?: string | undefined } | undefined): string[] {
+  if (tiles === undefined) return []
+  return [...new Set([tiles.url, tiles.overlay_url].flatMap((u) => tileOrigin(u, tiles.subdomains)))]
 }
 
 /** http.trust_proxy as fastify takes it: a hop count trusts the `n` addresses nearest the engine (proxy-addr's index). */
@@ -109,7 +117,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     // HSTS only means something over TLS; behind a TLS proxy it is the proxy's header to set.
     hsts: false,
     // Images from the engine only, plus the configured basemap's tile server (map.tiles), if any.
-    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigin(ctx.config.map.tiles?.url)] } },
+    contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigins(ctx.config.map.tiles)] } },
   })
   await app.register(cookie, { secret })
   await app.register(authPlugin, { config: ctx.config, tokens, sessions })

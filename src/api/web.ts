@@ -17,12 +17,17 @@ export interface WebOptions {
   root?: string | undefined
 }
 
-/** The page's own settings, inlined as JSON (a data block, not a script, so CSP allows it). */
+/** The page's own settings, inlined as JSON (a data block, not a script, so CSP allows it): the
+ * basemap (resolved at boot: a preset is its templates by now) and the datum its tiles are drawn
+ * in, which the page shifts every drawn coordinate into (src/web/datum.ts). */
 export function pageSettings(config: Config): Record<string, unknown> {
   const t = config.map.tiles
-  if (t === undefined) return { tiles: null }
-  if (t.pmtiles !== undefined) return { tiles: { pmtiles: PMTILES_ROUTE, attribution: t.attribution, maxZoom: t.max_zoom } }
-  return { tiles: { url: t.url, attribution: t.attribution, maxZoom: t.max_zoom } }
+  if (t === undefined) return { tiles: null, datum: 'wgs84' }
+  const datum = t.datum ?? 'wgs84'
+  const zoom = { maxZoom: t.max_zoom, ...(t.max_native_zoom === undefined ? {} : { maxNativeZoom: t.max_native_zoom }) }
+  if (t.pmtiles !== undefined) return { tiles: { pmtiles: PMTILES_ROUTE, attribution: t.attribution, ...zoom }, datum }
+  const extra = { ...(t.overlay_url === undefined ? {} : { overlayUrl: t.overlay_url }), ...(t.subdomains === undefined ? {} : { subdomains: t.subdomains }) }
+  return { tiles: { url: t.url, ...extra, attribution: t.attribution, ...zoom }, datum }
 }
 
 /** Where the engine serves a configured local PMTiles basemap (map.tiles.pmtiles). */

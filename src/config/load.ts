@@ -2,7 +2,7 @@
 // validated against the schema (unknown keys are errors), cross-checked, then frozen.
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { checkMapTiles } from './map-tiles.js'
+import { resolveMapTiles } from './map-tiles.js'
 import { checkTrustProxy } from './trust-proxy.js'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
@@ -135,14 +135,14 @@ export function validateConfig(raw: Record<string, unknown>, baseDir = process.c
     const key = pointerToKey(e.path ?? '')
     throw configError(`invalid configuration:\n  ${key}: ${e.message}`)
   }
-  resolveFiles(config, baseDir)
+  resolveFiles(config, baseDir, env)
   crossCheck(config)
   checkDecoded?.(config)
   return deepFreeze(resolveConfig(config, env))
 }
 
-function resolveFiles(config: Config, baseDir: string): void {
-  if (config.map.tiles !== undefined) config.map.tiles.pmtiles = checkMapTiles(config.map.tiles, baseDir)
+function resolveFiles(config: Config, baseDir: string, env: NodeJS.ProcessEnv): void {
+  if (config.map.tiles !== undefined) resolveMapTiles(config.map.tiles, baseDir, env)
   for (const zone of config.zones) {
     const g = zone.geometry
     if ('file' in g) {

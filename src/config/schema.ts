@@ -417,17 +417,32 @@ export const ConfigSchema = Obj({
   /** The live map at `/`. Without `tiles` it draws on a plain background (works offline). */
   map: Obj({
     /** Optional basemap, one of: `url`, an XYZ URL template ({z}/{x}/{y}), e.g. a local tile server;
-     * or `pmtiles`, a local PMTiles v3 raster archive (path relative to the config file) that the
-     * engine serves itself at GET /api/v1/map/tiles.pmtiles. With its attribution. */
+     * `pmtiles`, a local PMTiles v3 raster archive (path relative to the config file) that the
+     * engine serves itself at GET /api/v1/map/tiles.pmtiles; or `preset`, a named online map of
+     * China (tianditu, amap, tencent). With its attribution and its datum. */
     tiles: Type.Optional(Type.Object({
-      /** XYZ tile URL template with {z}, {x}, {y} (e.g. a local tile server); exactly one of url and pmtiles. */
+      /** XYZ tile URL template with {z}, {x}, {y} ({s} a subdomain, {-y} a row counted from the south, {tk} the key); exactly one of url, pmtiles and preset. */
       url: Type.Optional(Type.String({ minLength: 1, pattern: '\\{z\\}' })),
-      /** Local PMTiles v3 raster archive (path relative to the config file), checked at start-up and served at GET /api/v1/map/tiles.pmtiles; exactly one of url and pmtiles. */
+      /** Local PMTiles v3 raster archive (path relative to the config file), checked at start-up and served at GET /api/v1/map/tiles.pmtiles; exactly one of url, pmtiles and preset. */
       pmtiles: Type.Optional(Type.String({ minLength: 1 })),
-      /** Attribution shown in the map's corner for the basemap (its licence usually requires one). */
+      /** A named online basemap of China: tianditu (CGCS2000 ≈ WGS-84, labels as a second layer, needs key or key_env), amap (AMap/Gaode, GCJ-02) or tencent (GCJ-02); exactly one of url, pmtiles and preset. Needs Internet access from the browsers. */
+      preset: Type.Optional(Type.Union([Type.Literal('tianditu'), Type.Literal('amap'), Type.Literal('tencent')])),
+      /** A second XYZ template drawn over the basemap (e.g. a labels layer); with url only. */
+      overlay_url: Type.Optional(Type.String({ minLength: 1, pattern: '\\{z\\}' })),
+      /** The datum the basemap's tiles are drawn in: wgs84 (also CGCS2000, Tianditu, OpenStreetMap) or gcj02 (AMap/Gaode, Tencent: the page shifts every unit, zone, cell and track it draws into GCJ-02; stored data stays WGS-84). Unset: the preset's, else wgs84. */
+      datum: Type.Optional(Type.Union([Type.Literal('wgs84'), Type.Literal('gcj02')])),
+      /** Letters or digits that {s} in the template takes, one per tile server (e.g. "1234"); unset: the preset's, else Leaflet's "abc". */
+      subdomains: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9]+$' })),
+      /** The key the template's {tk} takes (Tianditu's browser key). It travels in every tile URL to every browser: restrict it to your server's address in the provider's console. Exclusive with key_env. */
+      key: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9]+$' })),
+      /** Environment variable holding the key (keeps it out of the config file). Exclusive with key. */
+      key_env: Type.Optional(Type.String({ minLength: 1 })),
+      /** Attribution shown in the map's corner for the basemap (its licence usually requires one); empty with a preset: the provider's. */
       attribution: Type.String({ default: '' }),
-      /** Deepest zoom level the basemap has tiles for. */
+      /** Deepest zoom level the map offers. */
       max_zoom: Type.Integer({ minimum: 1, maximum: 24, default: 19 }),
+      /** Deepest zoom level the tile server has tiles for; beyond it, up to max_zoom, its tiles are enlarged. Unset: the preset's, else max_zoom. */
+      max_native_zoom: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 })),
     }, { additionalProperties: false })),
   }),
   /** Alert rules: thresholds of radius_breach, zone_exit, coverage_gap, response_gap and unit_silent, and fix plausibility. */

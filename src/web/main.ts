@@ -8,6 +8,7 @@ import { h } from './dom.js'
 import { label, onLangChange, relabel, t } from './i18n.js'
 import { Store, setStreamUnauthorized } from './store.js'
 import { MapView, type PageSettings } from './views/map-layers.js'
+import { loadDatumShift } from './datum.js'
 import { AlertPanel } from './views/alert-panel.js'
 import { UnitDetails } from './views/unit-details.js'
 import { ResourceSearch } from './views/resource-search.js'
@@ -58,12 +59,12 @@ async function boot(): Promise<void> {
   setUnauthorizedHandler(() => location.assign(relogin))
   setStreamUnauthorized(() => location.assign(relogin))
   if (wall) {
-    const w = startWall(root, settings())
+    const w = await startWall(root, settings())
     if (__HEXP_PROBES__) window.hexpatrol = { view: 'wall', store: w.store, map: w.map }
-  } else startMap(root, session)
+  } else await startMap(root, session)
 }
 
-function startMap(root: HTMLElement, session: Session): void {
+async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const store = new Store()
   // The store's stream and timers end with the page (or before the redirect to the login page).
   addEventListener('pagehide', () => store.close())
@@ -84,7 +85,8 @@ function startMap(root: HTMLElement, session: Session): void {
   const header = h('header', {}, h('h1', { 'data-i18n': 'app.title' }, t('app.title')), conn, h('span', { class: 'spacer' }), new ReportLinks().el, wall, user, langSelect(), logout)
   root.replaceChildren(header, h('main', {}, left, mapEl, right))
 
-  const map = new MapView(mapEl, store, settings())
+  const s = settings()
+  const map = new MapView(mapEl, store, s, await loadDatumShift(s.datum))
   const alerts = new AlertPanel(store, map, session)
   const details = new UnitDetails(store, map)
   const search = new ResourceSearch(map)

@@ -18,10 +18,10 @@ const archive = writePmtiles([12, 13].flatMap((z) => tilesCovering(bounds, z)).m
 writeFileSync(join(dir, 'district.pmtiles'), archive)
 writeFileSync(join(dir, 'not.pmtiles'), 'PMTiles\u0002 an old version')
 
-t.test('config: exactly one of url and pmtiles; the archive is checked at boot; relative to the config file', async (t) => {
+t.test('config: exactly one of url, preset and pmtiles; the archive is checked at boot; relative to the config file', async (t) => {
   const c = validateConfig({ map: { tiles: { pmtiles: 'district.pmtiles', attribution: '© test', max_zoom: 16 } } }, dir)
   t.equal(c.map.tiles?.pmtiles, join(dir, 'district.pmtiles'), 'resolved against the config file\'s directory')
-  t.same(pageSettings(c), { tiles: { pmtiles: PMTILES_ROUTE, attribution: '© test', maxZoom: 16 } }, 'the page reads it from the engine')
+  t.same(pageSettings(c), { tiles: { pmtiles: PMTILES_ROUTE, attribution: '© test', maxZoom: 16 }, datum: 'wgs84' }, 'the page reads it from the engine')
   t.throws(() => validateConfig({ map: { tiles: { attribution: 'x' } } }), /map\.tiles: give exactly one of url .* and pmtiles/)
   t.throws(() => validateConfig({ map: { tiles: { url: 'http://127.0.0.1/{z}/{x}/{y}.png', pmtiles: 'district.pmtiles' } } }, dir), /exactly one/)
   t.throws(() => validateConfig({ map: { tiles: { pmtiles: 'missing.pmtiles' } } }, dir), /map\.tiles\.pmtiles: .*missing\.pmtiles cannot be read \(ENOENT\)/)

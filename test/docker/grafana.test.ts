@@ -399,3 +399,22 @@ t.test('every ClickHouse panel query runs on the real schema and returns what it
   t.same(get('Units reporting (last 5 min)'), [{ units: 2 }], 'P-003 last reported 20 minutes ago')
   t.equal(get('Alert transitions').reduce((s, r) => s + Number(r.transitions), 0), 5, 'every transition is counted')
 })
+
+t.test('the maps work offline, and every panel says whether it needs a ClickHouse server', async (t) => {
+  const compose = parseYaml(readFileSync(join(docker, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> }
+  const base = JSON.parse(compose.services.grafana!.environment!.GF_GEOMAP_DEFAULT_BASELAYER_CONFIG!) as { type: string; config: { url: string } }
+  t.equal(base.type, 'xyz', 'Grafana\'s default base layer is set by the stack (not CARTO\'s online tiles)')
+  t.match(base.config.url, /^data:image\/png;base64,[A-Za-z0-9+/=]+$/, 'one inline tile: no tile server asked')
+  const png = Buffer.from(base.config.url.split(',')[1]!, 'base64')
+  t.equal(png.subarray(1, 4).toString('latin1'), 'PNG', 'a PNG image')
+  for (const p of panels.filter((x) => x.type === 'geomap')) {
+    t.match(p.options?.basemap, { type: 'default' }, `${p.title}: the default base layer, which GF_GEOMAP_DEFAULT_BASELAYER_CONFIG sets`)
+    t.match((p as { description?: string }).description, /GF_GEOMAP_DEFAULT_BASELAYER_CONFIG[\s\S]*WGS-84/, `${p.title}: says where its basemap comes from and in which datum`)
+  }
+  for (const p of panels) {
+    const d = (p as { description?: string }).description ?? ''
+    if (p.datasource?.type === CH_TYPE) t.match(d, /Needs a ClickHouse server \(clickhouse\.url\)/, `${p.title}: needs a ClickHouse server`)
+    else t.match(d, /no ClickHouse server needed/, `${p.title}: works without one`)
+  }
+  t.match((dashboard as { description?: string }).description, /Needs a ClickHouse server/)
+})

@@ -1,16 +1,19 @@
 // The map and its layers: zone polygons, coverage cells (own canvas, so unit updates never redraw
 // 20,000 cells), posts with their radius, units (shape by kind, colour by status) with trails,
 // search highlights, and labels (callsign, else name) beside the units in view from a street-level
-// zoom on. Leaflet's canvas renderers only: no WebGL, no tiles unless configured.
+// zoom on. Leaflet's canvas renderers only: no WebGL, no tiles unless configured. Every coordinate
+// drawn goes through the datum shift (src/web/datum.ts), and a click comes back through it.
 import * as L from 'leaflet'
+import { NO_SHIFT, type Datum, type DatumShift } from '../datum.js'
 import type { Store } from '../store.js'
 import { FRESHNESS_COLOURS, STATUS_COLOURS, freshness, kindIcon, unitStatus, type Cell, type KindIcon, type Unit } from '../model.js'
 import { t } from '../i18n.js'
 import { escapeHtml, textEl } from '../dom.js'
 import { unitFullName, unitLabel } from '../unit-finder.js'
 
-type Basemap = { attribution: string; maxZoom: number } & ({ url: string } | { pmtiles: string })
-export interface PageSettings { tiles: Basemap | null }
+type Basemap = { attribution: string; maxZoom: number; maxNativeZoom?: number } & ({ url: string; overlayUrl?: string; subdomains?: string } | { pmtiles: string })
+/** From the engine (src/api/web.ts pageSettings): the basemap, and the datum its tiles are drawn in. */
+export interface PageSettings { tiles: Basemap | null; datum?: Datum }
 /** The wall screen has no zoom buttons: nothing on it is meant to be pressed. */
 export interface MapOptions { controls: boolean }
 
@@ -93,7 +96,8 @@ export class MapView {
   private lastFlush = 0
   private trailsWanted = true
 
-  constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings, options: MapOptions = { controls: true }) {
+  /** `shift`: WGS-84 → the basemap's datum and back (loadDatumShift(settings.datum); none on a WGS-84 basemap). */
+  constructor(el: HTMLElement, private readonly store: Store, settings: PageSettings, readonly shift: DatumShift = NO_SHIFT, options: MapOptions = { controls: true }) {
     this.map = L.map(el, { preferCanvas: true, zoomControl: options.controls, attributionControl: true, worldCopyJump: false })
     // Three canvases: cells (redrawn when coverage changes), zones and posts (default overlay
     // pane), units and trails on top (redrawn every frame units move, without the 20,000 cells).
@@ -105,7 +109,7 @@ export class MapView {
     this.map.attributionControl.setPrefix('hexpatrol · Leaflet')
     for (const l of [this.cellsLayer, this.zonesLayer, this.postsLayer, this.trailsLayer, this.trackLayer, this.unitsLayer, this.highlightLayer, this.labelsLayer]) l.addTo(this.map)
     this.map.setView([0, 0], 2)
-    this.map.on('click', (e: L.LeafletMouseEvent) => this.onMapClick(e.latlng.lat, e.latlng.lng))
+    this.map.on('click', (e: L.LeafletMouseEvent) => this.onMapClick(...this.shift.fromMap(e.latlng.lat, e.latlng.lng)))
     this.map.on('zoomend', () => this.showTrails())
     this.map.on('moveend', () => this.refreshLabels())
     store.subscribe((e) => {
@@ -120,13 +124,26 @@ export class MapView {
    * only then: a map without that basemap never downloads it). Drawn below every other pane. */
   private async addBasemap(b: Basemap): Promise<void> {
     // The control sets attributions as innerHTML: the configured text is escaped to stay text.
-    const o = { attribution: escapeHtml(b.attribution), maxZoom: b.maxZoom, pane: 'tilePane' }
+    const o = { attribution: escapeHtml(b.attribution), maxZoom: b.maxZoom, pane: 'tilePane', ...(b.maxNativeZoom === undefined ? {} : { maxNativeZoom: b.maxNativeZoom }) }
     if ('url' in b) {
-      L.tileLayer(b.url, o).addTo(this.map)
+      const s = b.subdomains === undefined ? {} : { subdomains: b.subdomains }
+      L.tileLayer(b.url, { ...o, ...s }).addTo(this.map)
+      // A labels layer over it (Tianditu's cva_w): same provider, so one attribution.
+      if (b.overlayUrl !== undefined) L.tileLayer(b.overlayUrl, { ...o, ...s, attribution: '' }).addTo(this.map)
       return
     }
     const { PMTiles, leafletRasterLayer } = await import('pmtiles')
     leafletRasterLayer(new PMTiles(b.pmtiles), o).addTo(this.map)
+  }
+
+  /** A WGS-84 point where the basemap draws it. */
+  at(lat: number, lon: number): L.LatLngTuple {
+    return this.shift.toMap(lat, lon)
+  }
+
+  /** A GeoJSON layer of WGS-84 geometry, drawn shifted point by point into the basemap's datum. */
+  geoJSON(data: GeoJSON.GeoJsonObject, options: L.GeoJSONOptions = {}): L.GeoJSON {
+    return L.geoJSON(data, { ...options, coordsToLatLng: (c) => L.latLng(this.at(c[1]!, c[0]!)) })
   }
 
   layers(): Record<'units' | 'trails' | 'zones' | 'cells' | 'posts', L.LayerGroup> {
@@ -157,9 +174,9 @@ export class MapView {
 
   private placeLabel(u: Unit): void {
     if (u.lat === null || u.lon === null || this.labelBounds === null || this.labels.size >= MAX_LABELS) return
-    if (!this.labelBounds.contains([u.lat, u.lon])) return
+    if (!this.labelBounds.contains(this.at(u.lat, u.lon))) return
     const tip = L.tooltip({ permanent: true, direction: 'right', offset: [8, 0], className: 'unit-label', interactive: false })
-      .setLatLng([u.lat, u.lon]).setContent(textEl(unitLabel(u)))
+      .setLatLng(this.at(u.lat, u.lon)).setContent(textEl(unitLabel(u)))
     tip.addTo(this.labelsLayer)
     this.labels.set(u.id, tip)
   }
@@ -183,26 +200,28 @@ export class MapView {
     this.zonesLayer.clearLayers()
     const bounds = L.latLngBounds([])
     for (const z of this.store.zones.values()) {
-      const g = L.geoJSON(z.geometry as GeoJSON.GeoJsonObject, { style: { color: '#2f6fbf', weight: 2, fill: false }, interactive: false })
+      const g = this.geoJSON(z.geometry as GeoJSON.GeoJsonObject, { style: { color: '#2f6fbf', weight: 2, fill: false }, interactive: false })
       g.addTo(this.zonesLayer)
       bounds.extend(g.getBounds())
     }
     this.postsLayer.clearLayers()
     for (const p of this.store.posts.values()) {
-      L.circle([p.lat, p.lon], { radius: p.radiusM, color: '#7b5ea7', weight: 1, dashArray: '4 4', fillOpacity: 0.03, interactive: false }).addTo(this.postsLayer)
-      L.circleMarker([p.lat, p.lon], { radius: 4, color: '#7b5ea7', fillColor: '#fff', fillOpacity: 1, weight: 2 }).bindTooltip(textEl(p.name)).addTo(this.postsLayer)
-      bounds.extend([p.lat, p.lon])
+      const at = this.at(p.lat, p.lon)
+      L.circle(at, { radius: p.radiusM, color: '#7b5ea7', weight: 1, dashArray: '4 4', fillOpacity: 0.03, interactive: false }).addTo(this.postsLayer)
+      L.circleMarker(at, { radius: 4, color: '#7b5ea7', fillColor: '#fff', fillOpacity: 1, weight: 2 }).bindTooltip(textEl(p.name)).addTo(this.postsLayer)
+      bounds.extend(at)
     }
     this.cellsLayer.clearLayers()
     this.cellPolys.clear()
     const now = this.now()
     for (const c of this.store.cells.values()) {
-      const poly = L.polygon(c.ring, { renderer: this.cellRenderer, interactive: false, ...this.cellStyle(c, now) })
+      // H3 outlines are computed in WGS-84 (by the engine) and shifted vertex by vertex.
+      const poly = L.polygon(this.shift.ring(c.ring), { renderer: this.cellRenderer, interactive: false, ...this.cellStyle(c, now) })
       this.cellPolys.set(c.id, poly)
       poly.addTo(this.cellsLayer)
     }
     this.queueUnits(new Set(this.store.units.keys()))
-    for (const u of this.store.units.values()) if (u.lat !== null && u.lon !== null) bounds.extend([u.lat, u.lon])
+    for (const u of this.store.units.values()) if (u.lat !== null && u.lon !== null) bounds.extend(this.at(u.lat, u.lon))
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [20, 20] })
     this.showTrails()
   }
@@ -253,10 +272,11 @@ export class MapView {
   private drawUnit(u: Unit): void {
     if (u.lat === null || u.lon === null) return
     const colour = STATUS_COLOURS[unitStatus(u)]
+    const at = this.at(u.lat, u.lon)
     let m = this.markers.get(u.id)
     let moved = true
     if (m === undefined) {
-      m = new UnitMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
+      m = new UnitMarker(at, { renderer: this.unitRenderer, radius: MARKER_RADIUS, shape: kindIcon(u.kind), color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1 })
       m.on('click', (e: L.LeafletMouseEvent) => {
         L.DomEvent.stopPropagation(e)
         this.onUnitClick(u.id)
@@ -266,22 +286,22 @@ export class MapView {
       this.markers.set(u.id, m)
     } else {
       const ll = m.getLatLng()
-      moved = ll.lat !== u.lat || ll.lng !== u.lon
-      if (moved) m.setLatLng([u.lat, u.lon])
+      moved = ll.lat !== at[0] || ll.lng !== at[1]
+      if (moved) m.setLatLng(at)
       if (m.options.fillColor !== colour) m.setStyle({ fillColor: colour })
     }
     if (this.map.hasLayer(this.trailsLayer)) this.drawTrail(u.id, colour)
     if (this.labelBounds !== null) {
       const tip = this.labels.get(u.id)
       if (tip === undefined) this.placeLabel(u)
-      else if (moved) tip.setLatLng([u.lat, u.lon])
+      else if (moved) tip.setLatLng(this.at(u.lat, u.lon))
     }
     if (moved) this.onMarkerMoved?.(u.id, u.ts)
   }
 
   /** Trails are only built while shown (projecting 5,000 hidden polylines would cost for nothing). */
   private drawTrail(id: string, colour: string): void {
-    const pts = this.store.trails.get(id) ?? []
+    const pts = this.shift.ring(this.store.trails.get(id) ?? [])
     let tr = this.trails.get(id)
     if (tr === undefined) {
       tr = L.polyline(pts, { renderer: this.unitRenderer, color: colour, weight: 2, opacity: 0.45, interactive: false })
@@ -293,6 +313,7 @@ export class MapView {
     }
   }
 
+  /** Where the marker is drawn (in the basemap's datum), its colour and shape. */
   markerOf(id: string): { lat: number; lon: number; colour: string; shape: KindIcon } | null {
     const m = this.markers.get(id)
     if (m === undefined) return null
@@ -303,30 +324,31 @@ export class MapView {
   /** Rings around the given units and a pin at the searched point. */
   highlight(point: [number, number] | null, unitIds: string[]): void {
     this.highlightLayer.clearLayers()
-    if (point !== null) L.circleMarker(point, { radius: 6, color: '#000', weight: 2, fillColor: '#ffd33d', fillOpacity: 1, interactive: false }).addTo(this.highlightLayer)
+    if (point !== null) L.circleMarker(this.at(point[0], point[1]), { radius: 6, color: '#000', weight: 2, fillColor: '#ffd33d', fillOpacity: 1, interactive: false }).addTo(this.highlightLayer)
     for (const id of unitIds) {
       const u = this.store.units.get(id)
       if (u?.lat == null || u.lon == null) continue
-      L.circleMarker([u.lat, u.lon], { renderer: this.unitRenderer, radius: 13, color: '#ffb000', weight: 3, fill: false, interactive: false }).addTo(this.highlightLayer)
+      L.circleMarker(this.at(u.lat, u.lon), { renderer: this.unitRenderer, radius: 13, color: '#ffb000', weight: 3, fill: false, interactive: false }).addTo(this.highlightLayer)
     }
   }
 
   showTrack(geojson: GeoJSON.GeoJsonObject | null): void {
     this.trackLayer.clearLayers()
     if (geojson === null) return
-    const g = L.geoJSON(geojson, { style: { color: '#e36209', weight: 3, dashArray: '6 4' }, pointToLayer: (_f, ll) => L.circleMarker(ll, { radius: 2, color: '#e36209' }) })
+    const g = this.geoJSON(geojson, { style: { color: '#e36209', weight: 3, dashArray: '6 4' }, pointToLayer: (_f, ll) => L.circleMarker(ll, { radius: 2, color: '#e36209' }) })
     g.addTo(this.trackLayer)
     if (g.getBounds().isValid()) this.map.fitBounds(g.getBounds(), { padding: [40, 40], maxZoom: 16 })
   }
 
+  /** Centres the map on a WGS-84 point. */
   focus(lat: number, lon: number, zoom = 15): void {
-    this.map.setView([lat, lon], Math.max(this.map.getZoom(), zoom))
+    this.map.setView(this.at(lat, lon), Math.max(this.map.getZoom(), zoom))
   }
 
   focusZone(id: string): void {
     const z = this.store.zones.get(id)
     if (z === undefined) return
-    const b = L.geoJSON(z.geometry as GeoJSON.GeoJsonObject).getBounds()
+    const b = this.geoJSON(z.geometry as GeoJSON.GeoJsonObject).getBounds()
     if (b.isValid()) this.map.fitBounds(b)
   }
 }

@@ -1,7 +1,8 @@
 // Incident-guided patrol on the map: incidents (pins coloured by priority), hotspot cells (shaded
 // by score), active plans' checkpoints (coloured by state, with their radius) and dashed lines
 // from each responsible unit still on its way to its checkpoint, and each zone's patrol level
-// (outline colour by rung, label with the level's name). Canvas renderers, as everywhere.
+// (outline colour by rung, label with the level's name). Canvas renderers, as everywhere; every
+// coordinate through the map's datum shift (MapView.at / geoJSON / shift.ring).
 import * as L from 'leaflet'
 import { t, tOr } from '../i18n.js'
 import type { Store } from '../store.js'
@@ -54,7 +55,7 @@ export class OpsLayers {
   private drawIncidents(): void {
     for (const i of this.ops.incidents.values()) {
       if (this.incidentMarkers.has(i.id)) continue
-      const m = L.circleMarker([i.lat, i.lon], { renderer: this.renderer, radius: 8, color: '#fff', weight: 2, fillColor: incidentColour(i.priority), fillOpacity: 0.95 })
+      const m = L.circleMarker(this.view.at(i.lat, i.lon), { renderer: this.renderer, radius: 8, color: '#fff', weight: 2, fillColor: incidentColour(i.priority), fillOpacity: 0.95 })
       m.bindTooltip(() => text(incidentLabel(i)))
       m.on('click', (e: L.LeafletMouseEvent) => {
         L.DomEvent.stopPropagation(e)
@@ -70,7 +71,7 @@ export class OpsLayers {
     this.hotspotPolys.clear()
     const top = Math.max(1, ...[...this.ops.hotspots.values()].map((h) => h.score))
     for (const h of this.ops.hotspots.values()) {
-      const p = L.polygon(h.ring, { renderer: this.renderer, color: HOTSPOT_COLOUR, weight: 2, fillColor: HOTSPOT_COLOUR, fillOpacity: 0.15 + 0.45 * (h.score / top) })
+      const p = L.polygon(this.view.shift.ring(h.ring), { renderer: this.renderer, color: HOTSPOT_COLOUR, weight: 2, fillColor: HOTSPOT_COLOUR, fillOpacity: 0.15 + 0.45 * (h.score / top) })
       p.bindTooltip(() => text(t('ops.hotspot', { score: h.score, n: h.incidents })))
       p.addTo(this.hotspotsLayer)
       this.hotspotPolys.set(h.id, p)
@@ -84,8 +85,9 @@ export class OpsLayers {
     for (const plan of this.ops.plans.values()) {
       for (const c of plan.checkpoints) {
         const colour = CHECKPOINT_COLOURS[c.state]
-        L.circle([c.lat, c.lon], { renderer: this.renderer, radius: c.radiusM, color: colour, weight: 1, fillOpacity: 0.1, interactive: false }).addTo(this.plansLayer)
-        const m = L.circleMarker([c.lat, c.lon], { renderer: this.renderer, radius: 7, color: '#000', weight: 2, fillColor: colour, fillOpacity: 1 })
+        const at = this.view.at(c.lat, c.lon)
+        L.circle(at, { renderer: this.renderer, radius: c.radiusM, color: colour, weight: 1, fillOpacity: 0.1, interactive: false }).addTo(this.plansLayer)
+        const m = L.circleMarker(at, { renderer: this.renderer, radius: 7, color: '#000', weight: 2, fillColor: colour, fillOpacity: 1 })
         m.bindTooltip(text(`${c.name} · ${t(`checkpoint.${c.state}`)}`), { permanent: true, direction: 'right', className: 'cp-label' })
         m.addTo(this.plansLayer)
         this.checkpointMarkers.set(`${plan.id}/${c.index}`, m)
@@ -94,7 +96,7 @@ export class OpsLayers {
         for (const cu of c.units) {
           const u = this.store.units.get(cu.unitId)
           if (u?.lat == null || u.lon == null) continue
-          L.polyline([[u.lat, u.lon], [c.lat, c.lon]], { renderer: this.renderer, color: colour, weight: 2, dashArray: '6 5', interactive: false }).addTo(this.plansLayer)
+          L.polyline([this.view.at(u.lat, u.lon), at], { renderer: this.renderer, color: colour, weight: 2, dashArray: '6 5', interactive: false }).addTo(this.plansLayer)
           this.lines++
         }
       }
@@ -108,7 +110,7 @@ export class OpsLayers {
       const z = this.store.zones.get(lv.zone)
       if (z === undefined) continue
       const colour = LEVEL_COLOURS[Math.min(lv.rung, LEVEL_COLOURS.length - 1)]!
-      const g = L.geoJSON(z.geometry as GeoJSON.GeoJsonObject, { style: { color: colour, weight: lv.rung === 0 ? 2 : 4, fill: false }, interactive: false })
+      const g = this.view.geoJSON(z.geometry as GeoJSON.GeoJsonObject, { style: { color: colour, weight: lv.rung === 0 ? 2 : 4, fill: false }, interactive: false })
       g.addTo(this.levelsLayer)
       const b = g.getBounds()
       if (b.isValid()) {
@@ -124,6 +126,8 @@ export class OpsLayers {
     const colourOf = (l: L.Path | undefined) => (l === undefined ? null : String(l.options.fillColor ?? l.options.color))
     return {
       incident: (id: string) => colourOf(this.incidentMarkers.get(id)),
+      /** Where the incident's pin is drawn (in the basemap's datum). */
+      incidentAt: (id: string) => this.incidentMarkers.get(id)?.getLatLng() ?? null,
       hotspot: (id: string) => colourOf(this.hotspotPolys.get(id)),
       hotspotCount: () => this.hotspotPolys.size,
       checkpoint: (plan: string, index: number) => colourOf(this.checkpointMarkers.get(`${plan}/${index}`)),

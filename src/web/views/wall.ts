@@ -9,6 +9,7 @@ import { label, onLangChange, setLang, t } from '../i18n.js'
 import { Store } from '../store.js'
 import { AlertPanel } from './alert-panel.js'
 import { MapView, type PageSettings } from './map-layers.js'
+import { loadDatumShift } from '../datum.js'
 import { ZoneSummary } from './zone-summary.js'
 
 export const WALL_RELOAD_MS = 30 * 60_000
@@ -17,7 +18,7 @@ export function isWall(loc: Pick<Location, 'search' | 'hash'>): boolean {
   return new URLSearchParams(loc.search).get('view') === 'wall' || loc.hash === '#wall'
 }
 
-export function startWall(root: HTMLElement, settings: PageSettings): { store: Store; map: MapView } {
+export async function startWall(root: HTMLElement, settings: PageSettings): Promise<{ store: Store; map: MapView }> {
   const lang = new URLSearchParams(location.search).get('lang')
   if (lang === 'en' || lang === 'zh-CN') setLang(lang)
   document.body.classList.add('wall')
@@ -35,7 +36,7 @@ export function startWall(root: HTMLElement, settings: PageSettings): { store: S
   const left = h('aside', { class: 'side left' })
   const right = h('aside', { class: 'side right' })
   root.replaceChildren(h('header', {}, label(h('h1'), 'app.title'), conn, h('span', { class: 'spacer' }), updated), h('main', {}, left, mapEl, right))
-  const map = new MapView(mapEl, store, settings, { controls: false })
+  const map = new MapView(mapEl, store, settings, await loadDatumShift(settings.datum), { controls: false })
   const alerts = new AlertPanel(store, map, null, true)
   const zones = new ZoneSummary(store, map, store.ops, true)
   left.append(alerts.el)
