@@ -62,7 +62,7 @@ export const IntegritySchema = Obj({
   }),
   /** stationary_share: the share of a unit's reporting time on a day spent in long stationary periods. */
   stationary: Obj({
-    /** A unit is stationary while its fixes stay within this radius (metres), or twice their accuracy when larger, of the period's centre. */
+    /** A unit is stationary while its fixes stay within this radius (metres), or three times their accuracy when larger, of the period's centre. */
     radius_m: Type.Number({ exclusiveMinimum: 0, default: 60 }),
     /** Stationary periods shorter than this are ordinary stops and are not counted. */
     min_period: Duration('30m'),

@@ -1,7 +1,7 @@
 // stationary_share: how much of a unit's reporting time on a day went to long stationary periods
 // (a phone left at the station still "patrols" by reporting). A period is a stretch of fixes within
-// radius_m (or twice their accuracy, when larger) of its running centre; one fix outside is taken
-// as noise, two in a row end it. Periods of at least min_period count. At the end of each day
+// radius_m (or three times their accuracy, when larger) of its running centre; up to two fixes
+// outside in a row are taken as noise (multipath), a third ends it. Periods of at least min_period count. At the end of each day
 // (dayOf changes, or flush) a day with enough reporting time whose share reaches max_share is one
 // signal. O(1) state per unit. Units whose job is to stand (a post's watch) are left out by `exempt`.
 import type { Fix } from '../decode/fix.js'
@@ -28,6 +28,9 @@ export interface StationaryDeps {
   /** Units not judged (a post's stationed watch). */
   exempt?: (unitId: string) => boolean
 }
+
+/** Fixes in a row outside a period's radius taken as noise before the period ends. */
+const MAX_OUTSIDE = 2
 
 const UTC_DAY = (ts: number): number => Math.floor(ts / 86_400_000)
 
@@ -59,15 +62,15 @@ export class StationaryShare implements IntegrityDetector {
     if (gap <= this.o.maxGapMs) d.reportingMs += gap
     d.last = fix.ts
     const p = d.period
-    const radius = Math.max(this.o.radiusM, 2 * (fix.accuracy ?? 0))
+    const radius = Math.max(this.o.radiusM, 3 * (fix.accuracy ?? 0))
     if (p !== null && gap <= this.o.maxGapMs && haversineM(p.lat, p.lon, fix.lat, fix.lon) <= radius) {
       p.lat += (fix.lat - p.lat) / (p.n + 1)
       p.lon += (fix.lon - p.lon) / (p.n + 1)
       p.n++
       p.to = fix.ts
       p.outside = 0
-    } else if (p !== null && gap <= this.o.maxGapMs && p.outside === 0) {
-      p.outside = 1
+    } else if (p !== null && gap <= this.o.maxGapMs && p.outside < MAX_OUTSIDE) {
+      p.outside++
     } else {
       if (p !== null) this.count(d, p)
       d.period = start(fix)
