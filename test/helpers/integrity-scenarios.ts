@@ -278,23 +278,38 @@ export function signalsOf(u: UnitDays, o: IntegrityOptions = DEFAULT_OPTIONS): I
   return out
 }
 
-export interface Rates { unitDays: number; runs: number; falseSignals: number; byKind: Map<IntegrityKind, number>; caught: number; named: number }
+export interface Rates {
+  unitDays: number
+  runs: number
+  falseSignals: number
+  /** Every signal, by kind (true ones included). */
+  byKind: Map<IntegrityKind, number>
+  /** False signals by kind. */
+  falseByKind: Map<IntegrityKind, number>
+  /** Runs whose staged dishonesty the expected detector caught (on the culprit, on the dishonest day). */
+  caught: number
+  /** Caught runs whose signal names the vehicle the phone rode in (or needs none). */
+  named: number
+}
 
 /** Runs a scenario over `runs` seeds: false signals (honest) or catches by the expected detector (dishonest). */
-export function evaluate(s: Scenario, runs: number, seed0 = 1): Rates {
-  const r: Rates = { unitDays: 0, runs, falseSignals: 0, byKind: new Map(), caught: 0, named: 0 }
+export function evaluate(s: Scenario, runs: number, seed0 = 1, o: IntegrityOptions = DEFAULT_OPTIONS): Rates {
+  const r: Rates = { unitDays: 0, runs, falseSignals: 0, byKind: new Map(), falseByKind: new Map(), caught: 0, named: 0 }
   for (let k = 0; k < runs; k++) {
     const u = s.build(seed0 + k * 7919)
     r.unitDays += u.unitDays
-    const sig = signalsOf(u)
+    const sig = signalsOf(u, o)
     for (const x of sig) r.byKind.set(x.kind, (r.byKind.get(x.kind) ?? 0) + 1)
-    if (s.honest) r.falseSignals += sig.length
-    else {
-      const hit = sig.filter((x) => x.kind === s.expect && x.unitId === u.culprit && x.from >= DAY0 + DAY_MS)
-      if (hit.length > 0) r.caught++
-      if (hit.some((x) => u.vehicle === undefined || x.relatedUnitId === u.vehicle)) r.named++
-      // Anything else said about an honest unit (or about the culprit's honest day) is false.
-      r.falseSignals += sig.filter((x) => x.unitId !== u.culprit || x.from < DAY0 + DAY_MS).length
+    // On a dishonest run, what the expected detector says about the culprit's dishonest day is true;
+    // anything else (about an honest unit, about the culprit's honest day) is false.
+    const isTrue = (x: IntegritySignal): boolean => !s.honest && x.kind === s.expect && x.unitId === u.culprit && x.from >= DAY0 + DAY_MS
+    const hit = sig.filter(isTrue)
+    if (hit.length > 0) r.caught++
+    if (hit.some((x) => u.vehicle === undefined || x.relatedUnitId === u.vehicle)) r.named++
+    for (const x of sig) {
+      if (isTrue(x)) continue
+      r.falseSignals++
+      r.falseByKind.set(x.kind, (r.falseByKind.get(x.kind) ?? 0) + 1)
     }
   }
   return r
