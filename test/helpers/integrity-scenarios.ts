@@ -37,6 +37,8 @@ export interface Scenario {
   honest: boolean
   /** The detector that must catch it (dishonest scenarios). */
   expect?: IntegrityKind
+  /** A dishonest case beyond what the detectors promise (the benchmark prints its rate; no test asserts it). */
+  limit?: boolean
   build: (seed: number) => UnitDays
 }
 
@@ -249,6 +251,36 @@ export const SCENARIOS: Scenario[] = [
         return generateTrack({ seed: seed + 1, unitId: u, start: DAY0 + DAY_MS + SHIFT_START_S * 1000, durationS: SHIFT_S, periodS: 30, truth: day2 }).map((x) => x.fix)
       })
       return { ...r, culprit: 'F-1' }
+    },
+  },
+  {
+    name: "limit: yesterday's track replayed with 5 m of noise added",
+    honest: false,
+    limit: true,
+    expect: 'replayed_track',
+    build: (seed) => {
+      const j = rng(seed + 11)
+      return replayed(seed, (f) => ({ ...f, ...offsetM(f, 5 * (j() - 0.5) * 3.4, 5 * (j() - 0.5) * 3.4) }))
+    },
+  },
+  {
+    name: 'limit: phone left in a patrol car for 20 min',
+    honest: false,
+    limit: true,
+    expect: 'vehicle_speed',
+    build: (seed) => {
+      const rand = rng(seed)
+      const c = beatCentre(rand)
+      const car = carPatrol(c, rand)
+      const walk = footPatrol(c, rand)
+      const inCar = (tS: number) => (tS >= 7200 && tS < 8400 ? car(tS) : walk(tS))
+      const r = days(seed, [
+        { id: 'V-1', kind: 'vehicle', truth: car, periodS: 10 },
+        { id: 'F-1', kind: 'officer', truth: inCar, periodS: 30 },
+      ], (u, day, fixes) => u === 'F-1' && day === 0
+        ? generateTrack({ seed: seed + 1, unitId: u, start: DAY0 + SHIFT_START_S * 1000, durationS: SHIFT_S, periodS: 30, truth: walk }).map((x) => x.fix)
+        : fixes)
+      return { ...r, culprit: 'F-1', vehicle: 'V-1' }
     },
   },
 ]
