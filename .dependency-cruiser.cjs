@@ -6,6 +6,7 @@ const LAYERS = [
   { name: 'base', path: '^src/((errors|private-files|min-heap|instance-id|process-errors)[.]ts$|(net|geo|telemetry|wire)/)', what: 'low utilities: errors, private files, heap, addresses, geometry, logging and metrics, wire shapes' },
   { name: 'config', path: '^src/config/', what: 'defines, loads, checks and freezes the configuration; knows no stage' },
   { name: 'decode', path: '^src/decode/', what: 'payload formats, topic routing and filters → typed Fix' },
+  { name: 'integrity', path: '^src/integrity/', what: 'patrol integrity detectors (mock location, phone in a car, frozen or replayed tracks, stationary time): pure, fed fixes' },
   { name: 'rules', path: '^src/(rules|state)/', what: 'the rule engine (pure, clocked), its deployment and its saved state' },
   { name: 'delivery', path: '^src/delivery/', what: 'outbound events: outbox, webhooks, MQTT publication' },
   { name: 'incidents', path: '^src/incidents/', what: 'incidents, hotspots, patrol levels, plans' },

@@ -11,6 +11,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/coverage.ts', []],
   ['bench/rules.ts', []],
   ['bench/rule-quality.ts', quick ? ['2', '5', '1', '2'] : []],
+  ['bench/integrity.ts', quick ? ['20', '5'] : []],
   ['bench/track-filter.ts', quick ? ['5'] : []],
   ['bench/state.ts', quick ? ['20000', '5'] : []],
   ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],

@@ -7,7 +7,7 @@
 // partition with a state behind its log. The holder of the `schedule` role writes the snapshot.
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { Fix } from '../decode/fix.js'
+import { DECODER_FLAGS, type Fix } from '../decode/fix.js'
 import type { AlertEvent, AlertPosition, SosVia } from '../rules/alert-event.js'
 import type { Deployment } from '../rules/deployment.js'
 import { RuleEngine } from '../rules/engine.js'
@@ -236,7 +236,7 @@ export class ClusterNode {
       const p = partitionOf(fix.unitId, log.partitions)
       let list = byPartition.get(p)
       if (list === undefined) byPartition.set(p, (list = []))
-      list.push({ id: fixRecordId(fix), data: encodeRecord({ k: 'f', fix: { ...fix, flags: 0 }, format, transport }) })
+      list.push({ id: fixRecordId(fix), data: encodeRecord({ k: 'f', fix: { ...fix, flags: fix.flags & DECODER_FLAGS }, format, transport }) })
     }
     await Promise.all([...byPartition].map(([p, records]) => log.append(p, records)))
   }

@@ -6,6 +6,7 @@
 // partition's owner only. Pure apart from the callbacks: testable with a plain array of entries.
 import { partitionOf } from './partition.js'
 import { decodeRecord } from './records.js'
+import { DECODER_FLAGS } from '../decode/fix.js'
 import type { PartitionEffects } from './effects.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
@@ -68,7 +69,7 @@ export class FleetReplica {
       case 'f': {
         const fix = r.fix
         const now = this.advance(fix.receivedAt)
-        fix.flags = rules.classify(fix)
+        fix.flags = (fix.flags & DECODER_FLAGS) | rules.classify(fix)
         const events = rules.ingest(fix, now)
         this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
         this.record(entry.position, events)

@@ -4,6 +4,7 @@ import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
 import { ClusterSchema } from './cluster-schema.js'
+import { IntegritySchema } from './integrity-schema.js'
 
 
 const Secret = {
@@ -610,6 +611,8 @@ export const ConfigSchema = Obj({
   patrol_levels: PatrolLevelsSchema,
   /** Emergency plans: checkpoints that their responsible units must reach in time once a plan is activated. */
   plans: PlansSchema,
+  /** Patrol integrity (src/config/integrity-schema.ts): the thresholds of the signals that tell a real patrol from a faked one. */
+  integrity: IntegritySchema,
   cluster: ClusterSchema,
 })
 

@@ -44,7 +44,10 @@ export interface Fix {
   flags: number
 }
 
-/** Flags a stage may set on a fix that is stored but must not drive rules. */
+/**
+ * Flags a stage may set on a fix that is stored but must not drive rules (no alert edge, no
+ * coverage credit, no report figure: those read `flags = 0`); every arrival is still a sign of life.
+ */
 export const FixFlag = {
   /** Implies an impossible speed from the unit's previous accepted fix. */
   ImpossibleSpeed: 1,
@@ -54,7 +57,16 @@ export const FixFlag = {
   TooLate: 4,
   /** Stamped ahead of the unit's estimated device clock by more than rules.future_tolerance: stored, drives no rule. */
   FutureTs: 8,
+  /**
+   * The device says the position came from a mock-location provider (Traccar Client's `mock=true`):
+   * set by the decoder, stored and counted, drives no rule (a position the phone was told is not
+   * evidence of where the officer was). Integrity reports it as `mock_location` (src/integrity/).
+   */
+  Mock: 16,
 } as const
+
+/** The FixFlag bits a decoder sets from the payload; the rules' classification adds to them, never clears them. */
+export const DECODER_FLAGS = FixFlag.Mock
 
 /** Stable reasons for rejecting a payload or one element of a batch. */
 export type RejectReason =

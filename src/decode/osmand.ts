@@ -2,11 +2,12 @@
 // trackers): parameters `id`/`deviceid`, `lat`, `lon` or `location=lat,lon`, `timestamp` (epoch
 // seconds below 2^31, else epoch ms; ISO-8601 when it contains `T`; else `yyyy-MM-dd HH:mm:ss`,
 // taken as UTC; absent → arrival time), `speed` in KNOTS, `bearing`/`heading`, `altitude`,
-// `accuracy` (else `hdop` × HDOP_METRES), `batt`, `valid`; any other parameter is ignored. Newer Traccar Client versions POST
-// JSON instead: { device_id, location: { timestamp, coords: { latitude, longitude, speed (m/s),
+// `accuracy` (else `hdop` × HDOP_METRES), `batt`, `valid`, `mock` (Traccar Client adds `mock=true` when
+// Android marks the location as mocked: the fix gets FixFlag.Mock); any other parameter is ignored. Newer Traccar Client versions POST
+// JSON instead: { device_id, location: { timestamp, mock, coords: { latitude, longitude, speed (m/s),
 // heading, altitude, accuracy }, battery: { level 0..1 } } } (location may be an array).
 // As everywhere, a negative speed/heading/accuracy/battery means unknown and is stored as null.
-import type { Fix } from './fix.js'
+import { FixFlag, type Fix } from './fix.js'
 import { FLOAT32_MAX, isObject, own, typeName, type FieldCheck } from './field-check.js'
 import { newFix } from './new-fix.js'
 import type { DecodeLimits } from './native.js'
@@ -100,8 +101,12 @@ export function osmandParamsFix(p: OsmandParams, topic: string, unitId: string, 
   // Traccar: valid is true only for "true" (any case) or "1".
   if (valid !== undefined && valid.toLowerCase() !== 'true' && valid !== '1') c.fail('invalid_fix', `valid=${JSON.stringify(valid.slice(0, MAX_VALUE))}: the device marks the fix as not valid (no GPS lock)`)
   if (!finish(c, lim, receivedAt, ts, lat, lon)) return null
-  return newFix(unitId, ts, receivedAt, lat, lon, cellFor(lat, lon, lim.h3Resolution),
+  const fix = newFix(unitId, ts, receivedAt, lat, lon, cellFor(lat, lon, lim.h3Resolution),
     knots === null ? null : knots * KNOT_MS, heading, accuracy, altitude, battery, null, 'osmand', topic)
+  const mock = p.get('mock')
+  // Read the way `valid` is: true only for "true" (any case) or "1"; anything else is no claim.
+  if (mock !== undefined && (mock.toLowerCase() === 'true' || mock === '1')) fix.flags = FixFlag.Mock
+  return fix
 }
 
 /** A Fix from one `location` object of the JSON body, or null with the problem recorded in `c`. */
@@ -121,6 +126,8 @@ export function osmandJsonFix(loc: Record<string, unknown>, topic: string, unitI
   const bat = own(loc, 'battery')
   const level = isObject(bat) ? c.measurement(bat, 'level', 1) : null
   if (!finish(c, lim, receivedAt, ts, lat, lon)) return null
-  return newFix(unitId, ts, receivedAt, lat, lon, cellFor(lat, lon, lim.h3Resolution),
+  const fix = newFix(unitId, ts, receivedAt, lat, lon, cellFor(lat, lon, lim.h3Resolution),
     speed, heading, accuracy, altitude, level === null ? null : level * 100, null, 'osmand', topic)
+  if (own(loc, 'mock') === true) fix.flags = FixFlag.Mock
+  return fix
 }

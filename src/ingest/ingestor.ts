@@ -4,7 +4,7 @@
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import { FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
+import { DECODER_FLAGS, FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
 import type { SosSignal } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
@@ -188,7 +188,7 @@ export class Ingestor {
           continue
         }
         if (perFix && taken.length > 0) break
-        if (rules !== undefined) fix.flags = rules.classify(fix)
+        if (rules !== undefined) fix.flags = (fix.flags & DECODER_FLAGS) | rules.classify(fix)
         rec.add('p', positionRow(fix))
         taken.push({ fix, key })
         seen.add(key)
@@ -353,6 +353,7 @@ export class Ingestor {
     if (flags & FixFlag.Duplicate) c.inc({ flag: 'duplicate' })
     if (flags & FixFlag.TooLate) c.inc({ flag: 'too_late' })
     if (flags & FixFlag.FutureTs) c.inc({ flag: 'future_ts' })
+    if (flags & FixFlag.Mock) c.inc({ flag: 'mock' })
   }
 
   private logReject(reason: string, detail: string, topic: string): void {

@@ -83,6 +83,8 @@ export class RuleEngine {
     if ((flags & FixFlag.Duplicate) !== 0) return out
     observeClock(u, fix)
     if ((flags & FixFlag.FutureTs) !== 0) return out
+    // A mocked position is no evidence of where the unit was: no credit, no edge (src/integrity/ reports it).
+    if ((flags & FixFlag.Mock) !== 0) return out
     if ((flags & FixFlag.TooLate) !== 0) {
       // A visit is a fact even when late (ZoneCoverage keeps the max); it fires no edge. The
       // stream is out of order: hold this unit's fixes for a while so the next late ones count.

@@ -42,7 +42,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     rowsCommitted: new Counter({ name: 'hexpatrol_sink_rows_committed_total', help: 'Rows confirmed by ClickHouse.', labelNames: ['table'] as const, registers: r }),
     queueDepth: new Gauge({ name: 'hexpatrol_sink_queue_records', help: 'Journal records (messages) in sealed segments not yet confirmed by ClickHouse.', registers: r }),
     lagSeconds: new Histogram({ name: 'hexpatrol_end_to_end_lag_seconds', help: 'Fix time to ClickHouse commit.', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600], registers: r }),
-    fixesFlagged: new Counter({ name: 'hexpatrol_fixes_flagged_total', help: 'Fixes stored but kept from the rules, by flag (impossible_speed | duplicate | too_late).', labelNames: ['flag'] as const, registers: r }),
+    fixesFlagged: new Counter({ name: 'hexpatrol_fixes_flagged_total', help: 'Fixes stored but kept from the rules, by flag (impossible_speed | duplicate | too_late | future_ts | mock).', labelNames: ['flag'] as const, registers: r }),
     alertTransitions: new Counter({ name: 'hexpatrol_alert_transitions_total', help: 'Alert transitions, by kind and state.', labelNames: ['kind', 'state'] as const, registers: r }),
     alertsOpen: new Gauge({ name: 'hexpatrol_alerts_open', help: 'Open (or acknowledged, unresolved) alerts, by kind.', labelNames: ['kind'] as const, registers: r }),
     zoneCoverage: new Gauge({ name: 'hexpatrol_zone_coverage_ratio', help: 'Share of a zone\'s cells visited within its max_interval, 0..1.', labelNames: ['zone'] as const, registers: r }),

@@ -12,7 +12,7 @@ import { positionRow } from '../../src/journal/record.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
-import type { Fix } from '../../src/decode/fix.js'
+import { FixFlag, type Fix } from '../../src/decode/fix.js'
 import { drive, generateTrack, mergeByArrival, offsetM, parked, route, sweepLoop, waypoints, type Drivable } from '../helpers/gps-realism.js'
 import { rng } from '../helpers/workload.js'
 import { BASE, T0, config, fix, square, standardRaw } from '../rules/helpers.js'
@@ -34,6 +34,15 @@ function fakeRules(events: Record<string, AlertEvent[]> = {}) {
   }
   return { rules: rules as unknown as RuleEngine, calls }
 }
+
+t.test('a decoder flag carried in the record (mock location) is kept beside the classification', async (t) => {
+  const { rules, calls } = fakeRules()
+  const effects = new PartitionEffects()
+  const replica = new FleetReplica({ rules, effects, partitions: P })
+  const f = fix('P-017', T0 - 2000, BASE, { receivedAt: T0, flags: FixFlag.Mock | FixFlag.Duplicate })
+  replica.apply(entry(1, { k: 'f', fix: f, format: 'osmand', transport: 'http' }, partitionOf('P-017', P)))
+  t.same(calls[1], ['ingest', 'P-017', FixFlag.Mock | 4, T0], 'mock kept, a stale quality bit replaced by the classification')
+})
 
 t.test('eventPartition: unit events by unit, zone events by subject', async (t) => {
   t.equal(eventPartition(ev({ unitId: 'P-017', subject: 'unit:P-017/zone:grid-2' }), P), partitionOf('P-017', P))

@@ -7,7 +7,7 @@ import { createHttpDecoders, OSMAND_TOPIC, type OsmandRequest } from '../../src/
 import { decoderOptionsFromConfig } from '../../src/decode/decoder.js'
 import { validateConfig } from '../../src/config/load.js'
 import { osmandDeviceId, osmandParams } from '../../src/decode/osmand.js'
-import type { DecodeResult } from '../../src/decode/fix.js'
+import { FixFlag, type DecodeResult } from '../../src/decode/fix.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 const d = createHttpDecoders(decoderOptionsFromConfig(validateConfig({ validation: { reject_payload_bytes: 256 } })))
@@ -170,4 +170,24 @@ t.test('parameter helpers', async (t) => {
   t.equal(p.get('id'), 'a', 'the first value counts')
   t.equal(osmandDeviceId(p), 'a')
   t.equal(osmandDeviceId({ device_id: 'z' }), 'z')
+})
+
+t.test('mock location: Traccar Client adds mock=true to the request, the JSON client location.mock; the fix is flagged, not rejected', async (t) => {
+  // The parameters the Android Traccar Client sends (ProtocolFormatter: id, timestamp in seconds,
+  // lat, lon, speed, bearing, altitude, accuracy, batt, and mock only when Android marks the location mocked).
+  const ts = NOW / 1000 - 5
+  const base = `id=P-1&timestamp=${ts}&lat=36.49&lon=117.86&speed=0.0&bearing=0.0&altitude=41.0&accuracy=12.0&batt=80.0`
+  t.equal(get(`${base}&mock=true`).fixes[0]?.flags, FixFlag.Mock, 'mock=true')
+  t.equal(get(`${base}&mock=TRUE`).fixes[0]?.flags, FixFlag.Mock, 'any case')
+  t.equal(get(`${base}&mock=1`).fixes[0]?.flags, FixFlag.Mock, 'mock=1')
+  for (const v of ['false', '0', '', 'yes']) t.equal(get(`${base}&mock=${v}`).fixes[0]?.flags, 0, `mock=${v}: no claim`)
+  t.equal(get(base).fixes[0]?.flags, 0, 'no mock parameter')
+  // The JSON body of the newer client (Traccar's own decoder test carries "mock":true in location).
+  const json = (mock: unknown) => d.osmand(req('', JSON.stringify({
+    device_id: 'P-1',
+    location: { extras: {}, mock, coords: { speed: -1, longitude: -122.406417, latitude: 37.785834, accuracy: 5, altitude: 0, heading: -1 }, is_moving: false, odometer: 0, event: 'motionchange', battery: { level: -1, is_charging: false }, timestamp: new Date(NOW - 2000).toISOString() },
+  })), 'P-1', NOW).fixes[0]?.flags
+  t.equal(json(true), FixFlag.Mock)
+  t.equal(json(false), 0)
+  t.equal(json('true'), 0, 'only the JSON true counts')
 })

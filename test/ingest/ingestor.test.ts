@@ -9,7 +9,7 @@ import { Ingestor, type RuleSink } from '../../src/ingest/ingestor.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { groupByTable } from '../../src/journal/record.js'
 import { RecentFixes } from '../../src/ingest/recent-fixes.js'
-import type { Fix } from '../../src/decode/fix.js'
+import { FixFlag, type Fix } from '../../src/decode/fix.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 import { MemoryJournal } from '../helpers/memory-journal.js'
 
@@ -276,4 +276,16 @@ t.test('a transition waits for journal space like any record, then is handed on'
   await ing.idle(1000)
   t.same(alerts, [[ev]])
   t.match(journal.records.at(-1)!.toString(), /^a\t/)
+})
+
+t.test('a decoder flag (mock location) survives the rules classification, is stored with it and counted', async (t) => {
+  const { ing, journal, metrics } = setup({ classify: (f: Fix) => (f.ts === NOW - 2000 ? 4 : 0), ingest: () => [] })
+  const fix = (ts: number, flags: number): Fix => ({ unitId: 'P-1', ts, receivedAt: NOW, lat: 36.49, lon: 117.86, h3: '8928308280fffff', speed: null, heading: null, accuracy: 5, altitude: null, battery: null, seq: null, source: 'osmand', topic: 'http:osmand', flags })
+  await ing.ingest({ format: 'osmand', fixes: [fix(NOW - 2000, FixFlag.Mock), fix(NOW - 1000, FixFlag.Mock)], rejects: [], ignored: null }, NOW, 'http')
+  const rows = groupByTable(journal.records).tables.get('positions')!
+  t.match(rows[0], /"flags":20/, 'mock | too_late')
+  t.match(rows[1], /"flags":16/, 'mock alone')
+  const byFlag = new Map((await metrics.fixesFlagged.get()).values.map((v) => [v.labels.flag, v.value]))
+  t.equal(byFlag.get('mock'), 2)
+  t.equal(byFlag.get('too_late'), 1)
 })

@@ -292,3 +292,19 @@ t.test('restore tolerates a silence without its alert (hand-edited or partial sn
   t.same(feed(r, f), [], 'nothing to resolve')
   t.equal(r.unit('O-003', T0 + 125_000)?.silent, false)
 })
+
+t.test('mock-location fixes are a sign of life but drive no rule: no breach, no credit, the unit does not move', async (t) => {
+  const e = new RuleEngine(dep({ rules: { radius: { dwell: '0s' } } }), { startedAt: T0 })
+  feed(e, fix('P-020', T0, offset(BASE, 100, 0)))
+  const far = offset(BASE, -3000, 2000)
+  for (let s = 10; s <= 300; s += 10) {
+    const f = fix('P-020', T0 + s * 1000, far)
+    f.flags = FixFlag.Mock | e.classify(f)
+    t.same(e.ingest(f, f.receivedAt).filter((x) => x.kind === 'radius_breach'), [], `mocked fix at ${s} s fires nothing`)
+  }
+  const h3 = latLngToCell(far.lat, far.lon, 9)
+  t.equal(e.coverageSnapshot(T0).find((c) => c.cell === h3)?.lastVisit ?? null, null, 'no coverage credit')
+  t.equal(e.unit('P-020', T0 + 300_000)?.lastFix?.ts, T0, 'the unit stays at its last real fix')
+  e.tick(T0 + 300_000)
+  t.same(e.openAlerts().filter((a) => a.subject === 'unit:P-020'), [], 'a sign of life: P-020 is not silent')
+})
