@@ -283,6 +283,7 @@ const EXPLAINED: Readonly<Record<string, readonly [string, string]>> = {
   incidents: ['incidents and plans', 'incidents-and-plans.md'],
   patrol_levels: ['incidents and plans', 'incidents-and-plans.md#patrol-levels'],
   plans: ['incidents and plans', 'incidents-and-plans.md#emergency-plans'],
+  integrity: ['patrol integrity', 'patrol-integrity.md'],
 }
 
 /** The whole page. */
