@@ -4,6 +4,7 @@ import { Type, type Static, type StaticDecode } from '@sinclair/typebox'
 import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
 import { ClusterSchema } from './cluster-schema.js'
+import { LOCALES } from '../i18n/locale.js'
 
 
 const Secret = {
@@ -30,6 +31,8 @@ export const ConfigSchema = Obj({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /** Language of everything the engine writes for people: alert summaries, chat messages (DingTalk, WeCom, Slack), event summaries, bulletins (HTML, CSV headers, chat digest), start-up help; dates and times in reports.timezone. `en` by default so an upgrade does not change texts that receivers already parse; the sample deployment sets zh-CN. The live map keeps its own language switch. */
+  locale: Type.Union(LOCALES.map((l) => Type.Literal(l)), { default: 'en' }),
   /** The HTTP API and live map server. */
   http: Obj({
     /** Loopback by default: live positions of officers are not served beyond this machine unless asked (docs/http-api.md). */

@@ -8,6 +8,7 @@ import { compilePolygon, type CompiledPolygon, type ZoneGeometry } from '../geo/
 import { polygonCells } from '../geo/cells.js'
 import type { CoverageZoneSpec } from './coverage.js'
 import type { LivenessPolicy } from './silent-unit.js'
+import { alertTexts, type AlertTexts } from '../i18n/alert-texts.js'
 
 export interface UnitSpec {
   id: string
@@ -79,6 +80,8 @@ export interface Deployment {
   livenessOf(kind: string): LivenessPolicy
   /** Ceiling for a mode change (an officer boarding a car): the fastest configured kind, m/s. */
   modeSpeedMps: number
+  /** Alert summaries in the configured locale, times in reports.timezone. */
+  texts: AlertTexts
 }
 
 function keyError(key: string, message: string): Error {
@@ -221,5 +224,5 @@ function compile(config: Config): Deployment {
     if (p === undefined) kindLiveness.set(kind, (p = livenessOf(kind)))
     return p
   }
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind }
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind, texts: alertTexts(config.locale, config.reports.timezone) }
 }
