@@ -13,6 +13,7 @@ import { compileIncidents, type IncidentsSetup } from './incidents/compile.js'
 import { compileTerminals, type Terminals } from './ingest/jt808/terminals.js'
 import { checkBrokerExposure } from './ingest/broker-exposure.js'
 import { webhookProblem } from './delivery/webhook-validator.js'
+import { chatTexts, type ChatTexts } from './i18n/chat-texts.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -22,6 +23,8 @@ export interface CompiledStages {
   readonly incidents: IncidentsSetup
   /** Phone number → unit for the JT/T 808 gateway (checked even while jt808.port is unset). */
   readonly terminals: Terminals
+  /** The chat formats' words in the configured locale, times in reports.timezone (the alert summaries ride in the deployment). */
+  readonly chatTexts: ChatTexts
 }
 
 /** A stage compiler's Error (it names the key) as the config error start-up reports. */
@@ -54,7 +57,7 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const terminals = asConfigError(() => compileTerminals(config))
   const incidents = asConfigError(() => compileIncidents(config))
   const deployment = asConfigError(() => compileDeployment(config))
-  return { deployment, incidents, terminals }
+  return { deployment, incidents, terminals, chatTexts: chatTexts(config.locale, config.reports.timezone) }
 }
 
 /** A configuration that passed every check, with what the stages need. */

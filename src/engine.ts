@@ -247,6 +247,7 @@ export class Engine {
     const now = this.#now
     const dispatcher = this.#dispatcher = new Dispatcher({
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, ...(this.#opts.webhookSecrets === undefined ? {} : { webhookSecrets: this.#opts.webhookSecrets }), now,
+      chatTexts: this.#stages.chatTexts,
     })
     dispatcher.start()
     const tracker = this.#tracker = config.cluster.url === undefined ? undefined : new DeliveryTracker(dispatcher)
