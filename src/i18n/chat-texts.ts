@@ -41,7 +41,8 @@ const KIND_EN: Record<AlertKindName, string> = {
   radius_breach: 'Radius breach', zone_exit: 'Zone exit', coverage_gap: 'Coverage gap', response_gap: 'Response gap', unit_silent: 'Unit silent', unit_sos: 'SOS',
 }
 const KIND_ZH: Record<AlertKindName, string> = {
-  radius_breach: '脱岗告警', zone_exit: '出界告警', coverage_gap: '巡逻覆盖不足', response_gap: '响应覆盖不足', unit_silent: '警力失联', unit_sos: 'SOS 求救',
+  // The live map's words (src/web/messages/zh-CN.ts, alert.*): a test keeps them the same.
+  radius_breach: '超出岗位半径', zone_exit: '离开网格', coverage_gap: '覆盖不足', response_gap: '响应覆盖不足', unit_silent: '警力失联', unit_sos: '紧急求助',
 }
 const STATE_ZH: Record<AlertStateName, string> = { opened: '已触发', acknowledged: '已确认', resolved: '已解除' }
 
