@@ -139,6 +139,15 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
   }
 }
 
+/** The alert summaries of the configured locale; the time zone is checked here as it is first used. */
+function textsOf(config: Config): AlertTexts {
+  try {
+    return alertTexts(config.locale, config.reports.timezone)
+  } catch {
+    throw keyError('reports.timezone', `"${config.reports.timezone}" is not a known IANA time zone (e.g. Asia/Shanghai, UTC)`)
+  }
+}
+
 /**
  * Compiles the deployment: call it once per start (src/boot.ts does) and pass the result on.
  * Throws an Error naming the config key on bad geometry or cells.
@@ -224,5 +233,5 @@ function compile(config: Config): Deployment {
     if (p === undefined) kindLiveness.set(kind, (p = livenessOf(kind)))
     return p
   }
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind, texts: alertTexts(config.locale, config.reports.timezone) }
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind, texts: textsOf(config) }
 }
