@@ -329,6 +329,8 @@ export const ConfigSchema = Obj({
       kind: Type.String({ default: 'vehicle' }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** Id of the unit's post (posts[].id): radius_breach fires when it leaves the post's radius. */
       post: Type.Optional(Type.String()),
       /** Id of the zone the unit patrols (zones[].id): zone_exit fires when it leaves, and it earns that zone's coverage. */
@@ -351,6 +353,8 @@ export const ConfigSchema = Obj({
       id: Type.String({ minLength: 1 }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** Latitude of the post's centre (WGS 84 degrees). */
       lat: Type.Number({ minimum: -90, maximum: 90 }),
       /** Longitude of the post's centre (WGS 84 degrees). */
@@ -369,6 +373,8 @@ export const ConfigSchema = Obj({
       id: Type.String({ minLength: 1 }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** GeoJSON Polygon or MultiPolygon geometry (RFC 7946, [lon, lat]), or { file: path } relative to the config file. */
       geometry: Type.Union([
         Obj({
@@ -402,6 +408,8 @@ export const ConfigSchema = Obj({
             lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
             /** Name shown for the cell in alerts' staleCells and on the map. */
             name: Type.Optional(Type.String()),
+            /** English name of the cell, used instead of name with locale: en; unset: name. */
+            name_en: Type.Optional(Type.String()),
             /** The cell needs a credited visit at least this often; overdue, it opens coverage_gap. */
             max_interval: Duration('10m'),
           }),

@@ -9,6 +9,7 @@ import { polygonCells } from '../geo/cells.js'
 import type { CoverageZoneSpec } from './coverage.js'
 import type { LivenessPolicy } from './silent-unit.js'
 import { alertTexts, type AlertTexts } from '../i18n/alert-texts.js'
+import type { Locale } from '../i18n/locale.js'
 
 export interface UnitSpec {
   id: string
@@ -84,6 +85,11 @@ export interface Deployment {
   texts: AlertTexts
 }
 
+/** The name people read in the configured locale: name_en in English where given, else name. */
+export function displayName(name: string | undefined, nameEn: string | undefined, locale: Locale): string | undefined {
+  return locale === 'en' ? (nameEn ?? name) : name
+}
+
 function keyError(key: string, message: string): Error {
   return new Error(`${key}: ${message}`)
 }
@@ -103,7 +109,7 @@ function resolvePriorityCell(
   return latLngToCell(p.lat as number, p.lon as number, resolution)
 }
 
-function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
+function compileZone(z: Config['zones'][number], index: number, locale: Locale): ZoneSpec {
   const key = `zones.${z.id}`
   const geometry = z.geometry as unknown as ZoneGeometry
   let polygon: CompiledPolygon
@@ -122,11 +128,12 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
   }
   const priority = c.priority_cells.map((p, i) => {
     const cell = resolvePriorityCell(p, c.resolution, `${key}.coverage.priority_cells.${i}`)
-    return { cell, ...(p.name === undefined ? {} : { name: p.name }), maxIntervalMs: p.max_interval }
+    const name = displayName(p.name, p.name_en, locale)
+    return { cell, ...(name === undefined ? {} : { name }), maxIntervalMs: p.max_interval }
   })
   return {
     id: z.id,
-    name: z.name ?? z.id,
+    name: displayName(z.name, z.name_en, locale) ?? z.id,
     index,
     polygon,
     geometryKey: createHash('sha256').update(JSON.stringify(z.geometry)).digest('hex').slice(0, 16),
@@ -186,7 +193,7 @@ function compile(config: Config): Deployment {
     units.set(u.id, {
       id: u.id,
       kind: u.kind,
-      name: u.name ?? u.id,
+      name: displayName(u.name, u.name_en, config.locale) ?? u.id,
       postId: u.post ?? null,
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,
@@ -194,9 +201,9 @@ function compile(config: Config): Deployment {
     })
   }
   const posts = new Map<string, PostSpec>()
-  for (const p of config.posts) posts.set(p.id, { id: p.id, name: p.name ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
+  for (const p of config.posts) posts.set(p.id, { id: p.id, name: displayName(p.name, p.name_en, config.locale) ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
 
-  const zones = config.zones.map(compileZone)
+  const zones = config.zones.map((z, i) => compileZone(z, i, config.locale))
   const zonesById = new Map(zones.map((z) => [z.id, z]))
   // validateConfig checks these too; the engine relies on them, so a hand-built config is checked here.
   for (const u of units.values()) {
