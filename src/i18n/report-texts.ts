@@ -77,7 +77,7 @@ const ZH: Record<ReportLabel, string> = {
   on_time: '按时到位', late: '迟到', missed: '超时未到', pending: '待到位',
 }
 
-const INPUT_ZH: Record<string, string> = { coverage: '覆盖', presence: '在岗', breaches: '越界', silences: '失联', moving: '行进', cells: '网格单元' }
+const INPUT_ZH: Record<string, string> = { coverage: '覆盖', presence: '在岗', breaches: '越界', silences: '失联', moving: '行进', cells: '网格单元', watch: '值守' }
 const MODE_ZH: Record<string, string> = { patrol: '巡逻', watch: '值守' }
 
 /** CSV columns: each segment of a dotted key in Chinese where it is one of the report's own. */
