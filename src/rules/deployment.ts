@@ -14,8 +14,10 @@ import type { Locale } from '../i18n/locale.js'
 export interface UnitSpec {
   id: string
   kind: string
-  /** Display name; the id when the config gives none. */
+  /** Display name in the configured locale (name_en with locale: en); the id when the config gives none. */
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   postId: string | null
   zoneId: string | null
   silentAfterMs: number
@@ -26,6 +28,8 @@ export interface UnitSpec {
 export interface PostSpec {
   id: string
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   lat: number
   lon: number
   radiusM: number
@@ -34,6 +38,8 @@ export interface PostSpec {
 export interface ZoneSpec {
   id: string
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   /** Position in Deployment.zones; the values of the cell index. */
   index: number
   polygon: CompiledPolygon
@@ -134,6 +140,7 @@ function compileZone(z: Config['zones'][number], index: number, locale: Locale):
   return {
     id: z.id,
     name: displayName(z.name, z.name_en, locale) ?? z.id,
+    ...(z.name_en === undefined ? {} : { nameEn: z.name_en }),
     index,
     polygon,
     geometryKey: createHash('sha256').update(JSON.stringify(z.geometry)).digest('hex').slice(0, 16),
@@ -194,6 +201,7 @@ function compile(config: Config): Deployment {
       id: u.id,
       kind: u.kind,
       name: displayName(u.name, u.name_en, config.locale) ?? u.id,
+      ...(u.name_en === undefined ? {} : { nameEn: u.name_en }),
       postId: u.post ?? null,
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,
@@ -201,7 +209,7 @@ function compile(config: Config): Deployment {
     })
   }
   const posts = new Map<string, PostSpec>()
-  for (const p of config.posts) posts.set(p.id, { id: p.id, name: displayName(p.name, p.name_en, config.locale) ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
+  for (const p of config.posts) posts.set(p.id, { id: p.id, name: displayName(p.name, p.name_en, config.locale) ?? p.id, ...(p.name_en === undefined ? {} : { nameEn: p.name_en }), lat: p.lat, lon: p.lon, radiusM: p.radius_m })
 
   const zones = config.zones.map((z, i) => compileZone(z, i, config.locale))
   const zonesById = new Map(zones.map((z) => [z.id, z]))

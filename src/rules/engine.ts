@@ -376,6 +376,7 @@ export class RuleEngine {
     return {
       id: z.spec.id,
       name: z.spec.name,
+      ...(z.spec.nameEn === undefined ? {} : { nameEn: z.spec.nameEn }),
       cellCount: ev.total,
       ratio: ev.ratio,
       fresh: ev.fresh,

@@ -21,6 +21,7 @@ export function unitView(dep: Deployment, u: UnitState, now: number): UnitView {
   return {
     id: u.id,
     name: u.name,
+    ...(u.spec?.nameEn === undefined ? {} : { nameEn: u.spec.nameEn }),
     kind: u.kind,
     known: u.spec !== null,
     post: u.spec?.postId ?? null,

@@ -21,6 +21,7 @@ export const LastFix = Type.Object({
 export const Unit = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  nameEn: Type.Optional(Type.String({ description: 'The English name (config name_en), for the live map in English; absent when none is configured.' })),
   kind: Type.String(),
   known: Type.Boolean({ description: 'False for units that report but are not in the config.' }),
   post: Nullable(Type.String()),
@@ -37,6 +38,7 @@ export const Unit = Type.Object({
 export const Zone = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  nameEn: Type.Optional(Type.String({ description: 'The English name (config name_en), for the live map in English; absent when none is configured.' })),
   cellCount: Type.Integer(),
   ratio: Type.Number({ description: 'Fresh share of the zone cells, 0..1.' }),
   fresh: Type.Integer(),
