@@ -68,7 +68,7 @@ function chinese(f: Formats): AlertTexts {
   return {
     locale: 'zh-CN',
     unitLabel: (id, name) => (name === undefined || name === id ? id : `${name}（${id}）`),
-    sosOpened: (unit, via, at) => `${unit} 于 ${clock(at)} 发出 SOS 紧急求助（${VIA_ZH[via] ?? via}）`,
+    sosOpened: (unit, via, at) => `${unit} 于 ${clock(at)} 发出 SOS 紧急求助（${VIA_ZH[via]}）`,
     sosResolved: (unit, by, note) => `${unit} 的 SOS 已由 ${by} 处置：${note}`,
     radiusOpened: (unit, post, dist, radius, since) => `${unit} 距${post} ${d(dist)}，自 ${clock(since)} 起超出 ${d(radius)} 值守半径`,
     radiusResolved: (unit, post, dist, radius, since) => `${unit} 自 ${clock(since)} 起已回到${post} ${d(radius)} 值守半径内（相距 ${d(dist)}）`,

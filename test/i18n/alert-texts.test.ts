@@ -49,6 +49,12 @@ t.test('every summary in English and Chinese, times in the zone', async (t) => {
   t.equal(en.responseResolved('Grid 2', 0.9, 1500), 'Grid 2: response coverage restored, 90% of the zone within 1.5 km of a live unit')
   t.equal(zh.responseResolved('2 号网格', 0.9, 1500), '2 号网格：响应覆盖已恢复，90% 的区域在在线警力 1.5 公里 范围内')
   t.equal(en.acknowledged('x', 'sgt.li'), 'Acknowledged by sgt.li: x')
+  t.equal(en.unitLabel('P-017', 'Patrol car 17'), 'Patrol car 17 (P-017)')
+  t.equal(en.unitLabel('P-017', undefined), 'P-017')
+  t.equal(en.unitLabel('P-017', 'P-017'), 'P-017')
+  t.equal(en.silentOpened('O-3', null, T + 120_000, T), 'O-3 has sent no fix since hexpatrol started tracking it at 22:02:11 (2 min)')
+  t.match(en.coverageOpened('Grid 2', 0.9, 0.8, 100, 1_800_000, 1), /; 1 priority cell overdue$/)
+  t.match(en.coverageOpened('Grid 2', 0.9, 0.8, 100, 1_800_000, 3), /; 3 priority cells overdue$/)
   t.equal(zh.acknowledged('x', 'sgt.li'), 'sgt.li 已确认：x')
 })
 

@@ -75,6 +75,13 @@ t.test('facts in both locales, the same order', async (t) => {
   t.equal(Object.fromEntries(facts(makeEvent('zone_exit', 'opened', { position: { lat: 1, lon: 2, ts: T0, accuracy: null, h3: 'x' } }), zh))['位置'], '1.00000, 2.00000，2025年5月1日 16:00:00')
   t.equal(DEFAULT_CHAT_TEXTS.locale, 'en')
   t.equal(en.more(3), '… and 3 more')
+  t.equal(en.position(1, 2, 8.4, T0), '1.00000, 2.00000 ±8 m at 1 May 2025, 16:00:00')
+  t.equal(en.position(1, 2, null, T0), '1.00000, 2.00000 at 1 May 2025, 16:00:00')
+  t.equal(en.resolvedBy('sgt.li', undefined), 'sgt.li')
+  t.equal(en.staleCount(2, undefined), '2')
+  t.equal(en.coverage(0.5, undefined), '50 %')
+  t.equal(en.distance(120, undefined), '120 m')
+  t.equal(zh.distance(120, undefined), '120 米')
 })
 
 t.test('other events: the summary over a footer in the locale', async (t) => {

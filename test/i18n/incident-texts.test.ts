@@ -37,6 +37,11 @@ t.test('every summary in both locales', async (t) => {
   t.equal(zh.checkpointReached('北出口', '封控', 'P-1', 400, true), '预案「封控」卡点「北出口」已由 P-1 到位，用时 400 秒（迟到；超时告警已解除）')
   t.equal(en.checkpointReached('N', 'Ring', 'P-1', 400, true), 'Checkpoint N of plan Ring manned by P-1 after 400 s (late; the missed alert is resolved)')
   t.equal(levelZh('enhanced'), '加强')
+  t.equal(en.planDeactivated('Ring', 'duty', 1, 2), 'Plan Ring deactivated by duty: 1 of 2 checkpoints manned')
+  t.equal(en.checkpointMissed('N', 'Ring', 5, ['P-1', 'P-2']), 'Checkpoint N of plan Ring not manned within 5 min (P-1, P-2)')
+  t.equal(en.planCompleted('Ring', 2, 95), 'Plan Ring: all 2 checkpoints manned, the last after 95 s')
+  t.equal(en.planActivated('Ring', 'duty', null, 2), 'Plan Ring activated by duty: 2 checkpoints')
+  t.equal(en.checkpointReached('N', 'Ring', 'P-1', 95, false), 'Checkpoint N of plan Ring manned by P-1 after 95 s')
   t.equal(incidentTypeZh('fraud'), '诈骗')
 })
 
