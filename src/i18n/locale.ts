@@ -14,7 +14,7 @@ export interface Formats {
   timeZone: string
   /** Wall-clock time of day in the time zone: 22:02:11 (UTC: 14:02:11Z). */
   clock(ms: number): string
-  /** Date and time in the locale's own order: 2026年12月6日 22:02:11 · 6 Dec 2026, 22:02:11. */
+  /** Date and time in the locale's own order: 2026年12月6日 22:02:11 · 6 Dec 2026, 22:02:11 (English in UTC: ISO 8601). */
   dateTime(ms: number): string
   /** Date and time to the minute, for tables: 2026-12-06 22:02. */
   stamp(ms: number): string
@@ -49,7 +49,8 @@ export function formats(locale: Locale, timeZone: string): Formats {
     locale,
     timeZone,
     clock: (ms) => `${clockFmt.format(ms)}${utc ? (zh ? ' UTC' : 'Z') : ''}`,
-    dateTime: (ms) => `${dateTimeFmt.format(ms)}${zone}`,
+    // English in UTC keeps ISO 8601, what receivers of the English texts have always parsed.
+    dateTime: utc && !zh ? (ms) => new Date(ms).toISOString() : (ms) => `${dateTimeFmt.format(ms)}${zone}`,
     stamp: (ms) => stampFmt.format(ms),
     dayTime: (ms) => dayTimeFmt.format(ms),
     distance: zh

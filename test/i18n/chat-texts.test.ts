@@ -93,7 +93,7 @@ t.test('other events: the summary over a footer in the locale', async (t) => {
   const s = JSON.parse(renderEvent('slack', e, { url: 'u', now: 0, texts: zh }).body) as { blocks: Array<{ elements?: Array<{ text: string }> }> }
   t.equal(s.blocks[1]?.elements?.[0]?.text, 'plan.activated · plan:p1 · 2025年5月1日 16:05:00')
   const plain = JSON.parse(renderEvent('slack', e, { url: 'u', now: 0 }).body) as { blocks: Array<{ elements?: Array<{ text: string }> }> }
-  t.equal(plain.blocks[1]?.elements?.[0]?.text, 'plan.activated · plan:p1 · 1 May 2025, 08:05:00 UTC', 'no texts: English, UTC')
+  t.equal(plain.blocks[1]?.elements?.[0]?.text, 'plan.activated · plan:p1 · 2025-05-01T08:05:00.000Z', 'no texts: English, UTC (ISO 8601)')
 })
 
 t.test('the Chinese alert titles are the live map\'s words', async (t) => {
