@@ -13,6 +13,8 @@ import { compileIncidents, type IncidentsSetup } from './incidents/compile.js'
 import { compileTerminals, type Terminals } from './ingest/jt808/terminals.js'
 import { checkBrokerExposure } from './ingest/broker-exposure.js'
 import { webhookProblem } from './delivery/webhook-validator.js'
+import { chatTexts, type ChatTexts } from './i18n/chat-texts.js'
+import { incidentTexts, type IncidentTexts } from './i18n/incident-texts.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -22,6 +24,16 @@ export interface CompiledStages {
   readonly incidents: IncidentsSetup
   /** Phone number → unit for the JT/T 808 gateway (checked even while jt808.port is unset). */
   readonly terminals: Terminals
+  /** What the stages write for people in the configured locale, times in reports.timezone (the alert summaries ride in the deployment). */
+  readonly texts: StageTexts
+}
+
+/** The texts of the configured locale for each stage that writes for people. */
+export interface StageTexts {
+  /** Chat formats: titles, fact labels, stale cells, footers. */
+  readonly chat: ChatTexts
+  /** Incident, patrol level and plan event summaries. */
+  readonly incidents: IncidentTexts
 }
 
 /** A stage compiler's Error (it names the key) as the config error start-up reports. */
@@ -54,7 +66,8 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const terminals = asConfigError(() => compileTerminals(config))
   const incidents = asConfigError(() => compileIncidents(config))
   const deployment = asConfigError(() => compileDeployment(config))
-  return { deployment, incidents, terminals }
+  const { locale, reports: { timezone } } = config
+  return { deployment, incidents, terminals, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone) } }
 }
 
 /** A configuration that passed every check, with what the stages need. */

@@ -12,6 +12,7 @@ import { createLogger } from './telemetry/logger.js'
 import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
 import { processErrorHandler } from './process-errors.js'
+import { cliTexts, cliTextsFromEnv, type CliTexts } from './i18n/cli-texts.js'
 
 /** Process exit codes (docs/getting-started.md, exit codes). */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const
@@ -32,31 +33,28 @@ export interface MainIo {
   logDestination?: DestinationStream
 }
 
-const USAGE = `usage: hexpatrol [--config <file>] [--check]
-  --config <file>  the configuration file (default: $HEXPATROL_CONFIG, else config/hexpatrol.yaml)
-  --check          validate the configuration and exit (0 when valid, 2 when not)
-`
-
-function parseArgs(argv: readonly string[]): { path?: string; check: boolean } | string {
+function parseArgs(argv: readonly string[], tx: CliTexts): { path?: string; check: boolean } | string {
   const out: { path?: string; check: boolean } = { check: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--check') out.check = true
     else if (a === '--config' || a === '-c') {
       const v = argv[++i]
-      if (v === undefined) return `${a} needs a file`
+      if (v === undefined) return tx.needsFile(a)
       out.path = v
     } else if (a.startsWith('--config=')) out.path = a.slice('--config='.length)
-    else return `unknown argument ${JSON.stringify(a.slice(0, 64))}`
+    else return tx.unknownArgument(JSON.stringify(a.slice(0, 64)))
   }
   return out
 }
 
 /** Runs hexpatrol; resolves with the running engine (null when it exited early). */
 export async function main(io: MainIo): Promise<Engine | null> {
-  const args = parseArgs(io.argv)
+  // Usage and start-up errors come before the config is read: their language is HEXPATROL_LOCALE's.
+  const early = cliTextsFromEnv(io.env)
+  const args = parseArgs(io.argv, early)
   if (typeof args === 'string') {
-    io.stderr.write(`hexpatrol: ${args}\n${USAGE}`)
+    io.stderr.write(`hexpatrol: ${args}\n${early.usage}`)
     io.exit(EXIT.config)
     return null
   }
@@ -65,13 +63,13 @@ export async function main(io: MainIo): Promise<Engine | null> {
     loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
   } catch (err) {
     // Config messages name the key and never hold a secret (see config/resolve.ts).
-    io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${err.help}\n` : `hexpatrol: ${(err as Error).message}\n`)
+    io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${early.help(err.code, err.help)}\n` : `hexpatrol: ${(err as Error).message}\n`)
     io.exit(EXIT.config)
     return null
   }
   const { config, path, stages } = loaded
   if (args.check) {
-    io.stdout.write(`hexpatrol: configuration ${path ?? '(defaults)'} is valid\n`)
+    io.stdout.write(`hexpatrol: ${cliTexts(config.locale).configValid(path)}\n`)
     io.exit(EXIT.ok)
     return null
   }

@@ -247,6 +247,7 @@ export class Engine {
     const now = this.#now
     const dispatcher = this.#dispatcher = new Dispatcher({
       dir: this.dataDir, webhooks: config.webhooks, delivery: config.delivery, logger: logger.child({ component: 'webhooks' }), registry: metrics.registry, ...(this.#opts.webhookSecrets === undefined ? {} : { webhookSecrets: this.#opts.webhookSecrets }), now,
+      chatTexts: this.#stages.texts.chat,
     })
     dispatcher.start()
     const tracker = this.#tracker = config.cluster.url === undefined ? undefined : new DeliveryTracker(dispatcher)
@@ -440,6 +441,7 @@ export class Engine {
     const incidents = this.#incidents = new IncidentService({
       setup: stages.incidents,
       dep: stages.deployment,
+      texts: stages.texts.incidents,
       rules: this.#rules,
       store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
       journal: incidentJournal((record) => d.ingestor.writeRecord(record)),

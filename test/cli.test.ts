@@ -84,10 +84,32 @@ t.test('a bad secret is refused without being printed', async (t) => {
 })
 
 t.test('--check validates and exits 0', async (t) => {
-  const c = io(['--check', '--config', 'config/hexpatrol.yaml'])
+  const c = io(['--check', '--config', 'config/hexpatrol.yaml'], { HEXPATROL_LOCALE: 'en' })
   t.equal(await main(c.io), null)
   t.equal(c.code(), EXIT.ok)
   t.match(c.out.join(''), /configuration config\/hexpatrol\.yaml is valid/)
+  // The sample deployment says locale: zh-CN.
+  const zh = io(['--check', '--config', 'config/hexpatrol.yaml'])
+  await main(zh.io)
+  t.equal(zh.code(), EXIT.ok)
+  t.equal(zh.out.join(''), 'hexpatrol: 配置 config/hexpatrol.yaml 有效\n')
+})
+
+t.test('start-up help in the locale of HEXPATROL_LOCALE (the config is not read yet)', async (t) => {
+  const c = io(['--bogus'], { HEXPATROL_LOCALE: 'zh-CN' })
+  await main(c.io)
+  t.equal(c.code(), EXIT.config)
+  t.match(c.err.join(''), /^hexpatrol: 未知参数 "--bogus"\n用法：hexpatrol \[--config <文件>\] \[--check\]/)
+  const f = io(['--config'], { HEXPATROL_LOCALE: 'zh-CN' })
+  await main(f.io)
+  t.match(f.err.join(''), /--config 后面需要一个文件/)
+  const bad = io(['--config', configFile({ broker: { host: '0.0.0.0' } })], { HEXPATROL_LOCALE: 'zh-CN' })
+  await main(bad.io)
+  t.equal(bad.code(), EXIT.config)
+  t.match(bad.err.join(''), /HEXP_ERR_BROKER_EXPOSED: broker\.allow_anonymous.*\n内置 MQTT 服务将在非本机地址上接受匿名设备/s, 'the message names the key; the help is in Chinese')
+  const en = io(['--bogus'], { HEXPATROL_LOCALE: 'fr' })
+  await main(en.io)
+  t.match(en.err.join(''), /unknown argument "--bogus"\nusage: hexpatrol/, 'an unknown locale: English')
 })
 
 t.test('an engine that cannot start exits 1 with the error and its stack in the log', async (t) => {

@@ -12,6 +12,7 @@ import { toCsv } from '../reports/render-csv.js'
 import { planRows } from '../reports/plans.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
+import type { Locale } from '../i18n/locale.js'
 import { responses } from './schemas.js'
 import { BulletinList, FleetEvents, PlansReport, Regenerated, Report as ReportSchema, UnitEvents, UnitRoute, UnitStops, UnitSummary, UnitTrips, jsonOrText } from './report-schemas.js'
 
@@ -52,20 +53,20 @@ function formatOf(req: FastifyRequest<{ Querystring: { format?: Format } }>): Fo
   return 'json'
 }
 
-function sendTable(reply: FastifyReply, format: Format, json: unknown, rows: ReadonlyArray<Record<string, unknown>>, name: string): unknown {
-  if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(toCsv(rows))
+function sendTable(reply: FastifyReply, format: Format, json: unknown, rows: ReadonlyArray<Record<string, unknown>>, name: string, locale: Locale): unknown {
+  if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(toCsv(rows, locale))
   if (format === 'html') throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', 'format=html is available for the fleet report and bulletins; use json or csv here.')
   return json
 }
 
-function sendReport(reply: FastifyReply, format: Format, r: Report, table: 'units' | 'zones' | 'posts', name: string): unknown {
-  if (format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r))
-  return sendTable(reply, format, r, r[table].map((x) => ({ ...x, ...('cells' in x ? { cells: x.cells.length } : {}) })), `${name}-${table}`)
+function sendReport(reply: FastifyReply, format: Format, r: Report, table: 'units' | 'zones' | 'posts', name: string, locale: Locale): unknown {
+  if (format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r, locale))
+  return sendTable(reply, format, r, r[table].map((x) => ({ ...x, ...('cells' in x ? { cells: x.cells.length } : {}) })), `${name}-${table}`, locale)
 }
 
 export async function reportsPlugin(app: FastifyInstance, opts: { reports: ReportsApi; now: () => number }): Promise<void> {
   const { reports, now } = opts
-  const { service, bulletins, schedule } = reports
+  const { service, bulletins, schedule, locale } = reports
 
   /** day= (a local day), or from/to; default: the previous local day. */
   const rangeOf = (q: RangeQuery): { from: number; to: number; period: string } => {
@@ -88,7 +89,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
   app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
-    return sendReport(reply, formatOf(req), report, req.query.table, 'report')
+    return sendReport(reply, formatOf(req), report, req.query.table, 'report', locale)
   })
 
   app.get<{ Params: { id: string }; Querystring: RangeQuery }>('/api/v1/reports/units/:id', { config: heavy, schema: { tags, summary: 'One unit\'s figures with its stops, trips and silent periods', params: UnitParams, querystring: query({}), response: responses({ 200: jsonOrText(UnitSummary, false) }) } }, async (req, reply) => {
@@ -96,7 +97,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     const d = await service.unit(req.params.id, r.from, r.to)
     if (d === null) throw notFound(`unit ${req.params.id}`)
     const { stopList: _s, tripList: _t, silentPeriods: _p, ...summary } = d
-    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...d }, [summary], `summary-${d.unitId}`)
+    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...d }, [summary], `summary-${d.unitId}`, locale)
   })
 
   for (const kind of ['stops', 'trips'] as const) {
@@ -105,32 +106,32 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
       const d = await service.unit(req.params.id, r.from, r.to)
       if (d === null) throw notFound(`unit ${req.params.id}`)
       const list = kind === 'stops' ? d.stopList : d.tripList
-      return sendTable(reply, formatOf(req), { unitId: d.unitId, from: r.from, to: r.to, [kind]: list }, list as unknown as Array<Record<string, unknown>>, `${kind}-${d.unitId}`)
+      return sendTable(reply, formatOf(req), { unitId: d.unitId, from: r.from, to: r.to, [kind]: list }, list as unknown as Array<Record<string, unknown>>, `${kind}-${d.unitId}`, locale)
     })
   }
 
   app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/route', { config: heavy, schema: { tags, summary: 'A unit\'s stored fixes, flagged ones included (marked)', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitRoute, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const points = await service.route(req.params.id, r.from, r.to, req.query.limit)
-    return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, points }, points as unknown as Array<Record<string, unknown>>, `route-${req.params.id}`)
+    return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, points }, points as unknown as Array<Record<string, unknown>>, `route-${req.params.id}`, locale)
   })
 
   app.get<{ Params: { id: string }; Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/units/:id/events', { config: heavy, schema: { tags, summary: 'A unit\'s alert transitions', params: UnitParams, querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(UnitEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit, req.params.id)
-    return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, `events-${req.params.id}`)
+    return sendTable(reply, formatOf(req), { unitId: req.params.id, from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, `events-${req.params.id}`, locale)
   })
 
   app.get<{ Querystring: RangeQuery & { limit: number } }>('/api/v1/reports/events', { config: heavy, schema: { tags, summary: 'Every alert transition of a period', querystring: query({ limit: Limit }), response: responses({ 200: jsonOrText(FleetEvents, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const events = await service.events(r.from, r.to, req.query.limit)
-    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events')
+    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, events }, events as unknown as Array<Record<string, unknown>>, 'events', locale)
   })
 
   app.get<{ Querystring: RangeQuery & { plan?: string } }>('/api/v1/reports/plans', { config: heavy, schema: { tags, summary: 'Emergency plan activations of a period: time to man each checkpoint, who manned it, misses', querystring: query({ plan: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }), response: responses({ 200: jsonOrText(PlansReport, false) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const plans = await service.plans(r.from, r.to, req.query.plan)
-    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`)
+    return sendTable(reply, formatOf(req), { from: r.from, to: r.to, ...plans }, planRows(plans), req.query.plan === undefined ? 'plans' : `plans-${req.query.plan}`, locale)
   })
 
   app.get<{ Querystring: { kind?: PeriodKind; limit: number } }>('/api/v1/reports/bulletins', {
@@ -149,7 +150,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
   }, async (req, reply) => {
     const b = await bulletins.get(req.params.kind, req.params.period)
     if (b === null) throw notFound(`${req.params.kind} bulletin ${req.params.period}`)
-    return sendReport(reply, formatOf(req), b.report, req.query.table, `bulletin-${b.kind}-${b.period}`)
+    return sendReport(reply, formatOf(req), b.report, req.query.table, `bulletin-${b.kind}-${b.period}`, locale)
   })
 
   app.post<{ Params: { kind: PeriodKind; period: string }; Querystring: { deliver: boolean } }>('/api/v1/reports/bulletins/:kind/:period/regenerate', {

@@ -148,7 +148,7 @@ export const zonesPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async
       type: 'Feature' as const,
       id: p.id,
       geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-      properties: { id: p.id, name: p.name, radiusM: p.radiusM, units: units.filter((u) => u.postId === p.id).map((u) => u.id) },
+      properties: { id: p.id, name: p.name, ...(p.nameEn === undefined ? {} : { nameEn: p.nameEn }), radiusM: p.radiusM, units: units.filter((u) => u.postId === p.id).map((u) => u.id) },
     }))
     return reply.type('application/geo+json').send({ type: 'FeatureCollection' as const, features })
   })

@@ -86,6 +86,8 @@ export const PatrolLevelsSchema = Obj({
 const Checkpoint = Obj({
   /** Checkpoint name, shown in checkpoint events, the map and plan reports. */
   name: Type.String({ minLength: 1 }),
+  /** English checkpoint name, used instead of name with locale: en; unset: name. */
+  name_en: Type.Optional(Type.String({ minLength: 1 })),
   /** Absolute position … */
   lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   /** Longitude of an absolute position (with lat); required when the plan's positions are absolute. */
@@ -110,6 +112,8 @@ export const PlansSchema = Type.Array(
     id: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
     /** Display name in events, the map and reports. */
     name: Type.Optional(Type.String()),
+    /** English display name, used instead of name with locale: en; unset: name. */
+    name_en: Type.Optional(Type.String()),
     /** scene: checkpoints are offsets from the incident (activation needs a position); absolute: fixed positions. */
     positions: Type.Union([Type.Literal('absolute'), Type.Literal('scene')], { default: 'absolute' }),
     /** A unit counts as arrived after this long within the checkpoint radius. */

@@ -33,6 +33,7 @@ const ENV_MAP: ReadonlyArray<[string, string[], 'string' | 'int']> = [
   ['JT808_HOST', ['jt808', 'host'], 'string'],
   ['DATA_DIR', ['data_dir'], 'string'],
   ['LOG_LEVEL', ['log_level'], 'string'],
+  ['LOCALE', ['locale'], 'string'],
   ['CLUSTER_URL', ['cluster', 'url'], 'string'],
   ['NODE_ID', ['cluster', 'node_id'], 'string'],
 ]

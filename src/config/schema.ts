@@ -5,6 +5,7 @@ import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
 import { ClusterSchema } from './cluster-schema.js'
 import { IntegritySchema } from './integrity-schema.js'
+import { LOCALES } from '../i18n/locale.js'
 
 
 const Secret = {
@@ -31,6 +32,8 @@ export const ConfigSchema = Obj({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /** Language of everything the engine writes for people: alert summaries, chat messages (DingTalk, WeCom, Slack), event summaries, bulletins (HTML, CSV headers, chat digest), start-up help; dates and times in reports.timezone. `en` by default so an upgrade does not change texts that receivers already parse; the sample deployment sets zh-CN. The live map keeps its own language switch. */
+  locale: Type.Union(LOCALES.map((l) => Type.Literal(l)), { default: 'en' }),
   /** The HTTP API and live map server. */
   http: Obj({
     /** Loopback by default: live positions of officers are not served beyond this machine unless asked (docs/http-api.md). */
@@ -329,6 +332,8 @@ export const ConfigSchema = Obj({
       name: Type.Optional(Type.String()),
       /** Radio callsign (e.g. "Bravo 12"): the map labels the unit with it and finds the unit by it. */
       callsign: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** Id of the unit's post (posts[].id): radius_breach fires when it leaves the post's radius. */
       post: Type.Optional(Type.String()),
       /** Id of the zone the unit patrols (zones[].id): zone_exit fires when it leaves, and it earns that zone's coverage. */
@@ -351,6 +356,8 @@ export const ConfigSchema = Obj({
       id: Type.String({ minLength: 1 }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** Latitude of the post's centre (WGS 84 degrees). */
       lat: Type.Number({ minimum: -90, maximum: 90 }),
       /** Longitude of the post's centre (WGS 84 degrees). */
@@ -369,6 +376,8 @@ export const ConfigSchema = Obj({
       id: Type.String({ minLength: 1 }),
       /** Display name in the map, alerts and reports. */
       name: Type.Optional(Type.String()),
+      /** English display name, used instead of name with locale: en and by the live map in English; unset: name. */
+      name_en: Type.Optional(Type.String()),
       /** GeoJSON Polygon or MultiPolygon geometry (RFC 7946, [lon, lat]), or { file: path } relative to the config file. */
       geometry: Type.Union([
         Obj({
@@ -402,6 +411,8 @@ export const ConfigSchema = Obj({
             lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
             /** Name shown for the cell in alerts' staleCells and on the map. */
             name: Type.Optional(Type.String()),
+            /** English name of the cell, used instead of name with locale: en; unset: name. */
+            name_en: Type.Optional(Type.String()),
             /** The cell needs a credited visit at least this often; overdue, it opens coverage_gap. */
             max_interval: Duration('10m'),
           }),

@@ -22,6 +22,7 @@ import { SubscriptionAdmin, warnUnsigned, type DeliveryControl, type Subscriptio
 import { webhookSecretSource, type WebhookSecretSource } from '../config/resolve.js'
 import { AllowList, guardedLookup } from './ssrf.js'
 import { renderEvent } from './event-formats.js'
+import type { ChatTexts } from '../i18n/chat-texts.js'
 import { alertToOutbound, type OutboundEvent } from './outbound-event.js'
 import { webhookHeaders } from './signing.js'
 import { sendOnce, type SendResult } from './http-sender.js'
@@ -41,6 +42,8 @@ export interface DispatcherOptions {
   /** Reads the secret_env of subscriptions added through the API (default: the process environment, through the config module). */
   webhookSecrets?: WebhookSecretSource
   version?: string
+  /** The chat formats' words and times (config locale, reports.timezone); default English, UTC. */
+  chatTexts?: ChatTexts
 }
 
 export type { DeadLetterView } from './dead-letters.js'
@@ -63,6 +66,7 @@ export class Dispatcher extends EventEmitter {
   private readonly log: Logger
   private readonly now: () => number
   private readonly version: string
+  private readonly chatTexts: ChatTexts | undefined
   private readonly timeoutMs: number
   private readonly policy: RetryPolicy
   private readonly allow: AllowList
@@ -89,6 +93,7 @@ export class Dispatcher extends EventEmitter {
     this.log = opts.logger
     this.now = opts.now ?? Date.now
     this.version = opts.version ?? '0.0.0'
+    this.chatTexts = opts.chatTexts
     this.timeoutMs = opts.delivery.timeout
     this.policy = { schedule: opts.delivery.schedule, horizonMs: opts.delivery.horizon, random: opts.random ?? Math.random }
     this.allow = new AllowList(opts.delivery.allow_private_networks)
@@ -266,7 +271,7 @@ export class Dispatcher extends EventEmitter {
     this.metrics.attempts.inc({ subscription: id })
     let result: SendResult
     try {
-      const r = renderEvent(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start })
+      const r = renderEvent(sub.cfg.format, rec.event, { url: sub.cfg.url, dingtalkSecret: sub.cfg.dingtalk_secret, now: start, ...(this.chatTexts === undefined ? {} : { texts: this.chatTexts }) })
       const url = r.urlOverride ?? sub.cfg.url
       const headers = { ...webhookHeaders(sub.signer, rec.webhookId, Math.floor(start / 1000), r.body, this.version), ...r.headers }
       result = await sendOnce({ url, headers, body: r.body, timeoutMs: this.timeoutMs, allow: this.allow, lookup: this.lookup, agent: this.agent(sub, url.startsWith('https:')) })

@@ -1,6 +1,8 @@
 // Renders one delivery of any outbound event for a subscription's format. An alert keeps its rich
 // rendering (formats.ts: facts, stale cells, map link); any other event is sent as the Standard
-// Webhooks body `{ type, timestamp, data }`, and the chat formats show its `summary`. Pure.
+// Webhooks body `{ type, timestamp, data }`, and the chat formats show its `summary` (written in
+// the configured locale where the event is made) over a footer in that locale. Pure.
+import { DEFAULT_CHAT_TEXTS, type ChatTexts } from '../i18n/chat-texts.js'
 import { dingtalkSignedUrl, renderDelivery, standardBodyObject, type RenderOptions, type RenderedDelivery, type WebhookFormat } from './formats.js'
 import { alertOf, type OutboundEvent } from './outbound-event.js'
 
@@ -22,32 +24,31 @@ export function eventBody(e: OutboundEvent): string {
   return JSON.stringify(eventBodyObject(e))
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString()
 /** Slack mrkdwn treats &, < and > as control characters. */
 const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 /** WeCom limits markdown content to 4096 bytes. */
 const WECOM_MAX_BYTES = 4096
 
-function footer(e: OutboundEvent): string {
-  return `${e.type} · ${e.subject} · ${iso(e.at)}`
+function footer(e: OutboundEvent, tx: ChatTexts): string {
+  return tx.eventFooter(e.type, e.subject, e.at)
 }
 
-export function genericSlackBody(e: OutboundEvent): Record<string, unknown> {
+export function genericSlackBody(e: OutboundEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
   return {
     text: slackEscape(e.summary),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: slackEscape(e.summary) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(footer(e)) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(footer(e, tx)) }] },
     ],
   }
 }
 
-export function genericDingtalkBody(e: OutboundEvent): Record<string, unknown> {
-  return { msgtype: 'markdown', markdown: { title: e.type, text: [`### ${e.summary}`, '', footer(e)].join('\n') } }
+export function genericDingtalkBody(e: OutboundEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
+  return { msgtype: 'markdown', markdown: { title: e.type, text: [`### ${e.summary}`, '', footer(e, tx)].join('\n') } }
 }
 
-export function genericWecomBody(e: OutboundEvent): Record<string, unknown> {
-  let content = [`### ${e.summary}`, '', footer(e)].join('\n')
+export function genericWecomBody(e: OutboundEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
+  let content = [`### ${e.summary}`, '', footer(e, tx)].join('\n')
   if (Buffer.byteLength(content) > WECOM_MAX_BYTES) {
     content = Buffer.from(content).subarray(0, WECOM_MAX_BYTES - 4).toString('utf8').replace(/\uFFFD$/, '') + '\n…'
   }
@@ -62,11 +63,11 @@ export function renderEvent(format: WebhookFormat, e: OutboundEvent, opts: Rende
     case 'standard':
       return { body: eventBody(e), headers }
     case 'slack':
-      return { body: JSON.stringify(genericSlackBody(e)), headers }
+      return { body: JSON.stringify(genericSlackBody(e, opts.texts)), headers }
     case 'wecom':
-      return { body: JSON.stringify(genericWecomBody(e)), headers }
+      return { body: JSON.stringify(genericWecomBody(e, opts.texts)), headers }
     case 'dingtalk': {
-      const out: RenderedDelivery = { body: JSON.stringify(genericDingtalkBody(e)), headers: { 'content-type': 'application/json;charset=utf-8' } }
+      const out: RenderedDelivery = { body: JSON.stringify(genericDingtalkBody(e, opts.texts)), headers: { 'content-type': 'application/json;charset=utf-8' } }
       if (opts.dingtalkSecret !== undefined) out.urlOverride = dingtalkSignedUrl(opts.url, opts.dingtalkSecret, opts.now)
       return out
     }

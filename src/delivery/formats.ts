@@ -1,6 +1,8 @@
 // Renders one delivery of an alert for a subscription's format: the Standard Webhooks body, or a
-// readable message for Slack, DingTalk or WeCom robots. Pure: time comes in as a parameter.
+// readable message for Slack, DingTalk or WeCom robots, in the configured locale (the words from
+// src/i18n/chat-texts.ts; the summary is already in it). Pure: time comes in as a parameter.
 import { createHmac } from 'node:crypto'
+import { DEFAULT_CHAT_TEXTS, type ChatTexts } from '../i18n/chat-texts.js'
 import type { AlertEvent, StaleCell } from '../rules/alert-event.js'
 
 export type WebhookFormat = 'standard' | 'slack' | 'dingtalk' | 'wecom'
@@ -12,6 +14,8 @@ export interface RenderOptions {
   dingtalkSecret?: string
   /** Attempt time, epoch ms (DingTalk's signed URL is recomputed per attempt). */
   now: number
+  /** The chat formats' words and times: the configured locale and time zone (default English, UTC). */
+  texts?: ChatTexts
 }
 
 export interface RenderedDelivery {
@@ -55,104 +59,91 @@ export function standardBody(event: AlertEvent): string {
   return JSON.stringify(standardBodyObject(event))
 }
 
-const KIND_TITLES: Record<AlertEvent['kind'], string> = {
-  radius_breach: 'Radius breach',
-  zone_exit: 'Zone exit',
-  coverage_gap: 'Coverage gap',
-  response_gap: 'Response gap',
-  unit_silent: 'Unit silent',
-  unit_sos: 'SOS',
-}
 const STATE_ICONS: Record<AlertEvent['state'], string> = { opened: '🚨', acknowledged: '👀', resolved: '✅' }
 
-export function title(event: AlertEvent): string {
-  return `${KIND_TITLES[event.kind]} ${event.state}`
+export function title(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): string {
+  return tx.title(event.kind, event.state)
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString()
-const named = (id: string | undefined, name: string | undefined): string | undefined =>
-  id === undefined ? undefined : name !== undefined && name !== id ? `${name} (${id})` : id
-const pct = (r: number): string => `${Math.round(r * 1000) / 10} %`
+const named = (id: string | undefined, name: string | undefined, zh: boolean): string | undefined =>
+  id === undefined ? undefined : name !== undefined && name !== id ? (zh ? `${name}（${id}）` : `${name} (${id})`) : id
 
 export function mapLink(lat: number, lon: number): string {
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`
 }
 
 /** Label/value lines shared by the chat formats: what a supervisor needs to act. */
-export function facts(event: AlertEvent): Array<[string, string]> {
+export function facts(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Array<[string, string]> {
+  const zh = tx.locale === 'zh-CN'
+  const L = tx.label
   const out: Array<[string, string | undefined]> = [
-    ['Unit', named(event.unitId, event.unitName)],
-    ['Zone', named(event.zoneId, event.zoneName)],
-    ['Post', named(event.postId, event.postName)],
+    [L('unit'), named(event.unitId, event.unitName, zh)],
+    [L('zone'), named(event.zoneId, event.zoneName, zh)],
+    [L('post'), named(event.postId, event.postName, zh)],
   ]
-  if (event.distanceM !== undefined) {
-    out.push(['Distance', `${Math.round(event.distanceM)} m${event.radiusM !== undefined ? ` (radius ${Math.round(event.radiusM)} m)` : ''}`])
-  }
-  if (event.ratio !== undefined) {
-    out.push(['Coverage', `${pct(event.ratio)}${event.minRatio !== undefined ? ` (minimum ${pct(event.minRatio)})` : ''}`])
-  }
-  if (event.staleCells !== undefined) out.push(['Stale cells', `${event.staleCells.length}${event.cellCount !== undefined ? ` of ${event.cellCount}` : ''}`])
+  if (event.distanceM !== undefined) out.push([L('distance'), tx.distance(event.distanceM, event.radiusM)])
+  if (event.ratio !== undefined) out.push([L('coverage'), tx.coverage(event.ratio, event.minRatio)])
+  if (event.staleCells !== undefined) out.push([L('staleCells'), tx.staleCount(event.staleCells.length, event.cellCount)])
   if (event.position !== undefined) {
     const p = event.position
-    out.push(['Position', `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}${p.accuracy !== null ? ` ±${Math.round(p.accuracy)} m` : ''} at ${iso(p.ts)}`])
+    out.push([L('position'), tx.position(p.lat, p.lon, p.accuracy, p.ts)])
   }
-  if (event.lastFixAt !== undefined) out.push(['Last fix', event.lastFixAt === null ? 'never' : iso(event.lastFixAt)])
-  if (event.via !== undefined) out.push(['Raised by', event.via === 'jt808' ? 'vehicle terminal (JT/T 808 emergency alarm)' : event.via === 'osmand' ? 'Traccar Client (alarm=sos)' : 'device (sos: true)'])
-  if (event.acknowledgedBy !== undefined) out.push(['Acknowledged by', event.acknowledgedBy])
-  if (event.resolvedBy !== undefined) out.push(['Resolved by', `${event.resolvedBy}${event.note !== undefined ? `: ${event.note}` : ''}`])
-  out.push(['Opened', iso(event.openedAt)])
+  if (event.lastFixAt !== undefined) out.push([L('lastFix'), event.lastFixAt === null ? tx.never : tx.format.dateTime(event.lastFixAt)])
+  if (event.via !== undefined) out.push([L('raisedBy'), tx.via(event.via)])
+  if (event.acknowledgedBy !== undefined) out.push([L('acknowledgedBy'), event.acknowledgedBy])
+  if (event.resolvedBy !== undefined) out.push([L('resolvedBy'), tx.resolvedBy(event.resolvedBy, event.note)])
+  out.push([L('opened'), tx.format.dateTime(event.openedAt)])
   return out.filter((f): f is [string, string] => f[1] !== undefined)
 }
 
-function cellLine(c: StaleCell): string {
-  const label = c.name ?? c.cell
-  return `${label}${c.priority === true ? ' (priority)' : ''}: last visit ${c.lastVisit === null ? 'never' : iso(c.lastVisit)}`
+function cellLine(c: StaleCell, tx: ChatTexts): string {
+  return tx.staleCell(c.name ?? c.cell, c.priority === true, c.lastVisit)
 }
 
-function staleLines(event: AlertEvent): string[] {
+function staleLines(event: AlertEvent, tx: ChatTexts): string[] {
   const cells = event.staleCells ?? []
-  const lines = cells.slice(0, CHAT_CELLS).map(cellLine)
-  if (cells.length > CHAT_CELLS) lines.push(`… and ${cells.length - CHAT_CELLS} more`)
+  const lines = cells.slice(0, CHAT_CELLS).map((c) => cellLine(c, tx))
+  if (cells.length > CHAT_CELLS) lines.push(tx.more(cells.length - CHAT_CELLS))
   return lines
 }
 
 /** Slack mrkdwn treats &, < and > as control characters. */
 const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
-export function slackBody(event: AlertEvent): Record<string, unknown> {
+export function slackBody(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
   const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${STATE_ICONS[event.state]} ${title(event)}`, emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: `${STATE_ICONS[event.state]} ${title(event, tx)}`, emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: slackEscape(event.summary) } },
     // Slack allows at most 10 fields per section.
-    { type: 'section', fields: facts(event).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${slackEscape(v)}` })) },
+    { type: 'section', fields: facts(event, tx).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${slackEscape(v)}` })) },
   ]
-  const stale = staleLines(event)
+  const stale = staleLines(event, tx)
   if (stale.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slackEscape(stale.join('\n')) } })
-  const links = event.position !== undefined ? ` · <${mapLink(event.position.lat, event.position.lon)}|map>` : ''
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${event.type} · alert ${slackEscape(event.alertId)} · ${iso(event.at)}${links}` }] })
-  return { text: `${STATE_ICONS[event.state]} ${title(event)}: ${slackEscape(event.summary)}`, blocks }
+  const links = event.position !== undefined ? ` · <${mapLink(event.position.lat, event.position.lon)}|${tx.map.toLowerCase()}>` : ''
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${slackEscape(tx.footer(event.type, event.alertId, event.at))}${links}` }] })
+  return { text: `${STATE_ICONS[event.state]} ${title(event, tx)}: ${slackEscape(event.summary)}`, blocks }
 }
 
-function markdownLines(event: AlertEvent): string[] {
-  const lines = facts(event).map(([k, v]) => `- **${k}**: ${v}`)
-  if (event.position !== undefined) lines.push(`- [Map](${mapLink(event.position.lat, event.position.lon)})`)
-  const stale = staleLines(event)
-  if (stale.length > 0) lines.push('', '**Stale cells**', ...stale.map((l) => `- ${l}`))
-  lines.push('', `${event.type} · alert ${event.alertId} · ${iso(event.at)}`)
+function markdownLines(event: AlertEvent, tx: ChatTexts): string[] {
+  const lines = facts(event, tx).map(([k, v]) => `- **${k}**: ${v}`)
+  if (event.position !== undefined) lines.push(`- [${tx.map}](${mapLink(event.position.lat, event.position.lon)})`)
+  const stale = staleLines(event, tx)
+  if (stale.length > 0) lines.push('', `**${tx.label('staleCells')}**`, ...stale.map((l) => `- ${l}`))
+  lines.push('', tx.footer(event.type, event.alertId, event.at))
   return lines
 }
 
-export function dingtalkBody(event: AlertEvent): Record<string, unknown> {
-  const t = title(event)
-  return { msgtype: 'markdown', markdown: { title: t, text: [`### ${STATE_ICONS[event.state]} ${t}`, '', event.summary, '', ...markdownLines(event)].join('\n') } }
+export function dingtalkBody(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
+  const t = title(event, tx)
+  return { msgtype: 'markdown', markdown: { title: t, text: [`### ${STATE_ICONS[event.state]} ${t}`, '', event.summary, '', ...markdownLines(event, tx)].join('\n') } }
 }
 
 /** WeCom limits markdown content to 4096 bytes. */
 const WECOM_MAX_BYTES = 4096
 const WECOM_COLOURS: Record<AlertEvent['state'], string> = { opened: 'warning', acknowledged: 'comment', resolved: 'info' }
 
-export function wecomBody(event: AlertEvent): Record<string, unknown> {
-  let content = [`### <font color="${WECOM_COLOURS[event.state]}">${title(event)}</font>`, event.summary, '', ...markdownLines(event)].join('\n')
+export function wecomBody(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Record<string, unknown> {
+  let content = [`### <font color="${WECOM_COLOURS[event.state]}">${title(event, tx)}</font>`, event.summary, '', ...markdownLines(event, tx)].join('\n')
   if (Buffer.byteLength(content) > WECOM_MAX_BYTES) {
     content = Buffer.from(content).subarray(0, WECOM_MAX_BYTES - 4).toString('utf8').replace(/\uFFFD$/, '') + '\n…'
   }
@@ -174,11 +165,11 @@ export function renderDelivery(format: WebhookFormat, event: AlertEvent, opts: R
     case 'standard':
       return { body: standardBody(event), headers }
     case 'slack':
-      return { body: JSON.stringify(slackBody(event)), headers }
+      return { body: JSON.stringify(slackBody(event, opts.texts)), headers }
     case 'wecom':
-      return { body: JSON.stringify(wecomBody(event)), headers }
+      return { body: JSON.stringify(wecomBody(event, opts.texts)), headers }
     case 'dingtalk': {
-      const out: RenderedDelivery = { body: JSON.stringify(dingtalkBody(event)), headers: { 'content-type': 'application/json;charset=utf-8' } }
+      const out: RenderedDelivery = { body: JSON.stringify(dingtalkBody(event, opts.texts)), headers: { 'content-type': 'application/json;charset=utf-8' } }
       if (opts.dingtalkSecret !== undefined) out.urlOverride = dingtalkSignedUrl(opts.url, opts.dingtalkSecret, opts.now)
       return out
     }

@@ -64,14 +64,14 @@ export function compileIncidents(config: Config): IncidentsSetup {
       for (const u of config.units) if (u.post !== undefined && c.posts.includes(u.post)) units.add(u.id)
       if (units.size === 0) throw new Error(`${ck}: no responsible unit (give units or posts with units)`)
       return {
-        name: c.name,
+        name: (config.locale === 'en' ? c.name_en : undefined) ?? c.name,
         ...(absolute ? { lat: c.lat as number, lon: c.lon as number } : { northM: c.north_m ?? 0, eastM: c.east_m ?? 0 }),
         units: [...units].sort(),
         arriveWithinMs: c.arrive_within,
         radiusM: c.radius_m,
       }
     })
-    plans.set(p.id, { id: p.id, name: p.name ?? p.id, positions: p.positions, dwellMs: p.dwell, checkpoints })
+    plans.set(p.id, { id: p.id, name: (config.locale === 'en' ? p.name_en : undefined) ?? p.name ?? p.id, positions: p.positions, dwellMs: p.dwell, checkpoints })
   }
 
   const h = inc.hotspots

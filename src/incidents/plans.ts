@@ -6,6 +6,7 @@
 // OutboundEvents with deterministic ids, the service delivers and persists.
 import { haversineM, metresPerDegree } from '../geo/distance.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
+import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 
 export interface CheckpointSpec {
   name: string
@@ -91,7 +92,7 @@ export function placeCheckpoint(cp: CheckpointSpec, centre: { lat: number; lon: 
 export class PlanBoard {
   private readonly active = new Map<string, Activation>()
 
-  constructor(private readonly eta: Eta) {}
+  constructor(private readonly eta: Eta, private readonly texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS) {}
 
   get(planId: string): Activation | undefined {
     return this.active.get(planId)
@@ -138,7 +139,7 @@ export class PlanBoard {
       })),
     }
     this.active.set(spec.id, a)
-    const summary = `Plan ${spec.name} activated by ${o.by}${o.incidentId === null ? '' : ` for incident ${o.incidentId}`}: ${a.checkpoints.length} checkpoints`
+    const summary = this.texts.planActivated(spec.name, o.by, o.incidentId, a.checkpoints.length)
     return { activation: a, events: [event(a, 'plan.activated', now, `${activationId}.activated`, summary, { checkpoints: a.checkpoints.map(cpData) })] }
   }
 
@@ -147,7 +148,7 @@ export class PlanBoard {
     if (a === undefined) throw new PlanError('conflict', `plan ${planId} is not active`)
     this.active.delete(planId)
     const manned = a.checkpoints.filter((c) => c.state === 'reached').length
-    const summary = `Plan ${a.planName} deactivated by ${by}: ${manned} of ${a.checkpoints.length} checkpoints manned`
+    const summary = this.texts.planDeactivated(a.planName, by, manned, a.checkpoints.length)
     return { activation: a, events: [event(a, 'plan.deactivated', now, `${a.activationId}.deactivated`, summary, { by, manned })] }
   }
 
@@ -160,14 +161,14 @@ export class PlanBoard {
         if (c.state === 'pending' && now > c.deadline) {
           c.state = 'missed'
           c.missedAt = now
-          const summary = `Checkpoint ${c.name} of plan ${a.planName} not manned within ${Math.round((c.deadline - a.activatedAt) / 60_000)} min (${c.units.join(', ')})`
+          const summary = this.texts.checkpointMissed(c.name, a.planName, Math.round((c.deadline - a.activatedAt) / 60_000), c.units)
           out.push(event(a, 'checkpoint.missed', now, `${a.activationId}.${c.index}.missed`, summary, { checkpoint: cpData(c), state: 'opened', units: this.unitData(c, positions) }))
         }
       }
       if (a.completedAt === null && a.checkpoints.every((c) => c.state === 'reached')) {
         a.completedAt = now
         const slowest = Math.max(...a.checkpoints.map((c) => (c.reachedAt as number) - a.activatedAt))
-        out.push(event(a, 'plan.completed', now, `${a.activationId}.completed`, `Plan ${a.planName}: all ${a.checkpoints.length} checkpoints manned, the last after ${Math.round(slowest / 1000)} s`, { slowestMs: slowest }))
+        out.push(event(a, 'plan.completed', now, `${a.activationId}.completed`, this.texts.planCompleted(a.planName, a.checkpoints.length, Math.round(slowest / 1000)), { slowestMs: slowest }))
       }
     }
     return out
@@ -193,7 +194,7 @@ export class PlanBoard {
       c.reachedAt = t.insideSince
       c.reachedBy = unitId
       const elapsed = t.insideSince - a.activatedAt
-      const summary = `Checkpoint ${c.name} of plan ${a.planName} manned by ${unitId} after ${Math.round(elapsed / 1000)} s${wasMissed ? ' (late; the missed alert is resolved)' : ''}`
+      const summary = this.texts.checkpointReached(c.name, a.planName, unitId, Math.round(elapsed / 1000), wasMissed)
       out.push(event(a, 'checkpoint.reached', p.ts, `${a.activationId}.${c.index}.reached`, summary, {
         checkpoint: cpData(c),
         unitId,

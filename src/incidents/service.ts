@@ -24,6 +24,7 @@ import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resour
 import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
 import { byTimeDesc, type UnshippedIncidents } from './unshipped.js'
 import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
+import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
 const HOTSPOT_FETCH = 5000
@@ -49,6 +50,8 @@ export interface IncidentServiceOptions {
   now: () => number
   logger: Logger
   publish: (e: OutboundEvent) => void
+  /** Event summaries in the configured locale and time zone (default English, UTC). */
+  texts?: IncidentTexts
 }
 
 export interface CreateResult {
@@ -72,10 +75,13 @@ export class IncidentService {
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
 
+  private readonly texts: IncidentTexts
+
   constructor(o: IncidentServiceOptions) {
     this.o = o
+    this.texts = o.texts ?? DEFAULT_INCIDENT_TEXTS
     this.levels = new PatrolLevels(o.setup.ladder, o.setup.baseLevels)
-    this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search))
+    this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search), this.texts)
     this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
     this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
     ensurePrivateDir(o.dir)
@@ -168,7 +174,7 @@ export class IncidentService {
       const r: CreateResult = { id: f.incident.id, status: 'created', zone: f.zone }
       if (opts.search) {
         r.resources = this.search(f.incident.lat, f.incident.lon, now)
-        this.o.publish(openedEvent(f.incident, f.zone, r.resources, now))
+        this.o.publish(openedEvent(f.incident, f.zone === null ? null : this.zoneLabel(f.zone), r.resources, now, this.texts))
       }
       if (f.zone !== null) this.watchRate(f.zone, f.incident.id, f.incident.ts, now)
       results.push(r)
@@ -267,9 +273,9 @@ export class IncidentService {
     if (current.rank >= target.rank) return
     const count = this.rate.count(zoneId, now)
     const windowH = Math.round(rate.windowMs / 3_600_000)
-    const summary = `${zoneId}: ${count} incidents within ${windowH} h; suggest raising the patrol level from ${current.name} to ${target.name}`
+    const summary = this.texts.levelSuggested(this.zoneLabel(zoneId), count, windowH, current.name, target.name)
     this.o.publish({ id: `patrol_level.suggested.${zoneId}.${ts}`, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
-    if (rate.autoApply) this.setLevel(zoneId, target.name, { reason: `automatic: ${count} incidents within ${windowH} h`, by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs })
+    if (rate.autoApply) this.setLevel(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs })
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -319,15 +325,19 @@ export class IncidentService {
 
   private levelChanged(c: LevelChange): void {
     this.write('levels.json', this.levels.toJSON())
-    const until = c.expiresAt === null ? '' : ` until ${new Date(c.expiresAt).toISOString().slice(0, 16)}Z`
     this.o.publish({
       id: `patrol_level.${c.zoneId}.${c.at}.${c.to}`,
       type: 'patrol_level.changed',
       at: c.at,
       subject: `zone:${c.zoneId}`,
-      summary: `${c.zoneId}: patrol level ${c.from} → ${c.to}${until} (${c.by}: ${c.reason})`,
+      summary: this.texts.levelChanged(this.zoneLabel(c.zoneId), c.from, c.to, c.expiresAt, c.by, c.reason),
       data: { ...c },
     })
+  }
+
+  /** A zone as its summaries name it: the id in English (as receivers have parsed it), the name in Chinese. */
+  private zoneLabel(zoneId: string): string {
+    return this.texts.locale === 'en' ? zoneId : (this.o.dep.zonesById.get(zoneId)?.name ?? zoneId)
   }
 
   planSpecs() {
@@ -384,15 +394,13 @@ export class IncidentService {
   }
 }
 
-export function openedEvent(i: Incident, zone: string | null, resources: Proposal[], now: number): OutboundEvent {
-  const first = resources[0]
-  const nearest = first === undefined ? 'no available unit' : `nearest ${first.unitId} at ${first.distanceM} m, ETA ${Math.ceil(first.etaS / 60)} min`
+export function openedEvent(i: Incident, zone: string | null, resources: Proposal[], now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
   return {
     id: `incident.${i.id}.opened`,
     type: 'incident.opened',
     at: now,
     subject: `incident:${i.id}`,
-    summary: `Incident ${i.id} (${i.type}, priority ${i.priority})${zone === null ? '' : ` in ${zone}`}: ${nearest}`,
+    summary: texts.incidentOpened(i.id, i.type, i.priority, zone, resources[0]),
     data: { incident: { ...i, zone }, resources },
   }
 }

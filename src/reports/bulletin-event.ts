@@ -4,6 +4,8 @@
 // re-delivery after a crash carries the same webhook-id.
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Report } from './model.js'
+import { reportTexts } from '../i18n/report-texts.js'
+import type { Locale } from '../i18n/locale.js'
 
 export type { OutboundEvent }
 /** The delivery stage's publish path (delivery/publish.ts: the webhook outbox is durable before it returns). */
@@ -12,8 +14,7 @@ export interface EventPublisher { publishEvent(e: OutboundEvent): unknown }
 export interface StoredBulletin { kind: 'daily' | 'weekly'; period: string; generatedAt: number; report: Report }
 
 const WORST = 3
-const pct = (x: number | null): string => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10} %`)
-const hours = (ms: number): string => `${Math.round(ms / 360_000) / 10} h`
+const hours = (ms: number, zh: boolean): string => `${Math.round(ms / 360_000) / 10}${zh ? ' 小时' : ' h'}`
 
 export function reportPath(kind: string, period: string): string {
   return `/api/v1/reports/bulletins/${kind}/${period}`
@@ -24,34 +25,40 @@ export function links(baseUrl: string | undefined, kind: string, period: string)
   return { html: `${base}?format=html`, json: base, csv: `${base}?format=csv` }
 }
 
-export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined): string {
+/** The chat digest in `locale` (the configured one; English by default). */
+export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined, locale: Locale = 'en'): string {
   const r = b.report
   const h = r.headline
-  const title = b.kind === 'daily' ? 'Daily patrol bulletin' : 'Weekly patrol report'
+  const tx = reportTexts(locale, r.timezone)
+  const d = tx.digest
+  const zh = locale === 'zh-CN'
+  const pct = (x: number | null): string => (x === null ? d.na : `${Math.round(x * 1000) / 10} %`)
+  const title = tx.label(b.kind === 'daily' ? 'dailyTitle' : 'weeklyTitle')
   const lines = [
     `**${title} ${b.period}** (${r.timezone})`,
-    `Units reporting ${h.unitsReporting}/${h.unitsConfigured} · ${h.distanceKm} km · coverage ${pct(h.coverageMean)} · mean score ${h.meanUnitScore ?? 'n/a'}`,
-    `Zones below minimum ${h.zonesBelowMin} · coverage gaps ${h.coverageGaps} · radius breaches ${h.breaches} · zone exits ${h.zoneExits} · silences ${h.silences}`,
+    d.headline({ unitsReporting: h.unitsReporting, unitsConfigured: h.unitsConfigured, distanceKm: h.distanceKm, coverage: pct(h.coverageMean), meanScore: h.meanUnitScore === null ? d.na : String(h.meanUnitScore) }),
+    d.counts({ zonesBelowMin: h.zonesBelowMin, coverageGaps: h.coverageGaps, breaches: h.breaches, zoneExits: h.zoneExits, silences: h.silences }),
   ]
-  const zones = r.zones.slice(0, WORST).map((z) => `${z.name} ${z.assessment.score ?? 'no data'} (coverage ${pct(z.coverage.mean)}, below min ${hours(z.coverage.belowMinMs)})`)
-  if (zones.length > 0) lines.push(`Worst zones: ${zones.join('; ')}`)
-  const units = r.units.slice(0, WORST).map((u) => `${u.name} ${u.assessment.score ?? 'no data'} (${u.distanceKm} km, silent ${hours(u.silent.totalMs)})`)
-  if (units.length > 0) lines.push(`Worst units: ${units.join('; ')}`)
+  const score = (s: number | null): string => (s === null ? tx.label('noData') : String(s))
+  const zones = r.zones.slice(0, WORST).map((z) => d.worstZone(z.name, score(z.assessment.score), pct(z.coverage.mean), hours(z.coverage.belowMinMs, zh)))
+  if (zones.length > 0) lines.push(d.worstZones(zones))
+  const units = r.units.slice(0, WORST).map((u) => d.worstUnit(u.name, score(u.assessment.score), u.distanceKm, hours(u.silent.totalMs, zh)))
+  if (units.length > 0) lines.push(d.worstUnits(units))
   const ps = r.plans?.summary
-  if (ps !== undefined && ps.activations > 0) lines.push(`Plan activations ${ps.activations} · checkpoints ${ps.checkpoints}: in time ${ps.onTime}, late ${ps.late}, missed ${ps.missed} · longest time to man ${ps.maxTimeToManMs === null ? 'n/a' : `${Math.round(ps.maxTimeToManMs / 1000)} s`}`)
+  if (ps !== undefined && ps.activations > 0) lines.push(d.plans(ps, ps.maxTimeToManMs === null ? d.na : `${Math.round(ps.maxTimeToManMs / 1000)}${zh ? ' 秒' : ' s'}`))
   const l = links(baseUrl, b.kind, b.period)
-  lines.push(`[Full report](${l.html}) · [CSV](${l.csv})`)
+  lines.push(d.links(l.html, l.csv))
   return lines.join('\n')
 }
 
-export function bulletinEvent(b: StoredBulletin, baseUrl: string | undefined): OutboundEvent {
+export function bulletinEvent(b: StoredBulletin, baseUrl: string | undefined, locale: Locale = 'en'): OutboundEvent {
   const r = b.report
   return {
     id: `patrol_bulletin.${b.kind}.${b.period}`,
     type: `patrol_bulletin.${b.kind}`,
     at: b.generatedAt,
     subject: `bulletin:${b.kind}`,
-    summary: bulletinMarkdown(b, baseUrl),
+    summary: bulletinMarkdown(b, baseUrl, locale),
     data: {
       kind: b.kind,
       period: b.period,

@@ -10,8 +10,8 @@ export function colour(fresh: number): string {
   return `hsl(${Math.round(f * 120)},70%,50%)`
 }
 
-export function coverageSvg(cells: ReadonlyArray<{ cell: string; fresh: number }>, title: string, size = 240): string {
-  if (cells.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="40" role="img" aria-label="${esc(title)}"><text x="4" y="24" font-size="12">no coverage snapshots</text></svg>`
+export function coverageSvg(cells: ReadonlyArray<{ cell: string; fresh: number }>, title: string, size = 240, empty = 'no coverage snapshots'): string {
+  if (cells.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="40" role="img" aria-label="${esc(title)}"><text x="4" y="24" font-size="12">${esc(empty)}</text></svg>`
   const rings = cells.map((c) => ({ fresh: c.fresh, cell: c.cell, ring: cellToBoundary(c.cell) }))
   let minLat = Infinity
   let maxLat = -Infinity

@@ -12,6 +12,7 @@ import { checkTimeZone, type Schedule } from './periods.js'
 import type { ReportQueries } from './report-queries.js'
 import { BulletinRunner } from './runner.js'
 import { ReportService, reportSettings } from './service.js'
+import type { Locale } from '../i18n/locale.js'
 
 /** What the reports API needs. */
 export interface ReportsApi {
@@ -19,6 +20,8 @@ export interface ReportsApi {
   bulletins: Bulletins
   schedule: Schedule
   baseUrl: string | undefined
+  /** The language of the pages, CSV headers and chat digests (config locale). */
+  locale: Locale
   /** Delivers a regenerated bulletin again (a new event id per generation). */
   redeliver(b: StoredBulletin): void
 }
@@ -42,7 +45,8 @@ export function createReports(o: { config: Config; queries: ReportQueries; dataD
   const bulletins = new Bulletins(o.queries, service)
   const publisher = o.publisher
   const baseUrl = o.config.reports.base_url
-  const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, logger: o.logger, now: o.now })
+  const locale = o.config.locale
+  const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, locale, logger: o.logger, now: o.now })
   return {
     runner,
     api: {
@@ -50,8 +54,9 @@ export function createReports(o: { config: Config; queries: ReportQueries; dataD
       bulletins,
       schedule,
       baseUrl,
+      locale,
       redeliver(b) {
-        const e = bulletinEvent(b, baseUrl)
+        const e = bulletinEvent(b, baseUrl, locale)
         publisher?.publishEvent({ ...e, id: `${e.id}.${b.generatedAt}` })
       },
     },

@@ -1,6 +1,9 @@
 // CSV (RFC 4180) of a report's tables: one row per unit, zone, post, stop, trip, route point or
 // event. Nested figures are flattened to dotted column names. Cells that a spreadsheet would run
-// as a formula (=, +, -, @ first) are prefixed with a quote.
+// as a formula (=, +, -, @ first) are prefixed with a quote. The header row is in the configured
+// locale (Chinese names the report's own keys; English keeps the JSON keys).
+import { reportTexts } from '../i18n/report-texts.js'
+import type { Locale } from '../i18n/locale.js'
 type Flat = Record<string, string | number | boolean | null>
 
 export function flatten(x: Record<string, unknown>, prefix = '', out: Flat = {}): Flat {
@@ -20,7 +23,8 @@ function cell(v: string | number | boolean | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
+export function toCsv(rows: ReadonlyArray<Record<string, unknown>>, locale: Locale = 'en'): string {
+  const header = reportTexts(locale, 'UTC').csvHeader
   const flat = rows.map((r) => flatten(r))
   const cols: string[] = []
   const seen = new Set<string>()
@@ -31,7 +35,7 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
       seen.add(k)
     }
   }
-  const lines = [cols.map(cell).join(',')]
+  const lines = [cols.map((c) => cell(header(c))).join(',')]
   for (const r of flat) lines.push(cols.map((c) => cell(r[c])).join(','))
   return `${lines.join('\r\n')}\r\n`
 }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import type { Locale } from '../i18n/locale.js'
 import { bulletinEvent, type EventPublisher, type StoredBulletin } from './bulletin-event.js'
 import type { Bulletins } from './bulletins.js'
 import { duePeriods, nextDue, type Period, type Schedule } from './periods.js'
@@ -28,6 +29,8 @@ export interface RunnerOptions {
   bulletins: Bulletins
   publisher?: EventPublisher | undefined
   baseUrl?: string | undefined
+  /** The language of the chat digest (config locale; English by default). */
+  locale?: Locale
   logger: Logger
   now: () => number
   /** Called with every bulletin delivered (e.g. the live stream). */
@@ -127,7 +130,7 @@ export class BulletinRunner {
 
   /** Hands a bulletin to delivery (webhooks, MQTT, live stream). */
   deliver(b: StoredBulletin): void {
-    this.o.publisher?.publishEvent(bulletinEvent(b, this.o.baseUrl))
+    this.o.publisher?.publishEvent(bulletinEvent(b, this.o.baseUrl, this.o.locale))
     this.o.onBulletin?.(b)
   }
 }

@@ -3,7 +3,7 @@
 // (alertId from kind, subject and opening time), so a replay produces byte-identical events.
 import { createHash } from 'node:crypto'
 import type { AlertEvent, AlertEventOf, AlertFieldsByKind, AlertKind, AlertState, ResolveReason } from './alert-event.js'
-import { summaries } from './summary.js'
+import { summaries, type AlertTexts } from './summary.js'
 
 /** What a rule supplies for a transition of kind K; the book fills in ids, type, state and times. */
 export type AlertFields<K extends AlertKind = AlertKind> = AlertFieldsByKind[K] & { summary: string; acknowledgedBy?: string; ackNote?: string; reason?: ResolveReason }
@@ -39,11 +39,17 @@ export function alertIdOf(kind: string, subject: string, openedAt: number, attem
 const keyOf = (kind: string, subject: string) => `${kind}\u0000${subject}`
 
 export class AlertBook {
+  /** The summaries its transitions carry: the deployment's locale and time zone (English, UTC by default). */
+  readonly texts: AlertTexts
   private readonly open = new Map<string, AlertView>()
   private readonly byId = new Map<string, AlertView>()
   private readonly resolved: string[] = []
   /** Bumped at every transition: the state store rewrites the open list only when it moved. */
   changes = 0
+
+  constructor(texts: AlertTexts = summaries) {
+    this.texts = texts
+  }
 
   isOpen(kind: AlertKind, subject: string): boolean {
     return this.open.has(keyOf(kind, subject))
@@ -107,7 +113,7 @@ export class AlertBook {
       ...(rest as AlertFields),
       acknowledgedBy: by,
       ...(note === undefined ? {} : { ackNote: note }),
-      summary: summaries.acknowledged(summary, by),
+      summary: this.texts.acknowledged(summary, by),
     })
     view.state = 'acknowledged'
     view.acknowledgedAt = now
@@ -132,9 +138,9 @@ export class AlertBook {
     return { version: 1, open: [...this.open.values()].map((v) => structuredClone(v)) }
   }
 
-  static fromJSON(json: AlertBookJSON): AlertBook {
+  static fromJSON(json: AlertBookJSON, texts: AlertTexts = summaries): AlertBook {
     if (json?.version !== 1 || !Array.isArray(json.open)) throw new Error('alert book state is malformed: expected { version: 1, open: [...] }')
-    const book = new AlertBook()
+    const book = new AlertBook(texts)
     for (const v of json.open) {
       const view = structuredClone(v)
       book.open.set(keyOf(view.kind, view.subject), view)

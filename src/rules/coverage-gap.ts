@@ -4,12 +4,10 @@
 // the same dwell (gap-dwell.ts), so a share hovering at the threshold does not flap. The alert lists
 // the stale cells a supervisor should send a car to: priority cells first, then oldest first.
 import type { AlertEvent, StaleCell } from './alert-event.js'
-import { formatDuration } from '../config/duration.js'
 import type { AlertBook } from './alert-book.js'
 import type { CoverageEval, ZoneCoverage } from './coverage.js'
 import type { ZoneSpec } from './deployment.js'
 import { gapCondition, stepGapDwell, type GapDwellState } from './gap-dwell.js'
-import { summaries } from './summary.js'
 import { zoneSubject } from './subject.js'
 
 export const STALE_CELLS_IN_ALERT = 50
@@ -37,17 +35,17 @@ export function tickCoverageGap(
   const ev = zc.evaluate(now)
   const subject = zoneSubject(zone.id)
   const open = book.isOpen('coverage_gap', subject)
-  const interval = formatDuration(zone.maxIntervalMs)
+  const interval = zone.maxIntervalMs
   const base = { zoneId: zone.id, zoneName: zone.name, ratio: ev.ratio, minRatio: zone.minRatio, cellCount: ev.total }
   const cond = !open && ev.inGrace ? 'band' : gapCondition(ev.ratio, zone.minRatio, cfg.hysteresis, ev.stalePriority.length > 0)
   const step = stepGapDwell(dwell, open, cond, now, cfg.dwellMs)
   if (step === 'open') {
     const staleCells = staleList(zc, ev, now, STALE_CELLS_IN_ALERT)
-    const summary = summaries.coverageOpened(zone.name, ev.ratio, zone.minRatio, ev.total, interval, ev.stalePriority.length)
+    const summary = book.texts.coverageOpened(zone.name, ev.ratio, zone.minRatio, ev.total, interval, ev.stalePriority.length)
     return { ev, event: book.openAlert('coverage_gap', subject, now, { ...base, staleCells, summary }) }
   }
   if (step === 'resolve') {
-    const summary = summaries.coverageResolved(zone.name, ev.ratio, ev.total, interval)
+    const summary = book.texts.coverageResolved(zone.name, ev.ratio, ev.total, interval)
     return { ev, event: book.resolve('coverage_gap', subject, now, { ...base, staleCells: [], summary }) }
   }
   return { ev, event: null }

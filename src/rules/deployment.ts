@@ -8,14 +8,18 @@ import { compilePolygon, type CompiledPolygon, type ZoneGeometry } from '../geo/
 import { polygonCells } from '../geo/cells.js'
 import type { CoverageZoneSpec } from './coverage.js'
 import type { LivenessPolicy } from './silent-unit.js'
+import { alertTexts, type AlertTexts } from '../i18n/alert-texts.js'
+import type { Locale } from '../i18n/locale.js'
 
 export interface UnitSpec {
   id: string
   kind: string
-  /** Display name; the id when the config gives none. */
+  /** Display name in the configured locale (name_en with locale: en); the id when the config gives none. */
   name: string
   /** Radio callsign, or null when the config gives none. */
   callsign: string | null
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   postId: string | null
   zoneId: string | null
   silentAfterMs: number
@@ -26,6 +30,8 @@ export interface UnitSpec {
 export interface PostSpec {
   id: string
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   lat: number
   lon: number
   radiusM: number
@@ -34,6 +40,8 @@ export interface PostSpec {
 export interface ZoneSpec {
   id: string
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   /** Position in Deployment.zones; the values of the cell index. */
   index: number
   polygon: CompiledPolygon
@@ -81,6 +89,13 @@ export interface Deployment {
   livenessOf(kind: string): LivenessPolicy
   /** Ceiling for a mode change (an officer boarding a car): the fastest configured kind, m/s. */
   modeSpeedMps: number
+  /** Alert summaries in the configured locale, times in reports.timezone. */
+  texts: AlertTexts
+}
+
+/** The name people read in the configured locale: name_en in English where given, else name. */
+export function displayName(name: string | undefined, nameEn: string | undefined, locale: Locale): string | undefined {
+  return locale === 'en' ? (nameEn ?? name) : name
 }
 
 function keyError(key: string, message: string): Error {
@@ -102,7 +117,7 @@ function resolvePriorityCell(
   return latLngToCell(p.lat as number, p.lon as number, resolution)
 }
 
-function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
+function compileZone(z: Config['zones'][number], index: number, locale: Locale): ZoneSpec {
   const key = `zones.${z.id}`
   const geometry = z.geometry as unknown as ZoneGeometry
   let polygon: CompiledPolygon
@@ -121,11 +136,13 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
   }
   const priority = c.priority_cells.map((p, i) => {
     const cell = resolvePriorityCell(p, c.resolution, `${key}.coverage.priority_cells.${i}`)
-    return { cell, ...(p.name === undefined ? {} : { name: p.name }), maxIntervalMs: p.max_interval }
+    const name = displayName(p.name, p.name_en, locale)
+    return { cell, ...(name === undefined ? {} : { name }), maxIntervalMs: p.max_interval }
   })
   return {
     id: z.id,
-    name: z.name ?? z.id,
+    name: displayName(z.name, z.name_en, locale) ?? z.id,
+    ...(z.name_en === undefined ? {} : { nameEn: z.name_en }),
     index,
     polygon,
     geometryKey: createHash('sha256').update(JSON.stringify(z.geometry)).digest('hex').slice(0, 16),
@@ -135,6 +152,15 @@ function compileZone(z: Config['zones'][number], index: number): ZoneSpec {
     maxIntervalMs: c.max_interval,
     responseRadiusM: c.response_radius_m ?? null,
     credit: c.credit,
+  }
+}
+
+/** The alert summaries of the configured locale; the time zone is checked here as it is first used. */
+function textsOf(config: Config): AlertTexts {
+  try {
+    return alertTexts(config.locale, config.reports.timezone)
+  } catch {
+    throw keyError('reports.timezone', `"${config.reports.timezone}" is not a known IANA time zone (e.g. Asia/Shanghai, UTC)`)
   }
 }
 
@@ -176,8 +202,9 @@ function compile(config: Config): Deployment {
     units.set(u.id, {
       id: u.id,
       kind: u.kind,
-      name: u.name ?? u.id,
       callsign: u.callsign ?? null,
+      name: displayName(u.name, u.name_en, config.locale) ?? u.id,
+      ...(u.name_en === undefined ? {} : { nameEn: u.name_en }),
       postId: u.post ?? null,
       zoneId: u.zone ?? null,
       silentAfterMs: u.silent_after ?? r.silent_after,
@@ -185,9 +212,9 @@ function compile(config: Config): Deployment {
     })
   }
   const posts = new Map<string, PostSpec>()
-  for (const p of config.posts) posts.set(p.id, { id: p.id, name: p.name ?? p.id, lat: p.lat, lon: p.lon, radiusM: p.radius_m })
+  for (const p of config.posts) posts.set(p.id, { id: p.id, name: displayName(p.name, p.name_en, config.locale) ?? p.id, ...(p.name_en === undefined ? {} : { nameEn: p.name_en }), lat: p.lat, lon: p.lon, radiusM: p.radius_m })
 
-  const zones = config.zones.map(compileZone)
+  const zones = config.zones.map((z, i) => compileZone(z, i, config.locale))
   const zonesById = new Map(zones.map((z) => [z.id, z]))
   // validateConfig checks these too; the engine relies on them, so a hand-built config is checked here.
   for (const u of units.values()) {
@@ -224,5 +251,5 @@ function compile(config: Config): Deployment {
     if (p === undefined) kindLiveness.set(kind, (p = livenessOf(kind)))
     return p
   }
-  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind }
+  return { ingestResolution: config.h3.resolution, units, posts, zones, zonesById, cellIndex, rules, maxSpeedMps, modeSpeedMps, livenessOf: livenessOfKind, texts: textsOf(config) }
 }

@@ -18,7 +18,6 @@ import { runGapMs, stepRadius, unitRunGapMs } from './radius-breach.js'
 import { tickResponseGap } from './response-gap.js'
 import { looksStationary, observeSilent, steadyCadenceMs, tickSilent } from './silent-unit.js'
 import { encodeSnapshot, restoreSnapshot, StateChanges, type RuleDelta, type RuleSnapshot, type RuleState } from './state-codec.js'
-import { summaries, unitLabel } from './summary.js'
 import { radiusTransition, silentOpened, silentResolved, sosOpened, zoneTransition } from './unit-alerts.js'
 import { UnitRegistry, type NearestOptions } from './unit-registry.js'
 import { radiusSubject, unitSubject, zoneExitSubject, zoneSubject } from './subject.js'
@@ -36,7 +35,7 @@ export const DISORDER_HOLD_MS = 5 * 60_000
 export class RuleEngine {
   private readonly dep: Deployment
   private readonly startedAt: number
-  private book = new AlertBook()
+  private book: AlertBook
   private readonly registry: UnitRegistry
   private readonly zoneStates: ZoneState[]
   private readonly credit: CoverageCredit
@@ -52,6 +51,7 @@ export class RuleEngine {
   constructor(dep: Deployment, opts: { startedAt: number }) {
     this.dep = dep
     this.startedAt = opts.startedAt
+    this.book = new AlertBook(dep.texts)
     this.registry = new UnitRegistry(dep, opts.startedAt)
     this.zoneStates = dep.zones.map((spec) => createZoneState(spec, opts.startedAt))
     this.changes = new StateChanges(this.zoneStates.length)
@@ -189,7 +189,7 @@ export class RuleEngine {
       // an exit saved under the old subject (`unit:<id>`) may still be active: start it over.
       if (u !== undefined && a.kind === 'zone_exit' && u.zone !== null && u.zone.active) u.zone = initialZoneExit(u.zone.zoneId, u.zone.zoneKey)
       if (u !== undefined) this.changes.touched(u.id)
-      push(out, this.book.resolveForReason(a.kind, a.subject, now, 'config_changed', summaries.configChanged(a.last.summary)))
+      push(out, this.book.resolveForReason(a.kind, a.subject, now, 'config_changed', this.book.texts.configChanged(a.last.summary)))
     }
     return out
   }
@@ -230,10 +230,10 @@ export class RuleEngine {
     const view = this.book.get(alertId)
     if (view === undefined || view.kind !== 'unit_sos' || view.state === 'resolved') return null
     const last = view.last
-    const unit = unitLabel(last.unitId as string, last.unitName as string)
+    const unit = this.book.texts.unitLabel(last.unitId as string, last.unitName as string)
     return this.book.resolve('unit_sos', view.subject, Math.max(now, view.openedAt), {
       unitId: last.unitId as string, unitName: last.unitName as string, unitKind: last.unitKind as string, via: last.via as SosVia,
-      ...(last.position === undefined ? {} : { position: last.position }), resolvedBy: by, note, summary: summaries.sosResolved(unit, by, note),
+      ...(last.position === undefined ? {} : { position: last.position }), resolvedBy: by, note, summary: this.book.texts.sosResolved(unit, by, note),
     })
   }
 
@@ -378,6 +378,7 @@ export class RuleEngine {
     return {
       id: z.spec.id,
       name: z.spec.name,
+      ...(z.spec.nameEn === undefined ? {} : { nameEn: z.spec.nameEn }),
       cellCount: ev.total,
       ratio: ev.ratio,
       fresh: ev.fresh,

@@ -8,7 +8,6 @@ import type { AlertBook } from './alert-book.js'
 import type { ZoneSpec } from './deployment.js'
 import { gapCondition, stepGapDwell, type GapDwellState } from './gap-dwell.js'
 import type { ResponseCoverage } from './response-coverage.js'
-import { summaries } from './summary.js'
 import { zoneSubject } from './subject.js'
 
 export interface Position {
@@ -46,10 +45,10 @@ export function tickResponseGap(
   const cond = !open && !mayOpen ? 'band' : gapCondition(ratio, zone.minRatio, cfg.hysteresis)
   const step = stepGapDwell(dwell, open, cond, now, cfg.dwellMs)
   if (step === 'open') {
-    return { ratio, event: book.openAlert('response_gap', subject, now, { ...base, summary: summaries.responseOpened(zone.name, ratio, zone.minRatio, rc.radiusM) }) }
+    return { ratio, event: book.openAlert('response_gap', subject, now, { ...base, summary: book.texts.responseOpened(zone.name, ratio, zone.minRatio, rc.radiusM) }) }
   }
   if (step === 'resolve') {
-    return { ratio, event: book.resolve('response_gap', subject, now, { ...base, summary: summaries.responseResolved(zone.name, ratio, rc.radiusM) }) }
+    return { ratio, event: book.resolve('response_gap', subject, now, { ...base, summary: book.texts.responseResolved(zone.name, ratio, rc.radiusM) }) }
   }
   return { ratio, event: null }
 }

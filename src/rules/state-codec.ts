@@ -117,7 +117,7 @@ export function checkSnapshotVersion(snap: RuleSnapshot): void {
  */
 export function restoreSnapshot(dep: Deployment, snap: RuleSnapshot, startedAt: number, units: UnitRegistry, zones: ZoneState[]): AlertBook {
   checkSnapshotVersion(snap)
-  const book = AlertBook.fromJSON(snap.alerts)
+  const book = AlertBook.fromJSON(snap.alerts, dep.texts)
   for (const j of snap.units) units.adopt(j, startedAt)
   const zoneOf = (zoneId: string): ZoneState | undefined => {
     const spec = dep.zonesById.get(zoneId)

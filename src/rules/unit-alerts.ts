@@ -7,7 +7,6 @@ import type { Fix } from '../decode/fix.js'
 import type { AlertBook } from './alert-book.js'
 import type { PostSpec, ZoneSpec } from './deployment.js'
 import type { RadiusEdge } from './radius-breach.js'
-import { summaries, unitLabel } from './summary.js'
 import type { UnitState } from './unit-state.js'
 import type { ZoneExitEdge } from './zone-exit.js'
 import { radiusSubject, unitSubject, zoneExitSubject } from './subject.js'
@@ -23,27 +22,27 @@ function position(f: Fix): AlertPosition {
 }
 
 export function radiusTransition(book: AlertBook, u: UnitState, post: PostSpec, fix: Fix, e: RadiusEdge): AlertEvent | null {
-  const label = unitLabel(u.id, u.name)
+  const label = book.texts.unitLabel(u.id, u.name)
   const fields = { ...unitFields(u), postId: post.id, postName: post.name, position: position(fix), distanceM: e.distanceM, radiusM: post.radiusM }
   const subject = radiusSubject(u.id, post.id)
   return e.edge === 'opened'
-    ? book.openAlert('radius_breach', subject, fix.ts, { ...fields, summary: summaries.radiusOpened(label, post.name, e.distanceM, post.radiusM, e.since) })
-    : book.resolve('radius_breach', subject, fix.ts, { ...fields, summary: summaries.radiusResolved(label, post.name, e.distanceM, post.radiusM, e.since) })
+    ? book.openAlert('radius_breach', subject, fix.ts, { ...fields, summary: book.texts.radiusOpened(label, post.name, e.distanceM, post.radiusM, e.since) })
+    : book.resolve('radius_breach', subject, fix.ts, { ...fields, summary: book.texts.radiusResolved(label, post.name, e.distanceM, post.radiusM, e.since) })
 }
 
 export function zoneTransition(book: AlertBook, u: UnitState, zone: ZoneSpec, fix: Fix, e: ZoneExitEdge): AlertEvent | null {
-  const label = unitLabel(u.id, u.name)
+  const label = book.texts.unitLabel(u.id, u.name)
   const fields = { ...unitFields(u), zoneId: zone.id, zoneName: zone.name, position: position(fix), distanceM: e.distanceM }
   const subject = zoneExitSubject(u.id, zone.id)
   return e.edge === 'opened'
-    ? book.openAlert('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneOpened(label, zone.name, e.distanceM, e.since) })
-    : book.resolve('zone_exit', subject, fix.ts, { ...fields, summary: summaries.zoneResolved(label, zone.name, e.since) })
+    ? book.openAlert('zone_exit', subject, fix.ts, { ...fields, summary: book.texts.zoneOpened(label, zone.name, e.distanceM, e.since) })
+    : book.resolve('zone_exit', subject, fix.ts, { ...fields, summary: book.texts.zoneResolved(label, zone.name, e.since) })
 }
 
 /** An SOS opens at once (no dwell); a repeat while it is open changes nothing. */
 export function sosOpened(book: AlertBook, u: UnitState, at: number, via: SosVia, pos: AlertPosition | null): AlertEvent | null {
   return book.openAlert('unit_sos', unitSubject(u.id), at, {
-    ...unitFields(u), via, ...(pos === null ? {} : { position: pos }), summary: summaries.sosOpened(unitLabel(u.id, u.name), via, at),
+    ...unitFields(u), via, ...(pos === null ? {} : { position: pos }), summary: book.texts.sosOpened(book.texts.unitLabel(u.id, u.name), via, at),
   })
 }
 
@@ -53,7 +52,7 @@ export function silentOpened(book: AlertBook, u: UnitState, now: number): AlertE
     ...unitFields(u),
     ...(f === null ? {} : { position: position(f) }),
     lastFixAt: u.silent.lastTs,
-    summary: summaries.silentOpened(unitLabel(u.id, u.name), u.silent.lastSeenAt, now, u.silent.since),
+    summary: book.texts.silentOpened(book.texts.unitLabel(u.id, u.name), u.silent.lastSeenAt, now, u.silent.since),
   })
 }
 
@@ -63,6 +62,6 @@ export function silentResolved(book: AlertBook, u: UnitState, fix: Fix, now: num
     ...unitFields(u),
     position: position(fix),
     lastFixAt: u.silent.lastTs,
-    summary: summaries.silentResolved(unitLabel(u.id, u.name), now),
+    summary: book.texts.silentResolved(book.texts.unitLabel(u.id, u.name), now),
   })
 }

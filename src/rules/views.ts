@@ -22,6 +22,7 @@ export function unitView(dep: Deployment, u: UnitState, now: number): UnitView {
     id: u.id,
     name: u.name,
     callsign: u.spec?.callsign ?? null,
+    ...(u.spec?.nameEn === undefined ? {} : { nameEn: u.spec.nameEn }),
     kind: u.kind,
     known: u.spec !== null,
     post: u.spec?.postId ?? null,

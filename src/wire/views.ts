@@ -22,6 +22,7 @@ export const Unit = Type.Object({
   id: Type.String(),
   name: Type.String(),
   callsign: Nullable(Type.String({ description: 'Radio callsign from the config (units[].callsign), or null.' })),
+  nameEn: Type.Optional(Type.String({ description: 'The English name (config name_en), for the live map in English; absent when none is configured.' })),
   kind: Type.String(),
   known: Type.Boolean({ description: 'False for units that report but are not in the config.' }),
   post: Nullable(Type.String()),
@@ -38,6 +39,7 @@ export const Unit = Type.Object({
 export const Zone = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  nameEn: Type.Optional(Type.String({ description: 'The English name (config name_en), for the live map in English; absent when none is configured.' })),
   cellCount: Type.Integer(),
   ratio: Type.Number({ description: 'Fresh share of the zone cells, 0..1.' }),
   fresh: Type.Integer(),

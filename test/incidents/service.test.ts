@@ -17,6 +17,7 @@ import { captureLogger, tempDir } from '../helpers/harness.js'
 import { BASE, T0, config, feed, fix, standardRaw } from '../rules/helpers.js'
 import { searchUnits } from '../../src/incidents/resource-search.js'
 import { rng } from '../helpers/workload.js'
+import { incidentTexts, type IncidentTexts } from '../../src/i18n/incident-texts.js'
 
 function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
   const inserted: string[] = []
@@ -35,7 +36,7 @@ function fakeStore(over: Partial<Record<keyof IncidentStore, unknown>> = {}) {
  * `journal`: the service's journal (default: records kept in `records`). `inserted`: the fake
  * store's ids, to which each journaled incident is "shipped" (and leaves the read model).
  */
-function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = tempDir(), o: { inserted?: string[]; journal?: (r: Buffer) => void | Promise<void> } = {}) {
+function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = tempDir(), o: { inserted?: string[]; journal?: (r: Buffer) => void | Promise<void>; texts?: IncidentTexts } = {}) {
   const cfg = config(standardRaw(raw))
   const dep = compileDeployment(cfg)
   const rules = new RuleEngine(dep, { startedAt: T0 })
@@ -51,7 +52,7 @@ function setup(raw: Record<string, unknown>, store: IncidentStore | null, dir = 
     o.inserted.push(...ids)
     unshipped.shipped(ids)
   })
-  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e), journal: incidentJournal(journal), unshipped })
+  const svc = new IncidentService({ setup: compileIncidents(cfg), dep, rules, store: () => store, dir, now: () => now.t, logger, publish: (e) => events.push(e), journal: incidentJournal(journal), unshipped, ...(o.texts === undefined ? {} : { texts: o.texts }) })
   return { svc, rules, events, logs, now, dir, records, unshipped }
 }
 
@@ -138,6 +139,13 @@ t.test('rate proposal: auto-applied with an expiry; not proposed when the zone i
   t.match(events[3]!.data, { zoneId: 'grid-2', to: 'high', by: 'hexpatrol', expiresAt: T0 + 3_600_000 })
   t.match(events[3]!.summary, /until \d{4}-\d\d-\d\dT\d\d:\d\dZ/)
   t.equal(svc.levels.view('grid-2', now.t).level, 'high')
+
+  // In Chinese: the zone by its name, the levels in the live map's words, local times.
+  const zh = setup({ zones: [{ id: 'grid-2', name: '2 号网格', geometry: { type: 'Polygon', coordinates: [[[BASE.lon - 0.01, BASE.lat - 0.01], [BASE.lon + 0.01, BASE.lat - 0.01], [BASE.lon + 0.01, BASE.lat + 0.01], [BASE.lon - 0.01, BASE.lat + 0.01], [BASE.lon - 0.01, BASE.lat - 0.01]]] } }], incidents: { rate: { threshold: 2, suggest_level: 'high', auto_apply: true, auto_expiry: '1h' } } }, fakeStore().store, tempDir(), { texts: incidentTexts('zh-CN', 'Asia/Shanghai') })
+  await zh.svc.add([robbery('A'), robbery('B')], { source: 'api', search: true, by: 'x' })
+  t.match(zh.events[0]!.summary, /^警情 A（抢劫，\d 级），位于2 号网格：/)
+  t.match(zh.events[2]!.summary, /^2 号网格：\d+ 小时内发生 2 起警情，建议将巡逻等级由常态提升为高等级$/)
+  t.match(zh.events[3]!.summary, /^2 号网格：巡逻等级 常态 → 高等级，至 \d{4}-\d\d-\d\d \d\d:\d\d（hexpatrol：自动：\d+ 小时内 2 起警情）$/)
 
   const s2 = setup({ patrol_levels: { zones: { 'grid-2': 'emergency' } }, incidents: { rate: { threshold: 1, suggest_level: 'high' } } }, fakeStore().store)
   await s2.svc.add([robbery('A')], { source: 'api', search: true, by: 'x' })

@@ -89,9 +89,9 @@ t.test('summary formatting', async (t) => {
     summaries.radiusOpened('Patrol car 17 (P-017)', 'Chengxi station', 1900, 1500, Date.UTC(2025, 0, 1, 14, 2, 11)),
     'Patrol car 17 (P-017) is 1.9 km from Chengxi station, outside its 1.5 km radius since 14:02:11Z',
   )
-  t.equal(summaries.coverageOpened('Grid 2', 0.5, 0.8, 100, '30m', 0), 'Grid 2: 50% of 100 cells patrolled within 30m (minimum 80%)')
-  t.equal(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, '30m', 1), 'Grid 2: 90% of 100 cells patrolled within 30m (minimum 80%); 1 priority cell overdue')
-  t.match(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, '30m', 2), /2 priority cells overdue$/)
+  t.equal(summaries.coverageOpened('Grid 2', 0.5, 0.8, 100, 1_800_000, 0), 'Grid 2: 50% of 100 cells patrolled within 30m (minimum 80%)')
+  t.equal(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, 1_800_000, 1), 'Grid 2: 90% of 100 cells patrolled within 30m (minimum 80%); 1 priority cell overdue')
+  t.match(summaries.coverageOpened('Grid 2', 0.9, 0.8, 100, 1_800_000, 2), /2 priority cells overdue$/)
 })
 
 t.test('resolveForReason carries the last fields, the reason and the new summary', async (t) => {

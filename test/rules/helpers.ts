@@ -31,9 +31,14 @@ export function config(raw: Record<string, unknown> = {}): Config {
   return validateConfig(raw)
 }
 
-/** The standard test deployment: one post (1500 m), one 1 km zone, two units. Override any part. */
+/**
+ * The standard test deployment: one post (1500 m), one 1 km zone, two units. Override any part.
+ * Summaries in English with UTC wall-clock times (14:02:11Z), as the assertions read them.
+ */
 export function standardRaw(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    locale: 'en',
+    reports: { timezone: 'UTC' },
     units: [
       { id: 'P-017', kind: 'vehicle', name: 'Patrol car 17', post: 'station-03', zone: 'grid-2' },
       { id: 'O-003', kind: 'officer', name: 'Officer 3', zone: 'grid-2', silent_after: '120s' },
