@@ -47,7 +47,7 @@ export function createReports(o: { config: Config; queries: ReportQueries; dataD
   const bulletins = new Bulletins(o.queries, service)
   const publisher = o.publisher
   const baseUrl = o.config.reports.base_url
-  const state = o.state ?? new FileScheduleState(join(o.dataDir, 'reports'), o.logger, o.now())
+  const state = o.state ?? new FileScheduleState(join(o.dataDir, 'reports'), o.logger)
   const runner = new BulletinRunner({ state, schedule, bulletins, publisher, settled: o.settled, baseUrl, logger: o.logger, now: o.now })
   return {
     runner,

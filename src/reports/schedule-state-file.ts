@@ -1,7 +1,7 @@
 // The bulletin schedule's progress on one engine: <data_dir>/reports/state.json, written to a temp
 // file, fsync'd and renamed, so a kill -9 leaves the old state or the new one. Read once at
-// construction (an unreadable file is reported and the schedule starts afresh); this engine is its
-// only writer.
+// construction (an unreadable file is reported there, and the schedule starts afresh at the first
+// load); this engine is its only writer.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -10,20 +10,21 @@ import { parseScheduleState, withDone, type ScheduleState, type ScheduleStateSto
 
 export class FileScheduleState implements ScheduleStateStore {
   private readonly file: string
-  private state: StoredScheduleState
+  private state: StoredScheduleState | null
 
-  constructor(dir: string, private readonly logger: Logger, now: number) {
+  constructor(dir: string, private readonly logger: Logger) {
     ensurePrivateDir(dir)
     this.file = join(dir, 'state.json')
-    this.state = this.read() ?? this.write({ v: 1, since: now, done: {} })
+    this.state = this.read()
   }
 
-  load(): Promise<ScheduleState> {
+  load(now: number): Promise<ScheduleState> {
+    this.state ??= this.write({ v: 1, since: now, done: {} })
     return Promise.resolve(this.state)
   }
 
   markDone(key: string, generatedAt: number): Promise<void> {
-    this.state = this.write(withDone(this.state, key, generatedAt))
+    this.state = this.write(withDone(this.state ?? { v: 1, since: generatedAt, done: {} }, key, generatedAt))
     return Promise.resolve()
   }
 

@@ -14,7 +14,7 @@ import { parseScheduleState, withDone, type ScheduleState, type ScheduleStateSto
 export const SCHEDULE_STATE_KEY = 'bulletins'
 const DEFAULT_BUCKET = 'hexpatrol_progress'
 /** Compare-and-set rounds before a write gives up (only concurrent writers make one fail). */
-const CAS_ATTEMPTS = 5
+const CAS_ATTEMPTS = 10
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -54,9 +54,10 @@ export class KvScheduleState implements ScheduleStateStore {
   async load(now: number): Promise<ScheduleState> {
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const cur = await this.read(now)
-      if (cur !== null) return cur.state
-      const fresh: StoredScheduleState = { v: 1, since: now, done: {} }
-      if (await this.write(fresh, 0)) return fresh
+      if (cur !== null && !cur.afresh) return cur.state
+      // None yet, or one that does not parse: the schedule starts now, for every engine.
+      const fresh = cur?.state ?? { v: 1, since: now, done: {} }
+      if (await this.write(fresh, cur?.revision ?? 0)) return fresh
     }
     throw this.contended()
   }
@@ -72,7 +73,7 @@ export class KvScheduleState implements ScheduleStateStore {
   }
 
   /** The stored state and its revision; null when there is none (one that does not parse starts at `fallbackSince`). */
-  private async read(fallbackSince: number): Promise<{ state: StoredScheduleState; revision: number } | null> {
+  private async read(fallbackSince: number): Promise<{ state: StoredScheduleState; revision: number; afresh: boolean } | null> {
     let e: KvEntry | null
     try {
       e = await this.kv.get(SCHEDULE_STATE_KEY)
@@ -87,9 +88,9 @@ export class KvScheduleState implements ScheduleStateStore {
     if (state === null) {
       this.onWarning(`the value of ${this.bucket}/${SCHEDULE_STATE_KEY} is not a bulletin schedule state`)
       // Overwritten at this revision by the next write (the schedule starts afresh, as with a bad file).
-      return { state: { v: 1, since: fallbackSince, done: {} }, revision: e.revision }
+      return { state: { v: 1, since: fallbackSince, done: {} }, revision: e.revision, afresh: true }
     }
-    return { state, revision: e.revision }
+    return { state, revision: e.revision, afresh: false }
   }
 
   /** Compare-and-set against `revision` (0: the key must not exist); false when another write won. */
