@@ -15,6 +15,7 @@ import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
 import { PartitionEffects, type Marks, type SerializedEffects } from './effects.js'
 import { FleetReplica } from './replica.js'
+import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
 import { PartitionWorker, type MarksIO } from './partition-worker.js'
 import { commandRecordId, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
@@ -205,7 +206,9 @@ export class ClusterNode {
     const { deps } = this
     for (const c of changes) {
       if (c.partition === null) {
-        deps.onRole?.(c.key, c.owned)
+        // Listeners know roles by name (`schedule`), not by their lease key (`role.schedule`).
+        const role = roleOfKey(c.key)
+        if (role !== null) deps.onRole?.(role, c.owned)
         continue
       }
       const p = c.partition
