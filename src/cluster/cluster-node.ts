@@ -14,6 +14,7 @@ import { RuleEngine } from '../rules/engine.js'
 import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
 import { PartitionEffects, type Marks, type SerializedEffects } from './effects.js'
+import { within } from '../within.js'
 import { FleetReplica } from './replica.js'
 import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
@@ -307,17 +308,11 @@ export class ClusterNode {
     const members = this.deps.ownership.members()
     let lag: number | null = null
     // Bounded: with NATS away a JetStream request waits its whole timeout, longer than a probe waits.
-    let timer: NodeJS.Timeout | undefined
     try {
-      const last = await Promise.race([
-        this.deps.log.lastSequence(),
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer')), STATUS_TIMEOUT_MS) }),
-      ])
+      const last = await within(this.deps.log.lastSequence(), STATUS_TIMEOUT_MS)
       lag = Number(last - this.replica.position)
     } catch {
       lag = null
-    } finally {
-      clearTimeout(timer)
     }
     const ok = this.ready && lag !== null
     const detail = this.failure ?? (lag === null
