@@ -3,7 +3,7 @@
 // a module may import its own layer and the layers below it.
 /** @type {Array<{ name: string, path: string, what: string }>} */
 const LAYERS = [
-  { name: 'base', path: '^src/((errors|private-files|min-heap|instance-id|process-errors)[.]ts$|(net|geo|telemetry|wire|i18n)/)', what: 'low utilities: errors, private files, heap, addresses, geometry, logging and metrics, wire shapes, texts for people in each locale' },
+  { name: 'base', path: '^src/((errors|private-files|min-heap|instance-id|process-errors|within)[.]ts$|(net|geo|telemetry|wire|i18n)/)', what: 'low utilities: errors, private files, heap, bounded waits, addresses, geometry, logging and metrics, wire shapes, texts for people in each locale' },
   { name: 'config', path: '^src/config/', what: 'defines, loads, checks and freezes the configuration; knows no stage' },
   { name: 'decode', path: '^src/decode/', what: 'payload formats, topic routing and filters → typed Fix' },
   { name: 'integrity', path: '^src/integrity/', what: 'patrol integrity detectors (mock location, phone in a car, frozen or replayed tracks, stationary time): pure, fed fixes' },

@@ -44,6 +44,7 @@ import { AlertFanOut } from './delivery/alert-fan-out.js'
 import { createPublisher, type Publish } from './delivery/publish.js'
 import { DEVICE_TOPIC_PREFIX, topicBuilder } from './delivery/topics.js'
 import { createReports, type Reports } from './reports/index.js'
+import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
@@ -126,6 +127,7 @@ export class Engine {
   #osmandListener: FastifyInstance | undefined
   #jt808: Jt808Gateway | undefined
   #reports: Reports | undefined
+  #clusterHandles: ClusterHandles | undefined
   /** Cluster mode (cluster.url): the replica, the log and the partitions this engine owns. */
   #cluster: ClusterNode | undefined
   /** Cluster mode: when an event's webhook deliveries are done (a partition's alerts mark). */
@@ -173,6 +175,7 @@ export class Engine {
     const { dispatcher, fanOut, publish } = this.#startDelivery()
     const clustered = this.config.cluster.url !== undefined
     if (clustered) await this.#startCluster(stages.deployment, fanOut, deliver)
+    await this.#startReports(publish)
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     // Incidents, levels and plans keep their state on one engine: not in cluster mode yet.
@@ -238,8 +241,8 @@ export class Engine {
 
   /**
    * Delivery: one publish path for every outbound event (webhook outbox, MQTT once the source is up,
-   * live stream); alert transitions are journaled first. The bulletins (produced on schedule and for
-   * periods missed while down, delivered as events) start once MQTT publication is up (#startIngest).
+   * live stream); alert transitions are journaled first. The bulletins publish through it
+   * (#startReports, after the cluster, whose KV holds their schedule's progress in cluster mode).
    * Stopped by draining publication (webhooks are in the outbox already), then closing MQTT.
    */
   #startDelivery(): { dispatcher: Dispatcher; fanOut: AlertFanOut; publish: Publish } {
@@ -259,9 +262,6 @@ export class Engine {
       metrics,
       logger,
     })
-    const reports = this.#reports = config.reports.enabled
-      ? createReports({ config, queries: clickHouseReportQueries(this.#ch!), dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: logger.child({ component: 'reports' }), now, compiled: this.#stages })
-      : undefined
     const fanOut = new AlertFanOut({
       journal: (events) => this.#ingestor!.writeRecord(alertsRecord(events)),
       // Cluster mode keeps no local rule state: the log and the fleet snapshot are the state.
@@ -270,7 +270,7 @@ export class Engine {
       logger,
     })
     this.#started.push(async () => {
-      await reports?.runner.stop()
+      await this.#reports?.runner.stop()
       await fanOut.idle()
       await this.#mqttPublisher?.idle()
       await dispatcher.stop()
@@ -292,7 +292,7 @@ export class Engine {
     const { config, logger, metrics } = this
     const log = logger.child({ component: 'cluster' })
     const health = this.#health!
-    const handles: ClusterHandles = await openCluster({ config, dep, logger: log, metrics })
+    const handles: ClusterHandles = this.#clusterHandles = await openCluster({ config, dep, logger: log, metrics })
     const tracker = this.#tracker!
     const node = this.#cluster = new ClusterNode({
       ...handles,
@@ -322,6 +322,28 @@ export class Engine {
       metrics.clusterMembers.set(handles.ownership.members().length)
       for (const [p, n] of node.pending()) metrics.clusterPendingEffects.set({ partition: String(p) }, n)
       void node.status().then((s) => { if (s.lag !== null) metrics.clusterLogLag.set(s.lag) })
+    })
+  }
+
+  /**
+   * The reports stage (unless disabled): bulletins produced on schedule and for periods missed
+   * while down, delivered as events through the one publish path. The schedule's progress is a
+   * private file on one engine; in cluster mode a KV key every engine shares, and a period is done
+   * only once its delivery settled, so the next schedule holder owes exactly what is not. The
+   * schedule starts with MQTT publication (#startIngest) and stops first in delivery's stop.
+   */
+  async #startReports(publish: Publish): Promise<void> {
+    const { config, logger } = this
+    if (!config.reports.enabled) return
+    const log = logger.child({ component: 'reports' })
+    const cluster = this.#clusterHandles
+    const state = cluster === undefined
+      ? undefined
+      : await KvScheduleState.open({ nc: cluster.nc, replicas: config.cluster.replicas, onWarning: (reason) => log.warn({ reason }, 'The shared bulletin schedule state is unreadable; the schedule starts afresh.') })
+    const tracker = this.#tracker
+    this.#reports = createReports({
+      config, queries: clickHouseReportQueries(this.#ch!), dataDir: this.dataDir, publisher: { publishEvent: publish }, logger: log, now: this.#now, compiled: this.#stages,
+      ...(state === undefined || tracker === undefined ? {} : { state, settled: (id: string) => tracker.whenDone([id]) }),
     })
   }
 

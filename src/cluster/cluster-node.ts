@@ -14,7 +14,9 @@ import { RuleEngine } from '../rules/engine.js'
 import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
 import { PartitionEffects, type Marks, type SerializedEffects } from './effects.js'
+import { within } from '../within.js'
 import { FleetReplica } from './replica.js'
+import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
 import { PartitionWorker, type MarksIO } from './partition-worker.js'
 import { commandRecordId, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
@@ -205,7 +207,9 @@ export class ClusterNode {
     const { deps } = this
     for (const c of changes) {
       if (c.partition === null) {
-        deps.onRole?.(c.key, c.owned)
+        // Listeners know roles by name (`schedule`), not by their lease key (`role.schedule`).
+        const role = roleOfKey(c.key)
+        if (role !== null) deps.onRole?.(role, c.owned)
         continue
       }
       const p = c.partition
@@ -304,17 +308,11 @@ export class ClusterNode {
     const members = this.deps.ownership.members()
     let lag: number | null = null
     // Bounded: with NATS away a JetStream request waits its whole timeout, longer than a probe waits.
-    let timer: NodeJS.Timeout | undefined
     try {
-      const last = await Promise.race([
-        this.deps.log.lastSequence(),
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer')), STATUS_TIMEOUT_MS) }),
-      ])
+      const last = await within(this.deps.log.lastSequence(), STATUS_TIMEOUT_MS)
       lag = Number(last - this.replica.position)
     } catch {
       lag = null
-    } finally {
-      clearTimeout(timer)
     }
     const ok = this.ready && lag !== null
     const detail = this.failure ?? (lag === null

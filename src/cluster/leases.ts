@@ -51,6 +51,11 @@ export function roleKey(role: string): string {
   return `role.${role}`
 }
 
+/** The role a `role.<name>` key stands for; null for any other key. */
+export function roleOfKey(key: string): string | null {
+  return key.startsWith('role.') ? key.slice('role.'.length) : null
+}
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 

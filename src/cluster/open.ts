@@ -4,6 +4,7 @@
 // LogUnavailableError naming what to check when NATS or JetStream is not usable, so the engine
 // does not start half-clustered.
 import { createHash } from 'node:crypto'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { clusterServers } from '../config/cluster-schema.js'
@@ -21,6 +22,8 @@ export interface ClusterHandles {
   marks: MarksPort
   snapshots: SnapshotPort
   configHash: string
+  /** The log's NATS connection, for stores kept beside the marks (the bulletin schedule's state). */
+  nc: NatsConnection
   close(): Promise<void>
 }
 
@@ -72,6 +75,7 @@ export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; 
       },
       ownership,
       configHash: rulesConfigHash(o.config),
+      nc,
       close: () => log.close(),
     }
   } catch (err) {

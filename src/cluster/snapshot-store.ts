@@ -15,6 +15,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from 
 import { Objm, setSha256Backend, type ObjectInfo, type ObjectStore } from '@nats-io/obj'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { LogUnavailableError } from '../log/log-errors.js'
+import { within } from '../within.js'
 
 const gzipAsync = promisify(gzip)
 const gunzipAsync = promisify(gunzip)
@@ -216,18 +217,14 @@ export class SnapshotStore {
     const parts: Uint8Array[] = []
     let total = 0
     for (;;) {
-      let timer: NodeJS.Timeout | undefined
-      const stalled = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new ReadStalled('stalled')), this.timeoutMs) })
       try {
-        const r = await Promise.race([reader.read(), stalled])
+        const r = await within(reader.read(), this.timeoutMs, () => new ReadStalled('stalled'))
         if (r.done) break
         parts.push(r.value)
         total += r.value.length
       } catch (err) {
         void reader.cancel().catch(() => undefined)
         throw err
-      } finally {
-        clearTimeout(timer)
       }
     }
     return Buffer.concat(parts, total)

@@ -169,22 +169,32 @@ export class Ingestor {
     return done === undefined ? raise() : done.then(raise)
   }
 
+  /**
+   * The redelivery filter of both paths (journal and cluster log): an exact re-delivery of a recent
+   * fix (recent-fixes.ts) or a repeat earlier in the same message (`seen`) is dropped and counted.
+   * Returns the fix's key when it is new (the caller adds it to `seen` once it takes the fix).
+   */
+  private newFixKey(fix: Fix, seen: ReadonlySet<string>): string | null {
+    const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
+    if (this.deps.recent?.has(key) !== true && !seen.has(key)) return key
+    this.deps.metrics.redeliveries.inc()
+    return null
+  }
+
   /** Journals the job's fixes from job.next on; returns a promise only when an append had to wait. */
   private run(job: Job): void | Promise<void> {
     if (this.deps.log !== undefined) return this.runToLog(job, this.deps.log)
-    const { rules, recent } = this.deps
+    const { rules } = this.deps
     const perFix = rules !== undefined
     while (job.next < job.fixes.length || !job.rejectsWritten) {
       const rec = new RecordBuilder()
       const taken: Array<{ fix: Fix; key: string }> = []
       const seen = new Set<string>()
-      let redelivered = 0
       while (job.next < job.fixes.length) {
         const fix = job.fixes[job.next]!
-        const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
-        if (recent?.has(key) === true || seen.has(key)) {
+        const key = this.newFixKey(fix, seen)
+        if (key === null) {
           job.next++
-          redelivered++
           continue
         }
         if (perFix && taken.length > 0) break
@@ -194,7 +204,6 @@ export class Ingestor {
         seen.add(key)
         job.next++
       }
-      if (redelivered > 0) this.deps.metrics.redeliveries.inc(redelivered)
       // Rejects travel with the message's last record: a message cut short by a failed append and
       // delivered again stores them once.
       const withRejects = !job.rejectsWritten && job.next >= job.fixes.length
@@ -219,21 +228,15 @@ export class Ingestor {
    * journaled (this engine stores them); accepted once both are durable.
    */
   private runToLog(job: Job, log: FixLogSink): Promise<void> | void {
-    const { recent } = this.deps
     const taken: Array<{ fix: Fix; key: string }> = []
     const seen = new Set<string>()
-    let redelivered = 0
     for (const fix of job.fixes) {
-      const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
-      if (recent?.has(key) === true || seen.has(key)) {
-        redelivered++
-        continue
-      }
+      const key = this.newFixKey(fix, seen)
+      if (key === null) continue
       taken.push({ fix, key })
       seen.add(key)
     }
     job.next = job.fixes.length
-    if (redelivered > 0) this.deps.metrics.redeliveries.inc(redelivered)
     // The rejects are journaled once the fixes are stored: a message the log refuses is delivered
     // again by the broker, and journaling its rejects before that would store them once per delivery.
     const rejectsThenAccept = (): void | Promise<void> => {

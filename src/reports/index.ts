@@ -11,6 +11,8 @@ import { Bulletins } from './bulletins.js'
 import { checkTimeZone, type Schedule } from './periods.js'
 import type { ReportQueries } from './report-queries.js'
 import { BulletinRunner } from './runner.js'
+import { FileScheduleState } from './schedule-state-file.js'
+import type { ScheduleStateStore } from './schedule-state.js'
 import { ReportService, reportSettings } from './service.js'
 import type { Locale } from '../i18n/locale.js'
 
@@ -35,10 +37,13 @@ export function scheduleOf(config: Config): Schedule {
 
 /**
  * `publisher`: the delivery stage's publish path; without one, bulletins are stored but not sent.
+ * `state`: where the schedule's progress is kept (default <dataDir>/reports/state.json; cluster
+ * mode passes the shared KV store); `settled`: resolves once an event's delivery settled (cluster
+ * mode: a period is done only then, so a takeover redelivers what a dead engine's outbox held).
  * `compiled`: the deployment and incidents setup compiled at boot (compiled here when a tool or test
  * gives none).
  */
-export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number; compiled?: { deployment: Deployment; incidents: IncidentsSetup } }): Reports {
+export function createReports(o: { config: Config; queries: ReportQueries; dataDir: string; publisher?: EventPublisher | undefined; logger: Logger; now: () => number; compiled?: { deployment: Deployment; incidents: IncidentsSetup }; state?: ScheduleStateStore; settled?: (eventId: string) => Promise<void> }): Reports {
   const schedule = scheduleOf(o.config)
   const settings = o.compiled === undefined ? reportSettings(o.config, compileDeployment(o.config)) : reportSettings(o.config, o.compiled.deployment, o.compiled.incidents)
   const service = new ReportService(o.queries, settings, o.now)
@@ -46,7 +51,8 @@ export function createReports(o: { config: Config; queries: ReportQueries; dataD
   const publisher = o.publisher
   const baseUrl = o.config.reports.base_url
   const locale = o.config.locale
-  const runner = new BulletinRunner({ dir: join(o.dataDir, 'reports'), schedule, bulletins, publisher, baseUrl, locale, logger: o.logger, now: o.now })
+  const state = o.state ?? new FileScheduleState(join(o.dataDir, 'reports'), o.logger)
+  const runner = new BulletinRunner({ state, schedule, bulletins, publisher, settled: o.settled, baseUrl, locale, logger: o.logger, now: o.now })
   return {
     runner,
     api: {

@@ -1,33 +1,32 @@
 // Produces each bulletin exactly once per period: at daily_at (local) for the previous day, and
 // on weekly_on for the previous week, including periods that fell due while the engine was down.
-// Durable state under <data_dir>/reports/state.json (written to a temp file, fsync'd, renamed):
-// when the schedule started and which periods were delivered. The order per period is: store the
-// bulletin in ClickHouse (unless a generation exists) → hand the event to delivery (the webhook
-// outbox is durable before publishEvent returns) → record the period as done. A kill -9 before the
-// record repeats only the hand-over, with the same event id (webhook-id), which the dispatcher
-// drops while the first copy is pending and receivers recognise afterwards.
-import { readFileSync } from 'node:fs'
-import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
-import { join } from 'node:path'
+// Its progress (when the schedule started, which periods were delivered) is a ScheduleStateStore:
+// a private file on one engine, a KV key shared by the cluster in cluster mode. The order per
+// period is: store the bulletin in ClickHouse (unless a generation exists) → hand the event to
+// delivery (the webhook outbox is durable before publishEvent returns) → wait until delivery settled
+// when `settled` is given (cluster mode: every webhook answered 2xx or dead-lettered, so a takeover
+// owes what a dead holder had in its outbox) → record the period as done. A kill -9 before the
+// record repeats only the hand-over, by this engine or the next schedule holder, with the same
+// event id (webhook-id), which the dispatcher drops while the first copy is pending and receivers
+// recognise afterwards.
 import type { Logger } from 'pino'
 import type { Locale } from '../i18n/locale.js'
 import { bulletinEvent, type EventPublisher, type StoredBulletin } from './bulletin-event.js'
 import type { Bulletins } from './bulletins.js'
 import { duePeriods, nextDue, type Period, type Schedule } from './periods.js'
+import { periodKey, type ScheduleState, type ScheduleStateStore } from './schedule-state.js'
 
-interface State { v: 1; since: number; done: Record<string, number> }
-
-/** Periods remembered as done (older ones are past the catch-up horizon anyway). */
-const KEEP_DONE = 200
 const TICK_MS = 30_000
 /** Wakes just after the due instant, so `due <= now` holds when the timer fires. */
 const ARM_SLACK_MS = 20
 
 export interface RunnerOptions {
-  dir: string
+  state: ScheduleStateStore
   schedule: Schedule
   bulletins: Bulletins
   publisher?: EventPublisher | undefined
+  /** Resolves once the event's delivery settled (cluster mode); without it, the hand-over is enough. */
+  settled?: ((eventId: string) => Promise<void>) | undefined
   baseUrl?: string | undefined
   /** The language of the chat digest (config locale; English by default). */
   locale?: Locale
@@ -38,39 +37,26 @@ export interface RunnerOptions {
 }
 
 export class BulletinRunner {
-  private readonly file: string
-  private state: State
+  /** The state as last loaded (isDone answers from it). */
+  private state: ScheduleState | null = null
   private timer: NodeJS.Timeout | undefined
   private running: Promise<number> | null = null
   private stopped = true
 
+  /** Resolves when stop() is called (ends a wait for delivery to settle); renewed by each stop(). */
+  private halted!: Promise<void>
+  private halt!: () => void
+
   constructor(private readonly o: RunnerOptions) {
-    ensurePrivateDir(o.dir)
-    this.file = join(o.dir, 'state.json')
-    this.state = this.load()
+    this.renewHalt()
   }
 
-  private load(): State {
-    try {
-      const s = JSON.parse(readFileSync(this.file, 'utf8')) as State
-      if (s.v === 1 && typeof s.since === 'number' && typeof s.done === 'object' && s.done !== null) return s
-      this.o.logger.warn({ file: this.file }, 'Bulletin schedule state is not recognised; starting the schedule now.')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.o.logger.warn({ file: this.file, err: (err as Error).message }, 'Bulletin schedule state is unreadable; starting the schedule now.')
-    }
-    const s: State = { v: 1, since: this.o.now(), done: {} }
-    this.save(s)
-    return s
-  }
-
-  private save(s: State): void {
-    const keys = Object.keys(s.done)
-    if (keys.length > KEEP_DONE) for (const k of keys.sort().slice(0, keys.length - KEEP_DONE)) delete s.done[k]
-    writePrivateFileAtomic(this.file, JSON.stringify(s))
+  private renewHalt(): void {
+    this.halted = new Promise((resolve) => { this.halt = resolve })
   }
 
   isDone(p: Pick<Period, 'kind' | 'period'>): boolean {
-    return this.state.done[`${p.kind}/${p.period}`] !== undefined
+    return this.state?.done[periodKey(p)] !== undefined
   }
 
   /** Checks now, then at the next due time or in 30 s, whichever comes first (unref'd timer). */
@@ -95,6 +81,9 @@ export class BulletinRunner {
 
   async stop(): Promise<void> {
     this.stopped = true
+    const halt = this.halt
+    this.renewHalt()
+    halt()
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
     await this.running
@@ -110,17 +99,26 @@ export class BulletinRunner {
 
   private async run(): Promise<number> {
     let n = 0
-    for (const p of duePeriods(this.o.schedule, this.o.now(), this.state.since)) {
+    let state: ScheduleState
+    try {
+      // Loaded every run: in cluster mode another engine may have delivered periods meanwhile.
+      state = this.state = await this.o.state.load(this.o.now())
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'Could not read the bulletin schedule state; retrying in 30 s.')
+      return 0
+    }
+    for (const p of duePeriods(this.o.schedule, this.o.now(), state.since)) {
       if (this.isDone(p)) continue
       try {
         const b = await this.o.bulletins.ensure(p)
-        this.deliver(b)
-        this.state.done[`${p.kind}/${p.period}`] = b.generatedAt
-        this.save(this.state)
-        n++
+        const id = this.deliver(b)
         this.o.logger.info({ kind: p.kind, period: p.period, generatedAt: b.generatedAt }, 'Patrol bulletin produced and handed to delivery.')
+        if (this.o.settled !== undefined && !(await this.settledUnlessStopped(id))) break
+        await this.o.state.markDone(periodKey(p), b.generatedAt)
+        this.state = { since: state.since, done: { ...this.state.done, [periodKey(p)]: b.generatedAt } }
+        n++
       } catch (err) {
-        // ClickHouse down or the outbox unwritable: the period stays owed and is retried next tick.
+        // ClickHouse down, the outbox unwritable or the state store away: the period stays owed and is retried next tick.
         this.o.logger.warn({ kind: p.kind, period: p.period, err: (err as Error).message }, 'Could not produce the patrol bulletin; retrying in 30 s.')
         break
       }
@@ -128,9 +126,18 @@ export class BulletinRunner {
     return n
   }
 
-  /** Hands a bulletin to delivery (webhooks, MQTT, live stream). */
-  deliver(b: StoredBulletin): void {
-    this.o.publisher?.publishEvent(bulletinEvent(b, this.o.baseUrl, this.o.locale))
+  /** False when stop() came first: the period stays owed (the next run or schedule holder delivers it, same id). */
+  private async settledUnlessStopped(eventId: string): Promise<boolean> {
+    let settled = false
+    await Promise.race([this.o.settled!(eventId).then(() => { settled = true }), this.halted])
+    return settled
+  }
+
+  /** Hands a bulletin to delivery (webhooks, MQTT, live stream); returns the event id. */
+  deliver(b: StoredBulletin): string {
+    const e = bulletinEvent(b, this.o.baseUrl, this.o.locale)
+    this.o.publisher?.publishEvent(e)
     this.o.onBulletin?.(b)
+    return e.id
   }
 }

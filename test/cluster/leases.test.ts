@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Kvm } from '@nats-io/kv'
-import { LeaseSet, leaseKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
+import { LeaseSet, leaseKey, roleKey, roleOfKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
 import { natsFixture, natsServerPath, NATS_MISSING } from '../helpers/nats.js'
 
 /** A stand-in bucket for the write failures a real server cannot be made to produce on cue. */
@@ -64,6 +64,11 @@ t.test('a release that fails stops us acting all the same; a lost race on the de
   failNext.error = Object.assign(new Error('wrong last sequence: 9'), { code: 10071 })
   t.same((await leases.tick(() => false)).events, [{ kind: 'released', key: 'p.1' }])
   t.same(leases.owned(), [])
+})
+
+t.test('role keys: role.<name> back to the name the engine listens for', async (t) => {
+  t.equal(roleOfKey(roleKey('schedule')), 'schedule', 'the engine starts the bulletins on "schedule", not "role.schedule"')
+  t.equal(roleOfKey(leaseKey(3)), null)
 })
 
 if (natsServerPath() === null) {

@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { waitFor } from './cluster.js'
 import { tempDir } from './harness.js'
 import { freePort } from './mosquitto.js'
 import { NATS_MISSING, natsServerPath } from './nats.js'
@@ -175,5 +178,24 @@ function serverNode(bin: string, name: string, ports: Ports, all: readonly Ports
       await halt('SIGTERM')
       await launch()
     },
+  }
+}
+
+/**
+ * Where a stream's Raft leader runs (its server_name), asked through the running servers; waits
+ * (up to 60 s) while an election runs.
+ */
+export async function streamLeader(cluster: NatsCluster, stream: string): Promise<string> {
+  const nc = await connect({ servers: cluster.servers.filter((_, i) => cluster.nodes[i]!.running) })
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false })
+    let leader = ''
+    await waitFor(`a leader of stream ${stream}`, async () => {
+      leader = (await jsm.streams.info(stream).catch(() => null))?.cluster?.leader ?? ''
+      return leader !== ''
+    }, 60_000)
+    return leader
+  } finally {
+    await nc.close()
   }
 }

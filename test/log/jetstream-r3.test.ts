@@ -11,7 +11,8 @@ import { JetStreamLog } from '../../src/log/jetstream-log.js'
 import { LogUnavailableError } from '../../src/log/log-errors.js'
 import { LOG_START, type LogEntry, type LogPosition } from '../../src/log/log.js'
 import { natsServerPath, NATS_MISSING } from '../helpers/nats.js'
-import { startNatsCluster, type NatsCluster } from '../helpers/nats-cluster.js'
+import { startNatsCluster, streamLeader, type NatsCluster } from '../helpers/nats-cluster.js'
+import { waitFor } from '../helpers/cluster.js'
 import { rec } from './log-suite.js'
 
 const PARTITIONS = 4
@@ -34,24 +35,6 @@ async function readAll(log: JetStreamLog, partition: number): Promise<LogEntry[]
     if (page.length === 0) return out
     out.push(...page)
     after = page[page.length - 1]!.position
-  }
-}
-
-/** Where the stream's Raft leader runs (server_name), asked through the live servers; retried while an election runs. */
-async function streamLeader(cluster: NatsCluster, stream: string): Promise<string> {
-  const nc = await connect({ servers: cluster.servers.filter((_, i) => cluster.nodes[i]!.running) })
-  try {
-    const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false })
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const info = await jsm.streams.info(stream).catch(() => null)
-      const leader = info?.cluster?.leader
-      if (leader !== undefined && leader !== '') return leader
-      if (Date.now() > deadline) throw new Error(`stream ${stream} reports no leader within 60 s`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  } finally {
-    await nc.close()
   }
 }
 
@@ -142,14 +125,10 @@ async function waitCurrent(cluster: NatsCluster, stream: string): Promise<void> 
   const nc = await connect({ servers: cluster.servers.filter((_, i) => cluster.nodes[i]!.running) })
   try {
     const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false })
-    const deadline = Date.now() + 60_000
-    for (;;) {
-      const info = await jsm.streams.info(stream).catch(() => null)
-      const replicas = info?.cluster?.replicas ?? []
-      if (replicas.length === 2 && replicas.every((r) => r.current)) return
-      if (Date.now() > deadline) throw new Error(`stream ${stream}: replicas not current within 60 s (${JSON.stringify(info?.cluster)})`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await waitFor(`every replica of stream ${stream} current`, async () => {
+      const replicas = (await jsm.streams.info(stream).catch(() => null))?.cluster?.replicas ?? []
+      return replicas.length === 2 && replicas.every((r) => r.current)
+    }, 60_000)
   } finally {
     await nc.close()
   }
