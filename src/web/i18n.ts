@@ -21,6 +21,15 @@ export function currentLang(): Lang {
   return lang
 }
 
+/**
+ * A configured name in the page's language: the English one (config name_en, sent as nameEn) in
+ * English when there is one, else the name. Taken when the data is read, so names follow the
+ * language chosen when the page loaded or the data last arrived.
+ */
+export function localName(name: string, nameEn: unknown): string {
+  return lang === 'en' && typeof nameEn === 'string' && nameEn !== '' ? nameEn : name
+}
+
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   const s = CATALOGUE[lang][key] ?? en[key]
   return s.replace(/\{(\w+)\}/g, (_m, k: string) => String(params[k] ?? ''))

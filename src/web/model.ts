@@ -1,5 +1,6 @@
 // The page's data model and the pure functions over it: normalising what the API sends (a unit
 // as JSON or as a GeoJSON feature), a unit's status, and the colour of a cell by time since visit.
+import { localName } from './i18n.js'
 import type { LastFixView, UnitView } from '../wire/views.js'
 
 export type UnitStatus = 'moving' | 'stationary' | 'silent' | 'breach'
@@ -75,7 +76,7 @@ export function toUnit(raw: unknown): Unit | null {
   const status = str(p.status)
   return {
     id,
-    name: str(p.name) ?? id,
+    name: localName(str(p.name) ?? id, p.nameEn),
     callsign: str(p.callsign),
     kind: str(p.kind) ?? 'vehicle',
     post: str(p.post) ?? str(p.postId),

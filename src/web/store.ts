@@ -3,6 +3,7 @@
 // operations part, `ops`). Views subscribe; they never fetch live state themselves. Changes are
 // reported as sets of ids so a view redraws only what changed. close() ends the stream and every
 // timer the store started (logout, page unload).
+import { localName } from './i18n.js'
 import { api } from './api.js'
 import { toAlert, toUnit, type Alert, type Cell, type Unit, type ZoneInfo } from './model.js'
 import { Operations } from './operations.js'
@@ -76,7 +77,7 @@ export class Store {
       const p = f.properties ?? {}
       const c = (f.geometry as GeoJSON.Point).coordinates
       const id = String(p.id ?? f.id)
-      this.posts.set(id, { id, name: String(p.name ?? id), lon: c[0]!, lat: c[1]!, radiusM: num(p.radiusM) ?? num(p.radius_m) ?? 0 })
+      this.posts.set(id, { id, name: localName(String(p.name ?? id), p.nameEn), lon: c[0]!, lat: c[1]!, radiusM: num(p.radiusM) ?? num(p.radius_m) ?? 0 })
     }
     this.applyUnits(units.features)
     this.applyAlerts(listOf(alerts, 'alerts'), false)
@@ -233,7 +234,7 @@ export class Store {
 }
 
 function zoneInfo(id: string, p: Obj): ZoneInfo {
-  return { id, name: String(p.name ?? id), ratio: num(p.ratio) ?? num(p.coverageRatio), responseRatio: num(p.responseRatio), minRatio: num(p.minRatio) }
+  return { id, name: localName(String(p.name ?? id), p.nameEn), ratio: num(p.ratio) ?? num(p.coverageRatio), responseRatio: num(p.responseRatio), minRatio: num(p.minRatio) }
 }
 
 /** `[…]` or `{ key: […] }` or a FeatureCollection. */
