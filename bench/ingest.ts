@@ -1,7 +1,15 @@
 // End-to-end ingest throughput: fixes/s from MQTT publish to rows committed in ClickHouse, with
 // the embedded broker and with Mosquitto, beside the ceiling of a bare MQTT.js subscriber that only
 // counts (acks on receipt) on the same broker with the same publisher. Rules on and off.
-//   npx tsx bench/ingest.ts [fixes=100000] [runs=3]
+//   npx tsx bench/ingest.ts [fixes=100000] [runs=3] [--only=mosquitto|embedded] [--profile]
+// Each run measures the ceiling and the engine back to back (interleaved), so load from other
+// processes on the shared cores falls on both; ratios are of medians from the same invocation.
+// Two engine rates: "acked" counts from the first to the last fix durable in the journal (what a
+// device's PUBACK waits for: the bare subscriber's clock, first to last message received), and
+// "committed" from the first fix journaled to the last row committed in ClickHouse (it includes
+// the last segment's seal wait, journal.segment_max_age, and its insert).
+// --profile: one more engine run per row with the CPU profiler on (not counted in the
+// medians), printing the main thread's busy share and its top self-time functions.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,11 +20,28 @@ import { pino } from 'pino'
 import { validateConfig, loadConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
+import { CpuProfiler, formatProfile, threadCpu, threadCpuDelta } from './lib/profile.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
 
-const FIXES = Number(process.argv[2] ?? 100_000)
-const RUNS = Number(process.argv[3] ?? 3)
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'))
+const FIXES = Number(positional[0] ?? 100_000)
+const RUNS = Number(positional[1] ?? 3)
+const ONLY = flags.find((f) => f.startsWith('--only='))?.slice(7)
+const PROFILE = flags.includes('--profile')
+
+interface Rate { rate: number; cpuUsPerFix: number }
+interface EngineRate { acked: number; committed: number; cpuUsPerFix: number }
+
+/** Process CPU (all threads: the engine's main thread, libuv's pool, embedded ClickHouse) per fix, µs. */
+function cpuMeter(): () => number {
+  const c0 = process.cpuUsage()
+  return () => {
+    const c = process.cpuUsage(c0)
+    return (c.user + c.system) / FIXES
+  }
+}
 
 async function bareSubscriber(url: string, expected: number): Promise<{ done: Promise<number>; close(): Promise<void> }> {
   const client = mqtt.connect(url, { clientId: `bench-bare-${process.pid}-${Math.random()}`, clean: true })
@@ -41,7 +66,7 @@ async function bareAedes(): Promise<{ url: string; close(): Promise<void> }> {
   return { url: `mqtt://127.0.0.1:${port}`, close: async () => { await new Promise<void>((r) => aedes.close(() => r())); await new Promise<void>((r) => server.close(() => r())) } }
 }
 
-async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate: number; pubRate: number }> {
+async function engineRun(mqttUrl: string | null, rules: boolean, profile?: string): Promise<EngineRate> {
   const dir = mkdtempSync(join(tmpdir(), 'hexp-bench-'))
   const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
   const raw: Record<string, unknown> = {
@@ -55,52 +80,107 @@ async function engineRun(mqttUrl: string | null, rules: boolean): Promise<{ rate
   const config = validateConfig(JSON.parse(JSON.stringify(raw)) as Record<string, unknown>)
   const engine = new Engine({ config, logger: pino({ level: 'warn' }), rules, http: false })
   await engine.start()
-  const url = mqttUrl ?? `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
-  if (mqttUrl !== null) while (engine.testHandle().source.subscriber?.subscribed !== true) await sleep(50)
-  const committed = () => committedPositions(engine.metrics)
-  const t0 = performance.now()
-  const pub = await runPublisher(url, FIXES)
-  while ((await committed()) < FIXES) await sleep(20)
-  const seconds = (performance.now() - t0) / 1000
+  const h = engine.testHandle()
+  const url = mqttUrl ?? `mqtt://127.0.0.1:${h.source.broker!.port}`
+  if (mqttUrl !== null) while (h.source.subscriber?.subscribed !== true) await sleep(50)
+  // The journal's append is where a fix becomes durable (and may be acknowledged): time the first
+  // and the last appended position record (alert and tick records are not fixes).
+  const journal = h.journal
+  const append = journal.append.bind(journal)
+  let positions = 0
+  let firstAt = 0
+  let lastAt = 0
+  journal.append = (rec: Buffer) => {
+    const ok = append(rec)
+    if (ok && rec[0] === 0x70 && rec[1] === 0x09) {
+      const t = performance.now()
+      if (positions === 0) firstAt = t
+      positions += count(rec)
+      if (positions >= FIXES && lastAt === 0) lastAt = t
+    }
+    return ok
+  }
+  const profiler = profile === undefined ? null : new CpuProfiler()
+  await profiler?.start()
+  const threads0 = threadCpu()
+  const proc0 = process.cpuUsage()
+  const cpu = cpuMeter()
+  void runPublisher(url, FIXES)
+  while ((await committedPositions(engine.metrics)) < FIXES) await sleep(20)
+  const committedAt = performance.now()
+  const cpuUsPerFix = cpu()
+  if (profiler !== null) {
+    console.log(formatProfile(profile!, await profiler.stop()))
+    const byThread = threadCpuDelta(threads0, threadCpu())
+    const p = process.cpuUsage(proc0)
+    const totalMs = (p.user + p.system) / 1000
+    const named = byThread.reduce((n, t) => n + t.ms, 0)
+    console.log(`  process CPU by thread (µs per fix; ${Math.round(totalMs)} ms in all): ${[...byThread.slice(0, 8), { name: 'exited threads', ms: Math.max(0, totalMs - named) }].map((t) => `${t.name} ${((t.ms * 1000) / FIXES).toFixed(1)}`).join(', ')}`)
+  }
   await engine.stop()
-  return { rate: FIXES / seconds, pubRate: pub.rate }
+  return { acked: FIXES / ((lastAt - firstAt) / 1000), committed: FIXES / ((committedAt - firstAt) / 1000), cpuUsPerFix }
 }
 
-async function ceiling(url: string): Promise<number> {
+/** Position rows in one record (one per line). */
+function count(rec: Buffer): number {
+  let n = 0
+  for (let i = rec.indexOf(0x0a); i >= 0; i = rec.indexOf(0x0a, i + 1)) n++
+  return n
+}
+
+async function ceiling(url: string): Promise<Rate> {
   const bare = await bareSubscriber(url, FIXES)
+  const cpu = cpuMeter()
   await runPublisher(url, FIXES)
   const rate = await bare.done
+  const cpuUsPerFix = cpu()
   await bare.close()
-  return rate
+  return { rate, cpuUsPerFix }
 }
 
 const rows: Array<Array<string | number>> = []
-async function measure(label: string, fn: () => Promise<number>): Promise<number> {
-  const xs: number[] = []
-  for (let i = 0; i < RUNS; i++) xs.push(await fn())
-  const m = median(xs)
-  rows.push([label, m, xs.map((x) => Math.round(x)).join(' / ')])
-  return m
+const summary: string[] = []
+const runsOf = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ')
+
+/** RUNS rounds of ceiling, engine rules off, engine rules on, interleaved; one table row each. */
+async function measureBroker(name: string, url: () => string | null, ceilingUrl: string): Promise<void> {
+  const ceil: Rate[] = []
+  const off: EngineRate[] = []
+  const on: EngineRate[] = []
+  for (let i = 0; i < RUNS; i++) {
+    ceil.push(await ceiling(ceilingUrl))
+    off.push(await engineRun(url(), false))
+    on.push(await engineRun(url(), true))
+  }
+  const c = median(ceil.map((r) => r.rate))
+  rows.push([`${name}: bare MQTT.js subscriber, ack on receipt (ceiling)`, c, '', '', median(ceil.map((r) => r.cpuUsPerFix)), runsOf(ceil.map((r) => r.rate))])
+  for (const [label, xs] of [['rules off', off], ['sample rules on', on]] as const) {
+    const acked = median(xs.map((r) => r.acked))
+    const committed = median(xs.map((r) => r.committed))
+    rows.push([`${name} → journal → ClickHouse, ${label}`, acked, committed, `${(acked / c).toFixed(2)} / ${(committed / c).toFixed(2)}`, median(xs.map((r) => r.cpuUsPerFix)), `${runsOf(xs.map((r) => r.acked))} (committed ${runsOf(xs.map((r) => r.committed))})`])
+    summary.push(`${name}, ${label}: engine/ceiling ${(acked / c).toFixed(2)} acked, ${(committed / c).toFixed(2)} committed`)
+  }
+  if (PROFILE) {
+    await engineRun(url(), false, `profile: ${name}, rules off (engine process main thread, one extra run)`)
+    await engineRun(url(), true, `profile: ${name}, sample rules on (engine process main thread, one extra run)`)
+  }
 }
 
-const results: Record<string, number> = {}
-{
+if (ONLY === undefined || ONLY === 'embedded') {
   const b = await bareAedes()
-  results.aedesCeiling = await measure('embedded broker (aedes): bare subscriber, ack on receipt (ceiling)', () => ceiling(b.url))
+  await measureBroker('embedded broker (aedes)', () => null, b.url)
   await b.close()
 }
-results.aedesRulesOff = await measure('embedded broker → journal → ClickHouse, rules off', async () => (await engineRun(null, false)).rate)
-results.aedesRulesOn = await measure('embedded broker → journal → ClickHouse, sample rules on', async () => (await engineRun(null, true)).rate)
-if (mosquittoPath() !== null) {
-  const mosq = await startMosquitto()
-  results.mosqCeiling = await measure('Mosquitto: bare subscriber, ack on receipt (ceiling)', () => ceiling(mosq.url))
-  results.mosqRulesOff = await measure('Mosquitto → journal → ClickHouse, rules off', async () => (await engineRun(mosq.url, false)).rate)
-  results.mosqRulesOn = await measure('Mosquitto → journal → ClickHouse, sample rules on', async () => (await engineRun(mosq.url, true)).rate)
-  await mosq.stop()
-} else {
-  console.log('mosquitto not installed: Mosquitto rows skipped (apt-get install -y mosquitto)')
+if (ONLY === undefined || ONLY === 'mosquitto') {
+  if (mosquittoPath() !== null) {
+    const mosq = await startMosquitto()
+    await measureBroker('Mosquitto', () => mosq.url, mosq.url)
+    await mosq.stop()
+  } else {
+    console.log('mosquitto not installed: Mosquitto rows skipped (apt-get install -y mosquitto)')
+  }
 }
-console.log(table(`End-to-end ingest, ${FIXES.toLocaleString('en-US')} single-fix QoS 1 messages, median of ${RUNS} runs (fixes/s, publish → committed in ClickHouse)`, ['path', 'median fixes/s', 'runs'], rows))
-const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined ? (a / b).toFixed(2) : 'n/a')
-console.log(`\nratios: embedded engine/ceiling ${ratio(results.aedesRulesOn, results.aedesCeiling)}, Mosquitto engine/ceiling ${ratio(results.mosqRulesOn, results.mosqCeiling)}, rules on/off (embedded) ${ratio(results.aedesRulesOn, results.aedesRulesOff)}, rules on/off (Mosquitto) ${ratio(results.mosqRulesOn, results.mosqRulesOff)}`)
+console.log(table(`End-to-end ingest, ${FIXES.toLocaleString('en-US')} single-fix QoS 1 messages, median of ${RUNS} runs (fixes/s; acked = first to last fix durable in the journal, committed = to the last row in ClickHouse)`,
+  ['path', 'acked fixes/s', 'committed fixes/s', 'ratio acked / committed', 'process CPU µs/fix', 'runs (acked)'], rows))
+console.log(`\nratios (same run, medians): ${summary.join('; ')}`)
 process.exit(0)

@@ -19,6 +19,11 @@ export type Transport = 'mqtt' | 'http' | 'jt808'
 export interface JournalWriter {
   append(record: Buffer): boolean
   whenWritable(): Promise<void>
+  /**
+   * Writes records held by a group commit (Journal.defer); false while the disk refuses them.
+   * The ingestor calls it before it hands alerts or SOS signals on (journaled first, then delivered).
+   */
+  flush?(): boolean
 }
 
 /** The rule engine as the ingestor sees it (absent when rules are off). */
@@ -151,8 +156,10 @@ export class Ingestor {
     const done = this.run(job)
     const sos = result.sos
     if (sos === undefined) return done
-    const raise = (): void => {
-      this.deps.onSos?.(sos)
+    const raise = (): void | Promise<void> => {
+      const written = this.written()
+      if (written === undefined) this.deps.onSos?.(sos)
+      else return written.then(() => this.deps.onSos?.(sos))
     }
     return done === undefined ? raise() : done.then(raise)
   }
@@ -230,8 +237,24 @@ export class Ingestor {
       this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled (they will be missing from the alerts table); delivering them anyway.')
       done = undefined
     }
-    if (done === undefined) this.deps.onAlerts?.(events)
-    else void done.then(() => this.deps.onAlerts?.(events))
+    if (done !== undefined) {
+      void done.then(() => this.deps.onAlerts?.(events))
+      return
+    }
+    // Held by a group commit: delivered once written (a journal closed first never delivers them).
+    const written = this.written()
+    if (written === undefined) this.deps.onAlerts?.(events)
+    else void written.then(() => this.deps.onAlerts?.(events), (err: unknown) => this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions were not written to the journal; not delivering them.'))
+  }
+
+  /** Undefined once every appended record is written (group commit flushed), else when it is. */
+  private written(): void | Promise<void> {
+    const journal = this.deps.journal
+    if (journal.flush === undefined || journal.flush()) return undefined
+    return (async () => {
+      do await journal.whenWritable()
+      while (!journal.flush!())
+    })()
   }
 
   /**

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from '../config/resolve.js'
 import { redactUrl } from '../telemetry/redact.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { telemetryEvent } from '../telemetry/events.js'
-import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
+import { SourcePausedError, type GroupCommit, type MessageHandler, type Publish } from './message-handler.js'
 
 export interface MqttSubscriber {
   readonly subscribed: boolean
@@ -39,7 +39,8 @@ export function clientOptions(config: ResolvedConfig): IClientOptions {
   return opts
 }
 
-export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
+/** `commit`: the journal's group commit (see GroupCommit); without it every message is written on its own. */
+export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, commit?: GroupCommit): MqttSubscriber {
   const url = config.mqtt.url
   if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
   const log = logger.child({ component: 'mqtt' })
@@ -48,24 +49,61 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   let subscribed = false
   const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [s.topic, { qos: 1 as const }]))
 
+  // One event-loop turn's messages are journaled in one write and their PUBACKs leave in one
+  // socket write. MQTT.js hands over one packet at a time and acks each as soon as the handler
+  // calls back, so the socket is corked for the turn: the PUBACKs queue in it, and at the end of
+  // the turn (setImmediate) the journal writes the turn's records (group commit) before the socket
+  // is uncorked. No PUBACK leaves before its record is written; if the write has to wait (disk
+  // full or failing), the PUBACKs wait with it. Without `commit`, each append writes at once.
+  let corked: { uncork(): void; destroyed: boolean } | null = null
+  const release = (): void => {
+    let written = true
+    try {
+      written = commit === undefined || commit.flush()
+    } catch (err) {
+      // Never ack what was not written: drop the connection (and the queued PUBACKs) instead.
+      log.error({ err }, 'Journal write failed; not acknowledging this turn\'s messages.')
+      corked = null
+      client.stream.destroy()
+      return
+    }
+    if (!written) {
+      void commit!.whenWritable().then(release, () => undefined)
+      return
+    }
+    const s = corked
+    corked = null
+    s?.uncork()
+  }
+  /** Drops the connection, after the PUBACKs of messages already journaled this turn have left. */
+  const drop = (): void => {
+    if (corked !== null) release()
+    client.stream.destroy()
+  }
+  const handle = commit === undefined ? onMessage : (topic: string, payload: Buffer) => commit.defer(() => onMessage(topic, payload))
   client.handleMessage = (packet: IPublishPacket, callback) => {
+    if (corked === null && !client.stream.destroyed) {
+      corked = client.stream
+      client.stream.cork()
+      setImmediate(release)
+    }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     let result: void | Promise<void>
     try {
-      result = onMessage(packet.topic, payload)
+      result = handle(packet.topic, payload)
     } catch (err) {
       // Stopping: leave the message unacknowledged but keep the connection (alerts are still
       // published through it); the broker re-sends it to the persistent session after the restart.
       if (err instanceof SourcePausedError) return callback(err)
       // Never ack what the pipeline could not take: drop the connection so the broker redelivers after reconnect.
       log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
-      client.stream.destroy()
+      drop()
       return
     }
     if (result === undefined) return callback()
     result.then(() => callback(), (err: Error) => {
       log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
-      client.stream.destroy()
+      drop()
     })
   }
 
