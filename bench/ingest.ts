@@ -18,9 +18,10 @@ import mqtt from 'mqtt'
 import { Aedes } from 'aedes'
 import { pino } from 'pino'
 import { validateConfig, loadConfig } from '../src/config/load.js'
+import { clientOptions } from '../src/ingest/mqtt-subscriber.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
-import { CpuProfiler, formatProfile, threadCpu, threadCpuDelta } from './lib/profile.js'
+import { CpuProfiler, formatProfile, machineCpu, machineCpuPerItem, threadCpu, threadCpuDelta } from './lib/profile.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
 
@@ -31,20 +32,27 @@ const RUNS = Number(positional[1] ?? 3)
 const ONLY = flags.find((f) => f.startsWith('--only='))?.slice(7)
 const PROFILE = flags.includes('--profile')
 
-interface Rate { rate: number; cpuUsPerFix: number }
-interface EngineRate { acked: number; committed: number; cpuUsPerFix: number }
+/** CPU µs per fix: this process (all threads), the broker when it runs apart (Mosquitto), the publisher. */
+interface Cpu { self: number; broker: number; publisher: number }
+interface Rate { rate: number; cpu: Cpu }
+interface EngineRate { acked: number; committed: number; cpu: Cpu }
 
-/** Process CPU (all threads: the engine's main thread, libuv's pool, embedded ClickHouse) per fix, µs. */
-function cpuMeter(): () => number {
+function cpuMeter(): () => Cpu {
   const c0 = process.cpuUsage()
+  const m0 = machineCpu()
   return () => {
     const c = process.cpuUsage(c0)
-    return (c.user + c.system) / FIXES
+    const per = machineCpuPerItem(m0, machineCpu(), FIXES)
+    return { self: (c.user + c.system) / FIXES, broker: per.mosquitto ?? 0, publisher: per['publisher (exited children)'] ?? 0 }
   }
 }
+const fmtCpu = (xs: Cpu[]) => `${median(xs.map((c) => c.self)).toFixed(1)} / ${median(xs.map((c) => c.broker)).toFixed(1)} / ${median(xs.map((c) => c.publisher)).toFixed(1)}`
 
-async function bareSubscriber(url: string, expected: number): Promise<{ done: Promise<number>; close(): Promise<void> }> {
-  const client = mqtt.connect(url, { clientId: `bench-bare-${process.pid}-${Math.random()}`, clean: true })
+async function bareSubscriber(url: string, expected: number, engineOptions: boolean): Promise<{ done: Promise<number>; close(): Promise<void> }> {
+  const clientId = `bench-bare-${process.pid}-${Math.random().toString(36).slice(2)}`
+  // The engine's own connection options (persistent session, MQTT 5 with session expiry), or MQTT.js defaults.
+  const opts = engineOptions ? { ...clientOptions(validateConfig({ mqtt: { url, client_id: clientId } })), reconnectPeriod: 0 } : { clientId, clean: true }
+  const client = mqtt.connect(url, opts)
   await new Promise<void>((r) => client.once('connect', () => r()))
   await client.subscribeAsync({ 'fleet/+/position': { qos: 1 } })
   let n = 0
@@ -55,7 +63,22 @@ async function bareSubscriber(url: string, expected: number): Promise<{ done: Pr
       if (++n === expected) resolve(expected / ((performance.now() - t0) / 1000))
     })
   })
-  return { done, close: () => client.endAsync() }
+  return {
+    done,
+    close: async () => {
+      await client.endAsync()
+      if (engineOptions) await endSession(url, clientId)
+    },
+  }
+}
+
+/**
+ * Removes a persistent session from the broker: left there, it would queue every later run's
+ * messages (Mosquitto keeps them, persists them, and slows down run after run).
+ */
+async function endSession(url: string, clientId: string): Promise<void> {
+  const c = await mqtt.connectAsync(url, { clientId, clean: true, protocolVersion: 4, reconnectPeriod: 0 })
+  await c.endAsync()
 }
 
 async function bareAedes(): Promise<{ url: string; close(): Promise<void> }> {
@@ -76,7 +99,8 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
     broker: { port: 0 },
     units: sample.units, posts: sample.posts, zones: sample.zones,
   }
-  if (mqttUrl !== null) raw.mqtt = { url: mqttUrl, client_id: `bench-engine-${process.pid}-${Math.random().toString(36).slice(2)}` }
+  const clientId = `bench-engine-${process.pid}-${Math.random().toString(36).slice(2)}`
+  if (mqttUrl !== null) raw.mqtt = { url: mqttUrl, client_id: clientId }
   const config = validateConfig(JSON.parse(JSON.stringify(raw)) as Record<string, unknown>)
   const engine = new Engine({ config, logger: pino({ level: 'warn' }), rules, http: false })
   await engine.start()
@@ -100,6 +124,15 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
     }
     return ok
   }
+  // Group commits (journal writes of held records) during the run, to print records per write.
+  let groupWrites = 0
+  if (typeof journal.flush === 'function') {
+    const flush = journal.flush.bind(journal)
+    journal.flush = () => {
+      if (!journal.flushed) groupWrites++
+      return flush()
+    }
+  }
   const profiler = profile === undefined ? null : new CpuProfiler()
   await profiler?.start()
   const threads0 = threadCpu()
@@ -108,17 +141,19 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
   void runPublisher(url, FIXES)
   while ((await committedPositions(engine.metrics)) < FIXES) await sleep(20)
   const committedAt = performance.now()
-  const cpuUsPerFix = cpu()
+  const cpuUsed = cpu()
   if (profiler !== null) {
     console.log(formatProfile(profile!, await profiler.stop()))
     const byThread = threadCpuDelta(threads0, threadCpu())
     const p = process.cpuUsage(proc0)
     const totalMs = (p.user + p.system) / 1000
     const named = byThread.reduce((n, t) => n + t.ms, 0)
+    console.log(`  group commit: ${groupWrites === 0 ? 'none (one write per record)' : `${(positions / groupWrites).toFixed(1)} position records per journal write`}`)
     console.log(`  process CPU by thread (µs per fix; ${Math.round(totalMs)} ms in all): ${[...byThread.slice(0, 8), { name: 'exited threads', ms: Math.max(0, totalMs - named) }].map((t) => `${t.name} ${((t.ms * 1000) / FIXES).toFixed(1)}`).join(', ')}`)
   }
   await engine.stop()
-  return { acked: FIXES / ((lastAt - firstAt) / 1000), committed: FIXES / ((committedAt - firstAt) / 1000), cpuUsPerFix }
+  if (mqttUrl !== null) await endSession(mqttUrl, clientId)
+  return { acked: FIXES / ((lastAt - firstAt) / 1000), committed: FIXES / ((committedAt - firstAt) / 1000), cpu: cpuUsed }
 }
 
 /** Position rows in one record (one per line). */
@@ -128,14 +163,14 @@ function count(rec: Buffer): number {
   return n
 }
 
-async function ceiling(url: string): Promise<Rate> {
-  const bare = await bareSubscriber(url, FIXES)
+async function ceiling(url: string, engineOptions = false): Promise<Rate> {
+  const bare = await bareSubscriber(url, FIXES, engineOptions)
   const cpu = cpuMeter()
   await runPublisher(url, FIXES)
   const rate = await bare.done
-  const cpuUsPerFix = cpu()
+  const cpuUsed = cpu()
   await bare.close()
-  return { rate, cpuUsPerFix }
+  return { rate, cpu: cpuUsed }
 }
 
 const rows: Array<Array<string | number>> = []
@@ -145,19 +180,27 @@ const runsOf = (xs: number[]) => xs.map((x) => Math.round(x)).join(' / ')
 /** RUNS rounds of ceiling, engine rules off, engine rules on, interleaved; one table row each. */
 async function measureBroker(name: string, url: () => string | null, ceilingUrl: string): Promise<void> {
   const ceil: Rate[] = []
+  const ceilEngineOpts: Rate[] = []
   const off: EngineRate[] = []
   const on: EngineRate[] = []
+  // aedes speaks MQTT 3.1.1 only: the engine-options ceiling (MQTT 5) is for the external broker.
+  const withEngineOpts = name === 'Mosquitto'
   for (let i = 0; i < RUNS; i++) {
     ceil.push(await ceiling(ceilingUrl))
+    if (withEngineOpts) ceilEngineOpts.push(await ceiling(ceilingUrl, true))
     off.push(await engineRun(url(), false))
     on.push(await engineRun(url(), true))
   }
   const c = median(ceil.map((r) => r.rate))
-  rows.push([`${name}: bare MQTT.js subscriber, ack on receipt (ceiling)`, c, '', '', median(ceil.map((r) => r.cpuUsPerFix)), runsOf(ceil.map((r) => r.rate))])
+  rows.push([`${name}: bare MQTT.js subscriber, ack on receipt (ceiling)`, c, '', '', fmtCpu(ceil.map((r) => r.cpu)), runsOf(ceil.map((r) => r.rate))])
+  if (withEngineOpts) {
+    const ce = median(ceilEngineOpts.map((r) => r.rate))
+    rows.push([`${name}: the same with the engine's connection options (persistent session, MQTT 5)`, ce, '', (ce / c).toFixed(2), fmtCpu(ceilEngineOpts.map((r) => r.cpu)), runsOf(ceilEngineOpts.map((r) => r.rate))])
+  }
   for (const [label, xs] of [['rules off', off], ['sample rules on', on]] as const) {
     const acked = median(xs.map((r) => r.acked))
     const committed = median(xs.map((r) => r.committed))
-    rows.push([`${name} → journal → ClickHouse, ${label}`, acked, committed, `${(acked / c).toFixed(2)} / ${(committed / c).toFixed(2)}`, median(xs.map((r) => r.cpuUsPerFix)), `${runsOf(xs.map((r) => r.acked))} (committed ${runsOf(xs.map((r) => r.committed))})`])
+    rows.push([`${name} → journal → ClickHouse, ${label}`, acked, committed, `${(acked / c).toFixed(2)} / ${(committed / c).toFixed(2)}`, fmtCpu(xs.map((r) => r.cpu)), `${runsOf(xs.map((r) => r.acked))} (committed ${runsOf(xs.map((r) => r.committed))})`])
     summary.push(`${name}, ${label}: engine/ceiling ${(acked / c).toFixed(2)} acked, ${(committed / c).toFixed(2)} committed`)
   }
   if (PROFILE) {
@@ -181,6 +224,6 @@ if (ONLY === undefined || ONLY === 'mosquitto') {
   }
 }
 console.log(table(`End-to-end ingest, ${FIXES.toLocaleString('en-US')} single-fix QoS 1 messages, median of ${RUNS} runs (fixes/s; acked = first to last fix durable in the journal, committed = to the last row in ClickHouse)`,
-  ['path', 'acked fixes/s', 'committed fixes/s', 'ratio acked / committed', 'process CPU µs/fix', 'runs (acked)'], rows))
+  ['path', 'acked fixes/s', 'committed fixes/s', 'ratio to ceiling, acked / committed', 'CPU µs/fix: bench+engine process / Mosquitto / publisher', 'runs (acked)'], rows))
 console.log(`\nratios (same run, medians): ${summary.join('; ')}`)
 process.exit(0)

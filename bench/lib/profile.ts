@@ -138,3 +138,43 @@ export function threadCpu(): Map<string, number> {
 export function threadCpuDelta(before: Map<string, number>, after: Map<string, number>): Array<{ name: string; ms: number }> {
   return [...after].map(([name, ms]) => ({ name, ms: ms - (before.get(name) ?? 0) })).filter((x) => x.ms > 0).sort((a, b) => b.ms - a.ms)
 }
+
+function statFields(path: string): { name: string; f: string[] } | null {
+  try {
+    const stat = readFileSync(path, 'utf8')
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), f: stat.slice(stat.lastIndexOf(')') + 2).split(' ') }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * CPU ms (Linux /proc) of the processes around the benchmark: this one, its exited (reaped)
+ * children (the publisher), and its live children by name (Mosquitto). Zero elsewhere.
+ */
+export function machineCpu(): { self: number; reaped: number; children: Map<string, number> } {
+  const tick = 10
+  const me = statFields('/proc/self/stat')
+  const self = me === null ? 0 : (Number(me.f[11]) + Number(me.f[12])) * tick
+  const reaped = me === null ? 0 : (Number(me.f[13]) + Number(me.f[14])) * tick
+  const children = new Map<string, number>()
+  let pids: string[] = []
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p))
+  } catch {
+    // not Linux
+  }
+  for (const pid of pids) {
+    const s = statFields(`/proc/${pid}/stat`)
+    if (s === null || Number(s.f[1]) !== process.pid) continue
+    children.set(s.name, (children.get(s.name) ?? 0) + (Number(s.f[11]) + Number(s.f[12])) * tick)
+  }
+  return { self, reaped, children }
+}
+
+/** CPU µs per item of each process between two machineCpu() readings. */
+export function machineCpuPerItem(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>, items: number): Record<string, number> {
+  const out: Record<string, number> = { 'this process': ((b.self - a.self) * 1000) / items, 'publisher (exited children)': ((b.reaped - a.reaped) * 1000) / items }
+  for (const [name, ms] of b.children) if (name !== 'node') out[name] = ((ms - (a.children.get(name) ?? 0)) * 1000) / items
+  return out
+}

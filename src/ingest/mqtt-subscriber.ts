@@ -12,6 +12,12 @@ import type { Metrics } from '../telemetry/metrics.js'
 import { telemetryEvent } from '../telemetry/events.js'
 import { SourcePausedError, type GroupCommit, type MessageHandler, type Publish } from './message-handler.js'
 
+/**
+ * Most messages whose PUBACKs wait for one journal write. Holding a whole turn's messages (up to the
+ * broker's in-flight window) would leave the broker idle while we work and us idle while it refills.
+ */
+const GROUP_MAX = Number(process.env.HEXP_GROUP_MAX ?? 64)
+
 export interface MqttSubscriber {
   readonly subscribed: boolean
   publish: Publish
@@ -55,36 +61,52 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   // the turn (setImmediate) the journal writes the turn's records (group commit) before the socket
   // is uncorked. No PUBACK leaves before its record is written; if the write has to wait (disk
   // full or failing), the PUBACKs wait with it. Without `commit`, each append writes at once.
-  let corked: { uncork(): void; destroyed: boolean } | null = null
-  const release = (): void => {
+  /** The sockets corked for the current group (a reconnect mid-group corks the new one too). */
+  let corked: Array<{ uncork(): void }> = []
+  let grouped = 0
+  let scheduled = false
+  /** Writes the group's records, then lets its PUBACKs go; false (and retried) while the journal cannot write. */
+  const release = (): boolean => {
     let written = true
     try {
       written = commit === undefined || commit.flush()
     } catch (err) {
       // Never ack what was not written: drop the connection (and the queued PUBACKs) instead.
       log.error({ err }, 'Journal write failed; not acknowledging this turn\'s messages.')
-      corked = null
+      corked = []
+      grouped = 0
+      scheduled = false
       client.stream.destroy()
-      return
+      return false
     }
     if (!written) {
       void commit!.whenWritable().then(release, () => undefined)
-      return
+      return false
     }
-    const s = corked
-    corked = null
-    s?.uncork()
+    const streams = corked
+    corked = []
+    grouped = 0
+    scheduled = false
+    for (const st of streams) st.uncork()
+    return true
   }
   /** Drops the connection, after the PUBACKs of messages already journaled this turn have left. */
   const drop = (): void => {
-    if (corked !== null) release()
+    if (corked.length > 0) release()
     client.stream.destroy()
   }
   const handle = commit === undefined ? onMessage : (topic: string, payload: Buffer) => commit.defer(() => onMessage(topic, payload))
   client.handleMessage = (packet: IPublishPacket, callback) => {
-    if (corked === null && !client.stream.destroyed) {
-      corked = client.stream
-      client.stream.cork()
+    // A full group is released at once: the broker refills its in-flight window while we work on.
+    if (grouped >= GROUP_MAX) release()
+    grouped++
+    const stream = client.stream
+    if (!corked.includes(stream)) {
+      stream.cork()
+      corked.push(stream)
+    }
+    if (!scheduled) {
+      scheduled = true
       setImmediate(release)
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
@@ -140,6 +162,8 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
       return new Promise((resolve, reject) => client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve())))
     },
     close() {
+      // end() would uncork the socket: PUBACKs still waiting for their records are dropped with it instead.
+      if (corked.length > 0 && !release()) client.stream.destroy()
       return new Promise((resolve) => client.end(false, {}, () => resolve()))
     },
   }
