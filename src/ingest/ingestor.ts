@@ -90,7 +90,10 @@ export class Ingestor {
    * the record holding the fix is appended: when the append throws, the message is not
    * acknowledged, and its re-delivery is processed as if it were the first copy. A fix reaches
    * the rules only after its record is durable, so with rules on each fix of a batch is its own
-   * record (the next fix's flags depend on the rules having seen the previous one).
+   * record (the next fix's flags depend on the rules having seen the previous one). Inside a group
+   * commit (the MQTT subscriber runs this in Journal.defer) "appended" means held for the turn's
+   * one write: the source acknowledges nothing before that write, and alerts and SOS signals are
+   * handed on only after it (see written()).
    */
   readonly handle: MessageHandler = (topic, payload) => {
     const receivedAt = this.now()

@@ -16,7 +16,7 @@ import { SourcePausedError, type GroupCommit, type MessageHandler, type Publish 
  * Most messages whose PUBACKs wait for one journal write. Holding a whole turn's messages (up to the
  * broker's in-flight window) would leave the broker idle while we work and us idle while it refills.
  */
-const GROUP_MAX = Number(process.env.HEXP_GROUP_MAX ?? 64)
+const GROUP_MAX = 64
 
 export interface MqttSubscriber {
   readonly subscribed: boolean
