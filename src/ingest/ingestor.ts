@@ -19,6 +19,11 @@ export type Transport = 'mqtt' | 'http' | 'jt808'
 export interface JournalWriter {
   append(record: Buffer): boolean
   whenWritable(): Promise<void>
+  /**
+   * Writes records held by a group commit (Journal.defer); false while the disk refuses them.
+   * The ingestor calls it before it hands alerts or SOS signals on (journaled first, then delivered).
+   */
+  flush?(): boolean
 }
 
 /** The rule engine as the ingestor sees it (absent when rules are off). */
@@ -96,7 +101,10 @@ export class Ingestor {
    * the record holding the fix is appended: when the append throws, the message is not
    * acknowledged, and its re-delivery is processed as if it were the first copy. A fix reaches
    * the rules only after its record is durable, so with rules on each fix of a batch is its own
-   * record (the next fix's flags depend on the rules having seen the previous one).
+   * record (the next fix's flags depend on the rules having seen the previous one). Inside a group
+   * commit (the MQTT subscriber runs this in Journal.defer) "appended" means held for the turn's
+   * one write: the source acknowledges nothing before that write, and alerts and SOS signals are
+   * handed on only after it (see written()).
    */
   readonly handle: MessageHandler = (topic, payload) => {
     const receivedAt = this.now()
@@ -163,8 +171,14 @@ export class Ingestor {
     const sos = result.sos
     if (sos === undefined) return done
     const raise = (): void | Promise<void> => {
-      const raised = this.deps.onSos?.(sos)
-      return raised instanceof Promise ? raised.then(() => undefined) : undefined
+      // Journaled first (a group commit's held records are written), then handed on; a promise from
+      // onSos holds the acknowledgement.
+      const hand = (): void | Promise<void> => {
+        const raised = this.deps.onSos?.(sos)
+        return raised instanceof Promise ? raised.then(() => undefined) : undefined
+      }
+      const written = this.written()
+      return written === undefined ? hand() : written.then(hand)
     }
     return done === undefined ? raise() : done.then(raise)
   }
@@ -287,8 +301,24 @@ export class Ingestor {
       this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled (they will be missing from the alerts table); delivering them anyway.')
       done = undefined
     }
-    if (done === undefined) this.deps.onAlerts?.(events)
-    else void done.then(() => this.deps.onAlerts?.(events))
+    if (done !== undefined) {
+      void done.then(() => this.deps.onAlerts?.(events))
+      return
+    }
+    // Held by a group commit: delivered once written (a journal closed first never delivers them).
+    const written = this.written()
+    if (written === undefined) this.deps.onAlerts?.(events)
+    else void written.then(() => this.deps.onAlerts?.(events), (err: unknown) => this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions were not written to the journal; not delivering them.'))
+  }
+
+  /** Undefined once every appended record is written (group commit flushed), else when it is. */
+  private written(): void | Promise<void> {
+    const journal = this.deps.journal
+    if (journal.flush === undefined || journal.flush()) return undefined
+    return (async () => {
+      do await journal.whenWritable()
+      while (!journal.flush!())
+    })()
   }
 
   /**
