@@ -21,7 +21,7 @@ export class RecentFixes {
    */
   private readonly ring: Array<string | undefined>
   private next = 0
-  constructor(private readonly capacity: number) {
+  constructor(capacity: number) {
     this.ring = new Array<string | undefined>(Math.max(1, capacity)).fill(undefined)
   }
 
