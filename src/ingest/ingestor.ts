@@ -90,6 +90,8 @@ export class Ingestor {
    * order (a later fix must be classified after the earlier one reached the rules).
    */
   private blocked: Promise<void> | null = null
+  /** Per-message counters bound to their labels once (no label object built per message). */
+  private readonly bound = new Map<string, { received: { inc(n?: number): void }; accepted: { inc(n?: number): void } }>()
 
   constructor(deps: IngestorDeps) {
     this.deps = deps
@@ -162,7 +164,7 @@ export class Ingestor {
     const { metrics } = this.deps
     // Labelled by the decode route's format, whatever the outcome (an empty batch is still native).
     const format = result.format
-    metrics.messagesReceived.inc({ format, transport })
+    this.counters(format, transport).received.inc()
     if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
     const rejects = result.rejects
@@ -275,8 +277,8 @@ export class Ingestor {
   /** The record holding these fixes is durable: only now may they change state. */
   private accept(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
     if (taken.length === 0) return
-    const { rules, recent, metrics } = this.deps
-    metrics.fixesAccepted.inc({ format: job.format, transport: job.transport }, taken.length)
+    const { rules, recent } = this.deps
+    this.counters(job.format, job.transport).accepted.inc(taken.length)
     let events: AlertEvent[] | null = null
     for (const { fix, key } of taken) {
       recent?.add(key)
@@ -364,6 +366,18 @@ export class Ingestor {
     for (const [reason, n] of all) metrics.rejects.inc({ reason }, n)
     for (const [reason, n] of unstored) metrics.rejectsNotStored.inc({ reason }, n)
     for (const r of job.stored) this.logReject(r.reason, r.detail, r.topic)
+  }
+
+  private counters(format: string, transport: Transport): { received: { inc(n?: number): void }; accepted: { inc(n?: number): void } } {
+    const key = `${transport}\u0000${format}`
+    let c = this.bound.get(key)
+    if (c === undefined) {
+      const { metrics } = this.deps
+      // Formats are the decode routes' (a few, fixed by config): the map stays small.
+      c = { received: metrics.messagesReceived.labels({ format, transport }), accepted: metrics.fixesAccepted.labels({ format, transport }) }
+      this.bound.set(key, c)
+    }
+    return c
   }
 
   /** Appends now, or waits for space (in order); throws (not acknowledged) when the journal fails. */
