@@ -8,6 +8,7 @@ import { FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix
 import type { SosSignal } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
+import { boundCounter, type BoundCounter } from '../telemetry/bound-counter.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
@@ -90,8 +91,8 @@ export class Ingestor {
    * order (a later fix must be classified after the earlier one reached the rules).
    */
   private blocked: Promise<void> | null = null
-  /** Per-message counters bound to their labels once (no label object built per message). */
-  private readonly bound = new Map<string, { received: { inc(n?: number): void }; accepted: { inc(n?: number): void } }>()
+  /** Per-message counters bound to their labels once (telemetry/bound-counter.ts: no label hashing per message). */
+  private readonly bound = new Map<string, { received: BoundCounter; accepted: BoundCounter }>()
 
   constructor(deps: IngestorDeps) {
     this.deps = deps
@@ -368,13 +369,13 @@ export class Ingestor {
     for (const r of job.stored) this.logReject(r.reason, r.detail, r.topic)
   }
 
-  private counters(format: string, transport: Transport): { received: { inc(n?: number): void }; accepted: { inc(n?: number): void } } {
+  private counters(format: string, transport: Transport): { received: BoundCounter; accepted: BoundCounter } {
     const key = `${transport}\u0000${format}`
     let c = this.bound.get(key)
     if (c === undefined) {
       const { metrics } = this.deps
       // Formats are the decode routes' (a few, fixed by config): the map stays small.
-      c = { received: metrics.messagesReceived.labels({ format, transport }), accepted: metrics.fixesAccepted.labels({ format, transport }) }
+      c = { received: boundCounter(metrics.messagesReceived, { format, transport }), accepted: boundCounter(metrics.fixesAccepted, { format, transport }) }
       this.bound.set(key, c)
     }
     return c
