@@ -93,6 +93,9 @@ export class Ingestor {
   private blocked: Promise<void> | null = null
   /** Per-message counters bound to their labels once (telemetry/bound-counter.ts: no label hashing per message). */
   private readonly bound = new Map<string, { received: BoundCounter; accepted: BoundCounter }>()
+  private lastCounters: { format: string; transport: Transport; c: { received: BoundCounter; accepted: BoundCounter } } | null = null
+  /** hexpatrol_fixes_flagged_total by flag, bound on first use. */
+  private flagCounters: Record<'impossibleSpeed' | 'duplicate' | 'tooLate' | 'futureTs', BoundCounter> | null = null
 
   constructor(deps: IngestorDeps) {
     this.deps = deps
@@ -370,6 +373,9 @@ export class Ingestor {
   }
 
   private counters(format: string, transport: Transport): { received: BoundCounter; accepted: BoundCounter } {
+    // Consecutive messages mostly share their route: no key built for them.
+    const last = this.lastCounters
+    if (last !== null && last.format === format && last.transport === transport) return last.c
     const key = `${transport}\u0000${format}`
     let c = this.bound.get(key)
     if (c === undefined) {
@@ -378,6 +384,7 @@ export class Ingestor {
       c = { received: boundCounter(metrics.messagesReceived, { format, transport }), accepted: boundCounter(metrics.fixesAccepted, { format, transport }) }
       this.bound.set(key, c)
     }
+    this.lastCounters = { format, transport, c }
     return c
   }
 
@@ -393,11 +400,16 @@ export class Ingestor {
   }
 
   private countFlags(flags: number): void {
-    const c = this.deps.metrics.fixesFlagged
-    if (flags & FixFlag.ImpossibleSpeed) c.inc({ flag: 'impossible_speed' })
-    if (flags & FixFlag.Duplicate) c.inc({ flag: 'duplicate' })
-    if (flags & FixFlag.TooLate) c.inc({ flag: 'too_late' })
-    if (flags & FixFlag.FutureTs) c.inc({ flag: 'future_ts' })
+    const c = this.flagCounters ??= {
+      impossibleSpeed: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'impossible_speed' }),
+      duplicate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'duplicate' }),
+      tooLate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'too_late' }),
+      futureTs: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'future_ts' }),
+    }
+    if (flags & FixFlag.ImpossibleSpeed) c.impossibleSpeed.inc()
+    if (flags & FixFlag.Duplicate) c.duplicate.inc()
+    if (flags & FixFlag.TooLate) c.tooLate.inc()
+    if (flags & FixFlag.FutureTs) c.futureTs.inc()
   }
 
   private logReject(reason: string, detail: string, topic: string): void {
