@@ -16,7 +16,7 @@
 // writes it to the directory given (default: a new one under the temporary directory) and prints
 // where the busy time went.
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,6 +33,8 @@ const CONNECTIONS = Number(connectionsArg)
 const DEVICES = Number(flags.devices || 100)
 const ROUNDS = Math.max(1, Number(flags.rounds || 1))
 const PROFILE_DIR = flags.profile === undefined ? null : flags.profile || mkdtempSync(join(tmpdir(), 'hexp-http-prof-'))
+// A directory named on the command line may not exist yet (the child would fail writing into it).
+if (PROFILE_DIR !== null) mkdirSync(PROFILE_DIR, { recursive: true })
 
 interface Child { proc: ChildProcess; url: string; units: string[]; ask<T>(m: string): Promise<T> }
 

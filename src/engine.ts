@@ -426,7 +426,7 @@ export class Engine {
 
     const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
-    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle)
+    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle, journal)
     if (config.jt808.port !== undefined) {
       this.#jt808 = await Jt808Gateway.start({
         config, terminals: this.#stages.terminals, dataDir: this.dataDir, metrics, logger, now, throttle: throttle.forTransport('jt808'),

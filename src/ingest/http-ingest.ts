@@ -18,6 +18,7 @@ import { createHttpDecoders, type HttpDecoders } from '../decode/http-decoders.j
 import { isValidUnitId } from '../decode/topic-router.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { telemetryEvent } from '../telemetry/events.js'
+import { boundCounter } from '../telemetry/bound-counter.js'
 import { DeviceCredentials } from './device-credentials.js'
 import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
@@ -104,7 +105,7 @@ export class HttpIngest {
     this.bodyLimit = this.config.body_limit_bytes
     this.log = deps.logger
     this.events = httpIngestEvents(deps.logger, this.metrics, this.now)
-    this.ok = { owntracks: this.metrics.httpIngestRequests.labels({ endpoint: 'owntracks', status: '200' }), osmand: this.metrics.httpIngestRequests.labels({ endpoint: 'osmand', status: '200' }) }
+    this.ok = { owntracks: boundCounter(this.metrics.httpIngestRequests, { endpoint: 'owntracks', status: '200' }), osmand: boundCounter(this.metrics.httpIngestRequests, { endpoint: 'osmand', status: '200' }) }
     const throttle = deps.throttle ?? new AuthThrottle({ ...throttleOptions(c.broker.limits), now: this.now })
     this.throttles = { owntracks: throttle.forTransport('owntracks'), osmand: throttle.forTransport('osmand') }
     if (this.config.enabled && this.config.osmand_auth === 'units') {
@@ -204,7 +205,7 @@ export class HttpIngest {
     return false
   }
 
-  /** Counts a request answered 200 (the label set bound once: no label hashing per request). */
+  /** Counts a request answered 200 (a bound counter: no label hashing per request). */
   answered(endpoint: Endpoint): void {
     this.ok[endpoint].inc()
   }

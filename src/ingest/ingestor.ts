@@ -8,6 +8,7 @@ import { DECODER_FLAGS, FixFlag, type DecodeResult, type Fix, type Reject } from
 import type { SosSignal } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
+import { boundCounter, type BoundCounter } from '../telemetry/bound-counter.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
@@ -19,6 +20,11 @@ export type Transport = 'mqtt' | 'http' | 'jt808'
 export interface JournalWriter {
   append(record: Buffer): boolean
   whenWritable(): Promise<void>
+  /**
+   * Writes records held by a group commit (Journal.defer); false while the disk refuses them.
+   * The ingestor calls it before it hands alerts or SOS signals on (journaled first, then delivered).
+   */
+  flush?(): boolean
 }
 
 /** The rule engine as the ingestor sees it (absent when rules are off). */
@@ -85,6 +91,11 @@ export class Ingestor {
    * order (a later fix must be classified after the earlier one reached the rules).
    */
   private blocked: Promise<void> | null = null
+  /** Per-message counters bound to their labels once (telemetry/bound-counter.ts: no label hashing per message). */
+  private readonly bound = new Map<string, { received: BoundCounter; accepted: BoundCounter }>()
+  private lastCounters: { format: string; transport: Transport; c: { received: BoundCounter; accepted: BoundCounter } } | null = null
+  /** hexpatrol_fixes_flagged_total by flag, bound on first use. */
+  private flagCounters: Record<'impossibleSpeed' | 'duplicate' | 'tooLate' | 'futureTs' | 'mock', BoundCounter> | null = null
 
   constructor(deps: IngestorDeps) {
     this.deps = deps
@@ -96,7 +107,10 @@ export class Ingestor {
    * the record holding the fix is appended: when the append throws, the message is not
    * acknowledged, and its re-delivery is processed as if it were the first copy. A fix reaches
    * the rules only after its record is durable, so with rules on each fix of a batch is its own
-   * record (the next fix's flags depend on the rules having seen the previous one).
+   * record (the next fix's flags depend on the rules having seen the previous one). Inside a group
+   * commit (the MQTT subscriber runs this in Journal.defer) "appended" means held for the turn's
+   * one write: the source acknowledges nothing before that write, and alerts and SOS signals are
+   * handed on only after it (see written()).
    */
   readonly handle: MessageHandler = (topic, payload) => {
     const receivedAt = this.now()
@@ -154,7 +168,7 @@ export class Ingestor {
     const { metrics } = this.deps
     // Labelled by the decode route's format, whatever the outcome (an empty batch is still native).
     const format = result.format
-    metrics.messagesReceived.inc({ format, transport })
+    this.counters(format, transport).received.inc()
     if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
     const rejects = result.rejects
@@ -163,8 +177,14 @@ export class Ingestor {
     const sos = result.sos
     if (sos === undefined) return done
     const raise = (): void | Promise<void> => {
-      const raised = this.deps.onSos?.(sos)
-      return raised instanceof Promise ? raised.then(() => undefined) : undefined
+      // Journaled first (a group commit's held records are written), then handed on; a promise from
+      // onSos holds the acknowledgement.
+      const hand = (): void | Promise<void> => {
+        const raised = this.deps.onSos?.(sos)
+        return raised instanceof Promise ? raised.then(() => undefined) : undefined
+      }
+      const written = this.written()
+      return written === undefined ? hand() : written.then(hand)
     }
     return done === undefined ? raise() : done.then(raise)
   }
@@ -264,8 +284,8 @@ export class Ingestor {
   /** The record holding these fixes is durable: only now may they change state. */
   private accept(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
     if (taken.length === 0) return
-    const { rules, recent, metrics } = this.deps
-    metrics.fixesAccepted.inc({ format: job.format, transport: job.transport }, taken.length)
+    const { rules, recent } = this.deps
+    this.counters(job.format, job.transport).accepted.inc(taken.length)
     let events: AlertEvent[] | null = null
     for (const { fix, key } of taken) {
       recent?.add(key)
@@ -290,8 +310,24 @@ export class Ingestor {
       this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions could not be journaled (they will be missing from the alerts table); delivering them anyway.')
       done = undefined
     }
-    if (done === undefined) this.deps.onAlerts?.(events)
-    else void done.then(() => this.deps.onAlerts?.(events))
+    if (done !== undefined) {
+      void done.then(() => this.deps.onAlerts?.(events))
+      return
+    }
+    // Held by a group commit: delivered once written (a journal closed first never delivers them).
+    const written = this.written()
+    if (written === undefined) this.deps.onAlerts?.(events)
+    else void written.then(() => this.deps.onAlerts?.(events), (err: unknown) => this.deps.logger.error({ err, alerts: events.map((e) => e.alertId) }, 'Alert transitions were not written to the journal; not delivering them.'))
+  }
+
+  /** Undefined once every appended record is written (group commit flushed), else when it is. */
+  private written(): void | Promise<void> {
+    const journal = this.deps.journal
+    if (journal.flush === undefined || journal.flush()) return undefined
+    return (async () => {
+      do await journal.whenWritable()
+      while (!journal.flush!())
+    })()
   }
 
   /**
@@ -339,6 +375,22 @@ export class Ingestor {
     for (const r of job.stored) this.logReject(r.reason, r.detail, r.topic)
   }
 
+  private counters(format: string, transport: Transport): { received: BoundCounter; accepted: BoundCounter } {
+    // Consecutive messages mostly share their route: no key built for them.
+    const last = this.lastCounters
+    if (last !== null && last.format === format && last.transport === transport) return last.c
+    const key = `${transport}\u0000${format}`
+    let c = this.bound.get(key)
+    if (c === undefined) {
+      const { metrics } = this.deps
+      // Formats are the decode routes' (a few, fixed by config): the map stays small.
+      c = { received: boundCounter(metrics.messagesReceived, { format, transport }), accepted: boundCounter(metrics.fixesAccepted, { format, transport }) }
+      this.bound.set(key, c)
+    }
+    this.lastCounters = { format, transport, c }
+    return c
+  }
+
   /** Appends now, or waits for space (in order); throws (not acknowledged) when the journal fails. */
   private append(record: Buffer): void | Promise<void> {
     const journal = this.deps.journal
@@ -351,12 +403,18 @@ export class Ingestor {
   }
 
   private countFlags(flags: number): void {
-    const c = this.deps.metrics.fixesFlagged
-    if (flags & FixFlag.ImpossibleSpeed) c.inc({ flag: 'impossible_speed' })
-    if (flags & FixFlag.Duplicate) c.inc({ flag: 'duplicate' })
-    if (flags & FixFlag.TooLate) c.inc({ flag: 'too_late' })
-    if (flags & FixFlag.FutureTs) c.inc({ flag: 'future_ts' })
-    if (flags & FixFlag.Mock) c.inc({ flag: 'mock' })
+    const c = this.flagCounters ??= {
+      impossibleSpeed: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'impossible_speed' }),
+      duplicate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'duplicate' }),
+      tooLate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'too_late' }),
+      futureTs: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'future_ts' }),
+      mock: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'mock' }),
+    }
+    if (flags & FixFlag.ImpossibleSpeed) c.impossibleSpeed.inc()
+    if (flags & FixFlag.Duplicate) c.duplicate.inc()
+    if (flags & FixFlag.TooLate) c.tooLate.inc()
+    if (flags & FixFlag.FutureTs) c.futureTs.inc()
+    if (flags & FixFlag.Mock) c.mock.inc()
   }
 
   private logReject(reason: string, detail: string, topic: string): void {

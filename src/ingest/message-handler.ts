@@ -3,6 +3,17 @@
 // then may the source acknowledge it (PUBACK).
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
 
+/**
+ * Group commit, as a source sees the journal: `defer(fn)` runs the handler with the journal's
+ * writes held; `flush()` writes what is held (false: not yet, retry once `whenWritable()` resolves).
+ * A source that defers sends no acknowledgement of those messages before flush() returned true.
+ */
+export interface GroupCommit {
+  defer<T>(fn: () => T): T
+  flush(): boolean
+  whenWritable(): Promise<void>
+}
+
 /** Publishes from the engine (alerts) through whichever broker is in use. */
 export type Publish = (topic: string, payload: string, opts: { qos: 1; retain: boolean }) => Promise<void>
 

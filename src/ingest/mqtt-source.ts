@@ -9,7 +9,7 @@ import type { AuthThrottle } from './auth-throttle.js'
 import { createBrokerAuth } from './broker-auth.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js'
 import { startMqttSubscriber, type MqttSubscriber } from './mqtt-subscriber.js'
-import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
+import { SourcePausedError, type GroupCommit, type MessageHandler, type Publish } from './message-handler.js'
 
 export interface MqttSource {
   /** Where devices connect, for the start-up log. */
@@ -23,15 +23,18 @@ export interface MqttSource {
   close(): Promise<void>
 }
 
-/** `throttle`: the engine's credential throttle, shared by the embedded broker with the other transports. */
-export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, throttle: AuthThrottle): Promise<MqttSource> {
+/**
+ * `throttle`: the engine's credential throttle, shared by the embedded broker with the other transports.
+ * `commit`: the journal's group commit, used by the subscriber to an external broker.
+ */
+export async function startMqttSource(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, throttle: AuthThrottle, commit?: GroupCommit): Promise<MqttSource> {
   let paused = false
   const gated: MessageHandler = (topic, payload) => {
     if (paused) throw new SourcePausedError()
     return onMessage(topic, payload)
   }
   if (config.mqtt.url !== undefined) {
-    const sub = startMqttSubscriber(config, gated, logger, metrics)
+    const sub = startMqttSubscriber(config, gated, logger, metrics, commit)
     return {
       address: config.mqtt.url,
       broker: undefined,

@@ -2,7 +2,8 @@
 // (stable client id, clean: false, session expiry on MQTT 5), so the broker keeps what we have not
 // acknowledged. MQTT.js sends PUBACK when handleMessage calls back and handles packets one at a
 // time, so the handler is synchronous in the common case (a journal append) and only defers the
-// callback when the pipeline applies backpressure (journal full).
+// callback when the pipeline applies backpressure (journal full). With the journal's group commit,
+// up to 64 messages of one event-loop turn share one journal write and one socket write of PUBACKs.
 import { readFileSync } from 'node:fs'
 import mqtt, { type MqttClient, type IClientOptions, type IPublishPacket } from 'mqtt'
 import type { Logger } from 'pino'
@@ -10,7 +11,13 @@ import type { ResolvedConfig } from '../config/resolve.js'
 import { redactUrl } from '../telemetry/redact.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { telemetryEvent } from '../telemetry/events.js'
-import { SourcePausedError, type MessageHandler, type Publish } from './message-handler.js'
+import { SourcePausedError, type GroupCommit, type MessageHandler, type Publish } from './message-handler.js'
+
+/**
+ * Most messages whose PUBACKs wait for one journal write. Holding a whole turn's messages (up to the
+ * broker's in-flight window) would leave the broker idle while we work and us idle while it refills.
+ */
+const GROUP_MAX = 64
 
 export interface MqttSubscriber {
   readonly subscribed: boolean
@@ -52,7 +59,8 @@ export function clientOptions(config: ResolvedConfig): IClientOptions {
   return opts
 }
 
-export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics): MqttSubscriber {
+/** `commit`: the journal's group commit (see GroupCommit); without it every message is written on its own. */
+export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHandler, logger: Logger, metrics: Metrics, commit?: GroupCommit): MqttSubscriber {
   const url = config.mqtt.url
   if (url === undefined) throw new Error('startMqttSubscriber needs mqtt.url')
   const log = logger.child({ component: 'mqtt' })
@@ -61,24 +69,77 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   let subscribed = false
   const topics = Object.fromEntries(config.mqtt.subscriptions.map((s) => [subscriptionTopic(config, s.topic), { qos: 1 as const }]))
 
+  // One event-loop turn's messages are journaled in one write and their PUBACKs leave in one
+  // socket write. MQTT.js hands over one packet at a time and acks each as soon as the handler
+  // calls back, so the socket is corked for the turn: the PUBACKs queue in it, and at the end of
+  // the turn (setImmediate) the journal writes the turn's records (group commit) before the socket
+  // is uncorked. No PUBACK leaves before its record is written; if the write has to wait (disk
+  // full or failing), the PUBACKs wait with it. Without `commit`, each append writes at once.
+  /** The sockets corked for the current group (a reconnect mid-group corks the new one too). */
+  let corked: Array<{ uncork(): void }> = []
+  let grouped = 0
+  let scheduled = false
+  /** Writes the group's records, then lets its PUBACKs go; false (and retried) while the journal cannot write. */
+  const release = (): boolean => {
+    let written = true
+    try {
+      written = commit === undefined || commit.flush()
+    } catch (err) {
+      // Never ack what was not written: drop the connection (and the queued PUBACKs) instead.
+      log.error({ err }, 'Journal write failed; not acknowledging this turn\'s messages.')
+      corked = []
+      grouped = 0
+      scheduled = false
+      client.stream.destroy()
+      return false
+    }
+    if (!written) {
+      void commit!.whenWritable().then(release, () => undefined)
+      return false
+    }
+    const streams = corked
+    corked = []
+    grouped = 0
+    scheduled = false
+    for (const st of streams) st.uncork()
+    return true
+  }
+  /** Drops the connection, after the PUBACKs of messages already journaled this turn have left. */
+  const drop = (): void => {
+    if (corked.length > 0) release()
+    client.stream.destroy()
+  }
+  const handle = commit === undefined ? onMessage : (topic: string, payload: Buffer) => commit.defer(() => onMessage(topic, payload))
   client.handleMessage = (packet: IPublishPacket, callback) => {
+    // A full group is released at once: the broker refills its in-flight window while we work on.
+    if (grouped >= GROUP_MAX) release()
+    grouped++
+    const stream = client.stream
+    if (!corked.includes(stream)) {
+      stream.cork()
+      corked.push(stream)
+    }
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(release)
+    }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     let result: void | Promise<void>
     try {
-      result = onMessage(packet.topic, payload)
+      result = handle(packet.topic, payload)
     } catch (err) {
       // Stopping: leave the message unacknowledged but keep the connection (alerts are still
       // published through it); the broker re-sends it to the persistent session after the restart.
       if (err instanceof SourcePausedError) return callback(err)
       // Never ack what the pipeline could not take: drop the connection so the broker redelivers after reconnect.
       log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
-      client.stream.destroy()
+      drop()
       return
     }
     if (result === undefined) return callback()
     result.then(() => callback(), (err: Error) => {
       log.error({ err, topic: packet.topic }, 'Pipeline failed on a message; not acknowledging it.')
-      client.stream.destroy()
+      drop()
     })
   }
 
@@ -115,6 +176,8 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
       return new Promise((resolve, reject) => client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve())))
     },
     close() {
+      // end() would uncork the socket: PUBACKs still waiting for their records are dropped with it instead.
+      if (corked.length > 0 && !release()) client.stream.destroy()
       return new Promise((resolve) => client.end(false, {}, () => resolve()))
     },
   }

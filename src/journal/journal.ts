@@ -12,6 +12,14 @@
 //              thousand/s on SSD, see bench/journal.ts).
 // Sealed segments are fsynced at seal time unless the policy is `never`; close() always fsyncs.
 //
+// Group commit (defer/flush): a source that can hold its acknowledgements (the MQTT subscriber
+// corks its socket for one event-loop turn) runs its handler inside defer(): appends then keep
+// their frames in memory, and one flush() at the end of the turn writes them all (one write, and
+// with `always` one fsync) before any of their acknowledgements leaves. Any append outside defer(),
+// a seal, the fsync timer and close() flush first, so the file keeps append order. A flush that
+// fails keeps the frames and makes the journal full ('disk'): appends wait, the frames are written
+// on the disk retry, and only then are their acknowledgements released.
+//
 // Segment ids are never reused: the next id is max(largest id on disk + 1, clock at open in ms),
 // so even a wiped data directory does not hand out an id (dedup token) ClickHouse has already seen.
 import { EventEmitter } from 'node:events'
@@ -72,6 +80,8 @@ export interface JournalIo {
   writeSync: (fd: number, buf: Buffer, offset: number, length: number) => number
   ftruncateSync: (fd: number, len: number) => void
   fsyncSync: (fd: number) => void
+  /** The interval timer's fsync, off the event loop (the thread pool); defaults to fsyncSync's override when a test gives only that. */
+  fsync: (fd: number, done: (err: Error | null) => void) => void
 }
 
 export interface JournalDeps {
@@ -133,6 +143,12 @@ export class Journal extends EventEmitter {
   private fsyncTimer: NodeJS.Timeout | null = null
   private diskTimer: NodeJS.Timeout | null = null
   private last: { segment: number; index: number } | null = null
+  /** Frames appended inside defer() and not written yet, in order (see flush()). */
+  private held: Buffer[] = []
+  private heldBytes = 0
+  private deferring = 0
+  /** An interval fsync is running in the thread pool (see fsyncActive). */
+  private fsyncing = false
 
   private constructor(opts: JournalOptions, deps: JournalDeps) {
     super()
@@ -146,10 +162,22 @@ export class Journal extends EventEmitter {
       replayed: telemetryEvent(this.log, { counter: this.metrics?.journalReplayedRecords, level: 'info', message: 'Journal recovered segments left by the previous run.', amountField: 'records' }),
       corrupt: telemetryEvent(this.log, { counter: this.metrics?.journalCorruptRecords, level: 'warn', message: 'Journal skipped damaged records.', amountField: 'records' }),
     }
+    const syncOverride = deps.io?.fsyncSync
     this.io = {
       writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
       ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
       fsyncSync: (fd) => fs.fsyncSync(fd),
+      fsync: syncOverride === undefined
+        ? (fd, done) => fs.fsync(fd, done)
+        : (fd, done) => {
+            let err: Error | null = null
+            try {
+              syncOverride(fd)
+            } catch (e) {
+              err = e instanceof Error ? e : new Error(String(e))
+            }
+            done(err)
+          },
       ...deps.io,
     }
   }
@@ -190,6 +218,8 @@ export class Journal extends EventEmitter {
     const frameBytes = FRAME_OVERHEAD + record.length
     if (HEADER_BYTES + frameBytes > this.opts.maxBytes) throw new RangeError(`record of ${record.length} bytes can never fit in journal.max_bytes`)
     if (this.fullReason) return false
+    // Outside defer() a record is written when append returns: what is held goes first.
+    if (this.deferring === 0 && this.heldBytes > 0 && !this.flush()) return false
 
     const now = this.now()
     if (this.active && now - this.active.firstAt >= this.opts.segmentMaxAgeMs) this.sealActive()
@@ -208,22 +238,81 @@ export class Journal extends EventEmitter {
       return false
     }
     const frame = encodeFrame(record)
-    try {
-      this.writeAll(a.fd, frame)
-    } catch (err) {
-      if (!isNoSpace(err)) throw err
-      this.rollback(a)
-      this.enterFull('disk', need)
-      return false
+    const held = this.deferring > 0
+    if (held) {
+      this.held.push(frame)
+      this.heldBytes += frame.length
+    } else {
+      try {
+        this.writeAll(a.fd, frame)
+      } catch (err) {
+        if (!isNoSpace(err)) throw err
+        this.rollback(a)
+        this.enterFull('disk', need)
+        return false
+      }
     }
     a.records++
     this.last = { segment: a.id, index: a.records - 1 }
     a.bytes += frame.length
     this.total += frame.length
-    if (this.opts.fsync === 'always') this.io.fsyncSync(a.fd)
+    if (this.opts.fsync === 'always' && !held) this.io.fsyncSync(a.fd)
     else a.dirty = true
     this.metrics?.journalBytes.set(this.total)
     if (a.records >= this.opts.segmentMaxRecords) this.sealActive()
+    return true
+  }
+
+  /**
+   * Runs fn with this journal's appends held in memory (group commit): a record appended inside
+   * is counted (segment, index, bytes) but written only by the next flush(), which the caller must
+   * see return true before it acknowledges anything that depends on those records.
+   */
+  defer<T>(fn: () => T): T {
+    this.deferring++
+    try {
+      return fn()
+    } finally {
+      this.deferring--
+    }
+  }
+
+  /** True when no record is held in memory: every appended record is written (per the fsync policy). */
+  get flushed(): boolean {
+    return this.heldBytes === 0
+  }
+
+  /**
+   * Writes the held records in one write (and fsyncs with `always`); true once nothing is held.
+   * On a write (or fsync) error what was written is undone, the records stay held and the journal turns
+   * full ('disk'): false, and flush() succeeds again once whenWritable() resolves.
+   */
+  flush(): boolean {
+    if (this.heldBytes === 0) return true
+    const a = this.active
+    if (a === null) throw new Error('journal holds records without an active segment')
+    const buf = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes)
+    try {
+      this.writeAll(a.fd, buf)
+      if (this.opts.fsync === 'always') this.io.fsyncSync(a.fd)
+    } catch (err) {
+      // Undo a partial frame: the file must stay a valid prefix of what is counted.
+      try {
+        this.io.ftruncateSync(a.fd, a.bytes - this.heldBytes)
+      } catch (e) {
+        this.log.error({ err: e, segment: a.id }, 'Journal could not roll back a partial group write.')
+      }
+      this.log.error({ err, segment: a.id, bytes: this.heldBytes }, 'Journal group write failed; the records stay in memory and their acknowledgements wait until the disk takes them (check its space and health).')
+      if (this.fullReason === null) {
+        this.enterFull('disk', 0)
+      } else {
+        this.fullReason = 'disk'
+        this.scheduleDiskRetry()
+      }
+      return false
+    }
+    this.held = []
+    this.heldBytes = 0
     return true
   }
 
@@ -238,6 +327,8 @@ export class Journal extends EventEmitter {
   sealActive(forceSync = false): SealedSegment | null {
     const a = this.active
     if (!a) return null
+    // Held records are part of this segment: written first, or the segment stays open.
+    if (!this.flush()) return null
     this.active = null
     if (this.ageTimer) clearTimeout(this.ageTimer)
     this.ageTimer = null
@@ -453,15 +544,24 @@ export class Journal extends EventEmitter {
     this.ageTimer.unref()
   }
 
+  /**
+   * The interval timer's fsync of the active segment, in the thread pool: a synchronous fsync held
+   * the event loop for the disk's flush time every interval (7 % of a busy engine's main thread).
+   * The guarantee is the same (what was written before the call is on disk when it completes).
+   * A segment sealed meanwhile was fsynced by the seal itself: a late result for it is ignored.
+   */
   private fsyncActive(): void {
     const a = this.active
-    if (!a || !a.dirty) return
-    try {
-      this.io.fsyncSync(a.fd)
-      a.dirty = false
-    } catch (err) {
+    if (!a || !a.dirty || this.fsyncing || !this.flush()) return
+    // Appends during the flush set it again: the next interval syncs them.
+    a.dirty = false
+    this.fsyncing = true
+    this.io.fsync(a.fd, (err) => {
+      this.fsyncing = false
+      if (err === null || this.active !== a) return
+      a.dirty = true
       this.log.error({ err, segment: a.id }, 'Journal fsync failed; data is in the page cache only.')
-    }
+    })
   }
 
   private fsyncDir(): void {
@@ -499,13 +599,17 @@ export class Journal extends EventEmitter {
     this.log.warn({ reason, bytes: this.total, maxBytes: this.opts.maxBytes }, 'Journal is full; appends are refused until segments are confirmed.')
     // Only confirmations free space, and only sealed segments get shipped: without this, an active
     // segment holding most of the bound would wait for its age limit while nothing can be written.
-    if (this.active && this.active.records > 0) this.sealActive()
-    if (reason === 'disk') {
-      // Space may come back from outside (another process frees disk): let the next append try.
-      this.diskTimer = setTimeout(() => { this.diskTimer = null; this.leaveFull() }, this.opts.diskRetryMs)
-      this.diskTimer.unref()
-    }
+    // (Not while records are held unwritten: the disk refused them, sealing would try again.)
+    if (this.active && this.active.records > 0 && this.heldBytes === 0) this.sealActive()
+    if (reason === 'disk') this.scheduleDiskRetry()
     this.emit('full')
+  }
+
+  /** Space may come back from outside (another process frees disk): let the next append (or held write) try. */
+  private scheduleDiskRetry(): void {
+    if (this.diskTimer !== null || this.closed) return
+    this.diskTimer = setTimeout(() => { this.diskTimer = null; this.leaveFull() }, this.opts.diskRetryMs)
+    this.diskTimer.unref()
   }
 
   private maybeWritable(): void {
@@ -515,6 +619,8 @@ export class Journal extends EventEmitter {
 
   private leaveFull(): void {
     if (!this.fullReason) return
+    // Held records go first; if the disk still refuses them, flush() keeps the journal full and retries.
+    if (!this.flush()) return
     this.fullReason = null
     if (this.diskTimer) clearTimeout(this.diskTimer)
     this.diskTimer = null

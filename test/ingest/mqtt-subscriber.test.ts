@@ -108,3 +108,40 @@ t.test('while stopping, a message is not acknowledged but the connection stays; 
   await waitFor(() => got.includes('during-stop'), 10_000)
   t.same(got, ['during-stop'], 'the broker delivered the unacknowledged message to the next session')
 })
+
+t.test('group commit: no PUBACK leaves before the journal wrote the record (the broker redelivers until then)', { skip: mosquittoPath() === null ? 'mosquitto is not installed' : false }, async (t) => {
+  const mosq = await startMosquitto()
+  t.teardown(() => mosq.stop())
+  const config = validateConfig({ mqtt: { url: mosq.url, client_id: 'sub-group', reconnect_period: '100ms', protocol_version: 4 } })
+  let written = false
+  let deferred = 0
+  let wake: (() => void) | null = null
+  const commit = {
+    defer: <T>(fn: () => T): T => { deferred++; return fn() },
+    flush: () => written,
+    whenWritable: () => new Promise<void>((resolve) => { wake = resolve }),
+  }
+  const got: string[] = []
+  const sub = startMqttSubscriber(config, (_topic, payload) => { got.push(payload.toString()) }, pino({ level: 'silent' }), createMetrics({ defaults: false }), commit)
+  t.teardown(() => sub.close())
+  await waitFor(() => sub.subscribed, 10_000)
+  const pub = await connect(mosq.url, { clientId: 'sub-group-pub' })
+  t.teardown(() => pub.endAsync())
+  await pub.publishAsync('fleet/P-1/position', 'm1', { qos: 1 })
+  await waitFor(() => got.includes('m1'), 10_000)
+  t.equal(deferred, 1, 'the handler ran inside the journal\'s defer()')
+  // The record is not written: its PUBACK must not have left, so the broker delivers it again.
+  await mosq.restart()
+  await waitFor(() => got.filter((m) => m === 'm1').length === 2, 20_000)
+  t.pass('redelivered after a broker restart: it had not been acknowledged')
+  written = true
+  wake!()
+  await pub.publishAsync('fleet/P-1/position', 'm2', { qos: 1 })
+  await waitFor(() => got.includes('m2'), 10_000)
+  // Written now: the PUBACKs went out, so another restart delivers nothing again.
+  await new Promise((r) => setTimeout(r, 300))
+  await mosq.restart()
+  await waitFor(() => sub.subscribed, 20_000)
+  await new Promise((r) => setTimeout(r, 1000))
+  t.same(got, ['m1', 'm1', 'm2'], 'acknowledged once written: no further redelivery')
+})

@@ -32,3 +32,29 @@ t.test('seeds from the journal\'s recent records, skipping other tables and garb
   t.equal(seedRecentFixes({ recentRecords: () => [] }, pino({}, { write: (l: string) => quiet.push(l) })).size, 0)
   t.same(quiet, [], 'nothing to remember, nothing logged')
 })
+
+t.test('evicts in insertion order across many wraps of its capacity (a re-delivery does not refresh a key)', async (t) => {
+  const cap = 50
+  const r = new RecentFixes(cap)
+  for (let i = 0; i < 10 * cap + 7; i++) {
+    t.ok(r.add(`k${i}`))
+    if (i % 3 === 0) t.notOk(r.add(`k${i}`), 'a repeat is recognised and not stored twice')
+  }
+  t.equal(r.size, cap)
+  const last = 10 * cap + 6
+  t.ok(r.has(`k${last}`) && r.has(`k${last - cap + 1}`), 'the newest capacity keys are kept')
+  t.notOk(r.has(`k${last - cap}`), 'the one before them was evicted')
+  t.ok(r.add(`k${last - cap}`), 'and is new again')
+  t.notOk(r.has(`k${last - cap + 1}`), 'which evicted the oldest kept key')
+})
+
+t.test('stays fast at capacity: eviction does not walk the Set\'s deleted entries', async (t) => {
+  const cap = 20_000
+  const r = new RecentFixes(cap)
+  for (let i = 0; i < cap; i++) r.add(`w${i}`)
+  const started = performance.now()
+  for (let i = 0; i < 10 * cap; i++) r.add(`x${i}`)
+  const ms = performance.now() - started
+  // Through the Set's iterator this took seconds (every add skipped the deleted entries); a ring takes tens of ms.
+  t.ok(ms < 2000, `200,000 adds at capacity in ${Math.round(ms)} ms`)
+})

@@ -156,6 +156,28 @@ t.test('an fsync failure on the interval timer is logged, not thrown', async (t)
   j.close()
 })
 
+t.test('the interval fsync runs off the event loop; one left behind by a seal is ignored, a failed one retried', async (t) => {
+  const errors: unknown[] = []
+  const logger = { info() {}, warn() {}, error: (o: unknown) => { errors.push(o) } }
+  const pending: Array<{ fd: number; done: (err: Error | null) => void }> = []
+  const io = { fsync: (fd: number, done: (err: Error | null) => void) => { pending.push({ fd, done }) } }
+  const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 5, segmentMaxRecords: 1000 }, { io, logger: logger as never })
+  j.append(rec('a'))
+  t.ok(await until(() => pending.length === 1), 'the timer started one')
+  j.append(rec('b'))
+  await new Promise((r) => setTimeout(r, 30))
+  t.equal(pending.length, 1, 'never two at once')
+  pending.shift()!.done(null)
+  t.ok(await until(() => pending.length === 1), 'what was appended during the first is synced by the next')
+  pending.shift()!.done(Object.assign(new Error('EIO'), { code: 'EIO' }))
+  t.equal(errors.length, 1, 'a failure is logged')
+  t.ok(await until(() => pending.length === 1), 'and the segment is synced again at the next interval')
+  j.sealActive()
+  pending.shift()!.done(Object.assign(new Error('EBADF'), { code: 'EBADF' }))
+  t.equal(errors.length, 1, 'the sealed segment was fsynced by the seal: a late failure of its interval fsync is ignored')
+  j.close()
+})
+
 t.test('metrics follow the journal', async (t) => {
   const metrics = createMetrics({ defaults: false })
   const value = async (name: string): Promise<number> => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0

@@ -1,0 +1,99 @@
+// The engine's per-fix CPU cost without any network: native MQTT payloads handed straight to the
+// ingestor (decode → validate → H3 → rules → journal) and OwnTracks bodies through HTTP ingest's
+// decoder and the same ingestor, in the real engine (sample deployment, default config, embedded
+// ClickHouse shipping in the background). Prints µs of main-thread CPU per fix, median of runs.
+// On a shared, noisy machine this is the figure to compare before and after a change: it does not
+// depend on how the broker, the load generator and other processes share the cores.
+//   npx tsx bench/pipeline.ts [fixes=50000] [runs=5] [--profile=file.cpuprofile]
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { loadConfig, validateConfig } from '../src/config/load.js'
+import { Engine } from '../src/engine.js'
+import { createHttpDecoders } from '../src/decode/http-decoders.js'
+import { decoderOptionsFromConfig } from '../src/decode/decoder.js'
+import { median, sleep, table } from './lib/measure.js'
+
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const FIXES = Number(positional[0] ?? 50_000)
+const RUNS = Number(positional[1] ?? 5)
+const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length)
+/** Messages per event-loop turn (about what one socket read brings at load). */
+const PER_TURN = 32
+const UNITS = 300
+
+/** CPU time of the main thread, µs, from /proc (10 ms ticks; Node 20 has no process.threadCpuUsage). */
+const threadUs = (): number => {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+const config = validateConfig(JSON.parse(JSON.stringify({
+  data_dir: mkdtempSync(join(tmpdir(), 'hexp-pipeline-')), log_level: 'warn',
+  http: { port: 0, host: '127.0.0.1' }, broker: { port: 0 },
+  units: sample.units, posts: sample.posts, zones: sample.zones,
+})) as Record<string, unknown>)
+const engine = new Engine({ config, logger: pino({ level: 'warn' }), http: false })
+await engine.start()
+const h = engine.testHandle()
+const owntracks = createHttpDecoders(decoderOptionsFromConfig(config)).owntracks
+
+let seq = 0
+const base = Date.now() - 3_600_000
+/** Fix j: unit j % UNITS, ten seconds apart per unit, moving a little (as bench/lib/publish-child.ts). */
+const at = (j: number) => ({ ts: base + Math.floor(j / UNITS) * 10 + 1, lat: 36.43 + (j % 997) * 0.0001, lon: 117.77 + (j % 991) * 0.00015 })
+
+async function run(kind: 'mqtt' | 'http'): Promise<number> {
+  // Payloads built before the clock starts: their cost is the device's, not ours.
+  const items = Array.from({ length: FIXES }, () => {
+    const j = seq++
+    const f = at(j)
+    return kind === 'mqtt'
+      ? { topic: `fleet/U-${j % UNITS}/position`, payload: Buffer.from(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":8.5,"heading":90,"accuracy":5,"seq":${j}}`) }
+      : { topic: `U-${j % UNITS}`, payload: Buffer.from(JSON.stringify({ _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: 8, vel: 12 })) }
+  })
+  const journal = h.journal
+  const t0 = threadUs()
+  for (let i = 0; i < items.length; i += PER_TURN) {
+    journal.defer(() => {
+      for (let k = i; k < Math.min(i + PER_TURN, items.length); k++) {
+        const it = items[k]!
+        const done = kind === 'mqtt' ? h.ingestor.handle(it.topic, it.payload) : h.ingestor.ingest(owntracks(it.topic, it.payload, Date.now()), Date.now(), 'http')
+        if (done !== undefined) throw new Error('the journal applied backpressure: run fewer fixes')
+      }
+    })
+    journal.flush()
+    if ((i / PER_TURN) % 16 === 0) await new Promise((r) => setImmediate(r))
+  }
+  return (threadUs() - t0) / FIXES
+}
+
+const session = PROFILE === undefined ? null : new Session()
+if (session !== null) {
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+}
+const mqttRuns: number[] = []
+const httpRuns: number[] = []
+for (let r = 0; r < RUNS; r++) {
+  mqttRuns.push(await run('mqtt'))
+  httpRuns.push(await run('http'))
+  await sleep(200)
+}
+if (session !== null) {
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(PROFILE!, JSON.stringify(profile))
+  console.log(`profile written to ${PROFILE}`)
+}
+const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ')
+console.log(table(`Pipeline CPU per fix (main thread, no network), ${FIXES.toLocaleString('en-US')} fixes × ${RUNS} runs, sample rules on`, ['input', 'µs/fix (median)', 'runs'], [
+  ['native JSON via MQTT handler (decode → journal → rules)', median(mqttRuns).toFixed(1), fmt(mqttRuns)],
+  ['OwnTracks body via HTTP decoder → ingestor', median(httpRuns).toFixed(1), fmt(httpRuns)],
+]))
+await engine.stop()
+process.exit(0)
