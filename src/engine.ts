@@ -30,6 +30,7 @@ import { replaySource } from './store/clickhouse/replay-queries.js'
 import { clickHouseReportQueries } from './store/clickhouse/report-queries.js'
 import { Ingestor } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
+import { LogGroup } from './ingest/log-group.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
@@ -426,7 +427,9 @@ export class Engine {
 
     const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
-    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle, journal)
+    // Cluster mode: a turn's messages are appended to JetStream together, acknowledged once all are stored.
+    const commit = this.#cluster === undefined ? journal : new LogGroup(journal)
+    const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle, commit)
     if (config.jt808.port !== undefined) {
       this.#jt808 = await Jt808Gateway.start({
         config, terminals: this.#stages.terminals, dataDir: this.dataDir, metrics, logger, now, throttle: throttle.forTransport('jt808'),

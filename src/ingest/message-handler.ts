@@ -9,7 +9,8 @@ export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<
  * A source that defers sends no acknowledgement of those messages before flush() returned true.
  */
 export interface GroupCommit {
-  defer<T>(fn: () => T): T
+  /** Returns the handler's result, or undefined when the group itself holds its durability (cluster mode's LogGroup). */
+  defer(fn: () => void | Promise<void>): void | Promise<void>
   flush(): boolean
   whenWritable(): Promise<void>
 }
