@@ -13,8 +13,7 @@
 // Every step checks ownership first (owns(): the lease, fenced before anyone else may take it),
 // so an engine that lost its lease stops at the next step.
 import type { Logger } from 'pino'
-import type { AlertEvent } from '../rules/alert-event.js'
-import type { EffectEntry, Marks, PartitionEffects } from './effects.js'
+import type { EffectEntry, EffectEvent, Marks, PartitionEffects } from './effects.js'
 
 export interface MarksIO {
   get(p: number): Promise<Marks>
@@ -28,7 +27,7 @@ export interface PartitionWorkerDeps {
   /** Inserts position rows with an insert dedup token; rejects when ClickHouse is away (retried). */
   insertRows(rows: string[], token: string): Promise<void>
   /** Delivers events; resolves once every webhook delivery of them is done. */
-  deliver(events: AlertEvent[]): Promise<void>
+  deliver(events: EffectEvent[]): Promise<void>
   owns(): boolean
   logger: Logger
   /** Rows per insert (default 5,000). */

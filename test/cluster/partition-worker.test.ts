@@ -6,7 +6,7 @@
 import t from 'tap'
 import pino from 'pino'
 import { PartitionWorker, rowsToken, type PartitionWorkerDeps } from '../../src/cluster/partition-worker.js'
-import { PartitionEffects, type Marks } from '../../src/cluster/effects.js'
+import { PartitionEffects, effectEventId, type Marks } from '../../src/cluster/effects.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
 const P = 3
@@ -75,7 +75,7 @@ function harness(opts: { marks?: Marks; owns?: boolean } = {}) {
       h.inserts.push({ token, rows })
     },
     deliver: async (events) => {
-      const ids = events.map((e) => e.eventId)
+      const ids = events.map(effectEventId)
       log.push(`deliver ${ids.join(',')}`)
       h.delivered.push(ids)
       if (h.autoDeliver) return
@@ -214,7 +214,7 @@ t.test('a delivery that fails unexpectedly never advances the mark', async (t) =
   const { h, deps } = harness()
   h.effects.add(P, 1n, [], [ev('e1')])
   h.effects.add(P, 2n, [], [ev('e2')])
-  const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map((e) => e.eventId)); if (evs[0]?.eventId === 'e1') throw new Error('bug') } })
+  const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map(effectEventId)); if ((evs[0] === undefined ? '' : effectEventId(evs[0])) === 'e1') throw new Error('bug') } })
   await until(() => h.delivered.length === 2, 'both started')
   await pause(30)
   await w.stop()
@@ -271,7 +271,7 @@ t.test('losing the lease stops it at the next step', async (t) => {
     const { h, deps } = harness()
     h.effects.add(P, 1n, [], [ev('e1')])
     h.effects.add(P, 2n, [], [ev('e2')])
-    const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map((e) => e.eventId)); h.owned = false } })
+    const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map(effectEventId)); h.owned = false } })
     await pause(30)
     await w.stop()
     t.same(h.delivered, [['e1']])

@@ -5,7 +5,7 @@
 // identical alert events (ids, types, order per partition), coverage and response figures.
 import t from 'tap'
 import { FleetReplica, eventPartition, type ReplicaEntry } from '../../src/cluster/replica.js'
-import { PartitionEffects } from '../../src/cluster/effects.js'
+import { PartitionEffects, effectEventId, type EffectEvent } from '../../src/cluster/effects.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 import { encodeRecord, type ClusterRecord } from '../../src/cluster/records.js'
 import { positionRow } from '../../src/journal/record.js'
@@ -78,7 +78,7 @@ t.test('applies each kind with the record\'s clock; effects land in the right pa
   t.equal(replica.clock(), T0 + 8100)
   const rows = effects.rowsAfter(fp, 0n, 100)
   t.same(rows.map((e) => [e.seq, e.rows]), [[1n, [positionRow({ ...f, flags: 4 })]]], 'the position row (with its flags) under the fix\'s partition and sequence')
-  const evs = (p: number) => effects.eventsAfter(p, 0n).map((e) => [e.seq, e.events.map((x) => x.eventId)])
+  const evs = (p: number) => effects.eventsAfter(p, 0n).map((e) => [e.seq, e.events.map(effectEventId)])
   t.same(evs(partitionOf('zone:grid-2', P)).filter(([s]) => s === 2n), [[2n, ['z1.opened']]], 'zone event by its subject')
   const byUnit = [...evs(fp), ...(partitionOf('O-003', P) === fp ? [] : evs(partitionOf('O-003', P)))].filter(([s]) => s !== 2n)
   t.same(byUnit.sort((a, b) => Number(a[0]) - Number(b[0])), [[1n, ['a1.opened']], [3n, ['s1.opened']], [4n, ['a1.acknowledged']], [6n, ['s1.resolved']]], 'unit events by unit, tagged with their record\'s sequence')
@@ -267,7 +267,7 @@ t.test('equivalence: one RuleEngine vs the replica fed the same inputs as log re
     const p = eventPartition(e, P)
     expected.set(p, [...(expected.get(p) ?? []), e])
   }
-  const got = new Map<number, AlertEvent[]>()
+  const got = new Map<number, EffectEvent[]>()
   for (const p of effects.partitions()) {
     const evs = effects.eventsAfter(p, 0n).flatMap((x) => x.events)
     if (evs.length > 0) got.set(p, evs)
@@ -275,7 +275,7 @@ t.test('equivalence: one RuleEngine vs the replica fed the same inputs as log re
   t.same([...got.keys()].sort(), [...expected.keys()].sort(), 'the same partitions have events')
   for (const [p, evs] of expected) {
     const mine = got.get(p) ?? []
-    t.same(mine.map((e) => e.eventId), evs.map((e) => e.eventId), `partition ${p}: the same ${evs.length} event ids, in order`)
+    t.same(mine.map(effectEventId), evs.map((e) => e.eventId), `partition ${p}: the same ${evs.length} event ids, in order`)
     t.same(mine, evs, `partition ${p}: the same events, field for field`)
   }
   t.same(commands, rec.commands, 'the operator commands had the same outcomes')
