@@ -11,7 +11,8 @@
 //   the same webhook-id; in the normal case nothing (the window is between a webhook's 2xx and
 //   the next marks write).
 // Every step checks ownership first (owns(): the lease, fenced before anyone else may take it),
-// so an engine that lost its lease stops at the next step.
+// so an engine that lost its lease stops at the next step (and resumes from the stored marks if
+// it holds the lease again without the node having stopped the worker).
 import type { Logger } from 'pino'
 import type { EffectEntry, EffectEvent, Marks, PartitionEffects } from './effects.js'
 
@@ -96,7 +97,15 @@ export class PartitionWorker {
     const idle = deps.idleMs ?? 250
     const retry = deps.retryMs ?? 1000
     let marks: Marks | null = null
-    while (this.active()) {
+    while (!this.stopped) {
+      // Not the owner at this instant (a lease renewed late under load, past its fence): wait and
+      // read the marks again once owned, rather than end the loop while the node still counts on
+      // this worker (it replaces a worker only when the ownership view changes).
+      if (!deps.owns()) {
+        marks = null
+        await this.sleep(idle)
+        continue
+      }
       try {
         if (marks === null) {
           const stored = await deps.marks.get(p)

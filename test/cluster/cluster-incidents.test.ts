@@ -59,6 +59,10 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
   await waitFor(() => rx.received.find((r) => r.type === 'incident.opened'), 30_000).catch((err: unknown) => {
     return (async () => {
     t.comment(JSON.stringify({ ownedA: (await a.engine.cluster!.status()).owned, ownedB: (await b.engine.cluster!.status()).owned, trackerWaiting: 0 }))
+    for (const h of [a, b]) {
+      const ws = (h.engine.cluster as unknown as { workers: Map<number, Record<string, unknown>> }).workers
+      t.comment(JSON.stringify([...ws].map(([p, w]) => ({ p, stopped: w.stopped, inflight: w.inflight, deliveredUpTo: w.deliveredUpTo, failed: w.failed, lastShip: w.lastShip, wake: w.wake !== null })), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
+    }
     t.comment(JSON.stringify({ received: rx.received.map((r) => r.type), pendingA: [...a.engine.cluster!.pending()], pendingB: [...b.engine.cluster!.pending()] }))
     for (const l of [...a.logs, ...b.logs].filter((l) => /webhook|deliver|Partition|Event/i.test(String(l.msg))).slice(-15)) t.comment(JSON.stringify(l).slice(0, 600))
     throw err
