@@ -364,3 +364,22 @@ t.test('a marks write that fails after deliveries does not deliver them again', 
   t.same(h.delivered, [['e1'], ['e2']], 'each event delivered once: this worker knows what it delivered')
   t.same(h.inserts, [{ token: 'hexpatrol-cluster:p3:0:2', rows: ['r2'] }])
 })
+
+t.test('a moment without the lease pauses the worker; holding it again it reads the marks again and goes on', async (t) => {
+  const { h, deps } = harness()
+  h.effects.add(P, 1n, ['a'], [])
+  const w = new PartitionWorker({ ...deps, shipEveryMs: 0 })
+  await until(() => h.stored.rows === 1n, 'first batch')
+  h.owned = false
+  await pause(30)
+  // Another owner moved on meanwhile; this one must start from its marks, not from its own.
+  h.stored = { rows: 2n, alerts: 0n, intent: null }
+  h.effects.add(P, 2n, ['b'], [])
+  h.effects.add(P, 3n, ['c'], [])
+  const gets = h.log.filter((l) => l.startsWith('get')).length
+  h.owned = true
+  await until(() => h.stored.rows === 3n, 'resumed after the lease came back')
+  await w.stop()
+  t.equal(h.log.filter((l) => l.startsWith('get')).length, gets + 1, 'the marks were read again')
+  t.same(h.inserts.map((i) => i.rows), [['a'], ['c']], 'only what the other owner had not done')
+})
