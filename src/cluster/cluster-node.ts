@@ -122,6 +122,8 @@ export class ClusterNode {
   private watch: { stop(): Promise<void> } | null = null
   private snapshotTimer: NodeJS.Timeout | null = null
   private snapshotting = false
+  /** Set when stop() begins: a lease round still in flight may not start a worker any more. */
+  private stopping = false
   private caughtUp = false
   private unreadable = 0
   /** Set when following the log failed (NATS gone for good, a bug): readiness says so. */
@@ -226,6 +228,9 @@ export class ClusterNode {
         continue
       }
       const p = c.partition
+      // A worker runs until stopped (a moment without the lease only pauses it), so none may start
+      // once stop() has stopped the others.
+      if (c.owned && this.stopping) continue
       if (c.owned && !this.workers.has(p)) {
         this.workers.set(p, new PartitionWorker({
           partition: p,
@@ -372,6 +377,7 @@ export class ClusterNode {
 
   /** Stops owning (releasing the leases when `release`, so others take over at once) and following. */
   async stop(release = true): Promise<void> {
+    this.stopping = true
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer)
     if (release) await this.snapshotIfScheduler()
     // Workers first (each finishes its step and writes its marks while it still holds the lease),
