@@ -58,6 +58,8 @@ import { compileStages, type CompiledStages } from './boot.js'
 import { DeliveryTracker } from './delivery/delivery-tracker.js'
 import { ClusterNode, SCHEDULE_ROLE } from './cluster/cluster-node.js'
 import { openCluster, type ClusterHandles } from './cluster/open.js'
+import { effectEventId, isAlertEffect } from './cluster/effects.js'
+import { rowsByTable, tableToken } from './cluster/effect-rows.js'
 import type { Fix } from './decode/fix.js'
 import type { AlertPosition } from './rules/alert-event.js'
 
@@ -175,11 +177,11 @@ export class Engine {
     const { journal, shipper, unshipped, deliver } = await this.#startJournal(instance)
     const { dispatcher, fanOut, publish } = this.#startDelivery()
     const clustered = this.config.cluster.url !== undefined
-    if (clustered) await this.#startCluster(stages.deployment, fanOut, deliver)
+    // Cluster mode: the incidents stage is built inside the replica (#startCluster), before the replay.
+    if (clustered) await this.#startCluster(stages, fanOut, deliver, publish)
     await this.#startReports(publish)
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
-    // Incidents, levels and plans keep their state on one engine: not in cluster mode yet.
     if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish })
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
@@ -286,26 +288,40 @@ export class Engine {
    * fleet snapshot and replays the log (the engine's rules are the replica's), then competes for
    * partitions; the partitions it owns have their position rows inserted into ClickHouse and their
    * alert events delivered (journaled, then published; the alerts mark moves once the webhooks
-   * answered). The schedule role (ticks, coverage snapshots, bulletins, the fleet snapshot) runs on
-   * one engine at a time. Stopped after ingest: the leases are released so others take over at once.
+   * answered). The schedule role (ticks, coverage snapshots, bulletins, the fleet snapshot, hotspot
+   * recomputation) runs on one engine at a time. Incidents, patrol levels and plans are replicated
+   * too: their API changes are commands through the log, their events and rows the partitions'
+   * effects (src/incidents/service.ts in cluster mode). Stopped after ingest: the leases are
+   * released so others take over at once.
    */
-  async #startCluster(dep: Deployment, fanOut: AlertFanOut, deliver: Deliver): Promise<void> {
+  async #startCluster(stages: CompiledStages, fanOut: AlertFanOut, deliver: Deliver, publish: Publish): Promise<void> {
     const { config, logger, metrics } = this
+    const dep = stages.deployment
     const log = logger.child({ component: 'cluster' })
     const health = this.#health!
     const handles: ClusterHandles = this.#clusterHandles = await openCluster({ config, dep, logger: log, metrics })
     const tracker = this.#tracker!
-    const node = this.#cluster = new ClusterNode({
+    const node: ClusterNode = this.#cluster = new ClusterNode({
       ...handles,
       nodeId: config.cluster.node_id!,
       dep,
       insertRows: async (rows, token) => {
         if (!health.migrated) throw new Error('the ClickHouse schema is not in place yet')
-        await deliver.positions(rows, token)
+        const { tables, unknown } = rowsByTable(rows)
+        if (unknown > 0) log.warn({ rows: unknown }, 'Partition rows of no known table were skipped (written by a newer engine? run one version across the cluster).')
+        for (const [table, list] of tables) await deliver.tableRows(table, list, tableToken(token, table))
       },
       deliver: async (events) => {
-        fanOut.emit(events)
-        await tracker.whenDone(events.map((e) => e.eventId))
+        // Alert transitions are journaled (the `alerts` table) by the fan-out; incident, plan and
+        // level events are published as they are (their rows are the partition's rows).
+        fanOut.emit(events.filter(isAlertEffect))
+        for (const e of events) if (!isAlertEffect(e)) publish(e)
+        await tracker.whenDone(events.map(effectEventId))
+      },
+      incidents: (rules, restored): IncidentService => {
+        const incidents: IncidentService = this.#incidents = this.#clusterIncidents(stages, rules, node)
+        incidents.restoreState(restored)
+        return incidents
       },
       logger: log,
       now: this.#now,
@@ -314,11 +330,15 @@ export class Engine {
       onOwnership: () => metrics.clusterPartitionsOwned.set(handles.ownership.ownedPartitions().length),
     })
     this.#started.push(async () => {
+      this.#incidents?.stop()
       await node.stop(true)
       await handles.close()
     })
     await node.start()
     this.#rules = node.rules
+    this.#every(stages.incidents.hotspots.recomputeEveryMs, () => {
+      if (node.holdsRole(SCHEDULE_ROLE)) void this.#incidents?.recomputeHotspots()
+    })
     this.#every(1000, () => {
       metrics.clusterMembers.set(handles.ownership.members().length)
       for (const [p, n] of node.pending()) metrics.clusterPendingEffects.set({ partition: String(p) }, n)
@@ -348,12 +368,45 @@ export class Engine {
     })
   }
 
-  /** Cluster mode: the schedule role came or went (bulletins run on its holder only). */
+
+  /**
+   * Cluster mode: the incidents stage on the replica's rules. Reads (incidents, levels, plans,
+   * hotspots) answer from this engine's replicated state and ClickHouse; changes go through the log.
+   */
+  #clusterIncidents(stages: CompiledStages, rules: RuleEngine, node: ClusterNode): IncidentService {
+    const health = this.#health!
+    const ch = this.#ch!
+    let store: IncidentStore | undefined
+    const unused = () => { throw new Error('cluster mode: incidents are written by the partitions\' owners, not journaled') }
+    return new IncidentService({
+      setup: stages.incidents,
+      dep: stages.deployment,
+      rules,
+      store: () => (health.migrated ? (store ??= new ClickHouseIncidentStore(ch.client, ch.database)) : null),
+      journal: { incidents: unused, planEvents: unused },
+      // The incidents applied lately (RECENT_INCIDENTS_MS): answered before ClickHouse has them.
+      unshipped: new UnshippedIncidents(),
+      dir: join(this.dataDir, 'incidents'),
+      now: this.#now,
+      logger: this.logger.child({ component: 'incidents' }),
+      publish: () => undefined,
+      texts: stages.texts.incidents,
+      cluster: {
+        command: (cmd) => node.incidentCommand(cmd),
+        hotspots: (zones, at) => node.appendHotspots(zones, at),
+        leads: () => node.holdsRole(SCHEDULE_ROLE),
+      },
+    })
+  }
+
+  /** Cluster mode: the schedule role came or went (bulletins and hotspot recomputation run on its holder only). */
   #onRole(role: string, held: boolean): void {
     if (role !== SCHEDULE_ROLE) return
-    this.logger.info({ component: 'cluster', role, held }, held ? 'This engine now runs the schedule (rule ticks, coverage snapshots, bulletins, fleet snapshot).' : 'This engine no longer runs the schedule.')
-    if (held) this.#reports?.runner.start()
-    else void this.#reports?.runner.stop()
+    this.logger.info({ component: 'cluster', role, held }, held ? 'This engine now runs the schedule (rule ticks, coverage snapshots, bulletins, hotspots, fleet snapshot).' : 'This engine no longer runs the schedule.')
+    if (held) {
+      this.#reports?.runner.start()
+      void this.#incidents?.recomputeHotspots()
+    } else void this.#reports?.runner.stop()
   }
 
   /**

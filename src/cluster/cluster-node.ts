@@ -5,6 +5,8 @@
 // (ownership.ts). Start-up restores the newest fleet snapshot (Object Store), replays the log after
 // it, and only then competes for partitions, so an engine that just started never takes over a
 // partition with a state behind its log. The holder of the `schedule` role writes the snapshot.
+// The incidents stage (levels, plans, recent incidents, hotspots) is part of the replica: built
+// on the restored rules before the replay (deps.incidents), its state inside the fleet snapshot.
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { DECODER_FLAGS, type Fix } from '../decode/fix.js'
@@ -13,13 +15,14 @@ import type { Deployment } from '../rules/deployment.js'
 import { RuleEngine } from '../rules/engine.js'
 import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
-import { PartitionEffects, type Marks, type SerializedEffects } from './effects.js'
+import { PartitionEffects, type EffectEvent, type Marks, type SerializedEffects } from './effects.js'
+import { FleetReplica, type ReplicatedIncidents } from './replica.js'
 import { within } from '../within.js'
-import { FleetReplica } from './replica.js'
 import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
 import { PartitionWorker, type MarksIO } from './partition-worker.js'
-import { commandRecordId, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
+import { commandRecordId, encodeRecord, fixRecordId, hotspotsRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
+import type { HotspotZones, IncidentCommand, IncidentOutcome } from '../incidents/commands.js'
 
 /** The log as the node uses it (JetStreamLog). */
 export interface ClusterLog {
@@ -67,7 +70,13 @@ export interface ClusterNodeDeps {
   /** Hash of the configuration the rules depend on: a snapshot of another one is not restored. */
   configHash: string
   insertRows(rows: string[], token: string): Promise<void>
-  deliver(events: AlertEvent[]): Promise<void>
+  /** Delivers a partition's events (alert transitions and other outbound events); resolves once their webhooks are done. */
+  deliver(events: EffectEvent[]): Promise<void>
+  /**
+   * Builds the incidents stage on the replica's rules, restoring its part of the fleet snapshot
+   * (null: none), before the log is replayed; absent: no incidents in this cluster.
+   */
+  incidents?(rules: RuleEngine, restored: unknown): ReplicatedIncidents & { snapshot(): unknown }
   logger: Logger
   now?: () => number
   /** How often the schedule holder writes the fleet snapshot (default 60 s). */
@@ -86,7 +95,11 @@ interface SnapshotBody {
   clock: number
   rules: RuleSnapshot
   effects: SerializedEffects
+  /** The incidents stage's state (absent in snapshots of engines before it was clustered). */
+  incidents?: unknown
 }
+
+interface PendingCommand { done(outcome: unknown): void; cancel(): void }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -100,14 +113,19 @@ export class ClusterNode {
   /** Replaced by the snapshot's on restore (before anything reads it). */
   effects: PartitionEffects
   private replica!: FleetReplica
+  private incidents: (ReplicatedIncidents & { snapshot(): unknown }) | undefined
+  /** The incidents part of the restored snapshot, until the stage is built. */
+  private restoredIncidents: unknown = null
   private readonly deps: ClusterNodeDeps
   private readonly now: () => number
   private readonly workers = new Map<number, PartitionWorker>()
-  private readonly commands = new Map<string, (ev: AlertEvent | null) => void>()
+  private readonly commands = new Map<string, PendingCommand>()
   private subscription: LogSubscription | null = null
   private watch: { stop(): Promise<void> } | null = null
   private snapshotTimer: NodeJS.Timeout | null = null
   private snapshotting = false
+  /** Set when stop() begins: a lease round still in flight may not start a worker any more. */
+  private stopping = false
   private caughtUp = false
   private unreadable = 0
   /** Set when following the log failed (NATS gone for good, a bug): readiness says so. */
@@ -131,20 +149,20 @@ export class ClusterNode {
   async start(): Promise<void> {
     const { deps } = this
     const restored = await this.restore()
+    this.incidents = deps.incidents?.(this.rules, this.restoredIncidents)
+    this.restoredIncidents = null
     this.replica = new FleetReplica({
       rules: this.rules,
       effects: this.effects,
       partitions: deps.log.partitions,
+      incidents: this.incidents,
       onUnreadable: (position, why) => {
         this.unreadable++
         deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')
       },
       onTick: (now) => deps.onTick?.(now),
-      onCommand: (request, ev) => {
-        const done = this.commands.get(request)
-        this.commands.delete(request)
-        done?.(ev)
-      },
+      onCommand: (request, ev) => this.settle(request, ev),
+      onIncidentCommand: (request, outcome) => this.settle(request, outcome),
     })
     if (restored !== null) this.replica.resume(restored.position, restored.clock)
     this.watch = deps.marks.watch((p, m) => {
@@ -192,6 +210,7 @@ export class ClusterNode {
         const body = JSON.parse(decoder.decode(snap.data)) as SnapshotBody
         this.rules = RuleEngine.restore(deps.dep, body.rules, { startedAt: this.now() })
         this.effects = PartitionEffects.fromJSON(body.effects)
+        this.restoredIncidents = body.incidents ?? null
         return { position: BigInt(body.position), clock: body.clock }
       } catch (err) {
         deps.logger.warn({ err }, 'The fleet snapshot could not be restored; replaying the whole log instead.')
@@ -213,6 +232,9 @@ export class ClusterNode {
         continue
       }
       const p = c.partition
+      // A worker runs until stopped (a moment without the lease only pauses it), so none may start
+      // once stop() has stopped the others.
+      if (c.owned && this.stopping) continue
       if (c.owned && !this.workers.has(p)) {
         this.workers.set(p, new PartitionWorker({
           partition: p,
@@ -259,21 +281,46 @@ export class ClusterNode {
   /** An operator command (from any engine's API); resolves with its outcome once applied here. */
   async command(cmd: CommandInput): Promise<AlertEvent | null> {
     const request = randomUUID()
-    const record = { ...cmd, request, now: this.now() } as ClusterRecord
-    const outcome = new Promise<AlertEvent | null>((resolve, reject) => {
+    // An engine stopping answers its alert commands as not applied (null), as before.
+    return this.send(request, { ...cmd, request, now: this.now() } as ClusterRecord, (done) => done(null)) as Promise<AlertEvent | null>
+  }
+
+  /** An incidents command (create, level, plan); resolves with its outcome once applied here. */
+  async incidentCommand(cmd: IncidentCommand): Promise<IncidentOutcome> {
+    const request = randomUUID()
+    return this.send(request, { k: 'inc', cmd, request, now: this.now() }, (_done, fail) => fail(new Error('the engine is stopping; the command may still be applied (look before repeating it)'))) as Promise<IncidentOutcome>
+  }
+
+  /** Hotspots recomputed by this engine (the schedule holder), for every engine to apply. */
+  async appendHotspots(zones: HotspotZones, at: number): Promise<void> {
+    await this.deps.log.appendControl([{ id: hotspotsRecordId(at), data: encodeRecord({ k: 'hot', zones, at, now: this.now() }) }])
+  }
+
+  private settle(request: string, outcome: unknown): void {
+    const c = this.commands.get(request)
+    this.commands.delete(request)
+    c?.done(outcome)
+  }
+
+  /** Appends a command record and waits for its outcome to come back through the log. */
+  private async send(request: string, record: ClusterRecord, onStop: (done: (v: unknown) => void, fail: (err: Error) => void) => void): Promise<unknown> {
+    const outcome = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.commands.delete(request)
         reject(new Error(`the command did not come back through the cluster log within ${COMMAND_TIMEOUT_MS / 1000} s (NATS slow or away)`))
       }, COMMAND_TIMEOUT_MS)
-      this.commands.set(request, (ev) => {
-        clearTimeout(timer)
-        resolve(ev)
+      this.commands.set(request, {
+        done: (v) => { clearTimeout(timer); resolve(v) },
+        cancel: () => { clearTimeout(timer); onStop(resolve, reject) },
       })
     })
     try {
       await this.deps.log.appendControl([{ id: commandRecordId(request), data: encodeRecord(record) }])
     } catch (err) {
-      this.commands.get(request)?.(null)
+      const c = this.commands.get(request)
+      this.commands.delete(request)
+      c?.cancel()
+      void outcome.catch(() => undefined)
       throw err
     }
     return outcome
@@ -290,7 +337,7 @@ export class ClusterNode {
     try {
       // Taken between two applies (this runs on the event loop, apply is synchronous): consistent.
       const position = this.replica.position
-      const body: SnapshotBody = { v: 1, position: position.toString(), clock: this.replica.clock(), rules: this.rules.snapshot(), effects: this.effects.toJSON() }
+      const body: SnapshotBody = { v: 1, position: position.toString(), clock: this.replica.clock(), rules: this.rules.snapshot(), effects: this.effects.toJSON(), incidents: this.incidents?.snapshot() }
       const data = encoder.encode(JSON.stringify(body))
       await this.deps.snapshots.save(data, { seq: position, node: this.deps.nodeId, at: this.now(), configHash: this.deps.configHash })
       return true
@@ -328,6 +375,7 @@ export class ClusterNode {
 
   /** Stops owning (releasing the leases when `release`, so others take over at once) and following. */
   async stop(release = true): Promise<void> {
+    this.stopping = true
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer)
     if (release) await this.snapshotIfScheduler()
     // Workers first (each finishes its step and writes its marks while it still holds the lease),
@@ -337,7 +385,8 @@ export class ClusterNode {
     await this.deps.ownership.stop({ release })
     await this.watch?.stop()
     await this.subscription?.stop()
-    for (const done of this.commands.values()) done(null)
+    const pending = [...this.commands.values()]
     this.commands.clear()
+    for (const c of pending) c.cancel()
   }
 }

@@ -1,18 +1,32 @@
 // The side effects every engine computes but only a partition's owner carries out: the ClickHouse
-// position rows of a partition's fixes and the alert events of its units and zones, each tagged
+// rows of a partition (its fixes' positions; incidents and plan events, effect-rows.ts) and the
+// events of its units, zones, incidents and plans (alert transitions and other outbound events), each tagged
 // with the stream sequence of the record that caused it. Every engine keeps them until the
 // partition's progress marks (KV hexpatrol_progress, written by the owner) say they were done, so
 // an engine that takes a partition over carries out exactly what its previous owner had not:
 // rows from the `rows` mark on, events from the `alerts` mark on. Pure: no I/O, no clock.
 import type { AlertEvent } from '../rules/alert-event.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
 import { mergeMarks, ZERO_MARKS, type Marks } from './marks-codec.js'
 
 export type { Marks } from './marks-codec.js'
 
+/** An alert transition (delivered through the alert fan-out) or any other outbound event (incidents, plans, levels). */
+export type EffectEvent = AlertEvent | OutboundEvent
+
+export function isAlertEffect(e: EffectEvent): e is AlertEvent {
+  return 'eventId' in e
+}
+
+/** The id a delivery is tracked by (the webhook-id derives from it). */
+export function effectEventId(e: EffectEvent): string {
+  return isAlertEffect(e) ? e.eventId : e.id
+}
+
 export interface EffectEntry {
   seq: bigint
   rows: string[]
-  events: AlertEvent[]
+  events: EffectEvent[]
 }
 
 /** A bound on what a partition keeps while nobody carries it out (an owner that is away). */
@@ -31,7 +45,7 @@ export class PartitionEffects {
   constructor(private readonly maxPending = MAX_PENDING_ENTRIES) {}
 
   /** Records what the entry at `seq` caused in partition `p` (nothing is kept for what the marks passed). */
-  add(p: number, seq: bigint, rows: string[], events: AlertEvent[]): void {
+  add(p: number, seq: bigint, rows: string[], events: EffectEvent[]): void {
     const m = this.marks.get(p) ?? ZERO_MARKS
     const keepRows = seq > m.rows ? rows : []
     const keepEvents = seq > m.alerts ? events : []
@@ -135,4 +149,4 @@ export class PartitionEffects {
   }
 }
 
-export type SerializedEffects = Record<string, Array<{ seq: string; rows: string[]; events: AlertEvent[] }>>
+export type SerializedEffects = Record<string, Array<{ seq: string; rows: string[]; events: EffectEvent[] }>>

@@ -11,10 +11,10 @@
 //   the same webhook-id; in the normal case nothing (the window is between a webhook's 2xx and
 //   the next marks write).
 // Every step checks ownership first (owns(): the lease, fenced before anyone else may take it),
-// so an engine that lost its lease stops at the next step.
+// so an engine that lost its lease stops at the next step (and resumes from the stored marks if
+// it holds the lease again without the node having stopped the worker).
 import type { Logger } from 'pino'
-import type { AlertEvent } from '../rules/alert-event.js'
-import type { EffectEntry, Marks, PartitionEffects } from './effects.js'
+import type { EffectEntry, EffectEvent, Marks, PartitionEffects } from './effects.js'
 
 export interface MarksIO {
   get(p: number): Promise<Marks>
@@ -28,7 +28,7 @@ export interface PartitionWorkerDeps {
   /** Inserts position rows with an insert dedup token; rejects when ClickHouse is away (retried). */
   insertRows(rows: string[], token: string): Promise<void>
   /** Delivers events; resolves once every webhook delivery of them is done. */
-  deliver(events: AlertEvent[]): Promise<void>
+  deliver(events: EffectEvent[]): Promise<void>
   owns(): boolean
   logger: Logger
   /** Rows per insert (default 5,000). */
@@ -97,7 +97,15 @@ export class PartitionWorker {
     const idle = deps.idleMs ?? 250
     const retry = deps.retryMs ?? 1000
     let marks: Marks | null = null
-    while (this.active()) {
+    while (!this.stopped) {
+      // Not the owner at this instant (a lease renewed late under load, past its fence): wait and
+      // read the marks again once owned, rather than end the loop while the node still counts on
+      // this worker (it replaces a worker only when the ownership view changes).
+      if (!deps.owns()) {
+        marks = null
+        await this.sleep(idle)
+        continue
+      }
       try {
         if (marks === null) {
           const stored = await deps.marks.get(p)

@@ -2,7 +2,9 @@
 // order: accepted fixes and SOS signals (under the unit's partition), and control records on the
 // control subject: rule ticks (from the engine holding the `schedule` role, so every engine ticks
 // at the same place in the order with the same clock) and operator commands (acknowledge an alert,
-// resolve an SOS) from whichever engine's API took them. Every input that changes rule state is a
+// resolve an SOS; create incidents, change a patrol level, activate or end a plan) from whichever
+// engine's API took them, and hotspots recomputed by the schedule holder (ClickHouse answers each
+// engine differently; the record is what they all apply). Every input that changes rule state is a
 // record, and every clock the rules read comes from a record: applying the same records gives
 // every engine the same state and the same alert events (deterministic ids).
 //
@@ -11,6 +13,7 @@
 // re-sending a tick after a timeout): the same id within the stream's window is stored once.
 import type { Fix } from '../decode/fix.js'
 import type { AlertPosition, SosVia } from '../rules/alert-event.js'
+import { commandProblem, hotspotsProblem, type HotspotZones, type IncidentCommand } from '../incidents/commands.js'
 
 export type ClusterRecord =
   /** An accepted fix; `fix.receivedAt` is the ingest engine's clock, the rules' `now` for it. */
@@ -19,8 +22,13 @@ export type ClusterRecord =
   | { k: 't'; now: number }
   | { k: 'ack'; alertId: string; by: string; note?: string; now: number; request: string }
   | { k: 'resolve_sos'; alertId: string; by: string; note: string; now: number; request: string }
+  /** An incidents command (src/incidents/commands.ts). */
+  | { k: 'inc'; cmd: IncidentCommand; now: number; request: string }
+  /** Hotspots recomputed at `at` by the schedule holder. */
+  | { k: 'hot'; zones: HotspotZones; at: number; now: number }
 
-export type CommandRecord = Extract<ClusterRecord, { request: string }>
+/** The alert commands (acknowledge, resolve an SOS): their outcome is the transition. */
+export type CommandRecord = Extract<ClusterRecord, { k: 'ack' | 'resolve_sos' }>
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -46,6 +54,16 @@ export function decodeRecord(data: Uint8Array): ClusterRecord | string {
     case 'ack':
     case 'resolve_sos':
       return typeof r.alertId === 'string' && typeof r.by === 'string' && typeof r.now === 'number' && typeof r.request === 'string' ? (r as ClusterRecord) : `a ${r.k} command without alertId/by/now/request`
+    case 'inc': {
+      if (typeof r.now !== 'number' || typeof r.request !== 'string') return 'an incidents command without now/request'
+      const why = commandProblem(r.cmd)
+      return why === null ? (r as ClusterRecord) : `an incidents command that cannot be applied: ${why}`
+    }
+    case 'hot': {
+      if (typeof r.at !== 'number' || typeof r.now !== 'number') return 'a hotspots record without at/now'
+      const why = hotspotsProblem(r.zones)
+      return why === null ? (r as ClusterRecord) : `a hotspots record that cannot be applied: ${why}`
+    }
     default: return `unknown record kind ${JSON.stringify(r.k)?.slice(0, 20)} (written by a newer engine? run one version across the cluster)`
   }
 }
@@ -68,6 +86,11 @@ export function sosRecordId(unitId: string, at: number, via: SosVia): string {
 /** A tick's id: two schedule holders during a handover (or a re-sent tick) store one per instant. */
 export function tickRecordId(now: number): string {
   return `t:${now}`
+}
+
+/** Hotspots of one recomputation instant: a re-sent or doubled one (handover) is stored once. */
+export function hotspotsRecordId(at: number): string {
+  return `h:${at}`
 }
 
 export function commandRecordId(request: string): string {

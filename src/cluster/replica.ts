@@ -3,14 +3,26 @@
 // one, so each holds the whole fleet's rule state (the API and the map answer from any engine; a
 // zone's coverage sees every unit), and the alert events are the same everywhere (deterministic
 // ids). What they cause is recorded as partitioned side effects (effects.ts), carried out by the
-// partition's owner only. Pure apart from the callbacks: testable with a plain array of entries.
+// partition's owner only. The incidents stage's commands, hotspots and plan timers are applied the
+// same way (to its levels, plans and recent incidents, `incidents` below), their events and
+// `incidents`/`plan_events` rows recorded under the partition of the event's subject. Pure apart
+// from the callbacks: testable with a plain array of entries.
 import { partitionOf } from './partition.js'
 import { decodeRecord } from './records.js'
 import { DECODER_FLAGS } from '../decode/fix.js'
 import type { PartitionEffects } from './effects.js'
+import { tableRow } from './effect-rows.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
-import { positionRow } from '../journal/record.js'
+import { incidentRow, planEventRow, positionRow } from '../journal/record.js'
+import type { HotspotZones, IncidentCommand, IncidentEffects, IncidentOutcome } from '../incidents/commands.js'
+
+/** The incidents stage as the replica drives it (IncidentService in cluster mode). */
+export interface ReplicatedIncidents {
+  apply(cmd: IncidentCommand, now: number): { outcome: IncidentOutcome; effects: IncidentEffects }
+  applyTick(now: number): IncidentEffects
+  applyHotspots(zones: HotspotZones, at: number): void
+}
 
 /** The log entry as the replica needs it (src/log/log.ts LogEntry). */
 export interface ReplicaEntry {
@@ -23,12 +35,16 @@ export interface ReplicaDeps {
   rules: RuleEngine
   effects: PartitionEffects
   partitions: number
+  /** The incidents stage (absent: incidents commands are answered as not applied, ticks skip it). */
+  incidents?: ReplicatedIncidents | undefined
   /** A record this version cannot apply (counted and logged by the caller; the replica moves on). */
   onUnreadable?(position: bigint, why: string): void
   /** After each applied tick, with the tick's clock (gauges, the incidents' clock). */
   onTick?(now: number): void
   /** The outcome of an operator command (the API waits for its own). */
   onCommand?(request: string, event: AlertEvent | null): void
+  /** The outcome of an incidents command (the API waits for its own). */
+  onIncidentCommand?(request: string, outcome: IncidentOutcome): void
 }
 
 /** The partition an event's delivery belongs to: its unit's, else its subject's (zone alerts). */
@@ -81,9 +97,28 @@ export class FleetReplica {
       case 't': {
         const now = this.advance(r.now)
         this.record(entry.position, rules.tick(now))
+        // Plan timers and level expiries tick with the rules, as the single engine's scheduler does.
+        const fx = this.deps.incidents?.applyTick(now)
+        if (fx !== undefined) this.recordIncidents(entry.position, fx)
         this.deps.onTick?.(now)
         return
       }
+      case 'inc': {
+        const now = this.advance(r.now)
+        const inc = this.deps.incidents
+        if (inc === undefined) {
+          this.deps.onIncidentCommand?.(r.request, { ok: false, error: 'plan_bad_request', message: 'the incidents stage is not running on this engine' })
+          return
+        }
+        const { outcome, effects } = inc.apply(r.cmd, now)
+        this.recordIncidents(entry.position, effects)
+        this.deps.onIncidentCommand?.(r.request, outcome)
+        return
+      }
+      case 'hot':
+        this.advance(r.now)
+        this.deps.incidents?.applyHotspots(r.zones, r.at)
+        return
       case 'ack': {
         const ev = rules.acknowledge(r.alertId, r.by, this.advance(r.now), typeof r.note === 'string' ? r.note : undefined)
         if (ev !== null) this.record(entry.position, [ev])
@@ -106,5 +141,24 @@ export class FleetReplica {
   private record(seq: bigint, events: AlertEvent[]): void {
     const { effects, partitions } = this.deps
     for (const e of events) effects.add(eventPartition(e, partitions), seq, [], [e])
+  }
+
+  /**
+   * Incidents' effects: events under their subject's partition (one subject's deliveries stay in
+   * order: plan:…, zone:…, incident:…), a plan event's row with it, an incident's row under its
+   * `incident:<id>` partition (where its incident.opened goes too).
+   */
+  private recordIncidents(seq: bigint, fx: IncidentEffects): void {
+    const { effects, partitions } = this.deps
+    const rows = new Map<string, string[]>()
+    const rowsOf = (subject: string) => {
+      let list = rows.get(subject)
+      if (list === undefined) rows.set(subject, (list = []))
+      return list
+    }
+    for (const e of fx.planEvents) rowsOf(e.subject).push(tableRow('e', planEventRow(e)))
+    for (const r of fx.incidents) rowsOf(`incident:${r.id}`).push(tableRow('i', incidentRow(r)))
+    for (const [subject, list] of rows) effects.add(partitionOf(subject, partitions), seq, list, [])
+    for (const e of fx.events) effects.add(partitionOf(e.subject, partitions), seq, [], [e])
   }
 }

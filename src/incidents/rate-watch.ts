@@ -43,6 +43,26 @@ export class RateWatch {
     for (const zoneId of this.times.keys()) if (this.count(zoneId, now) >= this.threshold) this.raised.add(zoneId)
   }
 
+  /** The window and the zones proposed already (cluster mode's fleet snapshot). */
+  toJSON(): { times: Array<[string, Array<[string, number]>]>; raised: string[] } {
+    return { times: [...this.times].map(([z, m]) => [z, [...m]]), raised: [...this.raised] }
+  }
+
+  /** Replaces the window with a toJSON() of it (unreadable parts are skipped). */
+  load(json: unknown): void {
+    const j = json as { times?: unknown; raised?: unknown } | null
+    this.times.clear()
+    this.raised.clear()
+    if (typeof j !== 'object' || j === null) return
+    if (Array.isArray(j.times)) {
+      for (const e of j.times as unknown[]) {
+        if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) continue
+        this.times.set(e[0], new Map((e[1] as unknown[]).filter((x): x is [string, number] => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number')))
+      }
+    }
+    if (Array.isArray(j.raised)) for (const z of j.raised as unknown[]) if (typeof z === 'string') this.raised.add(z)
+  }
+
   /** True exactly once per crossing of the threshold. */
   shouldSuggest(zoneId: string, now: number): boolean {
     if (this.threshold <= 0) return false

@@ -5,6 +5,11 @@
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
 // ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream).
+// Cluster mode (`cluster` given): operators' changes become commands appended to the log and the
+// API answers once its own came back; every engine applies them (apply(), tick(), hotspots()) in
+// the log's order with the record's clock, so all hold the same levels, plans, rate window and
+// recent incidents (snapshot()/restoreState() travel in the fleet snapshot). What they cause is
+// returned as effects for the partitions' owners, never published, journaled or written here.
 import { readFileSync, existsSync } from 'node:fs'
 import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import { join } from 'node:path'
@@ -25,11 +30,28 @@ import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store
 import { byTimeDesc, type UnshippedIncidents } from './unshipped.js'
 import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
 import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
+import { LevelError } from './levels.js'
+import { PlanError } from './plans.js'
+import { noEffects, type HotspotZones, type IncidentCommand, type IncidentEffects, type IncidentOutcome, type ZonedIncident } from './commands.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
 const HOTSPOT_FETCH = 5000
 /** Incident rows per journal record (a bulk import of 100,000 is 100 records). */
 const INCIDENTS_PER_RECORD = 1000
+/** Cluster mode: incidents applied within this long are answered from memory (ClickHouse has them by then). */
+export const RECENT_INCIDENTS_MS = 3_600_000
+/** Cluster mode: a recomputation after new incidents waits this long (their rows reach ClickHouse first). */
+const HOTSPOTS_AFTER_INCIDENTS_MS = 3000
+
+/** Cluster mode: how the service reaches the log (cluster-node.ts). */
+export interface IncidentsLog {
+  /** Appends a command; resolves with its outcome once this engine applied it. */
+  command(cmd: IncidentCommand): Promise<IncidentOutcome>
+  /** Appends recomputed hotspots for every engine to apply. */
+  hotspots(zones: HotspotZones, at: number): Promise<void>
+  /** Whether this engine runs the schedule (hotspot recomputation happens there). */
+  leads(): boolean
+}
 
 export interface IncidentServiceOptions {
   setup: IncidentsSetup
@@ -52,6 +74,8 @@ export interface IncidentServiceOptions {
   publish: (e: OutboundEvent) => void
   /** Event summaries in the configured locale and time zone (default English, UTC). */
   texts?: IncidentTexts
+  /** Cluster mode: changes go through the log; no state files, no journal, no publish. */
+  cluster?: IncidentsLog
 }
 
 export interface CreateResult {
@@ -74,6 +98,9 @@ export class IncidentService {
   private rateRestored: Promise<void> | null = null
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
+  /** Cluster mode, while a record is applied: what it caused (else events are published). */
+  private sink: IncidentEffects | null = null
+  private hotspotTimer: NodeJS.Timeout | null = null
 
   private readonly texts: IncidentTexts
 
@@ -84,12 +111,19 @@ export class IncidentService {
     this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search), this.texts)
     this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
     this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
+    o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
+    if (o.cluster !== undefined) return
     ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
     this.board.restore(this.read('plans.json'), (id) => o.setup.plans.has(id))
-    o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
+  }
+
+  /** Publishes an event, or (cluster mode, applying a record) keeps it for the partition's owner. */
+  private emit(e: OutboundEvent): void {
+    if (this.sink !== null) this.sink.events.push(e)
+    else this.o.publish(e)
   }
 
   private read(name: string): unknown {
@@ -105,6 +139,7 @@ export class IncidentService {
 
   /** Levels and active plans: replaced atomically and fsynced (0600), like every state file. */
   private write(name: string, value: unknown): void {
+    if (this.o.cluster !== undefined) return
     writePrivateFileAtomic(join(this.o.dir, name), JSON.stringify(value))
   }
 
@@ -147,6 +182,7 @@ export class IncidentService {
    * it is not shipped yet (one already in ClickHouse is journaled again and folded by id there).
    */
   async add(inputs: readonly IncidentInput[], opts: { source: string; search: boolean; by: string }): Promise<CreateResult[]> {
+    if (this.o.cluster !== undefined) return this.addThroughLog(this.o.cluster, inputs, opts)
     await this.restoreRate()
     const now = this.o.now()
     const results: CreateResult[] = []
@@ -174,7 +210,7 @@ export class IncidentService {
       const r: CreateResult = { id: f.incident.id, status: 'created', zone: f.zone }
       if (opts.search) {
         r.resources = this.search(f.incident.lat, f.incident.lon, now)
-        this.o.publish(openedEvent(f.incident, f.zone === null ? null : this.zoneLabel(f.zone), r.resources, now, this.texts))
+        this.emit(openedEvent(f.incident, f.zone, r.resources, now, this.texts, f.zone === null ? null : this.zoneLabel(f.zone)))
       }
       if (f.zone !== null) this.watchRate(f.zone, f.incident.id, f.incident.ts, now)
       results.push(r)
@@ -274,8 +310,8 @@ export class IncidentService {
     const count = this.rate.count(zoneId, now)
     const windowH = Math.round(rate.windowMs / 3_600_000)
     const summary = this.texts.levelSuggested(this.zoneLabel(zoneId), count, windowH, current.name, target.name)
-    this.o.publish({ id: `patrol_level.suggested.${zoneId}.${ts}`, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
-    if (rate.autoApply) this.setLevel(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs })
+    this.emit({ id: `patrol_level.suggested.${zoneId}.${ts}`, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
+    if (rate.autoApply) this.setLevelAt(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs }, now)
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -303,7 +339,14 @@ export class IncidentService {
     const now = this.o.now()
     try {
       const scores = await store.hotspotScores(h, now, HOTSPOT_FETCH)
-      this.hotspots = hotspotsByZone(h, scores, this.zoneCells)
+      const zones = hotspotsByZone(h, scores, this.zoneCells)
+      // Cluster mode: ClickHouse answers differently on each engine; the result goes through the
+      // log so every engine applies the same hotspots (hotspots() below).
+      if (this.o.cluster !== undefined) {
+        await this.o.cluster.hotspots([...zones], now)
+        return true
+      }
+      this.hotspots = zones
       this.hotspotsAt = now
       return true
     } catch (err) {
@@ -316,16 +359,24 @@ export class IncidentService {
     return [...this.hotspots.values()].flat().filter((h) => zoneId === undefined || h.zoneId === zoneId)
   }
 
-  /** Changes a zone's level; effective at the next rule tick. Null when nothing changed. */
-  setLevel(zoneId: string, level: string, o: { reason: string; by: string; expiresAt: number | null }): LevelChange | null {
-    const change = this.levels.set(zoneId, level, o, this.o.now())
+  /**
+   * Changes a zone's level; effective at the next rule tick. Null when nothing changed. Cluster
+   * mode: a promise, settled once the change came back through the log (LevelError rejects it).
+   */
+  setLevel(zoneId: string, level: string, o: { reason: string; by: string; expiresAt: number | null }): LevelChange | null | Promise<LevelChange | null> {
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'level', zoneId, level, ...o }) as Promise<LevelChange | null>
+    return this.setLevelAt(zoneId, level, o, this.o.now())
+  }
+
+  private setLevelAt(zoneId: string, level: string, o: { reason: string; by: string; expiresAt: number | null }, now: number): LevelChange | null {
+    const change = this.levels.set(zoneId, level, o, now)
     if (change !== null) this.levelChanged(change)
     return change
   }
 
   private levelChanged(c: LevelChange): void {
     this.write('levels.json', this.levels.toJSON())
-    this.o.publish({
+    this.emit({
       id: `patrol_level.${c.zoneId}.${c.at}.${c.to}`,
       type: 'patrol_level.changed',
       at: c.at,
@@ -348,6 +399,7 @@ export class IncidentService {
   async activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }) {
     const spec = this.o.setup.plans.get(planId)
     if (spec === undefined) return null
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_on', planId, ...o }) as Promise<ReturnType<PlanBoard['activate']>['activation'] | null>
     const r = this.board.activate(spec, o, this.o.now())
     await this.planEvents(r.events)
     return r.activation
@@ -355,6 +407,7 @@ export class IncidentService {
 
   /** Resolves once its plan events are journaled (PlanError rejects it). */
   async deactivate(planId: string, by: string) {
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_off', planId, by }) as Promise<ReturnType<PlanBoard['deactivate']>['activation']>
     const r = this.board.deactivate(planId, by, this.o.now())
     await this.planEvents(r.events)
     return r.activation
@@ -372,6 +425,11 @@ export class IncidentService {
    */
   private planEvents(events: OutboundEvent[]): void | Promise<void> {
     if (events.length === 0) return undefined
+    if (this.sink !== null) {
+      this.sink.events.push(...events)
+      this.sink.planEvents.push(...events)
+      return undefined
+    }
     this.write('plans.json', this.board.toJSON())
     const failed = (err: unknown) => this.o.logger.error({ err: (err as Error).message, events: events.map((e) => e.id) }, 'Plan events could not be journaled (they will be missing from plan_events); delivering them anyway.')
     const publish = () => { for (const e of events) this.o.publish(e) }
@@ -392,15 +450,189 @@ export class IncidentService {
     if (this.board.list().length === 0) return
     void this.planEvents(this.board.tick(now, this.positions(now)))
   }
+
+  // Cluster mode from here on.
+
+  /** Appends a command and waits for its outcome; a refusal rejects as the direct call would. */
+  private async throughLog(log: IncidentsLog, cmd: IncidentCommand): Promise<unknown> {
+    const r = await log.command(cmd)
+    if (r.ok) return r.value
+    if (r.error === 'level') throw new LevelError(r.message)
+    throw new PlanError(r.error === 'plan_conflict' ? 'conflict' : 'bad_request', r.message)
+  }
+
+  /**
+   * add() in cluster mode: rows are parsed and checked against ClickHouse here, the new ones go
+   * through the log (in chunks) and are created where every engine applies them (apply()).
+   */
+  private async addThroughLog(log: IncidentsLog, inputs: readonly IncidentInput[], opts: { source: string; search: boolean; by: string }): Promise<CreateResult[]> {
+    const now = this.o.now()
+    const results: Array<CreateResult | undefined> = []
+    const fresh: Array<{ index: number; incident: ZonedIncident }> = []
+    const seen = new Set<string>()
+    inputs.forEach((input, index) => {
+      const i = parseIncident(input, now)
+      if (typeof i === 'string') results[index] = { id: typeof input.id === 'string' ? input.id : '', status: 'rejected', reason: i }
+      else if (seen.has(i.id) || this.o.unshipped.has(i.id)) results[index] = { id: i.id, status: 'exists' }
+      else {
+        seen.add(i.id)
+        fresh.push({ index, incident: { ...i, zone: this.zoneOf(i.lat, i.lon) } })
+      }
+    })
+    const have = await this.storedIds(fresh.map((f) => f.incident.id))
+    const send: typeof fresh = []
+    for (const f of fresh) {
+      if (have.has(f.incident.id)) results[f.index] = { id: f.incident.id, status: 'exists' }
+      else send.push(f)
+    }
+    for (let i = 0; i < send.length; i += INCIDENTS_PER_RECORD) {
+      const chunk = send.slice(i, i + INCIDENTS_PER_RECORD)
+      const created = await this.throughLog(log, { op: 'create', incidents: chunk.map((f) => f.incident), ...opts }) as CreateResult[]
+      chunk.forEach((f, j) => { results[f.index] = created[j] ?? { id: f.incident.id, status: 'exists' } })
+    }
+    return results.filter((r): r is CreateResult => r !== undefined)
+  }
+
+  /** Runs `fn` collecting what it causes instead of publishing it. */
+  private collect<T>(fn: () => T): { value: T; effects: IncidentEffects } {
+    const sink = this.sink = noEffects()
+    try {
+      return { value: fn(), effects: sink }
+    } finally {
+      this.sink = null
+    }
+  }
+
+  /** Applies a command from the log with the record's clock (every engine alike). */
+  apply(cmd: IncidentCommand, now: number): { outcome: IncidentOutcome; effects: IncidentEffects } {
+    let outcome: IncidentOutcome = { ok: true, value: null }
+    const { effects } = this.collect(() => {
+      try {
+        outcome = { ok: true, value: this.applyCommand(cmd, now) }
+      } catch (err) {
+        if (err instanceof LevelError) outcome = { ok: false, error: 'level', message: err.message }
+        else if (err instanceof PlanError) outcome = { ok: false, error: err.code === 'conflict' ? 'plan_conflict' : 'plan_bad_request', message: err.message }
+        else throw err
+      }
+    })
+    return { outcome, effects }
+  }
+
+  private applyCommand(cmd: IncidentCommand, now: number): unknown {
+    switch (cmd.op) {
+      case 'create': return this.applyCreate(cmd, now)
+      case 'level': return this.setLevelAt(cmd.zoneId, cmd.level, cmd, now)
+      case 'plan_on': {
+        const spec = this.o.setup.plans.get(cmd.planId)
+        if (spec === undefined) throw new PlanError('bad_request', `no plan ${cmd.planId} in this engine's configuration (run one configuration across the cluster)`)
+        const r = this.board.activate(spec, cmd, now)
+        void this.planEvents(r.events)
+        return r.activation
+      }
+      case 'plan_off': {
+        const r = this.board.deactivate(cmd.planId, cmd.by, now)
+        void this.planEvents(r.events)
+        return r.activation
+      }
+    }
+  }
+
+  private applyCreate(cmd: Extract<IncidentCommand, { op: 'create' }>, now: number): CreateResult[] {
+    const recent = this.o.unshipped
+    recent.forgetCreatedBefore(now - RECENT_INCIDENTS_MS)
+    const results: CreateResult[] = []
+    for (const { zone, ...incident } of cmd.incidents) {
+      if (recent.has(incident.id)) {
+        results.push({ id: incident.id, status: 'exists' })
+        continue
+      }
+      const row: IncidentRecord = { ...incident, zone: zone ?? '', source: cmd.source, createdAt: now }
+      recent.add(row)
+      this.sink?.incidents.push(row)
+      const r: CreateResult = { id: incident.id, status: 'created', zone }
+      if (cmd.search) {
+        r.resources = this.search(incident.lat, incident.lon, now)
+        this.emit(openedEvent(incident, zone, r.resources, now, this.texts, zone === null ? null : this.zoneLabel(zone)))
+      }
+      if (zone !== null) this.watchRate(zone, incident.id, incident.ts, now)
+      results.push(r)
+    }
+    if (results.some((r) => r.status === 'created')) this.hotspotsSoon()
+    return results
+  }
+
+  /** The schedule's holder recomputes hotspots a moment after new incidents (their rows are in ClickHouse by then). */
+  private hotspotsSoon(): void {
+    if (this.hotspotTimer !== null || this.o.cluster?.leads() !== true) return
+    this.hotspotTimer = setTimeout(() => {
+      this.hotspotTimer = null
+      void this.recomputeHotspots()
+    }, HOTSPOTS_AFTER_INCIDENTS_MS)
+    this.hotspotTimer.unref()
+  }
+
+  /** A tick record: level expiries and plan tracking at the tick's clock; what they caused. */
+  applyTick(now: number): IncidentEffects {
+    return this.collect(() => this.tick(now)).effects
+  }
+
+  /** A hotspots record: the schedule holder's recomputation, in force on every engine. */
+  applyHotspots(zones: HotspotZones, at: number): void {
+    this.hotspots = new Map(zones)
+    this.hotspotsAt = at
+  }
+
+  /** The replicated state, for the fleet snapshot. */
+  snapshot(): IncidentsSnapshot {
+    return {
+      v: 1,
+      levels: this.levels.toJSON(),
+      plans: this.board.toJSON(),
+      rate: this.rate.toJSON(),
+      hotspots: [...this.hotspots],
+      hotspotsAt: this.hotspotsAt,
+      recent: this.o.unshipped.records(),
+    }
+  }
+
+  /** Restores a snapshot() (before any record is applied); unreadable parts start empty. */
+  restoreState(json: unknown): void {
+    const j = json as Partial<IncidentsSnapshot> | null
+    if (typeof j !== 'object' || j === null || j.v !== 1) return
+    this.levels.restore(j.levels)
+    this.board.restore(j.plans, (id) => this.o.setup.plans.has(id))
+    this.rate.load(j.rate)
+    if (Array.isArray(j.hotspots)) this.hotspots = new Map(j.hotspots)
+    this.hotspotsAt = typeof j.hotspotsAt === 'number' ? j.hotspotsAt : null
+    if (Array.isArray(j.recent)) for (const r of j.recent) this.o.unshipped.add(r)
+  }
+
+  /** Clears the pending hotspot recomputation (engine stop). */
+  stop(): void {
+    if (this.hotspotTimer !== null) clearTimeout(this.hotspotTimer)
+    this.hotspotTimer = null
+  }
 }
 
-export function openedEvent(i: Incident, zone: string | null, resources: Proposal[], now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
+/** The incidents' part of cluster mode's fleet snapshot. */
+export interface IncidentsSnapshot {
+  v: 1
+  levels: unknown
+  plans: unknown
+  rate: unknown
+  hotspots: HotspotZones
+  hotspotsAt: number | null
+  recent: IncidentRecord[]
+}
+
+/** `zone`: the zone's id (in the data); `zoneLabel`: how the summary names it (default the id). */
+export function openedEvent(i: Incident, zone: string | null, resources: Proposal[], now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS, zoneLabel: string | null = zone): OutboundEvent {
   return {
     id: `incident.${i.id}.opened`,
     type: 'incident.opened',
     at: now,
     subject: `incident:${i.id}`,
-    summary: texts.incidentOpened(i.id, i.type, i.priority, zone, resources[0]),
+    summary: texts.incidentOpened(i.id, i.type, i.priority, zoneLabel, resources[0]),
     data: { incident: { ...i, zone }, resources },
   }
 }

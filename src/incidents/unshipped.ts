@@ -60,6 +60,22 @@ export class UnshippedIncidents extends EventEmitter {
     })
   }
 
+  /** Every record held, oldest stored first (cluster mode's fleet snapshot). */
+  records(): IncidentRecord[] {
+    return [...this.byId.values()]
+  }
+
+  /**
+   * Forgets records stored before `createdAt` (cluster mode keeps the incidents applied lately
+   * this way: ClickHouse has them by then). Stops at the first newer one: insertion order.
+   */
+  forgetCreatedBefore(createdAt: number): void {
+    for (const [id, r] of this.byId) {
+      if (r.createdAt >= createdAt) break
+      this.byId.delete(id)
+    }
+  }
+
   get(id: string): IncidentRow | null {
     const r = this.byId.get(id)
     return r === undefined ? null : row(r)

@@ -3,11 +3,11 @@
 // nothing is kept for what the marks passed, the batch reads are bounded, the pending bound drops
 // (and counts) the oldest, and the snapshot form round trips.
 import t from 'tap'
-import { PartitionEffects, MAX_PENDING_ENTRIES } from '../../src/cluster/effects.js'
+import { PartitionEffects, MAX_PENDING_ENTRIES, effectEventId, type EffectEvent } from '../../src/cluster/effects.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
 const ev = (id: string) => ({ eventId: id, alertId: id.split('.')[0], kind: 'unit_silent', state: 'opened', subject: 'unit:U', unitId: 'U' }) as unknown as AlertEvent
-const ids = (es: Array<{ events: AlertEvent[] }>) => es.flatMap((e) => e.events.map((x) => x.eventId))
+const ids = (es: Array<{ events: EffectEvent[] }>) => es.flatMap((e) => e.events.map(effectEventId))
 const seqs = (es: Array<{ seq: bigint }>) => es.map((e) => e.seq)
 const marks = (rows: bigint, alerts: bigint) => ({ rows, alerts, intent: null })
 

@@ -6,7 +6,7 @@
 import t from 'tap'
 import pino from 'pino'
 import { PartitionWorker, rowsToken, type PartitionWorkerDeps } from '../../src/cluster/partition-worker.js'
-import { PartitionEffects, type Marks } from '../../src/cluster/effects.js'
+import { PartitionEffects, effectEventId, type Marks } from '../../src/cluster/effects.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
 
 const P = 3
@@ -75,7 +75,7 @@ function harness(opts: { marks?: Marks; owns?: boolean } = {}) {
       h.inserts.push({ token, rows })
     },
     deliver: async (events) => {
-      const ids = events.map((e) => e.eventId)
+      const ids = events.map(effectEventId)
       log.push(`deliver ${ids.join(',')}`)
       h.delivered.push(ids)
       if (h.autoDeliver) return
@@ -214,7 +214,7 @@ t.test('a delivery that fails unexpectedly never advances the mark', async (t) =
   const { h, deps } = harness()
   h.effects.add(P, 1n, [], [ev('e1')])
   h.effects.add(P, 2n, [], [ev('e2')])
-  const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map((e) => e.eventId)); if (evs[0]?.eventId === 'e1') throw new Error('bug') } })
+  const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map(effectEventId)); if ((evs[0] === undefined ? '' : effectEventId(evs[0])) === 'e1') throw new Error('bug') } })
   await until(() => h.delivered.length === 2, 'both started')
   await pause(30)
   await w.stop()
@@ -271,7 +271,7 @@ t.test('losing the lease stops it at the next step', async (t) => {
     const { h, deps } = harness()
     h.effects.add(P, 1n, [], [ev('e1')])
     h.effects.add(P, 2n, [], [ev('e2')])
-    const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map((e) => e.eventId)); h.owned = false } })
+    const w = new PartitionWorker({ ...deps, deliver: async (evs) => { h.delivered.push(evs.map(effectEventId)); h.owned = false } })
     await pause(30)
     await w.stop()
     t.same(h.delivered, [['e1']])
@@ -363,4 +363,23 @@ t.test('a marks write that fails after deliveries does not deliver them again', 
   await w.stop()
   t.same(h.delivered, [['e1'], ['e2']], 'each event delivered once: this worker knows what it delivered')
   t.same(h.inserts, [{ token: 'hexpatrol-cluster:p3:0:2', rows: ['r2'] }])
+})
+
+t.test('a moment without the lease pauses the worker; holding it again it reads the marks again and goes on', async (t) => {
+  const { h, deps } = harness()
+  h.effects.add(P, 1n, ['a'], [])
+  const w = new PartitionWorker({ ...deps, shipEveryMs: 0 })
+  await until(() => h.stored.rows === 1n, 'first batch')
+  h.owned = false
+  await pause(30)
+  // Another owner moved on meanwhile; this one must start from its marks, not from its own.
+  h.stored = { rows: 2n, alerts: 0n, intent: null }
+  h.effects.add(P, 2n, ['b'], [])
+  h.effects.add(P, 3n, ['c'], [])
+  const gets = h.log.filter((l) => l.startsWith('get')).length
+  h.owned = true
+  await until(() => h.stored.rows === 3n, 'resumed after the lease came back')
+  await w.stop()
+  t.equal(h.log.filter((l) => l.startsWith('get')).length, gets + 1, 'the marks were read again')
+  t.same(h.inserts.map((i) => i.rows), [['a'], ['c']], 'only what the other owner had not done')
 })

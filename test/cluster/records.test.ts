@@ -2,7 +2,7 @@
 // refused with a reason (never thrown), and the dedup ids are stable for the same input and differ
 // for different ones (a re-sent fix or tick is stored once; two different fixes never collide).
 import t from 'tap'
-import { commandRecordId, decodeRecord, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord } from '../../src/cluster/records.js'
+import { commandRecordId, hotspotsRecordId, decodeRecord, encodeRecord, fixRecordId, sosRecordId, tickRecordId, type ClusterRecord } from '../../src/cluster/records.js'
 import { fix, BASE, T0 } from '../rules/helpers.js'
 
 const enc = new TextEncoder()
@@ -16,6 +16,11 @@ t.test('every kind round trips unchanged', async (t) => {
     { k: 't', now: T0 + 5000 },
     { k: 'ack', alertId: 'a-1', by: 'ops:li', now: T0 + 6000, request: 'req-1' },
     { k: 'resolve_sos', alertId: 'a-2', by: 'ops:li', note: 'false alarm', now: T0 + 7000, request: 'req-2' },
+    { k: 'inc', cmd: { op: 'create', incidents: [{ id: 'I-1', type: 'robbery', priority: 2, ts: T0, lat: BASE.lat, lon: BASE.lon, address: '', description: '', zone: 'grid-2' }], source: 'api', search: true, by: 'ops:li' }, now: T0 + 8000, request: 'req-3' },
+    { k: 'inc', cmd: { op: 'level', zoneId: 'grid-2', level: 'high', reason: 'festival', by: 'ops:li', expiresAt: null }, now: T0 + 8000, request: 'req-4' },
+    { k: 'inc', cmd: { op: 'plan_on', planId: 'gate', by: 'ops:li', incidentId: null, centre: { lat: 1, lon: 2 } }, now: T0 + 8000, request: 'req-5' },
+    { k: 'inc', cmd: { op: 'plan_off', planId: 'gate', by: 'ops:li' }, now: T0 + 8000, request: 'req-6' },
+    { k: 'hot', zones: [['grid-2', [{ cell: '8f2830828052d25', score: 3.5, count: 2, zoneId: 'grid-2', zoneCell: '89283082803ffff' }]]], at: T0, now: T0 + 9000 },
   ]
   for (const r of records) t.same(decodeRecord(encodeRecord(r)), r, r.k)
   t.equal(new TextDecoder().decode(encodeRecord({ k: 't', now: 5 })), '{"k":"t","now":5}', 'golden: plain JSON, readable with the nats CLI')
@@ -30,6 +35,13 @@ t.test('refusals say why, and never throw', async (t) => {
   t.match(raw('{"k":"x9","now":1}'), /^unknown record kind "x9" \(written by a newer engine\? run one version across the cluster\)$/)
   t.match(raw('{"now":1}'), /^unknown record kind undefined/, 'no kind at all')
   t.match(raw(`{"k":"${'y'.repeat(50)}"}`), /^unknown record kind "y{19} /, 'a long kind is cut short in the message')
+  t.equal(raw('{"k":"inc","cmd":{"op":"level"}}'), 'an incidents command without now/request')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"level","zoneId":"z"}}'), 'an incidents command that cannot be applied: a level change without zoneId/level/reason/by/expiresAt')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"drop_table"}}'), 'an incidents command that cannot be applied: unknown incident command "drop_table"')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"create","incidents":[{"id":"x"}],"source":"api","search":true,"by":"b"}}'), 'an incidents command that cannot be applied: a create without valid incidents/source/search/by')
+  t.equal(raw('{"k":"hot","zones":[],"now":1}'), 'a hotspots record without at/now')
+  t.equal(raw('{"k":"hot","zones":[["z",[{"cell":"c"}]]],"at":1,"now":1}'), 'a hotspots record that cannot be applied: a hotspot without cell/score/count/zoneId/zoneCell')
+  t.equal(raw('{"k":"hot","zones":{},"at":1,"now":1}'), 'a hotspots record that cannot be applied: hotspots not a list')
   t.equal(raw('{"k":"t"}'), 'a tick without now')
   t.equal(raw('{"k":"t","now":"5"}'), 'a tick without now')
   t.equal(raw('{"k":"f"}'), 'a fix record without a valid fix')
@@ -71,6 +83,7 @@ t.test('dedup ids: stable for the same input, different for different inputs', a
   t.not(tickRecordId(T0), tickRecordId(T0 + 5000))
   t.equal(commandRecordId('req-1'), 'c:req-1')
   t.not(commandRecordId('req-1'), commandRecordId('req-2'))
-  const kinds = new Set([fixRecordId(a), sosRecordId('P-017', T0, 'native'), tickRecordId(T0), commandRecordId(String(T0))])
-  t.equal(kinds.size, 4, 'the kinds never share an id (prefixed)')
+  t.equal(hotspotsRecordId(T0), `h:${T0}`, 'one hotspots record per recomputation instant')
+  const kinds = new Set([fixRecordId(a), sosRecordId('P-017', T0, 'native'), tickRecordId(T0), commandRecordId(String(T0)), hotspotsRecordId(T0)])
+  t.equal(kinds.size, 5, 'the kinds never share an id (prefixed)')
 })

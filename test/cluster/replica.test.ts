@@ -5,10 +5,11 @@
 // identical alert events (ids, types, order per partition), coverage and response figures.
 import t from 'tap'
 import { FleetReplica, eventPartition, type ReplicaEntry } from '../../src/cluster/replica.js'
-import { PartitionEffects } from '../../src/cluster/effects.js'
+import { PartitionEffects, effectEventId, type EffectEvent } from '../../src/cluster/effects.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 import { encodeRecord, type ClusterRecord } from '../../src/cluster/records.js'
-import { positionRow } from '../../src/journal/record.js'
+import { incidentRow, planEventRow, positionRow } from '../../src/journal/record.js'
+import { tableRow } from '../../src/cluster/effect-rows.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
 import type { AlertEvent } from '../../src/rules/alert-event.js'
@@ -87,7 +88,7 @@ t.test('applies each kind with the record\'s clock; effects land in the right pa
   t.equal(replica.clock(), T0 + 8100)
   const rows = effects.rowsAfter(fp, 0n, 100)
   t.same(rows.map((e) => [e.seq, e.rows]), [[1n, [positionRow({ ...f, flags: 4 })]]], 'the position row (with its flags) under the fix\'s partition and sequence')
-  const evs = (p: number) => effects.eventsAfter(p, 0n).map((e) => [e.seq, e.events.map((x) => x.eventId)])
+  const evs = (p: number) => effects.eventsAfter(p, 0n).map((e) => [e.seq, e.events.map(effectEventId)])
   t.same(evs(partitionOf('zone:grid-2', P)).filter(([s]) => s === 2n), [[2n, ['z1.opened']]], 'zone event by its subject')
   const byUnit = [...evs(fp), ...(partitionOf('O-003', P) === fp ? [] : evs(partitionOf('O-003', P)))].filter(([s]) => s !== 2n)
   t.same(byUnit.sort((a, b) => Number(a[0]) - Number(b[0])), [[1n, ['a1.opened']], [3n, ['s1.opened']], [4n, ['a1.acknowledged']], [6n, ['s1.resolved']]], 'unit events by unit, tagged with their record\'s sequence')
@@ -276,7 +277,7 @@ t.test('equivalence: one RuleEngine vs the replica fed the same inputs as log re
     const p = eventPartition(e, P)
     expected.set(p, [...(expected.get(p) ?? []), e])
   }
-  const got = new Map<number, AlertEvent[]>()
+  const got = new Map<number, EffectEvent[]>()
   for (const p of effects.partitions()) {
     const evs = effects.eventsAfter(p, 0n).flatMap((x) => x.events)
     if (evs.length > 0) got.set(p, evs)
@@ -284,7 +285,7 @@ t.test('equivalence: one RuleEngine vs the replica fed the same inputs as log re
   t.same([...got.keys()].sort(), [...expected.keys()].sort(), 'the same partitions have events')
   for (const [p, evs] of expected) {
     const mine = got.get(p) ?? []
-    t.same(mine.map((e) => e.eventId), evs.map((e) => e.eventId), `partition ${p}: the same ${evs.length} event ids, in order`)
+    t.same(mine.map(effectEventId), evs.map((e) => e.eventId), `partition ${p}: the same ${evs.length} event ids, in order`)
     t.same(mine, evs, `partition ${p}: the same events, field for field`)
   }
   t.same(commands, rec.commands, 'the operator commands had the same outcomes')
@@ -306,4 +307,49 @@ t.test('equivalence: one RuleEngine vs the replica fed the same inputs as log re
   const units = new Set(fixes.map((f) => f.fix.unitId)).size
   const zoneFigures = (a.zones(end) as Array<{ id: string; ratio: number; responseRatio: number | null }>).map((z) => `${z.id} ${z.ratio.toFixed(2)}/${z.responseRatio?.toFixed(2) ?? '-'}`).join(', ')
   t.comment(`scenario: ${units} units, ${HOURS} h, ${nFixes} fixes, ${rec.records.length - nFixes} control records, ${single.length} alert events (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')} opened), ${P} partitions; zones ratio/response at the end: ${zoneFigures}`)
+})
+
+t.test('incidents: commands, hotspots and tick effects applied in order, events and rows under their subjects\' partitions', async (t) => {
+  const { rules } = fakeRules()
+  const effects = new PartitionEffects()
+  const calls: Array<[string, ...unknown[]]> = []
+  const opened = { id: 'incident.I-1.opened', type: 'incident.opened', at: T0, subject: 'incident:I-1', summary: 's', data: {} }
+  const planEv = { id: `gate.${T0}.activated`, type: 'plan.activated', at: T0, subject: 'plan:gate', summary: 's', data: { activationId: `gate.${T0}`, planId: 'gate', incidentId: null } }
+  const missed = { ...planEv, id: `gate.${T0}.0.missed`, type: 'checkpoint.missed' }
+  const row = { id: 'I-1', type: 'robbery', priority: 3, ts: T0, lat: BASE.lat, lon: BASE.lon, address: '', description: '', zone: 'grid-2', source: 'api', createdAt: T0 }
+  const outcomes: Array<[string, unknown]> = []
+  const replica = new FleetReplica({
+    rules, effects, partitions: P,
+    incidents: {
+      apply: (cmd, now) => {
+        calls.push(['apply', cmd.op, now])
+        if (cmd.op === 'create') return { outcome: { ok: true, value: [{ id: 'I-1', status: 'created' }] }, effects: { events: [opened], incidents: [row], planEvents: [] } }
+        if (cmd.op === 'plan_on') return { outcome: { ok: true, value: 'activation' }, effects: { events: [planEv], incidents: [], planEvents: [planEv] } }
+        return { outcome: { ok: false, error: 'level', message: 'no zone with id "x"' }, effects: { events: [], incidents: [], planEvents: [] } }
+      },
+      applyTick: (now) => { calls.push(['tick', now]); return { events: [missed], incidents: [], planEvents: [missed] } },
+      applyHotspots: (zones, at) => { calls.push(['hotspots', zones.length, at]) },
+    },
+    onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]),
+  })
+  const zi = { id: 'I-1', type: 'robbery', priority: 3, ts: T0, lat: BASE.lat, lon: BASE.lon, address: '', description: '', zone: 'grid-2' }
+  replica.apply(entry(1, { k: 'inc', cmd: { op: 'create', incidents: [zi], source: 'api', search: true, by: 'ops' }, now: T0 + 1000, request: 'r1' }))
+  replica.apply(entry(2, { k: 'inc', cmd: { op: 'plan_on', planId: 'gate', by: 'ops', incidentId: null, centre: null }, now: T0 + 2000, request: 'r2' }))
+  replica.apply(entry(3, { k: 'inc', cmd: { op: 'level', zoneId: 'x', level: 'high', reason: '', by: 'ops', expiresAt: null }, now: T0 + 2500, request: 'r3' }))
+  replica.apply(entry(4, { k: 'hot', zones: [['grid-2', []]], at: T0 + 2600, now: T0 + 2700 }))
+  replica.apply(entry(5, { k: 't', now: T0 + 3000 }))
+  t.same(calls, [['apply', 'create', T0 + 1000], ['apply', 'plan_on', T0 + 2000], ['apply', 'level', T0 + 2500], ['hotspots', 1, T0 + 2600], ['tick', T0 + 3000]], 'each with its record\'s clock')
+  t.same(outcomes.map((o) => o[0]), ['r1', 'r2', 'r3'])
+  t.match(outcomes[2]![1], { ok: false, error: 'level' })
+  const ip = partitionOf('incident:I-1', P)
+  const pp = partitionOf('plan:gate', P)
+  t.same(effects.eventsAfter(ip, 0n).map((e) => [e.seq, e.events.map(effectEventId)]), [[1n, ['incident.I-1.opened']]])
+  t.same(effects.rowsAfter(ip, 0n, 100).map((e) => [e.seq, e.rows]), [[1n, [tableRow('i', incidentRow(row))]]], 'the incidents row, tagged, with its opened event\'s partition')
+  t.same(effects.eventsAfter(pp, 0n).map((e) => [e.seq, e.events.map(effectEventId)]), [[2n, [planEv.id]], [5n, [missed.id]]], 'plan events in order under the plan\'s partition')
+  t.same(effects.rowsAfter(pp, 0n, 100).map((e) => [e.seq, e.rows]), [[2n, [tableRow('e', planEventRow(planEv))]], [5n, [tableRow('e', planEventRow(missed))]]])
+
+  // No incidents stage: the command is answered, never left waiting.
+  const bare = new FleetReplica({ rules, effects: new PartitionEffects(), partitions: P, onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]) })
+  bare.apply(entry(1, { k: 'inc', cmd: { op: 'plan_off', planId: 'gate', by: 'ops' }, now: T0, request: 'r4' }))
+  t.match(outcomes.at(-1), ['r4', { ok: false }])
 })

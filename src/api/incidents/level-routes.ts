@@ -29,7 +29,8 @@ export function registerLevelRoutes(app: IncidentsApp, { ctx, svc, actor, audit 
     const s = svc()
     const b = req.body
     const expiresAt = b.until === undefined ? null : timeParam(b.until, 0, 'until')
-    const change = levelCall(req.params.id, () => s.setLevel(req.params.id, b.level, { reason: b.reason, by: actor(req), expiresAt }))
+    // A promise in cluster mode (the change goes through the log and is answered once applied).
+    const change = await levelCallAsync(req.params.id, () => s.setLevel(req.params.id, b.level, { reason: b.reason, by: actor(req), expiresAt }))
     if (change !== null) audit(req, 'zone.level', req.params.id, { from: change.from, to: change.to, reason: b.reason, expiresAt })
     return { ...s.levels.view(req.params.id, ctx.now()), changed: change !== null, effective: 'next tick' }
   })
@@ -40,7 +41,20 @@ export function levelCall<T>(zoneId: string, fn: () => T): T {
   try {
     return fn()
   } catch (err) {
-    if (err instanceof LevelError && err.message.startsWith('no zone')) throw notFound(`zone ${zoneId}`)
-    throw new HexpatrolError('HEXP_ERR_BAD_REQUEST', (err as Error).message)
+    throw levelRefusal(zoneId, err)
   }
+}
+
+/** levelCall() for a change that may settle later (cluster mode). */
+export async function levelCallAsync<T>(zoneId: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    throw levelRefusal(zoneId, err)
+  }
+}
+
+function levelRefusal(zoneId: string, err: unknown): Error {
+  if (err instanceof LevelError && err.message.startsWith('no zone')) return notFound(`zone ${zoneId}`)
+  return new HexpatrolError('HEXP_ERR_BAD_REQUEST', (err as Error).message)
 }

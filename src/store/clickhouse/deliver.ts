@@ -124,7 +124,11 @@ export function createDeliver(deps: DeliverDeps) {
    * they cover (the same rows re-sent by a new owner are stored once). Throws when retriable.
    */
   async function positions(rows: string[], token: string): Promise<void> {
-    if (await deliverTable('positions', rows, token, { token }) === 'retriable') throw new Error('ClickHouse did not take the rows (see the warning logged before); they are retried')
+    await tableRows('positions', rows, token)
   }
-  return Object.assign(deliver, { positions })
+  /** Cluster mode: a partition's rows of one table (incidents, plan events) the same way. */
+  async function tableRows(table: TableName, rows: string[], token: string): Promise<void> {
+    if (await deliverTable(table, rows, token, { token }) === 'retriable') throw new Error('ClickHouse did not take the rows (see the warning logged before); they are retried')
+  }
+  return Object.assign(deliver, { positions, tableRows })
 }

@@ -1,0 +1,88 @@
+// What an operator asks of the incidents stage (create incidents, change a zone's patrol level,
+// activate or end a plan) as a value: cluster mode appends it to the log and every engine applies
+// it, in the log's order and with the record's clock, to its own levels, plans and incidents.
+// The engine whose API took the request parses it first (bad rows are refused there), so every
+// engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
+// newer engine's record), and the outcome the API waits for.
+import type { OutboundEvent } from '../delivery/outbound-event.js'
+import type { Hotspot } from './hotspots.js'
+import type { Incident } from './incident.js'
+import type { IncidentRecord } from './incident-journal.js'
+
+/** A parsed incident and the zone it fell in (null: in none). */
+export type ZonedIncident = Incident & { zone: string | null }
+
+export type IncidentCommand =
+  | { op: 'create'; incidents: ZonedIncident[]; source: string; search: boolean; by: string }
+  | { op: 'level'; zoneId: string; level: string; reason: string; by: string; expiresAt: number | null }
+  | { op: 'plan_on'; planId: string; by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }
+  | { op: 'plan_off'; planId: string; by: string }
+
+/** What applying a command gave: its value (per op), or the refusal every engine reached alike. */
+export type IncidentOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request'; message: string }
+
+/** Hotspots per zone as a record carries them (a Map is not JSON). */
+export type HotspotZones = Array<[string, Hotspot[]]>
+
+/**
+ * What applying a command or a tick caused, for someone else to carry out once: outbound events
+ * (incident.opened, patrol_level.*, plan.*), `incidents` rows and `plan_events` rows (plan events
+ * are both an event and a row).
+ */
+export interface IncidentEffects {
+  events: OutboundEvent[]
+  incidents: IncidentRecord[]
+  planEvents: OutboundEvent[]
+}
+
+export function noEffects(): IncidentEffects {
+  return { events: [], incidents: [], planEvents: [] }
+}
+
+const str = (v: unknown): v is string => typeof v === 'string'
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const orNull = <T>(v: unknown, is: (x: unknown) => x is T): boolean => v === null || is(v)
+
+function isPoint(v: unknown): v is { lat: number; lon: number } {
+  const p = v as { lat?: unknown; lon?: unknown } | null
+  return typeof p === 'object' && p !== null && num(p.lat) && num(p.lon)
+}
+
+function isZonedIncident(v: unknown): boolean {
+  const i = v as Record<string, unknown> | null
+  return typeof i === 'object' && i !== null && str(i.id) && str(i.type) && num(i.priority) && num(i.ts) && num(i.lat) && num(i.lon) &&
+    str(i.address) && str(i.description) && orNull(i.zone, str)
+}
+
+/** Null when `v` is a command this version applies, else why not. */
+export function commandProblem(v: unknown): string | null {
+  const c = v as Record<string, unknown> | null
+  if (typeof c !== 'object' || c === null) return 'not an object'
+  switch (c.op) {
+    case 'create':
+      return Array.isArray(c.incidents) && c.incidents.every(isZonedIncident) && str(c.source) && typeof c.search === 'boolean' && str(c.by) ? null : 'a create without valid incidents/source/search/by'
+    case 'level':
+      return str(c.zoneId) && str(c.level) && str(c.reason) && str(c.by) && orNull(c.expiresAt, num) ? null : 'a level change without zoneId/level/reason/by/expiresAt'
+    case 'plan_on':
+      return str(c.planId) && str(c.by) && orNull(c.incidentId, str) && orNull(c.centre, isPoint) ? null : 'a plan activation without planId/by/incidentId/centre'
+    case 'plan_off':
+      return str(c.planId) && str(c.by) ? null : 'a plan deactivation without planId/by'
+    default:
+      return `unknown incident command ${JSON.stringify(c.op)?.slice(0, 20)}`
+  }
+}
+
+/** Null when `v` is a hotspot list a record may carry, else why not. */
+export function hotspotsProblem(v: unknown): string | null {
+  if (!Array.isArray(v)) return 'hotspots not a list'
+  for (const z of v) {
+    if (!Array.isArray(z) || !str(z[0]) || !Array.isArray(z[1])) return 'a hotspot zone entry is not [zoneId, hotspots]'
+    for (const h of z[1] as unknown[]) {
+      const x = h as Record<string, unknown> | null
+      if (typeof x !== 'object' || x === null || !str(x.cell) || !num(x.score) || !num(x.count) || !str(x.zoneId) || !str(x.zoneCell)) return 'a hotspot without cell/score/count/zoneId/zoneCell'
+    }
+  }
+  return null
+}

@@ -1,0 +1,102 @@
+// Incidents, patrol levels and plans in cluster mode, two engines in this process on one
+// nats-server and one ClickHouse endpoint: an incident created through engine A's API is listed
+// by engine B; a level raised on A changes B's coverage (the override its rules apply at the next
+// tick record); a plan activated on A is active on B, and its events reach the webhook once
+// (delivered by the owner of the plan's partition only); the incident row is stored once; a third
+// engine started after a fleet snapshot restores the incident, the level and the plan from it.
+import t from 'tap'
+import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
+import { startNats } from '../helpers/nats.js'
+import { startReceiver } from '../helpers/receiver.js'
+import { startClickHouseHttp } from '../helpers/clickhouse-http.js'
+import { square } from '../rules/helpers.js'
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const OP = 'cluster-incidents-operate-token-0123456789'
+const CENTRE = { lat: 36.5, lon: 117.9 }
+
+t.test('two engines: incidents, levels and plans through the log', { timeout: 300_000 }, async (t) => {
+  const nats = await startNats(t)
+  if (nats === null) return
+  const ch = await startClickHouseHttp(t)
+  const rx = await startReceiver(SECRET)
+  t.teardown(() => rx.close())
+  const raw = {
+    clickhouse: { url: ch.url },
+    units: [{ id: 'P-1', zone: 'grid-1' }],
+    zones: [{ id: 'grid-1', name: 'Grid 1', geometry: square(CENTRE, 1000), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } }],
+    plans: [{ id: 'gate', name: 'Gate closure', checkpoints: [{ name: 'Gate', lat: CENTRE.lat, lon: CENTRE.lon, units: ['P-1'], radius_m: 50, arrive_within: '10m' }] }],
+    rules: { tick: '1s' },
+    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['incident.*', 'plan.*', 'patrol_level.*'] }],
+    delivery: { allow_private_networks: ['127.0.0.0/8'] },
+    api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
+    journal: { fsync: 'never' },
+    cluster: { url: nats.url, node_id: 'a', partitions: 4, takeover: '2s' },
+  }
+  const env = { HEXP_T_OP: OP }
+  const harnesses: Harness[] = []
+  t.teardown(async () => { for (const h of harnesses) await h.engine.stop() })
+  const a = await startEngine(raw, { env })
+  harnesses.push(a)
+  await waitFor(async () => (await a.engine.cluster!.status()).owned.length === 4, 30_000)
+  const b = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'b' } }, { env })
+  harnesses.push(b)
+  await waitFor(async () => (await b.engine.cluster!.status()).owned.length > 0 && (await a.engine.cluster!.status()).owned.length < 4, 60_000)
+  t.pass('both engines own a share of the partitions')
+
+  const call = (h: Harness, method: string, path: string, body?: unknown) => fetch(`${h.httpUrl}${path}`, {
+    method, headers: { authorization: `Bearer ${OP}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+
+  // An incident created on A, listed by B.
+  const created = await call(a, 'POST', '/api/v1/incidents', { id: 'I-1', type: 'robbery', lat: CENTRE.lat, lon: CENTRE.lon, time: Date.now() })
+  t.equal(created.status, 201, 'created once it came back through the log')
+  t.match(await created.json(), { id: 'I-1', status: 'created', zone: 'grid-1' })
+  const listed = await call(b, 'GET', `/api/v1/incidents?from=${Date.now() - 3_600_000}`)
+  t.equal(listed.status, 200)
+  t.match(await listed.json(), { incidents: [{ id: 'I-1', zone: 'grid-1' }] }, 'engine B lists it')
+  t.equal((await call(b, 'POST', '/api/v1/incidents', { id: 'I-1', type: 'robbery', lat: CENTRE.lat, lon: CENTRE.lon })).status, 200, 'the same id on B: exists')
+  await waitFor(() => rx.received.find((r) => r.type === 'incident.opened'), 30_000).catch(async (err: unknown) => {
+    t.comment(JSON.stringify({ received: rx.received.map((r) => r.type), ownedA: (await a.engine.cluster!.status()).owned, ownedB: (await b.engine.cluster!.status()).owned, pendingA: [...a.engine.cluster!.pending()], pendingB: [...b.engine.cluster!.pending()] }))
+    throw err
+  })
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.incidents'))[0]?.n) === 1, 60_000)
+  t.pass('the incident row is stored by its partition\'s owner')
+
+  // A level raised on A: B's rules take the override at the next tick record.
+  const level = await call(a, 'PUT', '/api/v1/zones/grid-1/level', { level: 'emergency', reason: 'festival' })
+  t.equal(level.status, 200)
+  t.match(await level.json(), { zoneId: 'grid-1', level: 'emergency', changed: true })
+  t.equal((await call(b, 'PUT', '/api/v1/zones/nowhere/level', { level: 'high', reason: 'x' })).status, 404, 'an unknown zone through B: 404')
+  const levels = await (await call(b, 'GET', '/api/v1/levels')).json() as { zones: Array<{ zoneId: string; level: string }> }
+  t.match(levels.zones, [{ zoneId: 'grid-1', level: 'emergency' }], 'engine B has the level')
+  await waitFor(() => b.engine.cluster!.rules.zones(Date.now())[0]?.minRatio === 0.9, 30_000)
+  t.equal(a.engine.cluster!.rules.zones(Date.now())[0]?.minRatio, 0.9, 'both engines\' coverage follows the emergency level')
+
+  // A plan activated on A is active on B; its event is delivered once.
+  const act = await call(a, 'POST', '/api/v1/plans/gate/activate', { incident_id: 'I-1' })
+  t.equal(act.status, 200)
+  const onB = await (await call(b, 'GET', '/api/v1/plans/gate')).json() as { active: { activationId: string } | null }
+  t.ok(onB.active !== null, 'active on engine B')
+  t.equal((await call(b, 'POST', '/api/v1/plans/gate/activate', { incident_id: 'I-1' })).status, 409, 'activated again through B: a conflict')
+  await waitFor(() => rx.received.find((r) => r.type === 'plan.activated'), 30_000)
+  await waitFor(() => rx.received.find((r) => r.type === 'patrol_level.changed'), 30_000)
+  await new Promise((r) => setTimeout(r, 1500))
+  const count = (type: string) => rx.received.filter((r) => r.type === type).length
+  t.same([count('incident.opened'), count('patrol_level.changed'), count('plan.activated')], [1, 1, 1], 'each event delivered once by the two engines')
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.plan_events'))[0]?.n) === 1, 60_000)
+  t.pass('the plan event row is stored once')
+
+  // The fleet snapshot carries them: a third engine restores them before it replays.
+  const holder = a.engine.cluster!.holdsRole('schedule') ? a : b
+  t.equal(await holder.engine.cluster!.snapshotIfScheduler(), true)
+  const c = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'c' } }, { env })
+  harnesses.push(c)
+  t.ok(c.logs.some((l) => l.msg === 'Cluster replica caught up with the log.' && l.restored !== null), 'engine C restored the snapshot')
+  const lv = await (await call(c, 'GET', '/api/v1/levels')).json() as { zones: Array<{ level: string }> }
+  t.equal(lv.zones[0]?.level, 'emergency')
+  t.ok(((await (await call(c, 'GET', '/api/v1/plans/gate')).json()) as { active: unknown }).active !== null, 'the plan is active on engine C')
+  t.match(await (await call(c, 'GET', `/api/v1/incidents?from=${Date.now() - 3_600_000}`)).json(), { incidents: [{ id: 'I-1' }] })
+  await new Promise((r) => setTimeout(r, 1500))
+  t.same([count('incident.opened'), count('plan.activated')], [1, 1], 'a third engine delivers nothing again')
+})
