@@ -79,6 +79,14 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   let corked: Array<{ uncork(): void }> = []
   let grouped = 0
   let scheduled = false
+  /**
+   * Set while a closed group waits for its records (journal full, or cluster mode's appends in
+   * flight). Messages arriving meanwhile are taken once it is written: their PUBACKs would otherwise
+   * join the corked socket and leave with the group's before their own records are durable, and
+   * the group would never close while the broker keeps sending (an MQTT 5 session's receive window
+   * is 65,535 messages).
+   */
+  let writing: Promise<void> | null = null
   /** Writes the group's records, then lets its PUBACKs go; false (and retried) while the journal cannot write. */
   const release = (): boolean => {
     let written = true
@@ -94,7 +102,8 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
       return false
     }
     if (!written) {
-      void commit!.whenWritable().then(release, () => undefined)
+      // One wait at a time; the messages that arrive meanwhile wait for it (see handleMessage).
+      writing ??= commit!.whenWritable().then(() => { writing = null; release() }, () => { writing = null })
       return false
     }
     const streams = corked
@@ -111,6 +120,10 @@ export function startMqttSubscriber(config: ResolvedConfig, onMessage: MessageHa
   }
   const handle = commit === undefined ? onMessage : (topic: string, payload: Buffer) => commit.defer(() => onMessage(topic, payload))
   client.handleMessage = (packet: IPublishPacket, callback) => {
+    if (writing !== null) {
+      void writing.then(() => client.handleMessage(packet, callback))
+      return
+    }
     // A full group is released at once: the broker refills its in-flight window while we work on.
     if (grouped >= GROUP_MAX) release()
     grouped++
