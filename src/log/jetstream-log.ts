@@ -77,7 +77,7 @@ export class JetStreamLog implements FixLog {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new RangeError(`partitions must be a positive integer (got ${opts.partitions})`)
     let nc: NatsConnection
     try {
-      nc = await connect({ servers: opts.servers, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: opts.reconnectWaitMs ?? 250 })
+      nc = await connect({ servers: opts.servers, name: opts.name, maxReconnectAttempts: -1, reconnectTimeWait: opts.reconnectWaitMs ?? 250, noAsyncTraces: true })
     } catch (err) {
       throw new LogUnavailableError(`cannot connect to NATS at ${opts.servers.join(',')} (${describe(err)}): check cluster.url and that the servers are up`, { cause: err })
     }
