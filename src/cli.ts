@@ -71,6 +71,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }
   const { config, path, stages } = loaded
   if (args.check) {
+    for (const warning of config.startup_warnings ?? []) io.stderr.write(`hexpatrol: warning: ${warning}\n`)
     io.stdout.write(`hexpatrol: configuration ${path ?? '(defaults)'} is valid\n`)
     io.exit(EXIT.ok)
     return null
@@ -79,6 +80,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   usePrivateUmask()
   const logger = createLogger(config.log_level, io.logDestination)
   logger.info({ config: path ?? '(defaults)', dataDir: config.data_dir }, 'Configuration loaded.')
+  for (const warning of config.startup_warnings ?? []) logger.warn({ config: path ?? '(defaults)' }, warning)
   // Test-only: HEXPATROL_CLOCK_OFFSET_MS shifts the engine's notion of "now" (e.g. to just before the
   // bulletin's due time in a kill -9 test). Never set in production; logged when set.
   const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
