@@ -12,6 +12,7 @@ import { createLogger } from './telemetry/logger.js'
 import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
 import { processErrorHandler } from './process-errors.js'
+import { prepareDemo, type Demo } from './demo/demo-mode.js'
 
 /** Process exit codes (docs/getting-started.md, exit codes). */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const
@@ -32,16 +33,19 @@ export interface MainIo {
   logDestination?: DestinationStream
 }
 
-const USAGE = `usage: hexpatrol [--config <file>] [--check]
+const USAGE = `usage: hexpatrol [--config <file>] [--check] [--demo]
   --config <file>  the configuration file (default: $HEXPATROL_CONFIG, else config/hexpatrol.yaml)
   --check          validate the configuration and exit (0 when valid, 2 when not)
+  --demo           demo mode: a simulator drives the configured fleet (loopback only, own data
+                   directory <data_dir>/demo, refused with NODE_ENV=production)
 `
 
-function parseArgs(argv: readonly string[]): { path?: string; check: boolean } | string {
-  const out: { path?: string; check: boolean } = { check: false }
+function parseArgs(argv: readonly string[]): { path?: string; check: boolean; demo: boolean } | string {
+  const out: { path?: string; check: boolean; demo: boolean } = { check: false, demo: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--check') out.check = true
+    else if (a === '--demo') out.demo = true
     else if (a === '--config' || a === '-c') {
       const v = argv[++i]
       if (v === undefined) return `${a} needs a file`
@@ -60,9 +64,11 @@ export async function main(io: MainIo): Promise<Engine | null> {
     io.exit(EXIT.config)
     return null
   }
+  const demo: Demo | null = args.demo ? prepareDemo(io.env) : null
   let loaded
   try {
-    loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
+    loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }), ...(demo === null ? {} : { transform: demo.overlay }) })
+    demo?.check(loaded.config)
   } catch (err) {
     // Config messages name the key and never hold a secret (see config/resolve.ts).
     io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${err.help}\n` : `hexpatrol: ${(err as Error).message}\n`)
@@ -92,7 +98,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'Shutting down.')
-    engine.stop().then(
+    ;(demo?.stop() ?? Promise.resolve()).then(() => engine.stop()).then(
       () => {
         logger.flush()
         io.exit(code)
@@ -117,6 +123,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }))
   try {
     await engine.start()
+    await demo?.run(engine, logger)
   } catch (err) {
     logger.fatal({ err, code: err instanceof HexpatrolError ? err.code : undefined }, 'hexpatrol could not start.')
     stopping = true

@@ -3,22 +3,13 @@
 // rows each should produce. Every fix carries a unique (unit, seq) so checks compare against
 // what was published, never against the engine's own counters.
 import { latLngToCell } from 'h3-js'
+import { rng } from '../../src/demo/tracks.js'
 
 export interface ExpectedFix { unit: string; ts: number; lat: number; lon: number; h3: string; seq: number | null }
 export interface Message { topic: string; payload: string }
 export interface Workload { messages: Message[]; fixes: ExpectedFix[]; rejects: Map<string, number>; ignored: number }
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { rng }
 
 const INVALID: Array<[string, (unit: string, ts: number) => string]> = [
   ['invalid_json', () => '{"ts": 1, "lat": '],
