@@ -71,8 +71,9 @@ export class DemoScript {
       if (officer !== undefined) walkers.set(officer.id, { lat: z.priority!.lat!, lon: z.priority!.lon! })
     }
     const pair = responders(units)
-    const breacher = units.find((u) => u.kind === 'vehicle' && u.post !== undefined && !pair?.includes(u.id) && u.zone !== gapZone)
-    const sosUnit = units.find((u) => u.kind === 'officer' && u.post !== undefined && !walkers.has(u.id) && u.zone !== gapZone)
+    const inGap = (u: { zone?: string }) => gapZone !== undefined && u.zone === gapZone
+    const breacher = units.find((u) => u.kind === 'vehicle' && u.post !== undefined && !pair?.includes(u.id) && !inGap(u))
+    const sosUnit = units.find((u) => u.kind === 'officer' && u.post !== undefined && !walkers.has(u.id) && !inGap(u))
     let incident: DemoIncident | null = null
     if (pair !== null) {
       const post = posts.get(units.find((u) => u.id === pair[0])!.post!)!
@@ -81,7 +82,7 @@ export class DemoScript {
       this.events.push(`${timeline.incidentS} s: an incident is reported near ${pair[0]}'s post and plan demo-ring is activated; ${pair.join(' and ')} drive to its checkpoints`)
     }
     this.incident = incident
-    if (breacher !== undefined) this.events.push(`${timeline.breachLeaveS} s: ${breacher.id} drives out of its post's radius (radius_breach about a minute later), back at ${timeline.breachBackS} s`)
+    if (breacher !== undefined) this.events.push(`${timeline.breachLeaveS} s: ${breacher.id} drives out of its post's radius (radius_breach a minute after it is 1.55 km out, about 4 min in), back at ${timeline.breachBackS} s`)
     if (sosUnit !== undefined) this.events.push(`${timeline.sosS} s: ${sosUnit.id} presses SOS`)
     if (gapZone !== undefined) this.events.push(`about 6 min: coverage_gap in ${gapZone}, whose units stay parked while its priority cell waits for a visit`)
     for (const [i, u] of units.entries()) {
@@ -91,7 +92,7 @@ export class DemoScript {
       const periodS = officer ? 10 : 5
       let truth: Truth
       const walk = walkers.get(u.id)
-      if (u.zone === gapZone) truth = () => home
+      if (inGap(u)) truth = () => home
       else if (walk !== undefined) truth = looping(sweepLoop(walk, 150, 100), WALK_MPS, i * 37)
       else if (officer) truth = looping(sweepLoop(home, 250, 125), WALK_MPS, i * 37)
       else truth = looping(sweepLoop(home, 525, 350), CAR_MPS, i * 97)
