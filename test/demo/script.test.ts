@@ -37,6 +37,8 @@ t.test('the scripted district', async (t) => {
   t.ok(away.length > 40 && away[0]! < 200 && away.at(-1)! <= 480, `out from ${away[0]} s to ${away.at(-1)} s`)
   t.ok(of('P-001').filter((m) => (fixTime(m) - START) / 1000 > 520).every((m) => d(m) < 1200), 'back on patrol')
   t.ok(of('P-002').every((m) => d(m) < 1200), 'its colleague stays in')
+  const later = run(new DemoScript(config), 700).filter((m) => m.unit === 'P-001' && (fixTime(m) - START) / 1000 > 640)
+  t.ok(later.length > 5 && later.every((m) => d(m) < 1200), 'and back on its sweep for good')
 
   // SOS, once.
   const sos = msgs.filter((m) => pos(m).sos === true)
