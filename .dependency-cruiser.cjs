@@ -17,6 +17,7 @@ const LAYERS = [
   { name: 'reports', path: '^src/reports/', what: 'bulletins and reports' },
   { name: 'api', path: '^src/api/', what: 'the HTTP API' },
   { name: 'store', path: '^src/store/', what: 'ClickHouse: implements the storage the stages ask for; only the composition root imports it' },
+  { name: 'demo', path: '^src/demo/', what: 'demo mode: the scripted fleet, its overlay and guard, the simulator publishing through the real ingest path' },
   { name: 'top', path: '^src/(boot|engine|cli|main)[.]ts$', what: 'start-up (boot.ts compiles the config for the stages), the composition root, the CLI' },
 ]
 

@@ -25,6 +25,9 @@ if (chromiumPath() === null) {
 buildWeb()
 const raw = readConfigFile(join(root, 'config', 'hexpatrol.yaml'))
 delete raw.webhooks
+// The shift is published anonymously on loopback: not with the sample's example device logins.
+delete raw.broker
+delete raw.http_ingest
 raw.log_level = 'warn'
 raw.api = { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'SHOT_TOKEN' }] }
 raw.rules = { ...(raw.rules as object), allowed_lateness: '0s', tick: '1s', coverage_snapshot_interval: '10s' }

@@ -13,6 +13,7 @@ import { HexpatrolError } from './errors.js'
 import { Engine } from './engine.js'
 import { processErrorHandler } from './process-errors.js'
 import { cliTexts, cliTextsFromEnv, type CliTexts } from './i18n/cli-texts.js'
+import { prepareDemo, type Demo } from './demo/demo-mode.js'
 
 /** Process exit codes (docs/getting-started.md, exit codes). */
 export const EXIT = { ok: 0, failed: 1, config: 2 } as const
@@ -33,11 +34,12 @@ export interface MainIo {
   logDestination?: DestinationStream
 }
 
-function parseArgs(argv: readonly string[], tx: CliTexts): { path?: string; check: boolean } | string {
-  const out: { path?: string; check: boolean } = { check: false }
+function parseArgs(argv: readonly string[], tx: CliTexts): { path?: string; check: boolean; demo: boolean } | string {
+  const out: { path?: string; check: boolean; demo: boolean } = { check: false, demo: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--check') out.check = true
+    else if (a === '--demo') out.demo = true
     else if (a === '--config' || a === '-c') {
       const v = argv[++i]
       if (v === undefined) return tx.needsFile(a)
@@ -58,9 +60,11 @@ export async function main(io: MainIo): Promise<Engine | null> {
     io.exit(EXIT.config)
     return null
   }
+  const demo: Demo | null = args.demo ? prepareDemo(io.env) : null
   let loaded
   try {
-    loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }) })
+    loaded = loadAndCompile({ env: io.env, ...(args.path === undefined ? {} : { path: args.path }), ...(demo === null ? {} : { transform: demo.overlay }) })
+    demo?.check(loaded.config)
   } catch (err) {
     // Config messages name the key and never hold a secret (see config/resolve.ts).
     io.stderr.write(err instanceof HexpatrolError ? `hexpatrol: ${err.code}: ${err.message}\n${early.help(err.code, err.help)}\n` : `hexpatrol: ${(err as Error).message}\n`)
@@ -69,6 +73,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }
   const { config, path, stages } = loaded
   if (args.check) {
+    for (const warning of config.startup_warnings ?? []) io.stderr.write(`hexpatrol: warning: ${warning}\n`)
     io.stdout.write(`hexpatrol: ${cliTexts(config.locale).configValid(path)}\n`)
     io.exit(EXIT.ok)
     return null
@@ -77,6 +82,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   usePrivateUmask()
   const logger = createLogger(config.log_level, io.logDestination)
   logger.info({ config: path ?? '(defaults)', dataDir: config.data_dir }, 'Configuration loaded.')
+  for (const warning of config.startup_warnings ?? []) logger.warn({ config: path ?? '(defaults)' }, warning)
   // Test-only: HEXPATROL_CLOCK_OFFSET_MS shifts the engine's notion of "now" (e.g. to just before the
   // bulletin's due time in a kill -9 test). Never set in production; logged when set.
   const offset = Number(io.env.HEXPATROL_CLOCK_OFFSET_MS ?? 0)
@@ -88,7 +94,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'Shutting down.')
-    engine.stop().then(
+    ;(demo?.stop() ?? Promise.resolve()).then(() => engine.stop()).then(
       () => {
         logger.flush()
         io.exit(code)
@@ -113,6 +119,7 @@ export async function main(io: MainIo): Promise<Engine | null> {
   }))
   try {
     await engine.start()
+    await demo?.run(engine, logger)
   } catch (err) {
     logger.fatal({ err, code: err instanceof HexpatrolError ? err.code : undefined }, 'hexpatrol could not start.')
     stopping = true

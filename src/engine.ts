@@ -649,6 +649,13 @@ export class Engine {
     return typeof a === 'object' && a !== null ? `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : null
   }
 
+  /** The embedded broker's URL once started (null with an external broker): the demo simulator publishes there. */
+  brokerUrl(): string | null {
+    const port = this.#source?.broker?.port
+    const host = this.config.broker.host
+    return port === undefined ? null : `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`
+  }
+
   /** Component → ready? Reads state only (a ClickHouse ping); changes nothing. */
   async readiness(): Promise<Record<string, ComponentStatus>> {
     const journal = this.#journal!

@@ -48,6 +48,8 @@ export interface LoadOptions {
   overrides?: Record<string, unknown>
   /** See validateConfig. */
   checkDecoded?: DecodedCheck
+  /** Rewrites the merged document (file, overrides, env) before validation: demo mode's overlay. */
+  transform?: (raw: Record<string, unknown>) => Record<string, unknown>
 }
 
 /**
@@ -218,6 +220,7 @@ export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; pa
       setPath(raw, keyPath, v)
     }
   }
+  if (opts.transform) raw = opts.transform(raw)
   const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env, opts.checkDecoded)
   return { config, path }
 }

@@ -8,6 +8,7 @@
 import type { Config, WebhookConfig } from './schema.js'
 import { HexpatrolError } from '../errors.js'
 import { isLoopbackHost } from '../net/addresses.js'
+import { dropExposedExampleLogins } from './example-logins.js'
 
 type BrokerUser = Config['broker']['users'][number]
 type ApiToken = Config['api']['tokens'][number]
@@ -18,6 +19,8 @@ export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhou
   api: Omit<Config['api'], 'tokens'> & { tokens: Array<Omit<ApiToken, 'token_env'> & { token?: string }> }
   mqtt: Omit<Config['mqtt'], 'password_env'>
   broker: Omit<Config['broker'], 'users'> & { users: Array<Omit<BrokerUser, 'password_env' | 'password'> & { password: string }> }
+  /** Warnings found while resolving, logged once at start-up (e.g. example logins left out). */
+  startup_warnings?: string[]
   clickhouse: Omit<Config['clickhouse'], 'password_env'>
   webhooks: Array<Omit<WebhookConfig, 'secret_env'>>
 }
@@ -71,6 +74,8 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
     if (pw === undefined) throw configError(`${key} (${u.username}): give password or password_env`)
     setSecret(u, 'password', 'password_env', pw)
   }
+  const exampleWarning = dropExposedExampleLogins(c)
+  if (exampleWarning !== null) (c as { startup_warnings?: string[] }).startup_warnings = [exampleWarning]
   // /metrics shows live coverage per zone and unit counts: beyond this machine only with a token.
   if (!isLoopbackHost(h.host) && h.metrics_token === undefined && h.metrics_token_env === undefined) {
     throw configError(`http.metrics_token_env: unset while http.host is ${h.host} (not loopback): GET /metrics (live coverage per zone) would be public. Set http.metrics_token_env (or HEXPATROL_METRICS_TOKEN) and give the scraper that bearer token, or bind http.host to 127.0.0.1.`)

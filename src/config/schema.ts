@@ -20,7 +20,7 @@ export const Subscription = Obj({
   topic: Type.String({ minLength: 1 }),
   /** Payload format on this filter: `native` (hexpatrol JSON fix or array of fixes) or `owntracks` (OwnTracks JSON). */
   format: Type.Union([Type.Literal('native'), Type.Literal('owntracks')]),
-  /** Which wildcard levels name the unit: all joined with '-', or the first alone (the login an external broker's ACL binds with %u). Unset: first_level for OwnTracks with mqtt.url, else all_levels. */
+  /** Which wildcard levels name the unit: all joined with '-', or the first alone (the login an external broker's ACL binds with %u). Unset: first_level for OwnTracks (a phone is its OwnTracks user, the same unit over MQTT and HTTP), else all_levels. */
   unit_from: Type.Optional(Type.Union([Type.Literal('all_levels'), Type.Literal('first_level')])),
 })
 
@@ -218,6 +218,8 @@ export const ConfigSchema = Obj({
       ...Secret,
       /** device: a unit publishing its own fixes; integration: reads the alert and event feed, publishes nothing. */
       role: Type.Union([Type.Literal('device'), Type.Literal('integration')], { default: 'device' }),
+      /** An example login whose password is published (the sample configuration's): used only while the embedded broker, http.host and the OsmAnd port all listen on loopback, else left out with a warning. */
+      example: Type.Optional(Type.Boolean()),
     }), { default: [] }),
     /** Topics a device may publish to; %u is its username (Mosquitto `pattern` style). */
     acl: Type.Array(Type.String(), { default: ['fleet/%u/position', 'owntracks/%u/+'] }),

@@ -1,9 +1,11 @@
 // Topic → (payload format, unit id), compiled once from the configured MQTT subscription filters.
 // The unit id is the `+`-matched levels joined with '-' (for `#`, the remaining levels joined with
-// '-'), or, with `unit_from: first_level`, the first wildcard level alone: the level an external
-// broker's ACL binds to the login (`pattern write owntracks/%u/+`), so that a login reaches only
-// its own unit id (`P` publishing `owntracks/P/002` is unit P, never P-002). The embedded broker
-// checks the login against the whole id itself, so it keeps `all_levels`.
+// '-'), or, with `unit_from: first_level`, the first wildcard level alone: the level a broker's ACL
+// binds to the login (`pattern write owntracks/%u/+`), so that a login reaches only its own unit id
+// (`P` publishing `owntracks/P/002` is unit P, never P-002). OwnTracks topics default to
+// first_level on every broker: a phone is one unit, its OwnTracks user (the login), whether it
+// reports over MQTT (`owntracks/<user>/<device>`) or HTTP (Basic auth user = X-Limit-U); the
+// device level names the phone's app, not another unit.
 import { HexpatrolError } from '../errors.js'
 import { matchLevels, splitFilter } from './topic-filter.js'
 
@@ -20,15 +22,16 @@ export interface SubscriptionSpec {
 }
 
 /**
- * The subscriptions as the router reads them. `unit_from` unset: with an external broker
- * (mqtt.url) an OwnTracks topic names its unit by the `<user>` level, the MQTT login (what the
- * shipped Mosquitto ACL binds with %u and what the app puts there); otherwise every level.
+ * The subscriptions as the router reads them. `unit_from` unset: an OwnTracks topic names its unit
+ * by the `<user>` level, the MQTT login (what the app puts there, what the embedded broker checks
+ * and the shipped Mosquitto ACL binds with %u), the same unit as over HTTP; a native topic by every
+ * level.
  */
-export function subscriptionSpecs(mqtt: { url?: string | undefined; subscriptions: ReadonlyArray<{ topic: string; format: PayloadFormat; unit_from?: UnitFrom | undefined }> }): SubscriptionSpec[] {
+export function subscriptionSpecs(mqtt: { subscriptions: ReadonlyArray<{ topic: string; format: PayloadFormat; unit_from?: UnitFrom | undefined }> }): SubscriptionSpec[] {
   return mqtt.subscriptions.map((s) => ({
     topic: s.topic,
     format: s.format,
-    unitFrom: s.unit_from ?? (mqtt.url !== undefined && s.format === 'owntracks' ? 'first_level' : 'all_levels'),
+    unitFrom: s.unit_from ?? (s.format === 'owntracks' ? 'first_level' : 'all_levels'),
   }))
 }
 

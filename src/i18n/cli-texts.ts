@@ -15,9 +15,11 @@ export interface CliTexts {
 
 const EN: CliTexts = {
   locale: 'en',
-  usage: `usage: hexpatrol [--config <file>] [--check]
+  usage: `usage: hexpatrol [--config <file>] [--check] [--demo]
   --config <file>  the configuration file (default: $HEXPATROL_CONFIG, else config/hexpatrol.yaml)
   --check          validate the configuration and exit (0 when valid, 2 when not)
+  --demo           demo mode: a simulator drives the configured fleet (loopback only, own data
+                   directory <data_dir>/demo, refused with NODE_ENV=production)
 `,
   unknownArgument: (a) => `unknown argument ${a}`,
   needsFile: (f) => `${f} needs a file`,
@@ -32,9 +34,11 @@ const HELP_ZH: Record<string, string> = {
 
 const ZH: CliTexts = {
   locale: 'zh-CN',
-  usage: `用法：hexpatrol [--config <文件>] [--check]
+  usage: `用法：hexpatrol [--config <文件>] [--check] [--demo]
   --config <文件>  配置文件（默认：$HEXPATROL_CONFIG，否则 config/hexpatrol.yaml）
   --check          只校验配置后退出（有效返回 0，无效返回 2）
+  --demo           演示模式：模拟器驱动配置中的警力（仅本机地址，数据目录 <data_dir>/demo，
+                   NODE_ENV=production 时拒绝启动）
 `,
   unknownArgument: (a) => `未知参数 ${a}`,
   needsFile: (f) => `${f} 后面需要一个文件`,

@@ -1,8 +1,8 @@
 // Device authentication and per-device topic ACLs for the embedded broker, decided from config
 // once at start-up. Passwords are compared in constant time. A device reports only as itself: on
 // an ingested topic (one of mqtt.subscriptions) it may publish only where the topic router names
-// exactly its username as the unit id (so `P` cannot publish `owntracks/P/002`, which would be
-// unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
+// exactly its username as the unit id (`owntracks/<user>/<device>` is unit <user>; with
+// unit_from: all_levels `P` cannot publish `owntracks/P/002`, which would be unit P-002); other topics follow its ACL patterns with %u replaced by its username (Mosquitto
 // `pattern write` semantics), where %u must stand for a whole topic level. A device subscribes
 // only within broker.subscribe_acl, %u replaced the same way (by default its own
 // `hexpatrol/devices/<unit>/#`); an integration login publishes nothing and subscribes within
@@ -38,7 +38,7 @@ export function createBrokerAuth(config: ResolvedConfig): BrokerAuth {
   const integrationAcl = b.integration_subscribe_acl
   // Anonymous devices may publish to any configured subscription topic; named ones to their ACL.
   const anonymous = config.mqtt.subscriptions.map((s) => compileFilter(s.topic))
-  // The decoder's own routes (the embedded broker has no mqtt.url: all_levels unless configured).
+  // The decoder's own routes (OwnTracks: the <user> level unless unit_from says otherwise).
   const router = createTopicRouter(subscriptionSpecs(config.mqtt))
   const subscribeAcl = b.subscribe_acl
   const cache = new Map<string, TopicMatcher[]>()

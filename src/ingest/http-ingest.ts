@@ -263,7 +263,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
         if (basic === null) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', 'send HTTP Basic auth with the device credentials of broker.users')
         if (ingest.throttled(req, reply, 'owntracks', basic.user)) return reply
         if (!ingest.verify(req, 'owntracks', basic.user, basic.password)) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
-        const who = owntracksUnit(basic.user, header(req, 'x-limit-u'), header(req, 'x-limit-d'))
+        const who = owntracksUnit(basic.user, header(req, 'x-limit-u'))
         if ('mismatch' in who) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unit_mismatch', who.mismatch)
         owntracksUnits.set(req, who.unit)
         return undefined

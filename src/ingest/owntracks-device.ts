@@ -1,18 +1,16 @@
 // Which unit an OwnTracks HTTP request reports for. The device authenticates with HTTP Basic
-// (a broker.users username) and reports only as itself: the unit id is the username, exactly as
-// over MQTT, where a phone publishing `owntracks/<user>/<device>` must log in as `<user>-<device>`.
-// The app also names its user and device in X-Limit-U / X-Limit-D; they must agree with the
-// credentials (X-Limit-U = username, or `<X-Limit-U>-<X-Limit-D>` = username) and never lengthen
-// or change the unit id, so device `P` can never report as unit `P-002`.
+// (a broker.users username) and reports only as itself: the unit id is the username. A phone is
+// one unit on every transport: its OwnTracks user, which is the login over HTTP and over MQTT,
+// where the app publishes `owntracks/<user>/<device>` and the topic router names the unit by the
+// <user> level (unit_from: first_level, the default for OwnTracks). The app also names its user and
+// device in X-Limit-U / X-Limit-D: X-Limit-U must be the username when sent, X-Limit-D names the
+// phone's app and never the unit, so device `P` can never report as unit `P-002`.
 
 export type OwntracksUnit = { unit: string } | { mismatch: string }
 
-export function owntracksUnit(username: string, limitU: string | undefined, limitD: string | undefined): OwntracksUnit {
+export function owntracksUnit(username: string, limitU: string | undefined): OwntracksUnit {
   const u = limitU === '' ? undefined : limitU
-  const d = limitD === '' ? undefined : limitD
-  // The username may itself be the unit id `<user>-<device>` (one credential per phone).
-  const whole = u !== undefined && d !== undefined && username === `${u}-${d}`
-  if (u !== undefined && u !== username && !whole) {
+  if (u !== undefined && u !== username) {
     return { mismatch: `X-Limit-U names user ${JSON.stringify(u.slice(0, 64))}, but the credentials are those of ${JSON.stringify(username.slice(0, 64))}` }
   }
   return { unit: username }

@@ -10,7 +10,7 @@ t.test('options from the default config', async (t) => {
   t.same(o, {
     subscriptions: [
       { topic: 'fleet/+/position', format: 'native', unitFrom: 'all_levels' },
-      { topic: 'owntracks/+/+', format: 'owntracks', unitFrom: 'all_levels' },
+      { topic: 'owntracks/+/+', format: 'owntracks', unitFrom: 'first_level' },
     ],
     maxPayloadBytes: 262_144,
     maxFutureSkewMs: 120_000,
@@ -23,7 +23,7 @@ t.test('options from the default config', async (t) => {
   t.equal(decoderOptionsFromConfig(validateConfig({ validation: { reject_null_island: false } })).rejectNullIsland, false, 'validation.reject_null_island switches the rule off')
   const d = createDecoder(o)
   t.equal(d('fleet/P1/position', Buffer.from(`{"ts":${NOW},"lat":1,"lon":2}`), NOW).fixes[0]?.h3.length, 15)
-  t.equal(d('owntracks/a/b', Buffer.from(`{"_type":"location","tst":${NOW / 1000},"lat":1,"lon":2}`), NOW).fixes[0]?.unitId, 'a-b')
+  t.equal(d('owntracks/a/b', Buffer.from(`{"_type":"location","tst":${NOW / 1000},"lat":1,"lon":2}`), NOW).fixes[0]?.unitId, 'a', 'an OwnTracks phone is its user')
 })
 
 t.test('options from a custom config', async (t) => {
@@ -33,7 +33,7 @@ t.test('options from a custom config', async (t) => {
     h3: { resolution: 11 },
   })
   t.same(decoderOptionsFromConfig(config), {
-    subscriptions: [{ topic: 'gps/#', format: 'owntracks', unitFrom: 'all_levels' }],
+    subscriptions: [{ topic: 'gps/#', format: 'owntracks', unitFrom: 'first_level' }],
     maxPayloadBytes: 4096,
     maxFutureSkewMs: 5000,
     maxAgeMs: 3_600_000,

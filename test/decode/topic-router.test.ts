@@ -119,14 +119,14 @@ t.test('unit_from: first_level names the unit by the first wildcard level (the l
   t.same(r('fleet/x/y'), { format: 'native', unitId: 'x' }, 'under #, the first remaining level')
 })
 
-t.test('subscriptionSpecs: OwnTracks by its <user> level with an external broker, all levels with the embedded one, unless configured', async (t) => {
+t.test('subscriptionSpecs: OwnTracks by its <user> level on every broker (one phone, one unit over MQTT and HTTP), native by all levels, unless configured', async (t) => {
   const subs = [{ topic: 'fleet/+/position', format: 'native' as const }, { topic: 'owntracks/+/+', format: 'owntracks' as const }]
-  t.same(subscriptionSpecs({ subscriptions: subs }).map((s) => s.unitFrom), ['all_levels', 'all_levels'])
-  t.same(subscriptionSpecs({ url: 'mqtt://mosquitto:1883', subscriptions: subs }).map((s) => s.unitFrom), ['all_levels', 'first_level'])
-  t.same(subscriptionSpecs({ url: 'mqtt://mosquitto:1883', subscriptions: [{ ...subs[1]!, unit_from: 'all_levels' }] }).map((s) => s.unitFrom), ['all_levels'], 'explicit wins')
-  const cfg = validateConfig({ mqtt: { url: 'mqtt://127.0.0.1:1883' } }, undefined, {})
-  const decode = createDecoder(decoderOptionsFromConfig(cfg))
+  t.same(subscriptionSpecs({ subscriptions: subs }).map((s) => s.unitFrom), ['all_levels', 'first_level'])
+  t.same(subscriptionSpecs({ subscriptions: [{ ...subs[1]!, unit_from: 'all_levels' }] }).map((s) => s.unitFrom), ['all_levels'], 'explicit wins')
   const loc = Buffer.from(JSON.stringify({ _type: 'location', tst: 1764500000, lat: 36.49, lon: 117.86 }))
-  t.equal(decode('owntracks/P/002', loc, 1764500000_000).fixes[0]?.unitId, 'P', 'the engine on an external broker')
+  for (const mqtt of [{ url: 'mqtt://127.0.0.1:1883' }, {}]) {
+    const decode = createDecoder(decoderOptionsFromConfig(validateConfig({ mqtt }, undefined, {})))
+    t.equal(decode('owntracks/P/002', loc, 1764500000_000).fixes[0]?.unitId, 'P', `the engine on ${mqtt.url === undefined ? 'the embedded' : 'an external'} broker`)
+  }
   t.throws(() => validateConfig({ mqtt: { subscriptions: [{ topic: 'a/+', format: 'native', unit_from: 'last' }] } }, undefined, {}), { code: 'HEXP_ERR_CONFIG' })
 })

@@ -16,10 +16,10 @@
 //   0.1–1.5 s.
 import { latLngToCell } from 'h3-js'
 import type { Fix } from '../../src/decode/fix.js'
-import { haversineM, metresPerDegree } from '../../src/geo/distance.js'
-import { rng } from './workload.js'
+import { gaussian, offsetM, rng, type LatLon } from '../../src/demo/tracks.js'
 
-export interface LatLon { lat: number; lon: number }
+// The path primitives live in src/demo/tracks.ts (the demo simulator drives the same tracks).
+export { gaussian, offsetM, route, sweepLoop, waypoints, type LatLon } from '../../src/demo/tracks.js'
 
 export interface Noise {
   sigmaM: number
@@ -66,16 +66,6 @@ export interface TrackOptions {
 }
 
 export interface RealFix { fix: Fix; truth: LatLon; tS: number }
-
-export function offsetM(p: LatLon, north: number, east: number): LatLon {
-  const { perLat, perLon } = metresPerDegree(p.lat)
-  return { lat: p.lat + north / perLat, lon: p.lon + east / perLon }
-}
-
-export function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12)
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand())
-}
 
 /** The fixes of one unit, in arrival order (a flush arrives as one burst at its end). */
 export function generateTrack(o: TrackOptions): RealFix[] {
@@ -139,52 +129,6 @@ export function mergeByArrival(...tracks: RealFix[][]): RealFix[] {
 
 /** Truth for a unit parked at one point. */
 export const parked = (p: LatLon) => () => p
-
-/** Truth moving along a polyline of [tS, point] waypoints, linearly between them. */
-export function waypoints(points: Array<[number, LatLon]>): (tS: number) => LatLon {
-  return (tS) => {
-    let i = 0
-    while (i < points.length - 1 && (points[i + 1] as [number, LatLon])[0] <= tS) i++
-    const [t0, p0] = points[i] as [number, LatLon]
-    const next = points[i + 1]
-    if (next === undefined || tS <= t0) return p0
-    const [t1, p1] = next
-    const k = (tS - t0) / (t1 - t0)
-    return { lat: p0.lat + (p1.lat - p0.lat) * k, lon: p0.lon + (p1.lon - p0.lon) * k }
-  }
-}
-
-/**
- * The closed loop a patrol drives to sweep the square of half-side `halfM` around `c`: east-west
- * lanes `laneM` apart from the south edge up, alternately eastward and westward, then back to the
- * first lane's start along the western edge (a loop, so every cell waits one lap between visits).
- */
-export function sweepLoop(c: LatLon, halfM: number, laneM: number): LatLon[] {
-  const out: LatLon[] = []
-  const lanes = Math.max(1, Math.floor((2 * halfM) / laneM))
-  for (let k = 0; k < lanes; k++) {
-    const north = -halfM + laneM / 2 + k * laneM
-    const [from, to] = k % 2 === 0 ? [-halfM + laneM / 2, halfM - laneM / 2] : [halfM - laneM / 2, -halfM + laneM / 2]
-    out.push(offsetM(c, north, from), offsetM(c, north, to))
-  }
-  out.push(out[0] as LatLon)
-  return out
-}
-
-/** Waypoints (for waypoints()) driving `points` in order at `speedMps`, from `startS`, `laps` times over. */
-export function route(points: LatLon[], speedMps: number, startS = 0, laps = 1): Array<[number, LatLon]> {
-  const out: Array<[number, LatLon]> = [[startS, points[0] as LatLon]]
-  let t = startS
-  for (let lap = 0; lap < laps; lap++) {
-    for (let i = 1; i < points.length; i++) {
-      const a = points[i - 1] as LatLon
-      const b = points[i] as LatLon
-      t += haversineM(a.lat, a.lon, b.lat, b.lon) / speedMps
-      out.push([t, b])
-    }
-  }
-  return out
-}
 
 /** The engine as the realism runner drives it. */
 export interface Drivable<E> {

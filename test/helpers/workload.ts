@@ -3,22 +3,13 @@
 // rows each should produce. Every fix carries a unique (unit, seq) so checks compare against
 // what was published, never against the engine's own counters.
 import { latLngToCell } from 'h3-js'
+import { rng } from '../../src/demo/tracks.js'
 
 export interface ExpectedFix { unit: string; ts: number; lat: number; lon: number; h3: string; seq: number | null }
 export interface Message { topic: string; payload: string }
 export interface Workload { messages: Message[]; fixes: ExpectedFix[]; rejects: Map<string, number>; ignored: number }
 
-/** Small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { rng }
 
 const INVALID: Array<[string, (unit: string, ts: number) => string]> = [
   ['invalid_json', () => '{"ts": 1, "lat": '],
@@ -32,9 +23,9 @@ const INVALID: Array<[string, (unit: string, ts: number) => string]> = [
 ]
 
 /**
- * `owntracksUnit`: how the engine names the unit of `owntracks/<user>/<device>`: `user-device` on the
- * embedded broker (the login is `<user>-<device>`), `user` behind an external broker (the ACL binds
- * the user level to the login: mqtt.subscriptions[].unit_from first_level).
+ * `owntracksUnit`: how the engine names the unit of `owntracks/<user>/<device>`: `user` by default
+ * (the OwnTracks user is the unit on every broker and over HTTP), `user-device` for a subscription
+ * with unit_from: all_levels.
  */
 export function makeWorkload(opts: { messages: number; units?: number; seed?: number; invalidShare?: number; now?: number; h3Resolution?: number; owntracksUnit?: 'user' | 'user-device' }): Workload {
   const r = rng(opts.seed ?? 1)
@@ -79,14 +70,14 @@ export function makeWorkload(opts: { messages: number; units?: number; seed?: nu
       rejects.set('wrong_type', (rejects.get('wrong_type') ?? 0) + 1)
       messages.push({ topic: `fleet/${u}/position`, payload: JSON.stringify(batch) })
     } else if (kind < 0.97) {
-      // OwnTracks: tst in seconds, so fix times are whole seconds; the unit is user-device.
+      // OwnTracks: tst in seconds, so fix times are whole seconds; the unit is the user.
       const s = (seq.get(`ot-${u}`) ?? 0) + 1
       seq.set(`ot-${u}`, s)
       const tst = Math.floor(now / 1000) - 3000 + s
       const lat = Math.round((36.43 + r() * 0.12) * 1e7) / 1e7
       const lon = Math.round((117.77 + r() * 0.18) * 1e7) / 1e7
       const user = u.toLowerCase()
-      fixes.push({ unit: opts.owntracksUnit === 'user' ? user : `${user}-phone`, ts: tst * 1000, lat, lon, h3: latLngToCell(lat, lon, res), seq: null })
+      fixes.push({ unit: opts.owntracksUnit === 'user-device' ? `${user}-phone` : user, ts: tst * 1000, lat, lon, h3: latLngToCell(lat, lon, res), seq: null })
       messages.push({ topic: `owntracks/${user}/phone`, payload: JSON.stringify({ _type: 'location', lat, lon, tst, acc: 12, vel: 36, batt: 80, tid: 'ph' }) })
     } else {
       ignored++

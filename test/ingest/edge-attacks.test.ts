@@ -113,17 +113,18 @@ t.test('row 5: a device reports only as itself (topic levels, - joining, case, p
   t.teardown(() => b.close())
   const attempts: Array<[string, string, string, boolean]> = [
     // [user, password, topic, allowed]
-    ['P', 'pwP', 'owntracks/P/002', false], // would be unit P-002
+    ['P', 'pwP', 'owntracks/P/002', true], // unit P: the device level never lengthens the id
+    ['P', 'pwP', 'owntracks/P-002/phone', false], // unit P-002
     ['P', 'pwP', 'fleet/P/position', true],
     ['P-001', 'pw1', 'fleet/P-001/position', true],
     ['P-001', 'pw1', 'fleet/p-001/position', false], // case: another unit id
     ['P-001', 'pw1', 'fleet/P-0011/position', false],
-    ['P-001', 'pw1', 'owntracks/P-001/phone', false], // would be P-001-phone
-    ['P-001', 'pw1', 'owntracks/P/001', true], // <user>-<device> is P-001 itself
-    ['P-001', 'pw1', 'owntracks/P-0/01', false], // P-0-01
+    ['P-001', 'pw1', 'owntracks/P-001/phone', true], // the OwnTracks user is the unit
+    ['P-001', 'pw1', 'owntracks/P/001', false], // unit P, not P-001
+    ['P-001', 'pw1', 'owntracks/P-0/01', false], // unit P-0
     ['P-001', 'pw1', 'fleet/P-001/position/x', false],
-    ['alice-phone', 'pwA', 'owntracks/alice/phone', true],
-    ['alice-phone', 'pwA', 'owntracks/alice-phone/x', false],
+    ['alice-phone', 'pwA', 'owntracks/alice/phone', false], // unit alice
+    ['alice-phone', 'pwA', 'owntracks/alice-phone/x', true],
   ]
   for (const [user, pw, topic, allowed] of attempts) {
     const c = await client(b.port, { username: user, password: pw })

@@ -122,9 +122,8 @@ async function feed(w: World, m: Msg): Promise<string[]> {
     case 'native': case 'owntracks-mqtt': case 'owntracks-http': case 'osmand-query': case 'osmand-form': case 'osmand-json': {
       const ts = nextTs()
       if (m.mutation === null) keep(m.g, ts)
-      const [u, d] = m.g.unit.split('-') as [string, string]
       if (m.kind === 'native') await w.ingestor.handle(`fleet/${m.g.unit}/position`, body(nativeDoc(m.g, ts), m.mutation))
-      else if (m.kind === 'owntracks-mqtt') await w.ingestor.handle(`owntracks/${u}/${d}`, body(owntracksDoc(m.g, ts), m.mutation))
+      else if (m.kind === 'owntracks-mqtt') await w.ingestor.handle(`owntracks/${m.g.unit}/phone`, body(owntracksDoc(m.g, ts), m.mutation))
       else if (m.kind === 'owntracks-http') await viaHttp(http.owntracks(m.g.unit, body(owntracksDoc(m.g, ts), m.mutation), NOW))
       else if (m.kind === 'osmand-json') await osmand('', body({ device_id: m.g.unit, location: osmandLoc(m.g, ts) }, m.mutation))
       else {
@@ -156,7 +155,7 @@ async function feed(w: World, m: Msg): Promise<string[]> {
     case 'random': {
       const b = Buffer.from(m.bytes)
       if (m.transport === 'mqtt-native') await w.ingestor.handle('fleet/P-1/position', b)
-      else if (m.transport === 'mqtt-owntracks') await w.ingestor.handle('owntracks/P/1', b)
+      else if (m.transport === 'mqtt-owntracks') await w.ingestor.handle('owntracks/P-1/phone', b)
       else if (m.transport === 'owntracks-http') await viaHttp(http.owntracks('P-1', b, NOW))
       else await osmand('', b)
       return goods

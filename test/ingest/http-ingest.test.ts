@@ -103,12 +103,13 @@ t.test('OwnTracks: a location is journaled and answered 200 []', async (t) => {
   t.same(received.map((v) => v.labels), [{ format: 'owntracks', transport: 'http' }], 'counted by transport')
 })
 
-t.test('OwnTracks: the unit is the credentials\' username; X-Limit-U / X-Limit-D must agree with it', async (t) => {
+t.test('OwnTracks: the unit is the credentials\' username (the OwnTracks user, as over MQTT); X-Limit-U must be it, X-Limit-D never counts', async (t) => {
   const { app, journal } = await setup()
   const post = (user: string, pass: string, headers: Record<string, string>) => app.inject({ method: 'POST', url: '/ingest/owntracks', payload: loc(), headers: { authorization: basic(user, pass), ...headers } })
   t.equal((await post('jane', 'jane-pass', { 'x-limit-u': 'jane', 'x-limit-d': 'phone' })).statusCode, 200)
   t.equal((await post('jane', 'jane-pass', { 'x-limit-d': 'tablet' })).statusCode, 200)
-  t.equal((await post('bob-phone', 'bob-pass', { 'x-limit-u': 'bob', 'x-limit-d': 'phone' })).statusCode, 200)
+  t.equal((await post('bob-phone', 'bob-pass', { 'x-limit-u': 'bob-phone', 'x-limit-d': 'phone' })).statusCode, 200)
+  t.equal((await post('bob-phone', 'bob-pass', { 'x-limit-u': 'bob', 'x-limit-d': 'phone' })).statusCode, 403, 'the user is the login, never <user>-<device>: the MQTT topic owntracks/bob/phone is unit bob too')
   t.equal((await post('jane', 'jane-pass', {})).statusCode, 200)
   t.same(journal.rows('positions').map((p) => p.unit_id), ['jane', 'jane', 'bob-phone', 'jane'], 'a device header never makes another unit id')
   const r = await post('jane', 'jane-pass', { 'x-limit-u': 'P-1', 'x-limit-d': 'phone' })

@@ -2,18 +2,18 @@ import t from 'tap'
 import { basicCredentials, owntracksUnit } from '../../src/ingest/owntracks-device.js'
 
 t.test('the unit an OwnTracks request reports for', async (t) => {
-  t.same(owntracksUnit('P-1', undefined, undefined), { unit: 'P-1' })
-  t.same(owntracksUnit('jane', 'jane', 'phone'), { unit: 'jane' }, 'the unit is the username: a device header never lengthens it')
-  t.same(owntracksUnit('jane', undefined, 'phone'), { unit: 'jane' })
-  t.same(owntracksUnit('P', 'P', '002'), { unit: 'P' }, 'device P can never report as unit P-002')
-  t.same(owntracksUnit('jane', 'jane', ''), { unit: 'jane' })
-  t.same(owntracksUnit('jane-phone', 'jane', 'phone'), { unit: 'jane-phone' }, 'a per-phone credential')
-  t.same(owntracksUnit('jane-phone', undefined, 'phone'), { unit: 'jane-phone' })
-  t.same(owntracksUnit('P-1', 'P-1', '1'), { unit: 'P-1' })
-  t.match(owntracksUnit('jane', 'bob', 'phone'), { mismatch: /X-Limit-U names user "bob"/ })
-  t.match(owntracksUnit('jane', 'bob', undefined), { mismatch: /bob/ })
-  t.same(owntracksUnit('jane', '', 'x'), { unit: 'jane' }, 'an empty header is absent')
-  t.match(owntracksUnit('P', 'P-002', undefined), { mismatch: /P-002/ }, 'nor name a longer id')
+  t.same(owntracksUnit('P-1', undefined), { unit: 'P-1' })
+  t.same(owntracksUnit('jane', 'jane'), { unit: 'jane' }, 'the unit is the username: a device header never lengthens it')
+  t.same(owntracksUnit('jane', undefined), { unit: 'jane' })
+  t.same(owntracksUnit('P', 'P'), { unit: 'P' }, 'device P can never report as unit P-002')
+  t.same(owntracksUnit('jane', 'jane'), { unit: 'jane' })
+  t.match(owntracksUnit('jane-phone', 'jane'), { mismatch: /jane/ }, 'X-Limit-U is the login, as the MQTT topic\'s <user> level is: no <user>-<device> pairing')
+  t.same(owntracksUnit('jane-phone', 'jane-phone'), { unit: 'jane-phone' }, 'a per-phone login is its own user')
+  t.same(owntracksUnit('P-1', 'P-1'), { unit: 'P-1' })
+  t.match(owntracksUnit('jane', 'bob'), { mismatch: /X-Limit-U names user "bob"/ })
+  t.match(owntracksUnit('jane', 'bob'), { mismatch: /bob/ })
+  t.same(owntracksUnit('jane', ''), { unit: 'jane' }, 'an empty header is absent')
+  t.match(owntracksUnit('P', 'P-002'), { mismatch: /P-002/ }, 'nor name a longer id')
 })
 
 t.test('Basic credentials', async (t) => {

@@ -48,7 +48,7 @@ t.test('HTTP ingest → journal → kill -9 → restart → exactly the answered
     const tst = Math.floor(now / 1000) - 600 + i * 5
     const lat = 36.45 + r() * 0.05
     const lon = 117.8 + r() * 0.1
-    const res = await ok(fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst, lat, lon, vel: i % 3 === 0 ? -1 : 20, acc: 8 }), headers: { 'content-type': 'application/json', authorization: basic('jane-phone', 'jane-secret-1'), 'x-limit-u': 'jane', 'x-limit-d': 'phone' } }))
+    const res = await ok(fetch(`${api}/ingest/owntracks`, { method: 'POST', body: JSON.stringify({ _type: 'location', tst, lat, lon, vel: i % 3 === 0 ? -1 : 20, acc: 8 }), headers: { 'content-type': 'application/json', authorization: basic('jane-phone', 'jane-secret-1'), 'x-limit-u': 'jane-phone', 'x-limit-d': 'phone' } }))
     t.equal(await res.text(), '[]')
     expected.push(key('jane-phone', tst * 1000, lat, lon, 'http:owntracks', 'owntracks'))
   }
