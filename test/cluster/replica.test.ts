@@ -323,11 +323,11 @@ t.test('incidents: commands, hotspots and tick effects applied in order, events 
     incidents: {
       apply: (cmd, now) => {
         calls.push(['apply', cmd.op, now])
-        if (cmd.op === 'create') return { outcome: { ok: true, value: [{ id: 'I-1', status: 'created' }] }, effects: { events: [opened], incidents: [row], planEvents: [] } }
-        if (cmd.op === 'plan_on') return { outcome: { ok: true, value: 'activation' }, effects: { events: [planEv], incidents: [], planEvents: [planEv] } }
-        return { outcome: { ok: false, error: 'level', message: 'no zone with id "x"' }, effects: { events: [], incidents: [], planEvents: [] } }
+        if (cmd.op === 'create') return { outcome: { ok: true, value: [{ id: 'I-1', status: 'created' }] }, effects: { events: [opened], incidents: [row], planEvents: [], alerts: [] } }
+        if (cmd.op === 'plan_on') return { outcome: { ok: true, value: 'activation' }, effects: { events: [planEv], incidents: [], planEvents: [planEv], alerts: [] } }
+        return { outcome: { ok: false, error: 'level', message: 'no zone with id "x"' }, effects: { events: [], incidents: [], planEvents: [], alerts: [] } }
       },
-      applyTick: (now) => { calls.push(['tick', now]); return { events: [missed], incidents: [], planEvents: [missed] } },
+      applyTick: (now) => { calls.push(['tick', now]); return { events: [missed], incidents: [], planEvents: [missed], alerts: [] } },
       applyHotspots: (zones, at) => { calls.push(['hotspots', zones.length, at]) },
     },
     onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]),
