@@ -16,7 +16,7 @@ import type { Store } from '../store.js'
 import type { MapView } from './map-layers.js'
 import { unitLabel } from '../unit-finder.js'
 
-const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
+const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'checkpoint_missed']
 const BANNER_MS = 8000
 
 /** Sort key: an SOS before every other alert. */
