@@ -19,7 +19,7 @@ const svc = new IncidentService({
 })
 
 async function call(method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown) {
-  const res = await r.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) })
+  const res = await r.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
   conforms(t, r.app, method, url, res)
   return res
 }
