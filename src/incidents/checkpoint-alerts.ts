@@ -41,7 +41,11 @@ function manned(book: CheckpointAlertBook, a: Activation, c: CheckpointState, at
 
 const push = (out: AlertEvent[], e: AlertEvent | null): void => { if (e !== null) out.push(e) }
 
-/** What a board tick's events open (checkpoint.missed) and resolve (a late checkpoint.reached). */
+/**
+ * What a board tick's events open (checkpoint.missed) and resolve (a late checkpoint.reached).
+ * A checkpoint.missed event gets the id of the alert it opened (`data.alertId`), so receivers of
+ * the plain event can follow the alert; call it before the events are journaled.
+ */
 export function checkpointAlertsOfTick(book: CheckpointAlertBook, board: PlanBoard, events: readonly OutboundEvent[]): AlertEvent[] {
   const out: AlertEvent[] = []
   for (const e of events) {
@@ -50,7 +54,11 @@ export function checkpointAlertsOfTick(book: CheckpointAlertBook, board: PlanBoa
     const index = (e.data.checkpoint as { index?: unknown } | undefined)?.index
     const c = typeof index === 'number' ? a?.checkpoints[index] : undefined
     if (a === undefined || c === undefined || a.activationId !== e.data.activationId) continue
-    if (e.type === 'checkpoint.missed') push(out, opened(book, a, c, e.at))
+    if (e.type === 'checkpoint.missed') {
+      const ev = opened(book, a, c, e.at)
+      if (ev !== null) e.data.alertId = ev.alertId
+      push(out, ev)
+    }
     else if (e.data.late === true) push(out, manned(book, a, c, e.at))
   }
   return out

@@ -476,8 +476,9 @@ export class IncidentService {
     for (const c of this.levels.expire(now)) this.levelChanged(c)
     if (this.board.list().length === 0) return
     const events = this.board.tick(now, this.positions(now))
+    const alerts = checkpointAlertsOfTick(this.o.rules, this.board, events)
     void this.planEvents(events)
-    this.raise(checkpointAlertsOfTick(this.o.rules, this.board, events))
+    this.raise(alerts)
   }
 
   // Cluster mode from here on.

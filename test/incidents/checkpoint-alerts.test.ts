@@ -64,7 +64,7 @@ t.test('a miss opens checkpoint_missed; a late arrival resolves it as manned; th
     summary: 'Checkpoint North of plan Gate plan not manned by 14:05:00Z (P-017)',
   })
   t.equal(opened.alertId, alertIdOf('checkpoint_missed', subject, opened.at), 'deterministic id: kind, subject, the tick\'s clock')
-  t.ok(f.events.some((e) => e.type === 'checkpoint.missed'), 'checkpoint.missed is still published as a plain event')
+  t.match(f.events.find((e) => e.type === 'checkpoint.missed'), { data: { alertId: opened.alertId } }, 'checkpoint.missed is still published as a plain event, naming its alert')
   t.match(f.rules.openAlerts().filter((a) => a.kind === 'checkpoint_missed'), [{ id: opened.alertId, kind: 'checkpoint_missed', subject, state: 'opened' }], 'listed with the rules\' alerts')
   // Acknowledged like any alert.
   const ack = f.rules.acknowledge(opened.alertId, 'sgt.wang', f.now.t, 'sending P-020')
