@@ -182,7 +182,7 @@ export class Engine {
     await this.#startReports(publish)
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
-    if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish })
+    if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish, fanOut })
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
     // Cluster mode: every stage is up, so partitions may be owned (and delivered) from now on.
@@ -510,7 +510,7 @@ export class Engine {
    * Incidents steer the rules (hotspot priority cells, patrol levels) and watch plans' checkpoints;
    * only with the rules. Nothing to stop: the store waits for their queries before it closes.
    */
-  #startIncidents(stages: CompiledStages, d: { journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents; ingestor: Ingestor; publish: Publish }): void {
+  #startIncidents(stages: CompiledStages, d: { journal: Journal; shipper: Shipper; unshipped: UnshippedIncidents; ingestor: Ingestor; publish: Publish; fanOut: AlertFanOut }): void {
     if (this.#rules === undefined) return
     const health = this.#health!
     const ch = this.#ch!
@@ -534,7 +534,11 @@ export class Engine {
       now: this.#now,
       logger: log,
       publish: d.publish,
+      // checkpoint_missed: journaled (the `alerts` table), the rule state saved, then delivered.
+      alerts: (events) => d.fanOut.emit(events),
     })
+    // The plans and the alert book are saved apart: a crash between the two is mended now.
+    incidents.reconcileAlerts()
     const recompute = () => void incidents.recomputeHotspots()
     recompute()
     this.#every(stages.incidents.hotspots.recomputeEveryMs, recompute)

@@ -146,7 +146,8 @@ export class FleetReplica {
   /**
    * Incidents' effects: events under their subject's partition (one subject's deliveries stay in
    * order: plan:…, zone:…, incident:…), a plan event's row with it, an incident's row under its
-   * `incident:<id>` partition (where its incident.opened goes too).
+   * `incident:<id>` partition (where its incident.opened goes too), alert transitions
+   * (checkpoint_missed) under their subject's like every alert.
    */
   private recordIncidents(seq: bigint, fx: IncidentEffects): void {
     const { effects, partitions } = this.deps
@@ -160,5 +161,7 @@ export class FleetReplica {
     for (const r of fx.incidents) rowsOf(`incident:${r.id}`).push(tableRow('i', incidentRow(r)))
     for (const [subject, list] of rows) effects.add(partitionOf(subject, partitions), seq, list, [])
     for (const e of fx.events) effects.add(partitionOf(e.subject, partitions), seq, [], [e])
+    // checkpoint_missed transitions: alerts like the rules' (journaled by the owner's fan-out).
+    this.record(seq, fx.alerts)
   }
 }

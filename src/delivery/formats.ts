@@ -68,6 +68,11 @@ export function title(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): st
 const named = (id: string | undefined, name: string | undefined, zh: boolean): string | undefined =>
   id === undefined ? undefined : name !== undefined && name !== id ? (zh ? `${name}（${id}）` : `${name} (${id})`) : id
 
+/** Where the alert points on a map: its fix, else its checkpoint. */
+function placeOf(event: AlertEvent): { lat: number; lon: number } | undefined {
+  return event.position ?? event.checkpoint
+}
+
 export function mapLink(lat: number, lon: number): string {
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`
 }
@@ -90,6 +95,14 @@ export function facts(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS): Ar
   }
   if (event.lastFixAt !== undefined) out.push([L('lastFix'), event.lastFixAt === null ? tx.never : tx.format.dateTime(event.lastFixAt)])
   if (event.via !== undefined) out.push([L('raisedBy'), tx.via(event.via)])
+  if (event.checkpoint !== undefined) {
+    const c = event.checkpoint
+    out.push([L('plan'), named(event.planId, event.planName, zh)], [L('checkpoint'), c.name], [L('deadline'), tx.format.dateTime(c.deadline)])
+    if (event.responsible !== undefined && event.responsible.length > 0) out.push([L('responsible'), event.responsible.join(zh ? '、' : ', ')])
+    out.push([L('position'), `${c.lat.toFixed(5)}, ${c.lon.toFixed(5)}`])
+    if (event.reachedBy !== undefined) out.push([L('mannedBy'), event.reachedAt === undefined ? event.reachedBy : `${event.reachedBy} · ${tx.format.dateTime(event.reachedAt)}`])
+    if (event.deactivatedBy !== undefined) out.push([L('deactivatedBy'), event.deactivatedBy])
+  }
   if (event.acknowledgedBy !== undefined) out.push([L('acknowledgedBy'), event.acknowledgedBy])
   if (event.resolvedBy !== undefined) out.push([L('resolvedBy'), tx.resolvedBy(event.resolvedBy, event.note)])
   out.push([L('opened'), tx.format.dateTime(event.openedAt)])
@@ -119,14 +132,16 @@ export function slackBody(event: AlertEvent, tx: ChatTexts = DEFAULT_CHAT_TEXTS)
   ]
   const stale = staleLines(event, tx)
   if (stale.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: slackEscape(stale.join('\n')) } })
-  const links = event.position !== undefined ? ` · <${mapLink(event.position.lat, event.position.lon)}|${tx.map.toLowerCase()}>` : ''
+  const place = placeOf(event)
+  const links = place !== undefined ? ` · <${mapLink(place.lat, place.lon)}|${tx.map.toLowerCase()}>` : ''
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${slackEscape(tx.footer(event.type, event.alertId, event.at))}${links}` }] })
   return { text: `${STATE_ICONS[event.state]} ${title(event, tx)}: ${slackEscape(event.summary)}`, blocks }
 }
 
 function markdownLines(event: AlertEvent, tx: ChatTexts): string[] {
   const lines = facts(event, tx).map(([k, v]) => `- **${k}**: ${v}`)
-  if (event.position !== undefined) lines.push(`- [${tx.map}](${mapLink(event.position.lat, event.position.lon)})`)
+  const place = placeOf(event)
+  if (place !== undefined) lines.push(`- [${tx.map}](${mapLink(place.lat, place.lon)})`)
   const stale = staleLines(event, tx)
   if (stale.length > 0) lines.push('', `**${tx.label('staleCells')}**`, ...stale.map((l) => `- ${l}`))
   lines.push('', tx.footer(event.type, event.alertId, event.at))

@@ -23,6 +23,12 @@ export interface AlertTexts {
   coverageResolved(zone: string, ratio: number, cells: number, intervalMs: number): string
   responseOpened(zone: string, ratio: number, minRatio: number, radiusM: number): string
   responseResolved(zone: string, ratio: number, radiusM: number): string
+  /** checkpoint_missed opened: the checkpoint was not manned by its deadline. */
+  checkpointMissed(checkpoint: string, plan: string, deadline: number, units: readonly string[]): string
+  /** checkpoint_missed resolved: manned late, by `unit` at `at` (fix time). */
+  checkpointManned(checkpoint: string, plan: string, unit: string, at: number): string
+  /** checkpoint_missed resolved: the plan stood down before anyone manned it. */
+  checkpointStoodDown(checkpoint: string, plan: string, by: string): string
   acknowledged(opened: string, by: string): string
 }
 
@@ -57,6 +63,9 @@ function english(f: Formats): AlertTexts {
     coverageResolved: (zone, ratio, cells, intervalMs) => `${zone}: coverage restored, ${p(ratio)} of ${cells} cells patrolled within ${configDuration(intervalMs)}`,
     responseOpened: (zone, ratio, min, radius) => `${zone}: only ${p(ratio)} of the zone is within ${d(radius)} of a live unit (minimum ${p(min)})`,
     responseResolved: (zone, ratio, radius) => `${zone}: response coverage restored, ${p(ratio)} of the zone within ${d(radius)} of a live unit`,
+    checkpointMissed: (cp, plan, deadline, units) => `Checkpoint ${cp} of plan ${plan} not manned by ${clock(deadline)}${units.length === 0 ? '' : ` (${units.join(', ')})`}`,
+    checkpointManned: (cp, plan, unit, at) => `Checkpoint ${cp} of plan ${plan} manned late by ${unit} at ${clock(at)}`,
+    checkpointStoodDown: (cp, plan, by) => `Checkpoint ${cp} of plan ${plan} was never manned: the plan was stood down by ${by}`,
     acknowledged: (opened, by) => `Acknowledged by ${by}: ${opened}`,
   }
 }
@@ -85,6 +94,9 @@ function chinese(f: Formats): AlertTexts {
     coverageResolved: (zone, ratio, cells, intervalMs) => `${zone}：巡逻覆盖已恢复，${cells} 个网格单元中 ${p(ratio)} 在 ${span(intervalMs)} 内巡到`,
     responseOpened: (zone, ratio, min, radius) => `${zone}：仅 ${p(ratio)} 的区域在在线警力 ${d(radius)} 范围内（最低 ${p(min)}）`,
     responseResolved: (zone, ratio, radius) => `${zone}：响应覆盖已恢复，${p(ratio)} 的区域在在线警力 ${d(radius)} 范围内`,
+    checkpointMissed: (cp, plan, deadline, units) => `预案「${plan}」卡点「${cp}」未在 ${clock(deadline)} 前到位${units.length === 0 ? '' : `（${units.join('、')}）`}`,
+    checkpointManned: (cp, plan, unit, at) => `预案「${plan}」卡点「${cp}」已由 ${unit} 于 ${clock(at)} 迟到到位`,
+    checkpointStoodDown: (cp, plan, by) => `预案「${plan}」卡点「${cp}」始终未到位：预案已由 ${by} 解除`,
     acknowledged: (opened, by) => `${by} 已确认：${opened}`,
   }
 }

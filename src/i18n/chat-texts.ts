@@ -3,9 +3,9 @@
 // configured time zone. Pure; one ChatTexts per deployment, built once at start-up.
 import { formats, type Formats, type Locale } from './locale.js'
 
-export type AlertKindName = 'radius_breach' | 'zone_exit' | 'coverage_gap' | 'response_gap' | 'unit_silent' | 'unit_sos'
+export type AlertKindName = 'radius_breach' | 'zone_exit' | 'coverage_gap' | 'response_gap' | 'unit_silent' | 'unit_sos' | 'checkpoint_missed'
 export type AlertStateName = 'opened' | 'acknowledged' | 'resolved'
-export type FactLabel = 'unit' | 'zone' | 'post' | 'distance' | 'coverage' | 'staleCells' | 'position' | 'lastFix' | 'raisedBy' | 'acknowledgedBy' | 'resolvedBy' | 'opened'
+export type FactLabel = 'unit' | 'zone' | 'post' | 'distance' | 'coverage' | 'staleCells' | 'position' | 'lastFix' | 'raisedBy' | 'acknowledgedBy' | 'resolvedBy' | 'opened' | 'plan' | 'checkpoint' | 'responsible' | 'deadline' | 'mannedBy' | 'deactivatedBy'
 
 export interface ChatTexts {
   readonly locale: Locale
@@ -38,21 +38,23 @@ export interface ChatTexts {
 const pct = (r: number): string => `${Math.round(r * 1000) / 10} %`
 
 const KIND_EN: Record<AlertKindName, string> = {
-  radius_breach: 'Radius breach', zone_exit: 'Zone exit', coverage_gap: 'Coverage gap', response_gap: 'Response gap', unit_silent: 'Unit silent', unit_sos: 'SOS',
+  radius_breach: 'Radius breach', zone_exit: 'Zone exit', coverage_gap: 'Coverage gap', response_gap: 'Response gap', unit_silent: 'Unit silent', unit_sos: 'SOS', checkpoint_missed: 'Checkpoint missed',
 }
 const KIND_ZH: Record<AlertKindName, string> = {
   // The live map's words (src/web/messages/zh-CN.ts, alert.*): a test keeps them the same.
-  radius_breach: '超出岗位半径', zone_exit: '离开网格', coverage_gap: '覆盖不足', response_gap: '响应覆盖不足', unit_silent: '警力失联', unit_sos: '紧急求助',
+  radius_breach: '超出岗位半径', zone_exit: '离开网格', coverage_gap: '覆盖不足', response_gap: '响应覆盖不足', unit_silent: '警力失联', unit_sos: '紧急求助', checkpoint_missed: '卡点未到位',
 }
 const STATE_ZH: Record<AlertStateName, string> = { opened: '已触发', acknowledged: '已确认', resolved: '已解除' }
 
 const LABEL_EN: Record<FactLabel, string> = {
   unit: 'Unit', zone: 'Zone', post: 'Post', distance: 'Distance', coverage: 'Coverage', staleCells: 'Stale cells', position: 'Position', lastFix: 'Last fix',
   raisedBy: 'Raised by', acknowledgedBy: 'Acknowledged by', resolvedBy: 'Resolved by', opened: 'Opened',
+  plan: 'Plan', checkpoint: 'Checkpoint', responsible: 'Responsible', deadline: 'Deadline', mannedBy: 'Manned by', deactivatedBy: 'Stood down by',
 }
 const LABEL_ZH: Record<FactLabel, string> = {
   unit: '警力', zone: '巡逻网格', post: '岗位', distance: '距离', coverage: '覆盖率', staleCells: '超时网格单元', position: '位置', lastFix: '最后定位',
   raisedBy: '求救来源', acknowledgedBy: '确认人', resolvedBy: '处置人', opened: '触发时间',
+  plan: '预案', checkpoint: '卡点', responsible: '责任警力', deadline: '到位时限', mannedBy: '到位警力', deactivatedBy: '解除人',
 }
 const VIA_EN: Record<string, string> = { jt808: 'vehicle terminal (JT/T 808 emergency alarm)', osmand: 'Traccar Client (alarm=sos)', native: 'device (sos: true)' }
 const VIA_ZH: Record<string, string> = { jt808: '车载终端（JT/T 808 紧急报警）', osmand: 'Traccar 客户端（alarm=sos）', native: '设备（sos: true）' }

@@ -5,6 +5,7 @@
 // engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
 // newer engine's record), and the outcome the API waits for.
 import type { OutboundEvent } from '../delivery/outbound-event.js'
+import type { AlertEvent } from '../rules/alert-event.js'
 import type { Hotspot } from './hotspots.js'
 import type { Incident } from './incident.js'
 import type { IncidentRecord } from './incident-journal.js'
@@ -29,16 +30,18 @@ export type HotspotZones = Array<[string, Hotspot[]]>
 /**
  * What applying a command or a tick caused, for someone else to carry out once: outbound events
  * (incident.opened, patrol_level.*, plan.*), `incidents` rows and `plan_events` rows (plan events
- * are both an event and a row).
+ * are both an event and a row), and checkpoint_missed alert transitions.
  */
 export interface IncidentEffects {
   events: OutboundEvent[]
   incidents: IncidentRecord[]
   planEvents: OutboundEvent[]
+  /** Alert transitions (checkpoint_missed), delivered through the alert path like the rules' own. */
+  alerts: AlertEvent[]
 }
 
 export function noEffects(): IncidentEffects {
-  return { events: [], incidents: [], planEvents: [] }
+  return { events: [], incidents: [], planEvents: [], alerts: [] }
 }
 
 const str = (v: unknown): v is string => typeof v === 'string'

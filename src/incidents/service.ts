@@ -4,7 +4,9 @@
 // resource search on creation, recomputes hotspots (on a schedule and after
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
 // ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
-// every event to the caller's publish() (webhooks, MQTT, the live stream).
+// every event to the caller's publish() (webhooks, MQTT, the live stream). A missed checkpoint is
+// also an alert (checkpoint_missed, checkpoint-alerts.ts) in the rule engine's book, handed to the
+// caller's alerts() (journaled, then delivered like the rules' transitions).
 // Cluster mode (`cluster` given): operators' changes become commands appended to the log and the
 // API answers once its own came back; every engine applies them (apply(), tick(), hotspots()) in
 // the log's order with the record's clock, so all hold the same levels, plans, rate window and
@@ -32,6 +34,8 @@ import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
 import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 import { LevelError } from './levels.js'
 import { PlanError } from './plans.js'
+import type { AlertEvent } from '../rules/alert-event.js'
+import { checkpointAlertsOfDeactivation, checkpointAlertsOfTick, reconcileCheckpointAlerts } from './checkpoint-alerts.js'
 import { noEffects, type HotspotZones, type IncidentCommand, type IncidentEffects, type IncidentOutcome, type ZonedIncident } from './commands.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
@@ -72,6 +76,11 @@ export interface IncidentServiceOptions {
   now: () => number
   logger: Logger
   publish: (e: OutboundEvent) => void
+  /**
+   * Alert transitions this stage causes in the rule engine's book (checkpoint_missed): journaled,
+   * then delivered (engine: the alert fan-out's emit). Not used in cluster mode (effects instead).
+   */
+  alerts?: (events: AlertEvent[]) => void
   /** Event summaries in the configured locale and time zone (default English, UTC). */
   texts?: IncidentTexts
   /** Cluster mode: changes go through the log; no state files, no journal, no publish. */
@@ -124,6 +133,22 @@ export class IncidentService {
   private emit(e: OutboundEvent): void {
     if (this.sink !== null) this.sink.events.push(e)
     else this.o.publish(e)
+  }
+
+  /** Delivers alert transitions through the alert path, or (cluster mode) keeps them for the partition's owner. */
+  private raise(events: AlertEvent[]): void {
+    if (events.length === 0) return
+    if (this.sink !== null) this.sink.alerts.push(...events)
+    else this.o.alerts?.(events)
+  }
+
+  /**
+   * Single engine, after start-up: brings the open checkpoint_missed alerts in line with the
+   * restored plans (the two are saved apart). Cluster mode needs none: both come from the log.
+   */
+  reconcileAlerts(now: number = this.o.now()): void {
+    if (this.o.cluster !== undefined) return
+    this.raise(reconcileCheckpointAlerts(this.o.rules, this.board, now))
   }
 
   private read(name: string): unknown {
@@ -408,7 +433,9 @@ export class IncidentService {
   /** Resolves once its plan events are journaled (PlanError rejects it). */
   async deactivate(planId: string, by: string) {
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_off', planId, by }) as Promise<ReturnType<PlanBoard['deactivate']>['activation']>
-    const r = this.board.deactivate(planId, by, this.o.now())
+    const now = this.o.now()
+    const r = this.board.deactivate(planId, by, now)
+    this.raise(checkpointAlertsOfDeactivation(this.o.rules, r.activation, by, now))
     await this.planEvents(r.events)
     return r.activation
   }
@@ -448,7 +475,10 @@ export class IncidentService {
   tick(now: number): void {
     for (const c of this.levels.expire(now)) this.levelChanged(c)
     if (this.board.list().length === 0) return
-    void this.planEvents(this.board.tick(now, this.positions(now)))
+    const events = this.board.tick(now, this.positions(now))
+    const alerts = checkpointAlertsOfTick(this.o.rules, this.board, events)
+    void this.planEvents(events)
+    this.raise(alerts)
   }
 
   // Cluster mode from here on.
@@ -532,6 +562,7 @@ export class IncidentService {
       case 'plan_off': {
         const r = this.board.deactivate(cmd.planId, cmd.by, now)
         void this.planEvents(r.events)
+        this.raise(checkpointAlertsOfDeactivation(this.o.rules, r.activation, cmd.by, now))
         return r.activation
       }
     }

@@ -3,15 +3,21 @@
 // AlertEvent is a union keyed by `kind`: a radius_breach always carries its unit, post, position
 // and distance; a coverage_gap its zone, ratio and stale cells; and so on. Fields that belong to
 // other kinds are declared absent (`?: undefined`) so generic consumers can still read them.
+// checkpoint_missed is not decided by a rule here but by the incidents stage's plan board
+// (src/incidents/checkpoint-alerts.ts); it lives in the same book, so it is listed, acknowledged,
+// stored and delivered like every other alert.
 
-export const ALERT_KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'unit_sos'] as const
+export const ALERT_KINDS = ['radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'unit_sos', 'checkpoint_missed'] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 export const ALERT_STATES = ['opened', 'acknowledged', 'resolved'] as const
 export type AlertState = (typeof ALERT_STATES)[number]
 export type AlertEventType = `${AlertKind}.${AlertState}`
 
-/** Why an alert resolved other than by the rule itself: the deployment changed under it. */
-export type ResolveReason = 'config_changed'
+/**
+ * Why an alert resolved other than by the rule itself: the deployment changed under it, or (a
+ * checkpoint_missed) its plan stood down before the checkpoint was manned.
+ */
+export type ResolveReason = 'config_changed' | 'plan_deactivated'
 
 export interface StaleCell {
   /** H3 cell id (hex). */
@@ -36,7 +42,7 @@ export interface AlertBase<K extends AlertKind = AlertKind> {
   type: `${K}.${AlertState}`
   kind: K
   state: AlertState
-  /** `unit:P-017/post:station-03`, `unit:P-017/zone:grid-2`, `unit:P-017`, `zone:grid-2`. One open alert per (kind, subject). */
+  /** `unit:P-017/post:station-03`, `unit:P-017/zone:grid-2`, `unit:P-017`, `zone:grid-2`, `plan:flood/checkpoint:0`. One open alert per (kind, subject). */
   subject: string
   /** Time of this transition, epoch ms (fix time for fix-driven edges, clock time for timers). */
   at: number
@@ -114,6 +120,34 @@ export interface ResponseGapFields extends ZoneFields {
   radiusM: number
 }
 
+/** The checkpoint a checkpoint_missed alert is about, where the plan's activation placed it. */
+export interface CheckpointRef {
+  /** Position in the plan's checkpoint list (the subject's `checkpoint:<index>`). */
+  index: number
+  name: string
+  lat: number
+  lon: number
+  radiusM: number
+  /** When it had to be manned, epoch ms. */
+  deadline: number
+}
+
+export interface CheckpointMissedFields {
+  planId: string
+  planName: string
+  /** `<planId>.<activatedAt>`: the activation whose checkpoint was missed. */
+  activationId: string
+  incidentId: string | null
+  checkpoint: CheckpointRef
+  /** The units responsible for the checkpoint (posts expanded). */
+  responsible: string[]
+  /** resolved by an arrival: the unit that manned the checkpoint, and when (fix time). */
+  reachedBy?: string
+  reachedAt?: number
+  /** resolved with reason plan_deactivated: who stood the plan down. */
+  deactivatedBy?: string
+}
+
 /** Kind → the fields a rule supplies for it. */
 export interface AlertFieldsByKind {
   radius_breach: RadiusBreachFields
@@ -122,9 +156,10 @@ export interface AlertFieldsByKind {
   unit_sos: UnitSosFields
   coverage_gap: CoverageGapFields
   response_gap: ResponseGapFields
+  checkpoint_missed: CheckpointMissedFields
 }
 
-type AllFields = RadiusBreachFields & ZoneExitFields & UnitSilentFields & UnitSosFields & CoverageGapFields & ResponseGapFields
+type AllFields = RadiusBreachFields & ZoneExitFields & UnitSilentFields & UnitSosFields & CoverageGapFields & ResponseGapFields & CheckpointMissedFields
 type Absent<T> = { [P in keyof T]?: undefined }
 
 export type AlertEventOf<K extends AlertKind> = AlertBase<K> & AlertFieldsByKind[K] & Absent<Omit<AllFields, keyof AlertFieldsByKind[K]>>
@@ -135,5 +170,6 @@ export type UnitSilentEvent = AlertEventOf<'unit_silent'>
 export type UnitSosEvent = AlertEventOf<'unit_sos'>
 export type CoverageGapEvent = AlertEventOf<'coverage_gap'>
 export type ResponseGapEvent = AlertEventOf<'response_gap'>
+export type CheckpointMissedEvent = AlertEventOf<'checkpoint_missed'>
 
-export type AlertEvent = RadiusBreachEvent | ZoneExitEvent | UnitSilentEvent | UnitSosEvent | CoverageGapEvent | ResponseGapEvent
+export type AlertEvent = RadiusBreachEvent | ZoneExitEvent | UnitSilentEvent | UnitSosEvent | CoverageGapEvent | ResponseGapEvent | CheckpointMissedEvent

@@ -7,7 +7,8 @@
 // The units it tracks live in a UnitRegistry, the persistence form of its state in state-codec.ts.
 import type { AlertEvent, AlertPosition, SosVia, StaleCell } from './alert-event.js'
 import { FixFlag, type Fix } from '../decode/fix.js'
-import { AlertBook, type AlertView } from './alert-book.js'
+import { AlertBook, type AlertFields, type AlertView } from './alert-book.js'
+import type { AlertTexts } from './summary.js'
 import { ZoneCoverage } from './coverage.js'
 import { CoverageCredit } from './coverage-credit.js'
 import { tickCoverageGap } from './coverage-gap.js'
@@ -28,6 +29,9 @@ import { initialZoneExit, stepZoneExit } from './zone-exit.js'
 
 export type { AlertView } from './alert-book.js'
 export type { UnitView, ZoneView, ZoneCoverageView } from './views.js'
+
+/** Alert kinds another stage decides and the book keeps (RuleEngine.openExternal). */
+export type ExternalAlertKind = 'checkpoint_missed'
 
 /** How long a unit whose stream went out of order keeps paying the reorder hold. */
 export const DISORDER_HOLD_MS = 5 * 60_000
@@ -210,6 +214,9 @@ export class RuleEngine {
         return !this.dep.zonesById.has(a.last.zoneId as string)
       case 'response_gap':
         return this.dep.zonesById.get(a.last.zoneId as string)?.responseRadiusM == null
+      case 'checkpoint_missed':
+        // Decided by the incidents stage, which reconciles its own alerts with its plans.
+        return false
     }
   }
 
@@ -235,6 +242,31 @@ export class RuleEngine {
       unitId: last.unitId as string, unitName: last.unitName as string, unitKind: last.unitKind as string, via: last.via as SosVia,
       ...(last.position === undefined ? {} : { position: last.position }), resolvedBy: by, note, summary: this.book.texts.sosResolved(unit, by, note),
     })
+  }
+
+  /**
+   * Incidents stage seam: alerts decided outside the rules (a plan's missed checkpoint) kept in the
+   * same book, so they are listed, acknowledged, persisted and delivered like the rules' own. Null
+   * when one is already open for (kind, subject). The caller journals and delivers the event.
+   */
+  openExternal(kind: ExternalAlertKind, subject: string, at: number, fields: AlertFields<ExternalAlertKind>): AlertEvent | null {
+    return this.book.openAlert(kind, subject, at, fields)
+  }
+
+  /** Resolves an alert opened by openExternal(); null when none is open for (kind, subject). */
+  resolveExternal(kind: ExternalAlertKind, subject: string, at: number, fields: AlertFields<ExternalAlertKind>): AlertEvent | null {
+    const openedAt = this.book.openedAt(kind, subject)
+    return openedAt === null ? null : this.book.resolve(kind, subject, Math.max(at, openedAt), fields)
+  }
+
+  /** The open alerts of an external kind (its stage reconciles them with its own state after a restart). */
+  openExternalAlerts(kind: ExternalAlertKind): AlertView[] {
+    return this.book.list().filter((a) => a.kind === kind)
+  }
+
+  /** The summaries of the deployment's locale (external alerts are worded like the rules' own). */
+  get alertTexts(): AlertTexts {
+    return this.book.texts
   }
 
   /** Acknowledges an open alert (with the operator's note, if any); null if unknown, resolved or already acknowledged. */

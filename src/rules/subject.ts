@@ -13,3 +13,10 @@ export const zoneExitSubject = (unitId: string, zoneId: string): string => `unit
 
 /** `zone:grid-2`: coverage and response gaps. */
 export const zoneSubject = (zoneId: string): string => `zone:${zoneId}`
+
+/**
+ * `plan:flood/checkpoint:0`: a missed checkpoint, by its index in the plan (checkpoints have no id
+ * of their own). A plan is active once at a time and standing down resolves the alert, so the
+ * activation need not be in the subject (it is in the alert's data).
+ */
+export const checkpointSubject = (planId: string, index: number): string => `plan:${planId}/checkpoint:${index}`

@@ -46,6 +46,12 @@ export function alertText(a: Alert): string {
     case 'coverage_gap':
       if (num(d.ratio) === null) break
       return t('alertText.coverage_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), cells: num(d.cellCount) ?? 0, min: pct(num(d.minRatio)) })
+    case 'checkpoint_missed': {
+      const c = (typeof d.checkpoint === 'object' && d.checkpoint !== null ? d.checkpoint : {}) as Obj
+      const deadline = num(c.deadline)
+      if (deadline === null) break
+      return t('alertText.checkpoint_missed', { checkpoint: str(c.name) ?? '?', plan: str(d.planName) ?? str(d.planId) ?? '?', time: clock(deadline) })
+    }
     case 'response_gap':
       if (num(d.ratio) === null || num(d.radiusM) === null) break
       return t('alertText.response_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), radius: fmtDistance(num(d.radiusM)!), min: pct(num(d.minRatio)) })

@@ -101,7 +101,8 @@ export function toAlert(raw: unknown): Alert | null {
   const id = str(raw.alertId) ?? str(raw.id) ?? str(last.alertId)
   const kind = str(raw.kind) ?? str(last.kind)
   if (id === null || kind === null) return null
-  const pos = isObj(last.position) ? last.position : null
+  // A checkpoint_missed alert has no fix: it points at its checkpoint.
+  const pos = isObj(last.position) ? last.position : isObj(last.checkpoint) ? last.checkpoint : null
   const lat = pos === null ? null : num(pos.lat)
   const lon = pos === null ? null : num(pos.lon)
   return {

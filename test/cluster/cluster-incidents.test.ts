@@ -3,7 +3,8 @@
 // by engine B; a level raised on A changes B's coverage (the override its rules apply at the next
 // tick record); a plan activated on A is active on B, and its events reach the webhook once
 // (delivered by the owner of the plan's partition only); the incident row is stored once; a third
-// engine started after a fleet snapshot restores the incident, the level and the plan from it.
+// engine started after a fleet snapshot restores the incident, the level and the plan from it; a
+// missed checkpoint is one alert (same id on every engine), delivered once, acknowledged anywhere.
 import t from 'tap'
 import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
 import { startNats } from '../helpers/nats.js'
@@ -25,9 +26,12 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
     clickhouse: { url: ch.url },
     units: [{ id: 'P-1', zone: 'grid-1' }],
     zones: [{ id: 'grid-1', name: 'Grid 1', geometry: square(CENTRE, 1000), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } }],
-    plans: [{ id: 'gate', name: 'Gate closure', checkpoints: [{ name: 'Gate', lat: CENTRE.lat, lon: CENTRE.lon, units: ['P-1'], radius_m: 50, arrive_within: '10m' }] }],
+    plans: [
+      { id: 'gate', name: 'Gate closure', checkpoints: [{ name: 'Gate', lat: CENTRE.lat, lon: CENTRE.lon, units: ['P-1'], radius_m: 50, arrive_within: '10m' }] },
+      { id: 'quick', name: 'Quick cordon', checkpoints: [{ name: 'Corner', lat: CENTRE.lat, lon: CENTRE.lon, units: ['P-1'], radius_m: 50, arrive_within: '2s' }] },
+    ],
     rules: { tick: '1s' },
-    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['incident.*', 'plan.*', 'patrol_level.*'] }],
+    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['incident.*', 'plan.*', 'patrol_level.*', 'checkpoint_missed.*'] }],
     delivery: { allow_private_networks: ['127.0.0.0/8'] },
     api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
     journal: { fsync: 'never' },
@@ -99,4 +103,18 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
   t.match(await (await call(c, 'GET', `/api/v1/incidents?from=${Date.now() - 3_600_000}`)).json(), { incidents: [{ id: 'I-1' }] })
   await new Promise((r) => setTimeout(r, 1500))
   t.same([count('incident.opened'), count('plan.activated')], [1, 1], 'a third engine delivers nothing again')
+
+  // A missed checkpoint is an alert: opened on every engine alike, delivered once, acknowledged
+  // through another engine, resolved when the plan stands down.
+  t.equal((await call(a, 'POST', '/api/v1/plans/quick/activate', { incident_id: 'I-1' })).status, 200)
+  await waitFor(() => rx.received.find((r) => r.type === 'checkpoint_missed.opened'), 60_000)
+  const lists = await Promise.all([a, b, c].map(async (h) => (await (await call(h, 'GET', '/api/v1/alerts?kind=checkpoint_missed')).json() as { alerts: Array<{ id: string; subject: string }> }).alerts))
+  t.same(lists.map((l) => l.map((x) => x.subject)), [['plan:quick/checkpoint:0'], ['plan:quick/checkpoint:0'], ['plan:quick/checkpoint:0']])
+  t.ok(lists.every((l) => l[0]?.id === lists[0]![0]!.id), 'the same alert id on every engine')
+  const acked = await call(b, 'POST', `/api/v1/alerts/${lists[0]![0]!.id}/ack`, { note: 'on it' })
+  t.equal(acked.status, 200, 'acknowledged through engine B')
+  t.equal((await call(a, 'POST', '/api/v1/plans/quick/deactivate', {})).status, 200)
+  await waitFor(() => rx.received.find((r) => r.type === 'checkpoint_missed.resolved'), 60_000)
+  await new Promise((r) => setTimeout(r, 1500))
+  t.same(['opened', 'acknowledged', 'resolved'].map((s) => count(`checkpoint_missed.${s}`)), [1, 1, 1], 'each transition delivered once by the three engines')
 })

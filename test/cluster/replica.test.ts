@@ -5,7 +5,7 @@
 // identical alert events (ids, types, order per partition), coverage and response figures.
 import t from 'tap'
 import { FleetReplica, eventPartition, type ReplicaEntry } from '../../src/cluster/replica.js'
-import { PartitionEffects, effectEventId, type EffectEvent } from '../../src/cluster/effects.js'
+import { PartitionEffects, effectEventId, isAlertEffect, type EffectEvent } from '../../src/cluster/effects.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 import { encodeRecord, type ClusterRecord } from '../../src/cluster/records.js'
 import { incidentRow, planEventRow, positionRow } from '../../src/journal/record.js'
@@ -17,6 +17,7 @@ import { FixFlag, type Fix } from '../../src/decode/fix.js'
 import { drive, generateTrack, mergeByArrival, offsetM, parked, route, sweepLoop, waypoints, type Drivable } from '../helpers/gps-realism.js'
 import { rng } from '../helpers/workload.js'
 import { BASE, T0, config, fix, square, standardRaw } from '../rules/helpers.js'
+import { makeEvent } from '../delivery/fixtures/alerts.js'
 
 const P = 8
 const entry = (position: number, r: ClusterRecord, partition = -1): ReplicaEntry => ({ partition, position: BigInt(position), data: encodeRecord(r) })
@@ -316,6 +317,9 @@ t.test('incidents: commands, hotspots and tick effects applied in order, events 
   const opened = { id: 'incident.I-1.opened', type: 'incident.opened', at: T0, subject: 'incident:I-1', summary: 's', data: {} }
   const planEv = { id: `gate.${T0}.activated`, type: 'plan.activated', at: T0, subject: 'plan:gate', summary: 's', data: { activationId: `gate.${T0}`, planId: 'gate', incidentId: null } }
   const missed = { ...planEv, id: `gate.${T0}.0.missed`, type: 'checkpoint.missed' }
+  // A checkpoint whose subject falls in a partition of its own here (the assertions below list partitions whole).
+  const cpSubject = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `plan:gate/checkpoint:${i}`).find((s) => ![partitionOf('incident:I-1', P), partitionOf('plan:gate', P)].includes(partitionOf(s, P)))!
+  const missedAlert = makeEvent('checkpoint_missed', 'opened', { subject: cpSubject, alertId: 'al_cp' })
   const row = { id: 'I-1', type: 'robbery', priority: 3, ts: T0, lat: BASE.lat, lon: BASE.lon, address: '', description: '', zone: 'grid-2', source: 'api', createdAt: T0 }
   const outcomes: Array<[string, unknown]> = []
   const replica = new FleetReplica({
@@ -323,11 +327,11 @@ t.test('incidents: commands, hotspots and tick effects applied in order, events 
     incidents: {
       apply: (cmd, now) => {
         calls.push(['apply', cmd.op, now])
-        if (cmd.op === 'create') return { outcome: { ok: true, value: [{ id: 'I-1', status: 'created' }] }, effects: { events: [opened], incidents: [row], planEvents: [] } }
-        if (cmd.op === 'plan_on') return { outcome: { ok: true, value: 'activation' }, effects: { events: [planEv], incidents: [], planEvents: [planEv] } }
-        return { outcome: { ok: false, error: 'level', message: 'no zone with id "x"' }, effects: { events: [], incidents: [], planEvents: [] } }
+        if (cmd.op === 'create') return { outcome: { ok: true, value: [{ id: 'I-1', status: 'created' }] }, effects: { events: [opened], incidents: [row], planEvents: [], alerts: [] } }
+        if (cmd.op === 'plan_on') return { outcome: { ok: true, value: 'activation' }, effects: { events: [planEv], incidents: [], planEvents: [planEv], alerts: [] } }
+        return { outcome: { ok: false, error: 'level', message: 'no zone with id "x"' }, effects: { events: [], incidents: [], planEvents: [], alerts: [] } }
       },
-      applyTick: (now) => { calls.push(['tick', now]); return { events: [missed], incidents: [], planEvents: [missed] } },
+      applyTick: (now) => { calls.push(['tick', now]); return { events: [missed], incidents: [], planEvents: [missed], alerts: [missedAlert] } },
       applyHotspots: (zones, at) => { calls.push(['hotspots', zones.length, at]) },
     },
     onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]),
@@ -347,6 +351,8 @@ t.test('incidents: commands, hotspots and tick effects applied in order, events 
   t.same(effects.rowsAfter(ip, 0n, 100).map((e) => [e.seq, e.rows]), [[1n, [tableRow('i', incidentRow(row))]]], 'the incidents row, tagged, with its opened event\'s partition')
   t.same(effects.eventsAfter(pp, 0n).map((e) => [e.seq, e.events.map(effectEventId)]), [[2n, [planEv.id]], [5n, [missed.id]]], 'plan events in order under the plan\'s partition')
   t.same(effects.rowsAfter(pp, 0n, 100).map((e) => [e.seq, e.rows]), [[2n, [tableRow('e', planEventRow(planEv))]], [5n, [tableRow('e', planEventRow(missed))]]])
+  const cp = partitionOf(cpSubject, P)
+  t.ok(effects.eventsAfter(cp, 0n).some((e) => e.seq === 5n && e.events.some((x) => effectEventId(x) === 'al_cp.opened' && isAlertEffect(x))), 'the checkpoint_missed alert under its subject\'s partition, as an alert effect')
 
   // No incidents stage: the command is answered, never left waiting.
   const bare = new FleetReplica({ rules, effects: new PartitionEffects(), partitions: P, onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]) })

@@ -3,7 +3,8 @@
 // patrol level change tightens coverage_gap at the next tick and survives a restart; the live
 // incident's nearest units are the right ones (brute force over the scenario, silent and committed
 // units excluded); a plan activation with units driving to their checkpoints records arrivals,
-// one checkpoint.missed for the unit that is late, resolved when it arrives, and plan.completed.
+// one checkpoint.missed for the unit that is late (and its checkpoint_missed alert, stored), resolved
+// when it arrives, and plan.completed.
 import t from 'tap'
 import { haversineM } from '../../src/geo/distance.js'
 import { cellCentre } from '../../src/geo/cells.js'
@@ -206,6 +207,11 @@ t.test('robbery scenario', async (t) => {
     const stored = await rows<{ type: string; checkpoint: string; unit_id: string; elapsed_ms: number | null }>(h.engine.testHandle().ch.client, `SELECT type, checkpoint, unit_id, elapsed_ms FROM ${h.engine.testHandle().ch.database}.plan_events FINAL ORDER BY at, type`)
     t.same(stored.map((x) => x.type), ['plan.activated', 'checkpoint.reached', 'checkpoint.missed', 'checkpoint.reached', 'plan.completed'])
     t.ok(stored[1]!.elapsed_ms! > 60_000 && stored[1]!.elapsed_ms! < 2 * MIN, 'time to man North stored')
+    // The miss was an alert too (checkpoint_missed): stored in `alerts`, resolved by the late arrival.
+    const db = h.engine.testHandle().ch.database
+    await waitFor(async () => (await rows(h.engine.testHandle().ch.client, `SELECT 1 FROM ${db}.alerts WHERE kind = 'checkpoint_missed'`)).length === 2)
+    const cp = await rows<{ state: string; subject: string; by: string }>(h.engine.testHandle().ch.client, `SELECT state, subject, JSONExtractString(data, 'reachedBy') AS by FROM ${db}.alerts WHERE kind = 'checkpoint_missed' ORDER BY at, state`)
+    t.same(cp.map((x) => [x.state, x.subject, x.by]), [['opened', 'plan:ring/checkpoint:1', ''], ['resolved', 'plan:ring/checkpoint:1', 'V-02']])
   })
 
   await t.test('levels and active plans survive a restart; an expiry returns the zone to base', async (t) => {

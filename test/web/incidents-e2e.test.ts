@@ -3,7 +3,8 @@
 // zone's patrol level shows on the map and follows a change made through the API; a live
 // incident appears (SSE incident.opened) with its nearest units; an activated plan shows its
 // checkpoints, lines from the responsible units, and their states as units arrive or not
-// (reached / missed); labels switch to Chinese; nothing is fetched from outside the machine.
+// (reached / missed), the missed one an alert in the alert panel (checkpoint_missed); labels
+// switch to Chinese; nothing is fetched from outside the machine.
 import t from 'tap'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
@@ -133,6 +134,12 @@ t.test('checkpoint states follow the units: one manned, one missed', async (t) =
   t.same(colours, ['#2e9e5b', '#d6312b'], 'manned green, missed red')
   const api = await call<{ active: { checkpoints: Array<{ state: string }> } }>('GET', '/api/v1/plans/ring')
   t.same(api.body.active.checkpoints.map((c) => c.state), ['reached', 'missed'], 'the page shows what the API says')
+  // The miss is an alert too (checkpoint_missed): in the alert panel, worded from its fields.
+  const alert = await page.waitForSelector('#alerts-open li[data-kind="checkpoint_missed"]', { timeout: 60_000 })
+  t.equal(await alert.getAttribute('data-state'), 'opened')
+  t.match(await alert.textContent(), /Checkpoint missed.*Checkpoint East road of plan Robbery ring not manned by \d\d:\d\d:\d\d/)
+  const listed = await call<{ alerts: Array<{ kind: string; subject: string }> }>('GET', '/api/v1/alerts?kind=checkpoint_missed')
+  t.same(listed.body.alerts.map((a) => a.subject), ['plan:ring/checkpoint:1'])
 })
 
 t.test('Chinese labels for incidents, levels and checkpoints', async (t) => {
@@ -143,6 +150,7 @@ t.test('Chinese labels for incidents, levels and checkpoints', async (t) => {
   t.equal(await page.textContent('#zones tr[data-zone="grid-a"] .level'), '紧急')
   t.equal(await page.textContent('#plan-list li[data-checkpoint="0"] .cp-state'), '已到位')
   t.equal(await page.textContent('#plan-list li[data-checkpoint="1"] .cp-state'), '超时未到')
+  t.match(await page.textContent('#alerts-open li[data-kind="checkpoint_missed"]'), /卡点未到位.*预案「Robbery ring」卡点「East road」未在 \d\d:\d\d:\d\d 前到位/)
   // The replaced label fades out for 200 ms: wait until only the new one is left.
   await page.waitForFunction((want) => [...document.querySelectorAll('.leaflet-tooltip.level-label')].map((e) => e.textContent).join('|') === want, 'Grid A · 紧急', { timeout: 60_000 })
   t.pass('the zone\'s level label is in Chinese')

@@ -10,7 +10,7 @@ import { toAlert, type Alert } from '../model.js'
 import type { Store } from '../store.js'
 import { subjectText, type AlertPanel } from './alert-panel.js'
 
-const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
+const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'checkpoint_missed']
 const LIMIT = 200
 const DAY = 86_400_000
 

@@ -16,7 +16,7 @@ import type { Store } from '../store.js'
 import type { MapView } from './map-layers.js'
 import { unitLabel } from '../unit-finder.js'
 
-const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent']
+const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'checkpoint_missed']
 const BANNER_MS = 8000
 
 /** Sort key: an SOS before every other alert. */
@@ -172,7 +172,8 @@ export class AlertPanel {
     if (this.sound.checked && this.audio !== null) {
       const osc = this.audio.createOscillator()
       const gain = this.audio.createGain()
-      osc.frequency.value = a.kind === 'radius_breach' || a.kind === 'zone_exit' ? 880 : 660
+      // A unit out of place or a checkpoint left unmanned: the higher tone.
+      osc.frequency.value = a.kind === 'radius_breach' || a.kind === 'zone_exit' || a.kind === 'checkpoint_missed' ? 880 : 660
       gain.gain.value = 0.15
       osc.connect(gain).connect(this.audio.destination)
       osc.start()
