@@ -8,9 +8,9 @@ import { label, onLangChange, t } from '../i18n.js'
 import type { MessageKey } from '../messages/en.js'
 import { toAlert, type Alert } from '../model.js'
 import type { Store } from '../store.js'
+import { fillAlertFilters } from './alert-filters.js'
 import { subjectText, type AlertPanel } from './alert-panel.js'
 
-const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'checkpoint_missed']
 const LIMIT = 200
 const DAY = 86_400_000
 
@@ -54,14 +54,7 @@ export class AlertHistory {
   }
 
   private fillFilters(): void {
-    const keepK = this.kind.value
-    const keepZ = this.zone.value
-    clear(this.kind)
-    clear(this.zone)
-    this.kind.append(h('option', { value: '' }, t('alerts.allKinds')), ...KINDS.map((k) => h('option', { value: k }, t(`alert.${k}` as MessageKey))))
-    this.zone.append(h('option', { value: '' }, t('alerts.allZones')), ...[...this.store.zones.values()].map((z) => h('option', { value: z.info.id }, z.info.name)))
-    this.kind.value = keepK
-    this.zone.value = keepZ
+    fillAlertFilters(this.kind, this.zone, this.store)
   }
 
   async load(): Promise<void> {

@@ -13,10 +13,10 @@ import { label, onLangChange, t } from '../i18n.js'
 import type { MessageKey } from '../messages/en.js'
 import { subjectParts, type Alert } from '../model.js'
 import type { Store } from '../store.js'
+import { fillAlertFilters } from './alert-filters.js'
 import type { MapView } from './map-layers.js'
 import { unitLabel } from '../unit-finder.js'
 
-const KINDS = ['unit_sos', 'radius_breach', 'zone_exit', 'coverage_gap', 'response_gap', 'unit_silent', 'checkpoint_missed']
 const BANNER_MS = 8000
 
 /** Sort key: an SOS before every other alert. */
@@ -59,14 +59,7 @@ export class AlertPanel {
   }
 
   private fillFilters(): void {
-    const keepK = this.kind.value
-    const keepZ = this.zone.value
-    clear(this.kind)
-    clear(this.zone)
-    this.kind.append(h('option', { value: '' }, t('alerts.allKinds')), ...KINDS.map((k) => h('option', { value: k }, t(`alert.${k}` as MessageKey))))
-    this.zone.append(h('option', { value: '' }, t('alerts.allZones')), ...[...this.store.zones.values()].map((z) => h('option', { value: z.info.id }, z.info.name)))
-    this.kind.value = keepK
-    this.zone.value = keepZ
+    fillAlertFilters(this.kind, this.zone, this.store)
   }
 
   private zoneOf(a: Alert): string | null {
