@@ -11,7 +11,7 @@ import type { Candidate } from '../incidents/resource-search.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { OverdueCell } from './cell-clusters.js'
 import type { PatrolTasksSetup } from './compile.js'
-import type { PatrolTask } from './patrol-task.js'
+import type { PatrolTask, TaskStatus } from './patrol-task.js'
 import type { MakeUpProposal } from './proposals.js'
 import { TaskBoard, type BoardError, type ZoneGap } from './task-board.js'
 
@@ -35,7 +35,7 @@ export interface TaskView {
   by: 'dispatcher' | 'auto'
   assignedAt: number
   etaS: number
-  status: string
+  status: TaskStatus
   visited: number
   total: number
   startedAt: number | null
