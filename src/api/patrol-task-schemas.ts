@@ -52,6 +52,10 @@ export const TaskBoardView = Closed({
   tasks: Type.Array(TaskView, { description: 'Open tasks first, then ended ones (patrol_tasks.keep_ended), newest first.' }),
 })
 
-export const AcceptBody = Closed({
-  unitId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Assign to this unit instead of the proposed one (reassign); it must be live and free.' })),
-})
+/** Optional: no body (null) accepts the proposal for its unit. */
+export const AcceptBody = Type.Union([
+  Closed({
+    unitId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Assign to this unit instead of the proposed one (reassign); it must be live and free.' })),
+  }),
+  Type.Null(),
+])
