@@ -1,7 +1,7 @@
 // The composition root: wires the stages into one running engine and stops them in the order
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
 // scheduler; delivery (alerts journaled first; every event through one publish path to webhooks,
-// MQTT and the live stream); the HTTP API. One starter per stage,
+// MQTT and the live stream); make-up patrol tasks (single node); the HTTP API. One starter per stage,
 // each returning its stop. It takes the configuration as src/boot.ts compiled it and compiles
 // nothing itself. No SQL, no policy: each stage owns its own (see the modules imported below).
 import { join, resolve } from 'node:path'
