@@ -1,8 +1,9 @@
 // A make-up patrol through the wired engine (embedded broker and ClickHouse, HTTP API, a fake
 // clock): a zone's coverage gap opens → a proposal is listed with the nearest free unit → the
 // dispatcher accepts it (patrol_task.assigned on the events topic and the unit's own device topic)
-// → the unit drives through the cells → patrol_task.completed. Also: a plan-committed unit is not
-// proposed, and the API's refusals (404 unknown proposal, 409 busy unit).
+// → the unit drives through the cells → patrol_task.completed; the API's refusals (404 unknown
+// proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
+// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away.
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
 import type { Engine } from '../../src/engine.js'
@@ -85,4 +86,34 @@ t.test('a coverage gap becomes a make-up patrol, accepted, driven and completed'
   const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
   t.match(after.tasks[0], { id: task.id, status: 'completed' })
   t.equal((await api(h, `/api/v1/patrol-tasks/${task.id}/cancel`, { method: 'POST', headers: auth })).status, 404, 'an ended task cannot be cancelled')
+})
+
+t.test('automatic zone: assigned without a dispatcher after auto_after; the unit drives away and the task is abandoned', async (t) => {
+  clock = T0
+  const autoRaw = { ...raw, zones: [{ ...raw.zones[0]!, coverage: { ...raw.zones[0]!.coverage, make_up: 'auto' } }], patrol_tasks: { refresh_every: '1m', auto_after: '2m', abandon_after: '5m' } }
+  const h = await startEngine(autoRaw, { dataDir: tempDir(), now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch-auto' })
+  t.teardown(() => mq.endAsync())
+  const events: Array<{ topic: string; type: string; data: Record<string, unknown> }> = []
+  mq.on('message', (topic, payload) => events.push({ topic, ...(JSON.parse(payload.toString()) as { type: string; data: Record<string, unknown> }) }))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  t.equal(((await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json()) as Board).tasks.length, 0, 'not before auto_after')
+  clock = T0 + 13 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  const assigned = await waitFor(() => events.find((e) => e.type === 'patrol_task.assigned'))
+  t.match(assigned.data, { unitId: 'V-01', by: 'auto', status: 'assigned' })
+  // V-01 drives 5 km away and stays there, reporting every 30 s.
+  for (let s = 30_000; s <= 25 * MIN; s += 30_000) {
+    clock = T0 + 13 * MIN + s
+    await send(h.engine, 'V-01', offset(BASE, -5000, 0))
+    if (s % (5 * MIN) === 0) h.engine.testHandle().tick()
+  }
+  const expired = await waitFor(() => events.find((e) => e.type === 'patrol_task.expired'))
+  t.match(expired.data, { taskId: assigned.data.taskId, status: 'abandoned', reason: 'abandoned', visited: 0 })
 })
