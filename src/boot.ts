@@ -1,6 +1,6 @@
 // Start-up, above every stage: loads the configuration (config/ defines, loads, checks and freezes
 // it, knowing no stage) and compiles it ONCE into what each stage needs: the rules' deployment
-// (geometry, coverage cells), the incidents setup, the JT/T 808 terminals, and the checks of the
+// (geometry, coverage cells), the incidents setup, the make-up patrol setup, the JT/T 808 terminals, and the checks of the
 // broker's exposure and the configured webhooks. Everything here is pure, so a bad config still
 // stops start-up (and `hexpatrol --check`) before any file or connection is opened, with the same
 // coded error (HEXP_ERR_CONFIG naming the key, or HEXP_ERR_BROKER_EXPOSED). The engine gets the
@@ -15,6 +15,7 @@ import { checkBrokerExposure } from './ingest/broker-exposure.js'
 import { webhookProblem } from './delivery/webhook-validator.js'
 import { chatTexts, type ChatTexts } from './i18n/chat-texts.js'
 import { incidentTexts, type IncidentTexts } from './i18n/incident-texts.js'
+import { compilePatrolTasks, type PatrolTasksSetup } from './patrol-tasks/compile.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -22,6 +23,8 @@ export interface CompiledStages {
   readonly deployment: Deployment
   /** Search settings, hotspots, the level ladder, plans with posts expanded to units. */
   readonly incidents: IncidentsSetup
+  /** Make-up patrols: the task board's settings, the zones taking part and those in automatic mode. */
+  readonly patrolTasks: PatrolTasksSetup
   /** Phone number → unit for the JT/T 808 gateway (checked even while jt808.port is unset). */
   readonly terminals: Terminals
   /** What the stages write for people in the configured locale, times in reports.timezone (the alert summaries ride in the deployment). */
@@ -67,7 +70,8 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const incidents = asConfigError(() => compileIncidents(config))
   const deployment = asConfigError(() => compileDeployment(config))
   const { locale, reports: { timezone } } = config
-  return { deployment, incidents, terminals, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone) } }
+  const patrolTasks = compilePatrolTasks(config, incidents.search)
+  return { deployment, incidents, patrolTasks, terminals, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone) } }
 }
 
 /** A configuration that passed every check, with what the stages need. */

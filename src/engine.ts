@@ -1,7 +1,7 @@
 // The composition root: wires the stages into one running engine and stops them in the order
 // data flows. MQTT source → Ingestor (decode, rules) → Journal → Shipper → ClickHouse; the rule
 // scheduler; delivery (alerts journaled first; every event through one publish path to webhooks,
-// MQTT and the live stream); the HTTP API. One starter per stage,
+// MQTT and the live stream); make-up patrol tasks (single node); the HTTP API. One starter per stage,
 // each returning its stop. It takes the configuration as src/boot.ts compiled it and compiles
 // nothing itself. No SQL, no policy: each stage owns its own (see the modules imported below).
 import { join, resolve } from 'node:path'
@@ -28,7 +28,7 @@ import { recoverVisits } from './store/clickhouse/recover.js'
 import { clickHouseAlertHistory } from './store/clickhouse/alert-history.js'
 import { replaySource } from './store/clickhouse/replay-queries.js'
 import { clickHouseReportQueries } from './store/clickhouse/report-queries.js'
-import { Ingestor } from './ingest/ingestor.js'
+import { Ingestor, type RuleSink } from './ingest/ingestor.js'
 import { startMqttSource, type MqttSource } from './ingest/mqtt-source.js'
 import { LogGroup } from './ingest/log-group.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
@@ -47,6 +47,7 @@ import { DEVICE_TOPIC_PREFIX, topicBuilder } from './delivery/topics.js'
 import { createReports, type Reports } from './reports/index.js'
 import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
+import { PatrolTaskService } from './patrol-tasks/service.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
@@ -137,6 +138,8 @@ export class Engine {
   #tracker: DeliveryTracker | undefined
   /** Incidents, hotspots, patrol levels, plans (with the rules). */
   #incidents: IncidentService | undefined
+  /** Make-up patrols (single node, with the rules): proposals and tasks. */
+  #tasks: PatrolTaskService | undefined
   readonly #stages: CompiledStages
   readonly #timers: NodeJS.Timeout[] = []
   /** The stops of the stages started so far, in start order (stop() runs them in reverse). */
@@ -183,6 +186,7 @@ export class Engine {
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish, fanOut })
+    if (!clustered) this.#startPatrolTasks(stages, publish)
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
     // Cluster mode: every stage is up, so partitions may be owned (and delivered) from now on.
@@ -456,7 +460,8 @@ export class Engine {
         ? rejectUnknownUnits(createDecoder(decoderOptionsFromConfig(config)), new Set(config.units.map((u) => u.id)), config.validation.reject_payload_bytes)
         : createDecoder(decoderOptionsFromConfig(config)),
       journal,
-      rules: cluster === undefined ? this.#rules : undefined,
+      // Each accepted fix reaches the make-up patrol tasks after the rules (single node).
+      rules: cluster === undefined ? this.#withTasks(this.#rules) : undefined,
       onAlerts: (events) => fanOut.deliver(events),
       // A unit's SOS (native sos: true, OsmAnd alarm=sos) opens unit_sos once its message is journaled.
       // Cluster mode: the SOS is a record of the unit's partition; the device is acked once it is stored.
@@ -544,6 +549,37 @@ export class Engine {
     this.#every(stages.incidents.hotspots.recomputeEveryMs, recompute)
   }
 
+  /** The rules as the ingestor sees them, each fix then handed to the make-up patrol tasks. */
+  #withTasks(rules: RuleEngine | undefined): RuleSink | undefined {
+    if (rules === undefined) return undefined
+    return {
+      classify: (fix) => rules.classify(fix),
+      ingest: (fix, at) => {
+        const ev = rules.ingest(fix, at)
+        this.#tasks?.observe(fix)
+        return ev
+      },
+    }
+  }
+
+  /**
+   * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
+   * open coverage gaps and stale cells, the live units and the plans' committed units; refreshed
+   * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
+   * events go through the one publish path. In memory: nothing to stop.
+   */
+  #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
+    const rules = this.#rules
+    if (rules === undefined) return
+    const incidents = this.#incidents
+    this.#tasks = new PatrolTaskService({
+      setup: stages.patrolTasks,
+      rules,
+      busy: () => incidents?.board.committedUnits() ?? new Set<string>(),
+      publish,
+    })
+  }
+
   /**
    * The clocks: the rule scheduler (ticks, coverage snapshots), the schema retry and the ClickHouse
    * probe. Timers are cleared when the stop begins.
@@ -589,6 +625,7 @@ export class Engine {
         },
         ticked: (at, seconds) => {
           this.#incidents?.tick(at)
+          this.#tasks?.tick(at)
           metrics.ruleTickSeconds.observe(seconds)
           exportRuleGauges(metrics, rules, at)
         },
@@ -625,6 +662,7 @@ export class Engine {
       httpIngest,
       authThrottle: throttle,
       incidents: this.#incidents,
+      patrolTasks: this.#tasks,
       stream: this.stream,
       audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
       alertHistory: clickHouseAlertHistory(ch),

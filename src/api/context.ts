@@ -11,6 +11,7 @@ import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
+import type { PatrolTaskService } from '../patrol-tasks/service.js'
 import type { AuditEntry } from '../journal/record.js'
 import type { StreamHub } from './stream-hub.js'
 import type { AlertHistory, ReplaySource, TrackPoint } from './stored-reads.js'
@@ -57,6 +58,8 @@ export interface ApiContext {
   reports?: ReportsApi | undefined
   /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */
   incidents?: IncidentService | undefined
+  /** Make-up patrols (src/patrol-tasks/service.ts); absent in cluster mode and without rules. */
+  patrolTasks?: PatrolTaskService | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
   stream: StreamHub
   /**

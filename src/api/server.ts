@@ -27,6 +27,7 @@ import { webhooksPlugin } from './webhooks.js'
 import { replayPlugin } from './replay.js'
 import { webPlugin } from './web.js'
 import { incidentsPlugin } from './incidents.js'
+import { patrolTasksPlugin } from './patrol-tasks.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
@@ -152,6 +153,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(replayPlugin, { source: () => ctx.replay })
   await app.register(webPlugin, { config: ctx.config })
   await app.register(incidentsPlugin, { ctx })
+  await app.register(patrolTasksPlugin, { ctx })
   // Streams never end by themselves: close them so the server can stop.
   app.addHook('preClose', async () => ctx.stream.close())
   return app

@@ -5,6 +5,7 @@ import { Duration, Obj } from './schema-parts.js'
 import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-schema.js'
 import { ClusterSchema } from './cluster-schema.js'
 import { IntegritySchema } from './integrity-schema.js'
+import { MakeUpMode, PatrolTasksSchema } from './patrol-tasks-schema.js'
 import { LOCALES } from '../i18n/locale.js'
 
 
@@ -424,6 +425,8 @@ export const ConfigSchema = Obj({
         response_radius_m: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
         /** own: only the zone's units earn coverage credit; any: every unit does. */
         credit: Type.Union([Type.Literal('own'), Type.Literal('any')], { default: 'own' }),
+        /** Make-up patrols while the zone's coverage_gap is open (patrol_tasks): off, propose (a dispatcher accepts) or auto (assigned after patrol_tasks.auto_after). */
+        make_up: MakeUpMode,
       }),
     }),
     { default: [] },
@@ -626,6 +629,8 @@ export const ConfigSchema = Obj({
   plans: PlansSchema,
   /** Patrol integrity (src/config/integrity-schema.ts): the thresholds of the signals that tell a real patrol from a faked one. */
   integrity: IntegritySchema,
+  /** Make-up patrols (src/config/patrol-tasks-schema.ts): a zone's overdue cells become tasks for the best available units, tracked to completion. */
+  patrol_tasks: PatrolTasksSchema,
   cluster: ClusterSchema,
 })
 

@@ -3,7 +3,9 @@
 // `${alerts}/{kind}/{subject}` (the full feed, for integration logins) and, for an alert about one
 // unit, to `${devices}/{unit}/alerts/{kind}/{subject}` (the only alerts that unit's device may read);
 // any other event (incident.*, plan.*, checkpoint.*, patrol_level.*, patrol_bulletin.*) to
-// `${events}/{type}/{subject}`. MQTT wildcards and NUL are stripped from subjects and unit ids. Pure.
+// `${events}/{type}/{subject}`; a make-up patrol task's (patrol_task.*) also to the unit's own
+// `${devices}/{unit}/tasks/{type}`, so its phone or terminal app can show the task. MQTT wildcards
+// and NUL are stripped from subjects and unit ids. Pure.
 import type { AlertEvent } from '../rules/alert-event.js'
 import { alertOf, type OutboundEvent } from './outbound-event.js'
 
@@ -29,6 +31,13 @@ export function eventTopic(prefix: string, e: OutboundEvent): string {
   return `${trim(prefix)}/${e.type}/${clean(e.subject)}`
 }
 
+/** `${devicePrefix}/${unitId}/tasks/${type}` for a patrol_task.* event with a unit, else null. */
+export function deviceTaskTopic(devicePrefix: string, e: OutboundEvent): string | null {
+  const unit = e.data.unitId
+  if (!e.type.startsWith('patrol_task.') || typeof unit !== 'string' || unit === '') return null
+  return `${trim(devicePrefix)}/${clean(unit).replace(/\//g, '')}/tasks/${e.type}`
+}
+
 export interface TopicPrefixes {
   /** mqtt.alerts_topic_prefix */
   alerts: string
@@ -46,7 +55,10 @@ export function topicBuilder(p: TopicPrefixes): TopicsOf {
   const events = trim(p.events)
   const devices = p.devices
   return (e, alert = alertOf(e)) => {
-    if (alert === null) return [eventTopic(events, e)]
+    if (alert === null) {
+      const task = devices === undefined ? null : deviceTaskTopic(devices, e)
+      return task === null ? [eventTopic(events, e)] : [eventTopic(events, e), task]
+    }
     const device = devices === undefined ? null : deviceAlertTopic(devices, alert)
     return device === null ? [alertTopic(alerts, alert)] : [alertTopic(alerts, alert), device]
   }

@@ -2,7 +2,7 @@
 // `linkRings` H3 steps of each other belong together (single linkage, union-find), so a hole in the
 // patrol becomes one task, not one per cell; an area larger than `maxCells` is cut into pieces of
 // neighbouring cells. Pure and deterministic: the same cells give the same clusters and ids.
-import { cellToLatLng, gridDistance } from 'h3-js'
+import { cellToLatLng, gridDisk, gridDistance } from 'h3-js'
 
 export interface OverdueCell {
   cell: string
@@ -57,7 +57,9 @@ function cut(cells: OverdueCell[], max: number): OverdueCell[][] {
   const out: OverdueCell[][] = []
   while (left.length > 0) {
     const seed = left.shift() as OverdueCell
-    left.sort((a, b) => steps(seed.cell, a.cell) - steps(seed.cell, b.cell) || (a.cell < b.cell ? -1 : 1))
+    // One grid distance per cell and piece (not per comparison): a zone-wide hole of 1,000 cells cuts in milliseconds.
+    const d = new Map(left.map((c) => [c.cell, steps(seed.cell, c.cell)]))
+    left.sort((a, b) => (d.get(a.cell) as number) - (d.get(b.cell) as number) || (a.cell < b.cell ? -1 : 1))
     out.push([seed, ...left.splice(0, max - 1)])
   }
   return out
@@ -93,13 +95,19 @@ export function urgencyOrder(a: CellCluster, b: CellCluster): number {
     || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
-/** Clusters of a zone's overdue cells, most urgent first. O(n²) grid distances: n is a zone's stale list (≤ 50). */
+/**
+ * Clusters of a zone's overdue cells, most urgent first. Each cell is linked to the overdue cells in
+ * its disk of linkRings (O(n·k), k = 3r² + 3r + 1 cells per disk), not to every other cell: a
+ * zone's whole stale list (up to a thousand cells) clusters in milliseconds.
+ */
 export function clusterCells(zoneId: string, cells: readonly OverdueCell[], s: ClusterSettings): CellCluster[] {
   const unique = [...new Map(cells.map((c) => [c.cell, c])).values()]
+  const index = new Map(unique.map((c, i) => [c.cell, i]))
   const parent = unique.map((_, i) => i)
   for (let i = 0; i < unique.length; i++) {
-    for (let j = i + 1; j < unique.length; j++) {
-      if (steps((unique[i] as OverdueCell).cell, (unique[j] as OverdueCell).cell) <= s.linkRings) parent[find(parent, j)] = find(parent, i)
+    for (const near of gridDisk((unique[i] as OverdueCell).cell, s.linkRings)) {
+      const j = index.get(near)
+      if (j !== undefined && j !== i) parent[find(parent, j)] = find(parent, i)
     }
   }
   const groups = new Map<number, OverdueCell[]>()

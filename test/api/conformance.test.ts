@@ -15,6 +15,8 @@ import { migrate } from '../../src/store/clickhouse/schema.js'
 import { createReports } from '../../src/reports/index.js'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
+import { compilePatrolTasks } from '../../src/patrol-tasks/compile.js'
+import { PatrolTaskService } from '../../src/patrol-tasks/service.js'
 import { ClickHouseIncidentStore } from '../../src/store/clickhouse/incidents.js'
 import { clickHouseAlertHistory } from '../../src/store/clickhouse/alert-history.js'
 import { replaySource } from '../../src/store/clickhouse/replay-queries.js'
@@ -57,7 +59,8 @@ async function fullRig() {
   const reports = createReports({ config: reportsCfg, queries: clickHouseReportQueries(db), dataDir: tempDir(), logger: pino({ level: 'silent' }), now: () => at(24 + 9) }).api
   const unshipped = new UnshippedIncidents()
   const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new ClickHouseIncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined, journal: directJournal(ch.client, ch.database, unshipped), unshipped })
-  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, reports, alertHistory: clickHouseAlertHistory(db), replay: replaySource(db), logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
+  const patrolTasks = new PatrolTaskService({ setup: compilePatrolTasks(config, compileIncidents(config).search), rules: base.engine, busy: () => incidents.board.committedUnits(), publish: () => undefined })
+  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, patrolTasks, reports, alertHistory: clickHouseAlertHistory(db), replay: replaySource(db), logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
   // P-1 drives out of its post's radius for longer than the dwell (an open radius_breach, as in
   // api.test.ts); O-2 stands by the station. 
   for (let i = 0; i <= 16; i++) {
@@ -66,7 +69,7 @@ async function fullRig() {
   }
   base.clock.now += 6000
   base.ingest(fix('O-2', base.clock.now, 36.489, 117.861))
-  return { ...r, base, reportsCfg }
+  return { ...r, base, reportsCfg, patrolTasks }
 }
 
 /** The raw payload each handler returned, before fastify serialized it. */
@@ -254,6 +257,24 @@ t.test('real answers validate against their schemas and lose no field in seriali
   const noToken = await r.app.inject({ url: '/api/v1/plans' })
   check('GET', '/api/v1/plans', noToken)
   t.equal(noToken.statusCode, 401)
+
+  // Make-up patrols, last (the clock jumps two hours so g1's coverage_gap opens).
+  for (const dt of [2 * 3_600_000, 3 * 60_000]) {
+    r.base.clock.now += dt
+    r.base.ingest(fix('P-1', r.base.clock.now, 36.46, 117.86))
+    r.base.ingest(fix('O-2', r.base.clock.now, 36.52, 117.86))
+  }
+  r.patrolTasks.tick(r.base.clock.now)
+  const board = await call('GET', '/api/v1/patrol-tasks')
+  const proposals = board.json().proposals as Array<{ id: string; unit: unknown }>
+  t.ok(proposals.some((p) => p.unit !== null), 'a proposal with a unit')
+  const task = await call('POST', `/api/v1/patrol-tasks/proposals/${encodeURIComponent(proposals.find((p) => p.unit !== null)!.id)}/accept`, 'operate')
+  t.equal(task.statusCode, 201)
+  t.equal((await call('POST', '/api/v1/patrol-tasks/proposals/makeup:nope/dismiss', 'operate')).statusCode, 404)
+  const rest = (await call('GET', '/api/v1/patrol-tasks')).json().proposals as Array<{ id: string }>
+  if (rest[0] !== undefined) await call('POST', `/api/v1/patrol-tasks/proposals/${encodeURIComponent(rest[0].id)}/dismiss`, 'operate')
+  await call('GET', '/api/v1/patrol-tasks')
+  await call('POST', `/api/v1/patrol-tasks/${encodeURIComponent(task.json().id as string)}/cancel`, 'operate')
 
   const all = routesOf(r.app).filter((x) => x.url.startsWith('/api/v1') && x.method !== 'HEAD').map((x) => `${x.method} ${x.url}`)
   const untested = all.filter((k) => !checked.has(k) && !(k in NON_JSON))

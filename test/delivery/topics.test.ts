@@ -35,3 +35,13 @@ t.test('topicBuilder: every event\'s topics from the configured prefixes', async
   t.same(noDevices(alertToOutbound(makeEvent('unit_silent', 'opened'))), ['a/unit_silent/unit:P-017'], 'no device topics unless asked')
   t.same(noDevices(incident, null), ['e/incident.opened/incident:R1'], 'the caller\'s alertOf() result is used')
 })
+
+t.test('a make-up patrol task\'s events also reach the unit\'s own device topic', async (t) => {
+  const topics = topicBuilder({ alerts: 'hexpatrol/alerts', events: 'hexpatrol/incidents', devices: DEVICE_TOPIC_PREFIX })
+  const task = (type: string, unitId: unknown): OutboundEvent => ({ id: `task:g1:x:1:${type}`, type, at: 0, subject: 'unit:V/1', summary: 's', data: { unitId } })
+  t.same(topics(task('patrol_task.assigned', 'V-01')), ['hexpatrol/incidents/patrol_task.assigned/unit:V/1', 'hexpatrol/devices/V-01/tasks/patrol_task.assigned'])
+  t.same(topics(task('patrol_task.completed', 'V/#1+')), ['hexpatrol/incidents/patrol_task.completed/unit:V/1', 'hexpatrol/devices/V1/tasks/patrol_task.completed'], 'wildcards and slashes stripped from the unit id')
+  t.same(topics(task('patrol_task.assigned', '')), ['hexpatrol/incidents/patrol_task.assigned/unit:V/1'], 'no unit: events topic only')
+  t.same(topics(task('incident.opened', 'V-01')), ['hexpatrol/incidents/incident.opened/unit:V/1'], 'other events with a unitId: no device topic')
+  t.same(topicBuilder({ alerts: 'a', events: 'e' })(task('patrol_task.assigned', 'V-01')), ['e/patrol_task.assigned/unit:V/1'], 'no device topics unless asked')
+})

@@ -1,0 +1,61 @@
+// Request and response schemas of the make-up patrol routes (src/api/patrol-tasks.ts). Responses
+// declare every field the handlers send (fastify serializes by them).
+import { Type } from '@sinclair/typebox'
+import { Closed, Nullable } from '../wire/schema-helpers.js'
+
+const Cell = Closed({
+  cell: Type.String({ description: 'H3 cell id (the zone\'s coverage resolution).' }),
+  lat: Type.Number(),
+  lon: Type.Number(),
+})
+
+export const ProposalView = Closed({
+  id: Type.String({ description: '`makeup:<zone>:<cell>`: stable while the group of overdue cells keeps its smallest cell.' }),
+  zoneId: Type.String(),
+  cells: Type.Array(Closed({
+    ...Cell.properties,
+    lastVisit: Nullable(Type.Number({ description: 'Last credited visit, epoch ms; null: never visited.' })),
+    priority: Type.Boolean(),
+  }), { description: 'Overdue cells in visit order (from the proposed unit, else from the group\'s centre).' }),
+  priorityCells: Type.Integer(),
+  oldestVisit: Nullable(Type.Number()),
+  /** The best available unit; null when none is (the hole is still listed). */
+  unit: Nullable(Closed({
+    id: Type.String(),
+    name: Type.String(),
+    kind: Type.String(),
+    zone: Nullable(Type.String()),
+    post: Nullable(Type.String()),
+    distanceM: Type.Number(),
+    etaS: Type.Number(),
+  })),
+  routeM: Type.Number({ description: 'Metres from the unit (or centre) through every cell in order.' }),
+}, { title: 'MakeUpProposal' })
+
+export const TaskView = Closed({
+  id: Type.String(),
+  zoneId: Type.String(),
+  unitId: Type.String(),
+  by: Type.Union([Type.Literal('dispatcher'), Type.Literal('auto')]),
+  assignedAt: Type.Number(),
+  etaS: Type.Number({ description: 'Seconds the unit was expected to need to reach its first cell.' }),
+  status: Type.Union([Type.Literal('assigned'), Type.Literal('started'), Type.Literal('completed'), Type.Literal('abandoned'), Type.Literal('expired'), Type.Literal('cancelled')]),
+  visited: Type.Integer(),
+  total: Type.Integer(),
+  startedAt: Nullable(Type.Number()),
+  endedAt: Nullable(Type.Number()),
+  cells: Type.Array(Closed({ ...Cell.properties, visitedAt: Nullable(Type.Number()) })),
+}, { title: 'PatrolTask' })
+
+export const TaskBoardView = Closed({
+  proposals: Type.Array(ProposalView),
+  tasks: Type.Array(TaskView, { description: 'Open tasks first, then ended ones (patrol_tasks.keep_ended), newest first.' }),
+})
+
+/** Optional: no body (null) accepts the proposal for its unit. */
+export const AcceptBody = Type.Union([
+  Closed({
+    unitId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Assign to this unit instead of the proposed one (reassign); it must be live and free.' })),
+  }),
+  Type.Null(),
+])

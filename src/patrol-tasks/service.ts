@@ -1,0 +1,153 @@
+// The make-up patrol stage in the running engine (single node): feeds the task board from the rule
+// engine's views and publishes what it returns. A zone takes part while its coverage_gap is open
+// (gapSince = the alert's openedAt; overdue cells = the zone's stale cells) and its
+// coverage.make_up is not off; candidates are the live (configured, reporting, not silent) units, busy are the
+// units committed to an active plan. Refreshed every refresh_every and at the first tick after a
+// gap opens; fixes and ticks go to the board as they come. State lives in memory: a restart starts
+// with no tasks (the gap is proposed again). No I/O besides the publish callback.
+import type { Fix } from '../decode/fix.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
+import type { Candidate } from '../incidents/resource-search.js'
+import type { RuleEngine } from '../rules/engine.js'
+import type { OverdueCell } from './cell-clusters.js'
+import type { PatrolTasksSetup } from './compile.js'
+import type { PatrolTask, TaskStatus } from './patrol-task.js'
+import type { MakeUpProposal } from './proposals.js'
+import { TaskBoard, type BoardError, type ZoneGap } from './task-board.js'
+
+/** At most this many of a zone's stale cells (oldest first) feed its proposals. */
+export const STALE_CELLS_LIMIT = 1000
+
+export interface PatrolTaskDeps {
+  setup: PatrolTasksSetup
+  /** The rule engine's views: open alerts, zone coverage, units. */
+  rules: Pick<RuleEngine, 'openAlerts' | 'zoneCoverage' | 'units'>
+  /** Units committed to an active plan (the incidents stage's plan board). */
+  busy: () => ReadonlySet<string>
+  /** The engine's one publish path (webhooks, MQTT, stream). */
+  publish: (e: OutboundEvent) => void
+}
+
+export interface TaskView {
+  id: string
+  zoneId: string
+  unitId: string
+  by: 'dispatcher' | 'auto'
+  assignedAt: number
+  etaS: number
+  status: TaskStatus
+  visited: number
+  total: number
+  startedAt: number | null
+  endedAt: number | null
+  cells: Array<{ cell: string; lat: number; lon: number; visitedAt: number | null }>
+}
+
+export class PatrolTaskService {
+  readonly board: TaskBoard
+  private readonly d: PatrolTaskDeps
+  private lastRefresh = -Infinity
+  /** The open gaps (zone → openedAt) at the last refresh: a new one triggers a refresh at once. */
+  private gaps = new Map<string, number>()
+
+  constructor(d: PatrolTaskDeps) {
+    this.d = d
+    this.board = new TaskBoard(d.setup.board)
+  }
+
+  /** Open coverage gaps of the zones that take part: zone → openedAt. */
+  private openGaps(): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const a of this.d.rules.openAlerts()) {
+      if (a.kind !== 'coverage_gap') continue
+      const zoneId = a.subject.replace(/^zone:/, '')
+      if (this.d.setup.zones.has(zoneId)) out.set(zoneId, a.openedAt)
+    }
+    return out
+  }
+
+  private candidates(now: number): Candidate[] {
+    const out: Candidate[] = []
+    for (const u of this.d.rules.units(now)) {
+      // Registered (configured) units only: an unknown device is nobody to send.
+      if (u.lastFix === null || u.silent || !u.known) continue
+      out.push({ id: u.id, name: u.name, kind: u.kind, lat: u.lastFix.lat, lon: u.lastFix.lon, ts: u.lastFix.ts, post: u.post, zone: u.zone })
+    }
+    return out
+  }
+
+  /** Recomputes the proposals (and automatic assignments) from the open gaps. */
+  refresh(now: number): void {
+    const gaps = this.openGaps()
+    const zones: ZoneGap[] = []
+    for (const [zoneId, openedAt] of gaps) {
+      const stale = this.d.rules.zoneCoverage(zoneId, now, STALE_CELLS_LIMIT)?.staleCells ?? []
+      const overdue: OverdueCell[] = stale.map((c) => ({ cell: c.cell, lat: c.lat, lon: c.lon, lastVisit: c.lastVisit, priority: c.priority === true }))
+      zones.push({ zoneId, gapSince: openedAt, overdue })
+    }
+    this.gaps = gaps
+    this.lastRefresh = now
+    this.emit(this.board.refresh(now, zones, this.candidates(now), this.d.busy()))
+  }
+
+  /** A rule tick: abandonment and expiry; a refresh when due or when a gap opened since the last. */
+  tick(now: number): void {
+    this.emit(this.board.tick(now))
+    if (now - this.lastRefresh >= this.d.setup.refreshEveryMs || this.gapsChanged()) this.refresh(now)
+  }
+
+  private gapsChanged(): boolean {
+    const now = this.openGaps()
+    if (now.size !== this.gaps.size) return true
+    for (const [z, at] of now) if (this.gaps.get(z) !== at) return true
+    return false
+  }
+
+  /** An accepted fix, after the rules saw it. */
+  observe(fix: Fix): void {
+    this.emit(this.board.observe(fix))
+  }
+
+  accept(proposalId: string, now: number, unitId?: string): PatrolTask | BoardError {
+    const r = this.board.accept(proposalId, now, unitId)
+    if (typeof r === 'string') return r
+    this.d.publish(r)
+    return this.board.tasks.get(r.data.taskId as string) as PatrolTask
+  }
+
+  dismiss(proposalId: string, now: number): true | BoardError {
+    return this.board.dismiss(proposalId, now)
+  }
+
+  cancel(taskId: string, now: number): PatrolTask | BoardError {
+    const r = this.board.cancel(taskId, now)
+    if (typeof r === 'string') return r
+    this.d.publish(r)
+    return this.board.tasks.get(taskId) as PatrolTask
+  }
+
+  proposals(): MakeUpProposal[] {
+    return this.board.list()
+  }
+
+  /** Open tasks first, then ended ones, newest first within each. */
+  tasks(): TaskView[] {
+    const all = [...this.board.tasks.values()]
+    all.sort((a, b) => Number(b.open) - Number(a.open) || b.spec.assignedAt - a.spec.assignedAt || (a.spec.id < b.spec.id ? -1 : 1))
+    return all.map(taskView)
+  }
+
+  private emit(events: readonly OutboundEvent[]): void {
+    for (const e of events) this.d.publish(e)
+  }
+}
+
+export function taskView(t: PatrolTask): TaskView {
+  const s = t.spec
+  const p = t.progress()
+  return {
+    id: s.id, zoneId: s.zoneId, unitId: s.unitId, by: s.by, assignedAt: s.assignedAt, etaS: s.etaS,
+    status: p.status, visited: p.visited, total: p.total, startedAt: p.startedAt, endedAt: p.endedAt,
+    cells: s.cells.map((c) => ({ cell: c.cell, lat: c.lat, lon: c.lon, visitedAt: t.visits.get(c.cell) ?? null })),
+  }
+}

@@ -1,0 +1,119 @@
+// A make-up patrol through the wired engine (embedded broker and ClickHouse, HTTP API, a fake
+// clock): a zone's coverage gap opens → a proposal is listed with the nearest free unit → the
+// dispatcher accepts it (patrol_task.assigned on the events topic and the unit's own device topic)
+// → the unit drives through the cells → patrol_task.completed; the API's refusals (404 unknown
+// proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
+// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away.
+import t from 'tap'
+import { cellCentre } from '../../src/geo/cells.js'
+import type { Engine } from '../../src/engine.js'
+import { startEngine, tempDir, waitFor, type Harness } from '../helpers/harness.js'
+import { connect } from '../helpers/publisher.js'
+import { BASE, offset, square } from '../rules/helpers.js'
+
+const MIN = 60_000
+const TOKEN = 'admin-token-0123456789'
+const T0 = Date.UTC(2025, 5, 1, 8, 0, 0)
+let clock = T0
+const raw = {
+  http: { admin_token: TOKEN },
+  broker: { subscribe_acl: ['hexpatrol/#'] },
+  units: [
+    { id: 'V-01', kind: 'vehicle', zone: 'g1' },
+    { id: 'V-02', kind: 'vehicle', zone: 'g1' },
+    { id: 'O-01', kind: 'officer', zone: 'g1' },
+  ],
+  zones: [{ id: 'g1', geometry: square(BASE, 300), coverage: { max_interval: '5m', min_ratio: 0.9, credit: 'any', make_up: 'propose' } }],
+  rules: { tick: '1h', coverage_snapshot_interval: '1h', allowed_lateness: '0s', coverage_gap: { dwell: '0s' } },
+  incidents: { hotspots: { enabled: false } },
+  patrol_tasks: { refresh_every: '1m' },
+}
+const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }
+
+async function send(e: Engine, unit: string, p: { lat: number; lon: number }, ts = clock): Promise<void> {
+  await e.testHandle().ingestor.handle(`fleet/${unit}/position`, Buffer.from(JSON.stringify({ ts, lat: p.lat, lon: p.lon, accuracy: 8 })))
+}
+const api = (h: Harness, path: string, init: RequestInit = {}) => fetch(`${h.httpUrl}${path}`, init)
+
+interface Board {
+  proposals: Array<{ id: string; zoneId: string; cells: Array<{ cell: string }>; unit: { id: string } | null }>
+  tasks: Array<{ id: string; unitId: string; status: string; visited: number; total: number }>
+}
+
+t.test('a coverage gap becomes a make-up patrol, accepted, driven and completed', async (t) => {
+  const h = await startEngine(raw, { dataDir: tempDir(), now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch' })
+  t.teardown(() => mq.endAsync())
+  const events: Array<{ topic: string; type: string; data: Record<string, unknown> }> = []
+  mq.on('message', (topic, payload) => events.push({ topic, ...(JSON.parse(payload.toString()) as { type: string; data: Record<string, unknown> }) }))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+  await mq.subscribeAsync('hexpatrol/devices/+/tasks/#', { qos: 1 })
+
+  // Units sit outside the zone: V-01 400 m south, V-02 1.5 km south, O-01 (on foot) 300 m north.
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  await send(h.engine, 'V-02', offset(BASE, -1800, 0))
+  await send(h.engine, 'O-01', offset(BASE, 600, 0))
+  const before = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.same(before, { proposals: [], tasks: [] }, 'nothing before the gap opens')
+  h.engine.testHandle().tick()
+  t.ok(h.engine.testHandle().rules!.openAlerts().some((a) => a.kind === 'coverage_gap'), 'g1 is in coverage_gap (never patrolled)')
+
+  const board = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.ok(board.proposals.length >= 1, `${board.proposals.length} proposal(s)`)
+  const p = board.proposals[0]!
+  t.match(p, { zoneId: 'g1', unit: { id: 'V-01' } }, 'the nearest free vehicle (by ETA) is proposed')
+
+  t.equal((await api(h, '/api/v1/patrol-tasks/proposals/makeup:nope/accept', { method: 'POST', headers: auth, body: '{}' })).status, 404)
+  t.equal((await api(h, `/api/v1/patrol-tasks/proposals/${p.id}/accept`, { method: 'POST', headers: auth, body: JSON.stringify({ unitId: 'NOBODY' }) })).status, 409, 'not a live unit')
+  const acc = await api(h, `/api/v1/patrol-tasks/proposals/${p.id}/accept`, { method: 'POST', headers: auth, body: '{}' })
+  t.equal(acc.status, 201)
+  const task = await acc.json() as { id: string; unitId: string; status: string; cells: Array<{ cell: string }> }
+  t.match(task, { unitId: 'V-01', status: 'assigned', by: 'dispatcher' })
+  const assigned = await waitFor(() => events.filter((e) => e.type === 'patrol_task.assigned').length === 2 && events.filter((e) => e.type === 'patrol_task.assigned'))
+  t.same(assigned.map((e) => e.topic).sort(), ['hexpatrol/devices/V-01/tasks/patrol_task.assigned', 'hexpatrol/incidents/patrol_task.assigned/unit:V-01'])
+  t.equal(assigned[0]!.data.taskId, task.id)
+  t.match(h.logs.find((l) => l.action === 'patrol_task.accept'), { target: p.id }, 'audit-logged')
+
+  // V-01 drives through its cells, 20 s apart.
+  for (const [i, c] of task.cells.entries()) {
+    clock = T0 + 11 * MIN + i * 20_000
+    await send(h.engine, 'V-01', cellCentre(c.cell))
+  }
+  const done = await waitFor(() => events.find((e) => e.type === 'patrol_task.completed'))
+  t.match(done, { topic: 'hexpatrol/incidents/patrol_task.completed/unit:V-01', data: { taskId: task.id, status: 'completed', visited: task.cells.length, total: task.cells.length } })
+  const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.match(after.tasks[0], { id: task.id, status: 'completed' })
+  t.equal((await api(h, `/api/v1/patrol-tasks/${task.id}/cancel`, { method: 'POST', headers: auth })).status, 404, 'an ended task cannot be cancelled')
+})
+
+t.test('automatic zone: assigned without a dispatcher after auto_after; the unit drives away and the task is abandoned', async (t) => {
+  clock = T0
+  const autoRaw = { ...raw, zones: [{ ...raw.zones[0]!, coverage: { ...raw.zones[0]!.coverage, make_up: 'auto' } }], patrol_tasks: { refresh_every: '1m', auto_after: '2m', abandon_after: '5m' } }
+  const h = await startEngine(autoRaw, { dataDir: tempDir(), now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch-auto' })
+  t.teardown(() => mq.endAsync())
+  const events: Array<{ topic: string; type: string; data: Record<string, unknown> }> = []
+  mq.on('message', (topic, payload) => events.push({ topic, ...(JSON.parse(payload.toString()) as { type: string; data: Record<string, unknown> }) }))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  t.equal(((await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json()) as Board).tasks.length, 0, 'not before auto_after')
+  clock = T0 + 13 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  const assigned = await waitFor(() => events.find((e) => e.type === 'patrol_task.assigned'))
+  t.match(assigned.data, { unitId: 'V-01', by: 'auto', status: 'assigned' })
+  // V-01 drives 5 km away and stays there, reporting every 30 s.
+  for (let s = 30_000; s <= 25 * MIN; s += 30_000) {
+    clock = T0 + 13 * MIN + s
+    await send(h.engine, 'V-01', offset(BASE, -5000, 0))
+    if (s % (5 * MIN) === 0) h.engine.testHandle().tick()
+  }
+  const expired = await waitFor(() => events.find((e) => e.type === 'patrol_task.expired'))
+  t.match(expired.data, { taskId: assigned.data.taskId, status: 'abandoned', reason: 'abandoned', visited: 0 })
+})

@@ -1,0 +1,132 @@
+// The make-up stage as the engine runs it, on a fake rule engine and clock: a zone takes part
+// while its coverage_gap is open and make_up is not off; candidates are configured, live units;
+// plan-committed units are busy; a refresh comes every refresh_every and at the first tick after a
+// gap opens; automatic zones are assigned after auto_after; every event goes to publish.
+import t from 'tap'
+import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js'
+import type { Fix } from '../../src/decode/fix.js'
+import type { OutboundEvent } from '../../src/delivery/outbound-event.js'
+import type { AlertView } from '../../src/rules/alert-book.js'
+import type { StaleCell } from '../../src/rules/alert-event.js'
+import type { UnitView } from '../../src/rules/views.js'
+import type { PatrolTasksSetup } from '../../src/patrol-tasks/compile.js'
+import { PatrolTaskService } from '../../src/patrol-tasks/service.js'
+
+const T0 = Date.UTC(2026, 11, 6, 8)
+const MIN = 60_000
+const C = { lat: 36.49, lon: 117.86 }
+const cells: StaleCell[] = gridDisk(latLngToCell(C.lat, C.lon, 9), 1).map((cell) => {
+  const [lat, lon] = cellToLatLng(cell)
+  return { cell, lat, lon, lastVisit: null }
+})
+
+function setup(auto = false): PatrolTasksSetup {
+  return {
+    board: {
+      cluster: { linkRings: 2, maxCells: 30 },
+      proposal: { speedKmh: { vehicle: 30, default: 20 }, detourFactor: 1.3, otherZonePenaltyS: 600, maxEtaS: 0 },
+      task: { maxAccuracyM: 100, pathMaxGapMs: 120_000, pathMaxDistanceM: 2000, awayM: 500, abandonAfterMs: 10 * MIN, expireAfterMs: 120 * MIN },
+      auto: auto ? new Map([['g1', { afterMs: 15 * MIN, maxPerZone: 1 }]]) : new Map(),
+      dismissMs: 30 * MIN,
+      keepEnded: 10,
+    },
+    zones: new Set(['g1', 'g2']),
+    refreshEveryMs: 30_000,
+  }
+}
+
+const unit = (id: string, lat: number, lon: number, o: Partial<UnitView> = {}): UnitView => ({
+  id, name: id, callsign: null, kind: 'vehicle', known: true, post: null, zone: 'g1', silent: false, inBreach: false, outsideZone: false, distanceFromPostM: null, lastSeenAt: T0, clockOffsetMs: null,
+  lastFix: { lat, lon, ts: T0, accuracy: 5, speed: null, heading: null } as UnitView['lastFix'], ...o,
+})
+
+function rig(opts: { auto?: boolean } = {}) {
+  const gaps = new Map<string, number>()
+  const units: UnitView[] = [
+    unit('near', C.lat - 0.005, C.lon),
+    unit('far', C.lat - 0.03, C.lon),
+    unit('silent', C.lat, C.lon, { silent: true }),
+    unit('stranger', C.lat, C.lon, { known: false }),
+  ]
+  const busy = new Set<string>()
+  const published: OutboundEvent[] = []
+  const svc = new PatrolTaskService({
+    setup: setup(opts.auto),
+    rules: {
+      openAlerts: () => [...gaps].map(([z, at]) => ({ id: `al_${z}`, kind: 'coverage_gap', subject: `zone:${z}`, state: 'opened', openedAt: at } as unknown as AlertView)),
+      zoneCoverage: (zoneId: string) => (gaps.has(zoneId) ? { zone: {} as never, staleCells: cells } : undefined),
+      units: () => units,
+    },
+    busy: () => busy,
+    publish: (e) => published.push(e),
+  })
+  return { svc, gaps, busy, published }
+}
+
+const fix = (unitId: string, ts: number, lat: number, lon: number): Fix => ({ unitId, ts, lat, lon, accuracy: 5, flags: 0 } as unknown as Fix)
+
+t.test('a gap opening is proposed at the next tick; configured live free units only', async (t) => {
+  const r = rig()
+  r.svc.tick(T0)
+  t.same(r.svc.proposals(), [], 'no gap, no proposals')
+  r.gaps.set('g1', T0 + 5000)
+  r.gaps.set('g9', T0 + 5000)
+  r.svc.tick(T0 + 10_000)
+  const ps = r.svc.proposals()
+  t.equal(ps.length, 1, 'one cluster, in g1 only (g9 does not take part)')
+  t.match(ps[0], { zoneId: 'g1', unit: { id: 'near' } })
+  t.equal(ps[0]!.cells.length, 7)
+
+  r.busy.add('near')
+  r.svc.tick(T0 + 15_000)
+  t.match(r.svc.proposals()[0], { unit: { id: 'near' } }, 'not refreshed before refresh_every')
+  r.svc.tick(T0 + 40_000)
+  t.match(r.svc.proposals()[0], { unit: { id: 'far' } }, 'a plan-committed unit is busy; silent and unknown units never candidates')
+  t.equal(r.svc.accept(ps[0]!.id, T0 + 41_000, 'near'), 'unit_busy')
+  t.equal(r.svc.accept(ps[0]!.id, T0 + 41_000, 'silent'), 'no_unit')
+  t.equal(r.svc.accept('makeup:nope', T0 + 41_000), 'unknown_proposal')
+  r.gaps.delete('g1')
+  r.svc.tick(T0 + 42_000)
+  t.same(r.svc.proposals(), [], 'the gap closed: refreshed at once, nothing proposed')
+  t.same(r.published, [])
+})
+
+t.test('accept → fixes through every cell → patrol_task.completed; cancel; dismiss', async (t) => {
+  const r = rig()
+  r.gaps.set('g1', T0)
+  r.svc.tick(T0)
+  const p = r.svc.proposals()[0]!
+  const task = r.svc.accept(p.id, T0 + 1000)
+  if (typeof task === 'string') throw new Error(task)
+  t.match(r.published.map((e) => [e.type, e.subject]), [['patrol_task.assigned', 'unit:near']])
+  t.same(r.svc.proposals(), [], 'its cells are covered by the open task')
+  for (const [i, c] of task.spec.cells.entries()) r.svc.observe(fix('near', T0 + 60_000 + i * 20_000, c.lat, c.lon))
+  t.match(r.published.map((e) => e.type), ['patrol_task.assigned', 'patrol_task.completed'])
+  t.match(r.svc.tasks()[0], { id: task.spec.id, status: 'completed', visited: 7, total: 7 })
+  t.equal(r.svc.cancel(task.spec.id, T0 + 10 * MIN), 'unknown_task', 'ended already')
+
+  r.svc.tick(T0 + 10 * MIN)
+  const again = r.svc.proposals()[0]!
+  t.equal(r.svc.dismiss(again.id, T0 + 10 * MIN), true)
+  r.svc.tick(T0 + 11 * MIN)
+  t.same(r.svc.proposals(), [], 'dismissed: hidden for dismiss_for')
+  r.svc.tick(T0 + 41 * MIN)
+  t.equal(r.svc.proposals().length, 1, 'offered again afterwards')
+  const t2 = r.svc.accept(r.svc.proposals()[0]!.id, T0 + 41 * MIN)
+  if (typeof t2 === 'string') throw new Error(t2)
+  const c = r.svc.cancel(t2.spec.id, T0 + 42 * MIN)
+  t.match(c, { status: 'cancelled' })
+  t.equal(r.published.at(-1)!.type, 'patrol_task.cancelled')
+})
+
+t.test('automatic zone: assigned once the gap lasted auto_after, bounded per zone', async (t) => {
+  const r = rig({ auto: true })
+  r.gaps.set('g1', T0)
+  r.svc.tick(T0 + 14 * MIN)
+  t.same(r.published, [], 'not before auto_after')
+  t.equal(r.svc.proposals().length, 1)
+  r.svc.tick(T0 + 15 * MIN)
+  t.match(r.published.map((e) => [e.type, e.data.by, e.data.unitId]), [['patrol_task.assigned', 'auto', 'near']])
+  r.svc.tick(T0 + 16 * MIN)
+  t.equal(r.published.length, 1, 'at most auto_max_per_zone open tasks')
+})
