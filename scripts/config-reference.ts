@@ -284,6 +284,7 @@ const EXPLAINED: Readonly<Record<string, readonly [string, string]>> = {
   patrol_levels: ['incidents and plans', 'incidents-and-plans.md#patrol-levels'],
   plans: ['incidents and plans', 'incidents-and-plans.md#emergency-plans'],
   integrity: ['patrol integrity', 'patrol-integrity.md'],
+  patrol_tasks: ['make-up patrols', 'make-up-patrols.md'],
 }
 
 /** The whole page. */
