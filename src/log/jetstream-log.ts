@@ -153,13 +153,15 @@ export class JetStreamLog implements FixLog {
   /** Calls `publish` at the end of this turn, with every other append of the turn, in call order. */
   private atTurnEnd<T>(publish: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.batch.length === 0) setImmediate(() => {
-        const batch = this.batch
-        this.batch = []
-        for (const send of batch) send()
-      })
+      if (this.batch.length === 0) setImmediate(() => this.sendBatch())
       this.batch.push(() => publish().then(resolve, reject))
     })
+  }
+
+  private sendBatch(): void {
+    const batch = this.batch
+    this.batch = []
+    for (const send of batch) send()
   }
 
   private async publishAll(subject: string, what: string, records: readonly LogRecord[]): Promise<Appended[]> {
