@@ -169,8 +169,8 @@ export class ClusterNode {
       this.effects.mark(p, m)
     })
     const end = await deps.log.lastSequence()
-    let reached: () => void = () => undefined
-    let broke: (err: unknown) => void = () => undefined
+    let reached!: () => void
+    let broke!: (err: unknown) => void
     const caughtUp = new Promise<void>((resolve, reject) => { reached = resolve; broke = reject })
     if (this.replica.position >= end) reached()
     this.subscription = deps.log.consumeAll(this.replica.position, (entry) => {

@@ -152,7 +152,7 @@ export class RuleStateStore {
       waiting.delta = mergeDeltas(waiting.delta, delta)
       return waiting.done
     }
-    let written = (): void => {}
+    let written!: () => void
     const done = new Promise<void>((resolve) => (written = resolve))
     this.queue.push({ delta, done, written })
     this.writing ??= this.drain()

@@ -60,3 +60,7 @@ t.test('merge: sequences never move backwards, the intent is the newer value', a
   t.notOk(sameMarks(prev, { rows: 10n, alerts: 7n, intent: { from: 1n, to: 8n } }))
   t.notOk(sameMarks(ZERO_MARKS, prev))
 })
+
+t.test('a garbled value without a warning callback still reads as zero marks', async (t) => {
+  t.same(decodeMarks(new TextEncoder().encode('{"rows":"x"}')), ZERO_MARKS)
+})

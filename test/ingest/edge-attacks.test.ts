@@ -83,7 +83,7 @@ t.test('row 3: ingested topics are never retained; device retained messages are 
   const { b, metric } = await startBroker({ acl: ['devices/%u/status/+'], limits: { max_retained_per_device: 2, max_retained_total: 3 } })
   t.teardown(() => b.close())
   const dev = await client(b.port, { username: 'alice-phone', password: 'pwA' })
-  for (let i = 0; i < 3; i++) await dev.publishAsync('owntracks/alice/phone', `{"r":${i}}`, { qos: 1, retain: true })
+  for (let i = 0; i < 3; i++) await dev.publishAsync('owntracks/alice-phone/phone', `{"r":${i}}`, { qos: 1, retain: true })
   const term = await client(b.port, { username: 'P-002', password: 'pw2' })
   // A subscriber allowed everything would get retained copies at once; the broker kept none.
   const seen: string[] = []

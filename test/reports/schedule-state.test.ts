@@ -105,6 +105,12 @@ if (natsServerPath() === null) {
     t.same(Object.keys((await a.load(2000)).done).sort(), ['daily/2026-12-01', 'daily/2026-12-02', 'daily/2026-12-03', 'daily/2026-12-04', 'daily/2026-12-05', 'daily/2026-12-06'])
   })
 
+  t.test('kv: NATS gone: opening says so with the cause (LogUnavailableError)', async (t) => {
+    const nc = await nats.conn()
+    await nc.close()
+    await t.rejects(KvScheduleState.open({ nc, replicas: 1, bucket: 'hexpatrol_gone' }), { name: 'LogUnavailableError', message: /cannot open the progress bucket hexpatrol_gone .*Error: .*check that the servers in cluster.url are up/ })
+  })
+
   t.test('kv: the key beside the partitions\' marks in hexpatrol_progress by default', async (t) => {
     const nc = await nats.conn()
     const s = await KvScheduleState.open({ nc, replicas: 1 })
