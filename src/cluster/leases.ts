@@ -89,7 +89,7 @@ export class LeaseSet {
 
   /** Opens (creating if needed) the lease bucket, replicated like the log. */
   static async open(opts: LeaseBucketOptions): Promise<LeaseSet> {
-    const kv = await new Kvm(opts.nc).create(opts.bucket ?? DEFAULT_LEASE_BUCKET, { replicas: opts.replicas, history: 1 })
+    const kv = await new Kvm(opts.nc).create(opts.bucket ?? DEFAULT_LEASE_BUCKET, { replicas: opts.replicas, history: 1, allow_direct: false })
     return new LeaseSet(kv, opts)
   }
 

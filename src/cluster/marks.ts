@@ -57,7 +57,11 @@ export class PartitionMarks {
     const bucket = opts.bucket ?? DEFAULT_PROGRESS_BUCKET
     const js = jetstream(opts.nc, { timeout: opts.timeoutMs ?? 5000 })
     try {
-      const kv = await new Kvm(js).create(bucket, { replicas: opts.replicas, history: 1 })
+      // Reads go to the bucket's stream leader (allow_direct: false), not to any replica: a direct get
+      // may be answered by a follower that lags, and a new owner that started from marks older than
+      // the last insert repeated rows under new tokens (seen after a NATS server was killed under
+      // load: most of the stream stored twice). The same holds for every bucket whose reads decide.
+      const kv = await new Kvm(js).create(bucket, { replicas: opts.replicas, history: 1, allow_direct: false })
       return new PartitionMarks(kv, bucket, opts.onWarning ?? (() => undefined))
     } catch (err) {
       throw new LogUnavailableError(`cannot open the progress bucket ${bucket} on NATS (${describe(err)}): check that the servers in cluster.url are up with JetStream and that cluster.replicas (${opts.replicas}) servers can hold it`, { cause: err })

@@ -11,11 +11,12 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { Kvm, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { MemberView } from './member-view.js'
+import { within } from '../within.js'
 
 export const DEFAULT_MEMBER_BUCKET = 'hexpatrol_members'
 
 /** The KV operations membership uses. */
-type MemberKv = Pick<KV, 'get' | 'put' | 'delete' | 'keys'>
+type MemberKv = Pick<KV, 'get' | 'put' | 'delete'>
 
 export interface MemberValue { node: string; startedAt: number; version?: string }
 
@@ -46,7 +47,7 @@ export class Membership {
   private readonly value: Uint8Array
   private lastBeat: number | null = null
 
-  private constructor(private readonly kv: MemberKv, private readonly opts: MembershipOptions) {
+  private constructor(private readonly kv: MemberKv, private readonly listKeys: () => Promise<string[]>, private readonly opts: MembershipOptions) {
     this.now = opts.now
     this.heartbeatEveryMs = opts.heartbeatEveryMs ?? Math.floor(opts.takeoverMs / 3)
     this.listTimeoutMs = Math.max(500, Math.floor(opts.takeoverMs / 2))
@@ -58,15 +59,24 @@ export class Membership {
   /** Opens (creating if needed) the member bucket, replicated like the log. */
   static async open(opts: MembershipBucketOptions): Promise<Membership> {
     const bucket = opts.bucket ?? DEFAULT_MEMBER_BUCKET
-    const kv = await new Kvm(opts.nc).create(bucket, { replicas: opts.replicas, history: 1, ttl: opts.takeoverMs })
+    const kv = await new Kvm(opts.nc).create(bucket, { replicas: opts.replicas, history: 1, ttl: opts.takeoverMs, allow_direct: false })
+    const jsm = await jetstreamManager(opts.nc)
+    const stream = `KV_${bucket}`
     // An existing bucket keeps the expiry it was made with: follow cluster.takeover when it changed
     // (an expiry shorter than the heartbeat interval would make members flicker).
     if ((await kv.status()).ttl !== opts.takeoverMs) {
-      const jsm = await jetstreamManager(opts.nc)
-      const { config } = await jsm.streams.info(`KV_${bucket}`)
+      const { config } = await jsm.streams.info(stream)
       await jsm.streams.update(config.name, { ...config, max_age: opts.takeoverMs * 1_000_000 })
     }
-    return new Membership(kv, opts)
+    // The member keys, from the stream's subjects as its leader answers (one API request). Not
+    // kv.keys(): that is a consumer, which after a NATS server was killed under load kept failing
+    // for good, so every engine saw itself alone and all wanted every partition.
+    const prefix = `$KV.${bucket}.`
+    const listKeys = async (): Promise<string[]> => {
+      const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` })
+      return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length))
+    }
+    return new Membership(kv, listKeys, opts)
   }
 
   /** Writes our member key now (a new revision: the proof we are alive). */
@@ -78,16 +88,9 @@ export class Membership {
 
   /** Reads every member key and updates the live view. */
   async refresh(): Promise<string[]> {
-    const names: string[] = []
-    // The listing is a short-lived consumer; under load (or a server election) it can stall, and a
-    // round that never ends would stop heartbeats and lease renewals for good: bound it.
-    const keys = await this.kv.keys()
-    const timer = setTimeout(() => keys.stop(new Error(`listing the members took longer than ${this.listTimeoutMs} ms (NATS slow or away)`)), this.listTimeoutMs)
-    try {
-      for await (const k of keys) names.push(k)
-    } finally {
-      clearTimeout(timer)
-    }
+    // Bounded: under load (or a server election) a request can hang, and a round that never ends
+    // would stop heartbeats and lease renewals for good.
+    const names = await within(this.listKeys(), this.listTimeoutMs, () => new Error(`listing the members took longer than ${this.listTimeoutMs} ms (NATS slow or away)`))
     const entries = await Promise.all(names.map((k) => this.kv.get(k)))
     const listing = new Map<string, number>()
     for (const e of entries) if (e !== null && e.operation === 'PUT') listing.set(e.key, e.revision)

@@ -50,6 +50,10 @@ export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; 
   const nodeId = c.node_id!
   const log = await JetStreamLog.open({ servers: clusterServers(c.url!), partitions: c.partitions, replicas: c.replicas, name: `hexpatrol-${nodeId}` })
   log.onPublished = (s) => o.metrics.jetstreamPublishSeconds.observe(s)
+  log.onResubscribed = (filter, handled, last) => {
+    o.metrics.clusterLogResubscribed.inc()
+    o.logger.warn({ filter, handled: String(handled), last: String(last) }, 'Following the cluster log stalled (its consumer was lost in a NATS leader change?); it was created again from the last record applied.')
+  }
   try {
     const nc = log.connection
     const marks = await PartitionMarks.open({ nc, replicas: c.replicas, onWarning: (p, reason) => o.logger.warn({ partition: p, reason }, 'A partition progress mark is unreadable; it counts as zero (its side effects stay pending until the owner writes it again).') })

@@ -11,7 +11,7 @@
 // The partition count is part of the stream (its description records it): opening the stream
 // with another count is refused, since units would silently move to other partitions.
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream'
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream'
 import { LogClosedError, LogUnavailableError } from './log-errors.js'
 import { checkPartition, LOG_START, type Appended, type EntryHandler, type FixLog, type LogEntry, type LogPosition, type LogRecord, type LogSubscription } from './log.js'
 
@@ -29,6 +29,11 @@ export interface JetStreamLogOptions {
   name?: string
   /** Delay between reconnection attempts (default 250 ms); reconnection never gives up. */
   reconnectWaitMs?: number
+  /**
+   * A subscription that delivered nothing for this long while the stream is ahead of it is created
+   * again (default 5 s): see follow().
+   */
+  stallMs?: number
 }
 
 export const DEFAULT_STREAM = 'HEXPATROL_FIXES'
@@ -50,6 +55,11 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
 
+/** A handler's error, told apart from the consumer's own on the way out of follow()'s loop. */
+class HandlerFailure {
+  constructor(readonly cause: unknown) {}
+}
+
 export class JetStreamLog implements FixLog {
   readonly partitions: number
   private readonly stream: string
@@ -59,6 +69,9 @@ export class JetStreamLog implements FixLog {
   private closed = false
   /** Called with each append's publish-ack wait in seconds (the JetStream publish latency metric). */
   onPublished: ((seconds: number) => void) | undefined
+  /** Called when a stalled subscription was created again (filter, last position handled, the stream's last). */
+  onResubscribed: ((filter: string, handled: LogPosition, last: LogPosition) => void) | undefined
+  private readonly stallMs: number
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -70,6 +83,7 @@ export class JetStreamLog implements FixLog {
     this.stream = opts.stream ?? DEFAULT_STREAM
     this.prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000
+    this.stallMs = opts.stallMs ?? 5000
   }
 
   /** Connects and creates the stream if absent (or checks that its partition count matches). */
@@ -204,41 +218,103 @@ export class JetStreamLog implements FixLog {
     return this.follow(this.subject(partition), after, handler, () => partition)
   }
 
+  /**
+   * Delivers the entries of `filter` after `after`, in order, to `handler`. An ordered consumer can
+   * stop delivering for good when the server holding it dies in a leader change (seen with three
+   * servers under load: both engines stayed "ready" hundreds of records behind), so a watchdog
+   * asks the stream for its last sequence whenever nothing arrived for `stallMs`, and when the
+   * stream is ahead it creates the consumer again from after the last entry handled. Entries at or
+   * before that one are skipped, so a late delivery from the old consumer is never handled twice.
+   */
   private follow(filter: string, after: LogPosition, handler: EntryHandler, partitionOf: (subject: string) => number): LogSubscription {
     let stopped = false
-    const ready = this.js.consumers.get(this.stream, {
-      filter_subjects: filter,
-      ...(after === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(after) + 1 }),
-    }).then((consumer) => (stopped ? null : consumer.consume({ max_messages: 256 })))
+    let handled = after
+    /** The handler call in progress (stop() waits for it). */
+    let inFlight: Promise<void> | null = null
+    let lastProgress = Date.now()
+    let generation = 0
+    let current: Promise<ConsumerMessages | null> = Promise.resolve(null)
+    let end!: { resolve: () => void; reject: (err: unknown) => void }
+    const done = new Promise<void>((resolve, reject) => { end = { resolve, reject } })
     // close() of a just-created ordered consumer may never settle: never wait on it; the iterator
     // ends all the same.
-    const halt = async (): Promise<void> => {
-      const messages = await ready.catch(() => null)
-      void messages?.close().catch(() => undefined)
+    const closeCurrent = (): void => { void current.then((m) => m?.close().catch(() => undefined), () => undefined) }
+    const finish = (err?: unknown): void => {
+      if (stopped) return
+      stopped = true
+      generation++
+      clearInterval(watchdog)
+      closeCurrent()
+      if (err === undefined) end.resolve()
+      else end.reject(err)
     }
-    const done = ready.then(async (messages) => {
+    const run = async (gen: number): Promise<void> => {
+      const messages = await current
       if (messages === null) return
       for await (const m of messages) {
-        if (stopped) break
-        await handler({ partition: partitionOf(m.subject), position: BigInt(m.seq), id: m.headers?.get(MSG_ID) ?? '', data: m.data })
+        if (stopped || gen !== generation) break
+        const position = BigInt(m.seq)
+        if (position <= handled) continue
+        inFlight = (async () => handler({ partition: partitionOf(m.subject), position, id: m.headers?.get(MSG_ID) ?? '', data: m.data }))()
+        try {
+          await inFlight
+        } catch (err) {
+          throw new HandlerFailure(err)
+        } finally {
+          inFlight = null
+        }
+        handled = position
+        lastProgress = Date.now()
       }
-    })
+    }
+    const subscribe = (first: boolean): void => {
+      const gen = ++generation
+      lastProgress = Date.now()
+      current = this.js.consumers.get(this.stream, {
+        filter_subjects: filter,
+        ...(handled === LOG_START ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Number(handled) + 1 }),
+      }).then((consumer) => (stopped || gen !== generation ? null : consumer.consume({ max_messages: 256 })))
+      void run(gen).then(() => {
+        // The iterator ended by itself (not stopped, not replaced): follow again from where it was.
+        if (gen === generation && !stopped) subscribe(false)
+      }, (err: unknown) => {
+        // A handler that throws ends the subscription, and so does a first consumer that could not
+        // be created (NATS away at start). A later consumer's failure is left to the watchdog.
+        if (err instanceof HandlerFailure) finish(err.cause)
+        else if (first && gen === generation) finish(err)
+      })
+    }
+    const watchdog = setInterval(() => {
+      if (stopped || inFlight !== null || Date.now() - lastProgress < this.stallMs) return
+      const seen = lastProgress
+      void this.lastOf(filter).then((last) => {
+        if (stopped || inFlight !== null || lastProgress !== seen || last <= handled) return
+        this.onResubscribed?.(filter, handled, last)
+        closeCurrent()
+        subscribe(false)
+      }, () => undefined)
+    }, Math.max(50, Math.floor(this.stallMs / 2)))
+    watchdog.unref()
+    subscribe(true)
     const sub: LogSubscription = {
       done,
       async stop() {
-        stopped = true
-        await halt()
+        const handling = inFlight
+        finish()
+        await handling?.catch(() => undefined)
         await done.catch(() => undefined)
       },
     }
     this.subs.add(sub)
-    // A handler that throws ends the subscription: stop the server-side delivery too.
-    void done.then(() => this.subs.delete(sub), async () => {
-      this.subs.delete(sub)
-      stopped = true
-      await halt()
-    })
+    void done.then(() => this.subs.delete(sub), () => this.subs.delete(sub))
     return sub
+  }
+
+  /** The last sequence stored under `filter` (the whole stream's for a wildcard), 0 when none. */
+  private async lastOf(filter: string): Promise<LogPosition> {
+    if (filter.includes('*')) return this.lastSequence()
+    const m = await this.jsm.direct.getMessage(this.stream, { last_by_subj: filter })
+    return m === null ? 0n : BigInt(m.seq)
   }
 
   async close(): Promise<void> {

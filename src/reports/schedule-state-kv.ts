@@ -44,7 +44,7 @@ export class KvScheduleState implements ScheduleStateStore {
   static async open(o: KvScheduleStateOptions): Promise<KvScheduleState> {
     const bucket = o.bucket ?? DEFAULT_BUCKET
     try {
-      const kv = await new Kvm(jetstream(o.nc, { timeout: o.timeoutMs ?? 5000 })).create(bucket, { replicas: o.replicas, history: 1 })
+      const kv = await new Kvm(jetstream(o.nc, { timeout: o.timeoutMs ?? 5000 })).create(bucket, { replicas: o.replicas, history: 1, allow_direct: false })
       return new KvScheduleState(kv, bucket, o.onWarning ?? (() => undefined))
     } catch (err) {
       throw new LogUnavailableError(`cannot open the progress bucket ${bucket} on NATS for the bulletin schedule (${describe(err)}): check that the servers in cluster.url are up with JetStream`, { cause: err })

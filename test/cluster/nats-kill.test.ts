@@ -19,6 +19,11 @@ const LEAD_FIXES = 300
 const AFTER_FIXES = 300
 /** Bounds every wait: it only stops a hung test on a loaded machine, it asserts no speed. */
 const WAIT_LIMIT_MS = 120_000
+const countBy = (keys: string[], of: (k: string) => string): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const k of keys) out[of(k)] = (out[of(k)] ?? 0) + 1
+  return out
+}
 const unitId = (i: number): string => `PH-${String(i).padStart(2, '0')}`
 
 t.test('a NATS server of three killed under HTTP ingest: every acknowledged fix stored once, /readyz recovers', { timeout: 420_000 }, async (t) => {
@@ -105,6 +110,7 @@ t.test('a NATS server of three killed under HTTP ingest: every acknowledged fix 
   const newLeader = await streamLeader(nats, STREAM)
   t.comment(`killed ${leader} (stream leader) after ${before} acknowledged fixes; ${AFTER_FIXES} more acknowledged within ${stall} ms; new leader ${newLeader}; /readyz last not 200 ${lastUnready === 0 ? 'never' : `${lastUnready - killedAt} ms after the kill`}, all 200 again ${ready} ms after the load stopped; answers ${JSON.stringify(Object.fromEntries(answers))}`)
   t.not(newLeader, leader, 'another server leads the stream')
+  for (const [i, e] of engines.entries()) t.comment(`engine-${i + 1}: ${JSON.stringify((await e.readyz())?.body.components)}; consumers created again after a stall: ${await e.metric('hexpatrol_cluster_log_resubscribed_total')}; ${JSON.stringify(e.logs.filter((l) => Number(l.level) >= 40 && !/HTTP ingest/.test(String(l.msg))).slice(-4).map((l) => [l.time, l.msg, (l.err as { message?: string } | undefined)?.message?.slice(0, 300)]))}`)
 
   // Every acknowledged fix reaches ClickHouse (the partitions' owners insert each second), once.
   const stored = async (): Promise<Map<string, number>> => {
@@ -115,8 +121,14 @@ t.test('a NATS server of three killed under HTTP ingest: every acknowledged fix 
   await waitFor('every acknowledged fix in ClickHouse', async () => {
     byFix = await stored()
     return [...acked.keys()].every((k) => byFix.has(k))
-  }, WAIT_LIMIT_MS).catch((err: unknown) => {
-    t.comment(`missing ${[...acked.keys()].filter((k) => !byFix.has(k)).length} of ${acked.size}`)
+  }, WAIT_LIMIT_MS).catch(async (err: unknown) => {
+    const missing = [...acked.keys()].filter((k) => !byFix.has(k))
+    t.comment(`missing ${missing.length} of ${acked.size}; by unit ${JSON.stringify(countBy(missing, (k) => k.split('@')[0]!))}`)
+    for (const [i, e] of engines.entries()) {
+      const worst = e.logs.filter((l) => Number(l.level) >= 40)
+      t.comment(`engine-${i + 1}: readyz ${JSON.stringify(await e.readyz())}; messages ${JSON.stringify(countBy(worst.map((l) => String(l.msg)), (m) => m.slice(0, 80)))}`)
+      t.comment(`engine-${i + 1}: ${worst.length} warnings/errors, the last: ${worst.slice(-20).map((l) => JSON.stringify(l).slice(0, 600)).join('\n')}`)
+    }
     throw err
   })
   await sleep(3000)

@@ -232,6 +232,73 @@ if (natsServerPath() === null) {
     t.same(seen, ['x1'])
   })
 
+  /**
+   * Makes the log's next `silent` consumers deliver nothing, as an ordered consumer lost in a NATS
+   * leader change does (the engine saw it with three servers under load); `ended` instead ends
+   * the iterator at once. Reaches into the client: the stall cannot be caused from outside.
+   */
+  const quietConsumers = (log: JetStreamLog, how: 'silent' | 'ended', n = 1): void => {
+    const consumers = (log as unknown as { js: { consumers: { get: (...a: unknown[]) => Promise<unknown> } } }).js.consumers
+    const real = consumers.get.bind(consumers)
+    let left = n
+    consumers.get = async (...a: unknown[]) => {
+      if (left-- <= 0) return real(...a)
+      let wake: (() => void) | null = null
+      const closed = new Promise<void>((r) => { wake = r })
+      return {
+        consume: async () => ({
+          close: async () => { wake?.() },
+          async * [Symbol.asyncIterator]() {
+            if (how === 'silent') await closed
+          },
+        }),
+      }
+    }
+  }
+
+  t.test('a consumer that stops delivering while the stream is ahead is created again from the last entry handled', async (t) => {
+    const log = await JetStreamLog.open({ servers: [server.url], partitions: 2, replicas: 1, ...names(), stallMs: 200 })
+    t.teardown(() => log.close())
+    const resubscribed: string[] = []
+    log.onResubscribed = (filter, handled, last) => { resubscribed.push(`${filter} ${handled} ${last}`) }
+    await log.append(1, [rec('w1')])
+    quietConsumers(log, 'silent')
+    const seen: string[] = []
+    const sub = log.consume(1, LOG_START, (e) => { seen.push(e.id) })
+    await waitUntil('w1 through the replacement', () => seen.length === 1)
+    t.same(resubscribed, [`${(log as unknown as { prefix: string }).prefix}.1 0 1`], 'the stall was reported with the partition subject, the last handled and the stream\'s last')
+    // Idle and caught up: the watchdog asks and leaves it alone.
+    await new Promise((r) => setTimeout(r, 600))
+    t.equal(resubscribed.length, 1, 'a consumer with nothing to deliver is not replaced')
+    await log.append(1, [rec('w2')])
+    await waitUntil('w2', () => seen.length === 2)
+    t.same(seen, ['w1', 'w2'])
+    await sub.stop()
+
+    // consumeAll: the first consumer is silent from the start, the stream already ahead.
+    await log.appendControl([rec('w3')])
+    quietConsumers(log, 'silent')
+    const all: string[] = []
+    const sub2 = log.consumeAll(LOG_START, (e) => { all.push(e.id) })
+    await waitUntil('every entry through the replacement', () => all.length === 3)
+    t.same(all, ['w1', 'w2', 'w3'], 'in order, none twice')
+    t.equal(resubscribed[1], `${(log as unknown as { prefix: string }).prefix}.* 0 3`, 'the whole stream\'s stall reported with its last sequence')
+    await sub2.stop()
+    await sub2.done
+  })
+
+  t.test('a consumer whose iterator ends by itself is followed again', async (t) => {
+    const log = await JetStreamLog.open({ servers: [server.url], partitions: 1, replicas: 1, ...names(), stallMs: 200 })
+    t.teardown(() => log.close())
+    await log.append(0, [rec('e1'), rec('e2')])
+    quietConsumers(log, 'ended', 2)
+    const seen: string[] = []
+    const sub = log.consume(0, LOG_START, (e) => { seen.push(e.id) })
+    await waitUntil('e1, e2 once the real consumer is back', () => seen.length === 2)
+    t.same(seen, ['e1', 'e2'])
+    await sub.stop()
+  })
+
   t.test('an append in flight when the log closes rejects as closed', async (t) => {
     const log = await JetStreamLog.open({ servers: [server.url], partitions: 1, replicas: 1, ...names(), ackTimeoutMs: 5000, reconnectWaitMs: 50 })
     await server.stop()

@@ -1,0 +1,53 @@
+// Leases across a NATS server killed under contention: two holders on two connections (to
+// different servers of a three-server cluster, the bucket replicated three times) both want every
+// key, ticking as engines do (takeover / 6) on the real clock; the server leading the lease bucket
+// is killed with SIGKILL. Checked every few milliseconds: never do both hold one key at once.
+import t from 'tap'
+import { connect } from '@nats-io/transport-node'
+import { LeaseSet, leaseKey } from '../../src/cluster/leases.js'
+import { startNatsCluster, streamLeader } from '../helpers/nats-cluster.js'
+import { sleep } from '../helpers/cluster.js'
+
+const TAKEOVER_MS = 3750
+const KEYS = [0, 1, 2, 3].map(leaseKey)
+
+t.test('the lease bucket\'s leader killed while two holders contend: never two owners of a key', { timeout: 180_000 }, async (t) => {
+  const nats = await startNatsCluster(t)
+  if (nats === null) return
+  const holders: Array<{ id: string; set: LeaseSet; running: boolean; done: Promise<void> }> = []
+  for (const [i, id] of ['a', 'b'].entries()) {
+    const nc = await connect({ servers: [nats.nodes[i + 1]!.url, ...nats.nodes.map((n) => n.url)], maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+    t.teardown(() => nc.close())
+    const set = await LeaseSet.open({ nc, nodeId: id, takeoverMs: TAKEOVER_MS, replicas: 3, keys: KEYS, now: Date.now, bucket: 'test_leases' })
+    const h = { id, set, running: true, done: Promise.resolve() }
+    h.done = (async () => {
+      while (h.running) {
+        await set.tick().catch(() => undefined)
+        await sleep(TAKEOVER_MS / 6)
+      }
+    })()
+    holders.push(h)
+  }
+  t.teardown(async () => {
+    for (const h of holders) h.running = false
+    await Promise.all(holders.map((h) => h.done))
+  })
+  const overlaps: string[] = []
+  const owned = new Map<string, number>()
+  const check = (): void => {
+    for (const k of KEYS) {
+      const who = holders.filter((h) => h.set.owns(k)).map((h) => h.id)
+      if (who.length > 1) overlaps.push(`${k} ${who.join('+')} at ${Date.now()}`)
+      if (who.length === 1) owned.set(who[0]!, (owned.get(who[0]!) ?? 0) + 1)
+    }
+  }
+  const watch = setInterval(check, 5)
+  t.teardown(() => clearInterval(watch))
+  await sleep(3 * TAKEOVER_MS)
+  const leader = await streamLeader(nats, 'KV_test_leases')
+  await nats.nodes.find((n) => n.name === leader)!.kill()
+  await sleep(6 * TAKEOVER_MS)
+  clearInterval(watch)
+  t.comment(`killed ${leader}; owner samples ${JSON.stringify(Object.fromEntries(owned))}`)
+  t.same(overlaps.slice(0, 10), [], 'never two owners of a key')
+})
