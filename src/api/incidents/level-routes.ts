@@ -1,6 +1,7 @@
 // GET /api/v1/levels (the ladder, each zone's level and the open suggestions), PUT
 // /api/v1/zones/:id/level (change one, effective at the next tick, optionally until an expiry), and
 // POST /api/v1/levels/suggestions/:id/accept|dismiss (a suggested level taken or turned down).
+import type { FastifyRequest } from 'fastify'
 import { HexpatrolError } from '../../errors.js'
 import { LevelError } from '../../incidents/levels.js'
 import { notFound } from '../errors.js'
@@ -39,6 +40,7 @@ export function registerLevelRoutes(app: IncidentsApp, { ctx, svc, actor, audit 
 
   app.post('/api/v1/levels/suggestions/:id/accept', {
     config: { scope: 'operate', action: 'level.suggestion.accept' },
+    preValidation: noBodyIsEmpty,
     schema: {
       tags: [...tags, 'zones'],
       summary: 'Accept a suggested patrol level: the zone goes to it (by the caller, optionally until an expiry)',
@@ -48,7 +50,7 @@ export function registerLevelRoutes(app: IncidentsApp, { ctx, svc, actor, audit 
     },
   }, async (req) => {
     const s = svc()
-    const until = req.body?.until
+    const until = req.body.until
     const expiresAt = until === undefined ? null : timeParam(until, 0, 'until')
     const r = await suggestionCall(req.params.id, () => s.acceptSuggestion(req.params.id, { by: actor(req), expiresAt }))
     const c = r.change
@@ -59,6 +61,7 @@ export function registerLevelRoutes(app: IncidentsApp, { ctx, svc, actor, audit 
 
   app.post('/api/v1/levels/suggestions/:id/dismiss', {
     config: { scope: 'operate', action: 'level.suggestion.dismiss' },
+    preValidation: noBodyIsEmpty,
     schema: {
       tags: [...tags, 'zones'],
       summary: 'Dismiss a suggested patrol level (announced as patrol_level.suggestion_dismissed)',
@@ -68,7 +71,7 @@ export function registerLevelRoutes(app: IncidentsApp, { ctx, svc, actor, audit 
     },
   }, async (req) => {
     const s = svc()
-    const reason = req.body?.reason === undefined || req.body.reason === '' ? null : req.body.reason
+    const reason = req.body.reason === undefined || req.body.reason === '' ? null : req.body.reason
     const c = await suggestionCall(req.params.id, () => s.dismissSuggestion(req.params.id, { by: actor(req), reason }))
     audit(req, 'level.suggestion.dismiss', req.params.id, { zoneId: c.zoneId, suggested: c.to, reason })
     return c
@@ -96,6 +99,11 @@ export async function levelCallAsync<T>(zoneId: string, fn: () => T | Promise<T>
 function levelRefusal(zoneId: string, err: unknown): Error {
   if (err instanceof LevelError && err.message.startsWith('no zone')) return notFound(`zone ${zoneId}`)
   return new HexpatrolError('HEXP_ERR_BAD_REQUEST', (err as Error).message)
+}
+
+/** Accept and dismiss take a POST without a body as `{}` (every field is optional). */
+async function noBodyIsEmpty(req: FastifyRequest): Promise<void> {
+  req.body ??= {}
 }
 
 /** A suggestion's refusals as the API answers them: unknown 404, already closed 409, a level refusal 400. */
