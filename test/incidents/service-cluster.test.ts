@@ -185,8 +185,8 @@ t.test('level suggestions through the log: accepted and dismissed on every engin
   t.match(r, { suggestion: { id, status: 'accepted', closedBy: 'ops:li' }, change: { zoneId: 'grid-2', to: 'high', by: 'ops:li', expiresAt: T0 + 3_600_000 } })
   t.equal(a.svc.levels.view('grid-2', T0).level, 'high', 'the level changed on every engine')
   t.same(a.svc.suggestions.list(), [])
-  await t.rejects(a.svc.acceptSuggestion(id, { by: 'x', expiresAt: null }), { code: 'closed' })
-  await t.rejects(a.svc.dismissSuggestion('nope', { by: 'x', reason: null }), { code: 'not_found' })
+  await t.rejects(async () => a.svc.acceptSuggestion(id, { by: 'x', expiresAt: null }), { code: 'closed' })
+  await t.rejects(async () => a.svc.dismissSuggestion('nope', { by: 'x', reason: null }), { code: 'not_found' })
   t.same(c.effects[0], c.effects[1])
   t.same(a.svc.snapshot(), b.svc.snapshot())
 
