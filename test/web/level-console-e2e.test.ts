@@ -2,7 +2,8 @@
 // a zone raised with a reason and an expiry from the page shows its level, who and until when;
 // incidents created through the API cross the rate threshold and the suggestions appear live as
 // cards; one is accepted (the zone goes to the suggested level), the other dismissed with a
-// reason, both closed for the API too. One engine, one page, generous bounds (loaded CI).
+// reason, both closed for the API too. Also: an alert's text on the English page names the unit by
+// its English name, not the Chinese one the alert carries. One engine, one page, generous bounds.
 import t from 'tap'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
@@ -12,7 +13,8 @@ requireChromium(t, "the level controls' browser test")
 const OPERATE = 'op-token-0123456789abcdef'
 const square = (lon: number) => ({ type: 'Polygon', coordinates: [[[lon, 36.48], [lon + 0.04, 36.48], [lon + 0.04, 36.51], [lon, 36.51], [lon, 36.48]]] })
 const config = {
-  units: [{ id: 'V-1', kind: 'vehicle', name: 'Car 1', zone: 'grid-a' }],
+  // A Chinese name with an English one: the English page's alert text names the unit in English.
+  units: [{ id: 'V-1', kind: 'vehicle', name: '巡逻车1号', name_en: 'Car 1', zone: 'grid-a', silent_after: '3s' }],
   zones: [
     { id: 'grid-a', name: 'Grid A', geometry: square(117.80), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } },
     { id: 'grid-b', name: 'Grid B', geometry: square(117.85), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } },
@@ -50,6 +52,7 @@ t.test('a zone raised from the page, with a reason and an expiry', async (t) => 
   const before = Date.now()
   await page.click('#level-apply')
   await page.waitForFunction(() => document.querySelector('#level-controls tr[data-zone="grid-b"] .level-now')?.textContent === 'enhanced', undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => document.querySelector('#level-controls tr[data-zone="grid-b"] .level-detail')?.textContent?.startsWith('sgt.wang') === true, undefined, { timeout: 30_000 })
   t.match(await page.textContent('#level-controls tr[data-zone="grid-b"] .level-detail'), /^sgt\.wang: market day · until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
   t.equal(await page.textContent('#zones tr[data-zone="grid-b"] .level'), 'enhanced', 'the zone summary follows')
   await page.waitForSelector('#level-form', { state: 'hidden', timeout: 30_000 })
@@ -77,6 +80,8 @@ t.test('suggestions appear live; one accepted, one dismissed from the page', asy
 
   await page.click('#level-suggestions .level-suggestion[data-zone="grid-a"] .accept')
   await page.waitForFunction(() => document.querySelector('#level-controls tr[data-zone="grid-a"] .level-now')?.textContent === 'high', undefined, { timeout: 30_000 })
+  // The level follows the event at once, who and why the re-read of /levels just after.
+  await page.waitForFunction(() => document.querySelector('#level-controls tr[data-zone="grid-a"] .level-detail')?.textContent?.startsWith('sgt.wang') === true, undefined, { timeout: 30_000 })
   t.match(await page.textContent('#level-controls tr[data-zone="grid-a"] .level-detail'), /^sgt\.wang: accepted suggestion patrol_level\.suggested\.grid-a\..* · no expiry$/)
   await page.waitForSelector('#level-suggestions .level-suggestion[data-zone="grid-a"]', { state: 'detached', timeout: 30_000 })
 
@@ -90,6 +95,13 @@ t.test('suggestions appear live; one accepted, one dismissed from the page', asy
   const b = open.find((x) => x.zoneId === 'grid-b')!
   const again = await call<{ code: string }>('POST', `/api/v1/levels/suggestions/${encodeURIComponent(b.id)}/accept`, {})
   t.same([again.status, again.body.code], [409, 'HEXP_ERR_CONFLICT'], 'closed for the API too')
+})
+
+t.test('the English page names the unit of an alert in English', async (t) => {
+  const li = await page.waitForSelector('#alerts-open li[data-kind="unit_silent"]', { timeout: 30_000 })
+  const text = await li.$eval('.alert-summary', (e) => e.textContent ?? '')
+  t.match(text, /Car 1 \(V-1\)/)
+  t.notMatch(text, /巡逻车/)
 })
 
 t.test('Chinese labels; no request left the machine, no page error', async (t) => {
