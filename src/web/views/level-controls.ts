@@ -71,9 +71,9 @@ export class LevelControls {
   }
 
   private card(s: LevelSuggestion): HTMLElement {
-    const until = h('select', { class: 'suggestion-until' })
+    const until = h('select', { class: 'suggestion-until', 'aria-label': t('levels.expiry') })
     until.append(h('option', { value: '' }, t('levels.expiryNone')), ...EXPIRY_HOURS.map((n) => h('option', { value: String(n) }, t(`levels.expiry${n}h`))))
-    const reason = h('input', { class: 'suggestion-reason', type: 'text', maxlength: '500', placeholder: t('levels.dismissReason') })
+    const reason = h('input', { class: 'suggestion-reason', type: 'text', maxlength: '500', placeholder: t('levels.dismissReason'), 'aria-label': t('levels.dismissReason') })
     const accept = h('button', { type: 'button', class: 'accept' }, t('levels.accept'))
     const dismiss = h('button', { type: 'button', class: 'dismiss' }, t('levels.dismiss'))
     const err = h('p', { class: 'error' })
