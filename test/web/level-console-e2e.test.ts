@@ -11,6 +11,7 @@ import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 requireChromium(t, "the level controls' browser test")
 
 const OPERATE = 'op-token-0123456789abcdef'
+const READ = 'rd-token-0123456789abcdef'
 const square = (lon: number) => ({ type: 'Polygon', coordinates: [[[lon, 36.48], [lon + 0.04, 36.48], [lon + 0.04, 36.51], [lon, 36.51], [lon, 36.48]]] })
 const config = {
   // A Chinese name with an English one: the English page's alert text names the unit in English.
@@ -21,11 +22,11 @@ const config = {
   ],
   rules: { allowed_lateness: '0s', tick: '250ms' },
   incidents: { rate: { threshold: 2, window: '1h', suggest_level: 'high' } },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
+  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
 buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
+const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
 t.teardown(() => h.engine.stop())
 const s = await openPage(h.httpUrl)
 t.teardown(() => s.close())
@@ -102,6 +103,18 @@ t.test('the English page names the unit of an alert in English', async (t) => {
   const text = await li.$eval('.alert-summary', (e) => e.textContent ?? '')
   t.match(text, /Car 1 \(V-1\)/)
   t.notMatch(text, /巡逻车/)
+})
+
+t.test('a read session sees levels but none of the controls', async (t) => {
+  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
+  t.teardown(() => ctx.close())
+  const p = await ctx.newPage()
+  await p.goto(`${h.httpUrl}/`)
+  await p.fill('#login-token', READ)
+  await p.click('#login-submit')
+  await p.waitForSelector('#conn.live', { timeout: 30_000 })
+  await p.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'high', undefined, { timeout: 30_000 })
+  t.same(await p.$$('#level-controls, #level-suggestions, .level-change, .level-suggestion'), [])
 })
 
 t.test('Chinese labels; no request left the machine, no page error', async (t) => {
