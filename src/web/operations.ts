@@ -2,10 +2,9 @@
 // (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels with
 // their overrides and open suggestions (GET /levels, re-read on SSE `patrol_level`) and active
 // plans (GET /plans, GET /plans/{id}, SSE `plan`: each plan event refetches that plan's status,
-// the one source of checkpoint states). Views
-// subscribe; a deployment without the incidents stage simply shows none of it. Not a store of its
-// own: the page's one Store holds it (store.ops), feeds it the stream's events and starts and
-// stops its polling with the stream.
+// the one source of checkpoint states). Views subscribe; a deployment without the incidents stage
+// simply shows none of it. Not a store of its own: the page's one Store holds it (store.ops),
+// feeds it the stream's events and starts and stops its polling with the stream.
 import { api } from './api.js'
 
 type Obj = Record<string, unknown>
