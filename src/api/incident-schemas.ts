@@ -133,7 +133,41 @@ const ZoneLevelProps = {
   override: Nullable(LevelOverride),
 }
 export const ZoneLevel = Closed(ZoneLevelProps, { title: 'ZoneLevel' })
-export const Levels = Closed({ ladder: Type.Array(LevelSpec), zones: Type.Array(ZoneLevel) })
+const LevelSuggestionProps = {
+  id: Type.String({ description: 'The patrol_level.suggested event\'s id.' }),
+  zoneId: Type.String(),
+  from: Type.String({ description: 'The zone\'s level when it was suggested.' }),
+  to: Type.String({ description: 'The suggested level.' }),
+  incidents: Type.Integer({ description: 'Incidents in the zone within the window.' }),
+  windowMs: Type.Number(),
+  at: Type.Number(),
+}
+export const LevelSuggestion = Closed(LevelSuggestionProps, { title: 'LevelSuggestion' })
+export const ClosedLevelSuggestion = Closed({
+  ...LevelSuggestionProps,
+  status: Type.Union([Type.Literal('accepted'), Type.Literal('dismissed'), Type.Literal('superseded'), Type.Literal('reached')]),
+  closedAt: Type.Number(),
+  closedBy: Type.String(),
+  reason: Nullable(Type.String()),
+}, { title: 'ClosedLevelSuggestion' })
+export const Levels = Closed({
+  ladder: Type.Array(LevelSpec),
+  zones: Type.Array(ZoneLevel),
+  suggestions: Type.Array(LevelSuggestion, { description: 'Open patrol_level.suggested proposals, oldest first (at most one per zone).' }),
+})
+export const SuggestionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 300 }) })
+export const SuggestionAcceptBody = Type.Object({
+  until: Type.Optional(Type.String({ maxLength: 40, description: 'Expiry, epoch ms or ISO-8601; the zone then returns to its base level.' })),
+}, { additionalProperties: false })
+export const SuggestionDismissBody = Type.Object({
+  reason: Type.Optional(Type.String({ maxLength: 500 })),
+}, { additionalProperties: false })
+export const SuggestionAccepted = Closed({
+  suggestion: ClosedLevelSuggestion,
+  zone: ZoneLevel,
+  changed: Type.Boolean({ description: 'False when the zone already was at that level with that expiry.' }),
+  effective: Type.String({ description: 'When the rules apply it: "next tick".' }),
+})
 export const LevelChanged = Closed({
   ...ZoneLevelProps,
   changed: Type.Boolean({ description: 'False when the zone already was at that level with that expiry.' }),

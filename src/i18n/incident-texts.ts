@@ -18,6 +18,7 @@ export interface IncidentTexts {
   checkpointMissed(checkpoint: string, plan: string, withinMin: number, units: readonly string[]): string
   planCompleted(plan: string, checkpoints: number, slowestS: number): string
   checkpointReached(checkpoint: string, plan: string, unitId: string, afterS: number, late: boolean): string
+  levelSuggestionDismissed(zone: string, to: string, by: string, reason: string | null): string
 }
 
 const LEVEL_ZH: Record<string, string> = { normal: '常态', enhanced: '加强', high: '高等级', emergency: '紧急' }
@@ -43,6 +44,7 @@ function english(f: Formats): IncidentTexts {
     checkpointMissed: (cp, plan, min, units) => `Checkpoint ${cp} of plan ${plan} not manned within ${min} min (${units.join(', ')})`,
     planCompleted: (plan, n, s) => `Plan ${plan}: all ${n} checkpoints manned, the last after ${s} s`,
     checkpointReached: (cp, plan, unit, s, late) => `Checkpoint ${cp} of plan ${plan} manned by ${unit} after ${s} s${late ? ' (late; the missed alert is resolved)' : ''}`,
+    levelSuggestionDismissed: (zone, to, by, reason) => `${zone}: the suggestion to raise the patrol level to ${to} was dismissed by ${by}${reason === null ? '' : ` (${reason})`}`,
   }
 }
 
@@ -60,6 +62,7 @@ function chinese(f: Formats): IncidentTexts {
     checkpointMissed: (cp, plan, min, units) => `预案「${plan}」卡点「${cp}」${min} 分钟内未到位（${units.join('、')}）`,
     planCompleted: (plan, n, s) => `预案「${plan}」：全部 ${n} 个卡点已到位，最后一个用时 ${s} 秒`,
     checkpointReached: (cp, plan, unit, s, late) => `预案「${plan}」卡点「${cp}」已由 ${unit} 到位，用时 ${s} 秒${late ? '（迟到；超时告警已解除）' : ''}`,
+    levelSuggestionDismissed: (zone, to, by, reason) => `${zone}：将巡逻等级提升为${levelZh(to)}的建议已由 ${by} 驳回${reason === null ? '' : `（${reason}）`}`,
   }
 }
 

@@ -1,6 +1,7 @@
 // What an operator asks of the incidents stage (create incidents, change a zone's patrol level,
-// activate or end a plan) as a value: cluster mode appends it to the log and every engine applies
-// it, in the log's order and with the record's clock, to its own levels, plans and incidents.
+// accept or dismiss a suggested level, activate or end a plan) as a value: cluster mode appends it
+// to the log and every engine applies it, in the log's order and with the record's clock, to its
+// own levels, suggestions, plans and incidents.
 // The engine whose API took the request parses it first (bad rows are refused there), so every
 // engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
 // newer engine's record), and the outcome the API waits for.
@@ -18,11 +19,13 @@ export type IncidentCommand =
   | { op: 'level'; zoneId: string; level: string; reason: string; by: string; expiresAt: number | null }
   | { op: 'plan_on'; planId: string; by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }
   | { op: 'plan_off'; planId: string; by: string }
+  | { op: 'suggestion_accept'; id: string; by: string; expiresAt: number | null }
+  | { op: 'suggestion_dismiss'; id: string; by: string; reason: string | null }
 
 /** What applying a command gave: its value (per op), or the refusal every engine reached alike. */
 export type IncidentOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request'; message: string }
+  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'suggestion_not_found' | 'suggestion_closed'; message: string }
 
 /** Hotspots per zone as a record carries them (a Map is not JSON). */
 export type HotspotZones = Array<[string, Hotspot[]]>
@@ -72,6 +75,10 @@ export function commandProblem(v: unknown): string | null {
       return str(c.planId) && str(c.by) && orNull(c.incidentId, str) && orNull(c.centre, isPoint) ? null : 'a plan activation without planId/by/incidentId/centre'
     case 'plan_off':
       return str(c.planId) && str(c.by) ? null : 'a plan deactivation without planId/by'
+    case 'suggestion_accept':
+      return str(c.id) && str(c.by) && orNull(c.expiresAt, num) ? null : 'a suggestion acceptance without id/by/expiresAt'
+    case 'suggestion_dismiss':
+      return str(c.id) && str(c.by) && orNull(c.reason, str) ? null : 'a suggestion dismissal without id/by/reason'
     default:
       return `unknown incident command ${JSON.stringify(c.op)?.slice(0, 20)}`
   }

@@ -24,6 +24,7 @@ import type { OutboundEvent } from '../delivery/outbound-event.js'
 import { hotspotsByZone, type Hotspot, type ZoneCells } from './hotspots.js'
 import { parseIncident, type Incident, type IncidentInput } from './incident.js'
 import { PatrolLevels, type LevelChange } from './levels.js'
+import { LevelSuggestions, SuggestionError, type ClosedSuggestion, type LevelSuggestion } from './level-suggestions.js'
 import { coverageOverrides } from './overrides.js'
 import { PlanBoard, type UnitPosition } from './plans.js'
 import { RateWatch } from './rate-watch.js'
@@ -98,6 +99,8 @@ export interface CreateResult {
 export class IncidentService {
   readonly levels: PatrolLevels
   readonly board: PlanBoard
+  /** Open patrol_level.suggested proposals, for a human to accept or dismiss. */
+  readonly suggestions = new LevelSuggestions()
   private readonly o: IncidentServiceOptions
   private readonly rate: RateWatch
   private hotspots = new Map<string, Hotspot[]>()
@@ -124,6 +127,7 @@ export class IncidentService {
     if (o.cluster !== undefined) return
     ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
+    this.suggestions.restore(this.read('level-suggestions.json'), (s) => this.suggestionValid(s))
     this.board.restore(this.read('plans.json'), (id) => o.setup.plans.has(id))
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
@@ -335,8 +339,13 @@ export class IncidentService {
     const count = this.rate.count(zoneId, now)
     const windowH = Math.round(rate.windowMs / 3_600_000)
     const summary = this.texts.levelSuggested(this.zoneLabel(zoneId), count, windowH, current.name, target.name)
-    this.emit({ id: `patrol_level.suggested.${zoneId}.${ts}`, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
+    const suggestionId = `patrol_level.suggested.${zoneId}.${ts}`
+    this.emit({ id: suggestionId, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
     if (rate.autoApply) this.setLevelAt(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs }, now)
+    else {
+      this.suggestions.add({ id: suggestionId, zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, at: now })
+      this.write('level-suggestions.json', this.suggestions.toJSON())
+    }
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -401,6 +410,8 @@ export class IncidentService {
 
   private levelChanged(c: LevelChange): void {
     this.write('levels.json', this.levels.toJSON())
+    // A zone at or above a suggested level needs the suggestion no more.
+    if (this.suggestions.settle((s) => this.suggestionReached(s, c.at), c.at).length > 0) this.write('level-suggestions.json', this.suggestions.toJSON())
     this.emit({
       id: `patrol_level.${c.zoneId}.${c.at}.${c.to}`,
       type: 'patrol_level.changed',
@@ -409,6 +420,57 @@ export class IncidentService {
       summary: this.texts.levelChanged(this.zoneLabel(c.zoneId), c.from, c.to, c.expiresAt, c.by, c.reason),
       data: { ...c },
     })
+  }
+
+  private suggestionReached(s: LevelSuggestion, now: number): boolean {
+    const target = this.levels.spec(s.to)
+    return target === undefined || this.levels.effective(s.zoneId, now).rank >= target.rank
+  }
+
+  /** A restored suggestion still fits the configuration (zone and level known). */
+  private suggestionValid(s: LevelSuggestion): boolean {
+    return this.levels.has(s.zoneId) && this.levels.spec(s.to) !== undefined
+  }
+
+  /**
+   * Accepts an open suggestion: the zone goes to the suggested level (by the operator, reason
+   * "accepted suggestion …", optionally until an expiry). SuggestionError when unknown or closed,
+   * LevelError when the level cannot be set. Cluster mode: a promise, settled once applied.
+   */
+  acceptSuggestion(id: string, o: { by: string; expiresAt: number | null }): SuggestionAccepted | Promise<SuggestionAccepted> {
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'suggestion_accept', id, ...o }) as Promise<SuggestionAccepted>
+    return this.acceptAt(id, o, this.o.now())
+  }
+
+  private acceptAt(id: string, o: { by: string; expiresAt: number | null }, now: number): SuggestionAccepted {
+    const s = this.suggestions.get(id)
+    const reason = `accepted suggestion ${id} (${s.incidents} incidents in ${Math.round(s.windowMs / 60_000)} min)`
+    // Set first: a refused level (an expiry in the past) leaves the suggestion open.
+    const change = this.levels.set(s.zoneId, s.to, { reason, by: o.by, expiresAt: o.expiresAt }, now)
+    const closed = this.suggestions.resolve(id, 'accepted', o.by, null, now)
+    if (change !== null) this.levelChanged(change)
+    this.write('level-suggestions.json', this.suggestions.toJSON())
+    return { suggestion: closed, change }
+  }
+
+  /** Dismisses an open suggestion (patrol_level.suggestion_dismissed); SuggestionError when unknown or closed. */
+  dismissSuggestion(id: string, o: { by: string; reason: string | null }): ClosedSuggestion | Promise<ClosedSuggestion> {
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'suggestion_dismiss', id, ...o }) as Promise<ClosedSuggestion>
+    return this.dismissAt(id, o, this.o.now())
+  }
+
+  private dismissAt(id: string, o: { by: string; reason: string | null }, now: number): ClosedSuggestion {
+    const c = this.suggestions.resolve(id, 'dismissed', o.by, o.reason, now)
+    this.write('level-suggestions.json', this.suggestions.toJSON())
+    this.emit({
+      id: `${id}.dismissed`,
+      type: 'patrol_level.suggestion_dismissed',
+      at: now,
+      subject: `zone:${c.zoneId}`,
+      summary: this.texts.levelSuggestionDismissed(this.zoneLabel(c.zoneId), c.to, o.by, o.reason),
+      data: { suggestionId: id, zoneId: c.zoneId, from: c.from, to: c.to, by: o.by, reason: o.reason },
+    })
+    return c
   }
 
   /** A zone as its summaries name it: the id in English (as receivers have parsed it), the name in Chinese. */
@@ -488,6 +550,7 @@ export class IncidentService {
     const r = await log.command(cmd)
     if (r.ok) return r.value
     if (r.error === 'level') throw new LevelError(r.message)
+    if (r.error === 'suggestion_not_found' || r.error === 'suggestion_closed') throw new SuggestionError(r.error === 'suggestion_closed' ? 'closed' : 'not_found', r.message)
     throw new PlanError(r.error === 'plan_conflict' ? 'conflict' : 'bad_request', r.message)
   }
 
@@ -541,6 +604,7 @@ export class IncidentService {
         outcome = { ok: true, value: this.applyCommand(cmd, now) }
       } catch (err) {
         if (err instanceof LevelError) outcome = { ok: false, error: 'level', message: err.message }
+        else if (err instanceof SuggestionError) outcome = { ok: false, error: err.code === 'closed' ? 'suggestion_closed' : 'suggestion_not_found', message: err.message }
         else if (err instanceof PlanError) outcome = { ok: false, error: err.code === 'conflict' ? 'plan_conflict' : 'plan_bad_request', message: err.message }
         else throw err
       }
@@ -565,6 +629,8 @@ export class IncidentService {
         this.raise(checkpointAlertsOfDeactivation(this.o.rules, r.activation, cmd.by, now))
         return r.activation
       }
+      case 'suggestion_accept': return this.acceptAt(cmd.id, cmd, now)
+      case 'suggestion_dismiss': return this.dismissAt(cmd.id, cmd, now)
     }
   }
 
@@ -618,6 +684,7 @@ export class IncidentService {
     return {
       v: 1,
       levels: this.levels.toJSON(),
+      suggestions: this.suggestions.toJSON(),
       plans: this.board.toJSON(),
       rate: this.rate.toJSON(),
       hotspots: [...this.hotspots],
@@ -631,6 +698,7 @@ export class IncidentService {
     const j = json as Partial<IncidentsSnapshot> | null
     if (typeof j !== 'object' || j === null || j.v !== 1) return
     this.levels.restore(j.levels)
+    this.suggestions.restore(j.suggestions, (s) => this.suggestionValid(s))
     this.board.restore(j.plans, (id) => this.o.setup.plans.has(id))
     this.rate.load(j.rate)
     if (Array.isArray(j.hotspots)) this.hotspots = new Map(j.hotspots)
@@ -645,10 +713,18 @@ export class IncidentService {
   }
 }
 
+/** What accepting a suggestion did: the suggestion as closed, and the level change (null: none needed). */
+export interface SuggestionAccepted {
+  suggestion: ClosedSuggestion
+  change: LevelChange | null
+}
+
 /** The incidents' part of cluster mode's fleet snapshot. */
 export interface IncidentsSnapshot {
   v: 1
   levels: unknown
+  /** Open and recently closed level suggestions (absent in an older engine's snapshot). */
+  suggestions?: unknown
   plans: unknown
   rate: unknown
   hotspots: HotspotZones

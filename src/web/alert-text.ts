@@ -1,8 +1,11 @@
 // An alert's one-line text in the page's language, built from its kind and structured fields
 // (the engine's `summary` is English, for chat formats and logs). Falls back to the summary
-// for a kind the page does not know.
+// for a kind the page does not know. Unit, post and zone names come from the page's registry (in
+// the page's language: name_en in English) when it knows them; the alert's own `unitName`,
+// `postName`, `zoneName` are the configured (often Chinese) names, used only for one it does not.
 import { t } from './i18n.js'
 import type { Alert } from './model.js'
+import type { Store } from './store.js'
 
 type Obj = Record<string, unknown>
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
@@ -20,32 +23,57 @@ function clock(ms: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
+/** Names in the page's language by id (undefined: not known to the page). */
+export interface LocalNames {
+  unit(id: string): string | undefined
+  post(id: string): string | undefined
+  zone(id: string): string | undefined
+}
+
+const NO_NAMES: LocalNames = { unit: () => undefined, post: () => undefined, zone: () => undefined }
+
+/** The store's registry as LocalNames (its names were taken in the page's language). */
+export function storeNames(store: Pick<Store, 'units' | 'posts' | 'zones'>): LocalNames {
+  return {
+    unit: (id) => store.units.get(id)?.name,
+    post: (id) => store.posts.get(id)?.name,
+    zone: (id) => store.zones.get(id)?.info.name,
+  }
+}
+
 /** "Patrol car 17 (P-017)", or the id alone when the unit has no name of its own. */
-function unitName(d: Obj): string {
+function unitName(d: Obj, names: LocalNames): string {
   const id = str(d.unitId) ?? '?'
-  const name = str(d.unitName)
+  const name = names.unit(id) ?? str(d.unitName)
   return name === null || name === id ? id : `${name} (${id})`
 }
 
-export function alertText(a: Alert): string {
+/** A post's or zone's name: the page's, else the alert's, else its id. */
+function placeName(id: unknown, given: unknown, local: (id: string) => string | undefined): string {
+  const i = str(id)
+  return (i === null ? undefined : local(i)) ?? str(given) ?? i ?? '?'
+}
+
+export function alertText(a: Alert, names: LocalNames = NO_NAMES): string {
   const d = a.details
+  const zone = () => placeName(d.zoneId, d.zoneName, names.zone)
   const dist = num(d.distanceM)
   switch (a.kind) {
     case 'radius_breach':
       if (dist === null || num(d.radiusM) === null) break
-      return t('alertText.radius_breach', { unit: unitName(d), post: str(d.postName) ?? str(d.postId) ?? '?', distance: fmtDistance(dist), radius: fmtDistance(num(d.radiusM)!) })
+      return t('alertText.radius_breach', { unit: unitName(d, names), post: placeName(d.postId, d.postName, names.post), distance: fmtDistance(dist), radius: fmtDistance(num(d.radiusM)!) })
     case 'zone_exit':
       if (dist === null) break
-      return t('alertText.zone_exit', { unit: unitName(d), zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', distance: fmtDistance(dist) })
+      return t('alertText.zone_exit', { unit: unitName(d, names), zone: zone(), distance: fmtDistance(dist) })
     case 'unit_silent': {
       const last = num(d.lastFixAt)
-      return last === null ? t('alertText.unit_silent.never', { unit: unitName(d) }) : t('alertText.unit_silent', { unit: unitName(d), time: clock(last) })
+      return last === null ? t('alertText.unit_silent.never', { unit: unitName(d, names) }) : t('alertText.unit_silent', { unit: unitName(d, names), time: clock(last) })
     }
     case 'unit_sos':
-      return t('alertText.unit_sos', { unit: unitName(d), time: clock(a.openedAt) })
+      return t('alertText.unit_sos', { unit: unitName(d, names), time: clock(a.openedAt) })
     case 'coverage_gap':
       if (num(d.ratio) === null) break
-      return t('alertText.coverage_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), cells: num(d.cellCount) ?? 0, min: pct(num(d.minRatio)) })
+      return t('alertText.coverage_gap', { zone: zone(), ratio: pct(num(d.ratio)), cells: num(d.cellCount) ?? 0, min: pct(num(d.minRatio)) })
     case 'checkpoint_missed': {
       const c = (typeof d.checkpoint === 'object' && d.checkpoint !== null ? d.checkpoint : {}) as Obj
       const deadline = num(c.deadline)
@@ -54,7 +82,7 @@ export function alertText(a: Alert): string {
     }
     case 'response_gap':
       if (num(d.ratio) === null || num(d.radiusM) === null) break
-      return t('alertText.response_gap', { zone: str(d.zoneName) ?? str(d.zoneId) ?? '?', ratio: pct(num(d.ratio)), radius: fmtDistance(num(d.radiusM)!), min: pct(num(d.minRatio)) })
+      return t('alertText.response_gap', { zone: zone(), ratio: pct(num(d.ratio)), radius: fmtDistance(num(d.radiusM)!), min: pct(num(d.minRatio)) })
   }
   return a.summary
 }

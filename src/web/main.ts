@@ -22,6 +22,8 @@ import { AlertHistory } from './views/alert-history.js'
 import { ReportLinks } from './views/report-links.js'
 import { startWall, isWall } from './views/wall.js'
 import { unitLabel } from './unit-finder.js'
+import { canOperate } from './api.js'
+import { LevelControls } from './views/level-controls.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -105,6 +107,12 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
   right.append(details.el, units.el, search.el, replay.el)
+  // Patrol level controls and suggestions: operate sessions only (suggestions first on the page).
+  if (canOperate(session)) {
+    const levels = new LevelControls(store, ops)
+    left.prepend(levels.banner)
+    left.append(levels.el)
+  }
   const renderConn = () => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`
     conn.textContent = store.connected ? t('app.live') : t('app.disconnected')

@@ -1,10 +1,10 @@
 // Incident-guided patrol on the page (issue 14), from the public API only: incidents
-// (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels
-// (GET /levels, SSE `patrol_level`) and active plans (GET /plans, GET /plans/{id}, SSE `plan`:
-// each plan event refetches that plan's status, the one source of checkpoint states). Views
-// subscribe; a deployment without the incidents stage simply shows none of it. Not a store of its
-// own: the page's one Store holds it (store.ops), feeds it the stream's events and starts and
-// stops its polling with the stream.
+// (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels with
+// their overrides and open suggestions (GET /levels, re-read on SSE `patrol_level`) and active
+// plans (GET /plans, GET /plans/{id}, SSE `plan`: each plan event refetches that plan's status,
+// the one source of checkpoint states). Views subscribe; a deployment without the incidents stage
+// simply shows none of it. Not a store of its own: the page's one Store holds it (store.ops),
+// feeds it the stream's events and starts and stops its polling with the stream.
 import { api } from './api.js'
 
 type Obj = Record<string, unknown>
@@ -20,6 +20,10 @@ export type CheckpointState = 'pending' | 'missed' | 'reached'
 export interface Checkpoint { index: number; name: string; lat: number; lon: number; radiusM: number; deadline: number; state: CheckpointState; reachedBy: string | null; units: CheckpointUnit[] }
 export interface ActivePlan { id: string; name: string; activationId: string; incidentId: string | null; activatedAt: number; completedAt: number | null; checkpoints: Checkpoint[] }
 export interface ZoneLevel { zone: string; level: string; base: string; rung: number }
+/** A zone's level as GET /levels gives it: the override in force (who, why, until), if any. */
+export interface LevelOverride { level: string; reason: string; by: string; at: number; expiresAt: number | null }
+/** An open patrol_level.suggested proposal (GET /levels `suggestions`). */
+export interface LevelSuggestion { id: string; zone: string; from: string; to: string; incidents: number; windowMs: number; at: number }
 
 export type OpsEvent = { type: 'incidents'; opened: Incident[] } | { type: 'hotspots' } | { type: 'plans' } | { type: 'levels' }
 
@@ -85,6 +89,10 @@ export class Operations {
   readonly hotspots = new Map<string, Hotspot>()
   readonly plans = new Map<string, ActivePlan>()
   readonly levels = new Map<string, ZoneLevel>()
+  /** Zone → the override in force (GET /levels; re-read on every patrol_level.* event). */
+  readonly overrides = new Map<string, LevelOverride>()
+  /** Open level suggestions, oldest first. */
+  suggestions: LevelSuggestion[] = []
   /** Plan id → name, for every configured plan. */
   private readonly planNames = new Map<string, string>()
   private ladder: string[] = []
@@ -155,11 +163,22 @@ export class Operations {
     this.emit({ type: 'hotspots' })
   }
 
-  private async loadLevels(): Promise<void> {
-    const r = await this.quiet<{ ladder?: Array<{ name: string }>; zones?: Obj[] }>('/api/v1/levels')
+  /** The ladder's level names, lowest first. */
+  levelNames(): readonly string[] {
+    return this.ladder
+  }
+
+  async loadLevels(): Promise<void> {
+    const r = await this.quiet<{ ladder?: Array<{ name: string }>; zones?: Obj[]; suggestions?: unknown[] }>('/api/v1/levels')
     if (r === null) return
     this.ladder = (r.ladder ?? []).map((l) => l.name)
-    for (const z of r.zones ?? []) this.setLevel(String(z.zoneId), String(z.level), String(z.base))
+    this.overrides.clear()
+    for (const z of r.zones ?? []) {
+      this.setLevel(String(z.zoneId), String(z.level), String(z.base))
+      const o = isObj(z.override) ? z.override : null
+      if (o !== null) this.overrides.set(String(z.zoneId), { level: String(o.level), reason: String(o.reason), by: String(o.by), at: num(o.at) ?? 0, expiresAt: num(o.expiresAt) })
+    }
+    this.suggestions = (r.suggestions ?? []).filter(isObj).map((x) => ({ id: String(x.id), zone: String(x.zoneId), from: String(x.from), to: String(x.to), incidents: num(x.incidents) ?? 0, windowMs: num(x.windowMs) ?? 0, at: num(x.at) ?? 0 }))
     this.emit({ type: 'levels' })
   }
 
@@ -203,5 +222,8 @@ export class Operations {
       this.setLevel(d.zoneId, String(d.to), this.levels.get(d.zoneId)?.base ?? String(d.from))
       this.emit({ type: 'levels' })
     }
+    // Overrides and suggestions (suggested, accepted, dismissed) are re-read whole: small, and
+    // every dispatcher's page then shows the same.
+    if (type === 'patrol_level') void this.loadLevels()
   }
 }

@@ -209,7 +209,14 @@ t.test('real answers validate against their schemas and lose no field in seriali
   const hot = await call('GET', '/api/v1/hotspots')
   t.ok(hot.json().features.length > 0, 'a hotspot with its polygon and score')
   await call('GET', '/api/v1/hotspots?zone=g1')
-  await call('GET', '/api/v1/levels')
+  // The incidents above crossed the rate threshold in g1: its suggestion is accepted; a second
+  // click is 409, an unknown one 404 (a dismissal's 200 is in test/api/incidents/suggestion-routes.test.ts).
+  const suggested = (await call('GET', '/api/v1/levels')).json().suggestions as Array<{ id: string }>
+  t.match(suggested, [{ zoneId: 'g1', to: 'enhanced', incidents: 2 }])
+  const sid = encodeURIComponent(suggested[0]!.id)
+  t.match((await call('POST', `/api/v1/levels/suggestions/${sid}/accept`, 'operate', {})).json(), { suggestion: { status: 'accepted', closedBy: 'sgt.wang' }, zone: { level: 'enhanced' }, changed: true })
+  t.equal((await call('POST', `/api/v1/levels/suggestions/${sid}/dismiss`, 'operate', { reason: 'late' })).statusCode, 409)
+  t.equal((await call('POST', '/api/v1/levels/suggestions/nope/dismiss', 'operate', {})).statusCode, 404)
   await call('PUT', '/api/v1/zones/g1/level', 'operate', { level: 'high', reason: 'robberies', until: String(T0 + 3_600_000) })
   t.equal((await call('PUT', '/api/v1/zones/nope/level', 'operate', { level: 'high', reason: 'x' })).statusCode, 404)
   const levels = await call('GET', '/api/v1/levels')

@@ -32,8 +32,8 @@ const plans = [{ id: 'gate', checkpoints: [{ name: 'Gate', lat: BASE.lat, lon: B
 const raw = standardRaw({ plans, incidents: { rate: { threshold: 2, suggest_level: 'high', auto_apply: true }, hotspots: { enabled: true } } })
 
 /** A fake cluster of `n` engines on one log: commands are applied to every engine in order. */
-function cluster(n: number) {
-  const cfg = config(raw)
+function cluster(n: number, r: Record<string, unknown> = raw) {
+  const cfg = config(r)
   const dep = compileDeployment(cfg)
   const clock = { t: T0 }
   const published: OutboundEvent[] = []
@@ -173,4 +173,34 @@ t.test('recent incidents are forgotten after an hour of record time (ClickHouse 
   await a.svc.add([robbery('NEW', c.clock.t)], { source: 'api', search: false, by: 'x' })
   t.equal(await a.svc.incident('OLD'), null, 'read from the store now')
   t.match(await a.svc.incident('NEW'), { id: 'NEW' })
+})
+
+t.test('level suggestions through the log: accepted and dismissed on every engine alike; refusals as the direct call\'s; in the snapshot', async (t) => {
+  const c = cluster(2, standardRaw({ incidents: { rate: { threshold: 2, suggest_level: 'high' } } }))
+  const [a, b] = c.engines as [typeof c.engines[0], typeof c.engines[0]]
+  await a.svc.add([robbery('S-1'), robbery('S-2')], { source: 'api', search: false, by: 'x' })
+  const id = `patrol_level.suggested.grid-2.${T0}`
+  t.same(b.svc.suggestions.list().map((s) => s.id), [id], 'open on the other engine too')
+  const r = await b.svc.acceptSuggestion(id, { by: 'ops:li', expiresAt: T0 + 3_600_000 })
+  t.match(r, { suggestion: { id, status: 'accepted', closedBy: 'ops:li' }, change: { zoneId: 'grid-2', to: 'high', by: 'ops:li', expiresAt: T0 + 3_600_000 } })
+  t.equal(a.svc.levels.view('grid-2', T0).level, 'high', 'the level changed on every engine')
+  t.same(a.svc.suggestions.list(), [])
+  await t.rejects(async () => a.svc.acceptSuggestion(id, { by: 'x', expiresAt: null }), { code: 'closed' })
+  await t.rejects(async () => a.svc.dismissSuggestion('nope', { by: 'x', reason: null }), { code: 'not_found' })
+  t.same(c.effects[0], c.effects[1])
+  t.same(a.svc.snapshot(), b.svc.snapshot())
+
+  // Back to normal, the rate falls and rises again: a second suggestion, dismissed.
+  await a.svc.setLevel('grid-2', 'normal', { reason: 'calm', by: 'x', expiresAt: null })
+  c.clock.t = T0 + 2 * 86_400_000
+  await a.svc.add([robbery('S-3', c.clock.t), robbery('S-4', c.clock.t)], { source: 'api', search: false, by: 'x' })
+  const second = `patrol_level.suggested.grid-2.${c.clock.t}`
+  t.match(await a.svc.dismissSuggestion(second, { by: 'ops:wu', reason: 'a fair' }), { status: 'dismissed', reason: 'a fair' })
+  t.same(c.effects[1]!.at(-1)!.events.map((e) => [e.type, e.id]), [['patrol_level.suggestion_dismissed', `${second}.dismissed`]])
+  t.same(c.published, [])
+  t.same(a.svc.snapshot(), b.svc.snapshot())
+  const fresh = c.make(2)
+  fresh.svc.restoreState(JSON.parse(JSON.stringify(a.svc.snapshot())))
+  t.same(fresh.svc.snapshot(), a.svc.snapshot(), 'suggestions travel in the snapshot')
+  t.throws(() => fresh.svc.suggestions.get(second), { code: 'closed' })
 })

@@ -130,16 +130,17 @@ export async function cellFreshness(db: Db, p: { from: number; to: number }): Pr
 }
 
 /**
- * Every patrol level change made before `to` (the audit rows of `zone.level` that changed
- * something): the level set and its expiry, to rebuild the level in force over a period.
+ * Every patrol level change made before `to` (the audit rows of `zone.level` and of
+ * `level.suggestion.accept` that changed something; the latter name the zone in `zoneId`): the
+ * level set and its expiry, to rebuild the level in force over a period.
  */
 export async function levelChanges(db: Db, p: { to: number }): Promise<LevelChangeRowDb[]> {
   // at_ms: an alias must not shadow the column the WHERE uses.
   const r = await rows<Omit<LevelChangeRowDb, 'at'> & { at_ms: number }>(db, `
-    SELECT toUnixTimestamp64Milli(at) AS at_ms, target AS zone_id, JSONExtractString(details, 'to') AS level,
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, if(action = 'zone.level', target, JSONExtractString(details, 'zoneId')) AS zone_id, JSONExtractString(details, 'to') AS level,
            JSONExtract(details, 'expiresAt', 'Nullable(Int64)') AS expires_ms
     FROM ${db.database}.audit
-    WHERE action = 'zone.level' AND JSONHas(details, 'to') AND at < fromUnixTimestamp64Milli({to:Int64})
+    WHERE action IN ('zone.level', 'level.suggestion.accept') AND JSONHas(details, 'to') AND at < fromUnixTimestamp64Milli({to:Int64})
     ORDER BY at_ms, zone_id`, p)
   return r.map(({ at_ms: atMs, ...c }) => ({ ...c, at: atMs }))
 }

@@ -1,7 +1,7 @@
 // Past alerts for a period, from the stored history (GET /api/v1/alerts?state=all, ClickHouse):
 // a period (default the last 24 hours), a kind and a zone; newest first, each with its state, who
 // acknowledged it and their note. Folded away until opened: it queries only when asked.
-import { alertText } from '../alert-text.js'
+import { alertText, storeNames } from '../alert-text.js'
 import { api } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
@@ -87,7 +87,7 @@ export class AlertHistory {
     for (const a of this.shown) {
       const li = h('li', { class: `alert ${a.kind} ${a.state}`, 'data-alert': a.id, 'data-kind': a.kind, 'data-state': a.state },
         h('div', { class: 'alert-kind' }, `${t(`alert.${a.kind}` as MessageKey)} · ${t(`alertState.${a.state}` as MessageKey)}`),
-        h('div', { class: 'alert-summary' }, alertText(a)),
+        h('div', { class: 'alert-summary' }, alertText(a, storeNames(this.store))),
         h('div', { class: 'alert-time' }, `${fmtTime(a.openedAt)} · ${subjectText(a.subject, this.store)}`),
       )
       if (a.acknowledgedBy !== null) li.append(h('div', { class: 'alert-acked' }, a.ackNote === null ? t('alerts.acked', { by: a.acknowledgedBy }) : t('alerts.ackedNote', { by: a.acknowledgedBy, note: a.ackNote })))

@@ -6,7 +6,7 @@
 // is listed above everything else, always beeps (three WebAudio tones, no asset) and is
 // resolved from here with a note (operate scope): no device closes its own SOS. Subjects show
 // names (unit, post, zone), not ids. Read-only on the wall screen: no filters, no buttons.
-import { alertText } from '../alert-text.js'
+import { alertText, storeNames } from '../alert-text.js'
 import { api, canOperate, type Session } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
@@ -93,7 +93,7 @@ export class AlertPanel {
   private item(a: Alert): HTMLLIElement {
     const li = h('li', { class: `alert ${a.kind} ${a.state}`, 'data-alert': a.id, 'data-kind': a.kind, 'data-state': a.state },
       h('div', { class: 'alert-kind' }, t(`alert.${a.kind}` as MessageKey)),
-      h('div', { class: 'alert-summary' }, alertText(a)),
+      h('div', { class: 'alert-summary' }, alertText(a, storeNames(this.store))),
       h('div', { class: 'alert-time' }, `${fmtTime(a.openedAt)} · ${subjectText(a.subject, this.store)}`),
     )
     const operate = canOperate(this.session) && !this.readOnly
@@ -157,7 +157,7 @@ export class AlertPanel {
   }
 
   private announce(a: Alert): void {
-    this.say(() => t('alerts.new', { summary: alertText(a) }))
+    this.say(() => t('alerts.new', { summary: alertText(a, storeNames(this.store)) }))
     if (a.kind === 'unit_sos') {
       this.sos()
       return
