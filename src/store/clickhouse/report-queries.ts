@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Bucket } from '../../reports/track.js'
 import type {
-  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, LevelChangeRowDb, PlanEventRow,
+  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, IntegritySignalRow, LevelChangeRowDb, PlanEventRow,
   ReportQueries, RoutePoint, UnitBuckets, ZoneSample,
 } from '../../reports/report-queries.js'
 import { ClickHouseIncidentStore } from './incidents.js'
@@ -159,6 +159,16 @@ export async function planEvents(db: Db, p: { from: number; to: number }): Promi
   return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
 }
 
+/** Integrity signals overlapping [from, to); FINAL folds a signal stored twice. */
+export async function integritySignals(db: Db, p: { from: number; to: number; limit: number }): Promise<IntegritySignalRow[]> {
+  return rows<IntegritySignalRow>(db, `
+    SELECT unit_id, kind, toUnixTimestamp64Milli(started_at) AS started_at, toUnixTimestamp64Milli(ended_at) AS ended_at, related_unit_id, evidence
+    FROM ${db.database}.integrity_signals FINAL
+    WHERE started_at < fromUnixTimestamp64Milli({to:Int64}) AND ended_at >= fromUnixTimestamp64Milli({from:Int64})
+    ORDER BY started_at, unit_id, kind
+    LIMIT {limit:UInt32}`, p)
+}
+
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
   await db.client.insert({
     table: `${db.database}.bulletins`,
@@ -199,6 +209,7 @@ export function clickHouseReportQueries(db: Db): ReportQueries {
     cellFreshness: (p) => cellFreshness(db, p),
     levelChanges: (p) => levelChanges(db, p),
     planEvents: (p) => planEvents(db, p),
+    integritySignals: (p) => integritySignals(db, p),
     insertBulletin: (b) => insertBulletin(db, b),
     getBulletin: (p) => getBulletin(db, p),
     listBulletins: (p) => listBulletins(db, p),
