@@ -59,8 +59,8 @@ function texts(f: Formats, zh: boolean): IntegrityTexts {
     summary: (s, name) => {
       const related = s.relatedUnitId === undefined ? '' : zh ? `（关联 ${s.relatedUnitId}）` : ` (with ${s.relatedUnitId})`
       return zh
-        ? `${name}：${kinds[s.kind] ?? s.kind}${related}，${f.dayTime(s.from)}–${f.clock(s.to)}：${evidenceLine(s.evidence)}`
-        : `${name}: ${kinds[s.kind] ?? s.kind}${related}, ${f.dayTime(s.from)}–${f.clock(s.to)}: ${evidenceLine(s.evidence)}`
+        ? `${name}：${kinds[s.kind] ?? s.kind}${related}，${f.dayTime(s.from)} – ${f.dayTime(s.to)}：${evidenceLine(s.evidence)}`
+        : `${name}: ${kinds[s.kind] ?? s.kind}${related}, ${f.dayTime(s.from)} – ${f.dayTime(s.to)}: ${evidenceLine(s.evidence)}`
     },
   }
 }
