@@ -161,12 +161,14 @@ export async function planEvents(db: Db, p: { from: number; to: number }): Promi
 
 /** Integrity signals overlapping [from, to); FINAL folds a signal stored twice. */
 export async function integritySignals(db: Db, p: { from: number; to: number; limit: number }): Promise<IntegritySignalRow[]> {
-  return rows<IntegritySignalRow>(db, `
-    SELECT unit_id, kind, toUnixTimestamp64Milli(started_at) AS started_at, toUnixTimestamp64Milli(ended_at) AS ended_at, related_unit_id, evidence
+  // Aliases apart from the columns: WHERE compares the DateTime64 columns, not the milliseconds.
+  const r = await rows<Omit<IntegritySignalRow, 'started_at' | 'ended_at'> & { started_ms: number; ended_ms: number }>(db, `
+    SELECT unit_id, kind, toUnixTimestamp64Milli(started_at) AS started_ms, toUnixTimestamp64Milli(ended_at) AS ended_ms, related_unit_id, evidence
     FROM ${db.database}.integrity_signals FINAL
     WHERE started_at < fromUnixTimestamp64Milli({to:Int64}) AND ended_at >= fromUnixTimestamp64Milli({from:Int64})
-    ORDER BY started_at, unit_id, kind
+    ORDER BY started_ms, unit_id, kind
     LIMIT {limit:UInt32}`, p)
+  return r.map(({ started_ms: from, ended_ms: to, ...x }) => ({ ...x, started_at: from, ended_at: to }))
 }
 
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
