@@ -9,12 +9,12 @@
 //   npx tsx bench/integrity.ts [honest unit-days per scenario=200] [dishonest runs per scenario=50]
 import { DEFAULT_OPTIONS as D, SCENARIOS, evaluate, type Rates } from '../test/helpers/integrity-scenarios.js'
 import type { IntegrityOptions } from '../src/integrity/options.js'
-import type { IntegrityKind } from '../src/integrity/signal.js'
+import { INTEGRITY_KINDS, type IntegrityKind } from '../src/integrity/signal.js'
 import { table } from './lib/measure.js'
 
 const HONEST_UNIT_DAYS = Number(process.argv[2] ?? 200)
 const DISHONEST_RUNS = Number(process.argv[3] ?? 50)
-const KINDS: IntegrityKind[] = ['mock_location', 'vehicle_speed', 'frozen_position', 'replayed_track', 'stationary_share']
+const KINDS: readonly IntegrityKind[] = INTEGRITY_KINDS
 
 const per100 = (n: number, d: number): string => (d === 0 ? '-' : (100 * n / d).toFixed(2))
 const started = Date.now()
@@ -50,6 +50,7 @@ const HALF: IntegrityOptions = {
   frozen: { ...D.frozen, minFixes: D.frozen.minFixes / 2, minDurationMs: D.frozen.minDurationMs / 2, toleranceM: D.frozen.toleranceM * 2 },
   replay: { ...D.replay, minFixes: D.replay.minFixes / 2, minDistanceM: D.replay.minDistanceM / 2, matchM: D.replay.matchM * 2 },
   stationary: { ...D.stationary, maxShare: D.stationary.maxShare / 2, minPeriodMs: D.stationary.minPeriodMs / 2 },
+  pair: { ...D.pair, distanceM: D.pair.distanceM / 2, minDurationMs: D.pair.minDurationMs / 2 },
 }
 const honestDays = { n: 0 }
 const halfFalse = new Map<IntegrityKind, number>()
@@ -58,5 +59,5 @@ for (const s of SCENARIOS.filter((x) => x.honest)) {
   honestDays.n += r.unitDays
   for (const [k, n] of r.falseByKind) halfFalse.set(k, (halfFalse.get(k) ?? 0) + n)
 }
-console.log(table(`Honest unit-days (${honestDays.n}) at half the default thresholds (speed 10 km/h for 12.5 of 60 min; frozen 10 fixes over 5 min within 1 m; replay 15 fixes over 150 m within 6 m; stationary share 0.25 of periods from 15 min)`,
+console.log(table(`Honest unit-days (${honestDays.n}) at half the default thresholds (speed 10 km/h for 12.5 of 60 min; frozen 10 fixes over 5 min within 1 m; replay 15 fixes over 150 m within 6 m; stationary share 0.25 of periods from 15 min; paired devices 250 m apart for 15 min)`,
   ['detector', 'false signals', 'per 100 unit-days'], KINDS.map((k) => [k, halfFalse.get(k) ?? 0, per100(halfFalse.get(k) ?? 0, honestDays.n)])))

@@ -16,6 +16,9 @@ import { webhookProblem } from './delivery/webhook-validator.js'
 import { chatTexts, type ChatTexts } from './i18n/chat-texts.js'
 import { incidentTexts, type IncidentTexts } from './i18n/incident-texts.js'
 import { compilePatrolTasks, type PatrolTasksSetup } from './patrol-tasks/compile.js'
+import { compileIntegrity, type IntegritySetup } from './integrity/compile.js'
+import { integrityTexts, type IntegrityTexts } from './i18n/integrity-texts.js'
+import { offsetMs } from './reports/periods.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -29,6 +32,8 @@ export interface CompiledStages {
   readonly terminals: Terminals
   /** What the stages write for people in the configured locale, times in reports.timezone (the alert summaries ride in the deployment). */
   readonly texts: StageTexts
+  /** Patrol integrity: the detectors' options, the units' kinds, watches and pairs, the reports' local day. */
+  readonly integrity: IntegritySetup
 }
 
 /** The texts of the configured locale for each stage that writes for people. */
@@ -37,6 +42,8 @@ export interface StageTexts {
   readonly chat: ChatTexts
   /** Incident, patrol level and plan event summaries. */
   readonly incidents: IncidentTexts
+  /** Integrity signal summaries (integrity.signal events). */
+  readonly integrity: IntegrityTexts
 }
 
 /** A stage compiler's Error (it names the key) as the config error start-up reports. */
@@ -71,7 +78,8 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const deployment = asConfigError(() => compileDeployment(config))
   const { locale, reports: { timezone } } = config
   const patrolTasks = compilePatrolTasks(config, incidents.search)
-  return { deployment, incidents, patrolTasks, terminals, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone) } }
+  const integrity = compileIntegrity(config, (ts) => Math.floor((ts + offsetMs(timezone, ts)) / 86_400_000))
+  return { deployment, incidents, patrolTasks, terminals, integrity, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone), integrity: integrityTexts(locale, timezone) } }
 }
 
 /** A configuration that passed every check, with what the stages need. */

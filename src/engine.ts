@@ -16,7 +16,7 @@ import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
-import { alertsRecord, auditRow, incidentJournal, readIncidents, rowsRecord } from './journal/record.js'
+import { alertsRecord, auditRow, incidentJournal, integrityRow, readIncidents, rowsRecord } from './journal/record.js'
 import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
 import { ClickHouseHealth } from './store/clickhouse/health.js'
 import { createDeliver } from './store/clickhouse/deliver.js'
@@ -48,6 +48,8 @@ import { createReports, type Reports } from './reports/index.js'
 import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
 import { PatrolTaskService } from './patrol-tasks/service.js'
+import { IntegrityStage, signalId } from './integrity/stage.js'
+import { IntegrityMonitor } from './integrity/monitor.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
@@ -140,6 +142,8 @@ export class Engine {
   #incidents: IncidentService | undefined
   /** Make-up patrols (single node, with the rules): proposals and tasks. */
   #tasks: PatrolTaskService | undefined
+  /** Patrol integrity (single node, with the rules): the detectors fed every accepted fix. */
+  #integrity: IntegrityStage | undefined
   readonly #stages: CompiledStages
   readonly #timers: NodeJS.Timeout[] = []
   /** The stops of the stages started so far, in start order (stop() runs them in reverse). */
@@ -184,6 +188,7 @@ export class Engine {
     if (clustered) await this.#startCluster(stages, fanOut, deliver, publish)
     await this.#startReports(publish)
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
+    if (!clustered) this.#startIntegrity(stages, publish)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish, fanOut })
     if (!clustered) this.#startPatrolTasks(stages, publish)
@@ -557,9 +562,35 @@ export class Engine {
       ingest: (fix, at) => {
         const ev = rules.ingest(fix, at)
         this.#tasks?.observe(fix)
+        this.#integrity?.observe(fix)
         return ev
       },
     }
+  }
+
+  /**
+   * Patrol integrity (single node, with the rules; cluster mode has none yet): every accepted fix
+   * after the rules (#withTasks); each signal journaled (`integrity_signals`), then published
+   * (`integrity.signal`); open stretches closed at the reports' local midnight (rule tick) and at
+   * the stop, which runs after ingest's (no fix arrives any more) while the journal is open.
+   */
+  #startIntegrity(stages: CompiledStages, publish: Publish): void {
+    if (this.#rules === undefined) return
+    const { integrity } = stages
+    const log = this.logger.child({ component: 'integrity' })
+    const stage = this.#integrity = new IntegrityStage({
+      monitor: new IntegrityMonitor(integrity.options, integrity.units),
+      dayOf: integrity.units.dayOf,
+      journal: (signals) => this.#ingestor!.writeRecord(rowsRecord('g', signals.map((s) => integrityRow(this.#now(), s)))),
+      publish,
+      summary: (s) => stages.texts.integrity.summary(s, integrity.nameOf(s.unitId)),
+      zoneOf: integrity.zoneOf,
+      onError: (err, signals) => log.error({ err, signals: signals.map(signalId) }, 'Integrity signals could not be journaled (they will be missing from integrity_signals); publishing them anyway.'),
+    })
+    this.#started.push(async () => {
+      stage.flush()
+      await stage.idle()
+    })
   }
 
   /**
@@ -626,6 +657,7 @@ export class Engine {
         ticked: (at, seconds) => {
           this.#incidents?.tick(at)
           this.#tasks?.tick(at)
+          this.#integrity?.tick(at)
           metrics.ruleTickSeconds.observe(seconds)
           exportRuleGauges(metrics, rules, at)
         },
@@ -663,6 +695,7 @@ export class Engine {
       authThrottle: throttle,
       incidents: this.#incidents,
       patrolTasks: this.#tasks,
+      integrity: this.#integrity,
       stream: this.stream,
       audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
       alertHistory: clickHouseAlertHistory(ch),

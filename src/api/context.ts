@@ -12,6 +12,7 @@ import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
 import type { PatrolTaskService } from '../patrol-tasks/service.js'
+import type { IntegrityStage } from '../integrity/stage.js'
 import type { AuditEntry } from '../journal/record.js'
 import type { StreamHub } from './stream-hub.js'
 import type { AlertHistory, ReplaySource, TrackPoint } from './stored-reads.js'
@@ -60,6 +61,8 @@ export interface ApiContext {
   incidents?: IncidentService | undefined
   /** Make-up patrols (src/patrol-tasks/service.ts); absent in cluster mode and without rules. */
   patrolTasks?: PatrolTaskService | undefined
+  /** Patrol integrity's kept signals (src/integrity/stage.ts); absent in cluster mode and without rules. */
+  integrity?: Pick<IntegrityStage, 'signals'> | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
   stream: StreamHub
   /**

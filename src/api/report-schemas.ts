@@ -122,6 +122,27 @@ export const PlansSection = Closed({
 
 export const PlansReport = Closed({ ...Interval, summary: PlansSection.properties.summary, activations: PlansSection.properties.activations }, { title: 'PlansReport' })
 
+const IntegrityFact = Closed({
+  kind: Type.String(),
+  from: Type.Number(),
+  to: Type.Number(),
+  relatedUnitId: Nullable(Type.String()),
+  evidence: Type.Record(Type.String(), Type.Number(), { description: 'The figures behind the signal; names carry their unit (…Minutes, …M, …Kmh, …Share).' }),
+}, { title: 'IntegrityFact' })
+
+export const IntegritySection = Closed({
+  summary: Closed({ units: Type.Integer(), signals: Type.Integer(), kinds: Type.Record(Type.String(), Type.Integer()) }),
+  units: Type.Array(Closed({
+    unitId: Type.String(),
+    name: Type.String(),
+    signals: Type.Integer(),
+    kinds: Type.Record(Type.String(), Type.Integer(), { description: 'Signals per kind.' }),
+    spanMs: Type.Number({ description: 'Fix time the signals span, summed.' }),
+    stationaryMs: Type.Number({ description: 'Long stationary periods counted as patrol time (stationary_share), summed.' }),
+    facts: Type.Array(IntegrityFact),
+  }), { description: 'Units with the most signals first.' }),
+}, { title: 'IntegritySection', description: 'Patrol integrity signals (facts with evidence, not verdicts) overlapping the period.' })
+
 export const Report = Closed({
   kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('custom')]),
   period: Type.String({ description: 'Local start date of a daily/weekly period; "" for a custom range.' }),
@@ -134,6 +155,7 @@ export const Report = Closed({
   zones: Type.Array(ZoneRow),
   posts: Type.Array(PostRow),
   plans: Type.Optional(PlansSection),
+  integrity: Type.Optional(IntegritySection),
 }, { title: 'Report' })
 
 export const UnitSummary = Closed({

@@ -10,6 +10,7 @@ import type { ReportsApi } from '../reports/index.js'
 import { dayOf, periodNamed, type PeriodKind } from '../reports/periods.js'
 import { toCsv } from '../reports/render-csv.js'
 import { planRows } from '../reports/plans.js'
+import { integrityRows } from '../reports/integrity.js'
 import { reportHtml } from '../reports/render-html.js'
 import type { Report } from '../reports/model.js'
 import type { Locale } from '../i18n/locale.js'
@@ -25,7 +26,7 @@ const Range = {
   day: Type.Optional(Type.String({ ...Day, description: 'A local day (reports.timezone) instead of from/to.' })),
   format: Type.Optional(FormatParam),
 }
-const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts')], { default: 'units', description: 'The table a CSV holds.' })
+const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts'), Type.Literal('integrity')], { default: 'units', description: 'The table a CSV holds (integrity: one row per patrol integrity signal).' })
 /** Rows per answer of route and events: bounds its memory (split the period for more). */
 const Limit = Type.Integer({ minimum: 1, maximum: 20_000, default: 10_000 })
 const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
@@ -59,8 +60,11 @@ function sendTable(reply: FastifyReply, format: Format, json: unknown, rows: Rea
   return json
 }
 
-function sendReport(reply: FastifyReply, format: Format, r: Report, table: 'units' | 'zones' | 'posts', name: string, locale: Locale): unknown {
+type TableName = 'units' | 'zones' | 'posts' | 'integrity'
+
+function sendReport(reply: FastifyReply, format: Format, r: Report, table: TableName, name: string, locale: Locale): unknown {
   if (format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r, locale))
+  if (table === 'integrity') return sendTable(reply, format, r, integrityRows(r.integrity), `${name}-integrity`, locale)
   return sendTable(reply, format, r, r[table].map((x) => ({ ...x, ...('cells' in x ? { cells: x.cells.length } : {}) })), `${name}-${table}`, locale)
 }
 
@@ -86,7 +90,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return { from, to, period: '' }
   }
 
-  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { table: TableName } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
     return sendReport(reply, formatOf(req), report, req.query.table, 'report', locale)
@@ -144,7 +148,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     },
   }, async (req) => ({ bulletins: await bulletins.list(req.query.kind, req.query.limit) }))
 
-  app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/bulletins/:kind/:period', {
+  app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: TableName } }>('/api/v1/reports/bulletins/:kind/:period', {
     config: read,
     schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: Type.Object({ format: Type.Optional(FormatParam), table: Table }, { additionalProperties: false }), response: responses({ 200: jsonOrText(ReportSchema, true) }) },
   }, async (req, reply) => {

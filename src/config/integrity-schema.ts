@@ -75,4 +75,17 @@ export const IntegritySchema = Obj({
     /** Fixes less accurate than this (metres) are not used. */
     max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
   }),
+  /** device_disagreement: a phone paired with a vehicle terminal (units[].pair) reporting far from it while both report. */
+  pair: Obj({
+    /** The two devices disagree when their positions at the same time are further apart than this (metres). */
+    distance_m: Type.Number({ exclusiveMinimum: 0, default: 500 }),
+    /** A disagreement lasting at least this long is a signal (a crew member walking off for a while stays under it). */
+    min_duration: Duration('30m'),
+    /** Two fixes, one of each device, at most this far apart in time are compared. */
+    max_dt: Duration('2m'),
+    /** A disagreement ends after this long without a comparison (one device silent). */
+    max_gap: Duration('10m'),
+    /** Fixes less accurate than this (metres) are not compared. */
+    max_accuracy_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
+  }),
 })

@@ -186,6 +186,7 @@ function crossCheck(config: Config): void {
     if (u.post !== undefined && !posts.has(u.post)) throw configError(`units.${u.id}.post: no post with id "${u.post}" (known: ${[...posts].join(', ') || 'none'})`)
     if (u.zone !== undefined && !zones.has(u.zone)) throw configError(`units.${u.id}.zone: no zone with id "${u.zone}" (known: ${[...zones].join(', ') || 'none'})`)
   }
+  checkPairs(config.units)
   for (const z of config.zones) {
     for (const [i, p] of z.coverage.priority_cells.entries()) {
       if (p.cell === undefined && (p.lat === undefined || p.lon === undefined)) {
@@ -223,4 +224,22 @@ export function loadConfig(opts: LoadOptions = {}): { config: ResolvedConfig; pa
   if (opts.transform) raw = opts.transform(raw)
   const config = validateConfig(raw, path === null ? process.cwd() : dirname(resolve(path)), env, opts.checkDecoded)
   return { config, path }
+}
+
+/** units[].pair names another configured unit, not itself, and no unit is the pair of two phones or both a phone and a terminal. */
+function checkPairs(units: ReadonlyArray<{ id: string; pair?: string | undefined }>): void {
+  const ids = new Set(units.map((u) => u.id))
+  const terminals = new Map<string, string>()
+  for (const u of units) {
+    if (u.pair === undefined) continue
+    const key = `units.${u.id}.pair`
+    if (u.pair === u.id) throw configError(`${key}: a unit cannot be paired with itself; name the vehicle terminal's unit id`)
+    if (!ids.has(u.pair)) throw configError(`${key}: no unit with id "${u.pair}"; name the vehicle terminal's unit id`)
+    const taken = terminals.get(u.pair)
+    if (taken !== undefined) throw configError(`${key}: unit "${u.pair}" is already the pair of "${taken}"; a terminal pairs with one phone`)
+    terminals.set(u.pair, u.id)
+  }
+  for (const u of units) {
+    if (u.pair !== undefined && terminals.has(u.id)) throw configError(`units.${u.id}.pair: unit "${u.id}" is itself another unit's terminal; pair each phone with the terminal directly`)
+  }
 }

@@ -349,6 +349,8 @@ export const ConfigSchema = Obj({
       jt808: Type.Optional(Type.String({ pattern: '^\\d{1,20}$' })),
       /** Zone of this terminal's times, overriding jt808.timezone. */
       jt808_timezone: Type.Optional(Type.String({ pattern: '^[+-]\\d{2}:\\d{2}$' })),
+      /** Id of the vehicle terminal unit (units[].id) this unit's phone rides with: integrity compares the two (device_disagreement). */
+      pair: Type.Optional(Type.String({ minLength: 1 })),
     }),
     { default: [] },
   ),

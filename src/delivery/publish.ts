@@ -1,5 +1,5 @@
 // The one way out of the engine for every outbound event (alert transitions, incidents, plans and
-// checkpoints, patrol levels, bulletins): logged (and, for an alert, counted), then handed to
+// checkpoints, patrol levels, bulletins, integrity signals): logged (and, for an alert, counted), then handed to
 // webhooks (the dispatcher: durable in its outbox before publishEvent returns), MQTT (the topics
 // from topics.ts) and the live stream (stream-frame.ts), in that order. Never throws: a target's
 // failure is logged and the others still get the event.

@@ -1,7 +1,8 @@
 // What the live stream (API /api/v1/stream) receives for an outbound event: an alert transition
 // as `alert` with the alert itself (zone and unit for the clients' filters); any other event as
 // the head of its type (incident.* → incident, plan.* and checkpoint.* → plan, patrol_level.* →
-// patrol_level, patrol_bulletin.* → patrol_bulletin) with the event, filtered by its zone if it has one. Pure.
+// patrol_level, patrol_bulletin.* → patrol_bulletin, integrity.signal → integrity) with the event,
+// filtered by its zone if it has one. Pure.
 import type { AlertEvent } from '../rules/alert-event.js'
 import { alertOf, eventZone, type OutboundEvent } from './outbound-event.js'
 

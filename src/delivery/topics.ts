@@ -2,7 +2,7 @@
 // (built once at start-up; the hot path only formats). An alert transition goes to
 // `${alerts}/{kind}/{subject}` (the full feed, for integration logins) and, for an alert about one
 // unit, to `${devices}/{unit}/alerts/{kind}/{subject}` (the only alerts that unit's device may read);
-// any other event (incident.*, plan.*, checkpoint.*, patrol_level.*, patrol_bulletin.*) to
+// any other event (incident.*, plan.*, checkpoint.*, patrol_level.*, patrol_bulletin.*, integrity.signal) to
 // `${events}/{type}/{subject}`; a make-up patrol task's (patrol_task.*) also to the unit's own
 // `${devices}/{unit}/tasks/{type}`, so its phone or terminal app can show the task. MQTT wildcards
 // and NUL are stripped from subjects and unit ids. Pure.

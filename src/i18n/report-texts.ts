@@ -13,6 +13,7 @@ export type ReportLabel =
   | 'zones' | 'posts' | 'plansSection' | 'coverageMaps' | 'noPlans' | 'noData' | 'unknownUnits'
   | 'legend' | 'never' | 'halfTheTime' | 'always' | 'generated' | 'worstFirst' | 'noSnapshots'
   | 'on_time' | 'late' | 'missed' | 'pending'
+  | 'integritySection' | 'integrityNote' | 'noIntegrity' | 'signals' | 'byKind' | 'signalSpan' | 'stationaryCounted' | 'signal' | 'fromTo' | 'durationHmm' | 'relatedUnit' | 'evidence'
 
 export interface ReportTexts {
   readonly locale: Locale
@@ -59,6 +60,9 @@ const EN: Record<ReportLabel, string> = {
   legend: 'Each hexagon is a coverage cell, shaded by the share of the period it was fresh (visited within max_interval):',
   never: 'never', halfTheTime: 'half the time', always: 'always', generated: 'generated', worstFirst: 'tables worst first', noSnapshots: 'no coverage snapshots',
   on_time: 'manned in time', late: 'manned late', missed: 'missed', pending: 'pending',
+  integritySection: 'Patrol integrity', integrityNote: 'Facts with their figures, not verdicts: each signal says what the positions show; a supervisor decides what it means.',
+  noIntegrity: 'No integrity signals in this period.', signals: 'Signals', byKind: 'By kind', signalSpan: 'Time spanned (h:mm)', stationaryCounted: 'Stationary counted as patrol (h:mm)',
+  signal: 'Signal', fromTo: 'From – to', durationHmm: 'Duration (h:mm)', relatedUnit: 'With', evidence: 'Evidence',
 }
 
 const ZH: Record<ReportLabel, string> = {
@@ -75,6 +79,9 @@ const ZH: Record<ReportLabel, string> = {
   legend: '每个六边形是一个覆盖网格单元，颜色表示本期内处于新鲜状态（在 max_interval 内巡到）的时间占比：',
   never: '从未', halfTheTime: '一半时间', always: '始终', generated: '生成于', worstFirst: '各表由差到好排列', noSnapshots: '无覆盖快照',
   on_time: '按时到位', late: '迟到', missed: '超时未到', pending: '待到位',
+  integritySection: '巡逻真实性', integrityNote: '仅列事实与数据，不作结论：每条信号说明定位数据显示的情况，由主管判断其含义。',
+  noIntegrity: '本期无真实性信号。', signals: '信号数', byKind: '按类型', signalSpan: '涉及时长（时:分）', stationaryCounted: '静止计入巡逻（时:分）',
+  signal: '信号', fromTo: '起止', durationHmm: '时长（时:分）', relatedUnit: '关联', evidence: '数据',
 }
 
 const INPUT_ZH: Record<string, string> = { coverage: '覆盖', presence: '在岗', breaches: '越界', silences: '失联', moving: '行进', cells: '网格单元', watch: '值守' }
@@ -91,6 +98,7 @@ const CSV_ZH: Record<string, string> = {
   speed: '速度', durationMs: '时长（毫秒）', startAt: '开始时间', endAt: '结束时间', type: '类型', state: '状态', alertId: '告警编号', summary: '摘要',
   planId: '预案编号', planName: '预案', activationId: '启动编号', activatedAt: '启动时间', incidentId: '警情编号', checkpoint: '卡点', index: '序号', responsible: '责任警力',
   arriveWithinMs: '到位时限（毫秒）', mannedBy: '到位警力', timeToManMs: '到位用时（毫秒）', status: '状态', share: '占比', level: '等级',
+  relatedUnitId: '关联警力', evidence: '数据',
 }
 
 function csvZh(key: string): string {

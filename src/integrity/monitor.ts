@@ -5,6 +5,7 @@ import type { Fix } from '../decode/fix.js'
 import { FrozenPositions } from './frozen.js'
 import { MockRuns } from './mock-runs.js'
 import type { IntegrityOptions } from './options.js'
+import { PairDistance } from './pair-distance.js'
 import { ReplayedTracks } from './replay.js'
 import type { IntegrityDetector, IntegritySignal } from './signal.js'
 import { StationaryShare } from './stationary.js'
@@ -17,6 +18,8 @@ export interface IntegrityUnits {
   stationed?: (unitId: string) => boolean
   /** The day a fix time belongs to (local days of the reports); UTC days by default. */
   dayOf?: (ts: number) => number
+  /** Phone unit → the vehicle terminal unit it rides with (units[].pair); none by default. */
+  pairs?: ReadonlyMap<string, string>
 }
 
 export class IntegrityMonitor implements IntegrityDetector {
@@ -30,6 +33,7 @@ export class IntegrityMonitor implements IntegrityDetector {
       new FrozenPositions(o.frozen),
       new ReplayedTracks(o.replay, day),
       new StationaryShare(o.stationary, { ...day, ...(units.stationed === undefined ? {} : { exempt: units.stationed }) }),
+      new PairDistance(o.pair, units.pairs ?? new Map()),
     ]
   }
 

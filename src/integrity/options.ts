@@ -18,6 +18,7 @@ export interface IntegrityOptions {
   frozen: { toleranceM: number; minFixes: number; minDurationMs: number; sources: ReadonlySet<string> }
   replay: { days: number; maxFixesPerDay: number; matchM: number; minFixes: number; minDistanceM: number }
   stationary: { radiusM: number; minPeriodMs: number; maxShare: number; minReportingMs: number; maxGapMs: number; maxAccuracyM: number }
+  pair: { distanceM: number; minDurationMs: number; maxDtMs: number; maxGapMs: number; maxAccuracyM: number }
 }
 
 export function integrityOptions(c: Config['integrity']): IntegrityOptions {
@@ -39,5 +40,6 @@ export function integrityOptions(c: Config['integrity']): IntegrityOptions {
     frozen: { toleranceM: c.frozen.tolerance_m, minFixes: c.frozen.min_fixes, minDurationMs: c.frozen.min_duration, sources: new Set(c.frozen.sources) },
     replay: { days: c.replay.days, maxFixesPerDay: c.replay.max_fixes_per_day, matchM: c.replay.match_m, minFixes: c.replay.min_fixes, minDistanceM: c.replay.min_distance_m },
     stationary: { radiusM: s.radius_m, minPeriodMs: s.min_period, maxShare: s.max_share, minReportingMs: s.min_reporting, maxGapMs: s.max_gap, maxAccuracyM: s.max_accuracy_m },
+    pair: { distanceM: c.pair.distance_m, minDurationMs: c.pair.min_duration, maxDtMs: c.pair.max_dt, maxGapMs: c.pair.max_gap, maxAccuracyM: c.pair.max_accuracy_m },
   }
 }

@@ -4,7 +4,10 @@
 // interleaved), keeps bounded state per unit, and answers with the signals that closed.
 import { FixFlag, type Fix } from '../decode/fix.js'
 
-export type IntegrityKind = 'mock_location' | 'vehicle_speed' | 'frozen_position' | 'replayed_track' | 'stationary_share'
+export type IntegrityKind = 'mock_location' | 'vehicle_speed' | 'frozen_position' | 'replayed_track' | 'stationary_share' | 'device_disagreement'
+
+/** Every kind, in the order the map and the bulletin list them. */
+export const INTEGRITY_KINDS: readonly IntegrityKind[] = ['mock_location', 'vehicle_speed', 'frozen_position', 'replayed_track', 'stationary_share', 'device_disagreement']
 
 export interface IntegritySignal {
   unitId: string
@@ -13,7 +16,7 @@ export interface IntegritySignal {
   from: number
   /** Fix time of the last fix of the stretch, epoch ms. */
   to: number
-  /** Another unit the evidence names (vehicle_speed: the vehicle the foot unit travelled with). */
+  /** Another unit the evidence names (vehicle_speed: the vehicle the foot unit travelled with; device_disagreement: the paired terminal). */
   relatedUnitId?: string
   /** The figures behind the signal; names carry their unit (`…Minutes`, `…M`, `…Kmh`, `…Share`). */
   evidence: Record<string, number>

@@ -5,7 +5,8 @@
 // seed, the lag probe, the unshipped-incidents read model) go through the functions below, never
 // through string searches of their own. Besides fixes and what the rules derive from them, the
 // operators' acknowledged state travels this way too: incidents (i), plan events (e) and audit
-// rows (u), so they are durable before the API answers and reach ClickHouse exactly once.
+// rows (u), so they are durable before the API answers and reach ClickHouse exactly once; and the
+// patrol integrity signals (g), journaled before they are published.
 import { latLngToCell } from 'h3-js'
 import type { Fix, Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
@@ -13,10 +14,12 @@ import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { IncidentJournal, IncidentRecord } from '../incidents/incident-journal.js'
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
+import type { IntegritySignal } from '../integrity/signal.js'
+import { signalId } from '../integrity/stage.js'
 
 export const TABLE_CODES = {
   p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones',
-  i: 'incidents', e: 'plan_events', u: 'audit',
+  i: 'incidents', e: 'plan_events', u: 'audit', g: 'integrity_signals',
 } as const
 export type TableCode = keyof typeof TABLE_CODES
 export type TableName = (typeof TABLE_CODES)[TableCode]
@@ -107,6 +110,20 @@ export function planEventRow(e: OutboundEvent): string {
     elapsed_ms: d.elapsedMs ?? null,
     summary: e.summary,
     data: JSON.stringify(e.data),
+  })
+}
+
+/** A patrol integrity signal (src/integrity/) as an `integrity_signals` row; `at` is when the engine closed it. */
+export function integrityRow(at: number, s: IntegritySignal): string {
+  return JSON.stringify({
+    detected_at: at,
+    event_id: signalId(s),
+    unit_id: s.unitId,
+    kind: s.kind,
+    started_at: s.from,
+    ended_at: s.to,
+    related_unit_id: s.relatedUnitId ?? '',
+    evidence: JSON.stringify(s.evidence),
   })
 }
 

@@ -3,6 +3,7 @@
 import type { PriorityFigures, SpanStats } from './aggregate.js'
 import type { Interval, Stop, TrackFigures, Trip } from './track.js'
 import type { PlansSection } from './plans.js'
+import type { IntegritySection } from './integrity.js'
 
 export interface Score {
   /** 0..100 (see assessment.ts), or null when there was no data at all ("no data", never 100). */
@@ -95,4 +96,6 @@ export interface Report {
   posts: PostRow[]
   /** Emergency plan activations that started in the period (absent in bulletins stored before it existed). */
   plans?: PlansSection
+  /** Patrol integrity signals of the period, per unit (absent in bulletins stored before it existed). */
+  integrity?: IntegritySection
 }

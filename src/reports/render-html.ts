@@ -8,6 +8,7 @@ import { coverageSvg } from './coverage-svg.js'
 import type { Report, Score } from './model.js'
 import { reportTexts, type ReportTexts } from '../i18n/report-texts.js'
 import type { Locale } from '../i18n/locale.js'
+import { integrityTexts } from '../i18n/integrity-texts.js'
 
 const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 const pct = (x: number | null): string => (x === null ? '–' : `${(Math.round(x * 1000) / 10).toFixed(1)} %`)
@@ -104,6 +105,7 @@ export function reportHtml(r: Report, locale: Locale = 'en'): string {
       ])),
       noData,
     )
+  const integrity = integrityHtml(r, tx, locale, time, noData)
   const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, tx.coverageMapOf(z.name), 240, L('noSnapshots'))}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
   return `<!doctype html>
 <html lang="${tx.htmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
@@ -121,7 +123,29 @@ th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nu
 <h2>${esc(L('units'))}</h2>${units}
 <h2>${esc(L('posts'))}</h2>${posts}
 <h2>${esc(L('plansSection'))}</h2>${plans}
+<h2>${esc(L('integritySection'))}</h2>${integrity}
 <h2>${esc(L('coverageMaps'))}</h2><p class="legend">${esc(L('legend'))} <span class="key" style="background:hsl(0,70%,50%)"></span> ${esc(L('never'))} <span class="key" style="background:hsl(60,70%,50%)"></span> ${esc(L('halfTheTime'))} <span class="key" style="background:hsl(120,70%,50%)"></span> ${esc(L('always'))}.</p><div class="maps">${maps}</div>
 </body></html>
 `
+}
+
+/** The "Patrol integrity" section: per unit its counts, then every signal with its evidence. */
+function integrityHtml(r: Report, tx: ReportTexts, locale: Locale, time: (ms: number | null) => string, noData: string): string {
+  const L = tx.label
+  const s = r.integrity
+  if (s === undefined || s.units.length === 0) return `<p>${esc(L('noIntegrity'))}</p>`
+  const it = integrityTexts(locale, r.timezone)
+  const kinds = (k: Record<string, number>): string => Object.entries(k).map(([kind, n]) => `${it.kind(kind)} ${n}`).join(', ')
+  const name = (u: { unitId: string; name: string }): string => (u.name === u.unitId ? u.unitId : `${u.name} (${u.unitId})`)
+  const perUnit = table(
+    (['unit', 'signals', 'byKind', 'signalSpan', 'stationaryCounted'] as const).map(L),
+    s.units.map((u) => [esc(name(u)), String(u.signals), esc(kinds(u.kinds)), dur(u.spanMs), dur(u.stationaryMs)]),
+    noData,
+  )
+  const facts = table(
+    (['unit', 'signal', 'fromTo', 'durationHmm', 'relatedUnit', 'evidence'] as const).map(L),
+    s.units.flatMap((u) => u.facts.map((f) => [esc(name(u)), esc(it.kind(f.kind)), esc(`${time(f.from)} – ${time(f.to)}`), dur(f.to - f.from), esc(f.relatedUnitId ?? '–'), esc(it.evidenceLine(f.evidence))])),
+    noData,
+  )
+  return `<p class="legend">${esc(L('integrityNote'))}</p>${perUnit}${facts}`
 }

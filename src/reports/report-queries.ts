@@ -23,6 +23,8 @@ export interface LevelChangeRowDb { at: number; zone_id: string; level: string; 
 
 export interface PlanEventRow { at: number; type: string; activation_id: string; plan_id: string; incident_id: string; checkpoint: string; unit_id: string; elapsed_ms: number | null; data: string }
 
+export interface IntegritySignalRow { unit_id: string; kind: string; started_at: number; ended_at: number; related_unit_id: string; evidence: string }
+
 export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
 
 export interface BulletinListing { kind: string; period: string; generated_at: number; generations: number }
@@ -47,6 +49,8 @@ export interface ReportQueries extends Pick<IncidentStore, 'hotspotScores'> {
   levelChanges(p: { to: number }): Promise<LevelChangeRowDb[]>
   /** Every stored event of the plan activations that started in [from, to). */
   planEvents(p: { from: number; to: number }): Promise<PlanEventRow[]>
+  /** Patrol integrity signals overlapping [from, to) (`integrity_signals`), at most `limit`, by time. */
+  integritySignals(p: { from: number; to: number; limit: number }): Promise<IntegritySignalRow[]>
   /** Stores a bulletin as a new generation (a retried insert is stored once). */
   insertBulletin(b: BulletinRow): Promise<void>
   /** The newest generation of a period's bulletin, or null. */

@@ -17,6 +17,7 @@ import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService } from '../../src/incidents/service.js'
 import { compilePatrolTasks } from '../../src/patrol-tasks/compile.js'
 import { PatrolTaskService } from '../../src/patrol-tasks/service.js'
+import { IntegrityStage } from '../../src/integrity/stage.js'
 import { ClickHouseIncidentStore } from '../../src/store/clickhouse/incidents.js'
 import { clickHouseAlertHistory } from '../../src/store/clickhouse/alert-history.js'
 import { replaySource } from '../../src/store/clickhouse/replay-queries.js'
@@ -60,7 +61,10 @@ async function fullRig() {
   const unshipped = new UnshippedIncidents()
   const incidents = new IncidentService({ setup: compileIncidents(config), dep: compileDeployment(config), rules: base.engine, store: () => new ClickHouseIncidentStore(ch.client, ch.database), dir: tempDir(), now: () => base.clock.now, logger: pino({ level: 'silent' }), publish: () => undefined, journal: directJournal(ch.client, ch.database, unshipped), unshipped })
   const patrolTasks = new PatrolTaskService({ setup: compilePatrolTasks(config, compileIncidents(config).search), rules: base.engine, busy: () => incidents.board.committedUnits(), publish: () => undefined })
-  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, patrolTasks, reports, alertHistory: clickHouseAlertHistory(db), replay: replaySource(db), logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
+  // One kept integrity signal of O-2 (the detectors' own tests drive them on tracks).
+  const integrity = new IntegrityStage({ monitor: { observe: (f) => [{ unitId: f.unitId, kind: 'vehicle_speed', from: f.ts - 3_600_000, to: f.ts, relatedUnitId: 'P-1', evidence: { fastMinutes: 40 } }], flush: () => [] }, dayOf: () => 0, journal: () => undefined, publish: () => undefined, summary: () => '' })
+  integrity.observe(fix('O-2', T0, 36.489, 117.861))
+  const r = await rig({ config, ctx: { engine: base.engine, now: () => base.clock.now, incidents, patrolTasks, integrity, reports, alertHistory: clickHouseAlertHistory(db), replay: replaySource(db), logger: pino({ level: process.env.CONF_LOG ?? 'silent' }) } })
   // P-1 drives out of its post's radius for longer than the dwell (an open radius_breach, as in
   // api.test.ts); O-2 stands by the station. 
   for (let i = 0; i <= 16; i++) {
@@ -174,6 +178,7 @@ t.test('real answers validate against their schemas and lose no field in seriali
   await call('GET', '/api/v1/units/nearest?lat=36.49&lon=117.86&k=2')
   await call('GET', '/api/v1/search/nearest?lat=36.49&lon=117.86')
   await call('GET', '/api/v1/units/P-1/track')
+  t.equal((await call('GET', '/api/v1/units/O-2/integrity')).json().signals.length, 1)
   await call('GET', '/api/v1/units/P-1/track?format=geojson')
   await call('GET', '/api/v1/zones')
   await call('GET', '/api/v1/zones.geojson')

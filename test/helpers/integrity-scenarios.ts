@@ -28,8 +28,10 @@ export interface UnitDays {
   unitDays: number
   /** The unit whose dishonesty the scenario stages (dishonest scenarios only). */
   culprit?: string
-  /** The vehicle the culprit's phone rode in (phone in a car). */
+  /** The vehicle the culprit's phone rode in (phone in a car), or its paired terminal (device_disagreement). */
   vehicle?: string
+  /** Phone unit → the vehicle terminal it is paired with (units[].pair). */
+  pairs?: Map<string, string>
 }
 
 export interface Scenario {
@@ -254,6 +256,55 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'crew phone paired with its car terminal (walks of 10-20 min up to 350 m away)',
+    honest: true,
+    build: (seed) => {
+      const rand = rng(seed)
+      const c = beatCentre(rand)
+      const car = carPatrol(c, rand)
+      // Now and then the crew stops and an officer walks off (a shop, a call) with the phone while the car waits.
+      const walks: Array<[number, number, number]> = []
+      for (let t = 1800 + rand() * 1800; t < SHIFT_S - 1800; t += 3600 + rand() * 3600) walks.push([t, 600 + rand() * 600, 100 + rand() * 250])
+      const phone = (tS: number): LatLon => {
+        const w = walks.find(([from, len]) => tS >= from && tS < from + len)
+        if (w === undefined) return car(tS)
+        const [from, len, far] = w
+        const k = (tS - from) / len
+        const parkedAt = car(from)
+        return offsetM(parkedAt, far * Math.sin(Math.PI * k), 0)
+      }
+      const car2 = (tS: number): LatLon => {
+        const w = walks.find(([from, len]) => tS >= from && tS < from + len)
+        return w === undefined ? car(tS) : car(w[0])
+      }
+      const r = days(seed, [
+        { id: 'V-1', kind: 'vehicle', truth: car2, periodS: 10 },
+        { id: 'P-1', kind: 'crew', truth: phone, periodS: 30 },
+      ])
+      return { ...r, pairs: new Map([['P-1', 'V-1']]) }
+    },
+  },
+  {
+    name: 'crew phone left at the station while its car patrols (3 h)',
+    honest: false,
+    expect: 'device_disagreement',
+    build: (seed) => {
+      const rand = rng(seed)
+      const c = beatCentre(rand)
+      const car = carPatrol(c, rand)
+      const station = offsetM(c, 2500, 0)
+      // Day 1, 10:00-13:00: the phone lies at the station.
+      const phone = (day: number) => (tS: number): LatLon => (day === 1 && tS >= 7200 && tS < 18_000 ? station : car(tS))
+      const r = days(seed, [
+        { id: 'V-1', kind: 'vehicle', truth: car, periodS: 10 },
+        { id: 'P-1', kind: 'crew', truth: car, periodS: 30 },
+      ], (u, day, fixes) => u === 'P-1' && day === 1
+        ? generateTrack({ seed: seed + 3, unitId: u, start: DAY0 + DAY_MS + SHIFT_START_S * 1000, durationS: SHIFT_S, periodS: 30, truth: phone(1) }).map((x) => x.fix)
+        : fixes)
+      return { ...r, culprit: 'P-1', vehicle: 'V-1', pairs: new Map([['P-1', 'V-1']]) }
+    },
+  },
+  {
     name: "limit: yesterday's track replayed with 5 m of noise added",
     honest: false,
     limit: true,
@@ -303,7 +354,7 @@ export const DEFAULT_OPTIONS: IntegrityOptions = integrityOptions(validateConfig
 
 /** Every signal of a scenario's unit-days, the detectors fed in fix-time order and flushed at the end. */
 export function signalsOf(u: UnitDays, o: IntegrityOptions = DEFAULT_OPTIONS): IntegritySignal[] {
-  const m = new IntegrityMonitor(o, { kindOf: (id) => u.kinds.get(id) })
+  const m = new IntegrityMonitor(o, { kindOf: (id) => u.kinds.get(id), ...(u.pairs === undefined ? {} : { pairs: u.pairs }) })
   const out: IntegritySignal[] = []
   for (const f of u.fixes) out.push(...m.observe(f))
   out.push(...m.flush())

@@ -19,12 +19,12 @@ t.test('the config block, with its defaults, in the units the detectors compute 
 
 t.test('the monitor feeds every detector and flushes them all', async (t) => {
   const m = new IntegrityMonitor(O, { kindOf: () => 'officer', stationed: () => false, dayOf: (ts) => Math.floor(ts / 86_400_000) })
-  t.equal(m.detectors.length, 5)
+  t.equal(m.detectors.length, 6)
   for (let s = 0; s < 5; s++) m.observe(mock(at('P-1', s * 30)))
   const closed = m.observe(at('P-1', 200, 50))
   t.same(closed.map((x) => x.kind), ['mock_location'])
   for (let s = 230; s <= 1500; s += 30) m.observe(at('P-1', s, 50))
   const flushed = m.flush()
   t.same(flushed.map((x) => [x.kind, x.from]), [['frozen_position', T0 + 200_000]])
-  t.equal(new IntegrityMonitor(O, { kindOf: () => undefined }).detectors.length, 5, 'defaults: UTC days, nobody stationed')
+  t.equal(new IntegrityMonitor(O, { kindOf: () => undefined }).detectors.length, 6, 'defaults: UTC days, nobody stationed')
 })

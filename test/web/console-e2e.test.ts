@@ -105,6 +105,8 @@ t.test('the unit list finds units and a pick focuses the map', async (t) => {
   t.equal(await page.textContent('#unit-details dd[data-field="unit.callsign"]'), 'Bravo 12')
   t.equal(await page.textContent('#unit-details dd[data-field="unit.post"]'), 'Station A', 'post by name')
   t.equal(await page.textContent('#unit-details dd[data-field="unit.zone"]'), 'Grid A', 'zone by name')
+  // Patrol integrity (issue 25): the section answers for an honest unit with no signal.
+  t.equal(await page.textContent('#unit-details [data-field="integrity.none"]', { timeout: 30_000 }), 'No integrity signals.', 'the integrity section')
   await page.waitForFunction(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.labelOf('P-1') !== null)
   t.equal(await labelOf('P-1'), 'Bravo 12', 'labelled with its callsign at street level')
 

@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Bucket } from '../../reports/track.js'
 import type {
-  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, LevelChangeRowDb, PlanEventRow,
+  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, IntegritySignalRow, LevelChangeRowDb, PlanEventRow,
   ReportQueries, RoutePoint, UnitBuckets, ZoneSample,
 } from '../../reports/report-queries.js'
 import { ClickHouseIncidentStore } from './incidents.js'
@@ -160,6 +160,18 @@ export async function planEvents(db: Db, p: { from: number; to: number }): Promi
   return r.map(({ at_ms: atMs, ...e }) => ({ ...e, at: atMs }))
 }
 
+/** Integrity signals overlapping [from, to); FINAL folds a signal stored twice. */
+export async function integritySignals(db: Db, p: { from: number; to: number; limit: number }): Promise<IntegritySignalRow[]> {
+  // Aliases apart from the columns: WHERE compares the DateTime64 columns, not the milliseconds.
+  const r = await rows<Omit<IntegritySignalRow, 'started_at' | 'ended_at'> & { started_ms: number; ended_ms: number }>(db, `
+    SELECT unit_id, kind, toUnixTimestamp64Milli(started_at) AS started_ms, toUnixTimestamp64Milli(ended_at) AS ended_ms, related_unit_id, evidence
+    FROM ${db.database}.integrity_signals FINAL
+    WHERE started_at < fromUnixTimestamp64Milli({to:Int64}) AND ended_at >= fromUnixTimestamp64Milli({from:Int64})
+    ORDER BY started_ms, unit_id, kind
+    LIMIT {limit:UInt32}`, p)
+  return r.map(({ started_ms: from, ended_ms: to, ...x }) => ({ ...x, started_at: from, ended_at: to }))
+}
+
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
   await db.client.insert({
     table: `${db.database}.bulletins`,
@@ -200,6 +212,7 @@ export function clickHouseReportQueries(db: Db): ReportQueries {
     cellFreshness: (p) => cellFreshness(db, p),
     levelChanges: (p) => levelChanges(db, p),
     planEvents: (p) => planEvents(db, p),
+    integritySignals: (p) => integritySignals(db, p),
     insertBulletin: (b) => insertBulletin(db, b),
     getBulletin: (p) => getBulletin(db, p),
     listBulletins: (p) => listBulletins(db, p),

@@ -207,6 +207,29 @@ export function incidentSchemaStatements(db: string, cluster?: string): string[]
   ]
 }
 
+/** Patrol integrity's table; its rows are written through the journal (journal/record.ts integrityRow, code `g`). */
+export function integritySchemaStatements(db: string, cluster?: string): string[] {
+  const d = ddlDialect(db, cluster)
+  return [
+    // One row per signal a detector closed (src/integrity/stage.ts): a fact about one unit over a
+    // stretch of fix time, with its figures (evidence, JSON). ReplacingMergeTree ordered by
+    // (unit_id, kind, started_at) folds a signal stored twice; the bulletin reads a period's rows by time.
+    ...table(d, 'integrity_signals', `CREATE TABLE IF NOT EXISTS ${d.createTarget('integrity_signals')} (
+      detected_at DateTime64(3, 'UTC'),
+      event_id String,
+      unit_id LowCardinality(String),
+      kind LowCardinality(String),
+      started_at DateTime64(3, 'UTC'),
+      ended_at DateTime64(3, 'UTC'),
+      related_unit_id LowCardinality(String),
+      evidence String
+    ) ENGINE = ${d.engine('integrity_signals', 'ReplacingMergeTree', 'detected_at')}
+    PARTITION BY toYYYYMM(started_at)
+    ORDER BY (unit_id, kind, started_at)
+    SETTINGS ${dedup(d)}`),
+  ]
+}
+
 /** TTLs follow the config on every start (MODIFY TTL is idempotent). */
 export function ttlStatements(o: SchemaOptions): string[] {
   const d = ddlDialect(o.database, o.cluster)
@@ -231,6 +254,7 @@ export function migrationStatements(o: SchemaOptions): MigrationStep[] {
   const steps: MigrationStep[] = [
     ...schemaStatements(o).map((query) => ({ query })),
     ...incidentSchemaStatements(o.database, o.cluster).map((query) => ({ query })),
+    ...integritySchemaStatements(o.database, o.cluster).map((query) => ({ query })),
     // Tables created before their rows went through the journal had no deduplication window (one
     // server only: cluster tables came later, with the window).
     ...(o.cluster === undefined ? ['incidents', 'plan_events', 'audit'] : []).map((table) => ({ query: `ALTER TABLE ${d.alterTarget(table)} MODIFY SETTING ${d.dedupWindowSetting} = ${DEDUP_WINDOW}` })),

@@ -1,5 +1,6 @@
 // One unit's details (callsign, last fix age, speed, accuracy, battery, post and zone by name, open alerts) from
-// `GET /units/{id}`, and its track of the last hours from the track API, drawn on the map.
+// `GET /units/{id}`, and its track of the last hours from the track API, drawn on the map; below,
+// its patrol integrity signals (unit-integrity.ts).
 import { api } from '../api.js'
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
@@ -7,6 +8,7 @@ import type { MessageKey } from '../messages/en.js'
 import { toUnit, unitStatus, type Unit } from '../model.js'
 import type { Store } from '../store.js'
 import type { MapView } from './map-layers.js'
+import { UnitIntegrity } from './unit-integrity.js'
 
 const TRACK_HOURS = 4
 
@@ -15,6 +17,7 @@ export class UnitDetails {
   private unitId: string | null = null
   private detail: Record<string, unknown> = {}
   private note = ''
+  private readonly integrity = new UnitIntegrity()
 
   constructor(private readonly store: Store, private readonly map: MapView) {
     store.subscribe((e) => {
@@ -30,6 +33,7 @@ export class UnitDetails {
     this.note = ''
     this.el.hidden = false
     this.render()
+    void this.integrity.load(id)
     try {
       this.detail = await api.get<Record<string, unknown>>(`/api/v1/units/${encodeURIComponent(id)}`)
       const u = toUnit(this.detail)
@@ -43,6 +47,7 @@ export class UnitDetails {
 
   hide(): void {
     this.unitId = null
+    void this.integrity.load(null)
     this.el.hidden = true
     this.map.showTrack(null)
   }
@@ -88,7 +93,7 @@ export class UnitDetails {
       this.note = t('common.error', { message: err.message })
       this.render()
     })
-    this.el.append(dl, track, h('div', { class: 'track-note' }, this.note))
+    this.el.append(dl, track, h('div', { class: 'track-note' }, this.note), this.integrity.el)
   }
 }
 
