@@ -22,6 +22,7 @@ import { AlertHistory } from './views/alert-history.js'
 import { ReportLinks } from './views/report-links.js'
 import { startWall, isWall } from './views/wall.js'
 import { unitLabel } from './unit-finder.js'
+import { PlanControls } from './views/plan-controls.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -104,6 +105,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const units = new UnitList(store, map, (id) => void details.show(id))
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
+  left.append(new PlanControls(ops, session, (text) => alerts.flash(text)).el)
   right.append(details.el, units.el, search.el, replay.el)
   const renderConn = () => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`

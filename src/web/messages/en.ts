@@ -152,6 +152,21 @@ export const en = {
   'reports.weekly': 'Week\'s report',
   'wall.link': 'Wall screen',
   'wall.updated': 'Updated {time}',
+  'plan.title': 'Emergency plans',
+  'plan.refresh': 'Refresh',
+  'plan.pick': 'Plan',
+  'plan.incident': 'For incident',
+  'plan.noIncident': '— no incident —',
+  'plan.activate': 'Activate',
+  'plan.standDown': 'Stand down',
+  'plan.none': 'No plan defined.',
+  'plan.versionOf': 'version {v}, {origin}',
+  'plan.originConfig': 'from the config file',
+  'plan.originApi': 'set at run time',
+  'plan.active': 'active',
+  'plan.activated': 'Plan {name} activated.',
+  'plan.stoodDown': 'Plan {name} stood down.',
+  'plan.failed': 'Refused: {message}',
 } as const
 
 export type MessageKey = keyof typeof en
