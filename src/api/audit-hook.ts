@@ -35,8 +35,7 @@ export function installAudit(app: FastifyInstance, ctx: ApiContext): void {
       await ctx.audit({
         actor: req.principal?.name ?? 'anonymous',
         action: config.action ?? `${req.method} ${req.routeOptions.url as string}`,
-        // A create has no id in its URL: the route names what it created (audit(req, …, target)).
-        target: typeof params.id === 'string' ? params.id : typeof req.auditDetails?.target === 'string' ? req.auditDetails.target : '',
+        target: typeof params.id === 'string' ? params.id : '',
         details: { status: reply.statusCode, ...req.auditDetails },
         ip: req.ip,
       })
