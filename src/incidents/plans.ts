@@ -55,8 +55,8 @@ export interface CheckpointState {
   radiusM: number
   deadline: number
   units: string[]
-  /** Of `units`, those picked at activation as the nearest available (absent in older state: none). */
-  picked?: string[]
+  /** Of `units`, those picked at activation as the nearest available (older state files: none). */
+  picked: string[]
   state: 'pending' | 'missed' | 'reached'
   reachedAt: number | null
   reachedBy: string | null
@@ -260,12 +260,17 @@ export class PlanBoard {
   restore(json: unknown, known: (planId: string) => boolean): void {
     const j = json as { version?: unknown; active?: unknown } | null
     if (j?.version !== 1 || !Array.isArray(j.active)) return
-    for (const a of j.active as Activation[]) if (typeof a?.planId === 'string' && known(a.planId) && Array.isArray(a.checkpoints)) this.active.set(a.planId, a)
+    for (const a of j.active as Activation[]) {
+      if (typeof a?.planId !== 'string' || !known(a.planId) || !Array.isArray(a.checkpoints)) continue
+      // State saved before checkpoints could have units picked at activation.
+      for (const c of a.checkpoints) c.picked = Array.isArray(c.picked) ? c.picked : []
+      this.active.set(a.planId, a)
+    }
   }
 }
 
 function cpData(c: CheckpointState) {
-  return { index: c.index, name: c.name, lat: c.lat, lon: c.lon, radiusM: c.radiusM, deadline: c.deadline, state: c.state, reachedAt: c.reachedAt, reachedBy: c.reachedBy, missedAt: c.missedAt, responsible: c.units, picked: c.picked ?? [] }
+  return { index: c.index, name: c.name, lat: c.lat, lon: c.lon, radiusM: c.radiusM, deadline: c.deadline, state: c.state, reachedAt: c.reachedAt, reachedBy: c.reachedBy, missedAt: c.missedAt, responsible: c.units, picked: c.picked }
 }
 
 function event(a: Activation, type: string, at: number, id: string, summary: string, extra: Record<string, unknown>): OutboundEvent {

@@ -82,7 +82,7 @@ export function registerPlanRoutes(app: IncidentsApp, { svc, actor, audit }: Rou
     }
     const a = await planCall(() => s.activate(req.params.id, { by: actor(req), incidentId: b.incident_id ?? null, centre }))
     if (a === null) throw notFound(`plan ${req.params.id}`)
-    const picked = a.checkpoints.filter((c) => (c.picked ?? []).length > 0).map((c) => ({ checkpoint: c.index, units: c.picked }))
+    const picked = a.checkpoints.filter((c) => c.picked.length > 0).map((c) => ({ checkpoint: c.index, units: c.picked }))
     audit(req, 'plan.activate', req.params.id, { incidentId: b.incident_id ?? null, centre, ...(picked.length > 0 ? { picked } : {}) })
     return s.planStatus(req.params.id)!
   })
