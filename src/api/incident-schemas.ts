@@ -186,6 +186,7 @@ const CheckpointSpec = Closed({
   northM: Type.Optional(Type.Number({ description: 'Scene-relative plans: metres north of the scene.' })),
   eastM: Type.Optional(Type.Number()),
   units: Type.Array(Type.String(), { description: 'Responsible units (posts expanded).' }),
+  nearest: Type.Optional(Type.Integer({ description: 'Also the N nearest available units at activation.' })),
   arriveWithinMs: Type.Number(),
   radiusM: Type.Number(),
 })
@@ -219,6 +220,7 @@ const CheckpointStatus = Closed({
   reachedBy: Nullable(Type.String()),
   missedAt: Nullable(Type.Number()),
   responsible: Type.Array(Type.String()),
+  picked: Type.Array(Type.String(), { description: 'Of responsible, the units picked at activation as the nearest available (nearest: N).' }),
   units: Type.Array(CheckpointUnit),
 })
 
@@ -233,8 +235,14 @@ export const PlanStatus = Closed({
   checkpoints: Type.Array(CheckpointStatus),
 }, { title: 'PlanActivation' })
 
-export const PlanList = Closed({ plans: Type.Array(Closed({ ...PlanSpecProps, active: Type.Boolean() })) })
-export const PlanDetail = Closed({ ...PlanSpecProps, active: Nullable(PlanStatus) }, { title: 'Plan' })
+const VersionProps = {
+  version: Type.Integer({ description: 'The version in force: 1 is the config\'s (origin config), later ones come from the API.' }),
+  origin: Type.Union([Type.Literal('config'), Type.Literal('api')]),
+  by: Type.String({ description: 'Who made this version ("config" for the config\'s).' }),
+  at: Nullable(Type.Number({ description: 'When, epoch ms; null for the config\'s version.' })),
+}
+export const PlanList = Closed({ plans: Type.Array(Closed({ ...PlanSpecProps, ...VersionProps, active: Type.Boolean() })) })
+export const PlanDetail = Closed({ ...PlanSpecProps, ...VersionProps, active: Nullable(PlanStatus) }, { title: 'Plan' })
 export const ActivateBody = Type.Union([
   Type.Object({
     incident_id: Type.Optional(Type.String({ maxLength: 128, description: 'Centre a scene-relative plan on this incident.' })),
@@ -244,3 +252,18 @@ export const ActivateBody = Type.Union([
   Type.Null(),
 ])
 export const Deactivated = Closed({ planId: Type.String(), activationId: Type.String(), deactivated: Type.Literal(true) })
+
+/** A plan as POST/PUT /api/v1/plans take it: the shape and units of a `plans` entry of the config (checked by the config's schema). */
+export const PlanBody = Type.Object({}, {
+  additionalProperties: true,
+  description: 'Same keys and units as a plans entry of the config (docs/configuration.md): id, name, name_en, positions (absolute|scene), dwell, checkpoints [{ name, name_en, lat/lon or north_m/east_m, units, posts, nearest, arrive_within, radius_m }].',
+})
+const PlanVersionProps = {
+  planId: Type.String(),
+  ...VersionProps,
+  deleted: Type.Boolean({ description: 'This version deleted the plan.' }),
+  spec: Nullable(Closed(PlanSpecProps, { description: 'The compiled plan in force from this version on; null when deleted.' })),
+  source: Nullable(Type.Object({}, { additionalProperties: true, description: 'The body as sent (config shape); null for the config\'s version and deletions.' })),
+}
+export const PlanVersionView = Closed(PlanVersionProps, { title: 'PlanVersion' })
+export const PlanVersions = Closed({ planId: Type.String(), versions: Type.Array(PlanVersionView) })

@@ -100,26 +100,28 @@ const Checkpoint = Obj({
   units: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
   /** Post ids whose units are all responsible for the checkpoint (with or instead of units). */
   posts: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+  /** The N nearest available units at activation (live, not committed to another plan) are responsible too (with or instead of units/posts). */
+  nearest: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
   /** A checkpoint not manned this long after activation raises checkpoint.missed. */
   arrive_within: Duration('5m'),
   /** A responsible unit within this many metres of the checkpoint (for the plan's dwell) has arrived. */
   radius_m: Type.Number({ exclusiveMinimum: 0, default: 100 }),
 })
 
-export const PlansSchema = Type.Array(
-  Obj({
-    /** Plan id, used to activate it through the API; unique. */
-    id: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
-    /** Display name in events, the map and reports. */
-    name: Type.Optional(Type.String()),
-    /** English display name, used instead of name with locale: en; unset: name. */
-    name_en: Type.Optional(Type.String()),
-    /** scene: checkpoints are offsets from the incident (activation needs a position); absolute: fixed positions. */
-    positions: Type.Union([Type.Literal('absolute'), Type.Literal('scene')], { default: 'absolute' }),
-    /** A unit counts as arrived after this long within the checkpoint radius. */
-    dwell: Duration('30s'),
-    /** The positions to man, each with its responsible units and deadline. */
-    checkpoints: Type.Array(Checkpoint, { minItems: 1 }),
-  }),
-  { default: [] },
-)
+/** One plan: a `plans` entry of the config, and the body of POST/PUT /api/v1/plans (src/incidents/plan-body.ts). */
+export const PlanSchema = Obj({
+  /** Plan id, used to activate it through the API; unique. */
+  id: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** Display name in events, the map and reports. */
+  name: Type.Optional(Type.String()),
+  /** English display name, used instead of name with locale: en; unset: name. */
+  name_en: Type.Optional(Type.String()),
+  /** scene: checkpoints are offsets from the incident (activation needs a position); absolute: fixed positions. */
+  positions: Type.Union([Type.Literal('absolute'), Type.Literal('scene')], { default: 'absolute' }),
+  /** A unit counts as arrived after this long within the checkpoint radius. */
+  dwell: Duration('30s'),
+  /** The positions to man, each with its responsible units and deadline. */
+  checkpoints: Type.Array(Checkpoint, { minItems: 1 }),
+})
+
+export const PlansSchema = Type.Array(PlanSchema, { default: [] })

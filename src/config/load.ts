@@ -4,10 +4,10 @@ import { readFileSync, existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { resolveMapTiles } from './map-tiles.js'
 import { checkTrustProxy } from './trust-proxy.js'
-import { Value } from '@sinclair/typebox/value'
+import { decodePart } from './decode-part.js'
 import { parse as parseYaml } from 'yaml'
 import { ConfigSchema, type Config } from './schema.js'
-import { configError, resolveConfig, SECRET_KEY, type ResolvedConfig } from './resolve.js'
+import { configError, resolveConfig, type ResolvedConfig } from './resolve.js'
 import { clusterProblem } from './cluster-schema.js'
 
 export const DEFAULT_CONFIG_PATH = 'config/hexpatrol.yaml'
@@ -99,45 +99,15 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return doc as Record<string, unknown>
 }
 
-function pointerToKey(pointer: string): string {
-  return pointer.replace(/^\//, '').replace(/\//g, '.') || '(top level)'
-}
-
 /**
  * Validates a raw document (defaults applied) and returns the decoded, resolved, frozen config.
  * The checks that need a stage's compiler (geometry, broker exposure, terminals, incidents,
  * webhooks) follow in src/boot.ts (compileStages), still before any I/O.
  */
 export function validateConfig(raw: Record<string, unknown>, baseDir = process.cwd(), env: NodeJS.ProcessEnv = process.env, checkDecoded?: DecodedCheck): ResolvedConfig {
-  const doc = Value.Default(ConfigSchema, structuredClone(raw))
-  const errors = [...Value.Errors(ConfigSchema, doc)]
-  if (errors.length > 0) {
-    // Report the most specific error per key: unknown keys, then types.
-    const seen = new Set<string>()
-    const lines: string[] = []
-    for (const e of errors) {
-      const key = pointerToKey(e.path)
-      if (seen.has(key)) continue
-      seen.add(key)
-      if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('Unexpected property')) {
-        lines.push(`${key}: unknown key (check the spelling against docs/configuration.md)`)
-      } else {
-        // A secret's value is never echoed (it may be a real password with a typo).
-        const shown = e.value !== undefined && typeof e.value !== 'object' && !SECRET_KEY.test(key)
-        lines.push(`${key}: ${e.message}${shown ? ` (got ${JSON.stringify(e.value)})` : ''}`)
-      }
-      if (lines.length >= 10) break
-    }
-    throw configError(`invalid configuration:\n  ${lines.join('\n  ')}`)
-  }
-  let config: Config
-  try {
-    config = Value.Decode(ConfigSchema, doc)
-  } catch (err) {
-    const e = err as { path?: string; message: string }
-    const key = pointerToKey(e.path ?? '')
-    throw configError(`invalid configuration:\n  ${key}: ${e.message}`)
-  }
+  const decoded = decodePart(ConfigSchema, raw)
+  if (!decoded.ok) throw configError(`invalid configuration:\n  ${decoded.problems.join('\n  ')}`)
+  const config: Config = decoded.value
   resolveFiles(config, baseDir, env)
   crossCheck(config)
   checkDecoded?.(config)

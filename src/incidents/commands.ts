@@ -1,7 +1,7 @@
 // What an operator asks of the incidents stage (create incidents, change a zone's patrol level,
-// accept or dismiss a suggested level, activate or end a plan) as a value: cluster mode appends it
-// to the log and every engine applies it, in the log's order and with the record's clock, to its
-// own levels, suggestions, plans and incidents.
+// accept or dismiss a suggested level, activate or end a plan, define or delete one) as a value:
+// cluster mode appends it to the log and every engine applies it, in the log's order and with the
+// record's clock, to its own levels, suggestions, plans and incidents.
 // The engine whose API took the request parses it first (bad rows are refused there), so every
 // engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
 // newer engine's record), and the outcome the API waits for.
@@ -10,6 +10,8 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { Hotspot } from './hotspots.js'
 import type { Incident } from './incident.js'
 import type { IncidentRecord } from './incident-journal.js'
+import { isPlanSpec } from './plan-catalogue.js'
+import type { PlanSpec } from './plans.js'
 
 /** A parsed incident and the zone it fell in (null: in none). */
 export type ZonedIncident = Incident & { zone: string | null }
@@ -17,15 +19,18 @@ export type ZonedIncident = Incident & { zone: string | null }
 export type IncidentCommand =
   | { op: 'create'; incidents: ZonedIncident[]; source: string; search: boolean; by: string }
   | { op: 'level'; zoneId: string; level: string; reason: string; by: string; expiresAt: number | null }
-  | { op: 'plan_on'; planId: string; by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }
+  | { op: 'plan_on'; planId: string; by: string; incidentId: string | null; centre: { lat: number; lon: number } | null; picked?: string[][] }
   | { op: 'plan_off'; planId: string; by: string }
   | { op: 'suggestion_accept'; id: string; by: string; expiresAt: number | null }
   | { op: 'suggestion_dismiss'; id: string; by: string; reason: string | null }
+  // A plan created or replaced through the API (compiled where the request came in), or deleted.
+  | { op: 'plan_define'; mode: 'create' | 'replace'; spec: PlanSpec; source: Record<string, unknown>; by: string }
+  | { op: 'plan_delete'; planId: string; by: string }
 
 /** What applying a command gave: its value (per op), or the refusal every engine reached alike. */
 export type IncidentOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'suggestion_not_found' | 'suggestion_closed'; message: string }
+  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'plan_not_found' | 'suggestion_not_found' | 'suggestion_closed'; message: string }
 
 /** Hotspots per zone as a record carries them (a Map is not JSON). */
 export type HotspotZones = Array<[string, Hotspot[]]>
@@ -56,6 +61,10 @@ function isPoint(v: unknown): v is { lat: number; lon: number } {
   return typeof p === 'object' && p !== null && num(p.lat) && num(p.lon)
 }
 
+function isPicked(v: unknown): boolean {
+  return Array.isArray(v) && v.every((units) => Array.isArray(units) && units.every(str))
+}
+
 function isZonedIncident(v: unknown): boolean {
   const i = v as Record<string, unknown> | null
   return typeof i === 'object' && i !== null && str(i.id) && str(i.type) && num(i.priority) && num(i.ts) && num(i.lat) && num(i.lon) &&
@@ -72,13 +81,17 @@ export function commandProblem(v: unknown): string | null {
     case 'level':
       return str(c.zoneId) && str(c.level) && str(c.reason) && str(c.by) && orNull(c.expiresAt, num) ? null : 'a level change without zoneId/level/reason/by/expiresAt'
     case 'plan_on':
-      return str(c.planId) && str(c.by) && orNull(c.incidentId, str) && orNull(c.centre, isPoint) ? null : 'a plan activation without planId/by/incidentId/centre'
+      return str(c.planId) && str(c.by) && orNull(c.incidentId, str) && orNull(c.centre, isPoint) && (c.picked === undefined || isPicked(c.picked)) ? null : 'a plan activation without planId/by/incidentId/centre'
     case 'plan_off':
       return str(c.planId) && str(c.by) ? null : 'a plan deactivation without planId/by'
     case 'suggestion_accept':
       return str(c.id) && str(c.by) && orNull(c.expiresAt, num) ? null : 'a suggestion acceptance without id/by/expiresAt'
     case 'suggestion_dismiss':
       return str(c.id) && str(c.by) && orNull(c.reason, str) ? null : 'a suggestion dismissal without id/by/reason'
+    case 'plan_define':
+      return (c.mode === 'create' || c.mode === 'replace') && isPlanSpec(c.spec) && typeof c.source === 'object' && c.source !== null && str(c.by) ? null : 'a plan definition without mode/spec/source/by'
+    case 'plan_delete':
+      return str(c.planId) && str(c.by) ? null : 'a plan deletion without planId/by'
     default:
       return `unknown incident command ${JSON.stringify(c.op)?.slice(0, 20)}`
   }

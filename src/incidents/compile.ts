@@ -1,11 +1,12 @@
 // The incidents stage's view of the config, computed once at boot: search settings, the hotspot
-// spec, the level ladder with each zone's base level, and plans with posts expanded to units.
+// spec, the level ladder with each zone's base level, and plans with posts expanded to units
+// (compilePlan() also compiles the plans sent at run time through the API, src/incidents/plan-body.ts).
 // compileIncidents() throws an Error naming the key on a dangling reference; src/boot.ts calls
 // it so a typo stops start-up.
 import type { Config } from '../config/schema.js'
 import type { HotspotSpec } from './hotspots.js'
 import type { LevelSpec } from './levels.js'
-import type { PlanSpec } from './plans.js'
+import type { CheckpointSpec, PlanSpec } from './plans.js'
 import type { SearchSettings } from './resource-search.js'
 
 export interface IncidentsSetup {
@@ -15,6 +16,18 @@ export interface IncidentsSetup {
   baseLevels: Map<string, string>
   rate: { threshold: number; windowMs: number; suggestLevel: string; autoApply: boolean; autoExpiryMs: number }
   plans: Map<string, PlanSpec>
+  /** What compiling a plan sent at run time needs (POST/PUT /api/v1/plans). */
+  planContext: PlanContext
+}
+
+/** A plan as the config (and the API body) gives it, decoded. */
+export type PlanConfig = Config['plans'][number]
+
+/** The units (with their posts), posts and locale a plan's references are checked against. */
+export interface PlanContext {
+  units: ReadonlyArray<{ id: string; post?: string | undefined }>
+  posts: ReadonlySet<string>
+  locale: string
 }
 
 const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [key]: v } as { [P in K]?: V }))
@@ -46,32 +59,11 @@ export function compileIncidents(config: Config): IncidentsSetup {
     throw new Error(`incidents.rate.suggest_level: no patrol level "${inc.rate.suggest_level}" (ladder: ${known()})`)
   }
 
-  const unitIds = new Set(config.units.map((u) => u.id))
-  const postIds = new Set(config.posts.map((p) => p.id))
+  const planContext: PlanContext = { units: config.units.map((u) => ({ id: u.id, post: u.post })), posts: new Set(config.posts.map((p) => p.id)), locale: config.locale }
   const plans = new Map<string, PlanSpec>()
   for (const p of config.plans) {
-    const key = `plans.${p.id}`
     if (plans.has(p.id)) throw new Error(`plans: id "${p.id}" appears twice; ids must be unique`)
-    const checkpoints = p.checkpoints.map((c, i) => {
-      const ck = `${key}.checkpoints.${i}`
-      const absolute = c.lat !== undefined && c.lon !== undefined
-      const relative = c.north_m !== undefined || c.east_m !== undefined
-      if (p.positions === 'absolute' && !absolute) throw new Error(`${ck}: give lat and lon (the plan's positions are absolute)`)
-      if (p.positions === 'scene' && !absolute && !relative) throw new Error(`${ck}: give north_m/east_m from the scene, or lat and lon`)
-      for (const u of c.units) if (!unitIds.has(u)) throw new Error(`${ck}.units: no unit with id "${u}"`)
-      for (const post of c.posts) if (!postIds.has(post)) throw new Error(`${ck}.posts: no post with id "${post}"`)
-      const units = new Set(c.units)
-      for (const u of config.units) if (u.post !== undefined && c.posts.includes(u.post)) units.add(u.id)
-      if (units.size === 0) throw new Error(`${ck}: no responsible unit (give units or posts with units)`)
-      return {
-        name: (config.locale === 'en' ? c.name_en : undefined) ?? c.name,
-        ...(absolute ? { lat: c.lat as number, lon: c.lon as number } : { northM: c.north_m ?? 0, eastM: c.east_m ?? 0 }),
-        units: [...units].sort(),
-        arriveWithinMs: c.arrive_within,
-        radiusM: c.radius_m,
-      }
-    })
-    plans.set(p.id, { id: p.id, name: (config.locale === 'en' ? p.name_en : undefined) ?? p.name ?? p.id, positions: p.positions, dwellMs: p.dwell, checkpoints })
+    plans.set(p.id, compilePlan(p, planContext, `plans.${p.id}.`))
   }
 
   const h = inc.hotspots
@@ -92,5 +84,32 @@ export function compileIncidents(config: Config): IncidentsSetup {
     baseLevels,
     rate: { threshold: inc.rate.threshold, windowMs: inc.rate.window, suggestLevel: inc.rate.suggest_level, autoApply: inc.rate.auto_apply, autoExpiryMs: inc.rate.auto_expiry },
     plans,
+    planContext,
   }
+}
+
+/** A plan's config entry (or API body, decoded by the same schema) → PlanSpec; throws an Error naming the key after `key`. */
+export function compilePlan(p: PlanConfig, ctx: PlanContext, key: string): PlanSpec {
+  const unitIds = new Set(ctx.units.map((u) => u.id))
+  const checkpoints = p.checkpoints.map((c, i): CheckpointSpec => {
+    const ck = `${key}checkpoints.${i}`
+    const absolute = c.lat !== undefined && c.lon !== undefined
+    const relative = c.north_m !== undefined || c.east_m !== undefined
+    if (p.positions === 'absolute' && !absolute) throw new Error(`${ck}: give lat and lon (the plan's positions are absolute)`)
+    if (p.positions === 'scene' && !absolute && !relative) throw new Error(`${ck}: give north_m/east_m from the scene, or lat and lon`)
+    for (const u of c.units) if (!unitIds.has(u)) throw new Error(`${ck}.units: no unit with id "${u}"`)
+    for (const post of c.posts) if (!ctx.posts.has(post)) throw new Error(`${ck}.posts: no post with id "${post}"`)
+    const units = new Set(c.units)
+    for (const u of ctx.units) if (u.post !== undefined && c.posts.includes(u.post)) units.add(u.id)
+    if (units.size === 0 && c.nearest === undefined) throw new Error(`${ck}: no responsible unit (give units, posts with units, or nearest: N)`)
+    return {
+      name: (ctx.locale === 'en' ? c.name_en : undefined) ?? c.name,
+      ...(absolute ? { lat: c.lat as number, lon: c.lon as number } : { northM: c.north_m ?? 0, eastM: c.east_m ?? 0 }),
+      units: [...units].sort(),
+      ...opt('nearest', c.nearest),
+      arriveWithinMs: c.arrive_within,
+      radiusM: c.radius_m,
+    }
+  })
+  return { id: p.id, name: (ctx.locale === 'en' ? p.name_en : undefined) ?? p.name ?? p.id, positions: p.positions, dwellMs: p.dwell, checkpoints }
 }

@@ -16,6 +16,8 @@ export interface CheckpointSpec {
   eastM?: number
   /** Responsible units, posts already expanded to their units. */
   units: readonly string[]
+  /** Also the N nearest available units at activation (picked by the service, recorded in the activation). */
+  nearest?: number
   arriveWithinMs: number
   radiusM: number
 }
@@ -53,6 +55,8 @@ export interface CheckpointState {
   radiusM: number
   deadline: number
   units: string[]
+  /** Of `units`, those picked at activation as the nearest available (older state files: none). */
+  picked: string[]
   state: 'pending' | 'missed' | 'reached'
   reachedAt: number | null
   reachedBy: string | null
@@ -74,7 +78,7 @@ export interface Activation {
 }
 
 export class PlanError extends Error {
-  constructor(readonly code: 'conflict' | 'bad_request', message: string) {
+  constructor(readonly code: 'conflict' | 'bad_request' | 'not_found', message: string) {
     super(message)
   }
 }
@@ -109,7 +113,11 @@ export class PlanBoard {
     return out
   }
 
-  activate(spec: PlanSpec, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }, now: number): { activation: Activation; events: OutboundEvent[] } {
+  /**
+   * `picked[i]`: the units the service picked at activation for checkpoint i (`nearest: N`), added
+   * to its fixed ones and kept in the activation (state file, snapshot), so a restart keeps them.
+   */
+  activate(spec: PlanSpec, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null; picked?: ReadonlyArray<readonly string[]> }, now: number): { activation: Activation; events: OutboundEvent[] } {
     if (this.active.has(spec.id)) throw new PlanError('conflict', `plan ${spec.id} is already active`)
     const needsCentre = spec.checkpoints.some((c) => c.lat === undefined || c.lon === undefined)
     if (needsCentre && o.centre === null) throw new PlanError('bad_request', `plan ${spec.id} is placed relative to the scene: give an incident or a position`)
@@ -124,19 +132,24 @@ export class PlanBoard {
       by: o.by,
       dwellMs: spec.dwellMs,
       completedAt: null,
-      checkpoints: spec.checkpoints.map((cp, index) => ({
-        index,
-        name: cp.name,
-        ...placeCheckpoint(cp, o.centre),
-        radiusM: cp.radiusM,
-        deadline: now + cp.arriveWithinMs,
-        units: [...cp.units],
-        state: 'pending',
-        reachedAt: null,
-        reachedBy: null,
-        missedAt: null,
-        tracks: Object.fromEntries(cp.units.map((u) => [u, { insideSince: null, distanceM: null, approaching: null }])),
-      })),
+      checkpoints: spec.checkpoints.map((cp, index) => {
+        const picked = (o.picked?.[index] ?? []).filter((u) => !cp.units.includes(u))
+        const units = [...cp.units, ...picked]
+        return {
+          index,
+          name: cp.name,
+          ...placeCheckpoint(cp, o.centre),
+          radiusM: cp.radiusM,
+          deadline: now + cp.arriveWithinMs,
+          units,
+          picked,
+          state: 'pending' as const,
+          reachedAt: null,
+          reachedBy: null,
+          missedAt: null,
+          tracks: Object.fromEntries(units.map((u) => [u, { insideSince: null, distanceM: null, approaching: null }])),
+        }
+      }),
     }
     this.active.set(spec.id, a)
     const summary = this.texts.planActivated(spec.name, o.by, o.incidentId, a.checkpoints.length)
@@ -247,12 +260,17 @@ export class PlanBoard {
   restore(json: unknown, known: (planId: string) => boolean): void {
     const j = json as { version?: unknown; active?: unknown } | null
     if (j?.version !== 1 || !Array.isArray(j.active)) return
-    for (const a of j.active as Activation[]) if (typeof a?.planId === 'string' && known(a.planId) && Array.isArray(a.checkpoints)) this.active.set(a.planId, a)
+    for (const a of j.active as Activation[]) {
+      if (typeof a?.planId !== 'string' || !known(a.planId) || !Array.isArray(a.checkpoints)) continue
+      // State saved before checkpoints could have units picked at activation.
+      for (const c of a.checkpoints) c.picked = Array.isArray(c.picked) ? c.picked : []
+      this.active.set(a.planId, a)
+    }
   }
 }
 
 function cpData(c: CheckpointState) {
-  return { index: c.index, name: c.name, lat: c.lat, lon: c.lon, radiusM: c.radiusM, deadline: c.deadline, state: c.state, reachedAt: c.reachedAt, reachedBy: c.reachedBy, missedAt: c.missedAt, responsible: c.units }
+  return { index: c.index, name: c.name, lat: c.lat, lon: c.lon, radiusM: c.radiusM, deadline: c.deadline, state: c.state, reachedAt: c.reachedAt, reachedBy: c.reachedBy, missedAt: c.missedAt, responsible: c.units, picked: c.picked }
 }
 
 function event(a: Activation, type: string, at: number, id: string, summary: string, extra: Record<string, unknown>): OutboundEvent {

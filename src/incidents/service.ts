@@ -3,7 +3,8 @@
 // outage loses none), reads incidents from ClickHouse plus those not shipped yet, runs the
 // resource search on creation, recomputes hotspots (on a schedule and after
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
-// ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
+// ticks the plan board, keeps the plans' definitions (config + run-time versions, plan-catalogue.ts),
+// persists levels, plan versions and active plans under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream). A missed checkpoint is
 // also an alert (checkpoint_missed, checkpoint-alerts.ts) in the rule engine's book, handed to the
 // caller's alerts() (journaled, then delivered like the rules' transitions).
@@ -26,7 +27,9 @@ import { parseIncident, type Incident, type IncidentInput } from './incident.js'
 import { PatrolLevels, type LevelChange } from './levels.js'
 import { LevelSuggestions, SuggestionError, type ClosedSuggestion, type LevelSuggestion } from './level-suggestions.js'
 import { coverageOverrides } from './overrides.js'
-import { PlanBoard, type UnitPosition } from './plans.js'
+import { PlanBoard, placeCheckpoint, type PlanSpec, type UnitPosition } from './plans.js'
+import { PlanCatalogue, type PlanVersion } from './plan-catalogue.js'
+import { parsePlanBody } from './plan-body.js'
 import { RateWatch } from './rate-watch.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
 import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
@@ -101,6 +104,8 @@ export class IncidentService {
   readonly board: PlanBoard
   /** Open patrol_level.suggested proposals, for a human to accept or dismiss. */
   readonly suggestions = new LevelSuggestions()
+  /** The plans that can be activated (config + run-time versions). */
+  readonly plans: PlanCatalogue
   private readonly o: IncidentServiceOptions
   private readonly rate: RateWatch
   private hotspots = new Map<string, Hotspot[]>()
@@ -121,6 +126,7 @@ export class IncidentService {
     this.texts = o.texts ?? DEFAULT_INCIDENT_TEXTS
     this.levels = new PatrolLevels(o.setup.ladder, o.setup.baseLevels)
     this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search), this.texts)
+    this.plans = new PlanCatalogue(o.setup.plans)
     this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
     this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
     o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
@@ -128,7 +134,8 @@ export class IncidentService {
     ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
     this.suggestions.restore(this.read('level-suggestions.json'), (s) => this.suggestionValid(s))
-    this.board.restore(this.read('plans.json'), (id) => o.setup.plans.has(id))
+    this.plans.restore(this.read('plan-defs.json'))
+    this.board.restore(this.read('plans.json'), (id) => this.plans.get(id) !== undefined)
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
   }
@@ -195,9 +202,10 @@ export class IncidentService {
    * nearest live units, which the rule engine's grid index finds reading a few cells; listing every
    * unit first cost ~100 ms per incident with 100,000 tracked (bench/incidents.ts).
    */
-  search(lat: number, lon: number, now: number, k?: number): Proposal[] {
+  search(lat: number, lon: number, now: number, k?: number, exclude: Iterable<string> = []): Proposal[] {
     const s = k === undefined ? this.o.setup.search : { ...this.o.setup.search, k }
     const committed = this.board.committedUnits()
+    for (const u of exclude) committed.add(u)
     const near = this.o.rules.nearest(lat, lon, { k: Math.max(0, s.k) + committed.size, maxDistanceM: s.maxDistanceM > 0 ? s.maxDistanceM : undefined }, now)
     const candidates: Candidate[] = near.map((u) => ({ id: u.id, name: u.name, kind: u.kind, lat: u.lastFix!.lat, lon: u.lastFix!.lon, ts: u.lastFix!.ts, post: u.post, zone: u.zone }))
     return searchUnits(candidates, lat, lon, s, committed)
@@ -479,17 +487,70 @@ export class IncidentService {
   }
 
   planSpecs() {
-    return [...this.o.setup.plans.values()]
+    return this.plans.list().map((p) => p.spec)
   }
 
-  /** Resolves once its plan events are journaled (PlanError rejects it). */
+  /**
+   * Resolves once its plan events are journaled (PlanError rejects it). The `nearest: N` units are
+   * picked here, where the request came in, and travel in the command, so every engine applies the
+   * same choice.
+   */
   async activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }) {
-    const spec = this.o.setup.plans.get(planId)
+    const spec = this.plans.get(planId)
     if (spec === undefined) return null
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_on', planId, ...o }) as Promise<ReturnType<PlanBoard['activate']>['activation'] | null>
-    const r = this.board.activate(spec, o, this.o.now())
+    const now = this.o.now()
+    const picked = this.pickNearest(spec, o.centre, now)
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_on', planId, ...o, ...(picked === undefined ? {} : { picked }) }) as Promise<ReturnType<PlanBoard['activate']>['activation'] | null>
+    const r = this.board.activate(spec, { ...o, ...(picked === undefined ? {} : { picked }) }, now)
     await this.planEvents(r.events)
     return r.activation
+  }
+
+  /**
+   * For each `nearest: N` checkpoint, the N nearest available units (live, not committed to an
+   * active plan, not already responsible in this plan), checkpoint by checkpoint in the plan's
+   * order. Undefined when the plan has none, or when its positions cannot be placed (no centre:
+   * the activation is refused anyway).
+   */
+  private pickNearest(spec: PlanSpec, centre: { lat: number; lon: number } | null, now: number): string[][] | undefined {
+    if (!spec.checkpoints.some((c) => c.nearest !== undefined)) return undefined
+    if (centre === null && spec.checkpoints.some((c) => c.lat === undefined || c.lon === undefined)) return undefined
+    const taken = new Set(spec.checkpoints.flatMap((c) => c.units))
+    return spec.checkpoints.map((cp) => {
+      if (cp.nearest === undefined) return []
+      const at = placeCheckpoint(cp, centre)
+      const units = this.search(at.lat, at.lon, now, cp.nearest, taken).map((p) => p.unitId)
+      for (const u of units) taken.add(u)
+      return units
+    })
+  }
+
+  /** Creates (`create`) or replaces a plan from an API body; resolves with the new version (PlanError rejects it). */
+  async definePlan(body: unknown, mode: 'create' | 'replace', by: string, planId?: string): Promise<PlanVersion> {
+    const spec = parsePlanBody(body, this.o.setup.planContext, planId)
+    const source = { ...(body as Record<string, unknown>), id: spec.id }
+    const cmd: IncidentCommand = { op: 'plan_define', mode, spec, source, by }
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, cmd) as Promise<PlanVersion>
+    return this.applyDefine(cmd, this.o.now())
+  }
+
+  /** Deletes a plan (refused while active); resolves with the deletion's version. */
+  async deletePlan(planId: string, by: string): Promise<PlanVersion> {
+    const cmd: IncidentCommand = { op: 'plan_delete', planId, by }
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, cmd) as Promise<PlanVersion>
+    return this.applyDefine(cmd, this.o.now())
+  }
+
+  /** Both ops checked against the board at apply time (log order in cluster mode). */
+  private applyDefine(cmd: Extract<IncidentCommand, { op: 'plan_define' | 'plan_delete' }>, now: number): PlanVersion {
+    const id = cmd.op === 'plan_define' ? cmd.spec.id : cmd.planId
+    if (this.board.get(id) !== undefined && (cmd.op === 'plan_delete' || cmd.mode === 'replace')) {
+      throw new PlanError('conflict', `plan ${id} is active: stand it down (POST /api/v1/plans/${id}/deactivate) before ${cmd.op === 'plan_delete' ? 'deleting' : 'changing'} it`)
+    }
+    const v = cmd.op === 'plan_delete' ? this.plans.remove(id, cmd.by, now)
+      : cmd.mode === 'create' ? this.plans.create(cmd.spec, cmd.source, cmd.by, now) : this.plans.replace(cmd.spec, cmd.source, cmd.by, now)
+    this.write('plan-defs.json', this.plans.toJSON())
+    return v
   }
 
   /** Resolves once its plan events are journaled (PlanError rejects it). */
@@ -551,7 +612,7 @@ export class IncidentService {
     if (r.ok) return r.value
     if (r.error === 'level') throw new LevelError(r.message)
     if (r.error === 'suggestion_not_found' || r.error === 'suggestion_closed') throw new SuggestionError(r.error === 'suggestion_closed' ? 'closed' : 'not_found', r.message)
-    throw new PlanError(r.error === 'plan_conflict' ? 'conflict' : 'bad_request', r.message)
+    throw new PlanError(r.error === 'plan_conflict' ? 'conflict' : r.error === 'plan_not_found' ? 'not_found' : 'bad_request', r.message)
   }
 
   /**
@@ -605,7 +666,7 @@ export class IncidentService {
       } catch (err) {
         if (err instanceof LevelError) outcome = { ok: false, error: 'level', message: err.message }
         else if (err instanceof SuggestionError) outcome = { ok: false, error: err.code === 'closed' ? 'suggestion_closed' : 'suggestion_not_found', message: err.message }
-        else if (err instanceof PlanError) outcome = { ok: false, error: err.code === 'conflict' ? 'plan_conflict' : 'plan_bad_request', message: err.message }
+        else if (err instanceof PlanError) outcome = { ok: false, error: err.code === 'conflict' ? 'plan_conflict' : err.code === 'not_found' ? 'plan_not_found' : 'plan_bad_request', message: err.message }
         else throw err
       }
     })
@@ -617,8 +678,8 @@ export class IncidentService {
       case 'create': return this.applyCreate(cmd, now)
       case 'level': return this.setLevelAt(cmd.zoneId, cmd.level, cmd, now)
       case 'plan_on': {
-        const spec = this.o.setup.plans.get(cmd.planId)
-        if (spec === undefined) throw new PlanError('bad_request', `no plan ${cmd.planId} in this engine's configuration (run one configuration across the cluster)`)
+        const spec = this.plans.get(cmd.planId)
+        if (spec === undefined) throw new PlanError('not_found', `no plan ${cmd.planId} (deleted meanwhile, or not in this engine's configuration: run one configuration across the cluster)`)
         const r = this.board.activate(spec, cmd, now)
         void this.planEvents(r.events)
         return r.activation
@@ -631,6 +692,9 @@ export class IncidentService {
       }
       case 'suggestion_accept': return this.acceptAt(cmd.id, cmd, now)
       case 'suggestion_dismiss': return this.dismissAt(cmd.id, cmd, now)
+      case 'plan_define':
+      case 'plan_delete':
+        return this.applyDefine(cmd, now)
     }
   }
 
@@ -686,6 +750,7 @@ export class IncidentService {
       levels: this.levels.toJSON(),
       suggestions: this.suggestions.toJSON(),
       plans: this.board.toJSON(),
+      defs: this.plans.toJSON(),
       rate: this.rate.toJSON(),
       hotspots: [...this.hotspots],
       hotspotsAt: this.hotspotsAt,
@@ -699,7 +764,8 @@ export class IncidentService {
     if (typeof j !== 'object' || j === null || j.v !== 1) return
     this.levels.restore(j.levels)
     this.suggestions.restore(j.suggestions, (s) => this.suggestionValid(s))
-    this.board.restore(j.plans, (id) => this.o.setup.plans.has(id))
+    this.plans.restore(j.defs)
+    this.board.restore(j.plans, (id) => this.plans.get(id) !== undefined)
     this.rate.load(j.rate)
     if (Array.isArray(j.hotspots)) this.hotspots = new Map(j.hotspots)
     this.hotspotsAt = typeof j.hotspotsAt === 'number' ? j.hotspotsAt : null
@@ -726,6 +792,8 @@ export interface IncidentsSnapshot {
   /** Open and recently closed level suggestions (absent in an older engine's snapshot). */
   suggestions?: unknown
   plans: unknown
+  /** Run-time plan versions (absent in older snapshots: the config's plans only). */
+  defs?: unknown
   rate: unknown
   hotspots: HotspotZones
   hotspotsAt: number | null

@@ -24,6 +24,7 @@ import { startWall, isWall } from './views/wall.js'
 import { unitLabel } from './unit-finder.js'
 import { canOperate } from './api.js'
 import { LevelControls } from './views/level-controls.js'
+import { PlanControls } from './views/plan-controls.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -106,6 +107,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const units = new UnitList(store, map, (id) => void details.show(id))
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
+  left.append(new PlanControls(ops, session, (text) => alerts.flash(text)).el)
   right.append(details.el, units.el, search.el, replay.el)
   // Patrol level controls and suggestions: operate sessions only (suggestions first on the page).
   if (canOperate(session)) {

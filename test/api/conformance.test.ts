@@ -237,6 +237,14 @@ t.test('real answers validate against their schemas and lose no field in seriali
   t.match(detail.json(), { id: 'ring', positions: 'scene', checkpoints: [{ name: 'North', northM: 300, eastM: 0 }], active: { incidentId: 'R-1', centre: { lat: 36.5102 } } })
   await call('POST', '/api/v1/plans/gate/deactivate', 'operate')
   t.equal((await call('GET', '/api/v1/plans/nope')).statusCode, 404)
+  // Plans defined at run time: created (with a nearest-at-activation checkpoint), replaced, activated, versions, deleted.
+  const drill = { id: 'drill', name: 'Drill', checkpoints: [{ name: 'Gate', lat: 36.49, lon: 117.86, nearest: 1, arrive_within: '4m' }] }
+  t.equal((await call('POST', '/api/v1/plans', 'operate', drill)).statusCode, 201)
+  t.match((await call('PUT', '/api/v1/plans/drill', 'operate', { ...drill, name: 'Drill 2' })).json(), { version: 2, spec: { name: 'Drill 2' } })
+  t.match((await call('POST', '/api/v1/plans/drill/activate', 'operate', {})).json().checkpoints, [{ picked: [/./] }])
+  await call('POST', '/api/v1/plans/drill/deactivate', 'operate')
+  t.match((await call('GET', '/api/v1/plans/drill/versions')).json(), { planId: 'drill', versions: [{ version: 1 }, { version: 2 }] })
+  t.match((await call('DELETE', '/api/v1/plans/drill', 'operate')).json(), { version: 3, deleted: true })
 
   // Replay (the map's), on the stored patrol day.
   const pos = await call('GET', `/api/v1/replay/positions?from=${at(8)}&to=${at(9)}&step_ms=60000`)

@@ -22,6 +22,9 @@ t.test('every kind round trips unchanged', async (t) => {
     { k: 'inc', cmd: { op: 'plan_off', planId: 'gate', by: 'ops:li' }, now: T0 + 8000, request: 'req-6' },
     { k: 'inc', cmd: { op: 'suggestion_accept', id: 'patrol_level.suggested.grid-2.1', by: 'ops:li', expiresAt: T0 + 60_000 }, now: T0 + 8000, request: 'req-7' },
     { k: 'inc', cmd: { op: 'suggestion_dismiss', id: 'patrol_level.suggested.grid-2.2', by: 'ops:li', reason: null }, now: T0 + 8000, request: 'req-8' },
+    { k: 'inc', cmd: { op: 'plan_on', planId: 'ring', by: 'ops:li', incidentId: 'I-1', centre: { lat: 1, lon: 2 }, picked: [[], ['P-017']] }, now: T0 + 8000, request: 'req-7' },
+    { k: 'inc', cmd: { op: 'plan_define', mode: 'create', spec: { id: 'ring', name: 'Ring', positions: 'scene', dwellMs: 30_000, checkpoints: [{ name: 'N', northM: 100, eastM: 0, units: [], nearest: 1, arriveWithinMs: 300_000, radiusM: 100 }] }, source: { id: 'ring', checkpoints: [{ name: 'N', north_m: 100, nearest: 1 }] }, by: 'ops:li' }, now: T0 + 8000, request: 'req-8' },
+    { k: 'inc', cmd: { op: 'plan_delete', planId: 'ring', by: 'ops:li' }, now: T0 + 8000, request: 'req-9' },
     { k: 'hot', zones: [['grid-2', [{ cell: '8f2830828052d25', score: 3.5, count: 2, zoneId: 'grid-2', zoneCell: '89283082803ffff' }]]], at: T0, now: T0 + 9000 },
   ]
   for (const r of records) t.same(decodeRecord(encodeRecord(r)), r, r.k)
@@ -41,6 +44,9 @@ t.test('refusals say why, and never throw', async (t) => {
   t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"level","zoneId":"z"}}'), 'an incidents command that cannot be applied: a level change without zoneId/level/reason/by/expiresAt')
   t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"suggestion_accept","id":"s","by":"b"}}'), 'an incidents command that cannot be applied: a suggestion acceptance without id/by/expiresAt')
   t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"suggestion_dismiss","id":"s","by":"b","reason":3}}'), 'an incidents command that cannot be applied: a suggestion dismissal without id/by/reason')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"plan_define","mode":"create","spec":{"id":"p"},"source":{},"by":"x"}}'), 'an incidents command that cannot be applied: a plan definition without mode/spec/source/by')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"plan_on","planId":"p","by":"x","incidentId":null,"centre":null,"picked":[[1]]}}'), 'an incidents command that cannot be applied: a plan activation without planId/by/incidentId/centre')
+  t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"plan_delete"}}'), 'an incidents command that cannot be applied: a plan deletion without planId/by')
   t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"drop_table"}}'), 'an incidents command that cannot be applied: unknown incident command "drop_table"')
   t.equal(raw('{"k":"inc","now":1,"request":"r","cmd":{"op":"create","incidents":[{"id":"x"}],"source":"api","search":true,"by":"b"}}'), 'an incidents command that cannot be applied: a create without valid incidents/source/search/by')
   t.equal(raw('{"k":"hot","zones":[],"now":1}'), 'a hotspots record without at/now')

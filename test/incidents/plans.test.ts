@@ -125,4 +125,10 @@ t.test('activation errors, placement, restore', async (t) => {
   r.restore(null, () => true)
   r.restore({ version: 9 }, () => true)
   t.equal(r.list().length, 1)
+  // State saved before nearest-at-activation: checkpoints without `picked` read as none picked.
+  const old = JSON.parse(JSON.stringify(board.toJSON())) as { active: Array<{ checkpoints: Array<{ picked?: unknown }> }> }
+  for (const c of old.active[0]!.checkpoints) delete c.picked
+  const o = new PlanBoard(eta)
+  o.restore(old, () => true)
+  t.same(o.get('ring')?.checkpoints.map((c) => c.picked), board.get('ring')?.checkpoints.map(() => []))
 })

@@ -204,3 +204,29 @@ t.test('level suggestions through the log: accepted and dismissed on every engin
   t.same(fresh.svc.snapshot(), a.svc.snapshot(), 'suggestions travel in the snapshot')
   t.throws(() => fresh.svc.suggestions.get(second), { code: 'closed' })
 })
+
+t.test('plan definitions through the log: every engine holds the same versions; nearest units picked once, where the request came in', async (t) => {
+  const c = cluster(2)
+  const [a, b] = c.engines as [typeof c.engines[0], typeof c.engines[0]]
+  // Only engine A sees P-017: the pick is made there and travels in the command.
+  feed(a.rules, fix('P-017', T0 - 1000, offset(BASE, 100, 0), { receivedAt: T0 - 1000 }))
+  const ring = { id: 'ring', positions: 'scene', checkpoints: [{ name: 'North', north_m: 100, nearest: 1 }] }
+  t.match(await a.svc.definePlan(ring, 'create', 'ops:li'), { planId: 'ring', version: 1, by: 'ops:li', at: T0 })
+  t.equal(b.svc.plans.get('ring')?.checkpoints[0]?.nearest, 1, 'engine B has the plan')
+  await t.rejects(b.svc.definePlan(ring, 'create', 'x'), { code: 'conflict' }, 'refused alike from either engine')
+  await t.rejects(b.svc.deletePlan('nope', 'x'), { code: 'not_found' })
+  await t.rejects(b.svc.definePlan({ ...ring, dwell: 'x' }, 'create', 'x'), { code: 'bad_request' }, 'a bad body is refused before the log')
+  const act = await a.svc.activate('ring', { by: 'ops:li', incidentId: null, centre: BASE })
+  t.same(act?.checkpoints[0]?.picked, ['P-017'])
+  t.same(b.svc.board.get('ring')?.checkpoints[0]?.units, ['P-017'], 'engine B applied the same pick')
+  await t.rejects(b.svc.deletePlan('ring', 'x'), { code: 'conflict' }, 'no deletion while active, on any engine')
+  await b.svc.deactivate('ring', 'x')
+  t.match(await b.svc.definePlan({ name: 'Ring 2', checkpoints: [{ name: 'N', lat: BASE.lat, lon: BASE.lon, units: ['P-017'] }] }, 'replace', 'ops:wang', 'ring'), { version: 2 })
+  t.match(await a.svc.deletePlan('gate', 'ops:wang'), { planId: 'gate', version: 2, spec: null })
+  t.same(a.svc.snapshot(), b.svc.snapshot(), 'the same definitions everywhere')
+  t.notOk(existsSync(join(a.dir, 'incidents', 'plan-defs.json')), 'no state file in cluster mode')
+  const fresh = c.make(2)
+  fresh.svc.restoreState(JSON.parse(JSON.stringify(a.svc.snapshot())))
+  t.same(fresh.svc.planSpecs().map((p) => [p.id, p.name]), [['ring', 'Ring 2']], 'the versions travel in the snapshot')
+  t.same(fresh.svc.plans.versions('ring').map((v) => v.version), [1, 2])
+})

@@ -207,6 +207,21 @@ export const en = {
   'integrity.evidence.comparisons': 'comparisons',
   'integrity.evidence.meanDistanceM': 'mean distance (m)',
   'integrity.evidence.maxDistanceM': 'largest distance (m)',
+  'plan.title': 'Emergency plans',
+  'plan.refresh': 'Refresh',
+  'plan.pick': 'Plan',
+  'plan.incident': 'For incident',
+  'plan.noIncident': '— no incident —',
+  'plan.activate': 'Activate',
+  'plan.standDown': 'Stand down',
+  'plan.none': 'No plan defined.',
+  'plan.versionOf': 'version {v}, {origin}',
+  'plan.originConfig': 'from the config file',
+  'plan.originApi': 'set at run time',
+  'plan.active': 'active',
+  'plan.activated': 'Plan {name} activated.',
+  'plan.stoodDown': 'Plan {name} stood down.',
+  'plan.failed': 'Refused: {message}',
 } as const
 
 export type MessageKey = keyof typeof en
