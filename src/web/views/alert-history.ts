@@ -30,13 +30,17 @@ export class AlertHistory {
   private readonly go = h('button', { type: 'button', id: 'history-show' })
   private readonly note = h('div', { class: 'hint', id: 'history-note' })
   private readonly list = h('ul', { class: 'alert-list history-list', id: 'history-list' })
+  /** Set once the dispatcher edits the period; until then it follows the clock. */
+  private picked = false
   private shown: Alert[] = []
   private more = false
 
   constructor(private readonly store: Store, private readonly panel: AlertPanel) {
-    const now = Date.now()
-    this.from.value = localInput(now - DAY)
-    this.to.value = localInput(now)
+    this.follow(Date.now())
+    // Until the dispatcher picks a period, it is the last day up to the moment of each query: the
+    // inputs hold minutes, and a period fixed when the page opened hid every alert since.
+    this.from.addEventListener('input', () => { this.picked = true })
+    this.to.addEventListener('input', () => { this.picked = true })
     this.el.append(
       label(h('summary'), 'alerts.history'),
       h('div', { class: 'row' }, label(h('label', { for: 'history-from' }), 'alerts.historyFrom'), this.from),
@@ -57,9 +61,17 @@ export class AlertHistory {
     fillAlertFilters(this.kind, this.zone, this.store)
   }
 
+  /** Shows the default period (the last day) ending at `now`, rounded up to the next minute. */
+  private follow(now: number): void {
+    this.from.value = localInput(now - DAY)
+    this.to.value = localInput(now + 60_000)
+  }
+
   async load(): Promise<void> {
-    const from = new Date(this.from.value).getTime()
-    const to = new Date(this.to.value).getTime()
+    const now = Date.now()
+    if (!this.picked) this.follow(now)
+    const from = this.picked ? new Date(this.from.value).getTime() : now - DAY
+    const to = this.picked ? new Date(this.to.value).getTime() : now + 1
     const q = new URLSearchParams({ state: 'all', limit: String(LIMIT) })
     if (Number.isFinite(from)) q.set('from', String(from))
     if (Number.isFinite(to)) q.set('to', String(to))
