@@ -1,5 +1,5 @@
 // What an operator asks of the incidents stage (create incidents, change a zone's patrol level,
-// activate or end a plan) as a value: cluster mode appends it to the log and every engine applies
+// activate or end a plan, assign units to an incident or close it) as a value: cluster mode appends it to the log and every engine applies
 // it, in the log's order and with the record's clock, to its own levels, plans and incidents.
 // The engine whose API took the request parses it first (bad rows are refused there), so every
 // engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
@@ -9,6 +9,7 @@ import type { AlertEvent } from '../rules/alert-event.js'
 import type { Hotspot } from './hotspots.js'
 import type { Incident } from './incident.js'
 import type { IncidentRecord } from './incident-journal.js'
+import type { DispatchTarget } from './dispatch-events.js'
 
 /** A parsed incident and the zone it fell in (null: in none). */
 export type ZonedIncident = Incident & { zone: string | null }
@@ -18,11 +19,13 @@ export type IncidentCommand =
   | { op: 'level'; zoneId: string; level: string; reason: string; by: string; expiresAt: number | null }
   | { op: 'plan_on'; planId: string; by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }
   | { op: 'plan_off'; planId: string; by: string }
+  | { op: 'assign'; incident: DispatchTarget; units: string[]; by: string; note: string }
+  | { op: 'close'; incident: DispatchTarget; outcome: string; by: string }
 
 /** What applying a command gave: its value (per op), or the refusal every engine reached alike. */
 export type IncidentOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request'; message: string }
+  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'dispatch_conflict' | 'dispatch_bad_request'; message: string }
 
 /** Hotspots per zone as a record carries them (a Map is not JSON). */
 export type HotspotZones = Array<[string, Hotspot[]]>
@@ -59,6 +62,11 @@ function isZonedIncident(v: unknown): boolean {
     str(i.address) && str(i.description) && orNull(i.zone, str)
 }
 
+function isTarget(v: unknown): boolean {
+  const i = v as Record<string, unknown> | null
+  return isPoint(v) && str(i?.id) && orNull(i?.zone, str)
+}
+
 /** Null when `v` is a command this version applies, else why not. */
 export function commandProblem(v: unknown): string | null {
   const c = v as Record<string, unknown> | null
@@ -72,6 +80,10 @@ export function commandProblem(v: unknown): string | null {
       return str(c.planId) && str(c.by) && orNull(c.incidentId, str) && orNull(c.centre, isPoint) ? null : 'a plan activation without planId/by/incidentId/centre'
     case 'plan_off':
       return str(c.planId) && str(c.by) ? null : 'a plan deactivation without planId/by'
+    case 'assign':
+      return isTarget(c.incident) && Array.isArray(c.units) && c.units.every(str) && str(c.by) && str(c.note) ? null : 'an assignment without incident/units/by/note'
+    case 'close':
+      return isTarget(c.incident) && str(c.outcome) && str(c.by) ? null : 'a close without incident/outcome/by'
     default:
       return `unknown incident command ${JSON.stringify(c.op)?.slice(0, 20)}`
   }
