@@ -225,6 +225,11 @@ t.test('real answers validate against their schemas and lose no field in seriali
   t.match(detail.json(), { id: 'ring', positions: 'scene', checkpoints: [{ name: 'North', northM: 300, eastM: 0 }], active: { incidentId: 'R-1', centre: { lat: 36.5102 } } })
   await call('POST', '/api/v1/plans/gate/deactivate', 'operate')
   t.equal((await call('GET', '/api/v1/plans/nope')).statusCode, 404)
+  // Dispatch: one incident, its candidates, assign, close.
+  t.match((await call('GET', '/api/v1/incidents/R-1')).json(), { id: 'R-1', status: 'open', assignments: [] })
+  await call('GET', '/api/v1/incidents/R-1/candidates?k=3')
+  t.match((await call('POST', '/api/v1/incidents/R-1/assign', 'operate', { units: ['P-1'], note: 'go' })).json(), { added: ['P-1'], assignments: [{ unitId: 'P-1', by: 'sgt.wang' }] })
+  t.match((await call('POST', '/api/v1/incidents/R-1/close', 'operate', { outcome: 'handled' })).json(), { status: 'closed', outcome: 'handled' })
 
   // Replay (the map's), on the stored patrol day.
   const pos = await call('GET', `/api/v1/replay/positions?from=${at(8)}&to=${at(9)}&step_ms=60000`)
