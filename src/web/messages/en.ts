@@ -182,6 +182,7 @@ export const en = {
   'incident.needOutcome': 'Say how the incident ended.',
   'incident.assignedOk': 'Units assigned.',
   'incident.closedOk': 'Incident closed.',
+  'incident.distanceEta': '{distance}, ETA {eta} min',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -184,4 +184,5 @@ export const zhCN: Record<MessageKey, string> = {
   'incident.needOutcome': '请填写处置结果。',
   'incident.assignedOk': '已调派。',
   'incident.closedOk': '已结案。',
+  'incident.distanceEta': '相距 {distance}，预计 {eta} 分钟',
 }

@@ -103,7 +103,7 @@ export class IncidentActions {
       cb.checked = this.checked.has(c.unitId)
       cb.onchange = () => { if (cb.checked) this.checked.add(c.unitId); else this.checked.delete(c.unitId) }
       boxes.push(cb)
-      ul.append(h('li', { 'data-unit': c.unitId }, h('label', {}, cb, ' ', h('strong', {}, this.nameOf(c.unitId)), ` · ${t('ops.unitOnWay', { unit: c.unitId, distance: fmtDistance(c.distanceM), eta: eta(c.etaS) })}`)))
+      ul.append(h('li', { 'data-unit': c.unitId }, h('label', {}, cb, ' ', h('strong', {}, this.nameOf(c.unitId)), ` · ${t('incident.distanceEta', { distance: fmtDistance(c.distanceM), eta: eta(c.etaS) })}`)))
     }
     const note = this.note
     note.placeholder = t('incident.note')
