@@ -1,7 +1,8 @@
 // The dispatcher records, assigns and closes an incident from the map, in headless Chromium
 // against a real engine (embedded broker and ClickHouse): pick the scene with a map click, record
 // it, see the nearest available units, assign one (a line from the unit to the scene), reload
-// (the assignment is still there), close with an outcome (the line goes).
+// (the assignment is still there), close with an outcome (the line goes); with a read token the
+// card has no controls and there is no form.
 import t from 'tap'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
@@ -10,6 +11,7 @@ import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
 requireChromium(t, "the dispatch console's browser test")
 
 const OPERATE = 'op-token-0123456789abcdef'
+const READ = 'rd-token-0123456789abcdef'
 const SCENE = { lat: 36.492, lon: 117.865 }
 const config = {
   units: [
@@ -18,11 +20,11 @@ const config = {
   ],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
+  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
 buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
+const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
 t.teardown(() => h.engine.stop())
 const pub = await connect(h.mqttUrl, { clientId: 'incident-console-e2e' })
 t.teardown(() => pub.end(true))
@@ -101,4 +103,22 @@ t.test('a reload keeps the assignment; closing with an outcome ends it', async (
   await page.waitForFunction((i) => (window as unknown as { hexpatrol: Probe }).hexpatrol.incidentLines(i) === 0, id, { timeout: 30_000 })
   const r = await get<{ status: string; outcome: string; assignments: Array<{ unitId: string }> }>(`/api/v1/incidents/${id}`)
   t.match(r.body, { status: 'closed', outcome: 'suspect arrested', assignments: [{ unitId: 'V-1' }] })
+})
+
+t.test('read scope: the card without controls, no form', async (t) => {
+  const r = await fetch(`${h.httpUrl}/api/v1/incidents`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'R-open', type: 'theft', lat: SCENE.lat, lon: SCENE.lon }) })
+  t.equal(r.status, 201)
+  await page.click('#logout')
+  await page.waitForSelector('#login-token', { timeout: 30_000 })
+  await page.fill('#login-token', READ)
+  await page.click('#login-submit')
+  await page.waitForSelector('#conn.live', { timeout: 30_000 })
+  await page.waitForSelector(`#incident-select option[value="${id}"]`, { state: 'attached', timeout: 30_000 })
+  t.equal(await page.$('#incident-record'), null, 'no record form')
+  await page.waitForSelector('#incident-select option[value="R-open"]', { state: 'attached', timeout: 30_000 })
+  await page.selectOption('#incident-select', 'R-open')
+  await page.waitForSelector('#incident-card[data-status="open"] #incident-assigned', { timeout: 30_000 })
+  t.equal(await page.$('#incident-assign'), null, 'an open incident: no assign button')
+  t.equal(await page.$('#incident-close'), null, '… and no close button')
+  t.equal(await page.$('#incident-candidates'), null)
 })
