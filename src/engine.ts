@@ -564,7 +564,8 @@ export class Engine {
 
   /**
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
-   * open coverage gaps and stale cells, the live units and the plans' committed units; refreshed
+   * open coverage gaps and stale cells, the live units and the units committed to plans or open
+   * incidents; refreshed
    * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
    * events go through the one publish path. In memory: nothing to stop.
    */
@@ -575,7 +576,7 @@ export class Engine {
     this.#tasks = new PatrolTaskService({
       setup: stages.patrolTasks,
       rules,
-      busy: () => incidents?.board.committedUnits() ?? new Set<string>(),
+      busy: () => incidents?.committedUnits() ?? new Set<string>(),
       publish,
     })
   }

@@ -201,7 +201,7 @@ export class IncidentService {
     const s = k === undefined ? this.o.setup.search : { ...this.o.setup.search, k }
     // Committed: manning an active plan or assigned to an open incident. Registered units only:
     // unknown ones are skipped, asking for more while they crowd out the k nearest.
-    const committed = new Set([...this.board.committedUnits(), ...this.dispatch.committedUnits().keys()])
+    const committed = this.committedUnits()
     const wantK = Math.max(0, s.k)
     let want = wantK + committed.size
     let near = this.o.rules.nearest(lat, lon, { k: want, maxDistanceM: s.maxDistanceM > 0 ? s.maxDistanceM : undefined }, now)
@@ -493,6 +493,11 @@ export class IncidentService {
     const alerts = checkpointAlertsOfTick(this.o.rules, this.board, events)
     void this.planEvents(events)
     this.raise(alerts)
+  }
+
+  /** Units not available: manning an active plan or assigned to an open incident. */
+  committedUnits(): Set<string> {
+    return new Set([...this.board.committedUnits(), ...this.dispatch.committedUnits().keys()])
   }
 
   /** An incident's assignments and status (open with none when it never had any). */
