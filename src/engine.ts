@@ -565,9 +565,8 @@ export class Engine {
   /**
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
    * open coverage gaps and stale cells, the live units and the units committed to plans or open
-   * incidents; refreshed
-   * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
-   * events go through the one publish path. In memory: nothing to stop.
+   * incidents; refreshed and ticked with the rule ticks (#startSchedule), fed every accepted fix
+   * (#withTasks); its events go through the one publish path. In memory: nothing to stop.
    */
   #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
     const rules = this.#rules
