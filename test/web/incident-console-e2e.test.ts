@@ -2,7 +2,7 @@
 // against a real engine (embedded broker and ClickHouse): pick the scene with a map click, record
 // it, see the nearest available units, assign one (a line from the unit to the scene), reload
 // (the assignment is still there), close with an outcome (the line goes); with a read token the
-// card has no controls and there is no form.
+// card has no controls and there is no form, and follows another dispatcher's assignment live.
 import t from 'tap'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
@@ -121,4 +121,10 @@ t.test('read scope: the card without controls, no form', async (t) => {
   t.equal(await page.$('#incident-assign'), null, 'an open incident: no assign button')
   t.equal(await page.$('#incident-close'), null, '… and no close button')
   t.equal(await page.$('#incident-candidates'), null)
+  // Another dispatcher assigns V-2: incident.assigned on the stream updates the card and the map.
+  const r2 = await fetch(`${h.httpUrl}/api/v1/incidents/R-open/assign`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' }, body: JSON.stringify({ units: ['V-2'] }) })
+  t.equal(r2.status, 200)
+  await page.waitForSelector('#incident-assigned li[data-unit="V-2"]', { timeout: 30_000 })
+  await page.waitForFunction(() => (window as unknown as { hexpatrol: Probe }).hexpatrol.incidentLines('R-open') === 1, undefined, { timeout: 30_000 })
+  t.pass('the stream\'s incident.assigned shows on the card and the map')
 })
