@@ -11,9 +11,10 @@ export interface DispatchTarget { id: string; lat: number; lon: number; zone: st
 
 const zoneOf = (i: DispatchTarget) => (i.zone === null ? {} : { zoneId: i.zone })
 
-export function assignedEvent(i: DispatchTarget, state: DispatchState, added: readonly Assignment[], now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
+/** `added`: the units this call assigned (by `o.by`, with `o.note`), the last ones of `state.assignments`. */
+export function assignedEvent(i: DispatchTarget, state: DispatchState, added: readonly Assignment[], o: { by: string; note: string }, now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
   const before = state.assignments.length - added.length
-  const by = added[0]?.by ?? ''
+  const by = o.by
   return {
     id: `incident.${i.id}.assigned.${before}`,
     type: 'incident.assigned',
@@ -26,24 +27,24 @@ export function assignedEvent(i: DispatchTarget, state: DispatchState, added: re
       scene: { lat: i.lat, lon: i.lon },
       units: added.map((a) => ({ unitId: a.unitId, distanceM: a.distanceM, etaS: a.etaS })),
       by,
-      note: added[0]?.note ?? '',
+      note: o.note,
       assignments: state.assignments.map((a) => a.unitId),
     },
   }
 }
 
-export function closedEvent(i: DispatchTarget, state: DispatchState, now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
+export function closedEvent(i: DispatchTarget, state: DispatchState, o: { outcome: string; by: string }, now: number, texts: IncidentTexts = DEFAULT_INCIDENT_TEXTS): OutboundEvent {
   return {
     id: `incident.${i.id}.closed`,
     type: 'incident.closed',
     at: now,
     subject: `incident:${i.id}`,
-    summary: texts.incidentClosed(i.id, state.outcome ?? '', state.closedBy ?? ''),
+    summary: texts.incidentClosed(i.id, o.outcome, o.by),
     data: {
       incidentId: i.id,
       ...zoneOf(i),
-      outcome: state.outcome,
-      by: state.closedBy,
+      outcome: o.outcome,
+      by: o.by,
       units: state.assignments.map((a) => ({ unitId: a.unitId })),
     },
   }

@@ -91,7 +91,7 @@ export class DispatchBoard {
   close(incidentId: string, outcome: string, by: string, now: number): DispatchState {
     if (outcome.trim() === '') throw new DispatchError('bad_request', 'outcome: say how the incident ended')
     const cur = this.view(incidentId)
-    if (cur.status === 'closed') throw new DispatchError('conflict', `incident ${incidentId} was closed by ${cur.closedBy ?? '?'} already`)
+    if (cur.status === 'closed') throw new DispatchError('conflict', `incident ${incidentId} was closed by ${String(cur.closedBy)} already`)
     const state: DispatchState = { ...cur, status: 'closed', outcome, closedBy: by, closedAt: now }
     this.byId.set(incidentId, state)
     return state

@@ -514,7 +514,7 @@ export class IncidentService {
   async assign(incidentId: string, units: readonly string[], o: { by: string; note: string }): Promise<{ state: DispatchState; added: Assignment[] } | null> {
     const inc = await this.incident(incidentId)
     if (inc === null) return null
-    const target: DispatchTarget = { id: inc.id, lat: inc.lat, lon: inc.lon, zone: inc.zone === '' ? null : inc.zone }
+    const target = targetOf(inc)
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'assign', incident: target, units: [...units], ...o }) as Promise<{ state: DispatchState; added: Assignment[] }>
     return this.assignAt(target, units, o, this.o.now())
   }
@@ -523,7 +523,7 @@ export class IncidentService {
   async close(incidentId: string, outcome: string, by: string): Promise<DispatchState | null> {
     const inc = await this.incident(incidentId)
     if (inc === null) return null
-    const target: DispatchTarget = { id: inc.id, lat: inc.lat, lon: inc.lon, zone: inc.zone === '' ? null : inc.zone }
+    const target = targetOf(inc)
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'close', incident: target, outcome, by }) as Promise<DispatchState>
     return this.closeAt(target, outcome, by, this.o.now())
   }
@@ -538,7 +538,7 @@ export class IncidentService {
     const r = this.dispatch.assign(inc.id, input, { ...o, known: (id) => this.o.dep.units.has(id) }, now)
     if (r.added.length > 0) {
       this.dispatchChanged(now)
-      this.emit(assignedEvent(inc, r.state, r.added, now, this.texts))
+      this.emit(assignedEvent(inc, r.state, r.added, o, now, this.texts))
     }
     return r
   }
@@ -546,7 +546,7 @@ export class IncidentService {
   private closeAt(inc: DispatchTarget, outcome: string, by: string, now: number): DispatchState {
     const state = this.dispatch.close(inc.id, outcome, by, now)
     this.dispatchChanged(now)
-    this.emit(closedEvent(inc, state, now, this.texts))
+    this.emit(closedEvent(inc, state, { outcome, by }, now, this.texts))
     return state
   }
 
@@ -724,6 +724,9 @@ export class IncidentService {
     this.hotspotTimer = null
   }
 }
+
+/** What dispatch needs of a stored incident (its zone '' outside every zone). */
+const targetOf = (inc: IncidentRow): DispatchTarget => ({ id: inc.id, lat: inc.lat, lon: inc.lon, zone: inc.zone === '' ? null : inc.zone })
 
 /** The incidents' part of cluster mode's fleet snapshot. */
 export interface IncidentsSnapshot {

@@ -11,6 +11,7 @@ import { UnshippedIncidents } from '../../../src/incidents/unshipped.js'
 import { incidentJournal } from '../../../src/journal/record.js'
 import { compileDeployment } from '../../../src/rules/deployment.js'
 import { tempDir } from '../../helpers/harness.js'
+import { dispatchCall } from '../../../src/api/incidents/dispatch-routes.js'
 import { as, conforms, fix, rig, testConfig, T0 } from '../helpers.js'
 
 const json = (scope: 'read' | 'operate') => ({ ...as(scope), 'content-type': 'application/json' })
@@ -55,6 +56,7 @@ t.test('record, candidates, assign, close: answers, refusals, events and audit r
   t.match(cand.json(), { incidentId: 'R-1', units: [{ unitId: 'P-1', distanceM: 222 }] })
   t.equal(cand.json().units.length, 1, 'k honoured')
   conforms(t, r.app, 'GET', '/api/v1/incidents/R-1/candidates', cand)
+  t.equal((await r.app.inject({ url: '/api/v1/incidents/nope/candidates', headers: as('read') })).statusCode, 404)
 
   t.equal((await r.app.inject({ method: 'POST', url: '/api/v1/incidents/R-1/assign', headers: json('read'), payload: { units: ['P-1'] } })).statusCode, 403, 'read scope cannot assign')
   const bad = await r.app.inject({ method: 'POST', url: '/api/v1/incidents/R-1/assign', headers: json('operate'), payload: { units: ['P-1', 'X-9'] } })
@@ -104,13 +106,16 @@ t.test('record, candidates, assign, close: answers, refusals, events and audit r
   t.equal((await r.app.inject({ method: 'POST', url: '/api/v1/incidents/R-1/close', headers: json('operate'), payload: { outcome: 'again' } })).statusCode, 409, 'closing a closed incident')
   t.equal((await r.app.inject({ method: 'POST', url: '/api/v1/incidents/R-1/assign', headers: json('operate'), payload: { units: ['O-2'] } })).statusCode, 409, 'assigning to a closed incident')
   t.equal((await r.app.inject({ method: 'POST', url: '/api/v1/incidents/R-2/assign', headers: json('operate'), payload: { units: ['P-1'] } })).statusCode, 200, 'P-1 is free again')
+  await r.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: json('operate'), payload: { id: 'FAR-1', type: 'theft', lat: 37.5, lon: 118.5 } })
+  t.equal((await r.app.inject({ method: 'POST', url: '/api/v1/incidents/FAR-1/close', headers: json('operate'), payload: { outcome: 'false alarm' } })).statusCode, 200)
+  t.notOk('zoneId' in published.find((e) => e.id === 'incident.FAR-1.closed')!.data, 'outside every zone: no zoneId (zone filters do not match it)')
 
   const rows = r.audits.filter((a) => a.action === 'incident.assign' || a.action === 'incident.close').map((a) => [a.action, a.details.status, a.details.target ?? null])
   t.same(rows, [
     ['incident.assign', 403, null], ['incident.assign', 400, null], ['incident.assign', 400, null], ['incident.assign', 404, null],
     ['incident.assign', 200, 'R-1'], ['incident.assign', 200, 'R-1'], ['incident.assign', 409, null],
     ['incident.close', 400, null], ['incident.close', 404, null], ['incident.close', 200, 'R-1'], ['incident.close', 409, null],
-    ['incident.assign', 409, null], ['incident.assign', 200, 'R-2'],
+    ['incident.assign', 409, null], ['incident.assign', 200, 'R-2'], ['incident.close', 200, 'FAR-1'],
   ], 'every attempt audited, refusals and denials included')
   t.match(r.audits.find((a) => a.action === 'incident.close' && a.details.status === 200)!.details, { outcome: 'suspect arrested', units: ['P-1'] })
   t.match(r.audits.find((a) => a.action === 'incident.assign' && a.details.status === 200)!.details, { units: ['P-1'], requested: ['P-1'] })
@@ -123,4 +128,9 @@ t.test('record, candidates, assign, close: answers, refusals, events and audit r
   t.match(again2.dispatchOf('R-1'), { status: 'closed', outcome: 'suspect arrested', assignments: [{ unitId: 'P-1' }] })
   t.match(again2.dispatchOf('R-2'), { status: 'open', assignments: [{ unitId: 'P-1' }] })
   t.same(again2.search(36.49, 117.86, base.clock.now).map((p) => p.unitId), ['O-2'], 'P-1 stays committed to R-2 after the restart')
+})
+
+t.test('dispatchCall: other errors pass through unchanged', async (t) => {
+  const err = new Error('ClickHouse is not ready')
+  await t.rejects(dispatchCall(async () => { throw err }), err)
 })
