@@ -3,7 +3,8 @@
 // outage loses none), reads incidents from ClickHouse plus those not shipped yet, runs the
 // resource search on creation, recomputes hotspots (on a schedule and after
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
-// ticks the plan board, persists levels and active plans under <data_dir>/incidents, and returns
+// ticks the plan board, persists levels, active plans and the incidents' dispatch state
+// (assignments, open/closed: dispatch.json) under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream). A missed checkpoint is
 // also an alert (checkpoint_missed, checkpoint-alerts.ts) in the rule engine's book, handed to the
 // caller's alerts() (journaled, then delivered like the rules' transitions).
