@@ -1,5 +1,6 @@
 // Incident-guided patrol on the page (issue 14), from the public API only: incidents
-// (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels
+// (GET /incidents?format=geojson, SSE `incident`; incident.assigned / incident.closed re-read that
+// incident's status and assignments from GET /incidents/{id}), hotspots (GET /hotspots), patrol levels
 // (GET /levels, SSE `patrol_level`) and active plans (GET /plans, GET /plans/{id}, SSE `plan`:
 // each plan event refetches that plan's status, the one source of checkpoint states). Views
 // subscribe; a deployment without the incidents stage simply shows none of it. Not a store of its
