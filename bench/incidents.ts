@@ -67,12 +67,12 @@ console.log(`resource search, ${UNITS} units, k = 5 (60 queries)`)
 console.log(`  bounded selection   median ${ms(median(fast))}  p99 ${ms(p99(fast))}`)
 console.log(`  full sort (naive)   median ${ms(median(naive))}  p99 ${ms(p99(naive))}`)
 
-// The dispatcher's path: the rule engine tracks the same units (max_unknown_units raised to fit
-// them: the default 10,000 would leave 90,000 untracked), the service lists the live ones and
-// runs the same search. Journal and publish are stubbed; ClickHouse is absent (store null).
+// The dispatcher's path: the rule engine tracks the same units (registered in the config: the
+// search proposes registered units only), the service lists the live ones and runs the same
+// search. Journal and publish are stubbed; ClickHouse is absent (store null).
 {
   const now = Date.now()
-  const config = validateConfig({ data_dir: mkdtempSync(join(tmpdir(), 'hexp-bench-svc-')), rules: { max_unknown_units: UNITS } })
+  const config = validateConfig({ data_dir: mkdtempSync(join(tmpdir(), 'hexp-bench-svc-')), units: units.map((u) => ({ id: u.id, kind: u.kind })) })
   const dep = compileDeployment(config)
   const rules = new RuleEngine(dep, { startedAt: now - 60_000 })
   for (const u of units) {
@@ -100,7 +100,7 @@ console.log(`  full sort (naive)   median ${ms(median(naive))}  p99 ${ms(p99(nai
     viaAdd.push(performance.now() - t)
     if (r?.resources?.length !== 5) throw new Error(`add() answered ${JSON.stringify(r)}`)
   }
-  console.log(`resource search through IncidentService, ${tracked.length} units tracked by the rule engine (${tracked.filter((u) => u.lastFix !== null).length} with a position, max_unknown_units ${UNITS}), k = 5 (60 queries)`)
+  console.log(`resource search through IncidentService, ${tracked.length} units tracked by the rule engine (${tracked.filter((u) => u.lastFix !== null).length} with a position, all registered), k = 5 (60 queries)`)
   console.log(`  rules.units() (listed per search before the grid index)  median ${ms(median(listing))}  p99 ${ms(p99(listing))}`)
   console.log(`  IncidentService.search()             median ${ms(median(viaService))}  p99 ${ms(p99(viaService))}  (${(median(viaService) / median(fast)).toFixed(1)}× the pure function)`)
   console.log(`  IncidentService.add() (one incident)  median ${ms(median(viaAdd))}  p99 ${ms(p99(viaAdd))}`)

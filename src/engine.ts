@@ -595,9 +595,9 @@ export class Engine {
 
   /**
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
-   * open coverage gaps and stale cells, the live units and the plans' committed units; refreshed
-   * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
-   * events go through the one publish path. In memory: nothing to stop.
+   * open coverage gaps and stale cells, the live units and the units committed to plans or open
+   * incidents; refreshed and ticked with the rule ticks (#startSchedule), fed every accepted fix
+   * (#withTasks); its events go through the one publish path. In memory: nothing to stop.
    */
   #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
     const rules = this.#rules
@@ -606,7 +606,7 @@ export class Engine {
     this.#tasks = new PatrolTaskService({
       setup: stages.patrolTasks,
       rules,
-      busy: () => incidents?.board.committedUnits() ?? new Set<string>(),
+      busy: () => incidents?.committedUnits() ?? new Set<string>(),
       publish,
     })
   }

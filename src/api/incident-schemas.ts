@@ -54,6 +54,24 @@ export const CreateBody = Type.Union([
   Type.String({ description: 'text/csv with a header row: id,type,priority,time,lat,lon,address,description (any order).' }),
 ], { description: 'One incident (with the resource search), an array or { incidents: [...] } of them (a bulk import: stored, no dispatch), or text/csv.' })
 
+export const Assignment = Closed({
+  unitId: Type.String(),
+  by: Type.String({ description: 'Who assigned it.' }),
+  at: Type.Number({ description: 'When, epoch ms.' }),
+  distanceM: Nullable(Type.Number({ description: 'Distance to the scene when assigned, metres; null: the unit had no live position.' })),
+  etaS: Nullable(Type.Number({ description: 'ETA when assigned, seconds; null: no live position.' })),
+  note: Type.String(),
+}, { title: 'IncidentAssignment' })
+
+/** An incident's dispatch state (src/incidents/dispatch.ts), in every incident answer. */
+export const DispatchProps = {
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  assignments: Type.Array(Assignment, { description: 'Units assigned, in order.' }),
+  outcome: Nullable(Type.String({ description: 'How it ended (closed incidents).' })),
+  closedBy: Nullable(Type.String()),
+  closedAt: Nullable(Type.Number()),
+}
+
 export const IncidentRow = Closed({
   id: Type.String(),
   type: Type.String(),
@@ -64,6 +82,7 @@ export const IncidentRow = Closed({
   zone: Type.String({ description: 'Zone id, or "" outside every zone.' }),
   address: Type.String(),
   description: Type.String(),
+  ...DispatchProps,
 }, { title: 'Incident' })
 
 const Partial = Type.Optional(Type.Literal(true, { description: 'Present while ClickHouse cannot be read: only the incidents not shipped to it yet (journaled in the last moments or during the outage).' }))
@@ -88,6 +107,7 @@ export const IncidentCollection = Closed({
       address: Type.String(),
       description: Type.String(),
       time: Type.String({ description: 'ts as ISO-8601 (UTC).' }),
+      ...DispatchProps,
     }),
   })),
   partial: Partial,
@@ -267,3 +287,11 @@ const PlanVersionProps = {
 }
 export const PlanVersionView = Closed(PlanVersionProps, { title: 'PlanVersion' })
 export const PlanVersions = Closed({ planId: Type.String(), versions: Type.Array(PlanVersionView) })
+export const AssignBody = Type.Object({
+  units: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 50, description: 'Registered unit ids.' }),
+  note: Type.Optional(Type.String({ maxLength: 500 })),
+}, { additionalProperties: false })
+export const CloseBody = Type.Object({ outcome: Type.String({ minLength: 1, maxLength: 2000, description: 'How the incident ended.' }) }, { additionalProperties: false })
+export const AssignResult = Closed({ ...DispatchProps, incidentId: Type.String(), added: Type.Array(Type.String(), { description: 'Units new to the incident by this call (incident.assigned names them); empty: all were assigned already.' }) })
+export const DispatchView = Closed({ ...DispatchProps, incidentId: Type.String() }, { title: 'IncidentDispatch' })
+export const Candidates = Closed({ incidentId: Type.String(), units: Type.Array(Proposal, { description: 'Nearest available units first: registered, live, not committed to a plan or an open incident.' }) })

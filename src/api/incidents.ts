@@ -9,6 +9,7 @@ import { registerHotspotRoutes } from './incidents/hotspot-routes.js'
 import { registerIncidentRoutes } from './incidents/incident-routes.js'
 import { registerLevelRoutes } from './incidents/level-routes.js'
 import { registerPlanRoutes } from './incidents/plan-routes.js'
+import { registerDispatchRoutes } from './incidents/dispatch-routes.js'
 
 export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, opts) => {
   const deps = routeDeps(opts.ctx)
@@ -17,4 +18,5 @@ export const incidentsPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
   registerHotspotRoutes(app, deps)
   registerLevelRoutes(app, deps)
   registerPlanRoutes(app, deps)
+  registerDispatchRoutes(app, deps)
 }

@@ -4,8 +4,10 @@
 // unit, to `${devices}/{unit}/alerts/{kind}/{subject}` (the only alerts that unit's device may read);
 // any other event (incident.*, plan.*, checkpoint.*, patrol_level.*, patrol_bulletin.*, integrity.signal) to
 // `${events}/{type}/{subject}`; a make-up patrol task's (patrol_task.*) also to the unit's own
-// `${devices}/{unit}/tasks/{type}`, so its phone or terminal app can show the task. MQTT wildcards
-// and NUL are stripped from subjects and unit ids. Pure.
+// `${devices}/{unit}/tasks/{type}`, so its phone or terminal app can show the task; an incident's
+// assignment or close (incident.assigned / incident.closed) also to each of its units'
+// `${devices}/{unit}/incidents/{assigned|closed}`. MQTT wildcards and NUL are stripped from
+// subjects and unit ids. Pure.
 import type { AlertEvent } from '../rules/alert-event.js'
 import { alertOf, type OutboundEvent } from './outbound-event.js'
 
@@ -38,6 +40,21 @@ export function deviceTaskTopic(devicePrefix: string, e: OutboundEvent): string 
   return `${trim(devicePrefix)}/${clean(unit).replace(/\//g, '')}/tasks/${e.type}`
 }
 
+/** `${devicePrefix}/${unitId}/incidents/${assigned|closed}` for each unit of an incident.assigned / .closed event. */
+export function deviceIncidentTopics(devicePrefix: string, e: OutboundEvent): string[] {
+  if (e.type !== 'incident.assigned' && e.type !== 'incident.closed') return []
+  const units = Array.isArray(e.data.units) ? (e.data.units as unknown[]) : []
+  const what = e.type.slice('incident.'.length)
+  const out: string[] = []
+  for (const u of units) {
+    const id = (u as { unitId?: unknown } | null)?.unitId
+    if (typeof id !== 'string') continue
+    const unit = clean(id).replace(/\//g, '')
+    if (unit !== '') out.push(`${trim(devicePrefix)}/${unit}/incidents/${what}`)
+  }
+  return out
+}
+
 export interface TopicPrefixes {
   /** mqtt.alerts_topic_prefix */
   alerts: string
@@ -56,8 +73,10 @@ export function topicBuilder(p: TopicPrefixes): TopicsOf {
   const devices = p.devices
   return (e, alert = alertOf(e)) => {
     if (alert === null) {
-      const task = devices === undefined ? null : deviceTaskTopic(devices, e)
-      return task === null ? [eventTopic(events, e)] : [eventTopic(events, e), task]
+      if (devices === undefined) return [eventTopic(events, e)]
+      const task = deviceTaskTopic(devices, e)
+      if (task !== null) return [eventTopic(events, e), task]
+      return [eventTopic(events, e), ...deviceIncidentTopics(devices, e)]
     }
     const device = devices === undefined ? null : deviceAlertTopic(devices, alert)
     return device === null ? [alertTopic(alerts, alert)] : [alertTopic(alerts, alert), device]

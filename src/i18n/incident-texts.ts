@@ -19,7 +19,12 @@ export interface IncidentTexts {
   planCompleted(plan: string, checkpoints: number, slowestS: number): string
   checkpointReached(checkpoint: string, plan: string, unitId: string, afterS: number, late: boolean): string
   levelSuggestionDismissed(zone: string, to: string, by: string, reason: string | null): string
+  incidentAssigned(id: string, units: readonly NearestUnitOrNot[], by: string): string
+  incidentClosed(id: string, outcome: string, by: string): string
 }
+
+/** An assigned unit with its distance and ETA when it was assigned (null: no live position). */
+export interface NearestUnitOrNot { unitId: string; distanceM: number | null; etaS: number | null }
 
 const LEVEL_ZH: Record<string, string> = { normal: '常态', enhanced: '加强', high: '高等级', emergency: '紧急' }
 const TYPE_ZH: Record<string, string> = {
@@ -45,6 +50,9 @@ function english(f: Formats): IncidentTexts {
     planCompleted: (plan, n, s) => `Plan ${plan}: all ${n} checkpoints manned, the last after ${s} s`,
     checkpointReached: (cp, plan, unit, s, late) => `Checkpoint ${cp} of plan ${plan} manned by ${unit} after ${s} s${late ? ' (late; the missed alert is resolved)' : ''}`,
     levelSuggestionDismissed: (zone, to, by, reason) => `${zone}: the suggestion to raise the patrol level to ${to} was dismissed by ${by}${reason === null ? '' : ` (${reason})`}`,
+    incidentAssigned: (id, units, by) =>
+      `Incident ${id}: ${units.map((u) => (u.distanceM === null || u.etaS === null ? `${u.unitId} (no position)` : `${u.unitId} (${u.distanceM} m, ETA ${Math.ceil(u.etaS / 60)} min)`)).join(', ')} assigned by ${by}`,
+    incidentClosed: (id, outcome, by) => `Incident ${id} closed by ${by}: ${outcome}`,
   }
 }
 
@@ -63,6 +71,9 @@ function chinese(f: Formats): IncidentTexts {
     planCompleted: (plan, n, s) => `预案「${plan}」：全部 ${n} 个卡点已到位，最后一个用时 ${s} 秒`,
     checkpointReached: (cp, plan, unit, s, late) => `预案「${plan}」卡点「${cp}」已由 ${unit} 到位，用时 ${s} 秒${late ? '（迟到；超时告警已解除）' : ''}`,
     levelSuggestionDismissed: (zone, to, by, reason) => `${zone}：将巡逻等级提升为${levelZh(to)}的建议已由 ${by} 驳回${reason === null ? '' : `（${reason}）`}`,
+    incidentAssigned: (id, units, by) =>
+      `警情 ${id}：${by} 已调派 ${units.map((u) => (u.distanceM === null || u.etaS === null ? `${u.unitId}（无位置）` : `${u.unitId}（相距 ${u.distanceM} 米，预计 ${Math.ceil(u.etaS / 60)} 分钟到达）`)).join('、')}`,
+    incidentClosed: (id, outcome, by) => `警情 ${id} 已由 ${by} 结案：${outcome}`,
   }
 }
 

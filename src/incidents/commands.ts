@@ -1,7 +1,8 @@
 // What an operator asks of the incidents stage (create incidents, change a zone's patrol level,
-// accept or dismiss a suggested level, activate or end a plan, define or delete one) as a value:
-// cluster mode appends it to the log and every engine applies it, in the log's order and with the
-// record's clock, to its own levels, suggestions, plans and incidents.
+// accept or dismiss a suggested level, activate or end a plan, define or delete one, assign units to
+// an incident or close it) as a value: cluster mode appends it to the log and every engine applies
+// it, in the log's order and with the record's clock, to its own levels, suggestions, plans and
+// incidents.
 // The engine whose API took the request parses it first (bad rows are refused there), so every
 // engine applies the same thing. Pure: the shapes, a check of a decoded one (the log may hold a
 // newer engine's record), and the outcome the API waits for.
@@ -12,6 +13,7 @@ import type { Incident } from './incident.js'
 import type { IncidentRecord } from './incident-journal.js'
 import { isPlanSpec } from './plan-catalogue.js'
 import type { PlanSpec } from './plans.js'
+import type { DispatchTarget } from './dispatch-events.js'
 
 /** A parsed incident and the zone it fell in (null: in none). */
 export type ZonedIncident = Incident & { zone: string | null }
@@ -26,11 +28,13 @@ export type IncidentCommand =
   // A plan created or replaced through the API (compiled where the request came in), or deleted.
   | { op: 'plan_define'; mode: 'create' | 'replace'; spec: PlanSpec; source: Record<string, unknown>; by: string }
   | { op: 'plan_delete'; planId: string; by: string }
+  | { op: 'assign'; incident: DispatchTarget; units: string[]; by: string; note: string }
+  | { op: 'close'; incident: DispatchTarget; outcome: string; by: string }
 
 /** What applying a command gave: its value (per op), or the refusal every engine reached alike. */
 export type IncidentOutcome =
   | { ok: true; value: unknown }
-  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'plan_not_found' | 'suggestion_not_found' | 'suggestion_closed'; message: string }
+  | { ok: false; error: 'level' | 'plan_conflict' | 'plan_bad_request' | 'plan_not_found' | 'suggestion_not_found' | 'suggestion_closed' | 'dispatch_conflict' | 'dispatch_bad_request'; message: string }
 
 /** Hotspots per zone as a record carries them (a Map is not JSON). */
 export type HotspotZones = Array<[string, Hotspot[]]>
@@ -71,6 +75,11 @@ function isZonedIncident(v: unknown): boolean {
     str(i.address) && str(i.description) && orNull(i.zone, str)
 }
 
+function isTarget(v: unknown): boolean {
+  const i = v as Record<string, unknown> | null
+  return isPoint(v) && str(i?.id) && orNull(i?.zone, str)
+}
+
 /** Null when `v` is a command this version applies, else why not. */
 export function commandProblem(v: unknown): string | null {
   const c = v as Record<string, unknown> | null
@@ -92,6 +101,10 @@ export function commandProblem(v: unknown): string | null {
       return (c.mode === 'create' || c.mode === 'replace') && isPlanSpec(c.spec) && typeof c.source === 'object' && c.source !== null && str(c.by) ? null : 'a plan definition without mode/spec/source/by'
     case 'plan_delete':
       return str(c.planId) && str(c.by) ? null : 'a plan deletion without planId/by'
+    case 'assign':
+      return isTarget(c.incident) && Array.isArray(c.units) && c.units.every(str) && str(c.by) && str(c.note) ? null : 'an assignment without incident/units/by/note'
+    case 'close':
+      return isTarget(c.incident) && str(c.outcome) && str(c.by) ? null : 'a close without incident/outcome/by'
     default:
       return `unknown incident command ${JSON.stringify(c.op)?.slice(0, 20)}`
   }

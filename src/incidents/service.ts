@@ -4,7 +4,8 @@
 // resource search on creation, recomputes hotspots (on a schedule and after
 // new incidents) and hands them with the patrol levels to the rule engine as coverage overrides,
 // ticks the plan board, keeps the plans' definitions (config + run-time versions, plan-catalogue.ts),
-// persists levels, plan versions and active plans under <data_dir>/incidents, and returns
+// persists levels, plan versions, active plans and the incidents' dispatch state (assignments,
+// open/closed: dispatch.json) under <data_dir>/incidents, and returns
 // every event to the caller's publish() (webhooks, MQTT, the live stream). A missed checkpoint is
 // also an alert (checkpoint_missed, checkpoint-alerts.ts) in the rule engine's book, handed to the
 // caller's alerts() (journaled, then delivered like the rules' transitions).
@@ -40,6 +41,9 @@ import { LevelError } from './levels.js'
 import { PlanError } from './plans.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import { checkpointAlertsOfDeactivation, checkpointAlertsOfTick, reconcileCheckpointAlerts } from './checkpoint-alerts.js'
+import { DispatchBoard, DispatchError, type AssignInput, type Assignment, type DispatchState } from './dispatch.js'
+import { assignedEvent, closedEvent, type DispatchTarget } from './dispatch-events.js'
+import { haversineM } from '../geo/distance.js'
 import { noEffects, type HotspotZones, type IncidentCommand, type IncidentEffects, type IncidentOutcome, type ZonedIncident } from './commands.js'
 
 /** Cells fetched from ClickHouse before the per-zone top N is taken. */
@@ -106,6 +110,8 @@ export class IncidentService {
   readonly suggestions = new LevelSuggestions()
   /** The plans that can be activated (config + run-time versions). */
   readonly plans: PlanCatalogue
+  /** Incidents' assignments and open/closed status (dispatch.ts); persisted as dispatch.json. */
+  readonly dispatch = new DispatchBoard()
   private readonly o: IncidentServiceOptions
   private readonly rate: RateWatch
   private hotspots = new Map<string, Hotspot[]>()
@@ -136,6 +142,7 @@ export class IncidentService {
     this.suggestions.restore(this.read('level-suggestions.json'), (s) => this.suggestionValid(s))
     this.plans.restore(this.read('plan-defs.json'))
     this.board.restore(this.read('plans.json'), (id) => this.plans.get(id) !== undefined)
+    this.dispatch.restore(this.read('dispatch.json'))
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
   }
@@ -204,10 +211,18 @@ export class IncidentService {
    */
   search(lat: number, lon: number, now: number, k?: number, exclude: Iterable<string> = []): Proposal[] {
     const s = k === undefined ? this.o.setup.search : { ...this.o.setup.search, k }
-    const committed = this.board.committedUnits()
+    // Committed: manning an active plan or assigned to an open incident (or excluded by the caller).
+    // Registered units only: unknown ones are skipped, asking for more while they crowd out the k nearest.
+    const committed = this.committedUnits()
     for (const u of exclude) committed.add(u)
-    const near = this.o.rules.nearest(lat, lon, { k: Math.max(0, s.k) + committed.size, maxDistanceM: s.maxDistanceM > 0 ? s.maxDistanceM : undefined }, now)
-    const candidates: Candidate[] = near.map((u) => ({ id: u.id, name: u.name, kind: u.kind, lat: u.lastFix!.lat, lon: u.lastFix!.lon, ts: u.lastFix!.ts, post: u.post, zone: u.zone }))
+    const wantK = Math.max(0, s.k)
+    let want = wantK + committed.size
+    let near = this.o.rules.nearest(lat, lon, { k: want, maxDistanceM: s.maxDistanceM > 0 ? s.maxDistanceM : undefined }, now)
+    while (near.length === want && near.filter((u) => u.known && !committed.has(u.id)).length < wantK) {
+      want *= 2
+      near = this.o.rules.nearest(lat, lon, { k: want, maxDistanceM: s.maxDistanceM > 0 ? s.maxDistanceM : undefined }, now)
+    }
+    const candidates: Candidate[] = near.filter((u) => u.known).map((u) => ({ id: u.id, name: u.name, kind: u.kind, lat: u.lastFix!.lat, lon: u.lastFix!.lon, ts: u.lastFix!.ts, post: u.post, zone: u.zone }))
     return searchUnits(candidates, lat, lon, s, committed)
   }
 
@@ -604,6 +619,66 @@ export class IncidentService {
     this.raise(alerts)
   }
 
+  /** Units not available: manning an active plan or assigned to an open incident. */
+  committedUnits(): Set<string> {
+    return new Set([...this.board.committedUnits(), ...this.dispatch.committedUnits().keys()])
+  }
+
+  /** An incident's assignments and status (open with none when it never had any). */
+  dispatchOf(incidentId: string): Omit<DispatchState, 'incidentId'> {
+    const { incidentId: _id, ...rest } = this.dispatch.view(incidentId)
+    return rest
+  }
+
+  /**
+   * Assigns registered units to an incident (incident.assigned for the ones new to it); null when
+   * there is no such incident. DispatchError rejects it (unregistered unit, closed incident, unit
+   * on another open incident). Cluster mode: through the log.
+   */
+  async assign(incidentId: string, units: readonly string[], o: { by: string; note: string }): Promise<{ state: DispatchState; added: Assignment[] } | null> {
+    const inc = await this.incident(incidentId)
+    if (inc === null) return null
+    const target = targetOf(inc)
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'assign', incident: target, units: [...units], ...o }) as Promise<{ state: DispatchState; added: Assignment[] }>
+    return this.assignAt(target, units, o, this.o.now())
+  }
+
+  /** Closes an incident with its outcome (incident.closed); null when there is no such incident. */
+  async close(incidentId: string, outcome: string, by: string): Promise<DispatchState | null> {
+    const inc = await this.incident(incidentId)
+    if (inc === null) return null
+    const target = targetOf(inc)
+    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'close', incident: target, outcome, by }) as Promise<DispatchState>
+    return this.closeAt(target, outcome, by, this.o.now())
+  }
+
+  private assignAt(inc: DispatchTarget, units: readonly string[], o: { by: string; note: string }, now: number): { state: DispatchState; added: Assignment[] } {
+    const input: AssignInput[] = units.map((unitId) => {
+      const u = this.o.rules.unit(unitId, now)
+      if (u === undefined || u.lastFix === null || u.silent) return { unitId, distanceM: null, etaS: null }
+      const d = haversineM(inc.lat, inc.lon, u.lastFix.lat, u.lastFix.lon)
+      return { unitId, distanceM: Math.round(d), etaS: etaSeconds(d, u.kind, this.o.setup.search) }
+    })
+    const r = this.dispatch.assign(inc.id, input, { ...o, known: (id) => this.o.dep.units.has(id) }, now)
+    if (r.added.length > 0) {
+      this.dispatchChanged(now)
+      this.emit(assignedEvent(inc, r.state, r.added, o, now, this.texts))
+    }
+    return r
+  }
+
+  private closeAt(inc: DispatchTarget, outcome: string, by: string, now: number): DispatchState {
+    const state = this.dispatch.close(inc.id, outcome, by, now)
+    this.dispatchChanged(now)
+    this.emit(closedEvent(inc, state, { outcome, by }, now, this.texts))
+    return state
+  }
+
+  private dispatchChanged(now: number): void {
+    this.dispatch.prune(now)
+    this.write('dispatch.json', this.dispatch.toJSON())
+  }
+
   // Cluster mode from here on.
 
   /** Appends a command and waits for its outcome; a refusal rejects as the direct call would. */
@@ -612,6 +687,7 @@ export class IncidentService {
     if (r.ok) return r.value
     if (r.error === 'level') throw new LevelError(r.message)
     if (r.error === 'suggestion_not_found' || r.error === 'suggestion_closed') throw new SuggestionError(r.error === 'suggestion_closed' ? 'closed' : 'not_found', r.message)
+    if (r.error === 'dispatch_conflict' || r.error === 'dispatch_bad_request') throw new DispatchError(r.error === 'dispatch_conflict' ? 'conflict' : 'bad_request', r.message)
     throw new PlanError(r.error === 'plan_conflict' ? 'conflict' : r.error === 'plan_not_found' ? 'not_found' : 'bad_request', r.message)
   }
 
@@ -667,6 +743,7 @@ export class IncidentService {
         if (err instanceof LevelError) outcome = { ok: false, error: 'level', message: err.message }
         else if (err instanceof SuggestionError) outcome = { ok: false, error: err.code === 'closed' ? 'suggestion_closed' : 'suggestion_not_found', message: err.message }
         else if (err instanceof PlanError) outcome = { ok: false, error: err.code === 'conflict' ? 'plan_conflict' : err.code === 'not_found' ? 'plan_not_found' : 'plan_bad_request', message: err.message }
+        else if (err instanceof DispatchError) outcome = { ok: false, error: err.code === 'conflict' ? 'dispatch_conflict' : 'dispatch_bad_request', message: err.message }
         else throw err
       }
     })
@@ -695,6 +772,8 @@ export class IncidentService {
       case 'plan_define':
       case 'plan_delete':
         return this.applyDefine(cmd, now)
+      case 'assign': return this.assignAt(cmd.incident, cmd.units, cmd, now)
+      case 'close': return this.closeAt(cmd.incident, cmd.outcome, cmd.by, now)
     }
   }
 
@@ -755,6 +834,7 @@ export class IncidentService {
       hotspots: [...this.hotspots],
       hotspotsAt: this.hotspotsAt,
       recent: this.o.unshipped.records(),
+      dispatch: this.dispatch.toJSON(),
     }
   }
 
@@ -770,6 +850,7 @@ export class IncidentService {
     if (Array.isArray(j.hotspots)) this.hotspots = new Map(j.hotspots)
     this.hotspotsAt = typeof j.hotspotsAt === 'number' ? j.hotspotsAt : null
     if (Array.isArray(j.recent)) for (const r of j.recent) this.o.unshipped.add(r)
+    this.dispatch.restore(j.dispatch)
   }
 
   /** Clears the pending hotspot recomputation (engine stop). */
@@ -784,6 +865,8 @@ export interface SuggestionAccepted {
   suggestion: ClosedSuggestion
   change: LevelChange | null
 }
+/** What dispatch needs of a stored incident (its zone '' outside every zone). */
+const targetOf = (inc: IncidentRow): DispatchTarget => ({ id: inc.id, lat: inc.lat, lon: inc.lon, zone: inc.zone === '' ? null : inc.zone })
 
 /** The incidents' part of cluster mode's fleet snapshot. */
 export interface IncidentsSnapshot {
@@ -798,6 +881,8 @@ export interface IncidentsSnapshot {
   hotspots: HotspotZones
   hotspotsAt: number | null
   recent: IncidentRecord[]
+  /** Absent in snapshots of engines before dispatch: no assignments. */
+  dispatch?: DispatchState[]
 }
 
 /** `zone`: the zone's id (in the data); `zoneLabel`: how the summary names it (default the id). */

@@ -3,7 +3,7 @@
 // reloaded now and then), wires the views to the store and the store to the stream. A test build (scripts/build-web.mjs --probes) also
 // exposes `window.hexpatrol`, read-only probes into what the map draws on canvas (marker positions,
 // cell colours) for the browser tests and benchmarks; a production build compiles it out.
-import { api, setUnauthorizedHandler, type Session } from './api.js'
+import { api, canOperate, setUnauthorizedHandler, type Session } from './api.js'
 import { h } from './dom.js'
 import { label, onLangChange, relabel, t } from './i18n.js'
 import { Store, setStreamUnauthorized } from './store.js'
@@ -22,9 +22,11 @@ import { AlertHistory } from './views/alert-history.js'
 import { ReportLinks } from './views/report-links.js'
 import { startWall, isWall } from './views/wall.js'
 import { unitLabel } from './unit-finder.js'
-import { canOperate } from './api.js'
 import { LevelControls } from './views/level-controls.js'
 import { PlanControls } from './views/plan-controls.js'
+import { IncidentForm } from './views/incident-form.js'
+import { IncidentActions } from './views/incident-actions.js'
+import { IncidentLines } from './views/incident-lines.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -122,6 +124,11 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   store.subscribe((e) => { if (e.type === 'connection') renderConn() })
   onLangChange(renderConn)
   renderConn()
+  // Dispatch: the card for everyone, the form only with operate scope; after the search (map clicks chain).
+  const incidentActions = new IncidentActions(ops, map, canOperate(session), nameOf)
+  const incidentLines = new IncidentLines(map, store, ops)
+  if (canOperate(session)) opsPanel.el.after(new IncidentForm(map, (id) => void ops.loadIncident(id).then(() => incidentActions.select(id))).el, incidentActions.el)
+  else opsPanel.el.after(incidentActions.el)
   relabel(document)
 
   // Test builds only (scripts/build-web.mjs --probes): read-only probes into the canvas layers.
@@ -137,6 +144,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
       replay,
       ops,
       opsProbe: opsLayers.probe(),
+      incidentLines: (id: string) => incidentLines.linesTo(id),
       /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
       recordMoves: () => {
         const moves: Array<[string, number, number]> = []

@@ -1,10 +1,11 @@
 // Incident-guided patrol on the page (issue 14), from the public API only: incidents
-// (GET /incidents?format=geojson, SSE `incident`), hotspots (GET /hotspots), patrol levels with
-// their overrides and open suggestions (GET /levels, re-read on SSE `patrol_level`) and active
-// plans (GET /plans, GET /plans/{id}, SSE `plan`: each plan event refetches that plan's status,
-// the one source of checkpoint states). Views subscribe; a deployment without the incidents stage
-// simply shows none of it. Not a store of its own: the page's one Store holds it (store.ops),
-// feeds it the stream's events and starts and stops its polling with the stream.
+// (GET /incidents?format=geojson, SSE `incident`; incident.assigned / incident.closed re-read that
+// incident's status and assignments from GET /incidents/{id}), hotspots (GET /hotspots), patrol
+// levels with their overrides and open suggestions (GET /levels, re-read on SSE `patrol_level`) and
+// active plans (GET /plans, GET /plans/{id}, SSE `plan`: each plan event refetches that plan's
+// status, the one source of checkpoint states). Views subscribe; a deployment without the
+// incidents stage simply shows none of it. Not a store of its own: the page's one Store holds it
+// (store.ops), feeds it the stream's events and starts and stops its polling with the stream.
 import { api } from './api.js'
 
 type Obj = Record<string, unknown>
@@ -13,7 +14,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
 
 export interface Resource { unitId: string; name: string; distanceM: number; etaS: number }
-export interface Incident { id: string; type: string; priority: number; ts: number; lat: number; lon: number; address: string; zone: string | null; resources: Resource[] }
+export interface Assigned { unitId: string; by: string; at: number; distanceM: number | null; etaS: number | null }
+export interface Incident {
+  id: string; type: string; priority: number; ts: number; lat: number; lon: number; address: string; zone: string | null; resources: Resource[]
+  /** Dispatch (GET /incidents, incident.assigned / incident.closed): open or closed, the units assigned, the outcome. */
+  status: 'open' | 'closed'; assignments: Assigned[]; outcome: string | null
+}
 export interface Hotspot { id: string; zone: string; cell: string; score: number; incidents: number; ring: Array<[number, number]> }
 export interface CheckpointUnit { unitId: string; live: boolean; distanceM: number | null; etaS: number | null }
 export type CheckpointState = 'pending' | 'missed' | 'reached'
@@ -58,6 +64,9 @@ export function toIncident(raw: unknown, resources: unknown = []): Incident | nu
     address: str(p.address) ?? '',
     zone: str(p.zone),
     resources: (Array.isArray(resources) ? resources : []).filter(isObj).map((r) => ({ unitId: String(r.unitId), name: str(r.name) ?? String(r.unitId), distanceM: num(r.distanceM) ?? 0, etaS: num(r.etaS) ?? 0 })),
+    status: p.status === 'closed' ? 'closed' : 'open',
+    assignments: (Array.isArray(p.assignments) ? p.assignments : []).filter(isObj).map((a) => ({ unitId: String(a.unitId), by: str(a.by) ?? '', at: num(a.at) ?? 0, distanceM: num(a.distanceM), etaS: num(a.etaS) })),
+    outcome: str(p.outcome),
   }
 }
 
@@ -216,6 +225,8 @@ export class Operations {
         void this.loadHotspots()
       }, 1500)
       this.pending.add(h)
+    } else if (type === 'incident' && (e.type === 'incident.assigned' || e.type === 'incident.closed') && typeof d.incidentId === 'string') {
+      void this.loadIncident(d.incidentId)
     } else if (type === 'plan' && typeof d.planId === 'string') {
       void this.loadPlan(d.planId)
     } else if (type === 'patrol_level' && e.type === 'patrol_level.changed' && typeof d.zoneId === 'string') {
@@ -225,5 +236,14 @@ export class Operations {
     // Overrides and suggestions (suggested, accepted, dismissed) are re-read whole: small, and
     // every dispatcher's page then shows the same.
     if (type === 'patrol_level') void this.loadLevels()
+  }
+
+  /** Re-reads one incident (its status and assignments changed): GET /incidents/{id}. */
+  async loadIncident(id: string): Promise<void> {
+    const r = await this.quiet<Obj>(`/api/v1/incidents/${encodeURIComponent(id)}`)
+    const i = r === null ? null : toIncident(r)
+    if (i === null) return
+    this.incidents.set(i.id, { ...i, resources: this.incidents.get(i.id)?.resources ?? [] })
+    this.emit({ type: 'incidents', opened: [] })
   }
 }

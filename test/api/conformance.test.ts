@@ -245,6 +245,11 @@ t.test('real answers validate against their schemas and lose no field in seriali
   await call('POST', '/api/v1/plans/drill/deactivate', 'operate')
   t.match((await call('GET', '/api/v1/plans/drill/versions')).json(), { planId: 'drill', versions: [{ version: 1 }, { version: 2 }] })
   t.match((await call('DELETE', '/api/v1/plans/drill', 'operate')).json(), { version: 3, deleted: true })
+  // Dispatch: one incident, its candidates, assign, close.
+  t.match((await call('GET', '/api/v1/incidents/R-1')).json(), { id: 'R-1', status: 'open', assignments: [] })
+  await call('GET', '/api/v1/incidents/R-1/candidates?k=3')
+  t.match((await call('POST', '/api/v1/incidents/R-1/assign', 'operate', { units: ['P-1'], note: 'go' })).json(), { added: ['P-1'], assignments: [{ unitId: 'P-1', by: 'sgt.wang' }] })
+  t.match((await call('POST', '/api/v1/incidents/R-1/close', 'operate', { outcome: 'handled' })).json(), { status: 'closed', outcome: 'handled' })
 
   // Replay (the map's), on the stored patrol day.
   const pos = await call('GET', `/api/v1/replay/positions?from=${at(8)}&to=${at(9)}&step_ms=60000`)

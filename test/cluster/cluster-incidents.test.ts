@@ -4,7 +4,9 @@
 // tick record); a plan activated on A is active on B, and its events reach the webhook once
 // (delivered by the owner of the plan's partition only); the incident row is stored once; a third
 // engine started after a fleet snapshot restores the incident, the level and the plan from it; a
-// missed checkpoint is one alert (same id on every engine), delivered once, acknowledged anywhere.
+// unit assigned and the incident closed through different engines are so on every engine, each
+// event delivered once and the dispatch state in the snapshot; a missed checkpoint is one alert
+// (same id on every engine), delivered once, acknowledged anywhere.
 import t from 'tap'
 import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
 import { startNats } from '../helpers/nats.js'
@@ -91,6 +93,18 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
   await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.plan_events'))[0]?.n) === 1, 60_000)
   t.pass('the plan event row is stored once')
 
+  // Dispatch: assigned through B, closed through A; every engine holds it; each event delivered once.
+  const assigned = await call(b, 'POST', '/api/v1/incidents/I-1/assign', { units: ['P-1'], note: 'go' })
+  t.equal(assigned.status, 200)
+  t.match(await assigned.json(), { added: ['P-1'], status: 'open' })
+  t.match(await (await call(a, 'GET', '/api/v1/incidents/I-1')).json(), { status: 'open', assignments: [{ unitId: 'P-1', by: 'sgt.wang', note: 'go' }] }, 'engine A holds the assignment')
+  t.equal((await call(a, 'POST', '/api/v1/incidents/I-1/assign', { units: ['X-9'] })).status, 400, 'an unregistered unit through A: 400')
+  t.equal((await call(a, 'POST', '/api/v1/incidents/I-1/close', { outcome: 'handled' })).status, 200)
+  t.equal((await call(b, 'POST', '/api/v1/incidents/I-1/close', { outcome: 'again' })).status, 409, 'closed again through B: a conflict')
+  await waitFor(() => rx.received.find((r) => r.type === 'incident.closed'), 30_000)
+  await new Promise((r) => setTimeout(r, 1500))
+  t.same([count('incident.assigned'), count('incident.closed')], [1, 1], 'incident.assigned and incident.closed delivered once')
+
   // The fleet snapshot carries them: a third engine restores them before it replays.
   const holder = a.engine.cluster!.holdsRole('schedule') ? a : b
   t.equal(await holder.engine.cluster!.snapshotIfScheduler(), true)
@@ -100,7 +114,7 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
   const lv = await (await call(c, 'GET', '/api/v1/levels')).json() as { zones: Array<{ level: string }> }
   t.equal(lv.zones[0]?.level, 'emergency')
   t.ok(((await (await call(c, 'GET', '/api/v1/plans/gate')).json()) as { active: unknown }).active !== null, 'the plan is active on engine C')
-  t.match(await (await call(c, 'GET', `/api/v1/incidents?from=${Date.now() - 3_600_000}`)).json(), { incidents: [{ id: 'I-1' }] })
+  t.match(await (await call(c, 'GET', `/api/v1/incidents?from=${Date.now() - 3_600_000}`)).json(), { incidents: [{ id: 'I-1', status: 'closed', outcome: 'handled', assignments: [{ unitId: 'P-1' }] }] }, 'with its dispatch state')
   await new Promise((r) => setTimeout(r, 1500))
   t.same([count('incident.opened'), count('plan.activated')], [1, 1], 'a third engine delivers nothing again')
 

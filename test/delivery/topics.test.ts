@@ -45,3 +45,14 @@ t.test('a make-up patrol task\'s events also reach the unit\'s own device topic'
   t.same(topics(task('incident.opened', 'V-01')), ['hexpatrol/incidents/incident.opened/unit:V/1'], 'other events with a unitId: no device topic')
   t.same(topicBuilder({ alerts: 'a', events: 'e' })(task('patrol_task.assigned', 'V-01')), ['e/patrol_task.assigned/unit:V/1'], 'no device topics unless asked')
 })
+
+t.test('an incident\'s assignment and close also reach each assigned unit\'s device topic', async (t) => {
+  const topics = topicBuilder({ alerts: 'hexpatrol/alerts', events: 'hexpatrol/incidents', devices: DEVICE_TOPIC_PREFIX })
+  const ev = (type: string, units: unknown): OutboundEvent => ({ id: `incident.R1.${type}`, type, at: 0, subject: 'incident:R1', summary: 's', data: { incidentId: 'R1', units } })
+  t.same(topics(ev('incident.assigned', [{ unitId: 'P-1' }, { unitId: 'O/#2' }, { unitId: 7 }, null])), [
+    'hexpatrol/incidents/incident.assigned/incident:R1', 'hexpatrol/devices/P-1/incidents/assigned', 'hexpatrol/devices/O2/incidents/assigned',
+  ], 'one per unit; wildcards and slashes stripped; junk skipped')
+  t.same(topics(ev('incident.closed', [{ unitId: 'P-1' }])), ['hexpatrol/incidents/incident.closed/incident:R1', 'hexpatrol/devices/P-1/incidents/closed'])
+  t.same(topics(ev('incident.closed', 'none')), ['hexpatrol/incidents/incident.closed/incident:R1'], 'no unit list: events topic only')
+  t.same(topicBuilder({ alerts: 'a', events: 'e' })(ev('incident.assigned', [{ unitId: 'P-1' }])), ['e/incident.assigned/incident:R1'], 'no device topics unless asked')
+})

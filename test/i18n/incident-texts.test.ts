@@ -38,6 +38,11 @@ t.test('every summary in both locales', async (t) => {
   t.equal(en.checkpointReached('N', 'Ring', 'P-1', 400, true), 'Checkpoint N of plan Ring manned by P-1 after 400 s (late; the missed alert is resolved)')
   t.equal(levelZh('enhanced'), '加强')
   t.equal(en.planDeactivated('Ring', 'duty', 1, 2), 'Plan Ring deactivated by duty: 1 of 2 checkpoints manned')
+  const sent = [{ unitId: 'P-1', distanceM: 420, etaS: 61 }, { unitId: 'O-2', distanceM: null, etaS: null }]
+  t.equal(en.incidentAssigned('A', sent, 'duty'), 'Incident A: P-1 (420 m, ETA 2 min), O-2 (no position) assigned by duty')
+  t.equal(zh.incidentAssigned('A', sent, 'duty'), '警情 A：duty 已调派 P-1（相距 420 米，预计 2 分钟到达）、O-2（无位置）')
+  t.equal(en.incidentClosed('A', 'suspect arrested', 'duty'), 'Incident A closed by duty: suspect arrested')
+  t.equal(zh.incidentClosed('A', '嫌疑人已抓获', 'duty'), '警情 A 已由 duty 结案：嫌疑人已抓获')
   t.equal(en.checkpointMissed('N', 'Ring', 5, ['P-1', 'P-2']), 'Checkpoint N of plan Ring not manned within 5 min (P-1, P-2)')
   t.equal(en.planCompleted('Ring', 2, 95), 'Plan Ring: all 2 checkpoints manned, the last after 95 s')
   t.equal(en.planActivated('Ring', 'duty', null, 2), 'Plan Ring activated by duty: 2 checkpoints')

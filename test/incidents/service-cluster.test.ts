@@ -3,13 +3,14 @@
 // that applied the same commands hold the same levels, plans, rate window, recent incidents and
 // hotspots (snapshot() identical), return the same effects (events and rows) and give their rule
 // engines the same coverage overrides; refusals come back as the direct call's errors; nothing is
-// published or written to files; a snapshot restores into a fresh service.
+// published or written to files; a snapshot restores into a fresh service. Dispatch (assign,
+// close) goes the same way.
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { compileIncidents } from '../../src/incidents/compile.js'
 import { IncidentService, type IncidentsLog } from '../../src/incidents/service.js'
-import type { IncidentCommand, IncidentEffects, IncidentOutcome } from '../../src/incidents/commands.js'
+import { commandProblem, type IncidentCommand, type IncidentEffects, type IncidentOutcome } from '../../src/incidents/commands.js'
 import type { IncidentStore } from '../../src/incidents/incident-store.js'
 import { LevelError } from '../../src/incidents/levels.js'
 import { PlanError } from '../../src/incidents/plans.js'
@@ -229,4 +230,36 @@ t.test('plan definitions through the log: every engine holds the same versions; 
   fresh.svc.restoreState(JSON.parse(JSON.stringify(a.svc.snapshot())))
   t.same(fresh.svc.planSpecs().map((p) => [p.id, p.name]), [['ring', 'Ring 2']], 'the versions travel in the snapshot')
   t.same(fresh.svc.plans.versions('ring').map((v) => v.version), [1, 2])
+})
+
+t.test('dispatch through the log: assignments and closes on every engine, the same events; refusals as DispatchErrors; in the snapshot', async (t) => {
+  const c = cluster(2)
+  const [a, b] = c.engines as [typeof c.engines[0], typeof c.engines[0]]
+  for (const e of c.engines) feed(e.rules, fix('P-017', T0 - 1000, offset(BASE, 200, 0), { receivedAt: T0 - 1000 }))
+  await a.svc.add([robbery('I-1')], { source: 'api', search: true, by: 'x' })
+  c.clock.t = T0 + 5000
+  const r = await b.svc.assign('I-1', ['P-017'], { by: 'ops:li', note: 'go' })
+  t.match(r, { added: [{ unitId: 'P-017', by: 'ops:li', at: T0 + 5000, distanceM: 200 }] })
+  t.same(a.svc.dispatchOf('I-1'), b.svc.dispatchOf('I-1'), 'engine A holds the assignment')
+  const fx = c.effects[0]!.at(-1)!
+  t.same(fx.events.map((e) => e.id), ['incident.I-1.assigned.0'])
+  t.match(fx.events[0]!.data, { incidentId: 'I-1', zoneId: 'grid-2', units: [{ unitId: 'P-017', distanceM: 200 }] })
+  t.same(c.effects[0], c.effects[1], 'the same effects on both')
+  t.same(a.svc.search(BASE.lat, BASE.lon, c.clock.t).map((p) => p.unitId), [], 'committed on every engine')
+  t.equal(await a.svc.assign('nope', ['P-017'], { by: 'x', note: '' }), null, 'an unknown incident is not sent')
+  await t.rejects(a.svc.assign('I-1', ['X-1'], { by: 'x', note: '' }), { name: 'Error', code: 'bad_request', message: /X-1 is not registered/ })
+  const closed = await a.svc.close('I-1', 'handled', 'ops:wang')
+  t.match(closed, { status: 'closed', outcome: 'handled', closedBy: 'ops:wang', closedAt: T0 + 5000 })
+  t.equal(b.svc.dispatchOf('I-1').status, 'closed')
+  t.same(c.effects[1]!.at(-1)!.events.map((e) => e.id), ['incident.I-1.closed'])
+  await t.rejects(b.svc.close('I-1', 'again', 'x'), { code: 'conflict' })
+  t.same(c.published, [])
+  t.notOk(existsSync(join(a.dir, 'incidents', 'dispatch.json')), 'no state file in cluster mode')
+  const fresh = c.make(2)
+  fresh.svc.restoreState(JSON.parse(JSON.stringify(a.svc.snapshot())))
+  t.same(fresh.svc.dispatchOf('I-1'), a.svc.dispatchOf('I-1'), 'the snapshot carries the dispatch state')
+  t.equal(commandProblem({ op: 'assign', incident: { id: 'I', lat: 1, lon: 2, zone: null }, units: ['P'], by: 'b', note: '' }), null)
+  t.equal(commandProblem({ op: 'close', incident: { id: 'I', lat: 1, lon: 2, zone: 'z' }, outcome: 'o', by: 'b' }), null)
+  t.match(commandProblem({ op: 'assign', incident: { id: 'I' }, units: ['P'], by: 'b', note: '' }), /assignment without/)
+  t.match(commandProblem({ op: 'close', incident: { id: 'I', lat: 1, lon: 2, zone: null }, by: 'b' }), /close without/)
 })

@@ -58,8 +58,10 @@ export function registerIncidentRoutes(app: IncidentsApp, { ctx, svc, actor, aud
     const q = req.query
     const to = timeParam(q.to, ctx.now(), 'to')
     const from = timeParam(q.from, to - 30 * 86_400_000, 'from')
-    const { rows, partial } = await svc().query({ from, to, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }), ...(q.zone === undefined ? {} : { zone: q.zone }) })
-    const mark = partial ? { partial: true as const } : {}
+    const s = svc()
+    const found = await s.query({ from, to, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }), ...(q.zone === undefined ? {} : { zone: q.zone }) })
+    const rows = found.rows.map((r) => ({ ...r, ...s.dispatchOf(r.id) }))
+    const mark = found.partial ? { partial: true as const } : {}
     if (q.format !== 'geojson') return { from, to, incidents: rows, ...mark }
     return { ...incidentFeatures(rows), ...mark }
   })

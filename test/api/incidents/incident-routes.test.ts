@@ -79,7 +79,8 @@ t.test('GET /api/v1/incidents over HTTP: filters reach the store, GeoJSON, parti
   const get = (q: string) => r.app.inject({ url: `/api/v1/incidents${q}`, headers: as('read') })
 
   const all = await get('')
-  t.same(all.json(), { from: T0 - 30 * 86_400_000, to: T0, incidents: [row] }, 'the last 30 days by default')
+  const open = { status: 'open', assignments: [], outcome: null, closedBy: null, closedAt: null }
+  t.same(all.json(), { from: T0 - 30 * 86_400_000, to: T0, incidents: [{ ...row, ...open }] }, 'the last 30 days by default, with each one\'s dispatch state')
   t.same(asked.pop(), { from: T0 - 30 * 86_400_000, to: T0, limit: 1000 }, 'no filters unless asked')
   await get('?type=theft&zone=g1&limit=5')
   t.same(asked.pop(), { from: T0 - 30 * 86_400_000, to: T0, limit: 5, type: 'theft', zone: 'g1' })
