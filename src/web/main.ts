@@ -22,6 +22,9 @@ import { AlertHistory } from './views/alert-history.js'
 import { ReportLinks } from './views/report-links.js'
 import { startWall, isWall } from './views/wall.js'
 import { unitLabel } from './unit-finder.js'
+import { PatrolTaskBoard } from './patrol-task-board.js'
+import { PatrolTaskLayers } from './views/patrol-task-layers.js'
+import { PatrolTasksPanel } from './views/patrol-tasks.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -104,6 +107,13 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const units = new UnitList(store, map, (id) => void details.show(id))
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
+  // Make-up patrols (issue 25): proposals and tasks, polled and refreshed on patrol_task events.
+  const tasks = new PatrolTaskBoard()
+  addEventListener('pagehide', () => tasks.stop())
+  store.onOther((type) => tasks.onEvent(type))
+  const taskLayers = new PatrolTaskLayers(map, store, tasks)
+  const taskPanel = new PatrolTasksPanel(tasks, store, map, session, (text) => alerts.flash(text), taskLayers.layer)
+  left.append(taskPanel.el)
   right.append(details.el, units.el, search.el, replay.el)
   const renderConn = () => {
     conn.className = `conn ${store.connected ? 'live' : 'down'}`
@@ -127,6 +137,8 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
       replay,
       ops,
       opsProbe: opsLayers.probe(),
+      tasks,
+      tasksProbe: taskLayers.probe(),
       /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
       recordMoves: () => {
         const moves: Array<[string, number, number]> = []
@@ -137,6 +149,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   }
   store.load().then(() => {
     store.connect()
+    tasks.start()
   }).catch((err: Error) => {
     alerts.el.append(h('p', { class: 'error' }, t('common.error', { message: err.message })))
   })
