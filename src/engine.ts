@@ -48,6 +48,7 @@ import { createReports, type Reports } from './reports/index.js'
 import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
 import { PatrolTaskService } from './patrol-tasks/service.js'
+import { TaskStateFile } from './patrol-tasks/state-file.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
@@ -566,18 +567,32 @@ export class Engine {
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
    * open coverage gaps and stale cells, the live units and the plans' committed units; refreshed
    * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
-   * events go through the one publish path. In memory: nothing to stop.
+   * events go through the one publish path. The board is kept in <data_dir>/patrol-tasks (open
+   * tasks survive a restart); every save is synchronous, the stop saves visits not yet saved.
    */
   #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
     const rules = this.#rules
     if (rules === undefined) return
     const incidents = this.#incidents
+    const log = this.logger.child({ component: 'patrol-tasks' })
+    const file = new TaskStateFile(join(this.dataDir, 'patrol-tasks'), log)
     this.#tasks = new PatrolTaskService({
       setup: stages.patrolTasks,
       rules,
       busy: () => incidents?.board.committedUnits() ?? new Set<string>(),
       publish,
+      restored: file.read(),
+      save: (state) => {
+        try {
+          file.write(state)
+        } catch (err) {
+          log.error({ err }, 'The make-up patrol board could not be saved (disk full or read-only?); tasks changed since the last save are lost on a restart.')
+        }
+      },
     })
+    const tasks = this.#tasks
+    this.#started.push(async () => tasks.flush())
+    if (tasks.restoredTasks > 0) log.info({ tasks: tasks.restoredTasks }, 'Make-up patrol tasks restored from the last run.')
   }
 
   /**

@@ -3,7 +3,8 @@
 // dispatcher accepts it (patrol_task.assigned on the events topic and the unit's own device topic)
 // → the unit drives through the cells → patrol_task.completed; the API's refusals (404 unknown
 // proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
-// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away.
+// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away. An
+// open task and its visits survive a restart on the same data directory.
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
 import type { Engine } from '../../src/engine.js'
@@ -116,4 +117,37 @@ t.test('automatic zone: assigned without a dispatcher after auto_after; the unit
   }
   const expired = await waitFor(() => events.find((e) => e.type === 'patrol_task.expired'))
   t.match(expired.data, { taskId: assigned.data.taskId, status: 'abandoned', reason: 'abandoned', visited: 0 })
+})
+
+t.test('an open task survives an engine restart on the same data directory, with its visits', async (t) => {
+  clock = T0
+  const dataDir = tempDir()
+  let h = await startEngine(raw, { dataDir, now: () => clock })
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  const board = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  const acc = await api(h, `/api/v1/patrol-tasks/proposals/${board.proposals[0]!.id}/accept`, { method: 'POST', headers: auth, body: '{}' })
+  const task = await acc.json() as { id: string; cells: Array<{ cell: string }> }
+  t.ok(task.cells.length >= 2, `${task.cells.length} cells`)
+  clock = T0 + 11 * MIN
+  await send(h.engine, 'V-01', cellCentre(task.cells[0]!.cell))
+  await h.engine.stop()
+
+  h = await startEngine(raw, { dataDir, now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch-restart' })
+  t.teardown(() => mq.endAsync())
+  const events: Array<{ type: string; data: Record<string, unknown> }> = []
+  mq.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as { type: string; data: Record<string, unknown> }))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+  const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.match(after.tasks, [{ id: task.id, unitId: 'V-01', status: 'started', visited: 1, total: task.cells.length }], 'the task is open again, its first cell visited')
+  t.ok(h.logs.some((l) => l.msg === 'Make-up patrol tasks restored from the last run.' && l.tasks === 1), 'logged')
+  for (const [i, c] of task.cells.slice(1).entries()) {
+    clock = T0 + 12 * MIN + i * 20_000
+    await send(h.engine, 'V-01', cellCentre(c.cell))
+  }
+  const done = await waitFor(() => events.find((e) => e.type === 'patrol_task.completed'))
+  t.match(done.data, { taskId: task.id, visited: task.cells.length, total: task.cells.length })
 })
