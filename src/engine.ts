@@ -16,7 +16,7 @@ import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
-import { alertsRecord, auditRow, incidentJournal, readIncidents, rowsRecord } from './journal/record.js'
+import { alertsRecord, auditRow, incidentJournal, patrolTaskJournal, readIncidents, rowsRecord } from './journal/record.js'
 import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
 import { ClickHouseHealth } from './store/clickhouse/health.js'
 import { createDeliver } from './store/clickhouse/deliver.js'
@@ -187,7 +187,7 @@ export class Engine {
     const reconcile = clustered ? false : await this.#startRules(stages.deployment)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish, fanOut })
-    if (!clustered) this.#startPatrolTasks(stages, publish)
+    if (!clustered) this.#startPatrolTasks(stages, publish, ingestor)
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
     // Cluster mode: every stage is up, so partitions may be owned (and delivered) from now on.
@@ -567,10 +567,11 @@ export class Engine {
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
    * open coverage gaps and stale cells, the live units and the plans' committed units; refreshed
    * and ticked with the rule ticks (#startSchedule), fed every accepted fix (#withTasks); its
-   * events go through the one publish path. The board is kept in <data_dir>/patrol-tasks (open
-   * tasks survive a restart); every save is synchronous, the stop saves visits not yet saved.
+   * events are journaled (`patrol_tasks`), then go through the one publish path. The board is kept
+   * in <data_dir>/patrol-tasks (open tasks survive a restart); every save is synchronous, the stop
+   * saves visits not yet saved.
    */
-  #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
+  #startPatrolTasks(stages: CompiledStages, publish: Publish, ingestor: Ingestor): void {
     const rules = this.#rules
     if (rules === undefined) return
     const incidents = this.#incidents
@@ -581,6 +582,9 @@ export class Engine {
       rules,
       busy: () => incidents?.board.committedUnits() ?? new Set<string>(),
       publish,
+      // Task events are journaled (the bulletin's `patrol_tasks` rows) before they are delivered.
+      journal: patrolTaskJournal((record) => ingestor.writeRecord(record)),
+      journalFailed: (err, events) => log.error({ err: (err as Error).message, events: events.map((e) => e.id) }, 'Make-up patrol events could not be journaled (they will be missing from patrol_tasks and the bulletin); delivering them anyway.'),
       restored: file.read(),
       save: (state) => {
         try {

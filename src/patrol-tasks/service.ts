@@ -28,6 +28,13 @@ export interface PatrolTaskDeps {
   busy: () => ReadonlySet<string>
   /** The engine's one publish path (webhooks, MQTT, stream). */
   publish: (e: OutboundEvent) => void
+  /**
+   * Journals task events (the `patrol_tasks` rows the bulletin counts) before they are published;
+   * settles once durable. Absent: published at once, not stored.
+   */
+  journal?: ((events: readonly OutboundEvent[]) => void | Promise<void>) | undefined
+  /** A journal append failed: the events are published all the same. */
+  journalFailed?: ((err: unknown, events: readonly OutboundEvent[]) => void) | undefined
   /** Keeps the board across a restart (single node); absent: in memory only. */
   save?: ((state: BoardState) => void) | undefined
   /** What save() kept last (null or absent: nothing). */
@@ -137,7 +144,7 @@ export class PatrolTaskService {
     const r = this.board.accept(proposalId, now, unitId)
     if (typeof r === 'string') return r
     this.save()
-    this.d.publish(r)
+    this.emit([r])
     return this.board.tasks.get(r.data.taskId as string) as PatrolTask
   }
 
@@ -151,7 +158,7 @@ export class PatrolTaskService {
     const r = this.board.cancel(taskId, now)
     if (typeof r === 'string') return r
     this.save()
-    this.d.publish(r)
+    this.emit([r])
     return this.board.tasks.get(taskId) as PatrolTask
   }
 
@@ -166,10 +173,25 @@ export class PatrolTaskService {
     return all.map(taskView)
   }
 
-  /** Publishes the events; true when there were any (the board changed). */
+  /**
+   * Journals the events, then publishes them (at once when the append did not have to wait); a
+   * journal failure is reported and the events delivered all the same. True when there were any
+   * (the board changed).
+   */
   private emit(events: readonly OutboundEvent[]): boolean {
-    for (const e of events) this.d.publish(e)
-    return events.length > 0
+    if (events.length === 0) return false
+    const publish = () => { for (const e of events) this.d.publish(e) }
+    const failed = (err: unknown) => this.d.journalFailed?.(err, events)
+    let done: void | Promise<void>
+    try {
+      done = this.d.journal?.(events)
+    } catch (err) {
+      failed(err)
+      done = undefined
+    }
+    if (done === undefined) publish()
+    else done.then(publish, (err: unknown) => { failed(err); publish() })
+    return true
   }
 }
 

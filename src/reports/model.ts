@@ -3,6 +3,7 @@
 import type { PriorityFigures, SpanStats } from './aggregate.js'
 import type { Interval, Stop, TrackFigures, Trip } from './track.js'
 import type { PlansSection } from './plans.js'
+import type { MakeUpSection } from './make-up.js'
 
 export interface Score {
   /** 0..100 (see assessment.ts), or null when there was no data at all ("no data", never 100). */
@@ -95,4 +96,6 @@ export interface Report {
   posts: PostRow[]
   /** Emergency plan activations that started in the period (absent in bulletins stored before it existed). */
   plans?: PlansSection
+  /** Make-up patrol tasks assigned in the period, per zone and unit (absent in bulletins stored before it existed). */
+  makeUp?: MakeUpSection
 }

@@ -6,6 +6,7 @@ import { buildReport, hotspotCells, paddingMs, type ReportMeta, type ReportSetti
 import type { Report, UnitDetail } from './model.js'
 import type { EventRow, ReportQueries, RoutePoint } from './report-queries.js'
 import { planSection, type PlansSection } from './plans.js'
+import { makeUpSection } from './make-up.js'
 import { compileIncidents, type IncidentsSetup } from '../incidents/compile.js'
 import type { CellScore } from '../incidents/hotspots.js'
 
@@ -46,7 +47,7 @@ export class ReportService {
     const hotspots = await this.hotspotHistory(meta)
     const hotCells = [...hotspotCells(s, hotspots, meta).values()].flat().map((h) => h.last.zoneCell)
     const priorityCells = [...new Set([...s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell)), ...hotCells])]
-    const [buckets, spans, series, priority, freshness, plans, levels] = await Promise.all([
+    const [buckets, spans, series, priority, freshness, plans, levels, tasks] = await Promise.all([
       this.queries.unitBuckets({ from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       this.queries.alertSpans(p),
       this.queries.zoneSeries(p),
@@ -54,9 +55,12 @@ export class ReportService {
       this.queries.cellFreshness(p),
       units === undefined ? this.queries.planEvents(p) : [],
       this.queries.levelChanges(p),
+      units === undefined ? this.queries.patrolTasks(p) : [],
     ])
     const built = buildReport(s, { buckets, spans, series, priority, freshness, levels, hotspots }, { ...meta, generatedAt: this.now() })
     built.report.plans = planSection(plans)
+    const zoneNames = new Map(s.dep.zones.map((z) => [z.id, z.name]))
+    built.report.makeUp = makeUpSection(tasks, (z) => zoneNames.get(z) ?? z)
     return built
   }
 

@@ -63,6 +63,8 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   incidents: 'cityHash64(id)',
   // An activation's events together: FINAL folds a retried event_id, and the report reads whole activations.
   plan_events: 'cityHash64(activation_id)',
+  // A task's events together: FINAL folds a retried event_id, and the report reads whole tasks.
+  patrol_tasks: 'cityHash64(task_id)',
 }
 
 export interface DdlDialect {
