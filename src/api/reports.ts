@@ -25,7 +25,8 @@ const Range = {
   day: Type.Optional(Type.String({ ...Day, description: 'A local day (reports.timezone) instead of from/to.' })),
   format: Type.Optional(FormatParam),
 }
-const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts')], { default: 'units', description: 'The table a CSV holds.' })
+const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts'), Type.Literal('make_up_zones'), Type.Literal('make_up_units')], { default: 'units', description: 'The table a CSV holds (make_up_zones / make_up_units: make-up patrol tasks per zone / unit).' })
+type TableName = 'units' | 'zones' | 'posts' | 'make_up_zones' | 'make_up_units'
 /** Rows per answer of route and events: bounds its memory (split the period for more). */
 const Limit = Type.Integer({ minimum: 1, maximum: 20_000, default: 10_000 })
 const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
@@ -59,8 +60,10 @@ function sendTable(reply: FastifyReply, format: Format, json: unknown, rows: Rea
   return json
 }
 
-function sendReport(reply: FastifyReply, format: Format, r: Report, table: 'units' | 'zones' | 'posts', name: string, locale: Locale): unknown {
+function sendReport(reply: FastifyReply, format: Format, r: Report, table: TableName, name: string, locale: Locale): unknown {
   if (format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r, locale))
+  if (table === 'make_up_zones') return sendTable(reply, format, r, (r.makeUp?.zones ?? []).map((x) => ({ ...x })), `${name}-${table}`, locale)
+  if (table === 'make_up_units') return sendTable(reply, format, r, (r.makeUp?.units ?? []).map((x) => ({ ...x })), `${name}-${table}`, locale)
   return sendTable(reply, format, r, r[table].map((x) => ({ ...x, ...('cells' in x ? { cells: x.cells.length } : {}) })), `${name}-${table}`, locale)
 }
 
@@ -86,7 +89,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     return { from, to, period: '' }
   }
 
-  app.get<{ Querystring: RangeQuery & { table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
+  app.get<{ Querystring: RangeQuery & { table: TableName } }>('/api/v1/reports/summary', { config: heavy, schema: { tags, summary: 'The fleet report for a day (day=) or a period (from/to, at most 31 days): units, zones, posts, headline', querystring: query({ table: Table }), response: responses({ 200: jsonOrText(ReportSchema, true) }) } }, async (req, reply) => {
     const r = rangeOf(req.query)
     const report = await service.report({ kind: 'custom', period: r.period, from: r.from, to: r.to })
     return sendReport(reply, formatOf(req), report, req.query.table, 'report', locale)
@@ -144,7 +147,7 @@ export async function reportsPlugin(app: FastifyInstance, opts: { reports: Repor
     },
   }, async (req) => ({ bulletins: await bulletins.list(req.query.kind, req.query.limit) }))
 
-  app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: 'units' | 'zones' | 'posts' } }>('/api/v1/reports/bulletins/:kind/:period', {
+  app.get<{ Params: { kind: PeriodKind; period: string }; Querystring: { format?: Format; table: TableName } }>('/api/v1/reports/bulletins/:kind/:period', {
     config: read,
     schema: { tags, summary: 'A stored bulletin (its newest generation)', params: BulletinParams, querystring: Type.Object({ format: Type.Optional(FormatParam), table: Table }, { additionalProperties: false }), response: responses({ 200: jsonOrText(ReportSchema, true) }) },
   }, async (req, reply) => {

@@ -13,6 +13,8 @@ export type ReportLabel =
   | 'zones' | 'posts' | 'plansSection' | 'coverageMaps' | 'noPlans' | 'noData' | 'unknownUnits'
   | 'legend' | 'never' | 'halfTheTime' | 'always' | 'generated' | 'worstFirst' | 'noSnapshots'
   | 'on_time' | 'late' | 'missed' | 'pending'
+  | 'makeUpSection' | 'noMakeUp' | 'byZone' | 'byUnit' | 'tasksAssigned' | 'tasksCompleted' | 'tasksExpired' | 'tasksCancelled' | 'tasksOpen'
+  | 'completionRate' | 'medianTimeToComplete' | 'cellsRecovered'
 
 export interface ReportTexts {
   readonly locale: Locale
@@ -27,6 +29,8 @@ export interface ReportTexts {
   /** "2 activations · 5 checkpoints: 3 manned in time, 1 late, 1 missed · time to man mean 4:10, longest 9:02". */
   plansSummary(s: { activations: number; checkpoints: number; onTime: number; late: number; missed: number }, mean: string, longest: string): string
   coverageMapOf(zone: string): string
+  /** "5 make-up patrols: 3 completed, 1 expired (1 abandoned), 1 cancelled · completion 75.0 % · median 0:42 · 21 cells recovered". */
+  makeUpSummary(s: { assigned: number; completed: number; expired: number; abandoned: number; cancelled: number; open: number; cellsRecovered: number }, rate: string, median: string): string
   /** A CSV column (a dotted key of the JSON row) as the header row names it. */
   csvHeader(key: string): string
   /** The chat digest of a stored bulletin. */
@@ -59,6 +63,9 @@ const EN: Record<ReportLabel, string> = {
   legend: 'Each hexagon is a coverage cell, shaded by the share of the period it was fresh (visited within max_interval):',
   never: 'never', halfTheTime: 'half the time', always: 'always', generated: 'generated', worstFirst: 'tables worst first', noSnapshots: 'no coverage snapshots',
   on_time: 'manned in time', late: 'manned late', missed: 'missed', pending: 'pending',
+  makeUpSection: 'Make-up patrols', noMakeUp: 'No make-up patrol tasks in this period.', byZone: 'By zone', byUnit: 'By unit',
+  tasksAssigned: 'Assigned', tasksCompleted: 'Completed', tasksExpired: 'Expired', tasksCancelled: 'Cancelled', tasksOpen: 'Open',
+  completionRate: 'Completion rate', medianTimeToComplete: 'Median time to complete (h:mm)', cellsRecovered: 'Cells recovered',
 }
 
 const ZH: Record<ReportLabel, string> = {
@@ -75,6 +82,9 @@ const ZH: Record<ReportLabel, string> = {
   legend: '每个六边形是一个覆盖网格单元，颜色表示本期内处于新鲜状态（在 max_interval 内巡到）的时间占比：',
   never: '从未', halfTheTime: '一半时间', always: '始终', generated: '生成于', worstFirst: '各表由差到好排列', noSnapshots: '无覆盖快照',
   on_time: '按时到位', late: '迟到', missed: '超时未到', pending: '待到位',
+  makeUpSection: '补巡任务', noMakeUp: '本期无补巡任务。', byZone: '按网格', byUnit: '按警力',
+  tasksAssigned: '派发', tasksCompleted: '完成', tasksExpired: '超时', tasksCancelled: '撤销', tasksOpen: '进行中',
+  completionRate: '完成率', medianTimeToComplete: '完成用时中位数（时:分）', cellsRecovered: '补巡网格单元',
 }
 
 const INPUT_ZH: Record<string, string> = { coverage: '覆盖', presence: '在岗', breaches: '越界', silences: '失联', moving: '行进', cells: '网格单元', watch: '值守' }
@@ -91,6 +101,8 @@ const CSV_ZH: Record<string, string> = {
   speed: '速度', durationMs: '时长（毫秒）', startAt: '开始时间', endAt: '结束时间', type: '类型', state: '状态', alertId: '告警编号', summary: '摘要',
   planId: '预案编号', planName: '预案', activationId: '启动编号', activatedAt: '启动时间', incidentId: '警情编号', checkpoint: '卡点', index: '序号', responsible: '责任警力',
   arriveWithinMs: '到位时限（毫秒）', mannedBy: '到位警力', timeToManMs: '到位用时（毫秒）', status: '状态', share: '占比', level: '等级',
+  assigned: '派发', completed: '完成', expired: '超时', abandoned: '放弃', cancelled: '撤销', open: '进行中', completionRate: '完成率',
+  medianTimeToCompleteMs: '完成用时中位数（毫秒）', cellsRecovered: '补巡网格单元', cellsAssigned: '派发网格单元',
 }
 
 function csvZh(key: string): string {
@@ -111,6 +123,8 @@ function english(f: Formats): ReportTexts {
     plansSummary: (s, mean, longest) =>
       `${plural(s.activations, 'activation')} · ${plural(s.checkpoints, 'checkpoint')}: ${s.onTime} manned in time, ${s.late} late, ${s.missed} missed · time to man mean ${mean}, longest ${longest}`,
     coverageMapOf: (zone) => `Coverage map of ${zone}`,
+    makeUpSummary: (s, rate, median) =>
+      `${plural(s.assigned, 'make-up patrol')}: ${s.completed} completed, ${s.expired} expired (${s.abandoned} abandoned), ${s.cancelled} cancelled, ${s.open} open · completion ${rate} · median time to complete ${median} · ${plural(s.cellsRecovered, 'cell')} recovered`,
     csvHeader: (key) => key,
     digest: {
       headline: (h) => `Units reporting ${h.unitsReporting}/${h.unitsConfigured} · ${h.distanceKm} km · coverage ${h.coverage} · mean score ${h.meanScore}`,
@@ -138,6 +152,8 @@ function chinese(f: Formats): ReportTexts {
     plansSummary: (s, mean, longest) =>
       `预案启动 ${s.activations} 次 · 卡点 ${s.checkpoints} 个：按时到位 ${s.onTime}，迟到 ${s.late}，超时未到 ${s.missed} · 平均到位用时 ${mean}，最长 ${longest}`,
     coverageMapOf: (zone) => `${zone}覆盖图`,
+    makeUpSummary: (s, rate, median) =>
+      `补巡任务 ${s.assigned} 个：完成 ${s.completed}，超时 ${s.expired}（放弃 ${s.abandoned}），撤销 ${s.cancelled}，进行中 ${s.open} · 完成率 ${rate} · 完成用时中位数 ${median} · 补巡网格单元 ${s.cellsRecovered} 个`,
     csvHeader: csvZh,
     digest: {
       headline: (h) => `在线警力 ${h.unitsReporting}/${h.unitsConfigured} · 巡逻 ${h.distanceKm} 公里 · 覆盖率 ${h.coverage} · 平均得分 ${h.meanScore}`,
