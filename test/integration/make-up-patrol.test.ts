@@ -4,7 +4,8 @@
 // → the unit drives through the cells → patrol_task.completed; the API's refusals (404 unknown
 // proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
 // dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away. An
-// open task and its visits survive a restart on the same data directory.
+// open task and its visits survive a restart on the same data directory. Task outcomes reach
+// ClickHouse (patrol_tasks) and the report's make-up section.
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
 import type { Engine } from '../../src/engine.js'
@@ -87,6 +88,22 @@ t.test('a coverage gap becomes a make-up patrol, accepted, driven and completed'
   const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
   t.match(after.tasks[0], { id: task.id, status: 'completed' })
   t.equal((await api(h, `/api/v1/patrol-tasks/${task.id}/cancel`, { method: 'POST', headers: auth })).status, 404, 'an ended task cannot be cancelled')
+
+  // Journaled, shipped to ClickHouse (patrol_tasks) and counted by the report.
+  const report = await waitFor(async () => {
+    // The fake clock does not age the journal's segment: sealed here, as time would.
+    h.engine.testHandle().journal.sealActive()
+    const r = await api(h, `/api/v1/reports/summary?from=${T0}&to=${T0 + 3600_000}`, { headers: auth })
+    const body = r.status === 200 ? await r.json() as { makeUp?: { summary: { completed: number }; zones: unknown[]; units: unknown[] } } : null
+    return body?.makeUp?.summary.completed === 1 ? body.makeUp : false
+  }, 60_000, 500)
+  t.match(report, {
+    summary: { assigned: 1, completed: 1, expired: 0, completionRate: 1, medianTimeToCompleteMs: (task.cells.length - 1) * 20_000 + MIN, cellsRecovered: task.cells.length },
+    zones: [{ zoneId: 'g1', assigned: 1, completed: 1 }],
+    units: [{ unitId: 'V-01', assigned: 1, completed: 1, cellsRecovered: task.cells.length }],
+  }, 'the make-up section of the report')
+  const csv = await (await api(h, `/api/v1/reports/summary?from=${T0}&to=${T0 + 3600_000}&format=csv&table=make_up_units`, { headers: auth })).text()
+  t.match(csv, /^unitId,assigned,completed,.*\r\nV-01,1,1,/, 'as a CSV table')
 })
 
 t.test('automatic zone: assigned without a dispatcher after auto_after; the unit drives away and the task is abandoned', async (t) => {
