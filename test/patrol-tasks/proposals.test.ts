@@ -2,7 +2,8 @@ import t from 'tap'
 import { gridDisk, latLngToCell } from 'h3-js'
 import { clusterCells, overdueCell } from '../../src/patrol-tasks/cell-clusters.js'
 import { proposeMakeUps, type ProposalSettings } from '../../src/patrol-tasks/proposals.js'
-import type { Candidate } from '../../src/incidents/resource-search.js'
+import { etaSeconds, type Candidate } from '../../src/incidents/resource-search.js'
+import { haversineM } from '../../src/geo/distance.js'
 import { offsetM } from '../helpers/gps-realism.js'
 
 const C = { lat: 36.4722, lon: 117.8116 }
@@ -52,4 +53,33 @@ t.test('a unit gets at most one proposal; ties break by id', async (t) => {
   t.same(out.map((p) => p.unit?.id).sort(), ['a', 'b'])
   const one = proposeMakeUps(clusters, [unit('solo', 0, 1500)], new Set(), S)
   t.same(one.map((p) => p.unit?.id ?? null).filter((x) => x !== null), ['solo'])
+})
+
+t.test('the bounded search picks what measuring every unit against every cell picks (random fleets)', async (t) => {
+  let seed = 7
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const kinds = ['foot', 'car', 'bike']
+  for (let run = 0; run < 40; run++) {
+    const clusters = clusterCells('z1', [...hole(rnd() * 4000 - 2000, rnd() * 4000 - 2000, 2), ...hole(rnd() * 4000 - 2000, rnd() * 4000 - 2000)], { linkRings: 2, maxCells: 10 })
+    // Ties on purpose: units in pairs at the same spot.
+    const units = Array.from({ length: 60 }, (_, i) => unit(`u${String(i).padStart(2, '0')}`, Math.round(rnd() * 10) * 600 - 3000, Math.round(rnd() * 10) * 600 - 3000, kinds[i % 3], rnd() < 0.3 ? 'z2' : 'z1'))
+    const s = { ...S, maxEtaS: run % 4 === 0 ? 900 : 0 }
+    const busy = new Set(units.filter(() => rnd() < 0.2).map((u) => u.id))
+    // Brute force: every free unit against every cell, cluster by cluster.
+    const taken = new Set(busy)
+    const want = clusters.map((cl) => {
+      let best: { id: string; cost: number } | null = null
+      for (const u of units) {
+        if (taken.has(u.id)) continue
+        const d = Math.min(...cl.cells.map((c) => haversineM(u.lat, u.lon, c.lat, c.lon)))
+        const eta = etaSeconds(d, u.kind, s)
+        if (s.maxEtaS > 0 && eta > s.maxEtaS) continue
+        const cost = eta + (u.zone === 'z1' ? 0 : s.otherZonePenaltyS)
+        if (best === null || cost < best.cost || (cost === best.cost && u.id < best.id)) best = { id: u.id, cost }
+      }
+      if (best !== null) taken.add(best.id)
+      return best?.id ?? null
+    })
+    t.same(proposeMakeUps(clusters, units, busy, s).map((p) => p.unit?.id ?? null), want, `run ${run}`)
+  }
 })
