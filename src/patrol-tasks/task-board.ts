@@ -80,12 +80,13 @@ export class TaskBoard {
     const covered = new Set<string>()
     for (const t of this.openByUnit.values()) for (const c of t.spec.cells) covered.add(c.cell)
     const taken = new Set([...busy, ...this.openByUnit.keys()])
+    const load = this.load(now)
     const out: OutboundEvent[] = []
     const proposals: MakeUpProposal[] = []
     for (const z of zones) {
       const cells = z.overdue.filter((c) => !covered.has(c.cell))
       const clusters = clusterCells(z.zoneId, cells, this.s.cluster).filter((c) => !this.dismissed.has(`makeup:${c.id}`))
-      let zoneProposals = proposeMakeUps(clusters, candidates, taken, this.s.proposal)
+      let zoneProposals = proposeMakeUps(clusters, candidates, taken, this.s.proposal, load)
       const auto = this.s.auto.get(z.zoneId)
       if (auto !== undefined) {
         const open = [...this.openByUnit.values()].filter((t) => t.spec.zoneId === z.zoneId).length
@@ -149,6 +150,14 @@ export class TaskBoard {
   /** Time passes: abandonment and expiry. */
   tick(now: number): OutboundEvent[] {
     return [...this.openByUnit.values()].flatMap((t) => this.changed(t, t.tick(now)))
+  }
+
+  /** Per unit, the make-up tasks it was given within the load window (those the board still holds). */
+  load(now: number): Map<string, number> {
+    const out = new Map<string, number>()
+    const since = now - (this.s.proposal.loadWindowMs ?? 0)
+    for (const t of this.tasks.values()) if (t.spec.assignedAt > since) out.set(t.spec.unitId, (out.get(t.spec.unitId) ?? 0) + 1)
+    return out
   }
 
   /** The board as saved across a restart: every task kept (open and ended) and the dismissals. */

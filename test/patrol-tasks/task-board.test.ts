@@ -169,3 +169,18 @@ t.test('toJSON / restore: open tasks go on after a restart with their visits; en
   t.equal(new TaskBoard(S).restore(null, () => true), 0)
   t.equal(new TaskBoard(S).restore({ version: 2 }, () => true), 0)
 })
+
+t.test('load: tasks given within the window count against a unit; older ones do not', async (t) => {
+  const b = new TaskBoard({ ...S, proposal: { ...S.proposal, loadPenaltyS: 900, loadWindowMs: 8 * 3600_000 } })
+  // `a` is 300 m nearer the hole than `b` (foot: ~4 min); it was given (and finished) a task an hour ago.
+  const units = [unit('a', offsetM(west, -600, 0)), unit('b', offsetM(west, -900, 0))]
+  b.refresh(T0, gap(hole(west)), units, new Set())
+  t.equal(b.list()[0]?.unit?.id, 'a')
+  const e = b.accept(b.list()[0]?.id ?? '', T0) as OutboundEvent
+  b.cancel(e.data.taskId as string, T0 + 60_000)
+  t.same([...b.load(T0 + 3600_000)], [['a', 1]])
+  b.refresh(T0 + 3600_000, gap(hole(west)), units, new Set())
+  t.match(b.list()[0]?.unit, { id: 'b', load: 0 }, 'a recent task outweighs 300 m on foot')
+  b.refresh(T0 + 9 * 3600_000, gap(hole(west)), units, new Set())
+  t.match(b.list()[0]?.unit, { id: 'a', load: 0 }, 'out of the window: nearest again')
+})
