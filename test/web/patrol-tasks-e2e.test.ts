@@ -1,8 +1,8 @@
 // Make-up patrols on the live map, in headless Chromium against a real engine (embedded broker and
 // ClickHouse): a zone never patrolled (short max_interval) opens its coverage gap; the proposal
-// appears in the panel and on the map with the nearest unit; the dispatcher reassigns it to the
-// other unit from the short list; that unit drives through the cells (MQTT fixes) and the task
-// shows its progress and then completed, fading on the map. The engine's clock runs ahead of the
+// appears in the panel and on the map with the nearest unit (a read-only session sees it without
+// controls); the dispatcher reassigns it to the other unit from the short list; that unit drives
+// through the cells (MQTT fixes) and the task shows its progress and then completed, fading on the map. The engine's clock runs ahead of the
 // wall clock (the zone's grace period is skipped, not waited for).
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
@@ -14,6 +14,7 @@ import { BASE, offset, square } from '../rules/helpers.js'
 requireChromium(t, 'the make-up patrols browser test')
 
 const OPERATE = 'op-token-0123456789abcdef'
+const READ = 'read-token-0123456789abcdef'
 let ahead = 0
 const clock = () => Date.now() + ahead
 const config = {
@@ -25,11 +26,11 @@ const config = {
   rules: { tick: '250ms', allowed_lateness: '0s', coverage_gap: { dwell: '0s' } },
   incidents: { hotspots: { enabled: false } },
   patrol_tasks: { refresh_every: '2s' },
-  api: { tokens: [{ name: 'sgt.li', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
+  api: { tokens: [{ name: 'sgt.li', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
 buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE }, now: clock })
+const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ }, now: clock })
 t.teardown(() => h.engine.stop())
 const pub = await connect(h.mqttUrl, { clientId: 'tasks-e2e' })
 t.teardown(() => pub.end(true))
@@ -64,6 +65,17 @@ t.test('the zone\'s proposal is listed and drawn, with the nearest unit and its 
   const d = await page.waitForFunction((id) => (window as unknown as { hexpatrol: Probe }).hexpatrol.tasksProbe.drawn(id), proposalId, { timeout: 30_000 })
   t.match(await d.jsonValue(), { kind: 'proposal', opacity: 1 })
   t.same(await page.$$eval(`#task-proposals li[data-proposal="${proposalId}"] .task-unit-choice option`, (os) => os.map((o) => (o as HTMLOptionElement).value)), ['V-02'], 'the other live unit is offered for a reassignment')
+})
+
+t.test('a read-only session sees the proposal, without controls', async (t) => {
+  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
+  t.teardown(() => ctx.close())
+  const viewer = await ctx.newPage()
+  await viewer.goto(`${h.httpUrl}/`)
+  await viewer.fill('#login-token', READ)
+  await viewer.click('#login-submit')
+  await viewer.waitForSelector(`#task-proposals li[data-proposal="${proposalId}"]`, { timeout: 30_000 })
+  t.equal(await viewer.locator('#patrol-tasks .task-controls').count(), 0, 'no accept, reassign or dismiss')
 })
 
 t.test('reassigned to Car 2, which drives through the cells: the task completes', async (t) => {
