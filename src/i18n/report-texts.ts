@@ -45,6 +45,7 @@ export interface DigestTexts {
   worstUnit(name: string, score: string, distanceKm: number, silent: string): string
   worstUnits(list: string[]): string
   plans(p: { activations: number; checkpoints: number; onTime: number; late: number; missed: number }, longest: string): string
+  makeUp(m: { assigned: number; completed: number; expired: number; cellsRecovered: number }, rate: string, median: string): string
   links(html: string, csv: string): string
   na: string
 }
@@ -134,6 +135,7 @@ function english(f: Formats): ReportTexts {
       worstUnit: (name, score, km, silent) => `${name} ${score} (${km} km, silent ${silent})`,
       worstUnits: (list) => `Worst units: ${list.join('; ')}`,
       plans: (p, longest) => `Plan activations ${p.activations} · checkpoints ${p.checkpoints}: in time ${p.onTime}, late ${p.late}, missed ${p.missed} · longest time to man ${longest}`,
+      makeUp: (m, rate, median) => `Make-up patrols ${m.assigned}: completed ${m.completed}, expired ${m.expired} · completion ${rate} · median ${median} · ${m.cellsRecovered} cells recovered`,
       links: (html, csv) => `[Full report](${html}) · [CSV](${csv})`,
       na: 'n/a',
     },
@@ -163,6 +165,7 @@ function chinese(f: Formats): ReportTexts {
       worstUnit: (name, score, km, silent) => `${name} ${score}（${km} 公里，失联 ${silent}）`,
       worstUnits: (list) => `最差警力：${list.join('；')}`,
       plans: (p, longest) => `预案启动 ${p.activations} 次 · 卡点 ${p.checkpoints} 个：按时 ${p.onTime}，迟到 ${p.late}，超时未到 ${p.missed} · 最长到位用时 ${longest}`,
+      makeUp: (m, rate, median) => `补巡任务 ${m.assigned} 个：完成 ${m.completed}，超时 ${m.expired} · 完成率 ${rate} · 用时中位数 ${median} · 补巡网格单元 ${m.cellsRecovered} 个`,
       links: (html, csv) => `[完整报告](${html}) · [CSV](${csv})`,
       na: '无',
     },

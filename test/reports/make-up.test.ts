@@ -7,6 +7,7 @@ import type { PatrolTaskRow } from '../../src/reports/report-queries.js'
 import type { Report } from '../../src/reports/model.js'
 import { reportHtml } from '../../src/reports/render-html.js'
 import { toCsv } from '../../src/reports/render-csv.js'
+import { bulletinMarkdown } from '../../src/reports/bulletin-event.js'
 
 const T0 = Date.UTC(2026, 11, 6, 0)
 const MIN = 60_000
@@ -76,4 +77,11 @@ t.test('CSV of the make-up tables, headers in either language', async (t) => {
   t.equal(csv.split('\r\n')[0], 'zoneId,name,assigned,completed,expired,abandoned,cancelled,open,completionRate,medianTimeToCompleteMs,cellsRecovered,cellsAssigned')
   t.equal(csv.split('\r\n')[1], `g1,Grid <One>,4,2,1,1,1,0,${2 / 3},${30 * MIN},12,18`)
   t.equal(toCsv((report.makeUp?.units ?? []).map((u) => ({ ...u })), 'zh-CN').split('\r\n')[0], '警力编号,派发,完成,超时,放弃,撤销,进行中,完成率,完成用时中位数（毫秒）,补巡网格单元,派发网格单元')
+})
+
+t.test('the chat digest has a make-up line when there were tasks', async (t) => {
+  const b = { kind: 'daily' as const, period: '2026-12-06', generatedAt: report.generatedAt, report }
+  t.match(bulletinMarkdown(b, 'https://hq.example'), /\nMake-up patrols 7: completed 3, expired 2 · completion 60 % · median 40 min · 19 cells recovered\n/)
+  t.match(bulletinMarkdown(b, undefined, 'zh-CN'), /\n补巡任务 7 个：完成 3，超时 2 · 完成率 60 % · 用时中位数 40 分钟 · 补巡网格单元 19 个\n/)
+  t.notMatch(bulletinMarkdown({ ...b, report: { ...report, makeUp: makeUpSection([]) } }, undefined), /Make-up/)
 })
