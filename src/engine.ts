@@ -16,7 +16,7 @@ import { createDecoder, decoderOptionsFromConfig } from './decode/decoder.js'
 import { rejectUnknownUnits } from './decode/known-units.js'
 import { Journal } from './journal/journal.js'
 import { Shipper } from './journal/shipper.js'
-import { alertsRecord, auditRow, incidentJournal, integrityRow, readIncidents, rowsRecord } from './journal/record.js'
+import { alertsRecord, auditRow, incidentJournal, integrityRow, patrolTaskJournal, readIncidents, rowsRecord } from './journal/record.js'
 import { openClickHouse, type ClickHouseHandle } from './store/clickhouse/client.js'
 import { ClickHouseHealth } from './store/clickhouse/health.js'
 import { createDeliver } from './store/clickhouse/deliver.js'
@@ -50,6 +50,7 @@ import { IncidentService } from './incidents/service.js'
 import { PatrolTaskService } from './patrol-tasks/service.js'
 import { IntegrityStage, signalId } from './integrity/stage.js'
 import { IntegrityMonitor } from './integrity/monitor.js'
+import { TaskStateFile } from './patrol-tasks/state-file.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
@@ -191,7 +192,7 @@ export class Engine {
     if (!clustered) this.#startIntegrity(stages, publish)
     const ingestor = await this.#startIngest(journal, shipper, fanOut)
     if (!clustered) this.#startIncidents(stages, { journal, shipper, unshipped, ingestor, publish, fanOut })
-    if (!clustered) this.#startPatrolTasks(stages, publish)
+    if (!clustered) this.#startPatrolTasks(stages, publish, ingestor)
     this.#startSchedule(reconcile, journal, shipper, ingestor, fanOut)
     await this.#startApi(journal, ingestor, dispatcher, fanOut)
     // Cluster mode: every stage is up, so partitions may be owned (and delivered) from now on.
@@ -597,18 +598,36 @@ export class Engine {
    * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
    * open coverage gaps and stale cells, the live units and the units committed to plans or open
    * incidents; refreshed and ticked with the rule ticks (#startSchedule), fed every accepted fix
-   * (#withTasks); its events go through the one publish path. In memory: nothing to stop.
+   * (#withTasks); its events are journaled (`patrol_tasks`), then go through the one publish path.
+   * The board is kept in <data_dir>/patrol-tasks (open tasks survive a restart); every save is
+   * synchronous, the stop saves visits not yet saved.
    */
-  #startPatrolTasks(stages: CompiledStages, publish: Publish): void {
+  #startPatrolTasks(stages: CompiledStages, publish: Publish, ingestor: Ingestor): void {
     const rules = this.#rules
     if (rules === undefined) return
     const incidents = this.#incidents
+    const log = this.logger.child({ component: 'patrol-tasks' })
+    const file = new TaskStateFile(join(this.dataDir, 'patrol-tasks'), log)
     this.#tasks = new PatrolTaskService({
       setup: stages.patrolTasks,
       rules,
       busy: () => incidents?.committedUnits() ?? new Set<string>(),
       publish,
+      // Task events are journaled (the bulletin's `patrol_tasks` rows) before they are delivered.
+      journal: patrolTaskJournal((record) => ingestor.writeRecord(record)),
+      journalFailed: (err, events) => log.error({ err: (err as Error).message, events: events.map((e) => e.id) }, 'Make-up patrol events could not be journaled (they will be missing from patrol_tasks and the bulletin); delivering them anyway.'),
+      restored: file.read(),
+      save: (state) => {
+        try {
+          file.write(state)
+        } catch (err) {
+          log.error({ err }, 'The make-up patrol board could not be saved (disk full or read-only?); tasks changed since the last save are lost on a restart.')
+        }
+      },
     })
+    const tasks = this.#tasks
+    this.#started.push(async () => tasks.flush())
+    if (tasks.restoredTasks > 0) log.info({ tasks: tasks.restoredTasks }, 'Make-up patrol tasks restored from the last run.')
   }
 
   /**

@@ -28,6 +28,8 @@ export const ProposalView = Closed({
     post: Nullable(Type.String()),
     distanceM: Type.Number(),
     etaS: Type.Number(),
+    load: Type.Integer({ description: 'Make-up tasks the unit was given within patrol_tasks.load_window.' }),
+    costS: Type.Number({ description: 'What the unit was chosen on (lowest wins): ETA + other_zone_penalty (unit of another zone) + kind_penalty of its kind + load × load_penalty, seconds.' }),
   })),
   routeM: Type.Number({ description: 'Metres from the unit (or centre) through every cell in order.' }),
 }, { title: 'MakeUpProposal' })

@@ -142,6 +142,24 @@ export const IntegritySection = Closed({
     facts: Type.Array(IntegrityFact),
   }), { description: 'Units with the most signals first.' }),
 }, { title: 'IntegritySection', description: 'Patrol integrity signals (facts with evidence, not verdicts) overlapping the period.' })
+const MakeUpFigures = {
+  assigned: Type.Integer(),
+  completed: Type.Integer(),
+  expired: Type.Integer({ description: 'Abandoned (the unit stayed away) or past the deadline.' }),
+  abandoned: Type.Integer({ description: 'Of expired: the unit stayed away.' }),
+  cancelled: Type.Integer(),
+  open: Type.Integer({ description: 'Neither completed, expired nor cancelled when the report was made.' }),
+  completionRate: Nullable(Type.Number({ description: 'completed / (completed + expired); null when no task ran its course.' })),
+  medianTimeToCompleteMs: Nullable(Type.Number({ description: 'Median assignment → completion over the completed tasks.' })),
+  cellsRecovered: Type.Integer({ description: 'Cells the tasks\' units visited.' }),
+  cellsAssigned: Type.Integer(),
+}
+
+export const MakeUpSection = Closed({
+  summary: Closed(MakeUpFigures),
+  zones: Type.Array(Closed({ zoneId: Type.String(), name: Type.String(), ...MakeUpFigures }), { description: 'Most tasks first.' }),
+  units: Type.Array(Closed({ unitId: Type.String(), ...MakeUpFigures }), { description: 'Most tasks first.' }),
+}, { title: 'MakeUpSection', description: 'Make-up patrol tasks assigned in the period (outcomes after its end included).' })
 
 export const Report = Closed({
   kind: Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('custom')]),
@@ -156,6 +174,7 @@ export const Report = Closed({
   posts: Type.Array(PostRow),
   plans: Type.Optional(PlansSection),
   integrity: Type.Optional(IntegritySection),
+  makeUp: Type.Optional(MakeUpSection),
 }, { title: 'Report' })
 
 export const UnitSummary = Closed({

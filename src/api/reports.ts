@@ -26,7 +26,8 @@ const Range = {
   day: Type.Optional(Type.String({ ...Day, description: 'A local day (reports.timezone) instead of from/to.' })),
   format: Type.Optional(FormatParam),
 }
-const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts'), Type.Literal('integrity')], { default: 'units', description: 'The table a CSV holds (integrity: one row per patrol integrity signal).' })
+const Table = Type.Union([Type.Literal('units'), Type.Literal('zones'), Type.Literal('posts'), Type.Literal('integrity'), Type.Literal('make_up_zones'), Type.Literal('make_up_units')], { default: 'units', description: 'The table a CSV holds (integrity: one row per patrol integrity signal; make_up_zones / make_up_units: make-up patrol tasks per zone / unit)' })
+type TableName = 'units' | 'zones' | 'posts' | 'integrity' | 'make_up_zones' | 'make_up_units'
 /** Rows per answer of route and events: bounds its memory (split the period for more). */
 const Limit = Type.Integer({ minimum: 1, maximum: 20_000, default: 10_000 })
 const UnitParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) })
@@ -60,11 +61,11 @@ function sendTable(reply: FastifyReply, format: Format, json: unknown, rows: Rea
   return json
 }
 
-type TableName = 'units' | 'zones' | 'posts' | 'integrity'
-
 function sendReport(reply: FastifyReply, format: Format, r: Report, table: TableName, name: string, locale: Locale): unknown {
   if (format === 'html') return reply.type('text/html; charset=utf-8').send(reportHtml(r, locale))
   if (table === 'integrity') return sendTable(reply, format, r, integrityRows(r.integrity), `${name}-integrity`, locale)
+  if (table === 'make_up_zones') return sendTable(reply, format, r, (r.makeUp?.zones ?? []).map((x) => ({ ...x })), `${name}-${table}`, locale)
+  if (table === 'make_up_units') return sendTable(reply, format, r, (r.makeUp?.units ?? []).map((x) => ({ ...x })), `${name}-${table}`, locale)
   return sendTable(reply, format, r, r[table].map((x) => ({ ...x, ...('cells' in x ? { cells: x.cells.length } : {}) })), `${name}-${table}`, locale)
 }
 

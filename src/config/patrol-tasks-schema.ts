@@ -16,6 +16,12 @@ export const PatrolTasksSchema = Obj({
   max_cells: Type.Integer({ minimum: 1, maximum: 500, default: 30 }),
   /** Added to the ETA of a unit of another zone when choosing the unit (0: zones do not matter). */
   other_zone_penalty: Duration('10m'),
+  /** Added to the cost of a unit of this kind when choosing the unit (e.g. armoured: 1h keeps armoured cars for last); kinds not listed: 0. */
+  kind_penalty: Type.Record(Type.String(), Duration(), { default: {} }),
+  /** Added to the cost for each make-up task the unit was given within load_window (spreads the work over the fleet; 0: load does not matter). */
+  load_penalty: Duration('5m'),
+  /** The span over which a unit's make-up tasks count as its load (about a shift). */
+  load_window: Duration('8h'),
   /** A unit whose ETA to the task exceeds this is not proposed (0: no limit). */
   max_eta: Duration('0s'),
   /** A unit farther than this (metres) from every cell still to visit is away from its task. */

@@ -14,6 +14,8 @@ export type ReportLabel =
   | 'legend' | 'never' | 'halfTheTime' | 'always' | 'generated' | 'worstFirst' | 'noSnapshots'
   | 'on_time' | 'late' | 'missed' | 'pending'
   | 'integritySection' | 'integrityNote' | 'noIntegrity' | 'signals' | 'byKind' | 'signalSpan' | 'stationaryCounted' | 'signal' | 'fromTo' | 'durationHmm' | 'relatedUnit' | 'evidence'
+  | 'makeUpSection' | 'noMakeUp' | 'byZone' | 'byUnit' | 'tasksAssigned' | 'tasksCompleted' | 'tasksExpired' | 'tasksCancelled' | 'tasksOpen'
+  | 'completionRate' | 'medianTimeToComplete' | 'cellsRecovered'
 
 export interface ReportTexts {
   readonly locale: Locale
@@ -28,6 +30,8 @@ export interface ReportTexts {
   /** "2 activations · 5 checkpoints: 3 manned in time, 1 late, 1 missed · time to man mean 4:10, longest 9:02". */
   plansSummary(s: { activations: number; checkpoints: number; onTime: number; late: number; missed: number }, mean: string, longest: string): string
   coverageMapOf(zone: string): string
+  /** "5 make-up patrols: 3 completed, 1 expired (1 abandoned), 1 cancelled · completion 75.0 % · median 0:42 · 21 cells recovered". */
+  makeUpSummary(s: { assigned: number; completed: number; expired: number; abandoned: number; cancelled: number; open: number; cellsRecovered: number }, rate: string, median: string): string
   /** A CSV column (a dotted key of the JSON row) as the header row names it. */
   csvHeader(key: string): string
   /** The chat digest of a stored bulletin. */
@@ -42,6 +46,7 @@ export interface DigestTexts {
   worstUnit(name: string, score: string, distanceKm: number, silent: string): string
   worstUnits(list: string[]): string
   plans(p: { activations: number; checkpoints: number; onTime: number; late: number; missed: number }, longest: string): string
+  makeUp(m: { assigned: number; completed: number; expired: number; cellsRecovered: number }, rate: string, median: string): string
   links(html: string, csv: string): string
   na: string
 }
@@ -63,6 +68,9 @@ const EN: Record<ReportLabel, string> = {
   integritySection: 'Patrol integrity', integrityNote: 'Facts with their figures, not verdicts: each signal says what the positions show; a supervisor decides what it means.',
   noIntegrity: 'No integrity signals in this period.', signals: 'Signals', byKind: 'By kind', signalSpan: 'Time spanned (h:mm)', stationaryCounted: 'Stationary counted as patrol (h:mm)',
   signal: 'Signal', fromTo: 'From – to', durationHmm: 'Duration (h:mm)', relatedUnit: 'With', evidence: 'Evidence',
+  makeUpSection: 'Make-up patrols', noMakeUp: 'No make-up patrol tasks in this period.', byZone: 'By zone', byUnit: 'By unit',
+  tasksAssigned: 'Assigned', tasksCompleted: 'Completed', tasksExpired: 'Expired', tasksCancelled: 'Cancelled', tasksOpen: 'Open',
+  completionRate: 'Completion rate', medianTimeToComplete: 'Median time to complete (h:mm)', cellsRecovered: 'Cells recovered',
 }
 
 const ZH: Record<ReportLabel, string> = {
@@ -82,6 +90,9 @@ const ZH: Record<ReportLabel, string> = {
   integritySection: '巡逻真实性', integrityNote: '仅列事实与数据，不作结论：每条信号说明定位数据显示的情况，由主管判断其含义。',
   noIntegrity: '本期无真实性信号。', signals: '信号数', byKind: '按类型', signalSpan: '涉及时长（时:分）', stationaryCounted: '静止计入巡逻（时:分）',
   signal: '信号', fromTo: '起止', durationHmm: '时长（时:分）', relatedUnit: '关联', evidence: '数据',
+  makeUpSection: '补巡任务', noMakeUp: '本期无补巡任务。', byZone: '按网格', byUnit: '按警力',
+  tasksAssigned: '派发', tasksCompleted: '完成', tasksExpired: '超时', tasksCancelled: '撤销', tasksOpen: '进行中',
+  completionRate: '完成率', medianTimeToComplete: '完成用时中位数（时:分）', cellsRecovered: '补巡网格单元',
 }
 
 const INPUT_ZH: Record<string, string> = { coverage: '覆盖', presence: '在岗', breaches: '越界', silences: '失联', moving: '行进', cells: '网格单元', watch: '值守' }
@@ -99,6 +110,8 @@ const CSV_ZH: Record<string, string> = {
   planId: '预案编号', planName: '预案', activationId: '启动编号', activatedAt: '启动时间', incidentId: '警情编号', checkpoint: '卡点', index: '序号', responsible: '责任警力',
   arriveWithinMs: '到位时限（毫秒）', mannedBy: '到位警力', timeToManMs: '到位用时（毫秒）', status: '状态', share: '占比', level: '等级',
   relatedUnitId: '关联警力', evidence: '数据',
+  assigned: '派发', completed: '完成', expired: '超时', abandoned: '放弃', cancelled: '撤销', open: '进行中', completionRate: '完成率',
+  medianTimeToCompleteMs: '完成用时中位数（毫秒）', cellsRecovered: '补巡网格单元', cellsAssigned: '派发网格单元',
 }
 
 function csvZh(key: string): string {
@@ -119,6 +132,8 @@ function english(f: Formats): ReportTexts {
     plansSummary: (s, mean, longest) =>
       `${plural(s.activations, 'activation')} · ${plural(s.checkpoints, 'checkpoint')}: ${s.onTime} manned in time, ${s.late} late, ${s.missed} missed · time to man mean ${mean}, longest ${longest}`,
     coverageMapOf: (zone) => `Coverage map of ${zone}`,
+    makeUpSummary: (s, rate, median) =>
+      `${plural(s.assigned, 'make-up patrol')}: ${s.completed} completed, ${s.expired} expired (${s.abandoned} abandoned), ${s.cancelled} cancelled, ${s.open} open · completion ${rate} · median time to complete ${median} · ${plural(s.cellsRecovered, 'cell')} recovered`,
     csvHeader: (key) => key,
     digest: {
       headline: (h) => `Units reporting ${h.unitsReporting}/${h.unitsConfigured} · ${h.distanceKm} km · coverage ${h.coverage} · mean score ${h.meanScore}`,
@@ -128,6 +143,7 @@ function english(f: Formats): ReportTexts {
       worstUnit: (name, score, km, silent) => `${name} ${score} (${km} km, silent ${silent})`,
       worstUnits: (list) => `Worst units: ${list.join('; ')}`,
       plans: (p, longest) => `Plan activations ${p.activations} · checkpoints ${p.checkpoints}: in time ${p.onTime}, late ${p.late}, missed ${p.missed} · longest time to man ${longest}`,
+      makeUp: (m, rate, median) => `Make-up patrols ${m.assigned}: completed ${m.completed}, expired ${m.expired} · completion ${rate} · median ${median} · ${m.cellsRecovered} cells recovered`,
       links: (html, csv) => `[Full report](${html}) · [CSV](${csv})`,
       na: 'n/a',
     },
@@ -146,6 +162,8 @@ function chinese(f: Formats): ReportTexts {
     plansSummary: (s, mean, longest) =>
       `预案启动 ${s.activations} 次 · 卡点 ${s.checkpoints} 个：按时到位 ${s.onTime}，迟到 ${s.late}，超时未到 ${s.missed} · 平均到位用时 ${mean}，最长 ${longest}`,
     coverageMapOf: (zone) => `${zone}覆盖图`,
+    makeUpSummary: (s, rate, median) =>
+      `补巡任务 ${s.assigned} 个：完成 ${s.completed}，超时 ${s.expired}（放弃 ${s.abandoned}），撤销 ${s.cancelled}，进行中 ${s.open} · 完成率 ${rate} · 完成用时中位数 ${median} · 补巡网格单元 ${s.cellsRecovered} 个`,
     csvHeader: csvZh,
     digest: {
       headline: (h) => `在线警力 ${h.unitsReporting}/${h.unitsConfigured} · 巡逻 ${h.distanceKm} 公里 · 覆盖率 ${h.coverage} · 平均得分 ${h.meanScore}`,
@@ -155,6 +173,7 @@ function chinese(f: Formats): ReportTexts {
       worstUnit: (name, score, km, silent) => `${name} ${score}（${km} 公里，失联 ${silent}）`,
       worstUnits: (list) => `最差警力：${list.join('；')}`,
       plans: (p, longest) => `预案启动 ${p.activations} 次 · 卡点 ${p.checkpoints} 个：按时 ${p.onTime}，迟到 ${p.late}，超时未到 ${p.missed} · 最长到位用时 ${longest}`,
+      makeUp: (m, rate, median) => `补巡任务 ${m.assigned} 个：完成 ${m.completed}，超时 ${m.expired} · 完成率 ${rate} · 用时中位数 ${median} · 补巡网格单元 ${m.cellsRecovered} 个`,
       links: (html, csv) => `[完整报告](${html}) · [CSV](${csv})`,
       na: '无',
     },

@@ -4,9 +4,9 @@
 // Only this module knows the layout: readers (the sink's table split, the re-delivery filter's
 // seed, the lag probe, the unshipped-incidents read model) go through the functions below, never
 // through string searches of their own. Besides fixes and what the rules derive from them, the
-// operators' acknowledged state travels this way too: incidents (i), plan events (e) and audit
-// rows (u), so they are durable before the API answers and reach ClickHouse exactly once; and the
-// patrol integrity signals (g), journaled before they are published.
+// operators' acknowledged state travels this way too: incidents (i), plan events (e), audit rows
+// (u) and make-up patrol task events (t), so they are durable before the API answers and reach
+// ClickHouse exactly once; and the patrol integrity signals (g), journaled before they are published.
 import { latLngToCell } from 'h3-js'
 import type { Fix, Reject } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
@@ -19,7 +19,7 @@ import { signalId } from '../integrity/stage.js'
 
 export const TABLE_CODES = {
   p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones',
-  i: 'incidents', e: 'plan_events', u: 'audit', g: 'integrity_signals',
+  i: 'incidents', e: 'plan_events', u: 'audit', g: 'integrity_signals', t: 'patrol_tasks',
 } as const
 export type TableCode = keyof typeof TABLE_CODES
 export type TableName = (typeof TABLE_CODES)[TableCode]
@@ -125,6 +125,35 @@ export function integrityRow(at: number, s: IntegritySignal): string {
     related_unit_id: s.relatedUnitId ?? '',
     evidence: JSON.stringify(s.evidence),
   })
+}
+
+/** A make-up patrol task event (assigned, completed, expired, cancelled) as a `patrol_tasks` row. */
+export function patrolTaskRow(e: OutboundEvent): string {
+  const d = e.data as { taskId: string; zoneId: string; unitId: string; by: string; status: string; reason?: string; assignedAt: number; startedAt: number | null; endedAt: number | null; visited: number; total: number; etaS: number }
+  return JSON.stringify({
+    at: e.at,
+    event_id: e.id,
+    type: e.type,
+    task_id: d.taskId,
+    zone_id: d.zoneId,
+    unit_id: d.unitId,
+    by: d.by,
+    status: d.status,
+    reason: d.reason ?? '',
+    assigned_at: d.assignedAt,
+    started_at: d.startedAt,
+    ended_at: d.endedAt,
+    visited: d.visited,
+    total: d.total,
+    eta_s: d.etaS,
+    summary: e.summary,
+    data: JSON.stringify(e.data),
+  })
+}
+
+/** The make-up patrol stage's journal: its task events as `patrol_tasks` rows, one record per call. */
+export function patrolTaskJournal(append: (record: Buffer) => void | Promise<void>): (events: readonly OutboundEvent[]) => void | Promise<void> {
+  return (events) => append(rowsRecord('t', events.map(patrolTaskRow)))
 }
 
 /** One state-changing API request, as the `audit` table keeps it (who, what, when, from where). */

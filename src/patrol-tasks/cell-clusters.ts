@@ -2,7 +2,7 @@
 // `linkRings` H3 steps of each other belong together (single linkage, union-find), so a hole in the
 // patrol becomes one task, not one per cell; an area larger than `maxCells` is cut into pieces of
 // neighbouring cells. Pure and deterministic: the same cells give the same clusters and ids.
-import { cellToLatLng, gridDisk, gridDistance } from 'h3-js'
+import { cellToLatLng, cellToLocalIj, gridDisk, gridDistance } from 'h3-js'
 
 export interface OverdueCell {
   cell: string
@@ -50,15 +50,43 @@ function find(parent: number[], i: number): number {
   return r
 }
 
+/**
+ * Grid distances within a group from local IJ coordinates, each cell placed once against one
+ * origin: H3's gridDistance places the second cell against the first on every call, which is what
+ * made cutting a zone-wide hole slow. Two cells' distance is then arithmetic on their coordinates
+ * (the same IJK normalisation gridDistance applies). Null when H3 cannot place a cell (pentagon
+ * distortion, too far apart): the caller asks gridDistance instead.
+ */
+export function localSteps(cells: readonly string[]): ((a: string, b: string) => number) | null {
+  const origin = cells[0]
+  if (origin === undefined) return null
+  const ij = new Map<string, { i: number; j: number }>()
+  try {
+    for (const c of cells) ij.set(c, cellToLocalIj(origin, c))
+  } catch {
+    return null
+  }
+  return (a, b) => {
+    const p = ij.get(a)
+    const q = ij.get(b)
+    if (p === undefined || q === undefined) return steps(a, b)
+    const di = q.i - p.i
+    const dj = q.j - p.j
+    // IJK with k = 0, normalised: same signs → the larger, opposite signs → the sum.
+    return (di >= 0) === (dj >= 0) ? Math.max(Math.abs(di), Math.abs(dj)) : Math.abs(di) + Math.abs(dj)
+  }
+}
+
 /** Cuts an oversized group into pieces of at most `max`, each grown from its first cell by nearness. */
 function cut(cells: OverdueCell[], max: number): OverdueCell[][] {
   if (cells.length <= max) return [cells]
   const left = [...cells]
   const out: OverdueCell[][] = []
+  const dist = localSteps(cells.map((c) => c.cell)) ?? steps
   while (left.length > 0) {
     const seed = left.shift() as OverdueCell
     // One grid distance per cell and piece (not per comparison): a zone-wide hole of 1,000 cells cuts in milliseconds.
-    const d = new Map(left.map((c) => [c.cell, steps(seed.cell, c.cell)]))
+    const d = new Map(left.map((c) => [c.cell, dist(seed.cell, c.cell)]))
     left.sort((a, b) => (d.get(a.cell) as number) - (d.get(b.cell) as number) || (a.cell < b.cell ? -1 : 1))
     out.push([seed, ...left.splice(0, max - 1)])
   }

@@ -27,7 +27,15 @@ export function compilePatrolTasks(config: Config, search: Pick<SearchSettings, 
   return {
     board: {
       cluster: { linkRings: p.link_rings, maxCells: p.max_cells },
-      proposal: { speedKmh: search.speedKmh, detourFactor: search.detourFactor, otherZonePenaltyS: p.other_zone_penalty / 1000, maxEtaS: p.max_eta / 1000 },
+      proposal: {
+        speedKmh: search.speedKmh,
+        detourFactor: search.detourFactor,
+        otherZonePenaltyS: p.other_zone_penalty / 1000,
+        maxEtaS: p.max_eta / 1000,
+        kindPenaltyS: Object.fromEntries(Object.entries(p.kind_penalty).map(([k, ms]) => [k, ms / 1000])),
+        loadPenaltyS: p.load_penalty / 1000,
+        loadWindowMs: p.load_window,
+      },
       task: {
         maxAccuracyM: r.coverage_max_accuracy_m,
         pathMaxGapMs: r.path_max_gap,

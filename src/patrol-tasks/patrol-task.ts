@@ -46,6 +46,19 @@ export interface TaskProgress {
 
 export type TaskChange = { to: 'started' | 'completed' | 'abandoned' | 'expired'; at: number }
 
+/** Everything a task needs to go on after a restart (task-state.ts writes and checks it). */
+export interface TaskState {
+  spec: TaskSpec
+  status: TaskStatus
+  /** Visited cells and when, in visit order. */
+  visits: Array<[string, number]>
+  startedAt: number | null
+  endedAt: number | null
+  awaySince: number | null
+  /** The unit's last creditable fix (the path from it to the next one counts). */
+  prev: Fix | null
+}
+
 export class PatrolTask {
   readonly spec: TaskSpec
   private readonly s: TaskSettings
@@ -65,6 +78,25 @@ export class PatrolTask {
     if (first === undefined) throw new Error(`patrol task ${spec.id} has no cells`)
     this.resolution = getResolution(first.cell)
     for (const c of spec.cells) this.todo.set(c.cell, { lat: c.lat, lon: c.lon })
+  }
+
+  /** A task as saved (toState), with the current settings. */
+  static fromState(st: TaskState, s: TaskSettings): PatrolTask {
+    const t = new PatrolTask(st.spec, s)
+    for (const [cell, at] of st.visits) {
+      if (!t.todo.delete(cell)) continue
+      t.visits.set(cell, at)
+    }
+    t.status = st.status
+    t.startedAt = st.startedAt
+    t.endedAt = st.endedAt
+    t.awaySince = st.awaySince
+    t.prev = st.prev
+    return t
+  }
+
+  toState(): TaskState {
+    return { spec: this.spec, status: this.status, visits: [...this.visits], startedAt: this.startedAt, endedAt: this.endedAt, awaySince: this.awaySince, prev: this.prev }
   }
 
   get open(): boolean {

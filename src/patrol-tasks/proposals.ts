@@ -1,7 +1,8 @@
 // Make-up patrol proposals: each cluster of overdue cells gets the best available unit and the
 // order to visit its cells. Clusters are served most urgent first, each taking the free unit with
-// the lowest cost: the ETA to its first cell (per-kind speed × detour, as the resource search)
-// plus a penalty when the unit belongs to another zone. A unit gets at most one proposal and none
+// the lowest cost, in seconds: the ETA to its nearest cell (per-kind speed × detour, as the
+// resource search), plus a penalty when the unit belongs to another zone, plus its kind's penalty,
+// plus a penalty per make-up task it was given lately (its load). A unit gets at most one proposal and none
 // while `busy` (committed to an incident or plan, or holding an open task). Pure: recomputed as
 // units move and cells get visited.
 import { haversineM } from '../geo/distance.js'
@@ -14,6 +15,12 @@ export interface ProposalSettings extends Pick<SearchSettings, 'speedKmh' | 'det
   otherZonePenaltyS: number
   /** A unit farther than this (ETA, seconds) is not proposed; 0 = no limit. */
   maxEtaS: number
+  /** Seconds added to a unit of a kind (kinds not listed: 0). */
+  kindPenaltyS?: Readonly<Record<string, number>>
+  /** Seconds added per unit of load (make-up tasks given within loadWindowMs). */
+  loadPenaltyS?: number
+  /** How far back a unit's tasks count as its load (the board counts them). */
+  loadWindowMs?: number
 }
 
 export interface MakeUpProposal {
@@ -33,26 +40,59 @@ export interface MakeUpProposal {
     post: string | null
     distanceM: number
     etaS: number
+    /** Make-up tasks the unit was given within the load window. */
+    load: number
+    /** What the unit was chosen on: ETA + zone, kind and load penalties (seconds). */
+    costS: number
   }
   /** Metres from the unit (or centre) through every cell in order. */
   routeM: number
 }
 
-function bestUnit(
-  cl: CellCluster,
-  candidates: readonly Candidate[],
-  taken: ReadonlySet<string>,
-  s: ProposalSettings,
-): { c: Candidate; distanceM: number; etaS: number; cost: number } | null {
-  let best: { c: Candidate; distanceM: number; etaS: number; cost: number } | null = null
-  for (const c of candidates) {
-    if (taken.has(c.id)) continue
-    let distanceM = Infinity
-    for (const cell of cl.cells) distanceM = Math.min(distanceM, haversineM(c.lat, c.lon, cell.lat, cell.lon))
-    const etaS = etaSeconds(distanceM, c.kind, s)
-    if (s.maxEtaS > 0 && etaS > s.maxEtaS) continue
-    const cost = etaS + (c.zone === cl.zoneId ? 0 : s.otherZonePenaltyS)
-    if (best === null || cost < best.cost || (cost === best.cost && c.id < best.c.id)) best = { c, distanceM, etaS, cost }
+type Pick_ = { c: Candidate; distanceM: number; etaS: number; cost: number }
+
+/** What a unit costs besides its ETA: another zone, its kind, its load. */
+function penalties(cl: CellCluster, c: Candidate, s: ProposalSettings, load: ReadonlyMap<string, number>): number {
+  return (c.zone === cl.zoneId ? 0 : s.otherZonePenaltyS) + (s.kindPenaltyS?.[c.kind] ?? 0) + (load.get(c.id) ?? 0) * (s.loadPenaltyS ?? 0)
+}
+
+/** The cost of sending `c` to the cluster: its ETA to the nearest cell plus its penalties. */
+function exact(cl: CellCluster, c: Candidate, s: ProposalSettings, load: ReadonlyMap<string, number>): Pick_ | null {
+  let distanceM = Infinity
+  for (const cell of cl.cells) distanceM = Math.min(distanceM, haversineM(c.lat, c.lon, cell.lat, cell.lon))
+  const etaS = etaSeconds(distanceM, c.kind, s)
+  if (s.maxEtaS > 0 && etaS > s.maxEtaS) return null
+  return { c, distanceM, etaS, cost: etaS + penalties(cl, c, s, load) }
+}
+
+const better = (a: Pick_, b: Pick_ | null) => b === null || a.cost < b.cost || (a.cost === b.cost && a.c.id < b.c.id)
+
+/**
+ * The free candidate of lowest cost (ties by id), found by branch and bound: a candidate's
+ * distance to the nearest cell is at least its distance to the cluster's centre less the
+ * cluster's radius (triangle inequality), which bounds its cost from below at the cost of one
+ * distance; only candidates whose bound does not exceed the best cost so far are measured
+ * against every cell. The same answer as measuring everyone, at a fraction of the distances.
+ */
+function bestUnit(cl: CellCluster, candidates: readonly Candidate[], taken: ReadonlySet<string>, s: ProposalSettings, load: ReadonlyMap<string, number>): Pick_ | null {
+  let radius = 0
+  for (const cell of cl.cells) radius = Math.max(radius, haversineM(cl.lat, cl.lon, cell.lat, cell.lon))
+  const bound = new Float64Array(candidates.length).fill(Infinity)
+  let first = -1
+  candidates.forEach((c, i) => {
+    if (taken.has(c.id)) return
+    const d = Math.max(0, haversineM(c.lat, c.lon, cl.lat, cl.lon) - radius)
+    const eta = etaSeconds(d, c.kind, s)
+    if (s.maxEtaS > 0 && eta > s.maxEtaS) return
+    bound[i] = eta + penalties(cl, c, s, load)
+    if (first < 0 || (bound[i] as number) < (bound[first] as number)) first = i
+  })
+  if (first < 0) return null
+  let best = exact(cl, candidates[first] as Candidate, s, load)
+  for (let i = 0; i < candidates.length; i++) {
+    if (i === first || (bound[i] as number) === Infinity || (best !== null && (bound[i] as number) > best.cost)) continue
+    const p = exact(cl, candidates[i] as Candidate, s, load)
+    if (p !== null && better(p, best)) best = p
   }
   return best
 }
@@ -63,10 +103,11 @@ export function proposeMakeUps(
   candidates: readonly Candidate[],
   busy: ReadonlySet<string>,
   s: ProposalSettings,
+  load: ReadonlyMap<string, number> = new Map(),
 ): MakeUpProposal[] {
   const taken = new Set(busy)
   return clusters.map((cl) => {
-    const pick = bestUnit(cl, candidates, taken, s)
+    const pick = bestUnit(cl, candidates, taken, s, load)
     const start = pick === null ? { lat: cl.lat, lon: cl.lon } : { lat: pick.c.lat, lon: pick.c.lon }
     const cells = visitOrder(start, cl.cells)
     if (pick !== null) taken.add(pick.c.id)
@@ -78,7 +119,7 @@ export function proposeMakeUps(
       oldestVisit: cl.oldestVisit,
       unit: pick === null
         ? null
-        : { id: pick.c.id, name: pick.c.name, kind: pick.c.kind, zone: pick.c.zone, post: pick.c.post, distanceM: Math.round(pick.distanceM), etaS: pick.etaS },
+        : { id: pick.c.id, name: pick.c.name, kind: pick.c.kind, zone: pick.c.zone, post: pick.c.post, distanceM: Math.round(pick.distanceM), etaS: pick.etaS, load: load.get(pick.c.id) ?? 0, costS: pick.cost },
       routeM: Math.round(walkLength(start, cells)),
     }
   })

@@ -3,8 +3,10 @@
 // (gapSince = the alert's openedAt; overdue cells = the zone's stale cells) and its
 // coverage.make_up is not off; candidates are the live (configured, reporting, not silent) units, busy are the
 // units committed to an active plan. Refreshed every refresh_every and at the first tick after a
-// gap opens; fixes and ticks go to the board as they come. State lives in memory: a restart starts
-// with no tasks (the gap is proposed again). No I/O besides the publish callback.
+// gap opens; fixes and ticks go to the board as they come. The board is handed to `save` (single
+// node: the engine's state file, state-file.ts) at once when a task is assigned, ends or is
+// cancelled and on a dismissal, and at the next tick when a fix only visited cells; `restored`
+// is what was saved last, taken back at construction. No I/O besides the callbacks.
 import type { Fix } from '../decode/fix.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Candidate } from '../incidents/resource-search.js'
@@ -13,7 +15,7 @@ import type { OverdueCell } from './cell-clusters.js'
 import type { PatrolTasksSetup } from './compile.js'
 import type { PatrolTask, TaskStatus } from './patrol-task.js'
 import type { MakeUpProposal } from './proposals.js'
-import { TaskBoard, type BoardError, type ZoneGap } from './task-board.js'
+import { TaskBoard, type BoardError, type BoardState, type ZoneGap } from './task-board.js'
 
 /** At most this many of a zone's stale cells (oldest first) feed its proposals. */
 export const STALE_CELLS_LIMIT = 1000
@@ -26,6 +28,17 @@ export interface PatrolTaskDeps {
   busy: () => ReadonlySet<string>
   /** The engine's one publish path (webhooks, MQTT, stream). */
   publish: (e: OutboundEvent) => void
+  /**
+   * Journals task events (the `patrol_tasks` rows the bulletin counts) before they are published;
+   * settles once durable. Absent: published at once, not stored.
+   */
+  journal?: ((events: readonly OutboundEvent[]) => void | Promise<void>) | undefined
+  /** A journal append failed: the events are published all the same. */
+  journalFailed?: ((err: unknown, events: readonly OutboundEvent[]) => void) | undefined
+  /** Keeps the board across a restart (single node); absent: in memory only. */
+  save?: ((state: BoardState) => void) | undefined
+  /** What save() kept last (null or absent: nothing). */
+  restored?: unknown
 }
 
 export interface TaskView {
@@ -49,10 +62,25 @@ export class PatrolTaskService {
   private lastRefresh = -Infinity
   /** The open gaps (zone → openedAt) at the last refresh: a new one triggers a refresh at once. */
   private gaps = new Map<string, number>()
+  /** A fix visited cells since the last save: saved at the next tick. */
+  private dirty = false
+  /** Tasks taken back from the saved board at construction. */
+  readonly restoredTasks: number
 
   constructor(d: PatrolTaskDeps) {
     this.d = d
     this.board = new TaskBoard(d.setup.board)
+    this.restoredTasks = d.restored == null ? 0 : this.board.restore(d.restored, (z) => d.setup.zones.has(z))
+  }
+
+  /** Saves visits not yet saved (the engine's stop). */
+  flush(): void {
+    if (this.dirty) this.save()
+  }
+
+  private save(): void {
+    this.dirty = false
+    this.d.save?.(this.board.toJSON())
   }
 
   /** Open coverage gaps of the zones that take part: zone → openedAt. */
@@ -87,12 +115,12 @@ export class PatrolTaskService {
     }
     this.gaps = gaps
     this.lastRefresh = now
-    this.emit(this.board.refresh(now, zones, this.candidates(now), this.d.busy()))
+    if (this.emit(this.board.refresh(now, zones, this.candidates(now), this.d.busy()))) this.save()
   }
 
   /** A rule tick: abandonment and expiry; a refresh when due or when a gap opened since the last. */
   tick(now: number): void {
-    this.emit(this.board.tick(now))
+    if (this.emit(this.board.tick(now)) || this.dirty) this.save()
     if (now - this.lastRefresh >= this.d.setup.refreshEveryMs || this.gapsChanged()) this.refresh(now)
   }
 
@@ -105,24 +133,32 @@ export class PatrolTaskService {
 
   /** An accepted fix, after the rules saw it. */
   observe(fix: Fix): void {
-    this.emit(this.board.observe(fix))
+    const t = this.board.taskOf(fix.unitId)
+    if (t === undefined) return
+    const visited = t.visits.size
+    if (this.emit(this.board.observe(fix))) this.save()
+    else if (t.visits.size !== visited) this.dirty = true
   }
 
   accept(proposalId: string, now: number, unitId?: string): PatrolTask | BoardError {
     const r = this.board.accept(proposalId, now, unitId)
     if (typeof r === 'string') return r
-    this.d.publish(r)
+    this.save()
+    this.emit([r])
     return this.board.tasks.get(r.data.taskId as string) as PatrolTask
   }
 
   dismiss(proposalId: string, now: number): true | BoardError {
-    return this.board.dismiss(proposalId, now)
+    const r = this.board.dismiss(proposalId, now)
+    if (r === true) this.save()
+    return r
   }
 
   cancel(taskId: string, now: number): PatrolTask | BoardError {
     const r = this.board.cancel(taskId, now)
     if (typeof r === 'string') return r
-    this.d.publish(r)
+    this.save()
+    this.emit([r])
     return this.board.tasks.get(taskId) as PatrolTask
   }
 
@@ -137,8 +173,25 @@ export class PatrolTaskService {
     return all.map(taskView)
   }
 
-  private emit(events: readonly OutboundEvent[]): void {
-    for (const e of events) this.d.publish(e)
+  /**
+   * Journals the events, then publishes them (at once when the append did not have to wait); a
+   * journal failure is reported and the events delivered all the same. True when there were any
+   * (the board changed).
+   */
+  private emit(events: readonly OutboundEvent[]): boolean {
+    if (events.length === 0) return false
+    const publish = () => { for (const e of events) this.d.publish(e) }
+    const failed = (err: unknown) => this.d.journalFailed?.(err, events)
+    let done: void | Promise<void>
+    try {
+      done = this.d.journal?.(events)
+    } catch (err) {
+      failed(err)
+      done = undefined
+    }
+    if (done === undefined) publish()
+    else done.then(publish, (err: unknown) => { failed(err); publish() })
+    return true
   }
 }
 

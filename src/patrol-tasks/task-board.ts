@@ -4,13 +4,14 @@
 // dispatcher's hands; observe()/tick() follow the assigned units. Every change an operator or a
 // device causes comes back as an OutboundEvent (patrol_task.assigned, .completed, .expired,
 // .cancelled) with a deterministic id, so a replay gives the same webhook-ids. Pure and clocked.
+import { isValidCell } from 'h3-js'
 import type { Fix } from '../decode/fix.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import { etaSeconds, type Candidate } from '../incidents/resource-search.js'
 import { haversineM } from '../geo/distance.js'
 import { autoAssignments, type AutoSettings } from './auto-assign.js'
 import { clusterCells, type ClusterSettings, type OverdueCell } from './cell-clusters.js'
-import { PatrolTask, type TaskChange, type TaskSettings } from './patrol-task.js'
+import { PatrolTask, type TaskChange, type TaskSettings, type TaskState } from './patrol-task.js'
 import { proposeMakeUps, type MakeUpProposal, type ProposalSettings } from './proposals.js'
 import { visitOrder } from './visit-order.js'
 
@@ -31,6 +32,24 @@ export interface ZoneGap {
   /** When the zone's coverage gap opened; null when none is open. */
   gapSince: number | null
   overdue: readonly OverdueCell[]
+}
+
+export interface BoardState {
+  version: 1
+  tasks: TaskState[]
+  dismissed: Array<[string, number]>
+}
+
+const STATUSES = new Set(['assigned', 'started', 'completed', 'abandoned', 'expired', 'cancelled'])
+
+/** The shape a saved task must have to be taken back (the file is ours, but may be old or cut). */
+function readable(st: TaskState | null | undefined): st is TaskState {
+  const s = st?.spec
+  return typeof s?.id === 'string' && typeof s.zoneId === 'string' && typeof s.unitId === 'string' && typeof s.assignedAt === 'number'
+    && typeof s.etaS === 'number' && (s.by === 'dispatcher' || s.by === 'auto') && Array.isArray(s.cells) && s.cells.length > 0
+    && s.cells.every((c) => typeof c?.cell === 'string' && isValidCell(c.cell) && typeof c.lat === 'number' && typeof c.lon === 'number')
+    && STATUSES.has(st!.status) && Array.isArray(st!.visits)
+    && st!.visits.every((v) => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number')
 }
 
 export type BoardError = 'unknown_proposal' | 'no_unit' | 'unit_busy' | 'unknown_task'
@@ -61,12 +80,13 @@ export class TaskBoard {
     const covered = new Set<string>()
     for (const t of this.openByUnit.values()) for (const c of t.spec.cells) covered.add(c.cell)
     const taken = new Set([...busy, ...this.openByUnit.keys()])
+    const load = this.load(now)
     const out: OutboundEvent[] = []
     const proposals: MakeUpProposal[] = []
     for (const z of zones) {
       const cells = z.overdue.filter((c) => !covered.has(c.cell))
       const clusters = clusterCells(z.zoneId, cells, this.s.cluster).filter((c) => !this.dismissed.has(`makeup:${c.id}`))
-      let zoneProposals = proposeMakeUps(clusters, candidates, taken, this.s.proposal)
+      let zoneProposals = proposeMakeUps(clusters, candidates, taken, this.s.proposal, load)
       const auto = this.s.auto.get(z.zoneId)
       if (auto !== undefined) {
         const open = [...this.openByUnit.values()].filter((t) => t.spec.zoneId === z.zoneId).length
@@ -130,6 +150,39 @@ export class TaskBoard {
   /** Time passes: abandonment and expiry. */
   tick(now: number): OutboundEvent[] {
     return [...this.openByUnit.values()].flatMap((t) => this.changed(t, t.tick(now)))
+  }
+
+  /** Per unit, the make-up tasks it was given within the load window (those the board still holds). */
+  load(now: number): Map<string, number> {
+    const out = new Map<string, number>()
+    const since = now - (this.s.proposal.loadWindowMs ?? 0)
+    for (const t of this.tasks.values()) if (t.spec.assignedAt > since) out.set(t.spec.unitId, (out.get(t.spec.unitId) ?? 0) + 1)
+    return out
+  }
+
+  /** The board as saved across a restart: every task kept (open and ended) and the dismissals. */
+  toJSON(): BoardState {
+    return { version: 1, tasks: [...this.tasks.values()].map((t) => t.toState()), dismissed: [...this.dismissed] }
+  }
+
+  /**
+   * Takes back what toJSON saved (before the first refresh). A task of a zone no longer taking
+   * part, or one that does not read as a task, is dropped; an open task whose deadline passed
+   * meanwhile expires at the first tick (patrol_task.expired, as if the engine had run).
+   */
+  restore(json: unknown, known: (zoneId: string) => boolean): number {
+    const j = json as { version?: unknown; tasks?: unknown; dismissed?: unknown } | null
+    if (j?.version !== 1 || !Array.isArray(j.tasks)) return 0
+    for (const st of j.tasks as TaskState[]) {
+      if (!readable(st) || !known(st.spec.zoneId)) continue
+      const t = PatrolTask.fromState(st, this.s.task)
+      this.tasks.set(t.spec.id, t)
+      if (t.open) this.openByUnit.set(t.spec.unitId, t)
+    }
+    if (Array.isArray(j.dismissed)) {
+      for (const d of j.dismissed as unknown[]) if (Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'number') this.dismissed.set(d[0], d[1])
+    }
+    return this.tasks.size
   }
 
   /** The unit's open task, if any. */

@@ -1,6 +1,7 @@
 // The order a unit visits a make-up task's cells: nearest first from where it is, then improved by
 // 2-opt (reverse a stretch while that shortens the walk). Tasks hold at most a few dozen cells, so
-// the quadratic passes are cheap; the result is deterministic for the same start and cells.
+// the quadratic passes are cheap (on a distance matrix computed once); the result is deterministic
+// for the same start and cells.
 import { haversineM } from '../geo/distance.js'
 
 export interface Point { lat: number; lon: number }
@@ -23,13 +24,25 @@ export function walkLength(start: Point, path: readonly Point[]): number {
 }
 
 export function visitOrder<T extends Point>(start: Point, points: readonly T[]): T[] {
-  const left = [...points]
-  const path: T[] = []
-  let at: Point = start
+  const n = points.length
+  // Every distance once (index n is the start): the 2-opt passes read the matrix, not the trigonometry.
+  const m = new Float64Array((n + 1) * (n + 1))
+  const all: Point[] = [...points, start]
+  for (let i = 0; i <= n; i++) {
+    for (let j = i + 1; j <= n; j++) {
+      const v = d(all[i] as Point, all[j] as Point)
+      m[i * (n + 1) + j] = v
+      m[j * (n + 1) + i] = v
+    }
+  }
+  const dist = (i: number, j: number) => m[i * (n + 1) + j] as number
+  const left = points.map((_, i) => i)
+  const path: number[] = []
+  let at = n
   while (left.length > 0) {
     let best = 0
-    for (let i = 1; i < left.length; i++) if (d(at, left[i] as T) < d(at, left[best] as T)) best = i
-    const next = left.splice(best, 1)[0] as T
+    for (let i = 1; i < left.length; i++) if (dist(at, left[i] as number) < dist(at, left[best] as number)) best = i
+    const next = left.splice(best, 1)[0] as number
     path.push(next)
     at = next
   }
@@ -37,13 +50,13 @@ export function visitOrder<T extends Point>(start: Point, points: readonly T[]):
   for (let pass = 0; pass < MAX_2OPT_PASSES; pass++) {
     let improved = false
     for (let i = 0; i < path.length - 1; i++) {
-      const before = i === 0 ? start : (path[i - 1] as T)
+      const before = i === 0 ? n : (path[i - 1] as number)
       for (let j = i + 1; j < path.length; j++) {
-        const a = path[i] as T
-        const b = path[j] as T
+        const a = path[i] as number
+        const b = path[j] as number
         const after = path[j + 1]
-        const old = d(before, a) + (after === undefined ? 0 : d(b, after))
-        const neu = d(before, b) + (after === undefined ? 0 : d(a, after))
+        const old = dist(before, a) + (after === undefined ? 0 : dist(b, after))
+        const neu = dist(before, b) + (after === undefined ? 0 : dist(a, after))
         if (neu < old - 1e-6) {
           path.splice(i, j - i + 1, ...path.slice(i, j + 1).reverse())
           improved = true
@@ -52,5 +65,5 @@ export function visitOrder<T extends Point>(start: Point, points: readonly T[]):
     }
     if (!improved) break
   }
-  return path
+  return path.map((i) => points[i] as T)
 }

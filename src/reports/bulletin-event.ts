@@ -1,6 +1,6 @@
 // A stored bulletin as an outbound event (patrol_bulletin.daily / .weekly) for the delivery stage
 // (webhooks, MQTT, live stream), with the concise Markdown summary chat formats show: headline figures, the worst
-// zones and units, and links to the full report. Pure; the event id is deterministic so a
+// zones and units, plans and make-up patrols when there were any, and links to the full report. Pure; the event id is deterministic so a
 // re-delivery after a crash carries the same webhook-id.
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Report } from './model.js'
@@ -46,6 +46,8 @@ export function bulletinMarkdown(b: StoredBulletin, baseUrl: string | undefined,
   if (units.length > 0) lines.push(d.worstUnits(units))
   const ps = r.plans?.summary
   if (ps !== undefined && ps.activations > 0) lines.push(d.plans(ps, ps.maxTimeToManMs === null ? d.na : `${Math.round(ps.maxTimeToManMs / 1000)}${zh ? ' 秒' : ' s'}`))
+  const mu = r.makeUp?.summary
+  if (mu !== undefined && mu.assigned > 0) lines.push(d.makeUp(mu, pct(mu.completionRate), mu.medianTimeToCompleteMs === null ? d.na : `${Math.round(mu.medianTimeToCompleteMs / 60_000)}${zh ? ' 分钟' : ' min'}`))
   const l = links(baseUrl, b.kind, b.period)
   lines.push(d.links(l.html, l.csv))
   return lines.join('\n')

@@ -4,6 +4,7 @@ import type { PriorityFigures, SpanStats } from './aggregate.js'
 import type { Interval, Stop, TrackFigures, Trip } from './track.js'
 import type { PlansSection } from './plans.js'
 import type { IntegritySection } from './integrity.js'
+import type { MakeUpSection } from './make-up.js'
 
 export interface Score {
   /** 0..100 (see assessment.ts), or null when there was no data at all ("no data", never 100). */
@@ -98,4 +99,6 @@ export interface Report {
   plans?: PlansSection
   /** Patrol integrity signals of the period, per unit (absent in bulletins stored before it existed). */
   integrity?: IntegritySection
+  /** Make-up patrol tasks assigned in the period, per zone and unit (absent in bulletins stored before it existed). */
+  makeUp?: MakeUpSection
 }

@@ -1,11 +1,12 @@
 // The printable bulletin page: headline figures, a table per zone and per unit (worst first), the
-// posts, and a small static coverage map per zone. Self-contained HTML (inline CSS, inline SVG);
+// posts, emergency plans, make-up patrols (per zone and unit), and a small static coverage map per zone. Self-contained HTML (inline CSS, inline SVG);
 // every value from data is escaped. Readable on a phone (the map's bulletin link): the page takes
 // the device's width, a table wider than the screen scrolls within itself, maps shrink to fit.
 // The words are the configured locale's (src/i18n/report-texts.ts),
 // dates and times the report's time zone.
 import { coverageSvg } from './coverage-svg.js'
 import type { Report, Score } from './model.js'
+import type { MakeUpFigures } from './make-up.js'
 import { reportTexts, type ReportTexts } from '../i18n/report-texts.js'
 import type { Locale } from '../i18n/locale.js'
 import { integrityTexts } from '../i18n/integrity-texts.js'
@@ -49,6 +50,26 @@ function table(head: string[], rows: string[][], noData: string): string {
 export function titleOf(r: Pick<Report, 'kind' | 'period'>, locale: Locale = 'en'): string {
   const tx = reportTexts(locale, 'UTC')
   return r.kind === 'daily' ? `${tx.label('dailyTitle')} ${r.period}` : r.kind === 'weekly' ? `${tx.label('weeklyTitle')} ${r.period}` : tx.label('reportTitle')
+}
+
+/** The make-up patrols section: a summary line, then the figures per zone and per unit. */
+function makeUpHtml(r: Report, tx: ReportTexts, noData: string): string {
+  const L = tx.label
+  const m = r.makeUp
+  if (m === undefined || m.summary.assigned === 0) return `<p>${esc(L('noMakeUp'))}</p>`
+  const cols = (['tasksAssigned', 'tasksCompleted', 'tasksExpired', 'tasksCancelled', 'tasksOpen', 'completionRate', 'medianTimeToComplete', 'cellsRecovered'] as const).map(L)
+  const figures = (f: MakeUpFigures): string[] => [
+    String(f.assigned), String(f.completed), String(f.expired), String(f.cancelled), String(f.open), pct(f.completionRate), dur(f.medianTimeToCompleteMs), `${f.cellsRecovered} / ${f.cellsAssigned}`,
+  ]
+  return `<p>${esc(tx.makeUpSummary(m.summary, pct(m.summary.completionRate), dur(m.summary.medianTimeToCompleteMs)))}</p>`
+    + `<h3>${esc(L('byZone'))}</h3>${table([L('zone'), ...cols], m.zones.map((z) => [esc(z.name), ...figures(z)]), noData)}`
+    + `<h3>${esc(L('byUnit'))}</h3>${table([L('unit'), ...cols], m.units.map((u) => [esc(unitName(r, u.unitId)), ...figures(u)]), noData)}`
+}
+
+/** "Car 1 (V-01)" as the units table names it, or the id of a unit the report has no row for. */
+function unitName(r: Report, id: string): string {
+  const name = r.units.find((u) => u.unitId === id)?.name
+  return name === undefined || name === id ? id : `${name} (${id})`
 }
 
 /** The printable page in `locale` (the configured one; English by default). */
@@ -106,6 +127,7 @@ export function reportHtml(r: Report, locale: Locale = 'en'): string {
       noData,
     )
   const integrity = integrityHtml(r, tx, locale, time, noData)
+  const makeUp = makeUpHtml(r, tx, noData)
   const maps = r.zones.map((z) => `<figure>${coverageSvg(z.cells, tx.coverageMapOf(z.name), 240, L('noSnapshots'))}<figcaption>${esc(z.name)}: ${pct(z.coverage.mean)}</figcaption></figure>`).join('')
   return `<!doctype html>
 <html lang="${tx.htmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
@@ -124,6 +146,7 @@ th{background:#f0f0f0}td.n,th.n{text-align:right;font-variant-numeric:tabular-nu
 <h2>${esc(L('posts'))}</h2>${posts}
 <h2>${esc(L('plansSection'))}</h2>${plans}
 <h2>${esc(L('integritySection'))}</h2>${integrity}
+<h2>${esc(L('makeUpSection'))}</h2>${makeUp}
 <h2>${esc(L('coverageMaps'))}</h2><p class="legend">${esc(L('legend'))} <span class="key" style="background:hsl(0,70%,50%)"></span> ${esc(L('never'))} <span class="key" style="background:hsl(60,70%,50%)"></span> ${esc(L('halfTheTime'))} <span class="key" style="background:hsl(120,70%,50%)"></span> ${esc(L('always'))}.</p><div class="maps">${maps}</div>
 </body></html>
 `

@@ -24,6 +24,8 @@ export interface LevelChangeRowDb { at: number; zone_id: string; level: string; 
 export interface PlanEventRow { at: number; type: string; activation_id: string; plan_id: string; incident_id: string; checkpoint: string; unit_id: string; elapsed_ms: number | null; data: string }
 
 export interface IntegritySignalRow { unit_id: string; kind: string; started_at: number; ended_at: number; related_unit_id: string; evidence: string }
+/** A make-up patrol task event as stored (`patrol_tasks`): assignment or outcome, with the task's figures then. */
+export interface PatrolTaskRow { at: number; type: string; task_id: string; zone_id: string; unit_id: string; by: string; status: string; reason: string; assigned_at: number; started_at: number | null; ended_at: number | null; visited: number; total: number }
 
 export interface BulletinRow { kind: string; period: string; period_from: number; period_to: number; generated_at: number; timezone: string; body: string }
 
@@ -51,6 +53,8 @@ export interface ReportQueries extends Pick<IncidentStore, 'hotspotScores'> {
   planEvents(p: { from: number; to: number }): Promise<PlanEventRow[]>
   /** Patrol integrity signals overlapping [from, to) (`integrity_signals`), at most `limit`, by time. */
   integritySignals(p: { from: number; to: number; limit: number }): Promise<IntegritySignalRow[]>
+  /** Every stored event of the make-up patrol tasks assigned in [from, to) (outcomes after `to` too). */
+  patrolTasks(p: { from: number; to: number }): Promise<PatrolTaskRow[]>
   /** Stores a bulletin as a new generation (a retried insert is stored once). */
   insertBulletin(b: BulletinRow): Promise<void>
   /** The newest generation of a period's bulletin, or null. */

@@ -7,6 +7,7 @@ import type { Report, UnitDetail } from './model.js'
 import type { EventRow, ReportQueries, RoutePoint } from './report-queries.js'
 import { planSection, type PlansSection } from './plans.js'
 import { integritySection, MAX_INTEGRITY_SIGNALS } from './integrity.js'
+import { makeUpSection } from './make-up.js'
 import { compileIncidents, type IncidentsSetup } from '../incidents/compile.js'
 import type { CellScore } from '../incidents/hotspots.js'
 
@@ -47,7 +48,7 @@ export class ReportService {
     const hotspots = await this.hotspotHistory(meta)
     const hotCells = [...hotspotCells(s, hotspots, meta).values()].flat().map((h) => h.last.zoneCell)
     const priorityCells = [...new Set([...s.dep.zones.flatMap((z) => z.coverage.priority.map((c) => c.cell)), ...hotCells])]
-    const [buckets, spans, series, priority, freshness, plans, levels, integrity] = await Promise.all([
+    const [buckets, spans, series, priority, freshness, plans, levels, integrity, tasks] = await Promise.all([
       this.queries.unitBuckets({ from: meta.from - pad, to: meta.to + pad, cellsFrom: meta.from, cellsTo: meta.to, maxAccuracyM: s.maxAccuracyM, ...(units === undefined ? {} : { units }) }),
       this.queries.alertSpans(p),
       this.queries.zoneSeries(p),
@@ -56,10 +57,13 @@ export class ReportService {
       units === undefined ? this.queries.planEvents(p) : [],
       this.queries.levelChanges(p),
       units === undefined ? this.queries.integritySignals({ ...p, limit: MAX_INTEGRITY_SIGNALS }) : [],
+      units === undefined ? this.queries.patrolTasks(p) : [],
     ])
     const built = buildReport(s, { buckets, spans, series, priority, freshness, levels, hotspots }, { ...meta, generatedAt: this.now() })
     built.report.plans = planSection(plans)
     built.report.integrity = integritySection(integrity, (id) => s.dep.units.get(id)?.name ?? id)
+    const zoneNames = new Map(s.dep.zones.map((z) => [z.id, z.name]))
+    built.report.makeUp = makeUpSection(tasks, (z) => zoneNames.get(z) ?? z)
     return built
   }
 

@@ -27,6 +27,9 @@ import { PlanControls } from './views/plan-controls.js'
 import { IncidentForm } from './views/incident-form.js'
 import { IncidentActions } from './views/incident-actions.js'
 import { IncidentLines } from './views/incident-lines.js'
+import { PatrolTaskBoard } from './patrol-task-board.js'
+import { PatrolTaskLayers } from './views/patrol-task-layers.js'
+import { PatrolTasksPanel } from './views/patrol-tasks.js'
 
 declare global {
   interface Window { hexpatrol?: Record<string, unknown> }
@@ -110,6 +113,13 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
   left.append(new PlanControls(ops, session, (text) => alerts.flash(text)).el)
+  // Make-up patrols: proposals and tasks, polled and refreshed on patrol_task events.
+  const tasks = new PatrolTaskBoard()
+  addEventListener('pagehide', () => tasks.stop())
+  store.onOther((type) => tasks.onEvent(type))
+  const taskLayers = new PatrolTaskLayers(map, store, tasks)
+  const taskPanel = new PatrolTasksPanel(tasks, store, map, session, (text) => alerts.flash(text), taskLayers.layer)
+  left.append(taskPanel.el)
   right.append(details.el, units.el, search.el, replay.el)
   // Patrol level controls and suggestions: operate sessions only (suggestions first on the page).
   if (canOperate(session)) {
@@ -145,6 +155,8 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
       ops,
       opsProbe: opsLayers.probe(),
       incidentLines: (id: string) => incidentLines.linesTo(id),
+      tasks,
+      tasksProbe: taskLayers.probe(),
       /** Benchmark probe: records (unit, fix time, time drawn) for every marker update. */
       recordMoves: () => {
         const moves: Array<[string, number, number]> = []
@@ -155,6 +167,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   }
   store.load().then(() => {
     store.connect()
+    tasks.start()
   }).catch((err: Error) => {
     alerts.el.append(h('p', { class: 'error' }, t('common.error', { message: err.message })))
   })

@@ -1,6 +1,6 @@
 // The page's one store: loads the initial state from the GeoJSON endpoints, then follows the SSE
 // stream (snapshot, position, alert, coverage; incident, plan and patrol_level go to its
-// operations part, `ops`). Views subscribe; they never fetch live state themselves. Changes are
+// operations part, `ops`; patrol_task and anything else to onOther's listeners). Views subscribe; they never fetch live state themselves. Changes are
 // reported as sets of ids so a view redraws only what changed. close() ends the stream and every
 // timer the store started (logout, page unload).
 import { localName } from './i18n.js'
@@ -47,6 +47,7 @@ export class Store {
   connected = false
   private readonly listeners: Array<(e: StoreEvent) => void> = []
   private abort: AbortController | null = null
+  private readonly others: Array<(type: string, data: Obj) => void> = []
 
   subscribe(f: (e: StoreEvent) => void): void {
     this.listeners.push(f)
@@ -113,7 +114,7 @@ export class Store {
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' }
         if (lastId !== null) headers['last-event-id'] = lastId
-        const res = await fetch('/api/v1/stream?types=positions,alerts,coverage,incident,plan,patrol_level', { credentials: 'same-origin', headers, signal })
+        const res = await fetch('/api/v1/stream?types=positions,alerts,coverage,incident,plan,patrol_level,patrol_task', { credentials: 'same-origin', headers, signal })
         if (res.status === 401) return onStreamUnauthorized()
         if (!res.ok || res.body === null) throw new Error(`stream answered ${res.status}`)
         this.setConnected(true)
@@ -156,7 +157,16 @@ export class Store {
       if (!this.paused) this.applyUnits([JSON.parse(data)])
     } else if (type === 'alert') this.applyAlerts([JSON.parse(data)], true)
     else if (type === 'coverage') this.applyCoverage(JSON.parse(data) as Obj)
-    else this.ops.onEvent(type, JSON.parse(data) as Obj)
+    else {
+      const d = JSON.parse(data) as Obj
+      this.ops.onEvent(type, d)
+      for (const f of this.others) f(type, d)
+    }
+  }
+
+  /** Other parts of the page that follow stream events the store does not hold (e.g. patrol_task). */
+  onOther(f: (type: string, data: Obj) => void): void {
+    this.others.push(f)
   }
 
   /** Ends the stream and stops polling; connect() starts both again. */

@@ -3,7 +3,9 @@
 // dispatcher accepts it (patrol_task.assigned on the events topic and the unit's own device topic)
 // → the unit drives through the cells → patrol_task.completed; the API's refusals (404 unknown
 // proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
-// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away.
+// dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away. An
+// open task and its visits survive a restart on the same data directory. Task outcomes reach
+// ClickHouse (patrol_tasks) and the report's make-up section.
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
 import type { Engine } from '../../src/engine.js'
@@ -86,6 +88,22 @@ t.test('a coverage gap becomes a make-up patrol, accepted, driven and completed'
   const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
   t.match(after.tasks[0], { id: task.id, status: 'completed' })
   t.equal((await api(h, `/api/v1/patrol-tasks/${task.id}/cancel`, { method: 'POST', headers: auth })).status, 404, 'an ended task cannot be cancelled')
+
+  // Journaled, shipped to ClickHouse (patrol_tasks) and counted by the report.
+  const report = await waitFor(async () => {
+    // The fake clock does not age the journal's segment: sealed here, as time would.
+    h.engine.testHandle().journal.sealActive()
+    const r = await api(h, `/api/v1/reports/summary?from=${T0}&to=${T0 + 3600_000}`, { headers: auth })
+    const body = r.status === 200 ? await r.json() as { makeUp?: { summary: { completed: number }; zones: unknown[]; units: unknown[] } } : null
+    return body?.makeUp?.summary.completed === 1 ? body.makeUp : false
+  }, 60_000, 500)
+  t.match(report, {
+    summary: { assigned: 1, completed: 1, expired: 0, completionRate: 1, medianTimeToCompleteMs: (task.cells.length - 1) * 20_000 + MIN, cellsRecovered: task.cells.length },
+    zones: [{ zoneId: 'g1', assigned: 1, completed: 1 }],
+    units: [{ unitId: 'V-01', assigned: 1, completed: 1, cellsRecovered: task.cells.length }],
+  }, 'the make-up section of the report')
+  const csv = await (await api(h, `/api/v1/reports/summary?from=${T0}&to=${T0 + 3600_000}&format=csv&table=make_up_units`, { headers: auth })).text()
+  t.match(csv, /^unitId,assigned,completed,.*\r\nV-01,1,1,/, 'as a CSV table')
 })
 
 t.test('automatic zone: assigned without a dispatcher after auto_after; the unit drives away and the task is abandoned', async (t) => {
@@ -116,4 +134,37 @@ t.test('automatic zone: assigned without a dispatcher after auto_after; the unit
   }
   const expired = await waitFor(() => events.find((e) => e.type === 'patrol_task.expired'))
   t.match(expired.data, { taskId: assigned.data.taskId, status: 'abandoned', reason: 'abandoned', visited: 0 })
+})
+
+t.test('an open task survives an engine restart on the same data directory, with its visits', async (t) => {
+  clock = T0
+  const dataDir = tempDir()
+  let h = await startEngine(raw, { dataDir, now: () => clock })
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  const board = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  const acc = await api(h, `/api/v1/patrol-tasks/proposals/${board.proposals[0]!.id}/accept`, { method: 'POST', headers: auth, body: '{}' })
+  const task = await acc.json() as { id: string; cells: Array<{ cell: string }> }
+  t.ok(task.cells.length >= 2, `${task.cells.length} cells`)
+  clock = T0 + 11 * MIN
+  await send(h.engine, 'V-01', cellCentre(task.cells[0]!.cell))
+  await h.engine.stop()
+
+  h = await startEngine(raw, { dataDir, now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch-restart' })
+  t.teardown(() => mq.endAsync())
+  const events: Array<{ type: string; data: Record<string, unknown> }> = []
+  mq.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as { type: string; data: Record<string, unknown> }))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+  const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.match(after.tasks, [{ id: task.id, unitId: 'V-01', status: 'started', visited: 1, total: task.cells.length }], 'the task is open again, its first cell visited')
+  t.ok(h.logs.some((l) => l.msg === 'Make-up patrol tasks restored from the last run.' && l.tasks === 1), 'logged')
+  for (const [i, c] of task.cells.slice(1).entries()) {
+    clock = T0 + 12 * MIN + i * 20_000
+    await send(h.engine, 'V-01', cellCentre(c.cell))
+  }
+  const done = await waitFor(() => events.find((e) => e.type === 'patrol_task.completed'))
+  t.match(done.data, { taskId: task.id, visited: task.cells.length, total: task.cells.length })
 })

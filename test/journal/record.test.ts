@@ -1,7 +1,7 @@
 // The record format's readers: the fix time read without parsing (lag probe) agrees with the JSON,
 // whatever the unit id holds, and rows in any other layout give NaN rather than a wrong number.
 import t from 'tap'
-import { auditRow, groupByTable, incidentJournal, incidentRow, planEventRow, positionRow, positionTs, readIncidents, readPositions, RecordBuilder, rowsRecord } from '../../src/journal/record.js'
+import { auditRow, groupByTable, incidentJournal, incidentRow, patrolTaskJournal, patrolTaskRow, planEventRow, positionRow, positionTs, readIncidents, readPositions, RecordBuilder, rowsRecord } from '../../src/journal/record.js'
 import type { Fix } from '../../src/decode/fix.js'
 
 const fix = (unitId: string, ts: number): Fix => ({ unitId, ts, receivedAt: ts + 5, lat: 36.49, lon: 117.86, h3: '8930a6b4557ffff', speed: null, heading: null, accuracy: 5, altitude: null, battery: null, seq: 1, source: 'native', topic: 'fleet/x/position', flags: 0 })
@@ -49,4 +49,18 @@ t.test('incidentJournal: one record per call, the same rows the encoders write; 
   const waiting = incidentJournal(() => Promise.reject(new Error('journal is closed')))
   await t.rejects(Promise.resolve(waiting.incidents([inc])), { message: 'journal is closed' }, 'a failed append fails the call')
   t.throws(() => incidentJournal(() => { throw new Error('EIO') }).planEvents([plan]), { message: 'EIO' })
+})
+
+t.test('patrol task events: their own table code (t), a patrol_tasks row each; one record per journal call', async (t) => {
+  const e = { id: 'task:g1:8930a6b4557ffff:5:completed', type: 'patrol_task.completed', at: 9, subject: 'unit:V-01', summary: 'done', data: { taskId: 'task:g1:8930a6b4557ffff:5', zoneId: 'g1', unitId: 'V-01', by: 'dispatcher', assignedAt: 5, etaS: 120, cells: [], status: 'completed', visited: 3, total: 3, startedAt: 6, endedAt: 9 } }
+  const records: Buffer[] = []
+  await patrolTaskJournal((r) => { records.push(r) })([e, { ...e, id: 'x:expired', type: 'patrol_task.expired', data: { ...e.data, status: 'abandoned', reason: 'abandoned', visited: 1, endedAt: 9 } }])
+  t.equal(records.length, 1)
+  const { tables, unknown } = groupByTable(records)
+  t.equal(unknown, 0)
+  t.same([...tables.keys()], ['patrol_tasks'])
+  const [done, expired] = tables.get('patrol_tasks')!.map((r) => JSON.parse(r) as Record<string, unknown>)
+  t.same(done, { at: 9, event_id: e.id, type: 'patrol_task.completed', task_id: e.data.taskId, zone_id: 'g1', unit_id: 'V-01', by: 'dispatcher', status: 'completed', reason: '', assigned_at: 5, started_at: 6, ended_at: 9, visited: 3, total: 3, eta_s: 120, summary: 'done', data: JSON.stringify(e.data) })
+  t.match(expired, { type: 'patrol_task.expired', status: 'abandoned', reason: 'abandoned', visited: 1 })
+  t.equal(patrolTaskRow(e), tables.get('patrol_tasks')![0])
 })

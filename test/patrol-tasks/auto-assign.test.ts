@@ -4,7 +4,7 @@ import type { MakeUpProposal } from '../../src/patrol-tasks/proposals.js'
 
 const p = (id: string, unitId: string | null): MakeUpProposal => ({
   id, zoneId: 'z1', cells: [], priorityCells: 0, oldestVisit: null, routeM: 0,
-  unit: unitId === null ? null : { id: unitId, name: unitId, kind: 'car', zone: 'z1', post: null, distanceM: 1, etaS: 1 },
+  unit: unitId === null ? null : { id: unitId, name: unitId, kind: 'car', zone: 'z1', post: null, distanceM: 1, etaS: 1, load: 0, costS: 1 },
 })
 const S = { afterMs: 15 * 60_000, maxPerZone: 2 }
 

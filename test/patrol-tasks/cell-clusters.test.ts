@@ -1,6 +1,6 @@
 import t from 'tap'
-import { gridDisk, gridPathCells, latLngToCell } from 'h3-js'
-import { clusterCells, overdueCell, urgencyOrder } from '../../src/patrol-tasks/cell-clusters.js'
+import { gridDisk, gridDistance, gridPathCells, latLngToCell } from 'h3-js'
+import { clusterCells, localSteps, overdueCell, urgencyOrder } from '../../src/patrol-tasks/cell-clusters.js'
 
 const here = latLngToCell(36.4722, 117.8116, 9)
 const far = latLngToCell(36.4774, 117.8497, 9)
@@ -64,4 +64,22 @@ t.test('cells joined only through a later cell end in one cluster (union-find ch
   const out = clusterCells('z', [a, b, c, line[6] as string].map((x) => overdueCell(x, 0)), S)
   t.equal(out.length, 1)
   t.equal(out[0]?.cells.length, 4)
+})
+
+t.test('localSteps: the grid distances H3 gives, from one placement per cell', async (t) => {
+  for (const [lat, lon, res] of [[36.49, 117.86, 9], [39.9, 116.4, 10], [-33.9, 151.2, 8], [64.1, -21.9, 9]] as const) {
+    const cells = gridDisk(latLngToCell(lat, lon, res), 12)
+    const dist = localSteps(cells)
+    if (dist === null) throw new Error('not placed')
+    let seed = 11
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    let same = 0
+    for (let k = 0; k < 2000; k++) {
+      const a = cells[Math.floor(rnd() * cells.length)] as string
+      const b = cells[Math.floor(rnd() * cells.length)] as string
+      if (dist(a, b) === gridDistance(a, b)) same++
+    }
+    t.equal(same, 2000, `${lat},${lon} r${res}`)
+  }
+  t.equal(localSteps([]), null)
 })

@@ -10,7 +10,7 @@ import type { AlertView } from '../../src/rules/alert-book.js'
 import type { StaleCell } from '../../src/rules/alert-event.js'
 import type { UnitView } from '../../src/rules/views.js'
 import type { PatrolTasksSetup } from '../../src/patrol-tasks/compile.js'
-import { PatrolTaskService } from '../../src/patrol-tasks/service.js'
+import { PatrolTaskService, type PatrolTaskDeps } from '../../src/patrol-tasks/service.js'
 
 const T0 = Date.UTC(2026, 11, 6, 8)
 const MIN = 60_000
@@ -40,7 +40,7 @@ const unit = (id: string, lat: number, lon: number, o: Partial<UnitView> = {}): 
   lastFix: { lat, lon, ts: T0, accuracy: 5, speed: null, heading: null } as UnitView['lastFix'], ...o,
 })
 
-function rig(opts: { auto?: boolean } = {}) {
+function rig(opts: { auto?: boolean; deps?: Partial<PatrolTaskDeps> } = {}) {
   const gaps = new Map<string, number>()
   const units: UnitView[] = [
     unit('near', C.lat - 0.005, C.lon),
@@ -59,6 +59,7 @@ function rig(opts: { auto?: boolean } = {}) {
     },
     busy: () => busy,
     publish: (e) => published.push(e),
+    ...opts.deps,
   })
   return { svc, gaps, busy, published }
 }
@@ -129,4 +130,28 @@ t.test('automatic zone: assigned once the gap lasted auto_after, bounded per zon
   t.match(r.published.map((e) => [e.type, e.data.by, e.data.unitId]), [['patrol_task.assigned', 'auto', 'near']])
   r.svc.tick(T0 + 16 * MIN)
   t.equal(r.published.length, 1, 'at most auto_max_per_zone open tasks')
+})
+
+t.test('the board is saved when a task is assigned or ends and at the tick after a visit; a new service takes it back', async (t) => {
+  const saves: unknown[] = []
+  const { svc, gaps } = rig({ deps: { save: (s) => saves.push(JSON.parse(JSON.stringify(s))) } })
+  gaps.set('g1', T0)
+  svc.tick(T0)
+  t.equal(saves.length, 0, 'proposals alone are not saved')
+  const task = svc.accept(svc.proposals()[0]?.id ?? '', T0)
+  if (typeof task === 'string') throw new Error(task)
+  t.equal(saves.length, 1, 'saved on acceptance')
+  const first = task.spec.cells[0]!
+  svc.observe(fix(task.spec.unitId, T0 + MIN, first.lat, first.lon))
+  t.equal(saves.length, 1, 'a visit is not saved at once')
+  svc.tick(T0 + MIN + 1)
+  t.equal(saves.length, 2, '… but at the next tick')
+  svc.tick(T0 + MIN + 2)
+  t.equal(saves.length, 2, 'nothing changed: no save')
+
+  const again = rig({ deps: { restored: saves.at(-1) } })
+  t.equal(again.svc.restoredTasks, 1)
+  t.match(again.svc.tasks()[0], { id: task.spec.id, status: 'started', visited: 1 })
+  again.svc.cancel(task.spec.id, T0 + 2 * MIN)
+  t.same(again.published.map((e) => e.id), [`${task.spec.id}:cancelled`], 'the restored task can be cancelled')
 })

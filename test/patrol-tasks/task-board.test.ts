@@ -137,3 +137,50 @@ t.test('ended tasks beyond keepEnded are dropped, oldest first', async (t) => {
   }
   t.equal(b.tasks.size, 1)
 })
+
+t.test('toJSON / restore: open tasks go on after a restart with their visits; ended ones stay listed', async (t) => {
+  const b = new TaskBoard(S)
+  const units = [unit('a', west), unit('b', east)]
+  b.refresh(T0, gap([...hole(west), ...hole(east)]), units, new Set())
+  const [pa, pb] = [b.list().find((p) => p.unit?.id === 'a'), b.list().find((p) => p.unit?.id === 'b')]
+  const ea = b.accept(pa?.id ?? '', T0) as OutboundEvent
+  const eb = b.accept(pb?.id ?? '', T0) as OutboundEvent
+  b.cancel(eb.data.taskId as string, T0 + 1000)
+  const cells = ea.data.cells as Array<{ cell: string; lat: number; lon: number }>
+  // `a` visits the first two cells, then the engine stops.
+  for (const [i, c] of cells.slice(0, 2).entries()) b.observe({ unitId: 'a', ts: T0 + 60_000 * (i + 1), lat: c.lat, lon: c.lon, accuracy: 5, flags: 0 } as never)
+  const saved = JSON.parse(JSON.stringify(b.toJSON())) as unknown
+
+  const r = new TaskBoard(S)
+  t.equal(r.restore(saved, (z) => z === 'z1'), 2)
+  const ta = r.taskOf('a')
+  t.ok(ta, 'the open task is open again')
+  t.match(ta?.progress(), { status: 'started', visited: 2, total: cells.length, startedAt: T0 + 60_000 })
+  t.equal(r.tasks.get(eb.data.taskId as string)?.status, 'cancelled', 'the ended one is listed')
+  t.equal(r.taskOf('b'), undefined)
+  // The restored task completes as the unit sweeps the rest; cells it covers are not proposed.
+  r.refresh(T0 + 5 * 60_000, gap([...hole(west), ...hole(east)]), units, new Set())
+  t.notOk(r.list().some((p) => p.cells.some((c) => cells.some((x) => x.cell === c.cell))), 'the open task\'s cells are not proposed again')
+  const out = cells.slice(2).flatMap((c, i) => r.observe({ unitId: 'a', ts: T0 + 10 * 60_000 + i * 30_000, lat: c.lat, lon: c.lon, accuracy: 5, flags: 0 } as never))
+  t.same(out.map((e) => [e.id, e.data.visited]), [[`${ea.data.taskId as string}:completed`, cells.length]], 'the same event id as without the restart')
+
+  t.equal(new TaskBoard(S).restore(saved, () => false), 0, 'tasks of zones no longer taking part are dropped')
+  t.equal(new TaskBoard(S).restore({ version: 1, tasks: [{ spec: { id: 'x' } }, null, { spec: { id: 'y', zoneId: 'z1', unitId: 'u', assignedAt: 1, etaS: 1, by: 'auto', cells: [{ cell: 'nope', lat: 0, lon: 0 }] }, status: 'assigned', visits: [] }] }, () => true), 0, 'unreadable entries are skipped')
+  t.equal(new TaskBoard(S).restore(null, () => true), 0)
+  t.equal(new TaskBoard(S).restore({ version: 2 }, () => true), 0)
+})
+
+t.test('load: tasks given within the window count against a unit; older ones do not', async (t) => {
+  const b = new TaskBoard({ ...S, proposal: { ...S.proposal, loadPenaltyS: 900, loadWindowMs: 8 * 3600_000 } })
+  // `a` is 300 m nearer the hole than `b` (foot: ~4 min); it was given (and finished) a task an hour ago.
+  const units = [unit('a', offsetM(west, -600, 0)), unit('b', offsetM(west, -900, 0))]
+  b.refresh(T0, gap(hole(west)), units, new Set())
+  t.equal(b.list()[0]?.unit?.id, 'a')
+  const e = b.accept(b.list()[0]?.id ?? '', T0) as OutboundEvent
+  b.cancel(e.data.taskId as string, T0 + 60_000)
+  t.same([...b.load(T0 + 3600_000)], [['a', 1]])
+  b.refresh(T0 + 3600_000, gap(hole(west)), units, new Set())
+  t.match(b.list()[0]?.unit, { id: 'b', load: 0 }, 'a recent task outweighs 300 m on foot')
+  b.refresh(T0 + 9 * 3600_000, gap(hole(west)), units, new Set())
+  t.match(b.list()[0]?.unit, { id: 'a', load: 0 }, 'out of the window: nearest again')
+})

@@ -65,6 +65,8 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   plan_events: 'cityHash64(activation_id)',
   // A unit's signals together: FINAL folds a repeated signal, and readers ask per unit and period.
   integrity_signals: 'cityHash64(unit_id)',
+  // A task's events together: FINAL folds a retried event_id, and the report reads whole tasks.
+  patrol_tasks: 'cityHash64(task_id)',
 }
 
 export interface DdlDialect {

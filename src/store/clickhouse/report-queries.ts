@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Bucket } from '../../reports/track.js'
 import type {
-  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, IntegritySignalRow, LevelChangeRowDb, PlanEventRow,
+  AlertSpanRow, BulletinListing, BulletinRow, CellFreshness, CellSnapshots, EventRow, IntegritySignalRow, LevelChangeRowDb, PatrolTaskRow, PlanEventRow,
   ReportQueries, RoutePoint, UnitBuckets, ZoneSample,
 } from '../../reports/report-queries.js'
 import { ClickHouseIncidentStore } from './incidents.js'
@@ -172,6 +172,22 @@ export async function integritySignals(db: Db, p: { from: number; to: number; li
   return r.map(({ started_ms: from, ended_ms: to, ...x }) => ({ ...x, started_at: from, ended_at: to }))
 }
 
+/**
+ * Every stored event of the make-up patrol tasks assigned in [from, to) — their outcomes too when
+ * these came after the period's end. Each row carries its task's assignment time; FINAL folds a
+ * retried insert (same event_id).
+ */
+export async function patrolTasks(db: Db, p: { from: number; to: number }): Promise<PatrolTaskRow[]> {
+  const r = await rows<Omit<PatrolTaskRow, 'at' | 'assigned_at' | 'started_at' | 'ended_at'> & { at_ms: number; assigned_ms: number; started_ms: number | null; ended_ms: number | null }>(db, `
+    SELECT toUnixTimestamp64Milli(at) AS at_ms, type, task_id, zone_id, unit_id, by, status, reason,
+           toUnixTimestamp64Milli(assigned_at) AS assigned_ms, toUnixTimestamp64Milli(started_at) AS started_ms,
+           toUnixTimestamp64Milli(ended_at) AS ended_ms, visited, total
+    FROM ${db.database}.patrol_tasks FINAL
+    WHERE assigned_at >= fromUnixTimestamp64Milli({from:Int64}) AND assigned_at < fromUnixTimestamp64Milli({to:Int64})
+    ORDER BY at_ms, event_id`, p)
+  return r.map(({ at_ms: at, assigned_ms: assigned, started_ms: started, ended_ms: ended, ...e }) => ({ ...e, at, assigned_at: assigned, started_at: started, ended_at: ended }))
+}
+
 export async function insertBulletin(db: Db, b: BulletinRow): Promise<void> {
   await db.client.insert({
     table: `${db.database}.bulletins`,
@@ -213,6 +229,7 @@ export function clickHouseReportQueries(db: Db): ReportQueries {
     levelChanges: (p) => levelChanges(db, p),
     planEvents: (p) => planEvents(db, p),
     integritySignals: (p) => integritySignals(db, p),
+    patrolTasks: (p) => patrolTasks(db, p),
     insertBulletin: (b) => insertBulletin(db, b),
     getBulletin: (p) => getBulletin(db, p),
     listBulletins: (p) => listBulletins(db, p),

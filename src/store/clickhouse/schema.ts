@@ -165,7 +165,7 @@ export function schemaStatements(o: SchemaOptions): string[] {
   ]
 }
 
-/** The incidents stage's tables (read through incidents.ts); their rows are written through the journal. */
+/** The incidents stage's tables (read through incidents.ts) and the make-up patrols' (patrol_tasks); their rows are written through the journal. */
 export function incidentSchemaStatements(db: string, cluster?: string): string[] {
   const d = ddlDialect(db, cluster)
   return [
@@ -203,6 +203,29 @@ export function incidentSchemaStatements(db: string, cluster?: string): string[]
     ) ENGINE = ${d.engine('plan_events', 'ReplacingMergeTree')}
     PARTITION BY toYYYYMM(at)
     ORDER BY (plan_id, activation_id, event_id)
+    SETTINGS ${dedup(d)}`),
+    // Make-up patrol tasks: assignment and outcome (completed, expired, cancelled); event_id folds retries.
+    ...table(d, 'patrol_tasks', `CREATE TABLE IF NOT EXISTS ${d.createTarget('patrol_tasks')} (
+      at DateTime64(3, 'UTC'),
+      event_id String,
+      type LowCardinality(String),
+      task_id String,
+      zone_id LowCardinality(String),
+      unit_id LowCardinality(String),
+      by LowCardinality(String),
+      status LowCardinality(String),
+      reason LowCardinality(String),
+      assigned_at DateTime64(3, 'UTC'),
+      started_at Nullable(DateTime64(3, 'UTC')),
+      ended_at Nullable(DateTime64(3, 'UTC')),
+      visited UInt32,
+      total UInt32,
+      eta_s Float64,
+      summary String,
+      data String CODEC(ZSTD(3))
+    ) ENGINE = ${d.engine('patrol_tasks', 'ReplacingMergeTree')}
+    PARTITION BY toYYYYMM(at)
+    ORDER BY (zone_id, task_id, event_id)
     SETTINGS ${dedup(d)}`),
   ]
 }

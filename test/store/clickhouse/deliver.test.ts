@@ -36,7 +36,7 @@ t.test('schema is created and re-created idempotently; TTL follows config', asyn
   await migrate(ch.client, { database: db, ttlDays: 0, rejectsTtlDays: 0 })
   await migrate(ch.client, { database: db, ttlDays: 30, rejectsTtlDays: 30 })
   const tables = await rows<{ name: string }>(ch.client, `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`)
-  t.same(tables.map((r) => r.name), ['alerts', 'audit', 'bulletins', 'coverage', 'coverage_zones', 'incidents', 'integrity_signals', 'plan_events', 'positions', 'positions_latest', 'positions_latest_mv', 'rejects'])
+  t.same(tables.map((r) => r.name), ['alerts', 'audit', 'bulletins', 'coverage', 'coverage_zones', 'incidents', 'integrity_signals', 'patrol_tasks', 'plan_events', 'positions', 'positions_latest', 'positions_latest_mv', 'rejects'])
   const ddl = await rows<{ q: string }>(ch.client, `SELECT create_table_query AS q FROM system.tables WHERE database = '${db}' AND name = 'positions'`)
   t.match(ddl[0]!.q, /TTL toDateTime\(ts\) \+ toIntervalDay\(30\)/)
   t.match(ddl[0]!.q, /ORDER BY \(unit_id, ts\)/)
