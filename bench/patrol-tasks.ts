@@ -35,7 +35,7 @@ function service(staleCount: number): PatrolTaskService {
   })
   return new PatrolTaskService({
     setup,
-    rules: { openAlerts: () => [{ kind: 'coverage_gap', subject: 'zone:g1', openedAt: T0 }] as never, zoneCoverage: () => ({ zone: {} as never, staleCells: stale }), units: () => units as never },
+    rules: { openAlerts: () => [{ kind: 'coverage_gap', subject: 'zone:g1', openedAt: T0 }] as never, zoneCoverage: () => ({ zone: {} as never, staleCells: stale }), units: () => units as never, overduePriority: () => [] },
     busy: () => new Set(),
     publish: () => undefined,
   })

@@ -1,15 +1,19 @@
 // The make-up patrol stage in the running engine (single node): feeds the task board from the rule
-// engine's views and publishes what it returns. A zone takes part while its coverage_gap is open
-// (gapSince = the alert's openedAt; overdue cells = the zone's stale cells) and its
-// coverage.make_up is not off; candidates are the live (configured, reporting, not silent) units, busy are the
-// units committed to an active plan. Refreshed every refresh_every and at the first tick after a
-// gap opens; fixes and ticks go to the board as they come. The board is handed to `save` (single
+// engine's views and publishes what it returns. A zone takes part (when its coverage.make_up is not
+// off) while its coverage_gap is open (gapSince = the alert's openedAt; overdue cells = its overdue
+// priority cells, then the zone's stale cells) or, without a gap, while one of its priority cells
+// (hotspots) is overdue: then only the clusters holding an overdue priority cell are proposed and
+// automatic mode waits for the gap. Candidates are the live (configured, reporting, not silent)
+// units, busy are the units committed to an active plan. Refreshed every refresh_every and at the
+// first tick after a gap opens or closes or the set of overdue priority cells changes; fixes and
+// ticks go to the board as they come. The board is handed to `save` (single
 // node: the engine's state file, state-file.ts) at once when a task is assigned, ends or is
 // cancelled and on a dismissal, and at the next tick when a fix only visited cells; `restored`
 // is what was saved last, taken back at construction. No I/O besides the callbacks.
 import type { Fix } from '../decode/fix.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Candidate } from '../incidents/resource-search.js'
+import type { StaleCell } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { OverdueCell } from './cell-clusters.js'
 import type { PatrolTasksSetup } from './compile.js'
@@ -23,7 +27,7 @@ export const STALE_CELLS_LIMIT = 1000
 export interface PatrolTaskDeps {
   setup: PatrolTasksSetup
   /** The rule engine's views: open alerts, zone coverage, units. */
-  rules: Pick<RuleEngine, 'openAlerts' | 'zoneCoverage' | 'units'>
+  rules: Pick<RuleEngine, 'openAlerts' | 'zoneCoverage' | 'units' | 'overduePriority'>
   /** Units committed to an active plan (the incidents stage's plan board). */
   busy: () => ReadonlySet<string>
   /** The engine's one publish path (webhooks, MQTT, stream). */
@@ -60,8 +64,8 @@ export class PatrolTaskService {
   readonly board: TaskBoard
   private readonly d: PatrolTaskDeps
   private lastRefresh = -Infinity
-  /** The open gaps (zone → openedAt) at the last refresh: a new one triggers a refresh at once. */
-  private gaps = new Map<string, number>()
+  /** What made each zone take part at the last refresh (triggerKey): a change refreshes at once. */
+  private triggers = new Map<string, string>()
   /** A fix visited cells since the last save: saved at the next tick. */
   private dirty = false
   /** Tasks taken back from the saved board at construction. */
@@ -83,13 +87,21 @@ export class PatrolTaskService {
     this.d.save?.(this.board.toJSON())
   }
 
-  /** Open coverage gaps of the zones that take part: zone → openedAt. */
-  private openGaps(): Map<string, number> {
-    const out = new Map<string, number>()
+  /**
+   * The zones that take part and why: an open coverage gap (gapSince = its openedAt), else overdue
+   * priority cells (gapSince null, priorityOnly). Zones with neither are left out.
+   */
+  private zoneTriggers(now: number): Map<string, ZoneTrigger> {
+    const out = new Map<string, ZoneTrigger>()
     for (const a of this.d.rules.openAlerts()) {
       if (a.kind !== 'coverage_gap') continue
       const zoneId = a.subject.replace(/^zone:/, '')
-      if (this.d.setup.zones.has(zoneId)) out.set(zoneId, a.openedAt)
+      if (this.d.setup.zones.has(zoneId)) out.set(zoneId, { gapSince: a.openedAt, priority: this.d.rules.overduePriority(zoneId, now) })
+    }
+    for (const zoneId of this.d.setup.zones) {
+      if (out.has(zoneId)) continue
+      const priority = this.d.rules.overduePriority(zoneId, now)
+      if (priority.length > 0) out.set(zoneId, { gapSince: null, priority })
     }
     return out
   }
@@ -104,30 +116,34 @@ export class PatrolTaskService {
     return out
   }
 
-  /** Recomputes the proposals (and automatic assignments) from the open gaps. */
+  /** Recomputes the proposals (and automatic assignments) from the open gaps and overdue priority cells. */
   refresh(now: number): void {
-    const gaps = this.openGaps()
+    const triggers = this.zoneTriggers(now)
     const zones: ZoneGap[] = []
-    for (const [zoneId, openedAt] of gaps) {
+    for (const [zoneId, tr] of triggers) {
       const stale = this.d.rules.zoneCoverage(zoneId, now, STALE_CELLS_LIMIT)?.staleCells ?? []
-      const overdue: OverdueCell[] = stale.map((c) => ({ cell: c.cell, lat: c.lat, lon: c.lon, lastVisit: c.lastVisit, priority: c.priority === true }))
-      zones.push({ zoneId, gapSince: openedAt, overdue })
+      // Overdue priority cells first: the oldest-first stale list may stop before them.
+      const overdue: OverdueCell[] = [...tr.priority, ...stale].map((c) => ({ cell: c.cell, lat: c.lat, lon: c.lon, lastVisit: c.lastVisit, priority: c.priority === true }))
+      zones.push({ zoneId, gapSince: tr.gapSince, overdue, ...(tr.gapSince === null ? { priorityOnly: true } : {}) })
     }
-    this.gaps = gaps
+    this.triggers = new Map([...triggers].map(([z, tr]) => [z, triggerKey(tr)]))
     this.lastRefresh = now
     if (this.emit(this.board.refresh(now, zones, this.candidates(now), this.d.busy()))) this.save()
   }
 
-  /** A rule tick: abandonment and expiry; a refresh when due or when a gap opened since the last. */
+  /**
+   * A rule tick: abandonment and expiry; a refresh when due or when a gap opened or closed or the
+   * overdue priority cells changed since the last.
+   */
   tick(now: number): void {
     if (this.emit(this.board.tick(now)) || this.dirty) this.save()
-    if (now - this.lastRefresh >= this.d.setup.refreshEveryMs || this.gapsChanged()) this.refresh(now)
+    if (now - this.lastRefresh >= this.d.setup.refreshEveryMs || this.triggersChanged(now)) this.refresh(now)
   }
 
-  private gapsChanged(): boolean {
-    const now = this.openGaps()
-    if (now.size !== this.gaps.size) return true
-    for (const [z, at] of now) if (this.gaps.get(z) !== at) return true
+  private triggersChanged(now: number): boolean {
+    const current = this.zoneTriggers(now)
+    if (current.size !== this.triggers.size) return true
+    for (const [z, tr] of current) if (this.triggers.get(z) !== triggerKey(tr)) return true
     return false
   }
 
@@ -193,6 +209,18 @@ export class PatrolTaskService {
     else done.then(publish, (err: unknown) => { failed(err); publish() })
     return true
   }
+}
+
+interface ZoneTrigger {
+  /** The coverage gap's openedAt; null: no gap, overdue priority cells only. */
+  gapSince: number | null
+  /** The zone's overdue priority cells. */
+  priority: StaleCell[]
+}
+
+/** Equal keys: the same reason to take part (the same gap, or the same overdue priority cells). */
+function triggerKey(tr: ZoneTrigger): string {
+  return tr.gapSince !== null ? `gap:${tr.gapSince}` : `priority:${tr.priority.map((c) => c.cell).sort().join(',')}`
 }
 
 export function taskView(t: PatrolTask): TaskView {

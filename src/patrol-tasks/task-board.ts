@@ -32,6 +32,11 @@ export interface ZoneGap {
   /** When the zone's coverage gap opened; null when none is open. */
   gapSince: number | null
   overdue: readonly OverdueCell[]
+  /**
+   * No gap open, overdue priority cells only: just the clusters that hold one of them (with the
+   * overdue neighbours the clustering links to it) are proposed.
+   */
+  priorityOnly?: boolean
 }
 
 export interface BoardState {
@@ -85,7 +90,8 @@ export class TaskBoard {
     const proposals: MakeUpProposal[] = []
     for (const z of zones) {
       const cells = z.overdue.filter((c) => !covered.has(c.cell))
-      const clusters = clusterCells(z.zoneId, cells, this.s.cluster).filter((c) => !this.dismissed.has(`makeup:${c.id}`))
+      const clusters = clusterCells(z.zoneId, cells, this.s.cluster)
+        .filter((c) => !this.dismissed.has(`makeup:${c.id}`) && (z.priorityOnly !== true || c.priorityCells > 0))
       let zoneProposals = proposeMakeUps(clusters, candidates, taken, this.s.proposal, load)
       const auto = this.s.auto.get(z.zoneId)
       if (auto !== undefined) {

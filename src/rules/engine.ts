@@ -308,6 +308,17 @@ export class RuleEngine {
     return { zone: this.zoneView(z, now), staleCells }
   }
 
+  /**
+   * A zone's priority cells overdue at `now` by their own interval, with centres and names; none
+   * while the zone is in its grace period (as the coverage gap) or unknown. O(priority cells).
+   */
+  overduePriority(zoneId: string, now: number): StaleCell[] {
+    const spec = this.dep.zonesById.get(zoneId)
+    if (spec === undefined) return []
+    const ev = (this.zoneStates[spec.index] as ZoneState).coverage.evaluate(now)
+    return ev.inGrace ? [] : ev.stalePriority
+  }
+
   /** Every tracked cell of every zone, with its last visit and freshness at `now` (by the cell's own interval). */
   coverageSnapshot(now: number): Array<{ zoneId: string; cell: string; lastVisit: number | null; fresh: boolean }> {
     return this.zoneStates.flatMap((z) => z.coverage.lastVisits(now).map((v) => ({ zoneId: z.spec.id, ...v })))

@@ -42,6 +42,9 @@ const unit = (id: string, lat: number, lon: number, o: Partial<UnitView> = {}): 
 
 function rig(opts: { auto?: boolean; deps?: Partial<PatrolTaskDeps> } = {}) {
   const gaps = new Map<string, number>()
+  /** Zone → its stale cells (default: `cells` while its gap is open) and its overdue priority cells. */
+  const stale = new Map<string, StaleCell[]>()
+  const priority = new Map<string, StaleCell[]>()
   const units: UnitView[] = [
     unit('near', C.lat - 0.005, C.lon),
     unit('far', C.lat - 0.03, C.lon),
@@ -54,14 +57,18 @@ function rig(opts: { auto?: boolean; deps?: Partial<PatrolTaskDeps> } = {}) {
     setup: setup(opts.auto),
     rules: {
       openAlerts: () => [...gaps].map(([z, at]) => ({ id: `al_${z}`, kind: 'coverage_gap', subject: `zone:${z}`, state: 'opened', openedAt: at } as unknown as AlertView)),
-      zoneCoverage: (zoneId: string) => (gaps.has(zoneId) ? { zone: {} as never, staleCells: cells } : undefined),
+      zoneCoverage: (zoneId: string) => {
+        const s = stale.get(zoneId) ?? (gaps.has(zoneId) ? cells : undefined)
+        return s === undefined ? undefined : { zone: {} as never, staleCells: s }
+      },
       units: () => units,
+      overduePriority: (zoneId: string) => priority.get(zoneId) ?? [],
     },
     busy: () => busy,
     publish: (e) => published.push(e),
     ...opts.deps,
   })
-  return { svc, gaps, busy, published }
+  return { svc, gaps, stale, priority, busy, published }
 }
 
 const fix = (unitId: string, ts: number, lat: number, lon: number): Fix => ({ unitId, ts, lat, lon, accuracy: 5, flags: 0 } as unknown as Fix)
@@ -154,4 +161,45 @@ t.test('the board is saved when a task is assigned or ends and at the tick after
   t.match(again.svc.tasks()[0], { id: task.spec.id, status: 'started', visited: 1 })
   again.svc.cancel(task.spec.id, T0 + 2 * MIN)
   t.same(again.published.map((e) => e.id), [`${task.spec.id}:cancelled`], 'the restored task can be cancelled')
+})
+
+t.test('an overdue priority cell without a gap: only its cluster is proposed, at once; automatic mode waits for the gap', async (t) => {
+  const r = rig({ auto: true })
+  // A hotspot 2 km north of the plain hole, with its ring of stale neighbours.
+  const hot = latLngToCell(C.lat + 0.02, C.lon, 9)
+  const hotCells: StaleCell[] = gridDisk(hot, 1).map((cell) => {
+    const [lat, lon] = cellToLatLng(cell)
+    return cell === hot ? { cell, lat, lon, lastVisit: T0 - 90 * MIN, priority: true, name: 'market' } : { cell, lat, lon, lastVisit: null }
+  })
+  const priorityCell = hotCells.find((c) => c.priority === true)!
+  // The oldest-first stale list (the hotspot visited lately) may not hold the priority cell: it is added.
+  r.stale.set('g1', [...cells, ...hotCells.filter((c) => c.priority !== true)])
+  r.svc.tick(T0)
+  t.same(r.svc.proposals(), [], 'stale cells alone, without a gap or an overdue priority cell: nothing')
+
+  r.priority.set('g1', [priorityCell])
+  r.svc.tick(T0 + 1000)
+  const ps = r.svc.proposals()
+  t.equal(ps.length, 1, 'refreshed at once (before refresh_every), the plain hole left out')
+  t.match(ps[0], { zoneId: 'g1', priorityCells: 1 })
+  t.same(ps[0]!.cells.map((c) => c.cell).sort(), hotCells.map((c) => c.cell).sort(), 'the priority cell and its overdue neighbours')
+  r.svc.tick(T0 + 20 * MIN)
+  t.same(r.published, [], 'automatic mode does not assign without a gap')
+
+  r.gaps.set('g1', T0 + 20 * MIN)
+  r.svc.tick(T0 + 20 * MIN + 1000)
+  t.equal(r.svc.proposals().length, 2, 'the gap opened: the plain hole proposed too')
+  r.svc.tick(T0 + 35 * MIN + 1000)
+  t.match(r.published.map((e) => [e.type, e.data.by]), [['patrol_task.assigned', 'auto']], 'auto_after counts from the gap')
+  t.equal((r.published[0]!.data.cells as unknown[]).length, 7)
+  t.ok((r.published[0]!.data.cells as Array<{ cell: string }>).some((c) => c.cell === hot), 'the hotspot cluster first (most urgent)')
+
+  const m = rig()
+  m.stale.set('g1', [...cells, ...hotCells])
+  m.priority.set('g1', [priorityCell])
+  m.svc.tick(T0)
+  t.equal(m.svc.proposals().length, 1)
+  m.priority.delete('g1')
+  m.svc.tick(T0 + 1000)
+  t.same(m.svc.proposals(), [], 'the priority cell visited: refreshed at once, nothing left to propose')
 })
