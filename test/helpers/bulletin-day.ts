@@ -13,9 +13,14 @@ export const OPERATE = 'op-token-0123456789abcdef'
 export const READ = 'read-token-0123456789abcdef'
 export const PERIOD = '2026-11-30'
 
-export async function bulletinEngine(): Promise<Harness> {
+/**
+ * `extra` config keys (e.g. `locale`) go over the day's config; `stage` stores more rows (make-up
+ * tasks, integrity signals) before the bulletin is generated.
+ */
+export async function bulletinEngine(opts: { extra?: Record<string, unknown>; stage?: (h: Harness) => Promise<void> } = {}): Promise<Harness> {
   const h = await startEngine({
     ...config(),
+    ...opts.extra,
     api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
   }, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
   const ch = h.engine.testHandle().ch
@@ -48,6 +53,7 @@ export async function bulletinEngine(): Promise<Harness> {
   }
   events.push(...board.deactivate('robbery', 'sgt.wang', t0 + 15 * M).events)
   await recordDeliverer(ch.client, ch.database).ship([rowsRecord('e', events.map(planEventRow))])
+  await opts.stage?.(h)
   const r = await fetch(`${h.httpUrl}/api/v1/reports/bulletins/daily/${PERIOD}/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}` } })
   if (r.status !== 201) throw new Error(`regenerate: ${r.status} ${await r.text()}`)
   return h
