@@ -5,7 +5,8 @@
 // proposal, 409 a unit that is not live). An automatic zone: assigned after auto_after without a
 // dispatcher, then abandoned (patrol_task.expired, reason abandoned) when the unit drives away. An
 // open task and its visits survive a restart on the same data directory. Task outcomes reach
-// ClickHouse (patrol_tasks) and the report's make-up section.
+// ClickHouse (patrol_tasks) and the report's make-up section. An overdue priority cell proposes its
+// cluster without a coverage gap, and its visit takes the proposal away at the next tick.
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
 import type { Engine } from '../../src/engine.js'
@@ -167,4 +168,37 @@ t.test('an open task survives an engine restart on the same data directory, with
   }
   const done = await waitFor(() => events.find((e) => e.type === 'patrol_task.completed'))
   t.match(done.data, { taskId: task.id, visited: task.cells.length, total: task.cells.length })
+})
+
+t.test('an overdue priority cell without a coverage gap: its cluster is proposed; visited, the proposal goes', async (t) => {
+  clock = T0
+  const market = offset(BASE, 300, 300)
+  const h = await startEngine({
+    http: { admin_token: TOKEN },
+    units: [{ id: 'V-01', kind: 'vehicle', zone: 'g2' }],
+    // min_ratio 0 and a long dwell: the zone's share never opens a gap, nor (within the test) the priority cell.
+    zones: [{ id: 'g2', geometry: square(BASE, 600), coverage: { max_interval: '30m', min_ratio: 0, credit: 'any', make_up: 'propose', priority_cells: [{ name: 'Market', lat: market.lat, lon: market.lon, max_interval: '10m' }] } }],
+    rules: { tick: '1h', coverage_snapshot_interval: '1h', allowed_lateness: '0s', coverage_gap: { dwell: '1h' } },
+    incidents: { hotspots: { enabled: false } },
+    patrol_tasks: { refresh_every: '1h', max_cells: 6 },
+  }, { dataDir: tempDir(), now: () => clock })
+  t.teardown(() => h.engine.stop())
+  // Past the zone's grace period (its max_interval); the priority cell never visited.
+  clock = T0 + 31 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -900, 0))
+  h.engine.testHandle().tick()
+  t.notOk(h.engine.testHandle().rules!.openAlerts().some((a) => a.kind === 'coverage_gap'), 'no coverage gap open')
+  const board = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as { proposals: Array<{ zoneId: string; priorityCells: number; unit: { id: string } | null; cells: Array<{ cell: string; priority: boolean }> }> }
+  t.equal(board.proposals.length, 1, 'one proposal: the piece holding the priority cell, not the whole stale zone')
+  const p = board.proposals[0]!
+  t.match(p, { zoneId: 'g2', priorityCells: 1, unit: { id: 'V-01' } })
+  t.ok(p.cells.length > 1 && p.cells.length <= 6, `the priority cell and its overdue neighbours (${p.cells.length} cells)`)
+  t.ok(p.cells.some((c) => c.priority), 'the priority cell is in it')
+
+  clock += MIN
+  await send(h.engine, 'V-01', market)
+  clock += 1000
+  h.engine.testHandle().tick()
+  const after = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  t.same(after.proposals, [], 'the priority cell visited: refreshed at the next tick (before refresh_every), nothing to propose')
 })

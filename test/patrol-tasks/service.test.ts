@@ -1,7 +1,8 @@
 // The make-up stage as the engine runs it, on a fake rule engine and clock: a zone takes part
 // while its coverage_gap is open and make_up is not off; candidates are configured, live units;
 // plan-committed units are busy; a refresh comes every refresh_every and at the first tick after a
-// gap opens; automatic zones are assigned after auto_after; every event goes to publish.
+// gap opens; automatic zones are assigned after auto_after; every event goes to publish. Without a
+// gap, an overdue priority cell proposes only its cluster, and automatic mode waits for the gap.
 import t from 'tap'
 import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js'
 import type { Fix } from '../../src/decode/fix.js'
