@@ -8,7 +8,7 @@
 // proxies) goes to fastify untouched, so fastify's answers stay the reference.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { ErrorCode } from '../errors.js'
-import type { HttpIngest, IngestAnswer } from './http-ingest.js'
+import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
 
 export interface FastPathOptions {
   /** The headers every answer carries before its own (the API's security headers), names lower-case. */
@@ -43,7 +43,7 @@ export class IngestFastPath {
   private readonly owntracksOk: string[]
   private sequence = 0
 
-  constructor(readonly ingest: HttpIngest, private readonly options: FastPathOptions = {}) {
+  constructor(readonly ingest: IngestPolicy, private readonly options: FastPathOptions = {}) {
     this.osmandPath = ingest.config.osmand_path
     this.owntracksPath = ingest.config.owntracks_path
     this.fixed = Object.entries(options.headers ?? {}).flat()

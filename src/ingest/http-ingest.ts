@@ -24,6 +24,8 @@ import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
 import { KeyedBuckets, TokenBucket } from './token-bucket.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
+import { IngestFastPath, fastPathServer } from './http-fast-path.js'
+import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
 export interface HttpIngestSink {
@@ -46,27 +48,8 @@ export interface HttpIngestDeps {
 }
 
 type Endpoint = 'owntracks' | 'osmand'
+export type { IngestAnswer }
 
-/**
- * Where an ingest decision is answered: a fastify reply, or the fast path's raw response
- * (http-fast-path.ts). The policy (HttpIngest) is the same for both; only the writing differs.
- */
-export interface IngestAnswer {
-  /** The client address (trust_proxy applied). */
-  readonly ip: string
-  /** For log lines only. */
-  readonly reqId: string
-  /** A header of the answer to come (in the order set). */
-  header(name: string, value: string): void
-  /** A coded JSON error `{ code, message }`. */
-  error(status: number, body: { code: ErrorCode; message: string }): void
-  /** 200, empty body. */
-  osmandOk(): void
-  /** 200 `[]` as JSON (the OwnTracks app reads commands from the answer: none). */
-  owntracksOk(): void
-  /** Closes the connection unanswered. */
-  abort(): void
-}
 
 const NOT_JOURNALED = 'HTTP ingest could not journal a request; it was not acknowledged.'
 
@@ -88,7 +71,7 @@ function httpIngestEvents(logger: HttpIngestDeps['logger'], metrics: Metrics, no
 }
 
 /** Everything fixed at start-up and shared by the API's routes and the dedicated OsmAnd port. */
-export class HttpIngest {
+export class HttpIngest implements IngestPolicy {
   readonly config: Config['http_ingest']
   readonly decoders: HttpDecoders
   readonly credentials: DeviceCredentials
@@ -391,7 +374,10 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
 /** The dedicated OsmAnd listener on http_ingest.osmand_port (Traccar's default is 5055); started only when it is set. */
 export async function startOsmandListener(ingest: HttpIngest, config: Config, logger: Logger): Promise<FastifyInstance> {
   const h = config.http
+  // OsmAnd on any path is answered in front of fastify (http-fast-path.ts); fastify keeps the rest.
+  const fast = new IngestFastPath(ingest, { dedicated: true })
   const app = Fastify({
+    serverFactory: fastPathServer(() => fast) as never,
     loggerInstance: logger.child({ component: 'osmand' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ingest.bodyLimit,
@@ -401,6 +387,9 @@ export async function startOsmandListener(ingest: HttpIngest, config: Config, lo
     return503OnClosing: true,
   })
   await app.register(httpIngestPlugin, { ingest, dedicated: true })
+  app.addHook('preClose', async () => {
+    fast.closing = true
+  })
   await app.listen({ port: config.http_ingest.osmand_port!, host: config.http_ingest.osmand_host ?? h.host })
   return app
 }
