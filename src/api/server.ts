@@ -32,7 +32,7 @@ import { integrityPlugin } from './integrity.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
-import { IngestFastPath, fastPathServer } from '../ingest/http-fast-path.js'
+import { IngestFastPath, frontServer } from '../ingest/http-fast-path.js'
 import { AuthThrottle, throttleOptions } from '../ingest/auth-throttle.js'
 import { reportsPlugin } from './reports.js'
 
@@ -75,8 +75,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const tokens = TokenBook.fromConfig(ctx.config, ctx.logger)
   // Without a configured secret every start signs with a new one: a restart ends all sessions.
   const secret = h.session_secret ?? randomBytes(32).toString('base64url')
-  // The device routes are answered in front of fastify (ingest/http-fast-path.ts), set once built.
-  let fast: IngestFastPath | null = null
   const sessions = new SessionCodec({ ttlMs: h.session_ttl, now: ctx.now, file: join(ctx.config.data_dir, 'sessions', 'revoked.json') })
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -95,7 +93,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     // the loop busy and a plugin as slow to load as swagger-ui then failed the whole start-up.
     pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    serverFactory: fastPathServer(() => fast) as never,
   }).withTypeProvider<TypeBoxTypeProvider>()
   installErrorHandler(app)
   installJsonParser(app)
@@ -158,16 +155,17 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
     if (ctx.ingestFastPath !== false) {
       const allowedHosts = new Set(h.allowed_hosts.map((x) => x.toLowerCase()))
-      fast = new IngestFastPath(ctx.httpIngest, {
+      // The device routes answered in front of fastify (ingest/http-fast-path.ts).
+      const fast = new IngestFastPath(ctx.httpIngest, {
         headers: securityHeaders(helmetOptions),
         hostAllowed: allowedHosts.size === 0 ? undefined : (req) => allowedHosts.has(hostOf(req)),
         cors: h.cors_origins.length > 0,
         trustProxy: h.trust_proxy !== false,
       })
-      const f = fast
+      frontServer(app.server, fast)
       // From here fastify answers 503 (return503OnClosing): leave every request to it.
       app.addHook('preClose', async () => {
-        f.closing = true
+        fast.closing = true
       })
     }
   }

@@ -6,7 +6,7 @@
 // (other methods and paths, HEAD, a closing server, chunked or oversized bodies, unusual content
 // types, CORS requests, hosts outside http.allowed_hosts, forwarded requests behind trusted
 // proxies) goes to fastify untouched, so fastify's answers stay the reference.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { ErrorCode } from '../errors.js'
 import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
 
@@ -200,29 +200,20 @@ function readBody(a: RawAnswer, length: number, endpoint: Kind, then: (body: Buf
   })
 }
 
-/** Options of the node:http server fastify would have built itself (fastify's own, after its defaults). */
-interface ServerTimeouts {
-  keepAliveTimeout: number
-  requestTimeout: number
-  connectionTimeout: number
-  maxRequestsPerSocket?: number
-}
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
 /**
- * fastify's `serverFactory`: the server fastify builds for HTTP/1 (same timeouts), whose requests
- * go to the fast path first and to fastify otherwise. `fast()` is read per request, so the fast
- * path can be set once the app is built.
+ * Puts the fast path in front of fastify's request handler on the server fastify built (its own
+ * options, timeouts and close behaviour kept). Not fastify's serverFactory: with one, fastify
+ * binds no second address for a host such as `localhost` (IPv4 and IPv6), so the listener would
+ * change; extra servers fastify binds that way answer through fastify alone.
  */
-export function fastPathServer(fast: () => IngestFastPath | null) {
-  return (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: ServerTimeouts): Server => {
-    const server = createServer((req, res) => {
-      const f = fast()
-      if (f === null || !f.handle(req, res)) handler(req, res)
-    })
-    server.keepAliveTimeout = opts.keepAliveTimeout
-    server.requestTimeout = opts.requestTimeout
-    server.setTimeout(opts.connectionTimeout)
-    if (opts.maxRequestsPerSocket !== undefined && opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket
-    return server
-  }
+export function frontServer(server: Server, fast: IngestFastPath): void {
+  const handlers = server.listeners('request') as Handler[]
+  if (handlers.length !== 1) throw new Error(`expected fastify's one request handler on its server, found ${handlers.length}`)
+  const fastify = handlers[0]!
+  server.removeListener('request', fastify)
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!fast.handle(req, res)) fastify(req, res)
+  })
 }

@@ -24,7 +24,7 @@ import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
 import { KeyedBuckets, TokenBucket } from './token-bucket.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
-import { IngestFastPath, fastPathServer } from './http-fast-path.js'
+import { IngestFastPath, frontServer } from './http-fast-path.js'
 import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
@@ -374,10 +374,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
 /** The dedicated OsmAnd listener on http_ingest.osmand_port (Traccar's default is 5055); started only when it is set. */
 export async function startOsmandListener(ingest: HttpIngest, config: Config, logger: Logger): Promise<FastifyInstance> {
   const h = config.http
-  // OsmAnd on any path is answered in front of fastify (http-fast-path.ts); fastify keeps the rest.
-  const fast = new IngestFastPath(ingest, { dedicated: true })
   const app = Fastify({
-    serverFactory: fastPathServer(() => fast) as never,
     loggerInstance: logger.child({ component: 'osmand' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ingest.bodyLimit,
@@ -387,6 +384,9 @@ export async function startOsmandListener(ingest: HttpIngest, config: Config, lo
     return503OnClosing: true,
   })
   await app.register(httpIngestPlugin, { ingest, dedicated: true })
+  // OsmAnd on any path is answered in front of fastify (http-fast-path.ts); fastify keeps the rest.
+  const fast = new IngestFastPath(ingest, { dedicated: true })
+  frontServer(app.server, fast)
   app.addHook('preClose', async () => {
     fast.closing = true
   })
