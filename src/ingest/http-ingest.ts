@@ -7,6 +7,8 @@
 // `osmand_auth: units` (any request naming a configured unit) is an opt-in warned about at start-up. Fixes then take the MQTT path (decode → rules →
 // journal) and the response is sent only once the journal append is durable: an answered request
 // is kept. A journal at its bound answers 503 with Retry-After and takes nothing.
+// The policy lives in HttpIngest and answers through an IngestAnswer: the plugin below writes it
+// with fastify, http-fast-path.ts (in front of fastify, for the common requests) on the raw response.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
