@@ -18,7 +18,7 @@ import { incidentTexts, type IncidentTexts } from './i18n/incident-texts.js'
 import { compilePatrolTasks, type PatrolTasksSetup } from './patrol-tasks/compile.js'
 import { compileIntegrity, type IntegritySetup } from './integrity/compile.js'
 import { integrityTexts, type IntegrityTexts } from './i18n/integrity-texts.js'
-import { offsetMs } from './reports/periods.js'
+import { offsetOf } from './reports/periods.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -78,7 +78,8 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const deployment = asConfigError(() => compileDeployment(config))
   const { locale, reports: { timezone } } = config
   const patrolTasks = compilePatrolTasks(config, incidents.search)
-  const integrity = compileIntegrity(config, (ts) => Math.floor((ts + offsetMs(timezone, ts)) / 86_400_000))
+  const offset = offsetOf(timezone)
+  const integrity = compileIntegrity(config, (ts) => Math.floor((ts + offset(ts)) / 86_400_000))
   return { deployment, incidents, patrolTasks, terminals, integrity, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone), integrity: integrityTexts(locale, timezone) } }
 }
 

@@ -39,7 +39,8 @@ export function authenticate(req: FastifyRequest, tokens: TokenBook, sessions: S
   return { principal: { name: s.name, scope: minScope(now, s.scope) }, via: 'cookie' }
 }
 
-function hostOf(req: FastifyRequest): string {
+/** The Host header's name without the port, lower-case. */
+export function hostOf(req: { headers: { host?: string | undefined } }): string {
   const h = (req.headers.host ?? '').toLowerCase()
   // [v6]:port, host:port, host
   if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)

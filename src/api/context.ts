@@ -55,6 +55,8 @@ export interface ApiContext {
   authThrottle?: AuthThrottle | undefined
   /** HTTP ingest (OwnTracks, OsmAnd): its routes are registered when present. */
   httpIngest?: HttpIngest | undefined
+  /** false: the device routes go through fastify like every other (tests comparing both); default: the fast path (ingest/http-fast-path.ts). */
+  ingestFastPath?: boolean | undefined
   /** Reports and bulletins (src/reports/). */
   reports?: ReportsApi | undefined
   /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */

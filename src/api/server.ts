@@ -12,13 +12,13 @@ import { installErrorHandler } from './errors.js'
 import { installJsonParser } from './json-body.js'
 import { installStrictQuery } from './strict-query.js'
 import { healthPlugin, metricsPlugin } from './health.js'
-import { authPlugin } from './auth.js'
+import { authPlugin, hostOf } from './auth.js'
 import { readGatePlugin } from './read-gate.js'
 import { TokenBook } from './tokens.js'
 import { SessionCodec } from './session-cookie.js'
 import { sessionPlugin } from './session.js'
 import { installAudit } from './audit-hook.js'
-import { securityHeadersPlugin } from './security-headers.js'
+import { securityHeaders, securityHeadersPlugin } from './security-headers.js'
 import { unitsPlugin } from './units.js'
 import { zonesPlugin } from './zones.js'
 import { alertsPlugin } from './alerts.js'
@@ -32,6 +32,7 @@ import { integrityPlugin } from './integrity.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
+import { IngestFastPath, frontServer } from '../ingest/http-fast-path.js'
 import { AuthThrottle, throttleOptions } from '../ingest/auth-throttle.js'
 import { reportsPlugin } from './reports.js'
 
@@ -115,12 +116,13 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   })
 
   // helmet's headers, computed once (security-headers.ts).
-  await app.register(securityHeadersPlugin, {
+  const helmetOptions = {
     // HSTS only means something over TLS; behind a TLS proxy it is the proxy's header to set.
     hsts: false,
     // Images from the engine only, plus the configured basemap's tile server (map.tiles), if any.
     contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:', ...tileOrigins(ctx.config.map.tiles)] } },
-  })
+  }
+  await app.register(securityHeadersPlugin, helmetOptions)
   await app.register(cookie, { secret })
   await app.register(authPlugin, { config: ctx.config, tokens, sessions })
   await app.register(readGatePlugin, { perToken: h.expensive_reads.per_token, total: h.expensive_reads.total })
@@ -149,7 +151,24 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(alertsPlugin, { ctx })
   await app.register(streamPlugin, { ctx })
   await app.register(webhooksPlugin, { ctx })
-  if (ctx.httpIngest !== undefined) await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
+  if (ctx.httpIngest !== undefined) {
+    await app.register(httpIngestPlugin, { ingest: ctx.httpIngest })
+    if (ctx.ingestFastPath !== false) {
+      const allowedHosts = new Set(h.allowed_hosts.map((x) => x.toLowerCase()))
+      // The device routes answered in front of fastify (ingest/http-fast-path.ts).
+      const fast = new IngestFastPath(ctx.httpIngest, {
+        headers: securityHeaders(helmetOptions),
+        hostAllowed: allowedHosts.size === 0 ? undefined : (req) => allowedHosts.has(hostOf(req)),
+        cors: h.cors_origins.length > 0,
+        trustProxy: h.trust_proxy !== false,
+      })
+      frontServer(app.server, fast)
+      // From here fastify answers 503 (return503OnClosing): leave every request to it.
+      app.addHook('preClose', async () => {
+        fast.closing = true
+      })
+    }
+  }
   if (ctx.reports !== undefined) await app.register(reportsPlugin, { reports: ctx.reports, now: () => ctx.now() })
   await app.register(replayPlugin, { source: () => ctx.replay })
   await app.register(webPlugin, { config: ctx.config })

@@ -2,11 +2,12 @@
 // broker and HTTP ingest, so a unit has one password whichever transport it uses. Passwords are
 // kept only as SHA-256 digests and compared in constant time; an unknown user costs the same
 // comparison as a known one.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { ResolvedConfig } from '../config/resolve.js'
 
 function digest(b: Buffer | string): Buffer {
-  return createHash('sha256').update(b).digest()
+  // One-shot (no Hash object per call): every HTTP ingest request checks a password.
+  return hash('sha256', b, 'buffer')
 }
 
 const NOBODY = digest('hexpatrol: no such user')

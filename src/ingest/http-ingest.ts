@@ -7,6 +7,8 @@
 // `osmand_auth: units` (any request naming a configured unit) is an opt-in warned about at start-up. Fixes then take the MQTT path (decode → rules →
 // journal) and the response is sent only once the journal append is durable: an answered request
 // is kept. A journal at its bound answers 503 with Retry-After and takes nothing.
+// The policy lives in HttpIngest and answers through an IngestAnswer: the plugin below writes it
+// with fastify, http-fast-path.ts (in front of fastify, for the common requests) on the raw response.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.js'
@@ -24,6 +26,8 @@ import { CidrList } from '../net/addresses.js'
 import { basicCredentials, owntracksUnit } from './owntracks-device.js'
 import { KeyedBuckets, TokenBucket } from './token-bucket.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
+import { IngestFastPath, frontServer } from './http-fast-path.js'
+import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
 export interface HttpIngestSink {
@@ -46,6 +50,8 @@ export interface HttpIngestDeps {
 }
 
 type Endpoint = 'owntracks' | 'osmand'
+export type { IngestAnswer }
+
 
 const NOT_JOURNALED = 'HTTP ingest could not journal a request; it was not acknowledged.'
 
@@ -67,7 +73,7 @@ function httpIngestEvents(logger: HttpIngestDeps['logger'], metrics: Metrics, no
 }
 
 /** Everything fixed at start-up and shared by the API's routes and the dedicated OsmAnd port. */
-export class HttpIngest {
+export class HttpIngest implements IngestPolicy {
   readonly config: Config['http_ingest']
   readonly decoders: HttpDecoders
   readonly credentials: DeviceCredentials
@@ -115,19 +121,19 @@ export class HttpIngest {
   }
 
   /** The throttle's verdict before a password is checked: true (and the request answered 429 with Retry-After) when refused unchecked. */
-  throttled(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, username: string): boolean {
-    const v = this.throttles[endpoint].check(req.ip, username)
+  throttled(a: IngestAnswer, endpoint: Endpoint, username: string): boolean {
+    const v = this.throttles[endpoint].check(a.ip, username)
     if (v === null) return false
-    reply.header('retry-after', String(Math.max(1, Math.ceil(v.waitMs / 1000))))
-    this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'auth_backoff', `too many wrong credentials ${v.reason === 'address_backoff' ? 'from this address' : 'for this device'}; nothing was checked, retry later`)
+    a.header('retry-after', String(Math.max(1, Math.ceil(v.waitMs / 1000))))
+    this.refuse(a, endpoint, 'HEXP_ERR_RATE_LIMITED', 'auth_backoff', `too many wrong credentials ${v.reason === 'address_backoff' ? 'from this address' : 'for this device'}; nothing was checked, retry later`)
     return true
   }
 
   /** Checks a device password, counting the outcome in the throttle. */
-  verify(req: FastifyRequest, endpoint: Endpoint, username: string, password: string): boolean {
+  verify(a: IngestAnswer, endpoint: Endpoint, username: string, password: string): boolean {
     const ok = this.credentials.verify(username, password)
-    if (ok) this.throttles[endpoint].succeed(req.ip, username)
-    else this.throttles[endpoint].fail(req.ip, username)
+    if (ok) this.throttles[endpoint].succeed(a.ip, username)
+    else this.throttles[endpoint].fail(a.ip, username)
     return ok
   }
 
@@ -136,78 +142,136 @@ export class HttpIngest {
    * reason. A refused request (bad id, credentials, address) spends its address's refused budget;
    * past it the answer is 429 with Retry-After (a good device at the same address is not refused).
    */
-  refuse(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, code: ErrorCode, reason: string, message: string): FastifyReply {
+  refuse(a: IngestAnswer, endpoint: Endpoint, code: ErrorCode, reason: string, message: string): void {
     if (code !== 'HEXP_ERR_RATE_LIMITED' && code !== 'HEXP_ERR_JOURNAL_FULL') {
-      const wait = this.refusedLimiter.take(req.ip)
+      const wait = this.refusedLimiter.take(a.ip)
       if (wait > 0) {
-        reply.header('retry-after', String(Math.ceil(wait / 1000)))
+        a.header('retry-after', String(Math.ceil(wait / 1000)))
         code = 'HEXP_ERR_RATE_LIMITED'
         message = `too many refused requests from this address (http_ingest.rate_limit_refused_per_minute); the last was: ${message}`
       }
     }
     const status = ERRORS[code].status
     this.metrics.httpIngestRequests.inc({ endpoint, status: String(status) })
-    if (code !== 'HEXP_ERR_JOURNAL_FULL') this.events.refused({ endpoint, reason }, { ip: req.ip, reqId: req.id })
-    if (code === 'HEXP_ERR_DEVICE_UNAUTHORIZED' && endpoint === 'owntracks') reply.header('www-authenticate', 'Basic realm="hexpatrol", charset="UTF-8"')
-    if (code === 'HEXP_ERR_JOURNAL_FULL') reply.header('retry-after', String(Math.ceil(this.config.retry_after / 1000)))
-    return reply.status(status).send({ code, message })
+    if (code !== 'HEXP_ERR_JOURNAL_FULL') this.events.refused({ endpoint, reason }, { ip: a.ip, reqId: a.reqId })
+    if (code === 'HEXP_ERR_DEVICE_UNAUTHORIZED' && endpoint === 'owntracks') a.header('www-authenticate', 'Basic realm="hexpatrol", charset="UTF-8"')
+    if (code === 'HEXP_ERR_JOURNAL_FULL') a.header('retry-after', String(Math.ceil(this.config.retry_after / 1000)))
+    a.error(status, { code, message })
   }
 
   /** Rate limits (the device's, then all devices'), then a full journal: each refuses before any state changes. */
-  admit(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, unit: string): boolean {
+  admit(a: IngestAnswer, endpoint: Endpoint, unit: string): boolean {
     const wait = this.limiter.take(unit)
     if (wait > 0) {
-      reply.header('retry-after', String(Math.ceil(wait / 1000)))
-      this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'rate_limited', `unit ${unit} is over http_ingest.rate_limit_per_minute`)
+      a.header('retry-after', String(Math.ceil(wait / 1000)))
+      this.refuse(a, endpoint, 'HEXP_ERR_RATE_LIMITED', 'rate_limited', `unit ${unit} is over http_ingest.rate_limit_per_minute`)
       return false
     }
     const all = this.globalLimiter.take()
     if (all > 0) {
-      reply.header('retry-after', String(Math.ceil(all / 1000)))
-      this.refuse(req, reply, endpoint, 'HEXP_ERR_RATE_LIMITED', 'global_rate_limited', 'all devices together are over http_ingest.rate_limit_global_per_second')
+      a.header('retry-after', String(Math.ceil(all / 1000)))
+      this.refuse(a, endpoint, 'HEXP_ERR_RATE_LIMITED', 'global_rate_limited', 'all devices together are over http_ingest.rate_limit_global_per_second')
       return false
     }
     if (this.sink.full()) {
-      this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_full', 'the journal is at its bound (ClickHouse is not taking rows); nothing was taken, retry later')
+      this.refuse(a, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_full', 'the journal is at its bound (ClickHouse is not taking rows); nothing was taken, retry later')
       return false
     }
     return true
   }
 
   /**
-   * Hands the decoded request to the pipeline; false (and the request answered or aborted) when it
-   * could not be kept. Synchronous when the journal took it at once (the common case): no promise
-   * nor event-loop turn per request.
+   * Hands the decoded request to the pipeline, then answers 200 once it is kept, else 503 (OsmAnd)
+   * or closes the connection (OwnTracks). Synchronous when the journal took it at once (the common
+   * case): no promise nor event-loop turn per request.
    */
-  keep(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, result: DecodeResult, receivedAt: number): boolean | Promise<boolean> {
+  keep(a: IngestAnswer, endpoint: Endpoint, result: DecodeResult, receivedAt: number): void | Promise<void> {
     let pending: void | Promise<void>
     try {
       pending = this.sink.ingest(result, receivedAt)
     } catch (err) {
-      return this.notKept(req, reply, endpoint, err)
+      return this.notKept(a, endpoint, err)
     }
-    if (pending === undefined) return true
-    return pending.then(() => true, (err: unknown) => this.notKept(req, reply, endpoint, err))
+    if (pending === undefined) return this.answer(a, endpoint)
+    return pending.then(() => this.answer(a, endpoint), (err: unknown) => this.notKept(a, endpoint, err))
   }
 
   /** A request the journal could not take: answered 503 (OsmAnd) or aborted (OwnTracks). */
-  private notKept(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, err: unknown): false {
+  private notKept(a: IngestAnswer, endpoint: Endpoint, err: unknown): void {
     if (endpoint === 'owntracks') {
       // The OwnTracks app takes any response as delivered: close the connection unanswered so it retries.
-      this.events.aborted({ endpoint }, { err, reqId: req.id })
-      reply.hijack()
-      reply.raw.destroy()
+      this.events.aborted({ endpoint }, { err, reqId: a.reqId })
+      a.abort()
     } else {
       // Counted (and its refusal logged) as a 503 by refuse(); this line keeps the cause.
-      this.log?.error({ err, endpoint, reqId: req.id }, NOT_JOURNALED)
-      this.refuse(req, reply, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
+      this.log?.error({ err, endpoint, reqId: a.reqId }, NOT_JOURNALED)
+      this.refuse(a, endpoint, 'HEXP_ERR_JOURNAL_FULL', 'journal_error', 'the position could not be journaled; nothing was taken, retry later')
     }
-    return false
   }
 
-  /** Counts a request answered 200 (a bound counter: no label hashing per request). */
-  answered(endpoint: Endpoint): void {
+  /** Answers 200 and counts it (a bound counter: no label hashing per request). */
+  private answer(a: IngestAnswer, endpoint: Endpoint): void {
     this.ok[endpoint].inc()
+    if (endpoint === 'owntracks') a.owntracksOk()
+    else a.osmandOk()
+  }
+
+  /**
+   * OwnTracks authentication, before the body is read: the unit the request reports as, or null
+   * when it was refused (and answered).
+   */
+  owntracksUnit(a: IngestAnswer, authorization: string | undefined, limitU: string | undefined): string | null {
+    const basic = basicCredentials(authorization)
+    if (basic === null) {
+      this.refuse(a, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', 'send HTTP Basic auth with the device credentials of broker.users')
+      return null
+    }
+    if (this.throttled(a, 'owntracks', basic.user)) return null
+    if (!this.verify(a, 'owntracks', basic.user, basic.password)) {
+      this.refuse(a, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
+      return null
+    }
+    const who = owntracksUnit(basic.user, limitU)
+    if ('mismatch' in who) {
+      this.refuse(a, 'owntracks', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unit_mismatch', who.mismatch)
+      return null
+    }
+    return who.unit
+  }
+
+  /** An authenticated OwnTracks request's body: rate limits, decode, journal, answer. */
+  owntracks(a: IngestAnswer, unit: string, body: Buffer): void | Promise<void> {
+    if (!this.admit(a, 'owntracks', unit)) return
+    const receivedAt = this.now()
+    return this.keep(a, 'owntracks', this.decoders.owntracks(unit, body, receivedAt), receivedAt)
+  }
+
+  /** An OsmAnd request (query string and body): id, authentication, rate limits, decode, journal, answer. */
+  osmand(a: IngestAnswer, query: string, body: Buffer, authorization: string | undefined): void | Promise<void> {
+    const cfg = this.config
+    const r = this.decoders.osmandRequest(query, body, cfg.osmand_secret_param)
+    if (r === null || r.id === null || r.id === '') return this.refuse(a, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'no_id', 'id (or deviceid, or device_id in a JSON body) is required')
+    const id = r.id
+    if (!isValidUnitId(id)) return this.refuse(a, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'invalid_id', 'id must be 1-64 characters of A-Z a-z 0-9 _ . : -')
+    if (cfg.osmand_auth === 'units') {
+      if (!this.units.has(id)) return this.refuse(a, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unknown_unit', 'this id is not a configured unit')
+    } else {
+      const basic = basicCredentials(authorization)
+      const secret = r.secret ?? (basic !== null && basic.user === id ? basic.password : null)
+      if (secret === null) return this.refuse(a, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', `send the device password as the ${cfg.osmand_secret_param} parameter or HTTP Basic auth`)
+      if (this.throttled(a, 'osmand', id)) return
+      if (!this.verify(a, 'osmand', id, secret)) return this.refuse(a, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown device or wrong password')
+    }
+    if (!this.admit(a, 'osmand', id)) return
+    const receivedAt = this.now()
+    return this.keep(a, 'osmand', this.decoders.osmand(r, id, receivedAt), receivedAt)
+  }
+
+  /** The dedicated port's address check: true (and the request answered 403) when refused. */
+  forbiddenAddress(a: IngestAnswer): boolean {
+    if (this.allow.empty || this.allow.has(a.ip)) return false
+    this.refuse(a, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
+    return true
   }
 }
 
@@ -218,11 +282,39 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined
 }
 
+/** An ingest decision answered through fastify (the requests the fast path leaves to it). */
+class FastifyAnswer implements IngestAnswer {
+  constructor(private readonly req: FastifyRequest, private readonly reply: FastifyReply) {}
+  get ip(): string {
+    return this.req.ip
+  }
+  get reqId(): string {
+    return this.req.id
+  }
+  header(name: string, value: string): void {
+    this.reply.header(name, value)
+  }
+  error(status: number, body: { code: ErrorCode; message: string }): void {
+    this.reply.status(status).send(body)
+  }
+  osmandOk(): void {
+    this.reply.status(200).send()
+  }
+  owntracksOk(): void {
+    // The app reads the answer as an array of commands/cards/friends' locations: none.
+    this.reply.status(200).header('content-type', 'application/json; charset=utf-8').send('[]')
+  }
+  abort(): void {
+    this.reply.hijack()
+    this.reply.raw.destroy()
+  }
+}
+
 /**
  * A route handler's result as fastify takes it: a request answered synchronously returns nothing
  * (fastify would send a returned reply again), one still waiting for the journal its promise.
  */
-const settled = (r: FastifyReply | Promise<FastifyReply>): Promise<FastifyReply> | undefined => (r instanceof Promise ? r : undefined)
+const settled = (r: void | Promise<void>, reply: FastifyReply): Promise<FastifyReply> | undefined => (r instanceof Promise ? r.then(() => reply) : undefined)
 
 /** The unit an OwnTracks request authenticated as, set by its onRequest hook. */
 const owntracksUnits = new WeakMap<FastifyRequest, string>()
@@ -250,7 +342,7 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
 
   if (dedicated) {
     app.addHook('onRequest', async (req, reply) => {
-      if (!ingest.allow.empty && !ingest.allow.has(req.ip)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'ip_not_allowed', 'this address is not in http_ingest.osmand_allow_ips')
+      if (ingest.forbiddenAddress(new FastifyAnswer(req, reply))) return reply
       return undefined
     })
   } else {
@@ -259,68 +351,25 @@ export const httpIngestPlugin: FastifyPluginAsync<HttpIngestPluginOptions> = asy
       bodyLimit: ingest.bodyLimit,
       // Authentication before the body is read or anything is validated.
       onRequest: async (req, reply) => {
-        const basic = basicCredentials(header(req, 'authorization'))
-        if (basic === null) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', 'send HTTP Basic auth with the device credentials of broker.users')
-        if (ingest.throttled(req, reply, 'owntracks', basic.user)) return reply
-        if (!ingest.verify(req, 'owntracks', basic.user, basic.password)) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown user or wrong password')
-        const who = owntracksUnit(basic.user, header(req, 'x-limit-u'))
-        if ('mismatch' in who) return ingest.refuse(req, reply, 'owntracks', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unit_mismatch', who.mismatch)
-        owntracksUnits.set(req, who.unit)
+        const unit = ingest.owntracksUnit(new FastifyAnswer(req, reply), header(req, 'authorization'), header(req, 'x-limit-u'))
+        if (unit === null) return reply
+        owntracksUnits.set(req, unit)
         return undefined
       },
-    }, (req, reply) => settled(owntracks(req, reply)))
+    }, (req, reply) => settled(ingest.owntracks(new FastifyAnswer(req, reply), owntracksUnits.get(req)!, bodyOf(req)), reply))
   }
 
-  const owntracksAnswer = (reply: FastifyReply): FastifyReply => {
-    ingest.answered('owntracks')
-    // The app reads the answer as an array of commands/cards/friends' locations: none.
-    return reply.status(200).header('content-type', 'application/json; charset=utf-8').send('[]')
-  }
-  const owntracks = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
-    const unit = owntracksUnits.get(req)!
-    if (!ingest.admit(req, reply, 'owntracks', unit)) return reply
-    const receivedAt = ingest.now()
-    const result = ingest.decoders.owntracks(unit, bodyOf(req), receivedAt)
-    const kept = ingest.keep(req, reply, 'owntracks', result, receivedAt)
-    if (kept === true) return owntracksAnswer(reply)
-    if (kept === false) return reply
-    return kept.then((ok) => (ok ? owntracksAnswer(reply) : reply))
-  }
-
-  const osmandAnswer = (reply: FastifyReply): FastifyReply => {
-    ingest.answered('osmand')
-    return reply.status(200).send()
-  }
-  const osmand = (req: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+  const osmand = (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
     const q = req.url.indexOf('?')
-    const r = ingest.decoders.osmandRequest(q < 0 ? '' : req.url.slice(q + 1), bodyOf(req), cfg.osmand_secret_param)
-    if (r === null || r.id === null || r.id === '') return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'no_id', 'id (or deviceid, or device_id in a JSON body) is required')
-    const id = r.id
-    if (!isValidUnitId(id)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_BAD_REQUEST', 'invalid_id', 'id must be 1-64 characters of A-Z a-z 0-9 _ . : -')
-    if (cfg.osmand_auth === 'units') {
-      if (!ingest.units.has(id)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_FORBIDDEN', 'unknown_unit', 'this id is not a configured unit')
-    } else {
-      const basic = basicCredentials(header(req, 'authorization'))
-      const secret = r.secret ?? (basic !== null && basic.user === id ? basic.password : null)
-      if (secret === null) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'missing_credentials', `send the device password as the ${cfg.osmand_secret_param} parameter or HTTP Basic auth`)
-      if (ingest.throttled(req, reply, 'osmand', id)) return reply
-      if (!ingest.verify(req, 'osmand', id, secret)) return ingest.refuse(req, reply, 'osmand', 'HEXP_ERR_DEVICE_UNAUTHORIZED', 'bad_credentials', 'unknown device or wrong password')
-    }
-    if (!ingest.admit(req, reply, 'osmand', id)) return reply
-    const receivedAt = ingest.now()
-    const result = ingest.decoders.osmand(r, id, receivedAt)
-    const kept = ingest.keep(req, reply, 'osmand', result, receivedAt)
-    if (kept === true) return osmandAnswer(reply)
-    if (kept === false) return reply
-    return kept.then((ok) => (ok ? osmandAnswer(reply) : reply))
+    return settled(ingest.osmand(new FastifyAnswer(req, reply), q < 0 ? '' : req.url.slice(q + 1), bodyOf(req), header(req, 'authorization')), reply)
   }
   const route = { config: { scope: 'device' as const }, bodyLimit: ingest.bodyLimit }
   if (dedicated) {
     // Traccar Client posts to the server URL as given (usually `/`): any path.
-    app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: (req, reply) => settled(osmand(req, reply)) })
-    app.route({ method: ['GET', 'POST'], url: '/*', ...route, handler: (req, reply) => settled(osmand(req, reply)) })
+    app.route({ method: ['GET', 'POST'], url: '/', ...route, handler: osmand })
+    app.route({ method: ['GET', 'POST'], url: '/*', ...route, handler: osmand })
   } else {
-    app.route({ method: ['GET', 'POST'], url: cfg.osmand_path, ...route, handler: (req, reply) => settled(osmand(req, reply)) })
+    app.route({ method: ['GET', 'POST'], url: cfg.osmand_path, ...route, handler: osmand })
   }
 }
 
@@ -337,6 +386,12 @@ export async function startOsmandListener(ingest: HttpIngest, config: Config, lo
     return503OnClosing: true,
   })
   await app.register(httpIngestPlugin, { ingest, dedicated: true })
+  // OsmAnd on any path is answered in front of fastify (http-fast-path.ts); fastify keeps the rest.
+  const fast = new IngestFastPath(ingest, { dedicated: true })
+  frontServer(app.server, fast)
+  app.addHook('preClose', async () => {
+    fast.closing = true
+  })
   await app.listen({ port: config.http_ingest.osmand_port!, host: config.http_ingest.osmand_host ?? h.host })
   return app
 }

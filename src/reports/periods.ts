@@ -49,6 +49,24 @@ export function offsetMs(tz: string, utc: number): number {
   return local - Math.floor(utc / 1000) * 1000
 }
 
+/**
+ * offsetMs for one zone, remembering the last minute asked: a zone's offset changes only at whole
+ * minutes (every transition in the tz database since 1972), and the hot path (integrity's local
+ * day, twice per fix) asks about the same minute again and again; Intl costs microseconds a call.
+ */
+export function offsetOf(tz: string): (utc: number) => number {
+  let minute = Number.NaN
+  let offset = 0
+  return (utc) => {
+    const m = Math.floor(utc / 60_000)
+    if (m !== minute) {
+      offset = offsetMs(tz, utc)
+      minute = m
+    }
+    return offset
+  }
+}
+
 /** UTC instant of a local wall-clock time (the later one after a DST gap's jump). */
 export function localToUtc(tz: string, y: number, m: number, d: number, minutes = 0): number {
   const wall = Date.UTC(y, m - 1, d) + minutes * 60_000

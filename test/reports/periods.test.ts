@@ -1,6 +1,6 @@
 // Local days and weeks: UTC+8 (no DST), UTC, and a DST zone; when bulletins fall due; catch-up.
 import t from 'tap'
-import { checkTimeZone, dayOf, dueAt, duePeriods, localToUtc, nextDue, offsetMs, parseDate, periodNamed, type Schedule } from '../../src/reports/periods.js'
+import { checkTimeZone, dayOf, dueAt, duePeriods, localToUtc, nextDue, offsetMs, offsetOf, parseDate, periodNamed, type Schedule } from '../../src/reports/periods.js'
 
 const SH: Schedule = { timezone: 'Asia/Shanghai', dailyAt: '08:00', weeklyOn: 'monday' }
 const UTC: Schedule = { timezone: 'UTC', dailyAt: '08:00', weeklyOn: 'monday' }
@@ -47,4 +47,18 @@ t.test('what falls due', async (t) => {
   t.equal(nextDue(SH, due - 1), due)
   t.equal(nextDue(SH, due), due + 24 * H)
   t.equal(nextDue(SH, Date.UTC(2026, 10, 30, 20)), due, 'after local midnight, before 08:00')
+})
+
+t.test('offsetOf remembers the last minute and answers as offsetMs, across DST changes and back in time', async (t) => {
+  for (const tz of ['Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Shanghai', 'America/St_Johns']) {
+    const offset = offsetOf(tz)
+    // Around the 2026 spring and autumn changes (Berlin 29 March / 25 October 01:00 UTC; Lord Howe 5 April / 4 October), second by second and jumping back.
+    const around = [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(2026, 3, 4, 15), Date.UTC(2026, 9, 3, 15, 30), Date.UTC(2026, 2, 8, 5, 30), Date.UTC(2026, 10, 1, 4, 30)]
+    let bad = 0
+    for (const at of around) {
+      for (let s = -90; s <= 90; s += 7) if (offset(at + s * 1000) !== offsetMs(tz, at + s * 1000)) bad++
+      for (let s = 90; s >= -90; s -= 13) if (offset(at + s * 1000 + 123) !== offsetMs(tz, at + s * 1000 + 123)) bad++
+    }
+    t.equal(bad, 0, tz)
+  }
 })
