@@ -13,9 +13,11 @@ export const OPERATE = 'op-token-0123456789abcdef'
 export const READ = 'read-token-0123456789abcdef'
 export const PERIOD = '2026-11-30'
 
-export async function bulletinEngine(): Promise<Harness> {
+/** `locale` is the engine's (the bulletin's language): the fixture's default, English, unless given. */
+export async function bulletinEngine(opts: { locale?: 'en' | 'zh-CN' } = {}): Promise<Harness> {
   const h = await startEngine({
     ...config(),
+    ...(opts.locale === undefined ? {} : { locale: opts.locale }),
     api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
   }, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
   const ch = h.engine.testHandle().ch
