@@ -109,19 +109,22 @@ await page.waitForTimeout(1500)
 await shot('map-overview.png')
 
 // The same overview from a Chinese browser (a second session, signed in the same way).
-const zh = await s.browser.newContext({ viewport: { width: 1500, height: 900 }, locale: 'zh-CN' })
-const zp = await zh.newPage()
-await zp.goto(`${h.httpUrl}/`)
-await zp.fill('#login-token', TOKEN)
-await zp.click('#login-submit')
-await zp.waitForSelector('#conn.live', { timeout: 20_000 })
-await zp.waitForTimeout(2000)
-const zshot = async (name: string) => {
-  await zp.waitForTimeout(600)
-  await zp.screenshot({ path: join(docs, name) })
-  console.log(`docs/${name}`)
+const signedIn = async (locale: string) => {
+  const ctx = await s.browser.newContext({ viewport: { width: 1500, height: 900 }, locale })
+  const p = await ctx.newPage()
+  await p.goto(`${h.httpUrl}/`)
+  await p.fill('#login-token', TOKEN)
+  await p.click('#login-submit')
+  await p.waitForSelector('#conn.live', { timeout: 20_000 })
+  return { ctx, p }
 }
-await zshot('map-overview-zh.png')
+{
+  const zh = await signedIn('zh-CN')
+  await zh.p.waitForTimeout(2500)
+  await zh.p.screenshot({ path: join(docs, 'map-overview-zh.png') })
+  console.log('docs/map-overview-zh.png')
+  await zh.ctx.close()
+}
 
 // Finding a unit: its callsign typed in the unit list, Enter: the map is on it, labelled.
 await page.fill('#unit-search', 'bravo')
@@ -217,35 +220,37 @@ await page.waitForSelector('#incident-candidates li[data-unit]', { timeout: 30_0
 await page.check('#incident-candidates li[data-unit] input')
 await page.click('#incident-assign')
 await page.waitForSelector('#incident-assigned li[data-unit]', { timeout: 30_000 })
-const dispatchView = async (p: typeof page, lang: string) => {
-  await p.evaluate(([lat, lon]) => {
-    const m = (window as unknown as { hexpatrol: { map: { highlight(p: null, ids: string[]): void; map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map
-    m.highlight(null, [])
-    ;(m as unknown as { setLayerVisible(name: string, on: boolean): void }).setLayerVisible('cells', false)
-    m.map.setView([lat!, lon!], 15)
-  }, [SCENE.lat + 0.001, SCENE.lon])
+// Each language from a fresh session (no track, replay or search left on the map), the left
+// column scrolled to the dispatch card: the whole console, then each dispatcher panel on its own.
+for (const [lang, locale] of [['en', 'en-GB'], ['zh', 'zh-CN']] as const) {
+  const { ctx, p } = await signedIn(locale)
+  await p.waitForFunction(() => document.querySelectorAll('#incident-list li[data-incident]').length >= 15, undefined, { timeout: 45_000 })
+  await p.waitForSelector('#plan-list li[data-checkpoint="2"]', { timeout: 30_000 })
   await p.selectOption('#incident-select', 'CAD-2001')
   await p.waitForSelector('#incident-assigned li[data-unit]', { timeout: 30_000 })
-  await p.waitForSelector('#plan-list li[data-checkpoint="2"]', { timeout: 30_000 })
-  await p.waitForTimeout(1500)
-  // The whole console, the dispatcher panels below the fold included.
-  await p.screenshot({ path: join(docs, `map-console-${lang}.png`), fullPage: true })
+  await p.evaluate(([lat, lon]) => {
+    const m = (window as unknown as { hexpatrol: { map: { map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map
+    ;(m as unknown as { setLayerVisible(name: string, on: boolean): void }).setLayerVisible('cells', false)
+    document.querySelector('#incident-dispatch')?.scrollIntoView()
+    m.map.setView([lat!, lon!], 15)
+  }, [SCENE.lat + 0.001, SCENE.lon])
+  await p.waitForTimeout(2000)
+  await p.screenshot({ path: join(docs, `map-console-${lang}.png`) })
   console.log(`docs/map-console-${lang}.png`)
-  // Each dispatcher panel on its own, as the docs describe it.
-  for (const [sel, name] of [['#incident-card', 'incident'], ['#plan-list', 'plan'], ['#level-controls', 'levels'], ['#patrol-tasks', 'tasks']] as const) {
+  for (const [sel, name] of [['#incident-dispatch', 'incident'], ['#plan-list', 'plan'], ['#level-controls', 'levels']] as const) {
     const el = await p.$(sel)
     if (el === null || !(await el.isVisible())) continue
     await el.scrollIntoViewIfNeeded()
     await el.screenshot({ path: join(docs, `panel-${name}-${lang}.png`) })
     console.log(`docs/panel-${name}-${lang}.png`)
   }
+  // Make-up patrols: only when the sample's shift has proposed or assigned any.
+  if ((await p.$$('#patrol-tasks li:not(.empty)')).length > 0) {
+    await (await p.$('#patrol-tasks'))!.screenshot({ path: join(docs, `panel-tasks-${lang}.png`) })
+    console.log(`docs/panel-tasks-${lang}.png`)
+  }
+  await ctx.close()
 }
-await dispatchView(page, 'en')
-await zp.reload()
-await zp.waitForSelector('#conn.live', { timeout: 20_000 })
-await zp.waitForFunction(() => document.querySelectorAll('#incident-list li[data-incident]').length >= 15, undefined, { timeout: 45_000 })
-await dispatchView(zp, 'zh')
-await zh.close()
 
 // The wall screen: read-only, large, nothing to press (a read token is enough; this one operates).
 const wall = await s.browser.newContext({ viewport: { width: 1920, height: 1080 } })
