@@ -6,7 +6,11 @@
 // incidents and their hotspots, a zone at a raised patrol level, a live robbery with an active
 // plan: one checkpoint manned, one missed, one with its unit on the way); the console's unit
 // list with a unit found by callsign (labels at street level), an acknowledgement with its note,
-// and the wall screen.
+// and the wall screen. The overview and the dispatcher's console (the live robbery assigned to its
+// nearest unit with a line to the scene, the active plan with its checkpoints and ETAs, the zones'
+// level controls, make-up patrols) are taken in both languages: English from an English browser,
+// Chinese (the sample deployment's locale) from a second browser context set to zh-CN, so names
+// and labels are Chinese from the first load, not switched afterwards.
 import { join } from 'node:path'
 import { readConfigFile } from '../src/config/load.js'
 import { startEngine, waitFor } from '../test/helpers/harness.js'
@@ -104,6 +108,24 @@ await page.waitForSelector('#conn.live', { timeout: 20_000 })
 await page.waitForTimeout(1500)
 await shot('map-overview.png')
 
+// The same overview from a Chinese browser (a second session, signed in the same way).
+const signedIn = async (locale: string) => {
+  const ctx = await s.browser.newContext({ viewport: { width: 1500, height: 900 }, locale })
+  const p = await ctx.newPage()
+  await p.goto(`${h.httpUrl}/`)
+  await p.fill('#login-token', TOKEN)
+  await p.click('#login-submit')
+  await p.waitForSelector('#conn.live', { timeout: 20_000 })
+  return { ctx, p }
+}
+{
+  const zh = await signedIn('zh-CN')
+  await zh.p.waitForTimeout(2500)
+  await zh.p.screenshot({ path: join(docs, 'map-overview-zh.png') })
+  console.log('docs/map-overview-zh.png')
+  await zh.ctx.close()
+}
+
 // Finding a unit: its callsign typed in the unit list, Enter: the map is on it, labelled.
 await page.fill('#unit-search', 'bravo')
 await page.waitForTimeout(300)
@@ -190,6 +212,45 @@ await page.evaluate(([lat, lon]) => {
 }, [SCENE.lat + 0.001, SCENE.lon])
 await page.waitForTimeout(1500)
 await shot('map-incidents.png')
+
+// The dispatcher's console: the live robbery picked in the incident card and assigned from the
+// page to the first (nearest) candidate: a line from the unit to the scene.
+await page.selectOption('#incident-select', 'CAD-2001')
+await page.waitForSelector('#incident-candidates li[data-unit]', { timeout: 30_000 })
+await page.check('#incident-candidates li[data-unit] input')
+await page.click('#incident-assign')
+await page.waitForSelector('#incident-assigned li[data-unit]', { timeout: 30_000 })
+// Each language from a fresh session (no track, replay or search left on the map), the left
+// column scrolled to the dispatch card: the whole console, then each dispatcher panel on its own.
+for (const [lang, locale] of [['en', 'en-GB'], ['zh', 'zh-CN']] as const) {
+  const { ctx, p } = await signedIn(locale)
+  await p.waitForFunction(() => document.querySelectorAll('#incident-list li[data-incident]').length >= 15, undefined, { timeout: 45_000 })
+  await p.waitForSelector('#plan-list li[data-checkpoint="2"]', { timeout: 30_000 })
+  await p.selectOption('#incident-select', 'CAD-2001')
+  await p.waitForSelector('#incident-assigned li[data-unit]', { timeout: 30_000 })
+  await p.evaluate(([lat, lon]) => {
+    const m = (window as unknown as { hexpatrol: { map: { map: { setView(ll: [number, number], z: number): void } } } }).hexpatrol.map
+    ;(m as unknown as { setLayerVisible(name: string, on: boolean): void }).setLayerVisible('cells', false)
+    document.querySelector('#incident-dispatch')?.scrollIntoView()
+    m.map.setView([lat!, lon!], 15)
+  }, [SCENE.lat + 0.001, SCENE.lon])
+  await p.waitForTimeout(2000)
+  await p.screenshot({ path: join(docs, `map-console-${lang}.png`) })
+  console.log(`docs/map-console-${lang}.png`)
+  for (const [sel, name] of [['#incident-dispatch', 'incident'], ['#plan-list', 'plan'], ['#level-controls', 'levels']] as const) {
+    const el = await p.$(sel)
+    if (el === null || !(await el.isVisible())) continue
+    await el.scrollIntoViewIfNeeded()
+    await el.screenshot({ path: join(docs, `panel-${name}-${lang}.png`) })
+    console.log(`docs/panel-${name}-${lang}.png`)
+  }
+  // Make-up patrols: only when the sample's shift has proposed or assigned any.
+  if ((await p.$$('#patrol-tasks li:not(.empty)')).length > 0) {
+    await (await p.$('#patrol-tasks'))!.screenshot({ path: join(docs, `panel-tasks-${lang}.png`) })
+    console.log(`docs/panel-tasks-${lang}.png`)
+  }
+  await ctx.close()
+}
 
 // The wall screen: read-only, large, nothing to press (a read token is enough; this one operates).
 const wall = await s.browser.newContext({ viewport: { width: 1920, height: 1080 } })

@@ -104,6 +104,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (need === 'public' || need === 'device') return done()
     const a = authenticate(req, tokens, sessions)
     if (a === null) throw new HexpatrolError('HEXP_ERR_UNAUTHORIZED', 'This route needs a token ("Authorization: Bearer <token>") or a session cookie.')
+    // Known from here on, even when refused below: the audit row of a refused change names the
+    // token that tried (a throw ends the request before any route reads it).
+    req.principal = a.principal
     if (!scopeAllows(a.principal.scope, need)) {
       throw new HexpatrolError('HEXP_ERR_FORBIDDEN', `This route needs scope "${need}"; token "${a.principal.name}" has "${a.principal.scope}".`)
     }
@@ -117,7 +120,6 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
       reply.header('retry-after', String(wait))
       throw new HexpatrolError('HEXP_ERR_RATE_LIMITED', `Rate limit exceeded for token "${a.principal.name}": at most ${h.rate_limit.per_token} requests per ${timeWindow / 1000} s; retry in ${wait} s.`)
     }
-    req.principal = a.principal
     done()
   })
 }, { name: 'hexpatrol-auth' })

@@ -28,3 +28,12 @@ t.test('a journal failure is logged; the response is sent all the same', async (
   t.equal(res.statusCode, 404)
   t.ok(lines.some((l) => l.msg === 'The audit row could not be journaled; it is missing from the audit table.'))
 })
+
+t.test('a change refused for its scope is audited under the token that tried', async (t) => {
+  const appended: Array<{ actor: string; action: string; details: Record<string, unknown> }> = []
+  const r = await rig({ ctx: { audit: async (e) => { appended.push(e) } } })
+  t.teardown(() => r.app.close())
+  const res = await r.app.inject({ method: 'POST', url: '/api/v1/alerts/al_none/ack', headers: { ...as('read'), 'content-type': 'application/json' }, payload: {} })
+  t.equal(res.statusCode, 403)
+  t.match(appended, [{ actor: 'desk', action: 'alert.acknowledge', details: { status: 403 } }])
+})

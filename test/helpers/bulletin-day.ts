@@ -14,12 +14,14 @@ export const READ = 'read-token-0123456789abcdef'
 export const PERIOD = '2026-11-30'
 
 /**
- * `extra` config keys (e.g. `locale`) go over the day's config; `stage` stores more rows (make-up
- * tasks, integrity signals) before the bulletin is generated.
+ * `locale` is the engine's (the bulletin's language): the fixture's default, English, unless given.
+ * `extra` config keys go over the day's config; `stage` stores more rows (make-up tasks, integrity
+ * signals) before the bulletin is generated.
  */
-export async function bulletinEngine(opts: { extra?: Record<string, unknown>; stage?: (h: Harness) => Promise<void> } = {}): Promise<Harness> {
+export async function bulletinEngine(opts: { locale?: 'en' | 'zh-CN'; extra?: Record<string, unknown>; stage?: (h: Harness) => Promise<void> } = {}): Promise<Harness> {
   const h = await startEngine({
     ...config(),
+    ...(opts.locale === undefined ? {} : { locale: opts.locale }),
     ...opts.extra,
     api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
   }, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
