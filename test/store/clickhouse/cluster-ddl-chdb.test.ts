@@ -62,7 +62,7 @@ t.test('the cluster DDL creates replicated local tables, Distributed tables and 
   for (const q of creates) await client.command({ query: q.replace(` ON CLUSTER ${CLUSTER}`, '') })
   const tables = await rows<{ name: string; engine: string }>(`SELECT name, engine FROM system.tables WHERE database = '${DB}' ORDER BY name`)
   const locals = tables.filter((r) => r.name.endsWith('_local'))
-  t.equal(locals.length, 11)
+  t.equal(locals.length, 12)
   for (const l of locals) t.match(l.engine, /^Replicated(Replacing)?MergeTree$/, l.name)
   const replicas = await rows<{ table: string; zookeeper_path: string; replica_name: string }>(`SELECT table, zookeeper_path, replica_name FROM system.replicas WHERE database = '${DB}' ORDER BY table`)
   t.same(replicas.map((r) => [r.table, r.zookeeper_path, r.replica_name]), locals.map((l) => [l.name, `/clickhouse/tables/01/${DB}/${l.name}`, 'r1']), 'macros expanded: {shard}, {database}, {replica}')
