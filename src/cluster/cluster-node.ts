@@ -137,10 +137,6 @@ export class ClusterNode {
     this.effects = new PartitionEffects()
   }
 
-  get position(): bigint {
-    return this.replica.position
-  }
-
   get ready(): boolean {
     return this.caughtUp && this.failure === null
   }
