@@ -18,6 +18,8 @@ export const PatrolTasksSchema = Obj({
   other_zone_penalty: Duration('10m'),
   /** Added to the cost of a unit of this kind when choosing the unit (e.g. armoured: 1h keeps armoured cars for last); kinds not listed: 0. */
   kind_penalty: Type.Record(Type.String(), Duration(), { default: {} }),
+  /** Added to the cost of a unit with a post when the task lies outside its post's radius (the unit would breach it: radius_breach); 0: posts do not matter. */
+  outside_post_penalty: Duration('10m'),
   /** Added to the cost for each make-up task the unit was given within load_window (spreads the work over the fleet; 0: load does not matter). */
   load_penalty: Duration('5m'),
   /** The span over which a unit's make-up tasks count as its load (about a shift). */

@@ -34,6 +34,8 @@ export function compilePatrolTasks(config: Config, search: Pick<SearchSettings, 
         maxEtaS: p.max_eta / 1000,
         kindPenaltyS: Object.fromEntries(Object.entries(p.kind_penalty).map(([k, ms]) => [k, ms / 1000])),
         loadPenaltyS: p.load_penalty / 1000,
+        outsidePostPenaltyS: p.outside_post_penalty / 1000,
+        posts: new Map(config.posts.map((q) => [q.id, { lat: q.lat, lon: q.lon, radiusM: q.radius_m }])),
         loadWindowMs: p.load_window,
       },
       task: {

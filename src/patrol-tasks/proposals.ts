@@ -1,7 +1,8 @@
 // Make-up patrol proposals: each cluster of overdue cells gets the best available unit and the
 // order to visit its cells. Clusters are served most urgent first, each taking the free unit with
 // the lowest cost, in seconds: the ETA to its nearest cell (per-kind speed × detour, as the
-// resource search), plus a penalty when the unit belongs to another zone, plus its kind's penalty,
+// resource search), plus a penalty when the unit belongs to another zone or the task lies beyond
+// its post's radius (it would breach its post), plus its kind's penalty,
 // plus a penalty per make-up task it was given lately (its load). A unit gets at most one proposal and none
 // while `busy` (committed to an incident or plan, or holding an open task). Pure: recomputed as
 // units move and cells get visited.
@@ -21,6 +22,10 @@ export interface ProposalSettings extends Pick<SearchSettings, 'speedKmh' | 'det
   loadPenaltyS?: number
   /** How far back a unit's tasks count as its load (the board counts them). */
   loadWindowMs?: number
+  /** Seconds added to a unit whose post's radius does not reach the task's centre (it would breach its post). */
+  outsidePostPenaltyS?: number
+  /** The posts by id: centre and radius. */
+  posts?: ReadonlyMap<string, { lat: number; lon: number; radiusM: number }>
 }
 
 export interface MakeUpProposal {
@@ -42,7 +47,7 @@ export interface MakeUpProposal {
     etaS: number
     /** Make-up tasks the unit was given within the load window. */
     load: number
-    /** What the unit was chosen on: ETA + zone, kind and load penalties (seconds). */
+    /** What the unit was chosen on: ETA + zone, post, kind and load penalties (seconds). */
     costS: number
   }
   /** Metres from the unit (or centre) through every cell in order. */
@@ -51,9 +56,19 @@ export interface MakeUpProposal {
 
 type Pick_ = { c: Candidate; distanceM: number; etaS: number; cost: number }
 
-/** What a unit costs besides its ETA: another zone, its kind, its load. */
+/** True when the unit has a post whose radius does not reach the cluster's centre. */
+function outsidePost(cl: CellCluster, c: Candidate, s: ProposalSettings): boolean {
+  const post = c.post === null ? undefined : s.posts?.get(c.post)
+  return post !== undefined && haversineM(post.lat, post.lon, cl.lat, cl.lon) > post.radiusM
+}
+
+/**
+ * What a unit costs besides its ETA: another zone, a task beyond its post's radius, its kind, its
+ * load. None depends on where the unit is, so the search's lower bound stays a bound.
+ */
 function penalties(cl: CellCluster, c: Candidate, s: ProposalSettings, load: ReadonlyMap<string, number>): number {
-  return (c.zone === cl.zoneId ? 0 : s.otherZonePenaltyS) + (s.kindPenaltyS?.[c.kind] ?? 0) + (load.get(c.id) ?? 0) * (s.loadPenaltyS ?? 0)
+  return (c.zone === cl.zoneId ? 0 : s.otherZonePenaltyS) + (outsidePost(cl, c, s) ? s.outsidePostPenaltyS ?? 0 : 0) +
+    (s.kindPenaltyS?.[c.kind] ?? 0) + (load.get(c.id) ?? 0) * (s.loadPenaltyS ?? 0)
 }
 
 /** The cost of sending `c` to the cluster: its ETA to the nearest cell plus its penalties. */

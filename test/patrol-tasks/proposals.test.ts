@@ -101,3 +101,20 @@ t.test('kind and load weigh in: a kind\'s penalty and each recent task add to th
   t.match(loaded, { id: 'patrol', load: 0 }, 'two recent tasks (2 × 5 min) outweigh 300 m')
   t.match(pick({ ...S, loadPenaltyS: 0 }, new Map([['armoured', 2]])), { id: 'armoured', load: 2 }, 'load_penalty 0: load does not matter')
 })
+
+t.test('a task beyond a unit\'s post radius costs the post penalty (the unit would breach its post)', async (t) => {
+  const clusters = clusterCells('z1', hole(0, 0), { linkRings: 2, maxCells: 30 })
+  const station = (north: number) => ({ ...offsetM(C, north, 0), radiusM: 1500 })
+  const posts = new Map([['near', station(500)], ['far', station(4000)]])
+  const withPost = (u: Candidate, post: string | null): Candidate => ({ ...u, post })
+  // Closer, but posted 4 km north with a 1.5 km radius: going there breaches its post.
+  const tied = withPost(unit('tied', 700, 0), 'far')
+  const free = withPost(unit('free', 1000, 0), 'near')
+  const s = { ...S, outsidePostPenaltyS: 600, posts }
+  t.equal(proposeMakeUps(clusters, [tied, free], new Set(), S)[0]?.unit?.id, 'tied', 'without the penalty: the nearest')
+  const pick = proposeMakeUps(clusters, [tied, free], new Set(), s)[0]?.unit
+  t.match(pick, { id: 'free', post: 'near' }, 'with it: the unit whose post covers the task')
+  t.equal(pick?.costS, pick?.etaS, 'inside its post: no penalty')
+  t.equal(proposeMakeUps(clusters, [tied], new Set(), s)[0]?.unit?.costS, (proposeMakeUps(clusters, [tied], new Set(), S)[0]?.unit?.costS ?? 0) + 600, 'alone it is still proposed, at the penalty')
+  t.equal(proposeMakeUps(clusters, [withPost(unit('ghost', 700, 0), 'gone'), free], new Set(), s)[0]?.unit?.id, 'ghost', 'an unknown post adds nothing')
+})
