@@ -1,8 +1,8 @@
 // Opens cluster mode's connections and buckets from the validated config: the JetStream log (one
 // NATS connection, reconnecting forever), the progress marks, the fleet snapshot store and the
-// ownership (membership + leases), all replicated `cluster.replicas` times. Fails with
-// LogUnavailableError naming what to check when NATS or JetStream is not usable, so the engine
-// does not start half-clustered.
+// ownership (membership + leases), all replicated `cluster.replicas` times. NATS not answering yet
+// is tried again for a minute (retry-open.ts); then it fails with LogUnavailableError naming what
+// to check, so the engine does not start half-clustered.
 import { createHash } from 'node:crypto'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
@@ -11,6 +11,7 @@ import { clusterServers } from '../config/cluster-schema.js'
 import type { Deployment } from '../rules/deployment.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { JetStreamLog } from '../log/jetstream-log.js'
+import { retryOpen } from './retry-open.js'
 import { PartitionMarks } from './marks.js'
 import { SnapshotStore } from './snapshot-store.js'
 import { Ownership } from './ownership.js'
@@ -48,7 +49,10 @@ export function leaseTime(takeoverMs: number): number {
 export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; logger: Logger; metrics: Metrics }): Promise<ClusterHandles> {
   const c = o.config.cluster
   const nodeId = c.node_id!
-  const log = await JetStreamLog.open({ servers: clusterServers(c.url!), partitions: c.partitions, replicas: c.replicas, name: `hexpatrol-${nodeId}` })
+  // NATS may be starting with us (a compose stack): try again for a minute before giving up.
+  const log = await retryOpen(() => JetStreamLog.open({ servers: clusterServers(c.url!), partitions: c.partitions, replicas: c.replicas, name: `hexpatrol-${nodeId}` }), {
+    onRetry: (attempt, err, pauseMs) => o.logger.warn({ attempt, err: err.message, retryInMs: pauseMs }, 'NATS JetStream is not answering yet; trying again (for up to a minute) before the engine gives up.'),
+  })
   log.onPublished = (s) => o.metrics.jetstreamPublishSeconds.observe(s)
   log.onResubscribed = (filter, handled, last) => {
     o.metrics.clusterLogResubscribed.inc()

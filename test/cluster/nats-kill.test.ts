@@ -39,9 +39,9 @@ t.test('a NATS server of three killed under HTTP ingest: every acknowledged fix 
   }
   const engines: TestEngine[] = []
   for (let i = 1; i <= 2; i++) engines.push(await startEngineProcess(t, { config, clusterUrl: nats.urls, nodeId: `engine-${i}`, start: false, logLevel: 'warn' }))
-  // One after the other, and started again when JetStream did not answer in time during start-up
-  // (creating the R3 stream on a loaded two-core machine can outlast the engine's 5 s bound): what
-  // a supervisor's restart policy does for an engine that exits with HEXP_ERR_LOG_UNAVAILABLE.
+  // One after the other, and started again if one still exits with HEXP_ERR_LOG_UNAVAILABLE (the
+  // engine itself tries JetStream again for a minute at start-up, src/cluster/retry-open.ts): what
+  // a supervisor's restart policy does.
   for (const e of engines) {
     for (let attempt = 1; ; attempt++) {
       try {
