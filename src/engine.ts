@@ -703,7 +703,7 @@ export class Engine {
     const ch = this.#ch!
     const throttle = this.authThrottle
     const httpIngest = config.http_ingest.enabled
-      ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
+      ? new HttpIngest({ config, metrics, now, throttle, logger: logger.child({ component: 'http-ingest' }), commit: journal, sink: { full: () => journal.full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
       : undefined
     this.#started.push(async () => {
       await this.#osmandListener?.close()

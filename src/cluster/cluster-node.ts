@@ -36,7 +36,7 @@ export interface ClusterLog {
 export interface OwnershipChange { key: string; partition: number | null; owned: boolean }
 
 export interface OwnershipPort {
-  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void): void
+  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void, handoff?: (partition: number) => Promise<void>): void
   owns(partition: number): boolean
   holdsRole(name: string): boolean
   ownedPartitions(): number[]
@@ -192,7 +192,7 @@ export class ClusterNode {
    */
   join(): void {
     const { deps } = this
-    deps.ownership.start((changes) => this.onChanges(changes), (err) => deps.logger.warn({ err }, 'A lease round failed (NATS away?); owned partitions stop at their fence time if it lasts.'))
+    deps.ownership.start((changes) => this.onChanges(changes), (err) => deps.logger.warn({ err }, 'A lease round failed (NATS away?); owned partitions stop at their fence time if it lasts.'), (p) => this.handOff(p))
     const every = deps.snapshotEveryMs ?? 60_000
     this.snapshotTimer = setInterval(() => void this.snapshotIfScheduler(), every)
     this.snapshotTimer.unref()
@@ -216,6 +216,16 @@ export class ClusterNode {
     }
     this.rules = new RuleEngine(deps.dep, { startedAt: this.now() })
     return null
+  }
+
+  /**
+   * A partition moving to another engine: its worker finishes its step, waits for deliveries in
+   * flight and writes its marks while the lease is still ours; the lease is released after.
+   */
+  private async handOff(p: number): Promise<void> {
+    const w = this.workers.get(p)
+    this.workers.delete(p)
+    await w?.stop()
   }
 
   private onChanges(changes: OwnershipChange[]): void {

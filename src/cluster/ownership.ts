@@ -3,7 +3,10 @@
 // Each tick: heartbeat when due, read the members, then for every key want = preferredOwner(key,
 // live) === self; wanted keys are created, renewed or claimed (after the takeover), held keys
 // another live member is preferred for are released so it creates them at once (rebalancing on
-// join). The guarantee comes from the leases alone: owns() is true only while we hold the lease and
+// join). A partition given up that way is handed off first: the lease is kept (and renewed) until
+// the handoff callback finished the partition's work here (its worker's last step and progress
+// marks), then released on the next round, so the new owner starts from this engine's final marks
+// rather than from marks a step behind (which would deliver an alert a second time). The guarantee comes from the leases alone: owns() is true only while we hold the lease and
 // before its fence time, which passes before any other engine may claim the key, so two engines
 // never act for one key, even when their member views disagree or NATS is cut off.
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -60,6 +63,10 @@ export class Ownership {
   private readonly partitionOfKey = new Map<string, number>()
   private readonly hooks: Required<OwnershipHooks>
   private timer: NodeJS.Timeout | null = null
+  /** Finishes a partition's work before its lease is released by choice (set by start()). */
+  private handoff: ((partition: number) => Promise<void>) | null = null
+  /** Keys handed off or being handed off: 'done' keys are released on the next round. */
+  private readonly handoffs = new Map<string, 'running' | 'done'>()
   private ticking: Promise<void> | null = null
   private running = false
 
@@ -132,16 +139,40 @@ export class Ownership {
     const self = this.opts.nodeId
     // Partitions spread evenly (bounded-load rendezvous); each role goes to its rendezvous winner.
     const plan = assignKeys([...this.partitionOfKey.keys()], this.opts.roles.map(roleKey), live)
-    const r = await this.leases.tick((key) => plan.get(key) === self)
+    const r = await this.leases.tick((key) => this.wants(key, plan.get(key) === self))
     for (const e of r.events) this.report(e)
     const changes = r.changes.map((c) => ({ key: c.key, partition: this.partitionOfKey.get(c.key) ?? null, owned: c.owned }))
     return { changes, errors: [...errors, ...r.errors] }
   }
 
-  /** Ticks now and every tickEveryMs; changes go to onChange, failures to onError (the fence covers them). */
-  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void): void {
+  /**
+   * Whether a round keeps (or takes) the key. A partition we own and another engine is preferred
+   * for is kept until its handoff is done, then released (even if we are preferred again by then:
+   * its work here has stopped; the next round creates the key again). Without a handoff callback,
+   * or for a key we hold past its fence (nothing to finish), it is released at once.
+   */
+  private wants(key: string, preferred: boolean): boolean {
+    const state = this.handoffs.get(key)
+    if (state === 'done') {
+      this.handoffs.delete(key)
+      return false
+    }
+    if (state === 'running') return true
+    const p = this.partitionOfKey.get(key)
+    if (preferred || p === undefined || this.handoff === null || !this.leases.owns(key)) return preferred
+    this.handoffs.set(key, 'running')
+    void this.handoff(p).catch(() => undefined).finally(() => this.handoffs.set(key, 'done'))
+    return true
+  }
+
+  /**
+   * Ticks now and every tickEveryMs; changes go to onChange, failures to onError (the fence covers
+   * them). `handoff`: finishes a partition's work before its lease is released by choice.
+   */
+  start(onChange: (changes: OwnershipChange[]) => void, onError: (err: unknown) => void, handoff?: (partition: number) => Promise<void>): void {
     if (this.running) return
     this.running = true
+    this.handoff = handoff ?? null
     // The next round is timed from the end of this one, so a slow round never overlaps the next.
     const round = (): void => {
       this.timer = null

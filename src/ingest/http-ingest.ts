@@ -28,6 +28,8 @@ import { KeyedBuckets, TokenBucket } from './token-bucket.js'
 import { AuthThrottle, throttleOptions, type TransportThrottle } from './auth-throttle.js'
 import { IngestFastPath, frontServer } from './http-fast-path.js'
 import type { IngestAnswer, IngestPolicy } from './ingest-answer.js'
+import { AnswerGroup } from './answer-group.js'
+import type { GroupCommit } from './message-handler.js'
 
 /** The pipeline as HTTP ingest sees it (the engine's Ingestor and journal). */
 export interface HttpIngestSink {
@@ -47,6 +49,11 @@ export interface HttpIngestDeps {
   throttle?: AuthThrottle
   /** For the start-up warning of `osmand_auth: units` and the events below (refusals, failures). */
   logger?: Pick<Logger, 'warn' | 'error'>
+  /**
+   * The journal's group commit: one turn's requests are written together and answered after the
+   * write (answer-group.ts). Without it each request is written (and answered) on its own.
+   */
+  commit?: GroupCommit
 }
 
 type Endpoint = 'owntracks' | 'osmand'
@@ -94,6 +101,7 @@ export class HttpIngest implements IngestPolicy {
   private readonly log: HttpIngestDeps['logger']
   /** hexpatrol_http_ingest_requests_total{endpoint, status="200"}, bound once. */
   private readonly ok: Record<Endpoint, { inc(): void }>
+  private readonly group: AnswerGroup | null
 
   constructor(deps: HttpIngestDeps) {
     const c = deps.config
@@ -111,6 +119,7 @@ export class HttpIngest implements IngestPolicy {
     this.bodyLimit = this.config.body_limit_bytes
     this.log = deps.logger
     this.events = httpIngestEvents(deps.logger, this.metrics, this.now)
+    this.group = deps.commit === undefined ? null : new AnswerGroup(deps.commit)
     this.ok = { owntracks: boundCounter(this.metrics.httpIngestRequests, { endpoint: 'owntracks', status: '200' }), osmand: boundCounter(this.metrics.httpIngestRequests, { endpoint: 'osmand', status: '200' }) }
     const throttle = deps.throttle ?? new AuthThrottle({ ...throttleOptions(c.broker.limits), now: this.now })
     this.throttles = { owntracks: throttle.forTransport('owntracks'), osmand: throttle.forTransport('osmand') }
@@ -182,10 +191,20 @@ export class HttpIngest implements IngestPolicy {
 
   /**
    * Hands the decoded request to the pipeline, then answers 200 once it is kept, else 503 (OsmAnd)
-   * or closes the connection (OwnTracks). Synchronous when the journal took it at once (the common
-   * case): no promise nor event-loop turn per request.
+   * or closes the connection (OwnTracks). With the group commit, at the end of the turn once the
+   * group's one write is made; without it, synchronously when the journal took it at once.
    */
   keep(a: IngestAnswer, endpoint: Endpoint, result: DecodeResult, receivedAt: number): void | Promise<void> {
+    if (this.group !== null) {
+      // Answered at the end of the turn, after the group's one write (fastify waits on the promise).
+      return new Promise<void>((resolve) => this.group!.keep(() => this.sink.ingest(result, receivedAt), () => {
+        this.answer(a, endpoint)
+        resolve()
+      }, (err) => {
+        this.notKept(a, endpoint, err)
+        resolve()
+      }))
+    }
     let pending: void | Promise<void>
     try {
       pending = this.sink.ingest(result, receivedAt)

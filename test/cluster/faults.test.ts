@@ -88,6 +88,7 @@ t.test('an engine paused past its lease publishes nothing for the partitions it 
   out = true
   const opened = () => rx.received.filter((r) => r.type === 'radius_breach.opened')
   await waitFor('the breaches delivered by engine-2', () => opened().length >= breachers.length, 90_000)
+  const resumedAt = Date.now()
   await engines[0]!.resume()
   t.comment(`engine-1 resumed after ${Date.now() - pausedAt} ms paused`)
   // Resumed: it finds its leases gone, rejoins, gets its share back, and must not deliver again.
@@ -96,6 +97,8 @@ t.test('an engine paused past its lease publishes nothing for the partitions it 
   const o = opened()
   const ids = o.map((r) => r.id)
   t.equal(new Set(ids).size, ids.length, 'no webhook-id delivered twice')
+  // On a failure, when each breach arrived (ms after the pause) tells which engine sent it.
+  if (new Set(ids).size !== ids.length) t.comment(`deliveries: ${o.map((r) => `${(r.body.data as { unitId: string }).unitId} ${r.id} +${r.at - pausedAt} ms`).join('; ')}; resumed +${resumedAt - pausedAt} ms`)
   t.same([...new Set(o.map((r) => (r.body.data as { unitId: string }).unitId))].sort(), [...breachers].sort(), 'a breach for each unit that left, none other')
   t.equal(o.length, breachers.length, 'each breach opened once')
 })

@@ -30,7 +30,7 @@ if (natsServerPath() === null) {
   t.before(async () => { server = (await startNats(t))! })
   t.teardown(async () => { for (const nc of conns) await nc.close() })
 
-  async function engine(t: Test, id: string, buckets: string): Promise<Engine> {
+  async function engine(t: Test, id: string, buckets: string, handoff?: (p: number) => Promise<void>): Promise<Engine> {
     const nc = await connect({ servers: server.url })
     conns.push(nc)
     const e: Engine = { id, changes: [], errors: [], lost: [], renewals: 0, members: 0, tookOver: [], own: null as unknown as Ownership }
@@ -40,7 +40,7 @@ if (natsServerPath() === null) {
       version: '0.1.0',
       hooks: { members: (n) => { e.members = n }, renewed: () => { e.renewals += 1 }, lost: (k) => e.lost.push(k), tookOver: (key, from, waitMs) => e.tookOver.push({ key, from, waitMs }) },
     })
-    e.own.start((c) => e.changes.push(...c), (err) => e.errors.push(err))
+    e.own.start((c) => e.changes.push(...c), (err) => e.errors.push(err), handoff)
     e.own.start(() => t.fail('a second start() is ignored'), () => undefined)
     return e
   }
@@ -146,6 +146,41 @@ if (natsServerPath() === null) {
     }
     await a.own.stop({ release: true })
     await b.own.stop({ release: true })
+  })
+
+  t.test('a partition moving to a joiner is handed off first: its lease is kept until the handoff is done, then released', async (t) => {
+    let all: Engine[] = []
+    const s = sampler(() => all)
+    // Each handoff takes 600 ms (a worker finishing a slow insert, then writing its marks).
+    const handoffs = new Map<number, { started: number; done: number | null }>()
+    const a = await engine(t, 'handoff-a', 'h', async (p) => {
+      const h = { started: Date.now(), done: null as number | null }
+      handoffs.set(p, h)
+      await sleep(600)
+      h.done = Date.now()
+      if (p === 0) throw new Error('a failed handoff still lets the key go')
+    })
+    all = [a]
+    await converged(all, 10_000)
+    // b's first ownership of each key, sampled every 10 ms.
+    // (sampling from before b starts: b's own start-up may outlast a handoff)
+    const firstOwned = new Map<number, number>()
+    let joiner: Engine | null = null
+    const watch = setInterval(() => { for (const p of joiner?.own.ownedPartitions() ?? []) if (!firstOwned.has(p)) firstOwned.set(p, Date.now()) }, 10)
+    const b = joiner = await engine(t, 'handoff-b', 'h')
+    all = [a, b]
+    await converged(all, 10_000)
+    clearInterval(watch)
+    const moved = b.own.ownedPartitions()
+    t.ok(moved.length > 0, `partitions moved to the joiner: ${moved.join(', ')}`)
+    t.same([...handoffs.keys()].sort((x, y) => x - y), [...moved].sort((x, y) => x - y), 'a handoff for each partition that moved, none other (roles are not handed off)')
+    t.ok(moved.every((p) => handoffs.get(p)!.done !== null && firstOwned.get(p)! >= handoffs.get(p)!.done!), 'the joiner owns a partition only after its handoff finished')
+    t.ok(moved.every((p) => !a.own.owns(p)), 'released by the old owner')
+    const { overlaps } = s.stop()
+    t.same(overlaps, [], 'never two owners')
+    t.same(a.lost, [], 'handed off, not lost: the lease was renewed meanwhile')
+    await b.own.stop({ release: true })
+    await a.own.stop({ release: true })
   })
 
   t.test('driven by hand with a fake clock on the default buckets: changes per round, roles, a join, and a stop that cannot reach NATS', async (t) => {
