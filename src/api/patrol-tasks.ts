@@ -10,10 +10,19 @@ import { taskView, type PatrolTaskService } from '../patrol-tasks/service.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
 import { routeDeps } from './incidents/common.js'
-import { AcceptBody, TaskBoardView, TaskView } from './patrol-task-schemas.js'
+import { TaskBoardView, TaskView } from '../wire/patrol-tasks.js'
+import { Closed } from '../wire/schema-helpers.js'
 import { IdParams, responses } from './schemas.js'
 
 const tags = ['patrol-tasks']
+
+/** Optional: no body (null) accepts the proposal for its unit. */
+const AcceptBody = Type.Union([
+  Closed({
+    unitId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Assign to this unit instead of the proposed one (reassign); it must be live and free.' })),
+  }),
+  Type.Null(),
+])
 
 const Dismissed = Type.Object({ id: Type.String(), dismissed: Type.Literal(true) }, { additionalProperties: false })
 

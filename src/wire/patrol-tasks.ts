@@ -1,7 +1,9 @@
-// Request and response schemas of the make-up patrol routes (src/api/patrol-tasks.ts). Responses
-// declare every field the handlers send (fastify serializes by them).
-import { Type } from '@sinclair/typebox'
-import { Closed, Nullable } from '../wire/schema-helpers.js'
+// Make-up patrols as they go over the wire: a proposal, a task and the board, as GET
+// /api/v1/patrol-tasks and the task routes send them. The TypeBox schema is the one source: the
+// API validates and documents with it, the service's views (patrol-tasks/service.ts) are typed by
+// it (Static<>), and the web client imports the types (type-only, erased from its bundle).
+import { Type, type Static } from '@sinclair/typebox'
+import { Closed, Nullable } from './schema-helpers.js'
 
 const Cell = Closed({
   cell: Type.String({ description: 'H3 cell id (the zone\'s coverage resolution).' }),
@@ -54,10 +56,6 @@ export const TaskBoardView = Closed({
   tasks: Type.Array(TaskView, { description: 'Open tasks first, then ended ones (patrol_tasks.keep_ended), newest first.' }),
 })
 
-/** Optional: no body (null) accepts the proposal for its unit. */
-export const AcceptBody = Type.Union([
-  Closed({
-    unitId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Assign to this unit instead of the proposed one (reassign); it must be live and free.' })),
-  }),
-  Type.Null(),
-])
+export type ProposalWire = Static<typeof ProposalView>
+export type TaskWire = Static<typeof TaskView>
+export type TaskBoardWire = Static<typeof TaskBoardView>
