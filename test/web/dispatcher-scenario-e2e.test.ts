@@ -11,12 +11,11 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { startEngine, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { rows } from '../helpers/clickhouse.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { buildWeb, consoleTokens, logIn, openConsole, openPage, requireChromium } from '../helpers/browser.js'
 
 requireChromium(t, "the dispatcher scenario's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'rd-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const SCENE = { lat: 36.492, lon: 117.865 }
 const WAIT = { timeout: 30_000 }
 const config = {
@@ -30,11 +29,11 @@ const config = {
   plans: [{ id: 'cordon', name: 'Cordon', positions: 'scene', dwell: '2s', checkpoints: [
     { name: 'East road', east_m: 700, units: ['V-2'], arrive_within: '2s', radius_m: 80 },
   ] }],
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
+  api: { tokens: consoleTokens.api },
 }
 
 buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
+const h = await startEngine(config, { env: consoleTokens.env })
 t.teardown(() => h.engine.stop())
 const pub = await connect(h.mqttUrl, { clientId: 'dispatcher-scenario-e2e' })
 t.teardown(() => pub.end(true))
@@ -64,10 +63,7 @@ let incident = ''
 let alertId = ''
 
 t.test('log in with the operate token', async (t) => {
-  await page.goto(`${h.httpUrl}/`)
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', WAIT)
+  await logIn(page, h.httpUrl, OPERATE)
   await page.waitForSelector('#incident-record #incident-submit', WAIT)
   t.pass('the console is live with the record form')
 })
@@ -191,13 +187,7 @@ const writes = (): Array<[string, string, unknown]> => [
 ]
 
 t.test('a read session sees none of the controls; every write answers 403', async (t) => {
-  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
-  t.teardown(() => ctx.close())
-  const p = await ctx.newPage()
-  await p.goto(`${h.httpUrl}/`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('#conn.live', WAIT)
+  const p = await openConsole(t, s.browser, h.httpUrl, READ)
   // What there is to see is there: the zone's level, the plan, the incident. (The checkpoint's
   // alert is resolved by the stand-down: no longer listed.)
   await p.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'high', undefined, WAIT)
