@@ -8,10 +8,11 @@
 // MQTT; every dispatcher action is a click or a keystroke. Generous bounds for a loaded machine.
 import t from 'tap'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { rows } from '../helpers/clickhouse.js'
-import { buildWeb, consoleTokens, logIn, openConsole, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the dispatcher scenario's browser test")
 
@@ -29,22 +30,14 @@ const config = {
   plans: [{ id: 'cordon', name: 'Cordon', positions: 'scene', dwell: '2s', checkpoints: [
     { name: 'East road', east_m: 700, units: ['V-2'], arrive_within: '2s', radius_m: 80 },
   ] }],
-  api: { tokens: consoleTokens.api },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: consoleTokens.env })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'dispatcher-scenario-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const call = async <T>(method: string, path: string, token = OPERATE, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, token = OPERATE, body?: unknown) => apiCall<T>(h.httpUrl, token, method, path, body)
 const get = <T>(path: string) => call<T>('GET', path, READ)
 type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
 type Incident = { status: string; type: string; priority: number; outcome: string | null; assignments: Array<{ unitId: string }> }

@@ -4,9 +4,10 @@
 // (the assignment is still there), close with an outcome (the line goes); with a read token the
 // card has no controls and there is no form, and follows another dispatcher's assignment live.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, consoleTokens, logIn, openPage, requireChromium, signIn } from '../helpers/browser.js'
+import { consoleTokens, logIn, requireChromium, signIn } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the dispatch console's browser test")
 
@@ -19,22 +20,14 @@ const config = {
   ],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: consoleTokens.api },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: consoleTokens.env })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'incident-console-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATE}` } })
-  return { status: r.status, body: await r.json() as T }
-}
+const get = <T>(path: string) => apiCall<T>(h.httpUrl, OPERATE, 'GET', path)
 type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
 
 const now = Date.now()

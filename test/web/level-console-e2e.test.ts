@@ -5,8 +5,9 @@
 // reason, both closed for the API too. Also: an alert's text on the English page names the unit by
 // its English name, not the Chinese one the alert carries. One engine, one page, generous bounds.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
-import { buildWeb, consoleTokens, logIn, openConsole, openPage, requireChromium } from '../helpers/browser.js'
+import { waitFor } from '../helpers/harness.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the level controls' browser test")
 
@@ -21,20 +22,12 @@ const config = {
   ],
   rules: { allowed_lateness: '0s', tick: '250ms' },
   incidents: { rate: { threshold: 2, window: '1h', suggest_level: 'high' } },
-  api: { tokens: consoleTokens.api },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: consoleTokens.env })
-t.teardown(() => h.engine.stop())
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
+const { h, s } = await startConsole(t, config)
 const { page } = s
 
-const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${OPERATE}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, body?: unknown) => apiCall<T>(h.httpUrl, OPERATE, method, path, body)
 type Levels = { zones: Array<{ zoneId: string; level: string; override: { reason: string; by: string; expiresAt: number | null } | null }>; suggestions: Array<{ id: string; zoneId: string }> }
 
 await logIn(page, h.httpUrl, OPERATE)

@@ -6,9 +6,9 @@
 // wall clock (the zone's grace period is skipped, not waited for).
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
-import { startEngine } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, consoleTokens, logIn, openConsole, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { startConsole } from '../helpers/console.js'
 import { BASE, offset, square } from '../rules/helpers.js'
 
 requireChromium(t, 'the make-up patrols browser test')
@@ -25,17 +25,12 @@ const config = {
   rules: { tick: '250ms', allowed_lateness: '0s', coverage_gap: { dwell: '0s' } },
   incidents: { hotspots: { enabled: false } },
   patrol_tasks: { refresh_every: '2s' },
-  api: { tokens: consoleTokens.api },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: consoleTokens.env, now: clock })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config, { now: clock })
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'tasks-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
 const send = async (unit: string, p: { lat: number; lon: number }) => {
   await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ ts: clock(), lat: p.lat, lon: p.lon, accuracy: 6, speed: 5 }), { qos: 1 })

@@ -4,9 +4,10 @@
 // incident, sees each checkpoint's units with distance and ETA, and stands it down from the page;
 // a read session sees the plans but no control.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, consoleTokens, logIn, openConsole, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the plan console's browser test")
 
@@ -22,22 +23,14 @@ const config = {
   posts: [{ id: 'st-a', name: 'Station A', ...STATION, radius_m: 3000 }],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: consoleTokens.api },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: consoleTokens.env })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'plan-console-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${OPERATE}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, body?: unknown) => apiCall<T>(h.httpUrl, OPERATE, method, path, body)
 
 // V-1 and V-2 near the scene (V-2 the nearer to the east checkpoint), V-3 far off.
 const t0 = Date.now() - 10_000
