@@ -5,35 +5,22 @@
 // engine started after it restores that snapshot. Both use one ClickHouse endpoint
 // (test/helpers/clickhouse-http.ts), since one process may open only one embedded ClickHouse.
 import t from 'tap'
-import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
-import { startNats } from '../helpers/nats.js'
-import { startReceiver } from '../helpers/receiver.js'
-import { startClickHouseHttp } from '../helpers/clickhouse-http.js'
+import { waitFor, type Harness } from '../helpers/harness.js'
+import { startEngineCluster } from '../helpers/cluster.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OP = 'cluster-engine-operate-token-0123456789'
 const POST = { id: 'station-a', lat: 36.5, lon: 117.9, radius_m: 500 }
 
 t.test('one engine in cluster mode: log, replica, ownership, delivery, commands, snapshot', { timeout: 240_000 }, async (t) => {
-  const nats = await startNats(t)
-  if (nats === null) return
-  const ch = await startClickHouseHttp(t)
-  const rx = await startReceiver(SECRET)
-  t.teardown(() => rx.close())
-  const raw = {
-    clickhouse: { url: ch.url },
+  const peers = await startEngineCluster(t, { secret: SECRET, token: OP, events: ['radius_breach.*', 'unit_sos.*'], config: {
     units: [{ id: 'P-1', post: POST.id }],
     posts: [POST],
     rules: { radius: { dwell: '0s', hysteresis_m: 10 }, tick: '1s' },
-    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['radius_breach.*', 'unit_sos.*'] }],
-    delivery: { allow_private_networks: ['127.0.0.0/8'] },
-    api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
-    journal: { fsync: 'never' },
-    cluster: { url: nats.url, node_id: 'solo', partitions: 4, takeover: '2s' },
-  }
-  const env = { HEXP_T_OP: OP }
-  let h: Harness | null = await startEngine(raw, { env })
-  t.teardown(() => h?.engine.stop())
+  } })
+  if (peers === null) return
+  const { ch, rx } = peers
+  let h: Harness | null = await peers.start('solo')
   const engine = h.engine
   const cluster = engine.cluster!
   t.ok(cluster !== undefined, 'cluster mode is on')
@@ -80,8 +67,7 @@ t.test('one engine in cluster mode: log, replica, ownership, delivery, commands,
   h = null
 
   // A new engine (another node) restores the snapshot and knows the unit at once.
-  const h2 = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'second' } }, { env })
-  t.teardown(() => h2.engine.stop())
+  const h2 = await peers.start('second')
   const unit = await fetch(`${h2.httpUrl}/api/v1/units/P-1`, { headers: { authorization: `Bearer ${OP}` } })
   t.equal(unit.status, 200)
   t.match(await unit.json(), { id: 'P-1', lastFix: { ts: t0 + 70_000 } })

@@ -8,10 +8,8 @@
 // event delivered once and the dispatch state in the snapshot; a missed checkpoint is one alert
 // (same id on every engine), delivered once, acknowledged anywhere.
 import t from 'tap'
-import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
-import { startNats } from '../helpers/nats.js'
-import { startReceiver } from '../helpers/receiver.js'
-import { startClickHouseHttp } from '../helpers/clickhouse-http.js'
+import { waitFor } from '../helpers/harness.js'
+import { startEngineCluster, startEnginePair } from '../helpers/cluster.js'
 import { square } from '../rules/helpers.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -19,13 +17,7 @@ const OP = 'cluster-incidents-operate-token-0123456789'
 const CENTRE = { lat: 36.5, lon: 117.9 }
 
 t.test('two engines: incidents, levels and plans through the log', { timeout: 300_000 }, async (t) => {
-  const nats = await startNats(t)
-  if (nats === null) return
-  const ch = await startClickHouseHttp(t)
-  const rx = await startReceiver(SECRET)
-  t.teardown(() => rx.close())
-  const raw = {
-    clickhouse: { url: ch.url },
+  const cluster = await startEngineCluster(t, { secret: SECRET, token: OP, events: ['incident.*', 'plan.*', 'patrol_level.*', 'checkpoint_missed.*'], config: {
     units: [{ id: 'P-1', zone: 'grid-1' }],
     zones: [{ id: 'grid-1', name: 'Grid 1', geometry: square(CENTRE, 1000), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } }],
     plans: [
@@ -33,26 +25,11 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
       { id: 'quick', name: 'Quick cordon', checkpoints: [{ name: 'Corner', lat: CENTRE.lat, lon: CENTRE.lon, units: ['P-1'], radius_m: 50, arrive_within: '2s' }] },
     ],
     rules: { tick: '1s' },
-    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['incident.*', 'plan.*', 'patrol_level.*', 'checkpoint_missed.*'] }],
-    delivery: { allow_private_networks: ['127.0.0.0/8'] },
-    api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
-    journal: { fsync: 'never' },
-    cluster: { url: nats.url, node_id: 'a', partitions: 4, takeover: '2s' },
-  }
-  const env = { HEXP_T_OP: OP }
-  const harnesses: Harness[] = []
-  t.teardown(async () => { for (const h of harnesses) await h.engine.stop() })
-  const a = await startEngine(raw, { env })
-  harnesses.push(a)
-  await waitFor(async () => (await a.engine.cluster!.status()).owned.length === 4, 30_000)
-  const b = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'b' } }, { env })
-  harnesses.push(b)
-  await waitFor(async () => (await b.engine.cluster!.status()).owned.length > 0 && (await a.engine.cluster!.status()).owned.length < 4, 60_000)
+  } })
+  if (cluster === null) return
+  const { ch, rx, call } = cluster
+  const [a, b] = await startEnginePair(cluster)
   t.pass('both engines own a share of the partitions')
-
-  const call = (h: Harness, method: string, path: string, body?: unknown) => fetch(`${h.httpUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${OP}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
 
   // An incident created on A, listed by B.
   const created = await call(a, 'POST', '/api/v1/incidents', { id: 'I-1', type: 'robbery', lat: CENTRE.lat, lon: CENTRE.lon, time: Date.now() })
@@ -108,8 +85,7 @@ t.test('two engines: incidents, levels and plans through the log', { timeout: 30
   // The fleet snapshot carries them: a third engine restores them before it replays.
   const holder = a.engine.cluster!.holdsRole('schedule') ? a : b
   t.equal(await holder.engine.cluster!.snapshotIfScheduler(), true)
-  const c = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'c' } }, { env })
-  harnesses.push(c)
+  const c = await cluster.start('c')
   t.ok(c.logs.some((l) => l.msg === 'Cluster replica caught up with the log.' && l.restored !== null), 'engine C restored the snapshot')
   const lv = await (await call(c, 'GET', '/api/v1/levels')).json() as { zones: Array<{ level: string }> }
   t.equal(lv.zones[0]?.level, 'emergency')

@@ -3,10 +3,8 @@
 // suggestion is open on both; accepted through B (the level changes on both, A then answers 409),
 // a second one dismissed through A (patrol_level.suggestion_dismissed delivered once).
 import t from 'tap'
-import { startEngine, waitFor, type Harness } from '../helpers/harness.js'
-import { startNats } from '../helpers/nats.js'
-import { startReceiver } from '../helpers/receiver.js'
-import { startClickHouseHttp } from '../helpers/clickhouse-http.js'
+import { waitFor, type Harness } from '../helpers/harness.js'
+import { startEngineCluster, startEnginePair } from '../helpers/cluster.js'
 import { square } from '../rules/helpers.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -15,13 +13,7 @@ const CENTRE = { lat: 36.5, lon: 117.9 }
 const EAST = { lat: 36.5, lon: 117.95 }
 
 t.test('two engines: a suggestion accepted on one, another dismissed on the other', { timeout: 300_000 }, async (t) => {
-  const nats = await startNats(t)
-  if (nats === null) return
-  const ch = await startClickHouseHttp(t)
-  const rx = await startReceiver(SECRET)
-  t.teardown(() => rx.close())
-  const raw = {
-    clickhouse: { url: ch.url },
+  const cluster = await startEngineCluster(t, { secret: SECRET, token: OP, events: ['patrol_level.*'], config: {
     units: [{ id: 'P-1', zone: 'grid-1' }],
     zones: [
       { id: 'grid-1', name: 'Grid 1', geometry: square(CENTRE, 1000), coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } },
@@ -29,25 +21,11 @@ t.test('two engines: a suggestion accepted on one, another dismissed on the othe
     ],
     incidents: { rate: { threshold: 2, window: '1h', suggest_level: 'high' } },
     rules: { tick: '1s' },
-    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['patrol_level.*'] }],
-    delivery: { allow_private_networks: ['127.0.0.0/8'] },
-    api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_T_OP' }] },
-    journal: { fsync: 'never' },
-    cluster: { url: nats.url, node_id: 'a', partitions: 4, takeover: '2s' },
-  }
-  const env = { HEXP_T_OP: OP }
-  const harnesses: Harness[] = []
-  t.teardown(async () => { for (const h of harnesses) await h.engine.stop() })
-  const a = await startEngine(raw, { env })
-  harnesses.push(a)
-  await waitFor(async () => (await a.engine.cluster!.status()).owned.length === 4, 30_000)
-  const b = await startEngine({ ...raw, cluster: { ...raw.cluster, node_id: 'b' } }, { env })
-  harnesses.push(b)
-  await waitFor(async () => (await b.engine.cluster!.status()).owned.length > 0 && (await a.engine.cluster!.status()).owned.length < 4, 60_000)
+  } })
+  if (cluster === null) return
+  const { rx, call } = cluster
+  const [a, b] = await startEnginePair(cluster)
 
-  const call = (h: Harness, method: string, path: string, body?: unknown) => fetch(`${h.httpUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${OP}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
   type Levels = { zones: Array<{ zoneId: string; level: string }>; suggestions: Array<{ id: string; zoneId: string }> }
   const levels = async (h: Harness) => await (await call(h, 'GET', '/api/v1/levels')).json() as Levels
 

@@ -78,11 +78,15 @@ export interface PageSession {
   close(): Promise<void>
 }
 
+/** The window every console page opens in unless a test asks for another. */
+const VIEWPORT = { width: 1400, height: 900 }
+const LOCALE = 'en-GB'
+
 export async function openPage(origin: string, opts: { width?: number; height?: number; locale?: string } = {}): Promise<PageSession> {
   const executablePath = chromiumPath()
   if (executablePath === null) throw new Error('no Chromium binary')
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS })
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, locale: opts.locale ?? 'en-GB' })
+  const context = await browser.newContext({ viewport: { width: opts.width ?? VIEWPORT.width, height: opts.height ?? VIEWPORT.height }, locale: opts.locale ?? LOCALE })
   const requests: string[] = []
   const external: string[] = []
   const errors: string[] = []
@@ -98,4 +102,45 @@ export async function openPage(origin: string, opts: { width?: number; height?: 
   const page = await context.newPage()
   page.on('pageerror', (e) => errors.push(e.message))
   return { browser, context, page, requests, external, errors, close: () => browser.close() }
+}
+
+/**
+ * The two API tokens the console tests log in with: `operate` (sgt.wang, every control) and `read`
+ * (desk, none). `api` goes into the engine's config as `api.tokens`, `env` into startEngine's env.
+ */
+const OPERATE = 'op-token-0123456789abcdef'
+const READ = 'rd-token-0123456789abcdef'
+export const consoleTokens = {
+  operate: OPERATE,
+  read: READ,
+  api: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }],
+  env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ },
+}
+
+/** What logging in waits for by default: the live stream connected (the console is usable). */
+export const CONSOLE_LIVE = '#conn.live'
+
+/** Logs in on the page already showing the login form; resolves once `until` is on the page. */
+export async function signIn(page: Page, token: string, until = CONSOLE_LIVE): Promise<void> {
+  await page.fill('#login-token', token)
+  await page.click('#login-submit')
+  await page.waitForSelector(until, { timeout: 30_000 })
+}
+
+/** Opens the map at `origin` on `page` and logs in with `token` (see signIn). */
+export async function logIn(page: Page, origin: string, token: string, until = CONSOLE_LIVE): Promise<void> {
+  await page.goto(`${origin}/`)
+  await signIn(page, token, until)
+}
+
+/**
+ * A second console session in `browser` (its own context: its own session cookie), logged in with
+ * `token`; the context is closed when `t` ends. Same viewport and locale as openPage by default.
+ */
+export async function openConsole(t: Test, browser: Browser, origin: string, token: string, opts: { viewport?: { width: number; height: number }; locale?: string; until?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? VIEWPORT, locale: opts.locale ?? LOCALE })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  await logIn(page, origin, token, opts.until)
+  return page
 }

@@ -6,40 +6,11 @@
 import t, { type Test } from 'tap'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { pino } from 'pino'
-import { validateConfig } from '../../src/config/load.js'
-import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
-import { Ingestor, type JournalWriter } from '../../src/ingest/ingestor.js'
-import { HttpIngest } from '../../src/ingest/http-ingest.js'
 import { IngestFastPath } from '../../src/ingest/http-fast-path.js'
-import { StreamHub } from '../../src/api/stream-hub.js'
-import { buildApi } from '../../src/api/server.js'
-import { createMetrics } from '../../src/telemetry/metrics.js'
-import { groupByTable } from '../../src/journal/record.js'
+import { buildHttpIngestApi, type FakeJournal } from '../helpers/http-ingest.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 const TST = NOW / 1000 - 10
-
-class FakeJournal implements JournalWriter {
-  records: Buffer[] = []
-  full = false
-  append(r: Buffer): boolean {
-    if (this.full) return false
-    this.records.push(r)
-    return true
-  }
-  private waiters: Array<() => void> = []
-  whenWritable(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-  free(): void {
-    this.full = false
-    for (const w of this.waiters.splice(0)) w()
-  }
-  rows(table: string): Array<Record<string, unknown>> {
-    return (groupByTable(this.records).tables.get(table as 'positions') ?? []).map((l) => JSON.parse(l) as Record<string, unknown>)
-  }
-}
 
 // Every fast path built by buildApi in the current test, and how many requests each took.
 const made: IngestFastPath[] = []
@@ -57,22 +28,8 @@ t.beforeEach(() => {
 })
 
 async function side(t: Test, fast: boolean, raw: Record<string, unknown>, full = () => false) {
-  const config = validateConfig({
-    broker: { users: [{ username: 'jane', password: 'jane-pass' }, { username: 'P-1', password: 'p1-pass' }, { username: 'P-2', password: 'p2-pass' }], allow_anonymous: false },
-    units: [{ id: 'P-1' }, { id: 'P-2' }],
-    ...raw,
-  })
-  const journal = new FakeJournal()
-  const metrics = createMetrics({ defaults: false })
-  const logger = pino({ level: 'silent' })
-  const now = () => NOW
-  const ingestor = new Ingestor({ decode: createDecoder(decoderOptionsFromConfig(config)), journal, metrics, logger, now })
-  const httpIngest = new HttpIngest({ config, metrics, now, sink: { full, ingest: (r, at) => ingestor.ingest(r, at, 'http') } })
-  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined, ingestFastPath: fast })
-  t.teardown(() => {
-    app.server.closeAllConnections()
-    return app.close()
-  })
+  const users = [{ username: 'jane', password: 'jane-pass' }, { username: 'P-1', password: 'p1-pass' }, { username: 'P-2', password: 'p2-pass' }]
+  const { app, journal, metrics } = await buildHttpIngestApi(t, raw, { users, full, now: () => NOW, fastPath: fast })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const counters = async () => ({

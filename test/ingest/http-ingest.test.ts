@@ -4,64 +4,21 @@
 import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { createDecoder, decoderOptionsFromConfig } from '../../src/decode/decoder.js'
-import { Ingestor, type JournalWriter } from '../../src/ingest/ingestor.js'
-import { HttpIngest, startOsmandListener } from '../../src/ingest/http-ingest.js'
+import { startOsmandListener } from '../../src/ingest/http-ingest.js'
 import { StreamHub } from '../../src/api/stream-hub.js'
 import { buildApi } from '../../src/api/server.js'
 import { createMetrics, type Metrics } from '../../src/telemetry/metrics.js'
-import { groupByTable } from '../../src/journal/record.js'
-import type { DecodeResult } from '../../src/decode/fix.js'
-import { captureLogger } from '../helpers/harness.js'
+import { buildHttpIngestApi } from '../helpers/http-ingest.js'
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0)
 const TST = NOW / 1000 - 10
 
-class FakeJournal implements JournalWriter {
-  records: Buffer[] = []
-  full = false
-  fail = false
-  append(r: Buffer): boolean {
-    if (this.fail) throw new Error('journal is closed')
-    if (this.full) return false
-    this.records.push(r)
-    return true
-  }
-  private waiters: Array<() => void> = []
-  whenWritable(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-  free(): void {
-    this.full = false
-    for (const w of this.waiters.splice(0)) w()
-  }
-  rows(table: string): Array<Record<string, unknown>> {
-    return (groupByTable(this.records).tables.get(table as 'positions') ?? []).map((l) => JSON.parse(l) as Record<string, unknown>)
-  }
-}
+// Device credentials: jane (a user without a unit), P-1 (a unit) and bob-phone (a device name).
+const USERS = [{ username: 'jane', password: 'jane-pass' }, { username: 'P-1', password: 'p1-pass' }, { username: 'bob-phone', password: 'bob-pass' }]
 
-async function setup(raw: Record<string, unknown> = {}, opts: { full?: () => boolean; now?: () => number } = {}) {
-  const config = validateConfig({
-    broker: { users: [{ username: 'jane', password: 'jane-pass' }, { username: 'P-1', password: 'p1-pass' }, { username: 'bob-phone', password: 'bob-pass' }], allow_anonymous: false },
-    units: [{ id: 'P-1' }, { id: 'P-2' }],
-    ...raw,
-  })
-  const journal = new FakeJournal()
-  const metrics = createMetrics({ defaults: false })
-  const logger = pino({ level: 'silent' })
-  const now = opts.now ?? (() => NOW)
-  const ingestLog = captureLogger('info')
-  const ingestor = new Ingestor({ decode: createDecoder(decoderOptionsFromConfig(config)), journal, metrics, logger, now })
-  const seen: DecodeResult[] = []
-  const httpIngest = new HttpIngest({ config, metrics, now, logger: ingestLog.logger, sink: { full: opts.full ?? (() => journal.full && false), ingest: (r, at) => { seen.push(r); return ingestor.ingest(r, at, 'http') } } })
-  const app = await buildApi({ config, logger, registry: metrics.registry, now, readiness: async () => ({}), httpIngest, stream: new StreamHub(), audit: () => undefined })
-  t.teardown(() => {
-    // Keep-alive sockets of fetch() would otherwise hold the server open until they time out.
-    app.server.closeAllConnections()
-    return app.close()
-  })
-  return { app, journal, metrics, seen, httpIngest, config, logs: ingestLog.logs }
-}
+// The root test owns every API built here (closed when the file ends), as before the helper.
+const setup = (raw: Record<string, unknown> = {}, opts: { full?: () => boolean; now?: () => number } = {}) =>
+  buildHttpIngestApi(t, raw, { users: USERS, now: opts.now ?? (() => NOW), ...(opts.full === undefined ? {} : { full: opts.full }) })
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
 const loc = (extra: Record<string, unknown> = {}) => JSON.stringify({ _type: 'location', tst: TST, lat: 36.49, lon: 117.86, ...extra })

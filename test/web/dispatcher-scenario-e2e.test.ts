@@ -8,15 +8,15 @@
 // MQTT; every dispatcher action is a click or a keystroke. Generous bounds for a loaded machine.
 import t from 'tap'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { rows } from '../helpers/clickhouse.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the dispatcher scenario's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'rd-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const SCENE = { lat: 36.492, lon: 117.865 }
 const WAIT = { timeout: 30_000 }
 const config = {
@@ -30,22 +30,14 @@ const config = {
   plans: [{ id: 'cordon', name: 'Cordon', positions: 'scene', dwell: '2s', checkpoints: [
     { name: 'East road', east_m: 700, units: ['V-2'], arrive_within: '2s', radius_m: 80 },
   ] }],
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'dispatcher-scenario-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const call = async <T>(method: string, path: string, token = OPERATE, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, token = OPERATE, body?: unknown) => apiCall<T>(h.httpUrl, token, method, path, body)
 const get = <T>(path: string) => call<T>('GET', path, READ)
 type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
 type Incident = { status: string; type: string; priority: number; outcome: string | null; assignments: Array<{ unitId: string }> }
@@ -64,10 +56,7 @@ let incident = ''
 let alertId = ''
 
 t.test('log in with the operate token', async (t) => {
-  await page.goto(`${h.httpUrl}/`)
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', WAIT)
+  await logIn(page, h.httpUrl, OPERATE)
   await page.waitForSelector('#incident-record #incident-submit', WAIT)
   t.pass('the console is live with the record form')
 })
@@ -191,13 +180,7 @@ const writes = (): Array<[string, string, unknown]> => [
 ]
 
 t.test('a read session sees none of the controls; every write answers 403', async (t) => {
-  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
-  t.teardown(() => ctx.close())
-  const p = await ctx.newPage()
-  await p.goto(`${h.httpUrl}/`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('#conn.live', WAIT)
+  const p = await openConsole(t, s.browser, h.httpUrl, READ)
   // What there is to see is there: the zone's level, the plan, the incident. (The checkpoint's
   // alert is resolved by the stand-down: no longer listed.)
   await p.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'high', undefined, WAIT)

@@ -4,14 +4,14 @@
 // (the assignment is still there), close with an outcome (the line goes); with a read token the
 // card has no controls and there is no form, and follows another dispatcher's assignment live.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, requireChromium, signIn } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the dispatch console's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'rd-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const SCENE = { lat: 36.492, lon: 117.865 }
 const config = {
   units: [
@@ -20,22 +20,14 @@ const config = {
   ],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'incident-console-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATE}` } })
-  return { status: r.status, body: await r.json() as T }
-}
+const get = <T>(path: string) => apiCall<T>(h.httpUrl, OPERATE, 'GET', path)
 type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
 
 const now = Date.now()
@@ -45,10 +37,7 @@ for (const [unit, lat, lon] of [['V-1', SCENE.lat - 0.003, SCENE.lon], ['V-2', S
 // ClickHouse (embedded) may still be starting: the incidents list answers partial until it is ready.
 await waitFor(async () => { const r = await get<{ partial?: true }>('/api/v1/incidents'); return r.status === 200 && r.body.partial === undefined }, 60_000, 500)
 
-await page.goto(`${h.httpUrl}/`)
-await page.fill('#login-token', OPERATE)
-await page.click('#login-submit')
-await page.waitForSelector('#conn.live', { timeout: 30_000 })
+await logIn(page, h.httpUrl, OPERATE)
 
 let id = ''
 
@@ -110,9 +99,7 @@ t.test('read scope: the card without controls, no form', async (t) => {
   t.equal(r.status, 201)
   await page.click('#logout')
   await page.waitForSelector('#login-token', { timeout: 30_000 })
-  await page.fill('#login-token', READ)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', { timeout: 30_000 })
+  await signIn(page, READ)
   await page.waitForSelector(`#incident-select option[value="${id}"]`, { state: 'attached', timeout: 30_000 })
   t.equal(await page.$('#incident-record'), null, 'no record form')
   await page.waitForSelector('#incident-select option[value="R-open"]', { state: 'attached', timeout: 30_000 })

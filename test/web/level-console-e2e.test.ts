@@ -5,13 +5,13 @@
 // reason, both closed for the API too. Also: an alert's text on the English page names the unit by
 // its English name, not the Chinese one the alert carries. One engine, one page, generous bounds.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { waitFor } from '../helpers/harness.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the level controls' browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'rd-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const square = (lon: number) => ({ type: 'Polygon', coordinates: [[[lon, 36.48], [lon + 0.04, 36.48], [lon + 0.04, 36.51], [lon, 36.51], [lon, 36.48]]] })
 const config = {
   // A Chinese name with an English one: the English page's alert text names the unit in English.
@@ -22,26 +22,15 @@ const config = {
   ],
   rules: { allowed_lateness: '0s', tick: '250ms' },
   incidents: { rate: { threshold: 2, window: '1h', suggest_level: 'high' } },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
+const { h, s } = await startConsole(t, config)
 const { page } = s
 
-const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${OPERATE}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, body?: unknown) => apiCall<T>(h.httpUrl, OPERATE, method, path, body)
 type Levels = { zones: Array<{ zoneId: string; level: string; override: { reason: string; by: string; expiresAt: number | null } | null }>; suggestions: Array<{ id: string; zoneId: string }> }
 
-await page.goto(`${h.httpUrl}/`)
-await page.fill('#login-token', OPERATE)
-await page.click('#login-submit')
-await page.waitForSelector('#conn.live', { timeout: 30_000 })
+await logIn(page, h.httpUrl, OPERATE)
 
 t.test('a zone raised from the page, with a reason and an expiry', async (t) => {
   await page.click('#level-controls tr[data-zone="grid-b"] .level-change', { timeout: 30_000 })
@@ -106,13 +95,7 @@ t.test('the English page names the unit of an alert in English', async (t) => {
 })
 
 t.test('a read session sees levels but none of the controls', async (t) => {
-  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
-  t.teardown(() => ctx.close())
-  const p = await ctx.newPage()
-  await p.goto(`${h.httpUrl}/`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('#conn.live', { timeout: 30_000 })
+  const p = await openConsole(t, s.browser, h.httpUrl, READ)
   await p.waitForFunction(() => document.querySelector('#zones tr[data-zone="grid-a"] .level')?.textContent === 'high', undefined, { timeout: 30_000 })
   t.same(await p.$$('#level-controls, #level-suggestions, .level-change, .level-suggestion'), [])
 })

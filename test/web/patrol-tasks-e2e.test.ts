@@ -6,15 +6,14 @@
 // wall clock (the zone's grace period is skipped, not waited for).
 import t from 'tap'
 import { cellCentre } from '../../src/geo/cells.js'
-import { startEngine } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { startConsole } from '../helpers/console.js'
 import { BASE, offset, square } from '../rules/helpers.js'
 
 requireChromium(t, 'the make-up patrols browser test')
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'read-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 let ahead = 0
 const clock = () => Date.now() + ahead
 const config = {
@@ -26,17 +25,12 @@ const config = {
   rules: { tick: '250ms', allowed_lateness: '0s', coverage_gap: { dwell: '0s' } },
   incidents: { hotspots: { enabled: false } },
   patrol_tasks: { refresh_every: '2s' },
-  api: { tokens: [{ name: 'sgt.li', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ }, now: clock })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config, { now: clock })
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'tasks-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
 const send = async (unit: string, p: { lat: number; lon: number }) => {
   await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ ts: clock(), lat: p.lat, lon: p.lon, accuracy: 6, speed: 5 }), { qos: 1 })
@@ -50,10 +44,7 @@ ahead = 6 * 60_000
 await send('V-01', offset(BASE, -700, 0))
 await send('V-02', offset(BASE, -1800, 0))
 
-await page.goto(`${h.httpUrl}/`)
-await page.fill('#login-token', OPERATE)
-await page.click('#login-submit')
-await page.waitForSelector('#conn.live', { timeout: 30_000 })
+await logIn(page, h.httpUrl, OPERATE)
 
 let proposalId = ''
 t.test('the zone\'s proposal is listed and drawn, with the nearest unit and its ETA', async (t) => {
@@ -68,13 +59,7 @@ t.test('the zone\'s proposal is listed and drawn, with the nearest unit and its 
 })
 
 t.test('a read-only session sees the proposal, without controls', async (t) => {
-  const ctx = await s.browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-GB' })
-  t.teardown(() => ctx.close())
-  const viewer = await ctx.newPage()
-  await viewer.goto(`${h.httpUrl}/`)
-  await viewer.fill('#login-token', READ)
-  await viewer.click('#login-submit')
-  await viewer.waitForSelector(`#task-proposals li[data-proposal="${proposalId}"]`, { timeout: 30_000 })
+  const viewer = await openConsole(t, s.browser, h.httpUrl, READ, { until: `#task-proposals li[data-proposal="${proposalId}"]` })
   t.equal(await viewer.locator('#patrol-tasks .task-controls').count(), 0, 'no accept, reassign or dismiss')
 })
 

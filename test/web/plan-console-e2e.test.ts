@@ -4,14 +4,14 @@
 // incident, sees each checkpoint's units with distance and ETA, and stands it down from the page;
 // a read session sees the plans but no control.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the plan console's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'read-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 const SCENE = { lat: 36.492, lon: 117.865 }
 const config = {
@@ -23,22 +23,14 @@ const config = {
   posts: [{ id: 'st-a', name: 'Station A', ...STATION, radius_m: 3000 }],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'desk', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'plan-console-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
-const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${OPERATE}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, body?: unknown) => apiCall<T>(h.httpUrl, OPERATE, method, path, body)
 
 // V-1 and V-2 near the scene (V-2 the nearer to the east checkpoint), V-3 far off.
 const t0 = Date.now() - 10_000
@@ -57,10 +49,7 @@ const created = await call<{ version: number }>('POST', '/api/v1/plans', {
 if (created.status !== 201) throw new Error(`plan refused: ${JSON.stringify(created.body)}`)
 await waitFor(async () => (await call<{ units: Array<{ id: string; lastFix: unknown }> }>('GET', '/api/v1/units')).body.units.filter((u) => u.lastFix !== null).length === 3, 30_000)
 
-await page.goto(`${h.httpUrl}/`)
-await page.fill('#login-token', OPERATE)
-await page.click('#login-submit')
-await page.waitForSelector('#conn.live', { timeout: 30_000 })
+await logIn(page, h.httpUrl, OPERATE)
 
 t.test('the dispatcher activates the plan for an incident, sees who goes where with ETAs, stands it down', async (t) => {
   await page.waitForSelector('#plan-defs li[data-plan="cordon"][data-version="1"]', { timeout: 30_000 })
@@ -89,12 +78,6 @@ t.test('the dispatcher activates the plan for an incident, sees who goes where w
 
 t.test('a read session sees the plans, not the controls', async (t) => {
   t.equal((await call('POST', '/api/v1/plans/cordon/activate', { lat: SCENE.lat, lon: SCENE.lon })).status, 200)
-  const ctx = await s.browser.newContext({ locale: 'en-GB' })
-  t.teardown(() => ctx.close())
-  const p = await ctx.newPage()
-  await p.goto(`${h.httpUrl}/`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('#plan-defs li.active[data-plan="cordon"]', { timeout: 30_000 })
+  const p = await openConsole(t, s.browser, h.httpUrl, READ, { until: '#plan-defs li.active[data-plan="cordon"]' })
   t.equal(await p.$$eval('#plan-pick, #plan-incident, #plan-activate, button.plan-standdown', (e) => e.length), 0, 'nothing to press')
 })
