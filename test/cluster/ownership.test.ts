@@ -151,30 +151,33 @@ if (natsServerPath() === null) {
   t.test('a partition moving to a joiner is handed off first: its lease is kept until the handoff is done, then released', async (t) => {
     let all: Engine[] = []
     const s = sampler(() => all)
-    // Each handoff takes 600 ms (a worker finishing a slow insert, then writing its marks).
-    const handoffs = new Map<number, { started: number; done: number | null }>()
+    // Each handoff takes 600 ms (a worker finishing a slow insert, then writing its marks). At its
+    // start, midway and at its end the old owner still holds the lease and the joiner does not.
+    let joiner: Engine | null = null
+    const handoffs = new Map<number, { held: boolean[]; joinerOwned: boolean[]; done: boolean }>()
     const a = await engine(t, 'handoff-a', 'h', async (p) => {
-      const h = { started: Date.now(), done: null as number | null }
+      const h = { held: [] as boolean[], joinerOwned: [] as boolean[], done: false }
       handoffs.set(p, h)
-      await sleep(600)
-      h.done = Date.now()
+      const look = () => { h.held.push(a.own.owns(p)); h.joinerOwned.push(joiner?.own.owns(p) ?? false) }
+      look()
+      await sleep(300)
+      look()
+      await sleep(300)
+      look()
+      h.done = true
       if (p === 0) throw new Error('a failed handoff still lets the key go')
     })
     all = [a]
     await converged(all, 10_000)
-    // b's first ownership of each key, sampled every 10 ms.
-    // (sampling from before b starts: b's own start-up may outlast a handoff)
-    const firstOwned = new Map<number, number>()
-    let joiner: Engine | null = null
-    const watch = setInterval(() => { for (const p of joiner?.own.ownedPartitions() ?? []) if (!firstOwned.has(p)) firstOwned.set(p, Date.now()) }, 10)
     const b = joiner = await engine(t, 'handoff-b', 'h')
     all = [a, b]
     await converged(all, 10_000)
-    clearInterval(watch)
     const moved = b.own.ownedPartitions()
     t.ok(moved.length > 0, `partitions moved to the joiner: ${moved.join(', ')}`)
     t.same([...handoffs.keys()].sort((x, y) => x - y), [...moved].sort((x, y) => x - y), 'a handoff for each partition that moved, none other (roles are not handed off)')
-    t.ok(moved.every((p) => handoffs.get(p)!.done !== null && firstOwned.get(p)! >= handoffs.get(p)!.done!), 'the joiner owns a partition only after its handoff finished')
+    t.ok(moved.every((p) => handoffs.get(p)!.done), 'each handoff ran to its end')
+    t.same(moved.flatMap((p) => handoffs.get(p)!.held), moved.flatMap(() => [true, true, true]), 'the old owner held the lease throughout its handoffs')
+    t.same(moved.flatMap((p) => handoffs.get(p)!.joinerOwned), moved.flatMap(() => [false, false, false]), 'the joiner owned none of them before its handoff finished')
     t.ok(moved.every((p) => !a.own.owns(p)), 'released by the old owner')
     const { overlaps } = s.stop()
     t.same(overlaps, [], 'never two owners')
