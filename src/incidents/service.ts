@@ -14,16 +14,17 @@
 // the log's order with the record's clock, so all hold the same levels, plans, rate window and
 // recent incidents (snapshot()/restoreState() travel in the fleet snapshot). What they cause is
 // returned as effects for the partitions' owners, never published, journaled or written here.
+// Parts with one job each live beside it: incident-records.ts (journaling incidents, reading them
+// back), rate-window.ts (the incident-rate window and its rebuild), live-hotspots.ts (hotspots).
 import { readFileSync, existsSync } from 'node:fs'
 import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { HexpatrolError } from '../errors.js'
 import type { Deployment } from '../rules/deployment.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { IncidentsSetup } from './compile.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
-import { hotspotsByZone, type Hotspot, type ZoneCells } from './hotspots.js'
+import type { Hotspot } from './hotspots.js'
 import { parseIncident, type Incident, type IncidentInput } from './incident.js'
 import { PatrolLevels, type LevelChange } from './levels.js'
 import { LevelSuggestions, SuggestionError, type ClosedSuggestion, type LevelSuggestion } from './level-suggestions.js'
@@ -31,10 +32,12 @@ import { coverageOverrides } from './overrides.js'
 import { PlanBoard, placeCheckpoint, type PlanSpec, type UnitPosition } from './plans.js'
 import { PlanCatalogue, type PlanVersion } from './plan-catalogue.js'
 import { parsePlanBody } from './plan-body.js'
-import { RateWatch } from './rate-watch.js'
+import { RateWindow } from './rate-window.js'
+import { LiveHotspots } from './live-hotspots.js'
+import { IncidentRecords, INCIDENTS_PER_RECORD } from './incident-records.js'
 import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
 import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
-import { byTimeDesc, type UnshippedIncidents } from './unshipped.js'
+import type { UnshippedIncidents } from './unshipped.js'
 import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
 import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 import { LevelError } from './levels.js'
@@ -46,10 +49,6 @@ import { assignedEvent, closedEvent, type DispatchTarget } from './dispatch-even
 import { haversineM } from '../geo/distance.js'
 import { noEffects, type HotspotZones, type IncidentCommand, type IncidentEffects, type IncidentOutcome, type ZonedIncident } from './commands.js'
 
-/** Cells fetched from ClickHouse before the per-zone top N is taken. */
-const HOTSPOT_FETCH = 5000
-/** Incident rows per journal record (a bulk import of 100,000 is 100 records). */
-const INCIDENTS_PER_RECORD = 1000
 /** Cluster mode: incidents applied within this long are answered from memory (ClickHouse has them by then). */
 export const RECENT_INCIDENTS_MS = 3_600_000
 /** Cluster mode: a recomputation after new incidents waits this long (their rows reach ClickHouse first). */
@@ -113,12 +112,9 @@ export class IncidentService {
   /** Incidents' assignments and open/closed status (dispatch.ts); persisted as dispatch.json. */
   readonly dispatch = new DispatchBoard()
   private readonly o: IncidentServiceOptions
-  private readonly rate: RateWatch
-  private hotspots = new Map<string, Hotspot[]>()
-  private readonly zoneCells: ZoneCells[]
-  hotspotsAt: number | null = null
-  /** The rate window rebuilt from ClickHouse (once per process); null until first needed. */
-  private rateRestored: Promise<void> | null = null
+  private readonly rate: RateWindow
+  private readonly hotspots: LiveHotspots
+  private readonly records: IncidentRecords
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
   /** Cluster mode, while a record is applied: what it caused (else events are published). */
@@ -133,9 +129,12 @@ export class IncidentService {
     this.levels = new PatrolLevels(o.setup.ladder, o.setup.baseLevels)
     this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search), this.texts)
     this.plans = new PlanCatalogue(o.setup.plans)
-    this.rate = new RateWatch(o.setup.rate.windowMs, o.setup.rate.threshold)
-    this.zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
-    o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots, o.setup.hotspots.maxIntervalMs))
+    this.rate = new RateWindow({ spec: o.setup.rate, store: o.store, unshipped: o.unshipped, now: o.now, logger: o.logger, track: (p) => this.track(p) })
+    const zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
+    const cluster = o.cluster
+    this.hotspots = new LiveHotspots({ spec: o.setup.hotspots, zoneCells, store: o.store, now: o.now, logger: o.logger, ...(cluster === undefined ? {} : { toLog: (zones, at) => cluster.hotspots(zones, at) }) })
+    this.records = new IncidentRecords({ store: o.store, journal: o.journal, unshipped: o.unshipped, logger: o.logger })
+    o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots.current(), o.setup.hotspots.maxIntervalMs))
     if (o.cluster !== undefined) return
     ensurePrivateDir(o.dir)
     this.levels.restore(this.read('levels.json'))
@@ -145,6 +144,11 @@ export class IncidentService {
     this.dispatch.restore(this.read('dispatch.json'))
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
+  }
+
+  /** When the hotspots in force were computed (null: never). */
+  get hotspotsAt(): number | null {
+    return this.hotspots.computedAt
   }
 
   /** Publishes an event, or (cluster mode, applying a record) keeps it for the partition's owner. */
@@ -235,7 +239,7 @@ export class IncidentService {
    */
   async add(inputs: readonly IncidentInput[], opts: { source: string; search: boolean; by: string }): Promise<CreateResult[]> {
     if (this.o.cluster !== undefined) return this.addThroughLog(this.o.cluster, inputs, opts)
-    await this.restoreRate()
+    await this.rate.restore()
     const now = this.o.now()
     const results: CreateResult[] = []
     const fresh: Array<{ incident: Incident; zone: string | null }> = []
@@ -249,9 +253,9 @@ export class IncidentService {
         fresh.push({ incident: i, zone: this.zoneOf(i.lat, i.lon) })
       }
     }
-    const have = await this.storedIds(fresh.map((f) => f.incident.id))
+    const have = await this.records.storedIds(fresh.map((f) => f.incident.id))
     const insert = fresh.filter((f) => !have.has(f.incident.id))
-    await this.journalIncidents(insert.map((f) => ({ ...f.incident, zone: f.zone ?? '', source: opts.source, createdAt: now })))
+    await this.records.journal(insert.map((f) => ({ ...f.incident, zone: f.zone ?? '', source: opts.source, createdAt: now })))
     const byId = new Map(insert.map((f) => [f.incident.id, f]))
     for (const f of fresh) {
       const created = byId.get(f.incident.id)
@@ -274,92 +278,26 @@ export class IncidentService {
     return results
   }
 
-  /** Which ids ClickHouse holds; none when it cannot be asked (logged). */
-  private async storedIds(ids: string[]): Promise<Set<string>> {
-    const store = this.o.store()
-    if (store === null || ids.length === 0) return new Set()
-    try {
-      return await store.existing(ids)
-    } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message, incidents: ids.length }, 'ClickHouse could not be asked which incidents it holds; they are journaled as new.')
-      return new Set()
-    }
-  }
-
-  /** Journals incidents (the read model holds them first, so a fast delivery cannot miss them). */
-  private async journalIncidents(rows: IncidentRecord[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += INCIDENTS_PER_RECORD) {
-      const chunk = rows.slice(i, i + INCIDENTS_PER_RECORD)
-      for (const r of chunk) this.o.unshipped.add(r)
-      try {
-        await this.o.journal.incidents(chunk)
-      } catch (err) {
-        this.o.unshipped.drop(rows.slice(i).map((r) => r.id))
-        throw err
-      }
-    }
-  }
-
   /**
    * Stored incidents plus those not shipped yet. While ClickHouse cannot be read, the ones not
    * shipped yet only, marked partial.
    */
-  async query(q: IncidentQuery): Promise<{ rows: IncidentRow[]; partial: boolean }> {
-    const mine = this.o.unshipped.query(q)
-    const store = this.o.store()
-    let stored: IncidentRow[]
-    try {
-      if (store === null) throw new Error('ClickHouse is not ready')
-      stored = await store.query(q)
-    } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message }, 'Incidents could not be read from ClickHouse; answering with those not shipped yet.')
-      return { rows: mine, partial: true }
-    }
-    const ids = new Set(mine.map((r) => r.id))
-    return { rows: mine.concat(stored.filter((r) => !ids.has(r.id))).sort(byTimeDesc).slice(0, q.limit), partial: false }
+  query(q: IncidentQuery): Promise<{ rows: IncidentRow[]; partial: boolean }> {
+    return this.records.query(q)
   }
 
   /** One incident, from those not shipped yet first; throws NOT_READY/ClickHouse errors otherwise. */
-  async incident(id: string): Promise<IncidentRow | null> {
-    const mine = this.o.unshipped.get(id)
-    if (mine !== null) return mine
-    const store = this.o.store()
-    if (store === null) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'ClickHouse is not ready; only incidents not shipped yet can be read.')
-    return store.get(id)
-  }
-
-  /**
-   * The rate window survives a restart: before the first incident of this process is counted,
-   * the window is rebuilt from the `incidents` table and the journal's incidents not shipped yet
-   * (every add() waits for it). While ClickHouse cannot be read, an add() counts without the
-   * history (logged) and the next add() tries again; the window is keyed by id, so nothing is
-   * counted twice when the history arrives.
-   */
-  private restoreRate(): Promise<void> {
-    const rate = this.o.setup.rate
-    if (rate.threshold <= 0) return Promise.resolve()
-    this.rateRestored ??= this.track((async () => {
-      const now = this.o.now()
-      const store = this.o.store()
-      if (store === null) throw new Error('ClickHouse is not ready')
-      const rows = await store.zonedSince(now - rate.windowMs)
-      this.rate.restore([...rows, ...this.o.unshipped.zonedSince(now - rate.windowMs)], now)
-      this.o.logger.info({ incidents: rows.length, windowMs: rate.windowMs }, 'Incident rate window rebuilt from ClickHouse.')
-    })().catch((err: Error) => {
-      this.rateRestored = null
-      this.o.logger.warn({ err: err.message.split('\n')[0] }, 'The incident rate window could not be read from ClickHouse; counting without the history until it can.')
-    }))
-    return this.rateRestored
+  incident(id: string): Promise<IncidentRow | null> {
+    return this.records.get(id)
   }
 
   private watchRate(zoneId: string, id: string, ts: number, now: number): void {
     const rate = this.o.setup.rate
-    this.rate.add(zoneId, id, ts, now)
-    if (!this.rate.shouldSuggest(zoneId, now)) return
+    const count = this.rate.observe(zoneId, id, ts, now)
+    if (count === null) return
     const current = this.levels.effective(zoneId, now)
     const target = this.levels.spec(rate.suggestLevel)!
     if (current.rank >= target.rank) return
-    const count = this.rate.count(zoneId, now)
     const windowH = Math.round(rate.windowMs / 3_600_000)
     const summary = this.texts.levelSuggested(this.zoneLabel(zoneId), count, windowH, current.name, target.name)
     const suggestionId = `patrol_level.suggested.${zoneId}.${ts}`
@@ -386,34 +324,11 @@ export class IncidentService {
 
   /** Never throws: on failure the previous hotspots stay in force (logged); false then. */
   recomputeHotspots(): Promise<boolean> {
-    return this.track(this.computeHotspots())
-  }
-
-  private async computeHotspots(): Promise<boolean> {
-    const h = this.o.setup.hotspots
-    const store = this.o.store()
-    if (!h.enabled || store === null) return false
-    const now = this.o.now()
-    try {
-      const scores = await store.hotspotScores(h, now, HOTSPOT_FETCH)
-      const zones = hotspotsByZone(h, scores, this.zoneCells)
-      // Cluster mode: ClickHouse answers differently on each engine; the result goes through the
-      // log so every engine applies the same hotspots (hotspots() below).
-      if (this.o.cluster !== undefined) {
-        await this.o.cluster.hotspots([...zones], now)
-        return true
-      }
-      this.hotspots = zones
-      this.hotspotsAt = now
-      return true
-    } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message }, 'Hotspot recomputation failed; the previous hotspots stay in force.')
-      return false
-    }
+    return this.track(this.hotspots.recompute())
   }
 
   hotspotList(zoneId?: string): Hotspot[] {
-    return [...this.hotspots.values()].flat().filter((h) => zoneId === undefined || h.zoneId === zoneId)
+    return this.hotspots.list(zoneId)
   }
 
   /**
@@ -709,7 +624,7 @@ export class IncidentService {
         fresh.push({ index, incident: { ...i, zone: this.zoneOf(i.lat, i.lon) } })
       }
     })
-    const have = await this.storedIds(fresh.map((f) => f.incident.id))
+    const have = await this.records.storedIds(fresh.map((f) => f.incident.id))
     const send: typeof fresh = []
     for (const f of fresh) {
       if (have.has(f.incident.id)) results[f.index] = { id: f.incident.id, status: 'exists' }
@@ -818,8 +733,7 @@ export class IncidentService {
 
   /** A hotspots record: the schedule holder's recomputation, in force on every engine. */
   applyHotspots(zones: HotspotZones, at: number): void {
-    this.hotspots = new Map(zones)
-    this.hotspotsAt = at
+    this.hotspots.apply(zones, at)
   }
 
   /** The replicated state, for the fleet snapshot. */
@@ -831,8 +745,8 @@ export class IncidentService {
       plans: this.board.toJSON(),
       defs: this.plans.toJSON(),
       rate: this.rate.toJSON(),
-      hotspots: [...this.hotspots],
-      hotspotsAt: this.hotspotsAt,
+      hotspots: this.hotspots.toJSON(),
+      hotspotsAt: this.hotspots.computedAt,
       recent: this.o.unshipped.records(),
       dispatch: this.dispatch.toJSON(),
     }
@@ -847,8 +761,7 @@ export class IncidentService {
     this.plans.restore(j.defs)
     this.board.restore(j.plans, (id) => this.plans.get(id) !== undefined)
     this.rate.load(j.rate)
-    if (Array.isArray(j.hotspots)) this.hotspots = new Map(j.hotspots)
-    this.hotspotsAt = typeof j.hotspotsAt === 'number' ? j.hotspotsAt : null
+    this.hotspots.restore(j.hotspots, j.hotspotsAt)
     if (Array.isArray(j.recent)) for (const r of j.recent) this.o.unshipped.add(r)
     this.dispatch.restore(j.dispatch)
   }
