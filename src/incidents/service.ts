@@ -15,10 +15,9 @@
 // recent incidents (snapshot()/restoreState() travel in the fleet snapshot). What they cause is
 // returned as effects for the partitions' owners, never published, journaled or written here.
 // Parts with one job each live beside it: incident-records.ts (journaling incidents, reading them
-// back), rate-window.ts (the incident-rate window and its rebuild), live-hotspots.ts (hotspots).
-import { readFileSync, existsSync } from 'node:fs'
-import { ensurePrivateDir, writePrivateFileAtomic } from '../private-files.js'
-import { join } from 'node:path'
+// back), rate-window.ts (the incident-rate window and its rebuild), live-hotspots.ts (hotspots),
+// emergency-plans.ts (plan definitions, activations and plan events), incident-dispatch.ts
+// (assignments and closing), state-files.ts (the state files).
 import type { Logger } from 'pino'
 import type { Deployment } from '../rules/deployment.js'
 import type { RuleEngine } from '../rules/engine.js'
@@ -29,24 +28,23 @@ import { parseIncident, type Incident, type IncidentInput } from './incident.js'
 import { PatrolLevels, type LevelChange } from './levels.js'
 import { LevelSuggestions, SuggestionError, type ClosedSuggestion, type LevelSuggestion } from './level-suggestions.js'
 import { coverageOverrides } from './overrides.js'
-import { PlanBoard, placeCheckpoint, type PlanSpec, type UnitPosition } from './plans.js'
-import { PlanCatalogue, type PlanVersion } from './plan-catalogue.js'
-import { parsePlanBody } from './plan-body.js'
+import { PlanError, type Activation, type PlanBoard, type PlanSpec, type UnitPosition } from './plans.js'
+import type { PlanCatalogue, PlanVersion } from './plan-catalogue.js'
+import { EmergencyPlans } from './emergency-plans.js'
+import { IncidentDispatch } from './incident-dispatch.js'
+import { StateFiles } from './state-files.js'
 import { RateWindow } from './rate-window.js'
 import { LiveHotspots } from './live-hotspots.js'
 import { IncidentRecords, INCIDENTS_PER_RECORD } from './incident-records.js'
-import { etaSeconds, searchUnits, type Candidate, type Proposal } from './resource-search.js'
+import { searchUnits, type Candidate, type Proposal } from './resource-search.js'
 import type { IncidentQuery, IncidentRow, IncidentStore } from './incident-store.js'
 import type { UnshippedIncidents } from './unshipped.js'
 import type { IncidentJournal, IncidentRecord } from './incident-journal.js'
 import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 import { LevelError } from './levels.js'
-import { PlanError } from './plans.js'
 import type { AlertEvent } from '../rules/alert-event.js'
-import { checkpointAlertsOfDeactivation, checkpointAlertsOfTick, reconcileCheckpointAlerts } from './checkpoint-alerts.js'
-import { DispatchBoard, DispatchError, type AssignInput, type Assignment, type DispatchState } from './dispatch.js'
-import { assignedEvent, closedEvent, type DispatchTarget } from './dispatch-events.js'
-import { haversineM } from '../geo/distance.js'
+import { reconcileCheckpointAlerts } from './checkpoint-alerts.js'
+import { DispatchError, type Assignment, type DispatchBoard, type DispatchState } from './dispatch.js'
 import { noEffects, type HotspotZones, type IncidentCommand, type IncidentEffects, type IncidentOutcome, type ZonedIncident } from './commands.js'
 
 /** Cluster mode: incidents applied within this long are answered from memory (ClickHouse has them by then). */
@@ -110,11 +108,14 @@ export class IncidentService {
   /** The plans that can be activated (config + run-time versions). */
   readonly plans: PlanCatalogue
   /** Incidents' assignments and open/closed status (dispatch.ts); persisted as dispatch.json. */
-  readonly dispatch = new DispatchBoard()
+  readonly dispatch: DispatchBoard
   private readonly o: IncidentServiceOptions
+  private readonly files: StateFiles
   private readonly rate: RateWindow
   private readonly hotspots: LiveHotspots
   private readonly records: IncidentRecords
+  private readonly emergency: EmergencyPlans
+  private readonly dispatcher: IncidentDispatch
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
   /** Cluster mode, while a record is applied: what it caused (else events are published). */
@@ -127,21 +128,32 @@ export class IncidentService {
     this.o = o
     this.texts = o.texts ?? DEFAULT_INCIDENT_TEXTS
     this.levels = new PatrolLevels(o.setup.ladder, o.setup.baseLevels)
-    this.board = new PlanBoard((d, kind) => etaSeconds(d, kind, o.setup.search), this.texts)
-    this.plans = new PlanCatalogue(o.setup.plans)
+    const cluster = o.cluster
+    const toLog = cluster === undefined ? {} : { toLog: (cmd: IncidentCommand) => this.throughLog(cluster, cmd) }
+    this.files = new StateFiles({ dir: o.dir, logger: o.logger, persist: cluster === undefined })
+    this.emergency = new EmergencyPlans({
+      setup: o.setup, alertBook: o.rules, texts: this.texts, files: this.files, journal: o.journal, now: o.now, logger: o.logger, publish: o.publish,
+      raise: (alerts) => this.raise(alerts), search: (lat, lon, now, k, exclude) => this.search(lat, lon, now, k, exclude),
+      positions: (now) => this.positions(now), track: (p) => this.track(p), effects: () => this.sink, ...toLog,
+    })
+    this.board = this.emergency.board
+    this.plans = this.emergency.catalogue
     this.rate = new RateWindow({ spec: o.setup.rate, store: o.store, unshipped: o.unshipped, now: o.now, logger: o.logger, track: (p) => this.track(p) })
     const zoneCells = o.dep.zones.map((z) => ({ id: z.id, resolution: z.resolution, cells: new Set(z.coverage.cells) }))
-    const cluster = o.cluster
     this.hotspots = new LiveHotspots({ spec: o.setup.hotspots, zoneCells, store: o.store, now: o.now, logger: o.logger, ...(cluster === undefined ? {} : { toLog: (zones, at) => cluster.hotspots(zones, at) }) })
     this.records = new IncidentRecords({ store: o.store, journal: o.journal, unshipped: o.unshipped, logger: o.logger })
+    this.dispatcher = new IncidentDispatch({
+      rules: o.rules, known: (id) => o.dep.units.has(id), search: o.setup.search, texts: this.texts, files: this.files, now: o.now,
+      incident: (id) => this.incident(id), emit: (e) => this.emit(e), ...toLog,
+    })
+    this.dispatch = this.dispatcher.board
     o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots.current(), o.setup.hotspots.maxIntervalMs))
     if (o.cluster !== undefined) return
-    ensurePrivateDir(o.dir)
-    this.levels.restore(this.read('levels.json'))
-    this.suggestions.restore(this.read('level-suggestions.json'), (s) => this.suggestionValid(s))
-    this.plans.restore(this.read('plan-defs.json'))
-    this.board.restore(this.read('plans.json'), (id) => this.plans.get(id) !== undefined)
-    this.dispatch.restore(this.read('dispatch.json'))
+    this.files.prepare()
+    this.levels.restore(this.files.read('levels.json'))
+    this.suggestions.restore(this.files.read('level-suggestions.json'), (s) => this.suggestionValid(s))
+    this.emergency.load()
+    this.dispatcher.load()
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
     o.unshipped.on('shipped', () => void this.recomputeHotspots())
   }
@@ -171,23 +183,6 @@ export class IncidentService {
   reconcileAlerts(now: number = this.o.now()): void {
     if (this.o.cluster !== undefined) return
     this.raise(reconcileCheckpointAlerts(this.o.rules, this.board, now))
-  }
-
-  private read(name: string): unknown {
-    const p = join(this.o.dir, name)
-    if (!existsSync(p)) return null
-    try {
-      return JSON.parse(readFileSync(p, 'utf8'))
-    } catch {
-      this.o.logger.warn({ file: p }, 'Incidents state file is unreadable; starting without it.')
-      return null
-    }
-  }
-
-  /** Levels and active plans: replaced atomically and fsynced (0600), like every state file. */
-  private write(name: string, value: unknown): void {
-    if (this.o.cluster !== undefined) return
-    writePrivateFileAtomic(join(this.o.dir, name), JSON.stringify(value))
   }
 
   zoneOf(lat: number, lon: number): string | null {
@@ -305,7 +300,7 @@ export class IncidentService {
     if (rate.autoApply) this.setLevelAt(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs }, now)
     else {
       this.suggestions.add({ id: suggestionId, zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, at: now })
-      this.write('level-suggestions.json', this.suggestions.toJSON())
+      this.files.write('level-suggestions.json', this.suggestions.toJSON())
     }
   }
 
@@ -347,9 +342,9 @@ export class IncidentService {
   }
 
   private levelChanged(c: LevelChange): void {
-    this.write('levels.json', this.levels.toJSON())
+    this.files.write('levels.json', this.levels.toJSON())
     // A zone at or above a suggested level needs the suggestion no more.
-    if (this.suggestions.settle((s) => this.suggestionReached(s, c.at), c.at).length > 0) this.write('level-suggestions.json', this.suggestions.toJSON())
+    if (this.suggestions.settle((s) => this.suggestionReached(s, c.at), c.at).length > 0) this.files.write('level-suggestions.json', this.suggestions.toJSON())
     this.emit({
       id: `patrol_level.${c.zoneId}.${c.at}.${c.to}`,
       type: 'patrol_level.changed',
@@ -387,7 +382,7 @@ export class IncidentService {
     const change = this.levels.set(s.zoneId, s.to, { reason, by: o.by, expiresAt: o.expiresAt }, now)
     const closed = this.suggestions.resolve(id, 'accepted', o.by, null, now)
     if (change !== null) this.levelChanged(change)
-    this.write('level-suggestions.json', this.suggestions.toJSON())
+    this.files.write('level-suggestions.json', this.suggestions.toJSON())
     return { suggestion: closed, change }
   }
 
@@ -399,7 +394,7 @@ export class IncidentService {
 
   private dismissAt(id: string, o: { by: string; reason: string | null }, now: number): ClosedSuggestion {
     const c = this.suggestions.resolve(id, 'dismissed', o.by, o.reason, now)
-    this.write('level-suggestions.json', this.suggestions.toJSON())
+    this.files.write('level-suggestions.json', this.suggestions.toJSON())
     this.emit({
       id: `${id}.dismissed`,
       type: 'patrol_level.suggestion_dismissed',
@@ -416,8 +411,8 @@ export class IncidentService {
     return this.texts.locale === 'en' ? zoneId : (this.o.dep.zonesById.get(zoneId)?.name ?? zoneId)
   }
 
-  planSpecs() {
-    return this.plans.list().map((p) => p.spec)
+  planSpecs(): PlanSpec[] {
+    return this.emergency.specs()
   }
 
   /**
@@ -425,113 +420,33 @@ export class IncidentService {
    * picked here, where the request came in, and travel in the command, so every engine applies the
    * same choice.
    */
-  async activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }) {
-    const spec = this.plans.get(planId)
-    if (spec === undefined) return null
-    const now = this.o.now()
-    const picked = this.pickNearest(spec, o.centre, now)
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_on', planId, ...o, ...(picked === undefined ? {} : { picked }) }) as Promise<ReturnType<PlanBoard['activate']>['activation'] | null>
-    const r = this.board.activate(spec, { ...o, ...(picked === undefined ? {} : { picked }) }, now)
-    await this.planEvents(r.events)
-    return r.activation
-  }
-
-  /**
-   * For each `nearest: N` checkpoint, the N nearest available units (live, not committed to an
-   * active plan, not already responsible in this plan), checkpoint by checkpoint in the plan's
-   * order. Undefined when the plan has none, or when its positions cannot be placed (no centre:
-   * the activation is refused anyway).
-   */
-  private pickNearest(spec: PlanSpec, centre: { lat: number; lon: number } | null, now: number): string[][] | undefined {
-    if (!spec.checkpoints.some((c) => c.nearest !== undefined)) return undefined
-    if (centre === null && spec.checkpoints.some((c) => c.lat === undefined || c.lon === undefined)) return undefined
-    const taken = new Set(spec.checkpoints.flatMap((c) => c.units))
-    return spec.checkpoints.map((cp) => {
-      if (cp.nearest === undefined) return []
-      const at = placeCheckpoint(cp, centre)
-      const units = this.search(at.lat, at.lon, now, cp.nearest, taken).map((p) => p.unitId)
-      for (const u of units) taken.add(u)
-      return units
-    })
+  activate(planId: string, o: { by: string; incidentId: string | null; centre: { lat: number; lon: number } | null }): Promise<Activation | null> {
+    return this.emergency.activate(planId, o)
   }
 
   /** Creates (`create`) or replaces a plan from an API body; resolves with the new version (PlanError rejects it). */
-  async definePlan(body: unknown, mode: 'create' | 'replace', by: string, planId?: string): Promise<PlanVersion> {
-    const spec = parsePlanBody(body, this.o.setup.planContext, planId)
-    const source = { ...(body as Record<string, unknown>), id: spec.id }
-    const cmd: IncidentCommand = { op: 'plan_define', mode, spec, source, by }
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, cmd) as Promise<PlanVersion>
-    return this.applyDefine(cmd, this.o.now())
+  definePlan(body: unknown, mode: 'create' | 'replace', by: string, planId?: string): Promise<PlanVersion> {
+    return this.emergency.define(body, mode, by, planId)
   }
 
   /** Deletes a plan (refused while active); resolves with the deletion's version. */
-  async deletePlan(planId: string, by: string): Promise<PlanVersion> {
-    const cmd: IncidentCommand = { op: 'plan_delete', planId, by }
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, cmd) as Promise<PlanVersion>
-    return this.applyDefine(cmd, this.o.now())
-  }
-
-  /** Both ops checked against the board at apply time (log order in cluster mode). */
-  private applyDefine(cmd: Extract<IncidentCommand, { op: 'plan_define' | 'plan_delete' }>, now: number): PlanVersion {
-    const id = cmd.op === 'plan_define' ? cmd.spec.id : cmd.planId
-    if (this.board.get(id) !== undefined && (cmd.op === 'plan_delete' || cmd.mode === 'replace')) {
-      throw new PlanError('conflict', `plan ${id} is active: stand it down (POST /api/v1/plans/${id}/deactivate) before ${cmd.op === 'plan_delete' ? 'deleting' : 'changing'} it`)
-    }
-    const v = cmd.op === 'plan_delete' ? this.plans.remove(id, cmd.by, now)
-      : cmd.mode === 'create' ? this.plans.create(cmd.spec, cmd.source, cmd.by, now) : this.plans.replace(cmd.spec, cmd.source, cmd.by, now)
-    this.write('plan-defs.json', this.plans.toJSON())
-    return v
+  deletePlan(planId: string, by: string): Promise<PlanVersion> {
+    return this.emergency.remove(planId, by)
   }
 
   /** Resolves once its plan events are journaled (PlanError rejects it). */
-  async deactivate(planId: string, by: string) {
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'plan_off', planId, by }) as Promise<ReturnType<PlanBoard['deactivate']>['activation']>
-    const now = this.o.now()
-    const r = this.board.deactivate(planId, by, now)
-    this.raise(checkpointAlertsOfDeactivation(this.o.rules, r.activation, by, now))
-    await this.planEvents(r.events)
-    return r.activation
+  deactivate(planId: string, by: string): Promise<Activation> {
+    return this.emergency.deactivate(planId, by)
   }
 
-  planStatus(planId: string) {
-    const now = this.o.now()
-    return this.board.status(planId, now, this.positions(now))
-  }
-
-  /**
-   * Journals plan events (the `plan_events` rows), then publishes them, like alert transitions; at
-   * once when the append did not have to wait. The board changed already: a journal failure is
-   * logged and the events are delivered all the same.
-   */
-  private planEvents(events: OutboundEvent[]): void | Promise<void> {
-    if (events.length === 0) return undefined
-    if (this.sink !== null) {
-      this.sink.events.push(...events)
-      this.sink.planEvents.push(...events)
-      return undefined
-    }
-    this.write('plans.json', this.board.toJSON())
-    const failed = (err: unknown) => this.o.logger.error({ err: (err as Error).message, events: events.map((e) => e.id) }, 'Plan events could not be journaled (they will be missing from plan_events); delivering them anyway.')
-    const publish = () => { for (const e of events) this.o.publish(e) }
-    let done: void | Promise<void>
-    try {
-      done = this.o.journal.planEvents(events)
-    } catch (err) {
-      failed(err)
-      done = undefined
-    }
-    if (done === undefined) return publish()
-    return this.track(done.then(publish, (err: unknown) => { failed(err); publish() }))
+  planStatus(planId: string): ReturnType<PlanBoard['status']> {
+    return this.emergency.status(planId)
   }
 
   /** Per rule tick: level expiries, plan tracking. */
   tick(now: number): void {
     for (const c of this.levels.expire(now)) this.levelChanged(c)
-    if (this.board.list().length === 0) return
-    const events = this.board.tick(now, this.positions(now))
-    const alerts = checkpointAlertsOfTick(this.o.rules, this.board, events)
-    void this.planEvents(events)
-    this.raise(alerts)
+    this.emergency.tick(now)
   }
 
   /** Units not available: manning an active plan or assigned to an open incident. */
@@ -541,8 +456,7 @@ export class IncidentService {
 
   /** An incident's assignments and status (open with none when it never had any). */
   dispatchOf(incidentId: string): Omit<DispatchState, 'incidentId'> {
-    const { incidentId: _id, ...rest } = this.dispatch.view(incidentId)
-    return rest
+    return this.dispatcher.view(incidentId)
   }
 
   /**
@@ -550,48 +464,13 @@ export class IncidentService {
    * there is no such incident. DispatchError rejects it (unregistered unit, closed incident, unit
    * on another open incident). Cluster mode: through the log.
    */
-  async assign(incidentId: string, units: readonly string[], o: { by: string; note: string }): Promise<{ state: DispatchState; added: Assignment[] } | null> {
-    const inc = await this.incident(incidentId)
-    if (inc === null) return null
-    const target = targetOf(inc)
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'assign', incident: target, units: [...units], ...o }) as Promise<{ state: DispatchState; added: Assignment[] }>
-    return this.assignAt(target, units, o, this.o.now())
+  assign(incidentId: string, units: readonly string[], o: { by: string; note: string }): Promise<{ state: DispatchState; added: Assignment[] } | null> {
+    return this.dispatcher.assign(incidentId, units, o)
   }
 
   /** Closes an incident with its outcome (incident.closed); null when there is no such incident. */
-  async close(incidentId: string, outcome: string, by: string): Promise<DispatchState | null> {
-    const inc = await this.incident(incidentId)
-    if (inc === null) return null
-    const target = targetOf(inc)
-    if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'close', incident: target, outcome, by }) as Promise<DispatchState>
-    return this.closeAt(target, outcome, by, this.o.now())
-  }
-
-  private assignAt(inc: DispatchTarget, units: readonly string[], o: { by: string; note: string }, now: number): { state: DispatchState; added: Assignment[] } {
-    const input: AssignInput[] = units.map((unitId) => {
-      const u = this.o.rules.unit(unitId, now)
-      if (u === undefined || u.lastFix === null || u.silent) return { unitId, distanceM: null, etaS: null }
-      const d = haversineM(inc.lat, inc.lon, u.lastFix.lat, u.lastFix.lon)
-      return { unitId, distanceM: Math.round(d), etaS: etaSeconds(d, u.kind, this.o.setup.search) }
-    })
-    const r = this.dispatch.assign(inc.id, input, { ...o, known: (id) => this.o.dep.units.has(id) }, now)
-    if (r.added.length > 0) {
-      this.dispatchChanged(now)
-      this.emit(assignedEvent(inc, r.state, r.added, o, now, this.texts))
-    }
-    return r
-  }
-
-  private closeAt(inc: DispatchTarget, outcome: string, by: string, now: number): DispatchState {
-    const state = this.dispatch.close(inc.id, outcome, by, now)
-    this.dispatchChanged(now)
-    this.emit(closedEvent(inc, state, { outcome, by }, now, this.texts))
-    return state
-  }
-
-  private dispatchChanged(now: number): void {
-    this.dispatch.prune(now)
-    this.write('dispatch.json', this.dispatch.toJSON())
+  close(incidentId: string, outcome: string, by: string): Promise<DispatchState | null> {
+    return this.dispatcher.close(incidentId, outcome, by)
   }
 
   // Cluster mode from here on.
@@ -669,26 +548,15 @@ export class IncidentService {
     switch (cmd.op) {
       case 'create': return this.applyCreate(cmd, now)
       case 'level': return this.setLevelAt(cmd.zoneId, cmd.level, cmd, now)
-      case 'plan_on': {
-        const spec = this.plans.get(cmd.planId)
-        if (spec === undefined) throw new PlanError('not_found', `no plan ${cmd.planId} (deleted meanwhile, or not in this engine's configuration: run one configuration across the cluster)`)
-        const r = this.board.activate(spec, cmd, now)
-        void this.planEvents(r.events)
-        return r.activation
-      }
-      case 'plan_off': {
-        const r = this.board.deactivate(cmd.planId, cmd.by, now)
-        void this.planEvents(r.events)
-        this.raise(checkpointAlertsOfDeactivation(this.o.rules, r.activation, cmd.by, now))
-        return r.activation
-      }
+      case 'plan_on': return this.emergency.applyOn(cmd, now)
+      case 'plan_off': return this.emergency.applyOff(cmd, now)
       case 'suggestion_accept': return this.acceptAt(cmd.id, cmd, now)
       case 'suggestion_dismiss': return this.dismissAt(cmd.id, cmd, now)
       case 'plan_define':
       case 'plan_delete':
-        return this.applyDefine(cmd, now)
-      case 'assign': return this.assignAt(cmd.incident, cmd.units, cmd, now)
-      case 'close': return this.closeAt(cmd.incident, cmd.outcome, cmd.by, now)
+        return this.emergency.applyDefine(cmd, now)
+      case 'assign': return this.dispatcher.assignAt(cmd.incident, cmd.units, cmd, now)
+      case 'close': return this.dispatcher.closeAt(cmd.incident, cmd.outcome, cmd.by, now)
     }
   }
 
@@ -758,8 +626,7 @@ export class IncidentService {
     if (typeof j !== 'object' || j === null || j.v !== 1) return
     this.levels.restore(j.levels)
     this.suggestions.restore(j.suggestions, (s) => this.suggestionValid(s))
-    this.plans.restore(j.defs)
-    this.board.restore(j.plans, (id) => this.plans.get(id) !== undefined)
+    this.emergency.restore(j.defs, j.plans)
     this.rate.load(j.rate)
     this.hotspots.restore(j.hotspots, j.hotspotsAt)
     if (Array.isArray(j.recent)) for (const r of j.recent) this.o.unshipped.add(r)
@@ -778,8 +645,6 @@ export interface SuggestionAccepted {
   suggestion: ClosedSuggestion
   change: LevelChange | null
 }
-/** What dispatch needs of a stored incident (its zone '' outside every zone). */
-const targetOf = (inc: IncidentRow): DispatchTarget => ({ id: inc.id, lat: inc.lat, lon: inc.lon, zone: inc.zone === '' ? null : inc.zone })
 
 /** The incidents' part of cluster mode's fleet snapshot. */
 export interface IncidentsSnapshot {
