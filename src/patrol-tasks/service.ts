@@ -10,6 +10,7 @@
 // node: the engine's state file, state-file.ts) at once when a task is assigned, ends or is
 // cancelled and on a dismissal, and at the next tick when a fix only visited cells; `restored`
 // is what was saved last, taken back at construction. No I/O besides the callbacks.
+import type { TaskWire } from '../wire/patrol-tasks.js'
 import type { Fix } from '../decode/fix.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Candidate } from '../incidents/resource-search.js'
@@ -17,7 +18,7 @@ import type { StaleCell } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
 import type { OverdueCell } from './cell-clusters.js'
 import type { PatrolTasksSetup } from './compile.js'
-import type { PatrolTask, TaskStatus } from './patrol-task.js'
+import type { PatrolTask } from './patrol-task.js'
 import type { MakeUpProposal } from './proposals.js'
 import { TaskBoard, type BoardError, type BoardState, type ZoneGap } from './task-board.js'
 
@@ -45,20 +46,8 @@ export interface PatrolTaskDeps {
   restored?: unknown
 }
 
-export interface TaskView {
-  id: string
-  zoneId: string
-  unitId: string
-  by: 'dispatcher' | 'auto'
-  assignedAt: number
-  etaS: number
-  status: TaskStatus
-  visited: number
-  total: number
-  startedAt: number | null
-  endedAt: number | null
-  cells: Array<{ cell: string; lat: number; lon: number; visitedAt: number | null }>
-}
+/** A task as the API sends it (the wire schema's shape). */
+export type TaskView = TaskWire
 
 export class PatrolTaskService {
   readonly board: TaskBoard

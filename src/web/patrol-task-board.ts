@@ -6,32 +6,11 @@
 // dismiss, cancel) are the API's routes; the board is read again after each. A deployment without
 // make-up patrols (no rules, cluster mode: 503) simply shows none.
 import { api } from './api.js'
+import type { ProposalWire, TaskWire } from '../wire/patrol-tasks.js'
 
-export interface BoardCell { cell: string; lat: number; lon: number }
-export interface ProposalUnit { id: string; name: string; kind: string; distanceM: number; etaS: number }
-export interface Proposal {
-  id: string
-  zoneId: string
-  cells: Array<BoardCell & { lastVisit: number | null; priority: boolean }>
-  priorityCells: number
-  unit: ProposalUnit | null
-  routeM: number
-}
-export type TaskStatus = 'assigned' | 'started' | 'completed' | 'abandoned' | 'expired' | 'cancelled'
-export interface Task {
-  id: string
-  zoneId: string
-  unitId: string
-  by: 'dispatcher' | 'auto'
-  assignedAt: number
-  etaS: number
-  status: TaskStatus
-  visited: number
-  total: number
-  startedAt: number | null
-  endedAt: number | null
-  cells: Array<BoardCell & { visitedAt: number | null }>
-}
+/** A make-up proposal and a task as GET /api/v1/patrol-tasks sends them (the wire schema's shapes). */
+export type Proposal = ProposalWire
+export type Task = TaskWire
 
 /** How often the board is re-read (proposals move with the units). */
 export const BOARD_POLL_MS = 3000
