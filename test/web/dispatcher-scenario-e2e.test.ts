@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { rows } from '../helpers/clickhouse.js'
 import { consoleTokens, logIn, openConsole, requireChromium } from '../helpers/browser.js'
-import { apiCall, startConsole } from '../helpers/console.js'
+import { apiCall, startConsole, pickOnMap, type ConsoleProbe } from '../helpers/console.js'
 
 requireChromium(t, "the dispatcher scenario's browser test")
 
@@ -39,7 +39,7 @@ t.teardown(() => pub.end(true))
 
 const call = <T>(method: string, path: string, token = OPERATE, body?: unknown) => apiCall<T>(h.httpUrl, token, method, path, body)
 const get = <T>(path: string) => call<T>('GET', path, READ)
-type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
+type Probe = ConsoleProbe
 type Incident = { status: string; type: string; priority: number; outcome: string | null; assignments: Array<{ unitId: string }> }
 type Alert = { id: string; kind: string; state: string; subject: string; acknowledgedBy: string | null; ackNote: string | null }
 
@@ -62,15 +62,7 @@ t.test('log in with the operate token', async (t) => {
 })
 
 t.test('record a robbery by clicking the map', async (t) => {
-  await page.evaluate(([lat, lon]) => (window as unknown as { hexpatrol: Probe }).hexpatrol.map.focus(lat!, lon!, 15), [SCENE.lat, SCENE.lon])
-  await page.check('#incident-pick')
-  const at = await page.evaluate(([lat, lon]) => {
-    const m = (window as unknown as { hexpatrol: Probe }).hexpatrol.map
-    const p = m.map.latLngToContainerPoint(m.at(lat!, lon!))
-    const r = m.map.getContainer().getBoundingClientRect()
-    return { x: r.left + p.x, y: r.top + p.y }
-  }, [SCENE.lat, SCENE.lon])
-  await page.mouse.click(at.x, at.y)
+  await pickOnMap(page, SCENE.lat, SCENE.lon)
   const [lat, lon] = (await page.inputValue('#incident-coords')).split(',').map(Number)
   t.ok(Math.abs(lat! - SCENE.lat) < 0.0005 && Math.abs(lon! - SCENE.lon) < 0.0005, 'the click gave the scene')
   await page.selectOption('#incident-type', 'robbery')

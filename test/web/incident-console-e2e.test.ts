@@ -7,7 +7,7 @@ import t from 'tap'
 import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
 import { consoleTokens, logIn, requireChromium, signIn } from '../helpers/browser.js'
-import { apiCall, startConsole } from '../helpers/console.js'
+import { apiCall, startConsole, pickOnMap, type ConsoleProbe } from '../helpers/console.js'
 
 requireChromium(t, "the dispatch console's browser test")
 
@@ -28,7 +28,7 @@ const pub = await connect(h.mqttUrl, { clientId: 'incident-console-e2e' })
 t.teardown(() => pub.end(true))
 
 const get = <T>(path: string) => apiCall<T>(h.httpUrl, OPERATE, 'GET', path)
-type Probe = { map: { map: { latLngToContainerPoint(ll: unknown): { x: number; y: number }; getContainer(): HTMLElement }; at(lat: number, lon: number): unknown; focus(lat: number, lon: number, zoom?: number): void }; incidentLines(id: string): number }
+type Probe = ConsoleProbe
 
 const now = Date.now()
 for (const [unit, lat, lon] of [['V-1', SCENE.lat - 0.003, SCENE.lon], ['V-2', SCENE.lat + 0.006, SCENE.lon - 0.006]] as const) {
@@ -43,15 +43,7 @@ let id = ''
 
 t.test('record by a map click, see the candidates, assign one: a line to the scene', async (t) => {
   await page.waitForSelector('#incident-record #incident-submit')
-  await page.evaluate(([lat, lon]) => (window as unknown as { hexpatrol: Probe }).hexpatrol.map.focus(lat!, lon!, 15), [SCENE.lat, SCENE.lon])
-  await page.check('#incident-pick')
-  const at = await page.evaluate(([lat, lon]) => {
-    const m = (window as unknown as { hexpatrol: Probe }).hexpatrol.map
-    const p = m.map.latLngToContainerPoint(m.at(lat!, lon!))
-    const r = m.map.getContainer().getBoundingClientRect()
-    return { x: r.left + p.x, y: r.top + p.y }
-  }, [SCENE.lat, SCENE.lon])
-  await page.mouse.click(at.x, at.y)
+  await pickOnMap(page, SCENE.lat, SCENE.lon)
   const coords = await page.inputValue('#incident-coords')
   const [lat, lon] = coords.split(',').map(Number)
   t.ok(Math.abs(lat! - SCENE.lat) < 0.0005 && Math.abs(lon! - SCENE.lon) < 0.0005, `the click gave the scene's coordinates (${coords})`)
