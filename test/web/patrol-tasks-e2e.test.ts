@@ -48,7 +48,9 @@ await logIn(page, h.httpUrl, OPERATE)
 
 let proposalId = ''
 t.test('the zone\'s proposal is listed and drawn, with the nearest unit and its ETA', async (t) => {
-  const li = await page.waitForSelector('#task-proposals li[data-proposal]', { timeout: 60_000 })
+  // A proposal computed before the units' first fixes were taken has no unit yet (data-unit=""):
+  // wait for the one made once they are live, then check which unit it chose.
+  const li = await page.waitForSelector('#task-proposals li[data-proposal]:not([data-unit=""])', { timeout: 60_000 })
   proposalId = (await li.getAttribute('data-proposal')) ?? ''
   t.match(proposalId, /^makeup:g1:/)
   t.equal(await li.getAttribute('data-unit'), 'V-01', 'the nearest free unit by ETA')
