@@ -204,7 +204,8 @@ export class Engine {
   #startStore(): Stop {
     const { config, logger, metrics } = this
     let ch = openClickHouse(config)
-    if (this.#opts.wrapClickHouse !== undefined) ch = { ...ch, client: this.#opts.wrapClickHouse(ch.client) }
+    // Fault injection wraps the HTTP-shaped client, so inserts go through it (not the direct path).
+    if (this.#opts.wrapClickHouse !== undefined) ch = { ...ch, client: this.#opts.wrapClickHouse(ch.client), insertJsonLines: undefined }
     this.#ch = ch
     logger.info({ target: ch.target, where: ch.where, database: ch.database }, 'ClickHouse target.')
     this.#health = new ClickHouseHealth(ch, { config, logger, metrics })
@@ -230,7 +231,7 @@ export class Engine {
       { dir: join(this.dataDir, 'journal'), maxBytes: j.max_bytes, segmentMaxRecords: j.segment_max_records, segmentMaxAgeMs: j.segment_max_age, fsync: j.fsync, fsyncIntervalMs: j.fsync_interval, keepShipped: KEEP_SHIPPED_SEGMENTS, now },
       { logger: logger.child({ component: 'journal' }), metrics },
     )
-    const deliver = createDeliver({ client: ch.client, database: ch.database, instanceId: instance, logger: logger.child({ component: 'sink' }), metrics, now, onHealth: (up) => health.report(up) })
+    const deliver = createDeliver({ client: ch.client, insertJsonLines: ch.insertJsonLines, database: ch.database, instanceId: instance, logger: logger.child({ component: 'sink' }), metrics, now, onHealth: (up) => health.report(up) })
     // Incidents journaled but not in ClickHouse yet (a previous run's pending segments included).
     const unshipped = new UnshippedIncidents()
     for (const seg of journal.pending()) for (const r of readIncidents(journal.readSegment(seg))) unshipped.add(r)

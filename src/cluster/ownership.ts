@@ -6,7 +6,8 @@
 // join). A partition given up that way is handed off first: the lease is kept (and renewed) until
 // the handoff callback finished the partition's work here (its worker's last step and progress
 // marks), then released on the next round, so the new owner starts from this engine's final marks
-// rather than from marks a step behind (which would deliver an alert a second time). The guarantee comes from the leases alone: owns() is true only while we hold the lease and
+// rather than from marks a step behind (which would deliver an alert a second time).
+// The guarantee comes from the leases alone: owns() is true only while we hold the lease and
 // before its fence time, which passes before any other engine may claim the key, so two engines
 // never act for one key, even when their member views disagree or NATS is cut off.
 import type { NatsConnection } from '@nats-io/transport-node'

@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { InsertJsonLines } from './client.js'
 import type { Metrics } from '../../telemetry/metrics.js'
 import { groupByTable, positionTs, rejectRow, type TableName } from '../../journal/record.js'
 import { classifyFailure } from './retry-policy.js'
@@ -12,6 +13,8 @@ import type { BatchStatus } from '../../journal/shipper.js'
 
 export interface DeliverDeps {
   client: ClickHouseClient
+  /** The embedded engine's direct insert (ClickHouseHandle.insertJsonLines); without it, inserts go through `client`. */
+  insertJsonLines?: InsertJsonLines | undefined
   database: string
   /** Distinguishes this data directory's segment ids from any other's (see instance-id.ts). */
   instanceId: string
@@ -38,13 +41,11 @@ export function createDeliver(deps: DeliverDeps) {
   const { client, database, instanceId, logger, metrics } = deps
   const now = deps.now ?? Date.now
 
-  async function insert(table: TableName, rows: string[], token: string): Promise<void> {
-    const started = process.hrtime.bigint()
-    // Rows are already JSON lines in the journal: send them as a raw body (no re-encoding).
+  async function execInsert(table: TableName, body: Buffer, settings: Record<string, string | number>): Promise<void> {
     const res = await client.exec({
       query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
-      values: Readable.from([Buffer.from(rows.join('\n'))], { objectMode: false }),
-      clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, date_time_input_format: 'basic' },
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: settings,
     })
     res.stream.resume()
     await new Promise<void>((resolve, reject) => {
@@ -52,6 +53,15 @@ export function createDeliver(deps: DeliverDeps) {
       res.stream.once('close', resolve)
       res.stream.once('error', reject)
     })
+  }
+
+  async function insert(table: TableName, rows: string[], token: string): Promise<void> {
+    const started = process.hrtime.bigint()
+    // Rows are already JSON lines in the journal: send them as a raw body (no re-encoding).
+    const body = Buffer.from(rows.join('\n'))
+    const settings = { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, date_time_input_format: 'basic' }
+    if (deps.insertJsonLines !== undefined) await deps.insertJsonLines(table, body, settings)
+    else await execInsert(table, body, settings)
     metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9)
     metrics.batchRows.observe({ table }, rows.length)
     metrics.rowsCommitted.inc({ table }, rows.length)

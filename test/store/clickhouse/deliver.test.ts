@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { latLngToCell } from 'h3-js'
 import { validateConfig } from '../../../src/config/load.js'
-import { openClickHouse } from '../../../src/store/clickhouse/client.js'
+import { openClickHouse, rawInserter } from '../../../src/store/clickhouse/client.js'
 import { migrate, schemaStatements, ttlStatements } from '../../../src/store/clickhouse/schema.js'
 import { createDeliver, origin } from '../../../src/store/clickhouse/deliver.js'
 import { classifyFailure } from '../../../src/store/clickhouse/retry-policy.js'
@@ -91,6 +91,40 @@ t.test('bad rows are isolated by bisection and stored as sink_rejected; neighbou
   t.same(origin('{"topic":"a/b"'), { topic: '', unitId: '' }, 'a row that does not parse has no origin')
   t.same(origin('null'), { topic: '', unitId: '' })
   t.equal(await deliver({ id: 4 }, [Buffer.from(badReject)]), 'rejected')
+})
+
+t.test('embedded direct insert (chdb raw insert): a re-sent segment stored once, bad rows isolated', async (t) => {
+  t.ok(ch.insertJsonLines, 'the embedded engine has the direct path')
+  const deliver = createDeliver({ client: ch.client, insertJsonLines: ch.insertJsonLines, database: db, instanceId: 'fedcba9876543210', logger, metrics })
+  const mine = () => rows<{ n: string }>(ch.client, `SELECT count() AS n FROM ${db}.positions WHERE unit_id LIKE 'RAW-%'`).then((r) => Number(r[0]!.n))
+  const now = Date.now()
+  const rec = new RecordBuilder()
+  for (let i = 0; i < 50; i++) rec.add('p', positionRow(fix(`RAW-${i % 5}`, now - 10_000 + i)))
+  t.equal(await deliver({ id: 1 }, [rec.build()]), 'delivered')
+  t.equal(await deliver({ id: 1 }, [rec.build()]), 'delivered', 'a retry after a crash')
+  t.equal(await mine(), 50, 'stored once (insert_deduplication_token honoured)')
+  const beforeRejects = await count(ch.client, db, 'rejects')
+  const good = Array.from({ length: 5 }, (_, i) => positionRow(fix('RAW-9', now - 5000 + i)))
+  const bad = good[0]!.replace(/"lat":[^,]+/, '"lat":"not-a-number"')
+  const text = [...good.slice(0, 2), bad, ...good.slice(2)].map((r) => `p\t${r}\n`).join('')
+  t.equal(await deliver({ id: 2 }, [Buffer.from(text)]), 'delivered')
+  t.equal(await mine(), 55, 'the good neighbours stored')
+  t.equal(await count(ch.client, db, 'rejects'), beforeRejects + 1, 'the bad row in rejects: its parse error was sorted as permanent')
+})
+
+t.test('rawInserter: a failure carries ClickHouse\'s numeric code, so it is sorted like the HTTP path\'s', async (t) => {
+  const calls: unknown[] = []
+  const ok = rawInserter({ rawInsert: async (p) => { calls.push(p) } }, 'hx')
+  await ok('positions', Buffer.from('{}'), { insert_deduplicate: 1 })
+  t.same(calls, [{ table: 'hx.positions', format: 'JSONEachRow', values: Buffer.from('{}'), settings: { insert_deduplicate: 1 } }])
+  const parse = rawInserter({ rawInsert: async () => { throw Object.assign(new Error('Code: 27. Cannot parse input'), { code: 'CHDB_INSERT', clickhouseCode: 27 }) } }, 'hx')
+  const err = await parse('positions', Buffer.from('x'), {}).catch((e: unknown) => e)
+  t.match(err, { message: 'Code: 27. Cannot parse input', code: 27 })
+  t.equal(classifyFailure(err), 'permanent')
+  const odd = rawInserter({ rawInsert: async () => { throw 'gone' } }, 'hx') // eslint-disable-line no-throw-literal
+  const err2 = await odd('positions', Buffer.from('x'), {}).catch((e: unknown) => e)
+  t.match(err2, { message: 'gone' })
+  t.equal(classifyFailure(err2), 'retriable', 'no code: retried')
 })
 
 t.test('alerts, coverage and zone stats rows are valid for their tables', async (t) => {
