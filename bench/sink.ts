@@ -1,6 +1,9 @@
 // ClickHouse insert throughput by batch size on the embedded engine (what journal.segment_max_records
-// defaults to): rows/s for one insert of N position rows, as the sink sends them (raw JSONEachRow
-// with a deduplication token). npx tsx bench/sink.ts
+// defaults to): rows/s and CPU per row (this process, ClickHouse's threads included) for one insert
+// of N position rows, as the sink sends them (JSONEachRow with a deduplication token), through the
+// engine's direct path (chdb's raw insert) beside the HTTP-shaped path a server takes (client.exec;
+// embedded, chdb copies the body into the SQL text). Interleaved, median of 5.
+// npx tsx bench/sink.ts
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +20,11 @@ import { median, table } from './lib/measure.js'
 const config = validateConfig({ data_dir: mkdtempSync(join(tmpdir(), 'hexp-sink-')) })
 const ch = openClickHouse(config)
 await migrate(ch.client, { database: ch.database, ttlDays: 0, rejectsTtlDays: 0 })
-const deliver = createDeliver({ client: ch.client, database: ch.database, instanceId: 'bench000bench000', logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }) })
+const common = { client: ch.client, database: ch.database, logger: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }) }
+const paths = {
+  direct: createDeliver({ ...common, insertJsonLines: ch.insertJsonLines, instanceId: 'bench000bench000' }),
+  exec: createDeliver({ ...common, instanceId: 'bench111bench111' }),
+}
 const now = Date.now()
 let seg = 1
 function records(n: number): Buffer[] {
@@ -32,15 +39,22 @@ function records(n: number): Buffer[] {
 const rows: Array<Array<string | number>> = []
 for (const size of [100, 1000, 5000, 20_000, 50_000, 100_000]) {
   const recs = records(size)
-  const xs: number[] = []
+  const got = { direct: { rate: [] as number[], cpu: [] as number[] }, exec: { rate: [] as number[], cpu: [] as number[] } }
   for (let r = 0; r < 5; r++) {
-    const t0 = performance.now()
-    const status = await deliver({ id: seg++ }, recs)
-    if (status !== 'delivered') throw new Error(status)
-    xs.push(size / ((performance.now() - t0) / 1000))
+    for (const path of ['direct', 'exec'] as const) {
+      const t0 = performance.now()
+      const c0 = process.cpuUsage()
+      const status = await paths[path]({ id: seg++ }, recs)
+      if (status !== 'delivered') throw new Error(status)
+      const c = process.cpuUsage(c0)
+      got[path].rate.push(size / ((performance.now() - t0) / 1000))
+      got[path].cpu.push((c.user + c.system) / size)
+    }
   }
-  rows.push([size, median(xs), (size / median(xs)) * 1000])
+  const d = median(got.direct.rate)
+  const e = median(got.exec.rate)
+  rows.push([size, d, (size / d) * 1000, median(got.direct.cpu).toFixed(1), e, median(got.exec.cpu).toFixed(1), (d / e).toFixed(2)])
 }
 await ch.close()
-console.log(table('Embedded ClickHouse insert of position rows by batch size (median of 5)', ['rows per insert', 'rows/s', 'ms per insert'], rows))
+console.log(table('Embedded ClickHouse insert of position rows by batch size (median of 5, interleaved)', ['rows per insert', 'direct rows/s', 'direct ms per insert', 'direct CPU µs/row', 'exec rows/s', 'exec CPU µs/row', 'direct/exec rate'], rows))
 process.exit(0)
