@@ -126,6 +126,8 @@ export function rememberRejected(u: UnitState, fix: Fix): void {
  * them is the least delayed, so a buffered flush counts once. The median of the last samples
  * ignores isolated glitches (one future-stamped fix, one slow delivery).
  */
+let offsetScratch = new Float64Array(OFFSET_SAMPLES + 1)
+
 export function observeClock(u: UnitState, fix: Fix): void {
   const offset = fix.ts - fix.receivedAt
   const last = u.offsets[u.offsets.length - 1]
@@ -134,8 +136,12 @@ export function observeClock(u: UnitState, fix: Fix): void {
     u.offsets.push({ at: fix.receivedAt, offset })
     if (u.offsets.length > OFFSET_SAMPLES) u.offsets.shift()
   }
-  const sorted = u.offsets.map((o) => o.offset).sort((a, b) => a - b)
-  u.clockOffsetMs = sorted[sorted.length >> 1] as number
+  // Sorted in a reused typed array (numeric order, no comparator, no allocation): this runs per fix.
+  const n = u.offsets.length
+  if (n > offsetScratch.length) offsetScratch = new Float64Array(n) // a longer history restored from a snapshot
+  for (let i = 0; i < n; i++) offsetScratch[i] = u.offsets[i]!.offset
+  const sorted = offsetScratch.subarray(0, n).sort()
+  u.clockOffsetMs = sorted[n >> 1]! + 0 // + 0: -0 (a fix stamped on arrival) reads as 0
 }
 
 /**
