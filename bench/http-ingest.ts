@@ -64,7 +64,7 @@ async function stopChild(c: Child): Promise<void> {
   await exited
 }
 
-type Stats = { accepted: number; cpuUs: number; mainUs: number }
+type Stats = { accepted: number; alerts: number; cpuUs: number; mainUs: number }
 
 const engine = await startChild('engine')
 const bare = await startChild('bare')
@@ -95,7 +95,7 @@ const owntracks = (r: Req): Req => {
   }
 }
 
-interface Run { rps: number; p50: number; p99: number; limited: number; other: number; requests: number; accepted: number; cpuUsPerReq: number; mainUsPerReq: number }
+interface Run { rps: number; p50: number; p99: number; limited: number; other: number; requests: number; accepted: number; alerts: number; cpuUsPerReq: number; mainUsPerReq: number }
 async function cannon(server: Child, setup: (r: Req) => Req): Promise<Run> {
   const before = await server.ask<Stats>('stats')
   const sent = n
@@ -106,7 +106,7 @@ async function cannon(server: Child, setup: (r: Req) => Req): Promise<Run> {
   const answered = r.requests.total
   return {
     rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, limited, other: r.errors + r.non2xx - limited,
-    requests: n - sent, accepted: after.accepted - before.accepted, cpuUsPerReq: answered > 0 ? (after.cpuUs - before.cpuUs) / answered : 0, mainUsPerReq: answered > 0 ? (after.mainUs - before.mainUs) / answered : 0,
+    requests: n - sent, accepted: after.accepted - before.accepted, alerts: after.alerts - before.alerts, cpuUsPerReq: answered > 0 ? (after.cpuUs - before.cpuUs) / answered : 0, mainUsPerReq: answered > 0 ? (after.mainUs - before.mainUs) / answered : 0,
   }
 }
 
@@ -131,11 +131,11 @@ const rows = kinds.map(([k, name]) => {
     name, Math.round(median(o.map((r) => r.accepted / SECONDS))), median(o.map((r) => r.rps)), median(b.map((r) => r.rps)),
     median(ratios).toFixed(2) + (ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : ''),
     `${Math.round(median(o.map((r) => r.cpuUsPerReq)))} (${Math.round(median(o.map((r) => r.mainUsPerReq)))})`, Math.round(median(b.map((r) => r.cpuUsPerReq))),
-    last.p50, last.p99, sum(o, (r) => r.limited), sum(o, (r) => r.other), sum(o, (r) => r.requests), sum(o, (r) => r.accepted),
+    last.p50, last.p99, sum(o, (r) => r.limited), sum(o, (r) => r.other), sum(o, (r) => r.requests), sum(o, (r) => r.accepted), sum(o, (r) => r.alerts),
   ]
 })
 console.log(table(`HTTP ingest, autocannon ${CONNECTIONS} connections × ${SECONDS} s per row, ${ROUNDS} round(s), medians (sample deployment, ${units.length} devices, journal append before every answer; servers in their own processes), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-  ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted'], rows))
+  ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted', 'alert transitions'], rows))
 
 if (PROFILE_DIR !== null) {
   const file = join(PROFILE_DIR, 'engine-rows.cpuprofile')

@@ -3,8 +3,8 @@
 // real engine (sample deployment, `devices` units with device logins, limiters raised out of the
 // way), `bare` a node:http server answering the same bytes without reading them (the ceiling).
 // Talks to the parent over IPC: sends { url, units } once listening; answers 'stats' with
-// { accepted, cpuUs, mainUs } (fixes the engine took over HTTP, CPU time of the whole process and
-// of its main thread so far);
+// { accepted, alerts, cpuUs, mainUs } (fixes the engine took over HTTP, alert transitions raised,
+// CPU time of the whole process and of its main thread so far);
 // 'profile-start' / 'profile-stop <file>' record a CPU profile of the main thread over the rows
 // measured (not the start-up), written to <file>, answered with { profiled }; exits on 'stop'.
 // Usage: http-server-child.ts engine|bare [devices=100]
@@ -74,7 +74,7 @@ if (kind === 'bare') {
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()))
   send({ url: `http://127.0.0.1:${(bare.address() as { port: number }).port}` })
   process.on('message', (m) => {
-    if (m === 'stats') send({ accepted: 0, cpuUs: cpuUs(), mainUs: mainThreadUs() })
+    if (m === 'stats') send({ accepted: 0, alerts: 0, cpuUs: cpuUs(), mainUs: mainThreadUs() })
     if (m === 'stop') bare.close(() => process.exit(0))
   })
 } else {
@@ -94,7 +94,11 @@ if (kind === 'bare') {
   send({ url: engine.httpAddress()!, units: units.map((u) => u.id) })
   process.on('message', (m) => {
     if (m === 'stats') {
-      void engine.metrics.fixesAccepted.get().then((v) => send({ accepted: v.values.filter((x) => x.labels.transport === 'http').reduce((s, x) => s + x.value, 0), cpuUs: cpuUs(), mainUs: mainThreadUs() }))
+      void Promise.all([engine.metrics.fixesAccepted.get(), engine.metrics.alertTransitions.get()]).then(([v, a]) => send({
+        accepted: v.values.filter((x) => x.labels.transport === 'http').reduce((s, x) => s + x.value, 0),
+        alerts: a.values.reduce((s, x) => s + x.value, 0),
+        cpuUs: cpuUs(), mainUs: mainThreadUs(),
+      }))
     }
     if (m === 'stop') void engine.stop().then(() => process.exit(0))
   })
