@@ -17,7 +17,8 @@
 // Parts with one job each live beside it: incident-records.ts (journaling incidents, reading them
 // back), rate-window.ts (the incident-rate window and its rebuild), live-hotspots.ts (hotspots),
 // emergency-plans.ts (plan definitions, activations and plan events), incident-dispatch.ts
-// (assignments and closing), state-files.ts (the state files).
+// (assignments and closing), level-desk.ts (patrol levels and their suggestions), state-files.ts
+// (the state files).
 import type { Logger } from 'pino'
 import type { Deployment } from '../rules/deployment.js'
 import type { RuleEngine } from '../rules/engine.js'
@@ -25,8 +26,9 @@ import type { IncidentsSetup } from './compile.js'
 import type { OutboundEvent } from '../delivery/outbound-event.js'
 import type { Hotspot } from './hotspots.js'
 import { parseIncident, type Incident, type IncidentInput } from './incident.js'
-import { PatrolLevels, type LevelChange } from './levels.js'
-import { LevelSuggestions, SuggestionError, type ClosedSuggestion, type LevelSuggestion } from './level-suggestions.js'
+import type { LevelChange, PatrolLevels } from './levels.js'
+import { SuggestionError, type ClosedSuggestion, type LevelSuggestions } from './level-suggestions.js'
+import { LevelDesk, type SuggestionAccepted } from './level-desk.js'
 import { coverageOverrides } from './overrides.js'
 import { PlanError, type Activation, type PlanBoard, type PlanSpec, type UnitPosition } from './plans.js'
 import type { PlanCatalogue, PlanVersion } from './plan-catalogue.js'
@@ -104,7 +106,7 @@ export class IncidentService {
   readonly levels: PatrolLevels
   readonly board: PlanBoard
   /** Open patrol_level.suggested proposals, for a human to accept or dismiss. */
-  readonly suggestions = new LevelSuggestions()
+  readonly suggestions: LevelSuggestions
   /** The plans that can be activated (config + run-time versions). */
   readonly plans: PlanCatalogue
   /** Incidents' assignments and open/closed status (dispatch.ts); persisted as dispatch.json. */
@@ -116,6 +118,7 @@ export class IncidentService {
   private readonly records: IncidentRecords
   private readonly emergency: EmergencyPlans
   private readonly dispatcher: IncidentDispatch
+  private readonly desk: LevelDesk
   /** ClickHouse work started in the background (hotspots, plan events); idle() waits for it. */
   private readonly pending = new Set<Promise<unknown>>()
   /** Cluster mode, while a record is applied: what it caused (else events are published). */
@@ -127,10 +130,12 @@ export class IncidentService {
   constructor(o: IncidentServiceOptions) {
     this.o = o
     this.texts = o.texts ?? DEFAULT_INCIDENT_TEXTS
-    this.levels = new PatrolLevels(o.setup.ladder, o.setup.baseLevels)
     const cluster = o.cluster
     const toLog = cluster === undefined ? {} : { toLog: (cmd: IncidentCommand) => this.throughLog(cluster, cmd) }
     this.files = new StateFiles({ dir: o.dir, logger: o.logger, persist: cluster === undefined })
+    this.desk = new LevelDesk({ setup: o.setup, texts: this.texts, files: this.files, emit: (e) => this.emit(e), zoneLabel: (z) => this.zoneLabel(z) })
+    this.levels = this.desk.levels
+    this.suggestions = this.desk.suggestions
     this.emergency = new EmergencyPlans({
       setup: o.setup, alertBook: o.rules, texts: this.texts, files: this.files, journal: o.journal, now: o.now, logger: o.logger, publish: o.publish,
       raise: (alerts) => this.raise(alerts), search: (lat, lon, now, k, exclude) => this.search(lat, lon, now, k, exclude),
@@ -150,8 +155,7 @@ export class IncidentService {
     o.rules.setCoverageOverrides(coverageOverrides(this.levels, () => this.hotspots.current(), o.setup.hotspots.maxIntervalMs))
     if (o.cluster !== undefined) return
     this.files.prepare()
-    this.levels.restore(this.files.read('levels.json'))
-    this.suggestions.restore(this.files.read('level-suggestions.json'), (s) => this.suggestionValid(s))
+    this.desk.load()
     this.emergency.load()
     this.dispatcher.load()
     // Incidents journaled during an outage count for hotspots once they reach ClickHouse.
@@ -287,21 +291,8 @@ export class IncidentService {
   }
 
   private watchRate(zoneId: string, id: string, ts: number, now: number): void {
-    const rate = this.o.setup.rate
     const count = this.rate.observe(zoneId, id, ts, now)
-    if (count === null) return
-    const current = this.levels.effective(zoneId, now)
-    const target = this.levels.spec(rate.suggestLevel)!
-    if (current.rank >= target.rank) return
-    const windowH = Math.round(rate.windowMs / 3_600_000)
-    const summary = this.texts.levelSuggested(this.zoneLabel(zoneId), count, windowH, current.name, target.name)
-    const suggestionId = `patrol_level.suggested.${zoneId}.${ts}`
-    this.emit({ id: suggestionId, type: 'patrol_level.suggested', at: now, subject: `zone:${zoneId}`, summary, data: { zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, autoApplied: rate.autoApply } })
-    if (rate.autoApply) this.setLevelAt(zoneId, target.name, { reason: this.texts.levelAutoReason(count, windowH), by: 'hexpatrol', expiresAt: now + rate.autoExpiryMs }, now)
-    else {
-      this.suggestions.add({ id: suggestionId, zoneId, from: current.name, to: target.name, incidents: count, windowMs: rate.windowMs, at: now })
-      this.files.write('level-suggestions.json', this.suggestions.toJSON())
-    }
+    if (count !== null) this.desk.rateReached(zoneId, count, ts, now)
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -332,37 +323,7 @@ export class IncidentService {
    */
   setLevel(zoneId: string, level: string, o: { reason: string; by: string; expiresAt: number | null }): LevelChange | null | Promise<LevelChange | null> {
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'level', zoneId, level, ...o }) as Promise<LevelChange | null>
-    return this.setLevelAt(zoneId, level, o, this.o.now())
-  }
-
-  private setLevelAt(zoneId: string, level: string, o: { reason: string; by: string; expiresAt: number | null }, now: number): LevelChange | null {
-    const change = this.levels.set(zoneId, level, o, now)
-    if (change !== null) this.levelChanged(change)
-    return change
-  }
-
-  private levelChanged(c: LevelChange): void {
-    this.files.write('levels.json', this.levels.toJSON())
-    // A zone at or above a suggested level needs the suggestion no more.
-    if (this.suggestions.settle((s) => this.suggestionReached(s, c.at), c.at).length > 0) this.files.write('level-suggestions.json', this.suggestions.toJSON())
-    this.emit({
-      id: `patrol_level.${c.zoneId}.${c.at}.${c.to}`,
-      type: 'patrol_level.changed',
-      at: c.at,
-      subject: `zone:${c.zoneId}`,
-      summary: this.texts.levelChanged(this.zoneLabel(c.zoneId), c.from, c.to, c.expiresAt, c.by, c.reason),
-      data: { ...c },
-    })
-  }
-
-  private suggestionReached(s: LevelSuggestion, now: number): boolean {
-    const target = this.levels.spec(s.to)
-    return target === undefined || this.levels.effective(s.zoneId, now).rank >= target.rank
-  }
-
-  /** A restored suggestion still fits the configuration (zone and level known). */
-  private suggestionValid(s: LevelSuggestion): boolean {
-    return this.levels.has(s.zoneId) && this.levels.spec(s.to) !== undefined
+    return this.desk.setAt(zoneId, level, o, this.o.now())
   }
 
   /**
@@ -372,38 +333,13 @@ export class IncidentService {
    */
   acceptSuggestion(id: string, o: { by: string; expiresAt: number | null }): SuggestionAccepted | Promise<SuggestionAccepted> {
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'suggestion_accept', id, ...o }) as Promise<SuggestionAccepted>
-    return this.acceptAt(id, o, this.o.now())
-  }
-
-  private acceptAt(id: string, o: { by: string; expiresAt: number | null }, now: number): SuggestionAccepted {
-    const s = this.suggestions.get(id)
-    const reason = `accepted suggestion ${id} (${s.incidents} incidents in ${Math.round(s.windowMs / 60_000)} min)`
-    // Set first: a refused level (an expiry in the past) leaves the suggestion open.
-    const change = this.levels.set(s.zoneId, s.to, { reason, by: o.by, expiresAt: o.expiresAt }, now)
-    const closed = this.suggestions.resolve(id, 'accepted', o.by, null, now)
-    if (change !== null) this.levelChanged(change)
-    this.files.write('level-suggestions.json', this.suggestions.toJSON())
-    return { suggestion: closed, change }
+    return this.desk.acceptAt(id, o, this.o.now())
   }
 
   /** Dismisses an open suggestion (patrol_level.suggestion_dismissed); SuggestionError when unknown or closed. */
   dismissSuggestion(id: string, o: { by: string; reason: string | null }): ClosedSuggestion | Promise<ClosedSuggestion> {
     if (this.o.cluster !== undefined) return this.throughLog(this.o.cluster, { op: 'suggestion_dismiss', id, ...o }) as Promise<ClosedSuggestion>
-    return this.dismissAt(id, o, this.o.now())
-  }
-
-  private dismissAt(id: string, o: { by: string; reason: string | null }, now: number): ClosedSuggestion {
-    const c = this.suggestions.resolve(id, 'dismissed', o.by, o.reason, now)
-    this.files.write('level-suggestions.json', this.suggestions.toJSON())
-    this.emit({
-      id: `${id}.dismissed`,
-      type: 'patrol_level.suggestion_dismissed',
-      at: now,
-      subject: `zone:${c.zoneId}`,
-      summary: this.texts.levelSuggestionDismissed(this.zoneLabel(c.zoneId), c.to, o.by, o.reason),
-      data: { suggestionId: id, zoneId: c.zoneId, from: c.from, to: c.to, by: o.by, reason: o.reason },
-    })
-    return c
+    return this.desk.dismissAt(id, o, this.o.now())
   }
 
   /** A zone as its summaries name it: the id in English (as receivers have parsed it), the name in Chinese. */
@@ -445,7 +381,7 @@ export class IncidentService {
 
   /** Per rule tick: level expiries, plan tracking. */
   tick(now: number): void {
-    for (const c of this.levels.expire(now)) this.levelChanged(c)
+    this.desk.expire(now)
     this.emergency.tick(now)
   }
 
@@ -547,11 +483,11 @@ export class IncidentService {
   private applyCommand(cmd: IncidentCommand, now: number): unknown {
     switch (cmd.op) {
       case 'create': return this.applyCreate(cmd, now)
-      case 'level': return this.setLevelAt(cmd.zoneId, cmd.level, cmd, now)
+      case 'level': return this.desk.setAt(cmd.zoneId, cmd.level, cmd, now)
       case 'plan_on': return this.emergency.applyOn(cmd, now)
       case 'plan_off': return this.emergency.applyOff(cmd, now)
-      case 'suggestion_accept': return this.acceptAt(cmd.id, cmd, now)
-      case 'suggestion_dismiss': return this.dismissAt(cmd.id, cmd, now)
+      case 'suggestion_accept': return this.desk.acceptAt(cmd.id, cmd, now)
+      case 'suggestion_dismiss': return this.desk.dismissAt(cmd.id, cmd, now)
       case 'plan_define':
       case 'plan_delete':
         return this.emergency.applyDefine(cmd, now)
@@ -624,8 +560,7 @@ export class IncidentService {
   restoreState(json: unknown): void {
     const j = json as Partial<IncidentsSnapshot> | null
     if (typeof j !== 'object' || j === null || j.v !== 1) return
-    this.levels.restore(j.levels)
-    this.suggestions.restore(j.suggestions, (s) => this.suggestionValid(s))
+    this.desk.restore(j.levels, j.suggestions)
     this.emergency.restore(j.defs, j.plans)
     this.rate.load(j.rate)
     this.hotspots.restore(j.hotspots, j.hotspotsAt)
@@ -638,12 +573,6 @@ export class IncidentService {
     if (this.hotspotTimer !== null) clearTimeout(this.hotspotTimer)
     this.hotspotTimer = null
   }
-}
-
-/** What accepting a suggestion did: the suggestion as closed, and the level change (null: none needed). */
-export interface SuggestionAccepted {
-  suggestion: ClosedSuggestion
-  change: LevelChange | null
 }
 
 /** The incidents' part of cluster mode's fleet snapshot. */
