@@ -120,17 +120,24 @@ export const consoleTokens = {
 /** What logging in waits for by default: the live stream connected (the console is usable). */
 export const CONSOLE_LIVE = '#conn.live'
 
-/** Logs in on the page already showing the login form; resolves once `until` is on the page. */
-export async function signIn(page: Page, token: string, until = CONSOLE_LIVE): Promise<void> {
+/** How long logging in may take by default before `until` must be on the page. */
+export const LOGIN_TIMEOUT = 30_000
+
+/**
+ * Logs in on the page already showing the login form; resolves once `until` is on the page.
+ * `timeout` is the wait's budget: a test whose first login also waits out the engine's start
+ * (embedded ClickHouse, the first stream snapshot) under a loaded CI gives it more.
+ */
+export async function signIn(page: Page, token: string, until = CONSOLE_LIVE, timeout = LOGIN_TIMEOUT): Promise<void> {
   await page.fill('#login-token', token)
   await page.click('#login-submit')
-  await page.waitForSelector(until, { timeout: 30_000 })
+  await page.waitForSelector(until, { timeout })
 }
 
 /** Opens the map at `origin` on `page` and logs in with `token` (see signIn). */
-export async function logIn(page: Page, origin: string, token: string, until = CONSOLE_LIVE): Promise<void> {
+export async function logIn(page: Page, origin: string, token: string, until = CONSOLE_LIVE, timeout = LOGIN_TIMEOUT): Promise<void> {
   await page.goto(`${origin}/`)
-  await signIn(page, token, until)
+  await signIn(page, token, until, timeout)
 }
 
 /**

@@ -7,9 +7,10 @@ import t, { type Test } from 'tap'
 import type { JSHandle } from 'playwright-core'
 import { cellToBoundary, latLngToCell } from 'h3-js'
 import * as gcoordModule from 'gcoord'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { CONSOLE_LIVE, consoleTokens, logIn, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, 'the GCJ-02 basemap browser test')
 
@@ -20,7 +21,7 @@ const toGcj = (lat: number, lon: number): [number, number] => {
   return [y, x]
 }
 
-const OPERATE = 'op-token-0123456789abcdef'
+const { operate: OPERATE } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 const ZONE = [[117.855, 36.485], [117.865, 36.485], [117.865, 36.495], [117.855, 36.495], [117.855, 36.485]]
 const config = {
@@ -29,16 +30,11 @@ const config = {
   posts: [{ id: 'station-a', name: 'Station A', ...STATION, radius_m: 600 }],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [ZONE] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } }],
   rules: { allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
 const pub = await connect(h.mqttUrl, { clientId: 'basemap-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
 const { page } = s
 
 type LL = { lat: number; lng: number }
@@ -65,11 +61,7 @@ const FIX = { lat: 36.4905, lon: 117.8605 }
 
 t.test('the page is told the datum and draws the unit where gcoord puts it', async (t) => {
   await pub.publishAsync('fleet/P-1/position', JSON.stringify({ ts: Date.now() - 5000, accuracy: 6, ...FIX }), { qos: 1 })
-  await page.goto(`${h.httpUrl}/`)
-  await page.waitForSelector('#login-token')
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', { timeout: 40_000 })
+  await logIn(page, h.httpUrl, OPERATE, CONSOLE_LIVE, 40_000)
   await page.waitForFunction(() => (window as unknown as { hexpatrol: Hx }).hexpatrol.markerOf('P-1') !== null, undefined, { timeout: 15_000 })
   probes = await page.evaluateHandle(() => (window as unknown as { hexpatrol: Hx }).hexpatrol)
   t.equal(await hx((x) => x.map.shift.datum), 'gcj02')
@@ -142,7 +134,7 @@ t.test('a click on the map searches around the WGS-84 point under it; focus cent
 
 t.test('an incident\'s pin is shifted too', async (t) => {
   const SCENE = { lat: 36.4895, lon: 117.8615 }
-  const post = () => fetch(`${h.httpUrl}/api/v1/incidents`, { method: 'POST', headers: { authorization: `Bearer ${OPERATE}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'R-1', type: 'robbery', priority: 1, time: new Date().toISOString(), ...SCENE }) })
+  const post = () => apiCall(h.httpUrl, OPERATE, 'POST', '/api/v1/incidents', { id: 'R-1', type: 'robbery', priority: 1, time: new Date().toISOString(), ...SCENE })
   // ClickHouse (embedded) may still be starting: the route answers 503 until it is ready.
   await waitFor(async () => (await post()).status === 201, 60_000, 500)
   await page.waitForFunction(() => (window as unknown as { hexpatrol: { opsProbe: { incidentAt(id: string): LL | null } } }).hexpatrol.opsProbe.incidentAt('R-1') !== null, undefined, { timeout: 60_000 })

@@ -7,14 +7,14 @@
 // the header links to the newest bulletin only when one is stored; the wall screen, opened with a
 // read token, shows alerts and coverage large and has nothing to press.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { CONSOLE_LIVE, consoleTokens, logIn, requireChromium, signIn } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the console's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'read-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 const config = {
   map: { tiles: { url: 'https://tiles.invalid/{z}/{x}/{y}.png', attribution: 'Test', max_zoom: 18 } },
@@ -29,19 +29,14 @@ const config = {
   ],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5 } }],
   rules: { radius: { dwell: '2s', hysteresis_m: 20, max_accuracy_m: 100 }, allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'wall', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
 const pub = await connect(h.mqttUrl, { clientId: 'console-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
 const { page } = s
 
-const api = async <T>(path: string): Promise<T> => (await fetch(`${h.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATE}` } })).json() as Promise<T>
+const api = async <T>(path: string): Promise<T> => (await apiCall<T>(h.httpUrl, OPERATE, 'GET', path)).body
 const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number }>) => {
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, ...f }), { qos: 1 })
 }
@@ -61,10 +56,7 @@ await send('P-2', Array.from({ length: 5 }, (_, i) => ({ ts: now - 30_000 + i * 
 await waitFor(async () => (await api<{ alerts: Array<{ kind: string }> }>('/api/v1/alerts')).alerts.some((a) => a.kind === 'radius_breach'), 20_000)
 
 t.test('log in as an operator', async (t) => {
-  await page.goto(`${h.httpUrl}/`)
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', { timeout: 40_000 })
+  await logIn(page, h.httpUrl, OPERATE, CONSOLE_LIVE, 40_000)
   await page.waitForSelector('#unit-list li.unit-item[data-unit="P-1"]', { timeout: 10_000 })
   t.pass('the console is up')
 })
@@ -173,10 +165,9 @@ t.test('the wall screen: read token, alerts and coverage large, nothing to press
   const p = await wall.newPage()
   const errors: string[] = []
   p.on('pageerror', (e) => errors.push(e.message))
+  // Opened at the wall view (not logIn's `/`): signing in must bring it back there.
   await p.goto(`${h.httpUrl}/?view=wall`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('#conn.live', { timeout: 40_000 })
+  await signIn(p, READ, CONSOLE_LIVE, 40_000)
   t.equal(new URL(p.url()).search, '?view=wall', 'back on the wall screen after signing in')
   await p.waitForSelector('#alerts li.alert[data-kind="radius_breach"]', { timeout: 10_000 })
   await p.waitForSelector('#zones tr[data-zone="grid-a"]')

@@ -6,13 +6,14 @@
 // (reached / missed), the missed one an alert in the alert panel (checkpoint_missed); labels
 // switch to Chinese; nothing is fetched from outside the machine.
 import t from 'tap'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the map's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
+const { operate: OPERATE } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 const SCENE = { lat: 36.492, lon: 117.865 }
 const M_LAT = 1 / 111_320
@@ -30,22 +31,14 @@ const config = {
     { name: 'North gate', north_m: 500, units: ['V-1'], arrive_within: '10m', radius_m: 80 },
     { name: 'East road', east_m: 700, units: ['V-2'], arrive_within: '3s', radius_m: 80 },
   ] }],
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
 const pub = await connect(h.mqttUrl, { clientId: 'incidents-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
 const { page } = s
 
-const call = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${OPERATE}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: await r.json() as T }
-}
+const call = <T>(method: string, path: string, body?: unknown) => apiCall<T>(h.httpUrl, OPERATE, method, path, body)
 const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number }>) => {
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, speed: 8, ...f }), { qos: 1 })
 }
@@ -71,10 +64,7 @@ const hot = await waitFor(async () => {
 const raised = await call('PUT', '/api/v1/zones/grid-a/level', { level: 'high', reason: 'robbery series' })
 if (raised.status !== 200) throw new Error(`level change refused: ${JSON.stringify(raised.body)}`)
 
-await page.goto(`${h.httpUrl}/`)
-await page.fill('#login-token', OPERATE)
-await page.click('#login-submit')
-await page.waitForSelector('#conn.live', { timeout: 30_000 })
+await logIn(page, h.httpUrl, OPERATE)
 
 t.test('hotspot cells from the hotspots route are shaded on the map', async (t) => {
   await page.waitForFunction((n) => (window as unknown as { hexpatrol: Probe }).hexpatrol.opsProbe.hotspotCount() === n, hot.length, { timeout: 60_000 })

@@ -6,18 +6,17 @@
 // request went anywhere but the engine.
 import t from 'tap'
 import { cellToLatLng, latLngToCell } from 'h3-js'
-import { startEngine, waitFor } from '../helpers/harness.js'
+import { tempDir, waitFor } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, requireChromium, signIn } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/harness.js'
 import { solidPng, tilesCovering, writePmtiles } from '../helpers/pmtiles.js'
 
 requireChromium(t, "the map's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
-const READ = 'read-token-0123456789abcdef'
+const { operate: OPERATE, read: READ } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 // A local PMTiles basemap of the district (one solid colour), served by the engine itself.
 const BASEMAP_RGB: [number, number, number] = [214, 232, 200]
@@ -39,22 +38,14 @@ const config = {
   ],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] }, coverage: { resolution: 9, max_interval: '30m', min_ratio: 0.5, response_radius_m: 800 } }],
   rules: { radius: { dwell: '2s', hysteresis_m: 20, max_accuracy_m: 100 }, allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }, { name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE, HEXP_TEST_READ: READ } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
 const pub = await connect(h.mqttUrl, { clientId: 'map-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
 const { page } = s
 
-const api = async <T>(path: string): Promise<T> => {
-  const r = await fetch(`${h.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATE}` } })
-  return r.json() as Promise<T>
-}
+const api = async <T>(path: string): Promise<T> => (await apiCall<T>(h.httpUrl, OPERATE, 'GET', path)).body
 const send = async (unit: string, fixes: Array<{ ts: number; lat: number; lon: number; speed?: number; battery?: number }>) => {
   for (const f of fixes) await pub.publishAsync(`fleet/${unit}/position`, JSON.stringify({ accuracy: 6, ...f }), { qos: 1 })
 }
@@ -77,9 +68,7 @@ t.test('the page needs a login; a wrong token is refused, a right one opens the 
   await page.click('#login-submit')
   await page.waitForFunction(() => document.querySelector('#login-error')?.textContent !== '')
   t.match(await page.textContent('#login-error'), /refused/)
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', { timeout: 15_000 })
+  await signIn(page, OPERATE)
   t.match(await page.textContent('#user'), /sgt\.wang \(operate\)/)
   const cookies = await s.context.cookies()
   const c = cookies.find((x) => x.name === 'hexpatrol_session')
@@ -204,10 +193,9 @@ t.test('the language switch relabels the page', async (t) => {
 t.test('a read-only session sees the alerts but cannot acknowledge', async (t) => {
   const ctx = await s.browser.newContext()
   const p = await ctx.newPage()
+  // Through /login this time: the page is served there too.
   await p.goto(`${h.httpUrl}/login`)
-  await p.fill('#login-token', READ)
-  await p.click('#login-submit')
-  await p.waitForSelector('li.alert[data-kind="radius_breach"]', { timeout: 15_000 })
+  await signIn(p, READ, 'li.alert[data-kind="radius_breach"]')
   t.equal(await p.$$eval('li.alert button.ack', (b) => b.length), 0)
   await ctx.close()
 })

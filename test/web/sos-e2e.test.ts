@@ -3,13 +3,13 @@
 // banner, and an operator resolves it from the page with a note (refused without one); the API
 // then has it resolved by the session's token name. The texts switch to zh-CN.
 import t from 'tap'
-import { startEngine } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { CONSOLE_LIVE, consoleTokens, logIn, requireChromium } from '../helpers/browser.js'
+import { apiCall, startConsole } from '../helpers/console.js'
 
 requireChromium(t, 'the SOS browser test')
 
-const OPERATE = 'op-token-0123456789abcdef'
+const { operate: OPERATE } = consoleTokens
 const STATION = { lat: 36.49, lon: 117.86 }
 const config = {
   map: { tiles: { url: 'https://tiles.invalid/{z}/{x}/{y}.png', attribution: 'Test', max_zoom: 18 } },
@@ -19,16 +19,11 @@ const config = {
   ],
   posts: [{ id: 'station-a', name: 'Station A', ...STATION, radius_m: 600 }],
   rules: { radius: { dwell: '2s', hysteresis_m: 20, max_accuracy_m: 100 }, allowed_lateness: '0s', tick: '250ms' },
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
 const pub = await connect(h.mqttUrl, { clientId: 'sos-e2e' })
 t.teardown(() => pub.end(true))
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
 const { page } = s
 // Count the tones the page plays (headless Chromium has a working AudioContext, no speakers).
 await page.addInitScript(() => {
@@ -45,14 +40,9 @@ const send = async (unit: string, fixes: Array<Record<string, unknown>>) => {
 }
 
 t.test('an SOS is shown above everything, with a sound, and resolved from the page with a note', async (t) => {
-  await page.goto(`${h.httpUrl}/`)
-  await page.waitForSelector('#login-token')
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-
   // The page has loaded and the live stream is up (an SOS arriving in it is announced; one in the
   // first snapshot is listed). The budget of the two waits this one replaces (ready, then live).
-  await page.waitForSelector('#conn.live', { timeout: 40_000 })
+  await logIn(page, h.httpUrl, OPERATE, CONSOLE_LIVE, 40_000)
   await new Promise((res) => setTimeout(res, 1000))
   const now = Date.now()
   await send('P-1', [{ ts: now - 30_000, lat: STATION.lat, lon: STATION.lon, sos: true }])
@@ -78,8 +68,7 @@ t.test('an SOS is shown above everything, with a sound, and resolved from the pa
   await page.fill(`li.alert[data-alert="${id}"] input.resolve-note`, 'Officer found safe, false alarm')
   await page.click(`li.alert[data-alert="${id}"] button.resolve`)
   await page.waitForSelector(`li.alert[data-alert="${id}"]`, { state: 'detached', timeout: 10_000 })
-  const r = await fetch(`${h.httpUrl}/api/v1/alerts/${id}`, { headers: { authorization: `Bearer ${OPERATE}` } })
-  const a = await r.json() as { state: string; resolvedBy?: string }
+  const { body: a } = await apiCall<{ state: string; resolvedBy?: string }>(h.httpUrl, OPERATE, 'GET', `/api/v1/alerts/${id}`)
   t.equal(a.state, 'resolved', 'the API has it resolved')
   t.equal(h.engine.testHandle().rules!.openAlerts().some((x) => x.id === id), false, 'no longer open in the engine')
 })

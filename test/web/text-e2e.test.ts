@@ -3,13 +3,12 @@
 // tooltips (opened as a hover opens them) and the attribution control show the hostile strings literally, with no element and
 // no style rule made from them.
 import t from 'tap'
-import { startEngine } from '../helpers/harness.js'
 import { connect } from '../helpers/publisher.js'
-import { buildWeb, openPage, requireChromium } from '../helpers/browser.js'
+import { consoleTokens, logIn, requireChromium } from '../helpers/browser.js'
+import { startConsole } from '../helpers/console.js'
 
 requireChromium(t, "the map's browser test")
 
-const OPERATE = 'op-token-0123456789abcdef'
 // Markup, an event handler and a style rule that would hide the map: all must stay characters.
 const UNIT_NAME = '<b id="inj-unit" onmouseover="x()">x</b><style>.leaflet-container{display:none}</style>'
 const POST_NAME = '<img id="inj-post" src="/nope"><i>post</i>'
@@ -21,18 +20,13 @@ const config = {
   units: [{ id: 'P-1', kind: 'vehicle', name: UNIT_NAME, post: 'station-a', zone: 'grid-a' }],
   posts: [{ id: 'station-a', name: POST_NAME, ...POST, radius_m: 300 }],
   zones: [{ id: 'grid-a', name: 'Grid A', geometry: { type: 'Polygon', coordinates: [[[117.845, 36.48], [117.89, 36.48], [117.89, 36.51], [117.845, 36.51], [117.845, 36.48]]] } }],
-  api: { tokens: [{ name: 'sgt.wang', scope: 'operate', token_env: 'HEXP_TEST_OPERATE' }] },
 }
 
-buildWeb()
-const h = await startEngine(config, { env: { HEXP_TEST_OPERATE: OPERATE } })
-t.teardown(() => h.engine.stop())
+const { h, s } = await startConsole(t, config)
+const { page } = s
 const pub = await connect(h.mqttUrl, { clientId: 'text-e2e' })
 t.teardown(() => pub.end(true))
 await pub.publishAsync('fleet/P-1/position', JSON.stringify({ ts: Date.now() - 5000, ...UNIT, accuracy: 5 }), { qos: 1 })
-const s = await openPage(h.httpUrl)
-t.teardown(() => s.close())
-const { page } = s
 
 type Hx = { hexpatrol: { markerOf(id: string): unknown; map: { map: { latLngToContainerPoint(ll: [number, number]): { x: number; y: number }; getContainer(): HTMLElement; setView(ll: [number, number], z: number, o: object): void } } } }
 
@@ -58,11 +52,7 @@ const injected = () => page.evaluate(() => ({
 }))
 
 t.test('log in and wait for the unit on the map', async (t) => {
-  await page.goto(`${h.httpUrl}/`)
-  await page.waitForSelector('#login-token')
-  await page.fill('#login-token', OPERATE)
-  await page.click('#login-submit')
-  await page.waitForSelector('#conn.live', { timeout: 15_000 })
+  await logIn(page, h.httpUrl, consoleTokens.operate)
   await page.waitForFunction(() => (window as unknown as Hx).hexpatrol.markerOf('P-1') !== null, undefined, { timeout: 15_000 })
   await page.evaluate((ll) => { (window as unknown as Hx).hexpatrol.map.map.setView(ll, 14, { animate: false }) }, [36.495, 117.87] as [number, number])
   t.pass('the map shows P-1')
