@@ -121,13 +121,14 @@ export function rememberRejected(u: UnitState, fix: Fix): void {
   if (u.rejected.length > REJECTED_KEPT) u.rejected.shift()
 }
 
+/** The clock offsets sorted for their median, reused across fixes (grown for a longer restored history). */
+let offsetScratch = new Float64Array(OFFSET_SAMPLES + 1)
+
 /**
  * One clock sample per arrival: fixes of one message share their arrival time and the newest of
  * them is the least delayed, so a buffered flush counts once. The median of the last samples
  * ignores isolated glitches (one future-stamped fix, one slow delivery).
  */
-let offsetScratch = new Float64Array(OFFSET_SAMPLES + 1)
-
 export function observeClock(u: UnitState, fix: Fix): void {
   const offset = fix.ts - fix.receivedAt
   const last = u.offsets[u.offsets.length - 1]

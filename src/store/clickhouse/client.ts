@@ -3,6 +3,7 @@
 // With clickhouse.cluster, every request carries the cluster settings (ddl-dialect.ts).
 import { ensurePrivateDir } from '../../private-files.js'
 import { createRequire } from 'node:module'
+import { Readable } from 'node:stream'
 import { join, resolve } from 'node:path'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { ResolvedConfig } from '../../config/resolve.js'
@@ -12,7 +13,8 @@ import { CLUSTER_QUERY_SETTINGS } from './ddl-dialect.js'
 /**
  * Inserts JSON lines into one table of the database, with per-insert settings. Embedded, chdb's raw
  * insert hands the bytes to ClickHouse's parallel parser without copying them into the SQL text (half
- * the CPU per row of the HTTP-shaped path: bench/ingest.ts). Failures carry ClickHouse's error code.
+ * the CPU per row of the HTTP-shaped path: bench/sink.ts); a server (or a wrapped client) takes them
+ * as an HTTP insert's body (execInserter). Failures carry ClickHouse's error code.
  */
 export type InsertJsonLines = (table: string, body: Buffer, settings: Record<string, string | number>) => Promise<void>
 
@@ -55,6 +57,23 @@ export function openClickHouse(config: ResolvedConfig): ClickHouseHandle {
   const connection = createChdbConnection({ path })
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0])
   return { ...handle(client, 'embedded', path, database), insertJsonLines: rawInserter(connection.chdb, database) }
+}
+
+/** The insert through the client's HTTP interface: the rows as the request's body, the settings as its settings. */
+export function execInserter(client: ClickHouseClient, database: string): InsertJsonLines {
+  return async (table, body, settings) => {
+    const res = await client.exec({
+      query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: settings,
+    })
+    res.stream.resume()
+    await new Promise<void>((resolve, reject) => {
+      res.stream.once('end', resolve)
+      res.stream.once('close', resolve)
+      res.stream.once('error', reject)
+    })
+  }
 }
 
 /** chdb's raw insert, its errors given ClickHouse's numeric code as `code` (what retry-policy.ts sorts by). */

@@ -1,10 +1,9 @@
 // Ships one sealed journal segment to ClickHouse: one insert per table, each with a deterministic
 // insert_deduplication_token (instance id + segment id + table), so a segment re-sent after a crash
 // or a retry is stored once. Data errors are not retried: those rows go to `rejects` as sink_rejected.
-import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { InsertJsonLines } from './client.js'
+import { execInserter, type InsertJsonLines } from './client.js'
 import type { Metrics } from '../../telemetry/metrics.js'
 import { groupByTable, positionTs, rejectRow, type TableName } from '../../journal/record.js'
 import { classifyFailure } from './retry-policy.js'
@@ -40,28 +39,14 @@ export function origin(row: string): { topic: string; unitId: string } {
 export function createDeliver(deps: DeliverDeps) {
   const { client, database, instanceId, logger, metrics } = deps
   const now = deps.now ?? Date.now
-
-  async function execInsert(table: TableName, body: Buffer, settings: Record<string, string | number>): Promise<void> {
-    const res = await client.exec({
-      query: `INSERT INTO ${database}.${table} FORMAT JSONEachRow`,
-      values: Readable.from([body], { objectMode: false }),
-      clickhouse_settings: settings,
-    })
-    res.stream.resume()
-    await new Promise<void>((resolve, reject) => {
-      res.stream.once('end', resolve)
-      res.stream.once('close', resolve)
-      res.stream.once('error', reject)
-    })
-  }
+  const insertLines = deps.insertJsonLines ?? execInserter(client, database)
 
   async function insert(table: TableName, rows: string[], token: string): Promise<void> {
     const started = process.hrtime.bigint()
     // Rows are already JSON lines in the journal: send them as a raw body (no re-encoding).
     const body = Buffer.from(rows.join('\n'))
     const settings = { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0, date_time_input_format: 'basic' }
-    if (deps.insertJsonLines !== undefined) await deps.insertJsonLines(table, body, settings)
-    else await execInsert(table, body, settings)
+    await insertLines(table, body, settings)
     metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9)
     metrics.batchRows.observe({ table }, rows.length)
     metrics.rowsCommitted.inc({ table }, rows.length)
