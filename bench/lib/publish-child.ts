@@ -1,9 +1,14 @@
 // Publisher process for benchmarks: publishes N native fixes (QoS 1, bounded in flight) to a
 // broker and prints a JSON line with its own timing. Runs apart from the engine so the two do not
 // share an event loop (they do share the machine's two cores, as in a real single-box deployment).
+// The fixes follow a track model (bench/lib/tracks.ts): `plausible` reports as the units
+// benchUnits() makes of the sample config (the engine must register the same), the last fix no
+// later than the publisher's start; `jumps` is the old stream (unknown units U-0…).
 import mqtt from 'mqtt'
+import { loadConfig } from '../../src/config/load.js'
+import { benchUnits, jumpsStream, plausibleStream, trackFromArgs, type FleetStream, type Sample } from './tracks.js'
 
-const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0'] = process.argv.slice(2)
+const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0', trackArg = 'jumps'] = process.argv.slice(2)
 const count = Number(countArg)
 const inflight = Number(inflightArg)
 const units = Number(unitsArg)
@@ -16,7 +21,15 @@ await new Promise<void>((resolve, reject) => {
   client.once('connect', () => resolve())
   client.once('error', reject)
 })
-const base = Date.now() - 60_000
+const track = trackFromArgs([`--track=${trackArg}`])
+/** Built before the clock starts: the per-unit state is the device's, not the publisher's per-message cost. */
+function stream(): FleetStream {
+  if (track === 'jumps') return jumpsStream(units, Date.now() - 60_000)
+  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config as unknown as Sample
+  return plausibleStream({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones, fixesPerUnit: Math.ceil(count / units), endTs: Date.now() })
+}
+const fleet = stream()
+const jumps = track === 'jumps'
 let next = 0
 const started = performance.now()
 async function worker(): Promise<void> {
@@ -30,14 +43,17 @@ async function worker(): Promise<void> {
     const i = next
     next += batch
     const n = Math.min(batch, count - i)
+    // A plausible batch is one unit's consecutive fixes (a device flushing its buffer); the old
+    // stream's batch mixed units under the first one's topic.
+    const msg = Math.floor(i / batch)
     const fixes: string[] = []
     for (let k = 0; k < n; k++) {
       const j = i + k
-      const u = j % units
-      fixes.push(`{"ts":${base + Math.floor(j / units) * 10 + 1},"lat":${36.43 + (j % 997) * 0.0001},"lon":${117.77 + (j % 991) * 0.00015},"speed":8.5,"heading":90,"accuracy":5,"seq":${j}}`)
-      if (batch === 1) await client.publishAsync(`fleet/U-${u}/position`, fixes[0]!, { qos: 1 })
+      const f = fleet.fix(jumps || batch === 1 ? j : msg)
+      fixes.push(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"seq":${jumps ? j : Math.floor(j / units)}}`)
+      if (batch === 1) await client.publishAsync(`fleet/${f.unit}/position`, fixes[0]!, { qos: 1 })
     }
-    if (batch > 1) await client.publishAsync(`fleet/U-${i % units}/position`, `[${fixes.join(',')}]`, { qos: 1 })
+    if (batch > 1) await client.publishAsync(`fleet/${fleet.ids[(jumps ? i : msg) % units]}/position`, `[${fixes.join(',')}]`, { qos: 1 })
   }
 }
 await Promise.all(Array.from({ length: inflight }, worker))
