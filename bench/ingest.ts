@@ -29,7 +29,7 @@ import { clientOptions } from '../src/ingest/mqtt-subscriber.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
 import { CpuProfiler, formatProfile, machineCpu, machineCpuPerItem, threadCpu, threadCpuDelta } from './lib/profile.js'
-import { benchUnits, describeTrack, trackFromArgs } from './lib/tracks.js'
+import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
 
@@ -42,6 +42,9 @@ const PROFILE = flags.includes('--profile')
 const TRACK = trackFromArgs(flags)
 /** Units the publisher reports as (its default). */
 const UNITS = 300
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+/** What the publisher needs to report as the engine's units, along their posts and zones. */
+const published = { units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample
 
 /** CPU µs per fix: this process (all threads), the broker when it runs apart (Mosquitto), the publisher. */
 interface Cpu { self: number; broker: number; publisher: number }
@@ -102,7 +105,6 @@ async function bareAedes(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function engineRun(mqttUrl: string | null, rules: boolean, profile?: string): Promise<EngineRate> {
   const dir = mkdtempSync(join(tmpdir(), 'hexp-bench-'))
-  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
   const raw: Record<string, unknown> = {
     data_dir: dir,
     log_level: 'warn',
@@ -150,7 +152,7 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
   const threads0 = threadCpu()
   const proc0 = process.cpuUsage()
   const cpu = cpuMeter()
-  void runPublisher(url, FIXES, { units: UNITS, track: TRACK })
+  void runPublisher(url, FIXES, { units: UNITS, track: TRACK, sample: published })
   while ((await committedPositions(engine.metrics)) < FIXES) await sleep(20)
   const committedAt = performance.now()
   const cpuUsed = cpu()
@@ -196,7 +198,7 @@ function count(rec: Buffer): number {
 async function ceiling(url: string, engineOptions = false): Promise<Rate> {
   const bare = await bareSubscriber(url, FIXES, engineOptions)
   const cpu = cpuMeter()
-  await runPublisher(url, FIXES, { units: UNITS, track: TRACK })
+  await runPublisher(url, FIXES, { units: UNITS, track: TRACK, sample: published })
   const rate = await bare.done
   const cpuUsed = cpu()
   await bare.close()

@@ -2,13 +2,14 @@
 // broker and prints a JSON line with its own timing. Runs apart from the engine so the two do not
 // share an event loop (they do share the machine's two cores, as in a real single-box deployment).
 // The fixes follow a track model (bench/lib/tracks.ts): `plausible` reports as the units
-// benchUnits() makes of the sample config (the engine must register the same), the last fix no
-// later than the publisher's start; `jumps` is the old stream (unknown units U-0…).
+// benchUnits() makes of the deployment passed as JSON (units, posts, zones: the engine must
+// register the same), the last fix no later than the publisher's start; `jumps` is the old stream
+// (unknown units U-0…). The deployment comes from the parent, not the config loader: importing
+// that costs this process most of a second of CPU, which the benchmarks count as the publisher's.
 import mqtt from 'mqtt'
-import { loadConfig } from '../../src/config/load.js'
 import { benchUnits, jumpsStream, plausibleStream, trackFromArgs, type FleetStream, type Sample } from './tracks.js'
 
-const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0', trackArg = 'jumps'] = process.argv.slice(2)
+const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0', trackArg = 'jumps', sampleArg = ''] = process.argv.slice(2)
 const count = Number(countArg)
 const inflight = Number(inflightArg)
 const units = Number(unitsArg)
@@ -25,7 +26,8 @@ const track = trackFromArgs([`--track=${trackArg}`])
 /** Built before the clock starts: the per-unit state is the device's, not the publisher's per-message cost. */
 function stream(): FleetStream {
   if (track === 'jumps') return jumpsStream(units, Date.now() - 60_000)
-  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config as unknown as Sample
+  if (sampleArg === '') throw new Error('the plausible track needs the deployment (units, posts, zones) as JSON: runPublisher({ track, sample })')
+  const sample = JSON.parse(sampleArg) as Sample
   return plausibleStream({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones, fixesPerUnit: Math.ceil(count / units), endTs: Date.now() })
 }
 const fleet = stream()
