@@ -29,6 +29,7 @@ import { clientOptions } from '../src/ingest/mqtt-subscriber.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
 import { CpuProfiler, formatProfile, machineCpu, machineCpuPerItem, threadCpu, threadCpuDelta } from './lib/profile.js'
+import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
@@ -165,7 +166,7 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
     console.log(`  group commit: ${groupWrites === 0 ? 'none (one write per record)' : `${(positions / groupWrites).toFixed(1)} position records per journal write`}`)
     console.log(`  process CPU by thread (µs per fix; ${Math.round(totalMs)} ms in all): ${[...byThread.slice(0, 8), { name: 'exited threads', ms: Math.max(0, totalMs - named) }].map((t) => `${t.name} ${((t.ms * 1000) / FIXES).toFixed(1)}`).join(', ')}`)
   }
-  if (rules && outcomes.length < outcomesWanted) outcomes.push(`${currentRow}: ${await ruleOutcomes(engine)}`)
+  if (rules && outcomes.length < outcomesWanted) outcomes.push(`${currentRow}: ${await ruleOutcomes(engine, FIXES)}`)
   await engine.stop()
   if (mqttUrl !== null) await endSession(mqttUrl, clientId)
   return { acked: FIXES / ((lastAt - firstAt) / 1000), committed: FIXES / ((committedAt - firstAt) / 1000), cpu: cpuUsed }
@@ -175,18 +176,6 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
 const outcomes: string[] = []
 let outcomesWanted = 0
 let currentRow = ''
-
-async function ruleOutcomes(engine: Engine): Promise<string> {
-  const m = engine.metrics
-  const [flagged, rejects, alerts] = await Promise.all([m.fixesFlagged.get(), m.rejects.get(), m.alertTransitions.get()])
-  const list = (vs: Array<{ labels: Record<string, unknown>; value: number }>, key: (l: Record<string, unknown>) => string) =>
-    vs.filter((v) => v.value > 0).map((v) => `${key(v.labels)} ${v.value}`).join(', ') || 'none'
-  const rules = engine.testHandle().rules
-  const flaggedN = flagged.values.reduce((n, v) => n + v.value, 0)
-  return `fixes flagged ${flaggedN} of ${FIXES} (${(100 * flaggedN / FIXES).toFixed(1)} %: ${list(flagged.values, (l) => String(l.flag))}); ` +
-    `rejects: ${list(rejects.values, (l) => String(l.reason))}; alert transitions: ${list(alerts.values, (l) => `${String(l.kind)}.${String(l.state)}`)}; ` +
-    `units tracked not in the config ${rules?.unknownUnits ?? 0}, fixes of untracked units ${rules?.untrackedFixes ?? 0}`
-}
 
 /** Position rows in one record (one per line). */
 function count(rec: Buffer): number {

@@ -23,15 +23,16 @@ await new Promise<void>((resolve, reject) => {
   client.once('error', reject)
 })
 const track = trackFromArgs([`--track=${trackArg}`])
+// A plausible batch would be one unit's buffer; the old stream's batches mixed units under one topic.
+if (batch > 1 && track !== 'jumps') throw new Error('batches (batch > 1) are published with the jumps track only')
 /** Built before the clock starts: the per-unit state is the device's, not the publisher's per-message cost. */
 function stream(): FleetStream {
   if (track === 'jumps') return jumpsStream(units, Date.now() - 60_000)
   if (sampleArg === '') throw new Error('the plausible track needs the deployment (units, posts, zones) as JSON: runPublisher({ track, sample })')
   const sample = JSON.parse(sampleArg) as Sample
-  return plausibleStream({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones, fixesPerUnit: Math.ceil(count / units), endTs: Date.now() })
+  return plausibleStream({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones, fixes: count, endTs: Date.now() })
 }
 const fleet = stream()
-const jumps = track === 'jumps'
 let next = 0
 const started = performance.now()
 async function worker(): Promise<void> {
@@ -45,17 +46,14 @@ async function worker(): Promise<void> {
     const i = next
     next += batch
     const n = Math.min(batch, count - i)
-    // A plausible batch is one unit's consecutive fixes (a device flushing its buffer); the old
-    // stream's batch mixed units under the first one's topic.
-    const msg = Math.floor(i / batch)
     const fixes: string[] = []
     for (let k = 0; k < n; k++) {
-      const j = i + k
-      const f = fleet.fix(jumps || batch === 1 ? j : msg)
-      fixes.push(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"seq":${jumps ? j : Math.floor(j / units)}}`)
+      const f = fleet.next()
+      fixes.push(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"seq":${f.seq}}`)
       if (batch === 1) await client.publishAsync(`fleet/${f.unit}/position`, fixes[0]!, { qos: 1 })
     }
-    if (batch > 1) await client.publishAsync(`fleet/${fleet.ids[(jumps ? i : msg) % units]}/position`, `[${fixes.join(',')}]`, { qos: 1 })
+    // (jumps only) the old batch: units mixed under the first one's topic.
+    if (batch > 1) await client.publishAsync(`fleet/${fleet.ids[i % units]}/position`, `[${fixes.join(',')}]`, { qos: 1 })
   }
 }
 await Promise.all(Array.from({ length: inflight }, worker))

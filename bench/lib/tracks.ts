@@ -1,14 +1,18 @@
 // The fix streams the ingest benchmarks publish, so that the "rules on" figures measure the path a
 // real fleet takes. `plausible` (the default): each unit drives (≈10 m/s) or walks (≈1.4 m/s) a
-// loop of its own inside its post's radius and its zone, reports every 5–10 s of fix time with an
-// accuracy of 5–15 m and a heading that follows its motion, stops now and then, and its last fix
-// is no later than the time asked for (never in the future). `jumps`: the stream the benchmarks
-// published before, kept so its figures stay reproducible: fixes 10 ms apart in fix time and
-// ~3 km apart in space for unknown units U-0…, so nearly every fix is flagged impossible.
-// Everything per unit is computed once; a fix costs a few multiplications, one sin/cos pair and
-// one atan2 (the publisher shares the cores with the engine it measures). Pure: no clock, no I/O.
+// loop of its own inside its post's radius and its zone, reports every 5–10 s of fix time (its
+// own interval) with an accuracy of 5–15 m and a heading that follows its motion, and stops now
+// and then. The fleet's fixes come out in fix-time order, all units over one window that ends no
+// later than the time asked for (never in the future): a live fleet replayed faster, so
+// consecutive messages carry fix times seconds apart, as a live fleet's do. `jumps`: the stream
+// the benchmarks published before, kept so its figures stay reproducible: fixes 10 ms apart in
+// fix time and ~3 km apart in space for unknown units U-0…, so nearly every fix is flagged
+// impossible. Everything per unit is computed once; a fix costs a heap step over the units, a
+// few multiplications, one sin/cos pair and one atan2 (the publisher shares the cores with the
+// engine it measures). Pure: no clock, no I/O.
 import { haversineM, metresPerDegree } from '../../src/geo/distance.js'
 import { rng } from '../../src/demo/tracks.js'
+import { MinHeap } from '../../src/min-heap.js'
 
 export type TrackModel = 'plausible' | 'jumps'
 export const TRACK_MODELS: readonly TrackModel[] = ['plausible', 'jumps']
@@ -57,26 +61,31 @@ export interface TrackFix {
   heading: number
   /** metres */
   accuracy: number
+  /** The device's sequence number: its own fix count (jumps: the stream's). */
+  seq: number
 }
 
 export interface FleetStream {
-  /** Unit ids, in the order fix j goes to unit j % ids.length. */
+  /** The units reporting (jumps: fix j goes to unit j % ids.length). */
   readonly ids: readonly string[]
-  /** The next fix of unit j % ids.length (each call steps that unit forward; jumps: fix j of the old formula). */
-  fix(j: number): TrackFix
+  /** The stream's next fix (plausible: the fleet's next in fix time, whichever unit it is). */
+  next(): TrackFix
 }
 
 /** The stream published before: unknown units U-0…, 10 ms apart in fix time from `base`, positions jumping ~3 km. */
 export function jumpsStream(units: number, base: number): FleetStream {
-  const out: TrackFix = { unit: '', ts: 0, lat: 0, lon: 0, speed: 8.5, heading: 90, accuracy: 5 }
+  const out: TrackFix = { unit: '', ts: 0, lat: 0, lon: 0, speed: 8.5, heading: 90, accuracy: 5, seq: 0 }
   const ids = Array.from({ length: units }, (_, u) => `U-${u}`)
+  let j = 0
   return {
     ids,
-    fix(j) {
+    next() {
+      out.seq = j
       out.unit = ids[j % units]!
       out.ts = base + Math.floor(j / units) * 10 + 1
       out.lat = 36.43 + (j % 997) * 0.0001
       out.lon = 117.77 + (j % 991) * 0.00015
+      j++
       return out
     },
   }
@@ -87,9 +96,13 @@ export interface PlausibleOptions {
   units: readonly SampleUnit[]
   posts: readonly SamplePost[]
   zones: readonly SampleZone[]
-  /** Fixes each unit sends (at most): with endTs, it places the first fix. */
-  fixesPerUnit: number
-  /** No fix is later than this (epoch ms): the wall clock at publish time, so none is in the future. */
+  /**
+   * The fixes the stream must give before endTs: they set the window of fix time the fleet covers
+   * (fixes over the fleet's reporting rate). windowMs sets it instead.
+   */
+  fixes?: number
+  windowMs?: number
+  /** No fix of the first `fixes` (or of the window) is later than this, epoch ms: the wall clock at publish time. */
   endTs: number
   /** Fix times in whole seconds (OwnTracks tst, OsmAnd timestamp). */
   wholeSeconds?: boolean
@@ -117,6 +130,7 @@ interface Track {
   heading: number
   ts: number
   dtMs: number
+  seq: number
   acc: number
   /** Fixes left in the current leg: moving while `moving`, else stopped. */
   left: number
@@ -149,22 +163,32 @@ export function plausibleStream(o: PlausibleOptions): FleetStream {
     const dtMs = Math.round((DT_MIN_S + rand() * (DT_MAX_S - DT_MIN_S)) * 1000)
     const { perLat, perLon } = metresPerDegree(c.lat)
     const sign = rand() < 0.5 ? -1 : 1
-    const raw = o.endTs - o.fixesPerUnit * (dtMs + DT_JITTER_MS) - Math.floor(rand() * dtMs)
     return {
       id: u.id, cLat: c.lat, cLon: c.lon, rLat: r / perLat, rLon: r / perLon,
       angle: rand() * 2 * Math.PI, step: (sign * speed * dtMs) / 1000 / r, speed, heading: 0,
-      ts: o.wholeSeconds === true ? Math.floor(raw / 1000) * 1000 : raw, dtMs,
+      ts: Math.floor(rand() * dtMs), dtMs, seq: 0,
       acc: 5 + rand() * 7, left: 20 + Math.floor(rand() * 60), moving: true, dLat: 1 / perLat, dLon: 1 / perLon,
     }
   })
-  const ids = tracks.map((t) => t.id)
-  const n = tracks.length
-  const out: TrackFix = { unit: '', ts: 0, lat: 0, lon: 0, speed: 0, heading: 0, accuracy: 0 }
+  // The window: by its end, unit u has sent at least (window − dt_u − jitter) / (dt_u + jitter)
+  // fixes; the window is long enough for their sum to reach `fixes`.
+  const rate = tracks.reduce((s, t) => s + 1 / (t.dtMs + DT_JITTER_MS), 0)
+  const windowMs = o.windowMs ?? ((o.fixes ?? 0) + 2 * tracks.length) / rate
+  const start = o.endTs - Math.ceil(windowMs)
   const whole = o.wholeSeconds === true
+  const heap = new MinHeap(tracks.length)
+  tracks.forEach((t, i) => {
+    t.ts = whole ? Math.floor((start + t.ts) / 1000) * 1000 : start + t.ts
+    heap.push(t.ts, i)
+  })
+  const ids = tracks.map((t) => t.id)
+  const out: TrackFix = { unit: '', ts: 0, lat: 0, lon: 0, speed: 0, heading: 0, accuracy: 0, seq: 0 }
   return {
     ids,
-    fix(j) {
-      const t = tracks[j % n]!
+    next() {
+      const i = heap.topVal()
+      heap.pop()
+      const t = tracks[i]!
       if (--t.left < 0) {
         t.moving = !t.moving
         t.left = t.moving ? 20 + Math.floor(rand() * 60) : 3 + Math.floor(rand() * 12)
@@ -184,8 +208,10 @@ export function plausibleStream(o: PlausibleOptions): FleetStream {
       out.heading = Math.round(t.heading % 360)
       if (out.heading === 360) out.heading = 0
       out.accuracy = Math.round(acc * 10) / 10
+      out.seq = t.seq++
       const step = t.dtMs + Math.round((rand() - 0.5) * 2 * DT_JITTER_MS)
       t.ts += whole ? Math.max(1000, Math.floor(step / 1000) * 1000) : step
+      heap.push(t.ts, i)
       return out
     },
   }
