@@ -9,13 +9,13 @@ type Values = Array<{ labels: Record<string, unknown>; value: number }>
 const list = (vs: Values, key: (l: Record<string, unknown>) => string): string =>
   vs.filter((v) => v.value > 0).map((v) => `${key(v.labels)} ${v.value}`).join(', ') || 'none'
 
-/** `fixes`: how many the benchmark sent, for the flagged share. */
+/** `fixes`: how many the benchmark sent. */
 export async function ruleOutcomes(engine: Engine, fixes: number): Promise<string> {
   const m = engine.metrics
   const [flagged, rejects, alerts] = await Promise.all([m.fixesFlagged.get(), m.rejects.get(), m.alertTransitions.get()])
   const rules = engine.testHandle().rules
-  const n = flagged.values.reduce((s, v) => s + v.value, 0)
-  return `fixes flagged ${n} of ${fixes.toLocaleString('en-US')} (${((100 * n) / fixes).toFixed(1)} %: ${list(flagged.values, (l) => String(l.flag))}); ` +
+  // The counter counts flags, not fixes: a fix both too late and too fast counts under each.
+  return `flags on ${fixes.toLocaleString('en-US')} fixes: ${list(flagged.values, (l) => String(l.flag))}; ` +
     `rejects: ${list(rejects.values, (l) => String(l.reason))}; alert transitions: ${list(alerts.values, (l) => `${String(l.kind)}.${String(l.state)}`)}; ` +
     `units tracked not in the config ${rules?.unknownUnits ?? 0}, fixes of untracked units ${rules?.untrackedFixes ?? 0}`
 }
