@@ -155,7 +155,7 @@ const rows = kinds.map(([k, name]) => {
 console.log(table(`HTTP ingest, autocannon ${CONNECTIONS} connections × ${SECONDS} s per row, ${ROUNDS} round(s), medians (sample deployment, ${units.length} devices, journal append before every answer; servers in their own processes), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted', 'alert transitions'], rows))
 console.log(TRACK === 'jumps'
-  ? '\nstream: jumps (--track=jumps, the stream of figures before 2026-12): devices a metre a second northward from points south of the zones, 1 s apart in fix time, no accuracy'
+  ? '\nstream: jumps (--track=jumps, the stream of the figures recorded up to 2026-12-06): devices a metre a second northward from points south of the zones, 1 s apart in fix time, OsmAnd without accuracy: many breach their post and leave their zone'
   : '\nstream: plausible tracks (--track=plausible): each device on a loop inside its post radius and zone, 5–10 s apart in fix time, accuracy 5–15 m, occasional stops')
 console.log(`rule outcomes (engine, all rounds): ${outcomes}`)
 

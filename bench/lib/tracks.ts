@@ -28,7 +28,7 @@ export function trackFromArgs(args: readonly string[]): TrackModel {
 export function describeTrack(model: TrackModel): string {
   return model === 'plausible'
     ? 'stream: plausible tracks (--track=plausible): units registered in the config, each on a loop inside its post radius and zone, 5–10 s apart in fix time, accuracy 5–15 m, occasional stops'
-    : 'stream: jumps (--track=jumps, the stream of figures before 2026-12): unknown units U-0…, fixes 10 ms apart in fix time and ~3 km apart, nearly all flagged impossible_speed'
+    : 'stream: jumps (--track=jumps, the stream of the figures recorded up to 2026-12-06): unknown units U-0…, fixes 10 ms apart in fix time and ~3 km apart, nearly all flagged impossible_speed'
 }
 
 /** The parts of a config unit, post and zone the tracks need (as in config/hexpatrol.yaml). */
