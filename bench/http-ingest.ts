@@ -11,7 +11,13 @@
 // all devices together, http_ingest.rate_limit_global_per_second, 1,000/s by default, and the
 // API's per-IP limit), so the figure is the ingest path; the 429 count is printed to show it.
 // Every other setting is the default (journal.fsync: interval, embedded ClickHouse).
-// npx tsx bench/http-ingest.ts [seconds=5] [connections=20] [--devices=100] [--rounds=1] [--profile[=dir]] [--only=owntracks|osmand]
+// npx tsx bench/http-ingest.ts [seconds=5] [connections=20] [--devices=100] [--rounds=1] [--profile[=dir]] [--only=owntracks|osmand] [--track=plausible|jumps]
+// --track: the devices' fixes. plausible (default, bench/lib/tracks.ts): each device (a clone of a
+// sample unit: its kind, post and zone) drives or walks a loop inside its post radius and zone,
+// 5–10 s apart in fix time (whole seconds, as both protocols send), with speed, bearing and
+// accuracy; the fleet's fixes in fix-time order from two days back (they would reach the wall
+// clock after some 2.7 million requests at 100 devices, far more than a run sends). jumps: the stream of the figures before (a metre a
+// second northward from points south of the zones, 1 s apart, no accuracy: its units breach).
 // --profile records a CPU profile of the engine's main thread over its rows (not its start-up),
 // writes it to the directory given (default: a new one under the temporary directory) and prints
 // where the busy time went.
@@ -24,6 +30,7 @@ import autocannon from 'autocannon'
 import { childEnv } from '../test/helpers/child-env.js'
 import { median, sleep, table } from './lib/measure.js'
 import { readProfile, summarizeProfile } from './lib/cpu-profile.js'
+import { plausibleStream, trackFromArgs, type FleetStream, type Sample } from './lib/tracks.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => { const [k, v = ''] = a.slice(2).split('='); return [k!, v] }))
@@ -36,7 +43,7 @@ const PROFILE_DIR = flags.profile === undefined ? null : flags.profile || mkdtem
 // A directory named on the command line may not exist yet (the child would fail writing into it).
 if (PROFILE_DIR !== null) mkdirSync(PROFILE_DIR, { recursive: true })
 
-interface Child { proc: ChildProcess; url: string; units: string[]; ask<T>(m: string): Promise<T> }
+interface Child { proc: ChildProcess; url: string; units: string[]; sample: Sample | undefined; ask<T>(m: string): Promise<T> }
 
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
@@ -47,15 +54,15 @@ async function startChild(kind: 'engine' | 'bare'): Promise<Child> {
   const proc = fork(join(here, 'lib', 'http-server-child.ts'), [kind, String(DEVICES)], { execArgv: ['--import', 'tsx'], env: childEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   children.add(proc)
   proc.on('exit', () => children.delete(proc))
-  const first = await new Promise<{ url: string; units?: string[] }>((resolve, reject) => {
-    proc.once('message', (m) => resolve(m as { url: string; units?: string[] }))
+  const first = await new Promise<{ url: string; units?: string[]; sample?: Sample }>((resolve, reject) => {
+    proc.once('message', (m) => resolve(m as { url: string; units?: string[]; sample?: Sample }))
     proc.once('exit', (code) => reject(new Error(`${kind} server exited ${code} before listening`)))
   })
   const ask = <T>(m: string) => new Promise<T>((resolve) => {
     proc.once('message', (r) => resolve(r as T))
     proc.send(m)
   })
-  return { proc, url: first.url, units: first.units ?? [], ask }
+  return { proc, url: first.url, units: first.units ?? [], sample: first.sample, ask }
 }
 
 async function stopChild(c: Child): Promise<void> {
@@ -69,29 +76,39 @@ type Stats = { accepted: number; alerts: number; cpuUs: number; mainUs: number }
 const engine = await startChild('engine')
 const bare = await startChild('bare')
 const units = engine.units
+const TRACK = trackFromArgs(process.argv.slice(2))
 
 let n = 0
-// Two days back, one second per round of all devices: every request is a new fix (a distinct
-// unit and time, so none is dropped as a re-delivery), each device moving a metre or so a second.
+// Every request is a new fix (a distinct unit and time, so none is dropped as a re-delivery).
 const start = Date.now() - 2 * 86_400_000
-const next = () => {
+/** The old stream (--track=jumps): two days back, one second per round of all devices, each moving a metre or so a second. */
+const jumpsNext = () => {
   const i = n++
   const u = i % units.length
   const round = Math.floor(i / units.length)
-  return { unit: units[u]!, ts: start + round * 1000, lat: 36.44 + (u % 10) * 0.006 + (round % 1000) * 1e-5, lon: 117.79 + Math.floor(u / 10) * 0.006 }
+  return { unit: units[u]!, ts: start + round * 1000, lat: 36.44 + (u % 10) * 0.006 + (round % 1000) * 1e-5, lon: 117.79 + Math.floor(u / 10) * 0.006, speed: null, heading: 90, accuracy: null }
 }
+/** Two days of the fleet's fixes, ending at the wall clock: a run sends far fewer, so none is in the future. */
+const fleet: FleetStream | null = TRACK === 'jumps' ? null : plausibleStream({ ...engine.sample!, windowMs: 2 * 86_400_000, endTs: Date.now(), wholeSeconds: true })
+if (fleet !== null && fleet.ids.join() !== units.join()) throw new Error('the tracks are not for the engine child\'s devices')
+const next = (): { unit: string; ts: number; lat: number; lon: number; speed: number | null; heading: number; accuracy: number | null } => (fleet === null ? jumpsNext() : (n++, fleet.next()))
 
 type Req = { method?: string; path?: string; body?: string; headers?: Record<string, string> }
 const osmand = (r: Req): Req => {
   const f = next()
-  return { ...r, method: 'GET', path: `/ingest/osmand?id=${f.unit}&key=${f.unit}-password&timestamp=${Math.floor(f.ts / 1000)}&lat=${f.lat.toFixed(6)}&lon=${f.lon.toFixed(6)}&speed=3&bearing=90&batt=80` }
+  // OsmAnd speed is in knots.
+  const motion = f.speed === null ? 'speed=3&bearing=90' : `speed=${(f.speed * 1.943844).toFixed(1)}&bearing=${f.heading}&accuracy=${f.accuracy}`
+  return { ...r, method: 'GET', path: `/ingest/osmand?id=${f.unit}&key=${f.unit}-password&timestamp=${Math.floor(f.ts / 1000)}&lat=${f.lat.toFixed(6)}&lon=${f.lon.toFixed(6)}&${motion}&batt=80` }
 }
 const owntracks = (r: Req): Req => {
   const f = next()
   return {
     ...r, method: 'POST', path: '/ingest/owntracks',
     headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${f.unit}:${f.unit}-password`).toString('base64')}` },
-    body: JSON.stringify({ _type: 'location', tst: Math.floor(f.ts / 1000), lat: Number(f.lat.toFixed(6)), lon: Number(f.lon.toFixed(6)), acc: 8, vel: 12 }),
+    body: JSON.stringify(f.speed === null
+      ? { _type: 'location', tst: Math.floor(f.ts / 1000), lat: Number(f.lat.toFixed(6)), lon: Number(f.lon.toFixed(6)), acc: 8, vel: 12 }
+      // OwnTracks vel is km/h, cog degrees, acc metres (whole numbers, as the app sends them).
+      : { _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: Math.round(f.accuracy ?? 0), vel: Math.round(f.speed * 3.6), cog: f.heading }),
   }
 }
 
@@ -119,6 +136,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [k, , setup] of kinds) runs.get(k)!.ours.push(await cannon(engine, setup))
   if (PROFILE_DIR !== null && round === 0) await engine.ask(`profile-stop ${join(PROFILE_DIR, 'engine-rows.cpuprofile')}`)
 }
+const outcomes = (await engine.ask<{ outcomes: string }>('outcomes')).outcomes
 await stopChild(bare)
 await stopChild(engine)
 
@@ -136,6 +154,10 @@ const rows = kinds.map(([k, name]) => {
 })
 console.log(table(`HTTP ingest, autocannon ${CONNECTIONS} connections × ${SECONDS} s per row, ${ROUNDS} round(s), medians (sample deployment, ${units.length} devices, journal append before every answer; servers in their own processes), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted', 'alert transitions'], rows))
+console.log(TRACK === 'jumps'
+  ? '\nstream: jumps (--track=jumps, the stream of the figures recorded up to 2026-12-06): devices a metre a second northward from points south of the zones, 1 s apart in fix time, OsmAnd without accuracy: many breach their post and leave their zone'
+  : '\nstream: plausible tracks (--track=plausible): each device on a loop inside its post radius and zone, 5–10 s apart in fix time, accuracy 5–15 m, occasional stops')
+console.log(`rule outcomes (engine, all rounds): ${outcomes}`)
 
 if (PROFILE_DIR !== null) {
   const file = join(PROFILE_DIR, 'engine-rows.cpuprofile')

@@ -1,7 +1,14 @@
 // End-to-end ingest throughput: fixes/s from MQTT publish to rows committed in ClickHouse, with
 // the embedded broker and with Mosquitto, beside the ceiling of a bare MQTT.js subscriber that only
 // counts (acks on receipt) on the same broker with the same publisher. Rules on and off.
-//   npx tsx bench/ingest.ts [fixes=100000] [runs=3] [--only=mosquitto|embedded] [--profile]
+//   npx tsx bench/ingest.ts [fixes=100000] [runs=3] [--only=mosquitto|embedded] [--profile] [--track=plausible|jumps]
+// --track: the published stream (bench/lib/tracks.ts). plausible (default): 300 units registered
+// in the engine's config (the sample's units, cloned), each on its own loop inside its post radius
+// and zone, 5–10 s apart in fix time, so the rules take the path a real fleet takes; jumps: the
+// stream of the figures before (unknown units, fixes 10 ms and ~3 km apart: nearly all flagged
+// impossible_speed). The same stream feeds the ceiling and the engine. After the table, the rule
+// outcomes of one rules-on run per row (fixes flagged, rejects, alert transitions) show which
+// path the fixes took.
 // Each run measures the ceiling and the engine back to back (interleaved), so load from other
 // processes on the shared cores falls on both; ratios are of medians from the same invocation.
 // Two engine rates: "acked" counts from the first to the last fix durable in the journal (what a
@@ -22,6 +29,8 @@ import { clientOptions } from '../src/ingest/mqtt-subscriber.js'
 import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
 import { CpuProfiler, formatProfile, machineCpu, machineCpuPerItem, threadCpu, threadCpuDelta } from './lib/profile.js'
+import { ruleOutcomes } from './lib/rule-outcomes.js'
+import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
 
@@ -31,6 +40,12 @@ const FIXES = Number(positional[0] ?? 100_000)
 const RUNS = Number(positional[1] ?? 3)
 const ONLY = flags.find((f) => f.startsWith('--only='))?.slice(7)
 const PROFILE = flags.includes('--profile')
+const TRACK = trackFromArgs(flags)
+/** Units the publisher reports as (its default). */
+const UNITS = 300
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+/** What the publisher needs to report as the engine's units, along their posts and zones. */
+const published = { units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample
 
 /** CPU µs per fix: this process (all threads), the broker when it runs apart (Mosquitto), the publisher. */
 interface Cpu { self: number; broker: number; publisher: number }
@@ -91,13 +106,13 @@ async function bareAedes(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function engineRun(mqttUrl: string | null, rules: boolean, profile?: string): Promise<EngineRate> {
   const dir = mkdtempSync(join(tmpdir(), 'hexp-bench-'))
-  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
   const raw: Record<string, unknown> = {
     data_dir: dir,
     log_level: 'warn',
     http: { port: 0, host: '127.0.0.1' },
     broker: { port: 0 },
-    units: sample.units, posts: sample.posts, zones: sample.zones,
+    // The plausible stream reports as these units; the old one as unknown units U-0… beside the sample's.
+    units: TRACK === 'plausible' ? benchUnits(sample.units, UNITS) : sample.units, posts: sample.posts, zones: sample.zones,
   }
   const clientId = `bench-engine-${process.pid}-${Math.random().toString(36).slice(2)}`
   if (mqttUrl !== null) raw.mqtt = { url: mqttUrl, client_id: clientId }
@@ -138,7 +153,7 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
   const threads0 = threadCpu()
   const proc0 = process.cpuUsage()
   const cpu = cpuMeter()
-  void runPublisher(url, FIXES)
+  void runPublisher(url, FIXES, { units: UNITS, track: TRACK, sample: published })
   while ((await committedPositions(engine.metrics)) < FIXES) await sleep(20)
   const committedAt = performance.now()
   const cpuUsed = cpu()
@@ -151,10 +166,16 @@ async function engineRun(mqttUrl: string | null, rules: boolean, profile?: strin
     console.log(`  group commit: ${groupWrites === 0 ? 'none (one write per record)' : `${(positions / groupWrites).toFixed(1)} position records per journal write`}`)
     console.log(`  process CPU by thread (µs per fix; ${Math.round(totalMs)} ms in all): ${[...byThread.slice(0, 8), { name: 'exited threads', ms: Math.max(0, totalMs - named) }].map((t) => `${t.name} ${((t.ms * 1000) / FIXES).toFixed(1)}`).join(', ')}`)
   }
+  if (rules && outcomes.length < outcomesWanted) outcomes.push(`${currentRow}: ${await ruleOutcomes(engine, FIXES)}`)
   await engine.stop()
   if (mqttUrl !== null) await endSession(mqttUrl, clientId)
   return { acked: FIXES / ((lastAt - firstAt) / 1000), committed: FIXES / ((committedAt - firstAt) / 1000), cpu: cpuUsed }
 }
+
+/** Rule outcomes of the first rules-on run of each row (not timed): the path the fixes took. */
+const outcomes: string[] = []
+let outcomesWanted = 0
+let currentRow = ''
 
 /** Position rows in one record (one per line). */
 function count(rec: Buffer): number {
@@ -166,7 +187,7 @@ function count(rec: Buffer): number {
 async function ceiling(url: string, engineOptions = false): Promise<Rate> {
   const bare = await bareSubscriber(url, FIXES, engineOptions)
   const cpu = cpuMeter()
-  await runPublisher(url, FIXES)
+  await runPublisher(url, FIXES, { units: UNITS, track: TRACK, sample: published })
   const rate = await bare.done
   const cpuUsed = cpu()
   await bare.close()
@@ -185,6 +206,8 @@ async function measureBroker(name: string, url: () => string | null, ceilingUrl:
   const on: EngineRate[] = []
   // aedes speaks MQTT 3.1.1 only: the engine-options ceiling (MQTT 5) is for the external broker.
   const withEngineOpts = name === 'Mosquitto'
+  outcomesWanted++
+  currentRow = name
   for (let i = 0; i < RUNS; i++) {
     ceil.push(await ceiling(ceilingUrl))
     if (withEngineOpts) ceilEngineOpts.push(await ceiling(ceilingUrl, true))
@@ -226,4 +249,6 @@ if (ONLY === undefined || ONLY === 'mosquitto') {
 console.log(table(`End-to-end ingest, ${FIXES.toLocaleString('en-US')} single-fix QoS 1 messages, median of ${RUNS} runs (fixes/s; acked = first to last fix durable in the journal, committed = to the last row in ClickHouse)`,
   ['path', 'acked fixes/s', 'committed fixes/s', 'ratio to ceiling, acked / committed', 'CPU µs/fix: bench+engine process / Mosquitto / publisher', 'runs (acked)'], rows))
 console.log(`\nratios (same run, medians): ${summary.join('; ')}`)
+console.log(`${describeTrack(TRACK)}`)
+for (const o of outcomes) console.log(`rule outcomes (one rules-on run): ${o}`)
 process.exit(0)

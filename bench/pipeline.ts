@@ -4,7 +4,12 @@
 // ClickHouse shipping in the background). Prints µs of main-thread CPU per fix, median of runs.
 // On a shared, noisy machine this is the figure to compare before and after a change: it does not
 // depend on how the broker, the load generator and other processes share the cores.
-//   npx tsx bench/pipeline.ts [fixes=50000] [runs=5] [--profile=file.cpuprofile]
+//   npx tsx bench/pipeline.ts [fixes=50000] [runs=5] [--profile=file.cpuprofile] [--track=plausible|jumps]
+// --track: the fixes (bench/lib/tracks.ts). plausible (default): 300 units registered in the
+// config (the sample's, cloned), each on a loop inside its post radius and zone, 5–10 s apart in
+// fix time, the last no later than the start, so the rules take a real fleet's path; jumps: the
+// stream of the figures before (unknown units U-0…, fixes 10 ms and ~3 km apart, nearly all
+// flagged impossible_speed; its OwnTracks fixes, whole seconds, are mostly duplicates).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
@@ -15,6 +20,8 @@ import { Engine } from '../src/engine.js'
 import { createHttpDecoders } from '../src/decode/http-decoders.js'
 import { decoderOptionsFromConfig } from '../src/decode/decoder.js'
 import { median, sleep, table } from './lib/measure.js'
+import { ruleOutcomes } from './lib/rule-outcomes.js'
+import { benchUnits, describeTrack, jumpsStream, plausibleStream, trackFromArgs, type Sample } from './lib/tracks.js'
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const FIXES = Number(positional[0] ?? 50_000)
@@ -23,6 +30,7 @@ const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--p
 /** Messages per event-loop turn (about what one socket read brings at load). */
 const PER_TURN = 32
 const UNITS = 300
+const TRACK = trackFromArgs(process.argv.slice(2))
 
 /** CPU time of the main thread, µs, from /proc (10 ms ticks; Node 20 has no process.threadCpuUsage). */
 const threadUs = (): number => {
@@ -34,7 +42,7 @@ const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
 const config = validateConfig(JSON.parse(JSON.stringify({
   data_dir: mkdtempSync(join(tmpdir(), 'hexp-pipeline-')), log_level: 'warn',
   http: { port: 0, host: '127.0.0.1' }, broker: { port: 0 },
-  units: sample.units, posts: sample.posts, zones: sample.zones,
+  units: TRACK === 'plausible' ? benchUnits(sample.units, UNITS) : sample.units, posts: sample.posts, zones: sample.zones,
 })) as Record<string, unknown>)
 const engine = new Engine({ config, logger: pino({ level: 'warn' }), http: false })
 await engine.start()
@@ -42,18 +50,22 @@ const h = engine.testHandle()
 const owntracks = createHttpDecoders(decoderOptionsFromConfig(config)).owntracks
 
 let seq = 0
-const base = Date.now() - 3_600_000
-/** Fix j: unit j % UNITS, ten seconds apart per unit, moving a little (as bench/lib/publish-child.ts). */
-const at = (j: number) => ({ ts: base + Math.floor(j / UNITS) * 10 + 1, lat: 36.43 + (j % 997) * 0.0001, lon: 117.77 + (j % 991) * 0.00015 })
+const deployment = { units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample
+/** One stream for every run (MQTT and HTTP alike): each goes on with the same units' tracks. */
+const fleet = TRACK === 'jumps'
+  ? jumpsStream(UNITS, Date.now() - 3_600_000)
+  : plausibleStream({ ...deployment, units: benchUnits(deployment.units, UNITS), fixes: FIXES * RUNS * 2, endTs: Date.now() })
 
 async function run(kind: 'mqtt' | 'http'): Promise<number> {
   // Payloads built before the clock starts: their cost is the device's, not ours.
   const items = Array.from({ length: FIXES }, () => {
     const j = seq++
-    const f = at(j)
+    const f = fleet.next()
     return kind === 'mqtt'
-      ? { topic: `fleet/U-${j % UNITS}/position`, payload: Buffer.from(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":8.5,"heading":90,"accuracy":5,"seq":${j}}`) }
-      : { topic: `U-${j % UNITS}`, payload: Buffer.from(JSON.stringify({ _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: 8, vel: 12 })) }
+      ? { topic: `fleet/${f.unit}/position`, payload: Buffer.from(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"seq":${j}}`) }
+      : { topic: f.unit, payload: Buffer.from(JSON.stringify(TRACK === 'jumps'
+        ? { _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: 8, vel: 12 }
+        : { _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: Math.round(f.accuracy), vel: Math.round(f.speed * 3.6), cog: f.heading })) }
   })
   const journal = h.journal
   const t0 = threadUs()
@@ -95,5 +107,7 @@ console.log(table(`Pipeline CPU per fix (main thread, no network), ${FIXES.toLoc
   ['native JSON via MQTT handler (decode → journal → rules)', median(mqttRuns).toFixed(1), fmt(mqttRuns)],
   ['OwnTracks body via HTTP decoder → ingestor', median(httpRuns).toFixed(1), fmt(httpRuns)],
 ]))
+console.log(describeTrack(TRACK))
+console.log(`rule outcomes (all runs, MQTT and HTTP): ${await ruleOutcomes(engine, FIXES * RUNS * 2)}`)
 await engine.stop()
 process.exit(0)

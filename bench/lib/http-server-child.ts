@@ -2,9 +2,11 @@
 // generator (autocannon, in the parent) shares an event loop with the other: `engine` starts the
 // real engine (sample deployment, `devices` units with device logins, limiters raised out of the
 // way), `bare` a node:http server answering the same bytes without reading them (the ceiling).
-// Talks to the parent over IPC: sends { url, units } once listening; answers 'stats' with
+// Talks to the parent over IPC: sends { url, units, sample } once listening (sample: the devices'
+// units, the posts and the zones, for the parent's tracks, bench/lib/tracks.ts); answers 'stats' with
 // { accepted, alerts, cpuUs, mainUs } (fixes the engine took over HTTP, alert transitions raised,
 // CPU time of the whole process and of its main thread so far);
+// 'outcomes' with { outcomes } (bench/lib/rule-outcomes.ts: fixes flagged, rejects, alert transitions);
 // 'profile-start' / 'profile-stop <file>' record a CPU profile of the main thread over the rows
 // measured (not the start-up), written to <file>, answered with { profiled }; exits on 'stop'.
 // Usage: http-server-child.ts engine|bare [devices=100]
@@ -16,6 +18,8 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../../src/config/load.js'
 import { Engine } from '../../src/engine.js'
+import { benchUnits, type Sample } from './tracks.js'
+import { ruleOutcomes } from './rule-outcomes.js'
 
 const [kind = 'engine', devicesArg = '100'] = process.argv.slice(2)
 const send = (m: unknown): void => {
@@ -34,14 +38,6 @@ const mainThreadUs = (): number => {
   } catch {
     return Number.NaN
   }
-}
-
-/** The sample deployment's units, cloned (same post and zone, new id) up to `n`. */
-function benchUnits(sample: Array<Record<string, unknown> & { id: string }>, n: number): Array<Record<string, unknown> & { id: string }> {
-  return Array.from({ length: n }, (_, i) => {
-    const u = sample[i % sample.length]!
-    return i < sample.length ? { ...u } : { ...u, id: `B-${String(i).padStart(4, '0')}`, name: `Bench device ${i}` }
-  })
 }
 
 /** The inspector's CPU profiler on this thread, driven by the parent (bench/http-ingest.ts --profile). */
@@ -79,7 +75,8 @@ if (kind === 'bare') {
   })
 } else {
   const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
-  const units = benchUnits(JSON.parse(JSON.stringify(sample.units)) as Array<Record<string, unknown> & { id: string }>, Number(devicesArg))
+  // The sample deployment's units, cloned (same kind, post and zone, new id) up to `devices`.
+  const units = benchUnits(JSON.parse(JSON.stringify(sample.units)) as Sample['units'], Number(devicesArg))
   const config = validateConfig({
     data_dir: mkdtempSync(join(tmpdir(), 'hexp-http-bench-')), log_level: 'warn',
     // autocannon is one client IP: the per-IP limit (1,200 a minute by default) would be the figure.
@@ -91,7 +88,8 @@ if (kind === 'bare') {
   })
   const engine = new Engine({ config, logger: pino({ level: 'warn' }) })
   await engine.start()
-  send({ url: engine.httpAddress()!, units: units.map((u) => u.id) })
+  const deployment: Sample = { units, posts: JSON.parse(JSON.stringify(sample.posts)) as Sample['posts'], zones: JSON.parse(JSON.stringify(sample.zones)) as Sample['zones'] }
+  send({ url: engine.httpAddress()!, units: units.map((u) => u.id), sample: deployment })
   process.on('message', (m) => {
     if (m === 'stats') {
       void Promise.all([engine.metrics.fixesAccepted.get(), engine.metrics.alertTransitions.get()]).then(([v, a]) => send({
@@ -99,6 +97,9 @@ if (kind === 'bare') {
         alerts: a.values.reduce((s, x) => s + x.value, 0),
         cpuUs: cpuUs(), mainUs: mainThreadUs(),
       }))
+    }
+    if (m === 'outcomes') {
+      void engine.metrics.fixesAccepted.get().then(async (v) => send({ outcomes: await ruleOutcomes(engine, Math.max(1, v.values.reduce((s, x) => s + x.value, 0))) }))
     }
     if (m === 'stop') void engine.stop().then(() => process.exit(0))
   })

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { childEnv } from '../../test/helpers/child-env.js'
+import type { Sample, TrackModel } from './tracks.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -14,13 +15,20 @@ process.on('exit', () => {
   for (const c of publishers) c.kill('SIGKILL')
 })
 
-export function runPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): Promise<PublishResult> {
+/**
+ * Publisher options. track: the fix stream (bench/lib/tracks.ts); `jumps` unless named, so the
+ * benchmarks that have not chosen one keep the stream their figures were measured with.
+ * sample: the deployment (units, posts, zones) the plausible stream reports against.
+ */
+export interface PublishOptions { inflight?: number; units?: number; batch?: number; rate?: number; track?: TrackModel; sample?: Sample }
+
+export function runPublisher(url: string, count: number, opts: PublishOptions = {}): Promise<PublishResult> {
   return startPublisher(url, count, opts).done
 }
 
 /** runPublisher that can be stopped early (a background load the benchmark ends itself). */
-export function startPublisher(url: string, count: number, opts: { inflight?: number; units?: number; batch?: number; rate?: number } = {}): { done: Promise<PublishResult>; stop(): void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
+export function startPublisher(url: string, count: number, opts: PublishOptions = {}): { done: Promise<PublishResult>; stop(): void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'publish-child.ts'), url, String(count), String(opts.inflight ?? 500), String(opts.units ?? 300), String(opts.batch ?? 1), String(opts.rate ?? 0), opts.track ?? 'jumps', opts.sample === undefined ? '' : JSON.stringify({ units: opts.sample.units, posts: opts.sample.posts, zones: opts.sample.zones })], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() })
   publishers.add(child)
   let out = ''
   let stopped = false

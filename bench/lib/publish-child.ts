@@ -1,9 +1,15 @@
 // Publisher process for benchmarks: publishes N native fixes (QoS 1, bounded in flight) to a
 // broker and prints a JSON line with its own timing. Runs apart from the engine so the two do not
 // share an event loop (they do share the machine's two cores, as in a real single-box deployment).
+// The fixes follow a track model (bench/lib/tracks.ts): `plausible` reports as the units
+// benchUnits() makes of the deployment passed as JSON (units, posts, zones: the engine must
+// register the same), the last fix no later than the publisher's start; `jumps` is the old stream
+// (unknown units U-0…). The deployment comes from the parent, not the config loader: importing
+// that costs this process most of a second of CPU, which the benchmarks count as the publisher's.
 import mqtt from 'mqtt'
+import { benchUnits, jumpsStream, plausibleStream, trackFromArgs, type FleetStream, type Sample } from './tracks.js'
 
-const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0'] = process.argv.slice(2)
+const [url = 'mqtt://127.0.0.1:1883', countArg = '100000', inflightArg = '500', unitsArg = '300', batchArg = '1', rateArg = '0', trackArg = 'jumps', sampleArg = ''] = process.argv.slice(2)
 const count = Number(countArg)
 const inflight = Number(inflightArg)
 const units = Number(unitsArg)
@@ -16,7 +22,17 @@ await new Promise<void>((resolve, reject) => {
   client.once('connect', () => resolve())
   client.once('error', reject)
 })
-const base = Date.now() - 60_000
+const track = trackFromArgs([`--track=${trackArg}`])
+// A plausible batch would be one unit's buffer; the old stream's batches mixed units under one topic.
+if (batch > 1 && track !== 'jumps') throw new Error('batches (batch > 1) are published with the jumps track only')
+/** Built before the clock starts: the per-unit state is the device's, not the publisher's per-message cost. */
+function stream(): FleetStream {
+  if (track === 'jumps') return jumpsStream(units, Date.now() - 60_000)
+  if (sampleArg === '') throw new Error('the plausible track needs the deployment (units, posts, zones) as JSON: runPublisher({ track, sample })')
+  const sample = JSON.parse(sampleArg) as Sample
+  return plausibleStream({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones, fixes: count, endTs: Date.now() })
+}
+const fleet = stream()
 let next = 0
 const started = performance.now()
 async function worker(): Promise<void> {
@@ -32,12 +48,12 @@ async function worker(): Promise<void> {
     const n = Math.min(batch, count - i)
     const fixes: string[] = []
     for (let k = 0; k < n; k++) {
-      const j = i + k
-      const u = j % units
-      fixes.push(`{"ts":${base + Math.floor(j / units) * 10 + 1},"lat":${36.43 + (j % 997) * 0.0001},"lon":${117.77 + (j % 991) * 0.00015},"speed":8.5,"heading":90,"accuracy":5,"seq":${j}}`)
-      if (batch === 1) await client.publishAsync(`fleet/U-${u}/position`, fixes[0]!, { qos: 1 })
+      const f = fleet.next()
+      fixes.push(`{"ts":${f.ts},"lat":${f.lat},"lon":${f.lon},"speed":${f.speed},"heading":${f.heading},"accuracy":${f.accuracy},"seq":${f.seq}}`)
+      if (batch === 1) await client.publishAsync(`fleet/${f.unit}/position`, fixes[0]!, { qos: 1 })
     }
-    if (batch > 1) await client.publishAsync(`fleet/U-${i % units}/position`, `[${fixes.join(',')}]`, { qos: 1 })
+    // (jumps only) the old batch: units mixed under the first one's topic.
+    if (batch > 1) await client.publishAsync(`fleet/${fleet.ids[i % units]}/position`, `[${fixes.join(',')}]`, { qos: 1 })
   }
 }
 await Promise.all(Array.from({ length: inflight }, worker))
