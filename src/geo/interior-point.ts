@@ -12,18 +12,20 @@ export interface LatLon {
 
 /** Twice the signed area and the area-weighted centroid of a ring ([lon, lat] positions, closed). */
 function ringCentroid(ring: number[][]): { area2: number; lon: number; lat: number } {
+  // Relative to the first position: products of whole-degree coordinates would cost the precision.
+  const [x0 = 0, y0 = 0] = ring[0] as number[]
   let a2 = 0
   let cx = 0
   let cy = 0
   for (let i = 0; i + 1 < ring.length; i++) {
-    const [x1 = 0, y1 = 0] = ring[i] as number[]
-    const [x2 = 0, y2 = 0] = ring[i + 1] as number[]
+    const [x1 = 0, y1 = 0] = (ring[i] as number[]).map((v, k) => v - (k === 0 ? x0 : y0))
+    const [x2 = 0, y2 = 0] = (ring[i + 1] as number[]).map((v, k) => v - (k === 0 ? x0 : y0))
     const cross = x1 * y2 - x2 * y1
     a2 += cross
     cx += (x1 + x2) * cross
     cy += (y1 + y2) * cross
   }
-  return { area2: a2, lon: cx / (3 * a2), lat: cy / (3 * a2) }
+  return { area2: a2, lon: x0 + cx / (3 * a2), lat: y0 + cy / (3 * a2) }
 }
 
 /** Every crossing of the line `lat` with the polygon's rings (holes included), sorted by longitude. */
