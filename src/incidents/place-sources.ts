@@ -14,6 +14,9 @@ const named = (name: string | undefined, nameEn: string | undefined, fallback: s
   ...(nameEn === undefined ? {} : { nameEn }),
 })
 
+/** Six decimals (about 0.1 m): the typed coordinates' precision, without a centroid's float noise. */
+const micro = (deg: number) => Math.round(deg * 1e6) / 1e6
+
 /** The gazetteer's entries for a config; an id is an alias when the item has a name of its own. */
 export function placeEntries(config: PlaceConfig): PlaceEntry[] {
   const out: PlaceEntry[] = config.places.map((p) => ({ ...named(p.name, p.name_en, p.name), aliases: p.aliases, kind: p.kind, lat: p.lat, lon: p.lon, source: 'config' as const }))
@@ -22,7 +25,7 @@ export function placeEntries(config: PlaceConfig): PlaceEntry[] {
     // validateConfig has read every geometry file: only inline geometry is left.
     if ('file' in z.geometry) continue
     const at = interiorPoint(z.geometry as ZoneGeometry)
-    out.push({ ...named(z.name, z.name_en, z.id), aliases: [z.id], kind: 'zone', lat: at.lat, lon: at.lon, source: 'zone' })
+    out.push({ ...named(z.name, z.name_en, z.id), aliases: [z.id], kind: 'zone', lat: micro(at.lat), lon: micro(at.lon), source: 'zone' })
   }
   // A checkpoint named the same at the same spot in several plans is one place.
   const seen = new Set<string>()
