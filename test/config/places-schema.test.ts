@@ -36,13 +36,12 @@ t.test('the geocoder key: from key_env or key, required by a provider, never ech
   t.throws(() => validateConfig({ geocoder: { provider: 'tianditu' } }), /geocoder\.key_env: geocoder\.provider is tianditu, which needs the provider's key/)
   t.throws(() => validateConfig({ geocoder: { provider: 'amap', key: 'a', key_env: 'B' } }), /geocoder: give key or key_env, not both/)
   t.equal(validateConfig({ geocoder: { key: 'unused' } }).geocoder.key, 'unused', 'provider none: a key is kept, unused')
-  const err = (() => {
-    try {
-      validateConfig({ geocoder: { key: 42 } })
-    } catch (e) {
-      return (e as Error).message
-    }
-  })()
+  let err = ''
+  try {
+    validateConfig({ geocoder: { key: 42 } })
+  } catch (e) {
+    err = (e as Error).message
+  }
   t.match(err, /geocoder\.key: Expected string/)
   t.notMatch(err, /got 42/, 'a secret\'s value is not echoed')
 })
