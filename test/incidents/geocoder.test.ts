@@ -10,6 +10,7 @@ import gcoordModule from 'gcoord'
 import { AMAP_URL, MAX_ANSWER_BYTES, TIANDITU_URL, geocoder, getText, parseAmap, parseTianditu, requestUrl } from '../../src/incidents/geocoder.js'
 import { PlaceFinder } from '../../src/incidents/place-finder.js'
 import { Gazetteer } from '../../src/incidents/places.js'
+import { createMetrics } from '../../src/telemetry/metrics.js'
 
 const gcoord = gcoordModule as unknown as typeof gcoordModule.default
 const KEY = 'amap-key-0123456789abcdef'
@@ -108,9 +109,11 @@ t.test('failures are results with a reason', async (t) => {
 t.test('the finder: offline first, online after, failure flagged and logged without the key', async (t) => {
   const lines: string[] = []
   const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(l) } })
+  const m = createMetrics({ defaults: false })
+  const counter = m.geocoderLookups
   const gazetteer = new Gazetteer([{ name: '人民广场', aliases: [], kind: 'landmark', lat: 36.49, lon: 117.86, source: 'config' }, { name: '人民广场东门', aliases: [], kind: 'landmark', lat: 36.491, lon: 117.861, source: 'config' }])
   const ok = await stub(t, json({ status: '1', geocodes: [{ formatted_address: '淄博市人民广场', location: '117.87,36.50', level: '兴趣点' }] }))
-  const online = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: ok.url, timeoutMs: 2000 }), provider: 'amap', logger })
+  const online = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: ok.url, timeoutMs: 2000 }), provider: 'amap', logger, counter })
   const both = await online.find('人民广场')
   t.equal(both.geocoder, 'ok')
   t.same(both.places.map((p) => p.source), ['config', 'config', 'amap'], 'offline first, online after')
@@ -118,7 +121,7 @@ t.test('the finder: offline first, online after, failure flagged and logged with
   t.same(one.places.map((p) => p.source), ['amap'], 'the online answer keeps its place within the limit')
 
   const down = await stub(t, () => undefined)
-  const failing = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: down.url, timeoutMs: 100 }), provider: 'amap', logger })
+  const failing = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: down.url, timeoutMs: 100 }), provider: 'amap', logger, counter })
   const r = await failing.find('人民广场')
   t.same(r.places.map((p) => p.name), ['人民广场', '人民广场东门'], 'the offline places')
   t.equal(r.geocoder, 'failed')
@@ -126,6 +129,8 @@ t.test('the finder: offline first, online after, failure flagged and logged with
   t.equal(lines.length, 1, 'one warning')
   t.match(JSON.parse(lines[0]!), { level: 40, provider: 'amap', reason: 'timed out after 100 ms', msg: /offline places only/ })
   t.notOk(lines.join('\n').includes(KEY), 'the key is in no log line')
+  const counted = (await counter.get()).values.map((v) => [v.labels.provider, v.labels.outcome, v.value])
+  t.same(counted, [['amap', 'ok', 2], ['amap', 'failed', 1]], 'hexpatrol_geocoder_lookups_total by provider and outcome')
 
   const off = new PlaceFinder({ gazetteer })
   t.same(await off.find('人民广场东门', 50), { places: [gazetteer.search('人民广场东门')[0]], geocoder: 'off' })
