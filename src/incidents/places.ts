@@ -26,14 +26,15 @@ export function normalise(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(STRIP, '')
 }
 
-/** Every character of `q` appears in `name` in order (not necessarily together). */
+/**
+ * Every character of `q` appears in `name` in order (not necessarily together). Compared by UTF-16
+ * code unit, the cheapest loop (most of a lookup's time is here, on names that do not match): a
+ * character beyond the BMP could only match as its own pair of units, in order, in practice itself.
+ */
 function inOrder(name: string, q: string): boolean {
   let i = 0
-  for (const ch of name) {
-    if (q.startsWith(ch, i)) i += ch.length
-    if (i === q.length) return true
-  }
-  return false
+  for (let j = 0; j < name.length && i < q.length; j++) if (name.charCodeAt(j) === q.charCodeAt(i)) i++
+  return i === q.length
 }
 
 /** The rank of one normalised name for a normalised query, or null when it does not match. */
