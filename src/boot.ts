@@ -19,6 +19,8 @@ import { compilePatrolTasks, type PatrolTasksSetup } from './patrol-tasks/compil
 import { compileIntegrity, type IntegritySetup } from './integrity/compile.js'
 import { integrityTexts, type IntegrityTexts } from './i18n/integrity-texts.js'
 import { offsetOf } from './reports/periods.js'
+import { Gazetteer } from './incidents/places.js'
+import { placeEntries } from './incidents/place-sources.js'
 
 /** The configuration compiled for the stages, once per start. */
 export interface CompiledStages {
@@ -34,6 +36,8 @@ export interface CompiledStages {
   readonly texts: StageTexts
   /** Patrol integrity: the detectors' options, the units' kinds, watches and pairs, the reports' local day. */
   readonly integrity: IntegritySetup
+  /** The offline gazetteer: config places, posts, zones (a point inside each), fixed plan checkpoints. */
+  readonly places: Gazetteer
 }
 
 /** The texts of the configured locale for each stage that writes for people. */
@@ -80,7 +84,8 @@ export function compileStages(config: ResolvedConfig): CompiledStages {
   const patrolTasks = compilePatrolTasks(config, incidents.search)
   const offset = offsetOf(timezone)
   const integrity = compileIntegrity(config, (ts) => Math.floor((ts + offset(ts)) / 86_400_000))
-  return { deployment, incidents, patrolTasks, terminals, integrity, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone), integrity: integrityTexts(locale, timezone) } }
+  const places = asConfigError(() => new Gazetteer(placeEntries(config)))
+  return { deployment, incidents, patrolTasks, terminals, integrity, places, texts: { chat: chatTexts(locale, timezone), incidents: incidentTexts(locale, timezone), integrity: integrityTexts(locale, timezone) } }
 }
 
 /** A configuration that passed every check, with what the stages need. */

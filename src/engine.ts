@@ -54,6 +54,7 @@ import { TaskStateFile } from './patrol-tasks/state-file.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
 import type { IncidentStore } from './incidents/incident-store.js'
 import { UnshippedIncidents } from './incidents/unshipped.js'
+import { placeFinderFor } from './incidents/place-finder.js'
 import { buildApi } from './api/server.js'
 import type { ComponentStatus } from './api/context.js'
 import { StreamHub } from './api/stream-hub.js'
@@ -714,6 +715,7 @@ export class Engine {
       httpIngest,
       authThrottle: throttle,
       incidents: this.#incidents,
+      places: placeFinderFor(config, logger.child({ component: 'places' }), this.#stages.places, metrics.geocoderLookups),
       patrolTasks: this.#tasks,
       integrity: this.#integrity,
       stream: this.stream,

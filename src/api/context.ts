@@ -13,6 +13,7 @@ import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
 import type { PatrolTaskService } from '../patrol-tasks/service.js'
 import type { IntegrityStage } from '../integrity/stage.js'
+import type { PlaceFinder } from '../incidents/place-finder.js'
 import type { AuditEntry } from '../journal/record.js'
 import type { StreamHub } from './stream-hub.js'
 import type { AlertHistory, ReplaySource, TrackPoint } from './stored-reads.js'
@@ -65,6 +66,8 @@ export interface ApiContext {
   patrolTasks?: PatrolTaskService | undefined
   /** Patrol integrity's kept signals (src/integrity/stage.ts); absent in cluster mode and without rules. */
   integrity?: Pick<IntegrityStage, 'signals'> | undefined
+  /** The place lookup (offline gazetteer + optional geocoder); absent: built from `config` by the places route. */
+  places?: PlaceFinder | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */
   stream: StreamHub
   /**

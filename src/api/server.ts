@@ -29,6 +29,7 @@ import { webPlugin } from './web.js'
 import { incidentsPlugin } from './incidents.js'
 import { patrolTasksPlugin } from './patrol-tasks.js'
 import { integrityPlugin } from './integrity.js'
+import { placesPlugin } from './places.js'
 import { ErrorBody } from './schemas.js'
 import type { RouteScope } from './scopes.js'
 import { httpIngestPlugin } from '../ingest/http-ingest.js'
@@ -175,6 +176,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   await app.register(incidentsPlugin, { ctx })
   await app.register(patrolTasksPlugin, { ctx })
   await app.register(integrityPlugin, { ctx })
+  await app.register(placesPlugin, { ctx })
   // Streams never end by themselves: close them so the server can stop.
   app.addHook('preClose', async () => ctx.stream.close())
   return app

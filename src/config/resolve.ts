@@ -14,7 +14,7 @@ type BrokerUser = Config['broker']['users'][number]
 type ApiToken = Config['api']['tokens'][number]
 
 /** The config after resolution: every secret is a value (or absent), never an env reference. */
-export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhouse' | 'webhooks' | 'api'> & {
+export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhouse' | 'webhooks' | 'api' | 'geocoder'> & {
   http: Omit<Config['http'], 'admin_token_env' | 'metrics_token_env' | 'session_secret_env'>
   api: Omit<Config['api'], 'tokens'> & { tokens: Array<Omit<ApiToken, 'token_env'> & { token?: string }> }
   mqtt: Omit<Config['mqtt'], 'password_env'>
@@ -23,11 +23,13 @@ export type ResolvedConfig = Omit<Config, 'http' | 'mqtt' | 'broker' | 'clickhou
   startup_warnings?: string[]
   clickhouse: Omit<Config['clickhouse'], 'password_env'>
   webhooks: Array<Omit<WebhookConfig, 'secret_env'>>
+  geocoder: Omit<Config['geocoder'], 'key_env'>
 }
 
 /** Config keys whose values are secrets (any key ending in password, secret or token: also
- * metrics_token, session_secret, dingtalk_secret): an error message names them, never prints their value. */
-export const SECRET_KEY = /(^|[._])(password|secret|token)$/
+ * metrics_token, session_secret, dingtalk_secret; and the geocoder's key): an error message names
+ * them, never prints their value. */
+export const SECRET_KEY = /(^|[._])(password|secret|token)$|^geocoder[.]key$/
 
 export function configError(message: string): HexpatrolError {
   return new HexpatrolError('HEXP_ERR_CONFIG', message)
@@ -102,6 +104,11 @@ export function resolveConfig(config: Config, env: NodeJS.ProcessEnv): ResolvedC
     }
     delete w.secret_env
   }
+
+  const g = c.geocoder
+  one('geocoder', 'key', 'key_env', g.key, g.key_env)
+  setSecret(g, 'key', 'key_env', resolveSecret('geocoder.key_env', g.key, g.key_env, env))
+  if (g.provider !== 'none' && g.key === undefined) throw configError(`geocoder.key_env: geocoder.provider is ${g.provider}, which needs the provider's key; set key_env to an environment variable holding it, or set provider: none (offline places only)`)
   return config as ResolvedConfig
 }
 

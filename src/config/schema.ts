@@ -6,6 +6,7 @@ import { IncidentsSchema, PatrolLevelsSchema, PlansSchema } from './incidents-sc
 import { ClusterSchema } from './cluster-schema.js'
 import { IntegritySchema } from './integrity-schema.js'
 import { MakeUpMode, PatrolTasksSchema } from './patrol-tasks-schema.js'
+import { GeocoderSchema, PlacesSchema } from './places-schema.js'
 import { LOCALES } from '../i18n/locale.js'
 
 
@@ -633,6 +634,10 @@ export const ConfigSchema = Obj({
   integrity: IntegritySchema,
   /** Make-up patrols (src/config/patrol-tasks-schema.ts): a zone's overdue cells become tasks for the best available units, tracked to completion. */
   patrol_tasks: PatrolTasksSchema,
+  /** Named places (src/config/places-schema.ts) the incident form's Find looks up offline, beside the posts, zones and plan checkpoints. */
+  places: PlacesSchema,
+  /** An optional online geocoder (src/config/places-schema.ts) asked after the offline places. */
+  geocoder: GeocoderSchema,
   cluster: ClusterSchema,
 })
 

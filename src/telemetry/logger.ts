@@ -7,7 +7,8 @@ export type { Logger }
 // found (a config section, a user in broker.users, request headers). test/telemetry/logger.test.ts
 // logs each shape and checks no secret comes out.
 const SECRET_KEYS = ['password', 'secret', 'dingtalk_secret', 'admin_token', 'metrics_token', 'session_secret', 'token', 'authorization', 'cookie']
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`])
+// The geocoder's `key` by its section only: `key` alone names many harmless things.
+export const REDACT_PATHS = [...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`]), 'geocoder.key', '*.geocoder.key']
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(

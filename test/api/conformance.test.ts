@@ -187,6 +187,8 @@ t.test('real answers validate against their schemas and lose no field in seriali
   await call('GET', '/api/v1/zones/g1/cells?format=geojson&state=stale')
   await call('GET', '/api/v1/zones/g1/coverage?limit=3')
   await call('GET', '/api/v1/posts.geojson')
+  t.match((await call('GET', '/api/v1/places?q=station&limit=3')).json(), { q: 'station', places: [{ name: 'Station 1', source: 'post' }], geocoder: 'off' })
+  t.equal((await call('GET', '/api/v1/places?q=%20')).statusCode, 400)
   const open = await call('GET', '/api/v1/alerts?state=open')
   // History from ClickHouse (the fixture's rows carry no AlertEvent body: an empty page here).
   await call('GET', '/api/v1/alerts?state=resolved&kind=none')

@@ -20,6 +20,7 @@ const promDir = join(root, 'docker', 'prometheus')
 
 /** A valid value for every label the engine uses; a new label must be added here on purpose. */
 const SAMPLE_LABELS: Record<string, string> = {
+  provider: 'amap',
   format: 'native',
   partition: '3',
   type: 'lwt',

@@ -1,6 +1,8 @@
 // "Record incident" (operate scope only): type (the known types or a free one), priority 1-5,
-// description, address text and coordinates, typed or picked with a click on the map ("pick on
-// map" mode). Submits POST /api/v1/incidents with a fresh id; the engine answers with the nearest
+// description, address text and coordinates, typed, picked with a click on the map ("pick on
+// map" mode), or found by the address: "Find" (or Enter in the field) lists the places of that
+// name (place-lookup.ts) and choosing one sets the coordinates as a click does, keeping its name
+// as the address. Submits POST /api/v1/incidents with a fresh id; the engine answers with the nearest
 // units and announces incident.opened, which the operations model shows. onRecorded hands the new
 // id to the dispatch card.
 import { api } from '../api.js'
@@ -8,6 +10,7 @@ import { h } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
 import type { MessageKey } from '../messages/en.js'
 import type { MapView } from './map-layers.js'
+import { PlaceLookup } from './place-lookup.js'
 
 /** The incident types the catalogue names (incidentType.*); any other is typed in as free text. */
 export const KNOWN_TYPES = ['robbery', 'snatch_theft', 'burglary', 'theft', 'assault', 'fight', 'fraud', 'traffic'] as const
@@ -47,11 +50,17 @@ export class IncidentForm {
     this.freeType.hidden = true
     this.type.onchange = () => { this.freeType.hidden = this.type.value !== FREE }
     const submit = label(h('button', { type: 'submit', id: 'incident-submit' }), 'incident.record')
+    const lookup = new PlaceLookup(this.address, (p) => {
+      this.address.value = p.name
+      this.setPoint(p.lat, p.lon)
+      this.map.focus(p.lat, p.lon)
+    })
     const form = h('form', { class: 'incident-form' },
       this.row('incident.type', this.type, this.freeType),
       this.row('incident.priority', this.priority),
       this.row('incident.description', this.description),
-      this.row('incident.address', this.address),
+      this.row('incident.address', h('span', { class: 'address-row' }, this.address, lookup.button)),
+      lookup.list,
       this.row('incident.coordinates', this.coords),
       h('label', {}, this.pick, ' ', label(h('span'), 'incident.pick')),
       submit, this.status)
@@ -64,11 +73,16 @@ export class IncidentForm {
     const previous = map.onMapClick
     map.onMapClick = (lat, lon) => {
       if (!this.pick.checked) return previous(lat, lon)
-      this.coords.value = `${lat.toFixed(6)}, ${lon.toFixed(6)}`
       this.pick.checked = false
-      this.map.highlight([lat, lon], [])
+      this.setPoint(lat, lon)
     }
     onLangChange(() => this.fillTypes())
+  }
+
+  /** The scene's coordinates in the field and the pick marker on the map. */
+  private setPoint(lat: number, lon: number): void {
+    this.coords.value = `${lat.toFixed(6)}, ${lon.toFixed(6)}`
+    this.map.highlight([lat, lon], [])
   }
 
   private row(key: MessageKey, ...inputs: HTMLElement[]): HTMLElement {
