@@ -14,6 +14,8 @@ const scripts: Array<[string, string[]]> = [
   ['bench/integrity.ts', quick ? ['20', '5'] : []],
   ['bench/track-filter.ts', quick ? ['5'] : []],
   ['bench/state.ts', quick ? ['20000', '5'] : []],
+  ['bench/pipeline.ts', quick ? ['20000', '2'] : []],
+  ['bench/sink.ts', []],
   ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],
   ['bench/webhooks.ts', quick ? ['500'] : []],
   ['bench/alert-latency.ts', quick ? ['20', '20000'] : []],
@@ -21,6 +23,9 @@ const scripts: Array<[string, string[]]> = [
   ['bench/http-ingest.ts', quick ? ['2'] : []],
   ['bench/stream.ts', quick ? ['3'] : []],
   ['bench/incidents.ts', quick ? ['20000', '10000'] : []],
+  ['bench/places.ts', []],
+  ['bench/patrol-tasks.ts', []],
+  ['bench/reports.ts', quick ? ['100', '10', '1'] : []],
   ['bench/cluster.ts', quick ? ['5000', '500', '2'] : []],
 ]
 let failed = 0

@@ -78,10 +78,10 @@ const P1 = lastAt.get('P-001')!
 const P2 = lastAt.get('P-002')!
 const O123 = lastAt.get('O-123')!
 const SCENE = { lat: (P1.lat + P2.lat + O123.lat) / 3, lon: (P1.lon + P2.lon + O123.lon) / 3 }
-raw.plans = [{ id: 'robbery-ring', name: 'Robbery ring', positions: 'absolute', dwell: '2s', checkpoints: [
-  { name: 'North exit', lat: P1.lat + 0.0005, lon: P1.lon, units: ['P-001'], arrive_within: '10m', radius_m: 100 },
-  { name: 'East bridge', lat: P2.lat + 0.004, lon: P2.lon + 0.006, units: ['P-002'], arrive_within: '5s', radius_m: 100 },
-  { name: 'School gate', lat: O123.lat - 0.003, lon: O123.lon + 0.002, units: ['O-123'], arrive_within: '15m', radius_m: 60 },
+raw.plans = [{ id: 'robbery-ring', name: '抢劫案外围封控', name_en: 'Robbery ring', positions: 'absolute', dwell: '2s', checkpoints: [
+  { name: '北出口', name_en: 'North exit', lat: P1.lat + 0.0005, lon: P1.lon, units: ['P-001'], arrive_within: '10m', radius_m: 100 },
+  { name: '东桥', name_en: 'East bridge', lat: P2.lat + 0.004, lon: P2.lon + 0.006, units: ['P-002'], arrive_within: '5s', radius_m: 100 },
+  { name: '学校门口', name_en: 'School gate', lat: O123.lat - 0.003, lon: O123.lon + 0.002, units: ['O-123'], arrive_within: '15m', radius_m: 60 },
 ] }]
 raw.incidents = { hotspots: { top_per_zone: 4, min_score: 1 } }
 const h = await startEngine(raw, { env: { SHOT_TOKEN: TOKEN } })
@@ -183,11 +183,11 @@ const call = async (method: string, path: string, body?: unknown) => {
 const types = ['robbery', 'snatch_theft', 'burglary', 'theft']
 await call('POST', '/api/v1/incidents', Array.from({ length: 14 }, (_, i) => ({
   id: `CAD-${1000 + i}`, type: types[i % 4], priority: 2 + (i % 3), time: new Date(now - (i + 1) * 80 * 60_000).toISOString(),
-  lat: SCENE.lat + 0.002 + (r() - 0.5) * 0.004, lon: SCENE.lon - 0.003 + (r() - 0.5) * 0.004, address: `No. ${10 + i} Jingshi Road`,
+  lat: SCENE.lat + 0.002 + (r() - 0.5) * 0.004, lon: SCENE.lon - 0.003 + (r() - 0.5) * 0.004, address: `经十路 ${10 + i} 号`,
 })))
 await waitFor(async () => ((await call('GET', '/api/v1/hotspots')).features as unknown[]).length > 0, 30_000)
 await call('PUT', '/api/v1/zones/grid-1/level', { level: 'high', reason: 'robbery series' })
-await call('POST', '/api/v1/incidents', { id: 'CAD-2001', type: 'robbery', priority: 1, lat: SCENE.lat, lon: SCENE.lon, address: 'Jingshi Road market' })
+await call('POST', '/api/v1/incidents', { id: 'CAD-2001', type: 'robbery', priority: 1, lat: SCENE.lat, lon: SCENE.lon, address: '经十路农贸市场' })
 await call('POST', '/api/v1/plans/robbery-ring/activate', { incident_id: 'CAD-2001' })
 // P-001 drives to its checkpoint and stays past the dwell (real-time fixes: the tracker reads each tick).
 for (let i = 0; i < 6; i++) {
