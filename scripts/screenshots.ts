@@ -127,7 +127,7 @@ const signedIn = async (locale: string) => {
 }
 
 // Finding a unit: its callsign typed in the unit list, Enter: the map is on it, labelled.
-await page.fill('#unit-search', 'bravo')
+await page.fill('#unit-search', '巡 101')
 await page.waitForTimeout(300)
 await page.press('#unit-search', 'Enter')
 await page.waitForSelector('#unit-details:not([hidden])')
@@ -244,6 +244,14 @@ for (const [lang, locale] of [['en', 'en-GB'], ['zh', 'zh-CN']] as const) {
     await el.screenshot({ path: join(docs, `panel-${name}-${lang}.png`) })
     console.log(`docs/panel-${name}-${lang}.png`)
   }
+  // Recording an incident by a place's name: the sample's gazetteer answers "人民广场".
+  await p.fill('#incident-address', '人民广场')
+  await p.click('#incident-find')
+  await p.waitForSelector('#incident-places li.place', { timeout: 15_000 })
+  const record = (await p.$('#incident-record'))!
+  await record.scrollIntoViewIfNeeded()
+  await record.screenshot({ path: join(docs, `panel-place-${lang}.png`) })
+  console.log(`docs/panel-place-${lang}.png`)
   // Make-up patrols: only when the sample's shift has proposed or assigned any.
   if ((await p.$$('#patrol-tasks li:not(.empty)')).length > 0) {
     await (await p.$('#patrol-tasks'))!.screenshot({ path: join(docs, `panel-tasks-${lang}.png`) })
