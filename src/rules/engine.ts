@@ -100,7 +100,8 @@ export class RuleEngine {
       if (fix.lat !== 0 || fix.lon !== 0) rememberRejected(u, fix)
       return out
     }
-    u.rejected = []
+    // A new array only when there is something to forget (this runs for every accepted fix).
+    if (u.rejected.length > 0) u.rejected = []
     // A fix after a hole in the unit's fix times may head a back-fill sent newest first (a device
     // that reconnects sends its live position, then its buffer): it waits allowed_lateness, so the
     // back-fill is evaluated in fix-time order instead of too late. No edge waits: after such a
