@@ -13,6 +13,7 @@
 // standing still), never sooner than `floorMs` (silent_after) and never later than `capMs`.
 
 import { haversineM } from '../geo/distance.js'
+import { sortFew } from './sort-few.js'
 
 /** Gaps between arrivals remembered for the cadence estimate. */
 const GAPS_KEPT = 8
@@ -76,11 +77,11 @@ export function learnedCadenceMs(s: Pick<SilentState, 'gaps'>): number | null {
   const n = g.length
   if (n === 0) return null
   if (n < GAPS_NEEDED) return Math.max(...g)
-  // Sorted in a reused typed array (numeric order, no comparator, no allocation): the rules read
-  // the cadence for every fix of a unit with a post or a zone.
+  // Sorted in a reused typed array (no allocation): the rules read the cadence for every fix of a
+  // unit with a post or a zone.
   if (n > gapScratch.length) gapScratch = new Float64Array(n) // a longer history restored from a snapshot
   for (let i = 0; i < n; i++) gapScratch[i] = g[i]!
-  const sorted = gapScratch.subarray(0, n).sort()
+  const sorted = sortFew(gapScratch, n)
   const mid = n >> 1
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
