@@ -13,6 +13,7 @@ import { latLngToCell } from 'h3-js'
 import { compileStages } from '../src/boot.js'
 import { loadConfig, validateConfig } from '../src/config/load.js'
 import { IntegrityMonitor } from '../src/integrity/monitor.js'
+import { offsetOf } from '../src/reports/periods.js'
 import type { Fix } from '../src/decode/fix.js'
 import { metresPerDegree } from '../src/geo/distance.js'
 import { compileDeployment } from '../src/rules/deployment.js'
@@ -207,12 +208,29 @@ async function plausible(units: number, n: number, runs: number, profile: string
       for (const f of fixes) signals += monitor.observe(f).length
     }) * 1e6 / n)
   }
+  // The local day integrity asks twice per fix (src/boot.ts), on the live stream's fix times and
+  // on a back-fill after an outage: 300 units' buffers interleaved, so consecutive fixes lie
+  // minutes to hours apart in fix time. A fresh offset memory per run, as after a start.
+  const tz = cfg.reports.timezone
+  const backfill = fixes.map((_, j) => endTs - 7 * 3_600_000 + (((j % units) * 7919) % 360) * 60_000 + Math.floor(j / units) * 30_000)
+  const dayRuns = (times: readonly number[]): number[] => Array.from({ length: runs }, () => {
+    const offset = offsetOf(tz)
+    const dayOf = (ts: number): number => Math.floor((ts + offset(ts)) / 86_400_000)
+    let sink = 0
+    const cpu = cpuIt(() => {
+      for (const ts of times) sink += dayOf(ts) + dayOf(ts)
+    })
+    if (sink === 0) console.log(sink)
+    return cpu * 1e6 / times.length
+  })
+  const dayLive = dayRuns(fixes.map((f) => f.ts))
+  const dayBackfill = dayRuns(backfill)
   if (session !== null) {
     const { profile: p } = await session.post('Profiler.stop')
     writeFileSync(profile as string, JSON.stringify(p))
     console.log(`profile written to ${profile}`)
   }
-  return { units, n, runs, ceil: median(ceil), rules: median(rules), rulesRuns: rules, integrity: median(integrity), integrityRuns: integrity, flagged, events, signals }
+  return { units, n, runs, tz, dayLive: median(dayLive), dayBackfill: median(dayBackfill), ceil: median(ceil), rules: median(rules), rulesRuns: rules, integrity: median(integrity), integrityRuns: integrity, flagged, events, signals }
 }
 
 const ONLY = process.argv.find((x) => x.startsWith('--only='))?.slice('--only='.length)
@@ -242,4 +260,6 @@ console.log('|---|---:|---|')
 console.log(`| latLngToCell only (enrich) | ${us(p.ceil)} | |`)
 console.log(`| rule engine: classify + ingest | ${us(p.rules)} | ${p.rulesRuns.map(us).join(' / ')} |`)
 console.log(`| integrity detectors (IntegrityMonitor.observe) | ${us(p.integrity)} | ${p.integrityRuns.map(us).join(' / ')} |`)
+console.log(`| integrity's local day (${p.tz}), twice per fix: live stream | ${us(p.dayLive)} | |`)
+console.log(`| integrity's local day, twice per fix: back-fill (consecutive fixes minutes to hours apart) | ${us(p.dayBackfill)} | |`)
 console.log(`flagged ${p.flagged}, alert transitions ${p.events}, integrity signals ${p.signals} (last run)`)
