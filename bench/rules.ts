@@ -1,14 +1,26 @@
 // Rule-engine throughput: fixes/s through classify + ingest for (a) a deployment like the sample
 // (6 zones, 11 posts, 60 units) and (b) 10,000 posts and 1,000 zones, beside the bare cost of
-// latLngToCell for the same fixes (the enrich stage: the ingest ceiling); and the median time of
-// one tick() with a zone of ≥ 10,000 cells. Run: npx tsx bench/rules.ts
+// latLngToCell for the same fixes (the enrich stage: the ingest ceiling); (c) the sample deployment
+// with 300 units on plausible tracks (bench/lib/tracks.ts, the stream the ingest benchmarks
+// publish: a real fleet's path, nothing flagged), where the rule engine's cost per fix is printed
+// alone (µs/fix, median of runs), beside latLngToCell's and the integrity detectors'; and the
+// median time of one tick() with a zone of ≥ 10,000 cells.
+//   npx tsx bench/rules.ts [--only=plausible] [--profile=file.cpuprofile]
+// --profile: a CPU profile of the plausible-track rows (self and total time per function).
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { latLngToCell } from 'h3-js'
-import { validateConfig } from '../src/config/load.js'
+import { compileStages } from '../src/boot.js'
+import { loadConfig, validateConfig } from '../src/config/load.js'
+import { IntegrityMonitor } from '../src/integrity/monitor.js'
+import { offsetOf } from '../src/reports/periods.js'
 import type { Fix } from '../src/decode/fix.js'
 import { metresPerDegree } from '../src/geo/distance.js'
 import { compileDeployment } from '../src/rules/deployment.js'
 import { RuleEngine } from '../src/rules/engine.js'
 import { rng } from '../test/helpers/workload.js'
+import { median } from './lib/measure.js'
+import { benchUnits, plausibleStream, type Sample } from './lib/tracks.js'
 
 const BASE = { lat: 36.49, lon: 117.86 }
 const T0 = Date.UTC(2025, 2, 1, 8, 0, 0)
@@ -77,6 +89,14 @@ function buildFixes(s: Scenario, cfg: ReturnType<typeof buildConfig>, n: number,
   return fixes
 }
 
+/** CPU seconds (user + system) the process spent in fn: on a shared machine, unlike wall time, not stretched by other processes. */
+function cpuIt(fn: () => void): number {
+  const t = process.cpuUsage()
+  fn()
+  const d = process.cpuUsage(t)
+  return (d.user + d.system) / 1e6
+}
+
 function timeIt(fn: () => void): number {
   const t = process.hrtime.bigint()
   fn()
@@ -136,19 +156,110 @@ function tickBench() {
   return { cells: cells.length, medianMs: times[Math.floor(times.length / 2)] as number, p90Ms: times[Math.floor(times.length * 0.9)] as number }
 }
 
-const a = throughput('sample-like: 6 zones, 11 posts, 60 units', { zones: 6, zoneHalfM: 1500, posts: 11, units: 60, spreadM: 5000 }, 200_000)
-const b = throughput('large: 1,000 zones, 10,000 posts, 10,000 units', { zones: 1000, zoneHalfM: 400, posts: 10_000, units: 10_000, spreadM: 20_000 }, 200_000)
-const tk = tickBench()
+/**
+ * The sample deployment with `units` units on plausible tracks: fixes built (and H3-indexed by a
+ * first pass timed as the ceiling) before the clock starts, then per run a fresh engine and a
+ * fresh integrity monitor, each timed alone over the same fixes. µs of CPU per fix, median of runs.
+ */
+async function plausible(units: number, n: number, runs: number, profile: string | undefined) {
+  const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+  const cfg = validateConfig(JSON.parse(JSON.stringify({ units: benchUnits(sample.units, units), posts: sample.posts, zones: sample.zones })) as Record<string, unknown>)
+  const stages = compileStages(cfg)
+  const res = cfg.h3.resolution
+  const endTs = Date.UTC(2026, 11, 6, 12, 0, 0)
+  const stream = plausibleStream({ ...({ units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample), units: benchUnits(sample.units as Sample['units'], units), fixes: n, endTs })
+  const fixes: Fix[] = Array.from({ length: n }, () => {
+    const f = stream.next()
+    return {
+      unitId: f.unit, ts: f.ts, receivedAt: f.ts + 300, lat: f.lat, lon: f.lon, h3: '', speed: f.speed, heading: f.heading,
+      accuracy: f.accuracy, altitude: null, battery: null, seq: f.seq, source: 'native', topic: `fleet/${f.unit}/position`, flags: 0,
+    }
+  })
+  const ceil: number[] = []
+  const rules: number[] = []
+  const integrity: number[] = []
+  let flagged = 0
+  let events = 0
+  let signals = 0
+  const session = profile === undefined ? null : new Session()
+  if (session !== null) {
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.setSamplingInterval', { interval: 100 })
+    await session.post('Profiler.start')
+  }
+  for (let r = 0; r < runs; r++) {
+    ceil.push(cpuIt(() => {
+      for (const f of fixes) f.h3 = latLngToCell(f.lat, f.lon, res)
+    }) * 1e6 / n)
+    const engine = new RuleEngine(stages.deployment, { startedAt: (fixes[0] as Fix).ts })
+    flagged = 0
+    events = 0
+    rules.push(cpuIt(() => {
+      for (const f of fixes) {
+        f.flags = engine.classify(f)
+        if (f.flags !== 0) flagged++
+        events += engine.ingest(f, f.receivedAt).length
+      }
+    }) * 1e6 / n)
+    const monitor = new IntegrityMonitor(stages.integrity.options, stages.integrity.units)
+    signals = 0
+    integrity.push(cpuIt(() => {
+      for (const f of fixes) signals += monitor.observe(f).length
+    }) * 1e6 / n)
+  }
+  // The local day integrity asks twice per fix (src/boot.ts), on the live stream's fix times and
+  // on a back-fill after an outage: 300 units' buffers interleaved, so consecutive fixes lie
+  // minutes to hours apart in fix time. A fresh offset memory per run, as after a start.
+  const tz = cfg.reports.timezone
+  const backfill = fixes.map((_, j) => endTs - 7 * 3_600_000 + (((j % units) * 7919) % 360) * 60_000 + Math.floor(j / units) * 30_000)
+  const dayRuns = (times: readonly number[]): number[] => Array.from({ length: runs }, () => {
+    const offset = offsetOf(tz)
+    const dayOf = (ts: number): number => Math.floor((ts + offset(ts)) / 86_400_000)
+    let sink = 0
+    const cpu = cpuIt(() => {
+      for (const ts of times) sink += dayOf(ts) + dayOf(ts)
+    })
+    if (sink === 0) console.log(sink)
+    return cpu * 1e6 / times.length
+  })
+  const dayLive = dayRuns(fixes.map((f) => f.ts))
+  const dayBackfill = dayRuns(backfill)
+  if (session !== null) {
+    const { profile: p } = await session.post('Profiler.stop')
+    writeFileSync(profile as string, JSON.stringify(p))
+    console.log(`profile written to ${profile}`)
+  }
+  return { units, n, runs, tz, dayLive: median(dayLive), dayBackfill: median(dayBackfill), ceil: median(ceil), rules: median(rules), rulesRuns: rules, integrity: median(integrity), integrityRuns: integrity, flagged, events, signals }
+}
 
+const ONLY = process.argv.find((x) => x.startsWith('--only='))?.slice('--only='.length)
+const PROFILE = process.argv.find((x) => x.startsWith('--profile='))?.slice('--profile='.length)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`)
-console.log('')
-console.log('| deployment | fixes | zone cells | compile (ms) | latLngToCell only (fixes/s) | enrich + classify + ingest (fixes/s) | ratio | events | flagged |')
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
-for (const r of [a, b]) {
-  console.log(`| ${r.name} | ${fmt(r.n)} | ${fmt(r.cells)} | ${fmt(r.compileMs)} | ${fmt(r.ceil)} | ${fmt(r.rules)} | ${(r.rules / r.ceil).toFixed(2)} | ${r.events} | ${r.flagged} |`)
+if (ONLY !== 'plausible') {
+  const a = throughput('sample-like: 6 zones, 11 posts, 60 units', { zones: 6, zoneHalfM: 1500, posts: 11, units: 60, spreadM: 5000 }, 200_000)
+  const b = throughput('large: 1,000 zones, 10,000 posts, 10,000 units', { zones: 1000, zoneHalfM: 400, posts: 10_000, units: 10_000, spreadM: 20_000 }, 200_000)
+  const tk = tickBench()
+  console.log('')
+  console.log('| deployment | fixes | zone cells | compile (ms) | latLngToCell only (fixes/s) | enrich + classify + ingest (fixes/s) | ratio | events | flagged |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const r of [a, b]) {
+    console.log(`| ${r.name} | ${fmt(r.n)} | ${fmt(r.cells)} | ${fmt(r.compileMs)} | ${fmt(r.ceil)} | ${fmt(r.rules)} | ${(r.rules / r.ceil).toFixed(2)} | ${r.events} | ${r.flagged} |`)
+  }
+  console.log('')
+  console.log('| tick() with one zone | cells | median (ms) | p90 (ms) |')
+  console.log('|---|---:|---:|---:|')
+  console.log(`| coverage + response (60 live units, 1.5 km) | ${fmt(tk.cells)} | ${tk.medianMs.toFixed(3)} | ${tk.p90Ms.toFixed(3)} |`)
 }
+const p = await plausible(300, 200_000, 5, PROFILE)
+const us = (x: number) => x.toFixed(2)
 console.log('')
-console.log('| tick() with one zone | cells | median (ms) | p90 (ms) |')
-console.log('|---|---:|---:|---:|')
-console.log(`| coverage + response (60 live units, 1.5 km) | ${fmt(tk.cells)} | ${tk.medianMs.toFixed(3)} | ${tk.p90Ms.toFixed(3)} |`)
+console.log(`| plausible tracks (sample deployment, ${p.units} units), ${fmt(p.n)} fixes × ${p.runs} runs | CPU µs/fix (median) | runs |`)
+console.log('|---|---:|---|')
+console.log(`| latLngToCell only (enrich) | ${us(p.ceil)} | |`)
+console.log(`| rule engine: classify + ingest | ${us(p.rules)} | ${p.rulesRuns.map(us).join(' / ')} |`)
+console.log(`| integrity detectors (IntegrityMonitor.observe) | ${us(p.integrity)} | ${p.integrityRuns.map(us).join(' / ')} |`)
+console.log(`| integrity's local day (${p.tz}), twice per fix: live stream | ${us(p.dayLive)} | |`)
+console.log(`| integrity's local day, twice per fix: back-fill (consecutive fixes minutes to hours apart) | ${us(p.dayBackfill)} | |`)
+console.log(`flagged ${p.flagged}, alert transitions ${p.events}, integrity signals ${p.signals} (last run)`)

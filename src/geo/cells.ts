@@ -1,7 +1,7 @@
 // Zone geometry → H3 cell sets, and the small H3 neighbourhood helpers the coverage rules need.
 // Pure wrappers over h3-js; failures that can happen on valid input (pentagons, distant cells)
 // degrade to a safe answer instead of throwing into the rule engine.
-import { polygonToCells, cellToLatLng, gridPathCells, gridDisk } from 'h3-js'
+import { polygonToCells, cellToLatLng, gridDistance, gridPathCells, gridDisk } from 'h3-js'
 import { haversineM } from './distance.js'
 import { polygonsOf, type ZoneGeometry } from './polygon.js'
 
@@ -23,6 +23,9 @@ export function cellCentre(cell: string): { lat: number; lon: number } {
 export function pathCells(from: string, to: string): string[] {
   if (from === to) return [from]
   try {
+    // Neighbours (the common case: a unit moving one cell between fixes) have no cell between
+    // them: gridDistance costs a sixth of gridPathCells, which would give the same two cells.
+    if (gridDistance(from, to) === 1) return [from, to]
     return gridPathCells(from, to)
   } catch {
     // Pentagon distortion, cells too far apart or of different resolutions: credit the ends only.

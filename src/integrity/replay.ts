@@ -78,9 +78,12 @@ export class ReplayedTracks implements IntegrityDetector {
       u.lats.push(fix.lat)
       u.lons.push(fix.lon)
     }
-    u.candidates = u.candidates.filter((c) => this.extend(fix, c) || this.end(fix.unitId, u, c, out))
-    // Alignments seeded on neighbouring fixes of one earlier track converge: keep one of each.
-    u.candidates = u.candidates.filter((c, i, all) => all.findIndex((x) => x.arch === c.arch && x.j === c.j) === i)
+    // Most fixes follow no alignment: nothing to filter (two arrays and three closures a fix).
+    if (u.candidates.length > 0) {
+      u.candidates = u.candidates.filter((c) => this.extend(fix, c) || this.end(fix.unitId, u, c, out))
+      // Alignments seeded on neighbouring fixes of one earlier track converge: keep one of each.
+      u.candidates = u.candidates.filter((c, i, all) => all.findIndex((x) => x.arch === c.arch && x.j === c.j) === i)
+    }
     if (u.candidates.length === 0) this.seed(fix, u)
     return out
   }

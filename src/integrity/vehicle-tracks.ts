@@ -10,14 +10,13 @@ const SQUARE_M = 1000
 const PER_LAT = metresPerDegree(0).perLat
 
 interface Pt { ts: number; lat: number; lon: number }
-interface Track { pts: Pt[]; square: string }
+/** `square` is the grid key of (y, x), the square the vehicle is filed under ('' before its first fix). */
+interface Track { pts: Pt[]; square: string; y: number; x: number }
 
-const square = (lat: number, lon: number, dy = 0, dx = 0): string => {
-  const y = Math.floor((lat * PER_LAT) / SQUARE_M) + dy
-  // Longitude squares sized at the square's own latitude: city-scale, a little wide at the edges.
-  const perLon = metresPerDegree(lat).perLon
-  return `${y}:${Math.floor((lon * perLon) / SQUARE_M) + dx}`
-}
+const squareY = (lat: number): number => Math.floor((lat * PER_LAT) / SQUARE_M)
+// Longitude squares sized at the square's own latitude: city-scale, a little wide at the edges.
+const squareX = (lat: number, lon: number): number => Math.floor((lon * metresPerDegree(lat).perLon) / SQUARE_M)
+const square = (lat: number, lon: number, dy = 0, dx = 0): string => `${squareY(lat) + dy}:${squareX(lat, lon) + dx}`
 
 export interface NearVehicle { unitId: string; distanceM: number }
 
@@ -28,13 +27,18 @@ export class VehicleTracks {
   /** Records a vehicle's fix (fix-time order; older ones are ignored). */
   add(fix: Fix): void {
     let t = this.tracks.get(fix.unitId)
-    const sq = square(fix.lat, fix.lon)
-    if (t === undefined) this.tracks.set(fix.unitId, (t = { pts: [], square: '' }))
+    if (t === undefined) this.tracks.set(fix.unitId, (t = { pts: [], square: '', y: 0, x: 0 }))
     const last = t.pts[t.pts.length - 1]
     if (last !== undefined && fix.ts <= last.ts) return
     t.pts.push({ ts: fix.ts, lat: fix.lat, lon: fix.lon })
     if (t.pts.length > RING) t.pts.shift()
-    if (t.square !== sq) {
+    // The key is built only when the vehicle changes square (a string a fix, otherwise).
+    const y = squareY(fix.lat)
+    const x = squareX(fix.lat, fix.lon)
+    if (t.square === '' || y !== t.y || x !== t.x) {
+      const sq = `${y}:${x}`
+      t.y = y
+      t.x = x
       this.grid.get(t.square)?.delete(fix.unitId)
       let s = this.grid.get(sq)
       if (s === undefined) this.grid.set(sq, (s = new Set()))

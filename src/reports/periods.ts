@@ -49,21 +49,43 @@ export function offsetMs(tz: string, utc: number): number {
   return local - Math.floor(utc / 1000) * 1000
 }
 
+/** The span of fix time one cached offset answers for (see offsetOf). */
+export const OFFSET_SLOT_MS = 3_600_000
+/** Slots offsetOf remembers: 4096 hours, over five months of fix time (a long back-fill). */
+export const OFFSET_SLOTS_KEPT = 4096
+
 /**
- * offsetMs for one zone, remembering the last minute asked: a zone's offset changes only at whole
- * minutes (every transition in the tz database since 1972), and the hot path (integrity's local
- * day, twice per fix) asks about the same minute again and again; Intl costs microseconds a call.
+ * offsetMs for one zone, remembered per hour of UTC: Intl costs microseconds a call and the hot
+ * path (integrity's local day, twice per fix) asks again and again about the same hours, in
+ * order for a live fleet, minutes apart and in any order for a back-fill after an outage. An
+ * hour is asked of Intl at its first and its last second: the same offset at both, and it holds
+ * for the whole hour (no zone in the tz database changes its offset twice within an hour: two
+ * transitions are weeks apart at the least; transitions fall at whole seconds, not always at
+ * whole minutes or quarter hours: America/St_Johns changed at 00:01 local, Africa/Monrovia at
+ * 00:44:30 UTC). An hour holding a transition is answered exactly, by Intl, for each second
+ * asked. Bounded: the oldest slot asked first is forgotten beyond OFFSET_SLOTS_KEPT.
  */
 export function offsetOf(tz: string): (utc: number) => number {
-  let minute = Number.NaN
-  let offset = 0
+  /** Slot → its offset, or NaN for an hour holding a transition. */
+  const slots = new Map<number, number>()
+  let second = Number.NaN
+  let secondOffset = 0
   return (utc) => {
-    const m = Math.floor(utc / 60_000)
-    if (m !== minute) {
-      offset = offsetMs(tz, utc)
-      minute = m
+    const slot = Math.floor(utc / OFFSET_SLOT_MS)
+    let o = slots.get(slot)
+    if (o === undefined) {
+      const first = offsetMs(tz, slot * OFFSET_SLOT_MS)
+      o = first === offsetMs(tz, (slot + 1) * OFFSET_SLOT_MS - 1000) ? first : Number.NaN
+      if (slots.size >= OFFSET_SLOTS_KEPT) slots.delete(slots.keys().next().value as number)
+      slots.set(slot, o)
     }
-    return offset
+    if (!Number.isNaN(o)) return o
+    const sec = Math.floor(utc / 1000)
+    if (sec !== second) {
+      secondOffset = offsetMs(tz, utc)
+      second = sec
+    }
+    return secondOffset
   }
 }
 

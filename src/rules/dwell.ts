@@ -50,6 +50,8 @@ export const initialDwell = (): DwellState => ({ active: false, pendingSince: nu
 export type DwellEdge = 'opened' | 'resolved' | null
 
 function reset(s: DwellState): void {
+  // Most fixes find no run to break (a unit on its own side): nothing to write then.
+  if (s.pendingSince === null && s.pendingCount === 0 && s.pendingLast === null) return
   s.pendingSince = null
   s.pendingCount = 0
   s.pendingLast = null

@@ -100,7 +100,8 @@ export class RuleEngine {
       if (fix.lat !== 0 || fix.lon !== 0) rememberRejected(u, fix)
       return out
     }
-    u.rejected = []
+    // A new array only when there is something to forget (this runs for every accepted fix).
+    if (u.rejected.length > 0) u.rejected = []
     // A fix after a hole in the unit's fix times may head a back-fill sent newest first (a device
     // that reconnects sends its live position, then its buffer): it waits allowed_lateness, so the
     // back-fill is evaluated in fix-time order instead of too late. No edge waits: after such a
@@ -118,7 +119,7 @@ export class RuleEngine {
     const newest = u.buffer.newest()
     if (newest !== null && fix.ts < newest.ts) u.holdUntil = now + DISORDER_HOLD_MS
     u.buffer.insert(fix)
-    this.releaseUnit(u, now, out, cadence)
+    this.releaseUnit(u, now, out, cadence, true)
     return out
   }
 
@@ -380,12 +381,13 @@ export class RuleEngine {
   }
 
   /** Releases what is due: everything when the unit is in order, else what waited allowed_lateness. */
-  private releaseUnit(u: UnitState, now: number, out: AlertEvent[], knownCadence?: number | null): void {
+  private releaseUnit(u: UnitState, now: number, out: AlertEvent[], knownCadence?: number | null, touched = false): void {
     const due = now < u.buffer.holdAllUntil ? [] : now < u.holdUntil ? u.buffer.release(now) : u.buffer.drain()
     if (u.buffer.size > 0) this.holding.add(u)
     else this.holding.delete(u)
     if (due.length === 0) return
-    this.changes.touched(u.id)
+    // ingest() marked the unit changed already (a Set insertion a fix saved).
+    if (!touched) this.changes.touched(u.id)
     // Releasing fixes does not change the unit's gaps: its cadence is read once, and only for a rule that uses it.
     const cadence = knownCadence !== undefined ? knownCadence : u.radius !== null || u.zone !== null ? this.cadenceOf(u) : null
     for (const f of due) this.process(u, f, cadence, out)

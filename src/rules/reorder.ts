@@ -42,7 +42,10 @@ export class ReorderBuffer {
 
   /** Inserts a fix (the caller has already rejected duplicates). */
   insert(fix: Fix): void {
-    this.held.splice(this.lowerBound(fix.ts), 0, fix)
+    const i = this.lowerBound(fix.ts)
+    // The newest (the common case) goes at the end: push, which allocates nothing (splice returns an array).
+    if (i === this.held.length) this.held.push(fix)
+    else this.held.splice(i, 0, fix)
   }
 
   /** Removes and returns every held fix, in fix-time order. */

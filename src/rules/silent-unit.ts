@@ -13,6 +13,7 @@
 // standing still), never sooner than `floorMs` (silent_after) and never later than `capMs`.
 
 import { haversineM } from '../geo/distance.js'
+import { sortFew } from './sort-few.js'
 
 /** Gaps between arrivals remembered for the cadence estimate. */
 const GAPS_KEPT = 8
@@ -73,12 +74,20 @@ const quietSince = (s: SilentState): number => s.lastSeenAt ?? s.since
  */
 export function learnedCadenceMs(s: Pick<SilentState, 'gaps'>): number | null {
   const g = s.gaps ?? []
-  if (g.length === 0) return null
-  if (g.length < GAPS_NEEDED) return Math.max(...g)
-  const sorted = [...g].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  const n = g.length
+  if (n === 0) return null
+  if (n < GAPS_NEEDED) return Math.max(...g)
+  // Sorted in a reused typed array (no allocation): the rules read the cadence for every fix of a
+  // unit with a post or a zone.
+  if (n > gapScratch.length) gapScratch = new Float64Array(n) // a longer history restored from a snapshot
+  for (let i = 0; i < n; i++) gapScratch[i] = g[i]!
+  const sorted = sortFew(gapScratch, n)
+  const mid = n >> 1
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
+
+/** The gaps sorted for their median, reused across calls (grown for a longer restored history). */
+let gapScratch = new Float64Array(GAPS_KEPT)
 
 /**
  * The cadence a rule's run may rely on: the median of the recent gaps once there are three, else

@@ -6,6 +6,7 @@ import type { Deployment, PostSpec, UnitSpec, ZoneSpec } from './deployment.js'
 import type { FixPoint, QualityHistory } from './fix-quality.js'
 import { initialRadius, postKeyOf, type RadiusState } from './radius-breach.js'
 import { ReorderBuffer } from './reorder.js'
+import { sortFew } from './sort-few.js'
 import { initialSilent, type LivenessPolicy, type SilentState } from './silent-unit.js'
 import { initialZoneExit, type ZoneExitState } from './zone-exit.js'
 
@@ -137,12 +138,11 @@ export function observeClock(u: UnitState, fix: Fix): void {
     u.offsets.push({ at: fix.receivedAt, offset })
     if (u.offsets.length > OFFSET_SAMPLES) u.offsets.shift()
   }
-  // Sorted in a reused typed array (numeric order, no comparator, no allocation): this runs per fix.
+  // Sorted in a reused typed array (no allocation): this runs per fix.
   const n = u.offsets.length
   if (n > offsetScratch.length) offsetScratch = new Float64Array(n) // a longer history restored from a snapshot
   for (let i = 0; i < n; i++) offsetScratch[i] = u.offsets[i]!.offset
-  const sorted = offsetScratch.subarray(0, n).sort()
-  u.clockOffsetMs = sorted[n >> 1]! + 0 // + 0: -0 (a fix stamped on arrival) reads as 0
+  u.clockOffsetMs = sortFew(offsetScratch, n)[n >> 1]! + 0 // + 0: -0 (a fix stamped on arrival) reads as 0
 }
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { latLngToCell, areNeighborCells, getResolution, gridDisk, getPentagons, cellArea, cellToLatLng } from 'h3-js'
+import { latLngToCell, areNeighborCells, gridPathCells, getResolution, gridDisk, getPentagons, cellArea, cellToLatLng } from 'h3-js'
 import { polygonCells, cellCentre, pathCells, disk, diskK, neighbourSpacingM } from '../../src/geo/cells.js'
 import { compilePolygon, type ZoneGeometry } from '../../src/geo/polygon.js'
 import { haversineM } from '../../src/geo/distance.js'
@@ -63,6 +63,19 @@ t.test('pathCells: contiguous, ends included, fallbacks', async (t) => {
   t.same(pathCells(a, coarse), [a, coarse], 'different resolutions: the ends only')
   const far = latLngToCell(-36.49, -62.14, 9)
   t.same(pathCells(a, far), [a, far], 'other side of the world: the ends only')
+})
+
+t.test('pathCells: a neighbour (the short cut) gives what gridPathCells gives, here and next to a pentagon', async (t) => {
+  for (const [lat, lon, res] of [[36.49, 117.86, 9], [36.49, 117.86, 12], [-33.87, 151.21, 7], [64.1, -21.9, 10]] as const) {
+    const c = latLngToCell(lat, lon, res)
+    for (const n of gridDisk(c, 1)) t.same(pathCells(c, n), gridPathCells(c, n), `${c} → ${n}`)
+  }
+  const pentagon = getPentagons(5)[0]!
+  for (const n of gridDisk(pentagon, 1)) {
+    if (n === pentagon) continue
+    t.same(pathCells(pentagon, n), [pentagon, n], 'a pentagon and its neighbour')
+    t.same(pathCells(n, pentagon), gridPathCells(n, pentagon), 'a neighbour and its pentagon')
+  }
 })
 
 t.test('disk: exactly the cells whose centres are within the radius', async (t) => {

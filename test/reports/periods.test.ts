@@ -1,6 +1,6 @@
 // Local days and weeks: UTC+8 (no DST), UTC, and a DST zone; when bulletins fall due; catch-up.
 import t from 'tap'
-import { checkTimeZone, dayOf, dueAt, duePeriods, localToUtc, nextDue, offsetMs, offsetOf, parseDate, periodNamed, type Schedule } from '../../src/reports/periods.js'
+import { checkTimeZone, dayOf, dueAt, duePeriods, localToUtc, nextDue, OFFSET_SLOTS_KEPT, offsetMs, offsetOf, parseDate, periodNamed, type Schedule } from '../../src/reports/periods.js'
 
 const SH: Schedule = { timezone: 'Asia/Shanghai', dailyAt: '08:00', weeklyOn: 'monday' }
 const UTC: Schedule = { timezone: 'UTC', dailyAt: '08:00', weeklyOn: 'monday' }
@@ -49,7 +49,7 @@ t.test('what falls due', async (t) => {
   t.equal(nextDue(SH, Date.UTC(2026, 10, 30, 20)), due, 'after local midnight, before 08:00')
 })
 
-t.test('offsetOf remembers the last minute and answers as offsetMs, across DST changes and back in time', async (t) => {
+t.test('offsetOf answers as offsetMs, across DST changes and back in time', async (t) => {
   for (const tz of ['Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Shanghai', 'America/St_Johns']) {
     const offset = offsetOf(tz)
     // Around the 2026 spring and autumn changes (Berlin 29 March / 25 October 01:00 UTC; Lord Howe 5 April / 4 October), second by second and jumping back.
@@ -61,4 +61,51 @@ t.test('offsetOf remembers the last minute and answers as offsetMs, across DST c
     }
     t.equal(bad, 0, tz)
   }
+})
+
+t.test('offsetOf on a back-fill: minutes apart in fix time, units interleaved, across DST changes, as Intl answers', async (t) => {
+  // Three units' buffers replayed after an outage, interleaved: each unit's fixes 3–11 minutes
+  // apart, the units hours apart, over a spring and an autumn change (Berlin: 1 h at 01:00 UTC;
+  // Lord Howe: 30 min at 15:00 / 15:30 UTC; St John's in 2010: at 00:01 local, not on a quarter hour).
+  const cases: Array<[string, number]> = [
+    ['Europe/Berlin', Date.UTC(2026, 2, 29, 1)], ['Europe/Berlin', Date.UTC(2026, 9, 25, 1)],
+    ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15)], ['Australia/Lord_Howe', Date.UTC(2026, 9, 3, 15, 30)],
+    ['America/St_Johns', Date.UTC(2010, 2, 14, 3, 31)], ['America/St_Johns', Date.UTC(2010, 10, 7, 2, 31)],
+  ]
+  for (const [tz, change] of cases) {
+    const offset = offsetOf(tz)
+    const seen = new Set<number>()
+    let bad = 0
+    let asked = 0
+    for (let k = 0; k < 400; k++) {
+      const unit = k % 3
+      const at = change - 10 * H + unit * 2 * H + Math.floor(k / 3) * ((3 + ((k * 7) % 9)) * 60_000) + ((k * 7919) % 60_000)
+      seen.add(offsetMs(tz, at))
+      asked++
+      if (offset(at) !== offsetMs(tz, at)) bad++
+    }
+    // Second by second around the change itself, after the cache holds its hour.
+    for (let s = -120; s <= 120; s++) {
+      asked++
+      if (offset(change + s * 1000) !== offsetMs(tz, change + s * 1000)) bad++
+    }
+    t.equal(bad, 0, `${tz} around ${new Date(change).toISOString()}: ${asked} asked`)
+    t.equal(seen.size, 2, 'the sequence crosses the change')
+  }
+})
+
+t.test('offsetOf: a change off the minute (Africa/Monrovia, 1972) and a bounded memory', async (t) => {
+  const offset = offsetOf('Africa/Monrovia')
+  const change = Date.UTC(1972, 0, 7, 0, 44, 30)
+  t.not(offsetMs('Africa/Monrovia', change - 1000), offsetMs('Africa/Monrovia', change), 'Liberia moved to UTC at 00:44:30 UTC')
+  let bad = 0
+  for (let s = -100; s <= 100; s++) if (offset(change + s * 1000) !== offsetMs('Africa/Monrovia', change + s * 1000)) bad++
+  t.equal(bad, 0)
+  // More hours asked than kept, then the first ones again: still the right answers.
+  const berlin = offsetOf('Europe/Berlin')
+  const t0 = Date.UTC(2025, 0, 1)
+  for (let h = 0; h < OFFSET_SLOTS_KEPT + 500; h++) berlin(t0 + h * H + 1234)
+  bad = 0
+  for (let h = 0; h < OFFSET_SLOTS_KEPT + 500; h += 97) if (berlin(t0 + h * H + 99) !== offsetMs('Europe/Berlin', t0 + h * H + 99)) bad++
+  t.equal(bad, 0, 'forgotten hours are asked again')
 })

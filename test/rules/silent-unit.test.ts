@@ -105,6 +105,27 @@ t.test('liveness: learns the cadence from arrivals; bursts are one arrival; floo
   t.equal(learnedCadenceMs(mixed), 60_000, 'one long outage does not stretch the median')
 })
 
+t.test('learnedCadenceMs: the median of any gap list (odd, even, a longer restored history) as a plain sort gives it', async (t) => {
+  const reference = (g: number[]): number | null => {
+    if (g.length === 0) return null
+    if (g.length < 3) return Math.max(...g)
+    const s = [...g].sort((a, b) => a - b)
+    const mid = s.length >> 1
+    return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+  }
+  let seed = 7
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  for (let k = 0; k < 500; k++) {
+    const n = k % 23
+    const gaps = Array.from({ length: n }, () => 1000 + Math.floor(rand() * 600_000) + (rand() < 0.2 ? 0.5 : 0))
+    const before = gaps.slice()
+    t.equal(learnedCadenceMs({ gaps }), reference(gaps), `gaps ${gaps.join(',')}`)
+    t.same(gaps, before, 'the gaps are left as they were')
+  }
+  t.equal(learnedCadenceMs({}), null, 'no gaps recorded')
+  t.equal(learnedCadenceMs({ gaps: [3000, 1000, 2000, 4000] }), 2500, 'even count: the mean of the middle two')
+})
+
 t.test('looksStationary: reported speed, else distance from the previous fix', async (t) => {
   t.ok(looksStationary(null, { ...BASE, speed: 0.4 }))
   t.notOk(looksStationary(BASE, { ...BASE, speed: 1.5 }), 'moving by its speed, even at the same place')
