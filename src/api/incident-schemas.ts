@@ -199,8 +199,11 @@ export const LevelBody = Type.Object({
   until: Type.Optional(Type.String({ maxLength: 40, description: 'Expiry, epoch ms or ISO-8601; the zone then returns to its base level.' })),
 }, { additionalProperties: false })
 
+const NameEn = Type.Optional(Type.String({ description: 'The English name (config name_en), for the live map in English; absent when none is configured. name is in the engine\'s locale.' }))
+
 const CheckpointSpec = Closed({
   name: Type.String(),
+  nameEn: NameEn,
   lat: Type.Optional(Type.Number()),
   lon: Type.Optional(Type.Number()),
   northM: Type.Optional(Type.Number({ description: 'Scene-relative plans: metres north of the scene.' })),
@@ -214,6 +217,7 @@ const CheckpointSpec = Closed({
 const PlanSpecProps = {
   id: Type.String(),
   name: Type.String(),
+  nameEn: NameEn,
   positions: Type.Union([Type.Literal('absolute'), Type.Literal('scene')]),
   dwellMs: Type.Number(),
   checkpoints: Type.Array(CheckpointSpec),
@@ -231,6 +235,7 @@ const CheckpointUnit = Closed({
 const CheckpointStatus = Closed({
   index: Type.Integer(),
   name: Type.String(),
+  nameEn: NameEn,
   lat: Type.Number(),
   lon: Type.Number(),
   radiusM: Type.Number(),

@@ -2,7 +2,9 @@
 // spec, the level ladder with each zone's base level, and plans with posts expanded to units
 // (compilePlan() also compiles the plans sent at run time through the API, src/incidents/plan-body.ts).
 // compileIncidents() throws an Error naming the key on a dangling reference; src/boot.ts calls
-// it so a typo stops start-up.
+// it so a typo stops start-up. Plan and checkpoint names: `name` in the engine's locale (events,
+// webhooks, chat, bulletins), `nameEn` the configured name_en, for the live map in English — the
+// same rule as units, posts and zones (src/rules/deployment.ts).
 import type { Config } from '../config/schema.js'
 import type { HotspotSpec } from './hotspots.js'
 import type { LevelSpec } from './levels.js'
@@ -104,6 +106,7 @@ export function compilePlan(p: PlanConfig, ctx: PlanContext, key: string): PlanS
     if (units.size === 0 && c.nearest === undefined) throw new Error(`${ck}: no responsible unit (give units, posts with units, or nearest: N)`)
     return {
       name: (ctx.locale === 'en' ? c.name_en : undefined) ?? c.name,
+      ...opt('nameEn', c.name_en),
       ...(absolute ? { lat: c.lat as number, lon: c.lon as number } : { northM: c.north_m ?? 0, eastM: c.east_m ?? 0 }),
       units: [...units].sort(),
       ...opt('nearest', c.nearest),
@@ -111,5 +114,5 @@ export function compilePlan(p: PlanConfig, ctx: PlanContext, key: string): PlanS
       radiusM: c.radius_m,
     }
   })
-  return { id: p.id, name: (ctx.locale === 'en' ? p.name_en : undefined) ?? p.name ?? p.id, positions: p.positions, dwellMs: p.dwell, checkpoints }
+  return { id: p.id, name: (ctx.locale === 'en' ? p.name_en : undefined) ?? p.name ?? p.id, ...opt('nameEn', p.name_en), positions: p.positions, dwellMs: p.dwell, checkpoints }
 }

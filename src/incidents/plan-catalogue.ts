@@ -101,10 +101,10 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 /** Whether `v` has a PlanSpec's shape (a record from the log or a state file). */
 export function isPlanSpec(v: unknown): v is PlanSpec {
   const p = v as Record<string, unknown> | null
-  if (typeof p !== 'object' || p === null || !str(p.id) || !str(p.name) || (p.positions !== 'absolute' && p.positions !== 'scene') || !num(p.dwellMs)) return false
+  if (typeof p !== 'object' || p === null || !str(p.id) || !str(p.name) || (p.positions !== 'absolute' && p.positions !== 'scene') || !num(p.dwellMs) || (p.nameEn !== undefined && !str(p.nameEn))) return false
   return Array.isArray(p.checkpoints) && p.checkpoints.length > 0 && p.checkpoints.every((c: unknown) => {
     const x = c as Record<string, unknown> | null
-    return typeof x === 'object' && x !== null && str(x.name) && Array.isArray(x.units) && x.units.every(str) && num(x.arriveWithinMs) && num(x.radiusM) &&
+    return typeof x === 'object' && x !== null && str(x.name) && (x.nameEn === undefined || str(x.nameEn)) && Array.isArray(x.units) && x.units.every(str) && num(x.arriveWithinMs) && num(x.radiusM) &&
       ((num(x.lat) && num(x.lon)) || (num(x.northM) && num(x.eastM))) && (x.nearest === undefined || num(x.nearest))
   })
 }

@@ -9,7 +9,10 @@ import type { OutboundEvent } from '../delivery/outbound-event.js'
 import { DEFAULT_INCIDENT_TEXTS, type IncidentTexts } from '../i18n/incident-texts.js'
 
 export interface CheckpointSpec {
+  /** In the engine's locale (name_en with locale: en, else name). */
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   lat?: number
   lon?: number
   northM?: number
@@ -24,7 +27,10 @@ export interface CheckpointSpec {
 
 export interface PlanSpec {
   id: string
+  /** In the engine's locale (name_en with locale: en, else name, else the id). */
   name: string
+  /** The configured English name (name_en), for the live map in English. */
+  nameEn?: string
   positions: 'absolute' | 'scene'
   dwellMs: number
   checkpoints: readonly CheckpointSpec[]
@@ -50,6 +56,8 @@ interface UnitTrack {
 export interface CheckpointState {
   index: number
   name: string
+  /** The spec's nameEn at activation (absent: none configured, or state saved before it was kept). */
+  nameEn?: string
   lat: number
   lon: number
   radiusM: number
@@ -138,6 +146,7 @@ export class PlanBoard {
         return {
           index,
           name: cp.name,
+          ...(cp.nameEn === undefined ? {} : { nameEn: cp.nameEn }),
           ...placeCheckpoint(cp, o.centre),
           radiusM: cp.radiusM,
           deadline: now + cp.arriveWithinMs,
@@ -248,7 +257,8 @@ export class PlanBoard {
       by: a.by,
       completedAt: a.completedAt,
       elapsedMs: now - a.activatedAt,
-      checkpoints: a.checkpoints.map((c) => ({ ...cpData(c), units: this.unitData(c, positions) })),
+      // nameEn for the live map only: the events' checkpoint data (cpData) stay as they were.
+      checkpoints: a.checkpoints.map((c) => ({ ...cpData(c), ...(c.nameEn === undefined ? {} : { nameEn: c.nameEn }), units: this.unitData(c, positions) })),
     }
   }
 

@@ -3,6 +3,7 @@
 // for a kind the page does not know. Unit, post and zone names come from the page's registry (in
 // the page's language: name_en in English) when it knows them; the alert's own `unitName`,
 // `postName`, `zoneName` are the configured (often Chinese) names, used only for one it does not.
+// Plan and checkpoint names likewise, from the page's plans (Operations.planName / checkpointName).
 import { t } from './i18n.js'
 import type { Alert } from './model.js'
 import type { Store } from './store.js'
@@ -28,17 +29,31 @@ export interface LocalNames {
   unit(id: string): string | undefined
   post(id: string): string | undefined
   zone(id: string): string | undefined
+  /** `given`: the (engine-locale) name the alert carries; undefined unless the page knows the plan by it. */
+  plan?(id: string, given: string | null): string | undefined
+  checkpoint?(planId: string, index: number, given: string | null): string | undefined
 }
 
 const NO_NAMES: LocalNames = { unit: () => undefined, post: () => undefined, zone: () => undefined }
 
-/** The store's registry as LocalNames (its names were taken in the page's language). */
-export function storeNames(store: Pick<Store, 'units' | 'posts' | 'zones'>): LocalNames {
+/** The store's registry as LocalNames (its names were taken in the page's language; plans' are picked now). */
+export function storeNames(store: Pick<Store, 'units' | 'posts' | 'zones'> & { ops?: Pick<Store['ops'], 'planName' | 'checkpointName'> }): LocalNames {
+  const ops = store.ops
   return {
     unit: (id) => store.units.get(id)?.name,
     post: (id) => store.posts.get(id)?.name,
     zone: (id) => store.zones.get(id)?.info.name,
+    ...(ops === undefined ? {} : { plan: (id: string, given: string | null) => ops.planName(id, given), checkpoint: (planId: string, index: number, given: string | null) => ops.checkpointName(planId, index, given) }),
   }
+}
+
+/** The checkpoint_missed alert's plan and checkpoint, in the page's language where it knows them. */
+function planPlace(d: Obj, c: Obj, names: LocalNames): { plan: string; checkpoint: string } {
+  const planId = str(d.planId)
+  const index = num(c.index)
+  const plan = (planId === null ? undefined : names.plan?.(planId, str(d.planName))) ?? str(d.planName) ?? planId ?? '?'
+  const checkpoint = (planId === null || index === null ? undefined : names.checkpoint?.(planId, index, str(c.name))) ?? str(c.name) ?? '?'
+  return { plan, checkpoint }
 }
 
 /** "Patrol car 17 (P-017)", or the id alone when the unit has no name of its own. */
@@ -78,7 +93,7 @@ export function alertText(a: Alert, names: LocalNames = NO_NAMES): string {
       const c = (typeof d.checkpoint === 'object' && d.checkpoint !== null ? d.checkpoint : {}) as Obj
       const deadline = num(c.deadline)
       if (deadline === null) break
-      return t('alertText.checkpoint_missed', { checkpoint: str(c.name) ?? '?', plan: str(d.planName) ?? str(d.planId) ?? '?', time: clock(deadline) })
+      return t('alertText.checkpoint_missed', { ...planPlace(d, c, names), time: clock(deadline) })
     }
     case 'response_gap':
       if (num(d.ratio) === null || num(d.radiusM) === null) break

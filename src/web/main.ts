@@ -101,9 +101,10 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const replay = new Replay(store, map)
   const ops = store.ops
   const opsLayers = new OpsLayers(map, store, ops)
-  const nameOf = (id: string) => {
+  // A unit as the page calls it (in the page's language); `given`, the name the engine sent, for one the page does not know.
+  const nameOf = (id: string, given?: string) => {
     const u = store.units.get(id)
-    return u === undefined ? id : unitLabel(u)
+    return u === undefined ? given ?? id : unitLabel(u)
   }
   const opsPanel = new OpsPanel(ops, map, opsLayers, (text) => alerts.flash(text), nameOf)
   onLangChange(() => opsLayers.relabel())
@@ -112,7 +113,7 @@ async function startMap(root: HTMLElement, session: Session): Promise<void> {
   const units = new UnitList(store, map, (id) => void details.show(id))
   map.onUnitClick = (id) => void details.show(id)
   left.append(alerts.el, history.el, opsPanel.el, zones.el)
-  left.append(new PlanControls(ops, session, (text) => alerts.flash(text)).el)
+  left.append(new PlanControls(ops, session, (text) => alerts.flash(text), nameOf).el)
   // Make-up patrols: proposals and tasks, polled and refreshed on patrol_task events.
   const tasks = new PatrolTaskBoard()
   addEventListener('pagehide', () => tasks.stop())

@@ -7,6 +7,7 @@
 // incidents stage simply shows none of it. Not a store of its own: the page's one Store holds it
 // (store.ops), feeds it the stream's events and starts and stops its polling with the stream.
 import { api } from './api.js'
+import { localIfSame, named, type Named } from './plan-names.js'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -23,8 +24,9 @@ export interface Incident {
 export interface Hotspot { id: string; zone: string; cell: string; score: number; incidents: number; ring: Array<[number, number]> }
 export interface CheckpointUnit { unitId: string; live: boolean; distanceM: number | null; etaS: number | null }
 export type CheckpointState = 'pending' | 'missed' | 'reached'
-export interface Checkpoint { index: number; name: string; lat: number; lon: number; radiusM: number; deadline: number; state: CheckpointState; reachedBy: string | null; units: CheckpointUnit[] }
-export interface ActivePlan { id: string; name: string; activationId: string; incidentId: string | null; activatedAt: number; completedAt: number | null; checkpoints: Checkpoint[] }
+/** name / nameEn: as the engine sent them (engine locale, configured English name); views pick with local(). */
+export interface Checkpoint extends Named { index: number; lat: number; lon: number; radiusM: number; deadline: number; state: CheckpointState; reachedBy: string | null; units: CheckpointUnit[] }
+export interface ActivePlan extends Named { id: string; activationId: string; incidentId: string | null; activatedAt: number; completedAt: number | null; checkpoints: Checkpoint[] }
 export interface ZoneLevel { zone: string; level: string; base: string; rung: number }
 /** A zone's level as GET /levels gives it: the override in force (who, why, until), if any. */
 export interface LevelOverride { level: string; reason: string; by: string; at: number; expiresAt: number | null }
@@ -70,18 +72,26 @@ export function toIncident(raw: unknown, resources: unknown = []): Incident | nu
   }
 }
 
-function toPlan(id: string, name: string, s: Obj): ActivePlan {
+/** A plan's names and its checkpoints' (by index), from GET /plans or GET /plans/{id}. */
+interface PlanNames extends Named { checkpoints: Named[] }
+
+function toPlanNames(p: Obj): PlanNames {
+  const id = String(p.id)
+  return { ...named(p, id), checkpoints: (Array.isArray(p.checkpoints) ? p.checkpoints.filter(isObj) : []).map((c) => named(c, '')) }
+}
+
+function toPlan(id: string, names: Named, s: Obj): ActivePlan {
   const cps = Array.isArray(s.checkpoints) ? s.checkpoints.filter(isObj) : []
   return {
     id,
-    name,
+    ...names,
     activationId: String(s.activationId),
     incidentId: str(s.incidentId),
     activatedAt: num(s.activatedAt) ?? 0,
     completedAt: num(s.completedAt),
     checkpoints: cps.map((c) => ({
       index: num(c.index) ?? 0,
-      name: str(c.name) ?? '',
+      ...named(c, ''),
       lat: num(c.lat) ?? 0,
       lon: num(c.lon) ?? 0,
       radiusM: num(c.radiusM) ?? 0,
@@ -102,8 +112,8 @@ export class Operations {
   readonly overrides = new Map<string, LevelOverride>()
   /** Open level suggestions, oldest first. */
   suggestions: LevelSuggestion[] = []
-  /** Plan id → name, for every configured plan. */
-  private readonly planNames = new Map<string, string>()
+  /** Plan id → its names and its checkpoints' names, for every plan defined (config or API). */
+  private readonly planNames = new Map<string, PlanNames>()
   private ladder: string[] = []
   private readonly listeners: Array<(e: OpsEvent) => void> = []
   /** The polling intervals and the pending hotspot re-reads: owned here, cleared by stop(). */
@@ -197,17 +207,30 @@ export class Operations {
 
   private async loadPlans(): Promise<void> {
     const r = await this.quiet<{ plans?: Obj[] }>('/api/v1/plans')
-    for (const p of r?.plans ?? []) this.planNames.set(String(p.id), str(p.name) ?? String(p.id))
+    for (const p of r?.plans ?? []) this.planNames.set(String(p.id), toPlanNames(p))
     await Promise.all([...(r?.plans ?? [])].filter((p) => p.active === true).map((p) => this.loadPlan(String(p.id))))
     this.emit({ type: 'plans' })
   }
 
   async loadPlan(id: string): Promise<void> {
-    const r = await this.quiet<{ name?: string; active?: Obj | null }>(`/api/v1/plans/${encodeURIComponent(id)}`)
+    const r = await this.quiet<Obj>(`/api/v1/plans/${encodeURIComponent(id)}`)
     if (r === null) return
-    if (isObj(r.active)) this.plans.set(id, toPlan(id, str(r.name) ?? this.planNames.get(id) ?? id, r.active))
+    if (str(r.name) !== null) this.planNames.set(id, toPlanNames({ ...r, id }))
+    const names = this.planNames.get(id) ?? { name: id, nameEn: null }
+    if (isObj(r.active)) this.plans.set(id, toPlan(id, { name: names.name, nameEn: names.nameEn }, r.active))
     else this.plans.delete(id)
     this.emit({ type: 'plans' })
+  }
+
+  /** A plan's name in the page's language, if the page knows the plan (still) called `given` (see plan-names.ts). */
+  planName(id: string, given: string | null): string | undefined {
+    return localIfSame([this.planNames.get(id)], given)
+  }
+
+  /** A checkpoint's name in the page's language: the active plan's checkpoint first, else the plan's definition. */
+  checkpointName(planId: string, index: number, given: string | null): string | undefined {
+    const active = this.plans.get(planId)?.checkpoints.find((c) => c.index === index)
+    return localIfSame([active, this.planNames.get(planId)?.checkpoints[index]], given)
   }
 
   /** A stream event of type incident, plan or patrol_level (the OutboundEvent as `data`). */

@@ -50,7 +50,7 @@ async function fullRig() {
   await ch.client.insert({ table: `${ch.database}.coverage`, values: prioritySnapshots(), format: 'JSONEachRow' })
   await ch.client.insert({ table: `${ch.database}.alerts`, values: alerts(), format: 'JSONEachRow' })
   const config = testConfig({
-    plans: [{ id: 'gate', name: 'Station gate', checkpoints: [{ name: 'Gate', lat: 36.49, lon: 117.86, units: ['P-1'], radius_m: 80 }] },
+    plans: [{ id: 'gate', name: 'Station gate', name_en: 'Station gate', checkpoints: [{ name: 'Gate', name_en: 'Main gate', lat: 36.49, lon: 117.86, units: ['P-1'], radius_m: 80 }] },
       { id: 'ring', positions: 'scene', checkpoints: [{ name: 'North', north_m: 300, posts: ['s1'] }] }],
     incidents: { rate: { threshold: 2 }, hotspots: { min_score: 0.5 } },
   })
@@ -229,10 +229,10 @@ t.test('real answers validate against their schemas and lose no field in seriali
   const levels = await call('GET', '/api/v1/levels')
   t.match(levels.json().zones, [{ zoneId: 'g1', level: 'high', override: { by: 'sgt.wang', expiresAt: T0 + 3_600_000 } }])
   t.match(levels.json().ladder, [{ name: 'normal', rank: 0 }, { name: 'enhanced', maxIntervalMs: 1_200_000, hotspotIntervalMs: 600_000 }])
-  await call('GET', '/api/v1/plans')
+  t.match((await call('GET', '/api/v1/plans')).json().plans, [{ id: 'gate', nameEn: 'Station gate', checkpoints: [{ name: 'Main gate', nameEn: 'Main gate' }] }, { id: 'ring' }], 'locale en: name is name_en; nameEn beside it')
   await call('GET', '/api/v1/plans/gate')
   const act = await call('POST', '/api/v1/plans/gate/activate', 'operate', {})
-  t.match(act.json().checkpoints, [{ name: 'Gate', state: 'pending', responsible: ['P-1'], units: [{ unitId: 'P-1', live: true, inside: false, approaching: null }] }])
+  t.match(act.json().checkpoints, [{ name: 'Main gate', nameEn: 'Main gate', state: 'pending', responsible: ['P-1'], units: [{ unitId: 'P-1', live: true, inside: false, approaching: null }] }])
   await call('POST', '/api/v1/plans/ring/activate', 'operate', { incident_id: 'R-1' })
   t.equal((await call('POST', '/api/v1/plans/gate/activate', 'operate', {})).statusCode, 409)
   const detail = await call('GET', '/api/v1/plans/ring')
@@ -240,9 +240,9 @@ t.test('real answers validate against their schemas and lose no field in seriali
   await call('POST', '/api/v1/plans/gate/deactivate', 'operate')
   t.equal((await call('GET', '/api/v1/plans/nope')).statusCode, 404)
   // Plans defined at run time: created (with a nearest-at-activation checkpoint), replaced, activated, versions, deleted.
-  const drill = { id: 'drill', name: 'Drill', checkpoints: [{ name: 'Gate', lat: 36.49, lon: 117.86, nearest: 1, arrive_within: '4m' }] }
+  const drill = { id: 'drill', name: 'Drill', name_en: 'Drill', checkpoints: [{ name: 'Gate', name_en: 'Main gate', lat: 36.49, lon: 117.86, nearest: 1, arrive_within: '4m' }] }
   t.equal((await call('POST', '/api/v1/plans', 'operate', drill)).statusCode, 201)
-  t.match((await call('PUT', '/api/v1/plans/drill', 'operate', { ...drill, name: 'Drill 2' })).json(), { version: 2, spec: { name: 'Drill 2' } })
+  t.match((await call('PUT', '/api/v1/plans/drill', 'operate', { ...drill, name: 'Drill 2', name_en: 'Drill 2' })).json(), { version: 2, spec: { name: 'Drill 2', nameEn: 'Drill 2', checkpoints: [{ nameEn: 'Main gate' }] } })
   t.match((await call('POST', '/api/v1/plans/drill/activate', 'operate', {})).json().checkpoints, [{ picked: [/./] }])
   await call('POST', '/api/v1/plans/drill/deactivate', 'operate')
   t.match((await call('GET', '/api/v1/plans/drill/versions')).json(), { planId: 'drill', versions: [{ version: 1 }, { version: 2 }] })

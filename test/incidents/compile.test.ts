@@ -30,6 +30,17 @@ t.test('plans: absolute and scene positions, posts expanded to their units', asy
   t.match(s.plans.get('ring')!.checkpoints[1], { lat: 1, lon: 2 })
 })
 
+t.test('plan and checkpoint names: name in the engine\'s locale, nameEn as configured (like zones)', async (t) => {
+  const plans = [{ id: 'robbery-ring', name: '抢劫案外围封控', name_en: 'Robbery ring', checkpoints: [{ name: '东桥', name_en: 'East bridge', lat: 1, lon: 2, units: ['P-017'] }, { name: '北口', lat: 1, lon: 2, units: ['P-017'] }] }]
+  const zh = compileIncidents(config(standardRaw({ locale: 'zh-CN', plans }))).plans.get('robbery-ring')!
+  t.match(zh, { name: '抢劫案外围封控', nameEn: 'Robbery ring', checkpoints: [{ name: '东桥', nameEn: 'East bridge' }, { name: '北口' }] })
+  t.notOk('nameEn' in zh.checkpoints[1]!)
+  const en = compileIncidents(config(standardRaw({ locale: 'en', plans }))).plans.get('robbery-ring')!
+  t.match(en, { name: 'Robbery ring', nameEn: 'Robbery ring', checkpoints: [{ name: 'East bridge', nameEn: 'East bridge' }, { name: '北口' }] })
+  const bare = compileIncidents(config(standardRaw({ plans: [{ id: 'x', checkpoints: [{ name: 'A', lat: 1, lon: 2, units: ['P-017'] }] }] }))).plans.get('x')!
+  t.notOk('nameEn' in bare, 'none configured: no nameEn')
+})
+
 t.test('dangling references stop start-up with the key named', async (t) => {
   const cp = { name: 'c', lat: 1, lon: 2, units: ['P-017'] }
   const cases: Array<[Record<string, unknown>, RegExp]> = [

@@ -26,12 +26,15 @@ t.test('a body compiles like a config entry: defaults, durations, posts expanded
     ],
   }, ctx)
   t.same(spec, {
-    id: 'ring', name: 'Outer ring', positions: 'scene', dwellMs: 20_000,
+    id: 'ring', name: 'Outer ring', nameEn: 'Outer ring', positions: 'scene', dwellMs: 20_000,
     checkpoints: [
-      { name: 'North gate', northM: 300, eastM: 0, units: ['P-017', 'P-020'], arriveWithinMs: 240_000, radiusM: 100 },
+      { name: 'North gate', nameEn: 'North gate', northM: 300, eastM: 0, units: ['P-017', 'P-020'], arriveWithinMs: 240_000, radiusM: 100 },
       { name: 'East', northM: 0, eastM: 250, units: [], nearest: 2, arriveWithinMs: 300_000, radiusM: 60 },
     ],
-  }, 'locale en: English names; the config\'s defaults')
+  }, 'locale en: English names (nameEn kept as configured); the config\'s defaults')
+  const zh = parsePlanBody({ id: 'ring', name: '外围封控', name_en: 'Outer ring', checkpoints: [{ name: '东桥', name_en: 'East bridge', lat: 1, lon: 2, units: ['P-017'] }, { name: '北口', lat: 1, lon: 2, units: ['P-017'] }] }, { ...ctx, locale: 'zh-CN' })
+  t.match(zh, { name: '外围封控', nameEn: 'Outer ring', checkpoints: [{ name: '东桥', nameEn: 'East bridge' }, { name: '北口' }] }, 'locale zh-CN: the Chinese names, the English ones beside them')
+  t.notOk('nameEn' in zh.checkpoints[1]!, 'no nameEn where none is configured')
   t.same(compileIncidents(config(standardRaw({ plans: [{ id: 'x', checkpoints: [{ name: 'A', lat: 36.49, lon: 117.86, nearest: 3 }] }] }))).plans.get('x')?.checkpoints[0], { name: 'A', lat: 36.49, lon: 117.86, units: [], nearest: 3, arriveWithinMs: 300_000, radiusM: 100 }, 'nearest in the YAML too')
 })
 

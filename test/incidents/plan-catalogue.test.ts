@@ -49,4 +49,7 @@ t.test('restore skips what it cannot read', async (t) => {
   t.notOk(isPlanSpec({ ...plan('x'), checkpoints: [] }))
   t.notOk(isPlanSpec({ ...plan('x'), checkpoints: [{ name: 'A', units: [], arriveWithinMs: 1, radiusM: 1 }] }), 'no position')
   t.ok(isPlanSpec({ ...plan('x'), checkpoints: [{ name: 'A', northM: 0, eastM: 10, units: [], nearest: 2, arriveWithinMs: 1, radiusM: 1 }] }))
+  t.ok(isPlanSpec({ ...plan('x'), nameEn: 'X', checkpoints: [{ name: 'A', nameEn: 'Gate A', northM: 0, eastM: 10, units: [], arriveWithinMs: 1, radiusM: 1 }] }), 'English names')
+  t.notOk(isPlanSpec({ ...plan('x'), nameEn: 7 }), 'nameEn not a string')
+  t.notOk(isPlanSpec({ ...plan('x'), checkpoints: [{ name: 'A', nameEn: 7, northM: 0, eastM: 10, units: [], arriveWithinMs: 1, radiusM: 1 }] }), 'checkpoint nameEn not a string')
 })

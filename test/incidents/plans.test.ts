@@ -132,3 +132,18 @@ t.test('activation errors, placement, restore', async (t) => {
   o.restore(old, () => true)
   t.same(o.get('ring')?.checkpoints.map((c) => c.picked), board.get('ring')?.checkpoints.map(() => []))
 })
+
+t.test('English names: kept in the activation and its status for the live map, not in the events', async (t) => {
+  const board = new PlanBoard(eta)
+  const named: PlanSpec = { ...spec, name: '抢劫案外围封控', nameEn: 'Robbery ring', checkpoints: [{ ...spec.checkpoints[0]!, name: '北桥', nameEn: 'North bridge' }, spec.checkpoints[1]!] }
+  const { activation, events } = board.activate(named, { by: 'cmd', incidentId: null, centre: SCENE }, T0)
+  t.equal(activation.checkpoints[0]!.nameEn, 'North bridge')
+  t.notOk('nameEn' in activation.checkpoints[1]!, 'none configured')
+  const st = board.status('ring', T0, new Map())!
+  t.match(st.checkpoints, [{ name: '北桥', nameEn: 'North bridge' }, { name: 'East junction' }])
+  t.notOk('nameEn' in st.checkpoints[1]!)
+  t.same((events[0]!.data.checkpoints as Array<Record<string, unknown>>).map((c) => [c.name, c.nameEn]), [['北桥', undefined], ['East junction', undefined]], 'event data unchanged')
+  t.equal(events[0]!.data.planName, '抢劫案外围封控')
+  const missed = board.tick(T0 + 301_000, new Map())
+  t.notOk('nameEn' in (missed[0]!.data.checkpoint as object), 'checkpoint.missed data unchanged')
+})

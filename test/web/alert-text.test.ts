@@ -32,3 +32,18 @@ t.test('unknown to the page: the alert\'s own name, else the id', async (t) => {
   t.match(alertText(alert('zone_exit', { unitId: 'P-7', zoneId: 'grid-z', distanceM: 10 }), names), /grid-z/)
   t.match(alertText(alert('radius_breach', { unitId: 'P-7', distanceM: 10, radiusM: 5 }), names), /\?/, 'no post at all')
 })
+
+t.test('checkpoint_missed: the plan and checkpoint as the page\'s plans name them, when they still carry the alert\'s name', async (t) => {
+  const missed = (d: Record<string, unknown>) => alert('checkpoint_missed', { planId: 'robbery-ring', planName: '抢劫案外围封控', checkpoint: { index: 0, name: '东桥', deadline: 0 }, ...d })
+  const ops = {
+    planName: (id: string, given: string | null) => (id === 'robbery-ring' && given === '抢劫案外围封控' ? 'Robbery ring' : undefined),
+    checkpointName: (planId: string, index: number, given: string | null) => (planId === 'robbery-ring' && index === 0 && given === '东桥' ? 'East bridge' : undefined),
+  }
+  const withPlans = storeNames({ ...store, ops } as unknown as Parameters<typeof storeNames>[0])
+  t.match(alertText(missed({}), withPlans), /^Checkpoint East bridge of plan Robbery ring not manned by/)
+  t.match(alertText(missed({}), names), /^Checkpoint 东桥 of plan 抢劫案外围封控/, 'no plans on the page: the alert\'s names')
+  t.match(alertText(missed({ planName: '旧名' }), withPlans), /of plan 旧名/, 'renamed since: the alert\'s name')
+  t.match(alertText(missed({ planName: undefined }), withPlans), /of plan robbery-ring/, 'no name at all: the id')
+  t.match(alertText(missed({ planId: undefined, planName: undefined, checkpoint: { name: '东桥', deadline: 0 } }), withPlans), /^Checkpoint 东桥 of plan \?/)
+  t.match(alertText(missed({ checkpoint: { index: 0, deadline: 0 } }), withPlans), /^Checkpoint \? of plan Robbery ring/)
+})

@@ -28,7 +28,7 @@ export class IncidentActions {
   private selected: string | null = null
   private candidates: Candidate[] = []
 
-  constructor(private readonly ops: Operations, private readonly map: MapView, private readonly canOperate: boolean, private readonly nameOf: (unitId: string) => string = (id) => id) {
+  constructor(private readonly ops: Operations, private readonly map: MapView, private readonly canOperate: boolean, private readonly nameOf: (unitId: string, given?: string) => string = (id, given) => given ?? id) {
     this.pick.onchange = () => void this.select(this.pick.value === '' ? null : this.pick.value)
     this.el.append(label(h('h2'), 'incident.dispatchTitle'), this.pick, this.card, this.status)
     ops.subscribe((e) => { if (e.type === 'incidents') this.render() })
@@ -103,7 +103,7 @@ export class IncidentActions {
       cb.checked = this.checked.has(c.unitId)
       cb.onchange = () => { if (cb.checked) this.checked.add(c.unitId); else this.checked.delete(c.unitId) }
       boxes.push(cb)
-      ul.append(h('li', { 'data-unit': c.unitId }, h('label', {}, cb, ' ', h('strong', {}, this.nameOf(c.unitId)), ` · ${t('incident.distanceEta', { distance: fmtDistance(c.distanceM), eta: eta(c.etaS) })}`)))
+      ul.append(h('li', { 'data-unit': c.unitId }, h('label', {}, cb, ' ', h('strong', {}, this.nameOf(c.unitId, c.name)), ` · ${t('incident.distanceEta', { distance: fmtDistance(c.distanceM), eta: eta(c.etaS) })}`)))
     }
     const note = this.note
     note.placeholder = t('incident.note')

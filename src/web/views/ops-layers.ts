@@ -10,6 +10,8 @@ import type { CheckpointState, Incident, Operations } from '../operations.js'
 import type { MapView } from './map-layers.js'
 import { fmtDistance } from '../alert-text.js'
 import { textEl as text } from '../dom.js'
+import { local } from '../plan-names.js'
+import { unitLabel } from '../unit-finder.js'
 
 export const CHECKPOINT_COLOURS: Record<CheckpointState, string> = { pending: '#e3b341', reached: '#2e9e5b', missed: '#d6312b' }
 /** Patrol level rung → outline colour (normal, enhanced, high, emergency, beyond). */
@@ -56,7 +58,7 @@ export class OpsLayers {
     for (const i of this.ops.incidents.values()) {
       if (this.incidentMarkers.has(i.id)) continue
       const m = L.circleMarker(this.view.at(i.lat, i.lon), { renderer: this.renderer, radius: 8, color: '#fff', weight: 2, fillColor: incidentColour(i.priority), fillOpacity: 0.95 })
-      m.bindTooltip(() => text(incidentLabel(i)))
+      m.bindTooltip(() => text(incidentLabel(i, (id, given) => this.unitName(id, given))))
       m.on('click', (e: L.LeafletMouseEvent) => {
         L.DomEvent.stopPropagation(e)
         this.view.focus(i.lat, i.lon)
@@ -88,7 +90,7 @@ export class OpsLayers {
         const at = this.view.at(c.lat, c.lon)
         L.circle(at, { renderer: this.renderer, radius: c.radiusM, color: colour, weight: 1, fillOpacity: 0.1, interactive: false }).addTo(this.plansLayer)
         const m = L.circleMarker(at, { renderer: this.renderer, radius: 7, color: '#000', weight: 2, fillColor: colour, fillOpacity: 1 })
-        m.bindTooltip(text(`${c.name} · ${t(`checkpoint.${c.state}`)}`), { permanent: true, direction: 'right', className: 'cp-label' })
+        m.bindTooltip(text(`${local(c)} · ${t(`checkpoint.${c.state}`)}`), { permanent: true, direction: 'right', className: 'cp-label' })
         m.addTo(this.plansLayer)
         this.checkpointMarkers.set(`${plan.id}/${c.index}`, m)
         if (c.state === 'reached') continue
@@ -139,6 +141,12 @@ export class OpsLayers {
     }
   }
 
+  /** A unit as the page calls it (callsign, else its name in the page's language), else the name the engine sent. */
+  private unitName(id: string, given?: string): string {
+    const u = this.store.units.get(id)
+    return u === undefined ? given ?? id : unitLabel(u)
+  }
+
   /** Labels follow the language switch. */
   relabel(): void {
     this.drawLevels()
@@ -146,7 +154,8 @@ export class OpsLayers {
   }
 }
 
-export function incidentLabel(i: Incident): string {
+/** `nameOf`: a unit's name on the page (by id; `given`, the engine's, for one it does not know). */
+export function incidentLabel(i: Incident, nameOf: (unitId: string, given?: string) => string = (id, given) => given ?? id): string {
   const near = i.resources[0]
-  return `${labelOr('incidentType', i.type)} · ${t('ops.priority', { p: i.priority })}${i.address === '' ? '' : ` · ${i.address}`}${near === undefined ? '' : ` · ${t('ops.nearest', { unit: near.name, distance: fmtDistance(near.distanceM), eta: Math.ceil(near.etaS / 60) })}`}`
+  return `${labelOr('incidentType', i.type)} · ${t('ops.priority', { p: i.priority })}${i.address === '' ? '' : ` · ${i.address}`}${near === undefined ? '' : ` · ${t('ops.nearest', { unit: nameOf(near.unitId, near.name), distance: fmtDistance(near.distanceM), eta: Math.ceil(near.etaS / 60) })}`}`
 }

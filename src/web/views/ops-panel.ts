@@ -1,12 +1,14 @@
 // The incidents-and-plans panel: recent incidents (newest first, type, priority, nearest units
 // from the engine's resource search; a click focuses the map), active plans with each
 // checkpoint's state and who is on the way (distance, ETA; units by callsign or name), and the
-// switches of those layers.
+// switches of those layers. Plan, checkpoint and unit names in the page's language (local(),
+// nameOf: the page's registry, the name the engine sent for a unit it does not know).
 import { h, clear, fmtTime } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
 import type { Operations } from '../operations.js'
 import type { MapView } from './map-layers.js'
 import { fmtDistance } from '../alert-text.js'
+import { local } from '../plan-names.js'
 import { incidentLabel, labelOr, type OpsLayers } from './ops-layers.js'
 
 const SHOWN_INCIDENTS = 30
@@ -17,7 +19,7 @@ export class OpsPanel {
   private readonly plans = h('div', { class: 'plan-list', id: 'plan-list' })
   private readonly hotspots = h('div', { class: 'hint', id: 'hotspot-count' })
 
-  constructor(private readonly ops: Operations, private readonly map: MapView, layers: OpsLayers, announce: (text: string) => void, private readonly nameOf: (unitId: string) => string = (id) => id) {
+  constructor(private readonly ops: Operations, private readonly map: MapView, layers: OpsLayers, announce: (text: string) => void, private readonly nameOf: (unitId: string, given?: string) => string = (id, given) => given ?? id) {
     const toggles = h('div', { class: 'toggles' })
     for (const [name, layer] of Object.entries(layers.layers()) as Array<['incidents' | 'hotspots' | 'plans', L.LayerGroup]>) {
       const cb = h('input', { type: 'checkbox', id: `layer-${name}` })
@@ -29,7 +31,7 @@ export class OpsPanel {
     ops.subscribe((e) => {
       if (e.type === 'incidents') {
         this.renderIncidents()
-        for (const i of e.opened) announce(t('ops.newIncident', { label: incidentLabel(i) }))
+        for (const i of e.opened) announce(t('ops.newIncident', { label: incidentLabel(i, this.nameOf) }))
       } else if (e.type === 'plans') this.renderPlans()
       else if (e.type === 'hotspots') this.renderHotspots()
     })
@@ -55,7 +57,7 @@ export class OpsPanel {
       const li = h('li', { class: `incident p${Math.min(i.priority, 5)}`, 'data-incident': i.id, 'data-type': i.type },
         h('div', { class: 'incident-kind' }, `${labelOr('incidentType', i.type)} · ${t('ops.priority', { p: i.priority })}`),
         h('div', { class: 'alert-time' }, `${fmtTime(i.ts)}${i.address === '' ? '' : ` · ${i.address}`}`))
-      if (i.resources.length > 0) li.append(h('div', { class: 'incident-units' }, i.resources.slice(0, 3).map((r) => t('ops.unitOnWay', { unit: r.name, distance: fmtDistance(r.distanceM), eta: Math.ceil(r.etaS / 60) })).join('; ')))
+      if (i.resources.length > 0) li.append(h('div', { class: 'incident-units' }, i.resources.slice(0, 3).map((r) => t('ops.unitOnWay', { unit: this.nameOf(r.unitId, r.name), distance: fmtDistance(r.distanceM), eta: Math.ceil(r.etaS / 60) })).join('; ')))
       li.onclick = () => this.map.focus(i.lat, i.lon)
       this.incidents.append(li)
     }
@@ -71,11 +73,11 @@ export class OpsPanel {
           ? t('ops.reachedBy', { unit: c.reachedBy === null ? '?' : this.nameOf(c.reachedBy) })
           : c.units.map((u) => (u.distanceM === null ? t('ops.unitNoFix', { unit: this.nameOf(u.unitId) }) : t('ops.unitOnWay', { unit: this.nameOf(u.unitId), distance: fmtDistance(u.distanceM), eta: Math.ceil((u.etaS ?? 0) / 60) }))).join('; ')
         const li = h('li', { class: `checkpoint ${c.state}`, 'data-checkpoint': String(c.index), 'data-state': c.state },
-          h('span', { class: 'cp-name' }, c.name), ' · ', h('span', { class: 'cp-state' }, t(`checkpoint.${c.state}`)), h('div', { class: 'hint' }, who))
+          h('span', { class: 'cp-name' }, local(c)), ' · ', h('span', { class: 'cp-state' }, t(`checkpoint.${c.state}`)), h('div', { class: 'hint' }, who))
         li.onclick = () => this.map.focus(c.lat, c.lon)
         ul.append(li)
       }
-      const title = h('div', { class: 'plan-name' }, p.name, p.completedAt === null ? '' : ` · ${t('ops.completed')}`)
+      const title = h('div', { class: 'plan-name' }, local(p), p.completedAt === null ? '' : ` · ${t('ops.completed')}`)
       this.plans.append(h('div', { class: 'plan', 'data-plan': p.id }, title, h('div', { class: 'alert-time' }, fmtTime(p.activatedAt)), ul))
     }
   }

@@ -4,13 +4,15 @@
 // list: a scene plan is centred on it) and a "Stand down" button on each active plan. Who goes
 // where with ETAs stays in the incidents-and-plans panel (ops-panel.ts), fed by the same
 // Operations. Read sessions see the list without controls. Everything through the public API.
+// Plan names in the page's language (nameEn on an English page, plan-names.ts).
 import { api, canOperate, type Session } from '../api.js'
 import { clear, h } from '../dom.js'
 import { label, onLangChange, t } from '../i18n.js'
 import type { Operations } from '../operations.js'
 import { incidentLabel } from './ops-layers.js'
+import { local, named, type Named } from '../plan-names.js'
 
-interface PlanRow { id: string; name: string; version: number; origin: string; positions: string; active: boolean }
+interface PlanRow extends Named { id: string; version: number; origin: string; positions: string; active: boolean }
 
 /** Incidents offered in the picker, newest first. */
 const PICKER_INCIDENTS = 30
@@ -27,7 +29,7 @@ export class PlanControls {
   /** Active plan ids last seen, to re-read the definitions when another console changes them. */
   private activeKey = ''
 
-  constructor(private readonly ops: Operations, session: Session, private readonly announce: (text: string) => void = () => undefined) {
+  constructor(private readonly ops: Operations, session: Session, private readonly announce: (text: string) => void = () => undefined, private readonly nameOf: (unitId: string, given?: string) => string = (id, given) => given ?? id) {
     this.operate = canOperate(session)
     const refresh = label(h('button', { type: 'button', id: 'plan-refresh', class: 'link' }), 'plan.refresh')
     refresh.onclick = () => void this.load()
@@ -60,7 +62,7 @@ export class PlanControls {
       const r = await api.get<{ plans?: Array<Record<string, unknown>> }>('/api/v1/plans')
       this.rows = (r.plans ?? []).map((p) => ({
         id: String(p.id),
-        name: typeof p.name === 'string' && p.name !== '' ? p.name : String(p.id),
+        ...named(p, String(p.id)),
         version: typeof p.version === 'number' ? p.version : 1,
         origin: p.origin === 'api' ? 'api' : 'config',
         positions: String(p.positions),
@@ -84,7 +86,7 @@ export class PlanControls {
     if (this.rows.length === 0) this.list.append(h('li', { class: 'empty' }, t('plan.none')))
     for (const p of this.rows) {
       const li = h('li', { class: `plan-def${p.active ? ' active' : ''}`, 'data-plan': p.id, 'data-version': String(p.version) },
-        h('span', { class: 'plan-name' }, p.name),
+        h('span', { class: 'plan-name' }, local(p)),
         h('span', { class: 'hint' }, ` · ${t('plan.versionOf', { v: p.version, origin: t(p.origin === 'api' ? 'plan.originApi' : 'plan.originConfig') })}${p.active ? ` · ${t('plan.active')}` : ''}`))
       if (this.operate && p.active) {
         const stand = label(h('button', { type: 'button', class: 'plan-standdown', 'data-plan': p.id }), 'plan.standDown')
@@ -100,7 +102,7 @@ export class PlanControls {
     const was = this.pick.value
     clear(this.pick)
     const idle = this.rows.filter((p) => !p.active)
-    for (const p of idle) this.pick.append(h('option', { value: p.id }, `${p.name} (${p.id})`))
+    for (const p of idle) this.pick.append(h('option', { value: p.id }, `${local(p)} (${p.id})`))
     if (idle.some((p) => p.id === was)) this.pick.value = was
     this.activate.disabled = idle.length === 0
   }
@@ -111,7 +113,7 @@ export class PlanControls {
     clear(this.incident)
     this.incident.append(h('option', { value: '' }, t('plan.noIncident')))
     const list = [...this.ops.incidents.values()].sort((a, b) => b.ts - a.ts).slice(0, PICKER_INCIDENTS)
-    for (const i of list) this.incident.append(h('option', { value: i.id }, `${i.id} · ${incidentLabel(i)}`))
+    for (const i of list) this.incident.append(h('option', { value: i.id }, `${i.id} · ${incidentLabel(i, this.nameOf)}`))
     if (list.some((i) => i.id === was)) this.incident.value = was
   }
 
@@ -131,7 +133,7 @@ export class PlanControls {
     try {
       await api.post(path, body)
       this.status.className = 'hint'
-      this.status.textContent = t(done, { name: plan.name })
+      this.status.textContent = t(done, { name: local(plan) })
       this.announce(this.status.textContent)
     } catch (err) {
       this.status.className = 'error'
