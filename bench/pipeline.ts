@@ -10,8 +10,7 @@
 // fix time, the last no later than the start, so the rules take a real fleet's path; jumps: the
 // stream of the figures before (unknown units U-0…, fixes 10 ms and ~3 km apart, nearly all
 // flagged impossible_speed; its OwnTracks fixes, whole seconds, are mostly duplicates).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -20,6 +19,7 @@ import { Engine } from '../src/engine.js'
 import { createHttpDecoders } from '../src/decode/http-decoders.js'
 import { decoderOptionsFromConfig } from '../src/decode/decoder.js'
 import { median, sleep, table } from './lib/measure.js'
+import { CpuProfiler } from './lib/profile.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { benchUnits, describeTrack, jumpsStream, plausibleStream, trackFromArgs, type Sample } from './lib/tracks.js'
 
@@ -83,13 +83,8 @@ async function run(kind: 'mqtt' | 'http'): Promise<number> {
   return (threadUs() - t0) / FIXES
 }
 
-const session = PROFILE === undefined ? null : new Session()
-if (session !== null) {
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.setSamplingInterval', { interval: 200 })
-  await session.post('Profiler.start')
-}
+const profiler = PROFILE === undefined ? null : new CpuProfiler()
+await profiler?.start(200)
 const mqttRuns: number[] = []
 const httpRuns: number[] = []
 for (let r = 0; r < RUNS; r++) {
@@ -97,9 +92,8 @@ for (let r = 0; r < RUNS; r++) {
   httpRuns.push(await run('http'))
   await sleep(200)
 }
-if (session !== null) {
-  const { profile } = await session.post('Profiler.stop')
-  writeFileSync(PROFILE!, JSON.stringify(profile))
+if (profiler !== null) {
+  await profiler.stop(PROFILE)
   console.log(`profile written to ${PROFILE}`)
 }
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ')

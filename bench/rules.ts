@@ -7,8 +7,6 @@
 // median time of one tick() with a zone of ≥ 10,000 cells.
 //   npx tsx bench/rules.ts [--only=plausible] [--profile=file.cpuprofile]
 // --profile: a CPU profile of the plausible-track rows (self and total time per function).
-import { writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
 import { latLngToCell } from 'h3-js'
 import { compileStages } from '../src/boot.js'
 import { loadConfig, validateConfig } from '../src/config/load.js'
@@ -20,6 +18,7 @@ import { compileDeployment } from '../src/rules/deployment.js'
 import { RuleEngine } from '../src/rules/engine.js'
 import { rng } from '../test/helpers/workload.js'
 import { median } from './lib/measure.js'
+import { CpuProfiler } from './lib/profile.js'
 import { benchUnits, plausibleStream, type Sample } from './lib/tracks.js'
 
 const BASE = { lat: 36.49, lon: 117.86 }
@@ -181,13 +180,8 @@ async function plausible(units: number, n: number, runs: number, profile: string
   let flagged = 0
   let events = 0
   let signals = 0
-  const session = profile === undefined ? null : new Session()
-  if (session !== null) {
-    session.connect()
-    await session.post('Profiler.enable')
-    await session.post('Profiler.setSamplingInterval', { interval: 100 })
-    await session.post('Profiler.start')
-  }
+  const profiler = profile === undefined ? null : new CpuProfiler()
+  await profiler?.start(100)
   for (let r = 0; r < runs; r++) {
     ceil.push(cpuIt(() => {
       for (const f of fixes) f.h3 = latLngToCell(f.lat, f.lon, res)
@@ -225,9 +219,8 @@ async function plausible(units: number, n: number, runs: number, profile: string
   })
   const dayLive = dayRuns(fixes.map((f) => f.ts))
   const dayBackfill = dayRuns(backfill)
-  if (session !== null) {
-    const { profile: p } = await session.post('Profiler.stop')
-    writeFileSync(profile as string, JSON.stringify(p))
+  if (profiler !== null) {
+    await profiler.stop(profile)
     console.log(`profile written to ${profile}`)
   }
   return { units, n, runs, tz, dayLive: median(dayLive), dayBackfill: median(dayBackfill), ceil: median(ceil), rules: median(rules), rulesRuns: rules, integrity: median(integrity), integrityRuns: integrity, flagged, events, signals }
