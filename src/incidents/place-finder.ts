@@ -8,7 +8,7 @@ import type { Counter } from 'prom-client'
 import type { ResolvedConfig } from '../config/resolve.js'
 import { telemetryEvent, type TelemetryEvent } from '../telemetry/events.js'
 import type { Place, PlacesAnswerView } from '../wire/places.js'
-import { DEFAULT_LIMIT, Gazetteer, MAX_LIMIT } from './places.js'
+import { clampLimit, DEFAULT_LIMIT, Gazetteer } from './places.js'
 import { geocoder, type Geocode } from './geocoder.js'
 import { placeEntries, type PlaceConfig } from './place-sources.js'
 
@@ -33,7 +33,7 @@ export class PlaceFinder {
   }
 
   async find(q: string, limit = DEFAULT_LIMIT): Promise<Omit<PlacesAnswerView, 'q'>> {
-    const n = Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)))
+    const n = clampLimit(limit)
     const offline = this.o.gazetteer.search(q, n)
     if (this.o.geocode === undefined) return { places: offline, geocoder: 'off' }
     const got = await this.o.geocode(q)

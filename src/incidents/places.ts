@@ -19,6 +19,11 @@ export const MAX_LIMIT = 20
 export const RANK = { exact: 0, prefix: 1, substring: 2, inOrder: 3 } as const
 export type Rank = (typeof RANK)[keyof typeof RANK]
 
+/** A requested number of places as one a lookup answers: a whole number within 1–MAX_LIMIT. */
+export function clampLimit(limit: number): number {
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)))
+}
+
 const STRIP = /[\s\p{P}\p{S}]/gu
 
 /** NFKC (full-width → half-width), lower case, spaces and punctuation removed. */
@@ -75,7 +80,7 @@ export class Gazetteer {
   search(query: string, limit = DEFAULT_LIMIT): Place[] {
     const q = normalise(query.slice(0, MAX_QUERY_CHARS))
     if (q === '') return []
-    const n = Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)))
+    const n = clampLimit(limit)
     const hits: Hit[] = []
     for (const [order, e] of this.entries.entries()) {
       let best: Hit | null = null
