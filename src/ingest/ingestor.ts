@@ -79,6 +79,8 @@ interface Job {
   /** Index of the next fix to journal. */
   next: number
   rejectsWritten: boolean
+  /** The fixes taken so far (fixKey), for a message of several fixes: a repeat inside it is dropped. */
+  seen: Set<string> | null
 }
 
 export class Ingestor {
@@ -172,7 +174,7 @@ export class Ingestor {
     if (result.ignored !== null) metrics.messagesIgnored.inc({ type: result.ignored.slice(0, 32).replace(/[^a-z_]/gi, '') || 'other' })
     const fixes = result.fixes.length > 1 ? result.fixes.sort((a, b) => a.ts - b.ts) : result.fixes
     const rejects = result.rejects
-    const job: Job = { format, transport, receivedAt, fixes, rejects, stored: this.capRejects(rejects), next: 0, rejectsWritten: rejects.length === 0 }
+    const job: Job = { format, transport, receivedAt, fixes, rejects, stored: this.capRejects(rejects), next: 0, rejectsWritten: rejects.length === 0, seen: null }
     const done = this.run(job)
     const sos = result.sos
     if (sos === undefined) return done
@@ -191,14 +193,20 @@ export class Ingestor {
 
   /**
    * The redelivery filter of both paths (journal and cluster log): an exact re-delivery of a recent
-   * fix (recent-fixes.ts) or a repeat earlier in the same message (`seen`) is dropped and counted.
-   * Returns the fix's key when it is new (the caller adds it to `seen` once it takes the fix).
+   * fix (recent-fixes.ts) or a repeat earlier in the same message is dropped and counted. `seen`
+   * holds the message's fixes taken so far (fixKey), kept only for a message of several fixes.
    */
-  private newFixKey(fix: Fix, seen: ReadonlySet<string>): string | null {
-    const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
-    if (this.deps.recent?.has(key) !== true && !seen.has(key)) return key
+  private isNewFix(fix: Fix, seen: Set<string> | null): boolean {
+    if (this.deps.recent?.has(fix.unitId, fix.ts, fix.lat, fix.lon) !== true) {
+      if (seen === null) return true
+      const key = fixKey(fix.unitId, fix.ts, fix.lat, fix.lon)
+      if (!seen.has(key)) {
+        seen.add(key)
+        return true
+      }
+    }
     this.deps.metrics.redeliveries.inc()
-    return null
+    return false
   }
 
   /** Journals the job's fixes from job.next on; returns a promise only when an append had to wait. */
@@ -208,20 +216,19 @@ export class Ingestor {
     const perFix = rules !== undefined
     while (job.next < job.fixes.length || !job.rejectsWritten) {
       const rec = new RecordBuilder()
-      const taken: Array<{ fix: Fix; key: string }> = []
-      const seen = new Set<string>()
+      const taken: Fix[] = []
+      const seen = job.fixes.length > 1 ? (job.seen ??= new Set<string>()) : null
       while (job.next < job.fixes.length) {
         const fix = job.fixes[job.next]!
-        const key = this.newFixKey(fix, seen)
-        if (key === null) {
+        // With the rules, one fix per record: a fix taken into the next record is looked at again then.
+        if (perFix && taken.length > 0) break
+        if (!this.isNewFix(fix, seen)) {
           job.next++
           continue
         }
-        if (perFix && taken.length > 0) break
         if (rules !== undefined) fix.flags = (fix.flags & DECODER_FLAGS) | rules.classify(fix)
         rec.add('p', positionRow(fix))
-        taken.push({ fix, key })
-        seen.add(key)
+        taken.push(fix)
         job.next++
       }
       // Rejects travel with the message's last record: a message cut short by a failed append and
@@ -248,14 +255,9 @@ export class Ingestor {
    * journaled (this engine stores them); accepted once both are durable.
    */
   private runToLog(job: Job, log: FixLogSink): Promise<void> | void {
-    const taken: Array<{ fix: Fix; key: string }> = []
-    const seen = new Set<string>()
-    for (const fix of job.fixes) {
-      const key = this.newFixKey(fix, seen)
-      if (key === null) continue
-      taken.push({ fix, key })
-      seen.add(key)
-    }
+    const taken: Fix[] = []
+    const seen = job.fixes.length > 1 ? new Set<string>() : null
+    for (const fix of job.fixes) if (this.isNewFix(fix, seen)) taken.push(fix)
     job.next = job.fixes.length
     // The rejects are journaled once the fixes are stored: a message the log refuses is delivered
     // again by the broker, and journaling its rejects before that would store them once per delivery.
@@ -264,7 +266,7 @@ export class Ingestor {
       return rejected === undefined ? this.acceptToLog(job, taken) : rejected.then(() => this.acceptToLog(job, taken))
     }
     if (taken.length === 0) return rejectsThenAccept()
-    return log.append(taken.map((t) => t.fix), job.format, job.transport).then(rejectsThenAccept)
+    return log.append(taken, job.format, job.transport).then(rejectsThenAccept)
   }
 
   private appendRejects(job: Job): void | Promise<void> {
@@ -273,7 +275,7 @@ export class Ingestor {
     return this.append(rec.build())
   }
 
-  private acceptToLog(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
+  private acceptToLog(job: Job, taken: readonly Fix[]): void {
     if (!job.rejectsWritten) {
       job.rejectsWritten = true
       this.countRejects(job)
@@ -282,13 +284,13 @@ export class Ingestor {
   }
 
   /** The record holding these fixes is durable: only now may they change state. */
-  private accept(job: Job, taken: ReadonlyArray<{ fix: Fix; key: string }>): void {
+  private accept(job: Job, taken: readonly Fix[]): void {
     if (taken.length === 0) return
     const { rules, recent } = this.deps
     this.counters(job.format, job.transport).accepted.inc(taken.length)
     let events: AlertEvent[] | null = null
-    for (const { fix, key } of taken) {
-      recent?.add(key)
+    for (const fix of taken) {
+      recent?.add(fix.unitId, fix.ts, fix.lat, fix.lon)
       if (rules === undefined) continue
       if (fix.flags !== 0) this.countFlags(fix.flags)
       const ev = rules.ingest(fix, job.receivedAt)
