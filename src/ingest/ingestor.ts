@@ -116,7 +116,9 @@ export class Ingestor {
    */
   readonly handle: MessageHandler = (topic, payload) => {
     const receivedAt = this.now()
-    return this.enter(() => this.deps.decode(topic, payload, receivedAt), receivedAt, 'mqtt')
+    // Decoded now unless an earlier message waits for journal space (then in its turn); no closure per message.
+    if (this.blocked !== null) return this.queue(() => this.process(this.deps.decode(topic, payload, receivedAt), receivedAt, 'mqtt'))
+    return this.track(this.process(this.deps.decode(topic, payload, receivedAt), receivedAt, 'mqtt'))
   }
 
   /**
@@ -124,12 +126,8 @@ export class Ingestor {
    * flag, journal, then evaluate. Settles once the record is durable, like `handle`.
    */
   ingest(result: DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
-    return this.enter(() => result, receivedAt, transport)
-  }
-
-  private enter(decode: () => DecodeResult, receivedAt: number, transport: Transport): void | Promise<void> {
-    if (this.blocked !== null) return this.queue(() => this.process(decode(), receivedAt, transport))
-    return this.track(this.process(decode(), receivedAt, transport))
+    if (this.blocked !== null) return this.queue(() => this.process(result, receivedAt, transport))
+    return this.track(this.process(result, receivedAt, transport))
   }
 
   /** Journals records produced outside a message (rule ticks, coverage snapshots, API transitions). */
@@ -237,15 +235,8 @@ export class Ingestor {
       if (withRejects) for (const r of job.stored) rec.add('r', rejectRow(r))
       if (rec.empty) break
       const done = this.append(rec.build())
-      const accept = () => {
-        if (withRejects) {
-          job.rejectsWritten = true
-          this.countRejects(job)
-        }
-        this.accept(job, taken)
-      }
-      if (done !== undefined) return done.then(() => { accept(); return this.run(job) })
-      accept()
+      if (done !== undefined) return done.then(() => { this.acceptRecord(job, taken, withRejects); return this.run(job) })
+      this.acceptRecord(job, taken, withRejects)
     }
     return undefined
   }
@@ -277,6 +268,15 @@ export class Ingestor {
 
   private acceptToLog(job: Job, taken: readonly Fix[]): void {
     if (!job.rejectsWritten) {
+      job.rejectsWritten = true
+      this.countRejects(job)
+    }
+    this.accept(job, taken)
+  }
+
+  /** A record of run() is durable: its rejects (when it carried them) are counted, its fixes accepted. */
+  private acceptRecord(job: Job, taken: readonly Fix[], withRejects: boolean): void {
+    if (withRejects) {
       job.rejectsWritten = true
       this.countRejects(job)
     }
