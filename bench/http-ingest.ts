@@ -29,8 +29,11 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { childEnv } from '../test/helpers/child-env.js'
 import { median, sleep, table } from './lib/measure.js'
+import { runtimeLine } from './lib/runtime.js'
 import { readProfile, summarizeProfile } from './lib/cpu-profile.js'
 import { plausibleStream, trackFromArgs, type FleetStream, type Sample } from './lib/tracks.js'
+
+console.log(runtimeLine())
 
 const here = dirname(fileURLToPath(import.meta.url))
 const flags = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => { const [k, v = ''] = a.slice(2).split('='); return [k!, v] }))

@@ -30,9 +30,12 @@ import { Engine } from '../src/engine.js'
 import { median, runPublisher, sleep, table } from './lib/measure.js'
 import { CpuProfiler, formatProfile, machineCpu, machineCpuPerItem, threadCpu, threadCpuDelta } from './lib/profile.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
+import { runtimeLine } from './lib/runtime.js'
 import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { mosquittoPath, startMosquitto, freePort } from '../test/helpers/mosquitto.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
+
+console.log(runtimeLine())
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'))

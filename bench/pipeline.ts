@@ -21,7 +21,10 @@ import { decoderOptionsFromConfig } from '../src/decode/decoder.js'
 import { median, sleep, table } from './lib/measure.js'
 import { CpuProfiler } from './lib/profile.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
+import { runtimeLine } from './lib/runtime.js'
 import { benchUnits, describeTrack, jumpsStream, plausibleStream, trackFromArgs, type Sample } from './lib/tracks.js'
+
+console.log(runtimeLine())
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const FIXES = Number(positional[0] ?? 50_000)

@@ -2,6 +2,9 @@
 // process), printing its table. Figures are medians of runs within one process run: compare the
 // ratios, not absolute numbers across machines.
 import { spawnSync } from 'node:child_process'
+import { runtimeLine } from './lib/runtime.js'
+
+console.log(runtimeLine())
 
 const quick = process.argv.includes('--quick')
 const scripts: Array<[string, string[]]> = [
