@@ -17,16 +17,18 @@ export function samePlace(online: Place, offline: Place, offlineNames: readonly 
 
 /**
  * At most `limit` places: the offline ones (best first) then the online ones, without the online
- * places that repeat a listed offline one. `namesOf` gives an offline place's normalised names.
+ * places that repeat an offline one. Such an offline place is always listed (it takes its online
+ * twin's slot if the offline ones left would not reach it), so a place is never lost by the merge.
+ * `namesOf` gives an offline place's normalised names.
  */
 export function mergePlaces(offline: readonly Place[], online: readonly Place[], limit: number, namesOf: (p: Place) => readonly string[]): Place[] {
-  let kept = online.slice(0, limit)
-  // Dropping a duplicate frees a slot for one more offline place, which may be the twin of another
-  // online place: repeat until nothing more is dropped (each pass only shrinks `kept`).
-  for (;;) {
-    const listed = offline.slice(0, limit - kept.length)
-    const next = kept.filter((p) => !listed.some((o) => samePlace(p, o, namesOf(o))))
-    if (next.length === kept.length) return [...listed, ...kept]
-    kept = next
-  }
+  const twins = new Set<Place>()
+  const kept = online.slice(0, limit).filter((p) => {
+    const twin = offline.find((o) => samePlace(p, o, namesOf(o)))
+    if (twin !== undefined) twins.add(twin)
+    return twin === undefined
+  })
+  let others = limit - kept.length - twins.size
+  const listed = offline.filter((o) => twins.has(o) || others-- > 0)
+  return [...listed, ...kept]
 }
