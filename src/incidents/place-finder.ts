@@ -32,7 +32,7 @@ export interface PlaceFinderOptions {
   counter?: Pick<Counter<'provider' | 'outcome'>, 'inc'> | undefined
 }
 
-const NO_CACHE = new GeocodeCache({ ttlMs: 0, size: 0, now: () => 0 })
+const NO_CACHE = new GeocodeCache({ ttlMs: 0, size: 0, now: Date.now })
 
 export class PlaceFinder {
   private readonly answered: TelemetryEvent<'provider' | 'outcome', 'outcome'>
