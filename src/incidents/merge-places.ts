@@ -1,8 +1,8 @@
 // One list from the offline places and the online geocoder's: the online ones keep their places at
 // the end (a configured geocoder is never crowded out) and the offline ones fill the rest. An online
-// place that names a listed offline place (its normalised name equals one of the offline place's
-// names: name, English name, alias) and lies within DUPLICATE_RADIUS_M of it is the same place and
-// is dropped: the offline one stays, found by its id and aliases. Pure.
+// place that names one of the lookup's offline places (its normalised name equals one of the
+// offline place's names: name, English name, alias) and lies within DUPLICATE_RADIUS_M of it is the
+// same place and is dropped: the offline one is listed instead, found by its id and aliases. Pure.
 import { haversineM } from '../geo/distance.js'
 import type { Place } from '../wire/places.js'
 import { normalise } from './places.js'
