@@ -715,7 +715,7 @@ export class Engine {
       httpIngest,
       authThrottle: throttle,
       incidents: this.#incidents,
-      places: placeFinderFor(config, logger.child({ component: 'places' }), this.#stages.places, metrics.geocoderLookups),
+      places: placeFinderFor(config, logger.child({ component: 'places' }), this.#stages.places, metrics.geocoderLookups, now),
       patrolTasks: this.#tasks,
       integrity: this.#integrity,
       stream: this.stream,

@@ -40,4 +40,8 @@ export const GeocoderSchema = Obj({
   city: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Longest wait for the provider; past it the answer holds the offline places only, marked geocoder: failed. */
   timeout: Duration('3s'),
+  /** How long a successful answer is reused for the same query (normalised like the offline names) and city, sparing the provider's daily quota and QPS; 0 disables. Failures are never kept. */
+  cache_ttl: Duration('1h'),
+  /** Answers kept at most; past it the least recently used goes first. */
+  cache_size: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
 })

@@ -64,12 +64,19 @@ interface Hit {
 
 export class Gazetteer {
   private readonly entries: Indexed[]
+  private readonly keysOf = new Map<Place, readonly string[]>()
 
   constructor(entries: readonly PlaceEntry[]) {
     this.entries = entries.map(({ aliases, ...place }) => ({
       place,
       keys: [...new Set([place.name, place.nameEn ?? '', ...aliases].map(normalise).filter((k) => k !== ''))],
     }))
+    for (const e of this.entries) this.keysOf.set(e.place, e.keys)
+  }
+
+  /** The normalised names (name, English name, aliases) of a place this gazetteer answered; none for any other. */
+  names(place: Place): readonly string[] {
+    return this.keysOf.get(place) ?? []
   }
 
   get size(): number {

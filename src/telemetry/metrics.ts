@@ -60,7 +60,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     jt808Messages: new Counter({ name: 'hexpatrol_jt808_messages_total', help: 'JT/T 808 messages handled, by message id (hex; `other` past the first 64 ids seen).', labelNames: ['msg_id'] as const, registers: r }),
     jt808Refused: new Counter({ name: 'hexpatrol_jt808_refused_total', help: 'JT/T 808 messages or connections refused, by reason.', labelNames: ['reason'] as const, registers: r }),
     jt808Connections: new Gauge({ name: 'hexpatrol_jt808_connections', help: 'Open JT/T 808 terminal connections.', registers: r }),
-    geocoderLookups: new Counter({ name: 'hexpatrol_geocoder_lookups_total', help: 'Place lookups sent to the online geocoder (geocoder.provider), by provider and outcome (ok | failed).', labelNames: ['provider', 'outcome'] as const, registers: r }),
+    geocoderLookups: new Counter({ name: 'hexpatrol_geocoder_lookups_total', help: 'Place lookups of the online geocoder (geocoder.provider), by provider and outcome: ok | failed (a request sent), cached (answered from the cache or an identical request in flight).', labelNames: ['provider', 'outcome'] as const, registers: r }),
     clickhouseUp: new Gauge({ name: 'hexpatrol_clickhouse_up', help: '1 when the last ClickHouse call succeeded.', registers: r }),
   }
   return metrics

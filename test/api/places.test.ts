@@ -1,6 +1,7 @@
 // GET /api/v1/places on the API rig: 401 without a token, 400 on an empty, blank or oversized q
 // and a bad limit, the offline places ranked, the geocoder's flag (off; failed on a dead provider,
-// still 200), and answers that match the route's schema.
+// still 200), and answers that match the route's schema. A live stub geocoder: its answers cached on
+// the API's clock (the stub's requests counted), its twin of an offline place dropped.
 import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -56,4 +57,30 @@ t.test('a dead geocoder: offline places, geocoder failed, still 200', async (t) 
   const res = await r.app.inject({ url: `/api/v1/places?q=${encodeURIComponent('火车站')}`, headers: as('read') })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { q: '火车站', places: [{ name: '火车站', source: 'config' }], geocoder: 'failed' })
+})
+
+t.test('a live geocoder: answers cached on the API clock, its twin of an offline place dropped', async (t) => {
+  let requests = 0
+  const server = http.createServer((_req, res) => {
+    requests++
+    res.writeHead(200, { 'content-type': 'application/json' })
+    // 火车站 again, ~20 m from the configured one: a twin.
+    res.end(JSON.stringify({ status: '0', location: { keyWord: '火车站', lon: 117.8404, lat: 36.4802, level: '火车站' } }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  }))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/geocoder`
+  const r = await rig({ config: testConfig({ places, geocoder: { provider: 'tianditu', key: 'tk-0123456789', url, cache_ttl: '10m' } }) })
+  t.teardown(() => r.app.close())
+  const get = (q: string) => r.app.inject({ url: `/api/v1/places?q=${encodeURIComponent(q)}`, headers: as('read') })
+  const first = await get('火车站')
+  t.same(first.json(), { q: '火车站', places: [{ name: '火车站', nameEn: 'Railway station', kind: 'transport', lat: 36.4801, lon: 117.8402, source: 'config' }], geocoder: 'ok' }, 'the online twin dropped, the configured place kept')
+  t.same((await get('火车站 ')).json().places, first.json().places)
+  t.equal(requests, 1, 'a second identical lookup sends no request')
+  r.clock.now += 600_000
+  await get('火车站')
+  t.equal(requests, 2, 'expired on the API clock: asked again')
 })

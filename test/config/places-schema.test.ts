@@ -11,7 +11,7 @@ const square = [[[117.84, 36.47], [117.88, 36.47], [117.88, 36.51], [117.84, 36.
 t.test('defaults: no places, no geocoder', async (t) => {
   const c = validateConfig({})
   t.same(c.places, [])
-  t.same({ ...c.geocoder }, { provider: 'none', timeout: 3000 })
+  t.same({ ...c.geocoder }, { provider: 'none', timeout: 3000, cache_ttl: 3_600_000, cache_size: 1000 })
   const one = validateConfig({ places: [{ name: '人民广场', lat: 36.49, lon: 117.86 }] })
   t.same({ ...one.places[0] }, { name: '人民广场', aliases: [], lat: 36.49, lon: 117.86, kind: 'landmark' })
 })
@@ -27,11 +27,16 @@ t.test('bad places are refused with a message naming the key', async (t) => {
   t.throws(() => validateConfig({ geocoder: { provider: 'google' } }), /geocoder\.provider/)
   t.throws(() => validateConfig({ geocoder: { provider: 'amap', key: 'k', url: 'ftp://x' } }), /geocoder\.url/)
   t.throws(() => validateConfig({ geocoder: { provider: 'amap', secret: 'k' } }), /geocoder\.secret: unknown key/)
+  t.throws(() => validateConfig({ geocoder: { cache_ttl: 'an hour' } }), /geocoder\.cache_ttl/)
+  t.throws(() => validateConfig({ geocoder: { cache_size: 0 } }), /geocoder\.cache_size/)
+  t.throws(() => validateConfig({ geocoder: { cache_size: 1.5 } }), /geocoder\.cache_size/)
+  t.match(validateConfig({ geocoder: { cache_ttl: '30m', cache_size: 50 } }).geocoder, { cache_ttl: 1_800_000, cache_size: 50 }, 'the cache: a duration and a count')
+  t.equal(validateConfig({ geocoder: { cache_ttl: 0 } }).geocoder.cache_ttl, 0, 'cache_ttl 0 (the cache off) is accepted')
 })
 
 t.test('the geocoder key: from key_env or key, required by a provider, never echoed', async (t) => {
   const c = validateConfig({ geocoder: { provider: 'amap', key_env: 'HEXP_AMAP', city: '淄博', timeout: '1500ms' } }, undefined, { HEXP_AMAP: 'amap-key-123' })
-  t.same({ ...c.geocoder }, { provider: 'amap', key: 'amap-key-123', city: '淄博', timeout: 1500 }, 'resolved: key_env is gone')
+  t.same({ ...c.geocoder }, { provider: 'amap', key: 'amap-key-123', city: '淄博', timeout: 1500, cache_ttl: 3_600_000, cache_size: 1000 }, 'resolved: key_env is gone')
   t.throws(() => validateConfig({ geocoder: { provider: 'amap', key_env: 'HEXP_AMAP' } }, undefined, {}), /geocoder\.key_env: environment variable HEXP_AMAP is not set/)
   t.throws(() => validateConfig({ geocoder: { provider: 'tianditu' } }), /geocoder\.key_env: geocoder\.provider is tianditu, which needs the provider's key/)
   t.throws(() => validateConfig({ geocoder: { provider: 'amap', key: 'a', key_env: 'B' } }), /geocoder: give key or key_env, not both/)

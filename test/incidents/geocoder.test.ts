@@ -1,14 +1,17 @@
 // The online geocoder against a stub HTTP server on loopback: AMap's GCJ-02 converted to WGS-84
 // (checked against gcoord), Tianditu used as is, and every failure (timeout, HTTP status, redirect,
 // bad JSON, the provider's error status, an oversized answer) a result with a reason, the key in
-// no log line (pino's output captured).
+// no log line (pino's output captured). Through the finder: the answer cache (the stub's requests
+// counted), identical lookups in flight sharing one request, and online twins of offline places dropped.
 import t, { type Test } from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import gcoordModule from 'gcoord'
 import { AMAP_URL, MAX_ANSWER_BYTES, TIANDITU_URL, geocoder, getText, parseAmap, parseTianditu, requestUrl } from '../../src/incidents/geocoder.js'
-import { PlaceFinder } from '../../src/incidents/place-finder.js'
+import { PlaceFinder, placeFinderFor } from '../../src/incidents/place-finder.js'
+import { GeocodeCache } from '../../src/incidents/geocode-cache.js'
+import { validateConfig } from '../../src/config/load.js'
 import { Gazetteer } from '../../src/incidents/places.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 
@@ -136,4 +139,91 @@ t.test('the finder: offline first, online after, failure flagged and logged with
   t.same(await off.find('人民广场东门', 50), { places: [gazetteer.search('人民广场东门')[0]], geocoder: 'off' })
   const quiet = new PlaceFinder({ gazetteer, geocode: async () => ({ ok: false, reason: 'x' }) })
   t.equal((await quiet.find('人民')).geocoder, 'failed', 'no logger: still an answer')
+})
+
+t.test('the finder\'s cache: a repeated lookup sends no request, an expired one does, a failure is not kept', async (t) => {
+  const m = createMetrics({ defaults: false })
+  const counter = m.geocoderLookups
+  let at = 0
+  const gazetteer = new Gazetteer([{ name: '人民广场', aliases: [], kind: 'landmark', lat: 36.49, lon: 117.86, source: 'config' }])
+  let down = false
+  const s = await stub(t, (req, res) => down ? json({}, 503)(req, res) : json({ status: '1', geocodes: [{ formatted_address: '淄博市人民医院', location: '117.87,36.50', level: '兴趣点' }] })(req, res))
+  const cache = new GeocodeCache({ ttlMs: 3_600_000, size: 1000, now: () => at })
+  const finder = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: s.url, city: '0533', timeoutMs: 2000 }), cache, city: '0533', provider: 'amap', counter })
+  const first = await finder.find('人民医院')
+  t.equal(s.seen.length, 1)
+  t.same(await finder.find(' 人民医院。'), first, 'the same answer')
+  t.equal(s.seen.length, 1, 'a second identical lookup (normalised alike) sends no second request')
+  at += 3_600_000
+  t.same(await finder.find('人民医院'), first)
+  t.equal(s.seen.length, 2, 'expired: one more request')
+  down = true
+  t.equal((await finder.find('人民广场')).geocoder, 'failed')
+  t.equal((await finder.find('人民广场')).geocoder, 'failed')
+  t.equal(s.seen.length, 4, 'a failure is not kept: asked again')
+  down = false
+  t.equal((await finder.find('人民广场')).geocoder, 'ok')
+  t.equal(s.seen.length, 5)
+  const counted = (await counter.get()).values.map((v) => [v.labels.outcome, v.value])
+  t.same(counted, [['ok', 3], ['cached', 1], ['failed', 2]], 'outcome cached for the one answered without a request')
+})
+
+t.test('the finder: identical lookups in flight share one request to the stub', async (t) => {
+  const m = createMetrics({ defaults: false })
+  const lines: string[] = []
+  const logger = pino({ level: 'debug' }, { write: (l: string) => { lines.push(l) } })
+  const gazetteer = new Gazetteer([])
+  const pending: Array<() => void> = []
+  let fail = false
+  const s = await stub(t, (req, res) => { pending.push(() => (fail ? json({}, 500) : json({ status: '1', geocodes: [{ formatted_address: '火车站', location: '117.87,36.50' }] }))(req, res)) })
+  const finder = new PlaceFinder({ gazetteer, geocode: geocoder({ provider: 'amap', key: KEY, url: s.url, timeoutMs: 2000 }), provider: 'amap', logger, counter: m.geocoderLookups })
+  const waitFor = async (n: number) => { while (s.seen.length < n) await new Promise((resolve) => setTimeout(resolve, 5)) }
+  const three = [finder.find('火车站'), finder.find('火车站'), finder.find('火车站 ')]
+  await waitFor(1)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(s.seen.length, 1, 'one request for three lookups')
+  pending.shift()!()
+  const answers = await Promise.all(three)
+  t.ok(answers.every((a) => a.geocoder === 'ok' && a.places.length === 1 && a.places[0]!.source === 'amap'), 'all three answered')
+  fail = true
+  const two = [finder.find('火车站'), finder.find('火车站')]
+  await waitFor(2)
+  pending.shift()!()
+  t.same((await Promise.all(two)).map((a) => a.geocoder), ['failed', 'failed'], 'no cache configured: asked again; a shared failure fails both')
+  t.equal(s.seen.length, 2)
+  const counted = (await m.geocoderLookups.get()).values.map((v) => [v.labels.outcome, v.value])
+  t.same(counted, [['ok', 1], ['cached', 2], ['failed', 1]], 'ok and failed count requests sent; cached the lookups that shared a success')
+  const logged = lines.map((l) => JSON.parse(l) as { level: number; outcome: string; via?: string })
+  t.same(logged.filter((l) => l.level === 40).length, 1, 'one warning for the one failed request')
+  t.same(logged.filter((l) => l.outcome === 'cached').map((l) => l.via), ['shared', 'shared'])
+})
+
+t.test('the finder: an online twin of an offline place is dropped', async (t) => {
+  const gazetteer = new Gazetteer([{ name: '东关派出所', aliases: ['st-1'], kind: 'station', lat: 36.5, lon: 117.8, source: 'post' }])
+  const finder = new PlaceFinder({ gazetteer, geocode: async () => ({ ok: true, places: [
+    { name: '东关派出所', kind: '兴趣点', lat: 36.5005, lon: 117.8005, source: 'amap' },
+    { name: '东关派出所', kind: '兴趣点', lat: 36.52, lon: 117.8, source: 'amap' },
+  ] }) })
+  t.same((await finder.find('东关派出所')).places.map((p) => [p.source, p.lat]), [['post', 36.5], ['amap', 36.52]], 'the one 70 m away dropped, the one 2.2 km away kept')
+})
+
+t.test('placeFinderFor: the configured cache on the given clock', async (t) => {
+  const s = await stub(t, json({ status: '1', geocodes: [{ formatted_address: '火车站', location: '117.87,36.50' }] }))
+  let at = 0
+  const config = validateConfig({ geocoder: { provider: 'amap', key: KEY, url: s.url, cache_ttl: '10m', cache_size: 2 } })
+  const finder = placeFinderFor(config, undefined, undefined, undefined, () => at)
+  await finder.find('火车站')
+  await finder.find('火车站')
+  t.equal(s.seen.length, 1, 'cached')
+  at += 600_000
+  await finder.find('火车站')
+  t.equal(s.seen.length, 2, 'expired after cache_ttl on the given clock')
+  await finder.find('a')
+  await finder.find('b')
+  await finder.find('火车站')
+  t.equal(s.seen.length, 5, 'evicted past cache_size')
+  const off = placeFinderFor(validateConfig({ geocoder: { provider: 'amap', key: KEY, url: s.url, cache_ttl: 0 } }))
+  await off.find('火车站')
+  await off.find('火车站')
+  t.equal(s.seen.length, 7, 'cache_ttl 0: no cache')
 })
