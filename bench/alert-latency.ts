@@ -10,7 +10,17 @@
 // process, and where the time went: fix published → breach opened by the rules (MQTT, decode,
 // journal append), opened → queued for delivery (alert journal record, rule-state save), queued →
 // webhook received (outbox write, signing, HTTP).
-//   npx tsx bench/alert-latency.ts [breaches per level=200] [fixes for the capacity run=60000] [ms between breaches=250] [background units=5000]
+//   npx tsx bench/alert-latency.ts [breaches per level=200] [fixes for the capacity run=60000] [ms between breaches=250] [background units=5000] [--track=plausible|jumps]
+// --track: the background stream (bench/lib/tracks.ts), for the capacity run and every level.
+// plausible (default): the background units are the sample deployment's (config/hexpatrol.yaml),
+// cloned up to their number and registered in the engine's config with the sample's posts and
+// zones, each on a loop inside its post radius and zone, 5–10 s apart in fix time, so the rules
+// take the path a real fleet takes; jumps: the stream of the figures recorded up to 2026-12-06
+// (unknown units U-0…, fixes 10 ms and ~3 km apart: nearly all flagged impossible_speed). The
+// breaching units (B-0…, their own post) keep their scripted drive-out either way. After the
+// tables, the rule outcomes of the capacity run and of each level: fixes flagged and rejects (of
+// every fix the engine accepted, the breaches' four each included) and the alert transitions of
+// every unit but the breaching ones (counted as the engine publishes them).
 import { createServer } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, loadavg, cpus } from 'node:os'
@@ -23,29 +33,47 @@ import { Engine } from '../src/engine.js'
 import type { AlertEvent } from '../src/rules/alert-event.js'
 import { alertOf } from '../src/delivery/outbound-event.js'
 import { committedPositions } from '../test/helpers/clickhouse.js'
-import { quantile, runPublisher, sleep, startPublisher, table } from './lib/measure.js'
+import { quantile, runPublisher, sleep, startPublisher, table, type PublishOptions } from './lib/measure.js'
+import { countTransition, ruleOutcomes, type TransitionCounts } from './lib/rule-outcomes.js'
+import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
+import { loadConfig } from '../src/config/load.js'
 
-const BREACHES = Number(process.argv[2] ?? 200)
-const CAPACITY_FIXES = Number(process.argv[3] ?? 60_000)
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const BREACHES = Number(positional[0] ?? 200)
+const CAPACITY_FIXES = Number(positional[1] ?? 60_000)
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 /**
  * Confirming fixes are sent this far apart (the background never pauses). 250 ms is 4 alerts/s, a
  * storm for a city's fleet already; at 40 ms (25/s) the bench measures the alert storm itself
  * (each alert is one fsynced outbox file and one rule-state write) more than the background load.
  */
-const SPACING_MS = Number(process.argv[4] ?? 250)
+const SPACING_MS = Number(positional[2] ?? 250)
 /** A breach not at the receiver this long after its confirming fix counts as missing. */
 const MISSING_MS = 10_000
 /** Units the background fixes come from: a district-to-city fleet (the mission's 5,000+), so each alert's rule-state delta is as large as it is in the field. */
-const BG_UNITS = Number(process.argv[5] ?? 5000)
+const BG_UNITS = Number(positional[3] ?? 5000)
+const TRACK = trackFromArgs(process.argv.slice(2).filter((a) => a.startsWith('--')))
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+/** The background publisher's fixes: the same stream for the capacity run and the levels. */
+const BACKGROUND: PublishOptions = { units: BG_UNITS, track: TRACK, sample: { units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample }
+/** The breaching units: their alerts are the measured ones, not the background's. */
+const BREACH_UNITS = Array.from({ length: BREACHES }, (_, i) => `B-${i}`)
+/**
+ * The plausible background's units (the sample's, cloned: P-…, B-0038…, never a breaching unit's
+ * B-n) with the sample's posts and zones; none for the old stream, as its figures were measured.
+ */
+const bgDeployment = TRACK === 'jumps'
+  ? { units: [], posts: [], zones: [] }
+  : JSON.parse(JSON.stringify({ units: benchUnits(sample.units, BG_UNITS), posts: sample.posts, zones: sample.zones })) as { units: unknown[]; posts: unknown[]; zones: unknown[] }
 
 function engineConfig(webhookUrl: string) {
   return validateConfig({
     data_dir: mkdtempSync(join(tmpdir(), 'hexp-lat-')),
     http: { port: 0, host: '127.0.0.1' },
     broker: { port: 0 },
-    units: Array.from({ length: BREACHES }, (_, i) => ({ id: `B-${i}`, post: 'st' })),
-    posts: [{ id: 'st', lat: 36.49, lon: 117.86, radius_m: 1500 }],
+    units: [...BREACH_UNITS.map((id) => ({ id, post: 'st' })), ...bgDeployment.units],
+    posts: [{ id: 'st', lat: 36.49, lon: 117.86, radius_m: 1500 }, ...bgDeployment.posts],
+    zones: bgDeployment.zones,
     rules: { radius: { dwell: '10s' } },
     webhooks: [{ id: 'rx', url: webhookUrl, secret: SECRET, events: ['radius_breach.opened'] }],
     delivery: { allow_private_networks: ['127.0.0.0/8'] },
@@ -56,19 +84,20 @@ async function fixesAccepted(engine: Engine): Promise<number> {
   return (await engine.metrics.fixesAccepted.get()).values.reduce((n, v) => n + v.value, 0)
 }
 
-/** Ingest capacity of this engine config on this machine now: publish → committed in ClickHouse. */
-async function capacity(): Promise<number> {
+/** Ingest capacity of this engine config on this machine now: publish → committed in ClickHouse; the rule outcomes of the run. */
+async function capacity(): Promise<{ rate: number; outcomes: string }> {
   const config = engineConfig('http://127.0.0.1:9/unused')
   const engine = new Engine({ config, logger: pino({ level: 'warn' }), http: false })
   await engine.start()
   const url = `mqtt://127.0.0.1:${engine.testHandle().source.broker!.port}`
   const t0 = performance.now()
-  await runPublisher(url, CAPACITY_FIXES, { units: BG_UNITS })
+  await runPublisher(url, CAPACITY_FIXES, BACKGROUND)
   while ((await committedPositions(engine.metrics)) < CAPACITY_FIXES) await sleep(20)
   const rate = CAPACITY_FIXES / ((performance.now() - t0) / 1000)
+  const outcomes = await ruleOutcomes(engine, CAPACITY_FIXES)
   await engine.stop()
   rmSync(config.data_dir, { recursive: true, force: true })
-  return rate
+  return { rate, outcomes }
 }
 
 interface Level {
@@ -85,6 +114,8 @@ interface Level {
   loopMax: number
   /** Units per rule-state delta saved during the level (every alert waits for one). */
   deltaUnits: number[]
+  /** What the rules made of the level's fixes, the breaching units' alerts left out (ruleOutcomes). */
+  outcomes: string
 }
 
 async function level(background: number): Promise<Level> {
@@ -126,20 +157,24 @@ async function level(background: number): Promise<Level> {
   const dispatcher = h.dispatcher!
   // The engine hands every outbound event to the dispatcher through the one publish path (publishEvent).
   const publish = dispatcher.publishEvent.bind(dispatcher)
+  // The background's alert transitions (every unit but the breaching ones), as the engine publishes them.
+  const scripted = new Set(BREACH_UNITS)
+  const backgroundAlerts: TransitionCounts = new Map()
   dispatcher.publishEvent = (ev) => {
     const e = alertOf(ev)
+    if (e !== null) countTransition(backgroundAlerts, e, scripted)
     if (e !== null && e.kind === 'radius_breach' && e.state === 'opened' && e.unitId !== null && !queued.has(e.unitId)) queued.set(e.unitId, performance.now())
     return publish(ev)
   }
 
   const url = `mqtt://127.0.0.1:${h.source.broker!.port}`
   // Enough background for the whole level; stopped when the level ends.
-  const bg = startPublisher(url, Math.round(background * (60 + (BREACHES * SPACING_MS) / 1000 + MISSING_MS / 1000)), { rate: background, units: BG_UNITS })
+  const bg = startPublisher(url, Math.round(background * (60 + (BREACHES * SPACING_MS) / 1000 + MISSING_MS / 1000)), { ...BACKGROUND, rate: background })
   void bg.done.catch(() => undefined)
   const pub = mqtt.connect(url, { clientId: 'lat-pub' })
   await new Promise<void>((r) => pub.once('connect', () => r()))
   const start = Date.now() - 300_000
-  const units = Array.from({ length: BREACHES }, (_, i) => `B-${i}`)
+  const units = BREACH_UNITS
   // Each unit: at its post, then out 1.8 km a minute later (110 km/h) for 5 s; the fix at +130 s
   // completes the 10 s dwell and latency is measured from its publication. The gap is one minute,
   // no longer than a run may pause: after a longer gap the engine holds the unit's fixes for
@@ -177,6 +212,7 @@ async function level(background: number): Promise<Level> {
   loop.disable()
   bg.stop()
   await pub.endAsync()
+  const outcomes = await ruleOutcomes(engine, await fixesAccepted(engine), { counts: backgroundAlerts, label: 'of the background (breaching units left out)' })
   await engine.stop()
   server.close()
   rmSync(config.data_dir, { recursive: true, force: true })
@@ -199,15 +235,17 @@ async function level(background: number): Promise<Level> {
       stage.send.push(a - q)
     }
   }
-  return { target: background, achieved, n: total.length, total, missing, ...stage, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, deltaUnits }
+  return { target: background, achieved, n: total.length, total, missing, ...stage, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, deltaUnits, outcomes }
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ')
 console.log(`machine: ${cpus().length} cores, load average ${load()} (1 / 5 / 15 min) at start`)
-const cap = await capacity()
+console.log(describeTrack(TRACK))
+const { rate: cap, outcomes: capOutcomes } = await capacity()
 console.log(`capacity measured: ${Math.round(cap)} fixes/s (${CAPACITY_FIXES} QoS 1 fixes from ${BG_UNITS} units, embedded broker → journal → ClickHouse, rules on)`)
 const rows: Array<Array<string | number>> = []
 const stages: Array<Array<string | number>> = []
+const outcomes: Array<[string, string]> = [['capacity run', capOutcomes]]
 const ms = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : quantile(xs, q))
 for (const share of [0.25, 0.5, 0.75]) {
   const r = await level(Math.round(cap * share))
@@ -216,10 +254,13 @@ for (const share of [0.25, 0.5, 0.75]) {
   for (const [label, xs] of [['published → opened', r.ingest], ['opened → queued', r.queue], ['queued → received', r.send]] as const) {
     stages.push([name, label, ms(xs, 0.5), ms(xs, 0.99), xs.length === 0 ? Number.NaN : Math.max(...xs)])
   }
+  outcomes.push([`${name} level`, r.outcomes])
   stages.push([name, 'units per rule-state delta', ms(r.deltaUnits, 0.5), ms(r.deltaUnits, 0.99), Math.max(...r.deltaUnits)])
   console.log(`| ${rows.at(-1)!.join(' | ')} |  (load average ${load()})`)
 }
 console.log(table(`Breach → signed webhook latency (ms), ${BREACHES} breaches per level (one every ${SPACING_MS} ms), default rule and delivery settings except rules.radius.dwell = 10s; background from a separate process at a share of the capacity measured above (${Math.round(cap)} fixes/s)`,
   ['load', 'target fixes/s', 'achieved fixes/s', 'n', 'p50', 'p90', 'p99', 'max', '> 150 ms', '> 1 s', `missing after ${MISSING_MS / 1000} s`, 'loop delay p99', 'loop delay max'], rows))
 console.log(table('Where the time went (ms): published → opened (MQTT, decode, journal append, rules); opened → queued (alert journal record, rule-state save); queued → received (outbox write, signing, HTTP)', ['load', 'stage', 'p50', 'p99', 'max'], stages))
+console.log(`\n${describeTrack(TRACK)}`)
+for (const [run, o] of outcomes) console.log(`rule outcomes (${run}): ${o}`)
 process.exit(0)

@@ -18,7 +18,13 @@
 //  - profile (a part of its own): one engine, shared_subscription false, run with node --cpu-prof
 //    and stopped gracefully so V8 writes the profile; where its CPU went (start-up included, so
 //    give it enough fixes to dominate).
-//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16] [parts=throughput,takeover|profile]
+//   npx tsx bench/cluster.ts [fixes=10000] [units=2000] [kills=5] [partitions=16] [parts=throughput,takeover|profile] [--track=plausible|jumps]
+// --track: the published stream (bench/lib/tracks.ts), the same for the ceiling and the engines.
+// plausible (default): `units` units cloned from the sample deployment (config/hexpatrol.yaml),
+// registered with its posts and zones in every engine's config file, each on a loop inside its
+// post radius and zone, 5–10 s apart in fix time, so the rules take the path a real fleet takes;
+// jumps: the stream of the figures recorded up to 2026-12-06 (engines without units, posts or
+// zones; unknown units U-0…, fixes 10 ms and ~3 km apart: nearly all flagged impossible_speed).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,16 +36,34 @@ import { engineProcess, type EngineProcess } from '../test/helpers/engine-proces
 import { freePort, mosquittoPath } from '../test/helpers/mosquitto.js'
 import { natsServerPath } from '../test/helpers/nats.js'
 import { tempDir } from '../test/helpers/harness.js'
-import { fmt, median, runPublisher, sleep, table } from './lib/measure.js'
+import { fmt, median, runPublisher, sleep, table, type PublishOptions } from './lib/measure.js'
 import { readProfile, summarizeProfile } from './lib/cpu-profile.js'
+import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
+import { loadConfig } from '../src/config/load.js'
 import { readdirSync } from 'node:fs'
 
-const FIXES = Number(process.argv[2] ?? 10_000)
-const UNITS = Number(process.argv[3] ?? 2000)
-const KILLS = Number(process.argv[4] ?? 5)
-const PARTITIONS = Number(process.argv[5] ?? 16)
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const FIXES = Number(positional[0] ?? 10_000)
+const UNITS = Number(positional[1] ?? 2000)
+const KILLS = Number(positional[2] ?? 5)
+const PARTITIONS = Number(positional[3] ?? 16)
 /** Which parts to run (comma-separated): ceilings are always measured first. */
-const PARTS = new Set((process.argv[6] ?? 'throughput,takeover').split(','))
+const PARTS = new Set((positional[4] ?? 'throughput,takeover').split(','))
+const TRACK = trackFromArgs(process.argv.slice(2).filter((a) => a.startsWith('--')))
+const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
+/** The deployment the plausible stream reports against; every engine registers the same (deployment()). */
+const published = { units: sample.units, posts: sample.posts, zones: sample.zones } as unknown as Sample
+/** What the ceiling's and the engines' publisher sends. */
+const PUBLISH: PublishOptions = { units: UNITS, track: TRACK, sample: published }
+/**
+ * The units, posts and zones of every engine's config file: the plausible stream's units (the
+ * sample's, cloned up to UNITS) with the sample's posts and zones, so each engine knows every unit
+ * whichever partitions it owns; none for the old stream, as its figures were measured.
+ */
+function deployment(): Record<string, unknown> {
+  if (TRACK === 'jumps') return {}
+  return JSON.parse(JSON.stringify({ units: benchUnits(sample.units, UNITS), posts: sample.posts, zones: sample.zones })) as Record<string, unknown>
+}
 const TICK_HZ = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 const DRAIN_LIMIT_MS = 300_000
 
@@ -186,6 +210,7 @@ async function startCluster(n: number, opts: { shared: boolean; takeover: string
   const nats = await startNats()
   const mosq = await startMosquitto()
   const config = {
+    ...deployment(),
     mqtt: { url: mosq.url, client_id: 'hexp-bench' },
     journal: { fsync: 'never' },
     cluster: { partitions: PARTITIONS, takeover: opts.takeover, shared_subscription: opts.shared },
@@ -214,7 +239,7 @@ async function mqttCeiling(): Promise<number> {
     let n = 0
     const t0 = performance.now()
     const done = new Promise<number>((resolve) => client.on('message', () => { if (++n === FIXES) resolve(FIXES / ((performance.now() - t0) / 1000)) }))
-    await runPublisher(mosq.url, FIXES, { units: UNITS })
+    await runPublisher(mosq.url, FIXES, PUBLISH)
     const rate = await done
     await client.endAsync()
     return rate
@@ -268,7 +293,7 @@ async function throughput(n: number, shared: boolean, profileDir?: string): Prom
     const sink0 = await sinkCounters()
     const m0 = await c.nats.messages()
     const t0 = performance.now()
-    const pub = await runPublisher(c.mosq.url, FIXES, { units: UNITS })
+    const pub = await runPublisher(c.mosq.url, FIXES, PUBLISH)
     // Two instants: the stream holds every fix (ingest: MQTT → decode → JetStream publish ack),
     // then every engine has applied the log to its end (replication). Progress every 10 s.
     let logged = 0
@@ -356,6 +381,7 @@ async function takeover(takeoverSetting: string): Promise<number[]> {
 async function main(): Promise<void> {
   const began = Date.now()
   console.log(`${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${FIXES.toLocaleString('en-US')} fixes over ${UNITS.toLocaleString('en-US')} units per run, ${PARTITIONS} partitions, ${KILLS} kills per takeover setting`)
+  console.log(describeTrack(TRACK))
   const mqttCeil = await mqttCeiling()
   const jsCeil = await jetstreamCeiling(16, 8)
   const jsSerial = await jetstreamCeiling(1, 1)
@@ -386,6 +412,7 @@ async function main(): Promise<void> {
   }
   console.log(table('Takeover after kill -9 (3 engines, the engine owning the most partitions killed; until the survivors own every partition)', ['cluster.takeover', 'samples', 'median ms', 'max ms', 'samples ms'], trows))
   console.log(`\nwhole run ${Math.round((Date.now() - began) / 1000)} s; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+  console.log(describeTrack(TRACK))
 }
 
 if (natsServerPath() === null || mosquittoPath() === null) {
