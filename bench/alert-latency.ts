@@ -37,6 +37,9 @@ import { quantile, runPublisher, sleep, startPublisher, table, type PublishOptio
 import { countTransition, ruleOutcomes, type TransitionCounts } from './lib/rule-outcomes.js'
 import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { loadConfig } from '../src/config/load.js'
+import { runtimeLine } from './lib/runtime.js'
+
+console.log(runtimeLine())
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const BREACHES = Number(positional[0] ?? 200)

@@ -41,6 +41,9 @@ import { readProfile, summarizeProfile } from './lib/cpu-profile.js'
 import { benchUnits, describeTrack, trackFromArgs, type Sample } from './lib/tracks.js'
 import { loadConfig } from '../src/config/load.js'
 import { readdirSync } from 'node:fs'
+import { runtimeLine } from './lib/runtime.js'
+
+console.log(runtimeLine())
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const FIXES = Number(positional[0] ?? 10_000)
