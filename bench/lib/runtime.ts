@@ -1,7 +1,7 @@
 // The runtime a benchmark's figures were measured on. The engine supports the Node.js lines that
 // package.json's "engines" names (CI tests the oldest and the newest, 22 and 24); a figure from an
 // older Node, such as the development machine's own Node 20 (past end of life), is not what users
-// run: V8 has changed since (the pipeline costs some 20–30 % more CPU per fix on 20 than on 24), so
+// run: V8 has changed since (bench/pipeline.ts costs 10–40 % more CPU per fix on 20 than on 24 in interleaved runs), so
 // each benchmark prints its runtime and says so under an unsupported one.
 import { readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
