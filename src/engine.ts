@@ -34,6 +34,7 @@ import { LogGroup } from './ingest/log-group.js'
 import { HttpIngest, startOsmandListener } from './ingest/http-ingest.js'
 import { AuthThrottle, throttleOptions } from './ingest/auth-throttle.js'
 import { seedRecentFixes } from './ingest/recent-fixes.js'
+import { flagCounter } from './decode/flag-counter.js'
 import { Jt808Gateway } from './ingest/jt808/gateway.js'
 import type { Deployment } from './rules/deployment.js'
 import { RuleEngine } from './rules/engine.js'
@@ -338,6 +339,7 @@ export class Engine {
       logger: log,
       now: this.#now,
       onTick: (at) => exportRuleGauges(metrics, node.rules, at),
+      onFlagged: flagCounter(metrics.fixesFlagged),
       onRole: (role, held) => this.#onRole(role, held),
       onOwnership: () => metrics.clusterPartitionsOwned.set(handles.ownership.ownedPartitions().length),
     })

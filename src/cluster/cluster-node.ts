@@ -83,6 +83,8 @@ export interface ClusterNodeDeps {
   snapshotEveryMs?: number
   /** After each replicated tick (gauges). */
   onTick?(now: number): void
+  /** A fix of a partition this engine owns was applied with flags (hexpatrol_fixes_flagged_total): each fix counted by one engine. */
+  onFlagged?(flags: number): void
   /** The schedule role was gained or lost (bulletins, hotspots, plan timers run on its holder). */
   onRole?(role: string, held: boolean): void
   /** Partition gained (with how long since the lease was seen last renewed, if known) or lost. */
@@ -157,6 +159,9 @@ export class ClusterNode {
         deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')
       },
       onTick: (now) => deps.onTick?.(now),
+      onFlags: (p, flags) => {
+        if (deps.ownership.owns(p)) deps.onFlagged?.(flags)
+      },
       onCommand: (request, ev) => this.settle(request, ev),
       onIncidentCommand: (request, outcome) => this.settle(request, outcome),
     })

@@ -41,6 +41,8 @@ export interface ReplicaDeps {
   onUnreadable?(position: bigint, why: string): void
   /** After each applied tick, with the tick's clock (gauges, the incidents' clock). */
   onTick?(now: number): void
+  /** A fix was applied with flags (kept from the rules, stored flagged): counted by the partition's owner. */
+  onFlags?(partition: number, flags: number): void
   /** The outcome of an operator command (the API waits for its own). */
   onCommand?(request: string, event: AlertEvent | null): void
   /** The outcome of an incidents command (the API waits for its own). */
@@ -86,6 +88,7 @@ export class FleetReplica {
         const fix = r.fix
         const now = this.advance(fix.receivedAt)
         fix.flags = (fix.flags & DECODER_FLAGS) | rules.classify(fix)
+        if (fix.flags !== 0) this.deps.onFlags?.(entry.partition, fix.flags)
         const events = rules.ingest(fix, now)
         this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
         this.record(entry.position, events)

@@ -4,11 +4,12 @@
 // its bound it returns a promise that settles once the record is written (backpressure).
 import type { Logger } from 'pino'
 import type { Decode } from '../decode/decoder.js'
-import { DECODER_FLAGS, FixFlag, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
+import { DECODER_FLAGS, type DecodeResult, type Fix, type Reject } from '../decode/fix.js'
 import type { SosSignal } from '../decode/fix.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { Metrics } from '../telemetry/metrics.js'
 import { boundCounter, type BoundCounter } from '../telemetry/bound-counter.js'
+import { flagCounter } from '../decode/flag-counter.js'
 import { RecordBuilder, alertsRecord, positionRow, rejectRow } from '../journal/record.js'
 import type { MessageHandler } from './message-handler.js'
 import { fixKey, type RecentFixes } from './recent-fixes.js'
@@ -86,6 +87,8 @@ interface Job {
 export class Ingestor {
   private readonly deps: IngestorDeps
   private readonly now: () => number
+  /** hexpatrol_fixes_flagged_total, per accepted fix with the rules. */
+  private readonly countFlags: (flags: number) => void
   private lastRejectLog = 0
   private suppressedRejects = 0
   /**
@@ -97,11 +100,11 @@ export class Ingestor {
   private readonly bound = new Map<string, { received: BoundCounter; accepted: BoundCounter }>()
   private lastCounters: { format: string; transport: Transport; c: { received: BoundCounter; accepted: BoundCounter } } | null = null
   /** hexpatrol_fixes_flagged_total by flag, bound on first use. */
-  private flagCounters: Record<'impossibleSpeed' | 'duplicate' | 'tooLate' | 'futureTs' | 'mock', BoundCounter> | null = null
 
   constructor(deps: IngestorDeps) {
     this.deps = deps
     this.now = deps.now ?? Date.now
+    this.countFlags = flagCounter(deps.metrics.fixesFlagged)
   }
 
   /**
@@ -292,7 +295,7 @@ export class Ingestor {
     for (const fix of taken) {
       recent?.add(fix.unitId, fix.ts, fix.lat, fix.lon)
       if (rules === undefined) continue
-      if (fix.flags !== 0) this.countFlags(fix.flags)
+      this.countFlags(fix.flags)
       const ev = rules.ingest(fix, job.receivedAt)
       if (ev.length > 0) (events ??= []).push(...ev)
     }
@@ -402,21 +405,6 @@ export class Ingestor {
       while (!journal.append(record)) await journal.whenWritable()
       this.deps.metrics.ackWaitSeconds.observe((this.now() - started) / 1000)
     })()
-  }
-
-  private countFlags(flags: number): void {
-    const c = this.flagCounters ??= {
-      impossibleSpeed: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'impossible_speed' }),
-      duplicate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'duplicate' }),
-      tooLate: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'too_late' }),
-      futureTs: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'future_ts' }),
-      mock: boundCounter(this.deps.metrics.fixesFlagged, { flag: 'mock' }),
-    }
-    if (flags & FixFlag.ImpossibleSpeed) c.impossibleSpeed.inc()
-    if (flags & FixFlag.Duplicate) c.duplicate.inc()
-    if (flags & FixFlag.TooLate) c.tooLate.inc()
-    if (flags & FixFlag.FutureTs) c.futureTs.inc()
-    if (flags & FixFlag.Mock) c.mock.inc()
   }
 
   private logReject(reason: string, detail: string, topic: string): void {

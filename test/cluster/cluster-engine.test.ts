@@ -58,9 +58,16 @@ t.test('one engine in cluster mode: log, replica, ownership, delivery, commands,
   t.equal(resolved.status, 200)
   t.match(await resolved.json(), { alertId: sosId, state: 'resolved' })
 
+  // The same fix time again, elsewhere: stored flagged `duplicate` (kept from the rules) and counted
+  // once, by the owner of its partition (every engine applies it).
+  await send({ ts: t0 + 70_000, lat: POST.lat + 0.021, lon: POST.lon, accuracy: 5 })
+  const duplicates = async () => (await engine.metrics.fixesFlagged.get()).values.find((v) => v.labels.flag === 'duplicate')?.value ?? 0
+  await waitFor(async () => (await duplicates()) > 0, 30_000)
+  t.equal(await duplicates(), 1, 'hexpatrol_fixes_flagged_total{flag="duplicate"} counts it once')
+
   // Rows reach ClickHouse from the partition's owner (batched each second).
-  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 3, 60_000)
-  t.pass('the three fixes are stored once')
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 4, 60_000)
+  t.pass('the four fixes (one flagged) are stored once')
   t.equal(await cluster.snapshotIfScheduler(), true, 'the schedule holder writes the fleet snapshot')
   t.ok(cluster.pending().size >= 0)
   await engine.stop()

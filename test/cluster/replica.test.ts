@@ -46,6 +46,17 @@ t.test('a decoder flag carried in the record (mock location) is kept beside the 
   t.same(calls[1], ['ingest', 'P-017', FixFlag.Mock | 4, T0], 'mock kept, a stale quality bit replaced by the classification')
 })
 
+t.test('a fix applied with flags is reported with its partition (its owner counts it); a clean one is not', async (t) => {
+  const { rules } = fakeRules()
+  const clean = { ...rules, classify: (f: Fix) => (f.unitId === 'P-001' ? 0 : FixFlag.TooLate) } as unknown as RuleEngine
+  const flagged: Array<[number, number]> = []
+  const replica = new FleetReplica({ rules: clean, effects: new PartitionEffects(), partitions: P, onFlags: (p, flags) => flagged.push([p, flags]) })
+  replica.apply(entry(1, { k: 'f', fix: fix('P-001', T0 - 1000, BASE, { receivedAt: T0 }), format: 'native', transport: 'mqtt' }, partitionOf('P-001', P)))
+  replica.apply(entry(2, { k: 'f', fix: fix('P-002', T0 - 1000, BASE, { receivedAt: T0 }), format: 'native', transport: 'mqtt' }, partitionOf('P-002', P)))
+  replica.apply(entry(3, { k: 'f', fix: fix('P-001', T0 - 500, BASE, { receivedAt: T0, flags: FixFlag.Mock }), format: 'osmand', transport: 'http' }, partitionOf('P-001', P)))
+  t.same(flagged, [[partitionOf('P-002', P), FixFlag.TooLate], [partitionOf('P-001', P), FixFlag.Mock]], 'the classified flag, and a decoder flag on an otherwise clean fix')
+})
+
 t.test('eventPartition: unit events by unit, zone events by subject', async (t) => {
   t.equal(eventPartition(ev({ unitId: 'P-017', subject: 'unit:P-017/zone:grid-2' }), P), partitionOf('P-017', P))
   t.equal(eventPartition(ev({ subject: 'zone:grid-2', zoneId: 'grid-2' }), P), partitionOf('zone:grid-2', P))
