@@ -99,8 +99,6 @@ export class Ingestor {
   /** Per-message counters bound to their labels once (telemetry/bound-counter.ts: no label hashing per message). */
   private readonly bound = new Map<string, { received: BoundCounter; accepted: BoundCounter }>()
   private lastCounters: { format: string; transport: Transport; c: { received: BoundCounter; accepted: BoundCounter } } | null = null
-  /** hexpatrol_fixes_flagged_total by flag, bound on first use. */
-
   constructor(deps: IngestorDeps) {
     this.deps = deps
     this.now = deps.now ?? Date.now
