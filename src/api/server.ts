@@ -18,7 +18,7 @@ import { TokenBook } from './tokens.js'
 import { SessionCodec } from './session-cookie.js'
 import { sessionPlugin } from './session.js'
 import { installAudit } from './audit-hook.js'
-import { securityHeaders, securityHeadersPlugin } from './security-headers.js'
+import { DEVICE_HEADERS, securityHeadersPlugin } from './security-headers.js'
 import { unitsPlugin } from './units.js'
 import { zonesPlugin } from './zones.js'
 import { alertsPlugin } from './alerts.js'
@@ -158,7 +158,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
       const allowedHosts = new Set(h.allowed_hosts.map((x) => x.toLowerCase()))
       // The device routes answered in front of fastify (ingest/http-fast-path.ts).
       const fast = new IngestFastPath(ctx.httpIngest, {
-        headers: securityHeaders(helmetOptions),
+        headers: DEVICE_HEADERS,
         hostAllowed: allowedHosts.size === 0 ? undefined : (req) => allowedHosts.has(hostOf(req)),
         cors: h.cors_origins.length > 0,
         trustProxy: h.trust_proxy !== false,
