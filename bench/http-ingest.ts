@@ -115,18 +115,24 @@ const owntracks = (r: Req): Req => {
   }
 }
 
-interface Run { rps: number; p50: number; p99: number; limited: number; other: number; requests: number; accepted: number; alerts: number; cpuUsPerReq: number; mainUsPerReq: number }
+interface Run { rps: number; p50: number; p99: number; limited: number; other: number; requests: number; accepted: number; alerts: number; cpuUsPerReq: number; mainUsPerReq: number; loadShare: number; mainShare: number }
 async function cannon(server: Child, setup: (r: Req) => Req): Promise<Run> {
   const before = await server.ask<Stats>('stats')
   const sent = n
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
   const r = await autocannon({ url: server.url, duration: SECONDS, connections: CONNECTIONS, pipelining: 1, requests: [{ setupRequest: setup as never }] })
+  const c1 = process.cpuUsage(c0)
+  // The load generator's share of one core over the row (autocannon and the requests' setup: one thread).
+  const elapsedMs = performance.now() - t0
+  const loadShare = (c1.user + c1.system) / 1000 / elapsedMs
   const after = await server.ask<Stats>('stats')
   const codes = (r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {}
   const limited = codes['429']?.count ?? 0
   const answered = r.requests.total
   return {
     rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, limited, other: r.errors + r.non2xx - limited,
-    requests: n - sent, accepted: after.accepted - before.accepted, alerts: after.alerts - before.alerts, cpuUsPerReq: answered > 0 ? (after.cpuUs - before.cpuUs) / answered : 0, mainUsPerReq: answered > 0 ? (after.mainUs - before.mainUs) / answered : 0,
+    requests: n - sent, accepted: after.accepted - before.accepted, alerts: after.alerts - before.alerts, cpuUsPerReq: answered > 0 ? (after.cpuUs - before.cpuUs) / answered : 0, mainUsPerReq: answered > 0 ? (after.mainUs - before.mainUs) / answered : 0, loadShare, mainShare: (after.mainUs - before.mainUs) / 1000 / elapsedMs,
   }
 }
 
@@ -152,11 +158,13 @@ const rows = kinds.map(([k, name]) => {
     name, Math.round(median(o.map((r) => r.accepted / SECONDS))), median(o.map((r) => r.rps)), median(b.map((r) => r.rps)),
     median(ratios).toFixed(2) + (ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : ''),
     `${Math.round(median(o.map((r) => r.cpuUsPerReq)))} (${Math.round(median(o.map((r) => r.mainUsPerReq)))})`, Math.round(median(b.map((r) => r.cpuUsPerReq))),
+    `${Math.round(100 * median(b.map((r) => r.loadShare)))} / ${Math.round(100 * median(o.map((r) => r.loadShare)))} %`,
+    `${Math.round(100 * median(b.map((r) => r.mainShare)))} / ${Math.round(100 * median(o.map((r) => r.mainShare)))} %`,
     last.p50, last.p99, sum(o, (r) => r.limited), sum(o, (r) => r.other), sum(o, (r) => r.requests), sum(o, (r) => r.accepted), sum(o, (r) => r.alerts),
   ]
 })
 console.log(table(`HTTP ingest, autocannon ${CONNECTIONS} connections × ${SECONDS} s per row, ${ROUNDS} round(s), medians (sample deployment, ${units.length} devices, journal append before every answer; servers in their own processes), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-  ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted', 'alert transitions'], rows))
+  ['request', 'accepted fixes/s', 'req/s', 'bare node:http req/s (ceiling)', 'ratio', 'engine CPU µs/req (main thread)', 'bare CPU µs/req', 'load generator busy (bare / engine rows)', 'server main thread busy (bare / engine)', 'p50 ms', 'p99 ms', '429', 'other errors', 'requests', 'fixes accepted', 'alert transitions'], rows))
 console.log(TRACK === 'jumps'
   ? '\nstream: jumps (--track=jumps, the stream of the figures recorded up to 2026-12-06): devices a metre a second northward from points south of the zones, 1 s apart in fix time, OsmAnd without accuracy: many breach their post and leave their zone'
   : '\nstream: plausible tracks (--track=plausible): each device on a loop inside its post radius and zone, 5–10 s apart in fix time, accuracy 5–15 m, occasional stops')
