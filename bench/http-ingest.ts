@@ -6,7 +6,10 @@
 // machine's cores). Bare rows are measured first in each round, then the engine's, so the
 // engine's background work (shipping the rows to ClickHouse) does not run during a bare row of the
 // same round; rounds are 3 s apart. The engine's CPU time per request (all its threads, chdb's
-// included) is printed beside: it reads the same on a busy machine as on an idle one.
+// included) is printed beside: it reads the same on a busy machine as on an idle one. So is how
+// busy the load generator (this process: autocannon and the requests' setup, one thread) and each
+// server's main thread were over the rows: a generator near 100 % in the bare rows means the
+// ceiling is the generator's, not node:http's; an engine's main thread near 100 % bounds its rate.
 // Every limiter in front of ingest is raised out of the way (the per-device bucket and the cap on
 // all devices together, http_ingest.rate_limit_global_per_second, 1,000/s by default, and the
 // API's per-IP limit), so the figure is the ingest path; the 429 count is printed to show it.
