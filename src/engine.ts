@@ -717,7 +717,7 @@ export class Engine {
       httpIngest,
       authThrottle: throttle,
       incidents: this.#incidents,
-      places: placeFinderFor(config, logger.child({ component: 'places' }), this.#stages.places, metrics.geocoderLookups, now),
+      places: placeFinderFor(config, { logger: logger.child({ component: 'places' }), gazetteer: this.#stages.places, counter: metrics.geocoderLookups, now }),
       patrolTasks: this.#tasks,
       integrity: this.#integrity,
       stream: this.stream,

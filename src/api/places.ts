@@ -12,7 +12,7 @@ import type { ApiContext } from './context.js'
 import { responses } from './schemas.js'
 
 export const placesPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
-  const finder = ctx.places ?? placeFinderFor(ctx.config, ctx.logger.child({ component: 'places' }), undefined, undefined, () => ctx.now())
+  const finder = ctx.places ?? placeFinderFor(ctx.config, { logger: ctx.logger.child({ component: 'places' }), now: () => ctx.now() })
   app.get('/api/v1/places', {
     config: { scope: 'read' },
     schema: {

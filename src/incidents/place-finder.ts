@@ -63,10 +63,20 @@ export class PlaceFinder {
   }
 }
 
+/** What placeFinderFor takes beside the config; each is optional. */
+export interface PlaceFinderWiring {
+  logger?: PlaceFinderOptions['logger']
+  /** The gazetteer compiled at boot (default: compiled here from the config). */
+  gazetteer?: Gazetteer
+  counter?: PlaceFinderOptions['counter']
+  /** The engine's clock, for the cache (default Date.now). */
+  now?: () => number
+}
+
 /** The finder a config asks for: its gazetteer (compiled at boot, else here) and its geocoder, if any, with its cache on the engine's clock. */
-export function placeFinderFor(config: PlaceConfig & Pick<ResolvedConfig, 'geocoder'>, logger?: PlaceFinderOptions['logger'], gazetteer = new Gazetteer(placeEntries(config)), counter?: PlaceFinderOptions['counter'], now: () => number = Date.now): PlaceFinder {
+export function placeFinderFor(config: PlaceConfig & Pick<ResolvedConfig, 'geocoder'>, w: PlaceFinderWiring = {}): PlaceFinder {
   const g = config.geocoder
   const geocode = g.provider === 'none' || g.key === undefined ? undefined : geocoder({ provider: g.provider, key: g.key, url: g.url, city: g.city, timeoutMs: g.timeout })
-  const cache = new GeocodeCache({ ttlMs: g.cache_ttl, size: g.cache_size, now })
-  return new PlaceFinder({ gazetteer, geocode, cache, city: g.city, provider: g.provider, logger, counter })
+  const cache = new GeocodeCache({ ttlMs: g.cache_ttl, size: g.cache_size, now: w.now ?? Date.now })
+  return new PlaceFinder({ gazetteer: w.gazetteer ?? new Gazetteer(placeEntries(config)), geocode, cache, city: g.city, provider: g.provider, logger: w.logger, counter: w.counter })
 }

@@ -211,7 +211,7 @@ t.test('placeFinderFor: the configured cache on the given clock', async (t) => {
   const s = await stub(t, json({ status: '1', geocodes: [{ formatted_address: '火车站', location: '117.87,36.50' }] }))
   let at = 0
   const config = validateConfig({ geocoder: { provider: 'amap', key: KEY, url: s.url, cache_ttl: '10m', cache_size: 2 } })
-  const finder = placeFinderFor(config, undefined, undefined, undefined, () => at)
+  const finder = placeFinderFor(config, { now: () => at })
   await finder.find('火车站')
   await finder.find('火车站')
   t.equal(s.seen.length, 1, 'cached')
