@@ -29,10 +29,28 @@ class FakeSocket extends EventEmitter {
   destroyed = false
   pause() { this.calls.push('pause'); return this }
   resume() { this.calls.push('resume'); return this }
-  write(_c: Buffer, cb: () => void) { cb(); return true }
-  end() { return this }
+  written: Buffer[] = []
+  write(c: Buffer, cb: () => void) { this.written.push(c); cb(); return true }
+  end() { this.calls.push('end'); return this }
   destroy() { this.destroyed = true; return this }
 }
+
+t.test('what aedes writes reaches the socket; aedes ending the stream ends the socket; nothing is written to a destroyed one', async (t) => {
+  const sock = new FakeSocket()
+  const conn = guardConnection(sock as unknown as Socket, { maxPacketBytes: 1000, maxConnectBytes: 100 }, () => t.fail('no violation'))
+  conn.on('data', () => undefined)
+  // A CONNACK refusing the client, then aedes closes its side (as it does after a refused CONNECT).
+  await new Promise<void>((r) => conn.write(Buffer.from([0x20, 2, 0, 5]), () => r()))
+  t.same(sock.written, [Buffer.from([0x20, 2, 0, 5])])
+  await new Promise<void>((r) => conn.end(() => r()))
+  t.equal(sock.calls.at(-1), 'end', 'the socket ended once the stream finished')
+  const gone = new FakeSocket()
+  const c2 = guardConnection(gone as unknown as Socket, { maxPacketBytes: 1000, maxConnectBytes: 100 }, () => undefined)
+  gone.destroyed = true
+  await new Promise<void>((r) => c2.write(Buffer.from([0xd0, 0]), () => r()))
+  t.same(gone.written, [], 'a write after the socket is gone completes without writing')
+  c2.destroy()
+})
 
 t.test('the guard stops reading while the budget is overdrawn, waits again if more was spent, resumes after', async (t) => {
   const sock = new FakeSocket()

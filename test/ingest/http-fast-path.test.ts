@@ -129,6 +129,22 @@ t.test('a full journal: 503 with Retry-After as fastify answers it', async (t) =
   t.equal(fastPathsTaken(), 2)
 })
 
+t.test('a journal that fails: OwnTracks closed unanswered (the app retries), OsmAnd 503, as fastify does', async (t) => {
+  const outcome = (port: number, s: Sent) => send(port, s).then((g) => `answered ${g.status}`, (err: NodeJS.ErrnoException) => `closed (${err.code})`)
+  const results: Record<string, string[]> = {}
+  for (const fast of [true, false]) {
+    const s = await side(t, fast, {})
+    s.journal.fail = true
+    const before = fastPathsTaken()
+    results[fast ? 'fast' : 'fastify'] = [await outcome(s.port, ot(basic('P-1', 'p1-pass'), loc())), await outcome(s.port, osm(`id=P-1&timestamp=${TST}&lat=36.5&lon=117.86&key=p1-pass`))]
+    t.equal(fastPathsTaken() - before, fast ? 2 : 0, fast ? 'both taken by the fast path' : 'both through fastify')
+    t.same((await s.counters()).requests, [['osmand', '503', 1], ['owntracks', 'aborted', 1]], 'counted alike')
+    t.equal(s.journal.rows('positions').length, 0)
+  }
+  t.same(results.fast, ['closed (ECONNRESET)', 'answered 503'])
+  t.same(results.fast, results.fastify)
+})
+
 t.test('security settings that change the answers: CORS, allowed hosts, trusted proxies', async (t) => {
   const raw = { http: { cors_origins: ['https://ops.example'], allowed_hosts: ['127.0.0.1', 'ingest.example'], trust_proxy: ['127.0.0.1'] } }
   await compare(t, raw, [

@@ -83,3 +83,13 @@ t.test('localSteps: the grid distances H3 gives, from one placement per cell', a
   }
   t.equal(localSteps([]), null)
 })
+
+t.test('localSteps: a cell outside the placed set is measured by H3 itself, Infinity when H3 cannot relate the two', async (t) => {
+  const dist = localSteps(gridDisk(here, 2))
+  if (dist === null) throw new Error('not placed')
+  t.equal(dist(here, far), gridDistance(here, far), 'a cell not placed: gridDistance')
+  // A cell on another continent: gridDistance throws, the distance is Infinity (never clustered).
+  const sydney = latLngToCell(-33.9, 151.2, 9)
+  t.throws(() => gridDistance(here, sydney))
+  t.equal(dist(here, sydney), Infinity)
+})

@@ -128,6 +128,31 @@ t.test('accept → fixes through every cell → patrol_task.completed; cancel; d
   t.equal(r.published.at(-1)!.type, 'patrol_task.cancelled')
 })
 
+t.test('a journal that throws or rejects: reported with the events, which are published all the same', async (t) => {
+  const failures: Array<[string, string[]]> = []
+  let mode: 'throw' | 'reject' = 'throw'
+  const r = rig({
+    deps: {
+      journal: () => {
+        if (mode === 'throw') throw new Error('journal is closed')
+        return Promise.reject(new Error('disk gone'))
+      },
+      journalFailed: (err, events) => failures.push([(err as Error).message, events.map((e) => e.type)]),
+    },
+  })
+  r.gaps.set('g1', T0)
+  r.svc.tick(T0)
+  const task = r.svc.accept(r.svc.proposals()[0]!.id, T0 + 1000)
+  if (typeof task === 'string') throw new Error(task)
+  t.same(failures, [['journal is closed', ['patrol_task.assigned']]])
+  t.same(r.published.map((e) => e.type), ['patrol_task.assigned'], 'published at once')
+  mode = 'reject'
+  t.match(r.svc.cancel(task.spec.id, T0 + 2000), { status: 'cancelled' })
+  await new Promise((res) => setImmediate(res))
+  t.same(failures[1], ['disk gone', ['patrol_task.cancelled']])
+  t.same(r.published.map((e) => e.type), ['patrol_task.assigned', 'patrol_task.cancelled'], 'published once the append failed')
+})
+
 t.test('automatic zone: assigned once the gap lasted auto_after, bounded per zone', async (t) => {
   const r = rig({ auto: true })
   r.gaps.set('g1', T0)
