@@ -73,6 +73,35 @@ if (natsServerPath() === null) {
     await t.rejects(store.save(new Uint8Array(1), { ...meta(1), seq: -1n }), RangeError)
   })
 
+  t.test('two writers at once: the one that lost the compare-and-set reads again and stores', async (t) => {
+    const b = bucket()
+    const a = await SnapshotStore.open({ nc: await conn(), replicas: 1, bucket: b })
+    const other = await SnapshotStore.open({ nc: await conn(), replicas: 1, bucket: b })
+    await a.save(enc.encode('{"at":1}'), meta(1))
+    // Counts a's reads of the object's info (its own and the object store's), and once armed lets
+    // the other engine save right after one of them: between a's read of the meta and its write.
+    const os = (a as unknown as { os: { info(n: string): Promise<unknown> } }).os
+    const info = os.info.bind(os)
+    let reads = 0
+    let race = false
+    os.info = async (n) => {
+      const r = await info(n)
+      reads++
+      if (race) {
+        race = false
+        await other.save(enc.encode('{"at":3}'), meta(3, 'engine-b'))
+      }
+      return r
+    }
+    t.ok(await a.save(enc.encode('{"at":2}'), meta(2)), 'a save without a race')
+    const alone = reads
+    reads = 0
+    race = true
+    t.ok(await a.save(enc.encode('{"at":4}'), meta(4)), 'stored')
+    t.ok(reads > alone, `its first write lost (wrong last sequence): it read the meta again (${reads} reads against ${alone})`)
+    t.same(await other.load().then((g) => [g?.seq, g?.node]), [4n, 'engine-a'])
+  })
+
   t.test('an empty snapshot round-trips', async (t) => {
     const store = await SnapshotStore.open({ nc: await conn(), replicas: 1, bucket: bucket() })
     await store.save(new Uint8Array(0), meta(1))

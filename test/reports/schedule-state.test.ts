@@ -105,6 +105,25 @@ if (natsServerPath() === null) {
     t.same(Object.keys((await a.load(2000)).done).sort(), ['daily/2026-12-01', 'daily/2026-12-02', 'daily/2026-12-03', 'daily/2026-12-04', 'daily/2026-12-05', 'daily/2026-12-06'])
   })
 
+  t.test('kv: a state that changes under every write gives up after its attempts, naming the likely cause', async (t) => {
+    const s = await kvPlace().open()
+    await s.load(1000)
+    // Another writer between each read and write: every compare-and-set loses (wrong last sequence).
+    const kv = (s as unknown as { kv: { get(k: string): Promise<{ value: Uint8Array } | null>; put(k: string, v: Uint8Array): Promise<number> } }).kv
+    const get = kv.get.bind(kv)
+    let raced = 0
+    kv.get = async (k) => {
+      const e = await get(k)
+      if (e !== null) {
+        raced++
+        await kv.put(k, e.value)
+      }
+      return e
+    }
+    await t.rejects(s.markDone('daily/2026-12-01', 5), { name: 'LogUnavailableError', message: /kept changing under 10 writes: is a second engine running the schedule \(check cluster\.node_id is unique\)\?/ })
+    t.equal(raced, 10, 'ten attempts, each lost')
+  })
+
   t.test('kv: NATS gone: opening says so with the cause (LogUnavailableError)', async (t) => {
     const nc = await nats.conn()
     await nc.close()
