@@ -241,6 +241,20 @@ t.test('a transition that cannot be journaled is still delivered; the fix stays 
   t.match(lines.join(''), /"stack":"Error: EIO.*could not be journaled/, 'logged with its stack')
 })
 
+t.test('transitions held by a group commit whose write never happens are not delivered, and say so', async (t) => {
+  const ev = { eventId: 'd.opened', alertId: 'd', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
+  const journal = new MemoryJournal()
+  const lines: string[] = []
+  const alerts: AlertEvent[][] = []
+  const ing = new Ingestor({ decode, journal, rules: { classify: () => 0, ingest: () => [ev] }, metrics: createMetrics({ defaults: false }), logger: pino({}, { write: (l: string) => lines.push(l) }), now: () => NOW, onAlerts: (e) => alerts.push(e) })
+  // A group commit holding the write (flush() false), then the journal closing before it is written.
+  Object.assign(journal, { flush: () => false, whenWritable: () => Promise.reject(new Error('journal is closed')) })
+  ing.handle('fleet/P-1/position', msg(NOW - 1000))
+  await new Promise((r) => setImmediate(r))
+  t.same(alerts, [], 'not delivered: they never reached the journal')
+  t.match(lines.join(''), /journal is closed.*not written to the journal; not delivering them/)
+})
+
 t.test('idle() waits for blocked records, bounded by its timeout', async (t) => {
   const { ing, journal } = setup()
   await ing.idle(10)
