@@ -47,3 +47,34 @@ t.test('a mock location run through the engine: stored, published, answered', as
   const e = frames.find((f) => f.type === 'integrity')
   t.match(e?.data, { id: `integrity.mock_location.P-1.${t0}`, type: 'integrity.signal', data: { unitId: 'P-1', zoneId: 'g1' } }, 'on the live stream')
 })
+
+t.test('a signal that cannot be journaled is still published, and the engine says it is missing from the table', async (t) => {
+  const port = await freePort()
+  const h = await startEngine({
+    units: [{ id: 'P-1', kind: 'officer' }],
+    broker: { allow_anonymous: false, users: [{ username: 'P-1', password: 'p1-secret' }] },
+    http_ingest: { osmand_port: port, osmand_host: '127.0.0.1' },
+  })
+  t.teardown(() => h.engine.stop())
+  // The journal refuses integrity rows (a disk error on that append); fixes are journaled as usual.
+  const ingestor = h.engine.testHandle().ingestor
+  const write = ingestor.writeRecord.bind(ingestor)
+  ingestor.writeRecord = (r) => {
+    if (r.toString().startsWith('g\t')) throw new Error('EIO: i/o error, write')
+    return write(r)
+  }
+  const seen: string[] = []
+  const hub = h.engine.stream
+  const publish = hub.publish.bind(hub)
+  hub.publish = (type, data, opts) => {
+    if (type === 'integrity') seen.push((data as { id: string }).id)
+    publish(type, data, opts)
+  }
+  const t0 = Date.now() - 10 * 60_000
+  const post = (i: number, mock: boolean) => fetch(`http://127.0.0.1:${port}/?id=P-1&key=p1-secret&timestamp=${t0 + i * 30_000}&lat=${36.49 + i * 0.0002}&lon=117.86&accuracy=8${mock ? '&mock=true' : ''}`)
+  for (let i = 0; i < 4; i++) t.equal((await post(i, true)).status, 200)
+  t.equal((await post(4, false)).status, 200, 'a real fix ends the run: the fixes were kept')
+  await waitFor(() => seen.length > 0 || undefined, 10_000, 50)
+  t.same(seen, [`integrity.mock_location.P-1.${t0}`], 'published all the same')
+  t.match(h.logs.find((l) => /Integrity signals could not be journaled/.test(String(l.msg))), { level: 50, signals: [`integrity.mock_location.P-1.${t0}`], err: { message: /EIO/ } })
+})
