@@ -170,6 +170,34 @@ t.test('an open task survives an engine restart on the same data directory, with
   t.match(done.data, { taskId: task.id, visited: task.cells.length, total: task.cells.length })
 })
 
+t.test('an assignment the journal refuses is still delivered; the engine says it is missing from patrol_tasks', async (t) => {
+  clock = T0
+  const h = await startEngine(raw, { dataDir: tempDir(), now: () => clock })
+  t.teardown(() => h.engine.stop())
+  const mq = await connect(h.mqttUrl, { clientId: 'watch-refused' })
+  t.teardown(() => mq.endAsync())
+  const events: string[] = []
+  mq.on('message', (_topic, payload) => events.push((JSON.parse(payload.toString()) as { type: string }).type))
+  await mq.subscribeAsync('hexpatrol/incidents/#', { qos: 1 })
+  clock = T0 + 10 * MIN
+  await send(h.engine, 'V-01', offset(BASE, -700, 0))
+  h.engine.testHandle().tick()
+  const board = await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json() as Board
+  // The journal refuses task rows (a disk error on that append).
+  const ingestor = h.engine.testHandle().ingestor
+  const write = ingestor.writeRecord.bind(ingestor)
+  ingestor.writeRecord = (r) => {
+    if (r.toString().startsWith('t\t')) throw new Error('EIO: i/o error, write')
+    return write(r)
+  }
+  const acc = await api(h, `/api/v1/patrol-tasks/proposals/${board.proposals[0]!.id}/accept`, { method: 'POST', headers: auth, body: '{}' })
+  t.equal(acc.status, 201, 'accepted')
+  const task = await acc.json() as { id: string }
+  await waitFor(() => events.includes('patrol_task.assigned') || undefined, 10_000, 50)
+  t.match(h.logs.find((l) => /Make-up patrol events could not be journaled/.test(String(l.msg))), { level: 50, err: /EIO/, events: [String] })
+  t.match(await (await api(h, '/api/v1/patrol-tasks', { headers: auth })).json(), { tasks: [{ id: task.id, status: 'assigned' }] }, 'the task stands')
+})
+
 t.test('an overdue priority cell without a coverage gap: its cluster is proposed; visited, the proposal goes', async (t) => {
   clock = T0
   const market = offset(BASE, 300, 300)
