@@ -225,12 +225,18 @@ t.test('a batch interrupted by a failed append resumes where it stopped on re-de
   t.equal((await metrics.redeliveries.get()).values[0]!.value, 1, 'the durable first fix was recognised')
 })
 
-t.test('a transition that cannot be journaled is still delivered; the fix stays acknowledged', async (t) => {
-  const ev = { eventId: 'c.opened', alertId: 'c', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
+/** An ingestor whose rules answer every fix with one transition `id`: what is delivered, and the log's lines. */
+function transitionRig(id: string) {
+  const ev = { eventId: `${id}.opened`, alertId: id, type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
   const journal = new MemoryJournal()
   const lines: string[] = []
   const alerts: AlertEvent[][] = []
   const ing = new Ingestor({ decode, journal, rules: { classify: () => 0, ingest: () => [ev] }, metrics: createMetrics({ defaults: false }), logger: pino({}, { write: (l: string) => lines.push(l) }), now: () => NOW, onAlerts: (e) => alerts.push(e) })
+  return { ev, journal, lines, alerts, ing }
+}
+
+t.test('a transition that cannot be journaled is still delivered; the fix stays acknowledged', async (t) => {
+  const { ev, journal, lines, alerts, ing } = transitionRig('c')
   const append = journal.append.bind(journal)
   journal.append = (r: Buffer) => {
     if (r.toString().startsWith('a\t')) throw new Error('EIO: i/o error, write')
@@ -242,11 +248,7 @@ t.test('a transition that cannot be journaled is still delivered; the fix stays 
 })
 
 t.test('transitions held by a group commit whose write never happens are not delivered, and say so', async (t) => {
-  const ev = { eventId: 'd.opened', alertId: 'd', type: 'unit_silent.resolved', kind: 'unit_silent', state: 'resolved', subject: 'unit:P-1', at: NOW, openedAt: NOW - 5, summary: 's' } as AlertEvent
-  const journal = new MemoryJournal()
-  const lines: string[] = []
-  const alerts: AlertEvent[][] = []
-  const ing = new Ingestor({ decode, journal, rules: { classify: () => 0, ingest: () => [ev] }, metrics: createMetrics({ defaults: false }), logger: pino({}, { write: (l: string) => lines.push(l) }), now: () => NOW, onAlerts: (e) => alerts.push(e) })
+  const { journal, lines, alerts, ing } = transitionRig('d')
   // A group commit holding the write (flush() false), then the journal closing before it is written.
   Object.assign(journal, { flush: () => false, whenWritable: () => Promise.reject(new Error('journal is closed')) })
   ing.handle('fleet/P-1/position', msg(NOW - 1000))
