@@ -10,7 +10,10 @@
 //   always   – fsync before append() returns, so no acknowledged fix is lost even on power loss.
 //              Throughput is bounded by the disk's flush latency (hundreds/s on HDD, a few
 //              thousand/s on SSD, see bench/journal.ts).
-// Sealed segments are fsynced at seal time unless the policy is `never`; close() always fsyncs.
+// Sealed segments are fsynced at seal time unless the policy is `never`: with `always` before the
+// seal returns, with `interval` in the thread pool (as the timer's fsync), so a seal every
+// segment_max_age does not hold the event loop for the disk's flush time; the same goes for the
+// directory's fsync when a segment is created. close() fsyncs everything synchronously.
 //
 // Group commit (defer/flush): a source that can hold its acknowledgements (the MQTT subscriber
 // corks its socket for one event-loop turn) runs its handler inside defer(): appends then keep
@@ -149,6 +152,10 @@ export class Journal extends EventEmitter {
   private deferring = 0
   /** An interval fsync is running in the thread pool (see fsyncActive). */
   private fsyncing = false
+  /** Sealed segments' descriptors whose fsync runs in the thread pool; each is closed when it completes (see syncSealed). */
+  private readonly sealing = new Set<number>()
+  /** A directory fsync runs in the thread pool (see syncDirLater): close() repeats it synchronously. */
+  private dirSyncs = 0
 
   private constructor(opts: JournalOptions, deps: JournalDeps) {
     super()
@@ -339,8 +346,14 @@ export class Journal extends EventEmitter {
       this.updateGauges()
       return null
     }
-    if (forceSync || this.opts.fsync !== 'never') this.io.fsyncSync(a.fd)
-    fs.closeSync(a.fd)
+    if (forceSync || this.opts.fsync === 'always') {
+      this.io.fsyncSync(a.fd)
+      fs.closeSync(a.fd)
+    } else if (this.opts.fsync === 'interval') {
+      this.syncSealed(a)
+    } else {
+      fs.closeSync(a.fd)
+    }
     const seg: SealedSegment = { id: a.id, path: a.path, records: a.records, bytes: a.bytes, firstAt: a.firstAt }
     this.sealed.push(seg)
     this.updateGauges()
@@ -418,6 +431,7 @@ export class Journal extends EventEmitter {
     this.fsyncTimer = this.diskTimer = null
     try {
       this.sealActive(true)
+      this.finishBackgroundSyncs()
     } finally {
       const waiters = this.waiters
       this.waiters = []
@@ -511,7 +525,8 @@ export class Journal extends EventEmitter {
     this.total += HEADER_BYTES
     this.active = a
     this.updateGauges()
-    if (this.opts.fsync !== 'never') this.fsyncDir()
+    if (this.opts.fsync === 'always') this.fsyncDir()
+    else if (this.opts.fsync === 'interval') this.syncDirLater()
     this.scheduleAgeCheck(a, this.opts.segmentMaxAgeMs)
     return a
   }
@@ -562,6 +577,50 @@ export class Journal extends EventEmitter {
       a.dirty = true
       this.log.error({ err, segment: a.id }, 'Journal fsync failed; data is in the page cache only.')
     })
+  }
+
+  /** A sealed segment's fsync in the thread pool, then its close; a failure is logged (its data is in the page cache). */
+  private syncSealed(a: Active): void {
+    this.sealing.add(a.fd)
+    this.io.fsync(a.fd, (err) => {
+      // close() got there first: it synced and closed the descriptor (whose number may be reused).
+      if (!this.sealing.delete(a.fd)) return
+      if (err !== null) this.log.error({ err, segment: a.id }, 'Journal fsync of a sealed segment failed; its data is in the page cache only (check the disk).')
+      fs.close(a.fd, () => {})
+    })
+  }
+
+  /** The directory's fsync (a new segment's entry) in the thread pool; a failure is logged. */
+  private syncDirLater(): void {
+    this.dirSyncs++
+    const failed = (err: Error): void => this.log.error({ err, dir: this.opts.dir }, 'Journal fsync of its directory failed; a new segment may be missing after a power loss (check the disk).')
+    fs.open(this.opts.dir, 'r', (err, fd) => {
+      if (err !== null) {
+        this.dirSyncs--
+        failed(err)
+        return
+      }
+      this.io.fsync(fd, (e) => {
+        this.dirSyncs--
+        if (e !== null) failed(e)
+        fs.close(fd, () => {})
+      })
+    })
+  }
+
+  /** close(): what the thread pool has not synced yet is synced here, before close() returns. */
+  private finishBackgroundSyncs(): void {
+    const fds = [...this.sealing]
+    this.sealing.clear()
+    for (const fd of fds) {
+      try {
+        this.io.fsyncSync(fd)
+      } catch (err) {
+        this.log.error({ err }, 'Journal fsync of a sealed segment failed at close; its data is in the page cache only (check the disk).')
+      }
+      fs.closeSync(fd)
+    }
+    if (this.dirSyncs > 0) this.fsyncDir()
   }
 
   private fsyncDir(): void {

@@ -156,11 +156,18 @@ t.test('an fsync failure on the interval timer is logged, not thrown', async (t)
   j.close()
 })
 
+/** io.fsync calls held until the test completes them, each marked segment or directory. */
+function heldFsyncs(): { io: { fsync: (fd: number, done: (err: Error | null) => void) => void }; segments: Array<{ fd: number; done: (err: Error | null) => void }>; dirs: Array<{ fd: number; done: (err: Error | null) => void }> } {
+  const segments: Array<{ fd: number; done: (err: Error | null) => void }> = []
+  const dirs: typeof segments = []
+  const io = { fsync: (fd: number, done: (err: Error | null) => void) => { (fs.fstatSync(fd).isDirectory() ? dirs : segments).push({ fd, done }) } }
+  return { io, segments, dirs }
+}
+
 t.test('the interval fsync runs off the event loop; one left behind by a seal is ignored, a failed one retried', async (t) => {
   const errors: unknown[] = []
   const logger = { info() {}, warn() {}, error: (o: unknown) => { errors.push(o) } }
-  const pending: Array<{ fd: number; done: (err: Error | null) => void }> = []
-  const io = { fsync: (fd: number, done: (err: Error | null) => void) => { pending.push({ fd, done }) } }
+  const { io, segments: pending } = heldFsyncs()
   const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 5, segmentMaxRecords: 1000 }, { io, logger: logger as never })
   j.append(rec('a'))
   t.ok(await until(() => pending.length === 1), 'the timer started one')
@@ -172,10 +179,87 @@ t.test('the interval fsync runs off the event loop; one left behind by a seal is
   pending.shift()!.done(Object.assign(new Error('EIO'), { code: 'EIO' }))
   t.equal(errors.length, 1, 'a failure is logged')
   t.ok(await until(() => pending.length === 1), 'and the segment is synced again at the next interval')
+  const late = pending.shift()!
   j.sealActive()
-  pending.shift()!.done(Object.assign(new Error('EBADF'), { code: 'EBADF' }))
+  t.equal(pending.length, 1, "the seal's own fsync")
+  pending.shift()!.done(null)
+  late.done(Object.assign(new Error('EBADF'), { code: 'EBADF' }))
   t.equal(errors.length, 1, 'the sealed segment was fsynced by the seal: a late failure of its interval fsync is ignored')
   j.close()
+})
+
+t.test('with interval, a seal and a new segment never fsync on the event loop; close() finishes what the thread pool has not', async (t) => {
+  const errors: Array<{ msg: string }> = []
+  const logger = { info() {}, warn() {}, error: (o: unknown, msg: string) => { errors.push({ msg }) } }
+  const held = heldFsyncs()
+  let syncs = 0
+  const io = { ...held.io, fsyncSync: (fd: number) => { syncs++; fs.fsyncSync(fd) } }
+  const dir = tempDir()
+  const j = openJournal(dir, { fsync: 'interval', fsyncIntervalMs: 60_000, segmentMaxRecords: 2 }, { io, logger: logger as never })
+  for (const r of ['a', 'b', 'c', 'd', 'e']) j.append(rec(r))
+  t.equal(syncs, 0, 'no synchronous fsync: two seals and three new segments')
+  t.equal(held.segments.length, 2, 'each seal fsyncs its segment in the thread pool')
+  t.ok(await until(() => held.dirs.length === 3), "and each new segment's directory entry")
+  const [first, second] = held.segments
+  const isOpen = (fd: number): boolean => { try { fs.fstatSync(fd); return true } catch { return false } }
+  t.ok(isOpen(first!.fd), 'a sealed segment stays open until its fsync completes')
+  first!.done(Object.assign(new Error('EIO'), { code: 'EIO' }))
+  t.match(errors, [{ msg: /fsync of a sealed segment failed; its data is in the page cache only/ }], 'a failure is logged')
+  t.ok(await until(() => !isOpen(first!.fd)), 'and the descriptor is closed all the same')
+  held.dirs.shift()!.done(Object.assign(new Error('EIO'), { code: 'EIO' }))
+  t.match(errors[1], { msg: /fsync of its directory failed/ })
+  held.dirs.shift()!.done(null)
+  t.same(j.pending().map((s) => s.records), [2, 2], 'both sealed segments are pending all the same')
+  t.same(readAll(j), ['a', 'b', 'c', 'd'])
+
+  j.close()
+  // The second seal's fsync and the last directory fsync were still in the thread pool: close()
+  // repeats them synchronously (and the active segment's), and closes the descriptor.
+  t.equal(syncs, 3, "close(): the pending seal's segment, the active segment and the directory")
+  t.notOk(isOpen(second!.fd), 'the pending seal\'s descriptor is closed')
+  second!.done(null)
+  held.dirs.shift()!.done(null)
+  t.equal(errors.length, 2, 'late completions after close() are ignored')
+  const again = openJournal(dir)
+  t.same(readAll(again), ['a', 'b', 'c', 'd', 'e'])
+  again.close()
+})
+
+t.test('with interval, a failed synchronous fsync at close() is logged and the descriptor closed', async (t) => {
+  const errors: string[] = []
+  const logger = { info() {}, warn() {}, error: (_o: unknown, msg: string) => { errors.push(msg) } }
+  const held = heldFsyncs()
+  let fail = false
+  const io = { ...held.io, fsyncSync: (fd: number) => { if (fail && !fs.fstatSync(fd).isDirectory()) throw Object.assign(new Error('EIO'), { code: 'EIO' }); fs.fsyncSync(fd) } }
+  const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 60_000, segmentMaxRecords: 1 }, { io, logger: logger as never })
+  j.append(rec('a'))
+  const { fd } = held.segments[0]!
+  fail = true
+  j.close()
+  t.match(errors, [/fsync of a sealed segment failed at close/])
+  t.throws(() => fs.fstatSync(fd), 'closed')
+})
+
+t.test('with interval, a directory that cannot be opened for its fsync is logged', async (t) => {
+  const errors: string[] = []
+  const logger = { info() {}, warn() {}, error: (_o: unknown, msg: string) => { errors.push(msg) } }
+  const dir = tempDir()
+  const j = openJournal(dir, { fsync: 'interval', fsyncIntervalMs: 60_000 }, { logger: logger as never })
+  // The directory's open runs in the thread pool: one that fails (EMFILE, say) is simulated here.
+  const open = fs.open
+  t.teardown(() => { fs.open = open })
+  fs.open = ((file: fs.PathLike, _flags: string, cb: (err: Error | null, fd: number) => void) => {
+    if (file === dir) queueMicrotask(() => cb(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }), -1))
+    else (open as (...a: unknown[]) => void)(file, _flags, cb)
+  }) as typeof fs.open
+  t.ok(j.append(rec('a')), 'the append does not wait for it')
+  t.ok(await until(() => errors.length === 1), 'reported')
+  t.match(errors[0], /fsync of its directory failed/)
+  fs.open = open
+  j.close()
+  const again = openJournal(dir)
+  t.same(readAll(again), ['a'])
+  again.close()
 })
 
 t.test('metrics follow the journal', async (t) => {
