@@ -50,6 +50,9 @@ export interface TransportThrottle {
 
 interface Entry { failures: number; blockedUntil: number; last: number }
 
+/** How often a trusted (address, username) pair's time and eviction place are renewed by its successes. */
+const TRUST_RENEWAL_MS = 60_000
+
 /** Failures and back-offs of one kind of key (addresses or usernames). */
 class BackoffTable {
   private readonly entries = new Map<string, Entry>()
@@ -158,9 +161,15 @@ export class AuthThrottle {
     this.addresses.clear(address)
     if (username === undefined || username === '') return
     const k = `${username}\n${address}`
+    const now = this.now()
+    const at = this.trusted.get(k)
+    // Renewed less than a minute ago: left where it is. A phone posting every few seconds would
+    // otherwise move its pair to the end of the map (a delete and an insert) on every request;
+    // its trust may then end up to a minute early in trustPairMs (7 days by default).
+    if (at !== undefined && now - at < TRUST_RENEWAL_MS) return
     this.trusted.delete(k)
     if (this.trusted.size >= this.opts.maxAddresses) this.trusted.delete(this.trusted.keys().next().value!)
-    this.trusted.set(k, this.now())
+    this.trusted.set(k, now)
   }
 
   /** Back-off left for the address, ms (0 when not blocked). */

@@ -85,6 +85,32 @@ t.test('bounded memory under a spray of addresses and usernames', async (t) => {
   t.equal(s.failures, 5000, 'the summary still counts everything')
 })
 
+t.test('a trusted pair is renewed at most once a minute: its place in the eviction order and its time', async (t) => {
+  let now = 1_000_000
+  const th = new AuthThrottle({ freeFailures: 0, baseBackoffMs: 3_600_000, maxBackoffMs: 3_600_000, forgetAfterMs: 7_200_000, maxAddresses: 3, trustPairMs: 600_000, now: () => now })
+  const g = th.forTransport('osmand')
+  const trusted = (address: string, username: string): boolean => g.check(address, username) === null
+  g.succeed('10.0.0.1', 'P-1')
+  g.succeed('10.0.0.2', 'P-2')
+  g.succeed('10.0.0.3', 'P-3')
+  for (const u of ['P-1', 'P-2', 'P-3']) g.fail('198.51.100.1', u)
+  now += 59_000
+  g.succeed('10.0.0.1', 'P-1') // within the minute: not moved
+  g.succeed('10.0.0.4', 'P-4') // evicts the oldest entry, which is still P-1's
+  t.notOk(trusted('10.0.0.1', 'P-1'), 'renewed within the minute, so evicted first')
+  t.ok(trusted('10.0.0.2', 'P-2'))
+  t.ok(trusted('10.0.0.3', 'P-3'))
+  now += 2_000
+  g.succeed('10.0.0.2', 'P-2') // 61 s since its last renewal: moved to the end, time renewed
+  g.succeed('10.0.0.1', 'P-1') // evicts P-3's, now the oldest
+  t.ok(trusted('10.0.0.2', 'P-2'), 'renewed after a minute, so kept')
+  t.notOk(trusted('10.0.0.3', 'P-3'))
+  now += 600_000 - 1_000
+  t.ok(trusted('10.0.0.2', 'P-2'), 'trusted for trustPairMs from its last renewal')
+  now += 2_000
+  t.notOk(trusted('10.0.0.2', 'P-2'), 'and no longer after')
+})
+
 t.test('without metrics or a per-username setting; options from broker.limits', async (t) => {
   let now = 0
   const th = new AuthThrottle({ freeFailures: 1, baseBackoffMs: 1000, maxBackoffMs: 4000, forgetAfterMs: 10_000, maxAddresses: 10, now: () => now })
