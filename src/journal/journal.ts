@@ -95,6 +95,9 @@ export interface JournalDeps {
 
 export const NOOP_LOGGER: JournalLogger = { info() {}, warn() {}, error() {} } as unknown as JournalLogger
 
+/** Sealed segments' fsyncs in the thread pool at most; past it a seal fsyncs synchronously. */
+const MAX_BACKGROUND_SEALS = 4
+
 const SEGMENT_RE = /^(\d+)\.seg$/
 const ANY_SEGMENT_RE = /^(\d+)\.seg(?:\.corrupt|\.shipped)?$/
 const SHIPPED_RE = /^(\d+)\.seg\.shipped$/
@@ -349,8 +352,13 @@ export class Journal extends EventEmitter {
     if (forceSync || this.opts.fsync === 'always') {
       this.io.fsyncSync(a.fd)
       fs.closeSync(a.fd)
-    } else if (this.opts.fsync === 'interval') {
+    } else if (this.opts.fsync === 'interval' && this.sealing.size < MAX_BACKGROUND_SEALS) {
       this.syncSealed(a)
+    } else if (this.opts.fsync === 'interval') {
+      // The disk has not finished the last seals' fsyncs: this one waits for it (backpressure)
+      // rather than holding one more descriptor and thread-pool slot.
+      this.io.fsyncSync(a.fd)
+      fs.closeSync(a.fd)
     } else {
       fs.closeSync(a.fd)
     }

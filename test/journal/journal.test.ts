@@ -225,6 +225,25 @@ t.test('with interval, a seal and a new segment never fsync on the event loop; c
   again.close()
 })
 
+t.test('with interval, a disk that does not finish its fsyncs gets at most four seals in the thread pool; the next seal waits for it', async (t) => {
+  const held = heldFsyncs()
+  let syncs = 0
+  const io = { ...held.io, fsyncSync: (fd: number) => { syncs++; fs.fsyncSync(fd) } }
+  const j = openJournal(tempDir(), { fsync: 'interval', fsyncIntervalMs: 60_000, segmentMaxRecords: 1 }, { io })
+  for (let i = 0; i < 4; i++) j.append(rec(`r${i}`))
+  t.equal(held.segments.length, 4)
+  t.equal(syncs, 0)
+  j.append(rec('r4'))
+  t.equal(held.segments.length, 4, 'no fifth in the thread pool')
+  t.equal(syncs, 1, 'the fifth seal fsyncs synchronously')
+  held.segments.shift()!.done(null)
+  j.append(rec('r5'))
+  t.equal(held.segments.length, 4, 'one finished: the next seal goes to the thread pool again')
+  t.equal(syncs, 1)
+  j.close()
+  t.equal(syncs, 1 + 4 + 1, 'close() syncs the four seals still pending and the directory (no active segment: each record sealed its own)')
+})
+
 t.test('with interval, a failed synchronous fsync at close() is logged and the descriptor closed', async (t) => {
   const errors: string[] = []
   const logger = { info() {}, warn() {}, error: (_o: unknown, msg: string) => { errors.push(msg) } }
