@@ -49,7 +49,8 @@ import { createReports, type Reports } from './reports/index.js'
 import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
 import { PatrolTaskService } from './patrol-tasks/service.js'
-import { IntegrityStage, signalId } from './integrity/stage.js'
+import { IntegrityStage } from './integrity/stage.js'
+import { IntegrityDetection, signalId, type IntegrityDetectionDeps } from './integrity/detection.js'
 import { IntegrityMonitor } from './integrity/monitor.js'
 import { TaskStateFile } from './patrol-tasks/state-file.js'
 import { ClickHouseIncidentStore } from './store/clickhouse/incidents.js'
@@ -114,6 +115,17 @@ export interface EngineTestHandle {
   tick(): void
 }
 
+/** Patrol integrity's detectors and texts, as a single engine's stage and a cluster replica both run them. */
+function integrityDetectionDeps(stages: CompiledStages): IntegrityDetectionDeps {
+  const { integrity } = stages
+  return {
+    monitor: new IntegrityMonitor(integrity.options, integrity.units),
+    dayOf: integrity.units.dayOf,
+    summary: (s) => stages.texts.integrity.summary(s, integrity.nameOf(s.unitId)),
+    zoneOf: integrity.zoneOf,
+  }
+}
+
 export class Engine {
   readonly config: ResolvedConfig
   readonly logger: Logger
@@ -147,6 +159,8 @@ export class Engine {
   #tasks: PatrolTaskService | undefined
   /** Patrol integrity (single node, with the rules): the detectors fed every accepted fix. */
   #integrity: IntegrityStage | undefined
+  /** Cluster mode: patrol integrity as the replica runs it (its signals for the API). */
+  #clusterIntegrity: IntegrityDetection | undefined
   readonly #stages: CompiledStages
   readonly #timers: NodeJS.Timeout[] = []
   /** The stops of the stages started so far, in start order (stop() runs them in reverse). */
@@ -331,6 +345,7 @@ export class Engine {
         for (const e of events) if (!isAlertEffect(e)) publish(e)
         await tracker.whenDone(events.map(effectEventId))
       },
+      integrity: this.#clusterIntegrity = new IntegrityDetection(integrityDetectionDeps(stages)),
       incidents: (rules, restored): IncidentService => {
         const incidents: IncidentService = this.#incidents = this.#clusterIncidents(stages, rules, node)
         incidents.restoreState(restored)
@@ -574,22 +589,18 @@ export class Engine {
   }
 
   /**
-   * Patrol integrity (single node, with the rules; cluster mode has none yet): every accepted fix
+   * Patrol integrity (single node, with the rules; in cluster mode the replica's, #startCluster): every accepted fix
    * after the rules (#withTasks); each signal journaled (`integrity_signals`), then published
    * (`integrity.signal`); open stretches closed at the reports' local midnight (rule tick) and at
    * the stop, which runs after ingest's (no fix arrives any more) while the journal is open.
    */
   #startIntegrity(stages: CompiledStages, publish: Publish): void {
     if (this.#rules === undefined) return
-    const { integrity } = stages
     const log = this.logger.child({ component: 'integrity' })
     const stage = this.#integrity = new IntegrityStage({
-      monitor: new IntegrityMonitor(integrity.options, integrity.units),
-      dayOf: integrity.units.dayOf,
+      ...integrityDetectionDeps(stages),
       journal: (signals) => this.#ingestor!.writeRecord(rowsRecord('g', signals.map((s) => integrityRow(this.#now(), s)))),
       publish,
-      summary: (s) => stages.texts.integrity.summary(s, integrity.nameOf(s.unitId)),
-      zoneOf: integrity.zoneOf,
       onError: (err, signals) => log.error({ err, signals: signals.map(signalId) }, 'Integrity signals could not be journaled (they will be missing from integrity_signals); publishing them anyway.'),
     })
     this.#started.push(async () => {
@@ -719,7 +730,7 @@ export class Engine {
       incidents: this.#incidents,
       places: placeFinderFor(config, { logger: logger.child({ component: 'places' }), gazetteer: this.#stages.places, counter: metrics.geocoderLookups, now }),
       patrolTasks: this.#tasks,
-      integrity: this.#integrity,
+      integrity: this.#integrity ?? this.#clusterIntegrity,
       stream: this.stream,
       audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),
       alertHistory: clickHouseAlertHistory(ch),

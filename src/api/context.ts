@@ -12,7 +12,7 @@ import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
 import type { PatrolTaskService } from '../patrol-tasks/service.js'
-import type { IntegrityStage } from '../integrity/stage.js'
+import type { IntegrityDetection } from '../integrity/detection.js'
 import type { PlaceFinder } from '../incidents/place-finder.js'
 import type { AuditEntry } from '../journal/record.js'
 import type { StreamHub } from './stream-hub.js'
@@ -64,8 +64,8 @@ export interface ApiContext {
   incidents?: IncidentService | undefined
   /** Make-up patrols (src/patrol-tasks/service.ts); absent in cluster mode and without rules. */
   patrolTasks?: PatrolTaskService | undefined
-  /** Patrol integrity's kept signals (src/integrity/stage.ts); absent in cluster mode and without rules. */
-  integrity?: Pick<IntegrityStage, 'signals'> | undefined
+  /** Patrol integrity's kept signals (src/integrity/detection.ts); absent without rules. */
+  integrity?: Pick<IntegrityDetection, 'signals'> | undefined
   /** The place lookup (offline gazetteer + optional geocoder); absent: built from `config` by the places route. */
   places?: PlaceFinder | undefined
   /** The live stream's hub: other stages publish their events (incident, plan, …) through it. */

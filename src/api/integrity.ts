@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HexpatrolError } from '../errors.js'
 import type { IntegritySignal } from '../integrity/signal.js'
-import { signalId } from '../integrity/stage.js'
+import { signalId } from '../integrity/detection.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
 import { IdParams, responses } from './schemas.js'
@@ -43,7 +43,7 @@ export const integrityPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = a
     },
   }, async (req) => {
     const stage = ctx.integrity
-    if (stage === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'Patrol integrity runs with the rules on a single engine; it is not running here.')
+    if (stage === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'Patrol integrity runs with the rules, and this engine runs without them.')
     const id = req.params.id
     const now = ctx.now()
     if (ctx.engine?.unit(id, now) === undefined) throw notFound(`unit ${id}`)

@@ -16,7 +16,7 @@ import { RuleEngine } from '../rules/engine.js'
 import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
 import { PartitionEffects, type EffectEvent, type Marks, type SerializedEffects } from './effects.js'
-import { FleetReplica, type ReplicatedIncidents } from './replica.js'
+import { FleetReplica, type ReplicatedIncidents, type ReplicatedIntegrity } from './replica.js'
 import { within } from '../within.js'
 import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
@@ -77,6 +77,11 @@ export interface ClusterNodeDeps {
    * (null: none), before the log is replayed; absent: no incidents in this cluster.
    */
   incidents?(rules: RuleEngine, restored: unknown): ReplicatedIncidents & { snapshot(): unknown }
+  /**
+   * Patrol integrity, fed by the replica (absent: none). Not in the fleet snapshot: an engine that
+   * starts from one detects from there on, as a single engine does after a restart.
+   */
+  integrity?: ReplicatedIntegrity
   logger: Logger
   now?: () => number
   /** How often the schedule holder writes the fleet snapshot (default 60 s). */
@@ -154,6 +159,7 @@ export class ClusterNode {
       effects: this.effects,
       partitions: deps.log.partitions,
       incidents: this.incidents,
+      integrity: deps.integrity,
       onUnreadable: (position, why) => {
         this.unreadable++
         deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')

@@ -5,8 +5,10 @@
 // ids). What they cause is recorded as partitioned side effects (effects.ts), carried out by the
 // partition's owner only. The incidents stage's commands, hotspots and plan timers are applied the
 // same way (to its levels, plans and recent incidents, `incidents` below), their events and
-// `incidents`/`plan_events` rows recorded under the partition of the event's subject. Pure apart
-// from the callbacks: testable with a plain array of entries.
+// `incidents`/`plan_events` rows recorded under the partition of the event's subject. Patrol
+// integrity (`integrity` below) sees every fix after the rules and the ticks, as a single engine's
+// does; each signal's `integrity_signals` row and `integrity.signal` event are recorded under its
+// unit's partition. Pure apart from the callbacks: testable with a plain array of entries.
 import { partitionOf } from './partition.js'
 import { decodeRecord } from './records.js'
 import { DECODER_FLAGS } from '../decode/fix.js'
@@ -14,7 +16,10 @@ import type { PartitionEffects } from './effects.js'
 import { tableRow } from './effect-rows.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
-import { incidentRow, planEventRow, positionRow } from '../journal/record.js'
+import { incidentRow, integrityRow, planEventRow, positionRow } from '../journal/record.js'
+import type { Fix } from '../decode/fix.js'
+import type { IntegritySignal } from '../integrity/signal.js'
+import type { IntegrityEvent } from '../integrity/detection.js'
 import type { HotspotZones, IncidentCommand, IncidentEffects, IncidentOutcome } from '../incidents/commands.js'
 
 /** The incidents stage as the replica drives it (IncidentService in cluster mode). */
@@ -22,6 +27,13 @@ export interface ReplicatedIncidents {
   apply(cmd: IncidentCommand, now: number): { outcome: IncidentOutcome; effects: IncidentEffects }
   applyTick(now: number): IncidentEffects
   applyHotspots(zones: HotspotZones, at: number): void
+}
+
+/** Patrol integrity as the replica drives it (an IntegrityDetection: no I/O, the same signals on every engine). */
+export interface ReplicatedIntegrity {
+  observe(fix: Fix): IntegritySignal[]
+  tick(now: number): IntegritySignal[]
+  event(s: IntegritySignal): IntegrityEvent
 }
 
 /** The log entry as the replica needs it (src/log/log.ts LogEntry). */
@@ -37,6 +49,8 @@ export interface ReplicaDeps {
   partitions: number
   /** The incidents stage (absent: incidents commands are answered as not applied, ticks skip it). */
   incidents?: ReplicatedIncidents | undefined
+  /** Patrol integrity (absent: no signals). */
+  integrity?: ReplicatedIntegrity | undefined
   /** A record this version cannot apply (counted and logged by the caller; the replica moves on). */
   onUnreadable?(position: bigint, why: string): void
   /** After each applied tick, with the tick's clock (gauges, the incidents' clock). */
@@ -92,6 +106,8 @@ export class FleetReplica {
         const events = rules.ingest(fix, now)
         this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
         this.record(entry.position, events)
+        const integrity = this.deps.integrity
+        if (integrity !== undefined) this.recordIntegrity(entry.position, now, integrity, integrity.observe(fix))
         return
       }
       case 's':
@@ -100,6 +116,8 @@ export class FleetReplica {
       case 't': {
         const now = this.advance(r.now)
         this.record(entry.position, rules.tick(now))
+        const integrity = this.deps.integrity
+        if (integrity !== undefined) this.recordIntegrity(entry.position, now, integrity, integrity.tick(now))
         // Plan timers and level expiries tick with the rules, as the single engine's scheduler does.
         const fx = this.deps.incidents?.applyTick(now)
         if (fx !== undefined) this.recordIncidents(entry.position, fx)
@@ -144,6 +162,12 @@ export class FleetReplica {
   private record(seq: bigint, events: AlertEvent[]): void {
     const { effects, partitions } = this.deps
     for (const e of events) effects.add(eventPartition(e, partitions), seq, [], [e])
+  }
+
+  /** Integrity signals: each one's row and event under its unit's partition, detected at the log's clock. */
+  private recordIntegrity(seq: bigint, now: number, integrity: ReplicatedIntegrity, signals: IntegritySignal[]): void {
+    const { effects, partitions } = this.deps
+    for (const s of signals) effects.add(partitionOf(s.unitId, partitions), seq, [tableRow('g', integrityRow(now, s))], [integrity.event(s)])
   }
 
   /**

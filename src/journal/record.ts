@@ -15,7 +15,7 @@ import type { IncidentJournal, IncidentRecord } from '../incidents/incident-jour
 import { INCIDENT_CELL_RESOLUTION } from '../incidents/hotspots.js'
 import { cellToDecimalString } from '../geo/h3-index.js'
 import type { IntegritySignal } from '../integrity/signal.js'
-import { signalId } from '../integrity/stage.js'
+import { signalId } from '../integrity/detection.js'
 
 export const TABLE_CODES = {
   p: 'positions', r: 'rejects', a: 'alerts', c: 'coverage', z: 'coverage_zones',

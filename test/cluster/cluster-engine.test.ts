@@ -7,16 +7,19 @@
 import t from 'tap'
 import { waitFor, type Harness } from '../helpers/harness.js'
 import { startEngineCluster } from '../helpers/cluster.js'
+import { webhookIdFor } from '../../src/delivery/dispatcher.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OP = 'cluster-engine-operate-token-0123456789'
 const POST = { id: 'station-a', lat: 36.5, lon: 117.9, radius_m: 500 }
+const P2_PASSWORD = 'p2-device-password-0123'
 
 t.test('one engine in cluster mode: log, replica, ownership, delivery, commands, snapshot', { timeout: 240_000 }, async (t) => {
-  const peers = await startEngineCluster(t, { secret: SECRET, token: OP, events: ['radius_breach.*', 'unit_sos.*'], config: {
-    units: [{ id: 'P-1', post: POST.id }],
+  const peers = await startEngineCluster(t, { secret: SECRET, token: OP, events: ['radius_breach.*', 'unit_sos.*', 'integrity.signal'], config: {
+    units: [{ id: 'P-1', post: POST.id }, { id: 'P-2', post: POST.id }],
     posts: [POST],
     rules: { radius: { dwell: '0s', hysteresis_m: 10 }, tick: '1s' },
+    broker: { users: [{ username: 'P-2', password: P2_PASSWORD }] },
   } })
   if (peers === null) return
   const { ch, rx } = peers
@@ -65,9 +68,26 @@ t.test('one engine in cluster mode: log, replica, ownership, delivery, commands,
   await waitFor(async () => (await duplicates()) > 0, 30_000)
   t.equal(await duplicates(), 1, 'hexpatrol_fixes_flagged_total{flag="duplicate"} counts it once')
 
+  // Patrol integrity runs in the replica: three mocked fixes from Traccar Client (OsmAnd, mock=true)
+  // and a real one make a mock_location signal, delivered once by the owner of P-2's partition,
+  // stored in integrity_signals, and on the API.
+  const m0 = Math.ceil(t0 / 1000) * 1000 // OsmAnd sends whole seconds
+  const osmand = (ts: number, mock: boolean) => fetch(`${h!.httpUrl}/ingest/osmand?id=P-2&key=${P2_PASSWORD}&lat=${POST.lat}&lon=${POST.lon + (ts - m0) / 1e9}&timestamp=${ts / 1000}&accuracy=5${mock ? '&mock=true' : ''}`, { method: 'POST' })
+  for (let i = 0; i < 4; i++) t.equal((await osmand(m0 + 10_000 * (i + 1), i < 3)).status, 200)
+  const signal = await waitFor(() => rx.received.find((r) => r.type === 'integrity.signal'), 30_000)
+  t.ok(signal.verified, 'the integrity signal arrives signed')
+  t.equal(signal.id, webhookIdFor(`integrity.mock_location.P-2.${m0 + 10_000}`), 'its webhook-id is the signal\'s stable id')
+  t.match(signal.body, { type: 'integrity.signal', data: { unitId: 'P-2', kind: 'mock_location', from: m0 + 10_000, to: m0 + 30_000, evidence: { fixes: 3 } } })
+  const signals = await fetch(`${h.httpUrl}/api/v1/units/P-2/integrity?from=${t0}`, { headers: { authorization: `Bearer ${OP}` } })
+  t.equal(signals.status, 200, 'the integrity route answers in cluster mode')
+  t.match(await signals.json(), { unitId: 'P-2', signals: [{ id: `integrity.mock_location.P-2.${m0 + 10_000}`, kind: 'mock_location', from: m0 + 10_000, to: m0 + 30_000 }] })
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.integrity_signals'))[0]?.n) === 1, 60_000)
+  t.pass('its row is stored once')
+
   // Rows reach ClickHouse from the partition's owner (batched each second).
-  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 4, 60_000)
-  t.pass('the four fixes (one flagged) are stored once')
+  await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 8, 60_000)
+  t.pass('the eight fixes (one flagged) are stored once')
+  t.equal(rx.received.filter((r) => r.type === 'integrity.signal').length, 1, 'the signal was delivered once')
   t.equal(await cluster.snapshotIfScheduler(), true, 'the schedule holder writes the fleet snapshot')
   t.ok(cluster.pending().size >= 0)
   await engine.stop()

@@ -2,13 +2,18 @@
 // fake engine (which call, with which clock), then the equivalence test: a realistic multi-hour
 // fleet (test/helpers/gps-realism.ts) evaluated by one RuleEngine the way the single engine does,
 // and the same inputs as encoded records through FleetReplica into another RuleEngine, must give
-// identical alert events (ids, types, order per partition), coverage and response figures.
+// identical alert events (ids, types, order per partition), coverage and response figures; and
+// patrol integrity on the realism kit's dishonest unit-days gives a single engine's signals.
 import t from 'tap'
 import { FleetReplica, eventPartition, type ReplicaEntry } from '../../src/cluster/replica.js'
 import { PartitionEffects, effectEventId, isAlertEffect, type EffectEvent } from '../../src/cluster/effects.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 import { encodeRecord, type ClusterRecord } from '../../src/cluster/records.js'
-import { incidentRow, planEventRow, positionRow } from '../../src/journal/record.js'
+import { incidentRow, integrityRow, planEventRow, positionRow } from '../../src/journal/record.js'
+import { IntegrityDetection } from '../../src/integrity/detection.js'
+import { IntegrityMonitor } from '../../src/integrity/monitor.js'
+import { integrityTexts } from '../../src/i18n/integrity-texts.js'
+import { DAY0, DEFAULT_OPTIONS, SCENARIOS, type UnitDays } from '../helpers/integrity-scenarios.js'
 import { tableRow } from '../../src/cluster/effect-rows.js'
 import { compileDeployment } from '../../src/rules/deployment.js'
 import { RuleEngine } from '../../src/rules/engine.js'
@@ -369,4 +374,67 @@ t.test('incidents: commands, hotspots and tick effects applied in order, events 
   const bare = new FleetReplica({ rules, effects: new PartitionEffects(), partitions: P, onIncidentCommand: (request, outcome) => outcomes.push([request, outcome]) })
   bare.apply(entry(1, { k: 'inc', cmd: { op: 'plan_off', planId: 'gate', by: 'ops' }, now: T0, request: 'r4' }))
   t.match(outcomes.at(-1), ['r4', { ok: false }])
+})
+
+t.test('patrol integrity: the replica detects what a single engine does, each signal as a row and an event of its unit\'s partition, the same on every engine', async (t) => {
+  const DAY = 86_400_000
+  const dayOf = (ts: number) => Math.floor(ts / DAY)
+  const texts = integrityTexts('en', 'UTC')
+  const detection = (u: UnitDays) => new IntegrityDetection({
+    monitor: new IntegrityMonitor(DEFAULT_OPTIONS, { kindOf: (id) => u.kinds.get(id), dayOf, ...(u.pairs === undefined ? {} : { pairs: u.pairs }) }),
+    dayOf,
+    summary: (s) => texts.summary(s, s.unitId),
+    zoneOf: () => 'g1',
+  })
+  // Fix time is the engines' clock here (received as measured); a tick each minute, on to 01:00 after the last day.
+  const inputs = (u: UnitDays): ClusterRecord[] => {
+    const out: ClusterRecord[] = []
+    let clock = (u.fixes[0]?.ts ?? DAY0) - 60_000
+    for (const f of u.fixes) {
+      while (clock + 60_000 <= f.ts) out.push({ k: 't', now: (clock += 60_000) })
+      out.push({ k: 'f', fix: { ...f, receivedAt: Math.max(f.ts, clock) }, format: 'osmand', transport: 'http' })
+    }
+    const end = (dayOf(clock) + 1) * DAY + 3_600_000
+    while (clock < end) out.push({ k: 't', now: (clock += 60_000) })
+    return out
+  }
+  const { rules } = fakeRules()
+  const clean = { ...rules, classify: () => 0 } as unknown as RuleEngine
+  let kinds = 0
+  for (const scenario of SCENARIOS.filter((s) => !s.honest && s.limit !== true)) {
+    const u = scenario.build(1)
+    const records = inputs(u)
+    // A single engine: its stage's detection fed the same fixes and ticks.
+    const single = detection(u)
+    const expected: Array<{ row: string; event: EffectEvent; p: number }> = []
+    for (const r of records) {
+      const now = r.k === 't' ? r.now : (r as { fix: Fix }).fix.receivedAt
+      const signals = r.k === 't' ? single.tick(r.now) : single.observe((r as { fix: Fix }).fix)
+      for (const s of signals) expected.push({ row: tableRow('g', integrityRow(now, s)), event: single.event(s), p: partitionOf(s.unitId, P) })
+    }
+    t.ok(expected.some((e) => (e.event as unknown as { data: { kind: string } }).data.kind === scenario.expect), `${scenario.name}: the single engine's detection catches it (${scenario.expect})`)
+    // Two engines' replicas, each applying the log.
+    const replicas = [0, 1].map(() => {
+      const effects = new PartitionEffects()
+      const integrity = detection(u)
+      const replica = new FleetReplica({ rules: clean, effects, partitions: P, integrity })
+      records.forEach((r, i) => replica.apply(entry(i + 1, r, r.k === 'f' ? partitionOf(r.fix.unitId, P) : -1)))
+      return { effects, integrity }
+    })
+    const [a, b] = replicas
+    const got: Array<{ row: string; event: EffectEvent; p: number }> = []
+    for (let p = 0; p < P; p++) {
+      const rows = a!.effects.rowsAfter(p, 0n, 10_000_000).flatMap((e) => e.rows.filter((r) => r.startsWith('g\t')))
+      const events = a!.effects.eventsAfter(p, 0n).flatMap((e) => e.events)
+      t.equal(rows.length, events.length, `partition ${p}: a row for every event`)
+      events.forEach((event, i) => got.push({ row: rows[i]!, event, p }))
+    }
+    const byId = (x: { event: EffectEvent }, y: { event: EffectEvent }) => effectEventId(x.event).localeCompare(effectEventId(y.event))
+    t.same(got.sort(byId), expected.sort(byId), `${scenario.name}: the same signals, rows and events, each in its unit's partition`)
+    t.same(b!.effects.toJSON(), a!.effects.toJSON(), `${scenario.name}: another engine's replica records exactly the same`)
+    const culprit = u.culprit!
+    t.same(a!.integrity.signals(culprit, 0, Number.MAX_SAFE_INTEGER), single.signals(culprit, 0, Number.MAX_SAFE_INTEGER), 'the same kept signals for the API')
+    kinds++
+  }
+  t.ok(kinds >= 5, `${kinds} dishonest scenarios`)
 })

@@ -6,7 +6,8 @@
 // midnight; the kept signals per unit bounded and read by period.
 import t from 'tap'
 import { IntegrityMonitor } from '../../src/integrity/monitor.js'
-import { IntegrityStage, KEEP_PER_UNIT, integrityEvent, signalId, type IntegrityEvent } from '../../src/integrity/stage.js'
+import { IntegrityStage } from '../../src/integrity/stage.js'
+import { KEEP_PER_UNIT, integrityEvent, signalId, type IntegrityEvent } from '../../src/integrity/detection.js'
 import type { IntegrityDetector, IntegritySignal } from '../../src/integrity/signal.js'
 import { integrityTexts } from '../../src/i18n/integrity-texts.js'
 import { DAY0, DEFAULT_OPTIONS, SCENARIOS, type UnitDays } from '../helpers/integrity-scenarios.js'
