@@ -48,7 +48,8 @@ import { DEVICE_TOPIC_PREFIX, topicBuilder } from './delivery/topics.js'
 import { createReports, type Reports } from './reports/index.js'
 import { KvScheduleState } from './reports/schedule-state-kv.js'
 import { IncidentService } from './incidents/service.js'
-import { PatrolTaskService } from './patrol-tasks/service.js'
+import { PatrolTaskService, type PatrolTaskDesk } from './patrol-tasks/service.js'
+import { clusterTaskDesk, replicatedBoard } from './cluster/replicated-tasks.js'
 import { IntegrityStage } from './integrity/stage.js'
 import { IntegrityDetection, signalId, type IntegrityDetectionDeps } from './integrity/detection.js'
 import { IntegrityMonitor } from './integrity/monitor.js'
@@ -159,6 +160,8 @@ export class Engine {
   #tasks: PatrolTaskService | undefined
   /** Patrol integrity (single node, with the rules): the detectors fed every accepted fix. */
   #integrity: IntegrityStage | undefined
+  /** Cluster mode: the replica's make-up patrol board as the API drives it. */
+  #taskDesk: PatrolTaskDesk | undefined
   /** Cluster mode: patrol integrity as the replica runs it (its signals for the API). */
   #clusterIntegrity: IntegrityDetection | undefined
   readonly #stages: CompiledStages
@@ -350,6 +353,13 @@ export class Engine {
         const incidents: IncidentService = this.#incidents = this.#clusterIncidents(stages, rules, node)
         incidents.restoreState(restored)
         return incidents
+      },
+      // Built after the incidents stage: units committed to its plans are busy.
+      tasks: (rules, restored) => {
+        const incidents = this.#incidents
+        const { service, replica } = replicatedBoard({ setup: stages.patrolTasks, rules, busy: () => incidents?.committedUnits() ?? new Set<string>(), restored })
+        this.#taskDesk = clusterTaskDesk(service, (op, id, unitId) => node.taskCommand(op, id, unitId))
+        return replica
       },
       logger: log,
       now: this.#now,
@@ -610,7 +620,7 @@ export class Engine {
   }
 
   /**
-   * Make-up patrols (single node; cluster mode has none yet): the task board fed from the rules'
+   * Make-up patrols (single node; in cluster mode the replica's board, #startCluster): the task board fed from the rules'
    * open coverage gaps and stale cells, the live units and the units committed to plans or open
    * incidents; refreshed and ticked with the rule ticks (#startSchedule), fed every accepted fix
    * (#withTasks); its events are journaled (`patrol_tasks`), then go through the one publish path.
@@ -729,7 +739,7 @@ export class Engine {
       authThrottle: throttle,
       incidents: this.#incidents,
       places: placeFinderFor(config, { logger: logger.child({ component: 'places' }), gazetteer: this.#stages.places, counter: metrics.geocoderLookups, now }),
-      patrolTasks: this.#tasks,
+      patrolTasks: this.#tasks ?? this.#taskDesk,
       integrity: this.#integrity ?? this.#clusterIntegrity,
       stream: this.stream,
       audit: (e) => ingestor.writeRecord(rowsRecord('u', [auditRow(now(), e)])),

@@ -11,7 +11,7 @@ import type { HttpIngest } from '../ingest/http-ingest.js'
 import type { AuthThrottle } from '../ingest/auth-throttle.js'
 import type { ReportsApi } from '../reports/index.js'
 import type { IncidentService } from '../incidents/service.js'
-import type { PatrolTaskService } from '../patrol-tasks/service.js'
+import type { PatrolTaskDesk } from '../patrol-tasks/service.js'
 import type { IntegrityDetection } from '../integrity/detection.js'
 import type { PlaceFinder } from '../incidents/place-finder.js'
 import type { AuditEntry } from '../journal/record.js'
@@ -62,8 +62,8 @@ export interface ApiContext {
   reports?: ReportsApi | undefined
   /** Incidents, hotspots, patrol levels, plans (src/incidents/service.ts). */
   incidents?: IncidentService | undefined
-  /** Make-up patrols (src/patrol-tasks/service.ts); absent in cluster mode and without rules. */
-  patrolTasks?: PatrolTaskService | undefined
+  /** Make-up patrols (src/patrol-tasks/service.ts; in cluster mode src/cluster/replicated-tasks.ts); absent without rules. */
+  patrolTasks?: PatrolTaskDesk | undefined
   /** Patrol integrity's kept signals (src/integrity/detection.ts); absent without rules. */
   integrity?: Pick<IntegrityDetection, 'signals'> | undefined
   /** The place lookup (offline gazetteer + optional geocoder); absent: built from `config` by the places route. */

@@ -1,12 +1,13 @@
-// Make-up patrols over HTTP (issue 25): the board (proposals and tasks with their progress) for
+// Make-up patrols over HTTP: the board (proposals and tasks with their progress) for
 // scope `read`; accepting (optionally for another unit), dismissing a proposal and cancelling a
 // task for scope `operate`. Each change is audited (audit hook, details set here) and its event
-// (patrol_task.assigned / .cancelled) goes out through the engine's one publish path.
+// (patrol_task.assigned / .cancelled) goes out through the engine's one publish path. In cluster
+// mode the changes go through the log and any engine answers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { HexpatrolError } from '../errors.js'
 import type { BoardError } from '../patrol-tasks/task-board.js'
-import { taskView, type PatrolTaskService } from '../patrol-tasks/service.js'
+import { taskView, type PatrolTaskDesk } from '../patrol-tasks/service.js'
 import type { ApiContext } from './context.js'
 import { notFound } from './errors.js'
 import { routeDeps } from './incidents/common.js'
@@ -41,8 +42,8 @@ function refusal(e: BoardError, id: string, unitId?: string): HexpatrolError {
 export const patrolTasksPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, opts) => {
   const { ctx } = opts
   const { audit } = routeDeps(ctx)
-  const svc = (): PatrolTaskService => {
-    if (ctx.patrolTasks === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'Make-up patrols are not running (they need the rules, and are off in cluster mode).')
+  const svc = (): PatrolTaskDesk => {
+    if (ctx.patrolTasks === undefined) throw new HexpatrolError('HEXP_ERR_NOT_READY', 'Make-up patrols are not running (they need the rules, and this engine runs without them).')
     return ctx.patrolTasks
   }
 
@@ -65,7 +66,7 @@ export const patrolTasksPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> =
     },
   }, async (req, reply) => {
     const unitId = req.body?.unitId
-    const r = svc().accept(req.params.id, ctx.now(), unitId)
+    const r = await svc().accept(req.params.id, ctx.now(), unitId)
     if (typeof r === 'string') throw refusal(r, req.params.id, unitId)
     audit(req, 'patrol_task.accept', req.params.id, { taskId: r.spec.id, unitId: r.spec.unitId })
     return reply.status(201).send(taskView(r))
@@ -75,7 +76,7 @@ export const patrolTasksPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> =
     config: { scope: 'operate', action: 'patrol_task.dismiss' },
     schema: { tags, summary: 'Dismiss a proposal: hidden for patrol_tasks.dismiss_for', params: IdParams, response: responses({ 200: Dismissed }) },
   }, async (req) => {
-    const r = svc().dismiss(req.params.id, ctx.now())
+    const r = await svc().dismiss(req.params.id, ctx.now())
     if (r !== true) throw refusal(r, req.params.id)
     audit(req, 'patrol_task.dismiss', req.params.id, {})
     return { id: req.params.id, dismissed: true as const }
@@ -85,7 +86,7 @@ export const patrolTasksPlugin: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> =
     config: { scope: 'operate', action: 'patrol_task.cancel' },
     schema: { tags, summary: 'Cancel an open task: patrol_task.cancelled is published', params: IdParams, response: responses({ 200: TaskView }) },
   }, async (req) => {
-    const r = svc().cancel(req.params.id, ctx.now())
+    const r = await svc().cancel(req.params.id, ctx.now())
     if (typeof r === 'string') throw refusal(r, req.params.id)
     audit(req, 'patrol_task.cancel', req.params.id, { unitId: r.spec.unitId })
     return taskView(r)

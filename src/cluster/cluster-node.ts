@@ -6,7 +6,8 @@
 // it, and only then competes for partitions, so an engine that just started never takes over a
 // partition with a state behind its log. The holder of the `schedule` role writes the snapshot.
 // The incidents stage (levels, plans, recent incidents, hotspots) is part of the replica: built
-// on the restored rules before the replay (deps.incidents), its state inside the fleet snapshot.
+// on the restored rules before the replay (deps.incidents), its state inside the fleet snapshot; so
+// is the make-up patrol board (deps.tasks), built after it (units committed to plans are busy).
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { DECODER_FLAGS, type Fix } from '../decode/fix.js'
@@ -16,12 +17,12 @@ import { RuleEngine } from '../rules/engine.js'
 import type { RuleSnapshot } from '../rules/state-codec.js'
 import { type EntryHandler, type LogPosition, type LogRecord, type LogSubscription } from '../log/log.js'
 import { PartitionEffects, type EffectEvent, type Marks, type SerializedEffects } from './effects.js'
-import { FleetReplica, type ReplicatedIncidents, type ReplicatedIntegrity } from './replica.js'
+import { FleetReplica, type ReplicatedIncidents, type ReplicatedIntegrity, type ReplicatedTasks, type TaskOutcome } from './replica.js'
 import { within } from '../within.js'
 import { roleOfKey } from './leases.js'
 import { partitionOf } from './partition.js'
 import { PartitionWorker, type MarksIO } from './partition-worker.js'
-import { commandRecordId, encodeRecord, fixRecordId, hotspotsRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord } from './records.js'
+import { commandRecordId, encodeRecord, fixRecordId, hotspotsRecordId, sosRecordId, tickRecordId, type ClusterRecord, type CommandRecord, type TaskOp } from './records.js'
 import type { HotspotZones, IncidentCommand, IncidentOutcome } from '../incidents/commands.js'
 
 /** The log as the node uses it (JetStreamLog). */
@@ -78,6 +79,11 @@ export interface ClusterNodeDeps {
    */
   incidents?(rules: RuleEngine, restored: unknown): ReplicatedIncidents & { snapshot(): unknown }
   /**
+   * Builds the make-up patrol board on the replica's rules (after the incidents stage), restoring
+   * its part of the fleet snapshot (null: none); absent: no make-up patrols in this cluster.
+   */
+  tasks?(rules: RuleEngine, restored: unknown): ReplicatedTasks & { snapshot(): unknown }
+  /**
    * Patrol integrity, fed by the replica (absent: none). Not in the fleet snapshot: an engine that
    * starts from one detects from there on, as a single engine does after a restart.
    */
@@ -104,6 +110,8 @@ interface SnapshotBody {
   effects: SerializedEffects
   /** The incidents stage's state (absent in snapshots of engines before it was clustered). */
   incidents?: unknown
+  /** The make-up patrol board (absent in snapshots of engines before it was clustered). */
+  tasks?: unknown
 }
 
 interface PendingCommand { done(outcome: unknown): void; cancel(): void }
@@ -123,6 +131,9 @@ export class ClusterNode {
   private incidents: (ReplicatedIncidents & { snapshot(): unknown }) | undefined
   /** The incidents part of the restored snapshot, until the stage is built. */
   private restoredIncidents: unknown = null
+  private tasks: (ReplicatedTasks & { snapshot(): unknown }) | undefined
+  /** The make-up patrol part of the restored snapshot, until the board is built. */
+  private restoredTasks: unknown = null
   private readonly deps: ClusterNodeDeps
   private readonly now: () => number
   private readonly workers = new Map<number, PartitionWorker>()
@@ -154,12 +165,15 @@ export class ClusterNode {
     const restored = await this.restore()
     this.incidents = deps.incidents?.(this.rules, this.restoredIncidents)
     this.restoredIncidents = null
+    this.tasks = deps.tasks?.(this.rules, this.restoredTasks)
+    this.restoredTasks = null
     this.replica = new FleetReplica({
       rules: this.rules,
       effects: this.effects,
       partitions: deps.log.partitions,
       incidents: this.incidents,
       integrity: deps.integrity,
+      tasks: this.tasks,
       onUnreadable: (position, why) => {
         this.unreadable++
         deps.logger.error({ position: String(position), why }, 'A log record could not be applied; it is skipped (every engine skips it alike).')
@@ -170,6 +184,7 @@ export class ClusterNode {
       },
       onCommand: (request, ev) => this.settle(request, ev),
       onIncidentCommand: (request, outcome) => this.settle(request, outcome),
+      onTaskCommand: (request, outcome) => this.settle(request, outcome),
     })
     if (restored !== null) this.replica.resume(restored.position, restored.clock)
     this.watch = deps.marks.watch((p, m) => {
@@ -218,6 +233,7 @@ export class ClusterNode {
         this.rules = RuleEngine.restore(deps.dep, body.rules, { startedAt: this.now() })
         this.effects = PartitionEffects.fromJSON(body.effects)
         this.restoredIncidents = body.incidents ?? null
+        this.restoredTasks = body.tasks ?? null
         return { position: BigInt(body.position), clock: body.clock }
       } catch (err) {
         deps.logger.warn({ err }, 'The fleet snapshot could not be restored; replaying the whole log instead.')
@@ -308,6 +324,13 @@ export class ClusterNode {
     return this.send(request, { k: 'inc', cmd, request, now: this.now() }, (_done, fail) => fail(new Error('the engine is stopping; the command may still be applied (look before repeating it)'))) as Promise<IncidentOutcome>
   }
 
+  /** A make-up patrol command; resolves with the board's answer once applied here (null: make-up patrols do not run). */
+  async taskCommand(op: TaskOp, id: string, unitId?: string): Promise<TaskOutcome> {
+    const request = randomUUID()
+    const record: ClusterRecord = { k: 'pt', op, id, ...(unitId === undefined ? {} : { unitId }), request, now: this.now() }
+    return this.send(request, record, (_done, fail) => fail(new Error('the engine is stopping; the command may still be applied (look before repeating it)'))) as Promise<TaskOutcome>
+  }
+
   /** Hotspots recomputed by this engine (the schedule holder), for every engine to apply. */
   async appendHotspots(zones: HotspotZones, at: number): Promise<void> {
     await this.deps.log.appendControl([{ id: hotspotsRecordId(at), data: encodeRecord({ k: 'hot', zones, at, now: this.now() }) }])
@@ -354,7 +377,7 @@ export class ClusterNode {
     try {
       // Taken between two applies (this runs on the event loop, apply is synchronous): consistent.
       const position = this.replica.position
-      const body: SnapshotBody = { v: 1, position: position.toString(), clock: this.replica.clock(), rules: this.rules.snapshot(), effects: this.effects.toJSON(), incidents: this.incidents?.snapshot() }
+      const body: SnapshotBody = { v: 1, position: position.toString(), clock: this.replica.clock(), rules: this.rules.snapshot(), effects: this.effects.toJSON(), incidents: this.incidents?.snapshot(), tasks: this.tasks?.snapshot() }
       const data = encoder.encode(JSON.stringify(body))
       await this.deps.snapshots.save(data, { seq: position, node: this.deps.nodeId, at: this.now(), configHash: this.deps.configHash })
       return true

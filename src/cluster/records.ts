@@ -2,7 +2,8 @@
 // order: accepted fixes and SOS signals (under the unit's partition), and control records on the
 // control subject: rule ticks (from the engine holding the `schedule` role, so every engine ticks
 // at the same place in the order with the same clock) and operator commands (acknowledge an alert,
-// resolve an SOS; create incidents, change a patrol level, activate or end a plan) from whichever
+// resolve an SOS; create incidents, change a patrol level, activate or end a plan; accept, dismiss
+// or cancel make-up patrols) from whichever
 // engine's API took them, and hotspots recomputed by the schedule holder (ClickHouse answers each
 // engine differently; the record is what they all apply). Every input that changes rule state is a
 // record, and every clock the rules read comes from a record: applying the same records gives
@@ -26,6 +27,12 @@ export type ClusterRecord =
   | { k: 'inc'; cmd: IncidentCommand; now: number; request: string }
   /** Hotspots recomputed at `at` by the schedule holder. */
   | { k: 'hot'; zones: HotspotZones; at: number; now: number }
+  /** A make-up patrol command: accept a proposal (optionally for another unit), dismiss it, cancel a task. */
+  | { k: 'pt'; op: TaskOp; id: string; unitId?: string; now: number; request: string }
+
+/** What an operator does to the make-up patrol board. */
+export type TaskOp = 'accept' | 'dismiss' | 'cancel'
+const TASK_OPS: ReadonlySet<unknown> = new Set<TaskOp>(['accept', 'dismiss', 'cancel'])
 
 /** The alert commands (acknowledge, resolve an SOS): their outcome is the transition. */
 export type CommandRecord = Extract<ClusterRecord, { k: 'ack' | 'resolve_sos' }>
@@ -64,6 +71,10 @@ export function decodeRecord(data: Uint8Array): ClusterRecord | string {
       const why = hotspotsProblem(r.zones)
       return why === null ? (r as ClusterRecord) : `a hotspots record that cannot be applied: ${why}`
     }
+    case 'pt':
+      return TASK_OPS.has(r.op) && typeof r.id === 'string' && (r.unitId === undefined || typeof r.unitId === 'string') && typeof r.now === 'number' && typeof r.request === 'string'
+        ? (r as ClusterRecord)
+        : 'a make-up patrol command without op/id/now/request'
     default: return `unknown record kind ${JSON.stringify(r.k)?.slice(0, 20)} (written by a newer engine? run one version across the cluster)`
   }
 }

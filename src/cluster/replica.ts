@@ -16,7 +16,10 @@ import type { PartitionEffects } from './effects.js'
 import { tableRow } from './effect-rows.js'
 import type { AlertEvent } from '../rules/alert-event.js'
 import type { RuleEngine } from '../rules/engine.js'
-import { incidentRow, integrityRow, planEventRow, positionRow } from '../journal/record.js'
+import { incidentRow, integrityRow, patrolTaskRow, planEventRow, positionRow } from '../journal/record.js'
+import type { OutboundEvent } from '../delivery/outbound-event.js'
+import type { PatrolTaskService } from '../patrol-tasks/service.js'
+import type { TaskOp } from './records.js'
 import type { Fix } from '../decode/fix.js'
 import type { IntegritySignal } from '../integrity/signal.js'
 import type { IntegrityEvent } from '../integrity/detection.js'
@@ -36,6 +39,18 @@ export interface ReplicatedIntegrity {
   event(s: IntegritySignal): IntegrityEvent
 }
 
+/**
+ * Make-up patrols as the replica drives it (a PatrolTaskService on the replica's rules and
+ * incidents, publishing into `take()`): fed every fix and tick, and the operators' commands.
+ */
+export interface ReplicatedTasks extends Pick<PatrolTaskService, 'observe' | 'tick' | 'accept' | 'dismiss' | 'cancel'> {
+  /** The events the calls since the last take() produced, in order. */
+  take(): OutboundEvent[]
+}
+
+/** A make-up patrol command's outcome: the board's answer, or null where make-up patrols do not run. */
+export type TaskOutcome = ReturnType<ReplicatedTasks['accept' | 'dismiss' | 'cancel']> | null
+
 /** The log entry as the replica needs it (src/log/log.ts LogEntry). */
 export interface ReplicaEntry {
   readonly partition: number
@@ -51,6 +66,8 @@ export interface ReplicaDeps {
   incidents?: ReplicatedIncidents | undefined
   /** Patrol integrity (absent: no signals). */
   integrity?: ReplicatedIntegrity | undefined
+  /** Make-up patrols (absent: commands answered null). */
+  tasks?: ReplicatedTasks | undefined
   /** A record this version cannot apply (counted and logged by the caller; the replica moves on). */
   onUnreadable?(position: bigint, why: string): void
   /** After each applied tick, with the tick's clock (gauges, the incidents' clock). */
@@ -61,6 +78,8 @@ export interface ReplicaDeps {
   onCommand?(request: string, event: AlertEvent | null): void
   /** The outcome of an incidents command (the API waits for its own). */
   onIncidentCommand?(request: string, outcome: IncidentOutcome): void
+  /** The outcome of a make-up patrol command (the API waits for its own). */
+  onTaskCommand?(request: string, outcome: TaskOutcome): void
 }
 
 /** The partition an event's delivery belongs to: its unit's, else its subject's (zone alerts). */
@@ -106,7 +125,11 @@ export class FleetReplica {
         const events = rules.ingest(fix, now)
         this.deps.effects.add(entry.partition, entry.position, [positionRow(fix)], [])
         this.record(entry.position, events)
-        const integrity = this.deps.integrity
+        const { tasks, integrity } = this.deps
+        if (tasks !== undefined) {
+          tasks.observe(fix)
+          this.recordTasks(entry.position, tasks)
+        }
         if (integrity !== undefined) this.recordIntegrity(entry.position, now, integrity, integrity.observe(fix))
         return
       }
@@ -116,11 +139,16 @@ export class FleetReplica {
       case 't': {
         const now = this.advance(r.now)
         this.record(entry.position, rules.tick(now))
-        const integrity = this.deps.integrity
-        if (integrity !== undefined) this.recordIntegrity(entry.position, now, integrity, integrity.tick(now))
-        // Plan timers and level expiries tick with the rules, as the single engine's scheduler does.
+        // Plan timers and level expiries, make-up patrols and integrity tick with the rules, in the
+        // single engine's scheduler's order.
         const fx = this.deps.incidents?.applyTick(now)
         if (fx !== undefined) this.recordIncidents(entry.position, fx)
+        const { tasks, integrity } = this.deps
+        if (tasks !== undefined) {
+          tasks.tick(now)
+          this.recordTasks(entry.position, tasks)
+        }
+        if (integrity !== undefined) this.recordIntegrity(entry.position, now, integrity, integrity.tick(now))
         this.deps.onTick?.(now)
         return
       }
@@ -134,6 +162,17 @@ export class FleetReplica {
         const { outcome, effects } = inc.apply(r.cmd, now)
         this.recordIncidents(entry.position, effects)
         this.deps.onIncidentCommand?.(r.request, outcome)
+        return
+      }
+      case 'pt': {
+        const now = this.advance(r.now)
+        const tasks = this.deps.tasks
+        let outcome: TaskOutcome = null
+        if (tasks !== undefined) {
+          outcome = taskCommand(tasks, r.op, r.id, now, r.unitId)
+          this.recordTasks(entry.position, tasks)
+        }
+        this.deps.onTaskCommand?.(r.request, outcome)
         return
       }
       case 'hot':
@@ -164,6 +203,15 @@ export class FleetReplica {
     for (const e of events) effects.add(eventPartition(e, partitions), seq, [], [e])
   }
 
+  /** Make-up patrol events (subject `unit:<id>`): each one's `patrol_tasks` row and the event under its unit's partition, like the unit's alerts. */
+  private recordTasks(seq: bigint, tasks: ReplicatedTasks): void {
+    const { effects, partitions } = this.deps
+    for (const e of tasks.take()) {
+      const p = partitionOf(e.subject.startsWith('unit:') ? e.subject.slice(5) : e.subject, partitions)
+      effects.add(p, seq, [tableRow('t', patrolTaskRow(e))], [e])
+    }
+  }
+
   /** Integrity signals: each one's row and event under its unit's partition, detected at the log's clock. */
   private recordIntegrity(seq: bigint, now: number, integrity: ReplicatedIntegrity, signals: IntegritySignal[]): void {
     const { effects, partitions } = this.deps
@@ -190,5 +238,13 @@ export class FleetReplica {
     for (const e of fx.events) effects.add(partitionOf(e.subject, partitions), seq, [], [e])
     // checkpoint_missed transitions: alerts like the rules' (journaled by the owner's fan-out).
     this.record(seq, fx.alerts)
+  }
+}
+
+function taskCommand(tasks: ReplicatedTasks, op: TaskOp, id: string, now: number, unitId: string | undefined): TaskOutcome {
+  switch (op) {
+    case 'accept': return tasks.accept(id, now, unitId)
+    case 'dismiss': return tasks.dismiss(id, now)
+    case 'cancel': return tasks.cancel(id, now)
   }
 }

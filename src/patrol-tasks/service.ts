@@ -1,4 +1,4 @@
-// The make-up patrol stage in the running engine (single node): feeds the task board from the rule
+// The make-up patrol stage in the running engine (in cluster mode, in every engine's replica): feeds the task board from the rule
 // engine's views and publishes what it returns. A zone takes part (when its coverage.make_up is not
 // off) while its coverage_gap is open (gapSince = the alert's openedAt; overdue cells = its overdue
 // priority cells, then the zone's stale cells) or, without a gap, while one of its priority cells
@@ -49,7 +49,19 @@ export interface PatrolTaskDeps {
 /** A task as the API sends it (the wire schema's shape). */
 export type TaskView = TaskWire
 
-export class PatrolTaskService {
+/**
+ * The board as the API drives it: a single engine's service, or in cluster mode the replica's
+ * board with its changes sent through the log (src/cluster/replicated-tasks.ts), so they may settle later.
+ */
+export interface PatrolTaskDesk {
+  proposals(): MakeUpProposal[]
+  tasks(): TaskView[]
+  accept(proposalId: string, now: number, unitId?: string): PatrolTask | BoardError | Promise<PatrolTask | BoardError>
+  dismiss(proposalId: string, now: number): true | BoardError | Promise<true | BoardError>
+  cancel(taskId: string, now: number): PatrolTask | BoardError | Promise<PatrolTask | BoardError>
+}
+
+export class PatrolTaskService implements PatrolTaskDesk {
   readonly board: TaskBoard
   private readonly d: PatrolTaskDeps
   private lastRefresh = -Infinity

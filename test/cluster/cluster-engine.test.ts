@@ -84,6 +84,15 @@ t.test('one engine in cluster mode: log, replica, ownership, delivery, commands,
   await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.integrity_signals'))[0]?.n) === 1, 60_000)
   t.pass('its row is stored once')
 
+  // Make-up patrols run in the replica: the board answers from the engine, and a change goes
+  // through the log and comes back with the board's answer (here: no such proposal).
+  const board = await fetch(`${h.httpUrl}/api/v1/patrol-tasks`, { headers: { authorization: `Bearer ${OP}` } })
+  t.equal(board.status, 200, 'the make-up patrol board answers in cluster mode')
+  t.same(await board.json(), { proposals: [], tasks: [] })
+  const dismiss = await api('/api/v1/patrol-tasks/proposals/makeup:nope/dismiss', {})
+  t.equal(dismiss.status, 404, 'a dismissal went through the log and came back refused')
+  t.match(await dismiss.json(), { code: 'HEXP_ERR_NOT_FOUND', message: /make-up proposal makeup:nope/ })
+
   // Rows reach ClickHouse from the partition's owner (batched each second).
   await waitFor(async () => Number((await ch.query('SELECT count() AS n FROM hexpatrol.positions'))[0]?.n) === 8, 60_000)
   t.pass('the eight fixes (one flagged) are stored once')

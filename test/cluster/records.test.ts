@@ -26,6 +26,10 @@ t.test('every kind round trips unchanged', async (t) => {
     { k: 'inc', cmd: { op: 'plan_define', mode: 'create', spec: { id: 'ring', name: 'Ring', positions: 'scene', dwellMs: 30_000, checkpoints: [{ name: 'N', northM: 100, eastM: 0, units: [], nearest: 1, arriveWithinMs: 300_000, radiusM: 100 }] }, source: { id: 'ring', checkpoints: [{ name: 'N', north_m: 100, nearest: 1 }] }, by: 'ops:li' }, now: T0 + 8000, request: 'req-8' },
     { k: 'inc', cmd: { op: 'plan_delete', planId: 'ring', by: 'ops:li' }, now: T0 + 8000, request: 'req-9' },
     { k: 'hot', zones: [['grid-2', [{ cell: '8f2830828052d25', score: 3.5, count: 2, zoneId: 'grid-2', zoneCell: '89283082803ffff' }]]], at: T0, now: T0 + 9000 },
+    { k: 'pt', op: 'accept', id: 'makeup:grid-2:c1', now: T0 + 10_000, request: 'req-10' },
+    { k: 'pt', op: 'accept', id: 'makeup:grid-2:c1', unitId: 'P-017', now: T0 + 10_000, request: 'req-11' },
+    { k: 'pt', op: 'dismiss', id: 'makeup:grid-2:c2', now: T0 + 10_000, request: 'req-12' },
+    { k: 'pt', op: 'cancel', id: 'makeup:grid-2:c1:P-017:1', now: T0 + 10_000, request: 'req-13' },
   ]
   for (const r of records) t.same(decodeRecord(encodeRecord(r)), r, r.k)
   t.equal(new TextDecoder().decode(encodeRecord({ k: 't', now: 5 })), '{"k":"t","now":5}', 'golden: plain JSON, readable with the nats CLI')
@@ -52,6 +56,9 @@ t.test('refusals say why, and never throw', async (t) => {
   t.equal(raw('{"k":"hot","zones":[],"now":1}'), 'a hotspots record without at/now')
   t.equal(raw('{"k":"hot","zones":[["z",[{"cell":"c"}]]],"at":1,"now":1}'), 'a hotspots record that cannot be applied: a hotspot without cell/score/count/zoneId/zoneCell')
   t.equal(raw('{"k":"hot","zones":{},"at":1,"now":1}'), 'a hotspots record that cannot be applied: hotspots not a list')
+  for (const bad of ['{"k":"pt","op":"delete","id":"x","now":1,"request":"r"}', '{"k":"pt","op":"accept","now":1,"request":"r"}', '{"k":"pt","op":"accept","id":"x","unitId":7,"now":1,"request":"r"}', '{"k":"pt","op":"cancel","id":"x","now":1}']) {
+    t.equal(raw(bad), 'a make-up patrol command without op/id/now/request', bad)
+  }
   t.equal(raw('{"k":"t"}'), 'a tick without now')
   t.equal(raw('{"k":"t","now":"5"}'), 'a tick without now')
   t.equal(raw('{"k":"f"}'), 'a fix record without a valid fix')

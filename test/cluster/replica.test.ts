@@ -3,13 +3,22 @@
 // fleet (test/helpers/gps-realism.ts) evaluated by one RuleEngine the way the single engine does,
 // and the same inputs as encoded records through FleetReplica into another RuleEngine, must give
 // identical alert events (ids, types, order per partition), coverage and response figures; and
-// patrol integrity on the realism kit's dishonest unit-days gives a single engine's signals.
+// patrol integrity on the realism kit's dishonest unit-days gives a single engine's signals; and the
+// make-up patrol board runs in the replica, its commands through the log.
 import t from 'tap'
-import { FleetReplica, eventPartition, type ReplicaEntry } from '../../src/cluster/replica.js'
+import { FleetReplica, eventPartition, type ReplicaEntry, type TaskOutcome } from '../../src/cluster/replica.js'
+import { clusterTaskDesk, replicatedBoard } from '../../src/cluster/replicated-tasks.js'
+import type { PatrolTaskService } from '../../src/patrol-tasks/service.js'
+import type { PatrolTasksSetup } from '../../src/patrol-tasks/compile.js'
+import type { OutboundEvent } from '../../src/delivery/outbound-event.js'
+import type { AlertView } from '../../src/rules/alert-book.js'
+import type { StaleCell } from '../../src/rules/alert-event.js'
+import type { UnitView } from '../../src/rules/views.js'
+import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js'
 import { PartitionEffects, effectEventId, isAlertEffect, type EffectEvent } from '../../src/cluster/effects.js'
 import { partitionOf } from '../../src/cluster/partition.js'
 import { encodeRecord, type ClusterRecord } from '../../src/cluster/records.js'
-import { incidentRow, integrityRow, planEventRow, positionRow } from '../../src/journal/record.js'
+import { incidentRow, integrityRow, patrolTaskRow, planEventRow, positionRow } from '../../src/journal/record.js'
 import { IntegrityDetection } from '../../src/integrity/detection.js'
 import { IntegrityMonitor } from '../../src/integrity/monitor.js'
 import { integrityTexts } from '../../src/i18n/integrity-texts.js'
@@ -437,4 +446,94 @@ t.test('patrol integrity: the replica detects what a single engine does, each si
     kinds++
   }
   t.ok(kinds >= 5, `${kinds} dishonest scenarios`)
+})
+
+t.test('make-up patrols: the board in the replica; commands through the log; its events and patrol_tasks rows under the unit\'s partition; the board in the snapshot', async (t) => {
+  const MIN = 60_000
+  const C = { lat: 36.49, lon: 117.86 }
+  const cells: StaleCell[] = gridDisk(latLngToCell(C.lat, C.lon, 9), 1).map((cell) => {
+    const [lat, lon] = cellToLatLng(cell)
+    return { cell, lat, lon, lastVisit: null }
+  })
+  const setup: PatrolTasksSetup = {
+    board: {
+      cluster: { linkRings: 2, maxCells: 30 },
+      proposal: { speedKmh: { vehicle: 30, default: 20 }, detourFactor: 1.3, otherZonePenaltyS: 600, maxEtaS: 0 },
+      task: { maxAccuracyM: 100, pathMaxGapMs: 120_000, pathMaxDistanceM: 2000, awayM: 500, abandonAfterMs: 10 * MIN, expireAfterMs: 120 * MIN },
+      auto: new Map(),
+      dismissMs: 30 * MIN,
+      keepEnded: 10,
+    },
+    zones: new Set(['g1']),
+    refreshEveryMs: 30_000,
+  }
+  const unitView = (id: string, lat: number): UnitView => ({
+    id, name: id, callsign: null, kind: 'vehicle', known: true, post: null, zone: 'g1', silent: false, inBreach: false, outsideZone: false, distanceFromPostM: null, lastSeenAt: T0, clockOffsetMs: null,
+    lastFix: { lat, lon: C.lon, ts: T0, accuracy: 5, speed: null, heading: null } as UnitView['lastFix'],
+  })
+  // The rules' views as the board reads them: g1's coverage gap open from T0, two live units.
+  const { rules: base } = fakeRules()
+  const rules = {
+    ...base,
+    classify: () => 0,
+    openAlerts: () => [{ id: 'al_g1', kind: 'coverage_gap', subject: 'zone:g1', state: 'opened', openedAt: T0 } as unknown as AlertView],
+    zoneCoverage: () => ({ zone: {} as never, staleCells: cells }),
+    units: () => [unitView('near', C.lat - 0.005), unitView('far', C.lat - 0.03)],
+    overduePriority: () => [],
+  } as unknown as RuleEngine
+  const board = () => replicatedBoard({ setup, rules, busy: () => new Set<string>() })
+  const run = (records: ClusterRecord[], b = board(), from = 1) => {
+    const effects = new PartitionEffects()
+    const outcomes = new Map<string, unknown>()
+    const replica = new FleetReplica({ rules, effects, partitions: P, tasks: b.replica, onTaskCommand: (request, outcome) => outcomes.set(request, outcome) })
+    records.forEach((r, i) => replica.apply(entry(from + i, r, r.k === 'f' ? partitionOf(r.fix.unitId, P) : -1)))
+    return { effects, outcomes, b }
+  }
+  const first = run([{ k: 't', now: T0 + 1000 }])
+  const proposal = first.b.service.proposals()[0]!
+  t.match(proposal, { zoneId: 'g1', unit: { id: 'near' } }, 'the tick record refreshed the board: proposed to the nearest unit')
+
+  const visit = (i: number, at: number): ClusterRecord => ({ k: 'f', fix: fix('near', at, cells[i]!, { receivedAt: at, accuracy: 5 }), format: 'native', transport: 'mqtt' })
+  const records: ClusterRecord[] = [
+    { k: 't', now: T0 + 1000 },
+    { k: 'pt', op: 'accept', id: 'makeup:nope', now: T0 + 2000, request: 'r-unknown' },
+    { k: 'pt', op: 'accept', id: proposal.id, now: T0 + 3000, request: 'r-accept' },
+    ...cells.map((_, i) => visit(i, T0 + 4000 + i * 20_000)),
+  ]
+  const a = run(records)
+  const b = run(records)
+  t.equal(a.outcomes.get('r-unknown'), 'unknown_proposal', 'a refusal comes back as the board\'s answer')
+  t.match(a.outcomes.get('r-accept'), { spec: { unitId: 'near', zoneId: 'g1' } }, 'the accepted task comes back to the engine that sent the command')
+  const p = partitionOf('near', P)
+  const events = a.effects.eventsAfter(p, 0n).flatMap((e) => e.events)
+  t.same(events.map((e) => (e as { type: string }).type), ['patrol_task.assigned', 'patrol_task.completed'], 'assigned, then completed by the visits, under the unit\'s partition')
+  const rows = a.effects.rowsAfter(p, 0n, 1_000_000).flatMap((e) => e.rows.filter((r) => r.startsWith('t\t')))
+  t.same(rows, events.map((e) => tableRow('t', patrolTaskRow(e as OutboundEvent))), 'a patrol_tasks row for each event')
+  for (let q = 0; q < P; q++) if (q !== p) t.same(a.effects.eventsAfter(q, 0n), [], `nothing in partition ${q}`)
+  t.same(b.effects.toJSON(), a.effects.toJSON(), 'another engine\'s replica records exactly the same')
+  t.same(b.b.service.tasks(), a.b.service.tasks(), 'and holds the same tasks')
+
+  // The board travels in the fleet snapshot: an engine restoring it continues where the others are.
+  const restored = replicatedBoard({ setup, rules, busy: () => new Set<string>(), restored: JSON.parse(JSON.stringify(a.b.replica.snapshot())) })
+  t.equal(a.b.service.tasks().length, 1)
+  t.same(restored.service.tasks(), a.b.service.tasks(), 'the snapshot restores the tasks')
+  const taskId = a.b.service.tasks()[0]!.id
+  const cancelled = run([{ k: 'pt', op: 'cancel', id: taskId, now: T0 + 600_000, request: 'r-cancel' }], restored, records.length + 1)
+  t.equal(cancelled.outcomes.get('r-cancel'), 'unknown_task', 'a command after the restore applies to the restored board (the task ended: nothing to cancel)')
+
+  const none = run([{ k: 'pt', op: 'dismiss', id: proposal.id, now: T0, request: 'r-none' }], { service: undefined as never, replica: undefined as never })
+  t.equal(none.outcomes.get('r-none'), null, 'without make-up patrols a command is answered null')
+})
+
+t.test('make-up patrols in the API of a cluster engine: reads are local, changes go through the log; null is refused as not ready', async (t) => {
+  const sent: Array<[string, string, string | undefined]> = []
+  const answers: Record<string, TaskOutcome> = { accept: 'unit_busy', dismiss: true, cancel: null }
+  const service = { proposals: () => ['p'], tasks: () => ['t'] } as unknown as PatrolTaskService
+  const desk = clusterTaskDesk(service, async (op, id, unitId) => { sent.push([op, id, unitId]); return answers[op]! })
+  t.same(desk.proposals(), ['p'])
+  t.same(desk.tasks(), ['t'])
+  t.equal(await desk.accept('makeup:1', 0, 'far'), 'unit_busy')
+  t.equal(await desk.dismiss('makeup:2', 0), true)
+  await t.rejects(Promise.resolve(desk.cancel('task-1', 0)), { code: 'HEXP_ERR_NOT_READY' })
+  t.same(sent, [['accept', 'makeup:1', 'far'], ['dismiss', 'makeup:2', undefined], ['cancel', 'task-1', undefined]])
 })
