@@ -8,7 +8,9 @@
 // `incidents`/`plan_events` rows recorded under the partition of the event's subject. Patrol
 // integrity (`integrity` below) sees every fix after the rules and the ticks, as a single engine's
 // does; each signal's `integrity_signals` row and `integrity.signal` event are recorded under its
-// unit's partition. Pure apart from the callbacks: testable with a plain array of entries.
+// unit's partition. So does the make-up patrol board (`tasks`, replicated-tasks.ts), which also
+// applies the operators' commands (record `pt`); its `patrol_task.*` events and `patrol_tasks` rows
+// go under the unit's partition. Pure apart from the callbacks: testable with a plain array of entries.
 import { partitionOf } from './partition.js'
 import { decodeRecord } from './records.js'
 import { DECODER_FLAGS } from '../decode/fix.js'
