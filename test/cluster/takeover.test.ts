@@ -5,7 +5,9 @@
 // exactly once (by webhook-id and by subject, signatures verified), none for the units that stayed.
 // Then the engine is started again (it restores the fleet snapshot, replays the log and takes its
 // share back) and one of the others is killed AFTER the breaches were delivered: nothing is
-// delivered again. Every engine's API lists every unit live.
+// delivered again. Every engine's API lists every unit live. Eight other units report one frozen
+// position (the same coordinates every second) until the breachers leave, then move: each gets one
+// frozen_position integrity signal, from the replicas, delivered once through both kills.
 import t from 'tap'
 import { engineProcess, type EngineProcess } from '../helpers/engine-process.js'
 import { mosquittoPath } from '../helpers/mosquitto.js'
@@ -23,6 +25,7 @@ const POSTS = Array.from({ length: 6 }, (_, i) => ({ id: `station-${i}`, lat: 36
 const unitId = (i: number): string => `U-${String(i).padStart(3, '0')}`
 const postOf = (i: number) => POSTS[i % POSTS.length]!
 const BREACHERS = new Set(Array.from({ length: 24 }, (_, k) => unitId(k * 10 + 3)))
+const FROZEN = new Set(Array.from({ length: 8 }, (_, k) => unitId(k * 30 + 7)))
 
 async function ownership(engines: EngineProcess[]): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>()
@@ -47,7 +50,9 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     units: Array.from({ length: UNITS }, (_, i) => ({ id: unitId(i), post: postOf(i).id, kind: 'vehicle' })),
     posts: POSTS,
     rules: { radius: { dwell: '20s', hysteresis_m: 20 }, silent_after: '10m', tick: '1s' },
-    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['radius_breach.*'] }],
+    webhooks: [{ id: 'desk', url: rx.url, secret: SECRET, events: ['radius_breach.*', 'integrity.signal'] }],
+    // A frozen run of 5 fixes over 5 s is a signal here (20 over 10 minutes by default).
+    integrity: { frozen: { min_fixes: 5, min_duration: '5s' } },
     delivery: { allow_private_networks: ['127.0.0.0/8'] },
     api: { tokens: [{ name: 'viewer', scope: 'read', token_env: 'HEXP_TEST_READ' }] },
     journal: { fsync: 'never' },
@@ -77,7 +82,8 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
         const id = unitId(i)
         const p = postOf(i)
         const away = out && BREACHERS.has(id) ? 0.018 : 0
-        const jitter = ((i * 7 + rounds * 13) % 100) / 100_000
+        // The frozen units hold one position until the breachers leave, then move 55 m and on.
+        const jitter = FROZEN.has(id) ? (out ? 0.0005 + ((rounds * 13) % 100) / 1_000_000 : 0) : ((i * 7 + rounds * 13) % 100) / 100_000
         return pub.publishAsync(`fleet/${id}/position`, JSON.stringify({ ts, lat: p.lat + away + jitter, lon: p.lon + jitter, accuracy: 8 }), { qos: 1 })
       }))
       rounds++
@@ -117,6 +123,7 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     }
     throw err
   }
+  await waitFor('every frozen unit\'s integrity signal delivered', () => new Set(rx.received.filter((r) => r.type === 'integrity.signal').map((r) => (r.body.data as { unitId: string }).unitId)).size >= FROZEN.size, 60_000)
   await sleep(3000)
   const check = (when: string) => {
     const o = opened()
@@ -126,6 +133,11 @@ t.test('three engines: kill -9 with breaches pending, restart, kill again: every
     t.same([...new Set(units)].sort(), [...BREACHERS].sort(), `${when}: a breach for every unit that left, none for the others`)
     t.equal(units.length, BREACHERS.size, `${when}: each breach opened once (${units.length} deliveries)`)
     t.ok(rx.received.every((r) => r.verified), `${when}: every delivery's signature verifies`)
+    const signals = rx.received.filter((r) => r.type === 'integrity.signal')
+    const frozen = signals.map((r) => r.body.data as { unitId: string; kind: string })
+    t.equal(new Set(signals.map((r) => r.id)).size, signals.length, `${when}: no integrity signal's webhook-id delivered twice`)
+    t.same(frozen.map((s) => s.unitId).sort(), [...FROZEN].sort(), `${when}: one integrity signal for each frozen unit, none for the others`)
+    t.ok(frozen.every((s) => s.kind === 'frozen_position'), `${when}: all frozen_position`)
   }
   check('after the kill with breaches pending')
 
