@@ -349,17 +349,12 @@ export class Journal extends EventEmitter {
       this.updateGauges()
       return null
     }
-    if (forceSync || this.opts.fsync === 'always') {
-      this.io.fsyncSync(a.fd)
-      fs.closeSync(a.fd)
-    } else if (this.opts.fsync === 'interval' && this.sealing.size < MAX_BACKGROUND_SEALS) {
+    if (!forceSync && this.opts.fsync === 'interval' && this.sealing.size < MAX_BACKGROUND_SEALS) {
       this.syncSealed(a)
-    } else if (this.opts.fsync === 'interval') {
-      // The disk has not finished the last seals' fsyncs: this one waits for it (backpressure)
-      // rather than holding one more descriptor and thread-pool slot.
-      this.io.fsyncSync(a.fd)
-      fs.closeSync(a.fd)
     } else {
+      // `always`, close(), or a disk that has not finished the last seals' fsyncs: this one waits
+      // for it (backpressure) rather than holding one more descriptor and thread-pool slot.
+      if (forceSync || this.opts.fsync !== 'never') this.io.fsyncSync(a.fd)
       fs.closeSync(a.fd)
     }
     const seg: SealedSegment = { id: a.id, path: a.path, records: a.records, bytes: a.bytes, firstAt: a.firstAt }
