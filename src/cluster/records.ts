@@ -30,9 +30,9 @@ export type ClusterRecord =
   /** A make-up patrol command: accept a proposal (optionally for another unit), dismiss it, cancel a task. */
   | { k: 'pt'; op: TaskOp; id: string; unitId?: string; now: number; request: string }
 
+const TASK_OPS = ['accept', 'dismiss', 'cancel'] as const
 /** What an operator does to the make-up patrol board. */
-export type TaskOp = 'accept' | 'dismiss' | 'cancel'
-const TASK_OPS: ReadonlySet<unknown> = new Set<TaskOp>(['accept', 'dismiss', 'cancel'])
+export type TaskOp = (typeof TASK_OPS)[number]
 
 /** The alert commands (acknowledge, resolve an SOS): their outcome is the transition. */
 export type CommandRecord = Extract<ClusterRecord, { k: 'ack' | 'resolve_sos' }>
@@ -72,7 +72,7 @@ export function decodeRecord(data: Uint8Array): ClusterRecord | string {
       return why === null ? (r as ClusterRecord) : `a hotspots record that cannot be applied: ${why}`
     }
     case 'pt':
-      return TASK_OPS.has(r.op) && typeof r.id === 'string' && (r.unitId === undefined || typeof r.unitId === 'string') && typeof r.now === 'number' && typeof r.request === 'string'
+      return (TASK_OPS as readonly unknown[]).includes(r.op) && typeof r.id === 'string' && (r.unitId === undefined || typeof r.unitId === 'string') && typeof r.now === 'number' && typeof r.request === 'string'
         ? (r as ClusterRecord)
         : 'a make-up patrol command without op/id/now/request'
     default: return `unknown record kind ${JSON.stringify(r.k)?.slice(0, 20)} (written by a newer engine? run one version across the cluster)`
