@@ -3,7 +3,7 @@
 import { localName } from './i18n.js'
 import type { LastFixView, UnitView } from '../wire/views.js'
 
-export type UnitStatus = 'moving' | 'stationary' | 'silent' | 'breach'
+export type UnitStatus = 'moving' | 'stationary' | 'silent' | 'breach' | 'nofix'
 export type KindIcon = 'vehicle' | 'officer' | 'armoured' | 'motorcycle' | 'other'
 
 type OrNull<T> = { [K in keyof T]: T[K] | null }
@@ -125,9 +125,14 @@ export function toAlert(raw: unknown): Alert | null {
 /** Moving above ~1 m/s (walking pace); GPS drift of a parked car stays below. */
 const MOVING_MS = 1
 
+/**
+ * Breach first, then silent; a configured unit that has not reported since the engine started is
+ * 'nofix' (it has no position to be moving or stationary at) until it reports or is marked silent.
+ */
 export function unitStatus(u: Unit): UnitStatus {
   if (u.inBreach || u.outsideZone) return 'breach'
   if (u.silent) return 'silent'
+  if (u.ts === null) return 'nofix'
   return u.speed !== null && u.speed >= MOVING_MS ? 'moving' : 'stationary'
 }
 
@@ -145,6 +150,7 @@ export const STATUS_COLOURS: Record<UnitStatus, string> = {
   stationary: '#2e9e5b',
   silent: '#8a8f98',
   breach: '#d6312b',
+  nofix: '#c9ced6',
 }
 
 export type Freshness = 'fresh' | 'ageing' | 'overdue' | 'never'

@@ -3,7 +3,7 @@
 // (exact id or callsign, then prefix, then anywhere; by label within each).
 import t from 'tap'
 import { NO_QUERY, findUnits, matchesUnit, unitFullName, unitLabel } from '../../src/web/unit-finder.js'
-import type { Unit } from '../../src/web/model.js'
+import { unitStatus, type Unit } from '../../src/web/model.js'
 
 const unit = (id: string, o: Partial<Unit> = {}): Unit => ({
   id, name: id, callsign: null, kind: 'vehicle', post: null, zone: null, silent: false, inBreach: false, outsideZone: false, distanceFromPostM: null,
@@ -14,6 +14,7 @@ const units = [
   unit('P-2', { name: 'Patrol car 2', post: 's1', zone: 'g1', inBreach: true }),
   unit('O-3', { name: 'Officer Zoë 3', kind: 'officer', post: 's2', zone: 'g1', silent: true }),
   unit('B-12', { name: 'Bike', kind: 'motorcycle', speed: 5 }),
+  unit('N-5', { name: 'Not yet', lat: null, lon: null, ts: null, speed: null, accuracy: null }),
 ]
 const ids = (q: Partial<typeof NO_QUERY>) => findUnits(units, { ...NO_QUERY, ...q }).map((u) => u.id)
 
@@ -25,7 +26,7 @@ t.test('labels', async (t) => {
 })
 
 t.test('text over id, name and callsign', async (t) => {
-  t.same(ids({}), ['B-12', 'P-1', 'O-3', 'P-2'], 'no text: every unit by label')
+  t.same(ids({}), ['B-12', 'P-1', 'N-5', 'O-3', 'P-2'], 'no text: every unit by label')
   t.same(ids({ text: 'BRAVO' }), ['P-1'], 'callsign, any case')
   t.same(ids({ text: '  patrol car ' }), ['P-1', 'P-2'], 'name, trimmed')
   t.same(ids({ text: 'zoe' }), ['O-3'], 'accents folded')
@@ -40,8 +41,19 @@ t.test('filters', async (t) => {
   t.same(ids({ status: 'breach' }), ['P-2'])
   t.same(ids({ status: 'silent' }), ['O-3'])
   t.same(ids({ status: 'moving' }), ['B-12'])
+  t.same(ids({ status: 'stationary' }), ['P-1'], 'a unit with no fix is not stationary')
+  t.same(ids({ status: 'nofix' }), ['N-5'], 'configured, no fix since the engine started')
   t.same(ids({ post: 's1' }), ['P-1', 'P-2'])
   t.same(ids({ zone: 'g1', text: 'car' }), ['P-1', 'P-2'])
   t.notOk(matchesUnit(units[0]!, { ...NO_QUERY, zone: 'g2' }))
   t.equal(findUnits(units, NO_QUERY, 2).length, 2, 'at most limit')
+})
+
+t.test('status: breach, then silent, then no fix yet, then moving or stationary', async (t) => {
+  const noFix = { lat: null, lon: null, ts: null, speed: null, accuracy: null }
+  t.equal(unitStatus(unit('A', noFix)), 'nofix', 'configured, nothing reported')
+  t.equal(unitStatus(unit('A', { ...noFix, silent: true })), 'silent', 'the silence rule has spoken')
+  t.equal(unitStatus(unit('A', { speed: null })), 'stationary', 'a fix without a speed')
+  t.equal(unitStatus(unit('A', { speed: 1 })), 'moving')
+  t.equal(unitStatus(unit('A', { speed: 9, outsideZone: true })), 'breach')
 })

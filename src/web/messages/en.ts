@@ -20,6 +20,7 @@ export const en = {
   'status.stationary': 'stationary',
   'status.silent': 'silent',
   'status.breach': 'in breach',
+  'status.nofix': 'no fix yet',
   'kind.vehicle': 'car',
   'kind.officer': 'officer',
   'kind.armoured': 'armoured car',

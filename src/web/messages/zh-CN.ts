@@ -22,6 +22,7 @@ export const zhCN: Record<MessageKey, string> = {
   'status.stationary': '静止',
   'status.silent': '失联',
   'status.breach': '越界',
+  'status.nofix': '尚无定位',
   'kind.vehicle': '巡逻车',
   'kind.officer': '民警',
   'kind.armoured': '装甲车',

@@ -11,7 +11,7 @@ import type { MapView } from './map-layers.js'
 
 const REDRAW_MS = 1000
 const SHOWN = 100
-const STATUSES: UnitStatus[] = ['moving', 'stationary', 'silent', 'breach']
+const STATUSES: UnitStatus[] = ['moving', 'stationary', 'silent', 'breach', 'nofix']
 
 export class UnitList {
   readonly el = h('section', { class: 'panel units', id: 'unit-list' })
