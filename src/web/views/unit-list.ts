@@ -11,7 +11,8 @@ import type { MapView } from './map-layers.js'
 
 const REDRAW_MS = 1000
 const SHOWN = 100
-const STATUSES: UnitStatus[] = ['moving', 'stationary', 'silent', 'breach', 'nofix']
+/** The status filter's choices, in the legend's order (STATUS_COLOURS holds every status once). */
+const STATUSES = Object.keys(STATUS_COLOURS) as UnitStatus[]
 
 export class UnitList {
   readonly el = h('section', { class: 'panel units', id: 'unit-list' })
