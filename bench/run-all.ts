@@ -18,6 +18,7 @@ const scripts: Array<[string, string[]]> = [
   ['bench/track-filter.ts', quick ? ['5'] : []],
   ['bench/state.ts', quick ? ['20000', '5'] : []],
   ['bench/pipeline.ts', quick ? ['20000', '2'] : []],
+  ['bench/soak.ts', quick ? ['300', '4'] : []],
   ['bench/sink.ts', []],
   ['bench/ingest.ts', quick ? ['20000', '1'] : ['100000', '3']],
   ['bench/webhooks.ts', quick ? ['500'] : []],
