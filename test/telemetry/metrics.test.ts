@@ -149,7 +149,7 @@ t.test('docker/prometheus: alerting rules are complete and use real metrics', as
   const rules = parseYaml(readFileSync(join(promDir, 'alerts.yml'), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }> }> }
   const all = rules.groups.flatMap((g) => g.rules)
   const alerts = all.map((r) => r.alert)
-  for (const a of ['HexpatrolJournalFull', 'HexpatrolClickHouseDown', 'HexpatrolMqttDisconnected', 'HexpatrolRejectRateHigh', 'HexpatrolEndToEndLagHigh']) {
+  for (const a of ['HexpatrolJournalFull', 'HexpatrolClickHouseDown', 'HexpatrolMqttDisconnected', 'HexpatrolRejectRateHigh', 'HexpatrolEndToEndLagHigh', 'HexpatrolMemoryHigh']) {
     t.ok(alerts.includes(a), `rule ${a}`)
   }
   for (const r of all) {
