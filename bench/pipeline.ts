@@ -10,7 +10,7 @@
 // fix time, the last no later than the start, so the rules take a real fleet's path; jumps: the
 // stream of the figures before (unknown units U-0…, fixes 10 ms and ~3 km apart, nearly all
 // flagged impossible_speed; its OwnTracks fixes, whole seconds, are mostly duplicates).
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -18,7 +18,7 @@ import { loadConfig, validateConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
 import { createHttpDecoders } from '../src/decode/http-decoders.js'
 import { decoderOptionsFromConfig } from '../src/decode/decoder.js'
-import { median, sleep, table } from './lib/measure.js'
+import { mainThreadUs, median, sleep, table } from './lib/measure.js'
 import { CpuProfiler } from './lib/profile.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { runtimeLine } from './lib/runtime.js'
@@ -34,12 +34,6 @@ const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--p
 const PER_TURN = 32
 const UNITS = 300
 const TRACK = trackFromArgs(process.argv.slice(2))
-
-/** CPU time of the main thread, µs, from /proc (10 ms ticks; Node 20 has no process.threadCpuUsage). */
-const threadUs = (): number => {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
 
 const sample = loadConfig({ path: 'config/hexpatrol.yaml' }).config
 const config = validateConfig(JSON.parse(JSON.stringify({
@@ -71,7 +65,7 @@ async function run(kind: 'mqtt' | 'http'): Promise<number> {
         : { _type: 'location', tst: Math.floor(f.ts / 1000), lat: f.lat, lon: f.lon, acc: Math.round(f.accuracy), vel: Math.round(f.speed * 3.6), cog: f.heading })) }
   })
   const journal = h.journal
-  const t0 = threadUs()
+  const t0 = mainThreadUs()
   for (let i = 0; i < items.length; i += PER_TURN) {
     journal.defer(() => {
       for (let k = i; k < Math.min(i + PER_TURN, items.length); k++) {
@@ -83,7 +77,7 @@ async function run(kind: 'mqtt' | 'http'): Promise<number> {
     journal.flush()
     if ((i / PER_TURN) % 16 === 0) await new Promise((r) => setImmediate(r))
   }
-  return (threadUs() - t0) / FIXES
+  return (mainThreadUs() - t0) / FIXES
 }
 
 const profiler = PROFILE === undefined ? null : new CpuProfiler()

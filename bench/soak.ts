@@ -26,7 +26,7 @@ import { runInNewContext } from 'node:vm'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
-import { median, table } from './lib/measure.js'
+import { mainThreadUs, median, sleep, table } from './lib/measure.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { runtimeLine } from './lib/runtime.js'
 import { benchUnits, plausibleStream, type Sample } from './lib/tracks.js'
@@ -44,11 +44,6 @@ const PER_TURN = 32
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-/** CPU time of the main thread, µs, from /proc (10 ms ticks). */
-const threadUs = (): number => {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
 const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(1)
 /**
  * Resident memory from /proc, bytes: anonymous (the heaps: V8's, ClickHouse's, buffers) and
@@ -108,13 +103,13 @@ const hours: Hour[] = []
 let nextTick = start + tickMs
 let fixes = 0
 let total = 0
-let cpu0 = threadUs()
+let cpu0 = mainThreadUs()
 const wall0 = Date.now()
 
 async function endOfHour(hour: number): Promise<void> {
-  const cpuUs = (threadUs() - cpu0) / Math.max(1, fixes)
+  const cpuUs = (mainThreadUs() - cpu0) / Math.max(1, fixes)
   // Let the sink ship what the hour sealed, then measure what stays.
-  await new Promise((r) => setTimeout(r, 50))
+  await sleep(50)
   gc()
   const m = process.memoryUsage()
   const pending = h.journal.pending().reduce((n, s) => n + s.records, 0)
@@ -122,7 +117,7 @@ async function endOfHour(hour: number): Promise<void> {
   const r = resident()
   hours.push({ hour, fixes, cpuUs, heap: m.heapUsed, v8Physical: getHeapStatistics().total_physical_size, external: m.external + m.arrayBuffers, rssAnon: r.anon, rssFile: r.file, chTracked: ch.tracked, chAllocated: ch.allocated, chResident: ch.resident, parts: ch.parts, pending })
   fixes = 0
-  cpu0 = threadUs()
+  cpu0 = mainThreadUs()
 }
 
 let hour = 1

@@ -11,13 +11,14 @@
 // measured (not the start-up), written to <file>, answered with { profiled }; exits on 'stop'.
 // Usage: http-server-child.ts engine|bare [devices=100]
 import { createServer } from 'node:http'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../../src/config/load.js'
 import { Engine } from '../../src/engine.js'
+import { mainThreadUs } from './measure.js'
 import { benchUnits, type Sample } from './tracks.js'
 import { ruleOutcomes } from './rule-outcomes.js'
 
@@ -28,16 +29,6 @@ const send = (m: unknown): void => {
 const cpuUs = (): number => {
   const c = process.cpuUsage()
   return c.user + c.system
-}
-/** CPU time of the main thread (the event loop) alone, µs, from /proc (clock ticks of 10 ms); NaN where there is no /proc. */
-const mainThreadUs = (): number => {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    // utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
-    return (Number(fields[11]) + Number(fields[12])) * 10_000
-  } catch {
-    return Number.NaN
-  }
 }
 
 /** The inspector's CPU profiler on this thread, driven by the parent (bench/http-ingest.ts --profile). */

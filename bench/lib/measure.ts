@@ -1,5 +1,6 @@
 // Shared helpers for benchmark scripts: child publishers, medians, tables.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { childEnv } from '../../test/helpers/child-env.js'
@@ -70,6 +71,17 @@ export function fmt(n: number): string {
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US')
   if (Math.abs(n) >= 1) return n.toFixed(2)
   return n.toPrecision(3)
+}
+
+/** CPU time of the main thread (the event loop) alone, µs, from /proc (clock ticks of 10 ms); NaN where there is no /proc. */
+export function mainThreadUs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    // utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return Number.NaN
+  }
 }
 
 export async function sleep(ms: number): Promise<void> {
