@@ -3,7 +3,8 @@
 import t from 'tap'
 import { pino } from 'pino'
 import { validateConfig } from '../../src/config/load.js'
-import { startMqttSubscriber, clientOptions, subscriptionTopic, SHARE_GROUP } from '../../src/ingest/mqtt-subscriber.js'
+import mqtt from 'mqtt'
+import { startMqttSubscriber, clientOptions, quietTrace, subscriptionTopic, SHARE_GROUP } from '../../src/ingest/mqtt-subscriber.js'
 import { SourcePausedError } from '../../src/ingest/message-handler.js'
 import { createMetrics } from '../../src/telemetry/metrics.js'
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js'
@@ -148,4 +149,27 @@ t.test('group commit: no PUBACK leaves before the journal wrote the record (the 
   await waitFor(() => sub.subscribed, 20_000)
   await new Promise((r) => setTimeout(r, 1000))
   t.same(got, ['m1', 'm1', 'm2'], 'acknowledged once written: no further redelivery')
+})
+
+t.test('MQTT.js trace: a no-op while its debug namespace is off, kept while it is on or not debug\'s', (t) => {
+  const off = Object.assign(() => {}, { namespace: 'mqttjs:client', enabled: undefined })
+  const client = { log: off as (...args: unknown[]) => void }
+  quietTrace(client)
+  t.not(client.log, off, 'trace off: replaced')
+  t.equal(client.log.length, 0)
+  const on = Object.assign(() => {}, { namespace: 'mqttjs:client', enabled: true })
+  const traced = { log: on as (...args: unknown[]) => void }
+  quietTrace(traced)
+  t.equal(traced.log, on, 'DEBUG=mqttjs:* : the trace stays')
+  const own = () => {}
+  const custom = { log: own as (...args: unknown[]) => void }
+  quietTrace(custom)
+  t.equal(custom.log, own, 'a logger that is not debug\'s stays')
+  // MQTT.js's own default is a debug instance (what quietTrace relies on); DEBUG is unset here.
+  const real = mqtt.connect('mqtt://127.0.0.1:1', { manualConnect: true, reconnectPeriod: 0 })
+  const before = real.log
+  quietTrace(real)
+  if (process.env.DEBUG === undefined) t.not(real.log, before, 'MQTT.js\'s default trace, off: replaced')
+  else t.pass('DEBUG is set in this environment: the real client keeps its trace')
+  t.end()
 })
