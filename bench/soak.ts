@@ -11,13 +11,16 @@
 // parts), the journal's unshipped records and the main thread's CPU per fix over the hour; it
 // prints every hour of a run up to 12 hours, else about twelve rows, then the highest figures of
 // the run's first and second half. A leak shows as a heap that keeps rising after the first
-// hours, a cost that grows with the engine's age as CPU per fix rising with the hours.
+// hours, a cost that grows with the engine's age as CPU per fix rising with the hours. At the
+// end, one heap trim (src/heap-trim.ts) shows how much of the resident memory is V8's pooled and
+// committed-but-unused heap, which the engine gives back at most once an hour of wall time (the
+// run is minutes of wall time, so the engine's own trim never runs in it).
 // Changed from the defaults: journal.segment_max_age is 5 min (of fix time, which runs several
 // hundred times faster than the wall clock here: at the default 1 s the journal would seal a
 // segment every few dozen fixes).
 //   npx tsx bench/soak.ts [units=300] [hours=24]
 // 300 units at a fix each 5–10 s are about 3.5 million fixes a day, a district's day in the brief
-// (2.6 million); `5000 2` is the brief's large fleet for two hours (about 4.8 million fixes).
+// (2.6 million); `5000 2` is the brief's large fleet for two hours (about 5 million fixes).
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +29,7 @@ import { runInNewContext } from 'node:vm'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
+import { trimHeap } from '../src/heap-trim.js'
 import { mainThreadUs, median, sleep, table } from './lib/measure.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { runtimeLine } from './lib/runtime.js'
@@ -160,6 +164,14 @@ if (halves[1]!.length > 0) {
   console.log(`first half (${span(a)}) → second half (${span(b)}), highest: heap after GC ${mb(peak(a, (x) => x.heap))} → ${mb(peak(b, (x) => x.heap))} MB, ` +
     `external ${mb(peak(a, (x) => x.external))} → ${mb(peak(b, (x) => x.external))} MB, anonymous resident ${mb(peak(a, (x) => x.rssAnon))} → ${mb(peak(b, (x) => x.rssAnon))} MB, ` +
     `embedded ClickHouse resident ${mb(peak(a, (x) => x.chResident))} → ${mb(peak(b, (x) => x.chResident))} MB; median CPU per fix ${mid(a).toFixed(1)} → ${mid(b).toFixed(1)} µs`)
+}
+{
+  // What the engine's hourly heap trim (src/heap-trim.ts) gives back; the run is too short in wall
+  // time for the engine's own (at most one an hour of wall time) to have run.
+  const before = resident()
+  const r = trimHeap()
+  const after = resident()
+  console.log(`one heap trim at the end (a memory-reducing collection, what the engine runs at most once an hour of wall time): anonymous resident ${mb(before.anon)} → ${mb(after.anon)} MB, V8's resident heap ${mb(getHeapStatistics().total_physical_size)} MB after it, a pause of ${r.pauseMs.toFixed(0)} ms`)
 }
 console.log(`rule outcomes: ${await ruleOutcomes(engine, total)}`)
 await engine.stop()

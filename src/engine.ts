@@ -70,6 +70,7 @@ import { effectEventId, isAlertEffect } from './cluster/effects.js'
 import { rowsByTable, tableToken } from './cluster/effect-rows.js'
 import type { Fix } from './decode/fix.js'
 import type { AlertPosition } from './rules/alert-event.js'
+import { HeapTrimmer } from './heap-trim.js'
 
 /** How long an incident POST waits for its rows to reach ClickHouse (hotspots) while it is up. */
 export const INCIDENT_SHIP_WAIT_MS = 3000
@@ -520,6 +521,8 @@ export class Engine {
 
     const throttle = this.authThrottle
     this.#every(60_000, this.#summariseAuth.bind(this))
+    const trimmer = new HeapTrimmer({ logger, observePause: (s) => metrics.heapTrimSeconds.observe(s) })
+    this.#every(60_000, () => trimmer.check())
     // Cluster mode: a turn's messages are appended to JetStream together, acknowledged once all are stored.
     const commit = this.#cluster === undefined ? journal : new LogGroup(journal)
     const source = this.#source = await startMqttSource(config, ingestor.handle, logger, metrics, throttle, commit)

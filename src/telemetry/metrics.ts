@@ -31,6 +31,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     redeliveries: new Counter({ name: 'hexpatrol_redelivered_fixes_dropped_total', help: 'Exact re-deliveries of an already journaled fix (same unit, time and position), dropped.', registers: r }),
     mqttConnected: new Gauge({ name: 'hexpatrol_mqtt_connected', help: '1 while the MQTT subscription is active.', registers: r }),
     mqttReconnects: new Counter({ name: 'hexpatrol_mqtt_reconnects_total', help: 'MQTT reconnect attempts.', registers: r }),
+    heapTrimSeconds: new Histogram({ name: 'hexpatrol_heap_trim_seconds', help: 'Pause of each memory-reducing garbage collection that gave the heap\'s unused memory back to the system (at most one an hour; the count is the trims).', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: r }),
     ackWaitSeconds: new Histogram({ name: 'hexpatrol_ack_wait_seconds', help: 'Time an MQTT acknowledgement was held back for backpressure.', buckets: [0.001, 0.01, 0.1, 1, 10, 60], registers: r }),
     journalBytes: new Gauge({ name: 'hexpatrol_journal_bytes', help: 'Bytes in the local journal not yet confirmed by ClickHouse.', registers: r }),
     journalSegments: new Gauge({ name: 'hexpatrol_journal_segments', help: 'Journal segments not yet confirmed by ClickHouse.', registers: r }),
