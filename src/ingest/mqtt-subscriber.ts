@@ -60,10 +60,10 @@ export function clientOptions(config: ResolvedConfig): IClientOptions {
 }
 
 /**
- * MQTT.js traces every packet through the `debug` library: several calls per message, paid (about
- * 1 µs per message, 4 % of the main thread in bench/ingest.ts --profile) even with the trace off. With its namespace off (DEBUG does not name
- * `mqttjs:client`, read by `debug` at start) the client's trace becomes a no-op; with it on, the
- * trace stays, for troubleshooting.
+ * MQTT.js traces every packet through the `debug` library: several calls per message, paid even
+ * with the trace off (about 1 µs per message, 4 % of the main thread in bench/ingest.ts --profile).
+ * With its namespace off (DEBUG does not name `mqttjs:client`; `debug` reads it at start) the
+ * client's trace becomes a no-op; with it on, the trace stays, for troubleshooting.
  */
 export function quietTrace(client: { log: (...args: unknown[]) => void }): void {
   // debug's `enabled` reads undefined, not false, while DEBUG is unset.
