@@ -6,8 +6,8 @@
 // high-water mark (a start-up backlog, a terminal flushing a tunnel's fixes, a day's archive) for
 // the rest of its life. So, at most once an hour, when the heap holds at least 256 MiB more than it
 // uses, the engine runs one: a pause of a tenth to a third of a second at a district's size
-// (bench/soak.ts, 300 units: 129–316 ms, resident memory 702 → 315 MB; 5,000 units: 450 ms,
-// 1,005 → 447 MB), growing with the heap in use. docs/operations.md, "Days of uptime".
+// (bench/soak.ts, 300 units: 129–316 ms, resident memory 702 → 315 MB; 5,000 units after a day:
+// 538 ms, 1,613 → 815 MB), growing with the heap in use. docs/operations.md, "Days of uptime".
 import { getHeapStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
