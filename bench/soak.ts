@@ -24,12 +24,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getHeapStatistics, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { getHeapStatistics } from 'node:v8'
 import { pino } from 'pino'
 import { loadConfig, validateConfig } from '../src/config/load.js'
 import { Engine } from '../src/engine.js'
-import { trimHeap } from '../src/heap-trim.js'
+import { trimHeap, v8Gc } from '../src/heap-trim.js'
 import { mainThreadUs, median, sleep, table } from './lib/measure.js'
 import { ruleOutcomes } from './lib/rule-outcomes.js'
 import { runtimeLine } from './lib/runtime.js'
@@ -45,8 +44,7 @@ const LAG_MS = 400
 /** Messages per event-loop turn (about what one socket read brings at load), as bench/pipeline.ts. */
 const PER_TURN = 32
 
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
+const gc = v8Gc()
 
 const mb = (bytes: number): string => (bytes / 1_048_576).toFixed(1)
 /**

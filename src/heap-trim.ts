@@ -53,7 +53,8 @@ export class HeapTrimPolicy {
   }
 }
 
-type Gc = (o: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void
+/** V8's gc extension: a full collection without options, a memory-reducing one with `flavor: 'last-resort'`. */
+export type Gc = (o?: { type: 'major'; execution: 'sync'; flavor: 'regular' | 'last-resort' }) => void
 
 let gcFunction: Gc | undefined
 /**
@@ -61,7 +62,7 @@ let gcFunction: Gc | undefined
  * without its global `gc` in the engine's own context). Its last-resort flavour is the
  * memory-reducing collection.
  */
-export function memoryReducingGc(): Gc {
+export function v8Gc(): Gc {
   if (gcFunction === undefined) {
     setFlagsFromString('--expose-gc')
     gcFunction = runInNewContext('gc') as Gc
@@ -72,7 +73,7 @@ export function memoryReducingGc(): Gc {
 export interface TrimResult { pauseMs: number; rssBefore: number; rssAfter: number }
 
 /** Runs one memory-reducing collection and says what it cost and gave back (resident set size). */
-export function trimHeap(gc: Gc = memoryReducingGc()): TrimResult {
+export function trimHeap(gc: Gc = v8Gc()): TrimResult {
   const rssBefore = process.memoryUsage.rss()
   const t0 = performance.now()
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' })
