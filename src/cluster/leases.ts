@@ -4,9 +4,12 @@
 // revision, so exactly one engine holds a key at a time. Each tick reads every key (so the takeover
 // clock runs for keys we do not want yet), then acts only on the keys the caller wants: create,
 // renew or claim them; a held key it no longer wants is released (compare-and-set delete) so the
-// engine now preferred for it creates it at once. owns() also checks the fence time, so an engine
-// that cannot renew (NATS unreachable, process paused) stops acting as the owner before anyone
-// else may take over, even between ticks. Which keys to want is ownership.ts's business.
+// engine now preferred for it creates it at once. A key just created or claimed is owned from the
+// first read, sent confirmAfter after the write's answer, that still shows our revision
+// (lease-decision.ts says why): confirmDueAt() tells the caller when to run that round. owns()
+// also checks the fence time, so an engine that cannot renew (NATS unreachable, process paused)
+// stops acting as the owner before anyone else may take over, even between ticks. Which keys to
+// want is ownership.ts's business.
 import { Kvm, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { LeaseDecision, type LeaseAction } from './lease-decision.js'
@@ -107,6 +110,16 @@ export class LeaseSet {
     return this.decisions.get(key)?.owns(this.now()) ?? false
   }
 
+  /** The earliest time a round can confirm a key we wrote and do not own yet; null when none waits. */
+  confirmDueAt(): number | null {
+    let due: number | null = null
+    for (const d of this.decisions.values()) {
+      const at = d.confirmDueAt()
+      if (at !== null && (due === null || at < due)) due = at
+    }
+    return due
+  }
+
   /**
    * One round over every key (in parallel): read, then create/renew/claim the wanted ones and
    * release held ones no longer wanted. Returns the ownership changes since the last round, what
@@ -153,9 +166,10 @@ export class LeaseSet {
   }
 
   private async step(key: string, d: LeaseDecision, wanted: boolean, events: LeaseEvent[]): Promise<void> {
+    const askedAt = this.now()
     const entry = await this.kv.get(key)
     const now = this.now()
-    d.observe(entry === null || entry.operation !== 'PUT' ? { owner: null, revision: entry?.revision ?? 0 } : { owner: ownerOf(entry.value), revision: entry.revision }, now)
+    d.observe(entry === null || entry.operation !== 'PUT' ? { owner: null, revision: entry?.revision ?? 0 } : { owner: ownerOf(entry.value), revision: entry.revision }, now, askedAt)
     if (!wanted) {
       // Reported as released even if the delete fails: we stopped acting by choice, nothing was lost.
       if (d.heldRevision() !== null) events.push({ kind: 'released', key })
@@ -170,7 +184,7 @@ export class LeaseSet {
       const revision = action.kind === 'create'
         ? await this.kv.create(key, this.value)
         : await this.kv.update(key, this.value, action.revision)
-      d.written(revision, sentAt)
+      d.written(revision, sentAt, this.now())
       if (action.kind === 'claim') events.push({ kind: 'claimed', key, from: action.owner, waitMs })
       else events.push({ kind: action.kind === 'create' ? 'created' : 'renewed', key })
     } catch (err) {

@@ -39,11 +39,12 @@ export function rulesConfigHash(config: ResolvedConfig): string {
 
 /**
  * The lease time behind cluster.takeover: survivors claim a dead engine's lease between the lease
- * time and the lease time + two rounds (a round is lease time / 6) after its last renewal, so a
- * lease of 3/4 of cluster.takeover keeps the whole takeover within it.
+ * time and the lease time + two rounds (a round is lease time / 6) after its last renewal, and own
+ * it after a confirming read half a round later (leases.ts), so a lease of 0.7 of cluster.takeover
+ * (0.7 x 17/12 < 1) keeps the whole takeover within it.
  */
 export function leaseTime(takeoverMs: number): number {
-  return Math.floor(takeoverMs * 0.75)
+  return Math.floor(takeoverMs * 0.7)
 }
 
 export async function openCluster(o: { config: ResolvedConfig; dep: Deployment; logger: Logger; metrics: Metrics }): Promise<ClusterHandles> {

@@ -70,6 +70,7 @@ export class Ownership {
   private readonly handoffs = new Map<string, 'running' | 'done'>()
   private ticking: Promise<void> | null = null
   private running = false
+  private readonly now: () => number
 
   private constructor(
     private readonly opts: OwnershipOptions,
@@ -78,6 +79,7 @@ export class Ownership {
   ) {
     for (let p = 0; p < opts.partitions; p++) this.partitionOfKey.set(leaseKey(p), p)
     this.tickEveryMs = Math.max(50, Math.floor(opts.takeoverMs / 6))
+    this.now = opts.now ?? Date.now
     const none = (): void => undefined
     this.hooks = { renewed: none, lost: none, tookOver: none, members: none, ...opts.hooks }
   }
@@ -186,11 +188,17 @@ export class Ownership {
         .finally(() => {
           this.ticking = null
           if (!this.running) return
-          this.timer = setTimeout(round, this.tickEveryMs)
+          this.timer = setTimeout(round, this.nextRoundInMs())
           this.timer.unref()
         })
     }
     round()
+  }
+
+  /** A round's tickEveryMs, or sooner when a key we created or claimed can be confirmed (leases.ts). */
+  nextRoundInMs(): number {
+    const due = this.leases.confirmDueAt()
+    return due === null ? this.tickEveryMs : Math.min(this.tickEveryMs, Math.max(1, due - this.now() + 1))
   }
 
   /**

@@ -195,6 +195,10 @@ if (natsServerPath() === null) {
       return Ownership.open({ nc, nodeId: id, partitions: 4, roles: ['schedule', 'reports'], takeoverMs: 3000, replicas: 1, now: () => clock[id] })
     }
     const p = await open('p')
+    t.equal(p.nextRoundInMs(), p.tickEveryMs, 'nothing to confirm: rounds every takeover / 6')
+    t.same(await p.tick(), { changes: [], errors: [] }, 'alone: every key created, none owned before a confirming read')
+    t.equal(p.nextRoundInMs(), 251, 'the next round comes as soon as a read may confirm them (takeover / 12 after the answers)')
+    clock.p += 250
     t.same(await p.tick(), {
       changes: ['p.0', 'p.1', 'p.2', 'p.3', 'role.schedule', 'role.reports'].map((key, i) => ({ key, partition: i < 4 ? i : null, owned: true })),
       errors: [],
@@ -208,7 +212,9 @@ if (natsServerPath() === null) {
     const qWants = ['p.0', 'p.1', 'p.2', 'p.3', 'role.schedule', 'role.reports'].filter((k) => plan.get(k) === 'q')
     t.ok(qWants.length > 0, `q is preferred for ${qWants.join(', ')}`)
     t.same((await p.tick()).changes, qWants.map((key) => ({ key, partition: key.startsWith('p.') ? Number(key.slice(2)) : null, owned: false })), 'p releases them on its next round')
-    t.same((await q.tick()).changes.map((c) => c.key), qWants, 'q creates them at once: no clock moved')
+    t.same((await q.tick()).changes, [], 'q creates them at once: no clock moved')
+    clock.q += 250
+    t.same((await q.tick()).changes.map((c) => c.key), qWants, 'and owns them after the confirming read')
     t.same(p.members(), ['p', 'q'])
     // NATS goes away: a round reports the failures, and a graceful stop cannot leave or release.
     await server.stop()

@@ -83,7 +83,7 @@ t.test('compose: the services, and every one an engine depends on exists with it
   t.match(services.mosquitto!.image, /^eclipse-mosquitto:2/)
   t.match(services.clickhouse!.image, /^clickhouse\/clickhouse-server:\d/)
   t.match(services.lb!.image, /^nginx:1\.(2[89]|[3-9]\d)/, 'nginx 1.28+: `resolve` on upstream servers is in open-source nginx from 1.27.3')
-  for (const n of NATS) t.match(services[n]!.image, /^nats:2\.(1\d)/, `${n}: NATS 2.10+`)
+  for (const n of NATS) t.match(services[n]!.image, /^nats:2\.(1[1-9]|[2-9]\d)/, `${n}: NATS 2.11+ (compare-and-set serialized on replicated buckets)`)
   for (const [name, s] of Object.entries(services)) {
     for (const b of binds(s)) {
       const userCreated = b.host.endsWith('/passwd') && existsSync(`${b.host}.example`)
