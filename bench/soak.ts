@@ -10,11 +10,12 @@
 // own figures (its memory tracker, its allocator's allocated and resident bytes, its active
 // parts), the journal's unshipped records and the main thread's CPU per fix over the hour; it
 // prints every hour of a run up to 12 hours, else about twelve rows, then the highest figures of
-// the run's first and second half. A leak shows as a heap that keeps rising after the first
-// hours, a cost that grows with the engine's age as CPU per fix rising with the hours. At the
-// end, one heap trim (src/heap-trim.ts) shows how much of the resident memory is V8's pooled and
-// committed-but-unused heap, which the engine gives back at most once an hour of wall time (the
-// run is minutes of wall time, so the engine's own trim never runs in it).
+// the run's first and second half (and, while it runs, a progress line per hour on stderr). A
+// leak shows as a heap that keeps rising after the first hours, a cost that grows with the
+// engine's age as CPU per fix rising with the hours. At the end, one heap trim
+// (src/heap-trim.ts) shows how much of the resident memory is V8's pooled and committed-but-unused
+// heap, which the engine gives back at most once an hour of wall time (the run is minutes of wall
+// time, so the engine's own trim never runs in it).
 // Changed from the defaults: journal.segment_max_age is 5 min (of fix time, which runs several
 // hundred times faster than the wall clock here: at the default 1 s the journal would seal a
 // segment every few dozen fixes).
@@ -118,6 +119,8 @@ async function endOfHour(hour: number): Promise<void> {
   const ch = await clickHouseMemory()
   const r = resident()
   hours.push({ hour, fixes, cpuUs, heap: m.heapUsed, v8Physical: getHeapStatistics().total_physical_size, external: m.external + m.arrayBuffers, rssAnon: r.anon, rssFile: r.file, chTracked: ch.tracked, chAllocated: ch.allocated, chResident: ch.resident, parts: ch.parts, pending })
+  // Progress on stderr (a long run is otherwise silent until its table): stdout keeps the figures.
+  console.error(`hour ${hour}/${HOURS} of fix time after ${((Date.now() - wall0) / 1000).toFixed(0)} s: ${total.toLocaleString('en-US')} fixes, ${cpuUs.toFixed(1)} µs/fix, heap after GC ${mb(m.heapUsed)} MB, anonymous resident ${mb(r.anon)} MB, ${pending.toLocaleString('en-US')} records unshipped`)
   fixes = 0
   cpu0 = mainThreadUs()
 }
