@@ -13,8 +13,9 @@
 // unfenced) is not trusted on its own: nats-server before 2.11 can accept two compare-and-sets
 // that name the same revision when they arrive together on a replicated bucket (both answer
 // success, the later one stays). Such a write makes us owner only once a read sent at least
-// `confirmAfter` after its answer still shows our revision; by then the other write, if any, is
-// stored and the read shows which one stayed. A renewal answered before our fence needs no
+// `confirmAfter` after its answer still shows our revision. The other write, if any, was accepted
+// before ours was stored, so by then it is stored too (a timing assumption, like the fence's), and
+// the read shows which one stayed. A renewal answered before our fence needs no
 // confirmation: nobody may claim the key until a margin after that fence, so no compare-and-set
 // on the same revision can be in flight beside it.
 
