@@ -3,29 +3,40 @@ import { Kvm } from '@nats-io/kv'
 import { LeaseSet, leaseKey, roleKey, roleOfKey, type LeaseChange, type LeaseKv } from '../../src/cluster/leases.js'
 import { natsFixture, natsServerPath, NATS_MISSING } from '../helpers/nats.js'
 
-/** A stand-in bucket for the write failures a real server cannot be made to produce on cue. */
-function fakeKv(failNext: { error: Error | null }): LeaseKv {
+/** An in-memory bucket: reads answer as JetStream's do; `store` writes a key at the next revision. */
+function memoryBucket() {
   const entries = new Map<string, { value: Uint8Array; revision: number }>()
   let rev = 0
+  return {
+    revisionOf: (k: string): number => entries.get(k)?.revision ?? 0,
+    store(k: string, v: unknown): number {
+      entries.set(k, { value: v as Uint8Array, revision: ++rev })
+      return rev
+    },
+    get: async (k: string) => {
+      const e = entries.get(k)
+      return e === undefined ? null : ({ key: k, value: e.value, revision: e.revision, operation: 'PUT' } as unknown as Awaited<ReturnType<LeaseKv['get']>>)
+    },
+  }
+}
+
+/** A stand-in bucket for the write failures a real server cannot be made to produce on cue. */
+function fakeKv(failNext: { error: Error | null }): LeaseKv {
+  const bucket = memoryBucket()
   const fail = (): void => {
     const e = failNext.error
     failNext.error = null
     if (e) throw e
   }
   return {
-    get: async (k: string) => {
-      const e = entries.get(k)
-      return e === undefined ? null : ({ key: k, value: e.value, revision: e.revision, operation: 'PUT' } as unknown as Awaited<ReturnType<LeaseKv['get']>>)
-    },
+    get: bucket.get,
     create: async (k: string, v: unknown) => {
       fail()
-      entries.set(k, { value: v as Uint8Array, revision: ++rev })
-      return rev
+      return bucket.store(k, v)
     },
     update: async (k: string, v: unknown) => {
       fail()
-      entries.set(k, { value: v as Uint8Array, revision: ++rev })
-      return rev
+      return bucket.store(k, v)
     },
     delete: async () => fail(),
   } as unknown as LeaseKv
@@ -83,19 +94,14 @@ t.test('a release that fails stops us acting all the same; a lost race on the de
  * (the later one stays).
  */
 function racyKv(): LeaseKv {
-  const entries = new Map<string, { value: Uint8Array; revision: number }>()
-  let rev = 0
+  const bucket = memoryBucket()
   const write = async (k: string, v: unknown, expected: number): Promise<number> => {
-    if ((entries.get(k)?.revision ?? 0) !== expected) throw Object.assign(new Error('wrong last sequence'), { code: 10071 })
+    if (bucket.revisionOf(k) !== expected) throw Object.assign(new Error('wrong last sequence'), { code: 10071 })
     await new Promise((resolve) => setImmediate(resolve))
-    entries.set(k, { value: v as Uint8Array, revision: ++rev })
-    return rev
+    return bucket.store(k, v)
   }
   return {
-    get: async (k: string) => {
-      const e = entries.get(k)
-      return e === undefined ? null : ({ key: k, value: e.value, revision: e.revision, operation: 'PUT' } as unknown as Awaited<ReturnType<LeaseKv['get']>>)
-    },
+    get: bucket.get,
     create: async (k: string, v: unknown) => write(k, v, 0),
     update: async (k: string, v: unknown, expected: number) => write(k, v, expected),
     delete: async () => undefined,
