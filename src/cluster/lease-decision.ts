@@ -15,9 +15,9 @@
 // success, the later one stays). Such a write makes us owner only once a read sent at least
 // `confirmAfter` after its answer still shows our revision. The other write, if any, was accepted
 // before ours was stored, so by then it is stored too (a timing assumption, like the fence's), and
-// the read shows which one stayed. A renewal answered before our fence needs no
-// confirmation: nobody may claim the key until a margin after that fence, so no compare-and-set
-// on the same revision can be in flight beside it.
+// the read shows which one stayed. A renewal answered before our fence needs no confirmation:
+// nobody may claim the key until a margin after that fence, so no compare-and-set on the same
+// revision can be in flight beside it.
 
 export interface LeaseSeen {
   /** null: the key is absent (never created, or released). */

@@ -5,8 +5,9 @@
 // schedule first ran. Writes are compare-and-set on the key's revision (a paused former holder and
 // the new one both writing merge, neither overwrites the other; on nats-server before 2.11 two
 // writes arriving at the same moment can both succeed, the later one staying, which the role's
-// confirmed lease, src/cluster/lease-decision.ts, leaves to a former holder's write in flight). Calls that cannot reach NATS
-// reject with LogUnavailableError; the runner retries the period on its next tick.
+// confirmed lease, src/cluster/lease-decision.ts, leaves to a former holder's write in flight).
+// Calls that cannot reach NATS reject with LogUnavailableError; the runner retries the period on
+// its next tick.
 import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream'
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
