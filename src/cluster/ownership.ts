@@ -70,16 +70,16 @@ export class Ownership {
   private readonly handoffs = new Map<string, 'running' | 'done'>()
   private ticking: Promise<void> | null = null
   private running = false
-  private readonly now: () => number
 
   private constructor(
     private readonly opts: OwnershipOptions,
     private readonly membership: Membership,
     private readonly leases: LeaseSet,
+    /** The clock open() resolved (opts.now, else Date.now), shared with the membership and the leases. */
+    private readonly now: () => number,
   ) {
     for (let p = 0; p < opts.partitions; p++) this.partitionOfKey.set(leaseKey(p), p)
     this.tickEveryMs = Math.max(50, Math.floor(opts.takeoverMs / 6))
-    this.now = opts.now ?? Date.now
     const none = (): void => undefined
     this.hooks = { renewed: none, lost: none, tookOver: none, members: none, ...opts.hooks }
   }
@@ -98,7 +98,7 @@ export class Ownership {
       nc: opts.nc, nodeId: opts.nodeId, takeoverMs: opts.takeoverMs, replicas: opts.replicas, keys, now,
       ...(opts.leaseBucket === undefined ? {} : { bucket: opts.leaseBucket }),
     })
-    return new Ownership(opts, membership, leases)
+    return new Ownership(opts, membership, leases, now)
   }
 
   /** True while we may act for the partition: lease held and its fence not passed. */
