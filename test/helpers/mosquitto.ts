@@ -12,7 +12,10 @@ export function mosquittoPath(): string | null {
   return CANDIDATES.find((p) => existsSync(p)) ?? null
 }
 
-export async function freePort(): Promise<number> {
+/** Ports this process has handed out: the kernel may offer a port again once its probe is closed. */
+const handedOut = new Set<number>()
+
+function probePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
@@ -22,6 +25,22 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * A loopback port free now and never handed out before by this process. The kernel can offer the
+ * port of a closed probe again: a test that asked for a server's client, route and monitor ports
+ * in a row once got the same port twice (nats-server: "address already in use").
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = await probePort()
+    if (!handedOut.has(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  throw new Error('no loopback port this process has not used already after 100 tries')
 }
 
 // A hang bound, not a speed bound: a loaded machine (load average 20-30) can take long to start mosquitto.
