@@ -6,26 +6,17 @@
 // Run: npx tsx bench/log-append.ts   (BENCH_RUN_MS per cell, default 2000)
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { Journal } from '../src/journal/journal.js'
 import { JournalLog } from '../src/log/journal-log.js'
 import { JetStreamLog } from '../src/log/jetstream-log.js'
 import type { FixLog, LogRecord } from '../src/log/log.js'
+import { freePort } from '../test/helpers/mosquitto.js'
 
 const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 2000)
 const DATA = new Uint8Array(200).fill(0x61)
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'hexp-bench-log-'))
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 let seq = 0
 const batchOf = (n: number): LogRecord[] => Array.from({ length: n }, () => ({ id: `bench-${++seq}`, data: DATA }))
